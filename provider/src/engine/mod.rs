@@ -1,0 +1,15 @@
+//! Protocol-free core: values, schemas, diagnostics, plan rules and the provider facade.
+
+pub mod diag;
+pub mod duration;
+pub mod plan;
+pub mod provider;
+pub mod resource;
+pub mod schema;
+pub mod validate;
+pub mod value;
+
+pub use diag::{AttrPath, Diagnostic, Diagnostics};
+pub use resource::{ApplyOutcome, Ctx, DataSource, PlanDraft, Resource};
+pub use schema::{Attribute, Block, Mode, NestedBlock, Schema};
+pub use value::{Type, Value};

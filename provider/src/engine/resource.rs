@@ -1,0 +1,87 @@
+//! What a resource or data source implements. The engine owns the protocol rules around these
+//! calls (validation from the schema, generic planning, state bookkeeping); a resource supplies only
+//! its schema, its own checks and plan refinements, and its AWS work.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
+
+use super::diag::{AttrPath, Diagnostics};
+use super::schema::Schema;
+use super::value::Value;
+use crate::provider_config::Configured;
+
+/// Everything an operation may use: the configured AWS clients and settings, and cancellation.
+#[derive(Clone)]
+pub struct Ctx {
+    pub provider: Arc<Configured>,
+    /// Cancelled by `StopProvider` (Ctrl-C): waits end promptly with an error.
+    pub cancel: CancellationToken,
+}
+
+/// A plan under construction: starts as Terraform's proposed new state with the generic rules applied.
+pub struct PlanDraft<'a> {
+    pub prior: &'a Value,
+    pub config: &'a Value,
+    pub planned: Value,
+    pub requires_replace: Vec<AttrPath>,
+    pub diags: Diagnostics,
+    /// Provider settings, when configuration is known at plan time (e.g. default tags).
+    pub provider: Option<Arc<Configured>>,
+}
+
+impl PlanDraft<'_> {
+    pub fn is_create(&self) -> bool {
+        self.prior.is_null()
+    }
+    pub fn is_replace(&self) -> bool {
+        !self.requires_replace.is_empty()
+    }
+}
+
+/// The outcome of create or update: the state to save, possibly partial, with diagnostics.
+/// A partial state with errors after a create makes Terraform keep and taint the object.
+pub struct ApplyOutcome {
+    pub state: Value,
+    pub diags: Diagnostics,
+}
+
+impl ApplyOutcome {
+    pub fn ok(state: Value) -> ApplyOutcome {
+        ApplyOutcome { state, diags: Diagnostics::new() }
+    }
+    pub fn failed(state: Value, diags: Diagnostics) -> ApplyOutcome {
+        ApplyOutcome { state, diags }
+    }
+}
+
+#[async_trait]
+pub trait Resource: Send + Sync {
+    /// The full type name, e.g. `dmslink_repltask`.
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+
+    /// Cross-attribute checks beyond per-attribute validators. Values may be unknown.
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Refines a plan after the generic rules (semantic equality, derived computed values, warnings).
+    async fn modify_plan(&self, _draft: &mut PlanDraft<'_>) {}
+
+    /// Refreshes state; `Ok(None)` when the object is gone.
+    async fn read(&self, ctx: &Ctx, state: &Value) -> Result<Option<Value>, Diagnostics>;
+    async fn create(&self, ctx: &Ctx, planned: &Value, config: &Value) -> ApplyOutcome;
+    async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value, config: &Value) -> ApplyOutcome;
+    async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics;
+
+    /// Turns an import id into a minimal state that `read` can complete.
+    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Value, Diagnostics>;
+}
+
+#[async_trait]
+pub trait DataSource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn read(&self, ctx: &Ctx, config: &Value) -> Result<Value, Diagnostics>;
+}
