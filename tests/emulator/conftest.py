@@ -1,0 +1,109 @@
+"""Fixtures: one emulator process for the session, reset before every test."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+HERE = Path(__file__).resolve().parent
+SERVER = HERE / "server.py"
+
+# Short but observable transient states for the test run.
+TEST_ENV = {
+    "DMSLINK_EMU_TRANSITION_SECONDS": "0.25",
+    "DMSLINK_EMU_FULL_LOAD_SECONDS": "0.6",
+}
+
+
+def start_server(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int, Path]:
+    port_file = tmp_path / f"port-{time.monotonic_ns()}"
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.Popen(
+        [sys.executable, str(SERVER), "--port", "0", "--port-file", str(port_file), *extra],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not port_file.exists():
+        if proc.poll() is not None:
+            raise RuntimeError(f"emulator exited early: {proc.stdout.read() if proc.stdout else ''}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("emulator did not write its port file")
+        time.sleep(0.02)
+    port = int(port_file.read_text().strip())
+    return proc, port, port_file
+
+
+def stop_server(proc: subprocess.Popen) -> float:
+    """SIGTERM the server; return the seconds it took to exit."""
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise
+    return time.monotonic() - t0
+
+
+class Emulator:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+
+    def control(self, method: str, path: str, doc: Any = None) -> tuple[int, Any]:
+        data = None if doc is None else json.dumps(doc).encode()
+        req = urllib.request.Request(self.url + "/_dmslink" + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, json.loads(resp.read() or b"null")
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"null")
+
+    def client(self, service: str, region: str = "us-east-1") -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
+        )
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    proc, port, _ = start_server(tmp_path_factory.mktemp("emu"), env=TEST_ENV)
+    yield Emulator(port)
+    stop_server(proc)
+
+
+@pytest.fixture(autouse=True)
+def _reset(request: pytest.FixtureRequest) -> None:
+    if "emulator" in request.fixturenames:
+        emu = request.getfixturevalue("emulator")
+        status, _ = emu.control("POST", "/reset")
+        assert status == 200
+
+
+@pytest.fixture
+def dms(emulator: Emulator) -> Any:
+    return emulator.client("dms")

@@ -1,0 +1,22 @@
+"""dmslink's local AWS emulator: moto's server plus AWS-fidelity extensions.
+
+``install()`` monkeypatches moto (idempotent).  Each service area lives in its
+own module and has an ``install()``; add new ones to ``_EXTENSIONS``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["install"]
+
+_EXTENSIONS = (
+    "dms_common",  # must come first: dispatch hook + wire format
+    "dms_tasks",
+    "dms_resources",
+)
+
+
+def install() -> None:
+    import importlib
+
+    for name in _EXTENSIONS:
+        importlib.import_module(f"{__name__}.{name}").install()

@@ -1,0 +1,180 @@
+"""WSGI front of the emulator: control endpoints and request logging.
+
+Everything under ``/_dmslink/`` is answered here; every other request is
+logged in ``REQUEST_LOG`` (unless it is one of moto's own ``/moto-api/``
+calls) and handed to moto's dispatcher.
+
+Control endpoints (all JSON):
+
+``GET    /_dmslink/health``         ``{"status": "ok", ...}``
+``GET    /_dmslink/requests``       list of ``{"service","action","time","status"}``;
+                                    ``?service=dms`` filters
+``DELETE /_dmslink/requests``       clears the list, ``{"cleared": N}``
+``GET    /_dmslink/config``         current timings / strictness
+``POST   /_dmslink/config``         partial update, see ``config.Config.update``
+``POST   /_dmslink/reset``          wipes all moto state, the request log, and the
+                                    config back to its start-up values
+
+Service modules add their own routes with ``route()`` (e.g. ``dms_tasks``).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from .config import CONFIG, ConfigError
+from .request_log import REQUEST_LOG, classify
+
+PREFIX = "/_dmslink"
+
+Handler = Callable[[Any, dict[str, list[str]]], tuple[int, Any]]
+_ROUTES: dict[tuple[str, str], Handler] = {}
+_RESET_HOOKS: list[Callable[[], None]] = []
+
+# Held while moto's whole state is reset, so that no call runs half before and
+# half after.  Service extensions that serialise their own calls take it too.
+STATE_LOCK = threading.RLock()
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def route(method: str, path: str) -> Callable[[Handler], Handler]:
+    """Register ``handler(body, query) -> (status, json_doc)`` at ``/_dmslink<path>``."""
+
+    def register(handler: Handler) -> Handler:
+        _ROUTES[(method.upper(), PREFIX + path)] = handler
+        return handler
+
+    return register
+
+
+def on_reset(hook: Callable[[], None]) -> Callable[[], None]:
+    """Run ``hook`` on ``POST /_dmslink/reset`` (after moto's state is wiped)."""
+    _RESET_HOOKS.append(hook)
+    return hook
+
+
+@route("GET", "/health")
+def _health(_body: Any, _query: dict[str, list[str]]) -> tuple[int, Any]:
+    import moto
+
+    return 200, {
+        "status": "ok",
+        "moto_version": moto.__version__,
+        "strict": CONFIG.is_strict(),
+    }
+
+
+@route("GET", "/requests")
+def _get_requests(_body: Any, query: dict[str, list[str]]) -> tuple[int, Any]:
+    service = query.get("service", [None])[0]
+    return 200, REQUEST_LOG.entries(service)
+
+
+@route("DELETE", "/requests")
+def _clear_requests(_body: Any, _query: dict[str, list[str]]) -> tuple[int, Any]:
+    return 200, {"cleared": REQUEST_LOG.clear()}
+
+
+@route("GET", "/config")
+def _get_config(_body: Any, _query: dict[str, list[str]]) -> tuple[int, Any]:
+    return 200, CONFIG.snapshot()
+
+
+@route("POST", "/config")
+def _post_config(body: Any, _query: dict[str, list[str]]) -> tuple[int, Any]:
+    try:
+        CONFIG.update(body if body is not None else {})
+    except ConfigError as err:
+        raise ControlError(400, str(err)) from None
+    return 200, CONFIG.snapshot()
+
+
+@route("POST", "/reset")
+def _reset(_body: Any, _query: dict[str, list[str]]) -> tuple[int, Any]:
+    from moto.moto_api._internal.models import moto_api_backend
+
+    with STATE_LOCK:
+        moto_api_backend.reset()
+        for hook in _RESET_HOOKS:
+            hook()
+        REQUEST_LOG.clear()
+        CONFIG.reset()
+    return 200, {"status": "reset", "config": CONFIG.snapshot()}
+
+
+def _json_response(start_response: Any, status: int, doc: Any) -> list[bytes]:
+    body = json.dumps(doc, indent=None, default=str).encode("utf-8")
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}.get(
+        status, "Error"
+    )
+    start_response(
+        f"{status} {reason}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+class EmulatorApp:
+    """WSGI middleware in front of moto's ``DomainDispatcherApplication``."""
+
+    def __init__(self, inner: Callable[..., Any]) -> None:
+        self.inner = inner
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "") or ""
+        if path == PREFIX or path.startswith(PREFIX + "/"):
+            return self._control(environ, start_response, path)
+        if path.startswith("/moto-api") or path == "/favicon.ico" or path.startswith("/latest/"):
+            return self.inner(environ, start_response)
+
+        service, action = classify(environ)
+        entry = REQUEST_LOG.record(service, action)
+
+        def logging_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            try:
+                REQUEST_LOG.set_status(entry, int(status.split()[0]))
+            except (ValueError, IndexError):
+                pass
+            return start_response(status, headers, exc_info)
+
+        return self.inner(environ, logging_start_response)
+
+    def _control(self, environ: dict[str, Any], start_response: Any, path: str) -> list[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        path = path.rstrip("/") or path
+        handler = _ROUTES.get((method, path))
+        if handler is None:
+            if any(p == path for (_, p) in _ROUTES):
+                return _json_response(start_response, 405, {"error": f"{method} not allowed on {path}"})
+            return _json_response(
+                start_response,
+                404,
+                {"error": f"no such control endpoint {path}", "endpoints": sorted(f"{m} {p}" for m, p in _ROUTES)},
+            )
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        body: Any = None
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > 0:
+            raw = environ["wsgi.input"].read(length)
+            try:
+                body = json.loads(raw.decode("utf-8")) if raw.strip() else None
+            except (UnicodeDecodeError, json.JSONDecodeError) as err:
+                return _json_response(start_response, 400, {"error": f"body is not JSON: {err}"})
+        try:
+            status, doc = handler(body, query)
+        except ControlError as err:
+            return _json_response(start_response, err.status, {"error": err.message})
+        return _json_response(start_response, status, doc)

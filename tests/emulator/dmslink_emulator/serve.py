@@ -1,0 +1,181 @@
+"""Process entry: bind, install extensions, announce the port, serve until signalled."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from typing import Any
+
+HOST = "127.0.0.1"
+# Backends created before the port is announced, so that the first real call
+# of a test does not pay for moto's imports.
+WARM_SERVICES = ("dms", "sts", "s3", "dynamodb", "ec2", "rds", "iam")
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="server.py", description="dmslink's local AWS emulator (moto + extensions)"
+    )
+    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1; 0 picks a free one")
+    parser.add_argument(
+        "--port-file",
+        help="write the port here (atomically) once the server answers requests",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--strict", dest="strict", action="store_true", default=None,
+                      help="AWS's ordering errors and existence checks (default)")
+    mode.add_argument("--lenient", dest="strict", action="store_false",
+                      help="moto-like permissiveness: no existence/state refusals")
+    parser.add_argument("--access-log", action="store_true", help="log every HTTP request to stderr")
+    parser.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started this one goes away",
+    )
+    return parser.parse_args(argv)
+
+
+def _write_port_file(path: str, port: int) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".port-", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{port}\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _remove_port_file(path: str, port: int) -> None:
+    try:
+        with open(path) as f:
+            if f.read().strip() == str(port):
+                os.unlink(path)
+    except OSError:
+        pass
+
+
+def _wait_ready(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    url = f"http://{HOST}:{port}/_dmslink/health"
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except Exception as err:  # noqa: BLE001 - retried until the deadline
+            last = err
+        time.sleep(0.02)
+    raise RuntimeError(f"emulator did not answer on {url}: {last}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    # Any region name works, not only the ones botocore knows.
+    os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    if not args.access_log:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    from werkzeug.serving import make_server
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+
+    from . import install
+    from .config import CONFIG, ConfigError
+    from .control import EmulatorApp
+
+    try:
+        CONFIG.load_env()
+        if args.strict is not None:
+            CONFIG.update({"strict": args.strict})
+    except ConfigError as err:
+        print(f"dmslink emulator: bad configuration: {err}", file=sys.stderr)
+        return 2
+    CONFIG.mark_startup()
+    install()
+
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    for service in WARM_SERVICES:
+        dispatcher.app_instances[service] = create_backend_app(service)
+    app = EmulatorApp(dispatcher)
+
+    server = make_server(HOST, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    port = server.server_port
+    os.environ["MOTO_PORT"] = str(port)  # moto calls itself on this port for a few services
+
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+
+    if args.exit_with_parent:
+        parent = os.getppid()
+
+        def watch_parent() -> None:
+            while not stop.is_set():
+                if os.getppid() != parent:
+                    stop.set()
+                    return
+                time.sleep(0.5)
+
+        threading.Thread(target=watch_parent, daemon=True).start()
+
+    try:
+        _wait_ready(port)
+    except RuntimeError as err:
+        print(f"dmslink emulator: {err}", file=sys.stderr)
+        server.shutdown()
+        return 1
+
+    if args.port_file:
+        _write_port_file(args.port_file, port)
+    print(
+        f"dmslink emulator listening on http://{HOST}:{port} (strict={CONFIG.is_strict()})",
+        flush=True,
+    )
+
+    while not stop.is_set():
+        stop.wait(0.5)
+
+    # Shut down; never take longer than ~1.5 s (the contract is 2 s).
+    done = threading.Event()
+
+    def shutdown() -> None:
+        server.shutdown()
+        server.server_close()
+        done.set()
+
+    threading.Thread(target=shutdown, daemon=True).start()
+    done.wait(1.5)
+    if args.port_file:
+        _remove_port_file(args.port_file, port)
+    print("dmslink emulator stopped", flush=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
