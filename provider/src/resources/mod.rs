@@ -1,13 +1,31 @@
-//! The registry: every resource and data source this provider serves.
+//! The registry: every resource and data source this provider serves, plus the helpers they share.
+
+pub mod arn;
+pub mod json_doc;
+pub mod repltask;
+pub mod tags;
+pub mod timeouts;
 
 use std::sync::Arc;
 
 use crate::engine::{DataSource, Resource};
 
 pub fn all_resources() -> Vec<Arc<dyn Resource>> {
-    vec![]
+    vec![Arc::new(repltask::Repltask)]
 }
 
 pub fn all_data_sources() -> Vec<Arc<dyn DataSource>> {
     vec![]
+}
+
+/// Documentation that the schema cannot carry: the example module and import instructions.
+pub fn doc_extras(type_name: &str) -> crate::docs::PageExtras<'static> {
+    match type_name {
+        "dmslink_repltask" => crate::docs::PageExtras {
+            example_hcl: include_str!("../../../examples-hcl/terraform-repltask/dms-repl-task.tf"),
+            import: Some(repltask::IMPORT_DOC),
+            notes: repltask::NOTES_DOC,
+        },
+        _ => crate::docs::PageExtras { example_hcl: "", import: None, notes: "" },
+    }
 }

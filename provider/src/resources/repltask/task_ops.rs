@@ -1,0 +1,237 @@
+//! The AWS work of `dmslink_repltask`: each operation waits until DMS has settled, so the next
+//! call never meets `InvalidResourceStateFault`.
+
+use tokio::time::Instant;
+
+use crate::aws::dms::{ModifyTaskInput, ReplicationTask, StartType};
+use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::wait::{self, Wait};
+use crate::engine::diag::{Diagnostic, Diagnostics};
+use crate::engine::{Ctx, Value};
+use crate::resources::{json_doc, tags};
+
+pub struct TaskOps<'a> {
+    ctx: &'a Ctx,
+    /// The task id for messages ("creating DMS replication task (my-task): ...").
+    label: String,
+}
+
+impl<'a> TaskOps<'a> {
+    pub fn new(ctx: &'a Ctx, state: &Value) -> TaskOps<'a> {
+        let label = state
+            .get("replication_task_id")
+            .as_str()
+            .or_else(|| state.get("replication_task_arn").as_str())
+            .unwrap_or("unknown")
+            .to_string();
+        TaskOps { ctx, label }
+    }
+
+    fn dms(&self) -> &dyn crate::aws::dms::DmsApi {
+        self.ctx.provider.clients.dms.as_ref()
+    }
+
+    pub fn aws_error(&self, action: &str, e: &AwsError) -> Diagnostics {
+        Diagnostic::error(
+            format!("Error {action} DMS replication task"),
+            format!("{action} DMS replication task ({}): {e}", self.label),
+        )
+        .into()
+    }
+
+    fn task_error(&self, action: &str, task: &ReplicationTask, what: &str) -> Diagnostics {
+        let mut detail = format!("{action} DMS replication task ({}): {what}", self.label);
+        if let Some(r) = &task.stop_reason {
+            detail.push_str(&format!("\nStop reason: {r}"));
+        }
+        if let Some(m) = &task.last_failure_message {
+            detail.push_str(&format!("\nLast failure message: {m}"));
+        }
+        Diagnostic::error(format!("Error {action} DMS replication task"), detail).into()
+    }
+
+    pub async fn find(&self, arn: &str) -> Result<Option<ReplicationTask>, Diagnostics> {
+        self.dms().find_replication_task_by_arn(arn).await.map_err(|e| self.aws_error("reading", &e))
+    }
+
+    pub async fn find_by_id(&self, id: &str) -> Result<Option<ReplicationTask>, Diagnostics> {
+        self.dms().find_replication_task_by_id(id).await.map_err(|e| self.aws_error("reading", &e))
+    }
+
+    /// Waits for the task to leave `pending` states, reaching one of `target`.
+    async fn wait_status(
+        &self,
+        action: &str,
+        arn: &str,
+        pending: &[&str],
+        target: &[&str],
+        deadline: Instant,
+    ) -> Result<ReplicationTask, Diagnostics> {
+        let what = format!("DMS replication task ({})", self.label);
+        let spec = Wait::new(&what, pending, target).timeout(deadline.saturating_duration_since(Instant::now()));
+        let outcome = wait::wait_for(&spec, &self.ctx.cancel, || self.dms().find_replication_task_by_arn(arn)).await;
+        match outcome {
+            Ok(Some(task)) => Ok(task),
+            Ok(None) => Err(Diagnostic::error(
+                format!("Error {action} DMS replication task"),
+                format!("{action} DMS replication task ({}): the task disappeared while waiting", self.label),
+            )
+            .into()),
+            Err(e) => Err(Diagnostic::error(format!("Error {action} DMS replication task"), format!("{action}: {e}")).into()),
+        }
+    }
+
+    /// After create, modify or move: wait until DMS is done with the task.
+    pub async fn wait_settled(&self, arn: &str, deadline: Instant, action: &str) -> Result<ReplicationTask, Diagnostics> {
+        let task = self
+            .wait_status(action, arn, &["creating", "modifying", "moving", "testing"], &["ready", "stopped", "starting", "running", "failed", "failed-move"], deadline)
+            .await?;
+        if matches!(task.status.as_str(), "failed" | "failed-move") {
+            return Err(self.task_error(action, &task, &format!("the task ended in state {:?}", task.status)));
+        }
+        Ok(task)
+    }
+
+    /// Starts the task and waits until it runs. `reloaded`: the task definition changed, so a
+    /// finished full load is run again rather than resumed.
+    pub async fn start(&self, task: &ReplicationTask, reloaded: bool, deadline: Instant) -> Result<ReplicationTask, Diagnostics> {
+        if matches!(task.status.as_str(), "running" | "starting") {
+            return self.wait_running(&task.arn, deadline).await;
+        }
+        let start_type = match task.status.as_str() {
+            "ready" => StartType::StartReplication,
+            _ if reloaded && task.migration_type == "full-load" => StartType::ReloadTarget,
+            _ => StartType::ResumeProcessing,
+        };
+        tracing::debug!(task = %self.label, start_type = start_type.as_str(), "starting replication task");
+        self.dms().start_replication_task(&task.arn, start_type).await.map_err(|e| self.aws_error("starting", &e))?;
+        self.wait_running(&task.arn, deadline).await
+    }
+
+    async fn wait_running(&self, arn: &str, deadline: Instant) -> Result<ReplicationTask, Diagnostics> {
+        let task = self
+            .wait_status("starting", arn, &["starting", "ready", "stopped", "modifying"], &["running", "failed"], deadline)
+            .await;
+        // A small full load can finish before "running" is ever seen; that counts as started.
+        let task = match task {
+            Err(d) => match self.find(arn).await {
+                Ok(Some(t)) if super::finished_full_load(&t) => t,
+                _ => return Err(d),
+            },
+            Ok(t) => t,
+        };
+        if task.status == "failed" {
+            return Err(self.task_error("starting", &task, "the task failed to start"));
+        }
+        Ok(task)
+    }
+
+    pub async fn stop_if_running(&self, task: &ReplicationTask, deadline: Instant) -> Result<ReplicationTask, Diagnostics> {
+        if !matches!(task.status.as_str(), "running" | "starting" | "stopping") {
+            return Ok(task.clone());
+        }
+        if task.status != "stopping" {
+            // Wait out a start in progress: DMS refuses to stop a starting task.
+            if task.status == "starting" {
+                self.wait_running(&task.arn, deadline).await?;
+            }
+            match self.dms().stop_replication_task(&task.arn).await {
+                Ok(_) => {}
+                Err(e) if e.kind == ErrorKind::InvalidState => {} // not running any more
+                Err(e) => return Err(self.aws_error("stopping", &e)),
+            }
+        }
+        self.wait_status("stopping", &task.arn, &["running", "stopping"], &["stopped", "ready", "failed"], deadline).await
+    }
+
+    pub async fn move_to(&self, task: &ReplicationTask, instance_arn: &str, deadline: Instant) -> Result<ReplicationTask, Diagnostics> {
+        self.dms().move_replication_task(&task.arn, instance_arn).await.map_err(|e| self.aws_error("moving", &e))?;
+        self.wait_settled(&task.arn, deadline, "moving").await
+    }
+
+    pub async fn modify(&self, input: ModifyTaskInput, deadline: Instant) -> Result<ReplicationTask, Diagnostics> {
+        let arn = input.arn.clone();
+        self.dms().modify_replication_task(input).await.map_err(|e| self.aws_error("modifying", &e))?;
+        self.wait_settled(&arn, deadline, "modifying").await
+    }
+
+    pub async fn sync_tags(
+        &self,
+        arn: &str,
+        from: &std::collections::BTreeMap<String, String>,
+        to: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), Diagnostics> {
+        let (removed, changed) = tags::diff(from, to);
+        if !removed.is_empty() {
+            self.dms().remove_tags(arn, &removed).await.map_err(|e| self.aws_error("untagging", &e))?;
+        }
+        if !changed.is_empty() {
+            self.dms().add_tags(arn, &changed).await.map_err(|e| self.aws_error("tagging", &e))?;
+        }
+        Ok(())
+    }
+
+    pub async fn delete(&self, arn: &str, deadline: Instant) -> Result<(), Diagnostics> {
+        let Some(task) = self.find(arn).await? else { return Ok(()) };
+        let task = self.stop_if_running(&task, deadline).await?;
+        if matches!(task.status.as_str(), "creating" | "modifying" | "moving") {
+            self.wait_settled(arn, deadline, "deleting").await?;
+        }
+        match self.dms().delete_replication_task(arn).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(self.aws_error("deleting", &e)),
+        }
+        let what = format!("DMS replication task ({})", self.label);
+        let spec = Wait::new(&what, &["deleting", "stopped", "ready", "failed"], &[])
+            .gone_is_target()
+            .timeout(deadline.saturating_duration_since(Instant::now()));
+        wait::wait_for(&spec, &self.ctx.cancel, || self.dms().find_replication_task_by_arn(arn))
+            .await
+            .map(|_| ())
+            .map_err(|e| Diagnostics::from(Diagnostic::error("Error deleting DMS replication task", format!("deleting: {e}"))))
+    }
+
+    /// The state after an apply or refresh: identity and status from AWS; JSON documents keep
+    /// the user's spelling while they mean the same; tags split into user and inherited.
+    pub async fn state_from_remote(&self, base: &Value, task: &ReplicationTask) -> Result<Value, Diagnostics> {
+        let remote_tags = self.dms().list_tags(&task.arn).await.map_err(|e| self.aws_error("listing tags of", &e))?;
+        let mut s = base.clone();
+        s.set("replication_task_arn", Value::string(task.arn.clone()));
+        s.set("replication_task_id", Value::string(task.id.clone()));
+        s.set("status", Value::string(task.status.clone()));
+        s.set("migration_type", Value::string(task.migration_type.clone()));
+        s.set("source_endpoint_arn", Value::string(task.source_endpoint_arn.clone()));
+        s.set("target_endpoint_arn", Value::string(task.target_endpoint_arn.clone()));
+        s.set("replication_instance_arn", Value::string(task.replication_instance_arn.clone()));
+
+        let mappings = match base.get("table_mappings").as_str() {
+            Some(mine) if json_doc::semantically_equal(mine, &task.table_mappings) => mine.to_string(),
+            _ => task.table_mappings.clone(),
+        };
+        s.set("table_mappings", Value::string(mappings));
+
+        if let (Some(mine), Some(remote)) = (base.get("replication_task_settings").as_str(), task.settings.as_deref())
+            && !json_doc::user_keys_match(mine, remote)
+        {
+            let shown = json_doc::projected_text(mine, remote).unwrap_or_else(|| remote.to_string());
+            s.set("replication_task_settings", Value::string(shown));
+        }
+
+        let default_tags = &self.ctx.provider.default_tags;
+        s.set("tags", tags::user_tags_from_remote(&remote_tags, base.get("tags"), default_tags));
+        s.set("tags_all", Value::from_string_map(&remote_tags));
+        if s.get("start_replication_task").is_null() {
+            s.set("start_replication_task", Value::Bool(false));
+        }
+        Ok(s)
+    }
+
+    /// The state to save when an apply fails part-way: what was planned, with what AWS has told us.
+    pub fn partial(&self, mut state: Value, task: Option<&ReplicationTask>) -> Value {
+        if let Some(t) = task {
+            state.set("status", Value::string(t.status.clone()));
+        }
+        state
+    }
+}
