@@ -1,6 +1,16 @@
 //! AWS errors classified once, so resources never match on error strings.
+//!
+//! Every SDK call goes through [`from_sdk`], which reads the error code with
+//! `ProvideErrorMetadata` and sorts it into an [`ErrorKind`] by the code tables below. Transport
+//! problems (no connection, timeouts, unreadable responses) become [`ErrorKind::Other`] with a
+//! sentence that names the endpoint.
 
+use std::error::Error as StdError;
 use std::fmt;
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::request_id::RequestId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -9,6 +19,9 @@ pub enum ErrorKind {
     InvalidState,
     DependencyViolation,
     AccessDenied,
+    /// The object already exists (`ResourceAlreadyExistsFault`, `RouteAlreadyExists`, ...); used
+    /// when adopting children after a crash.
+    AlreadyExists,
     /// The request was cancelled (StopProvider) or a wait ran out of time.
     Cancelled,
     TimedOut,
@@ -26,17 +39,60 @@ pub struct AwsError {
 
 impl AwsError {
     pub fn new(kind: ErrorKind, code: impl Into<String>, message: impl Into<String>) -> AwsError {
-        AwsError { kind, code: code.into(), message: message.into(), request_id: None }
+        AwsError {
+            kind,
+            code: code.into(),
+            message: message.into(),
+            request_id: None,
+        }
+    }
+    /// An error with this AWS code, classified by the code tables.
+    pub fn from_code(code: impl Into<String>, message: impl Into<String>) -> AwsError {
+        let code = code.into();
+        AwsError {
+            kind: classify_code(&code),
+            code,
+            message: message.into(),
+            request_id: None,
+        }
+    }
+    pub fn with_request_id(mut self, id: impl Into<String>) -> AwsError {
+        self.request_id = Some(id.into());
+        self
     }
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound
     }
+    pub fn is_kind(&self, kind: ErrorKind) -> bool {
+        self.kind == kind
+    }
+
+    /// The practitioner-facing sentence: `creating DMS replication task (my-task):
+    /// InvalidResourceStateFault: ...`, with the request id when AWS sent one.
+    pub fn describe(&self, doing: &str, id: &str) -> String {
+        let mut s = if id.is_empty() {
+            format!("{doing}: {self}")
+        } else {
+            format!("{doing} ({id}): {self}")
+        };
+        if let Some(rid) = &self.request_id {
+            s.push_str(&format!(" (request ID: {rid})"));
+        }
+        s
+    }
+}
+
+/// `creating DMS replication task (my-task): InvalidResourceStateFault: ...`.
+pub fn describe(doing: &str, id: &str, err: &AwsError) -> String {
+    err.describe(doing, id)
 }
 
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.code.is_empty() {
             write!(f, "{}", self.message)
+        } else if self.message.is_empty() {
+            write!(f, "{}", self.code)
         } else {
             write!(f, "{}: {}", self.code, self.message)
         }
@@ -44,3 +100,362 @@ impl fmt::Display for AwsError {
 }
 
 impl std::error::Error for AwsError {}
+
+const NOT_FOUND: &[&str] = &[
+    // DMS
+    "ResourceNotFoundFault",
+    // generic / JSON protocols
+    "ResourceNotFoundException",
+    "NotFound",
+    "NotFoundException",
+    // RDS
+    "DBInstanceNotFound",
+    "DBInstanceNotFoundFault",
+    "DBSubnetGroupNotFoundFault",
+    "DBSnapshotNotFound",
+    "DBSnapshotNotFoundFault",
+    "DBClusterNotFoundFault",
+    "DBParameterGroupNotFound",
+    "OptionGroupNotFoundFault",
+    // IAM
+    "NoSuchEntity",
+    // S3
+    "NoSuchBucket",
+    "NoSuchKey",
+];
+
+const THROTTLED: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+    "BandwidthLimitExceeded",
+    "SlowDown",
+];
+
+const INVALID_STATE: &[&str] = &[
+    // DMS
+    "InvalidResourceStateFault",
+    // EC2
+    "IncorrectState",
+    "IncorrectInstanceState",
+    "InvalidStateTransition",
+    "InvalidState",
+    // RDS
+    "InvalidDBInstanceState",
+    "InvalidDBInstanceStateFault",
+    "InvalidDBSnapshotState",
+    "InvalidDBSnapshotStateFault",
+    "InvalidDBSubnetGroupStateFault",
+    "InvalidDBClusterStateFault",
+];
+
+const DEPENDENCY_VIOLATION: &[&str] = &[
+    "DependencyViolation",
+    "DeleteConflict",
+    "ResourceInUse",
+    "ResourceInUseException",
+    "InvalidGroup.InUse",
+    "InvalidDBSubnetGroupFault",
+];
+
+const ACCESS_DENIED: &[&str] = &[
+    // DMS
+    "AccessDeniedFault",
+    "KMSAccessDeniedFault",
+    // generic
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+    "AuthFailure",
+    "AuthorizationError",
+    "OptInRequired",
+    // credentials and signing
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "InvalidAccessKeyId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+];
+
+const ALREADY_EXISTS: &[&str] = &[
+    "ResourceAlreadyExistsFault",
+    "ResourceAlreadyExistsException",
+    "AlreadyExists",
+    "EntityAlreadyExists",
+    "RouteAlreadyExists",
+    "InvalidPermission.Duplicate",
+    "InvalidGroup.Duplicate",
+    "DBInstanceAlreadyExists",
+    "DBInstanceAlreadyExistsFault",
+    "DBSubnetGroupAlreadyExists",
+    "DBSubnetGroupAlreadyExistsFault",
+    "DBSnapshotAlreadyExists",
+];
+
+/// Sorts an AWS error code into a kind. EC2's `*.NotFound` family (`InvalidVpcID.NotFound`, ...) is
+/// recognised by suffix, as are `*.Duplicate` codes.
+pub fn classify_code(code: &str) -> ErrorKind {
+    let code = code.trim();
+    if code.is_empty() {
+        ErrorKind::Other
+    } else if NOT_FOUND.contains(&code)
+        || code.ends_with(".NotFound")
+        || code.ends_with(".Malformed.NotFound")
+    {
+        ErrorKind::NotFound
+    } else if THROTTLED.contains(&code) {
+        ErrorKind::Throttled
+    } else if INVALID_STATE.contains(&code) {
+        ErrorKind::InvalidState
+    } else if DEPENDENCY_VIOLATION.contains(&code) {
+        ErrorKind::DependencyViolation
+    } else if ACCESS_DENIED.contains(&code) {
+        ErrorKind::AccessDenied
+    } else if ALREADY_EXISTS.contains(&code) || code.ends_with(".Duplicate") {
+        ErrorKind::AlreadyExists
+    } else {
+        ErrorKind::Other
+    }
+}
+
+/// Classifies an SDK error. `endpoint` names where the call went (used for transport failures).
+pub fn from_sdk<E, R>(err: SdkError<E, R>, endpoint: &str) -> AwsError
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: fmt::Debug + 'static,
+    SdkError<E, R>: RequestId,
+{
+    let request_id = err.request_id().map(str::to_string);
+    let out = match &err {
+        SdkError::ServiceError(_) => {
+            let code = err.code().unwrap_or_default().to_string();
+            let message = match err.message() {
+                Some(m) if !m.is_empty() => m.to_string(),
+                _ => source_chain(&err),
+            };
+            if code.is_empty() {
+                AwsError::new(ErrorKind::Other, "", message)
+            } else {
+                AwsError::from_code(code, message)
+            }
+        }
+        SdkError::DispatchFailure(d) => {
+            let why = source_chain(&err);
+            let msg = if d.is_timeout() {
+                format!("could not reach the AWS endpoint {endpoint}: timed out connecting ({why})")
+            } else {
+                format!("could not reach the AWS endpoint {endpoint}: {why}")
+            };
+            AwsError::new(ErrorKind::Other, "", msg)
+        }
+        SdkError::TimeoutError(_) => AwsError::new(
+            ErrorKind::Other,
+            "",
+            format!(
+                "the AWS endpoint {endpoint} did not answer in time: {}",
+                source_chain(&err)
+            ),
+        ),
+        SdkError::ResponseError(_) => AwsError::new(
+            ErrorKind::Other,
+            "",
+            format!(
+                "unreadable response from the AWS endpoint {endpoint}: {}",
+                source_chain(&err)
+            ),
+        ),
+        SdkError::ConstructionFailure(_) => AwsError::new(
+            ErrorKind::Other,
+            "",
+            format!("could not build the AWS request: {}", source_chain(&err)),
+        ),
+        _ => AwsError::new(ErrorKind::Other, "", source_chain(&err)),
+    };
+    match request_id {
+        Some(id) if !id.is_empty() => out.with_request_id(id),
+        _ => out,
+    }
+}
+
+/// The error's causes joined with ": ", skipping the SDK's generic wrappers ("dispatch failure",
+/// "service error") and repeats.
+fn source_chain(err: &(dyn StdError + 'static)) -> String {
+    const GENERIC: &[&str] = &[
+        "dispatch failure",
+        "service error",
+        "timeout",
+        "response error",
+        "failed to construct request",
+        "io error",
+    ];
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let s = e.to_string();
+        let s = s.trim().to_string();
+        if !s.is_empty() && !GENERIC.contains(&s.as_str()) && !parts.iter().any(|p| p.contains(&s))
+        {
+            parts.push(s);
+        }
+        cur = e.source();
+    }
+    if parts.is_empty() {
+        "unknown error".to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    #[test]
+    fn codes_classify_by_table() {
+        let cases = [
+            ("ResourceNotFoundFault", ErrorKind::NotFound),
+            ("InvalidVpcID.NotFound", ErrorKind::NotFound),
+            (
+                "InvalidVpcPeeringConnectionID.NotFound",
+                ErrorKind::NotFound,
+            ),
+            ("InvalidRoute.NotFound", ErrorKind::NotFound),
+            ("InvalidPermission.NotFound", ErrorKind::NotFound),
+            ("DBInstanceNotFound", ErrorKind::NotFound),
+            ("DBSubnetGroupNotFoundFault", ErrorKind::NotFound),
+            ("DBSnapshotNotFound", ErrorKind::NotFound),
+            ("NoSuchEntity", ErrorKind::NotFound),
+            ("Throttling", ErrorKind::Throttled),
+            ("ThrottlingException", ErrorKind::Throttled),
+            ("RequestLimitExceeded", ErrorKind::Throttled),
+            ("TooManyRequestsException", ErrorKind::Throttled),
+            ("InvalidResourceStateFault", ErrorKind::InvalidState),
+            ("IncorrectState", ErrorKind::InvalidState),
+            ("InvalidDBInstanceState", ErrorKind::InvalidState),
+            ("InvalidStateTransition", ErrorKind::InvalidState),
+            ("DependencyViolation", ErrorKind::DependencyViolation),
+            ("DeleteConflict", ErrorKind::DependencyViolation),
+            ("AccessDeniedFault", ErrorKind::AccessDenied),
+            ("AccessDenied", ErrorKind::AccessDenied),
+            ("UnauthorizedOperation", ErrorKind::AccessDenied),
+            ("InvalidClientTokenId", ErrorKind::AccessDenied),
+            ("ResourceAlreadyExistsFault", ErrorKind::AlreadyExists),
+            ("InvalidPermission.Duplicate", ErrorKind::AlreadyExists),
+            ("RouteAlreadyExists", ErrorKind::AlreadyExists),
+            ("InvalidParameterValueException", ErrorKind::Other),
+            ("", ErrorKind::Other),
+        ];
+        for (code, want) in cases {
+            assert_eq!(classify_code(code), want, "{code}");
+        }
+    }
+
+    #[test]
+    fn describe_names_action_id_code_and_request_id() {
+        let e = AwsError::from_code("InvalidResourceStateFault", "task is running");
+        assert_eq!(
+            e.describe("creating DMS replication task", "my-task"),
+            "creating DMS replication task (my-task): InvalidResourceStateFault: task is running"
+        );
+        let e = e.with_request_id("req-1");
+        assert_eq!(
+            describe("stopping DMS replication task", "t", &e),
+            "stopping DMS replication task (t): InvalidResourceStateFault: task is running (request ID: req-1)"
+        );
+        let plain = AwsError::new(
+            ErrorKind::Other,
+            "",
+            "could not reach the AWS endpoint http://x",
+        );
+        assert_eq!(
+            plain.to_string(),
+            "could not reach the AWS endpoint http://x"
+        );
+    }
+
+    #[derive(Debug)]
+    struct FakeServiceError(ErrorMetadata);
+    impl fmt::Display for FakeServiceError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "service error {:?}", self.0.code())
+        }
+    }
+    impl StdError for FakeServiceError {}
+    impl ProvideErrorMetadata for FakeServiceError {
+        fn meta(&self) -> &ErrorMetadata {
+            &self.0
+        }
+    }
+
+    fn response(request_id: Option<&str>) -> HttpResponse {
+        let mut r = HttpResponse::new(StatusCode::try_from(400).unwrap(), SdkBody::empty());
+        if let Some(id) = request_id {
+            r.headers_mut().insert("x-amzn-requestid", id.to_string());
+        }
+        r
+    }
+
+    #[test]
+    fn service_errors_keep_code_message_and_request_id() {
+        let meta = ErrorMetadata::builder()
+            .code("ResourceNotFoundFault")
+            .message("No task found")
+            .build();
+        let err: SdkError<FakeServiceError, HttpResponse> =
+            SdkError::service_error(FakeServiceError(meta), response(Some("abc-123")));
+        let e = from_sdk(err, "https://dms.us-east-1.amazonaws.com");
+        assert_eq!(e.kind, ErrorKind::NotFound);
+        assert_eq!(e.code, "ResourceNotFoundFault");
+        assert_eq!(e.message, "No task found");
+        assert_eq!(e.request_id.as_deref(), Some("abc-123"));
+    }
+
+    #[test]
+    fn dispatch_failures_name_the_endpoint() {
+        let io = std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused (os error 111)",
+        );
+        let err: SdkError<FakeServiceError, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::io(io.into()));
+        let e = from_sdk(err, "http://127.0.0.1:1");
+        assert_eq!(e.kind, ErrorKind::Other);
+        assert!(e.code.is_empty());
+        assert!(
+            e.message
+                .starts_with("could not reach the AWS endpoint http://127.0.0.1:1: "),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("Connection refused"), "{}", e.message);
+
+        let err: SdkError<FakeServiceError, HttpResponse> =
+            SdkError::timeout_error("operation timed out after 30s");
+        let e = from_sdk(err, "http://127.0.0.1:1");
+        assert_eq!(e.kind, ErrorKind::Other);
+        assert!(
+            e.message.contains("did not answer in time"),
+            "{}",
+            e.message
+        );
+    }
+}
