@@ -73,7 +73,11 @@ fn render_schema(md: &mut String, block: &Block) {
     render_block_body(md, block, "", &mut nested);
     while !nested.is_empty() {
         let (anchor, b) = nested.remove(0);
-        let _ = write!(md, "<a id=\"nestedblock--{anchor}\"></a>\n### Nested Schema for `{}`\n\n", anchor.replace("--", "."));
+        let _ = write!(
+            md,
+            "<a id=\"nestedblock--{anchor}\"></a>\n### Nested Schema for `{}`\n\n",
+            anchor.replace("--", ".")
+        );
         let mut more = Vec::new();
         render_block_body(md, &b, &anchor, &mut more);
         nested.extend(more);
@@ -81,7 +85,8 @@ fn render_schema(md: &mut String, block: &Block) {
 }
 
 fn render_block_body(md: &mut String, block: &Block, prefix: &str, nested: &mut Vec<(String, Block)>) {
-    let sections: [(&str, fn(&Attribute) -> bool); 3] = [
+    type Pick = fn(&Attribute) -> bool;
+    let sections: [(&str, Pick); 3] = [
         ("Required", |a| a.mode == Mode::Required),
         ("Optional", |a| matches!(a.mode, Mode::Optional | Mode::OptionalComputed)),
         ("Read-Only", |a| a.mode == Mode::Computed),
@@ -140,7 +145,10 @@ fn render_block_body(md: &mut String, block: &Block, prefix: &str, nested: &mut 
             };
             lines.push((
                 b.name.clone(),
-                format!("- `{}` ({kind}{limits}) {} (see [below for nested schema](#nestedblock--{anchor}))", b.name, b.block.description),
+                format!(
+                    "- `{}` ({kind}{limits}) {} (see [below for nested schema](#nestedblock--{anchor}))",
+                    b.name, b.block.description
+                ),
             ));
             nested.push((anchor, b.block.clone()));
         }
@@ -185,8 +193,10 @@ fn type_name(t: &Type) -> String {
 
 /// Every page of the provider's documentation.
 pub fn all_pages() -> Vec<Page> {
-    let provider = crate::engine::provider::Provider::new(crate::resources::all_resources(), crate::resources::all_data_sources());
-    let mut pages = vec![provider_page(provider.provider_schema(), include_str!("../../examples-hcl/provider/provider.tf"))];
+    let provider =
+        crate::engine::provider::Provider::new(crate::resources::all_resources(), crate::resources::all_data_sources());
+    let mut pages =
+        vec![provider_page(provider.provider_schema(), include_str!("../../examples-hcl/provider/provider.tf"))];
     for (name, schema) in provider.resource_schemas() {
         let extras = crate::resources::doc_extras(name);
         pages.push(resource_page("resource", name, schema, &extras));

@@ -105,7 +105,8 @@ mod tests {
 
     #[test]
     fn validators_report_paths_and_block_counts() {
-        let cfg = obj(vec![("name", Value::string("a b")), ("rule", Value::List(vec![obj(vec![("id", Value::Null)])]))]);
+        let cfg =
+            obj(vec![("name", Value::string("a b")), ("rule", Value::List(vec![obj(vec![("id", Value::Null)])]))]);
         let mut d = Diagnostics::new();
         validate_block(&schema(), &cfg, &AttrPath::root(), &mut d);
         let paths: Vec<String> = d.iter().filter_map(|x| x.path.as_ref().map(|p| p.to_string())).collect();

@@ -52,8 +52,7 @@ impl Type {
             Type::Set(t) => json!(["set", t.to_json()]),
             Type::Map(t) => json!(["map", t.to_json()]),
             Type::Object(attrs) => {
-                let m: serde_json::Map<String, J> =
-                    attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
+                let m: serde_json::Map<String, J> = attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
                 json!(["object", m])
             }
             Type::Tuple(ts) => json!(["tuple", ts.iter().map(Type::to_json).collect::<Vec<_>>()]),
@@ -166,9 +165,7 @@ fn is_decimal_syntax(t: &str) -> bool {
         None => (mantissa, None),
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
-    digits(int_part)
-        && frac.is_none_or(digits)
-        && exp.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
+    digits(int_part) && frac.is_none_or(digits) && exp.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
 }
 
 /// Canonical decimal text: no leading `+`, no trailing fractional zeros, `-0` → `0`, exponent folded
@@ -326,10 +323,9 @@ impl Value {
     /// A map of strings as Rust pairs; unknown or non-string entries are skipped.
     pub fn string_map(&self) -> BTreeMap<String, String> {
         match self {
-            Value::Map(m) | Value::Object(m) => m
-                .iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect(),
+            Value::Map(m) | Value::Object(m) => {
+                m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect()
+            }
             _ => BTreeMap::new(),
         }
     }
@@ -375,7 +371,7 @@ mod tests {
         assert_eq!(Number::from_f64(3.0), Number::from_i64(3));
         assert_eq!(Number::from_f64(0.5).as_str(), "0.5");
         assert!(Number::from_f64(0.1).is_exact_f64());
-        assert!(!Number::parse("123456789012345678901234567890").is_some_and(|n| n.as_i64().is_some()));
+        assert!(Number::parse("123456789012345678901234567890").is_some_and(|n| n.as_i64().is_none()));
     }
 
     #[test]

@@ -39,7 +39,10 @@ mod tests {
     #[test]
     fn parses_dms_arns() {
         let a = Arn::parse("arn:aws:dms:us-east-1:123456789012:endpoint:ABC").unwrap_or_else(|| panic!("parse"));
-        assert_eq!((a.service, a.region, a.account, a.resource_type()), ("dms", "us-east-1", "123456789012", "endpoint"));
+        assert_eq!(
+            (a.service, a.region, a.account, a.resource_type()),
+            ("dms", "us-east-1", "123456789012", "endpoint")
+        );
         assert!(Arn::parse("arn:aws:dms").is_none());
         assert!(Arn::parse("not-an-arn").is_none());
     }

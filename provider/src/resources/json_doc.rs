@@ -20,18 +20,12 @@ pub fn semantically_equal(a: &str, b: &str) -> bool {
 /// whole. Comparing the projection with `user` tells whether AWS differs on anything the user set.
 pub fn project(user: &J, remote: &J) -> J {
     match (user, remote) {
-        (J::Object(u), J::Object(r)) => J::Object(
-            u.iter()
-                .map(|(k, uv)| (k.clone(), r.get(k).map_or(J::Null, |rv| project(uv, rv))))
-                .collect(),
-        ),
+        (J::Object(u), J::Object(r)) => {
+            J::Object(u.iter().map(|(k, uv)| (k.clone(), r.get(k).map_or(J::Null, |rv| project(uv, rv)))).collect())
+        }
         (J::Array(u), J::Array(r)) if u.iter().all(|e| e.get("Id").is_some()) => J::Array(
             u.iter()
-                .map(|ue| {
-                    r.iter()
-                        .find(|re| re.get("Id") == ue.get("Id"))
-                        .map_or(J::Null, |re| project(ue, re))
-                })
+                .map(|ue| r.iter().find(|re| re.get("Id") == ue.get("Id")).map_or(J::Null, |re| project(ue, re)))
                 .collect(),
         ),
         (_, r) => r.clone(),

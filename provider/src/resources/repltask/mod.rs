@@ -46,10 +46,9 @@ impl Resource for Repltask {
         {
             draft.planned.set("table_mappings", prior.get("table_mappings").clone());
         }
-        if let (Some(p), Some(c)) = (
-            prior.get("replication_task_settings").as_str(),
-            draft.config.get("replication_task_settings").as_str(),
-        ) && json_doc::semantically_equal(p, c)
+        if let (Some(p), Some(c)) =
+            (prior.get("replication_task_settings").as_str(), draft.config.get("replication_task_settings").as_str())
+            && json_doc::semantically_equal(p, c)
         {
             draft.planned.set("replication_task_settings", prior.get("replication_task_settings").clone());
         }
@@ -191,11 +190,7 @@ impl Resource for Repltask {
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
         let ops = TaskOps::new(ctx, &Value::Null);
-        let found = if id.starts_with("arn:") {
-            ops.find(id).await?
-        } else {
-            ops.find_by_id(id).await?
-        };
+        let found = if id.starts_with("arn:") { ops.find(id).await? } else { ops.find_by_id(id).await? };
         let Some(task) = found else {
             return Err(Diagnostic::error(
                 "Cannot import non-existent replication task",
@@ -239,9 +234,16 @@ fn gone_during_update(arn: &str) -> Diagnostics {
 
 /// Attributes whose change goes through ModifyReplicationTask (or a move).
 fn task_changes(prior: &Value, planned: &Value) -> bool {
-    ["replication_instance_arn", "table_mappings", "replication_task_settings", "cdc_start_time", "cdc_start_position", "start_replication_task"]
-        .iter()
-        .any(|a| prior.get(a) != planned.get(a))
+    [
+        "replication_instance_arn",
+        "table_mappings",
+        "replication_task_settings",
+        "cdc_start_time",
+        "cdc_start_position",
+        "start_replication_task",
+    ]
+    .iter()
+    .any(|a| prior.get(a) != planned.get(a))
 }
 
 /// The ModifyReplicationTask input for what changed, or `None` when nothing it covers did.
@@ -258,9 +260,21 @@ fn modification(prior: &Value, planned: &Value, config: &Value) -> Option<Modify
         arn: String::new(),
         migration_type: Some(str_of(planned, "migration_type")),
         table_mappings: Some(str_of(config, "table_mappings")),
-        settings: if settings_changed { config.get("replication_task_settings").as_str().map(str::to_string) } else { None },
-        cdc_start_time: if cdc_changed { config.get("cdc_start_time").as_str().and_then(schema::parse_cdc_start_time) } else { None },
-        cdc_start_position: if cdc_changed { config.get("cdc_start_position").as_str().map(str::to_string) } else { None },
+        settings: if settings_changed {
+            config.get("replication_task_settings").as_str().map(str::to_string)
+        } else {
+            None
+        },
+        cdc_start_time: if cdc_changed {
+            config.get("cdc_start_time").as_str().and_then(schema::parse_cdc_start_time)
+        } else {
+            None
+        },
+        cdc_start_position: if cdc_changed {
+            config.get("cdc_start_position").as_str().map(str::to_string)
+        } else {
+            None
+        },
     })
 }
 

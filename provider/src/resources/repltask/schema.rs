@@ -163,7 +163,11 @@ fn validate_table_mappings(v: &Value, path: &AttrPath, diags: &mut Diagnostics) 
     let doc = match json_doc::parse(text) {
         Ok(d) => d,
         Err(e) => {
-            diags.error_at(path.clone(), "Invalid table mappings JSON", format!("table_mappings is not valid JSON: {e}."));
+            diags.error_at(
+                path.clone(),
+                "Invalid table mappings JSON",
+                format!("table_mappings is not valid JSON: {e}."),
+            );
             return;
         }
     };
@@ -176,10 +180,16 @@ fn validate_table_mappings(v: &Value, path: &AttrPath, diags: &mut Diagnostics) 
         return;
     };
     if rules.is_empty() {
-        diags.error_at(path.clone(), "Invalid table mappings", "table_mappings needs at least one rule; DMS rejects an empty rule list.");
+        diags.error_at(
+            path.clone(),
+            "Invalid table mappings",
+            "table_mappings needs at least one rule; DMS rejects an empty rule list.",
+        );
     }
     for (i, rule) in rules.iter().enumerate() {
-        let field = |k: &str| rule.get(k).and_then(|x| x.as_str().map(str::to_string).or_else(|| x.as_i64().map(|n| n.to_string())));
+        let field = |k: &str| {
+            rule.get(k).and_then(|x| x.as_str().map(str::to_string).or_else(|| x.as_i64().map(|n| n.to_string())))
+        };
         let rule_type = field("rule-type");
         let mut missing: Vec<&str> = Vec::new();
         if rule_type.is_none() {
@@ -215,7 +225,11 @@ fn validate_table_mappings(v: &Value, path: &AttrPath, diags: &mut Diagnostics) 
 fn validate_task_settings(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     let Some(text) = v.as_str() else { return };
     match json_doc::parse(text) {
-        Err(e) => diags.error_at(path.clone(), "Invalid task settings JSON", format!("replication_task_settings is not valid JSON: {e}.")),
+        Err(e) => diags.error_at(
+            path.clone(),
+            "Invalid task settings JSON",
+            format!("replication_task_settings is not valid JSON: {e}."),
+        ),
         Ok(doc) if !doc.is_object() => {
             diags.error_at(path.clone(), "Invalid task settings", "replication_task_settings must be a JSON object.")
         }

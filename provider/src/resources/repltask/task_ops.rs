@@ -77,14 +77,27 @@ impl<'a> TaskOps<'a> {
                 format!("{action} DMS replication task ({}): the task disappeared while waiting", self.label),
             )
             .into()),
-            Err(e) => Err(Diagnostic::error(format!("Error {action} DMS replication task"), format!("{action}: {e}")).into()),
+            Err(e) => {
+                Err(Diagnostic::error(format!("Error {action} DMS replication task"), format!("{action}: {e}")).into())
+            }
         }
     }
 
     /// After create, modify or move: wait until DMS is done with the task.
-    pub async fn wait_settled(&self, arn: &str, deadline: Instant, action: &str) -> Result<ReplicationTask, Diagnostics> {
+    pub async fn wait_settled(
+        &self,
+        arn: &str,
+        deadline: Instant,
+        action: &str,
+    ) -> Result<ReplicationTask, Diagnostics> {
         let task = self
-            .wait_status(action, arn, &["creating", "modifying", "moving", "testing"], &["ready", "stopped", "starting", "running", "failed", "failed-move"], deadline)
+            .wait_status(
+                action,
+                arn,
+                &["creating", "modifying", "moving", "testing"],
+                &["ready", "stopped", "starting", "running", "failed", "failed-move"],
+                deadline,
+            )
             .await?;
         if matches!(task.status.as_str(), "failed" | "failed-move") {
             return Err(self.task_error(action, &task, &format!("the task ended in state {:?}", task.status)));
@@ -94,7 +107,12 @@ impl<'a> TaskOps<'a> {
 
     /// Starts the task and waits until it runs. `reloaded`: the task definition changed, so a
     /// finished full load is run again rather than resumed.
-    pub async fn start(&self, task: &ReplicationTask, reloaded: bool, deadline: Instant) -> Result<ReplicationTask, Diagnostics> {
+    pub async fn start(
+        &self,
+        task: &ReplicationTask,
+        reloaded: bool,
+        deadline: Instant,
+    ) -> Result<ReplicationTask, Diagnostics> {
         if matches!(task.status.as_str(), "running" | "starting") {
             return self.wait_running(&task.arn, deadline).await;
         }
@@ -110,7 +128,13 @@ impl<'a> TaskOps<'a> {
 
     async fn wait_running(&self, arn: &str, deadline: Instant) -> Result<ReplicationTask, Diagnostics> {
         let task = self
-            .wait_status("starting", arn, &["starting", "ready", "stopped", "modifying"], &["running", "failed"], deadline)
+            .wait_status(
+                "starting",
+                arn,
+                &["starting", "ready", "stopped", "modifying"],
+                &["running", "failed"],
+                deadline,
+            )
             .await;
         // A small full load can finish before "running" is ever seen; that counts as started.
         let task = match task {
@@ -126,7 +150,11 @@ impl<'a> TaskOps<'a> {
         Ok(task)
     }
 
-    pub async fn stop_if_running(&self, task: &ReplicationTask, deadline: Instant) -> Result<ReplicationTask, Diagnostics> {
+    pub async fn stop_if_running(
+        &self,
+        task: &ReplicationTask,
+        deadline: Instant,
+    ) -> Result<ReplicationTask, Diagnostics> {
         if !matches!(task.status.as_str(), "running" | "starting" | "stopping") {
             return Ok(task.clone());
         }
@@ -141,10 +169,16 @@ impl<'a> TaskOps<'a> {
                 Err(e) => return Err(self.aws_error("stopping", &e)),
             }
         }
-        self.wait_status("stopping", &task.arn, &["running", "stopping"], &["stopped", "ready", "failed"], deadline).await
+        self.wait_status("stopping", &task.arn, &["running", "stopping"], &["stopped", "ready", "failed"], deadline)
+            .await
     }
 
-    pub async fn move_to(&self, task: &ReplicationTask, instance_arn: &str, deadline: Instant) -> Result<ReplicationTask, Diagnostics> {
+    pub async fn move_to(
+        &self,
+        task: &ReplicationTask,
+        instance_arn: &str,
+        deadline: Instant,
+    ) -> Result<ReplicationTask, Diagnostics> {
         self.dms().move_replication_task(&task.arn, instance_arn).await.map_err(|e| self.aws_error("moving", &e))?;
         self.wait_settled(&task.arn, deadline, "moving").await
     }
@@ -189,7 +223,9 @@ impl<'a> TaskOps<'a> {
         wait::wait_for(&spec, &self.ctx.cancel, || self.dms().find_replication_task_by_arn(arn))
             .await
             .map(|_| ())
-            .map_err(|e| Diagnostics::from(Diagnostic::error("Error deleting DMS replication task", format!("deleting: {e}"))))
+            .map_err(|e| {
+                Diagnostics::from(Diagnostic::error("Error deleting DMS replication task", format!("deleting: {e}")))
+            })
     }
 
     /// The state after an apply or refresh: identity and status from AWS; JSON documents keep

@@ -33,7 +33,11 @@ fn diagnostics_for(cfg: &Value) -> Diagnostics {
 }
 
 fn error_paths(cfg: &Value) -> Vec<String> {
-    diagnostics_for(cfg).iter().filter(|d| d.is_error()).map(|d| d.path.as_ref().map(|p| p.to_string()).unwrap_or_default()).collect()
+    diagnostics_for(cfg)
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.path.as_ref().map(|p| p.to_string()).unwrap_or_default())
+        .collect()
 }
 
 #[test]
@@ -85,9 +89,13 @@ fn repltask_wrong_arn_kinds_and_migration_types_are_rejected() {
 
 #[test]
 fn repltask_cdc_settings_conflict_and_need_cdc() {
-    let cfg = config(&[("cdc_start_time", Value::string("2026-01-02T03:04:05Z")), ("cdc_start_position", Value::string("checkpoint:V1"))]);
+    let cfg = config(&[
+        ("cdc_start_time", Value::string("2026-01-02T03:04:05Z")),
+        ("cdc_start_position", Value::string("checkpoint:V1")),
+    ]);
     assert_eq!(error_paths(&cfg), vec!["cdc_start_position"]);
-    let cfg = config(&[("migration_type", Value::string("full-load")), ("cdc_start_time", Value::string("1700000000"))]);
+    let cfg =
+        config(&[("migration_type", Value::string("full-load")), ("cdc_start_time", Value::string("1700000000"))]);
     assert_eq!(error_paths(&cfg), vec!["cdc_start_time"]);
     let cfg = config(&[("cdc_start_time", Value::string("yesterday"))]);
     assert_eq!(error_paths(&cfg), vec!["cdc_start_time"]);
@@ -134,4 +142,223 @@ fn id_and_endpoint_changes_replace_but_instance_moves_in_place() {
         assert_eq!(!p.requires_replace.is_empty(), replace, "{attr}");
     }
     assert!(matches!(s.value_type(), Type::Object(_)));
+}
+
+mod against_fake_dms {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use tokio_util::sync::CancellationToken;
+
+    use super::config;
+    use crate::aws::Clients;
+    use crate::aws::error::{AwsError, ErrorKind};
+    use crate::aws::fake::dms::FakeDms;
+    use crate::engine::{Ctx, Resource, Value};
+    use crate::provider_config::Configured;
+    use crate::resources::repltask::Repltask;
+
+    struct Bed {
+        dms: Arc<FakeDms>,
+        ctx: Ctx,
+        src: String,
+        tgt: String,
+        rep: String,
+        rep2: String,
+    }
+
+    fn bed() -> Bed {
+        let dms = Arc::new(FakeDms::new());
+        let src = dms.add_endpoint("src", "source", "oracle").arn;
+        let tgt = dms.add_endpoint("tgt", "target", "postgres").arn;
+        let rep = dms.add_replication_instance("rep").arn;
+        let rep2 = dms.add_replication_instance("rep2").arn;
+        let mut default_tags = BTreeMap::new();
+        default_tags.insert("team".to_string(), "data".to_string());
+        let provider = Arc::new(Configured {
+            clients: Clients::with_dms(dms.clone()),
+            region: "us-east-1".into(),
+            account_id: Some("123456789012".into()),
+            partition: "aws".into(),
+            default_tags,
+        });
+        Bed { dms, ctx: Ctx { provider, cancel: CancellationToken::new() }, src, tgt, rep, rep2 }
+    }
+
+    impl Bed {
+        fn planned(&self, start: bool) -> Value {
+            let mut v = config(&[
+                ("source_endpoint_arn", Value::string(&self.src)),
+                ("target_endpoint_arn", Value::string(&self.tgt)),
+                ("replication_instance_arn", Value::string(&self.rep)),
+                ("start_replication_task", Value::Bool(start)),
+            ]);
+            let mut tags = BTreeMap::new();
+            tags.insert("app".to_string(), "dblink".to_string());
+            v.set("tags", Value::from_string_map(&tags));
+            tags.insert("team".to_string(), "data".to_string());
+            v.set("tags_all", Value::from_string_map(&tags));
+            v.set("replication_task_arn", Value::Unknown);
+            v.set("status", Value::Unknown);
+            v
+        }
+
+        async fn created(&self, start: bool) -> Value {
+            let planned = self.planned(start);
+            let out = Repltask.create(&self.ctx, &planned, &planned).await;
+            assert!(!out.diags.has_errors(), "{:?}", out.diags);
+            out.state
+        }
+    }
+
+    fn ops(calls: Vec<String>) -> Vec<String> {
+        calls.into_iter().filter(|c| !c.starts_with("find_") && c != "list_tags").collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repltask_create_waits_ready_and_tags_with_defaults() {
+        let b = bed();
+        let state = b.created(false).await;
+        assert_eq!(state.get("status"), &Value::string("ready"));
+        let arn = state.get("replication_task_arn").as_str().unwrap().to_string();
+        assert_eq!(b.dms.tags_of(&arn).get("team").map(String::as_str), Some("data"));
+        assert_eq!(ops(b.dms.calls()), vec!["create_replication_task"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repltask_create_with_start_runs_the_task() {
+        let b = bed();
+        let state = b.created(true).await;
+        assert_eq!(state.get("status"), &Value::string("running"));
+        let log = b.dms.call_log().join("\n");
+        assert!(log.contains("start-replication"), "{log}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repltask_finished_full_load_counts_as_started() {
+        let b = bed();
+        b.dms.full_load_skips_running(true);
+        let mut planned = b.planned(true);
+        planned.set("migration_type", Value::string("full-load"));
+        let out = Repltask.create(&b.ctx, &planned, &planned).await;
+        assert!(!out.diags.has_errors(), "{:?}", out.diags);
+        assert_eq!(out.state.get("status"), &Value::string("stopped"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repltask_update_while_running_stops_modifies_restarts() {
+        let b = bed();
+        let prior = b.created(true).await;
+        b.dms.clear_calls();
+        let mut planned = prior.clone();
+        let new_mappings = prior.get("table_mappings").as_str().unwrap().replace("HR", "SALES");
+        planned.set("table_mappings", Value::string(&new_mappings));
+        planned.set("status", Value::Unknown);
+        let out = Repltask.update(&b.ctx, &prior, &planned, &planned).await;
+        assert!(!out.diags.has_errors(), "{:?}", out.diags);
+        assert_eq!(
+            ops(b.dms.calls()),
+            vec!["stop_replication_task", "modify_replication_task", "start_replication_task"]
+        );
+        assert!(b.dms.call_log().iter().any(|c| c.ends_with("resume-processing")), "{:?}", b.dms.call_log());
+        assert_eq!(out.state.get("status"), &Value::string("running"));
+        let arn = prior.get("replication_task_arn").as_str().unwrap();
+        assert!(b.dms.task(arn).unwrap().table_mappings.contains("SALES"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repltask_tag_change_does_not_stop_the_task() {
+        let b = bed();
+        let prior = b.created(true).await;
+        b.dms.clear_calls();
+        let mut planned = prior.clone();
+        let mut all = prior.get("tags_all").string_map();
+        all.remove("app");
+        all.insert("owner".into(), "me".into());
+        planned.set("tags_all", Value::from_string_map(&all));
+        let out = Repltask.update(&b.ctx, &prior, &planned, &planned).await;
+        assert!(!out.diags.has_errors(), "{:?}", out.diags);
+        assert_eq!(ops(b.dms.calls()), vec!["remove_tags", "add_tags"]);
+        let arn = prior.get("replication_task_arn").as_str().unwrap();
+        assert_eq!(b.dms.tags_of(arn), all);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repltask_instance_change_moves_the_task() {
+        let b = bed();
+        let prior = b.created(true).await;
+        b.dms.clear_calls();
+        let mut planned = prior.clone();
+        planned.set("replication_instance_arn", Value::string(&b.rep2));
+        let out = Repltask.update(&b.ctx, &prior, &planned, &planned).await;
+        assert!(!out.diags.has_errors(), "{:?}", out.diags);
+        assert_eq!(
+            ops(b.dms.calls()),
+            vec!["stop_replication_task", "move_replication_task", "start_replication_task"]
+        );
+        assert_eq!(out.state.get("replication_instance_arn"), &Value::string(&b.rep2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repltask_delete_stops_a_running_task_first() {
+        let b = bed();
+        let prior = b.created(true).await;
+        b.dms.clear_calls();
+        let diags = Repltask.delete(&b.ctx, &prior).await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(ops(b.dms.calls()), vec!["stop_replication_task", "delete_replication_task"]);
+        assert_eq!(b.dms.task_count(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repltask_disappears_reads_as_gone_and_delete_is_done() {
+        let b = bed();
+        let prior = b.created(false).await;
+        let arn = prior.get("replication_task_arn").as_str().unwrap().to_string();
+        b.dms.remove_task(&arn);
+        assert_eq!(Repltask.read(&b.ctx, &prior).await.unwrap(), None);
+        assert!(!Repltask.delete(&b.ctx, &prior).await.has_errors());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repltask_stopped_out_of_band_shows_start_drift() {
+        let b = bed();
+        let prior = b.created(true).await;
+        let arn = prior.get("replication_task_arn").as_str().unwrap().to_string();
+        b.dms.set_task_status(&arn, "stopped");
+        let read = Repltask.read(&b.ctx, &prior).await.unwrap().unwrap();
+        assert_eq!(read.get("start_replication_task"), &Value::Bool(false));
+        assert_eq!(read.get("status"), &Value::string("stopped"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repltask_failed_start_keeps_the_task_in_state_with_the_reason() {
+        let b = bed();
+        b.dms.fail_next(
+            "start_replication_task",
+            AwsError::new(ErrorKind::InvalidState, "InvalidResourceStateFault", "boom"),
+        );
+        let planned = b.planned(true);
+        let out = Repltask.create(&b.ctx, &planned, &planned).await;
+        assert!(out.diags.has_errors());
+        assert!(out.state.get("replication_task_arn").as_str().is_some(), "partial state must keep the ARN");
+        let text = format!("{:?}", out.diags);
+        assert!(text.contains("InvalidResourceStateFault: boom") && text.contains("dblink-task"), "{text}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repltask_import_by_id_or_arn_then_read_fills_state() {
+        let b = bed();
+        let created = b.created(true).await;
+        let arn = created.get("replication_task_arn").as_str().unwrap().to_string();
+        for id in ["dblink-task", arn.as_str()] {
+            let imported = Repltask.import(&b.ctx, id).await.unwrap();
+            assert_eq!(imported.get("start_replication_task"), &Value::Bool(true));
+            let read = Repltask.read(&b.ctx, &imported).await.unwrap().unwrap();
+            assert_eq!(read.get("replication_task_id"), &Value::string("dblink-task"));
+            assert_eq!(read.get("tags").string_map().get("app").map(String::as_str), Some("dblink"));
+            assert!(!read.get("tags").string_map().contains_key("team"), "default tags stay in tags_all only");
+        }
+        assert!(Repltask.import(&b.ctx, "nope").await.is_err());
+    }
 }
