@@ -6,6 +6,7 @@
 #   make emulator-test  the emulator's own tests (pytest)
 #   make test           emulator tests, then cargo test --workspace
 #   make lint           rustfmt check + clippy -D warnings
+#   make docs           regenerate docs/ from the schemas
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -25,7 +26,7 @@ EMULATOR_FLAGS ?=
 
 CARGO_TEST_FLAGS ?=
 
-.PHONY: venv emulator emulator-stop emulator-test test lint terraform-path
+.PHONY: venv emulator emulator-stop emulator-test test lint docs terraform-path
 
 venv: $(STAMP)
 
@@ -90,3 +91,7 @@ test: venv emulator-test
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# docs/ is generated from the schemas; the docs_are_current test fails when it is stale.
+docs:
+	DMSLINK_UPDATE_DOCS=1 cargo test -p terraform-provider-dmslink --lib docs::tests::docs_are_current
