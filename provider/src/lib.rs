@@ -3,6 +3,7 @@
 pub mod aws;
 pub mod docs;
 pub mod engine;
+pub mod logging;
 pub mod provider_config;
 pub mod resources;
 pub mod wire;

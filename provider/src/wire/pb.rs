@@ -1,12 +1,6 @@
 //! Generated protobuf and gRPC types. Nothing outside `wire` names these.
 
-#![allow(
-    clippy::all,
-    clippy::pedantic,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    missing_docs
-)]
+#![allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 /// Terraform plugin protocol 6 (`tfplugin6`).
 pub mod tfplugin6 {

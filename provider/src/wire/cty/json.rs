@@ -71,9 +71,7 @@ impl Json {
             Json::Number(n) => serde_json::from_str(n).unwrap_or(J::Null),
             Json::String(s) => J::String(s.clone()),
             Json::Array(xs) => J::Array(xs.iter().map(Json::to_serde).collect()),
-            Json::Object(m) => {
-                J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_serde())).collect())
-            }
+            Json::Object(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_serde())).collect()),
         }
     }
 }
@@ -82,12 +80,7 @@ fn from_json(j: &Json, ty: &Type, path: &AttrPath, lenient: bool) -> Result<Valu
     if *j == Json::Null {
         return Ok(Value::Null);
     }
-    let mismatch = || {
-        CtyError::new(
-            path,
-            format!("expected {}, got JSON {}", type_name(ty), j.kind()),
-        )
-    };
+    let mismatch = || CtyError::new(path, format!("expected {}, got JSON {}", type_name(ty), j.kind()));
     match ty {
         Type::Bool => match j {
             Json::Bool(b) => Ok(Value::Bool(*b)),
@@ -115,11 +108,7 @@ fn from_json(j: &Json, ty: &Type, path: &AttrPath, lenient: bool) -> Result<Valu
             for (i, item) in items.iter().enumerate() {
                 out.push(from_json(item, elem, &path.then_index(i), lenient)?);
             }
-            Ok(if matches!(ty, Type::Set(_)) {
-                Value::Set(out)
-            } else {
-                Value::List(out)
-            })
+            Ok(if matches!(ty, Type::Set(_)) { Value::Set(out) } else { Value::List(out) })
         }
         Type::Tuple(elems) => {
             let Json::Array(items) = j else {
@@ -128,11 +117,7 @@ fn from_json(j: &Json, ty: &Type, path: &AttrPath, lenient: bool) -> Result<Valu
             if items.len() != elems.len() {
                 return Err(CtyError::new(
                     path,
-                    format!(
-                        "a tuple of {} elements is required ({} given)",
-                        elems.len(),
-                        items.len()
-                    ),
+                    format!("a tuple of {} elements is required ({} given)", elems.len(), items.len()),
                 ));
             }
             let mut out = Vec::with_capacity(items.len());
@@ -155,8 +140,7 @@ fn from_json(j: &Json, ty: &Type, path: &AttrPath, lenient: bool) -> Result<Valu
             let Json::Object(pairs) = j else {
                 return Err(mismatch());
             };
-            let mut out: BTreeMap<String, Value> =
-                attrs.keys().map(|k| (k.clone(), Value::Null)).collect();
+            let mut out: BTreeMap<String, Value> = attrs.keys().map(|k| (k.clone(), Value::Null)).collect();
             for (k, v) in pairs {
                 match attrs.get(k) {
                     Some(t) => {
@@ -174,22 +158,15 @@ fn from_json(j: &Json, ty: &Type, path: &AttrPath, lenient: bool) -> Result<Valu
             let Json::Object(pairs) = j else {
                 return Err(CtyError::new(
                     path,
-                    format!(
-                        "a dynamic value must be a {{\"value\", \"type\"}} object, got JSON {}",
-                        j.kind()
-                    ),
+                    format!("a dynamic value must be a {{\"value\", \"type\"}} object, got JSON {}", j.kind()),
                 ));
             };
             let find = |key: &str| pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v);
             let (Some(type_json), Some(value_json)) = (find("type"), find("value")) else {
-                return Err(CtyError::new(
-                    path,
-                    "a dynamic value needs both \"value\" and \"type\"",
-                ));
+                return Err(CtyError::new(path, "a dynamic value needs both \"value\" and \"type\""));
             };
-            let concrete = Type::from_json(&type_json.to_serde()).map_err(|e| {
-                CtyError::new(path, format!("invalid type of a dynamic value: {e}"))
-            })?;
+            let concrete = Type::from_json(&type_json.to_serde())
+                .map_err(|e| CtyError::new(path, format!("invalid type of a dynamic value: {e}")))?;
             let value = from_json(value_json, &concrete, path, lenient)?;
             Ok(Value::Dynamic(concrete, Box::new(value)))
         }
@@ -207,12 +184,7 @@ fn write_value(out: &mut String, v: &Value, ty: &Type, path: &AttrPath) -> Resul
         Value::Unknown => return Err(CtyError::new(path, "JSON cannot hold an unknown value")),
         _ => {}
     }
-    let mismatch = || {
-        CtyError::new(
-            path,
-            format!("expected {}, got a {} value", type_name(ty), value_kind(v)),
-        )
-    };
+    let mismatch = || CtyError::new(path, format!("expected {}, got a {} value", type_name(ty), value_kind(v)));
     match (ty, v) {
         (Type::Dynamic, _) => {
             let (concrete, inner) = match v {
@@ -242,10 +214,7 @@ fn write_value(out: &mut String, v: &Value, ty: &Type, path: &AttrPath) -> Resul
             write_str(out, s);
             Ok(())
         }
-        (
-            Type::List(elem) | Type::Set(elem),
-            Value::List(xs) | Value::Set(xs) | Value::Tuple(xs),
-        ) => {
+        (Type::List(elem) | Type::Set(elem), Value::List(xs) | Value::Set(xs) | Value::Tuple(xs)) => {
             out.push('[');
             for (i, x) in xs.iter().enumerate() {
                 if i > 0 {
@@ -260,11 +229,7 @@ fn write_value(out: &mut String, v: &Value, ty: &Type, path: &AttrPath) -> Resul
             if xs.len() != elems.len() {
                 return Err(CtyError::new(
                     path,
-                    format!(
-                        "a tuple of {} elements is required ({} given)",
-                        elems.len(),
-                        xs.len()
-                    ),
+                    format!("a tuple of {} elements is required ({} given)", elems.len(), xs.len()),
                 ));
             }
             out.push('[');
@@ -292,10 +257,7 @@ fn write_value(out: &mut String, v: &Value, ty: &Type, path: &AttrPath) -> Resul
         }
         (Type::Object(attrs), Value::Object(m) | Value::Map(m)) => {
             if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(CtyError::new(
-                    path,
-                    format!("unsupported attribute {extra:?}"),
-                ));
+                return Err(CtyError::new(path, format!("unsupported attribute {extra:?}")));
             }
             out.push('{');
             for (i, (k, t)) in attrs.iter().enumerate() {
@@ -480,12 +442,8 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, String> {
-        let h = self
-            .s
-            .get(self.i..self.i + 4)
-            .ok_or("truncated \\u escape")?;
-        let v = u32::from_str_radix(h, 16)
-            .map_err(|_| format!("invalid \\u escape at byte {}", self.i))?;
+        let h = self.s.get(self.i..self.i + 4).ok_or("truncated \\u escape")?;
+        let v = u32::from_str_radix(h, 16).map_err(|_| format!("invalid \\u escape at byte {}", self.i))?;
         self.i += 4;
         Ok(v)
     }
@@ -520,9 +478,7 @@ impl Parser<'_> {
                         b't' => out.push('\t'),
                         b'u' => {
                             let hi = self.hex4()?;
-                            let code = if (0xd800..0xdc00).contains(&hi)
-                                && self.s[self.i..].starts_with("\\u")
-                            {
+                            let code = if (0xd800..0xdc00).contains(&hi) && self.s[self.i..].starts_with("\\u") {
                                 self.i += 2;
                                 let lo = self.hex4()?;
                                 if !(0xdc00..0xe000).contains(&lo) {
@@ -552,28 +508,16 @@ mod tests {
     use super::*;
 
     fn obj(pairs: &[(&str, Value)]) -> Value {
-        Value::Object(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-        )
+        Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
     }
 
     #[test]
     fn lenient_decoding_fills_missing_and_drops_extra_attributes() {
         let ty = Type::object([("id", Type::String), ("added_later", Type::Bool)]);
         let raw = br#"{"id":"x","removed_long_ago":42}"#;
-        assert_eq!(
-            decode_lenient(raw, &ty).unwrap(),
-            obj(&[("id", Value::string("x")), ("added_later", Value::Null)])
-        );
+        assert_eq!(decode_lenient(raw, &ty).unwrap(), obj(&[("id", Value::string("x")), ("added_later", Value::Null)]));
         let err = decode(raw, &ty).unwrap_err();
-        assert!(
-            err.message
-                .contains("unsupported attribute \"removed_long_ago\""),
-            "{err}"
-        );
+        assert!(err.message.contains("unsupported attribute \"removed_long_ago\""), "{err}");
     }
 
     #[test]
@@ -588,18 +532,9 @@ mod tests {
 
     #[test]
     fn strings_accept_numbers_and_bools_like_go_cty() {
-        assert_eq!(
-            decode(b"12.5", &Type::String).unwrap(),
-            Value::string("12.5")
-        );
-        assert_eq!(
-            decode(b"true", &Type::String).unwrap(),
-            Value::string("true")
-        );
-        assert_eq!(
-            decode(b"\"false\"", &Type::Bool).unwrap(),
-            Value::Bool(false)
-        );
+        assert_eq!(decode(b"12.5", &Type::String).unwrap(), Value::string("12.5"));
+        assert_eq!(decode(b"true", &Type::String).unwrap(), Value::string("true"));
+        assert_eq!(decode(b"\"false\"", &Type::Bool).unwrap(), Value::Bool(false));
     }
 
     #[test]
@@ -607,10 +542,7 @@ mod tests {
         let s = "quote \" backslash \\ tab \t nl \n ctl \u{1} é 😀";
         let bytes = encode(&Value::string(s), &Type::String).unwrap();
         assert_eq!(decode(&bytes, &Type::String).unwrap(), Value::string(s));
-        assert_eq!(
-            decode(br#""\ud83d\ude00 \u00e9 \/""#, &Type::String).unwrap(),
-            Value::string("😀 é /")
-        );
+        assert_eq!(decode(br#""\ud83d\ude00 \u00e9 \/""#, &Type::String).unwrap(), Value::string("😀 é /"));
         assert!(decode(b"\"a\x01\"", &Type::String).is_err());
     }
 
@@ -629,21 +561,8 @@ mod tests {
     #[test]
     fn unknowns_and_bad_json_are_errors() {
         assert!(encode(&Value::Unknown, &Type::String).is_err());
-        for bad in [
-            &b"{"[..],
-            b"[1,]",
-            b"01x",
-            b"\"abc",
-            b"{\"a\" 1}",
-            b"tru",
-            b"1 2",
-            b"-",
-            b"1.",
-        ] {
-            assert!(
-                decode(bad, &Type::Dynamic).is_err() && decode(bad, &Type::Number).is_err(),
-                "{bad:?}"
-            );
+        for bad in [&b"{"[..], b"[1,]", b"01x", b"\"abc", b"{\"a\" 1}", b"tru", b"1 2", b"-", b"1."] {
+            assert!(decode(bad, &Type::Dynamic).is_err() && decode(bad, &Type::Number).is_err(), "{bad:?}");
         }
     }
 
@@ -662,10 +581,7 @@ mod tests {
             "timeouts": null
         }"#;
         let v = decode_lenient(raw, &ty).unwrap();
-        assert_eq!(
-            v.get("ports"),
-            &Value::List(vec![Value::int(22), Value::int(5432)])
-        );
+        assert_eq!(v.get("ports"), &Value::List(vec![Value::int(22), Value::int(5432)]));
         assert_eq!(v.get("timeouts"), &Value::Null);
     }
 }

@@ -23,30 +23,20 @@ pub struct CtyError {
 
 impl CtyError {
     pub(crate) fn new(path: &AttrPath, message: impl Into<String>) -> CtyError {
-        CtyError {
-            path: path.clone(),
-            message: message.into(),
-        }
+        CtyError { path: path.clone(), message: message.into() }
     }
 
     /// An error diagnostic naming the path, with `summary` as the headline.
     pub fn to_diagnostic(&self, summary: &str) -> Diagnostic {
-        let detail = if self.path.is_root() {
-            self.message.clone()
-        } else {
-            format!("At {}: {}", self.path, self.message)
-        };
+        let detail =
+            if self.path.is_root() { self.message.clone() } else { format!("At {}: {}", self.path, self.message) };
         Diagnostic::error(summary, detail).at(self.path.clone())
     }
 }
 
 impl fmt::Display for CtyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_root() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
-        }
+        if self.path.is_root() { f.write_str(&self.message) } else { write!(f, "{}: {}", self.path, self.message) }
     }
 }
 
@@ -64,17 +54,14 @@ pub fn infer_type(v: &Value) -> Type {
         Value::List(xs) => Type::list(first_type(xs.iter())),
         Value::Set(xs) => Type::set(first_type(xs.iter())),
         Value::Map(m) => Type::map(first_type(m.values())),
-        Value::Object(m) => {
-            Type::Object(m.iter().map(|(k, v)| (k.clone(), infer_type(v))).collect())
-        }
+        Value::Object(m) => Type::Object(m.iter().map(|(k, v)| (k.clone(), infer_type(v))).collect()),
         Value::Tuple(xs) => Type::Tuple(xs.iter().map(infer_type).collect()),
         Value::Dynamic(t, _) => t.clone(),
     }
 }
 
 fn first_type<'a>(mut it: impl Iterator<Item = &'a Value>) -> Type {
-    it.find(|v| !v.is_null() && !v.is_unknown())
-        .map_or(Type::Dynamic, infer_type)
+    it.find(|v| !v.is_null() && !v.is_unknown()).map_or(Type::Dynamic, infer_type)
 }
 
 /// A short name of a type for error messages (`list of string`, `object`).

@@ -23,13 +23,9 @@ pub const UNKNOWN: [u8; 3] = [0xd4, 0x00, 0x00];
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CtyError> {
     let root = AttrPath::root();
     let mut rd = bytes;
-    let raw = rmpv::decode::read_value(&mut rd)
-        .map_err(|e| CtyError::new(&root, format!("invalid msgpack: {e}")))?;
+    let raw = rmpv::decode::read_value(&mut rd).map_err(|e| CtyError::new(&root, format!("invalid msgpack: {e}")))?;
     if !rd.is_empty() {
-        return Err(CtyError::new(
-            &root,
-            format!("{} unexpected bytes after the msgpack value", rd.len()),
-        ));
+        return Err(CtyError::new(&root, format!("{} unexpected bytes after the msgpack value", rd.len())));
     }
     from_raw(&raw, ty, &root)
 }
@@ -48,12 +44,7 @@ fn from_raw(raw: &Raw, ty: &Type, path: &AttrPath) -> Result<Value, CtyError> {
         Raw::Ext(..) => return Ok(Value::Unknown),
         _ => {}
     }
-    let mismatch = || {
-        CtyError::new(
-            path,
-            format!("expected {}, got msgpack {}", type_name(ty), raw_kind(raw)),
-        )
-    };
+    let mismatch = || CtyError::new(path, format!("expected {}, got msgpack {}", type_name(ty), raw_kind(raw)));
     match ty {
         Type::Bool => match raw {
             Raw::Boolean(b) => Ok(Value::Bool(*b)),
@@ -68,9 +59,7 @@ fn from_raw(raw: &Raw, ty: &Type, path: &AttrPath) -> Result<Value, CtyError> {
             Raw::F32(f) => float(f64::from(*f), path),
             Raw::F64(f) => float(*f, path),
             Raw::String(s) => {
-                let text = s
-                    .as_str()
-                    .ok_or_else(|| CtyError::new(path, "number string is not valid UTF-8"))?;
+                let text = s.as_str().ok_or_else(|| CtyError::new(path, "number string is not valid UTF-8"))?;
                 Number::parse(text)
                     .map(Value::Number)
                     .ok_or_else(|| CtyError::new(path, format!("{text:?} is not a number")))
@@ -78,10 +67,9 @@ fn from_raw(raw: &Raw, ty: &Type, path: &AttrPath) -> Result<Value, CtyError> {
             _ => Err(mismatch()),
         },
         Type::String => match raw {
-            Raw::String(s) => s
-                .as_str()
-                .map(Value::string)
-                .ok_or_else(|| CtyError::new(path, "string is not valid UTF-8")),
+            Raw::String(s) => {
+                s.as_str().map(Value::string).ok_or_else(|| CtyError::new(path, "string is not valid UTF-8"))
+            }
             _ => Err(mismatch()),
         },
         Type::List(elem) | Type::Set(elem) => {
@@ -92,11 +80,7 @@ fn from_raw(raw: &Raw, ty: &Type, path: &AttrPath) -> Result<Value, CtyError> {
             for (i, item) in items.iter().enumerate() {
                 out.push(from_raw(item, elem, &path.then_index(i))?);
             }
-            Ok(if matches!(ty, Type::Set(_)) {
-                Value::Set(out)
-            } else {
-                Value::List(out)
-            })
+            Ok(if matches!(ty, Type::Set(_)) { Value::Set(out) } else { Value::List(out) })
         }
         Type::Tuple(elems) => {
             let Raw::Array(items) = raw else {
@@ -105,11 +89,7 @@ fn from_raw(raw: &Raw, ty: &Type, path: &AttrPath) -> Result<Value, CtyError> {
             if items.len() != elems.len() {
                 return Err(CtyError::new(
                     path,
-                    format!(
-                        "a tuple of {} elements is required ({} given)",
-                        elems.len(),
-                        items.len()
-                    ),
+                    format!("a tuple of {} elements is required ({} given)", elems.len(), items.len()),
                 ));
             }
             let mut out = Vec::with_capacity(items.len());
@@ -138,20 +118,13 @@ fn from_raw(raw: &Raw, ty: &Type, path: &AttrPath) -> Result<Value, CtyError> {
             for (k, v) in pairs {
                 let key = map_key(k, path)?;
                 let Some(attr_ty) = attrs.get(key) else {
-                    return Err(CtyError::new(
-                        path,
-                        format!("unsupported attribute {key:?}"),
-                    ));
+                    return Err(CtyError::new(path, format!("unsupported attribute {key:?}")));
                 };
                 let value = from_raw(v, attr_ty, &path.then_attr(key))?;
                 out.insert(key.to_string(), value);
             }
             if out.len() != attrs.len() {
-                let missing: Vec<&str> = attrs
-                    .keys()
-                    .filter(|k| !out.contains_key(*k))
-                    .map(String::as_str)
-                    .collect();
+                let missing: Vec<&str> = attrs.keys().filter(|k| !out.contains_key(*k)).map(String::as_str).collect();
                 return Err(CtyError::new(
                     path,
                     format!(
@@ -168,26 +141,17 @@ fn from_raw(raw: &Raw, ty: &Type, path: &AttrPath) -> Result<Value, CtyError> {
             let Raw::Array(items) = raw else {
                 return Err(CtyError::new(
                     path,
-                    format!(
-                        "a dynamic value must be a [type, value] array, got msgpack {}",
-                        raw_kind(raw)
-                    ),
+                    format!("a dynamic value must be a [type, value] array, got msgpack {}", raw_kind(raw)),
                 ));
             };
             let [type_json, inner] = items.as_slice() else {
-                return Err(CtyError::new(
-                    path,
-                    "a dynamic value must be a two-element [type, value] array",
-                ));
+                return Err(CtyError::new(path, "a dynamic value must be a two-element [type, value] array"));
             };
             let type_bytes: &[u8] = match type_json {
                 Raw::Binary(b) => b,
                 Raw::String(s) => s.as_bytes(),
                 _ => {
-                    return Err(CtyError::new(
-                        path,
-                        "the type of a dynamic value must be JSON bytes",
-                    ));
+                    return Err(CtyError::new(path, "the type of a dynamic value must be JSON bytes"));
                 }
             };
             let concrete = parse_type_json(type_bytes, path)?;
@@ -206,25 +170,15 @@ fn float(f: f64, path: &AttrPath) -> Result<Value, CtyError> {
 
 fn map_key<'a>(k: &'a Raw, path: &AttrPath) -> Result<&'a str, CtyError> {
     match k {
-        Raw::String(s) => s
-            .as_str()
-            .ok_or_else(|| CtyError::new(path, "map key is not valid UTF-8")),
-        other => Err(CtyError::new(
-            path,
-            format!("map keys must be strings, got msgpack {}", raw_kind(other)),
-        )),
+        Raw::String(s) => s.as_str().ok_or_else(|| CtyError::new(path, "map key is not valid UTF-8")),
+        other => Err(CtyError::new(path, format!("map keys must be strings, got msgpack {}", raw_kind(other)))),
     }
 }
 
 pub(crate) fn parse_type_json(bytes: &[u8], path: &AttrPath) -> Result<Type, CtyError> {
-    let j: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        CtyError::new(
-            path,
-            format!("the type of a dynamic value is not JSON: {e}"),
-        )
-    })?;
-    Type::from_json(&j)
-        .map_err(|e| CtyError::new(path, format!("invalid type of a dynamic value: {e}")))
+    let j: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| CtyError::new(path, format!("the type of a dynamic value is not JSON: {e}")))?;
+    Type::from_json(&j).map_err(|e| CtyError::new(path, format!("invalid type of a dynamic value: {e}")))
 }
 
 fn raw_kind(raw: &Raw) -> &'static str {
@@ -260,12 +214,7 @@ fn write_value(out: &mut Vec<u8>, v: &Value, ty: &Type, path: &AttrPath) -> Resu
         }
         _ => {}
     }
-    let mismatch = || {
-        CtyError::new(
-            path,
-            format!("expected {}, got a {} value", type_name(ty), value_kind(v)),
-        )
-    };
+    let mismatch = || CtyError::new(path, format!("expected {}, got a {} value", type_name(ty), value_kind(v)));
     match (ty, v) {
         (Type::Dynamic, _) => {
             let (concrete, inner) = match v {
@@ -282,10 +231,7 @@ fn write_value(out: &mut Vec<u8>, v: &Value, ty: &Type, path: &AttrPath) -> Resu
         (Type::Bool, Value::Bool(b)) => rmp::encode::write_bool(out, *b).map_err(werr(path)),
         (Type::Number, Value::Number(n)) => write_number(out, n, path),
         (Type::String, Value::String(s)) => rmp::encode::write_str(out, s).map_err(werr(path)),
-        (
-            Type::List(elem) | Type::Set(elem),
-            Value::List(xs) | Value::Set(xs) | Value::Tuple(xs),
-        ) => {
+        (Type::List(elem) | Type::Set(elem), Value::List(xs) | Value::Set(xs) | Value::Tuple(xs)) => {
             rmp::encode::write_array_len(out, len_u32(xs.len(), path)?).map_err(werr(path))?;
             for (i, x) in xs.iter().enumerate() {
                 write_value(out, x, elem, &path.then_index(i))?;
@@ -296,11 +242,7 @@ fn write_value(out: &mut Vec<u8>, v: &Value, ty: &Type, path: &AttrPath) -> Resu
             if xs.len() != elems.len() {
                 return Err(CtyError::new(
                     path,
-                    format!(
-                        "a tuple of {} elements is required ({} given)",
-                        elems.len(),
-                        xs.len()
-                    ),
+                    format!("a tuple of {} elements is required ({} given)", elems.len(), xs.len()),
                 ));
             }
             rmp::encode::write_array_len(out, len_u32(xs.len(), path)?).map_err(werr(path))?;
@@ -319,10 +261,7 @@ fn write_value(out: &mut Vec<u8>, v: &Value, ty: &Type, path: &AttrPath) -> Resu
         }
         (Type::Object(attrs), Value::Object(m) | Value::Map(m)) => {
             if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(CtyError::new(
-                    path,
-                    format!("unsupported attribute {extra:?}"),
-                ));
+                return Err(CtyError::new(path, format!("unsupported attribute {extra:?}")));
             }
             rmp::encode::write_map_len(out, len_u32(attrs.len(), path)?).map_err(werr(path))?;
             for (k, t) in attrs {
@@ -360,20 +299,12 @@ mod tests {
     }
 
     fn obj(pairs: &[(&str, Value)]) -> Value {
-        Value::Object(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-        )
+        Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
     }
 
     #[test]
     fn unknown_is_written_as_fixext1_type0() {
-        assert_eq!(
-            encode(&Value::Unknown, &Type::String).unwrap(),
-            vec![0xd4, 0, 0]
-        );
+        assert_eq!(encode(&Value::Unknown, &Type::String).unwrap(), vec![0xd4, 0, 0]);
     }
 
     #[test]
@@ -382,28 +313,16 @@ mod tests {
         let refined = [0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc2];
         assert_eq!(decode(&refined, &Type::String).unwrap(), Value::Unknown);
         // ext 0 with empty payload (what tf-provider writes), and ext 5 with 4 bytes.
-        assert_eq!(
-            decode(&[0xc7, 0x00, 0x00], &Type::Number).unwrap(),
-            Value::Unknown
-        );
-        assert_eq!(
-            decode(&[0xd6, 0x05, 1, 2, 3, 4], &Type::Bool).unwrap(),
-            Value::Unknown
-        );
+        assert_eq!(decode(&[0xc7, 0x00, 0x00], &Type::Number).unwrap(), Value::Unknown);
+        assert_eq!(decode(&[0xd6, 0x05, 1, 2, 3, 4], &Type::Bool).unwrap(), Value::Unknown);
     }
 
     #[test]
     fn numbers_use_the_most_compact_encoding() {
         assert_eq!(encode(&num("1"), &Type::Number).unwrap(), vec![0x01]);
         assert_eq!(encode(&num("-1"), &Type::Number).unwrap(), vec![0xff]);
-        assert_eq!(
-            encode(&num("300"), &Type::Number).unwrap(),
-            vec![0xcd, 0x01, 0x2c]
-        );
-        assert_eq!(
-            encode(&num("18446744073709551615"), &Type::Number).unwrap()[0],
-            0xcf
-        );
+        assert_eq!(encode(&num("300"), &Type::Number).unwrap(), vec![0xcd, 0x01, 0x2c]);
+        assert_eq!(encode(&num("18446744073709551615"), &Type::Number).unwrap()[0], 0xcf);
         let half = encode(&num("0.5"), &Type::Number).unwrap();
         assert_eq!(half, [vec![0xcb], 0.5f64.to_be_bytes().to_vec()].concat());
         // Not exact in f64: a decimal string.
@@ -419,27 +338,14 @@ mod tests {
             (vec![0x2a], "42"),
             (vec![0xcc, 0xff], "255"),
             (vec![0xd0, 0x80], "-128"),
-            (
-                vec![0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
-                "18446744073709551615",
-            ),
+            (vec![0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], "18446744073709551615"),
             ([vec![0xca], 1.5f32.to_be_bytes().to_vec()].concat(), "1.5"),
-            (
-                [vec![0xcb], 2.25f64.to_be_bytes().to_vec()].concat(),
-                "2.25",
-            ),
-            (
-                [vec![0xcb], f64::INFINITY.to_be_bytes().to_vec()].concat(),
-                "Infinity",
-            ),
+            ([vec![0xcb], 2.25f64.to_be_bytes().to_vec()].concat(), "2.25"),
+            ([vec![0xcb], f64::INFINITY.to_be_bytes().to_vec()].concat(), "Infinity"),
             (vec![0xa4, b'1', b'e', b'2', b'0'], "100000000000000000000"),
         ];
         for (bytes, want) in cases {
-            assert_eq!(
-                decode(&bytes, &Type::Number).unwrap(),
-                num(want),
-                "{bytes:02x?}"
-            );
+            assert_eq!(decode(&bytes, &Type::Number).unwrap(), num(want), "{bytes:02x?}");
         }
         let nan = [vec![0xcb], f64::NAN.to_be_bytes().to_vec()].concat();
         assert!(decode(&nan, &Type::Number).is_err());
@@ -457,15 +363,8 @@ mod tests {
         let err = decode(&missing, &ty).unwrap_err();
         assert!(err.message.contains("2 attributes is required"), "{err}");
         // {"a": "x", "b": nil, "c": nil}: extra c.
-        let extra = [
-            0x83, 0xa1, b'a', 0xa1, b'x', 0xa1, b'b', 0xc0, 0xa1, b'c', 0xc0,
-        ];
-        assert!(
-            decode(&extra, &ty)
-                .unwrap_err()
-                .message
-                .contains("unsupported attribute \"c\"")
-        );
+        let extra = [0x83, 0xa1, b'a', 0xa1, b'x', 0xa1, b'b', 0xc0, 0xa1, b'c', 0xc0];
+        assert!(decode(&extra, &ty).unwrap_err().message.contains("unsupported attribute \"c\""));
 
         // Encoding fills attributes the value lacks with null and refuses strangers.
         let partial = obj(&[("a", Value::string("x"))]);
@@ -475,10 +374,7 @@ mod tests {
 
     #[test]
     fn dynamic_values_carry_their_type() {
-        let v = Value::Dynamic(
-            Type::list(Type::String),
-            Box::new(Value::List(vec![Value::string("a")])),
-        );
+        let v = Value::Dynamic(Type::list(Type::String), Box::new(Value::List(vec![Value::string("a")])));
         let bytes = encode(&v, &Type::Dynamic).unwrap();
         let type_json = br#"["list","string"]"#;
         let mut want = vec![0x92, 0xc4, type_json.len() as u8];
@@ -495,10 +391,7 @@ mod tests {
 
         // Plain values in a dynamic slot get an inferred type.
         let plain = encode(&Value::string("s"), &Type::Dynamic).unwrap();
-        assert_eq!(
-            decode(&plain, &Type::Dynamic).unwrap(),
-            Value::Dynamic(Type::String, Box::new(Value::string("s")))
-        );
+        assert_eq!(decode(&plain, &Type::Dynamic).unwrap(), Value::Dynamic(Type::String, Box::new(Value::string("s"))));
         assert_eq!(decode(&[0xc0], &Type::Dynamic).unwrap(), Value::Null);
         assert_eq!(decode(&UNKNOWN, &Type::Dynamic).unwrap(), Value::Unknown);
     }
@@ -507,15 +400,10 @@ mod tests {
     fn type_mismatches_name_the_path() {
         let ty = Type::object([("tags", Type::map(Type::String))]);
         // {"tags": {"env": 1}}
-        let bytes = [
-            0x81, 0xa4, b't', b'a', b'g', b's', 0x81, 0xa3, b'e', b'n', b'v', 0x01,
-        ];
+        let bytes = [0x81, 0xa4, b't', b'a', b'g', b's', 0x81, 0xa3, b'e', b'n', b'v', 0x01];
         let err = decode(&bytes, &ty).unwrap_err();
         assert_eq!(err.path.to_string(), "tags[\"env\"]");
         assert!(decode(&[0xa5, b'a'], &Type::String).is_err(), "truncated");
-        assert!(
-            decode(&[0x01, 0x02], &Type::Number).is_err(),
-            "trailing bytes"
-        );
+        assert!(decode(&[0x01, 0x02], &Type::Number).is_err(), "trailing bytes");
     }
 }

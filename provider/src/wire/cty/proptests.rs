@@ -15,12 +15,7 @@ fn attr_name() -> impl Strategy<Value = String> {
 }
 
 fn arb_type() -> impl Strategy<Value = Type> {
-    let leaf = prop_oneof![
-        Just(Type::Bool),
-        Just(Type::Number),
-        Just(Type::String),
-        Just(Type::Dynamic)
-    ];
+    let leaf = prop_oneof![Just(Type::Bool), Just(Type::Number), Just(Type::String), Just(Type::Dynamic)];
     leaf.prop_recursive(4, 24, 4, |inner| {
         prop_oneof![
             inner.clone().prop_map(Type::list),
@@ -41,12 +36,8 @@ fn arb_number() -> impl Strategy<Value = Number> {
     prop_oneof![
         any::<i64>().prop_map(Number::from_i64),
         any::<u64>().prop_map(Number::from_u64),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(Number::from_f64),
-        any::<f32>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(|f| Number::from_f64(f64::from(f))),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Number::from_f64),
+        any::<f32>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| Number::from_f64(f64::from(f))),
         ("-?[1-9][0-9]{20,40}(\\.[0-9]{0,10}[1-9])?").prop_map(|s| Number::parse(&s).unwrap()),
         ("[1-9]\\.[0-9]{1,30}e-?[1-9][0-9]{2}").prop_map(|s| Number::parse(&s).unwrap()),
     ]
@@ -67,38 +58,27 @@ fn arb_known(ty: &Type, unknowns: bool) -> BoxedStrategy<Value> {
         Type::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
         Type::Number => arb_number().prop_map(Value::Number).boxed(),
         Type::String => any::<String>().prop_map(Value::String).boxed(),
-        Type::List(e) => prop::collection::vec(arb_value(e, unknowns), 0..4)
-            .prop_map(Value::List)
-            .boxed(),
-        Type::Set(e) => prop::collection::vec(arb_value(e, unknowns), 0..4)
-            .prop_map(Value::Set)
-            .boxed(),
-        Type::Map(e) => prop::collection::btree_map(any::<String>(), arb_value(e, unknowns), 0..4)
-            .prop_map(Value::Map)
-            .boxed(),
+        Type::List(e) => prop::collection::vec(arb_value(e, unknowns), 0..4).prop_map(Value::List).boxed(),
+        Type::Set(e) => prop::collection::vec(arb_value(e, unknowns), 0..4).prop_map(Value::Set).boxed(),
+        Type::Map(e) => {
+            prop::collection::btree_map(any::<String>(), arb_value(e, unknowns), 0..4).prop_map(Value::Map).boxed()
+        }
         Type::Object(attrs) => {
             let fields: Vec<BoxedStrategy<(String, Value)>> = attrs
                 .iter()
                 .map(|(k, t)| {
                     let k = k.clone();
-                    arb_value(t, unknowns)
-                        .prop_map(move |v| (k.clone(), v))
-                        .boxed()
+                    arb_value(t, unknowns).prop_map(move |v| (k.clone(), v)).boxed()
                 })
                 .collect();
-            fields
-                .prop_map(|kv| Value::Object(kv.into_iter().collect::<BTreeMap<_, _>>()))
-                .boxed()
+            fields.prop_map(|kv| Value::Object(kv.into_iter().collect::<BTreeMap<_, _>>())).boxed()
         }
         Type::Tuple(ts) => {
-            let elems: Vec<BoxedStrategy<Value>> =
-                ts.iter().map(|t| arb_value(t, unknowns)).collect();
+            let elems: Vec<BoxedStrategy<Value>> = ts.iter().map(|t| arb_value(t, unknowns)).collect();
             elems.prop_map(Value::Tuple).boxed()
         }
         Type::Dynamic => arb_concrete_type()
-            .prop_flat_map(move |t| {
-                arb_value(&t, unknowns).prop_map(move |v| Value::Dynamic(t.clone(), Box::new(v)))
-            })
+            .prop_flat_map(move |t| arb_value(&t, unknowns).prop_map(move |v| Value::Dynamic(t.clone(), Box::new(v))))
             .boxed(),
     }
 }
