@@ -6,6 +6,7 @@ pub mod plan;
 pub mod provider;
 pub mod resource;
 pub mod schema;
+pub mod steps;
 pub mod validate;
 pub mod value;
 
