@@ -99,43 +99,20 @@ pub struct Endpoint {
 
 #[async_trait]
 pub trait DmsApi: Send + Sync {
-    async fn create_replication_task(
-        &self,
-        input: CreateTaskInput,
-    ) -> Result<ReplicationTask, AwsError>;
+    async fn create_replication_task(&self, input: CreateTaskInput) -> Result<ReplicationTask, AwsError>;
     /// `Ok(None)` when no task has this ARN (DMS's `ResourceNotFoundFault` or an empty list).
-    async fn find_replication_task_by_arn(
-        &self,
-        arn: &str,
-    ) -> Result<Option<ReplicationTask>, AwsError>;
-    async fn find_replication_task_by_id(
-        &self,
-        id: &str,
-    ) -> Result<Option<ReplicationTask>, AwsError>;
-    async fn modify_replication_task(
-        &self,
-        input: ModifyTaskInput,
-    ) -> Result<ReplicationTask, AwsError>;
-    async fn move_replication_task(
-        &self,
-        arn: &str,
-        target_instance_arn: &str,
-    ) -> Result<ReplicationTask, AwsError>;
-    async fn start_replication_task(
-        &self,
-        arn: &str,
-        start_type: StartType,
-    ) -> Result<ReplicationTask, AwsError>;
+    async fn find_replication_task_by_arn(&self, arn: &str) -> Result<Option<ReplicationTask>, AwsError>;
+    async fn find_replication_task_by_id(&self, id: &str) -> Result<Option<ReplicationTask>, AwsError>;
+    async fn modify_replication_task(&self, input: ModifyTaskInput) -> Result<ReplicationTask, AwsError>;
+    async fn move_replication_task(&self, arn: &str, target_instance_arn: &str) -> Result<ReplicationTask, AwsError>;
+    async fn start_replication_task(&self, arn: &str, start_type: StartType) -> Result<ReplicationTask, AwsError>;
     async fn stop_replication_task(&self, arn: &str) -> Result<ReplicationTask, AwsError>;
     async fn delete_replication_task(&self, arn: &str) -> Result<(), AwsError>;
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError>;
     async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;
     async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<(), AwsError>;
     /// `Ok(None)` when no replication instance has this ARN.
-    async fn describe_replication_instance_by_arn(
-        &self,
-        arn: &str,
-    ) -> Result<Option<ReplicationInstance>, AwsError>;
+    async fn describe_replication_instance_by_arn(&self, arn: &str) -> Result<Option<ReplicationInstance>, AwsError>;
     /// `Ok(None)` when no endpoint has this ARN.
     async fn find_endpoint_by_arn(&self, arn: &str) -> Result<Option<Endpoint>, AwsError>;
 }

@@ -2,14 +2,11 @@
 
 use async_trait::async_trait;
 use aws_sdk_databasemigration::Client;
-use aws_sdk_databasemigration::types::{
-    self as t, Filter, MigrationTypeValue, StartReplicationTaskTypeValue, Tag,
-};
+use aws_sdk_databasemigration::types::{self as t, Filter, MigrationTypeValue, StartReplicationTaskTypeValue, Tag};
 use aws_smithy_types::DateTime;
 
 use super::dms::{
-    CreateTaskInput, DmsApi, Endpoint, ModifyTaskInput, ReplicationInstance, ReplicationTask,
-    StartType, Tags,
+    CreateTaskInput, DmsApi, Endpoint, ModifyTaskInput, ReplicationInstance, ReplicationTask, StartType, Tags,
 };
 use super::error::{self, AwsError, ErrorKind};
 
@@ -22,10 +19,7 @@ pub struct SdkDms {
 
 impl SdkDms {
     pub fn new(client: Client, endpoint: impl Into<String>) -> SdkDms {
-        SdkDms {
-            client,
-            endpoint: endpoint.into(),
-        }
+        SdkDms { client, endpoint: endpoint.into() }
     }
     /// Where requests go: an override URL or the regional endpoint.
     pub fn endpoint(&self) -> &str {
@@ -41,20 +35,9 @@ impl SdkDms {
         error::from_sdk(e, &self.endpoint)
     }
 
-    async fn find_task(
-        &self,
-        filter: &str,
-        value: &str,
-    ) -> Result<Option<ReplicationTask>, AwsError> {
+    async fn find_task(&self, filter: &str, value: &str) -> Result<Option<ReplicationTask>, AwsError> {
         let f = filter_of(filter, value)?;
-        let out = match self
-            .client
-            .describe_replication_tasks()
-            .filters(f)
-            .without_settings(false)
-            .send()
-            .await
-        {
+        let out = match self.client.describe_replication_tasks().filters(f).without_settings(false).send().await {
             Ok(o) => o,
             Err(e) => {
                 let e = self.err(e);
@@ -80,13 +63,7 @@ fn filter_of(name: &str, value: &str) -> Result<Filter, AwsError> {
         .name(name)
         .values(value)
         .build()
-        .map_err(|e| {
-            AwsError::new(
-                ErrorKind::Other,
-                "",
-                format!("could not build a DMS filter: {e}"),
-            )
-        })
+        .map_err(|e| AwsError::new(ErrorKind::Other, "", format!("could not build a DMS filter: {e}")))
 }
 
 fn exactly_one<T>(mut found: Vec<T>, what: &str, key: &str) -> Result<Option<T>, AwsError> {
@@ -112,10 +89,7 @@ pub(crate) fn task_from_sdk(t: &t::ReplicationTask) -> ReplicationTask {
         arn: s(t.replication_task_arn()),
         id: s(t.replication_task_identifier()),
         status: s(t.status()).to_ascii_lowercase(),
-        migration_type: t
-            .migration_type()
-            .map(|m| m.as_str().to_string())
-            .unwrap_or_default(),
+        migration_type: t.migration_type().map(|m| m.as_str().to_string()).unwrap_or_default(),
         table_mappings: s(t.table_mappings()),
         settings: o(t.replication_task_settings()),
         source_endpoint_arn: s(t.source_endpoint_arn()),
@@ -130,18 +104,9 @@ pub(crate) fn task_from_sdk(t: &t::ReplicationTask) -> ReplicationTask {
 fn instance_from_sdk(i: &t::ReplicationInstance) -> ReplicationInstance {
     ReplicationInstance {
         arn: i.replication_instance_arn().unwrap_or_default().to_string(),
-        id: i
-            .replication_instance_identifier()
-            .unwrap_or_default()
-            .to_string(),
-        status: i
-            .replication_instance_status()
-            .unwrap_or_default()
-            .to_ascii_lowercase(),
-        class: i
-            .replication_instance_class()
-            .unwrap_or_default()
-            .to_string(),
+        id: i.replication_instance_identifier().unwrap_or_default().to_string(),
+        status: i.replication_instance_status().unwrap_or_default().to_ascii_lowercase(),
+        class: i.replication_instance_class().unwrap_or_default().to_string(),
         engine_version: i.engine_version().map(str::to_string),
     }
 }
@@ -151,26 +116,18 @@ fn endpoint_from_sdk(e: &t::Endpoint) -> Endpoint {
         arn: e.endpoint_arn().unwrap_or_default().to_string(),
         id: e.endpoint_identifier().unwrap_or_default().to_string(),
         status: e.status().unwrap_or_default().to_ascii_lowercase(),
-        endpoint_type: e
-            .endpoint_type()
-            .map(|v| v.as_str().to_ascii_lowercase())
-            .unwrap_or_default(),
+        endpoint_type: e.endpoint_type().map(|v| v.as_str().to_ascii_lowercase()).unwrap_or_default(),
         engine_name: e.engine_name().unwrap_or_default().to_string(),
     }
 }
 
 fn sdk_tags(tags: &Tags) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
 #[async_trait]
 impl DmsApi for SdkDms {
-    async fn create_replication_task(
-        &self,
-        input: CreateTaskInput,
-    ) -> Result<ReplicationTask, AwsError> {
+    async fn create_replication_task(&self, input: CreateTaskInput) -> Result<ReplicationTask, AwsError> {
         let out = self
             .client
             .create_replication_task()
@@ -183,47 +140,27 @@ impl DmsApi for SdkDms {
             .set_replication_task_settings(input.settings.clone())
             .set_cdc_start_time(input.cdc_start_time.map(DateTime::from_secs))
             .set_cdc_start_position(input.cdc_start_position.clone())
-            .set_tags(if input.tags.is_empty() {
-                None
-            } else {
-                Some(sdk_tags(&input.tags))
-            })
+            .set_tags(if input.tags.is_empty() { None } else { Some(sdk_tags(&input.tags)) })
             .send()
             .await
             .map_err(|e| self.err(e))?;
-        out.replication_task()
-            .map(task_from_sdk)
-            .ok_or_else(|| missing("replication task", "CreateReplicationTask"))
+        out.replication_task().map(task_from_sdk).ok_or_else(|| missing("replication task", "CreateReplicationTask"))
     }
 
-    async fn find_replication_task_by_arn(
-        &self,
-        arn: &str,
-    ) -> Result<Option<ReplicationTask>, AwsError> {
+    async fn find_replication_task_by_arn(&self, arn: &str) -> Result<Option<ReplicationTask>, AwsError> {
         self.find_task("replication-task-arn", arn).await
     }
 
-    async fn find_replication_task_by_id(
-        &self,
-        id: &str,
-    ) -> Result<Option<ReplicationTask>, AwsError> {
+    async fn find_replication_task_by_id(&self, id: &str) -> Result<Option<ReplicationTask>, AwsError> {
         self.find_task("replication-task-id", id).await
     }
 
-    async fn modify_replication_task(
-        &self,
-        input: ModifyTaskInput,
-    ) -> Result<ReplicationTask, AwsError> {
+    async fn modify_replication_task(&self, input: ModifyTaskInput) -> Result<ReplicationTask, AwsError> {
         let out = self
             .client
             .modify_replication_task()
             .replication_task_arn(&input.arn)
-            .set_migration_type(
-                input
-                    .migration_type
-                    .as_deref()
-                    .map(MigrationTypeValue::from),
-            )
+            .set_migration_type(input.migration_type.as_deref().map(MigrationTypeValue::from))
             .set_table_mappings(input.table_mappings.clone())
             .set_replication_task_settings(input.settings.clone())
             .set_cdc_start_time(input.cdc_start_time.map(DateTime::from_secs))
@@ -231,16 +168,10 @@ impl DmsApi for SdkDms {
             .send()
             .await
             .map_err(|e| self.err(e))?;
-        out.replication_task()
-            .map(task_from_sdk)
-            .ok_or_else(|| missing("replication task", "ModifyReplicationTask"))
+        out.replication_task().map(task_from_sdk).ok_or_else(|| missing("replication task", "ModifyReplicationTask"))
     }
 
-    async fn move_replication_task(
-        &self,
-        arn: &str,
-        target_instance_arn: &str,
-    ) -> Result<ReplicationTask, AwsError> {
+    async fn move_replication_task(&self, arn: &str, target_instance_arn: &str) -> Result<ReplicationTask, AwsError> {
         let out = self
             .client
             .move_replication_task()
@@ -249,16 +180,10 @@ impl DmsApi for SdkDms {
             .send()
             .await
             .map_err(|e| self.err(e))?;
-        out.replication_task()
-            .map(task_from_sdk)
-            .ok_or_else(|| missing("replication task", "MoveReplicationTask"))
+        out.replication_task().map(task_from_sdk).ok_or_else(|| missing("replication task", "MoveReplicationTask"))
     }
 
-    async fn start_replication_task(
-        &self,
-        arn: &str,
-        start_type: StartType,
-    ) -> Result<ReplicationTask, AwsError> {
+    async fn start_replication_task(&self, arn: &str, start_type: StartType) -> Result<ReplicationTask, AwsError> {
         let out = self
             .client
             .start_replication_task()
@@ -267,49 +192,26 @@ impl DmsApi for SdkDms {
             .send()
             .await
             .map_err(|e| self.err(e))?;
-        out.replication_task()
-            .map(task_from_sdk)
-            .ok_or_else(|| missing("replication task", "StartReplicationTask"))
+        out.replication_task().map(task_from_sdk).ok_or_else(|| missing("replication task", "StartReplicationTask"))
     }
 
     async fn stop_replication_task(&self, arn: &str) -> Result<ReplicationTask, AwsError> {
-        let out = self
-            .client
-            .stop_replication_task()
-            .replication_task_arn(arn)
-            .send()
-            .await
-            .map_err(|e| self.err(e))?;
-        out.replication_task()
-            .map(task_from_sdk)
-            .ok_or_else(|| missing("replication task", "StopReplicationTask"))
+        let out =
+            self.client.stop_replication_task().replication_task_arn(arn).send().await.map_err(|e| self.err(e))?;
+        out.replication_task().map(task_from_sdk).ok_or_else(|| missing("replication task", "StopReplicationTask"))
     }
 
     async fn delete_replication_task(&self, arn: &str) -> Result<(), AwsError> {
-        self.client
-            .delete_replication_task()
-            .replication_task_arn(arn)
-            .send()
-            .await
-            .map_err(|e| self.err(e))?;
+        self.client.delete_replication_task().replication_task_arn(arn).send().await.map_err(|e| self.err(e))?;
         Ok(())
     }
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
-        let out = self
-            .client
-            .list_tags_for_resource()
-            .resource_arn(arn)
-            .send()
-            .await
-            .map_err(|e| self.err(e))?;
+        let out = self.client.list_tags_for_resource().resource_arn(arn).send().await.map_err(|e| self.err(e))?;
         Ok(out
             .tag_list()
             .iter()
-            .filter_map(|t| {
-                t.key()
-                    .map(|k| (k.to_string(), t.value().unwrap_or_default().to_string()))
-            })
+            .filter_map(|t| t.key().map(|k| (k.to_string(), t.value().unwrap_or_default().to_string())))
             .collect())
     }
 
@@ -341,30 +243,17 @@ impl DmsApi for SdkDms {
         Ok(())
     }
 
-    async fn describe_replication_instance_by_arn(
-        &self,
-        arn: &str,
-    ) -> Result<Option<ReplicationInstance>, AwsError> {
+    async fn describe_replication_instance_by_arn(&self, arn: &str) -> Result<Option<ReplicationInstance>, AwsError> {
         let f = filter_of("replication-instance-arn", arn)?;
-        let out = match self
-            .client
-            .describe_replication_instances()
-            .filters(f)
-            .send()
-            .await
-        {
+        let out = match self.client.describe_replication_instances().filters(f).send().await {
             Ok(o) => o,
             Err(e) => {
                 let e = self.err(e);
                 return if e.is_not_found() { Ok(None) } else { Err(e) };
             }
         };
-        let found: Vec<ReplicationInstance> = out
-            .replication_instances()
-            .iter()
-            .map(instance_from_sdk)
-            .filter(|i| i.arn == arn)
-            .collect();
+        let found: Vec<ReplicationInstance> =
+            out.replication_instances().iter().map(instance_from_sdk).filter(|i| i.arn == arn).collect();
         exactly_one(found, "replication instance", arn)
     }
 
@@ -377,12 +266,7 @@ impl DmsApi for SdkDms {
                 return if e.is_not_found() { Ok(None) } else { Err(e) };
             }
         };
-        let found: Vec<Endpoint> = out
-            .endpoints()
-            .iter()
-            .map(endpoint_from_sdk)
-            .filter(|e| e.arn == arn)
-            .collect();
+        let found: Vec<Endpoint> = out.endpoints().iter().map(endpoint_from_sdk).filter(|e| e.arn == arn).collect();
         exactly_one(found, "endpoint", arn)
     }
 }

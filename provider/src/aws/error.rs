@@ -39,22 +39,12 @@ pub struct AwsError {
 
 impl AwsError {
     pub fn new(kind: ErrorKind, code: impl Into<String>, message: impl Into<String>) -> AwsError {
-        AwsError {
-            kind,
-            code: code.into(),
-            message: message.into(),
-            request_id: None,
-        }
+        AwsError { kind, code: code.into(), message: message.into(), request_id: None }
     }
     /// An error with this AWS code, classified by the code tables.
     pub fn from_code(code: impl Into<String>, message: impl Into<String>) -> AwsError {
         let code = code.into();
-        AwsError {
-            kind: classify_code(&code),
-            code,
-            message: message.into(),
-            request_id: None,
-        }
+        AwsError { kind: classify_code(&code), code, message: message.into(), request_id: None }
     }
     pub fn with_request_id(mut self, id: impl Into<String>) -> AwsError {
         self.request_id = Some(id.into());
@@ -70,11 +60,7 @@ impl AwsError {
     /// The practitioner-facing sentence: `creating DMS replication task (my-task):
     /// InvalidResourceStateFault: ...`, with the request id when AWS sent one.
     pub fn describe(&self, doing: &str, id: &str) -> String {
-        let mut s = if id.is_empty() {
-            format!("{doing}: {self}")
-        } else {
-            format!("{doing} ({id}): {self}")
-        };
+        let mut s = if id.is_empty() { format!("{doing}: {self}") } else { format!("{doing} ({id}): {self}") };
         if let Some(rid) = &self.request_id {
             s.push_str(&format!(" (request ID: {rid})"));
         }
@@ -211,10 +197,7 @@ pub fn classify_code(code: &str) -> ErrorKind {
     let code = code.trim();
     if code.is_empty() {
         ErrorKind::Other
-    } else if NOT_FOUND.contains(&code)
-        || code.ends_with(".NotFound")
-        || code.ends_with(".Malformed.NotFound")
-    {
+    } else if NOT_FOUND.contains(&code) || code.ends_with(".NotFound") || code.ends_with(".Malformed.NotFound") {
         ErrorKind::NotFound
     } else if THROTTLED.contains(&code) {
         ErrorKind::Throttled
@@ -264,24 +247,16 @@ where
         SdkError::TimeoutError(_) => AwsError::new(
             ErrorKind::Other,
             "",
-            format!(
-                "the AWS endpoint {endpoint} did not answer in time: {}",
-                source_chain(&err)
-            ),
+            format!("the AWS endpoint {endpoint} did not answer in time: {}", source_chain(&err)),
         ),
         SdkError::ResponseError(_) => AwsError::new(
             ErrorKind::Other,
             "",
-            format!(
-                "unreadable response from the AWS endpoint {endpoint}: {}",
-                source_chain(&err)
-            ),
+            format!("unreadable response from the AWS endpoint {endpoint}: {}", source_chain(&err)),
         ),
-        SdkError::ConstructionFailure(_) => AwsError::new(
-            ErrorKind::Other,
-            "",
-            format!("could not build the AWS request: {}", source_chain(&err)),
-        ),
+        SdkError::ConstructionFailure(_) => {
+            AwsError::new(ErrorKind::Other, "", format!("could not build the AWS request: {}", source_chain(&err)))
+        }
         _ => AwsError::new(ErrorKind::Other, "", source_chain(&err)),
     };
     match request_id {
@@ -293,30 +268,19 @@ where
 /// The error's causes joined with ": ", skipping the SDK's generic wrappers ("dispatch failure",
 /// "service error") and repeats.
 fn source_chain(err: &(dyn StdError + 'static)) -> String {
-    const GENERIC: &[&str] = &[
-        "dispatch failure",
-        "service error",
-        "timeout",
-        "response error",
-        "failed to construct request",
-        "io error",
-    ];
+    const GENERIC: &[&str] =
+        &["dispatch failure", "service error", "timeout", "response error", "failed to construct request", "io error"];
     let mut parts: Vec<String> = Vec::new();
     let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = cur {
         let s = e.to_string();
         let s = s.trim().to_string();
-        if !s.is_empty() && !GENERIC.contains(&s.as_str()) && !parts.iter().any(|p| p.contains(&s))
-        {
+        if !s.is_empty() && !GENERIC.contains(&s.as_str()) && !parts.iter().any(|p| p.contains(&s)) {
             parts.push(s);
         }
         cur = e.source();
     }
-    if parts.is_empty() {
-        "unknown error".to_string()
-    } else {
-        parts.join(": ")
-    }
+    if parts.is_empty() { "unknown error".to_string() } else { parts.join(": ") }
 }
 
 #[cfg(test)]
@@ -334,10 +298,7 @@ mod tests {
         let cases = [
             ("ResourceNotFoundFault", ErrorKind::NotFound),
             ("InvalidVpcID.NotFound", ErrorKind::NotFound),
-            (
-                "InvalidVpcPeeringConnectionID.NotFound",
-                ErrorKind::NotFound,
-            ),
+            ("InvalidVpcPeeringConnectionID.NotFound", ErrorKind::NotFound),
             ("InvalidRoute.NotFound", ErrorKind::NotFound),
             ("InvalidPermission.NotFound", ErrorKind::NotFound),
             ("DBInstanceNotFound", ErrorKind::NotFound),
@@ -381,15 +342,8 @@ mod tests {
             describe("stopping DMS replication task", "t", &e),
             "stopping DMS replication task (t): InvalidResourceStateFault: task is running (request ID: req-1)"
         );
-        let plain = AwsError::new(
-            ErrorKind::Other,
-            "",
-            "could not reach the AWS endpoint http://x",
-        );
-        assert_eq!(
-            plain.to_string(),
-            "could not reach the AWS endpoint http://x"
-        );
+        let plain = AwsError::new(ErrorKind::Other, "", "could not reach the AWS endpoint http://x");
+        assert_eq!(plain.to_string(), "could not reach the AWS endpoint http://x");
     }
 
     #[derive(Debug)]
@@ -416,10 +370,7 @@ mod tests {
 
     #[test]
     fn service_errors_keep_code_message_and_request_id() {
-        let meta = ErrorMetadata::builder()
-            .code("ResourceNotFoundFault")
-            .message("No task found")
-            .build();
+        let meta = ErrorMetadata::builder().code("ResourceNotFoundFault").message("No task found").build();
         let err: SdkError<FakeServiceError, HttpResponse> =
             SdkError::service_error(FakeServiceError(meta), response(Some("abc-123")));
         let e = from_sdk(err, "https://dms.us-east-1.amazonaws.com");
@@ -431,31 +382,17 @@ mod tests {
 
     #[test]
     fn dispatch_failures_name_the_endpoint() {
-        let io = std::io::Error::new(
-            std::io::ErrorKind::ConnectionRefused,
-            "Connection refused (os error 111)",
-        );
-        let err: SdkError<FakeServiceError, HttpResponse> =
-            SdkError::dispatch_failure(ConnectorError::io(io.into()));
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused (os error 111)");
+        let err: SdkError<FakeServiceError, HttpResponse> = SdkError::dispatch_failure(ConnectorError::io(io.into()));
         let e = from_sdk(err, "http://127.0.0.1:1");
         assert_eq!(e.kind, ErrorKind::Other);
         assert!(e.code.is_empty());
-        assert!(
-            e.message
-                .starts_with("could not reach the AWS endpoint http://127.0.0.1:1: "),
-            "{}",
-            e.message
-        );
+        assert!(e.message.starts_with("could not reach the AWS endpoint http://127.0.0.1:1: "), "{}", e.message);
         assert!(e.message.contains("Connection refused"), "{}", e.message);
 
-        let err: SdkError<FakeServiceError, HttpResponse> =
-            SdkError::timeout_error("operation timed out after 30s");
+        let err: SdkError<FakeServiceError, HttpResponse> = SdkError::timeout_error("operation timed out after 30s");
         let e = from_sdk(err, "http://127.0.0.1:1");
         assert_eq!(e.kind, ErrorKind::Other);
-        assert!(
-            e.message.contains("did not answer in time"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("did not answer in time"), "{}", e.message);
     }
 }

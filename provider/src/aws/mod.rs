@@ -43,20 +43,12 @@ impl Clients {
     /// Every AWS client, built in one place from the loaded SDK configuration and the endpoint
     /// overrides. A new service is one line here (and one field above).
     pub fn from_sdk_config(sdk: &SdkConfig, endpoints: &EndpointOverrides) -> Clients {
-        let dms_endpoint = endpoint_for(
-            sdk,
-            endpoints.dms.as_deref(),
-            "Database Migration Service",
-            "dms",
-        );
+        let dms_endpoint = endpoint_for(sdk, endpoints.dms.as_deref(), "Database Migration Service", "dms");
         let mut dms_conf = aws_sdk_databasemigration::config::Builder::from(sdk);
         if let Some(url) = &endpoints.dms {
             dms_conf = dms_conf.endpoint_url(url);
         }
-        let dms = dms_sdk::SdkDms::new(
-            aws_sdk_databasemigration::Client::from_conf(dms_conf.build()),
-            dms_endpoint,
-        );
+        let dms = dms_sdk::SdkDms::new(aws_sdk_databasemigration::Client::from_conf(dms_conf.build()), dms_endpoint);
         Clients { dms: Arc::new(dms) }
     }
 
@@ -69,12 +61,7 @@ impl Clients {
 /// Where a service's requests go, for error messages: the override, else what the SDK will use
 /// (`AWS_ENDPOINT_URL_<SERVICE>` / profile `services`, then `AWS_ENDPOINT_URL`), else the regional
 /// endpoint.
-pub fn endpoint_for(
-    sdk: &SdkConfig,
-    override_url: Option<&str>,
-    service_id: &str,
-    host_prefix: &str,
-) -> String {
+pub fn endpoint_for(sdk: &SdkConfig, override_url: Option<&str>, service_id: &str, host_prefix: &str) -> String {
     if let Some(url) = override_url {
         return url.to_string();
     }
@@ -91,15 +78,8 @@ pub fn endpoint_for(
     if let Some(url) = sdk.endpoint_url() {
         return url.to_string();
     }
-    let region = sdk
-        .region()
-        .map(|r| r.as_ref().to_string())
-        .unwrap_or_else(|| "<no region>".to_string());
-    let suffix = if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    };
+    let region = sdk.region().map(|r| r.as_ref().to_string()).unwrap_or_else(|| "<no region>".to_string());
+    let suffix = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
     format!("https://{host_prefix}.{region}.{suffix}")
 }
 
@@ -114,10 +94,7 @@ pub fn partition_of_region(region: &str) -> &'static str {
         ("us-isof-", "aws-iso-f"),
         ("eusc-", "aws-eusc"),
     ];
-    PREFIXES
-        .iter()
-        .find(|(p, _)| region.starts_with(p))
-        .map_or("aws", |(_, part)| part)
+    PREFIXES.iter().find(|(p, _)| region.starts_with(p)).map_or("aws", |(_, part)| part)
 }
 
 #[cfg(test)]
@@ -136,31 +113,15 @@ mod tests {
 
     #[test]
     fn endpoint_description_prefers_override_then_global_then_regional() {
-        let sdk = SdkConfig::builder()
-            .region(Region::new("eu-west-1"))
-            .build();
+        let sdk = SdkConfig::builder().region(Region::new("eu-west-1")).build();
         assert_eq!(
             endpoint_for(&sdk, None, "Database Migration Service", "dms"),
             "https://dms.eu-west-1.amazonaws.com"
         );
-        assert_eq!(
-            endpoint_for(&sdk, Some("http://127.0.0.1:5000"), "STS", "sts"),
-            "http://127.0.0.1:5000"
-        );
-        let sdk = SdkConfig::builder()
-            .region(Region::new("cn-north-1"))
-            .endpoint_url("http://localhost:4566")
-            .build();
-        assert_eq!(
-            endpoint_for(&sdk, None, "STS", "sts"),
-            "http://localhost:4566"
-        );
-        let sdk = SdkConfig::builder()
-            .region(Region::new("cn-north-1"))
-            .build();
-        assert_eq!(
-            endpoint_for(&sdk, None, "STS", "sts"),
-            "https://sts.cn-north-1.amazonaws.com.cn"
-        );
+        assert_eq!(endpoint_for(&sdk, Some("http://127.0.0.1:5000"), "STS", "sts"), "http://127.0.0.1:5000");
+        let sdk = SdkConfig::builder().region(Region::new("cn-north-1")).endpoint_url("http://localhost:4566").build();
+        assert_eq!(endpoint_for(&sdk, None, "STS", "sts"), "http://localhost:4566");
+        let sdk = SdkConfig::builder().region(Region::new("cn-north-1")).build();
+        assert_eq!(endpoint_for(&sdk, None, "STS", "sts"), "https://sts.cn-north-1.amazonaws.com.cn");
     }
 }

@@ -80,27 +80,18 @@ pub async fn get_caller_identity(
     let client = aws_sdk_sts::Client::from_conf(conf);
     // The SDK's operation timeout bounds the call; this is a backstop for anything outside it.
     let call = client.get_caller_identity().send();
-    let out = match tokio::time::timeout(limits.total_timeout + Duration::from_secs(2), call).await
-    {
+    let out = match tokio::time::timeout(limits.total_timeout + Duration::from_secs(2), call).await {
         Ok(r) => r.map_err(|e| error::from_sdk(e, &endpoint))?,
         Err(_) => {
             return Err(AwsError::new(
                 ErrorKind::Other,
                 "",
-                format!(
-                    "the AWS endpoint {endpoint} did not answer within {}s",
-                    limits.total_timeout.as_secs()
-                ),
+                format!("the AWS endpoint {endpoint} did not answer within {}s", limits.total_timeout.as_secs()),
             ));
         }
     };
     let arn = out.arn().unwrap_or_default().to_string();
-    let partition = arn
-        .split(':')
-        .nth(1)
-        .filter(|p| !p.is_empty())
-        .unwrap_or("aws")
-        .to_string();
+    let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
     Ok(CallerIdentity {
         account: out.account().unwrap_or_default().to_string(),
         user_id: out.user_id().unwrap_or_default().to_string(),

@@ -41,21 +41,13 @@ impl WaitState for ReplicationTask {
     }
     fn failure_detail(&self) -> Option<String> {
         let mut parts = Vec::new();
-        if let Some(m) = self
-            .last_failure_message
-            .as_deref()
-            .filter(|m| !m.is_empty())
-        {
+        if let Some(m) = self.last_failure_message.as_deref().filter(|m| !m.is_empty()) {
             parts.push(format!("last failure: {m}"));
         }
         if let Some(r) = self.stop_reason.as_deref().filter(|r| !r.is_empty()) {
             parts.push(format!("stop reason: {r}"));
         }
-        if parts.is_empty() {
-            None
-        } else {
-            Some(parts.join("; "))
-        }
+        if parts.is_empty() { None } else { Some(parts.join("; ")) }
     }
 }
 
@@ -149,35 +141,15 @@ impl<'a> Wait<'a> {
 pub enum WaitError {
     /// The deadline passed; `last_state` is what the last refresh saw (`None`: nothing seen yet,
     /// or the object was gone).
-    TimedOut {
-        what: String,
-        waited: Duration,
-        target: Vec<String>,
-        last_state: Option<String>,
-    },
+    TimedOut { what: String, waited: Duration, target: Vec<String>, last_state: Option<String> },
     /// The object reached a state listed as a failure.
-    Failed {
-        what: String,
-        state: String,
-        detail: Option<String>,
-    },
+    Failed { what: String, state: String, detail: Option<String> },
     /// The object reached a state that is neither pending, target nor failure.
-    UnexpectedState {
-        what: String,
-        state: String,
-        expected: Vec<String>,
-        detail: Option<String>,
-    },
+    UnexpectedState { what: String, state: String, expected: Vec<String>, detail: Option<String> },
     /// The object disappeared (and gone was not a target).
-    Gone {
-        what: String,
-        last_state: Option<String>,
-    },
+    Gone { what: String, last_state: Option<String> },
     /// StopProvider (Ctrl-C) cancelled the wait.
-    Cancelled {
-        what: String,
-        last_state: Option<String>,
-    },
+    Cancelled { what: String, last_state: Option<String> },
     /// A refresh failed.
     Aws(AwsError),
 }
@@ -195,12 +167,7 @@ fn fmt_duration(d: Duration) -> String {
 impl fmt::Display for WaitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WaitError::TimedOut {
-                what,
-                waited,
-                target,
-                last_state,
-            } => {
+            WaitError::TimedOut { what, waited, target, last_state } => {
                 write!(
                     f,
                     "timed out after {} waiting for {what} to become {}",
@@ -212,28 +179,15 @@ impl fmt::Display for WaitError {
                     None => write!(f, " (no state seen yet)"),
                 }
             }
-            WaitError::Failed {
-                what,
-                state,
-                detail,
-            } => {
+            WaitError::Failed { what, state, detail } => {
                 write!(f, "{what} entered the failure state {state:?}")?;
                 if let Some(d) = detail {
                     write!(f, " ({d})")?;
                 }
                 Ok(())
             }
-            WaitError::UnexpectedState {
-                what,
-                state,
-                expected,
-                detail,
-            } => {
-                write!(
-                    f,
-                    "{what} is in the unexpected state {state:?}, expected {}",
-                    expected.join(" or ")
-                )?;
+            WaitError::UnexpectedState { what, state, expected, detail } => {
+                write!(f, "{what} is in the unexpected state {state:?}, expected {}", expected.join(" or "))?;
                 if let Some(d) = detail {
                     write!(f, " ({d})")?;
                 }
@@ -266,9 +220,7 @@ impl WaitError {
             WaitError::TimedOut { last_state, .. }
             | WaitError::Gone { last_state, .. }
             | WaitError::Cancelled { last_state, .. } => last_state.as_deref(),
-            WaitError::Failed { state, .. } | WaitError::UnexpectedState { state, .. } => {
-                Some(state)
-            }
+            WaitError::Failed { state, .. } | WaitError::UnexpectedState { state, .. } => Some(state),
             WaitError::Aws(_) => None,
         }
     }
@@ -308,11 +260,7 @@ enum Sleep {
 
 async fn sleep_or_cancel(d: Duration, cancel: &CancellationToken) -> Sleep {
     if d.is_zero() {
-        return if cancel.is_cancelled() {
-            Sleep::Cancelled
-        } else {
-            Sleep::Done
-        };
+        return if cancel.is_cancelled() { Sleep::Cancelled } else { Sleep::Done };
     }
     tokio::select! {
         _ = cancel.cancelled() => Sleep::Cancelled,
@@ -351,11 +299,7 @@ where
     let needed = opts.consecutive_target_hits.max(1);
     let min_iv = opts.min_interval.max(Duration::from_millis(1));
     let max_iv = opts.max_interval.max(min_iv);
-    let backoff = if opts.backoff.is_finite() && opts.backoff >= 1.0 {
-        opts.backoff
-    } else {
-        1.0
-    };
+    let backoff = if opts.backoff.is_finite() && opts.backoff >= 1.0 { opts.backoff } else { 1.0 };
 
     let mut last_state: Option<String> = None;
     let mut hits = 0u32;
@@ -364,10 +308,8 @@ where
     let mut interval = min_iv;
     let mut last_progress = start;
 
-    let cancelled = |last_state: &Option<String>| WaitError::Cancelled {
-        what: what.to_string(),
-        last_state: last_state.clone(),
-    };
+    let cancelled =
+        |last_state: &Option<String>| WaitError::Cancelled { what: what.to_string(), last_state: last_state.clone() };
     let timed_out = |last_state: &Option<String>| WaitError::TimedOut {
         what: what.to_string(),
         waited: spec.timeout,
@@ -400,8 +342,7 @@ where
                 if now >= deadline {
                     return Err(timed_out(&last_state));
                 }
-                let d =
-                    jittered(interval, opts.jitter).min(deadline.saturating_duration_since(now));
+                let d = jittered(interval, opts.jitter).min(deadline.saturating_duration_since(now));
                 if let Sleep::Cancelled = sleep_or_cancel(d, cancel).await {
                     return Err(cancelled(&last_state));
                 }
@@ -414,12 +355,7 @@ where
         match found {
             None => {
                 if !gone {
-                    tracing::debug!(
-                        what,
-                        from = last_state.as_deref().unwrap_or("-"),
-                        to = "(gone)",
-                        "state changed"
-                    );
+                    tracing::debug!(what, from = last_state.as_deref().unwrap_or("-"), to = "(gone)", "state changed");
                     gone = true;
                 }
                 if opts.not_found_ok_as_target {
@@ -431,10 +367,7 @@ where
                     hits = 0;
                     not_found += 1;
                     if not_found > opts.not_found_checks {
-                        return Err(WaitError::Gone {
-                            what: what.to_string(),
-                            last_state,
-                        });
+                        return Err(WaitError::Gone { what: what.to_string(), last_state });
                     }
                 }
             }
@@ -460,11 +393,7 @@ where
                 } else {
                     hits = 0;
                     if spec.failure.contains(&state.as_str()) {
-                        return Err(WaitError::Failed {
-                            what: what.to_string(),
-                            state,
-                            detail: obj.failure_detail(),
-                        });
+                        return Err(WaitError::Failed { what: what.to_string(), state, detail: obj.failure_detail() });
                     }
                     if !spec.pending.contains(&state.as_str()) {
                         return Err(WaitError::UnexpectedState {
@@ -522,9 +451,7 @@ mod tests {
     impl Script {
         fn new(states: &[Option<&str>]) -> Script {
             Script {
-                answers: Arc::new(Mutex::new(
-                    states.iter().map(|s| Ok(s.map(str::to_string))).collect(),
-                )),
+                answers: Arc::new(Mutex::new(states.iter().map(|s| Ok(s.map(str::to_string))).collect())),
                 calls: Arc::new(Mutex::new(0)),
             }
         }
@@ -534,11 +461,7 @@ mod tests {
             async move {
                 *calls.lock().unwrap() += 1;
                 let mut a = answers.lock().unwrap();
-                if a.len() > 1 {
-                    a.pop_front().unwrap()
-                } else {
-                    a.front().cloned().unwrap()
-                }
+                if a.len() > 1 { a.pop_front().unwrap() } else { a.front().cloned().unwrap() }
             }
         }
         fn calls(&self) -> u32 {
@@ -571,19 +494,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn wait_honours_initial_delay_and_max_interval() {
-        let s = Script::new(&[
-            Some("a"),
-            Some("a"),
-            Some("a"),
-            Some("a"),
-            Some("a"),
-            Some("b"),
-        ]);
-        let opts = WaitOptions {
-            initial_delay: Duration::from_secs(30),
-            max_interval: Duration::from_secs(4),
-            ..quick()
-        };
+        let s = Script::new(&[Some("a"), Some("a"), Some("a"), Some("a"), Some("a"), Some("b")]);
+        let opts =
+            WaitOptions { initial_delay: Duration::from_secs(30), max_interval: Duration::from_secs(4), ..quick() };
         let spec = Wait::new("x", &["a"], &["b"]).options(opts);
         let start = Instant::now();
         let got = wait_for(&spec, &CancellationToken::new(), || s.refresh()).await;
@@ -595,16 +508,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn wait_requires_consecutive_target_hits() {
         // AWS flaps: stopped, stopping, stopped, stopped.
-        let s = Script::new(&[
-            Some("stopping"),
-            Some("stopped"),
-            Some("stopping"),
-            Some("stopped"),
-            Some("stopped"),
-        ]);
-        let spec = Wait::new("task (t)", &["stopping", "running"], &["stopped"])
-            .options(quick())
-            .consecutive(2);
+        let s = Script::new(&[Some("stopping"), Some("stopped"), Some("stopping"), Some("stopped"), Some("stopped")]);
+        let spec = Wait::new("task (t)", &["stopping", "running"], &["stopped"]).options(quick()).consecutive(2);
         let got = wait_for(&spec, &CancellationToken::new(), || s.refresh()).await;
         assert_eq!(got, Ok(Some("stopped".to_string())));
         assert_eq!(s.calls(), 5);
@@ -618,29 +523,18 @@ mod tests {
             ..ReplicationTask::default()
         };
         let mut n = 0;
-        let spec = Wait::new("DMS replication task (t)", &["starting"], &["running"])
-            .failure(&["failed"])
-            .options(quick());
+        let spec =
+            Wait::new("DMS replication task (t)", &["starting"], &["running"]).failure(&["failed"]).options(quick());
         let got = wait_for(&spec, &CancellationToken::new(), || {
             n += 1;
-            let t = if n < 2 {
-                task("starting")
-            } else {
-                task("failed")
-            };
+            let t = if n < 2 { task("starting") } else { task("failed") };
             async move { Ok(Some(t)) }
         })
         .await;
         let err = got.unwrap_err();
-        assert!(
-            matches!(&err, WaitError::Failed { state, .. } if state == "failed"),
-            "{err:?}"
-        );
+        assert!(matches!(&err, WaitError::Failed { state, .. } if state == "failed"), "{err:?}");
         let msg = err.to_string();
-        assert!(
-            msg.contains("failure state \"failed\"") && msg.contains("Error loading table"),
-            "{msg}"
-        );
+        assert!(msg.contains("failure state \"failed\"") && msg.contains("Error loading table"), "{msg}");
         assert_eq!(AwsError::from(err).kind, ErrorKind::InvalidState);
     }
 
@@ -648,15 +542,9 @@ mod tests {
     async fn wait_rejects_unexpected_state() {
         let s = Script::new(&[Some("creating"), Some("deleting")]);
         let spec = Wait::new("task (t)", &["creating"], &["ready"]).options(quick());
-        let err = wait_for(&spec, &CancellationToken::new(), || s.refresh())
-            .await
-            .unwrap_err();
+        let err = wait_for(&spec, &CancellationToken::new(), || s.refresh()).await.unwrap_err();
         assert_eq!(err.last_state(), Some("deleting"));
-        assert!(
-            err.to_string()
-                .contains("unexpected state \"deleting\", expected ready"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("unexpected state \"deleting\", expected ready"), "{err}");
     }
 
     #[tokio::test(start_paused = true)]
@@ -666,9 +554,7 @@ mod tests {
             .options(quick())
             .timeout(Duration::from_secs(60));
         let start = Instant::now();
-        let err = wait_for(&spec, &CancellationToken::new(), || s.refresh())
-            .await
-            .unwrap_err();
+        let err = wait_for(&spec, &CancellationToken::new(), || s.refresh()).await.unwrap_err();
         assert_eq!(start.elapsed(), Duration::from_secs(60));
         assert!(matches!(err, WaitError::TimedOut { .. }));
         assert_eq!(
@@ -681,14 +567,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn wait_cancellation_ends_promptly() {
         let s = Script::new(&[Some("creating")]);
-        let opts = WaitOptions {
-            min_interval: Duration::from_secs(30),
-            max_interval: Duration::from_secs(60),
-            ..quick()
-        };
-        let spec = Wait::new("task (t)", &["creating"], &["ready"])
-            .options(opts)
-            .timeout(Duration::from_secs(3600));
+        let opts =
+            WaitOptions { min_interval: Duration::from_secs(30), max_interval: Duration::from_secs(60), ..quick() };
+        let spec = Wait::new("task (t)", &["creating"], &["ready"]).options(opts).timeout(Duration::from_secs(3600));
         let cancel = CancellationToken::new();
         let c2 = cancel.clone();
         tokio::spawn(async move {
@@ -698,13 +579,7 @@ mod tests {
         let start = Instant::now();
         let err = wait_for(&spec, &cancel, || s.refresh()).await.unwrap_err();
         assert_eq!(start.elapsed(), Duration::from_secs(5));
-        assert_eq!(
-            err,
-            WaitError::Cancelled {
-                what: "task (t)".into(),
-                last_state: Some("creating".into())
-            }
-        );
+        assert_eq!(err, WaitError::Cancelled { what: "task (t)".into(), last_state: Some("creating".into()) });
     }
 
     #[tokio::test(start_paused = true)]
@@ -725,9 +600,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn wait_not_found_is_target_for_delete() {
         let s = Script::new(&[Some("deleting"), Some("deleting"), None]);
-        let spec = Wait::new("task (t)", &["deleting"], &[])
-            .options(quick())
-            .gone_is_target();
+        let spec = Wait::new("task (t)", &["deleting"], &[]).options(quick()).gone_is_target();
         let got = wait_for(&spec, &CancellationToken::new(), || s.refresh()).await;
         assert_eq!(got, Ok(None));
 
@@ -749,21 +622,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn wait_gives_up_when_object_stays_gone() {
         let s = Script::new(&[Some("creating"), None]);
-        let opts = WaitOptions {
-            not_found_checks: 3,
-            ..quick()
-        };
+        let opts = WaitOptions { not_found_checks: 3, ..quick() };
         let spec = Wait::new("task (t)", &["creating"], &["ready"]).options(opts);
-        let err = wait_for(&spec, &CancellationToken::new(), || s.refresh())
-            .await
-            .unwrap_err();
-        assert_eq!(
-            err,
-            WaitError::Gone {
-                what: "task (t)".into(),
-                last_state: Some("creating".into())
-            }
-        );
+        let err = wait_for(&spec, &CancellationToken::new(), || s.refresh()).await.unwrap_err();
+        assert_eq!(err, WaitError::Gone { what: "task (t)".into(), last_state: Some("creating".into()) });
         assert_eq!(s.calls(), 5);
     }
 
@@ -796,14 +658,8 @@ mod tests {
     fn jitter_stays_within_bounds() {
         for _ in 0..1000 {
             let d = jittered(Duration::from_secs(10), 0.2);
-            assert!(
-                d >= Duration::from_secs(8) && d <= Duration::from_secs(12),
-                "{d:?}"
-            );
+            assert!(d >= Duration::from_secs(8) && d <= Duration::from_secs(12), "{d:?}");
         }
-        assert_eq!(
-            jittered(Duration::from_secs(10), 0.0),
-            Duration::from_secs(10)
-        );
+        assert_eq!(jittered(Duration::from_secs(10), 0.0), Duration::from_secs(10));
     }
 }

@@ -26,8 +26,7 @@ use async_trait::async_trait;
 use serde_json::{Map, Value as Json, json};
 
 use crate::aws::dms::{
-    CreateTaskInput, DmsApi, Endpoint, ModifyTaskInput, ReplicationInstance, ReplicationTask,
-    StartType, Tags,
+    CreateTaskInput, DmsApi, Endpoint, ModifyTaskInput, ReplicationInstance, ReplicationTask, StartType, Tags,
 };
 use crate::aws::error::{AwsError, ErrorKind};
 
@@ -60,31 +59,16 @@ struct Step {
 
 impl Step {
     fn to(status: &str) -> Step {
-        Step {
-            status: status.to_string(),
-            stop_reason: None,
-            failure: None,
-            remove: false,
-        }
+        Step { status: status.to_string(), stop_reason: None, failure: None, remove: false }
     }
     fn stopped(reason: &str) -> Step {
-        Step {
-            stop_reason: Some(reason.to_string()),
-            ..Step::to("stopped")
-        }
+        Step { stop_reason: Some(reason.to_string()), ..Step::to("stopped") }
     }
     fn failed(message: &str) -> Step {
-        Step {
-            failure: Some(message.to_string()),
-            stop_reason: Some("FATAL_ERROR".to_string()),
-            ..Step::to("failed")
-        }
+        Step { failure: Some(message.to_string()), stop_reason: Some("FATAL_ERROR".to_string()), ..Step::to("failed") }
     }
     fn gone() -> Step {
-        Step {
-            remove: true,
-            ..Step::to("deleting")
-        }
+        Step { remove: true, ..Step::to("deleting") }
     }
 }
 
@@ -125,11 +109,7 @@ impl Default for FakeDms {
 }
 
 fn invalid_state(message: impl Into<String>) -> AwsError {
-    AwsError::new(
-        ErrorKind::InvalidState,
-        "InvalidResourceStateFault",
-        message,
-    )
+    AwsError::new(ErrorKind::InvalidState, "InvalidResourceStateFault", message)
 }
 
 fn not_found(message: impl Into<String>) -> AwsError {
@@ -141,11 +121,7 @@ fn invalid_parameter(message: impl Into<String>) -> AwsError {
 }
 
 fn invalid_combination(message: impl Into<String>) -> AwsError {
-    AwsError::new(
-        ErrorKind::Other,
-        "InvalidParameterCombinationException",
-        message,
-    )
+    AwsError::new(ErrorKind::Other, "InvalidParameterCombinationException", message)
 }
 
 impl FakeDms {
@@ -154,11 +130,7 @@ impl FakeDms {
     }
 
     pub fn in_region(region: &str, account: &str) -> FakeDms {
-        FakeDms {
-            region: region.to_string(),
-            account: account.to_string(),
-            state: Mutex::new(State::default()),
-        }
+        FakeDms { region: region.to_string(), account: account.to_string(), state: Mutex::new(State::default()) }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -166,10 +138,7 @@ impl FakeDms {
     }
 
     fn arn(&self, kind: &str, resource_id: &str) -> String {
-        format!(
-            "arn:aws:dms:{}:{}:{kind}:{resource_id}",
-            self.region, self.account
-        )
+        format!("arn:aws:dms:{}:{}:{kind}:{resource_id}", self.region, self.account)
     }
 
     // ---- test controls -------------------------------------------------------------------
@@ -177,15 +146,8 @@ impl FakeDms {
     /// The next call of `op` (a `DmsApi` method name, see [`OPS`]) fails with `err`. Several calls
     /// queue up in order.
     pub fn fail_next(&self, op: &str, err: AwsError) {
-        assert!(
-            OPS.contains(&op),
-            "FakeDms::fail_next: unknown operation {op:?}; use one of {OPS:?}"
-        );
-        self.lock()
-            .failures
-            .entry(op.to_string())
-            .or_default()
-            .push_back(err);
+        assert!(OPS.contains(&op), "FakeDms::fail_next: unknown operation {op:?}; use one of {OPS:?}");
+        self.lock().failures.entry(op.to_string()).or_default().push_back(err);
     }
 
     /// Operation names in call order, e.g. `["create_replication_task", "find_replication_task_by_arn"]`.
@@ -198,13 +160,7 @@ impl FakeDms {
         self.lock()
             .calls
             .iter()
-            .map(|(op, arg)| {
-                if arg.is_empty() {
-                    op.clone()
-                } else {
-                    format!("{op} {arg}")
-                }
-            })
+            .map(|(op, arg)| if arg.is_empty() { op.clone() } else { format!("{op} {arg}") })
             .collect()
     }
 
@@ -327,21 +283,18 @@ impl FakeDms {
         }
         match st.endpoints.get(arn) {
             None => Err(not_found(format!("Endpoint {arn} not found"))),
-            Some(e) if !e.endpoint_type.eq_ignore_ascii_case(want_type) => {
-                Err(invalid_parameter(format!(
-                    "Endpoint {arn} is a {} endpoint, not a {want_type} endpoint",
-                    e.endpoint_type
-                )))
-            }
+            Some(e) if !e.endpoint_type.eq_ignore_ascii_case(want_type) => Err(invalid_parameter(format!(
+                "Endpoint {arn} is a {} endpoint, not a {want_type} endpoint",
+                e.endpoint_type
+            ))),
             Some(_) => Ok(()),
         }
     }
 
     fn instance_id(st: &State, arn: &str) -> String {
-        st.instances.get(arn).map_or_else(
-            || arn.rsplit(':').next().unwrap_or_default().to_lowercase(),
-            |i| i.id.clone(),
-        )
+        st.instances
+            .get(arn)
+            .map_or_else(|| arn.rsplit(':').next().unwrap_or_default().to_lowercase(), |i| i.id.clone())
     }
 
     /// Advances one step, returning the task or `None` when it is gone.
@@ -367,9 +320,7 @@ impl FakeDms {
     }
 
     fn task_mut<'a>(st: &'a mut State, arn: &str) -> Result<&'a mut FakeTask, AwsError> {
-        st.tasks
-            .get_mut(arn)
-            .ok_or_else(|| not_found(format!("Replication task {arn} not found")))
+        st.tasks.get_mut(arn).ok_or_else(|| not_found(format!("Replication task {arn} not found")))
     }
 }
 
@@ -382,15 +333,10 @@ fn merged_settings(
 ) -> Result<String, AwsError> {
     let mut doc = default_settings();
     if let Some(text) = user {
-        let user: Json = serde_json::from_str(text).map_err(|e| {
-            invalid_parameter(format!(
-                "Invalid ReplicationTaskSettings: not a JSON document ({e})"
-            ))
-        })?;
+        let user: Json = serde_json::from_str(text)
+            .map_err(|e| invalid_parameter(format!("Invalid ReplicationTaskSettings: not a JSON document ({e})")))?;
         let Json::Object(user) = user else {
-            return Err(invalid_parameter(
-                "Invalid ReplicationTaskSettings: the document must be a JSON object",
-            ));
+            return Err(invalid_parameter("Invalid ReplicationTaskSettings: the document must be a JSON object"));
         };
         if let Some(logging) = user.get("Logging").and_then(Json::as_object) {
             let set = |k: &str| logging.get(k).is_some_and(|v| !v.is_null());
@@ -402,29 +348,15 @@ fn merged_settings(
         }
         merge_into(&mut doc, &Json::Object(user));
     }
-    let logging_on = doc
-        .pointer("/Logging/EnableLogging")
-        .and_then(Json::as_bool)
-        .unwrap_or(false);
-    let context_on = doc
-        .pointer("/Logging/EnableLogContext")
-        .and_then(Json::as_bool)
-        .unwrap_or(false);
+    let logging_on = doc.pointer("/Logging/EnableLogging").and_then(Json::as_bool).unwrap_or(false);
+    let context_on = doc.pointer("/Logging/EnableLogContext").and_then(Json::as_bool).unwrap_or(false);
     if context_on && !logging_on {
-        return Err(invalid_combination(
-            "Logging.EnableLogContext requires Logging.EnableLogging to be true",
-        ));
+        return Err(invalid_combination("Logging.EnableLogContext requires Logging.EnableLogging to be true"));
     }
     if let Some(Json::Object(logging)) = doc.get_mut("Logging") {
         if logging_on {
-            logging.insert(
-                "CloudWatchLogGroup".into(),
-                json!(format!("dms-tasks-{instance_id}")),
-            );
-            logging.insert(
-                "CloudWatchLogStream".into(),
-                json!(format!("dms-task-{resource_id}")),
-            );
+            logging.insert("CloudWatchLogGroup".into(), json!(format!("dms-tasks-{instance_id}")));
+            logging.insert("CloudWatchLogStream".into(), json!(format!("dms-task-{resource_id}")));
         } else {
             logging.insert("CloudWatchLogGroup".into(), Json::Null);
             logging.insert("CloudWatchLogStream".into(), Json::Null);
@@ -443,10 +375,7 @@ fn merge_into(base: &mut Json, user: &Json) {
                 {
                     for comp in ul {
                         let id = comp.get("Id").and_then(Json::as_str);
-                        match bl
-                            .iter_mut()
-                            .find(|c| c.get("Id").and_then(Json::as_str) == id && id.is_some())
-                        {
+                        match bl.iter_mut().find(|c| c.get("Id").and_then(Json::as_str) == id && id.is_some()) {
                             Some(existing) => merge_into(existing, comp),
                             None => bl.push(comp.clone()),
                         }
@@ -558,17 +487,10 @@ const MIGRATION_TYPES: &[&str] = &["full-load", "cdc", "full-load-and-cdc"];
 
 #[async_trait]
 impl DmsApi for FakeDms {
-    async fn create_replication_task(
-        &self,
-        input: CreateTaskInput,
-    ) -> Result<ReplicationTask, AwsError> {
+    async fn create_replication_task(&self, input: CreateTaskInput) -> Result<ReplicationTask, AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "create_replication_task", &input.id)?;
-        if st
-            .tasks
-            .values()
-            .any(|t| t.task.id.eq_ignore_ascii_case(&input.id))
-        {
+        if st.tasks.values().any(|t| t.task.id.eq_ignore_ascii_case(&input.id)) {
             return Err(AwsError::new(
                 ErrorKind::AlreadyExists,
                 "ResourceAlreadyExistsFault",
@@ -576,15 +498,10 @@ impl DmsApi for FakeDms {
             ));
         }
         if !MIGRATION_TYPES.contains(&input.migration_type.as_str()) {
-            return Err(invalid_parameter(format!(
-                "Invalid MigrationType {:?}",
-                input.migration_type
-            )));
+            return Err(invalid_parameter(format!("Invalid MigrationType {:?}", input.migration_type)));
         }
         if input.cdc_start_time.is_some() && input.cdc_start_position.is_some() {
-            return Err(invalid_combination(
-                "CdcStartTime and CdcStartPosition cannot both be specified",
-            ));
+            return Err(invalid_combination("CdcStartTime and CdcStartPosition cannot both be specified"));
         }
         check_json("TableMappings", &input.table_mappings)?;
         Self::check_instance(&st, &input.replication_instance_arn)?;
@@ -594,8 +511,7 @@ impl DmsApi for FakeDms {
         let resource_id = format!("TASK{:022}", st.counter);
         let arn = self.arn("task", &resource_id);
         let instance_id = Self::instance_id(&st, &input.replication_instance_arn);
-        let settings =
-            merged_settings(input.settings.as_deref(), &instance_id, &resource_id, true)?;
+        let settings = merged_settings(input.settings.as_deref(), &instance_id, &resource_id, true)?;
         let task = ReplicationTask {
             arn: arn.clone(),
             id: input.id.clone(),
@@ -624,39 +540,23 @@ impl DmsApi for FakeDms {
         Ok(task)
     }
 
-    async fn find_replication_task_by_arn(
-        &self,
-        arn: &str,
-    ) -> Result<Option<ReplicationTask>, AwsError> {
+    async fn find_replication_task_by_arn(&self, arn: &str) -> Result<Option<ReplicationTask>, AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "find_replication_task_by_arn", arn)?;
         Ok(Self::advance(&mut st, arn))
     }
 
-    async fn find_replication_task_by_id(
-        &self,
-        id: &str,
-    ) -> Result<Option<ReplicationTask>, AwsError> {
+    async fn find_replication_task_by_id(&self, id: &str) -> Result<Option<ReplicationTask>, AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "find_replication_task_by_id", id)?;
-        let arn = st
-            .tasks
-            .values()
-            .find(|t| t.task.id.eq_ignore_ascii_case(id))
-            .map(|t| t.task.arn.clone());
+        let arn = st.tasks.values().find(|t| t.task.id.eq_ignore_ascii_case(id)).map(|t| t.task.arn.clone());
         Ok(arn.and_then(|arn| Self::advance(&mut st, &arn)))
     }
 
-    async fn modify_replication_task(
-        &self,
-        input: ModifyTaskInput,
-    ) -> Result<ReplicationTask, AwsError> {
+    async fn modify_replication_task(&self, input: ModifyTaskInput) -> Result<ReplicationTask, AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "modify_replication_task", &input.arn)?;
-        let instance_arn = Self::task_mut(&mut st, &input.arn)?
-            .task
-            .replication_instance_arn
-            .clone();
+        let instance_arn = Self::task_mut(&mut st, &input.arn)?.task.replication_instance_arn.clone();
         let instance_id = Self::instance_id(&st, &instance_arn);
         let t = Self::task_mut(&mut st, &input.arn)?;
         let status = t.task.status.clone();
@@ -676,40 +576,24 @@ impl DmsApi for FakeDms {
         if let Some(mt) = &input.migration_type
             && mt != &t.task.migration_type
         {
-            return Err(invalid_combination(
-                "Changing the migration type of a replication task is not supported",
-            ));
+            return Err(invalid_combination("Changing the migration type of a replication task is not supported"));
         }
         if input.cdc_start_time.is_some() && input.cdc_start_position.is_some() {
-            return Err(invalid_combination(
-                "CdcStartTime and CdcStartPosition cannot both be specified",
-            ));
+            return Err(invalid_combination("CdcStartTime and CdcStartPosition cannot both be specified"));
         }
         if let Some(tm) = &input.table_mappings {
             check_json("TableMappings", tm)?;
         }
         if let Some(s) = &input.settings {
             // Modify merges onto what is stored, like AWS.
-            let mut stored: Json = t
-                .task
-                .settings
-                .as_deref()
-                .and_then(|s| serde_json::from_str(s).ok())
-                .unwrap_or_else(default_settings);
+            let mut stored: Json =
+                t.task.settings.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_else(default_settings);
             let user: Json = serde_json::from_str(s).map_err(|e| {
-                invalid_parameter(format!(
-                    "Invalid ReplicationTaskSettings: not a JSON document ({e})"
-                ))
+                invalid_parameter(format!("Invalid ReplicationTaskSettings: not a JSON document ({e})"))
             })?;
             merge_into(&mut stored, &user);
-            let text =
-                serde_json::to_string(&stored).map_err(|e| invalid_parameter(e.to_string()))?;
-            t.task.settings = Some(merged_settings(
-                Some(&text),
-                &instance_id,
-                &t.resource_id,
-                false,
-            )?);
+            let text = serde_json::to_string(&stored).map_err(|e| invalid_parameter(e.to_string()))?;
+            t.task.settings = Some(merged_settings(Some(&text), &instance_id, &t.resource_id, false)?);
         }
         if let Some(tm) = &input.table_mappings {
             t.task.table_mappings = tm.clone();
@@ -722,55 +606,28 @@ impl DmsApi for FakeDms {
         Ok(t.task.clone())
     }
 
-    async fn move_replication_task(
-        &self,
-        arn: &str,
-        target_instance_arn: &str,
-    ) -> Result<ReplicationTask, AwsError> {
+    async fn move_replication_task(&self, arn: &str, target_instance_arn: &str) -> Result<ReplicationTask, AwsError> {
         let mut st = self.lock();
-        self.begin(
-            &mut st,
-            "move_replication_task",
-            format!("{arn} {target_instance_arn}"),
-        )?;
+        self.begin(&mut st, "move_replication_task", format!("{arn} {target_instance_arn}"))?;
         Self::check_instance(&st, target_instance_arn)?;
         let t = Self::task_mut(&mut st, arn)?;
         let status = t.task.status.clone();
-        if !matches!(
-            status.as_str(),
-            "ready" | "stopped" | "failed" | "failed-move"
-        ) {
-            return Err(invalid_state(format!(
-                "Replication task cannot be moved while it is in the {status} state"
-            )));
+        if !matches!(status.as_str(), "ready" | "stopped" | "failed" | "failed-move") {
+            return Err(invalid_state(format!("Replication task cannot be moved while it is in the {status} state")));
         }
         if t.task.replication_instance_arn == target_instance_arn {
-            return Err(invalid_parameter(
-                "The target replication instance is the task's current instance",
-            ));
+            return Err(invalid_parameter("The target replication instance is the task's current instance"));
         }
         t.task.replication_instance_arn = target_instance_arn.to_string();
         t.task.status = "moving".to_string();
-        let back = if status == "failed-move" {
-            "stopped".to_string()
-        } else {
-            status
-        };
+        let back = if status == "failed-move" { "stopped".to_string() } else { status };
         t.next = VecDeque::from([Step::to(&back)]);
         Ok(t.task.clone())
     }
 
-    async fn start_replication_task(
-        &self,
-        arn: &str,
-        start_type: StartType,
-    ) -> Result<ReplicationTask, AwsError> {
+    async fn start_replication_task(&self, arn: &str, start_type: StartType) -> Result<ReplicationTask, AwsError> {
         let mut st = self.lock();
-        self.begin(
-            &mut st,
-            "start_replication_task",
-            format!("{arn} {}", start_type.as_str()),
-        )?;
+        self.begin(&mut st, "start_replication_task", format!("{arn} {}", start_type.as_str()))?;
         let skip_running = st.full_load_skips_running;
         let t = Self::task_mut(&mut st, arn)?;
         let status = t.task.status.clone();
@@ -781,14 +638,9 @@ impl DmsApi for FakeDms {
                     "Start Type : START_REPLICATION, valid only for tasks running for the first time",
                 ));
             }
-            (
-                StartType::ResumeProcessing | StartType::ReloadTarget,
-                "ready" | "stopped" | "failed",
-            ) => {}
+            (StartType::ResumeProcessing | StartType::ReloadTarget, "ready" | "stopped" | "failed") => {}
             (_, other) => {
-                return Err(invalid_state(format!(
-                    "Replication task is in the {other} state and cannot be started"
-                )));
+                return Err(invalid_state(format!("Replication task is in the {other} state and cannot be started")));
             }
         }
         t.task.status = "starting".to_string();
@@ -800,10 +652,7 @@ impl DmsApi for FakeDms {
             if skip_running {
                 VecDeque::from([Step::stopped("FULL_LOAD_ONLY_FINISHED")])
             } else {
-                VecDeque::from([
-                    Step::to("running"),
-                    Step::stopped("FULL_LOAD_ONLY_FINISHED"),
-                ])
+                VecDeque::from([Step::to("running"), Step::stopped("FULL_LOAD_ONLY_FINISHED")])
             }
         } else {
             VecDeque::from([Step::to("running")])
@@ -831,12 +680,10 @@ impl DmsApi for FakeDms {
         self.begin(&mut st, "delete_replication_task", arn)?;
         let t = Self::task_mut(&mut st, arn)?;
         match t.task.status.as_str() {
-            "running" | "starting" | "stopping" | "modifying" | "moving" | "deleting" => {
-                Err(invalid_state(format!(
-                    "Replication task {} is in the {} state and cannot be deleted",
-                    t.task.id, t.task.status
-                )))
-            }
+            "running" | "starting" | "stopping" | "modifying" | "moving" | "deleting" => Err(invalid_state(format!(
+                "Replication task {} is in the {} state and cannot be deleted",
+                t.task.id, t.task.status
+            ))),
             _ => {
                 t.task.status = "deleting".to_string();
                 t.next = VecDeque::from([Step::gone()]);
@@ -848,19 +695,13 @@ impl DmsApi for FakeDms {
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "list_tags", arn)?;
-        st.tags
-            .get(arn)
-            .cloned()
-            .ok_or_else(|| not_found(format!("Resource {arn} not found")))
+        st.tags.get(arn).cloned().ok_or_else(|| not_found(format!("Resource {arn} not found")))
     }
 
     async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "add_tags", arn)?;
-        let existing = st
-            .tags
-            .get_mut(arn)
-            .ok_or_else(|| not_found(format!("Resource {arn} not found")))?;
+        let existing = st.tags.get_mut(arn).ok_or_else(|| not_found(format!("Resource {arn} not found")))?;
         existing.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
         Ok(())
     }
@@ -868,20 +709,14 @@ impl DmsApi for FakeDms {
     async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "remove_tags", arn)?;
-        let existing = st
-            .tags
-            .get_mut(arn)
-            .ok_or_else(|| not_found(format!("Resource {arn} not found")))?;
+        let existing = st.tags.get_mut(arn).ok_or_else(|| not_found(format!("Resource {arn} not found")))?;
         for k in keys {
             existing.remove(k);
         }
         Ok(())
     }
 
-    async fn describe_replication_instance_by_arn(
-        &self,
-        arn: &str,
-    ) -> Result<Option<ReplicationInstance>, AwsError> {
+    async fn describe_replication_instance_by_arn(&self, arn: &str) -> Result<Option<ReplicationInstance>, AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "describe_replication_instance_by_arn", arn)?;
         Ok(st.instances.get(arn).cloned())
@@ -915,17 +750,11 @@ mod tests {
     }
 
     async fn status(dms: &FakeDms, arn: &str) -> Option<String> {
-        dms.find_replication_task_by_arn(arn)
-            .await
-            .unwrap()
-            .map(|t| t.status)
+        dms.find_replication_task_by_arn(arn).await.unwrap().map(|t| t.status)
     }
 
     async fn ready_task(dms: &FakeDms, migration_type: &str) -> String {
-        let t = dms
-            .create_replication_task(input("my-task", migration_type))
-            .await
-            .unwrap();
+        let t = dms.create_replication_task(input("my-task", migration_type)).await.unwrap();
         assert_eq!(status(dms, &t.arn).await.as_deref(), Some("ready"));
         t.arn
     }
@@ -933,32 +762,16 @@ mod tests {
     #[tokio::test]
     async fn fake_task_creates_then_becomes_ready_on_describe() {
         let dms = FakeDms::new();
-        let t = dms
-            .create_replication_task(input("my-task", "cdc"))
-            .await
-            .unwrap();
+        let t = dms.create_replication_task(input("my-task", "cdc")).await.unwrap();
         assert_eq!(t.status, "creating");
-        assert!(
-            t.arn
-                .starts_with("arn:aws:dms:us-east-1:123456789012:task:")
-        );
+        assert!(t.arn.starts_with("arn:aws:dms:us-east-1:123456789012:task:"));
         assert_ne!(t.arn.rsplit(':').next(), Some("my-task"));
         assert_eq!(status(&dms, &t.arn).await.as_deref(), Some("ready"));
         assert_eq!(status(&dms, &t.arn).await.as_deref(), Some("ready"));
-        let by_id = dms
-            .find_replication_task_by_id("my-task")
-            .await
-            .unwrap()
-            .unwrap();
+        let by_id = dms.find_replication_task_by_id("my-task").await.unwrap().unwrap();
         assert_eq!(by_id.arn, t.arn);
-        assert_eq!(
-            dms.find_replication_task_by_id("other").await.unwrap(),
-            None
-        );
-        let again = dms
-            .create_replication_task(input("my-task", "cdc"))
-            .await
-            .unwrap_err();
+        assert_eq!(dms.find_replication_task_by_id("other").await.unwrap(), None);
+        let again = dms.create_replication_task(input("my-task", "cdc")).await.unwrap_err();
         assert_eq!(again.kind, ErrorKind::AlreadyExists);
     }
 
@@ -966,24 +779,14 @@ mod tests {
     async fn fake_task_start_runs_and_stop_stops() {
         let dms = FakeDms::new();
         let arn = ready_task(&dms, "full-load-and-cdc").await;
-        let t = dms
-            .start_replication_task(&arn, StartType::StartReplication)
-            .await
-            .unwrap();
+        let t = dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
         assert_eq!(t.status, "starting");
         assert_eq!(status(&dms, &arn).await.as_deref(), Some("running"));
         assert_eq!(status(&dms, &arn).await.as_deref(), Some("running"));
         let t = dms.stop_replication_task(&arn).await.unwrap();
         assert_eq!(t.status, "stopping");
-        let t = dms
-            .find_replication_task_by_arn(&arn)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            (t.status.as_str(), t.stop_reason.as_deref()),
-            ("stopped", Some("NORMAL"))
-        );
+        let t = dms.find_replication_task_by_arn(&arn).await.unwrap().unwrap();
+        assert_eq!((t.status.as_str(), t.stop_reason.as_deref()), ("stopped", Some("NORMAL")));
         // Stop again: not running.
         let e = dms.stop_replication_task(&arn).await.unwrap_err();
         assert_eq!(e.code, "InvalidResourceStateFault");
@@ -994,31 +797,16 @@ mod tests {
     async fn fake_task_start_replication_only_from_ready() {
         let dms = FakeDms::new();
         let arn = ready_task(&dms, "cdc").await;
-        dms.start_replication_task(&arn, StartType::StartReplication)
-            .await
-            .unwrap();
+        dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
         status(&dms, &arn).await;
-        let e = dms
-            .start_replication_task(&arn, StartType::ResumeProcessing)
-            .await
-            .unwrap_err();
-        assert_eq!(
-            e.kind,
-            ErrorKind::InvalidState,
-            "running tasks cannot be started"
-        );
+        let e = dms.start_replication_task(&arn, StartType::ResumeProcessing).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidState, "running tasks cannot be started");
         dms.stop_replication_task(&arn).await.unwrap();
         status(&dms, &arn).await;
-        let e = dms
-            .start_replication_task(&arn, StartType::StartReplication)
-            .await
-            .unwrap_err();
+        let e = dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap_err();
         assert_eq!(e.code, "InvalidResourceStateFault");
         assert!(e.message.contains("START_REPLICATION"), "{e}");
-        let t = dms
-            .start_replication_task(&arn, StartType::ResumeProcessing)
-            .await
-            .unwrap();
+        let t = dms.start_replication_task(&arn, StartType::ResumeProcessing).await.unwrap();
         assert_eq!(t.status, "starting");
         assert_eq!(status(&dms, &arn).await.as_deref(), Some("running"));
     }
@@ -1027,26 +815,15 @@ mod tests {
     async fn fake_full_load_finishes_to_stopped() {
         let dms = FakeDms::new();
         let arn = ready_task(&dms, "full-load").await;
-        dms.start_replication_task(&arn, StartType::StartReplication)
-            .await
-            .unwrap();
+        dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
         assert_eq!(status(&dms, &arn).await.as_deref(), Some("running"));
-        let t = dms
-            .find_replication_task_by_arn(&arn)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            (t.status.as_str(), t.stop_reason.as_deref()),
-            ("stopped", Some("FULL_LOAD_ONLY_FINISHED"))
-        );
+        let t = dms.find_replication_task_by_arn(&arn).await.unwrap().unwrap();
+        assert_eq!((t.status.as_str(), t.stop_reason.as_deref()), ("stopped", Some("FULL_LOAD_ONLY_FINISHED")));
 
         let dms = FakeDms::new();
         dms.full_load_skips_running(true);
         let arn = ready_task(&dms, "full-load").await;
-        dms.start_replication_task(&arn, StartType::StartReplication)
-            .await
-            .unwrap();
+        dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
         assert_eq!(status(&dms, &arn).await.as_deref(), Some("stopped"));
     }
 
@@ -1054,9 +831,7 @@ mod tests {
     async fn fake_modify_refused_while_running_allowed_when_stopped() {
         let dms = FakeDms::new();
         let arn = ready_task(&dms, "cdc").await;
-        dms.start_replication_task(&arn, StartType::StartReplication)
-            .await
-            .unwrap();
+        dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
         status(&dms, &arn).await;
         let modify = ModifyTaskInput {
             arn: arn.clone(),
@@ -1064,24 +839,14 @@ mod tests {
             table_mappings: Some(r#"{"rules":[{"rule-id":"1"}]}"#.into()),
             ..ModifyTaskInput::default()
         };
-        let e = dms
-            .modify_replication_task(modify.clone())
-            .await
-            .unwrap_err();
+        let e = dms.modify_replication_task(modify.clone()).await.unwrap_err();
         assert_eq!(e.code, "InvalidResourceStateFault");
-        assert!(
-            e.message.contains("cannot be modified while it is running"),
-            "{e}"
-        );
+        assert!(e.message.contains("cannot be modified while it is running"), "{e}");
         dms.stop_replication_task(&arn).await.unwrap();
         status(&dms, &arn).await;
         let t = dms.modify_replication_task(modify).await.unwrap();
         assert_eq!(t.status, "modifying");
-        let t = dms
-            .find_replication_task_by_arn(&arn)
-            .await
-            .unwrap()
-            .unwrap();
+        let t = dms.find_replication_task_by_arn(&arn).await.unwrap().unwrap();
         assert_eq!(t.status, "stopped");
         assert!(t.table_mappings.contains("rule-id"));
 
@@ -1100,16 +865,9 @@ mod tests {
     async fn fake_move_changes_instance_and_returns_to_settled_state() {
         let dms = FakeDms::new();
         let arn = ready_task(&dms, "cdc").await;
-        let t = dms
-            .move_replication_task(&arn, "arn:aws:dms:us-east-1:123456789012:rep:OTHER")
-            .await
-            .unwrap();
+        let t = dms.move_replication_task(&arn, "arn:aws:dms:us-east-1:123456789012:rep:OTHER").await.unwrap();
         assert_eq!(t.status, "moving");
-        let t = dms
-            .find_replication_task_by_arn(&arn)
-            .await
-            .unwrap()
-            .unwrap();
+        let t = dms.find_replication_task_by_arn(&arn).await.unwrap().unwrap();
         assert_eq!(t.status, "ready");
         assert!(t.replication_instance_arn.ends_with(":rep:OTHER"));
     }
@@ -1118,58 +876,29 @@ mod tests {
     async fn fake_delete_refused_while_running_then_gone() {
         let dms = FakeDms::new();
         let arn = ready_task(&dms, "cdc").await;
-        dms.start_replication_task(&arn, StartType::StartReplication)
-            .await
-            .unwrap();
+        dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
         status(&dms, &arn).await;
         let e = dms.delete_replication_task(&arn).await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidState);
         dms.stop_replication_task(&arn).await.unwrap();
         status(&dms, &arn).await;
         dms.delete_replication_task(&arn).await.unwrap();
-        assert_eq!(
-            dms.task(&arn).map(|t| t.status).as_deref(),
-            Some("deleting")
-        );
+        assert_eq!(dms.task(&arn).map(|t| t.status).as_deref(), Some("deleting"));
         assert_eq!(status(&dms, &arn).await, None);
-        assert_eq!(
-            dms.list_tags(&arn).await.unwrap_err().kind,
-            ErrorKind::NotFound
-        );
-        assert_eq!(
-            dms.delete_replication_task(&arn).await.unwrap_err().kind,
-            ErrorKind::NotFound
-        );
+        assert_eq!(dms.list_tags(&arn).await.unwrap_err().kind, ErrorKind::NotFound);
+        assert_eq!(dms.delete_replication_task(&arn).await.unwrap_err().kind, ErrorKind::NotFound);
     }
 
     #[tokio::test]
     async fn fake_injected_failures_and_call_log() {
         let dms = FakeDms::new();
-        dms.fail_next(
-            "create_replication_task",
-            AwsError::from_code("AccessDeniedFault", "no dms-vpc-role"),
-        );
-        let e = dms
-            .create_replication_task(input("t1", "cdc"))
-            .await
-            .unwrap_err();
+        dms.fail_next("create_replication_task", AwsError::from_code("AccessDeniedFault", "no dms-vpc-role"));
+        let e = dms.create_replication_task(input("t1", "cdc")).await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::AccessDenied);
         assert_eq!(dms.task_count(), 0);
-        let t = dms
-            .create_replication_task(input("t1", "cdc"))
-            .await
-            .unwrap();
-        dms.fail_next(
-            "find_replication_task_by_arn",
-            AwsError::from_code("ThrottlingException", "slow"),
-        );
-        assert_eq!(
-            dms.find_replication_task_by_arn(&t.arn)
-                .await
-                .unwrap_err()
-                .kind,
-            ErrorKind::Throttled
-        );
+        let t = dms.create_replication_task(input("t1", "cdc")).await.unwrap();
+        dms.fail_next("find_replication_task_by_arn", AwsError::from_code("ThrottlingException", "slow"));
+        assert_eq!(dms.find_replication_task_by_arn(&t.arn).await.unwrap_err().kind, ErrorKind::Throttled);
         assert_eq!(status(&dms, &t.arn).await.as_deref(), Some("ready"));
         assert_eq!(
             dms.calls(),
@@ -1187,35 +916,11 @@ mod tests {
     async fn fake_tags_by_arn() {
         let dms = FakeDms::new();
         let arn = ready_task(&dms, "cdc").await;
-        assert_eq!(
-            dms.list_tags(&arn)
-                .await
-                .unwrap()
-                .get("env")
-                .map(String::as_str),
-            Some("test")
-        );
-        dms.add_tags(
-            &arn,
-            &Tags::from([
-                ("team".into(), "data".into()),
-                ("env".into(), "prod".into()),
-            ]),
-        )
-        .await
-        .unwrap();
+        assert_eq!(dms.list_tags(&arn).await.unwrap().get("env").map(String::as_str), Some("test"));
+        dms.add_tags(&arn, &Tags::from([("team".into(), "data".into()), ("env".into(), "prod".into())])).await.unwrap();
         dms.remove_tags(&arn, &["team".to_string()]).await.unwrap();
-        assert_eq!(
-            dms.tags_of(&arn),
-            Tags::from([("env".to_string(), "prod".to_string())])
-        );
-        assert_eq!(
-            dms.add_tags("arn:nope", &Tags::new())
-                .await
-                .unwrap_err()
-                .kind,
-            ErrorKind::NotFound
-        );
+        assert_eq!(dms.tags_of(&arn), Tags::from([("env".to_string(), "prod".to_string())]));
+        assert_eq!(dms.add_tags("arn:nope", &Tags::new()).await.unwrap_err().kind, ErrorKind::NotFound);
     }
 
     #[tokio::test]
@@ -1228,38 +933,19 @@ mod tests {
         );
         let t = dms.create_replication_task(i).await.unwrap();
         let doc: Json = serde_json::from_str(t.settings.as_deref().unwrap()).unwrap();
-        assert_eq!(
-            doc.pointer("/FullLoadSettings/TargetTablePrepMode"),
-            Some(&json!("DROP_AND_CREATE"))
-        );
-        let comps = doc
-            .pointer("/Logging/LogComponents")
-            .and_then(Json::as_array)
-            .unwrap();
+        assert_eq!(doc.pointer("/FullLoadSettings/TargetTablePrepMode"), Some(&json!("DROP_AND_CREATE")));
+        let comps = doc.pointer("/Logging/LogComponents").and_then(Json::as_array).unwrap();
         let capture = comps.iter().find(|c| c["Id"] == "SOURCE_CAPTURE").unwrap();
         assert_eq!(capture["Severity"], "LOGGER_SEVERITY_DEBUG");
-        assert_eq!(
-            comps.iter().filter(|c| c["Id"] == "SOURCE_CAPTURE").count(),
-            1
-        );
-        assert!(
-            doc.pointer("/Logging/CloudWatchLogGroup")
-                .and_then(Json::as_str)
-                .is_some()
-        );
+        assert_eq!(comps.iter().filter(|c| c["Id"] == "SOURCE_CAPTURE").count(), 1);
+        assert!(doc.pointer("/Logging/CloudWatchLogGroup").and_then(Json::as_str).is_some());
 
         let mut bad = input("b", "cdc");
         bad.settings = Some(r#"{"Logging":{"CloudWatchLogGroup":"mine"}}"#.into());
-        assert_eq!(
-            dms.create_replication_task(bad).await.unwrap_err().code,
-            "InvalidParameterValueException"
-        );
+        assert_eq!(dms.create_replication_task(bad).await.unwrap_err().code, "InvalidParameterValueException");
         let mut bad = input("c", "cdc");
         bad.settings = Some(r#"{"Logging":{"EnableLogContext":true}}"#.into());
-        assert_eq!(
-            dms.create_replication_task(bad).await.unwrap_err().code,
-            "InvalidParameterCombinationException"
-        );
+        assert_eq!(dms.create_replication_task(bad).await.unwrap_err().code, "InvalidParameterCombinationException");
     }
 
     #[tokio::test]
@@ -1267,25 +953,14 @@ mod tests {
         let dms = FakeDms::new();
         let arn = ready_task(&dms, "cdc").await;
         dms.fail_on_start(&arn, "Error connecting to source");
-        dms.start_replication_task(&arn, StartType::StartReplication)
-            .await
-            .unwrap();
-        let t = dms
-            .find_replication_task_by_arn(&arn)
-            .await
-            .unwrap()
-            .unwrap();
+        dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
+        let t = dms.find_replication_task_by_arn(&arn).await.unwrap().unwrap();
         assert_eq!(t.status, "failed");
-        assert_eq!(
-            t.last_failure_message.as_deref(),
-            Some("Error connecting to source")
-        );
+        assert_eq!(t.last_failure_message.as_deref(), Some("Error connecting to source"));
 
         dms.set_task_status(&arn, "ready");
         dms.hold(&arn, true);
-        dms.start_replication_task(&arn, StartType::StartReplication)
-            .await
-            .unwrap();
+        dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
         assert_eq!(status(&dms, &arn).await.as_deref(), Some("starting"));
         dms.hold(&arn, false);
         dms.script(&arn, &["starting", "running"]);
@@ -1297,13 +972,7 @@ mod tests {
     async fn fake_strict_mode_checks_instance_and_endpoints() {
         let dms = FakeDms::new();
         dms.require_known_arns(true);
-        assert_eq!(
-            dms.create_replication_task(input("t", "cdc"))
-                .await
-                .unwrap_err()
-                .kind,
-            ErrorKind::NotFound
-        );
+        assert_eq!(dms.create_replication_task(input("t", "cdc")).await.unwrap_err().kind, ErrorKind::NotFound);
         let ri = dms.add_replication_instance("ri");
         let src = dms.add_endpoint("src", "source", "oracle");
         let tgt = dms.add_endpoint("tgt", "target", "postgres");
@@ -1311,29 +980,12 @@ mod tests {
         i.replication_instance_arn = ri.arn.clone();
         i.source_endpoint_arn = tgt.arn.clone();
         i.target_endpoint_arn = src.arn.clone();
-        assert_eq!(
-            dms.create_replication_task(i.clone())
-                .await
-                .unwrap_err()
-                .code,
-            "InvalidParameterValueException"
-        );
+        assert_eq!(dms.create_replication_task(i.clone()).await.unwrap_err().code, "InvalidParameterValueException");
         i.source_endpoint_arn = src.arn.clone();
         i.target_endpoint_arn = tgt.arn.clone();
         dms.create_replication_task(i).await.unwrap();
-        assert_eq!(
-            dms.describe_replication_instance_by_arn(&ri.arn)
-                .await
-                .unwrap(),
-            Some(ri)
-        );
-        assert_eq!(
-            dms.find_endpoint_by_arn(&src.arn)
-                .await
-                .unwrap()
-                .map(|e| e.endpoint_type),
-            Some("source".into())
-        );
+        assert_eq!(dms.describe_replication_instance_by_arn(&ri.arn).await.unwrap(), Some(ri));
+        assert_eq!(dms.find_endpoint_by_arn(&src.arn).await.unwrap().map(|e| e.endpoint_type), Some("source".into()));
         assert_eq!(dms.find_endpoint_by_arn("arn:nope").await.unwrap(), None);
     }
 
@@ -1342,20 +994,14 @@ mod tests {
         use crate::aws::wait::{Wait, WaitOptions, wait_for};
         use std::time::Duration;
         let dms = FakeDms::new();
-        let t = dms
-            .create_replication_task(input("w", "cdc"))
-            .await
-            .unwrap();
-        let spec =
-            Wait::new("DMS replication task (w)", &["creating"], &["ready"]).options(WaitOptions {
-                min_interval: Duration::from_millis(1),
-                jitter: 0.0,
-                ..WaitOptions::default()
-            });
+        let t = dms.create_replication_task(input("w", "cdc")).await.unwrap();
+        let spec = Wait::new("DMS replication task (w)", &["creating"], &["ready"]).options(WaitOptions {
+            min_interval: Duration::from_millis(1),
+            jitter: 0.0,
+            ..WaitOptions::default()
+        });
         let cancel = tokio_util::sync::CancellationToken::new();
-        let got = wait_for(&spec, &cancel, || dms.find_replication_task_by_arn(&t.arn))
-            .await
-            .unwrap();
+        let got = wait_for(&spec, &cancel, || dms.find_replication_task_by_arn(&t.arn)).await.unwrap();
         assert_eq!(got.map(|t| t.status).as_deref(), Some("ready"));
     }
 }
