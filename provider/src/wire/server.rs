@@ -44,8 +44,13 @@ impl ProviderService {
     }
 }
 
+/// The span every RPC runs in; its fields appear on each log line written inside it.
 fn rpc_span(rpc: &'static str, type_name: &str) -> tracing::Span {
-    tracing::info_span!("rpc", rpc, type_name)
+    let span = tracing::info_span!("rpc", rpc, type_name = tracing::field::Empty);
+    if !type_name.is_empty() {
+        span.record("type_name", type_name);
+    }
+    span
 }
 
 fn log_done(diags: &Diagnostics) {
