@@ -30,6 +30,9 @@ pub const REDACTED: &str = "<redacted>";
 const SECRET_NAME_PARTS: &[&str] =
     &["password", "passwd", "secret", "token", "private_key", "credential", "authorization", "api_key"];
 
+/// Longest string field or message written whole; go-plugin reads stderr in 64 KiB lines.
+pub const MAX_FIELD_BYTES: usize = 16 * 1024;
+
 /// True when a field with this name must be redacted.
 pub fn is_secret_field(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
@@ -190,8 +193,27 @@ struct FieldCollector {
     fields: Vec<(String, serde_json::Value)>,
 }
 
+/// Cuts a long string at a char boundary, saying how much was dropped.
+fn truncate(mut s: String) -> String {
+    if s.len() <= MAX_FIELD_BYTES {
+        return s;
+    }
+    let mut cut = MAX_FIELD_BYTES;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let dropped = s.len() - cut;
+    s.truncate(cut);
+    s.push_str(&format!("…[{dropped} bytes truncated]"));
+    s
+}
+
 impl FieldCollector {
     fn put(&mut self, field: &Field, value: serde_json::Value) {
+        let value = match value {
+            serde_json::Value::String(s) => serde_json::Value::String(truncate(s)),
+            other => other,
+        };
         let name = field.name();
         if name == "message" {
             self.message = Some(match value {
@@ -261,6 +283,34 @@ fn panic_report(info: &std::panic::PanicHookInfo<'_>) -> String {
     format!("panic: {message}\n\nthread '{thread}' panicked at {location}\n\n{backtrace}\n")
 }
 
+/// True for Go's `2006-01-02T15:04:05.000000Z07:00`, the only `@timestamp` go-plugin accepts:
+/// `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$`.
+pub fn is_hclog_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let tail_ok = match s.get(26..) {
+        Some("Z") => true,
+        Some(t) if t.len() == 6 => {
+            matches!(b.get(26), Some(b'+' | b'-')) && digits(27..29) && b.get(29) == Some(&b':') && digits(30..32)
+        }
+        _ => false,
+    };
+    digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && b.get(10) == Some(&b'T')
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && b.get(16) == Some(&b':')
+        && digits(17..19)
+        && b.get(19) == Some(&b'.')
+        && digits(20..26)
+        && tail_ok
+}
+
 /// Parsed lines, for tests and tools: every JSON line written by [`HclogLayer`].
 pub fn parse_lines(text: &str) -> Vec<BTreeMap<String, serde_json::Value>> {
     text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
@@ -305,33 +355,6 @@ mod tests {
         buf.text()
     }
 
-    fn is_go_timestamp(s: &str) -> bool {
-        // ^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$
-        let b = s.as_bytes();
-        let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
-        let tail_ok = match &s.get(26..) {
-            Some("Z") => true,
-            Some(t) if t.len() == 6 => {
-                (t.starts_with('+') || t.starts_with('-')) && digits(27..29) && &t[3..4] == ":" && digits(30..32)
-            }
-            _ => false,
-        };
-        digits(0..4)
-            && b.get(4) == Some(&b'-')
-            && digits(5..7)
-            && b.get(7) == Some(&b'-')
-            && digits(8..10)
-            && b.get(10) == Some(&b'T')
-            && digits(11..13)
-            && b.get(13) == Some(&b':')
-            && digits(14..16)
-            && b.get(16) == Some(&b':')
-            && digits(17..19)
-            && b.get(19) == Some(&b'.')
-            && digits(20..26)
-            && tail_ok
-    }
-
     #[test]
     fn lines_are_hclog_json_with_go_timestamps() {
         let out = capture(Some(Level::TRACE), || {
@@ -345,7 +368,7 @@ mod tests {
         assert_eq!(l["@module"], "dmslink");
         assert_eq!(l["count"], 3);
         let ts = l["@timestamp"].as_str().unwrap();
-        assert!(is_go_timestamp(ts), "{ts}");
+        assert!(is_hclog_timestamp(ts), "{ts}");
         assert!(out.starts_with("{\"@level\""), "hclog keys first: {out}");
     }
 
@@ -356,9 +379,9 @@ mod tests {
         assert_eq!(timestamp(t), "2026-11-24T00:00:00.000000Z");
         let t = t + chrono::Duration::nanoseconds(123_456_789);
         assert_eq!(timestamp(t), "2026-11-24T00:00:00.123456Z");
-        assert!(is_go_timestamp(&timestamp(chrono::Utc::now())));
-        assert!(is_go_timestamp("2026-11-24T00:00:00.000000+01:00"));
-        assert!(!is_go_timestamp("2026-11-24T00:00:00.000Z"));
+        assert!(is_hclog_timestamp(&timestamp(chrono::Utc::now())));
+        assert!(is_hclog_timestamp("2026-11-24T00:00:00.000000+01:00"));
+        assert!(!is_hclog_timestamp("2026-11-24T00:00:00.000Z"));
     }
 
     #[test]
@@ -444,6 +467,18 @@ mod tests {
         }
         assert_eq!(l["region"], "eu-west-1");
         assert!(is_secret_field("AWS_SECRET_ACCESS_KEY") && !is_secret_field("replication_task_id"));
+    }
+
+    #[test]
+    fn long_values_are_truncated_to_keep_lines_readable_by_go_plugin() {
+        let out = capture(Some(Level::INFO), || {
+            let big = "é".repeat(MAX_FIELD_BYTES);
+            tracing::info!(body = %big, "{}", big);
+        });
+        assert!(out.len() < 3 * MAX_FIELD_BYTES, "{}", out.len());
+        let l = &parse_lines(&out)[0];
+        assert!(l["body"].as_str().unwrap().ends_with("bytes truncated]"));
+        assert!(l["@message"].as_str().unwrap().ends_with("bytes truncated]"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The real binary, started exactly as Terraform starts it (AutoMTLS with go-plugin's P-521 CA
 //! client certificate), answers over TLS, refuses other clients, and exits on Shutdown.
 
+#![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod wire_common;

@@ -1,6 +1,7 @@
 //! The binary's process contract: refusing to run outside Terraform, `-debug` reattach mode,
 //! SIGINT ignored, SIGTERM and Shutdown exiting cleanly, stdout holding only the handshake.
 
+#![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod wire_common;
@@ -93,6 +94,8 @@ async fn plugin_mode_ignores_sigint_and_exits_0_on_sigterm() {
     // Every stderr line is an hclog JSON object.
     for line in stderr.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
-        assert!(v["@timestamp"].is_string() && v["@level"].is_string(), "{line}");
+        assert!(dmslink::logging::is_hclog_timestamp(v["@timestamp"].as_str().unwrap()), "{line}");
+        assert!(["trace", "debug", "info", "warn", "error"].contains(&v["@level"].as_str().unwrap()), "{line}");
+        assert_eq!(v["@module"], "dmslink", "{line}");
     }
 }

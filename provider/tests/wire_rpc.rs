@@ -1,6 +1,7 @@
 //! Every tfplugin6 RPC through the real gRPC server, in-process, with a fake resource and data
 //! source: requests decode, the engine answers, responses encode; problems are diagnostics.
 
+#![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod wire_common;

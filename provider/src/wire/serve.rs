@@ -184,6 +184,7 @@ pub async fn bind(socket_dir: Option<&str>) -> io::Result<Bound> {
 pub struct SocketDir(PathBuf);
 
 impl SocketDir {
+    #[cfg_attr(not(unix), allow(dead_code))]
     fn create(base: &std::path::Path) -> io::Result<SocketDir> {
         let mut last = io::Error::other("no attempt");
         for _ in 0..16 {
