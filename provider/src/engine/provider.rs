@@ -147,6 +147,14 @@ impl Provider {
         }
     }
 
+    /// Installs an already built configuration, as a successful `configure` would (tests over
+    /// fake AWS clients).
+    pub fn set_configured(&self, configured: Configured) {
+        if let Ok(mut slot) = self.configured.write() {
+            *slot = Some(Arc::new(configured));
+        }
+    }
+
     fn configured(&self) -> Option<Arc<Configured>> {
         self.configured.read().ok().and_then(|c| c.clone())
     }
