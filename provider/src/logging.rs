@@ -498,7 +498,11 @@ mod tests {
         let sink = report.clone();
         let prev = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            *sink.lock().unwrap() = panic_report(info);
+            // Other tests may panic meanwhile (and be caught); keep only ours.
+            let report = panic_report(info);
+            if report.starts_with("panic: boom 42") {
+                *sink.lock().unwrap() = report;
+            }
         }));
         let _ = std::panic::catch_unwind(|| panic!("boom {}", 42));
         std::panic::set_hook(prev);
