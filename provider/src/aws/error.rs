@@ -8,6 +8,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::request_id::RequestId;
@@ -215,11 +216,9 @@ pub fn classify_code(code: &str) -> ErrorKind {
 }
 
 /// Classifies an SDK error. `endpoint` names where the call went (used for transport failures).
-pub fn from_sdk<E, R>(err: SdkError<E, R>, endpoint: &str) -> AwsError
+pub fn from_sdk<E>(err: SdkError<E, HttpResponse>, endpoint: &str) -> AwsError
 where
     E: ProvideErrorMetadata + StdError + 'static,
-    R: fmt::Debug + 'static,
-    SdkError<E, R>: RequestId,
 {
     let request_id = err.request_id().map(str::to_string);
     let out = match &err {
@@ -230,7 +229,15 @@ where
                 _ => source_chain(&err),
             };
             if code.is_empty() {
-                AwsError::new(ErrorKind::Other, "", message)
+                let status = err.raw_response().map(|r| r.status().as_u16()).unwrap_or_default();
+                AwsError::new(
+                    ErrorKind::Other,
+                    "",
+                    format!(
+                        "the endpoint {endpoint} answered HTTP {status} without an AWS error code \
+                         (is it an AWS API endpoint?): {message}"
+                    ),
+                )
             } else {
                 AwsError::from_code(code, message)
             }
@@ -287,7 +294,6 @@ fn source_chain(err: &(dyn StdError + 'static)) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
     use aws_smithy_runtime_api::client::result::ConnectorError;
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
@@ -378,6 +384,20 @@ mod tests {
         assert_eq!(e.code, "ResourceNotFoundFault");
         assert_eq!(e.message, "No task found");
         assert_eq!(e.request_id.as_deref(), Some("abc-123"));
+    }
+
+    #[test]
+    fn answers_without_an_error_code_name_endpoint_and_status() {
+        let meta = ErrorMetadata::builder().build();
+        let mut raw = response(None);
+        *raw.status_mut() = StatusCode::try_from(502).unwrap();
+        let err: SdkError<FakeServiceError, HttpResponse> = SdkError::service_error(FakeServiceError(meta), raw);
+        let e = from_sdk(err, "http://proxy:8080");
+        assert_eq!(e.kind, ErrorKind::Other);
+        assert!(
+            e.message.starts_with("the endpoint http://proxy:8080 answered HTTP 502 without an AWS error code"),
+            "{e}"
+        );
     }
 
     #[test]
