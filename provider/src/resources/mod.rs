@@ -2,6 +2,7 @@
 
 pub mod arn;
 pub mod json_doc;
+pub mod main;
 pub mod repltask;
 pub mod tags;
 pub mod timeouts;

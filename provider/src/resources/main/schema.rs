@@ -1,0 +1,169 @@
+//! Schema of `dmslink_main`: the once-deployed DMS stack. Names follow `hashicorp/aws` where users
+//! would look for them (`vpc_cidr`, `replication_instance_class`, `skip_final_snapshot`, ...).
+
+use crate::engine::schema::{NestedBlock, timeouts_block};
+use crate::engine::{Attribute, Block, Schema, Type, Value};
+use crate::resources::tags::{tags_all_attribute, tags_attribute};
+
+/// Which kind of database block: the defaults differ.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Side {
+    Source,
+    Target,
+}
+
+impl Side {
+    pub fn default_engine(self) -> &'static str {
+        match self {
+            Side::Source => "oracle",
+            Side::Target => "postgres",
+        }
+    }
+}
+
+pub fn schema() -> Schema {
+    let block = Block::new(
+        "The once-deployed DMS stack as one resource: VPC with subnets in each availability zone, VPN \
+         gateway, security group, DB subnet group, source database(s) (an existing server reached through \
+         the VPN, or an RDS instance restored from a snapshot), target Postgres RDS, DMS subnet group, \
+         replication instance and the source and target endpoints. Independent parts are created at the \
+         same time; a failure part-way keeps every created child in state so the next apply resumes.",
+    )
+    .attr(
+        Attribute::required("name", Type::String)
+            .force_new()
+            .describe("Stack name: the prefix of every child's identifier (`<name>-<environment>-vpc`, ...). Lower-case letters, digits and hyphens, starting with a letter, at most 24 characters. Changing it replaces the whole stack.")
+            .validate(super::validate::validate_stack_name),
+    )
+    .attr(
+        Attribute::optional("environment", Type::String)
+            .force_new()
+            .describe("Environment, used in child names as in the original module (`<name>-<environment>-...`). Environments starting with `p` (prod) default to deletion protection and final snapshots. Changing it replaces the whole stack.")
+            .validate(super::validate::validate_environment),
+    )
+    .attr(
+        Attribute::with_default("dms_vpc_role", Type::String, Value::string("check"))
+            .describe("The account-wide IAM role `dms-vpc-role` that DMS needs. `check` fails before creating anything when it is missing, saying how to create it; `create` creates it with the AWS-managed policy and waits until DMS accepts it (a role the provider did not create is never deleted).")
+            .validate(super::validate::validate_dms_vpc_role),
+    )
+    .attr(tags_attribute())
+    .attr(tags_all_attribute())
+    .attr(Attribute::computed("vpc_id", Type::String).describe("ID of the VPC."))
+    .attr(Attribute::computed("subnet_ids", Type::list(Type::String)).describe("IDs of the subnets, one per availability zone, in the order of `network.availability_zones`."))
+    .attr(Attribute::computed("route_table_ids", Type::list(Type::String)).describe("IDs of the VPC's route tables (the main table first)."))
+    .attr(Attribute::computed("security_group_id", Type::String).describe("ID of the security group shared by the databases and the replication instance."))
+    .attr(Attribute::computed("vpn_gateway_id", Type::String).describe("ID of the VPN gateway, when `network.vpn_gateway` is true."))
+    .attr(Attribute::computed("internet_gateway_id", Type::String).describe("ID of the internet gateway, when `network.internet_gateway` is true."))
+    .attr(Attribute::computed("db_subnet_group_name", Type::String).describe("Name of the RDS DB subnet group."))
+    .attr(Attribute::computed("replication_subnet_group_id", Type::String).describe("ID of the DMS replication subnet group."))
+    .attr(Attribute::computed("replication_instance_arn", Type::String).describe("ARN of the DMS replication instance."))
+    .block(network_block().items(1, 1))
+    .block(NestedBlock::list("source", database_block(Side::Source)).items(1, 0))
+    .block(NestedBlock::single("target", database_block(Side::Target)).items(1, 1))
+    .block(replication_instance_block())
+    .block(timeouts_block(&["create", "update", "delete"]));
+    Schema::new(0, block)
+}
+
+fn network_block() -> NestedBlock {
+    let b = Block::new("The DMS VPC.")
+        .attr(
+            Attribute::required("vpc_cidr", Type::String)
+                .force_new()
+                .describe("IPv4 CIDR of the VPC, e.g. `10.20.0.0/24`. Changing it replaces the whole stack.")
+                .validate(super::validate::validate_cidr),
+        )
+        .attr(
+            Attribute::required("availability_zones", Type::list(Type::String))
+                .describe("At least two availability zones; DMS and RDS subnet groups need two."),
+        )
+        .attr(
+            Attribute::required("subnet_cidrs", Type::list(Type::String))
+                .describe("One subnet CIDR per availability zone, inside `vpc_cidr`, not overlapping."),
+        )
+        .attr(
+            Attribute::with_default("vpn_gateway", Type::Bool, Value::Bool(true))
+                .describe("Create and attach a VPN gateway, through which on-premises sources are reached."),
+        )
+        .attr(
+            Attribute::optional("amazon_side_asn", Type::Number)
+                .describe("BGP ASN of the Amazon side of the VPN gateway. AWS picks one when unset."),
+        )
+        .attr(
+            Attribute::optional_computed("vpn_route_propagation", Type::Bool)
+                .describe("Propagate the VPN gateway's routes into the VPC's route tables. Defaults to `vpn_gateway`."),
+        )
+        .attr(
+            Attribute::with_default("internet_gateway", Type::Bool, Value::Bool(false))
+                .describe("Create and attach an internet gateway. Off by default: the stack is private."),
+        );
+    NestedBlock::single("network", b)
+}
+
+fn database_block(side: Side) -> Block {
+    let (what, port_doc) = match side {
+        Side::Source => (
+            "A source database that DMS reads from.",
+            "Port of the database. Defaults to the engine's usual port (1521 for Oracle).",
+        ),
+        Side::Target => (
+            "The target database DMS writes to: a Postgres RDS instance by default.",
+            "Port of the database. Defaults to 5432 for Postgres.",
+        ),
+    };
+    let mut b = Block::new(what);
+    if side == Side::Source {
+        b = b.attr(Attribute::required("name", Type::String).describe("Unique name of this source within the stack; part of its children's identifiers (`<stack>-src-<name>`).").validate(super::validate::validate_child_name));
+    }
+    b.attr(Attribute::with_default("engine_name", Type::String, Value::string(side.default_engine())).describe("DMS engine name of the endpoint: `oracle`, `postgres`, `mysql`, `sqlserver`, ..."))
+        .attr(Attribute::optional("database_name", Type::String).describe("Database (Oracle SID/service name, Postgres database) DMS connects to."))
+        .attr(Attribute::optional_computed("port", Type::Number).describe(port_doc))
+        .attr(Attribute::optional("username", Type::String).describe("The account DMS connects with."))
+        .attr(Attribute::optional("password", Type::String).sensitive().describe("Password of `username`. Kept in state (sensitive); prefer `password_wo` on Terraform ≥ 1.11."))
+        .attr(Attribute::write_only("password_wo", Type::String).describe("Write-only password of `username` (Terraform ≥ 1.11): never stored in state. Change `password_wo_version` to send a new one."))
+        .attr(Attribute::optional("password_wo_version", Type::Number).describe("Bump to apply a new `password_wo`."))
+        .attr(Attribute::optional("ssl_mode", Type::String).describe("DMS SSL mode: `none`, `require`, `verify-ca` or `verify-full`."))
+        .attr(Attribute::optional("extra_connection_attributes", Type::String).describe("DMS extra connection attributes, `key=value;key=value`."))
+        .attr(Attribute::optional("server_name", Type::String).describe("Host name or address of an existing server (e.g. on premises, reached through the VPN). Conflicts with an `rds` block."))
+        .attr(Attribute::computed("endpoint_arn", Type::String).describe("ARN of the DMS endpoint."))
+        .attr(Attribute::computed("address", Type::String).describe("Address DMS connects to: `server_name`, or the RDS instance's endpoint address."))
+        .attr(Attribute::computed("db_instance_identifier", Type::String).describe("Identifier of the RDS instance, when this database is one."))
+        .block(rds_block(side))
+}
+
+fn rds_block(side: Side) -> NestedBlock {
+    let b = Block::new("An RDS instance that dmslink creates for this database: restored from `snapshot_identifier`, or new with `master_username` and a master password.")
+        .attr(Attribute::optional("snapshot_identifier", Type::String).describe("Restore from this DB snapshot. The master username and database name then come from the snapshot. Changing it re-creates this database (a warning names it at plan)."))
+        .attr(Attribute::optional("master_username", Type::String).describe("Master user of a new instance. Conflicts with `snapshot_identifier`."))
+        .attr(Attribute::optional("master_password", Type::String).sensitive().describe("Master password (sensitive, kept in state); prefer `master_password_wo` on Terraform ≥ 1.11."))
+        .attr(Attribute::write_only("master_password_wo", Type::String).describe("Write-only master password (Terraform ≥ 1.11): never stored in state."))
+        .attr(Attribute::optional("master_password_wo_version", Type::Number).describe("Bump to apply a new `master_password_wo`."))
+        .attr(Attribute::optional_computed("engine", Type::String).describe(match side {
+            Side::Source => "RDS engine, e.g. `oracle-se2`. Taken from the snapshot when restoring.",
+            Side::Target => "RDS engine. Defaults to `postgres`.",
+        }))
+        .attr(Attribute::optional_computed("engine_version", Type::String).describe("Engine version; AWS's default when unset."))
+        .attr(Attribute::with_default("instance_class", Type::String, Value::string("db.t3.medium")).describe("Instance class."))
+        .attr(Attribute::with_default("allocated_storage", Type::Number, Value::int(20)).describe("Storage in GiB."))
+        .attr(Attribute::with_default("multi_az", Type::Bool, Value::Bool(false)).describe("Run a standby in a second availability zone."))
+        .attr(Attribute::with_default("storage_encrypted", Type::Bool, Value::Bool(true)).describe("Encrypt storage. Changing it re-creates this database."))
+        .attr(Attribute::optional_computed("backup_retention_period", Type::Number).describe("Days of automated backups."))
+        .attr(Attribute::optional_computed("backup_window", Type::String).describe("Daily backup window, `hh24:mi-hh24:mi` UTC."))
+        .attr(Attribute::optional_computed("maintenance_window", Type::String).describe("Weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` UTC."))
+        .attr(Attribute::optional_computed("deletion_protection", Type::Bool).describe("Refuse deletion. Defaults to true when `environment` starts with `p`. While on, a plan that would re-create this database is refused."))
+        .attr(Attribute::optional_computed("skip_final_snapshot", Type::Bool).describe("Delete without a final snapshot. Defaults to true except when `environment` starts with `p`. Conflicts with `final_snapshot_identifier`."))
+        .attr(Attribute::optional("final_snapshot_identifier", Type::String).describe("Name of the snapshot taken when this database is deleted. Conflicts with `skip_final_snapshot = true`."));
+    NestedBlock::single("rds", b)
+}
+
+fn replication_instance_block() -> NestedBlock {
+    let b = Block::new("The DMS replication instance.")
+        .attr(Attribute::with_default("replication_instance_class", Type::String, Value::string("dms.t3.medium")).describe("Instance class, e.g. `dms.t3.medium`. Changed in place."))
+        .attr(Attribute::with_default("allocated_storage", Type::Number, Value::int(50)).describe("Storage in GiB (5–6144). Changed in place."))
+        .attr(Attribute::optional_computed("engine_version", Type::String).describe("DMS engine version; AWS's default when unset. Changed in place."))
+        .attr(Attribute::with_default("multi_az", Type::Bool, Value::Bool(false)).describe("Run a standby in a second availability zone. Changed in place."))
+        .attr(Attribute::optional_computed("preferred_maintenance_window", Type::String).describe("Weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` UTC."))
+        .attr(Attribute::with_default("auto_minor_version_upgrade", Type::Bool, Value::Bool(true)).describe("Apply minor engine upgrades in the maintenance window."))
+        .attr(Attribute::with_default("publicly_accessible", Type::Bool, Value::Bool(false)).describe("Give the instance a public address. Off: the stack is reached only through the VPN and peering. Changing it re-creates the replication instance."));
+    NestedBlock::single("replication_instance", b)
+}

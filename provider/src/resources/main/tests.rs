@@ -1,0 +1,126 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::schema::schema;
+use super::validate::{Cidr, validate_config};
+use crate::engine::Value;
+use crate::engine::diag::{AttrPath, Diagnostics};
+use crate::engine::validate::validate_block;
+
+/// A config from JSON, with every attribute the JSON leaves out null (as Terraform sends it).
+fn config(json: serde_json::Value) -> Value {
+    crate::wire::cty::json::decode_lenient(json.to_string().as_bytes(), &schema().value_type()).unwrap()
+}
+
+fn base() -> serde_json::Value {
+    serde_json::json!({
+        "name": "dblink",
+        "environment": "dev",
+        "network": {
+            "vpc_cidr": "10.20.0.0/24",
+            "availability_zones": ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"],
+            "subnet_cidrs": ["10.20.0.0/26", "10.20.0.64/26", "10.20.0.128/26"]
+        },
+        "source": [
+            {"name": "geodesy", "database_name": "GEO", "username": "dms", "password": "pw",
+             "rds": {"snapshot_identifier": "geodesy-snap"}},
+            {"name": "onprem", "server_name": "oracle.corp.example", "database_name": "ORCL", "username": "dms", "password": "pw", "port": 1521}
+        ],
+        "target": {"database_name": "dblink", "username": "dms", "password": "pw",
+                   "rds": {"master_username": "dblink", "master_password": "pw"}}
+    })
+}
+
+fn errors(json: serde_json::Value) -> Vec<String> {
+    let cfg = config(json);
+    let mut d = Diagnostics::new();
+    validate_block(&schema().block, &cfg, &AttrPath::root(), &mut d);
+    validate_config(&cfg, &mut d);
+    d.iter().filter(|x| x.is_error()).map(|x| x.path.as_ref().map(|p| p.to_string()).unwrap_or_default()).collect()
+}
+
+fn with(mut j: serde_json::Value, pointer: &str, v: serde_json::Value) -> serde_json::Value {
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    match j.pointer_mut(parent).unwrap() {
+        serde_json::Value::Array(a) => a[key.parse::<usize>().unwrap()] = v,
+        other => {
+            other.as_object_mut().unwrap().insert(key.to_string(), v);
+        }
+    }
+    j
+}
+
+#[test]
+fn the_seed_stack_is_valid() {
+    assert_eq!(errors(base()), Vec::<String>::new());
+}
+
+#[test]
+fn main_cidr_mistakes_are_reported_on_the_attribute() {
+    use serde_json::json;
+    let cases = [
+        ("/network/vpc_cidr", json!("10.20.0.0/33"), "network.vpc_cidr"),
+        ("/network/vpc_cidr", json!("10.20.0.1/24"), "network.vpc_cidr"),
+        ("/network/subnet_cidrs/1", json!("10.30.0.0/26"), "network.subnet_cidrs[1]"),
+        ("/network/subnet_cidrs/2", json!("10.20.0.0/25"), "network.subnet_cidrs[2]"),
+        ("/network/subnet_cidrs/0", json!("nonsense"), "network.subnet_cidrs[0]"),
+        ("/network/subnet_cidrs", json!(["10.20.0.0/26", "10.20.0.64/26"]), "network.subnet_cidrs"),
+        ("/network/availability_zones", json!(["ap-southeast-2a"]), "network.availability_zones"),
+    ];
+    for (ptr, v, want) in cases {
+        let got = errors(with(base(), ptr, v.clone()));
+        assert!(got.iter().any(|p| p == want), "{ptr}={v}: {got:?}");
+    }
+}
+
+#[test]
+fn main_database_conflicts_are_reported() {
+    use serde_json::json;
+    let cases = [
+        ("/source/1/rds", json!({"snapshot_identifier": "x"}), "source[1].server_name"),
+        ("/source/0/rds", json!(null), "source[0]"),
+        ("/source/1/name", json!("geodesy"), "source[1].name"),
+        (
+            "/source/0/rds",
+            json!({"snapshot_identifier": "s", "master_username": "u"}),
+            "source[0].rds.snapshot_identifier",
+        ),
+        ("/target/rds", json!({"master_username": "u"}), "target.rds.master_password"),
+        (
+            "/target/rds",
+            json!({"master_username": "u", "master_password": "p", "skip_final_snapshot": true, "final_snapshot_identifier": "f"}),
+            "target.rds.final_snapshot_identifier",
+        ),
+        ("/source/0/rds", json!({"master_username": "u", "master_password": "p"}), "source[0].rds.engine"),
+        ("/name", json!("DbLink"), "name"),
+        ("/name", json!("a-very-long-stack-name-indeed"), "name"),
+        ("/source/1/name", json!("on_prem"), "source[1].name"),
+        ("/source/1/port", json!(70000), "source[1].port"),
+        ("/source/1/ssl_mode", json!("sometimes"), "source[1].ssl_mode"),
+        ("/source/1/password", json!(null), "source[1].password"),
+    ];
+    for (ptr, v, want) in cases {
+        let got = errors(with(base(), ptr, v.clone()));
+        assert!(got.iter().any(|p| p == want), "{ptr}={v}: {got:?}");
+    }
+}
+
+#[test]
+fn unknown_values_wait_for_apply() {
+    let mut cfg = config(base());
+    let mut net = cfg.get("network").clone();
+    net.set("subnet_cidrs", Value::Unknown);
+    cfg.set("network", net);
+    let mut d = Diagnostics::new();
+    validate_config(&cfg, &mut d);
+    assert!(!d.has_errors(), "{d:?}");
+}
+
+#[test]
+fn cidr_arithmetic() {
+    let vpc = Cidr::parse("10.20.0.0/24").unwrap();
+    assert!(vpc.contains(Cidr::parse("10.20.0.192/26").unwrap()));
+    assert!(!vpc.contains(Cidr::parse("10.20.1.0/26").unwrap()));
+    assert!(Cidr::parse("10.20.0.0/25").unwrap().overlaps(Cidr::parse("10.20.0.64/26").unwrap()));
+    assert!(!Cidr::parse("10.20.0.0/26").unwrap().overlaps(Cidr::parse("10.20.0.64/26").unwrap()));
+    assert!(Cidr::parse("256.0.0.0/8").is_err());
+}

@@ -1,0 +1,374 @@
+//! Plan-time checks of `dmslink_main`, each a diagnostic on the attribute, before any AWS call.
+
+use std::collections::BTreeSet;
+
+use crate::engine::Value;
+use crate::engine::diag::{AttrPath, Diagnostics};
+
+/// An IPv4 CIDR block (VPCs and their subnets are IPv4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    pub addr: u32,
+    pub prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(text: &str) -> Result<Cidr, String> {
+        let (ip, prefix) = text.split_once('/').ok_or("missing the /prefix length")?;
+        let octets: Vec<&str> = ip.split('.').collect();
+        if octets.len() != 4 {
+            return Err("the address needs four dot-separated numbers".into());
+        }
+        let mut addr = 0u32;
+        for o in octets {
+            let n: u8 = o.parse().map_err(|_| format!("{o:?} is not a number from 0 to 255"))?;
+            addr = (addr << 8) | u32::from(n);
+        }
+        let prefix: u8 = prefix.parse().map_err(|_| format!("{prefix:?} is not a prefix length"))?;
+        if prefix > 32 {
+            return Err("the prefix length is at most 32".into());
+        }
+        let c = Cidr { addr, prefix };
+        if addr & !c.mask() != 0 {
+            return Err(format!("host bits are set; the network address is {}", c.network()));
+        }
+        Ok(c)
+    }
+    fn mask(self) -> u32 {
+        if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) }
+    }
+    fn last(self) -> u32 {
+        self.addr | !self.mask()
+    }
+    pub fn contains(self, other: Cidr) -> bool {
+        other.prefix >= self.prefix && other.addr & self.mask() == self.addr
+    }
+    pub fn overlaps(self, other: Cidr) -> bool {
+        self.addr <= other.last() && other.addr <= self.last()
+    }
+    fn network(self) -> String {
+        let a = self.addr & self.mask();
+        format!("{}.{}.{}.{}/{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, self.prefix)
+    }
+}
+
+fn identifier_problem(s: &str, max: usize) -> Option<String> {
+    if s.is_empty() || s.len() > max {
+        Some(format!("must be 1 to {max} characters long"))
+    } else if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+        Some("must start with a lower-case letter".into())
+    } else if !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        Some("may contain only lower-case letters, digits and hyphens (RDS and DMS lower-case identifiers)".into())
+    } else if s.contains("--") {
+        Some("may not contain two consecutive hyphens".into())
+    } else if s.ends_with('-') {
+        Some("may not end with a hyphen".into())
+    } else {
+        None
+    }
+}
+
+/// Stack names prefix RDS identifiers (≤ 63 characters) with room for the suffixes.
+pub fn validate_stack_name(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    if let Some(s) = v.as_str()
+        && let Some(p) = identifier_problem(s, 24)
+    {
+        diags.error_at(
+            path.clone(),
+            "Invalid stack name",
+            format!("{s:?} {p}. It prefixes every child's identifier, which RDS and DMS restrict."),
+        );
+    }
+}
+
+pub fn validate_environment(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    if let Some(s) = v.as_str()
+        && let Some(p) = identifier_problem(s, 12)
+    {
+        diags.error_at(
+            path.clone(),
+            "Invalid environment",
+            format!("{s:?} {p}. It is part of every child's identifier."),
+        );
+    }
+}
+
+pub fn validate_child_name(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    if let Some(s) = v.as_str()
+        && let Some(p) = identifier_problem(s, 16)
+    {
+        diags.error_at(
+            path.clone(),
+            "Invalid source name",
+            format!("{s:?} {p}. It is part of the source's RDS and DMS identifiers."),
+        );
+    }
+}
+
+pub fn validate_dms_vpc_role(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    if let Some(s) = v.as_str()
+        && s != "check"
+        && s != "create"
+    {
+        diags.error_at(path.clone(), "Invalid dms_vpc_role", format!("{s:?} is neither \"check\" nor \"create\"."));
+    }
+}
+
+pub fn validate_cidr(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    if let Some(s) = v.as_str()
+        && let Err(e) = Cidr::parse(s)
+    {
+        diags.error_at(
+            path.clone(),
+            "Invalid CIDR block",
+            format!("{s:?} is not an IPv4 CIDR block such as 10.20.0.0/24: {e}."),
+        );
+    }
+}
+
+/// Cross-attribute checks; values may be unknown (then the check waits for apply-time plan).
+pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
+    validate_network(config.get("network"), &AttrPath::attr("network"), diags);
+    let mut names = BTreeSet::new();
+    for (i, src) in config.get("source").as_elements().unwrap_or_default().iter().enumerate() {
+        let path = AttrPath::attr("source").then_index(i);
+        if let Some(n) = src.get("name").as_str()
+            && !names.insert(n.to_string())
+        {
+            diags.error_at(
+                path.then_attr("name"),
+                "Duplicate source name",
+                format!("Two source blocks are named {n:?}; each needs a unique name."),
+            );
+        }
+        validate_database(src, &path, super::schema::Side::Source, diags);
+    }
+    let target = config.get("target");
+    if !target.is_null() {
+        validate_database(target, &AttrPath::attr("target"), super::schema::Side::Target, diags);
+    }
+    let ri = config.get("replication_instance");
+    if let Some(n) = ri.get("allocated_storage").as_i64()
+        && !(5..=6144).contains(&n)
+    {
+        diags.error_at(
+            AttrPath::attr("replication_instance").then_attr("allocated_storage"),
+            "Invalid storage size",
+            format!("{n} GiB is outside DMS's range of 5 to 6144 GiB."),
+        );
+    }
+    if let Some(c) = ri.get("replication_instance_class").as_str()
+        && !c.starts_with("dms.")
+    {
+        diags.error_at(
+            AttrPath::attr("replication_instance").then_attr("replication_instance_class"),
+            "Invalid replication instance class",
+            format!("{c:?} is not a DMS instance class; they look like \"dms.t3.medium\" or \"dms.r5.large\"."),
+        );
+    }
+}
+
+fn validate_network(net: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    let azs = net.get("availability_zones");
+    let subnets = net.get("subnet_cidrs");
+    if let Some(a) = azs.as_elements() {
+        if a.len() < 2 {
+            diags.error_at(
+                path.then_attr("availability_zones"),
+                "Too few availability zones",
+                "DMS and RDS subnet groups need subnets in at least two availability zones; list two or more.",
+            );
+        }
+        let distinct: BTreeSet<_> = a.iter().filter_map(Value::as_str).collect();
+        if distinct.len() != a.iter().filter(|v| v.as_str().is_some()).count() {
+            diags.error_at(
+                path.then_attr("availability_zones"),
+                "Duplicate availability zone",
+                "Each availability zone may appear once.",
+            );
+        }
+    }
+    let (Some(a), Some(s)) = (azs.as_elements(), subnets.as_elements()) else { return };
+    if a.len() != s.len() {
+        diags.error_at(
+            path.then_attr("subnet_cidrs"),
+            "Subnet count does not match",
+            format!(
+                "{} subnet CIDRs for {} availability zones; give exactly one subnet CIDR per availability zone.",
+                s.len(),
+                a.len()
+            ),
+        );
+    }
+    let vpc = net.get("vpc_cidr").as_str().and_then(|t| Cidr::parse(t).ok());
+    let mut seen: Vec<(usize, Cidr)> = Vec::new();
+    for (i, sv) in s.iter().enumerate() {
+        let Some(text) = sv.as_str() else { continue };
+        let p = path.then_attr("subnet_cidrs").then_index(i);
+        let c = match Cidr::parse(text) {
+            Ok(c) => c,
+            Err(e) => {
+                diags.error_at(p, "Invalid CIDR block", format!("{text:?} is not an IPv4 CIDR block: {e}."));
+                continue;
+            }
+        };
+        if let Some(v) = vpc
+            && !v.contains(c)
+        {
+            diags.error_at(
+                p.clone(),
+                "Subnet outside the VPC",
+                format!("{text} is not inside vpc_cidr {}.", v.network()),
+            );
+        }
+        if c.prefix > 28 {
+            diags.error_at(
+                p.clone(),
+                "Subnet too small",
+                format!("{text} is smaller than AWS's minimum subnet size /28."),
+            );
+        }
+        if let Some((j, _)) = seen.iter().find(|(_, o)| o.overlaps(c)) {
+            diags.error_at(
+                p,
+                "Overlapping subnets",
+                format!("{text} overlaps subnet_cidrs[{j}]; subnets may not overlap."),
+            );
+        }
+        seen.push((i, c));
+    }
+}
+
+fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, diags: &mut Diagnostics) {
+    let rds = db.get("rds");
+    let server = db.get("server_name");
+    match (server.is_null(), rds.is_null()) {
+        (false, false) => diags.error_at(path.then_attr("server_name"), "Conflicting database location", "Set either server_name (an existing server) or an rds block (a database dmslink creates), not both."),
+        (true, true) if !server.is_unknown() => diags.error_at(path.clone(), "Missing database location", "Set server_name (an existing server, e.g. on premises) or add an rds block for a database dmslink creates."),
+        _ => {}
+    }
+    if !server.is_null() {
+        for attr in ["username", "database_name"] {
+            if db.get(attr).is_null() {
+                diags.error_at(
+                    path.then_attr(attr),
+                    "Missing connection setting",
+                    format!("{attr} is required for an existing server; DMS needs it to connect."),
+                );
+            }
+        }
+        if db.get("password").is_null() && db.get("password_wo").is_null() {
+            diags.error_at(
+                path.then_attr("password"),
+                "Missing password",
+                "Set password (or password_wo on Terraform 1.11 and later) for the account DMS connects with.",
+            );
+        }
+    }
+    if let Some(p) = db.get("port").as_i64()
+        && !(1..=65535).contains(&p)
+    {
+        diags.error_at(path.then_attr("port"), "Invalid port", format!("{p} is not a TCP port (1 to 65535)."));
+    }
+    if let (Some(engine), Some(port)) = (db.get("engine_name").as_str(), db.get("port").as_i64()) {
+        let usual: &[i64] = match engine {
+            "oracle" => &[1521, 1526, 2484],
+            "postgres" | "aurora-postgresql" => &[5432],
+            "mysql" | "mariadb" | "aurora" => &[3306],
+            "sqlserver" => &[1433],
+            _ => &[],
+        };
+        if !usual.is_empty() && !usual.contains(&port) {
+            diags.warning_at(
+                path.then_attr("port"),
+                "Unusual port for the engine",
+                format!("{engine} usually listens on {usual:?}, not {port}; check the port."),
+            );
+        }
+    }
+    if let Some(m) = db.get("ssl_mode").as_str()
+        && !["none", "require", "verify-ca", "verify-full"].contains(&m)
+    {
+        diags.error_at(
+            path.then_attr("ssl_mode"),
+            "Invalid SSL mode",
+            format!("{m:?} is not a DMS SSL mode; use none, require, verify-ca or verify-full."),
+        );
+    }
+    if !db.get("password").is_null() && !db.get("password_wo").is_null() {
+        diags.error_at(
+            path.then_attr("password_wo"),
+            "Conflicting passwords",
+            "Set password or password_wo, not both.",
+        );
+    }
+    if rds.is_null() || rds.is_unknown() {
+        return;
+    }
+    let rp = path.then_attr("rds");
+    let snapshot = rds.get("snapshot_identifier");
+    let has_master_pw = !rds.get("master_password").is_null() || !rds.get("master_password_wo").is_null();
+    if !snapshot.is_null() && (!rds.get("master_username").is_null() || has_master_pw) {
+        diags.error_at(rp.then_attr("snapshot_identifier"), "Conflicting RDS settings", "A restore takes its master credentials from the snapshot: set snapshot_identifier, or master_username with a master password, not both.");
+    }
+    if snapshot.is_null() && !snapshot.is_unknown() {
+        if rds.get("master_username").is_null() {
+            diags.error_at(
+                rp.then_attr("master_username"),
+                "Missing master username",
+                "A new RDS instance needs master_username (or restore one with snapshot_identifier).",
+            );
+        }
+        if !has_master_pw {
+            diags.error_at(
+                rp.then_attr("master_password"),
+                "Missing master password",
+                "A new RDS instance needs master_password (or master_password_wo on Terraform 1.11 and later).",
+            );
+        }
+        if side == super::schema::Side::Source && rds.get("engine").is_null() {
+            diags.error_at(rp.then_attr("engine"), "Missing RDS engine", "A new source RDS instance needs engine, e.g. \"oracle-se2\" (or restore one with snapshot_identifier).");
+        }
+    }
+    if !rds.get("master_password").is_null() && !rds.get("master_password_wo").is_null() {
+        diags.error_at(
+            rp.then_attr("master_password_wo"),
+            "Conflicting passwords",
+            "Set master_password or master_password_wo, not both.",
+        );
+    }
+    if rds.get("skip_final_snapshot").as_bool() == Some(true) && !rds.get("final_snapshot_identifier").is_null() {
+        diags.error_at(
+            rp.then_attr("final_snapshot_identifier"),
+            "Conflicting final snapshot settings",
+            "skip_final_snapshot = true conflicts with final_snapshot_identifier; keep one.",
+        );
+    }
+    if let Some(n) = rds.get("allocated_storage").as_i64()
+        && !(20..=65536).contains(&n)
+    {
+        diags.error_at(
+            rp.then_attr("allocated_storage"),
+            "Invalid storage size",
+            format!("{n} GiB is outside RDS's range of 20 to 65536 GiB."),
+        );
+    }
+    if let Some(c) = rds.get("instance_class").as_str()
+        && !c.starts_with("db.")
+    {
+        diags.error_at(
+            rp.then_attr("instance_class"),
+            "Invalid instance class",
+            format!("{c:?} is not an RDS instance class; they look like \"db.t3.medium\"."),
+        );
+    }
+    if let Some(id) = rds.get("final_snapshot_identifier").as_str()
+        && let Some(p) = identifier_problem(&id.to_ascii_lowercase(), 255)
+    {
+        diags.error_at(
+            rp.then_attr("final_snapshot_identifier"),
+            "Invalid snapshot identifier",
+            format!("{id:?} {p}."),
+        );
+    }
+}
