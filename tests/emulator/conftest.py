@@ -23,7 +23,49 @@ SERVER = HERE / "server.py"
 TEST_ENV = {
     "DMSLINK_EMU_TRANSITION_SECONDS": "0.25",
     "DMSLINK_EMU_FULL_LOAD_SECONDS": "0.6",
+    # dms-vpc-role usable at once unless a test says otherwise
+    "DMSLINK_EMU_IAM_PROPAGATION_SECONDS": "0",
+    "DMSLINK_EMU_DMS_INSTANCE_CREATING_SECONDS": "0.2",
+    "DMSLINK_EMU_DMS_INSTANCE_MODIFYING_SECONDS": "0.2",
+    "DMSLINK_EMU_DMS_INSTANCE_DELETING_SECONDS": "0.2",
+    "DMSLINK_EMU_RDS_CREATING_SECONDS": "0.2",
+    "DMSLINK_EMU_RDS_MODIFYING_SECONDS": "0.2",
+    "DMSLINK_EMU_RDS_DELETING_SECONDS": "0.2",
+    "DMSLINK_EMU_VGW_ATTACHING_SECONDS": "0.2",
+    "DMSLINK_EMU_VGW_DETACHING_SECONDS": "0.2",
 }
+
+DMS_TRUST_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "dms.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+DMS_VPC_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonDMSVPCManagementRole"
+
+
+def client_like(other: Any, service: str) -> Any:
+    """A boto3 client for ``service`` at the endpoint and region of ``other``."""
+    return boto3.client(
+        service,
+        endpoint_url=other.meta.endpoint_url,
+        region_name=other.meta.region_name,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def ensure_dms_vpc_role(any_client: Any) -> None:
+    """Create ``dms-vpc-role`` with AmazonDMSVPCManagementRole (idempotent)."""
+    iam = client_like(any_client, "iam")
+    try:
+        iam.create_role(RoleName="dms-vpc-role", AssumeRolePolicyDocument=DMS_TRUST_POLICY)
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+    iam.attach_role_policy(RoleName="dms-vpc-role", PolicyArn=DMS_VPC_POLICY_ARN)
 
 
 def start_server(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int, Path]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import TEST_ENV, Emulator, start_server, stop_server
+from conftest import TEST_ENV, Emulator, client_like, ensure_dms_vpc_role, start_server, stop_server
 
 T = float(TEST_ENV["DMSLINK_EMU_TRANSITION_SECONDS"])
 FULL_LOAD = float(TEST_ENV["DMSLINK_EMU_FULL_LOAD_SECONDS"])
@@ -44,6 +44,7 @@ def fault(fn: Any, code: str, **kwargs: Any) -> ClientError:
 
 
 def make_refs(dms: Any, suffix: str = "") -> dict[str, str]:
+    ensure_dms_vpc_role(dms)
     ri = dms.create_replication_instance(
         ReplicationInstanceIdentifier=f"ri{suffix}", ReplicationInstanceClass="dms.t3.micro"
     )["ReplicationInstance"]
@@ -673,10 +674,16 @@ def test_error_body_is_aws_json(emulator: Emulator) -> None:
 
 def test_tags_by_arn(dms: Any) -> None:
     refs = make_refs(dms)
+    ec2 = client_like(dms, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"]["SubnetId"]
+        for i, az in enumerate("ab")
+    ]
     dms.create_replication_subnet_group(
         ReplicationSubnetGroupIdentifier="subnets",
         ReplicationSubnetGroupDescription="d",
-        SubnetIds=["subnet-1", "subnet-2"],
+        SubnetIds=subnets,
         Tags=[{"Key": "made", "Value": "create"}],
     )
     task = create_task(dms, refs)
@@ -693,11 +700,17 @@ def test_tags_by_arn(dms: Any) -> None:
 
 
 def test_tags_do_not_outlive_their_resource(dms: Any) -> None:
+    ensure_dms_vpc_role(dms)
     ri = dms.create_replication_instance(
         ReplicationInstanceIdentifier="ri-t", ReplicationInstanceClass="dms.t3.micro",
         Tags=[{"Key": "old", "Value": "1"}],
     )["ReplicationInstance"]["ReplicationInstanceArn"]
     dms.delete_replication_instance(ReplicationInstanceArn=ri)
+    # the instance is `deleting` for a moment; the identifier is free once it is gone
+    deadline = time.monotonic() + 5
+    while dms.describe_replication_instances()["ReplicationInstances"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     ri2 = dms.create_replication_instance(
         ReplicationInstanceIdentifier="ri-t", ReplicationInstanceClass="dms.t3.micro"
     )["ReplicationInstance"]["ReplicationInstanceArn"]

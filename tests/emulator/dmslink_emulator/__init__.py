@@ -10,8 +10,15 @@ __all__ = ["install"]
 
 _EXTENSIONS = (
     "dms_common",  # must come first: dispatch hook + wire format
+    "aws_common",  # EC2/RDS/IAM calls under the state lock, timed transitions
+    "iam_ext",
+    "ec2_ext",
+    "rds_ext",
     "dms_tasks",
     "dms_resources",
+    "dms_network",  # after dms_resources: replaces instance/subnet-group calls
+    "faults",
+    "inventory",
 )
 
 

@@ -6,15 +6,25 @@ the server runs through ``POST /_dmslink/config`` (see ``control.py``).
 Environment variables
 ---------------------
 ``DMSLINK_EMU_STRICT``               ``1``/``0``; default ``1`` (``--strict``/``--lenient`` win).
-``DMSLINK_EMU_TRANSITION_SECONDS``   seconds spent in every transient state; default ``1``.
-``DMSLINK_EMU_<STATE>_SECONDS``      per-state override, ``<STATE>`` one of
+``DMSLINK_EMU_TRANSITION_SECONDS``   seconds a replication *task* spends in every transient
+                                     state; default ``1``.
+``DMSLINK_EMU_<STATE>_SECONDS``      per-task-state override, ``<STATE>`` one of
                                      ``CREATING STARTING STOPPING MODIFYING MOVING DELETING``.
 ``DMSLINK_EMU_FULL_LOAD_SECONDS``    time a task spends ``running`` before its full load
                                      is complete; default ``2``.
+``DMSLINK_EMU_IAM_PROPAGATION_SECONDS``
+                                     after ``dms-vpc-role`` gets its managed policy, DMS keeps
+                                     refusing for this long; default ``2``.
+``DMSLINK_EMU_DMS_INSTANCE_<S>_SECONDS``  replication instance ``CREATING MODIFYING DELETING``;
+                                     default ``1`` each.
+``DMSLINK_EMU_RDS_<S>_SECONDS``      RDS instance ``CREATING MODIFYING DELETING``; default ``1`` each.
+``DMSLINK_EMU_VGW_<S>_SECONDS``      VPN gateway attachment ``ATTACHING DETACHING``; default ``1`` each.
+``DMSLINK_EMU_LATENCY_MS``           added to every AWS call (not control calls); default ``0``.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from typing import Any
@@ -23,6 +33,38 @@ TRANSIENT_STATES = ("creating", "starting", "stopping", "modifying", "moving", "
 
 DEFAULT_TRANSITION_SECONDS = 1.0
 DEFAULT_FULL_LOAD_SECONDS = 2.0
+DEFAULT_IAM_PROPAGATION_SECONDS = 2.0
+DEFAULT_RESOURCE_SECONDS = 1.0
+
+# Timed states of other resources: config key -> (env prefix, states).
+RESOURCE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "dms_instance_seconds": ("DMSLINK_EMU_DMS_INSTANCE", ("creating", "modifying", "deleting")),
+    "rds_seconds": ("DMSLINK_EMU_RDS", ("creating", "modifying", "deleting")),
+    "vgw_seconds": ("DMSLINK_EMU_VGW", ("attaching", "detaching")),
+}
+
+
+def _flat_aliases() -> dict[str, tuple[str, str]]:
+    """``dms_instance_creating_seconds`` -> ("dms_instance_seconds", "creating"), ..."""
+    out = {}
+    for group, (prefix, states) in RESOURCE_GROUPS.items():
+        stem = prefix[len("DMSLINK_EMU_"):].lower()
+        for state in states:
+            out[f"{stem}_{state}_seconds"] = (group, state)
+    return out
+
+
+FLAT_ALIASES = _flat_aliases()
+KNOWN_KEYS = {
+    "strict",
+    "transition_seconds",
+    "state_seconds",
+    "full_load_seconds",
+    "iam_propagation_seconds",
+    "latency_ms",
+    *RESOURCE_GROUPS,
+    *FLAT_ALIASES,
+}
 
 
 class ConfigError(ValueError):
@@ -51,6 +93,13 @@ def _flag(name: str, value: Any) -> bool:
     raise ConfigError(f"{name}: expected a boolean, got {value!r}")
 
 
+def _default_resources() -> dict[str, dict[str, float]]:
+    return {
+        group: {state: DEFAULT_RESOURCE_SECONDS for state in states}
+        for group, (_, states) in RESOURCE_GROUPS.items()
+    }
+
+
 class Config:
     """Thread-safe holder of the tunables."""
 
@@ -60,12 +109,20 @@ class Config:
         self.transition_seconds = DEFAULT_TRANSITION_SECONDS
         self.state_seconds: dict[str, float] = {}
         self.full_load_seconds = DEFAULT_FULL_LOAD_SECONDS
+        self.iam_propagation_seconds = DEFAULT_IAM_PROPAGATION_SECONDS
+        self.resource_seconds = _default_resources()
+        self.latency_ms = 0.0
 
     # -- reading -----------------------------------------------------------
     def seconds_in(self, state: str) -> float:
-        """Seconds a task stays in the transient ``state``."""
+        """Seconds a replication task stays in the transient ``state``."""
         with self._lock:
             return self.state_seconds.get(state, self.transition_seconds)
+
+    def resource_seconds_in(self, group: str, state: str) -> float:
+        """Seconds a resource of ``group`` (``"rds_seconds"`` ...) stays in ``state``."""
+        with self._lock:
+            return self.resource_seconds[group][state]
 
     def is_strict(self) -> bool:
         with self._lock:
@@ -75,9 +132,18 @@ class Config:
         with self._lock:
             return self.full_load_seconds
 
+    def iam_propagation(self) -> float:
+        with self._lock:
+            return self.iam_propagation_seconds
+
+    def latency(self) -> float:
+        """Added latency per AWS call, in seconds."""
+        with self._lock:
+            return self.latency_ms / 1000.0
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {
+            doc: dict[str, Any] = {
                 "strict": self.strict,
                 "transition_seconds": self.transition_seconds,
                 "state_seconds": {
@@ -85,32 +151,39 @@ class Config:
                 },
                 "state_overrides": dict(self.state_seconds),
                 "full_load_seconds": self.full_load_seconds,
+                "iam_propagation_seconds": self.iam_propagation_seconds,
+                "latency_ms": self.latency_ms,
             }
+            for group, states in self.resource_seconds.items():
+                doc[group] = dict(states)
+            return doc
 
     # -- writing -----------------------------------------------------------
     def update(self, doc: dict[str, Any]) -> None:
         """Apply a partial update; all-or-nothing.
 
         Keys: ``strict`` (bool), ``transition_seconds`` (number),
-        ``state_seconds`` ({state: number or null to drop the override}),
-        ``full_load_seconds`` (number).
+        ``state_seconds`` ({task state: number or null to drop the override}),
+        ``full_load_seconds``, ``iam_propagation_seconds``, ``latency_ms`` (numbers),
+        ``dms_instance_seconds`` / ``rds_seconds`` / ``vgw_seconds`` ({state: number}),
+        or flat ``dms_instance_creating_seconds``, ``rds_modifying_seconds``,
+        ``vgw_attaching_seconds`` ...
         """
         if not isinstance(doc, dict):
             raise ConfigError("expected a JSON object")
-        unknown = set(doc) - {"strict", "transition_seconds", "state_seconds", "full_load_seconds"}
+        unknown = set(doc) - KNOWN_KEYS
         if unknown:
-            raise ConfigError(f"unknown keys: {sorted(unknown)}")
+            raise ConfigError(f"unknown keys: {sorted(unknown)}; known: {sorted(KNOWN_KEYS)}")
         new_strict = _flag("strict", doc["strict"]) if "strict" in doc else None
-        new_transition = (
-            _seconds("transition_seconds", doc["transition_seconds"])
-            if "transition_seconds" in doc
-            else None
-        )
-        new_full_load = (
-            _seconds("full_load_seconds", doc["full_load_seconds"])
-            if "full_load_seconds" in doc
-            else None
-        )
+        scalars: dict[str, float] = {}
+        for key in ("transition_seconds", "full_load_seconds", "iam_propagation_seconds"):
+            if key in doc:
+                scalars[key] = _seconds(key, doc[key])
+        if "latency_ms" in doc:
+            ms = _seconds("latency_ms", doc["latency_ms"])
+            if ms > 600_000:
+                raise ConfigError("latency_ms: at most 600000")
+            scalars["latency_ms"] = ms
         overrides: dict[str, float | None] = {}
         if "state_seconds" in doc:
             states = doc["state_seconds"]
@@ -122,28 +195,45 @@ class Config:
                         f"state_seconds: unknown state {state!r}; known: {list(TRANSIENT_STATES)}"
                     )
                 overrides[state] = None if value is None else _seconds(f"state_seconds.{state}", value)
+        resources: list[tuple[str, str, float]] = []
+        for group, (_, known_states) in RESOURCE_GROUPS.items():
+            if group not in doc:
+                continue
+            states = doc[group]
+            if not isinstance(states, dict):
+                raise ConfigError(f"{group}: expected an object {{state: seconds}}")
+            for state, value in states.items():
+                if state not in known_states:
+                    raise ConfigError(f"{group}: unknown state {state!r}; known: {list(known_states)}")
+                resources.append((group, state, _seconds(f"{group}.{state}", value)))
+        for alias, (group, state) in FLAT_ALIASES.items():
+            if alias in doc:
+                resources.append((group, state, _seconds(alias, doc[alias])))
         with self._lock:
             if new_strict is not None:
                 self.strict = new_strict
-            if new_transition is not None:
-                self.transition_seconds = new_transition
-            if new_full_load is not None:
-                self.full_load_seconds = new_full_load
+            for key, value in scalars.items():
+                setattr(self, key, value)
             for state, value in overrides.items():
                 if value is None:
                     self.state_seconds.pop(state, None)
                 else:
                     self.state_seconds[state] = value
+            for group, state, value in resources:
+                self.resource_seconds[group][state] = value
 
     def load_env(self, environ: dict[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
         doc: dict[str, Any] = {}
-        if "DMSLINK_EMU_STRICT" in env:
-            doc["strict"] = env["DMSLINK_EMU_STRICT"]
-        if "DMSLINK_EMU_TRANSITION_SECONDS" in env:
-            doc["transition_seconds"] = env["DMSLINK_EMU_TRANSITION_SECONDS"]
-        if "DMSLINK_EMU_FULL_LOAD_SECONDS" in env:
-            doc["full_load_seconds"] = env["DMSLINK_EMU_FULL_LOAD_SECONDS"]
+        for key, var in (
+            ("strict", "DMSLINK_EMU_STRICT"),
+            ("transition_seconds", "DMSLINK_EMU_TRANSITION_SECONDS"),
+            ("full_load_seconds", "DMSLINK_EMU_FULL_LOAD_SECONDS"),
+            ("iam_propagation_seconds", "DMSLINK_EMU_IAM_PROPAGATION_SECONDS"),
+            ("latency_ms", "DMSLINK_EMU_LATENCY_MS"),
+        ):
+            if var in env:
+                doc[key] = env[var]
         states = {
             s: env[f"DMSLINK_EMU_{s.upper()}_SECONDS"]
             for s in TRANSIENT_STATES
@@ -151,26 +241,57 @@ class Config:
         }
         if states:
             doc["state_seconds"] = states
+        for group, (prefix, known_states) in RESOURCE_GROUPS.items():
+            values = {
+                s: env[f"{prefix}_{s.upper()}_SECONDS"]
+                for s in known_states
+                if f"{prefix}_{s.upper()}_SECONDS" in env
+            }
+            if values:
+                doc[group] = values
         self.update(doc)
+
+    def _state(self) -> tuple[Any, ...]:
+        return (
+            self.strict,
+            self.transition_seconds,
+            dict(self.state_seconds),
+            self.full_load_seconds,
+            self.iam_propagation_seconds,
+            copy.deepcopy(self.resource_seconds),
+            self.latency_ms,
+        )
 
     def mark_startup(self) -> None:
         """Remember the current values as the ones ``reset()`` restores."""
         with self._lock:
-            self._startup = (
-                self.strict,
-                self.transition_seconds,
-                dict(self.state_seconds),
-                self.full_load_seconds,
-            )
+            self._startup = self._state()
 
     def reset(self) -> None:
         """Back to the values in force when the server started."""
         with self._lock:
             startup = getattr(self, "_startup", None)
             if startup is None:
-                startup = (True, DEFAULT_TRANSITION_SECONDS, {}, DEFAULT_FULL_LOAD_SECONDS)
-            self.strict, self.transition_seconds, states, self.full_load_seconds = startup
+                startup = (
+                    True,
+                    DEFAULT_TRANSITION_SECONDS,
+                    {},
+                    DEFAULT_FULL_LOAD_SECONDS,
+                    DEFAULT_IAM_PROPAGATION_SECONDS,
+                    _default_resources(),
+                    0.0,
+                )
+            (
+                self.strict,
+                self.transition_seconds,
+                states,
+                self.full_load_seconds,
+                self.iam_propagation_seconds,
+                resources,
+                self.latency_ms,
+            ) = startup
             self.state_seconds = dict(states)
+            self.resource_seconds = copy.deepcopy(resources)
 
 
 CONFIG = Config()

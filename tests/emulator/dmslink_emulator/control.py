@@ -15,7 +15,10 @@ Control endpoints (all JSON):
 ``POST   /_dmslink/reset``          wipes all moto state, the request log, and the
                                     config back to its start-up values
 
-Service modules add their own routes with ``route()`` (e.g. ``dms_tasks``).
+Service modules add their own routes with ``route()`` (``dms_tasks``: ``/dms/tasks``,
+``/dms/task-state``; ``faults``: ``/faults``; ``inventory``: ``/inventory``;
+``timeline``: ``/transitions``) and request interceptors with ``interceptor()``
+(``faults``: injected errors and latency).
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ PREFIX = "/_dmslink"
 Handler = Callable[[Any, dict[str, list[str]]], tuple[int, Any]]
 _ROUTES: dict[tuple[str, str], Handler] = {}
 _RESET_HOOKS: list[Callable[[], None]] = []
+# (service, action, environ, start_response, log entry) -> response body, or None to go on
+Interceptor = Callable[[str, str, dict[str, Any], Any, dict[str, Any]], Any]
+_INTERCEPTORS: list[Interceptor] = []
 
 # Held while moto's whole state is reset, so that no call runs half before and
 # half after.  Service extensions that serialise their own calls take it too.
@@ -55,6 +61,12 @@ def route(method: str, path: str) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+def interceptor(fn: Interceptor) -> Interceptor:
+    """Run ``fn`` before every AWS call; a non-None result is the response (moto is skipped)."""
+    _INTERCEPTORS.append(fn)
+    return fn
 
 
 def on_reset(hook: Callable[[], None]) -> Callable[[], None]:
@@ -147,6 +159,10 @@ class EmulatorApp:
                 pass
             return start_response(status, headers, exc_info)
 
+        for fn in _INTERCEPTORS:
+            answer = fn(service, action, environ, logging_start_response, entry)
+            if answer is not None:
+                return answer
         return self.inner(environ, logging_start_response)
 
     def _control(self, environ: dict[str, Any], start_response: Any, path: str) -> list[bytes]:

@@ -1,4 +1,4 @@
-"""AWS fidelity for the other DMS resources: instances, endpoints, subnet groups, tags.
+"""AWS fidelity for DMS endpoints and tags (instances and subnet groups: ``dms_network``).
 
 * Describe* whose filters match nothing -> ``ResourceNotFoundFault`` (strict);
   an unknown filter name -> ``InvalidParameterValueException`` (moto: HTTP 500).
@@ -9,8 +9,15 @@
   Unknown ARN -> ``ResourceNotFoundFault``.
 * Endpoints: ``Status`` ``active`` (moto: stays ``creating``), ``EndpointType``
   reported upper-case as AWS does (``SOURCE``/``TARGET``; requests take
-  lower-case), ``Password`` keys never echoed inside ``*Settings``.
-* Deleting an instance or endpoint that a replication task still uses ->
+  lower-case), ``Password`` keys never echoed inside ``*Settings``; a second
+  endpoint with the same identifier -> ``ResourceAlreadyExistsFault`` (moto
+  replaced the first one silently).
+* ``ModifyEndpoint`` (new): every field but the ARN and KMS key; ``*Settings``
+  merged key by key unless ``ExactSettings``; the password is stored, never
+  returned.  Strict: refused (``InvalidResourceStateFault``) while a replication
+  task using the endpoint is ``running``/``starting``/``stopping``/``modifying``/``moving``
+  (terraform-provider-aws#27661: stop the tasks first).
+* Deleting an endpoint that a replication task still uses ->
   ``InvalidResourceStateFault`` (strict).
 """
 
@@ -21,7 +28,6 @@ from typing import Any
 
 from moto.dms.models import DatabaseMigrationServiceBackend, Endpoint
 from moto.dms.responses import DatabaseMigrationServiceResponse
-from moto.utilities.utils import get_partition
 
 from .dms_common import (
     InvalidParameterValueException,
@@ -36,21 +42,7 @@ from .dms_common import (
 
 _original: dict[str, Any] = {}
 
-INSTANCE_FILTERS = (
-    "replication-instance-arn",
-    "replication-instance-id",
-    "replication-instance-class",
-    "engine-version",
-)
 ENDPOINT_FILTERS = ("endpoint-arn", "endpoint-type", "endpoint-id", "engine-name")
-SUBNET_GROUP_FILTERS = ("replication-subnet-group-id",)
-
-
-def subnet_group_arn(backend: DatabaseMigrationServiceBackend, identifier: str) -> str:
-    return (
-        f"arn:{get_partition(backend.region_name)}:dms:{backend.region_name}:"
-        f"{backend.account_id}:subgrp:{identifier}"
-    )
 
 
 def _live_tasks(backend: DatabaseMigrationServiceBackend) -> list[Any]:
@@ -72,7 +64,7 @@ def resource_exists(backend: DatabaseMigrationServiceBackend, arn: Any) -> bool:
     if kind == "endpoint":
         return any(e.endpoint_arn == arn for e in backend.endpoints.values())
     if kind == "subgrp":
-        return name in backend.replication_subnet_groups
+        return name.lower() in backend.replication_subnet_groups
     return False
 
 
@@ -113,6 +105,9 @@ def _endpoint_dict(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def create_endpoint(self: DatabaseMigrationServiceResponse) -> str:
+    identifier = params(self).get("EndpointIdentifier")
+    if isinstance(identifier, str) and identifier in backend_of(self).endpoints:
+        raise ResourceAlreadyExistsFault(f"Endpoint {identifier} already exists")
     body = _original["create_endpoint"](self)
     doc = json.loads(body)
     backend = backend_of(self)
@@ -166,72 +161,92 @@ def delete_endpoint(self: DatabaseMigrationServiceResponse) -> str:
     return json.dumps({"Endpoint": _endpoint_dict(endpoint)})
 
 
-# -- replication instances ---------------------------------------------------
+# ModifyEndpoint request member -> moto Endpoint attribute
+_ENDPOINT_FIELDS = {
+    "EndpointType": "endpoint_type",
+    "EngineName": "engine_name",
+    "Username": "username",
+    "Password": "password",
+    "ServerName": "server_name",
+    "Port": "port",
+    "DatabaseName": "database_name",
+    "ExtraConnectionAttributes": "extra_connection_attributes",
+    "CertificateArn": "certificate_arn",
+    "SslMode": "ssl_mode",
+    "ServiceAccessRoleArn": "service_access_role_arn",
+    "ExternalTableDefinition": "external_table_definition",
+}
+_ENDPOINT_SETTINGS = {
+    "DynamoDbSettings": "dynamo_db_settings",
+    "S3Settings": "s3_settings",
+    "DmsTransferSettings": "dms_transfer_settings",
+    "MongoDbSettings": "mongo_db_settings",
+    "KinesisSettings": "kinesis_settings",
+    "KafkaSettings": "kafka_settings",
+    "ElasticsearchSettings": "elasticsearch_settings",
+    "NeptuneSettings": "neptune_settings",
+    "RedshiftSettings": "redshift_settings",
+    "PostgreSQLSettings": "postgre_sql_settings",
+    "MySQLSettings": "my_sql_settings",
+    "OracleSettings": "oracle_settings",
+    "SybaseSettings": "sybase_settings",
+    "MicrosoftSQLServerSettings": "microsoft_sql_server_settings",
+    "IBMDb2Settings": "ibm_db2_settings",
+    "DocDbSettings": "doc_db_settings",
+    "RedisSettings": "redis_settings",
+    "GcpMySQLSettings": "gcp_my_sql_settings",
+    "TimestreamSettings": "timestream_settings",
+}
+BUSY_TASK_STATES = ("running", "starting", "stopping", "modifying", "moving")
 
-def describe_replication_instances(self: DatabaseMigrationServiceResponse) -> str:
-    doc = params(self)
-    filters = _check_filters(doc.get("Filters"), INSTANCE_FILTERS) if strict() else doc.get("Filters")
-    body = _original["describe_replication_instances"](self)
-    out = json.loads(body)
-    if filters and not out.get("ReplicationInstances") and strict():
-        raise ResourceNotFoundFault("No replication instances found matching provided filters")
-    return body
 
-
-def delete_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
+def modify_endpoint(self: DatabaseMigrationServiceResponse) -> str:
     backend = backend_of(self)
-    arn = params(self).get("ReplicationInstanceArn")
-    if arn not in backend.replication_instances:
-        raise ResourceNotFoundFault("Replication instance could not be found.")
+    doc = params(self)
+    arn = doc.get("EndpointArn")
+    endpoint = next((e for e in backend.endpoints.values() if e.endpoint_arn == arn), None)
+    if endpoint is None:
+        raise ResourceNotFoundFault("Endpoint could not be found.")
+    if doc.get("KmsKeyId") is not None:
+        raise InvalidParameterValueException("KmsKeyId cannot be modified")
+    endpoint_type = doc.get("EndpointType")
+    if endpoint_type is not None and str(endpoint_type).lower() not in ("source", "target"):
+        raise InvalidParameterValueException(f"Invalid EndpointType {endpoint_type!r}")
+    new_id = doc.get("EndpointIdentifier")
+    if new_id is not None and new_id != endpoint.endpoint_identifier and new_id in backend.endpoints:
+        raise ResourceAlreadyExistsFault(f"Endpoint {new_id} already exists")
     if strict():
-        users = [
-            t.id
+        busy = [
+            f"{t.id} ({t.status})"
             for t in _live_tasks(backend)
-            if arn in (t.replication_instance_arn, getattr(t, "target_replication_instance_arn", None))
+            if arn in (t.source_endpoint_arn, t.target_endpoint_arn) and t.status in BUSY_TASK_STATES
         ]
-        if users:
+        if busy:
             raise InvalidResourceStateFault(
-                f"Replication instance {backend.replication_instances[arn].id} has replication "
-                f"task(s): {', '.join(sorted(users))}"
+                f"Endpoint {endpoint.endpoint_identifier} cannot be modified while replication "
+                f"task(s) using it are running: {', '.join(sorted(busy))}. Stop the tasks first."
             )
-    body = _original["delete_replication_instance"](self)
-    backend.tagger.delete_all_tags_for_resource(arn)
-    return body
-
-
-# -- subnet groups -----------------------------------------------------------
-
-def create_replication_subnet_group(self: DatabaseMigrationServiceResponse) -> str:
-    backend = backend_of(self)
-    identifier = params(self).get("ReplicationSubnetGroupIdentifier")
-    if isinstance(identifier, str) and identifier in backend.replication_subnet_groups:
-        raise ResourceAlreadyExistsFault(f"Replication subnet group {identifier} already exists")
-    body = _original["create_replication_subnet_group"](self)
-    # moto tags subnet groups by identifier; AWS by ARN
-    if isinstance(identifier, str):
-        tags = backend.tagger.list_tags_for_resource(identifier).get("Tags", [])
-        if tags:
-            backend.tagger.tag_resource(subnet_group_arn(backend, identifier), tags)
-            backend.tagger.delete_all_tags_for_resource(identifier)
-    return body
-
-
-def describe_replication_subnet_groups(self: DatabaseMigrationServiceResponse) -> str:
-    doc = params(self)
-    filters = _check_filters(doc.get("Filters"), SUBNET_GROUP_FILTERS)
-    body = _original["describe_replication_subnet_groups"](self)
-    if filters and not json.loads(body).get("ReplicationSubnetGroups") and strict():
-        raise ResourceNotFoundFault("No Replication Subnet Groups found matching provided filters")
-    return body
-
-
-def delete_replication_subnet_group(self: DatabaseMigrationServiceResponse) -> str:
-    backend = backend_of(self)
-    identifier = params(self).get("ReplicationSubnetGroupIdentifier")
-    body = _original["delete_replication_subnet_group"](self)
-    if isinstance(identifier, str):
-        backend.tagger.delete_all_tags_for_resource(subnet_group_arn(backend, identifier))
-    return body
+    exact = bool(doc.get("ExactSettings"))
+    for key, attr in _ENDPOINT_FIELDS.items():
+        if doc.get(key) is not None:
+            value = doc[key]
+            setattr(endpoint, attr, value.lower() if key == "EndpointType" else value)
+    for key, attr in _ENDPOINT_SETTINGS.items():
+        value = doc.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise InvalidParameterValueException(f"{key} must be an object")
+        current = getattr(endpoint, attr, None)
+        if exact or not isinstance(current, dict):
+            setattr(endpoint, attr, dict(value))
+        else:
+            setattr(endpoint, attr, {**current, **value})
+    if new_id is not None and new_id != endpoint.endpoint_identifier:
+        backend.endpoints.pop(endpoint.endpoint_identifier, None)
+        endpoint.endpoint_identifier = new_id
+        backend.endpoints[new_id] = endpoint
+    return json.dumps({"Endpoint": _endpoint_dict(endpoint)})
 
 
 # -- tags ----------------------------------------------------------------------
@@ -278,11 +293,7 @@ REPLACED = {
     "create_endpoint": create_endpoint,
     "describe_endpoints": describe_endpoints,
     "delete_endpoint": delete_endpoint,
-    "describe_replication_instances": describe_replication_instances,
-    "delete_replication_instance": delete_replication_instance,
-    "create_replication_subnet_group": create_replication_subnet_group,
-    "describe_replication_subnet_groups": describe_replication_subnet_groups,
-    "delete_replication_subnet_group": delete_replication_subnet_group,
+    "modify_endpoint": modify_endpoint,
     "add_tags_to_resource": add_tags_to_resource,
     "remove_tags_from_resource": remove_tags_from_resource,
     "list_tags_for_resource": list_tags_for_resource,

@@ -200,6 +200,10 @@ class RequestLog:
         with self._lock:
             entry["status"] = status
 
+    def annotate(self, entry: dict[str, Any], **fields: Any) -> None:
+        with self._lock:
+            entry.update(fields)
+
     def entries(self, service: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(e) for e in self._entries if service is None or e["service"] == service]
