@@ -261,7 +261,8 @@ def test_replication_subnet_group_stores_subnets_and_lower_cases(emulator: Emula
 # ---------------------------------------------------------------------------
 
 def test_replication_instance_states_network_and_leftover_eni(emulator: Emulator) -> None:
-    emulator.control("POST", "/config", {"dms_instance_seconds": {"creating": 0.4}})
+    # transient states long enough to be seen by the calls that follow, even on a slow machine
+    emulator.control("POST", "/config", {"dms_instance_seconds": {"creating": 0.6, "deleting": 0.6}})
     ec2 = emulator.client("ec2")
     net = Net(ec2)
     dms, arn = dms_group_and_instance(emulator, net, VpcSecurityGroupIds=[net.sg], AvailabilityZone="us-east-1b")
@@ -313,6 +314,7 @@ def test_replication_instance_states_network_and_leftover_eni(emulator: Emulator
 
 
 def test_replication_instance_modify(emulator: Emulator) -> None:
+    emulator.control("POST", "/config", {"dms_instance_seconds": {"creating": 0.6, "modifying": 0.6}})
     net = Net(emulator.client("ec2"))
     dms, arn = dms_group_and_instance(emulator, net, EngineVersion="3.5.2", MultiAZ=False)
     fault(dms.modify_replication_instance, "InvalidResourceStateFault", ReplicationInstanceArn=arn,
@@ -440,6 +442,7 @@ def test_modify_endpoint_refused_while_a_task_runs_on_it(emulator: Emulator) -> 
 # ---------------------------------------------------------------------------
 
 def test_vpn_gateway_attachment_states_and_route_propagation(emulator: Emulator) -> None:
+    emulator.control("POST", "/config", {"vgw_seconds": {"attaching": 0.6, "detaching": 0.6}})
     ec2 = emulator.client("ec2")
     net, other = Net(ec2), Net(ec2, cidr="10.43")
     vgw = ec2.create_vpn_gateway(Type="ipsec.1", AmazonSideAsn=64512)["VpnGateway"]["VpnGatewayId"]
@@ -517,6 +520,7 @@ def db_subnet_group(rds: Any, net: Net, name: str = "Stack-DB") -> str:
 
 
 def test_rds_instance_states_and_delete_rules(emulator: Emulator) -> None:
+    emulator.control("POST", "/config", {"rds_seconds": {"creating": 0.6, "modifying": 0.5, "deleting": 0.6}})
     ec2, rds = emulator.client("ec2"), emulator.client("rds")
     net = Net(ec2)
     group = db_subnet_group(rds, net)
@@ -712,16 +716,17 @@ def test_resource_timing_configuration(emulator: Emulator) -> None:
 
 
 def test_slow_creating_times_apply_to_new_resources(emulator: Emulator) -> None:
-    emulator.control("POST", "/config", {"rds_creating_seconds": 0.8, "dms_instance_creating_seconds": 0.8})
+    emulator.control("POST", "/config", {"rds_creating_seconds": 1.0, "dms_instance_creating_seconds": 1.0})
     net = Net(emulator.client("ec2"))
     rds = emulator.client("rds")
+    t0 = time.monotonic()
     rds.create_db_instance(DBInstanceIdentifier="slow", DBInstanceClass="db.t3.micro", Engine="postgres",
                            MasterUsername="u", MasterUserPassword="password123", AllocatedStorage=20)
     dms, arn = dms_group_and_instance(emulator, net)
-    time.sleep(0.5)
     assert db_status(rds, "slow") == "creating" and ri_status(dms, arn) == "creating"
-    time.sleep(0.4)
-    assert db_status(rds, "slow") == "available" and ri_status(dms, arn) == "available"
+    wait_until(lambda: db_status(rds, "slow") == "available" and ri_status(dms, arn) == "available",
+               what="both available")
+    assert time.monotonic() - t0 >= 1.0
 
 
 # ---------------------------------------------------------------------------
@@ -773,6 +778,7 @@ def inventory(emulator: Emulator, query: str = "") -> list[dict[str, Any]]:
 
 
 def test_inventory_lists_a_stack_and_nothing_after_destroy(emulator: Emulator) -> None:
+    emulator.control("POST", "/config", {"vgw_attaching_seconds": 1.5, "dms_instance_creating_seconds": 1.5})
     stack = build_stack(emulator)
     net = stack["net"]
     objects = inventory(emulator, "?tag=dmslink:stack=demo")
