@@ -895,3 +895,31 @@ def test_pending_transitions_and_eni_filters(emulator: Emulator) -> None:
         Filters=[{"Name": "status", "Values": ["available"]}])["NetworkInterfaces"] == []
     emulator.control("POST", "/reset")
     assert emulator.control("GET", "/transitions") == (200, [])
+
+
+def test_subnet_group_modify_cannot_drop_the_instance_subnet(emulator: Emulator) -> None:
+    ec2 = emulator.client("ec2")
+    net = Net(ec2, azs="abc")
+    other = Net(ec2, cidr="10.43")
+    dms, _ = dms_group_and_instance(emulator, net, AvailabilityZone="us-east-1a")
+    fault(dms.modify_replication_subnet_group, "SubnetAlreadyInUse",
+          ReplicationSubnetGroupIdentifier="stack-subnets", SubnetIds=net.subnets[1:])
+    fault(dms.modify_replication_subnet_group, "SubnetAlreadyInUse",
+          ReplicationSubnetGroupIdentifier="stack-subnets", SubnetIds=other.subnets)
+    fault(dms.modify_replication_subnet_group, "InvalidSubnet",
+          ReplicationSubnetGroupIdentifier="stack-subnets", SubnetIds=[net.subnets[0], *other.subnets])
+    group = dms.modify_replication_subnet_group(
+        ReplicationSubnetGroupIdentifier="stack-subnets", SubnetIds=net.subnets[:2])["ReplicationSubnetGroup"]
+    assert [s["SubnetIdentifier"] for s in group["Subnets"]] == net.subnets[:2]
+
+
+def test_fault_injection_s3_and_dynamodb_formats(emulator: Emulator) -> None:
+    s3, ddb = emulator.client("s3"), emulator.client("dynamodb")
+    emulator.control("POST", "/faults", [
+        {"service": "s3", "action": "CreateBucket", "code": "SlowDown", "status": 503, "count": 2},
+        {"service": "dynamodb", "action": "ListTables", "code": "ResourceNotFoundException"},
+    ])
+    fault(s3.create_bucket, "SlowDown", 503, Bucket="fault-bucket")
+    err = fault(ddb.list_tables, "ResourceNotFoundException")
+    assert err.response["Error"]["Message"] == "Injected fault"
+    s3.create_bucket(Bucket="fault-bucket")  # both injected failures used up (botocore retried the 503 once)
