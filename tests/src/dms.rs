@@ -1,0 +1,223 @@
+//! Looking at (and changing, out of band) the emulator's DMS state with the AWS SDK for Rust.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_databasemigration::Client;
+use aws_sdk_databasemigration::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_databasemigration::error::DisplayErrorContext;
+use aws_sdk_databasemigration::types::{Filter, ReplicationTask, Tag};
+
+/// A replication task as DMS describes it.
+#[derive(Clone, Debug)]
+pub struct TaskInfo {
+    pub id: String,
+    pub arn: String,
+    pub status: String,
+    pub migration_type: String,
+    pub table_mappings: String,
+    pub settings: String,
+    pub replication_instance_arn: String,
+    pub source_endpoint_arn: String,
+    pub target_endpoint_arn: String,
+}
+
+impl TaskInfo {
+    fn from_sdk(t: &ReplicationTask) -> TaskInfo {
+        let s = |v: Option<&str>| v.unwrap_or_default().to_string();
+        TaskInfo {
+            id: s(t.replication_task_identifier()),
+            arn: s(t.replication_task_arn()),
+            status: s(t.status()),
+            migration_type: t.migration_type().map(|m| m.as_str().to_string()).unwrap_or_default(),
+            table_mappings: s(t.table_mappings()),
+            settings: s(t.replication_task_settings()),
+            replication_instance_arn: s(t.replication_instance_arn()),
+            source_endpoint_arn: s(t.source_endpoint_arn()),
+            target_endpoint_arn: s(t.target_endpoint_arn()),
+        }
+    }
+
+    /// The table mappings parsed as JSON.
+    pub fn table_mappings_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.table_mappings)
+            .unwrap_or_else(|e| panic!("task {}: table mappings are not JSON ({e}): {}", self.id, self.table_mappings))
+    }
+
+    /// The `rule-id`s of the table mapping rules.
+    pub fn rule_ids(&self) -> Vec<String> {
+        let doc = self.table_mappings_json();
+        doc["rules"]
+            .as_array()
+            .map(|rules| {
+                rules
+                    .iter()
+                    .map(|r| match &r["rule-id"] {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A blocking DMS client pointed at the emulator.
+pub struct Dms {
+    client: Client,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Dms {
+    pub fn new(endpoint: &str, region: &str) -> Dms {
+        let config = aws_sdk_databasemigration::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .endpoint_url(endpoint)
+            .credentials_provider(Credentials::new(
+                crate::TEST_ACCESS_KEY,
+                crate::TEST_SECRET_KEY,
+                None,
+                None,
+                "dmslink-acctest",
+            ))
+            .build();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("tokio runtime: {e}"));
+        Dms { client: Client::from_conf(config), rt }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Runs a future of SDK calls to completion.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// Every replication task.
+    pub fn tasks(&self) -> Vec<TaskInfo> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let resp = self
+                .rt
+                .block_on(self.client.describe_replication_tasks().set_marker(marker.clone()).send())
+                .unwrap_or_else(|e| panic!("DescribeReplicationTasks: {}", DisplayErrorContext(e)));
+            out.extend(resp.replication_tasks().iter().map(TaskInfo::from_sdk));
+            marker = resp.marker().map(str::to_string).filter(|m| !m.is_empty());
+            if marker.is_none() {
+                return out;
+            }
+        }
+    }
+
+    /// The task with this identifier, if any.
+    pub fn task(&self, id: &str) -> Option<TaskInfo> {
+        let filter =
+            Filter::builder().name("replication-task-id").values(id).build().unwrap_or_else(|e| panic!("filter: {e}"));
+        let resp = self.rt.block_on(self.client.describe_replication_tasks().filters(filter).send());
+        match resp {
+            Ok(r) => r.replication_tasks().iter().map(TaskInfo::from_sdk).find(|t| t.id == id),
+            Err(e) => {
+                let text = format!("{}", DisplayErrorContext(&e));
+                if text.contains("ResourceNotFound") { None } else { panic!("DescribeReplicationTasks({id}): {text}") }
+            }
+        }
+    }
+
+    /// The task, or a panic naming what exists instead.
+    pub fn expect_task(&self, id: &str) -> TaskInfo {
+        self.task(id).unwrap_or_else(|| {
+            let ids: Vec<String> = self.tasks().into_iter().map(|t| t.id).collect();
+            panic!("no replication task {id:?} in the emulator (tasks: {ids:?})")
+        })
+    }
+
+    /// Polls until the task has `status` (panics after `timeout` with the last status seen).
+    pub fn wait_status(&self, id: &str, status: &str, timeout: Duration) -> TaskInfo {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let task = self.task(id);
+            if let Some(t) = &task
+                && t.status == status
+            {
+                return t.clone();
+            }
+            if Instant::now() >= deadline {
+                panic!("task {id}: not {status:?} after {timeout:?}; last seen: {:?}", task.map(|t| t.status));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Polls until no task has this identifier.
+    pub fn wait_gone(&self, id: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while let Some(t) = self.task(id) {
+            if Instant::now() >= deadline {
+                panic!("task {id}: still there after {timeout:?} (status {})", t.status);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Tags of a resource.
+    pub fn tags(&self, arn: &str) -> BTreeMap<String, String> {
+        let resp = self
+            .rt
+            .block_on(self.client.list_tags_for_resource().resource_arn(arn).send())
+            .unwrap_or_else(|e| panic!("ListTagsForResource({arn}): {}", DisplayErrorContext(e)));
+        resp.tag_list()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
+            .collect()
+    }
+
+    /// Adds (or overwrites) tags out of band.
+    pub fn add_tags(&self, arn: &str, tags: &[(&str, &str)]) {
+        let tags: Vec<Tag> = tags.iter().map(|(k, v)| Tag::builder().key(*k).value(*v).build()).collect();
+        self.rt
+            .block_on(self.client.add_tags_to_resource().resource_arn(arn).set_tags(Some(tags)).send())
+            .unwrap_or_else(|e| panic!("AddTagsToResource({arn}): {}", DisplayErrorContext(e)));
+    }
+
+    /// Removes tags out of band.
+    pub fn remove_tags(&self, arn: &str, keys: &[&str]) {
+        self.rt
+            .block_on(
+                self.client
+                    .remove_tags_from_resource()
+                    .resource_arn(arn)
+                    .set_tag_keys(Some(keys.iter().map(|k| k.to_string()).collect()))
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("RemoveTagsFromResource({arn}): {}", DisplayErrorContext(e)));
+    }
+
+    /// Replaces the table mappings out of band (the task must not be running).
+    pub fn modify_table_mappings(&self, arn: &str, table_mappings: &str) {
+        self.rt
+            .block_on(
+                self.client.modify_replication_task().replication_task_arn(arn).table_mappings(table_mappings).send(),
+            )
+            .unwrap_or_else(|e| panic!("ModifyReplicationTask({arn}): {}", DisplayErrorContext(e)));
+    }
+
+    /// Stops a task out of band.
+    pub fn stop_task(&self, arn: &str) {
+        self.rt
+            .block_on(self.client.stop_replication_task().replication_task_arn(arn).send())
+            .unwrap_or_else(|e| panic!("StopReplicationTask({arn}): {}", DisplayErrorContext(e)));
+    }
+
+    /// Deletes a task out of band (it must not be running).
+    pub fn delete_task(&self, arn: &str) {
+        self.rt
+            .block_on(self.client.delete_replication_task().replication_task_arn(arn).send())
+            .unwrap_or_else(|e| panic!("DeleteReplicationTask({arn}): {}", DisplayErrorContext(e)));
+    }
+}

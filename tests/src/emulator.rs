@@ -1,0 +1,246 @@
+//! One emulator process per test: `tests/emulator/server.py` on a free port.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::fixtures::Fixtures;
+use crate::http;
+use crate::venv::Venv;
+
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// One served AWS call, from `GET /_dmslink/requests`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub service: String,
+    pub action: String,
+    pub time: String,
+    /// HTTP status of the response, when the emulator reports it.
+    pub status: Option<u16>,
+}
+
+impl Request {
+    /// `dms:CreateReplicationTask`.
+    pub fn name(&self) -> String {
+        format!("{}:{}", self.service, self.action)
+    }
+}
+
+/// A running emulator; stopped (SIGTERM, then SIGKILL) on drop.
+pub struct Emulator {
+    child: Child,
+    port: u16,
+    venv: Venv,
+    dir: tempfile::TempDir,
+}
+
+impl Emulator {
+    /// Starts the emulator from the venv (`$DMSLINK_VENV` or `<workspace>/.venv`). Panics (with what to
+    /// run) when the venv is missing or the server does not come up within 60 s.
+    pub fn start() -> Emulator {
+        let Some(venv) = Venv::find() else {
+            panic!("no Python venv at {}: run `make venv` (or set DMSLINK_VENV)", Venv::expected_root().display());
+        };
+        Emulator::start_in(&venv)
+    }
+
+    /// Starts the emulator with the python of `venv`.
+    pub fn start_in(venv: &Venv) -> Emulator {
+        let server = crate::workspace_root().join("tests").join("emulator").join("server.py");
+        assert!(server.is_file(), "the emulator launcher {} does not exist", server.display());
+        let dir = crate::temp_dir("dmslink-emulator-");
+        let port_file = dir.path().join("port");
+        let log_path = dir.path().join("emulator.log");
+        let log = File::create(&log_path).unwrap_or_else(|e| panic!("create {}: {e}", log_path.display()));
+        let log_err = log.try_clone().unwrap_or_else(|e| panic!("dup {}: {e}", log_path.display()));
+        let mut cmd = Command::new(venv.python());
+        cmd.arg(&server)
+            .args(["--port", "0", "--port-file"])
+            .arg(&port_file)
+            .current_dir(crate::workspace_root())
+            .env("PYTHONUNBUFFERED", "1")
+            .env("AWS_ACCESS_KEY_ID", crate::TEST_ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", crate::TEST_SECRET_KEY)
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log_err);
+        stop_with_parent(&mut cmd);
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {} {}: {e}", venv.python().display(), server.display()));
+
+        let started = Instant::now();
+        let port = loop {
+            if let Some(port) = read_port(&port_file) {
+                break port;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "the emulator exited ({status}) before serving; its log ({}):\n{}",
+                    log_path.display(),
+                    std::fs::read_to_string(&log_path).unwrap_or_default()
+                );
+            }
+            if started.elapsed() > START_TIMEOUT {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "the emulator wrote no port file {} within {START_TIMEOUT:?}; its log:\n{}",
+                    port_file.display(),
+                    std::fs::read_to_string(&log_path).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Emulator { child, port, venv: venv.clone(), dir }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT`, the endpoint of every AWS service.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn venv(&self) -> &Venv {
+        &self.venv
+    }
+
+    /// The emulator's own stdout/stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join("emulator.log")
+    }
+
+    /// Every AWS call served since the start or the last [`Emulator::clear_requests`].
+    pub fn requests(&self) -> Vec<Request> {
+        let doc = self.control("GET", "/_dmslink/requests", None);
+        let Some(list) = doc.as_array() else {
+            panic!("GET /_dmslink/requests: not a list: {doc}");
+        };
+        list.iter()
+            .map(|r| Request {
+                service: r["service"].as_str().unwrap_or_default().to_string(),
+                action: r["action"].as_str().unwrap_or_default().to_string(),
+                time: r["time"].as_str().unwrap_or_default().to_string(),
+                status: r["status"].as_u64().and_then(|s| u16::try_from(s).ok()),
+            })
+            .collect()
+    }
+
+    /// The actions of the calls to `service` (`"dms"`), in order.
+    pub fn actions_of(&self, service: &str) -> Vec<String> {
+        self.requests().into_iter().filter(|r| r.service == service).map(|r| r.action).collect()
+    }
+
+    /// The DMS actions served, in order.
+    pub fn dms_actions(&self) -> Vec<String> {
+        self.actions_of("dms")
+    }
+
+    pub fn clear_requests(&self) {
+        self.control("DELETE", "/_dmslink/requests", None);
+    }
+
+    /// `POST /_dmslink/reset`: wipes every AWS resource, the request log and the config.
+    pub fn reset(&self) {
+        self.control("POST", "/_dmslink/reset", None);
+    }
+
+    /// `POST /_dmslink/config` (transition timings, strictness).
+    pub fn set_config(&self, config: Value) -> Value {
+        let body = config.to_string();
+        self.control("POST", "/_dmslink/config", Some(body.as_bytes()))
+    }
+
+    /// A control call; panics unless it answers 2xx with JSON.
+    pub fn control(&self, method: &str, path: &str, body: Option<&[u8]>) -> Value {
+        match http::request(self.port, method, path, body) {
+            Ok((status, body)) if (200..300).contains(&status) => {
+                if body.is_empty() {
+                    return Value::Null;
+                }
+                serde_json::from_slice(&body)
+                    .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {}", String::from_utf8_lossy(&body)))
+            }
+            Ok((status, body)) => {
+                panic!("{method} {}{path}: HTTP {status}: {}", self.endpoint(), String::from_utf8_lossy(&body))
+            }
+            Err(e) => panic!("{method} {}{path}: {e}\nemulator log:\n{}", self.endpoint(), self.log()),
+        }
+    }
+
+    /// The boto3 fixtures (`tests/emulator/fixtures.py`) against this emulator.
+    pub fn fixtures(&self) -> Fixtures {
+        Fixtures::new(self.venv.python(), self.endpoint())
+    }
+
+    /// A DMS client against this emulator.
+    pub fn dms(&self) -> crate::dms::Dms {
+        crate::dms::Dms::new(&self.endpoint(), crate::REGION)
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        terminate(&mut self.child, Duration::from_secs(5));
+    }
+}
+
+fn read_port(path: &Path) -> Option<u16> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.trim().parse::<u16>().ok().filter(|p| *p != 0)
+}
+
+/// SIGTERM, a grace period, then SIGKILL.
+fn terminate(child: &mut Child, grace: Duration) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
+    #[cfg(unix)]
+    {
+        if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+            // SAFETY: kill(2) on the pid of a child we have not yet reaped (so it cannot have been
+            // reused); no memory is involved.
+            unsafe {
+                libc::kill(pid, libc::SIGTERM);
+            }
+            let deadline = Instant::now() + grace;
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// On Linux, the emulator gets SIGTERM if the thread that started it dies (e.g. the test process is
+/// killed), so no server outlives its test.
+#[cfg(target_os = "linux")]
+fn stop_with_parent(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the forked child before exec and only calls prctl(2), which is
+    // async-signal-safe; it touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stop_with_parent(_cmd: &mut Command) {}
