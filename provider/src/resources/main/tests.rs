@@ -124,3 +124,26 @@ fn cidr_arithmetic() {
     assert!(!Cidr::parse("10.20.0.0/26").unwrap().overlaps(Cidr::parse("10.20.0.64/26").unwrap()));
     assert!(Cidr::parse("256.0.0.0/8").is_err());
 }
+
+#[test]
+fn desired_stack_resolves_defaults_and_names() {
+    let cfg = config(base());
+    let stack = super::desired::read(&cfg, &cfg);
+    assert_eq!(stack.prefix(), "dblink-dev");
+    assert_eq!(stack.sources.len(), 2);
+    assert_eq!(stack.sources[1].port, 1521);
+    assert_eq!(stack.target.port, 5432);
+    let target_rds = stack.target.rds.as_ref().unwrap();
+    assert!(target_rds.skip_final_snapshot && !target_rds.deletion_protection, "dev stacks are disposable");
+    assert_eq!(stack.database_id(&stack.sources[0]), "dblink-dev-src-geodesy");
+    assert_eq!(stack.database_id(&stack.target), "dblink-dev-tgt");
+    assert!(stack.network.vpn_gateway && stack.network.vpn_route_propagation);
+
+    let prod = config(with(base(), "/environment", serde_json::json!("prod")));
+    let stack = super::desired::read(&prod, &prod);
+    let target_rds = stack.target.rds.as_ref().unwrap();
+    assert!(!target_rds.skip_final_snapshot && target_rds.deletion_protection, "prod keeps its data");
+    let tags = stack.child_tags(&Default::default(), super::naming::kind::VPC, &stack.vpc_name());
+    assert!(super::naming::owned_by(&tags, &stack, super::naming::kind::VPC));
+    assert_eq!(tags.get("Name").map(String::as_str), Some("dblink-prod-vpc"));
+}
