@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+use super::Secret;
 use super::error::AwsError;
 
 pub type Tags = BTreeMap<String, String>;
@@ -72,19 +73,122 @@ impl StartType {
     }
 }
 
-/// A replication instance, as much as a task needs to know about it.
+/// A replication instance as DMS describes it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicationInstance {
     pub arn: String,
+    /// Lower-case (DMS lower-cases instance identifiers).
     pub id: String,
-    /// `creating`, `available`, `modifying`, `deleting`, `failed`, ...
+    /// `creating`, `available`, `modifying`, `upgrading`, `rebooting`, `deleting`, `failed`,
+    /// `incompatible-credentials`, `incompatible-network`, ...
     pub status: String,
     /// e.g. `dms.t3.medium`.
     pub class: String,
     pub engine_version: Option<String>,
+    /// GiB.
+    pub allocated_storage: i32,
+    pub multi_az: bool,
+    pub availability_zone: Option<String>,
+    pub preferred_maintenance_window: Option<String>,
+    pub auto_minor_version_upgrade: bool,
+    pub publicly_accessible: bool,
+    pub subnet_group_id: Option<String>,
+    pub vpc_security_group_ids: Vec<String>,
+    pub private_ip_addresses: Vec<String>,
+    /// Changes waiting to apply (with `ApplyImmediately=false`, or while `modifying`).
+    pub pending: PendingInstanceValues,
 }
 
-/// A DMS endpoint, as much as a task needs to know about it.
+/// `PendingModifiedValues` of a replication instance.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PendingInstanceValues {
+    pub class: Option<String>,
+    pub allocated_storage: Option<i32>,
+    pub multi_az: Option<bool>,
+    pub engine_version: Option<String>,
+}
+
+impl PendingInstanceValues {
+    pub fn is_empty(&self) -> bool {
+        *self == PendingInstanceValues::default()
+    }
+}
+
+/// `CreateReplicationInstance`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateReplicationInstanceInput {
+    pub id: String,
+    pub class: String,
+    /// GiB (5-6144); `None`: DMS's default (50).
+    pub allocated_storage: Option<i32>,
+    pub engine_version: Option<String>,
+    pub multi_az: bool,
+    pub availability_zone: Option<String>,
+    pub preferred_maintenance_window: Option<String>,
+    pub auto_minor_version_upgrade: Option<bool>,
+    /// Always sent (DMS defaults it to true).
+    pub publicly_accessible: bool,
+    pub subnet_group_id: String,
+    pub vpc_security_group_ids: Vec<String>,
+    pub tags: Tags,
+}
+
+/// `ModifyReplicationInstance` with `ApplyImmediately=true`; `None` leaves a field as it is.
+/// Send only what changed: DMS refuses a modify without changes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyReplicationInstanceInput {
+    pub arn: String,
+    pub class: Option<String>,
+    pub allocated_storage: Option<i32>,
+    pub engine_version: Option<String>,
+    pub allow_major_version_upgrade: bool,
+    pub multi_az: Option<bool>,
+    pub preferred_maintenance_window: Option<String>,
+    pub auto_minor_version_upgrade: Option<bool>,
+    pub vpc_security_group_ids: Option<Vec<String>>,
+}
+
+impl ModifyReplicationInstanceInput {
+    /// No field to change (`allow_major_version_upgrade` alone is no change).
+    pub fn is_empty(&self) -> bool {
+        self.class.is_none()
+            && self.allocated_storage.is_none()
+            && self.engine_version.is_none()
+            && self.multi_az.is_none()
+            && self.preferred_maintenance_window.is_none()
+            && self.auto_minor_version_upgrade.is_none()
+            && self.vpc_security_group_ids.is_none()
+    }
+}
+
+/// A replication subnet group (DMS gives it no ARN; see [`subnet_group_arn`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReplicationSubnetGroup {
+    /// Lower-case (DMS lower-cases subnet group identifiers).
+    pub id: String,
+    pub description: String,
+    pub vpc_id: String,
+    pub subnet_ids: Vec<String>,
+    /// `Complete` when usable.
+    pub status: String,
+}
+
+/// `CreateReplicationSubnetGroup` / `ModifyReplicationSubnetGroup` (which always resends the
+/// subnets; tags only count at create).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReplicationSubnetGroupInput {
+    pub id: String,
+    pub description: String,
+    pub subnet_ids: Vec<String>,
+    pub tags: Tags,
+}
+
+/// The ARN tags of a subnet group go to: `arn:<partition>:dms:<region>:<account>:subgrp:<id>`.
+pub fn subnet_group_arn(partition: &str, region: &str, account: &str, id: &str) -> String {
+    format!("arn:{partition}:dms:{region}:{account}:subgrp:{id}")
+}
+
+/// A DMS endpoint as DMS describes it (never with its password).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Endpoint {
     pub arn: String,
@@ -95,6 +199,66 @@ pub struct Endpoint {
     pub endpoint_type: String,
     /// e.g. `oracle`, `postgres`.
     pub engine_name: String,
+    pub server_name: Option<String>,
+    pub port: Option<i32>,
+    pub database_name: Option<String>,
+    pub username: Option<String>,
+    /// `none`, `require`, `verify-ca`, `verify-full`.
+    pub ssl_mode: Option<String>,
+    pub extra_connection_attributes: Option<String>,
+    pub kms_key_id: Option<String>,
+}
+
+/// `CreateEndpoint`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateEndpointInput {
+    pub id: String,
+    /// `source` or `target`.
+    pub endpoint_type: String,
+    pub engine_name: String,
+    pub server_name: Option<String>,
+    pub port: Option<i32>,
+    pub database_name: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub ssl_mode: Option<String>,
+    pub extra_connection_attributes: Option<String>,
+    pub tags: Tags,
+}
+
+/// `ModifyEndpoint`; `None` leaves a field as it is. Refused while a task using the endpoint
+/// runs: stop those tasks first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyEndpointInput {
+    pub arn: String,
+    pub endpoint_type: Option<String>,
+    pub engine_name: Option<String>,
+    pub server_name: Option<String>,
+    pub port: Option<i32>,
+    pub database_name: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub ssl_mode: Option<String>,
+    pub extra_connection_attributes: Option<String>,
+}
+
+/// Which tasks [`DmsApi::list_replication_tasks_using`] lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TasksUsing {
+    /// Filter `replication-instance-arn`.
+    Instance(String),
+    /// Filter `endpoint-arn` (source or target).
+    Endpoint(String),
+}
+
+/// A connection test between an instance and an endpoint.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Connection {
+    pub replication_instance_arn: String,
+    pub endpoint_arn: String,
+    /// `testing`, `successful`, `failed`, `deleting`.
+    pub status: String,
+    pub last_failure_message: Option<String>,
 }
 
 #[async_trait]
@@ -115,4 +279,88 @@ pub trait DmsApi: Send + Sync {
     async fn describe_replication_instance_by_arn(&self, arn: &str) -> Result<Option<ReplicationInstance>, AwsError>;
     /// `Ok(None)` when no endpoint has this ARN.
     async fn find_endpoint_by_arn(&self, arn: &str) -> Result<Option<Endpoint>, AwsError>;
+
+    // ---- replication subnet groups ----
+    /// `AccessDeniedFault` until `dms-vpc-role` is in place (and for a while after it is
+    /// created); `ReplicationSubnetGroupDoesNotCoverEnoughAZs` with fewer than two AZs.
+    async fn create_replication_subnet_group(
+        &self,
+        input: ReplicationSubnetGroupInput,
+    ) -> Result<ReplicationSubnetGroup, AwsError>;
+    /// `Ok(None)` when there is no such group.
+    async fn find_replication_subnet_group(&self, id: &str) -> Result<Option<ReplicationSubnetGroup>, AwsError>;
+    /// Description and subnets (always resent).
+    async fn modify_replication_subnet_group(
+        &self,
+        input: ReplicationSubnetGroupInput,
+    ) -> Result<ReplicationSubnetGroup, AwsError>;
+    /// `InvalidResourceStateFault` while an instance uses it.
+    async fn delete_replication_subnet_group(&self, id: &str) -> Result<(), AwsError>;
+
+    // ---- replication instances ----
+    async fn create_replication_instance(
+        &self,
+        input: CreateReplicationInstanceInput,
+    ) -> Result<ReplicationInstance, AwsError>;
+    /// `Ok(None)` when no instance has this identifier.
+    async fn find_replication_instance(&self, id: &str) -> Result<Option<ReplicationInstance>, AwsError>;
+    /// Answers the instance with its `pending` values (status `modifying` once DMS starts).
+    async fn modify_replication_instance(
+        &self,
+        input: ModifyReplicationInstanceInput,
+    ) -> Result<ReplicationInstance, AwsError>;
+    /// `InvalidResourceStateFault` while tasks use it.
+    async fn delete_replication_instance(&self, arn: &str) -> Result<(), AwsError>;
+
+    // ---- endpoints ----
+    async fn create_endpoint(&self, input: CreateEndpointInput) -> Result<Endpoint, AwsError>;
+    /// `Ok(None)` when no endpoint has this identifier.
+    async fn find_endpoint(&self, id: &str) -> Result<Option<Endpoint>, AwsError>;
+    async fn modify_endpoint(&self, input: ModifyEndpointInput) -> Result<Endpoint, AwsError>;
+    /// `InvalidResourceStateFault` while tasks use it.
+    async fn delete_endpoint(&self, arn: &str) -> Result<(), AwsError>;
+
+    /// Every task on this instance or endpoint (`DescribeReplicationTasks` filtered by
+    /// `replication-instance-arn` / `endpoint-arn`); empty when none.
+    async fn list_replication_tasks_using(&self, by: &TasksUsing) -> Result<Vec<ReplicationTask>, AwsError>;
+
+    /// Starts a connection test (status `testing`).
+    async fn test_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Connection, AwsError>;
+    /// The latest connection test of this pair; `Ok(None)` when there is none.
+    async fn find_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Option<Connection>, AwsError>;
+}
+
+/// States a replication instance passes through on its way to `available` (TFP).
+pub const INSTANCE_PENDING_STATES: &[&str] = &["creating", "modifying", "upgrading", "rebooting", "maintenance"];
+/// States that end an instance wait with an error.
+pub const INSTANCE_FAILED_STATES: &[&str] = &["failed", "incompatible-credentials", "incompatible-network"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subnet_group_arn_has_partition_region_account() {
+        assert_eq!(
+            subnet_group_arn("aws", "eu-west-1", "123456789012", "dblink"),
+            "arn:aws:dms:eu-west-1:123456789012:subgrp:dblink"
+        );
+    }
+
+    #[test]
+    fn empty_instance_modify_ignores_major_upgrade_flag() {
+        let m =
+            ModifyReplicationInstanceInput { arn: "a".into(), allow_major_version_upgrade: true, ..Default::default() };
+        assert!(m.is_empty());
+        let m = ModifyReplicationInstanceInput { arn: "a".into(), multi_az: Some(false), ..Default::default() };
+        assert!(!m.is_empty());
+    }
+
+    #[test]
+    fn endpoint_passwords_never_show_in_debug() {
+        let c = CreateEndpointInput { password: Some(Secret::new("tiger")), ..Default::default() };
+        assert!(!format!("{c:?}").contains("tiger"));
+        let m = ModifyEndpointInput { password: Some(Secret::new("tiger")), ..Default::default() };
+        assert!(!format!("{m:?}").contains("tiger"));
+    }
 }

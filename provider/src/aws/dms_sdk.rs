@@ -8,7 +8,9 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::DateTime;
 
 use super::dms::{
-    CreateTaskInput, DmsApi, Endpoint, ModifyTaskInput, ReplicationInstance, ReplicationTask, StartType, Tags,
+    Connection, CreateEndpointInput, CreateReplicationInstanceInput, CreateTaskInput, DmsApi, Endpoint,
+    ModifyEndpointInput, ModifyReplicationInstanceInput, ModifyTaskInput, PendingInstanceValues, ReplicationInstance,
+    ReplicationSubnetGroup, ReplicationSubnetGroupInput, ReplicationTask, StartType, Tags, TasksUsing,
 };
 use super::error::{self, AwsError, ErrorKind};
 
@@ -33,6 +35,30 @@ impl SdkDms {
         E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     {
         error::from_sdk(e, &self.endpoint)
+    }
+
+    /// Describes with one filter; `ResourceNotFoundFault` (AWS's answer to no match) is an empty
+    /// list.
+    async fn describe_instances(&self, filter: &str, value: &str) -> Result<Vec<ReplicationInstance>, AwsError> {
+        let f = filter_of(filter, value)?;
+        match self.client.describe_replication_instances().filters(f).send().await {
+            Ok(o) => Ok(o.replication_instances().iter().map(instance_from_sdk).collect()),
+            Err(e) => {
+                let e = self.err(e);
+                if e.is_not_found() { Ok(Vec::new()) } else { Err(e) }
+            }
+        }
+    }
+
+    async fn describe_endpoints(&self, filter: &str, value: &str) -> Result<Vec<Endpoint>, AwsError> {
+        let f = filter_of(filter, value)?;
+        match self.client.describe_endpoints().filters(f).send().await {
+            Ok(o) => Ok(o.endpoints().iter().map(endpoint_from_sdk).collect()),
+            Err(e) => {
+                let e = self.err(e);
+                if e.is_not_found() { Ok(Vec::new()) } else { Err(e) }
+            }
+        }
     }
 
     async fn find_task(&self, filter: &str, value: &str) -> Result<Option<ReplicationTask>, AwsError> {
@@ -101,23 +127,76 @@ pub(crate) fn task_from_sdk(t: &t::ReplicationTask) -> ReplicationTask {
     }
 }
 
-fn instance_from_sdk(i: &t::ReplicationInstance) -> ReplicationInstance {
+pub(crate) fn instance_from_sdk(i: &t::ReplicationInstance) -> ReplicationInstance {
+    let o = |v: Option<&str>| v.filter(|x| !x.is_empty()).map(str::to_string);
+    let pending = i.pending_modified_values().map_or_else(PendingInstanceValues::default, |p| PendingInstanceValues {
+        class: o(p.replication_instance_class()),
+        allocated_storage: p.allocated_storage(),
+        multi_az: p.multi_az(),
+        engine_version: o(p.engine_version()),
+    });
     ReplicationInstance {
         arn: i.replication_instance_arn().unwrap_or_default().to_string(),
         id: i.replication_instance_identifier().unwrap_or_default().to_string(),
         status: i.replication_instance_status().unwrap_or_default().to_ascii_lowercase(),
         class: i.replication_instance_class().unwrap_or_default().to_string(),
-        engine_version: i.engine_version().map(str::to_string),
+        engine_version: o(i.engine_version()),
+        allocated_storage: i.allocated_storage(),
+        multi_az: i.multi_az(),
+        availability_zone: o(i.availability_zone()),
+        preferred_maintenance_window: o(i.preferred_maintenance_window()),
+        auto_minor_version_upgrade: i.auto_minor_version_upgrade(),
+        publicly_accessible: i.publicly_accessible(),
+        subnet_group_id: i.replication_subnet_group().and_then(|g| o(g.replication_subnet_group_identifier())),
+        vpc_security_group_ids: i
+            .vpc_security_groups()
+            .iter()
+            .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
+            .collect(),
+        private_ip_addresses: i.replication_instance_private_ip_addresses().to_vec(),
+        pending,
     }
 }
 
-fn endpoint_from_sdk(e: &t::Endpoint) -> Endpoint {
+pub(crate) fn endpoint_from_sdk(e: &t::Endpoint) -> Endpoint {
+    let o = |v: Option<&str>| v.filter(|x| !x.is_empty()).map(str::to_string);
     Endpoint {
         arn: e.endpoint_arn().unwrap_or_default().to_string(),
         id: e.endpoint_identifier().unwrap_or_default().to_string(),
         status: e.status().unwrap_or_default().to_ascii_lowercase(),
         endpoint_type: e.endpoint_type().map(|v| v.as_str().to_ascii_lowercase()).unwrap_or_default(),
         engine_name: e.engine_name().unwrap_or_default().to_string(),
+        server_name: o(e.server_name()),
+        port: e.port(),
+        database_name: o(e.database_name()),
+        username: o(e.username()),
+        ssl_mode: e.ssl_mode().map(|m| m.as_str().to_string()),
+        extra_connection_attributes: o(e.extra_connection_attributes()),
+        kms_key_id: o(e.kms_key_id()),
+    }
+}
+
+/// `source`/`target` in any case → the SDK value (DMS's enum is lower-case on the wire).
+fn endpoint_type_of(v: &str) -> t::ReplicationEndpointTypeValue {
+    t::ReplicationEndpointTypeValue::from(v.to_ascii_lowercase().as_str())
+}
+
+pub(crate) fn subnet_group_from_sdk(g: &t::ReplicationSubnetGroup) -> ReplicationSubnetGroup {
+    ReplicationSubnetGroup {
+        id: g.replication_subnet_group_identifier().unwrap_or_default().to_string(),
+        description: g.replication_subnet_group_description().unwrap_or_default().to_string(),
+        vpc_id: g.vpc_id().unwrap_or_default().to_string(),
+        subnet_ids: g.subnets().iter().filter_map(|s| s.subnet_identifier().map(str::to_string)).collect(),
+        status: g.subnet_group_status().unwrap_or_default().to_string(),
+    }
+}
+
+pub(crate) fn connection_from_sdk(c: &t::Connection) -> Connection {
+    Connection {
+        replication_instance_arn: c.replication_instance_arn().unwrap_or_default().to_string(),
+        endpoint_arn: c.endpoint_arn().unwrap_or_default().to_string(),
+        status: c.status().unwrap_or_default().to_ascii_lowercase(),
+        last_failure_message: c.last_failure_message().filter(|m| !m.is_empty()).map(str::to_string),
     }
 }
 
@@ -244,30 +323,283 @@ impl DmsApi for SdkDms {
     }
 
     async fn describe_replication_instance_by_arn(&self, arn: &str) -> Result<Option<ReplicationInstance>, AwsError> {
-        let f = filter_of("replication-instance-arn", arn)?;
-        let out = match self.client.describe_replication_instances().filters(f).send().await {
-            Ok(o) => o,
-            Err(e) => {
-                let e = self.err(e);
-                return if e.is_not_found() { Ok(None) } else { Err(e) };
-            }
-        };
-        let found: Vec<ReplicationInstance> =
-            out.replication_instances().iter().map(instance_from_sdk).filter(|i| i.arn == arn).collect();
+        let found: Vec<ReplicationInstance> = self
+            .describe_instances("replication-instance-arn", arn)
+            .await?
+            .into_iter()
+            .filter(|i| i.arn == arn)
+            .collect();
         exactly_one(found, "replication instance", arn)
     }
 
     async fn find_endpoint_by_arn(&self, arn: &str) -> Result<Option<Endpoint>, AwsError> {
-        let f = filter_of("endpoint-arn", arn)?;
-        let out = match self.client.describe_endpoints().filters(f).send().await {
+        let found: Vec<Endpoint> =
+            self.describe_endpoints("endpoint-arn", arn).await?.into_iter().filter(|e| e.arn == arn).collect();
+        exactly_one(found, "endpoint", arn)
+    }
+
+    async fn create_replication_subnet_group(
+        &self,
+        input: ReplicationSubnetGroupInput,
+    ) -> Result<ReplicationSubnetGroup, AwsError> {
+        let out = self
+            .client
+            .create_replication_subnet_group()
+            .replication_subnet_group_identifier(&input.id)
+            .replication_subnet_group_description(&input.description)
+            .set_subnet_ids(Some(input.subnet_ids.clone()))
+            .set_tags(if input.tags.is_empty() { None } else { Some(sdk_tags(&input.tags)) })
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        out.replication_subnet_group()
+            .map(subnet_group_from_sdk)
+            .ok_or_else(|| missing("replication subnet group", "CreateReplicationSubnetGroup"))
+    }
+
+    async fn find_replication_subnet_group(&self, id: &str) -> Result<Option<ReplicationSubnetGroup>, AwsError> {
+        let f = filter_of("replication-subnet-group-id", id)?;
+        let out = match self.client.describe_replication_subnet_groups().filters(f).send().await {
             Ok(o) => o,
             Err(e) => {
                 let e = self.err(e);
                 return if e.is_not_found() { Ok(None) } else { Err(e) };
             }
         };
-        let found: Vec<Endpoint> = out.endpoints().iter().map(endpoint_from_sdk).filter(|e| e.arn == arn).collect();
-        exactly_one(found, "endpoint", arn)
+        let found: Vec<ReplicationSubnetGroup> = out
+            .replication_subnet_groups()
+            .iter()
+            .map(subnet_group_from_sdk)
+            .filter(|g| g.id.eq_ignore_ascii_case(id))
+            .collect();
+        exactly_one(found, "replication subnet group", id)
+    }
+
+    async fn modify_replication_subnet_group(
+        &self,
+        input: ReplicationSubnetGroupInput,
+    ) -> Result<ReplicationSubnetGroup, AwsError> {
+        let out = self
+            .client
+            .modify_replication_subnet_group()
+            .replication_subnet_group_identifier(&input.id)
+            .replication_subnet_group_description(&input.description)
+            .set_subnet_ids(Some(input.subnet_ids.clone()))
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        out.replication_subnet_group()
+            .map(subnet_group_from_sdk)
+            .ok_or_else(|| missing("replication subnet group", "ModifyReplicationSubnetGroup"))
+    }
+
+    async fn delete_replication_subnet_group(&self, id: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_replication_subnet_group()
+            .replication_subnet_group_identifier(id)
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    async fn create_replication_instance(
+        &self,
+        input: CreateReplicationInstanceInput,
+    ) -> Result<ReplicationInstance, AwsError> {
+        let out = self
+            .client
+            .create_replication_instance()
+            .replication_instance_identifier(&input.id)
+            .replication_instance_class(&input.class)
+            .set_allocated_storage(input.allocated_storage)
+            .set_engine_version(input.engine_version.clone())
+            .multi_az(input.multi_az)
+            .set_availability_zone(input.availability_zone.clone())
+            .set_preferred_maintenance_window(input.preferred_maintenance_window.clone())
+            .set_auto_minor_version_upgrade(input.auto_minor_version_upgrade)
+            .publicly_accessible(input.publicly_accessible)
+            .replication_subnet_group_identifier(&input.subnet_group_id)
+            .set_vpc_security_group_ids(Some(input.vpc_security_group_ids.clone()))
+            .set_tags(if input.tags.is_empty() { None } else { Some(sdk_tags(&input.tags)) })
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        out.replication_instance()
+            .map(instance_from_sdk)
+            .ok_or_else(|| missing("replication instance", "CreateReplicationInstance"))
+    }
+
+    async fn find_replication_instance(&self, id: &str) -> Result<Option<ReplicationInstance>, AwsError> {
+        let found: Vec<ReplicationInstance> = self
+            .describe_instances("replication-instance-id", id)
+            .await?
+            .into_iter()
+            .filter(|i| i.id.eq_ignore_ascii_case(id))
+            .collect();
+        exactly_one(found, "replication instance", id)
+    }
+
+    async fn modify_replication_instance(
+        &self,
+        input: ModifyReplicationInstanceInput,
+    ) -> Result<ReplicationInstance, AwsError> {
+        let out = self
+            .client
+            .modify_replication_instance()
+            .replication_instance_arn(&input.arn)
+            .apply_immediately(true)
+            .set_replication_instance_class(input.class.clone())
+            .set_allocated_storage(input.allocated_storage)
+            .set_engine_version(input.engine_version.clone())
+            .set_allow_major_version_upgrade(input.allow_major_version_upgrade.then_some(true))
+            .set_multi_az(input.multi_az)
+            .set_preferred_maintenance_window(input.preferred_maintenance_window.clone())
+            .set_auto_minor_version_upgrade(input.auto_minor_version_upgrade)
+            .set_vpc_security_group_ids(input.vpc_security_group_ids.clone())
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        out.replication_instance()
+            .map(instance_from_sdk)
+            .ok_or_else(|| missing("replication instance", "ModifyReplicationInstance"))
+    }
+
+    async fn delete_replication_instance(&self, arn: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_replication_instance()
+            .replication_instance_arn(arn)
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    async fn create_endpoint(&self, input: CreateEndpointInput) -> Result<Endpoint, AwsError> {
+        let out = self
+            .client
+            .create_endpoint()
+            .endpoint_identifier(&input.id)
+            .endpoint_type(endpoint_type_of(&input.endpoint_type))
+            .engine_name(&input.engine_name)
+            .set_server_name(input.server_name.clone())
+            .set_port(input.port)
+            .set_database_name(input.database_name.clone())
+            .set_username(input.username.clone())
+            .set_password(input.password.as_ref().map(|p| p.expose().to_string()))
+            .set_ssl_mode(input.ssl_mode.as_deref().map(t::DmsSslModeValue::from))
+            .set_extra_connection_attributes(input.extra_connection_attributes.clone())
+            .set_tags(if input.tags.is_empty() { None } else { Some(sdk_tags(&input.tags)) })
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        out.endpoint().map(endpoint_from_sdk).ok_or_else(|| missing("endpoint", "CreateEndpoint"))
+    }
+
+    async fn find_endpoint(&self, id: &str) -> Result<Option<Endpoint>, AwsError> {
+        let found: Vec<Endpoint> = self
+            .describe_endpoints("endpoint-id", id)
+            .await?
+            .into_iter()
+            .filter(|e| e.id.eq_ignore_ascii_case(id))
+            .collect();
+        exactly_one(found, "endpoint", id)
+    }
+
+    async fn modify_endpoint(&self, input: ModifyEndpointInput) -> Result<Endpoint, AwsError> {
+        let out = self
+            .client
+            .modify_endpoint()
+            .endpoint_arn(&input.arn)
+            .set_endpoint_type(input.endpoint_type.as_deref().map(endpoint_type_of))
+            .set_engine_name(input.engine_name.clone())
+            .set_server_name(input.server_name.clone())
+            .set_port(input.port)
+            .set_database_name(input.database_name.clone())
+            .set_username(input.username.clone())
+            .set_password(input.password.as_ref().map(|p| p.expose().to_string()))
+            .set_ssl_mode(input.ssl_mode.as_deref().map(t::DmsSslModeValue::from))
+            .set_extra_connection_attributes(input.extra_connection_attributes.clone())
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        out.endpoint().map(endpoint_from_sdk).ok_or_else(|| missing("endpoint", "ModifyEndpoint"))
+    }
+
+    async fn delete_endpoint(&self, arn: &str) -> Result<(), AwsError> {
+        self.client.delete_endpoint().endpoint_arn(arn).send().await.map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    async fn list_replication_tasks_using(&self, by: &TasksUsing) -> Result<Vec<ReplicationTask>, AwsError> {
+        let (name, value) = match by {
+            TasksUsing::Instance(arn) => ("replication-instance-arn", arn.as_str()),
+            TasksUsing::Endpoint(arn) => ("endpoint-arn", arn.as_str()),
+        };
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let resp = match self
+                .client
+                .describe_replication_tasks()
+                .filters(filter_of(name, value)?)
+                .without_settings(true)
+                .set_marker(marker.clone())
+                .send()
+                .await
+            {
+                Ok(o) => o,
+                Err(e) => {
+                    let e = self.err(e);
+                    return if e.is_not_found() { Ok(out) } else { Err(e) };
+                }
+            };
+            out.extend(resp.replication_tasks().iter().map(task_from_sdk));
+            marker = resp.marker().filter(|m| !m.is_empty()).map(str::to_string);
+            if marker.is_none() {
+                break;
+            }
+        }
+        // Emulators may ignore a filter; check the match ourselves.
+        out.retain(|t| match by {
+            TasksUsing::Instance(arn) => &t.replication_instance_arn == arn,
+            TasksUsing::Endpoint(arn) => &t.source_endpoint_arn == arn || &t.target_endpoint_arn == arn,
+        });
+        Ok(out)
+    }
+
+    async fn test_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Connection, AwsError> {
+        let out = self
+            .client
+            .test_connection()
+            .replication_instance_arn(instance_arn)
+            .endpoint_arn(endpoint_arn)
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        out.connection().map(connection_from_sdk).ok_or_else(|| missing("connection", "TestConnection"))
+    }
+
+    async fn find_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Option<Connection>, AwsError> {
+        let out = match self
+            .client
+            .describe_connections()
+            .filters(filter_of("endpoint-arn", endpoint_arn)?)
+            .filters(filter_of("replication-instance-arn", instance_arn)?)
+            .send()
+            .await
+        {
+            Ok(o) => o,
+            Err(e) => {
+                let e = self.err(e);
+                return if e.is_not_found() { Ok(None) } else { Err(e) };
+            }
+        };
+        Ok(out
+            .connections()
+            .iter()
+            .map(connection_from_sdk)
+            .find(|c| c.endpoint_arn == endpoint_arn && c.replication_instance_arn == instance_arn))
     }
 }
 
@@ -319,6 +651,90 @@ mod tests {
         assert_eq!(e.engine_name, "oracle");
     }
 
+    #[test]
+    fn sdk_instance_maps_pending_values_group_and_security_groups() {
+        let sdk = t::ReplicationInstance::builder()
+            .replication_instance_arn("arn:aws:dms:us-east-1:123456789012:rep:ABC")
+            .replication_instance_identifier("dblink-prod")
+            .replication_instance_status("Modifying")
+            .replication_instance_class("dms.t3.medium")
+            .engine_version("3.5.3")
+            .allocated_storage(50)
+            .multi_az(false)
+            .publicly_accessible(false)
+            .auto_minor_version_upgrade(true)
+            .preferred_maintenance_window("sun:06:00-sun:06:30")
+            .replication_subnet_group(
+                t::ReplicationSubnetGroup::builder().replication_subnet_group_identifier("dblink-prod").build(),
+            )
+            .vpc_security_groups(t::VpcSecurityGroupMembership::builder().vpc_security_group_id("sg-1").build())
+            .replication_instance_private_ip_addresses("10.0.0.12")
+            .pending_modified_values(
+                t::ReplicationPendingModifiedValues::builder()
+                    .replication_instance_class("dms.t3.large")
+                    .allocated_storage(100)
+                    .build(),
+            )
+            .build();
+        let i = instance_from_sdk(&sdk);
+        assert_eq!((i.status.as_str(), i.class.as_str(), i.allocated_storage), ("modifying", "dms.t3.medium", 50));
+        assert_eq!(i.subnet_group_id.as_deref(), Some("dblink-prod"));
+        assert_eq!(i.vpc_security_group_ids, vec!["sg-1".to_string()]);
+        assert_eq!(i.private_ip_addresses, vec!["10.0.0.12".to_string()]);
+        assert_eq!(i.pending.class.as_deref(), Some("dms.t3.large"));
+        assert_eq!(i.pending.allocated_storage, Some(100));
+        assert!(!i.publicly_accessible && i.auto_minor_version_upgrade);
+        let bare = instance_from_sdk(&t::ReplicationInstance::builder().replication_instance_identifier("x").build());
+        assert!(bare.pending.is_empty());
+        assert_eq!(bare.engine_version, None);
+    }
+
+    #[test]
+    fn sdk_subnet_group_connection_and_endpoint_details_map() {
+        let g = t::ReplicationSubnetGroup::builder()
+            .replication_subnet_group_identifier("dblink")
+            .replication_subnet_group_description("d")
+            .vpc_id("vpc-1")
+            .subnet_group_status("Complete")
+            .subnets(t::Subnet::builder().subnet_identifier("subnet-1").build())
+            .subnets(t::Subnet::builder().subnet_identifier("subnet-2").build())
+            .build();
+        let g = subnet_group_from_sdk(&g);
+        assert_eq!(g.subnet_ids, vec!["subnet-1".to_string(), "subnet-2".to_string()]);
+        assert_eq!((g.vpc_id.as_str(), g.status.as_str()), ("vpc-1", "Complete"));
+
+        let c = t::Connection::builder()
+            .replication_instance_arn("arn:r")
+            .endpoint_arn("arn:e")
+            .status("Failed")
+            .last_failure_message("timeout")
+            .build();
+        let c = connection_from_sdk(&c);
+        assert_eq!((c.status.as_str(), c.last_failure_message.as_deref()), ("failed", Some("timeout")));
+
+        let e = t::Endpoint::builder()
+            .endpoint_arn("arn:e")
+            .endpoint_identifier("tgt")
+            .endpoint_type(t::ReplicationEndpointTypeValue::from("TARGET"))
+            .engine_name("postgres")
+            .server_name("db.internal")
+            .port(5432)
+            .database_name("app")
+            .username("dms")
+            .ssl_mode(t::DmsSslModeValue::Require)
+            .extra_connection_attributes("")
+            .status("active")
+            .build();
+        let e = endpoint_from_sdk(&e);
+        assert_eq!(e.endpoint_type, "target");
+        assert_eq!(
+            (e.server_name.as_deref(), e.port, e.ssl_mode.as_deref()),
+            (Some("db.internal"), Some(5432), Some("require"))
+        );
+        assert_eq!(e.extra_connection_attributes, None);
+        assert_eq!(endpoint_type_of("Source"), t::ReplicationEndpointTypeValue::Source);
+    }
+
     /// End to end over HTTP: provider configuration (with the STS check), then every `DmsApi` call
     /// through the SDK. Run with the emulator:
     /// `DMSLINK_TEST_AWS_ENDPOINT=http://127.0.0.1:PORT cargo test -p terraform-provider-dmslink -- --ignored sdk_dms_round_trip`.
@@ -347,7 +763,23 @@ mod tests {
         assert_eq!(conf.account_id.as_deref(), Some("123456789012"));
         assert_eq!(conf.partition, "aws");
 
-        // Instance and endpoints straight through the SDK (the trait has no calls for them yet).
+        // The strict emulator wants dms-vpc-role (with its managed policy) before an instance.
+        let iam = conf.clients.iam.clone();
+        if iam.get_role(crate::aws::iam::DMS_VPC_ROLE).await.unwrap().is_none() {
+            iam.create_role(crate::aws::iam::CreateRoleInput {
+                name: crate::aws::iam::DMS_VPC_ROLE.into(),
+                assume_role_policy: crate::aws::iam::dms_trust_policy(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        }
+        iam.attach_role_policy(crate::aws::iam::DMS_VPC_ROLE, &crate::aws::iam::dms_vpc_policy_arn("aws"))
+            .await
+            .unwrap();
+
+        // Instance and endpoints straight through the SDK (without a subnet group, which the
+        // trait's create requires).
         let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_types::region::Region::new("us-east-1"))
             .credentials_provider(aws_credential_types::Credentials::for_tests())
@@ -356,13 +788,24 @@ mod tests {
             .await;
         let raw = Client::new(&sdk);
         let suffix = fastrand::u32(..);
-        let ri = raw
-            .create_replication_instance()
-            .replication_instance_identifier(format!("ri-{suffix}"))
-            .replication_instance_class("dms.t3.medium")
-            .send()
-            .await
-            .unwrap();
+        use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+        let mut attempts = 0;
+        let ri = loop {
+            // IAM propagation: DMS refuses for a moment after the policy is attached.
+            match raw
+                .create_replication_instance()
+                .replication_instance_identifier(format!("ri-{suffix}"))
+                .replication_instance_class("dms.t3.medium")
+                .send()
+                .await
+            {
+                Err(e) if attempts < 60 && e.code() == Some("AccessDeniedFault") => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                other => break other.unwrap(),
+            }
+        };
         let ri_arn = ri.replication_instance().and_then(|r| r.replication_instance_arn()).unwrap().to_string();
         let mut ep_arns = Vec::new();
         for (kind, engine) in [("source", "oracle"), ("target", "postgres")] {

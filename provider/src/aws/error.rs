@@ -106,6 +106,8 @@ const NOT_FOUND: &[&str] = &[
     "OptionGroupNotFoundFault",
     // IAM
     "NoSuchEntity",
+    // EC2: detaching a gateway that is not attached (a detach treats it as done)
+    "Gateway.NotAttached",
     // S3
     "NoSuchBucket",
     "NoSuchKey",
@@ -142,6 +144,7 @@ const INVALID_STATE: &[&str] = &[
     "InvalidDBSnapshotStateFault",
     "InvalidDBSubnetGroupStateFault",
     "InvalidDBClusterStateFault",
+    "InvalidVPCNetworkStateFault",
 ];
 
 const DEPENDENCY_VIOLATION: &[&str] = &[
@@ -151,6 +154,8 @@ const DEPENDENCY_VIOLATION: &[&str] = &[
     "ResourceInUseException",
     "InvalidGroup.InUse",
     "InvalidDBSubnetGroupFault",
+    "InvalidNetworkInterface.InUse",
+    "SubnetAlreadyInUse",
 ];
 
 const ACCESS_DENIED: &[&str] = &[
@@ -190,6 +195,8 @@ const ALREADY_EXISTS: &[&str] = &[
     "DBSubnetGroupAlreadyExists",
     "DBSubnetGroupAlreadyExistsFault",
     "DBSnapshotAlreadyExists",
+    "DBSnapshotAlreadyExistsFault",
+    "Resource.AlreadyAssociated",
 ];
 
 /// Sorts an AWS error code into a kind. EC2's `*.NotFound` family (`InvalidVpcID.NotFound`, ...) is
@@ -330,6 +337,48 @@ mod tests {
             ("RouteAlreadyExists", ErrorKind::AlreadyExists),
             ("InvalidParameterValueException", ErrorKind::Other),
             ("", ErrorKind::Other),
+        ];
+        for (code, want) in cases {
+            assert_eq!(classify_code(code), want, "{code}");
+        }
+    }
+
+    #[test]
+    fn ec2_rds_iam_codes_classify() {
+        let cases = [
+            ("InvalidSubnetID.NotFound", ErrorKind::NotFound),
+            ("InvalidGroup.NotFound", ErrorKind::NotFound),
+            ("InvalidVpnGatewayID.NotFound", ErrorKind::NotFound),
+            ("InvalidVpnGatewayAttachment.NotFound", ErrorKind::NotFound),
+            ("InvalidInternetGatewayID.NotFound", ErrorKind::NotFound),
+            ("InvalidRouteTableID.NotFound", ErrorKind::NotFound),
+            ("InvalidNetworkInterfaceID.NotFound", ErrorKind::NotFound),
+            ("Gateway.NotAttached", ErrorKind::NotFound),
+            ("DBSubnetGroupNotFoundFault", ErrorKind::NotFound),
+            ("DBSnapshotNotFound", ErrorKind::NotFound),
+            ("NoSuchEntity", ErrorKind::NotFound),
+            ("IncorrectState", ErrorKind::InvalidState),
+            ("InvalidDBInstanceState", ErrorKind::InvalidState),
+            ("InvalidDBSubnetGroupStateFault", ErrorKind::InvalidState),
+            ("InvalidGroup.InUse", ErrorKind::DependencyViolation),
+            ("InvalidNetworkInterface.InUse", ErrorKind::DependencyViolation),
+            ("SubnetAlreadyInUse", ErrorKind::DependencyViolation),
+            ("DeleteConflict", ErrorKind::DependencyViolation),
+            ("AccessDeniedFault", ErrorKind::AccessDenied),
+            ("EntityAlreadyExists", ErrorKind::AlreadyExists),
+            ("InvalidGroup.Duplicate", ErrorKind::AlreadyExists),
+            ("DBInstanceAlreadyExists", ErrorKind::AlreadyExists),
+            ("DBSubnetGroupAlreadyExists", ErrorKind::AlreadyExists),
+            ("DBSnapshotAlreadyExists", ErrorKind::AlreadyExists),
+            ("Resource.AlreadyAssociated", ErrorKind::AlreadyExists),
+            ("InvalidParameterCombination", ErrorKind::Other),
+            ("InvalidParameterCombinationException", ErrorKind::Other),
+            ("ReplicationSubnetGroupDoesNotCoverEnoughAZs", ErrorKind::Other),
+            ("DBSubnetGroupDoesNotCoverEnoughAZs", ErrorKind::Other),
+            ("VpnGatewayAttachmentLimitExceeded", ErrorKind::Other),
+            ("InvalidVpc.Range", ErrorKind::Other),
+            ("InvalidSubnet.Conflict", ErrorKind::Other),
+            ("MalformedPolicyDocument", ErrorKind::Other),
         ];
         for (code, want) in cases {
             assert_eq!(classify_code(code), want, "{code}");

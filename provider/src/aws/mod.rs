@@ -1,6 +1,7 @@
 //! AWS access behind small traits; no Terraform types here.
 //!
-//! - `dms`: the `DmsApi` trait and its domain types; `dms_sdk`: its SDK implementation.
+//! - `dms`, `ec2`, `rds`, `iam`: one small trait per service (`DmsApi`, `Ec2Api`, `RdsApi`,
+//!   `IamApi`) with its domain types; `<service>_sdk`: the SDK implementation.
 //! - `error`: errors classified once (`NotFound`, `Throttled`, `InvalidState`, ...).
 //! - `wait`: the generic poller used by every resource.
 //! - `sts`: credential validation (GetCallerIdentity).
@@ -8,9 +9,17 @@
 
 pub mod dms;
 pub mod dms_sdk;
+pub mod ec2;
+pub mod ec2_sdk;
+#[cfg(test)]
+mod emulator_tests;
 pub mod error;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fake;
+pub mod iam;
+pub mod iam_sdk;
+pub mod rds;
+pub mod rds_sdk;
 pub mod sts;
 pub mod wait;
 
@@ -20,6 +29,39 @@ use aws_types::SdkConfig;
 use aws_types::service_config::ServiceConfigKey;
 
 pub use error::{AwsError, ErrorKind};
+
+/// A password on its way to AWS. Its `Debug` shows `***`, so inputs holding one can be logged or
+/// compared in tests without the value ever reaching a log line or an error message; only the SDK
+/// call sites (and the fakes) read it with [`Secret::expose`].
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Secret {
+        Secret::new(s)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Secret {
+        Secret::new(s)
+    }
+}
 
 /// Per-service endpoint URLs from the provider's `endpoints` block (`None`: the SDK's choice,
 /// which honours `AWS_ENDPOINT_URL_<SERVICE>` and `AWS_ENDPOINT_URL`).
@@ -37,6 +79,9 @@ pub struct EndpointOverrides {
 #[derive(Clone)]
 pub struct Clients {
     pub dms: Arc<dyn dms::DmsApi>,
+    pub ec2: Arc<dyn ec2::Ec2Api>,
+    pub rds: Arc<dyn rds::RdsApi>,
+    pub iam: Arc<dyn iam::IamApi>,
 }
 
 impl Clients {
@@ -49,12 +94,60 @@ impl Clients {
             dms_conf = dms_conf.endpoint_url(url);
         }
         let dms = dms_sdk::SdkDms::new(aws_sdk_databasemigration::Client::from_conf(dms_conf.build()), dms_endpoint);
-        Clients { dms: Arc::new(dms) }
+
+        let ec2_endpoint = endpoint_for(sdk, endpoints.ec2.as_deref(), "EC2", "ec2");
+        let mut ec2_conf = aws_sdk_ec2::config::Builder::from(sdk);
+        if let Some(url) = &endpoints.ec2 {
+            ec2_conf = ec2_conf.endpoint_url(url);
+        }
+        let ec2 = ec2_sdk::SdkEc2::new(aws_sdk_ec2::Client::from_conf(ec2_conf.build()), ec2_endpoint);
+
+        let rds_endpoint = endpoint_for(sdk, endpoints.rds.as_deref(), "RDS", "rds");
+        let mut rds_conf = aws_sdk_rds::config::Builder::from(sdk);
+        if let Some(url) = &endpoints.rds {
+            rds_conf = rds_conf.endpoint_url(url);
+        }
+        let rds = rds_sdk::SdkRds::new(aws_sdk_rds::Client::from_conf(rds_conf.build()), rds_endpoint);
+
+        // IAM is global: one endpoint per partition, whatever the region.
+        let iam_endpoint = match endpoint_for(sdk, endpoints.iam.as_deref(), "IAM", "iam") {
+            url if url.starts_with("https://iam.") && url.ends_with(".amazonaws.com") => {
+                "https://iam.amazonaws.com".to_string()
+            }
+            url => url,
+        };
+        let mut iam_conf = aws_sdk_iam::config::Builder::from(sdk);
+        if let Some(url) = &endpoints.iam {
+            iam_conf = iam_conf.endpoint_url(url);
+        }
+        let iam = iam_sdk::SdkIam::new(aws_sdk_iam::Client::from_conf(iam_conf.build()), iam_endpoint);
+
+        Clients { dms: Arc::new(dms), ec2: Arc::new(ec2), rds: Arc::new(rds), iam: Arc::new(iam) }
     }
 
-    /// Clients over the given DMS implementation (tests use the fakes).
+    /// Clients over the given DMS implementation and empty, unlinked fakes for the other
+    /// services (tests of DMS-only resources).
+    #[cfg(any(test, feature = "fakes"))]
     pub fn with_dms(dms: Arc<dyn dms::DmsApi>) -> Clients {
-        Clients { dms }
+        Clients {
+            dms,
+            ec2: Arc::new(fake::FakeEc2::new()),
+            rds: Arc::new(fake::FakeRds::new()),
+            iam: Arc::new(fake::FakeIam::new()),
+        }
+    }
+
+    /// Clients over the four fakes, linked into one world (see [`fake::FakeWorld`]): DMS checks
+    /// `dms-vpc-role` in the IAM fake and subnets in the EC2 fake, RDS and DMS put network
+    /// interfaces into EC2 subnets. Keep the `Arc`s to drive and inspect the fakes.
+    #[cfg(any(test, feature = "fakes"))]
+    pub fn fakes(
+        dms: Arc<fake::FakeDms>,
+        ec2: Arc<fake::FakeEc2>,
+        rds: Arc<fake::FakeRds>,
+        iam: Arc<fake::FakeIam>,
+    ) -> Clients {
+        fake::FakeWorld::from_parts(dms, ec2, rds, iam).clients()
     }
 }
 

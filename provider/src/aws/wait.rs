@@ -16,8 +16,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::dms::ReplicationTask;
+use super::dms::{Connection, Endpoint, ReplicationInstance, ReplicationTask};
+use super::ec2::{Subnet, Vpc, VpnGateway};
 use super::error::{AwsError, ErrorKind};
+use super::rds::{DbInstance, DbSnapshot};
 
 /// Something with a state string a waiter can watch.
 pub trait WaitState {
@@ -48,6 +50,36 @@ impl WaitState for ReplicationTask {
             parts.push(format!("stop reason: {r}"));
         }
         if parts.is_empty() { None } else { Some(parts.join("; ")) }
+    }
+}
+
+/// `impl WaitState` for domain types whose state is one field.
+macro_rules! wait_state_field {
+    ($($t:ty => $field:ident),* $(,)?) => {
+        $(impl WaitState for $t {
+            fn state(&self) -> &str {
+                &self.$field
+            }
+        })*
+    };
+}
+
+wait_state_field!(
+    ReplicationInstance => status,
+    Endpoint => status,
+    Vpc => state,
+    Subnet => state,
+    VpnGateway => state,
+    DbInstance => status,
+    DbSnapshot => status,
+);
+
+impl WaitState for Connection {
+    fn state(&self) -> &str {
+        &self.status
+    }
+    fn failure_detail(&self) -> Option<String> {
+        self.last_failure_message.as_deref().filter(|m| !m.is_empty()).map(|m| format!("last failure: {m}"))
     }
 }
 

@@ -1,0 +1,364 @@
+//! End to end over HTTP against the local emulator: provider configuration, then the EC2, IAM,
+//! RDS and DMS calls of a whole `dmslink_main` stack through the SDK implementations, built and
+//! torn down in AWS's order. Run with the emulator:
+//! `DMSLINK_TEST_AWS_ENDPOINT=http://127.0.0.1:PORT cargo test -p terraform-provider-dmslink -- --ignored sdk_stack_round_trip`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+use crate::aws::dms::{
+    CreateEndpointInput, CreateReplicationInstanceInput, ModifyEndpointInput, ModifyReplicationInstanceInput,
+    ReplicationSubnetGroupInput, Tags, TasksUsing,
+};
+use crate::aws::ec2::{
+    CreateSecurityGroupInput, CreateSubnetInput, CreateVpnGatewayInput, Filters, RouteTarget, RulePeer, SgRule,
+    VpcAttribute, main_route_table_filters,
+};
+use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::iam::{
+    CreateRoleInput, DMS_VPC_ROLE, DmsVpcRoleStatus, dms_trust_policy, dms_vpc_policy_arn, dms_vpc_role_status,
+};
+use crate::aws::rds::{CreateDbInstanceInput, DbSubnetGroupInput, DeleteDbInstanceInput, ModifyDbInstanceInput};
+use crate::aws::wait::{Wait, WaitOptions, WaitState, wait_for};
+use crate::aws::{Clients, Secret};
+use crate::engine::Value;
+use crate::provider_config::{Sources, configure_with};
+
+async fn clients(url: &str) -> Clients {
+    let endpoints: BTreeMap<String, Value> =
+        ["dms", "ec2", "rds", "iam", "sts", "s3"].iter().map(|s| (s.to_string(), Value::string(url))).collect();
+    let mut cfg: BTreeMap<String, Value> = match crate::provider_config::schema().value_type() {
+        crate::engine::Type::Object(m) => m.into_keys().map(|k| (k, Value::Null)).collect(),
+        _ => unreachable!(),
+    };
+    cfg.insert("region".into(), Value::string("us-east-1"));
+    cfg.insert("access_key".into(), Value::string("testing"));
+    cfg.insert("secret_key".into(), Value::string("testing"));
+    cfg.insert("endpoints".into(), Value::Object(endpoints));
+    let env = Sources::Fixed(vec![("AWS_EC2_METADATA_DISABLED".into(), "true".into())]);
+    configure_with(&Value::Object(cfg), env).await.unwrap_or_else(|d| panic!("{d:?}")).clients
+}
+
+fn opts() -> WaitOptions {
+    WaitOptions {
+        min_interval: Duration::from_millis(200),
+        max_interval: Duration::from_secs(1),
+        jitter: 0.0,
+        ..WaitOptions::default()
+    }
+}
+
+/// Polls `refresh` until its state is `target` (or, with `target` empty, until it is gone).
+async fn settle<T, F, Fut>(what: &str, pending: &[&str], target: &[&str], refresh: F) -> Option<T>
+where
+    T: WaitState,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, AwsError>>,
+{
+    let mut spec = Wait::new(what, pending, target).timeout(Duration::from_secs(60)).options(opts());
+    if target.is_empty() {
+        spec = spec.gone_is_target();
+    }
+    let cancel = tokio_util::sync::CancellationToken::new();
+    wait_for(&spec, &cancel, refresh).await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Retries `call` while it answers `AccessDeniedFault` (IAM propagation), up to 30 s.
+async fn while_denied<T, F, Fut>(mut call: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    for _ in 0..60 {
+        match call().await {
+            Err(e) if e.kind == ErrorKind::AccessDenied => tokio::time::sleep(Duration::from_millis(500)).await,
+            other => return other.unwrap_or_else(|e| panic!("{e}")),
+        }
+    }
+    panic!("still AccessDeniedFault after 30 s");
+}
+
+#[tokio::test]
+#[ignore = "needs the emulator; set DMSLINK_TEST_AWS_ENDPOINT"]
+async fn sdk_stack_round_trip_against_emulator() {
+    let url = std::env::var("DMSLINK_TEST_AWS_ENDPOINT").expect("DMSLINK_TEST_AWS_ENDPOINT");
+    let c = clients(&url).await;
+    let (ec2, rds, dms, iam) = (c.ec2.clone(), c.rds.clone(), c.dms.clone(), c.iam.clone());
+    let stack = format!("rt{}", fastrand::u32(..) % 1_000_000);
+    let tags = Tags::from([("dmslink:stack".to_string(), stack.clone())]);
+
+    // ---- EC2: VPC, DNS attributes, subnets, group, gateways, routes --------------------------
+    let azs = ec2.describe_availability_zones().await.unwrap();
+    assert!(azs.len() >= 2, "{azs:?}");
+    let vpc = ec2.create_vpc("10.42.0.0/24", &tags).await.unwrap();
+    let vpc_id = vpc.id.clone();
+    settle("VPC", &["pending"], &["available"], || ec2.find_vpc(&vpc_id)).await;
+    assert_eq!(ec2.find_vpcs(&Filters::new().tags(&tags)).await.unwrap().len(), 1);
+    assert_eq!(ec2.find_vpc("vpc-0000000000000dead").await.unwrap(), None);
+    ec2.modify_vpc_attribute(&vpc_id, VpcAttribute::EnableDnsSupport, true).await.unwrap();
+    ec2.modify_vpc_attribute(&vpc_id, VpcAttribute::EnableDnsHostnames, true).await.unwrap();
+    assert!(ec2.describe_vpc_attribute(&vpc_id, VpcAttribute::EnableDnsHostnames).await.unwrap());
+
+    let mut subnets = Vec::new();
+    for (i, cidr) in ["10.42.0.0/26", "10.42.0.64/26"].iter().enumerate() {
+        let s = ec2
+            .create_subnet(CreateSubnetInput {
+                vpc_id: vpc_id.clone(),
+                cidr_block: cidr.to_string(),
+                availability_zone: azs[i].name.clone(),
+                tags: tags.clone(),
+            })
+            .await
+            .unwrap();
+        subnets.push(s.id);
+    }
+    assert_eq!(ec2.find_subnets(&Filters::new().vpc(&vpc_id)).await.unwrap().len(), 2);
+    assert_eq!(ec2.find_subnet(&subnets[1]).await.unwrap().map(|s| s.availability_zone), Some(azs[1].name.clone()));
+
+    let sg = ec2
+        .create_security_group(CreateSecurityGroupInput {
+            vpc_id: vpc_id.clone(),
+            name: format!("{stack}-dms"),
+            description: "dmslink round trip".into(),
+            tags: tags.clone(),
+        })
+        .await
+        .unwrap()
+        .id;
+    let rule = SgRule::tcp(5432, RulePeer::Cidr("10.42.0.0/24".into()));
+    ec2.authorize_security_group_ingress(&sg, std::slice::from_ref(&rule)).await.unwrap();
+    let dup = ec2.authorize_security_group_ingress(&sg, std::slice::from_ref(&rule)).await.unwrap_err();
+    assert_eq!(dup.kind, ErrorKind::AlreadyExists, "{dup}");
+    let rules = ec2.find_security_group_rules(&sg).await.unwrap();
+    assert!(rules.iter().any(|r| r.rule.same_permission(&rule)), "{rules:?}");
+    assert_eq!(ec2.find_security_groups(&Filters::new().tags(&tags)).await.unwrap().len(), 1);
+
+    let igw = ec2.create_internet_gateway(&tags).await.unwrap().id;
+    ec2.attach_internet_gateway(&igw, &vpc_id).await.unwrap();
+    let attached = ec2.find_internet_gateways(&Filters::new().with("attachment.vpc-id", &vpc_id)).await.unwrap();
+    assert_eq!(attached.iter().map(|g| g.id.clone()).collect::<Vec<_>>(), vec![igw.clone()]);
+    let rt = ec2.find_route_tables(&main_route_table_filters(&vpc_id)).await.unwrap().remove(0);
+    assert!(rt.main);
+    ec2.create_route(&rt.id, "0.0.0.0/0", &RouteTarget::Gateway(igw.clone())).await.unwrap();
+    let again = ec2.create_route(&rt.id, "0.0.0.0/0", &RouteTarget::Gateway(igw.clone())).await.unwrap_err();
+    assert_eq!(again.kind, ErrorKind::AlreadyExists, "{again}");
+
+    let vgw = ec2.create_vpn_gateway(CreateVpnGatewayInput { amazon_side_asn: Some(64512), tags: tags.clone() }).await;
+    let vgw = vgw.unwrap().id;
+    settle("VGW", &["pending"], &["available"], || ec2.find_vpn_gateway(&vgw)).await;
+    ec2.attach_vpn_gateway(&vgw, &vpc_id).await.unwrap();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let attach_spec =
+        Wait::new("VGW attachment", &["attaching"], &["attached"]).timeout(Duration::from_secs(60)).options(opts());
+    wait_for(&attach_spec, &cancel, || async {
+        let g = ec2.find_vpn_gateway(&vgw).await?;
+        Ok(g.and_then(|g| g.attachments.into_iter().find(|a| a.vpc_id == vpc_id)).map(|a| a.state))
+    })
+    .await
+    .unwrap();
+    ec2.enable_vgw_route_propagation(&rt.id, &vgw).await.unwrap();
+    assert_eq!(ec2.find_route_table(&rt.id).await.unwrap().unwrap().propagating_vgws, vec![vgw.clone()]);
+
+    // ---- IAM: dms-vpc-role --------------------------------------------------------------------
+    if dms_vpc_role_status(iam.as_ref(), "aws").await.unwrap() == DmsVpcRoleStatus::Missing {
+        iam.create_role(CreateRoleInput {
+            name: DMS_VPC_ROLE.into(),
+            assume_role_policy: dms_trust_policy(),
+            tags: Tags::from([("dmslink:managed".to_string(), "true".to_string())]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+    if !iam.list_attached_role_policies(DMS_VPC_ROLE).await.unwrap().iter().any(|p| p.arn == dms_vpc_policy_arn("aws"))
+    {
+        iam.attach_role_policy(DMS_VPC_ROLE, &dms_vpc_policy_arn("aws")).await.unwrap();
+    }
+    let status = dms_vpc_role_status(iam.as_ref(), "aws").await.unwrap();
+    assert!(matches!(status, DmsVpcRoleStatus::Ready(ref r) if r.trusts_dms()), "{status:?}");
+
+    // ---- RDS: subnet group and an instance ----------------------------------------------------
+    let db_group = DbSubnetGroupInput {
+        name: stack.clone(),
+        description: "dmslink round trip".into(),
+        subnet_ids: subnets.clone(),
+        tags: tags.clone(),
+    };
+    let g = rds.create_db_subnet_group(db_group.clone()).await.unwrap();
+    assert_eq!((g.vpc_id.as_str(), g.subnet_ids.len()), (vpc_id.as_str(), 2));
+    rds.modify_db_subnet_group(DbSubnetGroupInput { description: "changed".into(), ..db_group }).await.unwrap();
+    assert_eq!(rds.find_db_subnet_group(&stack).await.unwrap().map(|g| g.description), Some("changed".into()));
+    let db_id = format!("{stack}-target");
+    let db = rds
+        .create_db_instance(CreateDbInstanceInput {
+            id: db_id.clone(),
+            engine: "postgres".into(),
+            instance_class: "db.t3.micro".into(),
+            allocated_storage: 20,
+            master_username: "dmsadmin".into(),
+            master_password: Secret::new("round-trip-pw"),
+            db_name: Some("app".into()),
+            db_subnet_group_name: stack.clone(),
+            vpc_security_group_ids: vec![sg.clone()],
+            tags: tags.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(db.status, "creating");
+    let db = settle("DB instance", &["creating", "backing-up"], &["available"], || rds.find_db_instance(&db_id))
+        .await
+        .unwrap();
+    assert_eq!(db.endpoint_port, Some(5432));
+    assert!(db.endpoint_address.is_some());
+    assert!(!db.publicly_accessible);
+    assert_eq!(rds.list_tags(&db.arn).await.unwrap().get("dmslink:stack"), Some(&stack));
+    let empty = rds.modify_db_instance(ModifyDbInstanceInput { id: db_id.clone(), ..Default::default() }).await;
+    assert_eq!(empty.unwrap_err().code, "InvalidParameterCombination");
+    rds.modify_db_instance(ModifyDbInstanceInput {
+        id: db_id.clone(),
+        instance_class: Some("db.t3.small".into()),
+        master_password: Some(Secret::new("round-trip-pw-2")),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let db = settle("DB instance", &["modifying"], &["available"], || rds.find_db_instance(&db_id)).await.unwrap();
+    assert_eq!(db.instance_class, "db.t3.small");
+
+    // ---- DMS: subnet group, instance, endpoints -----------------------------------------------
+    let rsg = ReplicationSubnetGroupInput {
+        id: stack.clone(),
+        description: "dmslink round trip".into(),
+        subnet_ids: subnets.clone(),
+        tags: tags.clone(),
+    };
+    let g = while_denied(|| dms.create_replication_subnet_group(rsg.clone())).await;
+    assert_eq!((g.vpc_id.as_str(), g.subnet_ids.len()), (vpc_id.as_str(), 2));
+    while_denied(|| dms.modify_replication_subnet_group(rsg.clone())).await;
+    let created = while_denied(|| {
+        dms.create_replication_instance(CreateReplicationInstanceInput {
+            id: stack.clone(),
+            class: "dms.t3.micro".into(),
+            allocated_storage: Some(20),
+            subnet_group_id: stack.clone(),
+            vpc_security_group_ids: vec![sg.clone()],
+            publicly_accessible: false,
+            tags: tags.clone(),
+            ..Default::default()
+        })
+    })
+    .await;
+    assert_eq!((created.status.as_str(), created.id.as_str()), ("creating", stack.as_str()));
+    let ri = settle("replication instance", &["creating"], &["available"], || dms.find_replication_instance(&stack))
+        .await
+        .unwrap();
+    assert!(!ri.publicly_accessible);
+    assert_eq!(ri.subnet_group_id.as_deref(), Some(stack.as_str()));
+    assert_eq!(ri.vpc_security_group_ids, vec![sg.clone()]);
+    let modified = dms
+        .modify_replication_instance(ModifyReplicationInstanceInput {
+            arn: ri.arn.clone(),
+            class: Some("dms.t3.small".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(modified.status == "modifying" || modified.pending.class.is_some(), "{modified:?}");
+    let ri = settle("replication instance", &["modifying"], &["available"], || {
+        dms.describe_replication_instance_by_arn(&ri.arn)
+    })
+    .await
+    .unwrap();
+    assert_eq!(ri.class, "dms.t3.small");
+
+    let endpoint = |id: &str, kind: &str, engine: &str, port: i32| CreateEndpointInput {
+        id: id.to_string(),
+        endpoint_type: kind.to_string(),
+        engine_name: engine.to_string(),
+        server_name: Some(db.endpoint_address.clone().unwrap_or_default()),
+        port: Some(port),
+        database_name: Some("app".into()),
+        username: Some("dmsadmin".into()),
+        password: Some(Secret::new("round-trip-pw-2")),
+        ssl_mode: Some("none".into()),
+        extra_connection_attributes: None,
+        tags: tags.clone(),
+    };
+    let src = dms.create_endpoint(endpoint(&format!("{stack}-source"), "source", "oracle", 1521)).await.unwrap();
+    let tgt = dms.create_endpoint(endpoint(&format!("{stack}-target"), "target", "postgres", 5432)).await.unwrap();
+    assert_eq!((src.endpoint_type.as_str(), src.status.as_str()), ("source", "active"));
+    assert_eq!(dms.find_endpoint(&tgt.id).await.unwrap().map(|e| e.arn), Some(tgt.arn.clone()));
+    assert!(dms.list_replication_tasks_using(&TasksUsing::Endpoint(src.arn.clone())).await.unwrap().is_empty());
+    assert!(dms.list_replication_tasks_using(&TasksUsing::Instance(ri.arn.clone())).await.unwrap().is_empty());
+    let ep = dms
+        .modify_endpoint(ModifyEndpointInput {
+            arn: tgt.arn.clone(),
+            password: Some(Secret::new("round-trip-pw-3")),
+            extra_connection_attributes: Some("heartbeatEnable=true".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ep.extra_connection_attributes.as_deref(), Some("heartbeatEnable=true"));
+    let sgarn = crate::aws::dms::subnet_group_arn("aws", "us-east-1", "123456789012", &stack);
+    assert_eq!(dms.list_tags(&sgarn).await.unwrap().get("dmslink:stack"), Some(&stack));
+
+    // ---- teardown in AWS's order ----------------------------------------------------------------
+    let e = ec2.delete_security_group(&sg).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::DependencyViolation, "{e}");
+    for ep in [&src, &tgt] {
+        dms.delete_endpoint(&ep.arn).await.unwrap();
+        settle("endpoint", &["deleting", "active"], &[], || dms.find_endpoint_by_arn(&ep.arn)).await;
+    }
+    dms.delete_replication_instance(&ri.arn).await.unwrap();
+    settle("replication instance", &["deleting", "available"], &[], || dms.find_replication_instance(&stack)).await;
+    dms.delete_replication_subnet_group(&stack).await.unwrap();
+    assert_eq!(dms.find_replication_subnet_group(&stack).await.unwrap(), None);
+    let e = rds.delete_db_instance(DeleteDbInstanceInput { id: db_id.clone(), ..Default::default() }).await;
+    assert_eq!(e.unwrap_err().code, "InvalidParameterCombination");
+    rds.delete_db_instance(DeleteDbInstanceInput::skip_final_snapshot(&db_id)).await.unwrap();
+    let e = rds.delete_db_subnet_group(&stack).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidState, "{e}");
+    settle("DB instance", &["deleting", "available"], &[], || rds.find_db_instance(&db_id)).await;
+    rds.delete_db_subnet_group(&stack).await.unwrap();
+
+    let left = ec2.find_network_interfaces(&Filters::new().with("group-id", &sg).with("status", "available")).await;
+    let left = left.unwrap();
+    assert_eq!(left.len(), 1, "DMS leaves its interface behind: {left:?}");
+    assert_eq!(left[0].description, "DMSNetworkInterface");
+    for n in &left {
+        ec2.delete_network_interface(&n.id).await.unwrap();
+    }
+    ec2.revoke_security_group_ingress(&sg, std::slice::from_ref(&rule)).await.unwrap();
+    ec2.delete_security_group(&sg).await.unwrap();
+    for s in &subnets {
+        ec2.delete_subnet(s).await.unwrap();
+    }
+    ec2.disable_vgw_route_propagation(&rt.id, &vgw).await.unwrap();
+    ec2.delete_route(&rt.id, "0.0.0.0/0").await.unwrap();
+    assert_eq!(ec2.delete_route(&rt.id, "0.0.0.0/0").await.unwrap_err().kind, ErrorKind::NotFound);
+    let e = ec2.delete_vpn_gateway(&vgw).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidState, "{e}");
+    ec2.detach_vpn_gateway(&vgw, &vpc_id).await.unwrap();
+    let detach_spec = Wait::new("VGW attachment", &["detaching", "attached"], &["detached"])
+        .timeout(Duration::from_secs(60))
+        .options(opts());
+    wait_for(&detach_spec, &cancel, || async {
+        let g = ec2.find_vpn_gateway(&vgw).await?;
+        Ok(g.and_then(|g| g.attachments.into_iter().find(|a| a.vpc_id == vpc_id)).map(|a| a.state))
+    })
+    .await
+    .unwrap();
+    ec2.delete_vpn_gateway(&vgw).await.unwrap();
+    ec2.detach_internet_gateway(&igw, &vpc_id).await.unwrap();
+    let e = ec2.detach_internet_gateway(&igw, &vpc_id).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound, "{e}");
+    ec2.delete_internet_gateway(&igw).await.unwrap();
+    ec2.delete_vpc(&vpc_id).await.unwrap();
+    assert_eq!(ec2.find_vpc(&vpc_id).await.unwrap(), None);
+    assert!(ec2.find_vpcs(&Filters::new().tags(&tags)).await.unwrap().is_empty());
+}

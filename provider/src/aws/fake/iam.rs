@@ -1,0 +1,346 @@
+//! `FakeIam`: roles, attached policies and tags in memory, enough for `dms-vpc-role`.
+//!
+//! Rules (IAM error codes): unknown role `NoSuchEntity`; name taken `EntityAlreadyExists`; trust
+//! policy not JSON `MalformedPolicyDocument`; a role with attached policies cannot be deleted
+//! (`DeleteConflict`); detaching a policy that is not attached `NoSuchEntity`.
+//!
+//! A linked [`super::FakeDms`] asks [`FakeIam::dms_vpc_role_ready`] before creating a subnet
+//! group or an instance. IAM is eventually consistent: with
+//! [`FakeIam::set_dms_propagation_delay`], DMS keeps answering `AccessDeniedFault` for that many
+//! checks after the role was created or its policy attached.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use super::Recorder;
+use crate::aws::error::AwsError;
+use crate::aws::iam::{
+    AttachedPolicy, CreateRoleInput, DMS_VPC_POLICY, DMS_VPC_ROLE, IamApi, Role, Tags, dms_trust_policy,
+    dms_vpc_policy_arn,
+};
+
+/// Operation names accepted by [`FakeIam::fail_next`] (the `IamApi` method names).
+pub const OPS: &[&str] = &[
+    "get_role",
+    "list_attached_role_policies",
+    "create_role",
+    "attach_role_policy",
+    "detach_role_policy",
+    "delete_role",
+    "tag_role",
+    "untag_role",
+];
+
+struct RoleRec {
+    role: Role,
+    policies: Vec<AttachedPolicy>,
+}
+
+#[derive(Default)]
+struct State {
+    roles: BTreeMap<String, RoleRec>,
+    rec: Recorder,
+    counter: u64,
+    propagation_delay: u32,
+    denials_left: u32,
+}
+
+/// See the module documentation.
+pub struct FakeIam {
+    account: String,
+    state: Mutex<State>,
+}
+
+impl Default for FakeIam {
+    fn default() -> FakeIam {
+        FakeIam::new()
+    }
+}
+
+fn no_such_entity(message: impl Into<String>) -> AwsError {
+    AwsError::from_code("NoSuchEntity", message)
+}
+
+fn valid_role_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+}
+
+impl FakeIam {
+    pub fn new() -> FakeIam {
+        FakeIam::in_account("123456789012")
+    }
+
+    pub fn in_account(account: &str) -> FakeIam {
+        FakeIam { account: account.to_string(), state: Mutex::new(State::default()) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    // ---- test controls -------------------------------------------------------------------
+
+    /// The next call of `op` (an `IamApi` method name, see [`OPS`]) fails with `err`.
+    pub fn fail_next(&self, op: &str, err: AwsError) {
+        self.lock().rec.fail_next("FakeIam", OPS, op, err);
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        self.lock().rec.calls()
+    }
+
+    pub fn call_log(&self) -> Vec<String> {
+        self.lock().rec.call_log()
+    }
+
+    pub fn clear_calls(&self) {
+        self.lock().rec.clear();
+    }
+
+    /// Puts a ready `dms-vpc-role` in place (created by someone else, as in most accounts).
+    pub fn add_dms_vpc_role(&self) -> Role {
+        let mut st = self.lock();
+        let role = self.new_role(&mut st, DMS_VPC_ROLE, &dms_trust_policy(), None, Tags::new());
+        st.roles.insert(
+            DMS_VPC_ROLE.to_string(),
+            RoleRec {
+                role: role.clone(),
+                policies: vec![AttachedPolicy {
+                    name: "AmazonDMSVPCManagementRole".to_string(),
+                    arn: dms_vpc_policy_arn("aws"),
+                }],
+            },
+        );
+        role
+    }
+
+    /// After `dms-vpc-role` is created or given its policy, DMS denies this many more checks.
+    pub fn set_dms_propagation_delay(&self, checks: u32) {
+        self.lock().propagation_delay = checks;
+    }
+
+    pub fn role_exists(&self, name: &str) -> bool {
+        self.lock().roles.contains_key(name)
+    }
+
+    pub fn attached_policy_arns(&self, name: &str) -> Vec<String> {
+        self.lock().roles.get(name).map(|r| r.policies.iter().map(|p| p.arn.clone()).collect()).unwrap_or_default()
+    }
+
+    /// What DMS sees: `dms-vpc-role` exists, trusts `dms.amazonaws.com` and has
+    /// `AmazonDMSVPCManagementRole` attached, and the propagation delay has passed.
+    pub fn dms_vpc_role_ready(&self) -> bool {
+        let mut st = self.lock();
+        let ready = st.roles.get(DMS_VPC_ROLE).is_some_and(|r| {
+            r.role.trusts_dms() && r.policies.iter().any(|p| p.arn.ends_with(&format!(":iam::aws:{DMS_VPC_POLICY}")))
+        });
+        if !ready {
+            return false;
+        }
+        if st.denials_left > 0 {
+            st.denials_left -= 1;
+            return false;
+        }
+        true
+    }
+
+    // ---- internals -------------------------------------------------------------------------
+
+    fn new_role(&self, st: &mut State, name: &str, policy: &str, path: Option<&str>, tags: Tags) -> Role {
+        st.counter += 1;
+        let path = path.unwrap_or("/").to_string();
+        Role {
+            name: name.to_string(),
+            arn: format!("arn:aws:iam::{}:role{path}{name}", self.account),
+            id: format!("AROA{:017}", st.counter),
+            path,
+            assume_role_policy: policy.to_string(),
+            description: None,
+            tags,
+        }
+    }
+
+    fn role_mut<'a>(st: &'a mut State, name: &str) -> Result<&'a mut RoleRec, AwsError> {
+        st.roles.get_mut(name).ok_or_else(|| no_such_entity(format!("The role with name {name} cannot be found.")))
+    }
+}
+
+#[async_trait]
+impl IamApi for FakeIam {
+    async fn get_role(&self, name: &str) -> Result<Option<Role>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("get_role", name)?;
+        Ok(st.roles.get(name).map(|r| r.role.clone()))
+    }
+
+    async fn list_attached_role_policies(&self, role_name: &str) -> Result<Vec<AttachedPolicy>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("list_attached_role_policies", role_name)?;
+        Ok(Self::role_mut(&mut st, role_name)?.policies.clone())
+    }
+
+    async fn create_role(&self, input: CreateRoleInput) -> Result<Role, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("create_role", &input.name)?;
+        if !valid_role_name(&input.name) {
+            return Err(AwsError::from_code("ValidationError", format!("Invalid role name {:?}", input.name)));
+        }
+        if st.roles.contains_key(&input.name) {
+            return Err(AwsError::from_code(
+                "EntityAlreadyExists",
+                format!("Role with name {} already exists.", input.name),
+            ));
+        }
+        if serde_json::from_str::<serde_json::Value>(&input.assume_role_policy).map_or(true, |v| !v.is_object()) {
+            return Err(AwsError::from_code("MalformedPolicyDocument", "This policy contains invalid Json"));
+        }
+        let mut role =
+            self.new_role(&mut st, &input.name, &input.assume_role_policy, input.path.as_deref(), input.tags.clone());
+        role.description = input.description.clone();
+        st.roles.insert(input.name.clone(), RoleRec { role: role.clone(), policies: Vec::new() });
+        if input.name == DMS_VPC_ROLE {
+            st.denials_left = st.propagation_delay;
+        }
+        Ok(role)
+    }
+
+    async fn attach_role_policy(&self, role_name: &str, policy_arn: &str) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("attach_role_policy", format!("{role_name} {policy_arn}"))?;
+        let parts: Vec<&str> = policy_arn.splitn(6, ':').collect();
+        if parts.len() != 6 || parts[0] != "arn" || parts[2] != "iam" || !parts[5].starts_with("policy/") {
+            return Err(AwsError::from_code("InvalidInput", format!("ARN {policy_arn} is not valid.")));
+        }
+        let delay = st.propagation_delay;
+        let rec = Self::role_mut(&mut st, role_name)?;
+        if !rec.policies.iter().any(|p| p.arn == policy_arn) {
+            let name = policy_arn.rsplit('/').next().unwrap_or_default().to_string();
+            rec.policies.push(AttachedPolicy { name, arn: policy_arn.to_string() });
+        }
+        if role_name == DMS_VPC_ROLE {
+            st.denials_left = delay;
+        }
+        Ok(())
+    }
+
+    async fn detach_role_policy(&self, role_name: &str, policy_arn: &str) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("detach_role_policy", format!("{role_name} {policy_arn}"))?;
+        let rec = Self::role_mut(&mut st, role_name)?;
+        let before = rec.policies.len();
+        rec.policies.retain(|p| p.arn != policy_arn);
+        if rec.policies.len() == before {
+            return Err(no_such_entity(format!("Policy {policy_arn} was not found.")));
+        }
+        Ok(())
+    }
+
+    async fn delete_role(&self, name: &str) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("delete_role", name)?;
+        let rec = Self::role_mut(&mut st, name)?;
+        if !rec.policies.is_empty() {
+            return Err(AwsError::from_code("DeleteConflict", "Cannot delete entity, must detach all policies first."));
+        }
+        st.roles.remove(name);
+        Ok(())
+    }
+
+    async fn tag_role(&self, name: &str, tags: &Tags) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("tag_role", name)?;
+        let rec = Self::role_mut(&mut st, name)?;
+        rec.role.tags.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Ok(())
+    }
+
+    async fn untag_role(&self, name: &str, keys: &[String]) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("untag_role", name)?;
+        let rec = Self::role_mut(&mut st, name)?;
+        for k in keys {
+            rec.role.tags.remove(k);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::aws::error::ErrorKind;
+    use crate::aws::iam::{DmsVpcRoleStatus, dms_vpc_role_status};
+
+    fn dms_role_input() -> CreateRoleInput {
+        CreateRoleInput {
+            name: DMS_VPC_ROLE.into(),
+            assume_role_policy: dms_trust_policy(),
+            tags: Tags::from([("dmslink:managed".to_string(), "true".to_string())]),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn fake_iam_dms_vpc_role_lifecycle() {
+        let iam = FakeIam::new();
+        assert_eq!(dms_vpc_role_status(&iam, "aws").await.unwrap(), DmsVpcRoleStatus::Missing);
+        assert!(!iam.dms_vpc_role_ready());
+        let role = iam.create_role(dms_role_input()).await.unwrap();
+        assert_eq!(role.arn, "arn:aws:iam::123456789012:role/dms-vpc-role");
+        assert!(matches!(
+            dms_vpc_role_status(&iam, "aws").await.unwrap(),
+            DmsVpcRoleStatus::Incomplete { has_policy: false, trusts_dms: true, .. }
+        ));
+        assert!(!iam.dms_vpc_role_ready());
+        iam.attach_role_policy(DMS_VPC_ROLE, &dms_vpc_policy_arn("aws")).await.unwrap();
+        assert!(matches!(dms_vpc_role_status(&iam, "aws").await.unwrap(), DmsVpcRoleStatus::Ready(_)));
+        assert!(iam.dms_vpc_role_ready());
+
+        assert_eq!(iam.create_role(dms_role_input()).await.unwrap_err().kind, ErrorKind::AlreadyExists);
+        let e = iam.delete_role(DMS_VPC_ROLE).await.unwrap_err();
+        assert_eq!((e.code.as_str(), e.kind), ("DeleteConflict", ErrorKind::DependencyViolation));
+        iam.detach_role_policy(DMS_VPC_ROLE, &dms_vpc_policy_arn("aws")).await.unwrap();
+        assert_eq!(
+            iam.detach_role_policy(DMS_VPC_ROLE, &dms_vpc_policy_arn("aws")).await.unwrap_err().kind,
+            ErrorKind::NotFound
+        );
+        iam.delete_role(DMS_VPC_ROLE).await.unwrap();
+        assert_eq!(iam.get_role(DMS_VPC_ROLE).await.unwrap(), None);
+        assert_eq!(iam.list_attached_role_policies(DMS_VPC_ROLE).await.unwrap_err().kind, ErrorKind::NotFound);
+    }
+
+    #[tokio::test]
+    async fn fake_iam_propagation_delay_and_validation() {
+        let iam = FakeIam::new();
+        iam.set_dms_propagation_delay(2);
+        iam.create_role(dms_role_input()).await.unwrap();
+        iam.attach_role_policy(DMS_VPC_ROLE, &dms_vpc_policy_arn("aws")).await.unwrap();
+        assert!(!iam.dms_vpc_role_ready());
+        assert!(!iam.dms_vpc_role_ready());
+        assert!(iam.dms_vpc_role_ready());
+
+        let bad = CreateRoleInput { name: "x".into(), assume_role_policy: "not json".into(), ..Default::default() };
+        assert_eq!(iam.create_role(bad).await.unwrap_err().code, "MalformedPolicyDocument");
+        let bad = CreateRoleInput { name: "bad name".into(), assume_role_policy: "{}".into(), ..Default::default() };
+        assert_eq!(iam.create_role(bad).await.unwrap_err().code, "ValidationError");
+        assert_eq!(iam.attach_role_policy(DMS_VPC_ROLE, "nope").await.unwrap_err().code, "InvalidInput");
+    }
+
+    #[tokio::test]
+    async fn fake_iam_tags_failures_and_seed() {
+        let iam = FakeIam::new();
+        let role = iam.add_dms_vpc_role();
+        assert!(role.trusts_dms());
+        assert!(iam.dms_vpc_role_ready());
+        iam.tag_role(DMS_VPC_ROLE, &Tags::from([("a".to_string(), "1".to_string())])).await.unwrap();
+        iam.untag_role(DMS_VPC_ROLE, &["a".to_string()]).await.unwrap();
+        assert!(iam.get_role(DMS_VPC_ROLE).await.unwrap().unwrap().tags.is_empty());
+        iam.fail_next("get_role", AwsError::from_code("AccessDenied", "no iam:GetRole"));
+        assert_eq!(iam.get_role(DMS_VPC_ROLE).await.unwrap_err().kind, ErrorKind::AccessDenied);
+        assert_eq!(iam.calls(), vec!["tag_role", "untag_role", "get_role", "get_role"]);
+        assert_eq!(iam.attached_policy_arns(DMS_VPC_ROLE), vec![dms_vpc_policy_arn("aws")]);
+    }
+}

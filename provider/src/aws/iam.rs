@@ -1,0 +1,167 @@
+//! The IAM calls dmslink makes: the account-wide `dms-vpc-role` DMS needs before it creates a
+//! replication subnet group or instance (aws-behaviour.md §1.6). Checked by default; created on
+//! request with the AWS-managed policy; never deleted unless dmslink created it.
+
+use async_trait::async_trait;
+
+use super::error::AwsError;
+
+pub use super::dms::Tags;
+
+/// The role name DMS looks for (exactly this; `name_prefix` does not work).
+pub const DMS_VPC_ROLE: &str = "dms-vpc-role";
+/// The managed policy's path and name (the ARN needs the partition: [`dms_vpc_policy_arn`]).
+pub const DMS_VPC_POLICY: &str = "policy/service-role/AmazonDMSVPCManagementRole";
+
+/// `arn:<partition>:iam::aws:policy/service-role/AmazonDMSVPCManagementRole`.
+pub fn dms_vpc_policy_arn(partition: &str) -> String {
+    format!("arn:{partition}:iam::aws:{DMS_VPC_POLICY}")
+}
+
+/// The trust policy that lets DMS assume the role.
+pub fn dms_trust_policy() -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": "dms.amazonaws.com" },
+            "Action": "sts:AssumeRole"
+        }]
+    })
+    .to_string()
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Role {
+    pub name: String,
+    pub arn: String,
+    pub id: String,
+    pub path: String,
+    /// The trust policy as JSON text (IAM sends it URL-encoded; this is decoded).
+    pub assume_role_policy: String,
+    pub description: Option<String>,
+    pub tags: Tags,
+}
+
+impl Role {
+    /// The trust policy names `dms.amazonaws.com` as a principal.
+    pub fn trusts_dms(&self) -> bool {
+        self.assume_role_policy.contains("dms.amazonaws.com")
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AttachedPolicy {
+    pub name: String,
+    pub arn: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CreateRoleInput {
+    pub name: String,
+    /// JSON text, e.g. [`dms_trust_policy`].
+    pub assume_role_policy: String,
+    pub description: Option<String>,
+    pub path: Option<String>,
+    pub tags: Tags,
+}
+
+#[async_trait]
+pub trait IamApi: Send + Sync {
+    /// `Ok(None)` when there is no such role (`NoSuchEntity`).
+    async fn get_role(&self, name: &str) -> Result<Option<Role>, AwsError>;
+    async fn list_attached_role_policies(&self, role_name: &str) -> Result<Vec<AttachedPolicy>, AwsError>;
+    /// `EntityAlreadyExists` (kind `AlreadyExists`) when the name is taken.
+    async fn create_role(&self, input: CreateRoleInput) -> Result<Role, AwsError>;
+    async fn attach_role_policy(&self, role_name: &str, policy_arn: &str) -> Result<(), AwsError>;
+    async fn detach_role_policy(&self, role_name: &str, policy_arn: &str) -> Result<(), AwsError>;
+    /// `DeleteConflict` (kind `DependencyViolation`) while policies are attached.
+    async fn delete_role(&self, name: &str) -> Result<(), AwsError>;
+    async fn tag_role(&self, name: &str, tags: &Tags) -> Result<(), AwsError>;
+    async fn untag_role(&self, name: &str, keys: &[String]) -> Result<(), AwsError>;
+}
+
+/// Where `dms-vpc-role` stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DmsVpcRoleStatus {
+    Missing,
+    /// The role exists but lacks the trust of `dms.amazonaws.com` or the managed policy.
+    Incomplete {
+        role: Role,
+        trusts_dms: bool,
+        has_policy: bool,
+    },
+    Ready(Role),
+}
+
+/// Looks at `dms-vpc-role`: present, trusting DMS, with `AmazonDMSVPCManagementRole` attached.
+pub async fn dms_vpc_role_status(iam: &dyn IamApi, partition: &str) -> Result<DmsVpcRoleStatus, AwsError> {
+    let Some(role) = iam.get_role(DMS_VPC_ROLE).await? else {
+        return Ok(DmsVpcRoleStatus::Missing);
+    };
+    let policy = dms_vpc_policy_arn(partition);
+    let has_policy = iam.list_attached_role_policies(DMS_VPC_ROLE).await?.iter().any(|p| p.arn == policy);
+    let trusts_dms = role.trusts_dms();
+    Ok(if has_policy && trusts_dms {
+        DmsVpcRoleStatus::Ready(role)
+    } else {
+        DmsVpcRoleStatus::Incomplete { role, trusts_dms, has_policy }
+    })
+}
+
+/// Decodes IAM's URL-encoded policy documents (`%7B%22Version%22...`); text that is not
+/// percent-encoded comes back unchanged.
+pub fn decode_policy_document(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                }
+                _ => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_arn_follows_partition() {
+        assert_eq!(dms_vpc_policy_arn("aws"), "arn:aws:iam::aws:policy/service-role/AmazonDMSVPCManagementRole");
+        assert!(dms_vpc_policy_arn("aws-cn").starts_with("arn:aws-cn:iam::aws:"));
+    }
+
+    #[test]
+    fn trust_policy_names_dms() {
+        let doc: serde_json::Value = serde_json::from_str(&dms_trust_policy()).unwrap_or_default();
+        assert_eq!(doc["Statement"][0]["Principal"]["Service"], "dms.amazonaws.com");
+        assert_eq!(doc["Statement"][0]["Action"], "sts:AssumeRole");
+    }
+
+    #[test]
+    fn policy_documents_are_url_decoded() {
+        assert_eq!(decode_policy_document("%7B%22a%22%3A%22b%20c%22%7D"), r#"{"a":"b c"}"#);
+        assert_eq!(decode_policy_document(r#"{"a":1}"#), r#"{"a":1}"#);
+        assert_eq!(decode_policy_document("100%"), "100%");
+        assert_eq!(decode_policy_document("%zz"), "%zz");
+    }
+}
