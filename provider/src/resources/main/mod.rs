@@ -1,9 +1,347 @@
-//! `dmslink_main`: the once-deployed DMS stack as one composite resource (in progress: schema and
-//! plan-time validation land first; the resource is registered once its steps exist).
+//! `dmslink_main`: the once-deployed DMS stack as one composite resource. Its children are steps of
+//! a DAG ([`steps::graph`]); independent steps run at the same time, every child is recorded the
+//! moment it exists, and a failure part-way returns them all so the next apply resumes.
 
+pub mod children;
 pub mod desired;
 pub mod naming;
 pub mod schema;
+pub mod steps;
 #[cfg(test)]
 mod tests;
 pub mod validate;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::aws::dms::TasksUsing;
+use crate::engine::diag::{Diagnostic, Diagnostics};
+use crate::engine::steps::RunReport;
+use crate::engine::{ApplyOutcome, Ctx, PlanDraft, Resource, Schema, Value};
+use crate::resources::{tags, timeouts};
+
+use children::Children;
+use desired::Stack;
+use steps::StackRun;
+
+pub struct Main;
+
+const TYPE_NAME: &str = "dmslink_main";
+
+pub const IMPORT_DOC: &str = "Import a stack by its `name`, or `name/environment` when it has an environment:\n\n```shell\nterraform import dmslink_main.dblink dblink/dev\n```\n\nThe VPC is found by its `dmslink:stack` and `dmslink:resource` tags, the other children by their deterministic identifiers. Secrets (`password`, `master_password`) cannot be read back from AWS: they stay null in the imported state until the next apply sets them from the configuration. Import cannot know the final-snapshot choice either; the configuration's settings apply.";
+
+pub const NOTES_DOC: &str = "Children are created as a graph of steps: independent work (the RDS instances, the replication instance, the VPN gateway) runs at the same time, and `TF_LOG_PROVIDER=DEBUG` shows each step's start, end and duration.\n\nIf a step fails during create, every child created so far is kept in the (tainted) state and the error names the step and the AWS error. Fix the cause, then either `terraform untaint` the resource and `terraform apply` (dmslink resumes and creates only the missing children) or plain `terraform apply` (the partial stack is destroyed and created again). A create that finds children of its own (tagged `dmslink:stack` and `dmslink:resource`) left by an apply that died before Terraform saved state adopts them instead of creating duplicates; it never adopts an object without these tags.\n\nDestroy refuses while replication tasks still use the replication instance (it lists them), deletes the network interfaces DMS leaves behind, and deletes `dms-vpc-role` only when this stack created it.";
+
+#[async_trait]
+impl Resource for Main {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        validate::validate_config(config, diags);
+    }
+
+    async fn modify_plan(&self, draft: &mut PlanDraft<'_>) {
+        match &draft.provider {
+            Some(provider) if draft.config.get("tags").is_wholly_known() => {
+                let all = tags::merge(&provider.default_tags, draft.config.get("tags"));
+                draft.planned.set("tags_all", Value::from_string_map(&all));
+            }
+            _ => draft.planned.set("tags_all", Value::Unknown),
+        }
+        if draft.is_create() || draft.is_replace() || draft.planned.is_null() {
+            return;
+        }
+        plan_missing_children(draft.prior, &mut draft.planned);
+    }
+
+    async fn read(&self, ctx: &Ctx, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        let stack = desired::read(state, state);
+        let mut kids = Children::from_state(state, &stack);
+        let tags = state.get("tags_all").string_map();
+        let run = StackRun::new(ctx, stack.clone(), tags, timeouts::deadline(state, "create"), kids.clone());
+        match refresh(&run, &mut kids).await {
+            Ok(true) => Ok(Some(kids.to_state(state, &stack))),
+            Ok(false) => Ok(None),
+            Err(e) => Err(Diagnostic::error("Error reading DMS stack", e).into()),
+        }
+    }
+
+    async fn create(&self, ctx: &Ctx, planned: &Value, config: &Value) -> ApplyOutcome {
+        let stack = desired::read(planned, config);
+        let tags = planned.get("tags_all").string_map();
+        let run = StackRun::new(ctx, stack, tags, timeouts::deadline(planned, "create"), Children::default());
+        apply(&run, planned, "creating").await
+    }
+
+    async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value, config: &Value) -> ApplyOutcome {
+        let old = desired::read(prior, prior);
+        let stack = desired::read(planned, config);
+        let kids = Children::from_state(prior, &old);
+        let tags = planned.get("tags_all").string_map();
+        let run = StackRun::new(ctx, stack.clone(), tags, timeouts::deadline(planned, "update"), kids);
+        // Sources no longer configured: their endpoint, then their database.
+        let kept: Vec<String> = stack.databases().map(|d| stack.database_id(d)).collect();
+        for db in old.sources.iter().filter(|d| !kept.contains(&old.database_id(d))) {
+            let removed = async {
+                steps::remove_endpoint(&run, "remove_source", db).await?;
+                steps::remove_database(&run, "remove_source", db).await
+            };
+            if let Err(e) = removed.await {
+                let state = run.snapshot().to_state(planned, &stack);
+                return ApplyOutcome::failed(state, step_failure("updating", &stack, &e));
+            }
+            run.kids().databases.remove(&old.database_id(db));
+        }
+        let outcome = apply(&run, planned, "updating").await;
+        if outcome.diags.has_errors() {
+            return outcome;
+        }
+        match update::modify_in_place(&run, &old, prior).await {
+            Ok(()) => ApplyOutcome::ok(run.snapshot().to_state(planned, &stack)),
+            Err(e) => {
+                ApplyOutcome::failed(run.snapshot().to_state(planned, &stack), step_failure("updating", &stack, &e))
+            }
+        }
+    }
+
+    async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics {
+        let stack = desired::read(prior, prior);
+        let kids = Children::from_state(prior, &stack);
+        if let Some(arn) = &kids.replication_instance_arn {
+            match ctx.provider.clients.dms.list_replication_tasks_using(&TasksUsing::Instance(arn.clone())).await {
+                Ok(tasks) if !tasks.is_empty() => {
+                    let list: Vec<String> = tasks.iter().map(|t| format!("  - {} ({})", t.id, t.arn)).collect();
+                    return Diagnostic::error(
+                        "Error deleting DMS stack: replication tasks still use it",
+                        format!(
+                            "The replication instance of stack {} ({arn}) still runs these replication tasks:\n{}\n\n\
+                             dmslink never deletes tasks it does not own: destroy them first (e.g. `terraform destroy` \
+                             in the configuration that manages them), then destroy this stack.",
+                            stack.prefix(),
+                            list.join("\n")
+                        ),
+                    )
+                    .into();
+                }
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => {
+                    return Diagnostic::error(
+                        "Error deleting DMS stack",
+                        e.describe("listing DMS replication tasks of replication instance", arn),
+                    )
+                    .into();
+                }
+            }
+        }
+        let tags = prior.get("tags_all").string_map();
+        let run = StackRun::new(ctx, stack.clone(), tags, timeouts::deadline(prior, "delete"), kids);
+        let graph = match steps::graph() {
+            Ok(g) => g,
+            Err(e) => return Diagnostic::error("Error deleting DMS stack", e).into(),
+        };
+        let report = graph.undo(run.clone()).await;
+        match report.failed.first() {
+            None => Diagnostics::new(),
+            Some(e) => Diagnostic::error(
+                format!("Error deleting DMS stack {}", stack.prefix()),
+                format!("{}\n\nRun `terraform destroy` again once the cause is fixed: deletion resumes.", describe(e)),
+            )
+            .into(),
+        }
+    }
+
+    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
+        import::import(ctx, id).await
+    }
+}
+
+mod import;
+mod update;
+
+fn describe(e: &crate::engine::steps::StepError) -> String {
+    format!("step {}: {}", e.step, e.message)
+}
+
+fn step_failure(doing: &str, stack: &Stack, e: &crate::engine::steps::StepError) -> Diagnostics {
+    let code = e.code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+    Diagnostic::error(
+        format!("Error {doing} DMS stack {}: step {} failed{code}", stack.prefix(), e.step),
+        format!(
+            "{}\n\nEvery child created so far is kept in the state. Two ways on:\n  \
+             - fix the cause, then `terraform untaint` this resource and `terraform apply`: dmslink resumes and \
+             creates only the missing children;\n  \
+             - or run `terraform apply` as it is: Terraform destroys the partial stack and creates it again.",
+            describe(e)
+        ),
+    )
+    .into()
+}
+
+/// Runs the create graph and turns what exists into the state, partial on failure.
+async fn apply(run: &Arc<StackRun>, planned: &Value, doing: &str) -> ApplyOutcome {
+    let graph = match steps::graph() {
+        Ok(g) => g,
+        Err(e) => return ApplyOutcome::failed(Value::Null, Diagnostic::error("Error in dmslink_main steps", e).into()),
+    };
+    let report: RunReport = graph.run(run.clone()).await;
+    let state = run.snapshot().to_state(planned, &run.stack);
+    match report.failed.first() {
+        None => ApplyOutcome::ok(state),
+        Some(e) => {
+            let mut diags = step_failure(doing, &run.stack, e);
+            for other in report.failed.iter().skip(1) {
+                diags.push(Diagnostic::error(
+                    format!("Error {doing} DMS stack {}: step {} failed too", run.stack.prefix(), other.step),
+                    describe(other),
+                ));
+            }
+            // Nothing was created at all: no state to keep.
+            let empty = run.snapshot() == Children::default();
+            ApplyOutcome::failed(if empty && doing == "creating" { Value::Null } else { state }, diags)
+        }
+    }
+}
+
+/// Checks every recorded child; clears those gone out of band. `Ok(false)` when the VPC is gone.
+async fn refresh(run: &StackRun, kids: &mut Children) -> Result<bool, String> {
+    let c = &run.ctx.provider.clients;
+    let err = |what: &str, id: &str, e: crate::aws::error::AwsError| e.describe(&format!("reading {what}"), id);
+    let Some(vpc) = kids.vpc_id.clone() else { return Ok(false) };
+    if c.ec2.find_vpc(&vpc).await.map_err(|e| err("EC2 VPC", &vpc, e))?.is_none() {
+        return Ok(false);
+    }
+    let subnets: Vec<(String, String)> = kids.subnet_ids.clone().into_iter().collect();
+    for (az, id) in subnets {
+        if c.ec2.find_subnet(&id).await.map_err(|e| err("EC2 subnet", &id, e))?.is_none() {
+            kids.subnet_ids.remove(&az);
+        }
+    }
+    if let Some(id) = kids.security_group_id.clone()
+        && c.ec2.find_security_group(&id).await.map_err(|e| err("EC2 security group", &id, e))?.is_none()
+    {
+        kids.security_group_id = None;
+    }
+    if let Some(id) = kids.vpn_gateway_id.clone()
+        && c.ec2.find_vpn_gateway(&id).await.map_err(|e| err("EC2 VPN gateway", &id, e))?.is_none_or(|g| g.is_gone())
+    {
+        kids.vpn_gateway_id = None;
+    }
+    if let Some(id) = kids.internet_gateway_id.clone()
+        && c.ec2.find_internet_gateway(&id).await.map_err(|e| err("EC2 internet gateway", &id, e))?.is_none()
+    {
+        kids.internet_gateway_id = None;
+    }
+    if let Some(id) = kids.db_subnet_group_name.clone()
+        && c.rds.find_db_subnet_group(&id).await.map_err(|e| err("RDS DB subnet group", &id, e))?.is_none()
+    {
+        kids.db_subnet_group_name = None;
+    }
+    let keys: Vec<String> = kids.databases.keys().cloned().collect();
+    for key in keys {
+        let d = kids.db(&key);
+        let mut d2 = d.clone();
+        if let Some(id) = &d.db_instance_identifier {
+            match c.rds.find_db_instance(id).await.map_err(|e| err("RDS DB instance", id, e))? {
+                None => {
+                    d2.db_instance_identifier = None;
+                    d2.address = None;
+                }
+                Some(i) => {
+                    if i.endpoint_address.is_some() {
+                        d2.address = i.endpoint_address.clone();
+                    }
+                    d2.engine_version = Some(i.engine_version.clone());
+                }
+            }
+        }
+        if let Some(arn) = &d.endpoint_arn
+            && c.dms.find_endpoint_by_arn(arn).await.map_err(|e| err("DMS endpoint", arn, e))?.is_none()
+        {
+            d2.endpoint_arn = None;
+        }
+        kids.databases.insert(key, d2);
+    }
+    if let Some(id) = kids.replication_subnet_group_id.clone()
+        && c.dms
+            .find_replication_subnet_group(&id)
+            .await
+            .map_err(|e| err("DMS replication subnet group", &id, e))?
+            .is_none()
+    {
+        kids.replication_subnet_group_id = None;
+    }
+    if let Some(arn) = kids.replication_instance_arn.clone() {
+        match c
+            .dms
+            .describe_replication_instance_by_arn(&arn)
+            .await
+            .map_err(|e| err("DMS replication instance", &arn, e))?
+        {
+            None => kids.replication_instance_arn = None,
+            Some(i) => {
+                kids.replication_instance_engine_version = i.engine_version.clone();
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// A child id that the prior state lacks (deleted out of band, found by read) but the
+/// configuration needs is planned unknown: the plan shows an in-place update that re-creates it.
+fn plan_missing_children(prior: &Value, planned: &mut Value) {
+    let stack = desired::read(planned, planned);
+    let mut needed: Vec<&str> =
+        vec!["vpc_id", "security_group_id", "replication_subnet_group_id", "replication_instance_arn"];
+    if stack.network.vpn_gateway {
+        needed.push("vpn_gateway_id");
+    }
+    if stack.network.internet_gateway {
+        needed.push("internet_gateway_id");
+    }
+    if stack.databases().any(|d| d.rds.is_some()) {
+        needed.push("db_subnet_group_name");
+    }
+    for attr in needed {
+        if prior.get(attr).is_null() {
+            planned.set(attr, Value::Unknown);
+        }
+    }
+    let subnets = prior.get("subnet_ids").as_elements().map(|s| s.len()).unwrap_or(0);
+    if subnets != stack.network.availability_zones.len() {
+        planned.set("subnet_ids", Value::Unknown);
+    }
+    let mark = |block: &mut Value, has_rds: bool| {
+        let mut missing = block.get("endpoint_arn").is_null();
+        if has_rds && block.get("db_instance_identifier").is_null() {
+            block.set("db_instance_identifier", Value::Unknown);
+            block.set("address", Value::Unknown);
+            missing = true;
+        }
+        if missing {
+            block.set("endpoint_arn", Value::Unknown);
+        }
+    };
+    let mut sources: Vec<Value> = planned.get("source").as_elements().unwrap_or_default().to_vec();
+    for (block, db) in sources.iter_mut().zip(&stack.sources) {
+        mark(block, db.rds.is_some());
+    }
+    if !sources.is_empty() {
+        planned.set("source", Value::List(sources));
+    }
+    let mut target = planned.get("target").clone();
+    if !target.is_null() {
+        mark(&mut target, stack.target.rds.is_some());
+        planned.set("target", target);
+    }
+}
+
+#[cfg(test)]
+mod apply_tests;

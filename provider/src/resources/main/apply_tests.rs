@@ -1,0 +1,350 @@
+//! `dmslink_main` against the linked AWS fakes: create, failure and resume, adoption, delete, read.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use super::Main;
+use super::schema::schema;
+use crate::aws::Clients;
+use crate::aws::dms::{CreateTaskInput, DmsApi};
+use crate::aws::ec2::Ec2Api;
+use crate::aws::error::AwsError;
+use crate::aws::fake::FakeWorld;
+use crate::engine::{Ctx, Resource, Value};
+use crate::provider_config::Configured;
+
+const PREFIX: &str = "dblink-dev";
+
+fn config(json: serde_json::Value) -> Value {
+    crate::wire::cty::json::decode_lenient(json.to_string().as_bytes(), &schema().value_type()).unwrap()
+}
+
+fn stack_json(role: &str, rds_source: bool) -> serde_json::Value {
+    let geodesy = if rds_source {
+        serde_json::json!({"name": "geodesy", "database_name": "GEO", "username": "dms", "password": "src-pw",
+                           "rds": {"snapshot_identifier": "geodesy-snap", "master_password": "master-pw"}})
+    } else {
+        serde_json::json!({"name": "geodesy", "server_name": "geodesy.corp.example", "database_name": "GEO",
+                           "username": "dms", "password": "src-pw"})
+    };
+    serde_json::json!({
+        "name": "dblink",
+        "environment": "dev",
+        "dms_vpc_role": role,
+        "tags": {"app": "dblink"},
+        "network": {
+            "vpc_cidr": "10.20.0.0/24",
+            "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
+            "subnet_cidrs": ["10.20.0.0/26", "10.20.0.64/26", "10.20.0.128/26"]
+        },
+        "source": [
+            geodesy,
+            {"name": "onprem", "server_name": "oracle.corp.example", "database_name": "ORCL", "username": "dms",
+             "password": "src-pw", "port": 1521}
+        ],
+        "target": {"database_name": "dblink", "username": "dms", "password": "tgt-pw",
+                   "rds": {"master_username": "dblink", "master_password": "master-pw"}}
+    })
+}
+
+struct Bed {
+    w: FakeWorld,
+    ctx: Ctx,
+}
+
+fn bed(with_role: bool) -> Bed {
+    let w = FakeWorld::new();
+    w.ec2.set_availability_zones(&["us-east-1a", "us-east-1b", "us-east-1c"]);
+    w.rds.add_snapshot("geodesy-snap", "oracle-se2", "admin", 100);
+    if with_role {
+        w.iam.add_dms_vpc_role();
+    }
+    let clients: Clients = w.clients();
+    let provider = Arc::new(Configured {
+        clients,
+        region: "us-east-1".into(),
+        account_id: Some("123456789012".into()),
+        partition: "aws".into(),
+        default_tags: BTreeMap::from([("team".to_string(), "data".to_string())]),
+    });
+    Bed { w, ctx: Ctx { provider, cancel: CancellationToken::new() } }
+}
+
+/// The planned value of a create: the config with `tags_all` and every computed attribute unknown.
+fn planned(cfg: &Value) -> Value {
+    let mut p = cfg.clone();
+    p.set(
+        "tags_all",
+        Value::from_string_map(&BTreeMap::from([
+            ("team".to_string(), "data".to_string()),
+            ("app".to_string(), "dblink".to_string()),
+        ])),
+    );
+    for a in [
+        "vpc_id",
+        "subnet_ids",
+        "route_table_ids",
+        "security_group_id",
+        "vpn_gateway_id",
+        "internet_gateway_id",
+        "db_subnet_group_name",
+        "replication_subnet_group_id",
+        "replication_instance_arn",
+        "dms_vpc_role_created",
+    ] {
+        p.set(a, Value::Unknown);
+    }
+    p
+}
+
+fn errors(d: &crate::engine::diag::Diagnostics) -> Vec<String> {
+    d.iter().filter(|x| x.is_error()).map(|x| format!("{}: {}", x.summary, x.detail)).collect()
+}
+
+fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut cur = v;
+    for p in path {
+        cur = match p.parse::<usize>() {
+            Ok(i) => cur.as_elements().and_then(|e| e.get(i)).unwrap_or(&Value::Null),
+            Err(_) => cur.get(p),
+        };
+    }
+    cur.as_str()
+}
+
+impl Bed {
+    async fn create(&self, cfg: &Value) -> crate::engine::ApplyOutcome {
+        Main.create(&self.ctx, &planned(cfg), cfg).await
+    }
+    fn counts(&self) -> (usize, usize, usize, usize) {
+        (self.w.ec2.vpc_count(), self.w.rds.instance_count(), self.w.dms.instance_count(), self.w.dms.endpoint_count())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn create_builds_every_child_with_ownership_tags() {
+    let b = bed(true);
+    let cfg = config(stack_json("check", true));
+    let out = b.create(&cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    let st = &out.state;
+    assert!(st.is_wholly_known());
+    for a in [
+        "vpc_id",
+        "security_group_id",
+        "vpn_gateway_id",
+        "db_subnet_group_name",
+        "replication_subnet_group_id",
+        "replication_instance_arn",
+    ] {
+        assert!(st.get(a).as_str().is_some(), "{a} missing");
+    }
+    assert!(st.get("internet_gateway_id").is_null());
+    assert_eq!(st.get("subnet_ids").as_elements().unwrap().len(), 3);
+    assert!(!st.get("route_table_ids").as_elements().unwrap().is_empty());
+    assert_eq!(s(st, &["source", "0", "db_instance_identifier"]), Some("dblink-dev-src-geodesy"));
+    assert!(s(st, &["source", "0", "address"]).is_some());
+    assert_eq!(s(st, &["source", "1", "address"]), Some("oracle.corp.example"));
+    assert!(st.get("source").as_elements().unwrap()[1].get("db_instance_identifier").is_null());
+    assert_eq!(s(st, &["target", "db_instance_identifier"]), Some("dblink-dev-tgt"));
+    for p in [&["source", "0", "endpoint_arn"][..], &["source", "1", "endpoint_arn"], &["target", "endpoint_arn"]] {
+        assert!(s(st, p).is_some_and(|a| a.starts_with("arn:")), "{p:?}");
+    }
+    assert_eq!(b.counts(), (1, 2, 1, 3));
+    // Every child carries the ownership tags: VPC, 3 subnets, SG, VGW, DB subnet group, 2 DBs,
+    // DMS subnet group, replication instance, 3 endpoints.
+    let tagged = b.w.tagged("dmslink:stack", PREFIX);
+    assert!(tagged.len() >= 14, "{tagged:?}");
+    let rds = b.w.rds.instance("dblink-dev-tgt").unwrap();
+    assert_eq!(rds.tags.get("dmslink:resource").map(String::as_str), Some("database"));
+    assert_eq!(rds.tags.get("team").map(String::as_str), Some("data"));
+    let ri = b.w.dms.replication_instance(st.get("replication_instance_arn").as_str().unwrap()).unwrap();
+    assert!(!ri.publicly_accessible);
+    // Passwords went to AWS, not into any message.
+    assert_eq!(b.w.rds.master_password("dblink-dev-tgt").unwrap().expose(), "master-pw");
+}
+
+#[tokio::test(start_paused = true)]
+async fn databases_are_created_concurrently() {
+    let b = bed(true);
+    let cfg = config(stack_json("check", true));
+    let out = b.create(&cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    let log = b.w.rds.call_log();
+    let first_create = log.iter().position(|c| c.starts_with("create_db_instance") || c.starts_with("restore_db"));
+    let second_create =
+        log.iter().rposition(|c| c.starts_with("create_db_instance") || c.starts_with("restore_db")).unwrap();
+    let first_create = first_create.unwrap();
+    assert_ne!(first_create, second_create);
+    // The second database was asked for before the first one was done being polled.
+    let first_id = log[first_create].split(' ').nth(1).unwrap().to_string();
+    let last_poll_of_first =
+        log.iter().rposition(|c| c.starts_with("find_db_instance") && c.ends_with(&first_id)).unwrap();
+    assert!(second_create < last_poll_of_first, "{log:#?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_endpoint_keeps_every_child_and_resume_creates_only_the_missing() {
+    let b = bed(true);
+    let cfg = config(stack_json("check", false));
+    // Sources are servers: their endpoints are made as soon as the replication instance is
+    // available, long before the target database; the next CreateEndpoint is the target's.
+    let out = b.create(&cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    Main.delete(&b.ctx, &out.state).await;
+    assert_eq!(b.counts(), (0, 0, 0, 0));
+
+    let b = bed(true);
+    let p = planned(&cfg);
+    let main = Main;
+    let ctx = b.ctx.clone();
+    let w = b.w.clone();
+    let create = tokio::spawn(async move { main.create(&ctx, &p, &cfg).await });
+    // Fail the target endpoint: wait until both source endpoints exist.
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if w.dms.endpoint_count() == 2 {
+            break;
+        }
+        assert!(!create.is_finished());
+    }
+    w.dms.fail_next("create_endpoint", AwsError::from_code("InvalidParameterValueException", "bad target"));
+    let out = create.await.unwrap();
+    let errs = errors(&out.diags);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].contains("create_target_endpoint"), "{errs:?}");
+    assert!(errs[0].contains("InvalidParameterValueException"), "{errs:?}");
+    assert!(errs[0].contains("terraform untaint"), "{errs:?}");
+    assert!(!errs[0].contains("tgt-pw") && !errs[0].contains("master-pw"));
+    let partial = out.state;
+    assert!(partial.get("vpc_id").as_str().is_some());
+    assert!(partial.get("replication_instance_arn").as_str().is_some());
+    assert_eq!(s(&partial, &["target", "db_instance_identifier"]), Some("dblink-dev-tgt"));
+    assert!(s(&partial, &["source", "0", "endpoint_arn"]).is_some());
+    assert!(partial.get("target").get("endpoint_arn").is_null());
+    assert_eq!(b.counts(), (1, 1, 1, 2));
+
+    // untaint + apply: an update over the partial state creates only the target endpoint.
+    b.w.ec2.clear_calls();
+    b.w.rds.clear_calls();
+    b.w.dms.clear_calls();
+    let cfg = config(stack_json("check", false));
+    let out = Main.update(&b.ctx, &partial, &planned(&cfg), &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert_eq!(b.counts(), (1, 1, 1, 3));
+    assert!(!b.w.ec2.calls().iter().any(|c| c.starts_with("create_")), "{:?}", b.w.ec2.calls());
+    assert!(!b.w.rds.calls().iter().any(|c| c.starts_with("create_")), "{:?}", b.w.rds.calls());
+    let dms_creates: Vec<String> = b.w.dms.calls().into_iter().filter(|c| c.starts_with("create_")).collect();
+    assert_eq!(dms_creates, vec!["create_endpoint".to_string()]);
+    assert!(s(&out.state, &["target", "endpoint_arn"]).is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_create_after_a_crash_adopts_its_children() {
+    let b = bed(true);
+    let cfg = config(stack_json("check", true));
+    let first = b.create(&cfg).await;
+    assert_eq!(errors(&first.diags), Vec::<String>::new());
+    // Terraform never saved the state: the next create finds everything.
+    let again = b.create(&cfg).await;
+    assert_eq!(errors(&again.diags), Vec::<String>::new());
+    assert_eq!(b.counts(), (1, 2, 1, 3));
+    assert_eq!(b.w.ec2.ids_tagged("dmslink:resource", "subnet").len(), 3);
+    for a in ["vpc_id", "security_group_id", "vpn_gateway_id", "replication_instance_arn"] {
+        assert_eq!(first.state.get(a), again.state.get(a), "{a}");
+    }
+    assert_eq!(first.state.get("subnet_ids"), again.state.get("subnet_ids"));
+    assert_eq!(s(&first.state, &["target", "endpoint_arn"]), s(&again.state, &["target", "endpoint_arn"]));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_object_without_ownership_tags_is_never_adopted() {
+    let b = bed(true);
+    let foreign = BTreeMap::from([("Name".to_string(), "dblink-dev-vpc".to_string())]);
+    b.w.ec2.create_vpc("10.20.0.0/24", &foreign).await.unwrap();
+    let out = b.create(&config(stack_json("check", true))).await;
+    let errs = errors(&out.diags);
+    assert!(errs.len() == 1 && errs[0].contains("create_vpc") && errs[0].contains("ownership tags"), "{errs:?}");
+    assert_eq!(b.w.ec2.vpc_count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn check_without_the_role_fails_before_any_ec2_call_and_create_makes_it() {
+    let b = bed(false);
+    let out = b.create(&config(stack_json("check", true))).await;
+    let errs = errors(&out.diags);
+    assert!(errs.len() == 1 && errs[0].contains("dms-vpc-role") && errs[0].contains("aws iam create-role"), "{errs:?}");
+    assert!(out.state.is_null());
+    assert!(b.w.ec2.calls().is_empty(), "{:?}", b.w.ec2.calls());
+
+    b.w.iam.set_dms_propagation_delay(2);
+    let out = b.create(&config(stack_json("create", true))).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert!(b.w.iam.dms_vpc_role_ready());
+    assert_eq!(out.state.get("dms_vpc_role_created").as_bool(), Some(true));
+    // Destroying the stack deletes the role it created.
+    let d = Main.delete(&b.ctx, &out.state).await;
+    assert_eq!(errors(&d), Vec::<String>::new());
+    assert!(!b.w.iam.role_exists("dms-vpc-role"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn delete_removes_everything_including_the_leftover_eni() {
+    let b = bed(true);
+    let out = b.create(&config(stack_json("check", true))).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert!(!b.w.ec2.network_interfaces().is_empty());
+    let d = Main.delete(&b.ctx, &out.state).await;
+    assert_eq!(errors(&d), Vec::<String>::new());
+    assert_eq!(b.w.tagged("dmslink:stack", PREFIX), Vec::<String>::new());
+    assert_eq!(b.counts(), (0, 0, 0, 0));
+    assert!(b.w.ec2.network_interfaces().is_empty(), "{:?}", b.w.ec2.network_interfaces());
+    assert!(b.w.iam.role_exists("dms-vpc-role"), "a role the stack did not create stays");
+}
+
+#[tokio::test(start_paused = true)]
+async fn delete_is_refused_while_a_task_uses_the_instance() {
+    let b = bed(true);
+    let out = b.create(&config(stack_json("check", true))).await;
+    let st = &out.state;
+    b.w.dms
+        .create_replication_task(CreateTaskInput {
+            id: "other-task".into(),
+            source_endpoint_arn: s(st, &["source", "1", "endpoint_arn"]).unwrap().into(),
+            target_endpoint_arn: s(st, &["target", "endpoint_arn"]).unwrap().into(),
+            replication_instance_arn: st.get("replication_instance_arn").as_str().unwrap().into(),
+            migration_type: "full-load".into(),
+            table_mappings: "{}".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let d = Main.delete(&b.ctx, st).await;
+    let errs = errors(&d);
+    assert!(errs.len() == 1 && errs[0].contains("other-task"), "{errs:?}");
+    assert_eq!(b.counts(), (1, 2, 1, 3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn read_clears_a_child_gone_out_of_band_and_forgets_a_stack_without_vpc() {
+    let b = bed(true);
+    let out = b.create(&config(stack_json("check", true))).await;
+    let st = out.state;
+    let same = Main.read(&b.ctx, &st).await.unwrap().unwrap();
+    assert_eq!(same, st);
+    b.w.dms.remove_endpoint(s(&st, &["target", "endpoint_arn"]).unwrap());
+    let r = Main.read(&b.ctx, &st).await.unwrap().unwrap();
+    assert!(r.get("target").get("endpoint_arn").is_null());
+    assert_eq!(r.get("vpc_id"), st.get("vpc_id"));
+    // The plan re-creates it in place.
+    let mut p = r.clone();
+    super::plan_missing_children(&r, &mut p);
+    assert!(p.get("target").get("endpoint_arn").is_unknown());
+    assert!(p.get("vpc_id").as_str().is_some());
+    b.w.ec2.remove_vpc(st.get("vpc_id").as_str().unwrap());
+    assert_eq!(Main.read(&b.ctx, &st).await.unwrap(), None);
+    let _ = b.w.ec2.find_vpcs(&crate::aws::ec2::Filters::new()).await.unwrap();
+}

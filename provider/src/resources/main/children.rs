@@ -1,0 +1,195 @@
+//! The children of a stack that exist (found, adopted or created), and their place in the state.
+//! Every step records a child here the moment AWS returns its id, so a failure part-way still
+//! reports it.
+
+use std::collections::BTreeMap;
+
+use crate::engine::Value;
+
+use super::desired::Stack;
+
+/// One database's children: the RDS instance (when it has an `rds` block) and the DMS endpoint.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DbChildren {
+    pub db_instance_identifier: Option<String>,
+    pub address: Option<String>,
+    pub endpoint_arn: Option<String>,
+    /// What RDS reports, for the computed `rds` attributes.
+    pub engine_version: Option<String>,
+    pub backup_retention_period: Option<i64>,
+    pub backup_window: Option<String>,
+    pub maintenance_window: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Children {
+    pub vpc_id: Option<String>,
+    /// Subnet id per availability zone.
+    pub subnet_ids: BTreeMap<String, String>,
+    /// The main route table first.
+    pub route_table_ids: Vec<String>,
+    pub security_group_id: Option<String>,
+    pub vpn_gateway_id: Option<String>,
+    pub internet_gateway_id: Option<String>,
+    pub db_subnet_group_name: Option<String>,
+    /// Keyed by [`Stack::database_id`].
+    pub databases: BTreeMap<String, DbChildren>,
+    pub replication_subnet_group_id: Option<String>,
+    pub replication_instance_arn: Option<String>,
+    pub replication_instance_engine_version: Option<String>,
+    pub replication_instance_window: Option<String>,
+    pub dms_vpc_role_created: bool,
+}
+
+fn opt(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
+impl Children {
+    /// What a state (prior, or imported) says exists.
+    pub fn from_state(state: &Value, stack: &Stack) -> Children {
+        let mut c = Children {
+            vpc_id: opt(state.get("vpc_id")),
+            security_group_id: opt(state.get("security_group_id")),
+            vpn_gateway_id: opt(state.get("vpn_gateway_id")),
+            internet_gateway_id: opt(state.get("internet_gateway_id")),
+            db_subnet_group_name: opt(state.get("db_subnet_group_name")),
+            replication_subnet_group_id: opt(state.get("replication_subnet_group_id")),
+            replication_instance_arn: opt(state.get("replication_instance_arn")),
+            dms_vpc_role_created: state.get("dms_vpc_role_created").as_bool().unwrap_or(false),
+            ..Children::default()
+        };
+        let subnets = state.get("subnet_ids").as_elements().unwrap_or_default();
+        for (az, id) in stack.network.availability_zones.iter().zip(subnets) {
+            if let Some(id) = id.as_str() {
+                c.subnet_ids.insert(az.clone(), id.to_string());
+            }
+        }
+        c.route_table_ids = state
+            .get("route_table_ids")
+            .as_elements()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let sources = state.get("source").as_elements().unwrap_or_default();
+        let blocks = sources.iter().chain(std::iter::once(state.get("target")));
+        for (db, block) in stack.databases().zip(blocks) {
+            let rds = block.get("rds");
+            let d = DbChildren {
+                db_instance_identifier: opt(block.get("db_instance_identifier")),
+                address: opt(block.get("address")),
+                endpoint_arn: opt(block.get("endpoint_arn")),
+                engine_version: opt(rds.get("engine_version")),
+                backup_retention_period: rds.get("backup_retention_period").as_i64(),
+                backup_window: opt(rds.get("backup_window")),
+                maintenance_window: opt(rds.get("maintenance_window")),
+            };
+            c.databases.insert(stack.database_id(db), d);
+        }
+        let ri = state.get("replication_instance");
+        c.replication_instance_engine_version = opt(ri.get("engine_version"));
+        c.replication_instance_window = opt(ri.get("preferred_maintenance_window"));
+        c
+    }
+
+    pub fn db(&self, id: &str) -> DbChildren {
+        self.databases.get(id).cloned().unwrap_or_default()
+    }
+
+    pub fn db_mut(&mut self, id: &str) -> &mut DbChildren {
+        self.databases.entry(id.to_string()).or_default()
+    }
+
+    /// The state: `base` (planned or prior) with every computed attribute set from what exists.
+    /// Attributes still unknown become null, so the state is always wholly known.
+    pub fn to_state(&self, base: &Value, stack: &Stack) -> Value {
+        let mut s = base.clone();
+        s.set("vpc_id", Value::opt_string(self.vpc_id.clone()));
+        let subnets: Vec<Value> = stack
+            .network
+            .availability_zones
+            .iter()
+            .filter_map(|az| self.subnet_ids.get(az).map(|id| Value::string(id.clone())))
+            .collect();
+        s.set("subnet_ids", if subnets.is_empty() { Value::Null } else { Value::List(subnets) });
+        let rts: Vec<Value> = self.route_table_ids.iter().map(|id| Value::string(id.clone())).collect();
+        s.set("route_table_ids", if rts.is_empty() { Value::Null } else { Value::List(rts) });
+        s.set("security_group_id", Value::opt_string(self.security_group_id.clone()));
+        s.set("vpn_gateway_id", Value::opt_string(self.vpn_gateway_id.clone()));
+        s.set("internet_gateway_id", Value::opt_string(self.internet_gateway_id.clone()));
+        s.set("db_subnet_group_name", Value::opt_string(self.db_subnet_group_name.clone()));
+        s.set("replication_subnet_group_id", Value::opt_string(self.replication_subnet_group_id.clone()));
+        s.set("replication_instance_arn", Value::opt_string(self.replication_instance_arn.clone()));
+        s.set("dms_vpc_role_created", Value::Bool(self.dms_vpc_role_created));
+
+        let mut net = s.get("network").clone();
+        if net.get("vpn_route_propagation").is_unknown() || net.get("vpn_route_propagation").is_null() {
+            net.set("vpn_route_propagation", Value::Bool(stack.network.vpn_route_propagation));
+        }
+        s.set("network", net);
+
+        let mut sources: Vec<Value> = s.get("source").as_elements().unwrap_or_default().to_vec();
+        for (i, db) in stack.sources.iter().enumerate() {
+            if let Some(block) = sources.get_mut(i) {
+                self.fill_db(block, stack, db);
+            }
+        }
+        if !sources.is_empty() {
+            s.set("source", Value::List(sources));
+        }
+        let mut target = s.get("target").clone();
+        self.fill_db(&mut target, stack, &stack.target);
+        s.set("target", target);
+
+        let mut ri = s.get("replication_instance").clone();
+        if !ri.is_null() {
+            if ri.get("engine_version").is_unknown() || ri.get("engine_version").is_null() {
+                ri.set("engine_version", Value::opt_string(self.replication_instance_engine_version.clone()));
+            }
+            if ri.get("preferred_maintenance_window").is_unknown() {
+                ri.set("preferred_maintenance_window", Value::opt_string(self.replication_instance_window.clone()));
+            }
+            s.set("replication_instance", ri);
+        }
+        unknown_to_null(&mut s);
+        s
+    }
+
+    fn fill_db(&self, block: &mut Value, stack: &Stack, db: &super::desired::Database) {
+        let d = self.db(&stack.database_id(db));
+        block.set("endpoint_arn", Value::opt_string(d.endpoint_arn.clone()));
+        block.set("db_instance_identifier", Value::opt_string(d.db_instance_identifier.clone()));
+        let address = d.address.clone().or_else(|| db.server_name.clone());
+        block.set("address", Value::opt_string(address));
+        if block.get("port").is_unknown() || block.get("port").is_null() {
+            block.set("port", Value::int(db.port));
+        }
+        let mut rds = block.get("rds").clone();
+        if let (false, Some(r)) = (rds.is_null(), &db.rds) {
+            let fill = |rds: &mut Value, attr: &str, v: Value| {
+                if rds.get(attr).is_unknown() || rds.get(attr).is_null() {
+                    rds.set(attr, v);
+                }
+            };
+            fill(&mut rds, "engine", Value::string(r.engine.clone()));
+            fill(&mut rds, "engine_version", Value::opt_string(d.engine_version.clone()));
+            fill(&mut rds, "backup_retention_period", d.backup_retention_period.map(Value::int).unwrap_or_default());
+            fill(&mut rds, "backup_window", Value::opt_string(d.backup_window.clone()));
+            fill(&mut rds, "maintenance_window", Value::opt_string(d.maintenance_window.clone()));
+            fill(&mut rds, "deletion_protection", Value::Bool(r.deletion_protection));
+            fill(&mut rds, "skip_final_snapshot", Value::Bool(r.skip_final_snapshot));
+            block.set("rds", rds);
+        }
+    }
+}
+
+/// Replaces every unknown inside `v` with null.
+pub fn unknown_to_null(v: &mut Value) {
+    match v {
+        Value::Unknown => *v = Value::Null,
+        Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => xs.iter_mut().for_each(unknown_to_null),
+        Value::Map(m) | Value::Object(m) => m.values_mut().for_each(unknown_to_null),
+        _ => {}
+    }
+}
