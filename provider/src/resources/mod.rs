@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::engine::{DataSource, Resource};
 
 pub fn all_resources() -> Vec<Arc<dyn Resource>> {
-    vec![Arc::new(repltask::Repltask)]
+    vec![Arc::new(repltask::Repltask), Arc::new(main::Main)]
 }
 
 pub fn all_data_sources() -> Vec<Arc<dyn DataSource>> {
@@ -26,6 +26,11 @@ pub fn doc_extras(type_name: &str) -> crate::docs::PageExtras<'static> {
             example_hcl: include_str!("../../../examples-hcl/terraform-repltask/dms-repl-task.tf"),
             import: Some(repltask::IMPORT_DOC),
             notes: repltask::NOTES_DOC,
+        },
+        "dmslink_main" => crate::docs::PageExtras {
+            example_hcl: include_str!("../../../examples-hcl/terraform-main/dms-main.tf"),
+            import: Some(main::IMPORT_DOC),
+            notes: main::NOTES_DOC,
         },
         _ => crate::docs::PageExtras { example_hcl: "", import: None, notes: "" },
     }

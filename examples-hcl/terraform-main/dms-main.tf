@@ -1,0 +1,74 @@
+# The once-deployed DMS stack: VPC, VPN gateway, security group, the source Oracle restored from a
+# snapshot, the target Postgres, the replication instance and both endpoints, as one resource.
+resource "dmslink_main" "dblink" {
+  name         = var.stack_name
+  environment  = var.environment
+  dms_vpc_role = "check"
+
+  network {
+    vpc_cidr           = "10.20.0.0/24"
+    availability_zones = ["${var.region}a", "${var.region}b", "${var.region}c"]
+    subnet_cidrs       = ["10.20.0.0/26", "10.20.0.64/26", "10.20.0.128/26"]
+    vpn_gateway        = true
+  }
+
+  source {
+    name          = "geodesy"
+    engine_name   = "oracle"
+    database_name = var.source_db_name
+    username      = var.source_app_username
+    password      = var.source_app_password
+
+    rds {
+      snapshot_identifier = var.source_snapshot
+      instance_class      = "db.t3.medium"
+    }
+  }
+
+  target {
+    database_name = var.target_db_name
+    username      = var.target_username
+    password      = var.target_password
+
+    rds {
+      engine          = "postgres"
+      instance_class  = "db.t3.medium"
+      master_username = var.target_username
+      master_password = var.target_password
+    }
+  }
+
+  replication_instance {
+    replication_instance_class = "dms.t3.medium"
+    allocated_storage          = 50
+  }
+
+  tags = {
+    owner = "dblink-owners@example.com"
+  }
+}
+
+# What terraform-repltask needs (TF_VAR_dms_source_arn, ...).
+output "replication_instance_arn" {
+  value = dmslink_main.dblink.replication_instance_arn
+}
+
+output "dms_source_arn" {
+  value = dmslink_main.dblink.source[0].endpoint_arn
+}
+
+output "dms_target_arn" {
+  value = dmslink_main.dblink.target.endpoint_arn
+}
+
+output "source_address" {
+  value = dmslink_main.dblink.source[0].address
+}
+
+output "target_address" {
+  value = dmslink_main.dblink.target.address
+}
+
+output "vpn_gateway_id" {
+  value = dmslink_main.dblink.vpn_gateway_id
+}
