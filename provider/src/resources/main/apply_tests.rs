@@ -348,3 +348,83 @@ async fn read_clears_a_child_gone_out_of_band_and_forgets_a_stack_without_vpc() 
     assert_eq!(Main.read(&b.ctx, &st).await.unwrap(), None);
     let _ = b.w.ec2.find_vpcs(&crate::aws::ec2::Filters::new()).await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn update_changes_instance_class_endpoint_password_and_tags_in_place() {
+    let b = bed(true);
+    let mut j = stack_json("check", true);
+    let out = b.create(&config(j.clone())).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    let prior = out.state;
+    let target_arn = s(&prior, &["target", "endpoint_arn"]).unwrap().to_string();
+    let task =
+        b.w.dms
+            .create_replication_task(CreateTaskInput {
+                id: "repl".into(),
+                source_endpoint_arn: s(&prior, &["source", "1", "endpoint_arn"]).unwrap().into(),
+                target_endpoint_arn: target_arn.clone(),
+                replication_instance_arn: prior.get("replication_instance_arn").as_str().unwrap().into(),
+                migration_type: "full-load-and-cdc".into(),
+                table_mappings: "{}".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    b.w.dms.set_task_status(&task.arn, "running");
+
+    j["replication_instance"] = serde_json::json!({"replication_instance_class": "dms.r5.large"});
+    j["target"]["password"] = serde_json::json!("new-tgt-pw");
+    j["tags"] = serde_json::json!({"app": "dblink2"});
+    let cfg = config(j);
+    let mut p = cfg.clone();
+    for a in ["vpc_id", "subnet_ids", "route_table_ids", "security_group_id", "vpn_gateway_id", "db_subnet_group_name"]
+    {
+        p.set(a, prior.get(a).clone());
+    }
+    p.set(
+        "tags_all",
+        Value::from_string_map(&BTreeMap::from([
+            ("team".to_string(), "data".to_string()),
+            ("app".to_string(), "dblink2".to_string()),
+        ])),
+    );
+    b.w.ec2.clear_calls();
+    b.w.rds.clear_calls();
+    b.w.dms.clear_calls();
+    let out = Main.update(&b.ctx, &prior, &p, &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert_eq!(b.counts(), (1, 2, 1, 3));
+    let ri = b.w.dms.replication_instance(prior.get("replication_instance_arn").as_str().unwrap()).unwrap();
+    assert_eq!(ri.class, "dms.r5.large");
+    assert_eq!(b.w.dms.endpoint_password(&target_arn).unwrap().expose(), "new-tgt-pw");
+    let calls = b.w.dms.calls();
+    let stop = calls.iter().position(|c| c == "stop_replication_task").expect("task stopped");
+    let modify = calls.iter().position(|c| c == "modify_endpoint").expect("endpoint modified");
+    let start = calls.iter().position(|c| c == "start_replication_task").expect("task resumed");
+    assert!(stop < modify && modify < start, "{calls:?}");
+    assert!(!calls.iter().any(|c| c.starts_with("create_")), "{calls:?}");
+    assert_eq!(b.w.dms.tags_of(&target_arn).get("app").map(String::as_str), Some("dblink2"));
+    assert_eq!(b.w.rds.instance("dblink-dev-tgt").unwrap().tags.get("app").map(String::as_str), Some("dblink2"));
+    assert_eq!(b.w.ec2.ids_tagged("app", "dblink2").len(), 6, "VPC, 3 subnets, SG, VGW");
+    assert!(!errors(&out.diags).iter().any(|e| e.contains("new-tgt-pw")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn update_adds_and_removes_sources() {
+    let b = bed(true);
+    let mut j = stack_json("check", false);
+    let out = b.create(&config(j.clone())).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    let prior = out.state;
+    // Drop "onprem", add "erp".
+    j["source"][1] = serde_json::json!({"name": "erp", "server_name": "erp.corp.example", "database_name": "ERP",
+                                       "username": "dms", "password": "pw"});
+    let cfg = config(j);
+    let out = Main.update(&b.ctx, &prior, &planned(&cfg), &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert_eq!(b.counts(), (1, 1, 1, 3));
+    assert!(b.w.dms.find_endpoint("dblink-dev-src-onprem").await.unwrap().is_none());
+    assert!(b.w.dms.find_endpoint("dblink-dev-src-erp").await.unwrap().is_some());
+    assert_eq!(s(&out.state, &["source", "1", "address"]), Some("erp.corp.example"));
+    assert_eq!(out.state.get("vpc_id"), prior.get("vpc_id"));
+}

@@ -2,12 +2,18 @@
 //! re-created the missing ones.
 
 use crate::aws::Secret;
-use crate::aws::dms::{ModifyEndpointInput, ModifyReplicationInstanceInput};
+use tokio::time::Instant;
+
+use crate::aws::dms::{
+    ModifyEndpointInput, ModifyReplicationInstanceInput, StartType, Tags, TasksUsing, subnet_group_arn,
+};
 use crate::aws::rds::ModifyDbInstanceInput;
+use crate::aws::wait::{self, Wait};
 use crate::engine::Value;
 use crate::engine::steps::StepError;
 
 use super::desired::Stack;
+use super::naming::kind;
 use super::steps::StackRun;
 
 type R<T> = Result<T, StepError>;
@@ -17,9 +23,25 @@ fn err(step: &'static str, doing: &str, id: &str, e: &crate::aws::error::AwsErro
 }
 
 /// Replication instance, RDS instances and endpoints: what changed between `old` and the run's stack.
-pub async fn modify_in_place(run: &StackRun, old: &Stack, _prior: &Value) -> R<()> {
+pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()> {
     let new = &run.stack;
     let clients = &run.ctx.provider.clients;
+    sync_tags(run, &prior.get("tags_all").string_map()).await?;
+    if old.network.vpn_route_propagation && !new.network.vpn_route_propagation {
+        let vgw = run.kids().vpn_gateway_id.clone();
+        let tables = run.kids().route_table_ids.clone();
+        if let Some(vgw) = vgw {
+            for rt in tables {
+                match clients.ec2.disable_vgw_route_propagation(&rt, &vgw).await {
+                    Ok(()) => {}
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => {
+                        return Err(err("disable_route_propagation", "disabling VGW route propagation on", &rt, &e));
+                    }
+                }
+            }
+        }
+    }
     // Replication instance.
     let (o, n) = (&old.replication_instance, &new.replication_instance);
     let known_replication_instance_arn = run.kids().replication_instance_arn.clone();
@@ -123,9 +145,130 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, _prior: &Value) -> R<(
                     extra_connection_attributes: db.extra_connection_attributes.clone(),
                     ..Default::default()
                 };
-                clients.dms.modify_endpoint(m).await.map_err(|e| err(STEP, "modifying DMS endpoint", &id, &e))?;
+                let paused = pause_tasks(run, STEP, &arn).await?;
+                let modified =
+                    clients.dms.modify_endpoint(m).await.map_err(|e| err(STEP, "modifying DMS endpoint", &id, &e));
+                // Resume what was running even when the modify failed.
+                let resumed = resume_tasks(run, STEP, &paused).await;
+                modified?;
+                resumed?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Stops the running tasks that use endpoint `arn`; returns them (to resume).
+async fn pause_tasks(run: &StackRun, step: &'static str, arn: &str) -> R<Vec<String>> {
+    let dms = &run.ctx.provider.clients.dms;
+    let tasks = dms
+        .list_replication_tasks_using(&TasksUsing::Endpoint(arn.to_string()))
+        .await
+        .map_err(|e| err(step, "listing DMS replication tasks of endpoint", arn, &e))?;
+    let mut paused = Vec::new();
+    for t in tasks.iter().filter(|t| t.status == "running" || t.status == "starting") {
+        dms.stop_replication_task(&t.arn).await.map_err(|e| err(step, "stopping DMS replication task", &t.id, &e))?;
+        let what = format!("DMS replication task ({})", t.id);
+        let spec = Wait::new(&what, &["running", "starting", "stopping"], &["stopped", "ready", "failed"])
+            .timeout(run.deadline.saturating_duration_since(Instant::now()));
+        wait::wait_for(&spec, &run.ctx.cancel, || dms.find_replication_task_by_arn(&t.arn))
+            .await
+            .map_err(|e| StepError::new(step, e.to_string()))?;
+        paused.push(t.arn.clone());
+    }
+    Ok(paused)
+}
+
+async fn resume_tasks(run: &StackRun, step: &'static str, arns: &[String]) -> R<()> {
+    let dms = &run.ctx.provider.clients.dms;
+    for arn in arns {
+        dms.start_replication_task(arn, StartType::ResumeProcessing)
+            .await
+            .map_err(|e| err(step, "resuming DMS replication task", arn, &e))?;
+    }
+    Ok(())
+}
+
+/// Brings every child's tags to the stack's `tags_all` (ownership and `Name` tags stay).
+async fn sync_tags(run: &StackRun, old_all: &Tags) -> R<()> {
+    const STEP: &str = "update_tags";
+    if *old_all == run.tags {
+        return Ok(());
+    }
+    let removed: Vec<String> = old_all.keys().filter(|k| !run.tags.contains_key(*k) && *k != "Name").cloned().collect();
+    let c = &run.ctx.provider.clients;
+    let stack = &run.stack;
+    let kids = run.snapshot();
+    let mut ec2: Vec<(String, &str, String)> = Vec::new();
+    if let Some(id) = &kids.vpc_id {
+        ec2.push((id.clone(), kind::VPC, stack.vpc_name()));
+    }
+    for (az, id) in &kids.subnet_ids {
+        ec2.push((id.clone(), kind::SUBNET, stack.subnet_name(az)));
+    }
+    if let Some(id) = &kids.security_group_id {
+        ec2.push((id.clone(), kind::SECURITY_GROUP, stack.security_group_name()));
+    }
+    if let Some(id) = &kids.vpn_gateway_id {
+        ec2.push((id.clone(), kind::VPN_GATEWAY, format!("{}-vgw", stack.prefix())));
+    }
+    if let Some(id) = &kids.internet_gateway_id {
+        ec2.push((id.clone(), kind::INTERNET_GATEWAY, format!("{}-igw", stack.prefix())));
+    }
+    for (id, k, name) in &ec2 {
+        let ids = [id.clone()];
+        if !removed.is_empty() {
+            c.ec2.delete_tags(&ids, &removed).await.map_err(|e| err(STEP, "untagging", id, &e))?;
+        }
+        c.ec2
+            .create_tags(&ids, &stack.child_tags(&run.tags, k, name))
+            .await
+            .map_err(|e| err(STEP, "tagging", id, &e))?;
+    }
+    // RDS: instances and the DB subnet group.
+    let mut rds: Vec<(String, &str, String)> = Vec::new();
+    for db in stack.databases() {
+        let key = stack.database_id(db);
+        if let Some(id) = kids.db(&key).db_instance_identifier
+            && let Some(i) =
+                c.rds.find_db_instance(&id).await.map_err(|e| err(STEP, "reading RDS DB instance", &id, &e))?
+        {
+            rds.push((i.arn, kind::DATABASE, key.clone()));
+        }
+    }
+    if let Some(name) = &kids.db_subnet_group_name
+        && let Some(g) =
+            c.rds.find_db_subnet_group(name).await.map_err(|e| err(STEP, "reading RDS DB subnet group", name, &e))?
+    {
+        rds.push((g.arn, kind::DB_SUBNET_GROUP, name.clone()));
+    }
+    for (arn, k, name) in &rds {
+        if !removed.is_empty() {
+            c.rds.remove_tags(arn, &removed).await.map_err(|e| err(STEP, "untagging", arn, &e))?;
+        }
+        c.rds.add_tags(arn, &stack.child_tags(&run.tags, k, name)).await.map_err(|e| err(STEP, "tagging", arn, &e))?;
+    }
+    // DMS: replication instance, subnet group, endpoints.
+    let mut dms: Vec<(String, &str, String)> = Vec::new();
+    if let Some(arn) = &kids.replication_instance_arn {
+        dms.push((arn.clone(), kind::REPLICATION_INSTANCE, stack.replication_instance_id()));
+    }
+    if let Some(id) = &kids.replication_subnet_group_id {
+        let p = &run.ctx.provider;
+        let arn = subnet_group_arn(&p.partition, &p.region, p.account_id.as_deref().unwrap_or(""), id);
+        dms.push((arn, kind::REPLICATION_SUBNET_GROUP, id.clone()));
+    }
+    for db in stack.databases() {
+        let key = stack.database_id(db);
+        if let Some(arn) = kids.db(&key).endpoint_arn {
+            dms.push((arn, kind::ENDPOINT, key));
+        }
+    }
+    for (arn, k, name) in &dms {
+        if !removed.is_empty() {
+            c.dms.remove_tags(arn, &removed).await.map_err(|e| err(STEP, "untagging", arn, &e))?;
+        }
+        c.dms.add_tags(arn, &stack.child_tags(&run.tags, k, name)).await.map_err(|e| err(STEP, "tagging", arn, &e))?;
     }
     Ok(())
 }
