@@ -428,3 +428,42 @@ async fn update_adds_and_removes_sources() {
     assert_eq!(s(&out.state, &["source", "1", "address"]), Some("erp.corp.example"));
     assert_eq!(out.state.get("vpc_id"), prior.get("vpc_id"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn import_finds_the_stack_and_the_next_apply_adopts_the_sources() {
+    let b = bed(true);
+    let cfg = config(stack_json("check", true));
+    let created = b.create(&cfg).await.state;
+    let imported = Main.import(&b.ctx, "dblink/dev").await.unwrap();
+    let st = Main.read(&b.ctx, &imported).await.unwrap().unwrap();
+    assert!(st.is_wholly_known());
+    for a in [
+        "vpc_id",
+        "subnet_ids",
+        "route_table_ids",
+        "security_group_id",
+        "vpn_gateway_id",
+        "db_subnet_group_name",
+        "replication_subnet_group_id",
+        "replication_instance_arn",
+    ] {
+        assert_eq!(st.get(a), created.get(a), "{a}");
+    }
+    assert_eq!(st.get("network").get("vpc_cidr").as_str(), Some("10.20.0.0/24"));
+    assert_eq!(st.get("network").get("vpn_route_propagation").as_bool(), Some(true));
+    assert_eq!(st.get("tags_all").string_map().get("app").map(String::as_str), Some("dblink"));
+    assert_eq!(s(&st, &["target", "endpoint_arn"]), s(&created, &["target", "endpoint_arn"]));
+    assert_eq!(s(&st, &["target", "rds", "engine"]), Some("postgres"));
+    assert!(st.get("target").get("password").is_null(), "secrets are not read back");
+    // The next apply adopts the sources by their identifiers: nothing is created.
+    b.w.ec2.clear_calls();
+    b.w.rds.clear_calls();
+    b.w.dms.clear_calls();
+    let out = Main.update(&b.ctx, &st, &planned(&cfg), &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert_eq!(b.counts(), (1, 2, 1, 3));
+    assert!(!b.w.rds.calls().iter().any(|c| c.starts_with("create_") || c.starts_with("restore_")));
+    assert!(!b.w.dms.calls().iter().any(|c| c.starts_with("create_")), "{:?}", b.w.dms.calls());
+    assert_eq!(s(&out.state, &["source", "0", "endpoint_arn"]), s(&created, &["source", "0", "endpoint_arn"]));
+    assert!(Main.import(&b.ctx, "nope/dev").await.is_err());
+}
