@@ -467,3 +467,31 @@ async fn import_finds_the_stack_and_the_next_apply_adopts_the_sources() {
     assert_eq!(s(&out.state, &["source", "0", "endpoint_arn"]), s(&created, &["source", "0", "endpoint_arn"]));
     assert!(Main.import(&b.ctx, "nope/dev").await.is_err());
 }
+
+#[tokio::test(start_paused = true)]
+async fn create_wall_time_follows_the_longest_chain_not_the_sum() {
+    let b = bed(true);
+    let slow = ["creating"; 8].iter().copied().chain(["available"]).collect::<Vec<_>>();
+    b.w.rds.set_create_steps(&slow);
+    b.w.dms.set_instance_create_steps(&slow);
+    let cfg = config(stack_json("check", true));
+    let p = planned(&cfg);
+    let stack = super::desired::read(&p, &cfg);
+    let run = super::steps::StackRun::new(
+        &b.ctx,
+        stack,
+        p.get("tags_all").string_map(),
+        tokio::time::Instant::now() + std::time::Duration::from_secs(3600),
+        super::children::Children::default(),
+    );
+    let started = tokio::time::Instant::now();
+    let report = super::steps::graph().unwrap().run(run).await;
+    let wall = started.elapsed();
+    assert!(report.ok(), "{:?}", report.failed);
+    let d = |s: &str| report.durations[s];
+    let sum = d("create_source_databases") + d("create_target_database") + d("create_replication_instance");
+    let longest = d("create_source_databases").max(d("create_target_database")).max(d("create_replication_instance"));
+    println!("create wall time {wall:?}; slow steps: longest {longest:?}, sum {sum:?}");
+    assert!(wall < sum, "wall {wall:?} vs sum {sum:?}");
+    assert!(wall < longest + std::time::Duration::from_secs(120), "wall {wall:?} vs longest {longest:?}");
+}
