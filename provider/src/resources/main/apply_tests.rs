@@ -495,3 +495,83 @@ async fn create_wall_time_follows_the_longest_chain_not_the_sum() {
     assert!(wall < sum, "wall {wall:?} vs sum {sum:?}");
     assert!(wall < longest + std::time::Duration::from_secs(120), "wall {wall:?} vs longest {longest:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_new_snapshot_replaces_just_that_database_with_a_warning() {
+    use crate::engine::PlanDraft;
+    use crate::engine::diag::Diagnostics;
+    let b = bed(true);
+    b.w.rds.add_snapshot("geodesy-snap-2", "oracle-se2", "admin", 100);
+    let mut j = stack_json("check", true);
+    let prior = b.create(&config(j.clone())).await.state;
+    j["source"][0]["rds"]["snapshot_identifier"] = serde_json::json!("geodesy-snap-2");
+    let cfg = config(j.clone());
+    // The plan: prior computed values kept, then refined.
+    let mut p = cfg.clone();
+    for a in ["vpc_id", "subnet_ids", "route_table_ids", "security_group_id", "vpn_gateway_id", "db_subnet_group_name"]
+    {
+        p.set(a, prior.get(a).clone());
+    }
+    for a in ["replication_subnet_group_id", "replication_instance_arn", "dms_vpc_role_created", "tags_all"] {
+        p.set(a, prior.get(a).clone());
+    }
+    p.set("source", prior.get("source").clone());
+    let mut srcs = p.get("source").as_elements().unwrap().to_vec();
+    let mut rds = srcs[0].get("rds").clone();
+    rds.set("snapshot_identifier", Value::string("geodesy-snap-2"));
+    srcs[0].set("rds", rds);
+    p.set("source", Value::List(srcs));
+    p.set("target", prior.get("target").clone());
+    p.set("replication_instance", prior.get("replication_instance").clone());
+    let mut draft = PlanDraft {
+        prior: &prior,
+        config: &cfg,
+        planned: p.clone(),
+        requires_replace: vec![],
+        diags: Diagnostics::new(),
+        provider: None,
+    };
+    Main.modify_plan(&mut draft).await;
+    let warnings: Vec<String> = draft.diags.iter().map(|d| d.detail.clone()).collect();
+    assert!(
+        warnings.len() == 1 && warnings[0].contains("dblink-dev-src-geodesy") && warnings[0].contains("lost"),
+        "{warnings:?}"
+    );
+    assert!(!draft.diags.iter().any(|d| d.is_error()));
+    assert!(draft.planned.get("source").as_elements().unwrap()[0].get("endpoint_arn").is_unknown());
+    assert!(draft.planned.get("source").as_elements().unwrap()[1].get("endpoint_arn").as_str().is_some());
+    let planned = draft.planned.clone();
+
+    // Deletion protection refuses it.
+    let mut protected = prior.clone();
+    let mut srcs = protected.get("source").as_elements().unwrap().to_vec();
+    let mut rds = srcs[0].get("rds").clone();
+    rds.set("deletion_protection", Value::Bool(true));
+    srcs[0].set("rds", rds);
+    protected.set("source", Value::List(srcs));
+    let mut draft = PlanDraft {
+        prior: &protected,
+        config: &cfg,
+        planned: p,
+        requires_replace: vec![],
+        diags: Diagnostics::new(),
+        provider: None,
+    };
+    Main.modify_plan(&mut draft).await;
+    assert!(draft.diags.iter().any(|d| d.is_error() && d.detail.contains("deletion_protection")));
+
+    // The apply replaces only that database and its endpoint.
+    b.w.rds.clear_calls();
+    b.w.ec2.clear_calls();
+    let out = Main.update(&b.ctx, &prior, &planned, &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert_eq!(b.counts(), (1, 2, 1, 3));
+    let calls = b.w.rds.call_log();
+    assert!(calls.iter().any(|c| c == "delete_db_instance dblink-dev-src-geodesy"), "{calls:?}");
+    assert!(
+        calls.iter().any(|c| c.starts_with("restore_db_instance_from_snapshot dblink-dev-src-geodesy geodesy-snap-2"))
+    );
+    assert!(!b.w.ec2.calls().iter().any(|c| c.starts_with("create_") && c != "create_tags"), "{:?}", b.w.ec2.calls());
+    assert_ne!(s(&out.state, &["source", "0", "endpoint_arn"]), s(&prior, &["source", "0", "endpoint_arn"]));
+    assert_eq!(s(&out.state, &["source", "1", "endpoint_arn"]), s(&prior, &["source", "1", "endpoint_arn"]));
+}

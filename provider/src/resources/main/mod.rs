@@ -5,6 +5,7 @@
 pub mod children;
 pub mod desired;
 pub mod naming;
+pub mod replace;
 pub mod schema;
 pub mod steps;
 #[cfg(test)]
@@ -59,6 +60,7 @@ impl Resource for Main {
             return;
         }
         plan_missing_children(draft.prior, &mut draft.planned);
+        plan_replaced_children(draft);
     }
 
     async fn read(&self, ctx: &Ctx, state: &Value) -> Result<Option<Value>, Diagnostics> {
@@ -98,6 +100,29 @@ impl Resource for Main {
                 return ApplyOutcome::failed(state, step_failure("updating", &stack, &e));
             }
             run.kids().databases.remove(&old.database_id(db));
+        }
+        for r in replace::replaced(&old, &stack) {
+            let done = match &r {
+                replace::Replaced::Database { id, .. } | replace::Replaced::Endpoint { id, .. } => {
+                    let Some(db) = old.databases().find(|d| old.database_id(d) == *id) else { continue };
+                    let rds = matches!(r, replace::Replaced::Database { .. });
+                    async {
+                        steps::remove_endpoint(&run, "replace_database", db).await?;
+                        if rds {
+                            steps::remove_database(&run, "replace_database", db).await?;
+                        }
+                        Ok(())
+                    }
+                    .await
+                }
+                replace::Replaced::ReplicationInstance { .. } => {
+                    steps::remove_replication_instance(&run, "replace_replication_instance").await
+                }
+            };
+            if let Err(e) = done {
+                let state = run.snapshot().to_state(planned, &stack);
+                return ApplyOutcome::failed(state, step_failure("updating", &stack, &e));
+            }
         }
         let outcome = apply(&run, planned, "updating").await;
         if outcome.diags.has_errors() {
@@ -292,6 +317,72 @@ async fn refresh(run: &StackRun, kids: &mut Children) -> Result<bool, String> {
         }
     }
     Ok(true)
+}
+
+/// Children that only a replacement can change: warned about (or refused while deletion
+/// protection is on), and their computed ids planned unknown.
+fn plan_replaced_children(draft: &mut PlanDraft<'_>) {
+    // Settings still unknown (e.g. from another resource) are compared at the next plan.
+    let known = |db: &Value| {
+        let rds = db.get("rds");
+        db.get("engine_name").is_wholly_known()
+            && ["snapshot_identifier", "engine", "storage_encrypted", "master_username"]
+                .iter()
+                .all(|a| rds.get(a).is_wholly_known())
+    };
+    let sources = draft.planned.get("source").as_elements().unwrap_or_default();
+    if !sources.iter().all(known)
+        || !known(draft.planned.get("target"))
+        || !draft.planned.get("replication_instance").get("publicly_accessible").is_wholly_known()
+    {
+        return;
+    }
+    let old = desired::read(draft.prior, draft.prior);
+    let new = desired::read(&draft.planned, draft.config);
+    for r in replace::replaced(&old, &new) {
+        let text = r.describe(&new);
+        match &r {
+            replace::Replaced::Database { id, protected: true, setting } => draft.diags.push(Diagnostic::error(
+                format!("Deletion protection prevents replacing database {id}"),
+                format!(
+                    "{text}\n\nThe database has deletion protection. To go ahead, first set \
+                     rds.deletion_protection = false for it and apply, then change {setting}."
+                ),
+            )),
+            _ => draft.diags.push(Diagnostic::warning("dmslink_main replaces a child", text)),
+        }
+        let unknown_db = |planned: &mut Value, id: &str, rds: bool| {
+            let mut sources: Vec<Value> = planned.get("source").as_elements().unwrap_or_default().to_vec();
+            for (block, db) in sources.iter_mut().zip(&new.sources) {
+                if new.database_id(db) == id {
+                    mark_unknown(block, rds);
+                }
+            }
+            if !sources.is_empty() {
+                planned.set("source", Value::List(sources));
+            }
+            if new.database_id(&new.target) == id {
+                let mut t = planned.get("target").clone();
+                mark_unknown(&mut t, rds);
+                planned.set("target", t);
+            }
+        };
+        match &r {
+            replace::Replaced::Database { id, .. } => unknown_db(&mut draft.planned, id, true),
+            replace::Replaced::Endpoint { id, .. } => unknown_db(&mut draft.planned, id, false),
+            replace::Replaced::ReplicationInstance { .. } => {
+                draft.planned.set("replication_instance_arn", Value::Unknown)
+            }
+        }
+    }
+}
+
+fn mark_unknown(block: &mut Value, rds: bool) {
+    block.set("endpoint_arn", Value::Unknown);
+    if rds {
+        block.set("address", Value::Unknown);
+        block.set("db_instance_identifier", Value::Unknown);
+    }
 }
 
 /// A child id that the prior state lacks (deleted out of band, found by read) but the

@@ -1199,16 +1199,20 @@ async fn create_replication_instance(run: &StackRun) -> R<()> {
 }
 
 async fn delete_replication_instance(run: &StackRun) -> R<()> {
-    const STEP: &str = "create_replication_instance";
+    remove_replication_instance(run, "create_replication_instance").await
+}
+
+/// Deletes the replication instance and waits until it is gone.
+pub async fn remove_replication_instance(run: &StackRun, step: &'static str) -> R<()> {
     let Some(arn) = run.kids().replication_instance_arn.clone() else { return Ok(()) };
     let dms = run.dms();
     match retry(run, &[ErrorKind::InvalidState], None, || dms.delete_replication_instance(&arn)).await {
         Ok(()) => {}
         Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(aws_err(STEP, "deleting DMS replication instance", &arn, &e)),
+        Err(e) => return Err(aws_err(step, "deleting DMS replication instance", &arn, &e)),
     }
     let what = format!("DMS replication instance ({arn})");
-    wait_spec(run, STEP, Wait::new(&what, &["deleting", "available", "modifying"], &[]).gone_is_target(), || {
+    wait_spec(run, step, Wait::new(&what, &["deleting", "available", "modifying"], &[]).gone_is_target(), || {
         dms.describe_replication_instance_by_arn(&arn)
     })
     .await?;

@@ -1,0 +1,94 @@
+//! Changes AWS can only make by replacing one child (a database's snapshot, engine or encryption;
+//! the replication instance's public accessibility). The plan stays an in-place update of the
+//! stack that replaces just that child, with a warning naming it, or an error while deletion
+//! protection guards the database.
+
+use super::desired::{Database, Stack};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Replaced {
+    /// The RDS instance (and so the endpoint) of this database, by [`Stack::database_id`].
+    Database {
+        id: String,
+        setting: &'static str,
+        protected: bool,
+    },
+    /// The endpoint alone (engine or type cannot change in place).
+    Endpoint {
+        id: String,
+        setting: &'static str,
+    },
+    ReplicationInstance {
+        setting: &'static str,
+    },
+}
+
+fn database_change(old: &Database, new: &Database) -> Option<&'static str> {
+    match (&old.rds, &new.rds) {
+        (Some(o), Some(n)) => {
+            if o.snapshot_identifier != n.snapshot_identifier {
+                Some("rds.snapshot_identifier")
+            } else if o.engine != n.engine {
+                Some("rds.engine")
+            } else if o.storage_encrypted != n.storage_encrypted {
+                Some("rds.storage_encrypted")
+            } else if o.snapshot_identifier.is_none() && o.master_username != n.master_username {
+                Some("rds.master_username")
+            } else {
+                None
+            }
+        }
+        (Some(_), None) => Some("rds"),
+        _ => None,
+    }
+}
+
+/// What `old` → `new` replaces, for databases present in both and the replication instance.
+pub fn replaced(old: &Stack, new: &Stack) -> Vec<Replaced> {
+    let mut out = Vec::new();
+    for db in new.databases() {
+        let id = new.database_id(db);
+        let Some(before) = old.databases().find(|d| old.database_id(d) == id) else { continue };
+        if let Some(setting) = database_change(before, db) {
+            let protected = before.rds.as_ref().is_some_and(|r| r.deletion_protection);
+            out.push(Replaced::Database { id, setting, protected });
+        } else if before.engine_name != db.engine_name {
+            out.push(Replaced::Endpoint { id, setting: "engine_name" });
+        }
+    }
+    if old.replication_instance.publicly_accessible != new.replication_instance.publicly_accessible {
+        out.push(Replaced::ReplicationInstance { setting: "replication_instance.publicly_accessible" });
+    }
+    out
+}
+
+impl Replaced {
+    pub fn describe(&self, stack: &Stack) -> String {
+        match self {
+            Replaced::Database { id, setting, .. } => format!(
+                "Changing {setting} of database {id} destroys RDS instance {id} and creates it again, with its DMS \
+                 endpoint. The data in it is lost{}.",
+                final_snapshot_note(stack, id)
+            ),
+            Replaced::Endpoint { id, setting } => {
+                format!("Changing {setting} of database {id} destroys DMS endpoint {id} and creates it again.")
+            }
+            Replaced::ReplicationInstance { setting } => format!(
+                "Changing {setting} destroys DMS replication instance {} and creates it again; replication tasks on \
+                 it must be removed first.",
+                stack.replication_instance_id()
+            ),
+        }
+    }
+}
+
+fn final_snapshot_note(stack: &Stack, id: &str) -> String {
+    let db = stack.databases().find(|d| stack.database_id(d) == id);
+    match db.and_then(|d| d.rds.as_ref()) {
+        Some(r) if !r.skip_final_snapshot => format!(
+            " except for the final snapshot {}",
+            r.final_snapshot_identifier.clone().unwrap_or_else(|| format!("{id}-final"))
+        ),
+        _ => " (no final snapshot: skip_final_snapshot is true)".to_string(),
+    }
+}
