@@ -77,16 +77,17 @@ impl Resource for Main {
 
     async fn create(&self, ctx: &Ctx, planned: &Value, config: &Value) -> ApplyOutcome {
         let stack = desired::read(planned, config);
-        let tags = planned.get("tags_all").string_map();
-        let run = StackRun::new(ctx, stack, tags, timeouts::deadline(planned, "create"), Children::default());
-        apply(&run, planned, "creating").await
+        let (planned, tags) = with_tags_all(ctx, planned);
+        let run = StackRun::new(ctx, stack, tags, timeouts::deadline(&planned, "create"), Children::default());
+        apply(&run, &planned, "creating").await
     }
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value, config: &Value) -> ApplyOutcome {
         let old = desired::read(prior, prior);
         let stack = desired::read(planned, config);
         let kids = Children::from_state(prior, &old);
-        let tags = planned.get("tags_all").string_map();
+        let (planned, tags) = with_tags_all(ctx, planned);
+        let planned = &planned;
         let run = StackRun::new(ctx, stack.clone(), tags, timeouts::deadline(planned, "update"), kids);
         // Sources no longer configured: their endpoint, then their database.
         let kept: Vec<String> = stack.databases().map(|d| stack.database_id(d)).collect();
@@ -190,6 +191,18 @@ impl Resource for Main {
 
 mod import;
 mod update;
+
+/// The planned value with `tags_all` known (provider default tags + `tags`, when the plan could not
+/// know the provider's settings), and those tags.
+fn with_tags_all(ctx: &Ctx, planned: &Value) -> (Value, crate::aws::dms::Tags) {
+    let mut planned = planned.clone();
+    if !planned.get("tags_all").is_wholly_known() {
+        let all = tags::merge(&ctx.provider.default_tags, planned.get("tags"));
+        planned.set("tags_all", Value::from_string_map(&all));
+    }
+    let tags = planned.get("tags_all").string_map();
+    (planned, tags)
+}
 
 fn describe(e: &crate::engine::steps::StepError) -> String {
     format!("step {}: {}", e.step, e.message)

@@ -406,6 +406,10 @@ async fn create_vpc(run: &StackRun) -> R<()> {
         })
         .await?;
     }
+    // Recorded once: a later apply keeps the list it planned with.
+    if !run.kids().route_table_ids.is_empty() {
+        return Ok(());
+    }
     let tables = ec2
         .find_route_tables(&Filters::new().vpc(&id))
         .await
