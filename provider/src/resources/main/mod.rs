@@ -449,3 +449,5 @@ fn plan_missing_children(prior: &Value, planned: &mut Value) {
 
 #[cfg(test)]
 mod apply_tests;
+#[cfg(test)]
+mod emulator_tests;
