@@ -737,9 +737,8 @@ mod tests {
 
     /// End to end over HTTP: provider configuration (with the STS check), then every `DmsApi` call
     /// through the SDK. Run with the emulator:
-    /// `DMSLINK_TEST_AWS_ENDPOINT=http://127.0.0.1:PORT cargo test -p terraform-provider-dmslink -- --ignored sdk_dms_round_trip`.
+    /// the test starts its own emulator from the project's venv (`make venv`).
     #[tokio::test]
-    #[ignore = "needs the emulator; set DMSLINK_TEST_AWS_ENDPOINT"]
     async fn sdk_dms_round_trip_against_emulator() {
         use crate::aws::wait::{Wait, WaitOptions, wait_for};
         use crate::engine::Value;
@@ -747,7 +746,9 @@ mod tests {
         use std::collections::BTreeMap;
         use std::time::Duration;
 
-        let url = std::env::var("DMSLINK_TEST_AWS_ENDPOINT").expect("DMSLINK_TEST_AWS_ENDPOINT");
+        // Its own emulator from the venv (`make venv`), stopped when `emulator` drops.
+        let emulator = dmslink_acctest::Emulator::start();
+        let url = emulator.endpoint();
         let endpoints: BTreeMap<String, Value> =
             ["dms", "ec2", "rds", "iam", "sts", "s3"].iter().map(|s| (s.to_string(), Value::string(&url))).collect();
         let mut cfg: BTreeMap<String, Value> = match crate::provider_config::schema().value_type() {

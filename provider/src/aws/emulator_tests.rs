@@ -1,7 +1,7 @@
 //! End to end over HTTP against the local emulator: provider configuration, then the EC2, IAM,
 //! RDS and DMS calls of a whole `dmslink_main` stack through the SDK implementations, built and
 //! torn down in AWS's order. Run with the emulator:
-//! `DMSLINK_TEST_AWS_ENDPOINT=http://127.0.0.1:PORT cargo test -p terraform-provider-dmslink -- --ignored sdk_stack_round_trip`.
+//! the test starts its own emulator from the project's venv (`make venv`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -82,9 +82,10 @@ where
 }
 
 #[tokio::test]
-#[ignore = "needs the emulator; set DMSLINK_TEST_AWS_ENDPOINT"]
 async fn sdk_stack_round_trip_against_emulator() {
-    let url = std::env::var("DMSLINK_TEST_AWS_ENDPOINT").expect("DMSLINK_TEST_AWS_ENDPOINT");
+    // Its own emulator from the venv (`make venv`), stopped when `emulator` drops.
+    let emulator = dmslink_acctest::Emulator::start();
+    let url = emulator.endpoint();
     let c = clients(&url).await;
     let (ec2, rds, dms, iam) = (c.ec2.clone(), c.rds.clone(), c.dms.clone(), c.iam.clone());
     let stack = format!("rt{}", fastrand::u32(..) % 1_000_000);
