@@ -15,6 +15,7 @@ pub mod validate;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use tracing::Instrument;
 
 use crate::aws::dms::TasksUsing;
 use crate::engine::diag::{Diagnostic, Diagnostics};
@@ -173,7 +174,8 @@ impl Resource for Main {
             Ok(g) => g,
             Err(e) => return Diagnostic::error("Error deleting DMS stack", e).into(),
         };
-        let report = graph.undo(run.clone()).await;
+        let span = tracing::debug_span!("dmslink_main", stack = %stack.prefix(), doing = "deleting");
+        let report = graph.undo(run.clone()).instrument(span).await;
         match report.failed.first() {
             None => Diagnostics::new(),
             Some(e) => Diagnostic::error(
@@ -229,7 +231,8 @@ async fn apply(run: &Arc<StackRun>, planned: &Value, doing: &str) -> ApplyOutcom
         Ok(g) => g,
         Err(e) => return ApplyOutcome::failed(Value::Null, Diagnostic::error("Error in dmslink_main steps", e).into()),
     };
-    let report: RunReport = graph.run(run.clone()).await;
+    let span = tracing::debug_span!("dmslink_main", stack = %run.stack.prefix(), doing);
+    let report: RunReport = graph.run(run.clone()).instrument(span).await;
     let state = run.snapshot().to_state(planned, &run.stack);
     match report.failed.first() {
         None => ApplyOutcome::ok(state),
