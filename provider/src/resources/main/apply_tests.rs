@@ -575,3 +575,26 @@ async fn a_new_snapshot_replaces_just_that_database_with_a_warning() {
     assert_ne!(s(&out.state, &["source", "0", "endpoint_arn"]), s(&prior, &["source", "0", "endpoint_arn"]));
     assert_eq!(s(&out.state, &["source", "1", "endpoint_arn"]), s(&prior, &["source", "1", "endpoint_arn"]));
 }
+
+#[tokio::test(start_paused = true)]
+async fn delete_turns_deletion_protection_off_only_when_the_config_did() {
+    let b = bed(true);
+    let mut j = stack_json("check", false);
+    j["target"]["rds"]["deletion_protection"] = serde_json::json!(true);
+    let st = b.create(&config(j)).await.state;
+    assert!(b.w.rds.instance("dblink-dev-tgt").unwrap().deletion_protection);
+    let d = Main.delete(&b.ctx, &st).await;
+    let errs = errors(&d);
+    assert!(errs.len() == 1 && errs[0].contains("rds.deletion_protection = false"), "{errs:?}");
+    assert_eq!(b.w.rds.instance_count(), 1);
+    // The configuration turned it off (the state says so after that apply): delete goes through.
+    let mut off = st.clone();
+    let mut t = off.get("target").clone();
+    let mut rds = t.get("rds").clone();
+    rds.set("deletion_protection", Value::Bool(false));
+    t.set("rds", rds);
+    off.set("target", t);
+    let d = Main.delete(&b.ctx, &off).await;
+    assert_eq!(errors(&d), Vec::<String>::new());
+    assert_eq!(b.counts(), (0, 0, 0, 0));
+}

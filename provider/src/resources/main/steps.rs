@@ -909,7 +909,7 @@ pub async fn ensure_database(run: &StackRun, step: &'static str, db: &Database) 
                     tags,
                     ..Default::default()
                 };
-                retry(run, &[], None, || rds.restore_db_instance_from_snapshot(input.clone()))
+                rds.restore_db_instance_from_snapshot(input)
                     .await
                     .map_err(|e| aws_err(step, "restoring RDS DB instance", &id, &e))?;
                 restored = true;
@@ -1022,6 +1022,16 @@ pub async fn remove_database(run: &StackRun, step: &'static str, db: &Database) 
     let rds = run.rds();
     let protect = db.rds.as_ref().map(|r| r.deletion_protection).unwrap_or(true);
     if let Some(i) = rds.find_db_instance(&id).await.map_err(|e| aws_err(step, "reading RDS DB instance", &id, &e))? {
+        if i.deletion_protection && protect {
+            return Err(StepError::new(
+                step,
+                format!(
+                    "RDS DB instance {id} has deletion protection: set rds.deletion_protection = false for database \
+                     {} and apply, then delete again",
+                    db.name
+                ),
+            ));
+        }
         if i.deletion_protection && !protect {
             let m = ModifyDbInstanceInput { id: id.clone(), deletion_protection: Some(false), ..Default::default() };
             rds.modify_db_instance(m)
