@@ -334,7 +334,16 @@ async fn read_clears_a_child_gone_out_of_band_and_forgets_a_stack_without_vpc() 
     let out = b.create(&config(stack_json("check", true))).await;
     let st = out.state;
     let same = Main.read(&b.ctx, &st).await.unwrap().unwrap();
-    assert_eq!(same, st);
+    for a in ["vpc_id", "subnet_ids", "security_group_id", "replication_instance_arn", "source"] {
+        let (mut x, mut y) = (same.get(a).clone(), st.get(a).clone());
+        if a == "source" {
+            // Drift refresh fills the RDS settings the JSON config left null.
+            x = Value::List(x.as_elements().unwrap().iter().map(|b| b.get("endpoint_arn").clone()).collect());
+            y = Value::List(y.as_elements().unwrap().iter().map(|b| b.get("endpoint_arn").clone()).collect());
+        }
+        assert_eq!(x, y, "{a}");
+    }
+    assert_eq!(s(&same, &["target", "rds", "instance_class"]), Some("db.t3.medium"));
     b.w.dms.remove_endpoint(s(&st, &["target", "endpoint_arn"]).unwrap());
     let r = Main.read(&b.ctx, &st).await.unwrap().unwrap();
     assert!(r.get("target").get("endpoint_arn").is_null());

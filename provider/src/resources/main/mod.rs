@@ -69,8 +69,9 @@ impl Resource for Main {
         let mut kids = Children::from_state(state, &stack);
         let tags = state.get("tags_all").string_map();
         let run = StackRun::new(ctx, stack.clone(), tags, timeouts::deadline(state, "create"), kids.clone());
-        match refresh(&run, &mut kids).await {
-            Ok(true) => Ok(Some(kids.to_state(state, &stack))),
+        let mut remote = Remote::default();
+        match refresh(&run, &mut kids, &mut remote).await {
+            Ok(true) => Ok(Some(with_drift(kids.to_state(state, &stack), &stack, &remote))),
             Ok(false) => Ok(None),
             Err(e) => Err(Diagnostic::error("Error reading DMS stack", e).into()),
         }
@@ -98,7 +99,7 @@ impl Resource for Main {
                 steps::remove_database(&run, "remove_source", db).await
             };
             if let Err(e) = removed.await {
-                let state = run.snapshot().to_state(planned, &stack);
+                let state = run.snapshot().to_state(prior, &old);
                 return ApplyOutcome::failed(state, step_failure("updating", &stack, &e));
             }
             run.kids().databases.remove(&old.database_id(db));
@@ -122,19 +123,18 @@ impl Resource for Main {
                 }
             };
             if let Err(e) = done {
-                let state = run.snapshot().to_state(planned, &stack);
+                let state = run.snapshot().to_state(prior, &old);
                 return ApplyOutcome::failed(state, step_failure("updating", &stack, &e));
             }
         }
         let outcome = apply(&run, planned, "updating").await;
         if outcome.diags.has_errors() {
-            return outcome;
+            // What was asked for did not all happen: the prior settings stay, with every child that exists.
+            return ApplyOutcome::failed(run.snapshot().to_state(prior, &old), outcome.diags);
         }
         match update::modify_in_place(&run, &old, prior).await {
             Ok(()) => ApplyOutcome::ok(run.snapshot().to_state(planned, &stack)),
-            Err(e) => {
-                ApplyOutcome::failed(run.snapshot().to_state(planned, &stack), step_failure("updating", &stack, &e))
-            }
+            Err(e) => ApplyOutcome::failed(run.snapshot().to_state(prior, &old), step_failure("updating", &stack, &e)),
         }
     }
 
@@ -212,6 +212,17 @@ fn describe(e: &crate::engine::steps::StepError) -> String {
 
 fn step_failure(doing: &str, stack: &Stack, e: &crate::engine::steps::StepError) -> Diagnostics {
     let code = e.code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+    if doing != "creating" {
+        return Diagnostic::error(
+            format!("Error {doing} DMS stack {}: step {} failed{code}", stack.prefix(), e.step),
+            format!(
+                "{}\n\nEvery child that exists is kept in the state. Fix the cause and run `terraform apply` again: \
+                 it adopts what exists and finishes the change.",
+                describe(e)
+            ),
+        )
+        .into();
+    }
     Diagnostic::error(
         format!("Error {doing} DMS stack {}: step {} failed{code}", stack.prefix(), e.step),
         format!(
@@ -252,7 +263,14 @@ async fn apply(run: &Arc<StackRun>, planned: &Value, doing: &str) -> ApplyOutcom
 }
 
 /// Checks every recorded child; clears those gone out of band. `Ok(false)` when the VPC is gone.
-async fn refresh(run: &StackRun, kids: &mut Children) -> Result<bool, String> {
+/// Settings of the children as AWS reports them, for drift.
+#[derive(Default)]
+struct Remote {
+    ri: Option<crate::aws::dms::ReplicationInstance>,
+    dbs: std::collections::BTreeMap<String, crate::aws::rds::DbInstance>,
+}
+
+async fn refresh(run: &StackRun, kids: &mut Children, remote: &mut Remote) -> Result<bool, String> {
     let c = &run.ctx.provider.clients;
     let err = |what: &str, id: &str, e: crate::aws::error::AwsError| e.describe(&format!("reading {what}"), id);
     let Some(vpc) = kids.vpc_id.clone() else { return Ok(false) };
@@ -300,6 +318,7 @@ async fn refresh(run: &StackRun, kids: &mut Children) -> Result<bool, String> {
                         d2.address = i.endpoint_address.clone();
                     }
                     d2.engine_version = Some(i.engine_version.clone());
+                    remote.dbs.insert(key.clone(), i);
                 }
             }
         }
@@ -329,10 +348,62 @@ async fn refresh(run: &StackRun, kids: &mut Children) -> Result<bool, String> {
             None => kids.replication_instance_arn = None,
             Some(i) => {
                 kids.replication_instance_engine_version = i.engine_version.clone();
+                remote.ri = Some(i);
             }
         }
     }
     Ok(true)
+}
+
+/// The settings AWS reports (changed out of band, or an update that did not finish) replace the
+/// state's, so the next plan shows the difference.
+fn with_drift(mut state: Value, stack: &Stack, remote: &Remote) -> Value {
+    if let Some(ri) = &remote.ri {
+        let mut b = state.get("replication_instance").clone();
+        if !b.is_null() {
+            b.set("replication_instance_class", Value::string(ri.class.clone()));
+            b.set("allocated_storage", Value::int(i64::from(ri.allocated_storage)));
+            b.set("multi_az", Value::Bool(ri.multi_az));
+            b.set("auto_minor_version_upgrade", Value::Bool(ri.auto_minor_version_upgrade));
+            b.set("publicly_accessible", Value::Bool(ri.publicly_accessible));
+            if ri.preferred_maintenance_window.is_some() {
+                b.set("preferred_maintenance_window", Value::opt_string(ri.preferred_maintenance_window.clone()));
+            }
+            state.set("replication_instance", b);
+        }
+    }
+    let patch = |block: &mut Value, id: &str| {
+        let Some(i) = remote.dbs.get(id) else { return };
+        let mut r = block.get("rds").clone();
+        if r.is_null() {
+            return;
+        }
+        r.set("instance_class", Value::string(i.instance_class.clone()));
+        // Storage is left alone: a restore takes the snapshot's size and storage only grows.
+        r.set("multi_az", Value::Bool(i.multi_az));
+        r.set("deletion_protection", Value::Bool(i.deletion_protection));
+        r.set("backup_retention_period", Value::int(i64::from(i.backup_retention_period)));
+        if i.backup_window.is_some() {
+            r.set("backup_window", Value::opt_string(i.backup_window.clone()));
+        }
+        if i.maintenance_window.is_some() {
+            r.set("maintenance_window", Value::opt_string(i.maintenance_window.clone()));
+        }
+        block.set("rds", r);
+    };
+    let mut sources: Vec<Value> = state.get("source").as_elements().unwrap_or_default().to_vec();
+    for (block, db) in sources.iter_mut().zip(&stack.sources) {
+        patch(block, &stack.database_id(db));
+    }
+    if !sources.is_empty() {
+        state.set("source", Value::List(sources));
+    }
+    let mut t = state.get("target").clone();
+    if !t.is_null() {
+        patch(&mut t, &stack.database_id(&stack.target));
+        state.set("target", t);
+    }
+    state
 }
 
 /// Children that only a replacement can change: warned about (or refused while deletion

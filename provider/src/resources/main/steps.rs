@@ -45,6 +45,9 @@ pub struct StackRun {
     pub children: Mutex<Children>,
     /// How long to retry `AccessDeniedFault` while a new `dms-vpc-role` propagates.
     pub role_propagation: Duration,
+    /// The account id, for ARNs DMS does not return (subnet groups): from the provider, or else from
+    /// the ARN of `dms-vpc-role` (when credential validation was skipped).
+    pub account: Mutex<Option<String>>,
 }
 
 impl StackRun {
@@ -56,6 +59,7 @@ impl StackRun {
             deadline,
             children: Mutex::new(children),
             role_propagation: Duration::from_secs(120),
+            account: Mutex::new(ctx.provider.account_id.clone()),
         })
     }
 
@@ -109,9 +113,20 @@ impl StackRun {
     }
 
     /// The DMS ARN of the replication subnet group, where its tags live.
-    fn subnet_group_arn(&self, id: &str) -> String {
+    pub fn subnet_group_arn(&self, id: &str) -> String {
         let p = &self.ctx.provider;
-        subnet_group_arn(&p.partition, &p.region, p.account_id.as_deref().unwrap_or(""), id)
+        let account = self.account.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default();
+        subnet_group_arn(&p.partition, &p.region, &account, id)
+    }
+
+    /// Learns the account id from an ARN when the provider does not know it.
+    fn learn_account(&self, arn: &str) {
+        let mut a = self.account.lock().unwrap_or_else(|e| e.into_inner());
+        if a.is_none()
+            && let Some(id) = arn.split(':').nth(4).filter(|s| !s.is_empty())
+        {
+            *a = Some(id.to_string());
+        }
     }
 }
 
@@ -284,6 +299,9 @@ async fn ensure_dms_vpc_role(run: &StackRun) -> R<()> {
         .await
         .map_err(|e| aws_err(STEP, "reading IAM role", DMS_VPC_ROLE, &e))?;
     let policy = dms_vpc_policy_arn(&partition);
+    if let DmsVpcRoleStatus::Ready(role) | DmsVpcRoleStatus::Incomplete { role, .. } = &status {
+        run.learn_account(&role.arn);
+    }
     match (status, run.stack.create_dms_vpc_role) {
         (DmsVpcRoleStatus::Ready(_), _) => Ok(()),
         (DmsVpcRoleStatus::Missing, false) => {
@@ -318,7 +336,10 @@ async fn ensure_dms_vpc_role(run: &StackRun) -> R<()> {
                 tags: run.tags_for("iam-role", DMS_VPC_ROLE),
             };
             match run.iam().create_role(input).await {
-                Ok(_) => run.kids().dms_vpc_role_created = true,
+                Ok(role) => {
+                    run.learn_account(&role.arn);
+                    run.kids().dms_vpc_role_created = true;
+                }
                 Err(e) if e.is_kind(ErrorKind::AlreadyExists) => {}
                 Err(e) => return Err(aws_err(STEP, "creating IAM role", DMS_VPC_ROLE, &e)),
             }

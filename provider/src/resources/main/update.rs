@@ -4,9 +4,7 @@
 use crate::aws::Secret;
 use tokio::time::Instant;
 
-use crate::aws::dms::{
-    ModifyEndpointInput, ModifyReplicationInstanceInput, StartType, Tags, TasksUsing, subnet_group_arn,
-};
+use crate::aws::dms::{ModifyEndpointInput, ModifyReplicationInstanceInput, StartType, Tags, TasksUsing};
 use crate::aws::rds::ModifyDbInstanceInput;
 use crate::aws::wait::{self, Wait};
 use crate::engine::Value;
@@ -254,9 +252,7 @@ async fn sync_tags(run: &StackRun, old_all: &Tags) -> R<()> {
         dms.push((arn.clone(), kind::REPLICATION_INSTANCE, stack.replication_instance_id()));
     }
     if let Some(id) = &kids.replication_subnet_group_id {
-        let p = &run.ctx.provider;
-        let arn = subnet_group_arn(&p.partition, &p.region, p.account_id.as_deref().unwrap_or(""), id);
-        dms.push((arn, kind::REPLICATION_SUBNET_GROUP, id.clone()));
+        dms.push((run.subnet_group_arn(id), kind::REPLICATION_SUBNET_GROUP, id.clone()));
     }
     for db in stack.databases() {
         let key = stack.database_id(db);
