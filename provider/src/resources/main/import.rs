@@ -67,6 +67,16 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
         .into());
     };
     state.set("vpc_id", Value::string(vpc.id.clone()));
+    // A dms-vpc-role tagged with this stack was created by it.
+    let role = c
+        .iam
+        .get_role(crate::aws::iam::DMS_VPC_ROLE)
+        .await
+        .map_err(|e| fail(&prefix, "reading IAM role dms-vpc-role for stack", &e))?;
+    if role.is_some_and(|r| r.tags.get(TAG_STACK) == Some(&prefix)) {
+        state.set("dms_vpc_role", Value::string("create"));
+        state.set("dms_vpc_role_created", Value::Bool(true));
+    }
     let all: std::collections::BTreeMap<String, String> = vpc
         .tags
         .iter()

@@ -301,6 +301,10 @@ async fn ensure_dms_vpc_role(run: &StackRun) -> R<()> {
     let policy = dms_vpc_policy_arn(&partition);
     if let DmsVpcRoleStatus::Ready(role) | DmsVpcRoleStatus::Incomplete { role, .. } = &status {
         run.learn_account(&role.arn);
+        // Created by this stack in an apply whose state was lost: still this stack's to delete.
+        if run.stack.create_dms_vpc_role && role.tags.get(TAG_STACK) == Some(&run.stack.prefix()) {
+            run.kids().dms_vpc_role_created = true;
+        }
     }
     match (status, run.stack.create_dms_vpc_role) {
         (DmsVpcRoleStatus::Ready(_), _) => Ok(()),
