@@ -607,3 +607,41 @@ async fn delete_turns_deletion_protection_off_only_when_the_config_did() {
     assert_eq!(errors(&d), Vec::<String>::new());
     assert_eq!(b.counts(), (0, 0, 0, 0));
 }
+
+#[tokio::test(start_paused = true)]
+async fn write_only_passwords_are_sent_at_create_and_again_only_with_a_new_version() {
+    let b = bed(true);
+    let mut j = stack_json("check", false);
+    j["target"]["password"] = serde_json::Value::Null;
+    j["target"]["password_wo"] = serde_json::json!("wo-1");
+    j["target"]["password_wo_version"] = serde_json::json!(1);
+    let cfg = config(j.clone());
+    let mut p = planned(&cfg);
+    let mut t = p.get("target").clone();
+    t.set("password_wo", Value::Null);
+    p.set("target", t);
+    let out = Main.create(&b.ctx, &p, &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    let prior = out.state;
+    assert!(prior.get("target").get("password_wo").is_null());
+    let arn = s(&prior, &["target", "endpoint_arn"]).unwrap().to_string();
+    assert_eq!(b.w.dms.endpoint_password(&arn).unwrap().expose(), "wo-1");
+
+    // Same version: not sent again.
+    b.w.dms.clear_calls();
+    let out = Main.update(&b.ctx, &prior, &p, &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert!(!b.w.dms.calls().iter().any(|c| c == "modify_endpoint"));
+
+    // New version: sent.
+    j["target"]["password_wo"] = serde_json::json!("wo-2");
+    j["target"]["password_wo_version"] = serde_json::json!(2);
+    let cfg = config(j);
+    let mut p = planned(&cfg);
+    let mut t = p.get("target").clone();
+    t.set("password_wo", Value::Null);
+    p.set("target", t);
+    let out = Main.update(&b.ctx, &prior, &p, &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert_eq!(b.w.dms.endpoint_password(&arn).unwrap().expose(), "wo-2");
+}

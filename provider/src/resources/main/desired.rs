@@ -23,6 +23,8 @@ pub struct Rds {
     pub master_username: Option<String>,
     /// From `master_password` or the write-only `master_password_wo`.
     pub master_password: Option<String>,
+    /// `master_password_wo_version`: a write-only password is sent again only when it changes.
+    pub master_password_version: Option<i64>,
     pub engine: String,
     pub engine_version: Option<String>,
     pub instance_class: String,
@@ -48,6 +50,8 @@ pub struct Database {
     pub username: Option<String>,
     /// From `password` or the write-only `password_wo`.
     pub password: Option<String>,
+    /// `password_wo_version`: a write-only password is sent again only when it changes.
+    pub password_version: Option<i64>,
     pub ssl_mode: Option<String>,
     pub extra_connection_attributes: Option<String>,
     pub server_name: Option<String>,
@@ -185,6 +189,7 @@ fn database(v: &Value, secrets: &Value, side: Side, prod: bool) -> Database {
         master_password: s(rds, "master_password")
             .or_else(|| s(rds_secrets, "master_password"))
             .or_else(|| s(rds_secrets, "master_password_wo")),
+        master_password_version: n(rds, "master_password_wo_version"),
         engine: s(rds, "engine").unwrap_or_else(|| match side {
             Side::Source => "oracle-se2".into(),
             Side::Target => "postgres".into(),
@@ -209,6 +214,7 @@ fn database(v: &Value, secrets: &Value, side: Side, prod: bool) -> Database {
         database_name: s(v, "database_name"),
         username: s(v, "username"),
         password: s(v, "password").or_else(|| s(secrets, "password")).or_else(|| s(secrets, "password_wo")),
+        password_version: n(v, "password_wo_version"),
         ssl_mode: s(v, "ssl_mode"),
         extra_connection_attributes: s(v, "extra_connection_attributes"),
         server_name: s(v, "server_name"),

@@ -96,7 +96,14 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                 master_password: r
                     .master_password
                     .clone()
-                    .filter(|p| rb.master_password.as_ref() != Some(p))
+                    .filter(|_| {
+                        secret_changed(
+                            &r.master_password,
+                            &rb.master_password,
+                            r.master_password_version,
+                            rb.master_password_version,
+                        )
+                    })
                     .map(Secret::new),
                 multi_az: (r.multi_az != rb.multi_az).then_some(r.multi_az),
                 deletion_protection: (r.deletion_protection != rb.deletion_protection).then_some(r.deletion_protection),
@@ -123,7 +130,9 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
             }
         }
         if let Some(arn) = kids.endpoint_arn.clone() {
-            let changed = db.password != before.password
+            let password_changed =
+                secret_changed(&db.password, &before.password, db.password_version, before.password_version);
+            let changed = password_changed
                 || db.port != before.port
                 || db.database_name != before.database_name
                 || db.username != before.username
@@ -138,7 +147,7 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                     port: Some(db.port as i32),
                     database_name: db.database_name.clone(),
                     username: db.username.clone(),
-                    password: db.password.clone().filter(|p| before.password.as_ref() != Some(p)).map(Secret::new),
+                    password: db.password.clone().filter(|_| password_changed).map(Secret::new),
                     ssl_mode: db.ssl_mode.clone(),
                     extra_connection_attributes: db.extra_connection_attributes.clone(),
                     ..Default::default()
@@ -154,6 +163,12 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
         }
     }
     Ok(())
+}
+
+/// A secret changed: plain ones by value (both in state); write-only ones (never in state, so the
+/// prior value is unknown) only when their `_wo_version` changed.
+fn secret_changed(new: &Option<String>, old: &Option<String>, new_v: Option<i64>, old_v: Option<i64>) -> bool {
+    if new_v.is_some() || old_v.is_some() { new_v != old_v } else { new != old }
 }
 
 /// Stops the running tasks that use endpoint `arn`; returns them (to resume).
