@@ -248,16 +248,24 @@ async fn apply(run: &Arc<StackRun>, planned: &Value, doing: &str) -> ApplyOutcom
     match report.failed.first() {
         None => ApplyOutcome::ok(state),
         Some(e) => {
-            let mut diags = step_failure(doing, &run.stack, e);
+            // Nothing was created at all: no state to keep.
+            let empty = run.snapshot() == Children::default() && doing == "creating";
+            let mut diags = if empty {
+                Diagnostic::error(
+                    format!("Error creating DMS stack {}: step {} failed", run.stack.prefix(), e.step),
+                    format!("{}\n\nNothing was created. Fix the cause and run `terraform apply` again.", describe(e)),
+                )
+                .into()
+            } else {
+                step_failure(doing, &run.stack, e)
+            };
             for other in report.failed.iter().skip(1) {
                 diags.push(Diagnostic::error(
                     format!("Error {doing} DMS stack {}: step {} failed too", run.stack.prefix(), other.step),
                     describe(other),
                 ));
             }
-            // Nothing was created at all: no state to keep.
-            let empty = run.snapshot() == Children::default();
-            ApplyOutcome::failed(if empty && doing == "creating" { Value::Null } else { state }, diags)
+            ApplyOutcome::failed(if empty { Value::Null } else { state }, diags)
         }
     }
 }
