@@ -1,6 +1,6 @@
 //! `dmslink_main` through the SDK clients against the local emulator: create, read, update in
-//! place, delete, and nothing tagged with the stack left. Run with the emulator:
-//! `DMSLINK_TEST_AWS_ENDPOINT=http://127.0.0.1:PORT cargo test -p terraform-provider-dmslink --lib -- --ignored main_stack_against_the_emulator`.
+//! place, delete, and nothing tagged with the stack left. The test starts its own emulator from the
+//! project's venv (`make venv`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -71,6 +71,9 @@ fn planned(cfg: &Value, prior: Option<&Value>) -> Value {
         p.set(a, prior.map(|s| s.get(a).clone()).unwrap_or(Value::Unknown));
     }
     p.set("tags_all", Value::Unknown);
+    // Defaults as Terraform would plan them (the generic plan rules), so reads compare like for like.
+    let mut p = crate::engine::plan::plan(&schema().block, prior.unwrap_or(&Value::Null), &p, cfg).planned;
+    p.set("tags_all", Value::Unknown);
     p
 }
 
@@ -79,9 +82,10 @@ fn errors(d: &crate::engine::diag::Diagnostics) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the emulator; set DMSLINK_TEST_AWS_ENDPOINT"]
 async fn main_stack_against_the_emulator() {
-    let url = std::env::var("DMSLINK_TEST_AWS_ENDPOINT").expect("DMSLINK_TEST_AWS_ENDPOINT");
+    // Its own emulator from the venv (`make venv`), stopped when `emulator` drops.
+    let emulator = dmslink_acctest::Emulator::start();
+    let url = emulator.endpoint();
     let ctx = ctx(&url).await;
     let started = std::time::Instant::now();
     let cfg = config(stack("dms.t3.medium", "one"));
