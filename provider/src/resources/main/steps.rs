@@ -135,6 +135,14 @@ fn aws_err(step: &'static str, doing: &str, id: &str, e: &AwsError) -> StepError
     StepError::new(step, e.describe(doing, id)).with_code(e.code.clone())
 }
 
+/// A delete's result where "already gone" counts as done.
+fn gone_ok(step: &'static str, doing: &str, id: &str, result: Result<(), AwsError>) -> R<()> {
+    match result {
+        Err(e) if !e.is_not_found() => Err(aws_err(step, doing, id, &e)),
+        _ => Ok(()),
+    }
+}
+
 fn wait_err(step: &'static str, e: &wait::WaitError) -> StepError {
     let err = StepError::new(step, e.to_string());
     match e {
@@ -361,16 +369,13 @@ async fn delete_dms_vpc_role(run: &StackRun) -> R<()> {
         return Ok(());
     }
     let policy = dms_vpc_policy_arn(run.partition());
-    match run.iam().detach_role_policy(DMS_VPC_ROLE, &policy).await {
-        Ok(()) => {}
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(aws_err(STEP, "detaching policy from IAM role", DMS_VPC_ROLE, &e)),
-    }
-    match run.iam().delete_role(DMS_VPC_ROLE).await {
-        Ok(()) => {}
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(aws_err(STEP, "deleting IAM role", DMS_VPC_ROLE, &e)),
-    }
+    gone_ok(
+        STEP,
+        "detaching policy from IAM role",
+        DMS_VPC_ROLE,
+        run.iam().detach_role_policy(DMS_VPC_ROLE, &policy).await,
+    )?;
+    gone_ok(STEP, "deleting IAM role", DMS_VPC_ROLE, run.iam().delete_role(DMS_VPC_ROLE).await)?;
     run.kids().dms_vpc_role_created = false;
     Ok(())
 }
@@ -448,11 +453,12 @@ async fn create_vpc(run: &StackRun) -> R<()> {
 async fn delete_vpc(run: &StackRun) -> R<()> {
     const STEP: &str = "create_vpc";
     let Some(id) = run.kids().vpc_id.clone() else { return Ok(()) };
-    match retry(run, &[ErrorKind::DependencyViolation], None, || run.ec2().delete_vpc(&id)).await {
-        Ok(()) => {}
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(aws_err(STEP, "deleting EC2 VPC", &id, &e)),
-    }
+    gone_ok(
+        STEP,
+        "deleting EC2 VPC",
+        &id,
+        retry(run, &[ErrorKind::DependencyViolation], None, || run.ec2().delete_vpc(&id)).await,
+    )?;
     let mut k = run.kids();
     k.vpc_id = None;
     k.route_table_ids.clear();
@@ -520,11 +526,7 @@ async fn delete_leftover_enis(run: &StackRun, step: &'static str) -> R<()> {
         if !ours {
             continue;
         }
-        match run.ec2().delete_network_interface(&n.id).await {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(aws_err(step, "deleting leftover network interface", &n.id, &e)),
-        }
+        gone_ok(step, "deleting leftover network interface", &n.id, run.ec2().delete_network_interface(&n.id).await)?;
     }
     Ok(())
 }
@@ -544,11 +546,7 @@ async fn delete_subnets(run: &StackRun) -> R<()> {
             }
         })
         .await;
-        match r {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(aws_err(STEP, "deleting EC2 subnet", &id, &e)),
-        }
+        gone_ok(STEP, "deleting EC2 subnet", &id, r)?;
         run.kids().subnet_ids.remove(&az);
     }
     Ok(())
@@ -645,11 +643,7 @@ async fn delete_security_group(run: &StackRun) -> R<()> {
         }
     })
     .await;
-    match r {
-        Ok(()) => {}
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(aws_err(STEP, "deleting EC2 security group", &id, &e)),
-    }
+    gone_ok(STEP, "deleting EC2 security group", &id, r)?;
     run.kids().security_group_id = None;
     Ok(())
 }
@@ -718,11 +712,12 @@ async fn delete_vpn_gateway(run: &StackRun) -> R<()> {
         let attached: Vec<String> =
             g.attachments.iter().filter(|a| a.state != "detached").map(|a| a.vpc_id.clone()).collect();
         for vpc in attached {
-            match retry(run, &[ErrorKind::InvalidState], None, || ec2.detach_vpn_gateway(&id, &vpc)).await {
-                Ok(()) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(aws_err(STEP, "detaching EC2 VPN gateway", &id, &e)),
-            }
+            gone_ok(
+                STEP,
+                "detaching EC2 VPN gateway",
+                &id,
+                retry(run, &[ErrorKind::InvalidState], None, || ec2.detach_vpn_gateway(&id, &vpc)).await,
+            )?;
             poll_until(run, STEP, &format!("EC2 VPN gateway ({id}) detached"), || async {
                 let g = ec2.find_vpn_gateway(&id).await?;
                 Ok(g.is_none_or(|g| g.attachments.iter().all(|a| a.vpc_id != vpc || a.state == "detached")))
@@ -769,11 +764,12 @@ async fn disable_route_propagation(run: &StackRun) -> R<()> {
     let Some(vgw) = run.kids().vpn_gateway_id.clone() else { return Ok(()) };
     let tables = run.kids().route_table_ids.clone();
     for rt in tables {
-        match run.ec2().disable_vgw_route_propagation(&rt, &vgw).await {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(aws_err(STEP, "disabling VGW route propagation on route table", &rt, &e)),
-        }
+        gone_ok(
+            STEP,
+            "disabling VGW route propagation on route table",
+            &rt,
+            run.ec2().disable_vgw_route_propagation(&rt, &vgw).await,
+        )?;
     }
     Ok(())
 }
@@ -829,19 +825,20 @@ async fn delete_internet_gateway(run: &StackRun) -> R<()> {
     };
     if let Some(g) = g {
         for a in &g.attachments {
-            match retry(run, &[ErrorKind::DependencyViolation], None, || ec2.detach_internet_gateway(&id, &a.vpc_id))
-                .await
-            {
-                Ok(()) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(aws_err(STEP, "detaching EC2 internet gateway", &id, &e)),
-            }
+            gone_ok(
+                STEP,
+                "detaching EC2 internet gateway",
+                &id,
+                retry(run, &[ErrorKind::DependencyViolation], None, || ec2.detach_internet_gateway(&id, &a.vpc_id))
+                    .await,
+            )?;
         }
-        match retry(run, &[ErrorKind::DependencyViolation], None, || ec2.delete_internet_gateway(&id)).await {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(aws_err(STEP, "deleting EC2 internet gateway", &id, &e)),
-        }
+        gone_ok(
+            STEP,
+            "deleting EC2 internet gateway",
+            &id,
+            retry(run, &[ErrorKind::DependencyViolation], None, || ec2.delete_internet_gateway(&id)).await,
+        )?;
     }
     run.kids().internet_gateway_id = None;
     Ok(())
@@ -887,11 +884,12 @@ async fn create_db_subnet_group(run: &StackRun) -> R<()> {
 async fn delete_db_subnet_group(run: &StackRun) -> R<()> {
     const STEP: &str = "create_db_subnet_group";
     let Some(name) = run.kids().db_subnet_group_name.clone() else { return Ok(()) };
-    match retry(run, &[ErrorKind::InvalidState], None, || run.rds().delete_db_subnet_group(&name)).await {
-        Ok(()) => {}
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(aws_err(STEP, "deleting RDS DB subnet group", &name, &e)),
-    }
+    gone_ok(
+        STEP,
+        "deleting RDS DB subnet group",
+        &name,
+        retry(run, &[ErrorKind::InvalidState], None, || run.rds().delete_db_subnet_group(&name)).await,
+    )?;
     run.kids().db_subnet_group_name = None;
     Ok(())
 }
@@ -1160,11 +1158,12 @@ async fn create_replication_subnet_group(run: &StackRun) -> R<()> {
 async fn delete_replication_subnet_group(run: &StackRun) -> R<()> {
     const STEP: &str = "create_replication_subnet_group";
     let Some(id) = run.kids().replication_subnet_group_id.clone() else { return Ok(()) };
-    match retry(run, &[ErrorKind::InvalidState], None, || run.dms().delete_replication_subnet_group(&id)).await {
-        Ok(()) => {}
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(aws_err(STEP, "deleting DMS replication subnet group", &id, &e)),
-    }
+    gone_ok(
+        STEP,
+        "deleting DMS replication subnet group",
+        &id,
+        retry(run, &[ErrorKind::InvalidState], None, || run.dms().delete_replication_subnet_group(&id)).await,
+    )?;
     run.kids().replication_subnet_group_id = None;
     Ok(())
 }
@@ -1245,11 +1244,12 @@ async fn delete_replication_instance(run: &StackRun) -> R<()> {
 pub async fn remove_replication_instance(run: &StackRun, step: &'static str) -> R<()> {
     let Some(arn) = run.kids().replication_instance_arn.clone() else { return Ok(()) };
     let dms = run.dms();
-    match retry(run, &[ErrorKind::InvalidState], None, || dms.delete_replication_instance(&arn)).await {
-        Ok(()) => {}
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(aws_err(step, "deleting DMS replication instance", &arn, &e)),
-    }
+    gone_ok(
+        step,
+        "deleting DMS replication instance",
+        &arn,
+        retry(run, &[ErrorKind::InvalidState], None, || dms.delete_replication_instance(&arn)).await,
+    )?;
     let what = format!("DMS replication instance ({arn})");
     wait_spec(run, step, Wait::new(&what, &["deleting", "available", "modifying"], &[]).gone_is_target(), || {
         dms.describe_replication_instance_by_arn(&arn)
@@ -1325,11 +1325,12 @@ pub async fn remove_endpoint(run: &StackRun, step: &'static str, db: &Database) 
     let key = run.stack.database_id(db);
     let Some(arn) = run.kids().db(&key).endpoint_arn else { return Ok(()) };
     let dms = run.dms();
-    match retry(run, &[ErrorKind::InvalidState], None, || dms.delete_endpoint(&arn)).await {
-        Ok(()) => {}
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(aws_err(step, "deleting DMS endpoint", &arn, &e)),
-    }
+    gone_ok(
+        step,
+        "deleting DMS endpoint",
+        &arn,
+        retry(run, &[ErrorKind::InvalidState], None, || dms.delete_endpoint(&arn)).await,
+    )?;
     let what = format!("DMS endpoint ({key})");
     wait_spec(run, step, Wait::new(&what, &["deleting", "active", "creating"], &[]).gone_is_target(), || {
         dms.find_endpoint_by_arn(&arn)
