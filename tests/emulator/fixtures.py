@@ -16,6 +16,13 @@ Subcommands
     source endpoint and a PostgreSQL target endpoint.  Prints
     ``{"replication_instance_arn", "replication_instance_arns": [...],
     "source_endpoint_arn", "target_endpoint_arn"}``.
+``source-snapshot --endpoint URL --name S [--engine oracle-ee]``
+    A manual RDS snapshot ``S`` to restore the source database from, as the
+    original ``terraform-main`` expects (``var.source_snapshot``): a seed DB
+    instance ``S-seed`` is created, waited for, snapshotted and deleted.
+    Idempotent.  Prints ``{"snapshot_identifier", "snapshot_arn", "engine"}``.
+``dms-vpc-role --endpoint URL``
+    The ``dms-vpc-role`` IAM role with its managed policy (idempotent).
 ``ls-state --endpoint URL --bucket B``
     Keys (and sizes) of the objects in the state bucket.
 ``ls-locks --endpoint URL --table T``
@@ -261,6 +268,53 @@ def dms_stack(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+# -------------------------------------------------------------- source snapshot
+
+
+def wait_db_available(rds: Any, identifier: str, timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    status = "?"
+    while time.monotonic() < deadline:
+        status = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]["DBInstanceStatus"]
+        if status == "available":
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"DB instance {identifier} not available after {timeout}s (status {status})")
+
+
+def source_snapshot(args: argparse.Namespace) -> dict[str, Any]:
+    rds = client("rds", args)
+    try:
+        snap = rds.describe_db_snapshots(DBSnapshotIdentifier=args.name)["DBSnapshots"][0]
+        return {"snapshot_identifier": args.name, "snapshot_arn": snap["DBSnapshotArn"], "engine": snap["Engine"]}
+    except ClientError as err:
+        if error_code(err) != "DBSnapshotNotFound":
+            raise
+    seed = f"{args.name}-seed"
+    try:
+        rds.create_db_instance(
+            DBInstanceIdentifier=seed,
+            Engine=args.engine,
+            DBInstanceClass="db.t3.medium",
+            AllocatedStorage=20,
+            MasterUsername="admin",
+            MasterUserPassword="seed-password-1",
+            DBName="ORCL",
+        )
+    except ClientError as err:
+        if error_code(err) != "DBInstanceAlreadyExists":
+            raise
+    wait_db_available(rds, seed)
+    snap = rds.create_db_snapshot(DBSnapshotIdentifier=args.name, DBInstanceIdentifier=seed)["DBSnapshot"]
+    rds.delete_db_instance(DBInstanceIdentifier=seed, SkipFinalSnapshot=True)
+    return {"snapshot_identifier": args.name, "snapshot_arn": snap["DBSnapshotArn"], "engine": args.engine}
+
+
+def dms_vpc_role(args: argparse.Namespace) -> dict[str, Any]:
+    ensure_dms_vpc_role(args)
+    return {"role_name": "dms-vpc-role"}
+
+
 # ------------------------------------------------------------------------- main
 
 
@@ -282,6 +336,14 @@ def main(argv: list[str]) -> int:
     p.add_argument("--name", required=True)
     p.add_argument("--instances", type=int, default=1)
     p.set_defaults(func=dms_stack)
+
+    p = common(sub.add_parser("source-snapshot", help="an RDS snapshot to restore the source from"))
+    p.add_argument("--name", required=True)
+    p.add_argument("--engine", default="oracle-ee")
+    p.set_defaults(func=source_snapshot)
+
+    p = common(sub.add_parser("dms-vpc-role", help="the dms-vpc-role IAM role"))
+    p.set_defaults(func=dms_vpc_role)
 
     p = common(sub.add_parser("ls-state", help="objects in the state bucket"))
     p.add_argument("--bucket", required=True)

@@ -95,6 +95,18 @@ impl Fixtures {
         }
     }
 
+    /// A manual RDS snapshot named `name` (engine `oracle-ee`) to restore a source database from;
+    /// returns its identifier.
+    pub fn source_snapshot(&self, name: &str) -> String {
+        let doc = self.run(&["source-snapshot", "--name", name]);
+        doc["snapshot_identifier"].as_str().unwrap_or_else(|| panic!("source-snapshot: {doc}")).to_string()
+    }
+
+    /// The `dms-vpc-role` IAM role with `AmazonDMSVPCManagementRole` attached.
+    pub fn dms_vpc_role(&self) {
+        self.run(&["dms-vpc-role"]);
+    }
+
     /// Keys of the objects in a state bucket.
     pub fn state_keys(&self, bucket: &str) -> Vec<String> {
         let doc = self.run(&["ls-state", "--bucket", bucket]);
