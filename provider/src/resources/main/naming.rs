@@ -8,6 +8,9 @@ use super::schema::Side;
 
 pub const TAG_STACK: &str = "dmslink:stack";
 pub const TAG_RESOURCE: &str = "dmslink:resource";
+/// On an RDS instance restored from a snapshot: the snapshot's identifier. AWS does not report
+/// what an instance was restored from, and import needs it to rebuild `rds.snapshot_identifier`.
+pub const TAG_SNAPSHOT: &str = "dmslink:snapshot";
 
 /// Child kinds, as written in the `dmslink:resource` tag.
 pub mod kind {

@@ -30,7 +30,7 @@ use crate::engine::steps::{Graph, Step, StepError, StepFuture};
 
 use super::children::{Children, DbChildren};
 use super::desired::{Database, Stack};
-use super::naming::{TAG_RESOURCE, TAG_STACK, kind, owned_by};
+use super::naming::{TAG_RESOURCE, TAG_SNAPSHOT, TAG_STACK, kind, owned_by};
 use super::schema::Side;
 
 type R<T> = Result<T, StepError>;
@@ -914,8 +914,9 @@ pub async fn ensure_database(run: &StackRun, step: &'static str, db: &Database) 
             }
         }
         None => {
-            let tags = run.tags_for(kind::DATABASE, &id);
+            let mut tags = run.tags_for(kind::DATABASE, &id);
             if let Some(snap) = &r.snapshot_identifier {
+                tags.insert(TAG_SNAPSHOT.to_string(), snap.clone());
                 let input = RestoreDbInstanceInput {
                     id: id.clone(),
                     snapshot_identifier: snap.clone(),
