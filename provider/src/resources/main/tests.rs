@@ -115,6 +115,24 @@ fn unknown_values_wait_for_apply() {
     assert!(!d.has_errors(), "{d:?}");
 }
 
+/// `password = var.wo ? null : v` beside `password_wo = var.wo ? v : null`: during `terraform
+/// validate` both are unknown, which is not a conflict.
+#[test]
+fn unknown_password_pairs_are_not_conflicts() {
+    let mut cfg = config(base());
+    let mut target = cfg.get("target").clone();
+    target.set("password", Value::Unknown);
+    target.set("password_wo", Value::Unknown);
+    let mut rds = target.get("rds").clone();
+    rds.set("master_password", Value::Unknown);
+    rds.set("master_password_wo", Value::Unknown);
+    target.set("rds", rds);
+    cfg.set("target", target);
+    let mut d = Diagnostics::new();
+    validate_config(&cfg, &mut d);
+    assert!(!d.has_errors(), "{d:?}");
+}
+
 #[test]
 fn cidr_arithmetic() {
     let vpc = Cidr::parse("10.20.0.0/24").unwrap();

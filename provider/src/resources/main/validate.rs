@@ -239,11 +239,17 @@ fn validate_network(net: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     }
 }
 
+/// Known and not null. Conflict checks use this: during `terraform validate` variables are unknown,
+/// and `x = var.a ? v : null` beside `x_wo = var.a ? null : v` must not look like both are set.
+fn is_set(v: &Value) -> bool {
+    !v.is_null() && !v.is_unknown()
+}
+
 fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, diags: &mut Diagnostics) {
     let rds = db.get("rds");
     let server = db.get("server_name");
     match (server.is_null(), rds.is_null()) {
-        (false, false) => diags.error_at(path.then_attr("server_name"), "Conflicting database location", "Set either server_name (an existing server) or an rds block (a database dmslink creates), not both."),
+        (false, false) if is_set(server) && is_set(rds) => diags.error_at(path.then_attr("server_name"), "Conflicting database location", "Set either server_name (an existing server) or an rds block (a database dmslink creates), not both."),
         (true, true) if !server.is_unknown() => diags.error_at(path.clone(), "Missing database location", "Set server_name (an existing server, e.g. on premises) or add an rds block for a database dmslink creates."),
         _ => {}
     }
@@ -295,7 +301,7 @@ fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, dia
             format!("{m:?} is not a DMS SSL mode; use none, require, verify-ca or verify-full."),
         );
     }
-    if !db.get("password").is_null() && !db.get("password_wo").is_null() {
+    if is_set(db.get("password")) && is_set(db.get("password_wo")) {
         diags.error_at(
             path.then_attr("password_wo"),
             "Conflicting passwords",
@@ -308,7 +314,8 @@ fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, dia
     let rp = path.then_attr("rds");
     let snapshot = rds.get("snapshot_identifier");
     let has_master_pw = !rds.get("master_password").is_null() || !rds.get("master_password_wo").is_null();
-    if !snapshot.is_null() && (!rds.get("master_username").is_null() || has_master_pw) {
+    let has_set_master_pw = is_set(rds.get("master_password")) || is_set(rds.get("master_password_wo"));
+    if is_set(snapshot) && (is_set(rds.get("master_username")) || has_set_master_pw) {
         diags.error_at(rp.then_attr("snapshot_identifier"), "Conflicting RDS settings", "A restore takes its master credentials from the snapshot: set snapshot_identifier, or master_username with a master password, not both.");
     }
     if snapshot.is_null() && !snapshot.is_unknown() {
@@ -330,14 +337,14 @@ fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, dia
             diags.error_at(rp.then_attr("engine"), "Missing RDS engine", "A new source RDS instance needs engine, e.g. \"oracle-se2\" (or restore one with snapshot_identifier).");
         }
     }
-    if !rds.get("master_password").is_null() && !rds.get("master_password_wo").is_null() {
+    if is_set(rds.get("master_password")) && is_set(rds.get("master_password_wo")) {
         diags.error_at(
             rp.then_attr("master_password_wo"),
             "Conflicting passwords",
             "Set master_password or master_password_wo, not both.",
         );
     }
-    if rds.get("skip_final_snapshot").as_bool() == Some(true) && !rds.get("final_snapshot_identifier").is_null() {
+    if rds.get("skip_final_snapshot").as_bool() == Some(true) && is_set(rds.get("final_snapshot_identifier")) {
         diags.error_at(
             rp.then_attr("final_snapshot_identifier"),
             "Conflicting final snapshot settings",
