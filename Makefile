@@ -1,5 +1,8 @@
 # dmslink developer tasks (GNU make).
 #
+#   make demo           build the provider, start the emulator, apply terraform-main and
+#                       terraform-repltask in it and print what they built (scripts/demo.sh)
+#   make demo-destroy   destroy both again (the emulator keeps running)
 #   make venv           Python venv with moto, the emulator's deps and Terraform 1.0.3
 #   make emulator       start the local AWS emulator in the background
 #   make emulator-stop  stop it
@@ -26,7 +29,7 @@ EMULATOR_FLAGS ?=
 
 CARGO_TEST_FLAGS ?=
 
-.PHONY: venv emulator emulator-stop emulator-test test lint docs terraform-path
+.PHONY: venv emulator emulator-stop emulator-test test lint docs terraform-path demo demo-destroy
 
 venv: $(STAMP)
 
@@ -95,3 +98,10 @@ lint:
 # docs/ is generated from the schemas; the docs_are_current test fails when it is stale.
 docs:
 	DMSLINK_UPDATE_DOCS=1 cargo test -p terraform-provider-dmslink --lib docs::tests::docs_are_current
+
+# The demo against the emulator; scripts/demo.sh says what each step does.
+demo:
+	@MAKE="$(MAKE)" bash scripts/demo.sh up
+
+demo-destroy:
+	@MAKE="$(MAKE)" bash scripts/demo.sh destroy
