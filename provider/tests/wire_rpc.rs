@@ -103,6 +103,52 @@ async fn validate_resource_config_reports_validator_errors_with_their_path() {
 }
 
 #[tokio::test]
+async fn write_only_arguments_need_a_client_that_allows_them() {
+    use std::sync::Arc;
+    let engine = dmslink::engine::provider::Provider::new(
+        dmslink::resources::all_resources(),
+        dmslink::resources::all_data_sources(),
+    );
+    let mut s = InProcess::start(Arc::new(engine)).await;
+    let ty = dmslink::resources::main::schema::schema().value_type();
+    let json = serde_json::json!({
+        "name": "dblink",
+        "environment": "dev",
+        "network": {
+            "vpc_cidr": "10.20.0.0/24",
+            "availability_zones": ["ap-southeast-2a", "ap-southeast-2b"],
+            "subnet_cidrs": ["10.20.0.0/26", "10.20.0.64/26"]
+        },
+        "source": [{"name": "onprem", "server_name": "oracle.corp.example", "database_name": "ORCL",
+                    "username": "dms", "password": "pw"}],
+        "target": {"database_name": "dblink", "username": "dms", "password_wo": "s3cret", "password_wo_version": 1,
+                   "rds": {"master_username": "dblink", "master_password": "pw"}}
+    });
+    let cfg = dmslink::wire::cty::json::decode_lenient(json.to_string().as_bytes(), &ty).unwrap();
+    let req = |caps: Option<pb::ClientCapabilities>| pb::validate_resource_config::Request {
+        type_name: "dmslink_main".into(),
+        config: Some(dv(&cfg, &ty)),
+        client_capabilities: caps,
+    };
+
+    // Terraform < 1.9 sends no capabilities; 1.9 and 1.10 send them without write-only support.
+    let tf_1_10 = pb::ClientCapabilities { deferral_allowed: true, ..Default::default() };
+    for caps in [None, Some(tf_1_10)] {
+        let r = s.client.validate_resource_config(req(caps)).await.unwrap().into_inner();
+        let errs = errors(&r.diagnostics);
+        assert_eq!(errs.len(), 1, "{:?}", r.diagnostics);
+        assert_eq!(errs[0].summary, "Write-only attribute not supported");
+        assert_eq!(path_of(errs[0]), ["target", "password_wo"]);
+        assert!(errs[0].detail.contains("Use `password` instead, or upgrade Terraform."), "{}", errs[0].detail);
+    }
+
+    let tf_1_11 = pb::ClientCapabilities { write_only_attributes_allowed: true, ..Default::default() };
+    let r = s.client.validate_resource_config(req(Some(tf_1_11))).await.unwrap().into_inner();
+    assert!(errors(&r.diagnostics).is_empty(), "{:?}", r.diagnostics);
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn validate_data_resource_config_runs_the_data_source_checks() {
     let mut s = InProcess::start(fake_engine()).await;
     let ty = info_type();

@@ -11,6 +11,7 @@ pub mod validate;
 pub mod value;
 
 pub use diag::{AttrPath, Diagnostic, Diagnostics};
+pub use provider::ClientCapabilities;
 pub use resource::{ApplyOutcome, Ctx, DataSource, PlanDraft, Resource};
 pub use schema::{Attribute, Block, Mode, NestedBlock, Schema};
 pub use value::{Type, Value};

@@ -10,8 +10,8 @@ use tokio_util::sync::CancellationToken;
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::plan;
 use super::resource::{Ctx, DataSource, PlanDraft, Resource};
-use super::schema::Schema;
-use super::validate::validate_block;
+use super::schema::{AttrKind, Block, Nesting, Schema};
+use super::validate::{refuse_write_only, validate_block};
 use super::value::{Type, Value};
 use crate::provider_config::{self, Configured};
 
@@ -27,6 +27,16 @@ pub struct Provider {
     provider_schema: Schema,
     configured: RwLock<Option<Arc<Configured>>>,
     cancel: CancellationToken,
+}
+
+/// What the calling Terraform supports, from a request's `client_capabilities`; absent (Terraform
+/// < 1.9) means all false.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientCapabilities {
+    /// Terraform ≥ 1.11: write-only attributes reach the provider without being stored in state.
+    pub write_only_attributes_allowed: bool,
+    /// `-allow-deferral` (experimental); dmslink never defers.
+    pub deferral_allowed: bool,
 }
 
 pub struct PlanResult {
@@ -97,12 +107,15 @@ impl Provider {
         diags
     }
 
-    pub fn validate_resource_config(&self, type_name: &str, config: &Value) -> Diagnostics {
+    pub fn validate_resource_config(&self, type_name: &str, config: &Value, caps: ClientCapabilities) -> Diagnostics {
         let Some(r) = self.resources.get(type_name) else {
             return unknown_type("resource", type_name);
         };
         let mut diags = Diagnostics::new();
         validate_block(&r.schema.block, config, &AttrPath::root(), &mut diags);
+        if !caps.write_only_attributes_allowed {
+            refuse_write_only(&r.schema.block, config, &AttrPath::root(), &mut diags);
+        }
         r.imp.validate(config, &mut diags);
         diags
     }
@@ -132,7 +145,7 @@ impl Provider {
             )
             .into());
         }
-        Ok(state)
+        Ok(null_write_only(&r.schema.block, state))
     }
 
     pub async fn configure(&self, config: &Value) -> Diagnostics {
@@ -179,9 +192,9 @@ impl Provider {
             Err(d) => return (current.clone(), d),
         };
         match r.imp.read(&ctx, current).await {
-            Ok(Some(v)) => (v, Diagnostics::new()),
+            Ok(Some(v)) => (null_write_only(&r.schema.block, v), Diagnostics::new()),
             Ok(None) => (Value::Null, Diagnostics::new()),
-            Err(d) => (current.clone(), d),
+            Err(d) => (null_write_only(&r.schema.block, current.clone()), d),
         }
     }
 
@@ -212,7 +225,11 @@ impl Provider {
             provider: self.configured(),
         };
         r.imp.modify_plan(&mut draft).await;
-        PlanResult { planned: draft.planned, requires_replace: draft.requires_replace, diags: draft.diags }
+        PlanResult {
+            planned: null_write_only(&r.schema.block, draft.planned),
+            requires_replace: draft.requires_replace,
+            diags: draft.diags,
+        }
     }
 
     /// Create, update or delete, chosen by which of prior and planned are null.
@@ -233,7 +250,11 @@ impl Provider {
         if planned.is_null() {
             let diags = r.imp.delete(&ctx, prior).await;
             // A failed delete keeps the prior state so nothing is forgotten.
-            return if diags.has_errors() { (prior.clone(), diags) } else { (Value::Null, diags) };
+            return if diags.has_errors() {
+                (null_write_only(&r.schema.block, prior.clone()), diags)
+            } else {
+                (Value::Null, diags)
+            };
         }
         let outcome = if prior.is_null() {
             r.imp.create(&ctx, planned, config).await
@@ -247,7 +268,7 @@ impl Provider {
         } else {
             keep_planned_values(planned, outcome.state)
         };
-        (state, outcome.diags)
+        (null_write_only(&r.schema.block, state), outcome.diags)
     }
 
     pub async fn import_resource_state(&self, type_name: &str, id: &str) -> (Option<Value>, Diagnostics) {
@@ -259,7 +280,7 @@ impl Provider {
             Err(d) => return (None, d),
         };
         match r.imp.import(&ctx, id).await {
-            Ok(v) => (Some(v), Diagnostics::new()),
+            Ok(v) => (Some(null_write_only(&r.schema.block, v)), Diagnostics::new()),
             Err(d) => (None, d),
         }
     }
@@ -310,6 +331,47 @@ pub fn keep_planned_values(planned: &Value, applied: Value) -> Value {
     }
 }
 
+/// Terraform ≥ 1.11 rejects any non-null write-only value in a plan, new state, read or import
+/// result, so every value handed back passes through here, whatever the resource did.
+pub fn null_write_only(block: &Block, mut v: Value) -> Value {
+    let Value::Object(m) = &mut v else {
+        return v;
+    };
+    for attr in &block.attributes {
+        let Some(slot) = m.get_mut(&attr.name) else { continue };
+        if attr.write_only {
+            *slot = Value::Null;
+        } else if let AttrKind::Nested(n) = &attr.kind {
+            let inner = Block { attributes: n.attributes.clone(), ..Block::default() };
+            map_elements(n.nesting, slot, &|e| null_write_only(&inner, e));
+        }
+    }
+    for nb in &block.blocks {
+        if let Some(slot) = m.get_mut(&nb.name) {
+            map_elements(nb.nesting, slot, &|e| null_write_only(&nb.block, e));
+        }
+    }
+    v
+}
+
+/// Rewrites each object of a nested value in place (the value itself for single nesting).
+fn map_elements(nesting: Nesting, v: &mut Value, f: &dyn Fn(Value) -> Value) {
+    match (nesting, v) {
+        (Nesting::Single | Nesting::Group, v) => *v = f(std::mem::take(v)),
+        (_, Value::List(xs) | Value::Set(xs)) => {
+            for x in xs {
+                *x = f(std::mem::take(x));
+            }
+        }
+        (_, Value::Map(m)) => {
+            for x in m.values_mut() {
+                *x = f(std::mem::take(x));
+            }
+        }
+        _ => {}
+    }
+}
+
 /// State may never hold unknowns.
 pub fn fill_unknowns_with_null(v: Value) -> Value {
     match v {
@@ -325,11 +387,152 @@ pub fn fill_unknowns_with_null(v: Value) -> Value {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
+    use async_trait::async_trait;
+
     use super::*;
+    use crate::aws::Clients;
+    use crate::aws::fake::FakeDms;
+    use crate::engine::resource::ApplyOutcome;
+    use crate::engine::schema::{Attribute, NestedBlock};
 
     fn obj(pairs: &[(&str, Value)]) -> Value {
         Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+    }
+
+    const LEAKY: &str = "dmslink_leaky";
+
+    /// A resource that wrongly fills its write-only attributes (top level, in a list block, in a
+    /// single block inside it, and in a nested attribute) in everything it returns.
+    struct Leaky;
+
+    fn leaky_schema() -> Schema {
+        let inner = Block::new("inner").attr(Attribute::write_only("deep_wo", Type::String));
+        let db = Block::new("db")
+            .attr(Attribute::optional("password", Type::String))
+            .attr(Attribute::write_only("password_wo", Type::String))
+            .block(NestedBlock::single("inner", inner));
+        Schema::new(
+            0,
+            Block::new("leaky")
+                .attr(Attribute::required("name", Type::String))
+                .attr(Attribute::write_only("token_wo", Type::String))
+                .attr(Attribute::nested(
+                    "opts",
+                    crate::engine::Mode::Optional,
+                    Nesting::List,
+                    vec![Attribute::optional("k", Type::String), Attribute::write_only("v_wo", Type::String)],
+                ))
+                .block(NestedBlock::list("db", db)),
+        )
+    }
+
+    fn leaked(name: &str) -> Value {
+        let db = obj(&[
+            ("password", Value::string("kept")),
+            ("password_wo", Value::string("leak")),
+            ("inner", obj(&[("deep_wo", Value::string("leak"))])),
+        ]);
+        obj(&[
+            ("name", Value::string(name)),
+            ("token_wo", Value::string("leak")),
+            ("opts", Value::List(vec![obj(&[("k", Value::string("kept")), ("v_wo", Value::string("leak"))])])),
+            ("db", Value::List(vec![db])),
+        ])
+    }
+
+    /// Every write-only value null, everything else as `leaked` has it.
+    fn scrubbed(name: &str) -> Value {
+        let db = obj(&[
+            ("password", Value::string("kept")),
+            ("password_wo", Value::Null),
+            ("inner", obj(&[("deep_wo", Value::Null)])),
+        ]);
+        obj(&[
+            ("name", Value::string(name)),
+            ("token_wo", Value::Null),
+            ("opts", Value::List(vec![obj(&[("k", Value::string("kept")), ("v_wo", Value::Null)])])),
+            ("db", Value::List(vec![db])),
+        ])
+    }
+
+    #[async_trait]
+    impl Resource for Leaky {
+        fn type_name(&self) -> &'static str {
+            LEAKY
+        }
+        fn schema(&self) -> Schema {
+            leaky_schema()
+        }
+        async fn modify_plan(&self, draft: &mut PlanDraft<'_>) {
+            draft.planned = leaked("planned");
+        }
+        async fn read(&self, _: &Ctx, _: &Value) -> Result<Option<Value>, Diagnostics> {
+            Ok(Some(leaked("read")))
+        }
+        async fn create(&self, _: &Ctx, _: &Value, _: &Value) -> ApplyOutcome {
+            ApplyOutcome::ok(leaked("created"))
+        }
+        async fn update(&self, _: &Ctx, _: &Value, _: &Value, _: &Value) -> ApplyOutcome {
+            ApplyOutcome::ok(leaked("updated"))
+        }
+        async fn delete(&self, _: &Ctx, _: &Value) -> Diagnostics {
+            Diagnostics::new()
+        }
+        async fn import(&self, _: &Ctx, id: &str) -> Result<Value, Diagnostics> {
+            Ok(leaked(id))
+        }
+    }
+
+    fn engine() -> Provider {
+        let p = Provider::new(vec![Arc::new(Leaky)], vec![]);
+        p.set_configured(Configured::new(Clients::with_dms(Arc::new(FakeDms::new())), "eu-west-1"));
+        p
+    }
+
+    #[test]
+    fn write_only_values_are_nulled_at_every_depth() {
+        assert_eq!(null_write_only(&leaky_schema().block, leaked("x")), scrubbed("x"));
+        assert_eq!(null_write_only(&leaky_schema().block, Value::Null), Value::Null);
+    }
+
+    #[tokio::test]
+    async fn no_response_carries_a_write_only_value() {
+        let p = engine();
+        let cfg = leaked("cfg");
+        let plan = p.plan_resource_change(LEAKY, &Value::Null, &cfg, &cfg).await;
+        assert_eq!(plan.planned, scrubbed("planned"));
+
+        // The plan Terraform hands back at apply has the write-only values null; the resource's
+        // answer is scrubbed all the same.
+        let (created, d) = p.apply_resource_change(LEAKY, &Value::Null, &scrubbed("created"), &cfg).await;
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(created, scrubbed("created"));
+        let (updated, _) = p.apply_resource_change(LEAKY, &created, &scrubbed("updated"), &cfg).await;
+        assert_eq!(updated, scrubbed("updated"));
+
+        let (read, _) = p.read_resource(LEAKY, &created).await;
+        assert_eq!(read, scrubbed("read"));
+        let (imported, _) = p.import_resource_state(LEAKY, "imp").await;
+        assert_eq!(imported, Some(scrubbed("imp")));
+        let upgraded = p.upgrade_resource_state(LEAKY, 0, leaked("old")).unwrap();
+        assert_eq!(upgraded, scrubbed("old"));
+    }
+
+    #[test]
+    fn write_only_config_needs_the_client_capability() {
+        let p = engine();
+        let cfg = leaked("cfg");
+        let old = p.validate_resource_config(LEAKY, &cfg, ClientCapabilities::default());
+        let paths: Vec<String> = old.iter().filter_map(|d| d.path.as_ref().map(ToString::to_string)).collect();
+        assert_eq!(paths, ["token_wo", "opts[0].v_wo", "db[0].password_wo", "db[0].inner.deep_wo"]);
+        assert!(old.iter().all(|d| d.is_error()));
+
+        let caps = ClientCapabilities { write_only_attributes_allowed: true, ..Default::default() };
+        assert!(p.validate_resource_config(LEAKY, &cfg, caps).is_empty());
+        let none_set = scrubbed("cfg");
+        assert!(p.validate_resource_config(LEAKY, &none_set, ClientCapabilities::default()).is_empty());
     }
 
     #[test]

@@ -83,6 +83,60 @@ fn validate_attribute(attr: &Attribute, v: &Value, path: &AttrPath, diags: &mut 
     }
 }
 
+/// Terraform < 1.11 ignores the write-only flag and would store the value in state, so while the
+/// client has not said it allows write-only attributes, each one set in `config` is an error at
+/// its path. Unknown counts as set: it will be a value by apply.
+pub fn refuse_write_only(block: &Block, config: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    if config.is_null() || config.is_unknown() {
+        return;
+    }
+    for attr in &block.attributes {
+        let v = config.get(&attr.name);
+        let p = path.then_attr(&attr.name);
+        if attr.write_only {
+            if !v.is_null() {
+                diags.error_at(p, "Write-only attribute not supported", write_only_detail(block, &attr.name));
+            }
+        } else if let AttrKind::Nested(n) = &attr.kind {
+            let inner = Block { attributes: n.attributes.clone(), ..Block::default() };
+            each_element(n.nesting, v, &p, |e, ep| refuse_write_only(&inner, e, ep, diags));
+        }
+    }
+    for nb in &block.blocks {
+        let p = path.then_attr(&nb.name);
+        each_element(nb.nesting, config.get(&nb.name), &p, |e, ep| refuse_write_only(&nb.block, e, ep, diags));
+    }
+}
+
+fn write_only_detail(block: &Block, name: &str) -> String {
+    // Point at the stored-in-state twin (`password` for `password_wo`) when the block has one.
+    let instead = name
+        .strip_suffix("_wo")
+        .filter(|twin| block.attribute(twin).is_some_and(|a| !a.write_only && a.mode.is_settable()))
+        .map_or_else(|| "Remove it".to_string(), |twin| format!("Use `{twin}` instead"));
+    format!(
+        "`{name}` is write-only and needs Terraform 1.11 or later (this CLI does not support write-only \
+         arguments, so the value would be stored in state). {instead}, or upgrade Terraform."
+    )
+}
+
+/// Calls `f` with each object of a nested value (the object itself for single nesting) and its path.
+fn each_element(nesting: Nesting, v: &Value, path: &AttrPath, mut f: impl FnMut(&Value, &AttrPath)) {
+    match nesting {
+        Nesting::Single | Nesting::Group => f(v, path),
+        Nesting::List | Nesting::Set => {
+            for (i, e) in v.as_elements().unwrap_or_default().iter().enumerate() {
+                f(e, &path.then_index(i));
+            }
+        }
+        Nesting::Map => {
+            for (k, e) in v.as_map().into_iter().flatten() {
+                f(e, &path.then_key(k));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +171,76 @@ mod tests {
         validate_block(&schema(), &cfg, &AttrPath::root(), &mut d);
         assert_eq!(d.0.len(), 1);
         assert_eq!(d.0[0].summary, "Too few blocks");
+    }
+
+    /// `dmslink_main`'s shape: a list block and a single block of databases, each with an `rds` block.
+    fn wo_schema() -> Block {
+        let rds = Block::new("rds")
+            .attr(Attribute::optional("master_password", Type::String))
+            .attr(Attribute::write_only("master_password_wo", Type::String));
+        let db = Block::new("db")
+            .attr(Attribute::optional("password", Type::String))
+            .attr(Attribute::write_only("password_wo", Type::String))
+            .block(NestedBlock::single("rds", rds));
+        Block::new("t")
+            .attr(Attribute::required("name", Type::String))
+            .attr(Attribute::write_only("token_wo", Type::String))
+            .block(NestedBlock::list("source", db.clone()))
+            .block(NestedBlock::single("target", db))
+    }
+
+    fn db(password_wo: Value, master_password_wo: Value) -> Value {
+        obj(vec![
+            ("password", Value::Null),
+            ("password_wo", password_wo),
+            ("rds", obj(vec![("master_password", Value::Null), ("master_password_wo", master_password_wo)])),
+        ])
+    }
+
+    fn refused(cfg: &Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        refuse_write_only(&wo_schema(), cfg, &AttrPath::root(), &mut d);
+        d
+    }
+
+    #[test]
+    fn write_only_values_in_nested_blocks_are_refused_at_their_path() {
+        let cfg = obj(vec![
+            ("name", Value::string("a")),
+            ("token_wo", Value::Null),
+            ("source", Value::List(vec![db(Value::Null, Value::Null), db(Value::Null, Value::Unknown)])),
+            ("target", db(Value::string("s3cret"), Value::Null)),
+        ]);
+        let d = refused(&cfg);
+        let paths: Vec<String> = d.iter().filter_map(|x| x.path.as_ref().map(|p| p.to_string())).collect();
+        assert_eq!(paths, ["source[1].rds.master_password_wo", "target.password_wo"]);
+        assert!(d.iter().all(|x| x.is_error() && x.summary == "Write-only attribute not supported"));
+        assert_eq!(
+            d.0[1].detail,
+            "`password_wo` is write-only and needs Terraform 1.11 or later (this CLI does not support write-only \
+             arguments, so the value would be stored in state). Use `password` instead, or upgrade Terraform."
+        );
+        assert!(d.0[0].detail.contains("Use `master_password` instead"), "{}", d.0[0].detail);
+    }
+
+    #[test]
+    fn write_only_without_a_twin_says_remove_it_and_nulls_pass() {
+        let cfg = obj(vec![
+            ("name", Value::string("a")),
+            ("token_wo", Value::string("t")),
+            ("source", Value::List(vec![db(Value::Null, Value::Null)])),
+            ("target", db(Value::Null, Value::Null)),
+        ]);
+        let d = refused(&cfg);
+        assert_eq!(d.0.len(), 1);
+        assert_eq!(d.0[0].path, Some(AttrPath::attr("token_wo")));
+        assert!(d.0[0].detail.contains("Remove it, or upgrade Terraform."), "{}", d.0[0].detail);
+
+        let mut cfg = cfg;
+        cfg.set("token_wo", Value::Null);
+        assert!(refused(&cfg).is_empty());
+        // A block whose contents are not known yet (dynamic block over an unknown list) has nothing to refuse.
+        cfg.set("source", Value::Unknown);
+        assert!(refused(&cfg).is_empty());
     }
 }

@@ -20,7 +20,7 @@ use super::convert::{
 use super::cty;
 use super::pb::tfplugin6 as pb;
 use crate::engine::diag::{Diagnostic, Diagnostics};
-use crate::engine::provider::Provider as Engine;
+use crate::engine::provider::{ClientCapabilities, Provider as Engine};
 use crate::engine::value::{Type, Value};
 
 type RpcResult<T> = Result<Response<T>, Status>;
@@ -77,6 +77,15 @@ fn encode(v: &Value, ty: Option<&Type>, what: &str, diags: &mut Diagnostics) -> 
             diags.push(encode_error(what, &e));
             None
         }
+    }
+}
+
+/// Absent capabilities (Terraform < 1.9) mean the client supports nothing beyond the base protocol.
+fn client_caps(caps: Option<pb::ClientCapabilities>) -> ClientCapabilities {
+    let caps = caps.unwrap_or_default();
+    ClientCapabilities {
+        write_only_attributes_allowed: caps.write_only_attributes_allowed,
+        deferral_allowed: caps.deferral_allowed,
     }
 }
 
@@ -173,7 +182,9 @@ impl pb::provider_server::Provider for ProviderService {
         let _enter = span.enter();
         let ty = self.engine.resource_type(&req.type_name);
         let diags = match decode(req.config.as_ref(), ty, "resource configuration") {
-            Ok(config) => self.engine.validate_resource_config(&req.type_name, &config),
+            Ok(config) => {
+                self.engine.validate_resource_config(&req.type_name, &config, client_caps(req.client_capabilities))
+            }
             Err(d) => d.into(),
         };
         log_done(&diags);

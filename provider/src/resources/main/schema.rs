@@ -121,7 +121,7 @@ fn database_block(side: Side) -> Block {
         .attr(Attribute::optional_computed("port", Type::Number).describe(port_doc))
         .attr(Attribute::optional("username", Type::String).describe("The account DMS connects with."))
         .attr(Attribute::optional("password", Type::String).sensitive().describe("Password of `username`. Kept in state (sensitive); prefer `password_wo` on Terraform ≥ 1.11."))
-        .attr(Attribute::write_only("password_wo", Type::String).describe("Write-only password of `username` (Terraform ≥ 1.11): never stored in state. Change `password_wo_version` to send a new one."))
+        .attr(Attribute::write_only("password_wo", Type::String).describe("Write-only password of `username`: never stored in state. Requires Terraform 1.11 or later (older versions are refused at validation; use `password` there). Change `password_wo_version` to send a new one."))
         .attr(Attribute::optional("password_wo_version", Type::Number).describe("Bump to apply a new `password_wo`."))
         .attr(Attribute::optional("ssl_mode", Type::String).describe("DMS SSL mode: `none`, `require`, `verify-ca` or `verify-full`."))
         .attr(Attribute::optional("extra_connection_attributes", Type::String).describe("DMS extra connection attributes, `key=value;key=value`."))
@@ -137,7 +137,7 @@ fn rds_block(side: Side) -> NestedBlock {
         .attr(Attribute::optional("snapshot_identifier", Type::String).describe("Restore from this DB snapshot. The master username and database name then come from the snapshot. Changing it re-creates this database (a warning names it at plan)."))
         .attr(Attribute::optional("master_username", Type::String).describe("Master user of a new instance. Conflicts with `snapshot_identifier`."))
         .attr(Attribute::optional("master_password", Type::String).sensitive().describe("Master password (sensitive, kept in state); prefer `master_password_wo` on Terraform ≥ 1.11."))
-        .attr(Attribute::write_only("master_password_wo", Type::String).describe("Write-only master password (Terraform ≥ 1.11): never stored in state."))
+        .attr(Attribute::write_only("master_password_wo", Type::String).describe("Write-only master password: never stored in state. Requires Terraform 1.11 or later (older versions are refused at validation; use `master_password` there). Change `master_password_wo_version` to send a new one."))
         .attr(Attribute::optional("master_password_wo_version", Type::Number).describe("Bump to apply a new `master_password_wo`."))
         .attr(Attribute::optional_computed("engine", Type::String).describe(match side {
             Side::Source => "RDS engine, e.g. `oracle-se2`. Taken from the snapshot when restoring.",
