@@ -316,6 +316,10 @@ pub trait DmsApi: Send + Sync {
     async fn create_endpoint(&self, input: CreateEndpointInput) -> Result<Endpoint, AwsError>;
     /// `Ok(None)` when no endpoint has this identifier.
     async fn find_endpoint(&self, id: &str) -> Result<Option<Endpoint>, AwsError>;
+    /// Every endpoint of one type (`source` or `target`) in the region: `DescribeEndpoints` filtered
+    /// by `endpoint-type`, all pages; empty when there is none. For discovery by identifier prefix,
+    /// which DMS cannot filter on.
+    async fn list_endpoints(&self, endpoint_type: &str) -> Result<Vec<Endpoint>, AwsError>;
     async fn modify_endpoint(&self, input: ModifyEndpointInput) -> Result<Endpoint, AwsError>;
     /// `InvalidResourceStateFault` while tasks use it.
     async fn delete_endpoint(&self, arn: &str) -> Result<(), AwsError>;

@@ -104,6 +104,15 @@ fn exactly_one<T>(mut found: Vec<T>, what: &str, key: &str) -> Result<Option<T>,
     }
 }
 
+/// Every page of a filtered `Describe*`; none when AWS answers a filter that matches nothing with
+/// `ResourceNotFoundFault`.
+fn pages_or_none<P>(pages: Result<Vec<P>, AwsError>) -> Result<Vec<P>, AwsError> {
+    match pages {
+        Err(e) if e.is_not_found() => Ok(Vec::new()),
+        other => other,
+    }
+}
+
 fn missing(what: &str, op: &str) -> AwsError {
     AwsError::new(ErrorKind::Other, "", format!("DMS {op} returned no {what}"))
 }
@@ -506,6 +515,23 @@ impl DmsApi for SdkDms {
         exactly_one(found, "endpoint", id)
     }
 
+    async fn list_endpoints(&self, endpoint_type: &str) -> Result<Vec<Endpoint>, AwsError> {
+        let pages = self
+            .client
+            .describe_endpoints()
+            .filters(filter_of("endpoint-type", endpoint_type)?)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e));
+        let mut out: Vec<Endpoint> =
+            pages_or_none(pages)?.iter().flat_map(|p| p.endpoints().iter().map(endpoint_from_sdk)).collect();
+        // Emulators may ignore a filter; check the match ourselves.
+        out.retain(|e| e.endpoint_type.eq_ignore_ascii_case(endpoint_type));
+        Ok(out)
+    }
+
     async fn modify_endpoint(&self, input: ModifyEndpointInput) -> Result<Endpoint, AwsError> {
         let out = self
             .client
@@ -536,30 +562,18 @@ impl DmsApi for SdkDms {
             TasksUsing::Instance(arn) => ("replication-instance-arn", arn.as_str()),
             TasksUsing::Endpoint(arn) => ("endpoint-arn", arn.as_str()),
         };
-        let mut out = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let resp = match self
-                .client
-                .describe_replication_tasks()
-                .filters(filter_of(name, value)?)
-                .without_settings(true)
-                .set_marker(marker.clone())
-                .send()
-                .await
-            {
-                Ok(o) => o,
-                Err(e) => {
-                    let e = self.err(e);
-                    return if e.is_not_found() { Ok(out) } else { Err(e) };
-                }
-            };
-            out.extend(resp.replication_tasks().iter().map(task_from_sdk));
-            marker = resp.marker().filter(|m| !m.is_empty()).map(str::to_string);
-            if marker.is_none() {
-                break;
-            }
-        }
+        let pages = self
+            .client
+            .describe_replication_tasks()
+            .filters(filter_of(name, value)?)
+            .without_settings(true)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e));
+        let mut out: Vec<ReplicationTask> =
+            pages_or_none(pages)?.iter().flat_map(|p| p.replication_tasks().iter().map(task_from_sdk)).collect();
         // Emulators may ignore a filter; check the match ourselves.
         out.retain(|t| match by {
             TasksUsing::Instance(arn) => &t.replication_instance_arn == arn,

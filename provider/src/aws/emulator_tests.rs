@@ -293,6 +293,9 @@ async fn sdk_stack_round_trip_against_emulator() {
     let tgt = dms.create_endpoint(endpoint(&format!("{stack}-target"), "target", "postgres", 5432)).await.unwrap();
     assert_eq!((src.endpoint_type.as_str(), src.status.as_str()), ("source", "active"));
     assert_eq!(dms.find_endpoint(&tgt.id).await.unwrap().map(|e| e.arn), Some(tgt.arn.clone()));
+    // Listing by type: the emulator's endpoint-type filter, and AWS's upper-case type in the answer.
+    let sources: Vec<String> = dms.list_endpoints("source").await.unwrap().into_iter().map(|e| e.arn).collect();
+    assert!(sources.contains(&src.arn) && !sources.contains(&tgt.arn), "{sources:?}");
     assert!(dms.list_replication_tasks_using(&TasksUsing::Endpoint(src.arn.clone())).await.unwrap().is_empty());
     assert!(dms.list_replication_tasks_using(&TasksUsing::Instance(ri.arn.clone())).await.unwrap().is_empty());
     let ep = dms

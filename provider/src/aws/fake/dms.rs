@@ -81,6 +81,7 @@ pub const OPS: &[&str] = &[
     "delete_replication_instance",
     "create_endpoint",
     "find_endpoint",
+    "list_endpoints",
     "modify_endpoint",
     "delete_endpoint",
     "list_replication_tasks_using",
@@ -1469,6 +1470,18 @@ impl DmsApi for FakeDms {
         Ok(arn.and_then(|arn| Self::advance_endpoint(&mut st, &arn)))
     }
 
+    async fn list_endpoints(&self, endpoint_type: &str) -> Result<Vec<Endpoint>, AwsError> {
+        let mut st = self.lock();
+        self.begin(&mut st, "list_endpoints", endpoint_type)?;
+        let arns: Vec<String> = st
+            .endpoints
+            .values()
+            .filter(|r| r.ep.endpoint_type.eq_ignore_ascii_case(endpoint_type))
+            .map(|r| r.ep.arn.clone())
+            .collect();
+        Ok(arns.iter().filter_map(|arn| Self::advance_endpoint(&mut st, arn)).collect())
+    }
+
     async fn modify_endpoint(&self, input: ModifyEndpointInput) -> Result<Endpoint, AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "modify_endpoint", &input.arn)?;
@@ -2167,6 +2180,9 @@ mod tests {
         let tgt = dms.create_endpoint(endpoint_input("tgt", "target", "postgres")).await.unwrap();
         assert_eq!(dms.find_endpoint("tgt").await.unwrap().map(|e| e.arn), Some(tgt.arn.clone()));
         assert_eq!(dms.find_endpoint("nope").await.unwrap(), None);
+        let ids = |v: Vec<Endpoint>| v.into_iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(dms.list_endpoints("source").await.unwrap()), vec!["src"]);
+        assert_eq!(ids(dms.list_endpoints("TARGET").await.unwrap()), vec!["tgt"]);
 
         // A running task on the endpoint blocks modify (#27661) and delete.
         let ri = dms.add_replication_instance("ri");
