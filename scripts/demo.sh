@@ -41,7 +41,7 @@ LOCK_TABLE=terraform-lock-db
 SOURCE_SNAPSHOT=dblink-demo-oracle-snapshot
 TASK_ID=dblink-demo-task
 
-# The example modules' inputs (demo values; the passwords are sensitive variables and never printed).
+# The example modules' inputs (demo values; the password arguments are sensitive and never printed).
 MAIN_VARS=(
   "source_snapshot=$SOURCE_SNAPSHOT"
   "source_db_name=ORCL"

@@ -62,10 +62,14 @@ variable "source_username" {
   default     = ""
 }
 
+# The password variables are not declared `sensitive`: the provider marks every password argument
+# sensitive already (plans show "(sensitive value)"), and Terraform 1.0.x crashes rendering a change
+# to a single nested block (`target`, `rds`) that holds a value from a sensitive variable
+# ("value is marked, so must be unmarked first"). On Terraform 1.11 and later, prefer the
+# write-only arguments (`password_wo`, `master_password_wo`): they never reach the state.
 variable "source_password" {
   description = "Master password of the source snapshot (see source_username)"
   default     = ""
-  sensitive   = true
 }
 
 variable "source_app_username" {
@@ -74,7 +78,6 @@ variable "source_app_username" {
 
 variable "source_app_password" {
   description = "Password of source_app_username"
-  sensitive   = true
 }
 
 variable "target_db_name" {
@@ -87,5 +90,4 @@ variable "target_username" {
 
 variable "target_password" {
   description = "Password of target_username"
-  sensitive   = true
 }

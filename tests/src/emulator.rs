@@ -162,6 +162,21 @@ impl Emulator {
         self.control("POST", "/_dmslink/config", Some(body.as_bytes()))
     }
 
+    /// `GET /_dmslink/inventory?<query>`: every EC2/RDS/DMS/IAM object matching `query` (e.g.
+    /// `tag=dmslink:stack=demo&include_defaults=false`), each with its type, id, state and tags.
+    pub fn inventory(&self, query: &str) -> Vec<Value> {
+        let path =
+            if query.is_empty() { "/_dmslink/inventory".to_string() } else { format!("/_dmslink/inventory?{query}") };
+        let doc = self.control("GET", &path, None);
+        doc["objects"].as_array().cloned().unwrap_or_else(|| panic!("GET {path}: no objects list: {doc}"))
+    }
+
+    /// `POST /_dmslink/faults`: makes matching AWS calls fail (see `tests/emulator/dmslink_emulator/faults.py`).
+    pub fn inject_fault(&self, rule: Value) {
+        let body = rule.to_string();
+        self.control("POST", "/_dmslink/faults", Some(body.as_bytes()));
+    }
+
     /// A control call; panics unless it answers 2xx with JSON.
     pub fn control(&self, method: &str, path: &str, body: Option<&[u8]>) -> Value {
         match http::request(self.port, method, path, body) {

@@ -42,7 +42,7 @@ pub use cli::{Cli, Flavor, Version, clis};
 pub use dms::{Dms, TaskInfo};
 pub use emulator::{Emulator, Request};
 pub use fixtures::{DmsStack, Fixtures, StateBackend};
-pub use process::{RunOutput, run_with_timeout};
+pub use process::{RunOutput, kill_hard, processes_in, run_with_timeout};
 pub use provider::{Mirror, PROVIDER_NAMESPACE, PROVIDER_TYPE, PROVIDER_VERSION, platform, provider_binary};
 pub use venv::Venv;
 pub use workdir::Workdir;

@@ -145,6 +145,41 @@ pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> RunOutput {
     }
 }
 
+/// Pids of the running processes whose executable path contains `exe_contains` and whose working
+/// directory is `cwd` (Terraform starts its plugins in the root module's directory, so this finds the
+/// provider of one workdir even while other tests run theirs). Linux only; empty elsewhere.
+pub fn processes_in(cwd: &std::path::Path, exe_contains: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let want = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    let mut pids = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let exe = std::fs::read_link(entry.path().join("exe")).unwrap_or_default();
+        if !exe.to_string_lossy().contains(exe_contains) {
+            continue;
+        }
+        if std::fs::read_link(entry.path().join("cwd")).is_ok_and(|d| d == want) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// Sends SIGKILL to `pid`.
+pub fn kill_hard(pid: u32) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(pid) {
+        // SAFETY: kill(2) with a pid found moments ago under /proc; no memory is involved.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

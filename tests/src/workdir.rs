@@ -274,6 +274,19 @@ impl Workdir {
         self.run_ok(&["state", "rm", addr])
     }
 
+    /// `state pull`: the raw state document, as the backend stores it.
+    pub fn state_pull(&self) -> String {
+        self.run_ok(&["state", "pull"]).stdout
+    }
+
+    /// `plan -out` then `show -json` of that plan.
+    pub fn plan_json(&self) -> Value {
+        self.run_ok(&["plan", "-input=false", "-no-color", "-out=acctest.tfplan"]);
+        let out = self.run_ok(&["show", "-json", "-no-color", "acctest.tfplan"]);
+        serde_json::from_str(out.stdout.trim())
+            .unwrap_or_else(|e| panic!("[{}] `show -json` of a plan: {e}\n{}", self.cli.label, out.describe()))
+    }
+
     /// `state list`.
     pub fn state_list(&self) -> Vec<String> {
         let out = self.run_ok(&["state", "list"]);

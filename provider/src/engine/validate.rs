@@ -85,7 +85,10 @@ fn validate_attribute(attr: &Attribute, v: &Value, path: &AttrPath, diags: &mut 
 
 /// Terraform < 1.11 ignores the write-only flag and would store the value in state, so while the
 /// client has not said it allows write-only attributes, each one set in `config` is an error at
-/// its path. Unknown counts as set: it will be a value by apply.
+/// its path. An unknown value is left alone: `terraform validate` sees every variable as unknown
+/// (so `x_wo = var.on ? v : null` must pass there), plan validates again with known values, and a
+/// value still unknown cannot leak either, since no response ever carries a write-only value (a
+/// CLI < 1.11 then reports the plan as inconsistent instead of storing it).
 pub fn refuse_write_only(block: &Block, config: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     if config.is_null() || config.is_unknown() {
         return;
@@ -94,7 +97,7 @@ pub fn refuse_write_only(block: &Block, config: &Value, path: &AttrPath, diags: 
         let v = config.get(&attr.name);
         let p = path.then_attr(&attr.name);
         if attr.write_only {
-            if !v.is_null() {
+            if !v.is_null() && !v.is_unknown() {
                 diags.error_at(p, "Write-only attribute not supported", write_only_detail(block, &attr.name));
             }
         } else if let AttrKind::Nested(n) = &attr.kind {
@@ -208,7 +211,7 @@ mod tests {
         let cfg = obj(vec![
             ("name", Value::string("a")),
             ("token_wo", Value::Null),
-            ("source", Value::List(vec![db(Value::Null, Value::Null), db(Value::Null, Value::Unknown)])),
+            ("source", Value::List(vec![db(Value::Null, Value::Unknown), db(Value::Null, Value::string("m"))])),
             ("target", db(Value::string("s3cret"), Value::Null)),
         ]);
         let d = refused(&cfg);

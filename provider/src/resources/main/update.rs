@@ -192,12 +192,24 @@ async fn pause_tasks(run: &StackRun, step: &'static str, arn: &str) -> R<Vec<Str
     Ok(paused)
 }
 
+/// Resumes the paused tasks and waits until each has left `starting`, so the apply ends with the
+/// tasks back where they were, or fails saying which did not come back. (A full-load task may
+/// finish and stop again at once: `stopped` counts as settled too.)
 async fn resume_tasks(run: &StackRun, step: &'static str, arns: &[String]) -> R<()> {
     let dms = &run.ctx.provider.clients.dms;
     for arn in arns {
         dms.start_replication_task(arn, StartType::ResumeProcessing)
             .await
             .map_err(|e| err(step, "resuming DMS replication task", arn, &e))?;
+    }
+    for arn in arns {
+        let what = format!("DMS replication task ({arn})");
+        let spec = Wait::new(&what, &["starting"], &["running", "stopped", "ready"])
+            .failure(&["failed"])
+            .timeout(run.deadline.saturating_duration_since(Instant::now()));
+        wait::wait_for(&spec, &run.ctx.cancel, || dms.find_replication_task_by_arn(arn))
+            .await
+            .map_err(|e| StepError::new(step, e.to_string()))?;
     }
     Ok(())
 }
