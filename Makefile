@@ -9,6 +9,8 @@
 #   make emulator-test  the emulator's own tests (pytest)
 #   make test           emulator tests, then cargo test --workspace
 #   make lint           rustfmt check + clippy -D warnings
+#   make bench          time a dmslink_main create (RDS 20 s, DMS 15 s in `creating`) against
+#                       the sum of its steps; prints the figures
 #   make docs           regenerate docs/ from the schemas
 
 SHELL := /bin/bash
@@ -29,7 +31,7 @@ EMULATOR_FLAGS ?=
 
 CARGO_TEST_FLAGS ?=
 
-.PHONY: venv emulator emulator-stop emulator-test test lint docs terraform-path demo demo-destroy
+.PHONY: venv emulator emulator-stop emulator-test test lint docs terraform-path demo demo-destroy bench
 
 venv: $(STAMP)
 
@@ -90,6 +92,10 @@ emulator-test: venv
 
 test: venv emulator-test
 	DMSLINK_VENV=$(CURDIR)/$(VENV) cargo test --workspace $(CARGO_TEST_FLAGS)
+
+# A benchmark prints figures and asserts nothing (tests/examples/bench_main_create.rs).
+bench: venv
+	DMSLINK_VENV=$(CURDIR)/$(VENV) cargo run -q -p dmslink-acctest --example bench_main_create
 
 lint:
 	cargo fmt --all -- --check
