@@ -202,7 +202,7 @@ pub fn all_pages() -> Vec<Page> {
         pages.push(resource_page("resource", name, schema, &extras));
     }
     for (name, schema) in provider.data_source_schemas() {
-        let extras = crate::resources::doc_extras(name);
+        let extras = crate::resources::data_source_doc_extras(name);
         pages.push(resource_page("data source", name, schema, &extras));
     }
     pages

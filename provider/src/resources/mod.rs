@@ -3,6 +3,7 @@
 pub mod arn;
 pub mod json_doc;
 pub mod main;
+pub mod main_lookup;
 pub mod repltask;
 pub mod tags;
 pub mod timeouts;
@@ -16,7 +17,7 @@ pub fn all_resources() -> Vec<Arc<dyn Resource>> {
 }
 
 pub fn all_data_sources() -> Vec<Arc<dyn DataSource>> {
-    vec![]
+    vec![Arc::new(main_lookup::MainLookup)]
 }
 
 /// Documentation that the schema cannot carry: the example module and import instructions.
@@ -31,6 +32,18 @@ pub fn doc_extras(type_name: &str) -> crate::docs::PageExtras<'static> {
             example_hcl: include_str!("../../../examples-hcl/terraform-main/dms-main.tf"),
             import: Some(main::IMPORT_DOC),
             notes: main::NOTES_DOC,
+        },
+        _ => crate::docs::PageExtras { example_hcl: "", import: None, notes: "" },
+    }
+}
+
+/// The same for data sources, whose type names may equal a resource's (`dmslink_main`).
+pub fn data_source_doc_extras(type_name: &str) -> crate::docs::PageExtras<'static> {
+    match type_name {
+        "dmslink_main" => crate::docs::PageExtras {
+            example_hcl: main_lookup::EXAMPLE_HCL,
+            import: None,
+            notes: main_lookup::NOTES_DOC,
         },
         _ => crate::docs::PageExtras { example_hcl: "", import: None, notes: "" },
     }

@@ -1,0 +1,113 @@
+//! The `dmslink_main` data source: an existing stack's ids, ARNs and addresses, looked up by `name`
+//! and `environment` with the same discovery as `terraform import dmslink_main` ([`discover`]).
+
+pub mod discover;
+mod schema;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::engine::{Ctx, DataSource, Schema, Value};
+use discover::FoundDb;
+
+pub struct MainLookup;
+
+const TYPE_NAME: &str = "dmslink_main";
+
+/// The docs' example.
+pub const EXAMPLE_HCL: &str = r#"# The stack deployed by terraform-main, read instead of copied into TF_VAR_* variables.
+data "dmslink_main" "main" {
+  name        = "integration-dblink"
+  environment = "dev"
+}
+
+resource "dmslink_repltask" "dblink" {
+  replication_task_id      = "dblink-geodesy"
+  migration_type           = "full-load-and-cdc"
+  replication_instance_arn = data.dmslink_main.main.replication_instance_arn
+  source_endpoint_arn      = data.dmslink_main.main.source_endpoint_arns["geodesy"]
+  target_endpoint_arn      = data.dmslink_main.main.target.endpoint_arn
+  table_mappings           = file("${path.module}/table_mappings.tpl")
+}
+"#;
+
+pub const NOTES_DOC: &str = "Reads without changing anything. The stack is found as `terraform import dmslink_main` finds it: the VPC tagged `dmslink:stack = <name>-<environment>` (or `<name>` without an environment) and `dmslink:resource = vpc`, then each child by its deterministic identifier (`<name>-<environment>-dms-ri`, `<name>-<environment>-tgt`, `<name>-<environment>-src-<source>`, ...). A child that is missing or does not carry the stack's ownership tags is reported as null (or left out of `source`).";
+
+#[async_trait]
+impl DataSource for MainLookup {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    async fn read(&self, ctx: &Ctx, config: &Value) -> Result<Value, Diagnostics> {
+        let Some(name) = config.get("name").as_str() else {
+            return Err(Diagnostic::error("Missing stack name", "`name` must be set to look up a DMS stack.")
+                .at(AttrPath::attr("name"))
+                .into());
+        };
+        let stack = discover::stack_named(name, config.get("environment").as_str());
+        match discover::discover(ctx, &stack).await {
+            Ok(Some(found)) => Ok(state(config, &found)),
+            Ok(None) => Err(Diagnostic::error(
+                format!("DMS stack {} not found", stack.prefix()),
+                discover::not_found_detail(&stack),
+            )
+            .at(AttrPath::attr("name"))
+            .into()),
+            Err(e) => Err(Diagnostic::error(format!("Error reading DMS stack {}", stack.prefix()), e).into()),
+        }
+    }
+}
+
+fn state(config: &Value, f: &discover::Found) -> Value {
+    let mut s = Value::null_object(&schema::schema().value_type());
+    s.set("name", config.get("name").clone());
+    s.set("environment", config.get("environment").clone());
+    let strings = |v: Vec<&String>| Value::List(v.into_iter().map(|x| Value::string(x.clone())).collect());
+    s.set("vpc_id", Value::string(f.vpc.id.clone()));
+    s.set("vpc_cidr", Value::string(f.vpc.cidr_block.clone()));
+    s.set("subnet_ids", strings(f.subnets.iter().map(|x| &x.id).collect()));
+    s.set("route_table_ids", strings(f.route_tables.iter().map(|x| &x.id).collect()));
+    s.set("security_group_id", Value::opt_string(f.security_group.as_ref().map(|g| g.id.clone())));
+    s.set("vpn_gateway_id", Value::opt_string(f.vpn_gateway.as_ref().map(|g| g.id.clone())));
+    s.set("internet_gateway_id", Value::opt_string(f.internet_gateway.as_ref().map(|g| g.id.clone())));
+    s.set("db_subnet_group_name", Value::opt_string(f.db_subnet_group.as_ref().map(|g| g.name.clone())));
+    s.set("replication_subnet_group_id", Value::opt_string(f.replication_subnet_group.as_ref().map(|g| g.id.clone())));
+    let ri = f.replication_instance.as_ref();
+    s.set("replication_instance_arn", Value::opt_string(ri.map(|i| i.arn.clone())));
+    s.set("replication_instance_class", Value::opt_string(ri.map(|i| i.class.clone())));
+    s.set("tags", Value::from_string_map(&f.user_tags()));
+    s.set("target", database(&f.target, false));
+    s.set("source", Value::List(f.sources.iter().map(|d| database(d, true)).collect()));
+    let arns: BTreeMap<String, String> =
+        f.sources.iter().filter_map(|d| Some((d.name.clone(), d.endpoint.as_ref()?.arn.clone()))).collect();
+    s.set("source_endpoint_arns", Value::from_string_map(&arns));
+    s
+}
+
+/// One `target` or `source` object; a source carries its `name`.
+fn database(db: &FoundDb, source: bool) -> Value {
+    let ep = db.endpoint.as_ref();
+    let inst = db.instance.as_ref();
+    let port = ep.and_then(|e| e.port).or_else(|| inst.and_then(|i| i.endpoint_port));
+    let mut m = BTreeMap::from([
+        ("endpoint_arn".to_string(), Value::opt_string(ep.map(|e| e.arn.clone()))),
+        ("address".to_string(), Value::opt_string(db.address())),
+        ("port".to_string(), port.map(|p| Value::int(i64::from(p))).unwrap_or_default()),
+        ("database_name".to_string(), Value::opt_string(ep.and_then(|e| e.database_name.clone()))),
+        ("db_instance_identifier".to_string(), Value::opt_string(inst.map(|i| i.id.clone()))),
+        ("engine_name".to_string(), Value::opt_string(ep.map(|e| e.engine_name.clone()))),
+    ]);
+    if source {
+        m.insert("name".to_string(), Value::string(db.name.clone()));
+    }
+    Value::Object(m)
+}
