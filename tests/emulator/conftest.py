@@ -33,6 +33,9 @@ TEST_ENV = {
     "DMSLINK_EMU_RDS_DELETING_SECONDS": "0.2",
     "DMSLINK_EMU_VGW_ATTACHING_SECONDS": "0.2",
     "DMSLINK_EMU_VGW_DETACHING_SECONDS": "0.2",
+    "DMSLINK_EMU_PEERING_INITIATING_SECONDS": "0.2",
+    "DMSLINK_EMU_PEERING_PROVISIONING_SECONDS": "0.2",
+    "DMSLINK_EMU_PEERING_DELETING_SECONDS": "0.2",
 }
 
 DMS_TRUST_POLICY = json.dumps(
@@ -149,3 +152,31 @@ def _reset(request: pytest.FixtureRequest) -> None:
 @pytest.fixture
 def dms(emulator: Emulator) -> Any:
     return emulator.client("dms")
+
+
+def assumed_role_client(
+    emulator: Emulator,
+    service: str,
+    role_arn: str,
+    region: str = "us-east-1",
+    session_name: str = "dmslink-test",
+) -> Any:
+    """A boto3 client with the credentials of ``sts:AssumeRole`` into ``role_arn``.
+
+    moto maps the returned access key to the role's account, so with
+    ``arn:aws:iam::111111111111:role/peer-accepter`` every call acts in account
+    111111111111 (the role need not exist).  Assume again after a reset: the
+    key is forgotten then and calls fall back to 123456789012.
+    """
+    creds = emulator.client("sts", region).assume_role(
+        RoleArn=role_arn, RoleSessionName=session_name
+    )["Credentials"]
+    return boto3.client(
+        service,
+        endpoint_url=emulator.url,
+        region_name=region,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
+    )

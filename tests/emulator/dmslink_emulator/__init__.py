@@ -13,6 +13,7 @@ _EXTENSIONS = (
     "aws_common",  # EC2/RDS/IAM calls under the state lock, timed transitions
     "iam_ext",
     "ec2_ext",
+    "peering",  # VPC peering states, refusals, filters
     "rds_ext",
     "dms_tasks",
     "dms_resources",

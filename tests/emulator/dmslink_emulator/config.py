@@ -19,6 +19,10 @@ Environment variables
                                      default ``1`` each.
 ``DMSLINK_EMU_RDS_<S>_SECONDS``      RDS instance ``CREATING MODIFYING DELETING``; default ``1`` each.
 ``DMSLINK_EMU_VGW_<S>_SECONDS``      VPN gateway attachment ``ATTACHING DETACHING``; default ``1`` each.
+``DMSLINK_EMU_PEERING_<S>_SECONDS``  VPC peering connection ``INITIATING`` (``initiating-request``
+                                     before ``pending-acceptance``; default ``0.5``),
+                                     ``PROVISIONING`` (after accept, before ``active``; default ``1``),
+                                     ``DELETING`` (before ``deleted``; default ``1``).
 ``DMSLINK_EMU_LATENCY_MS``           added to every AWS call (not control calls); default ``0``.
 """
 
@@ -41,6 +45,11 @@ RESOURCE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "dms_instance_seconds": ("DMSLINK_EMU_DMS_INSTANCE", ("creating", "modifying", "deleting")),
     "rds_seconds": ("DMSLINK_EMU_RDS", ("creating", "modifying", "deleting")),
     "vgw_seconds": ("DMSLINK_EMU_VGW", ("attaching", "detaching")),
+    "peering_seconds": ("DMSLINK_EMU_PEERING", ("initiating", "provisioning", "deleting")),
+}
+# Defaults other than DEFAULT_RESOURCE_SECONDS: (group, state) -> seconds.
+RESOURCE_DEFAULTS: dict[tuple[str, str], float] = {
+    ("peering_seconds", "initiating"): 0.5,
 }
 
 
@@ -95,7 +104,7 @@ def _flag(name: str, value: Any) -> bool:
 
 def _default_resources() -> dict[str, dict[str, float]]:
     return {
-        group: {state: DEFAULT_RESOURCE_SECONDS for state in states}
+        group: {state: RESOURCE_DEFAULTS.get((group, state), DEFAULT_RESOURCE_SECONDS) for state in states}
         for group, (_, states) in RESOURCE_GROUPS.items()
     }
 
@@ -165,9 +174,9 @@ class Config:
         Keys: ``strict`` (bool), ``transition_seconds`` (number),
         ``state_seconds`` ({task state: number or null to drop the override}),
         ``full_load_seconds``, ``iam_propagation_seconds``, ``latency_ms`` (numbers),
-        ``dms_instance_seconds`` / ``rds_seconds`` / ``vgw_seconds`` ({state: number}),
-        or flat ``dms_instance_creating_seconds``, ``rds_modifying_seconds``,
-        ``vgw_attaching_seconds`` ...
+        ``dms_instance_seconds`` / ``rds_seconds`` / ``vgw_seconds`` / ``peering_seconds``
+        ({state: number}), or flat ``dms_instance_creating_seconds``, ``rds_modifying_seconds``,
+        ``vgw_attaching_seconds``, ``peering_provisioning_seconds`` ...
         """
         if not isinstance(doc, dict):
             raise ConfigError("expected a JSON object")

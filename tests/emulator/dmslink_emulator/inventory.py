@@ -5,9 +5,16 @@ Returns ``{"objects": [...], "counts": {type: n}}``; each object is
 "default"?: true, ...type-specific fields}``.  Types:
 
 ``ec2:vpc ec2:subnet ec2:security-group ec2:internet-gateway ec2:vpn-gateway
-ec2:route-table ec2:network-interface rds:db-instance rds:db-subnet-group
+ec2:route-table ec2:network-interface ec2:vpc-peering-connection rds:db-instance rds:db-subnet-group
 rds:db-snapshot dms:replication-subnet-group dms:replication-instance
 dms:endpoint dms:replication-task iam:role``
+
+Security groups carry ``ingress`` (``[{"protocol", "from_port", "to_port",
+"cidrs", "ipv6_cidrs", "source_group_ids"}]``, one entry per protocol/port
+range), route tables ``routes_detail`` (``[{"destination", "target_type",
+"target_id", "state"}]``), peering connections their state, both sides' VPC,
+owner, region, CIDR and options, listed once under the requester's account and
+region.
 
 Query parameters (all optional, combinable): ``type=ec2:vpc`` (repeatable;
 a prefix such as ``ec2`` works too), ``region=...``, ``tag=KEY`` or
@@ -41,6 +48,78 @@ def _tag_list(tags: Any) -> dict[str, str]:
     return {}
 
 
+def _ingress(group: Any) -> list[dict[str, Any]]:
+    """A group's ingress rules, one entry per (protocol, from, to) as ``IpPermissions``."""
+    merged: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
+    for rule in list(getattr(group, "ingress_rules", [])):
+        key = (rule.ip_protocol, rule.from_port, rule.to_port)
+        entry = merged.setdefault(key, {"protocol": rule.ip_protocol, "from_port": rule.from_port,
+                                        "to_port": rule.to_port, "cidrs": [], "ipv6_cidrs": [],
+                                        "source_group_ids": []})
+        if rule.cidr_ipv4 and rule.cidr_ipv4 not in entry["cidrs"]:
+            entry["cidrs"].append(rule.cidr_ipv4)
+        if rule.cidr_ipv6 and rule.cidr_ipv6 not in entry["ipv6_cidrs"]:
+            entry["ipv6_cidrs"].append(rule.cidr_ipv6)
+        source = (rule.source_group or {}).get("GroupId")
+        if source and source not in entry["source_group_ids"]:
+            entry["source_group_ids"].append(source)
+    return list(merged.values())
+
+
+_ROUTE_TARGETS = (
+    ("vpc-peering-connection", "vpc_peering_connection_id"),
+    ("nat-gateway", "nat_gateway_id"),
+    ("transit-gateway", "transit_gateway_id"),
+    ("network-interface", "network_interface_id"),
+    ("instance", "instance_id"),
+    ("egress-only-internet-gateway", "egress_only_internet_gateway_id"),
+    ("carrier-gateway", "carrier_gateway_id"),
+)
+
+
+def _route_target(route: Any) -> tuple[str | None, str | None]:
+    for kind, attr in _ROUTE_TARGETS:
+        value = getattr(route, attr, None)
+        if value:
+            return kind, value
+    gateway = getattr(route, "gateway_id", None)
+    if gateway == "local":
+        return "local", "local"
+    if gateway:
+        kind = {"igw": "internet-gateway", "vgw": "vpn-gateway", "vpce": "vpc-endpoint"}.get(
+            gateway.split("-", 1)[0], "gateway")
+        return kind, gateway
+    return None, None
+
+
+def _routes_detail(table: Any) -> list[dict[str, Any]]:
+    out = []
+    for route in list(table.routes):
+        kind, target = _route_target(route)
+        out.append({"destination": route.destination_cidr_block or route.destination_ipv6_cidr_block
+                    or getattr(route, "destination_prefix_list_id", None),
+                    "target_type": kind, "target_id": target, "state": route.state})
+    return out
+
+
+def _peering_objects(account: str, region: str, ec2: Any) -> list[dict[str, Any]]:
+    out = []
+    for pcx in list(ec2.vpc_pcxs.values()):
+        if pcx.ec2_backend is not ec2:
+            continue  # listed once, under the requester's account and region
+        requester, accepter = pcx.vpc, pcx.peer_vpc
+        out.append({"type": "ec2:vpc-peering-connection", "account": account, "region": region,
+                    "id": pcx.id, "state": pcx._status.code, "status_message": pcx._status.message,
+                    "requester_vpc_id": requester.id, "accepter_vpc_id": accepter.id,
+                    "requester_owner_id": requester.owner_id, "accepter_owner_id": accepter.owner_id,
+                    "requester_region": requester.region, "accepter_region": accepter.region,
+                    "requester_cidr": requester.cidr_block, "accepter_cidr": accepter.cidr_block,
+                    "requester_options": dict(pcx.requester_options),
+                    "accepter_options": dict(pcx.accepter_options),
+                    "tags": _ec2_tags(ec2, pcx.id)})
+    return out
+
+
 def _ec2_objects(account: str, region: str, ec2: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     default_vpcs = {v.id for v in ec2.vpcs.values() if getattr(v, "is_default", False)}
@@ -62,7 +141,7 @@ def _ec2_objects(account: str, region: str, ec2: Any) -> list[dict[str, Any]]:
     for vpc_id, groups in list(ec2.groups.items()):
         for group in list(groups.values()):
             add("security-group", group.id, vpc_id in default_vpcs or group.name == "default",
-                name=group.name, vpc_id=vpc_id)
+                name=group.name, vpc_id=vpc_id, ingress=_ingress(group))
     for igw in list(ec2.internet_gateways.values()):
         attachments = [{"vpc_id": igw.vpc.id, "state": "available"}] if igw.vpc is not None else []
         add("internet-gateway", igw.id, bool(igw.vpc is not None and igw.vpc.id in default_vpcs),
@@ -74,12 +153,13 @@ def _ec2_objects(account: str, region: str, ec2: Any) -> list[dict[str, Any]]:
         add("route-table", table.id, table.vpc_id in default_vpcs, vpc_id=table.vpc_id,
             main=table.main_association_id is not None,
             propagating_vgws=list(table.__dict__.get("_emu_propagating", [])),
-            routes=len(table.routes))
+            routes=len(table.routes), routes_detail=_routes_detail(table))
     for eni in list(ec2.enis.values()):
         add("network-interface", eni.id, state=eni.status, subnet_id=eni.subnet.id,
             vpc_id=eni.subnet.vpc_id, description=eni.description,
             group_ids=[g.id for g in eni._group_set],
             requester_managed=bool(eni.requester_managed))
+    out += _peering_objects(account, region, ec2)
     return out
 
 
