@@ -274,6 +274,59 @@ pub struct AvailabilityZone {
     pub state: String,
 }
 
+/// One side of a VPC peering connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PeerSide {
+    pub vpc_id: String,
+    pub owner_id: String,
+    pub region: String,
+    /// The VPC's IPv4 CIDR blocks as the peering reports them (primary first).
+    pub cidr_blocks: Vec<String>,
+    /// `AllowDnsResolutionFromRemoteVpc` of this side; `None` until the peering is active (AWS
+    /// reports no options before).
+    pub allow_dns_resolution_from_remote_vpc: Option<bool>,
+}
+
+/// A VPC peering connection (`pcx-...`). `status`: `initiating-request`, `pending-acceptance`,
+/// `provisioning`, `active`, `deleting`, `deleted`, `rejected`, `failed`, `expired`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VpcPeering {
+    pub id: String,
+    pub status: String,
+    pub status_message: String,
+    pub requester: PeerSide,
+    pub accepter: PeerSide,
+    pub tags: Tags,
+}
+
+impl VpcPeering {
+    /// A peering that can never become active again (a new one must be requested).
+    pub fn is_dead(&self) -> bool {
+        matches!(self.status.as_str(), "deleting" | "deleted" | "rejected" | "failed" | "expired")
+    }
+}
+
+impl super::wait::WaitState for VpcPeering {
+    fn state(&self) -> &str {
+        &self.status
+    }
+    fn failure_detail(&self) -> Option<String> {
+        Some(self.status_message.clone()).filter(|m| !m.is_empty())
+    }
+}
+
+/// `CreateVpcPeeringConnection`: `vpc_id` requests, `peer_vpc_id` accepts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CreateVpcPeeringInput {
+    pub vpc_id: String,
+    pub peer_vpc_id: String,
+    /// The accepter's account (`None`: the caller's).
+    pub peer_owner_id: Option<String>,
+    /// The accepter's region (`None`: the caller's).
+    pub peer_region: Option<String>,
+    pub tags: Tags,
+}
+
 #[async_trait]
 pub trait Ec2Api: Send + Sync {
     // ---- VPC ----
@@ -346,6 +399,31 @@ pub trait Ec2Api: Send + Sync {
     ) -> Result<(), AwsError>;
     /// `InvalidRoute.NotFound` (kind `NotFound`) when there is no such route.
     async fn delete_route(&self, route_table_id: &str, destination_cidr: &str) -> Result<(), AwsError>;
+
+    // ---- VPC peering ----
+    /// Answers the new connection (`initiating-request` or `pending-acceptance`).
+    async fn create_vpc_peering_connection(&self, input: CreateVpcPeeringInput) -> Result<VpcPeering, AwsError>;
+    /// By the accepter's account, in the accepter's region; only from `pending-acceptance`
+    /// (`InvalidStateTransition` otherwise).
+    async fn accept_vpc_peering_connection(&self, id: &str) -> Result<VpcPeering, AwsError>;
+    /// `Ok(None)` for `InvalidVpcPeeringConnectionID.NotFound`; a deleted connection is still
+    /// answered (status `deleted`) for a while.
+    async fn find_vpc_peering_connection(&self, id: &str) -> Result<Option<VpcPeering>, AwsError>;
+    /// Filters such as `requester-vpc-info.vpc-id`, `accepter-vpc-info.vpc-id`, `status-code`,
+    /// `tag:<key>`.
+    async fn find_vpc_peering_connections(&self, filters: &Filters) -> Result<Vec<VpcPeering>, AwsError>;
+    /// `ModifyVpcPeeringConnectionOptions` with only `AllowDnsResolutionFromRemoteVpc` for the
+    /// sides given (ClassicLink flags are refused cross-region). `OperationNotPermitted` before
+    /// the connection is active.
+    async fn modify_vpc_peering_dns(
+        &self,
+        id: &str,
+        requester: Option<bool>,
+        accepter: Option<bool>,
+    ) -> Result<(), AwsError>;
+    /// The connection goes to `deleted`; from `failed`/`rejected` AWS may answer
+    /// `InvalidStateTransition` (nothing left to delete).
+    async fn delete_vpc_peering_connection(&self, id: &str) -> Result<(), AwsError>;
 
     // ---- network interfaces (what RDS and DMS leave in subnets) ----
     /// Filters such as `group-id`, `subnet-id`, `vpc-id`, `status`.

@@ -7,9 +7,10 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
 use super::ec2::{
-    AvailabilityZone, CreateSecurityGroupInput, CreateSubnetInput, CreateVpnGatewayInput, Ec2Api, Filters,
-    GatewayAttachment, InternetGateway, NetworkInterface, Route, RouteTable, RouteTableAssociation, RouteTarget,
-    RuleDirection, RulePeer, SecurityGroup, SecurityGroupRule, SgRule, Subnet, Tags, Vpc, VpcAttribute, VpnGateway,
+    AvailabilityZone, CreateSecurityGroupInput, CreateSubnetInput, CreateVpcPeeringInput, CreateVpnGatewayInput,
+    Ec2Api, Filters, GatewayAttachment, InternetGateway, NetworkInterface, PeerSide, Route, RouteTable,
+    RouteTableAssociation, RouteTarget, RuleDirection, RulePeer, SecurityGroup, SecurityGroupRule, SgRule, Subnet,
+    Tags, Vpc, VpcAttribute, VpcPeering, VpnGateway,
 };
 use super::error::{self, AwsError, ErrorKind};
 
@@ -237,6 +238,36 @@ pub(crate) fn eni_from_sdk(v: &t::NetworkInterface) -> NetworkInterface {
         requester_id: v.requester_id().map(str::to_string),
         interface_type: v.interface_type().map(|x| x.as_str().to_string()),
         tags: tags_from_sdk(v.tag_set()),
+    }
+}
+
+fn peer_side_from_sdk(v: Option<&t::VpcPeeringConnectionVpcInfo>) -> PeerSide {
+    let Some(v) = v else { return PeerSide::default() };
+    let mut cidr_blocks: Vec<String> = v.cidr_block().map(str::to_string).into_iter().collect();
+    for c in v.cidr_block_set().iter().filter_map(|c| c.cidr_block()) {
+        if !cidr_blocks.iter().any(|x| x == c) {
+            cidr_blocks.push(c.to_string());
+        }
+    }
+    PeerSide {
+        vpc_id: s(v.vpc_id()),
+        owner_id: s(v.owner_id()),
+        region: s(v.region()),
+        cidr_blocks,
+        allow_dns_resolution_from_remote_vpc: v
+            .peering_options()
+            .and_then(|o| o.allow_dns_resolution_from_remote_vpc()),
+    }
+}
+
+pub(crate) fn peering_from_sdk(v: &t::VpcPeeringConnection) -> VpcPeering {
+    VpcPeering {
+        id: s(v.vpc_peering_connection_id()),
+        status: v.status().and_then(|st| st.code()).map(|c| c.as_str().to_string()).unwrap_or_default(),
+        status_message: s(v.status().and_then(|st| st.message())),
+        requester: peer_side_from_sdk(v.requester_vpc_info()),
+        accepter: peer_side_from_sdk(v.accepter_vpc_info()),
+        tags: tags_from_sdk(v.tags()),
     }
 }
 
@@ -669,6 +700,93 @@ impl Ec2Api for SdkEc2 {
         Ok(())
     }
 
+    async fn create_vpc_peering_connection(&self, input: CreateVpcPeeringInput) -> Result<VpcPeering, AwsError> {
+        let out = self
+            .client
+            .create_vpc_peering_connection()
+            .vpc_id(&input.vpc_id)
+            .peer_vpc_id(&input.peer_vpc_id)
+            .set_peer_owner_id(input.peer_owner_id.clone())
+            .set_peer_region(input.peer_region.clone())
+            .set_tag_specifications(tag_spec(ResourceType::VpcPeeringConnection, &input.tags))
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        out.vpc_peering_connection()
+            .map(peering_from_sdk)
+            .ok_or_else(|| missing("peering connection", "CreateVpcPeeringConnection"))
+    }
+
+    async fn accept_vpc_peering_connection(&self, id: &str) -> Result<VpcPeering, AwsError> {
+        let out = self
+            .client
+            .accept_vpc_peering_connection()
+            .vpc_peering_connection_id(id)
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        out.vpc_peering_connection()
+            .map(peering_from_sdk)
+            .ok_or_else(|| missing("peering connection", "AcceptVpcPeeringConnection"))
+    }
+
+    async fn find_vpc_peering_connection(&self, id: &str) -> Result<Option<VpcPeering>, AwsError> {
+        let r = self
+            .client
+            .describe_vpc_peering_connections()
+            .vpc_peering_connection_ids(id)
+            .send()
+            .await
+            .map_err(|e| self.err(e));
+        Ok(none_if_not_found(r)?.and_then(|out| {
+            the_one(out.vpc_peering_connections().iter().map(peering_from_sdk).collect(), id, |p| &p.id)
+        }))
+    }
+
+    async fn find_vpc_peering_connections(&self, filters: &Filters) -> Result<Vec<VpcPeering>, AwsError> {
+        let items = self
+            .client
+            .describe_vpc_peering_connections()
+            .set_filters(sdk_filters(filters))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(items.iter().map(peering_from_sdk).collect())
+    }
+
+    async fn modify_vpc_peering_dns(
+        &self,
+        id: &str,
+        requester: Option<bool>,
+        accepter: Option<bool>,
+    ) -> Result<(), AwsError> {
+        // Only the DNS flag: the ClassicLink ones are refused cross-region (TFP #6730).
+        let opt =
+            |v: bool| t::PeeringConnectionOptionsRequest::builder().allow_dns_resolution_from_remote_vpc(v).build();
+        self.client
+            .modify_vpc_peering_connection_options()
+            .vpc_peering_connection_id(id)
+            .set_requester_peering_connection_options(requester.map(opt))
+            .set_accepter_peering_connection_options(accepter.map(opt))
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    async fn delete_vpc_peering_connection(&self, id: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_vpc_peering_connection()
+            .vpc_peering_connection_id(id)
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     async fn find_network_interfaces(&self, filters: &Filters) -> Result<Vec<NetworkInterface>, AwsError> {
         let items = self
             .client
@@ -737,6 +855,49 @@ mod tests {
 
     fn tag(k: &str, v: &str) -> t::Tag {
         t::Tag::builder().key(k).value(v).build()
+    }
+
+    #[test]
+    fn sdk_peering_maps_status_sides_and_options() {
+        let side = |vpc: &str, cidr: &str, dns: Option<bool>| {
+            let mut b = t::VpcPeeringConnectionVpcInfo::builder()
+                .vpc_id(vpc)
+                .owner_id("123456789012")
+                .region("us-east-1")
+                .cidr_block(cidr)
+                .cidr_block_set(t::CidrBlock::builder().cidr_block(cidr).build())
+                .cidr_block_set(t::CidrBlock::builder().cidr_block("100.64.0.0/16").build());
+            if let Some(v) = dns {
+                b = b.peering_options(
+                    t::VpcPeeringConnectionOptionsDescription::builder()
+                        .allow_dns_resolution_from_remote_vpc(v)
+                        .build(),
+                );
+            }
+            b.build()
+        };
+        let p = t::VpcPeeringConnection::builder()
+            .vpc_peering_connection_id("pcx-1")
+            .status(
+                t::VpcPeeringConnectionStateReason::builder()
+                    .code(t::VpcPeeringConnectionStateReasonCode::PendingAcceptance)
+                    .message("Pending Acceptance by 123456789012")
+                    .build(),
+            )
+            .requester_vpc_info(side("vpc-app", "10.1.0.0/16", Some(true)))
+            .accepter_vpc_info(side("vpc-dms", "10.0.0.0/24", None))
+            .tags(tag("Name", "p"))
+            .build();
+        let d = peering_from_sdk(&p);
+        assert_eq!(d.id, "pcx-1");
+        assert_eq!(d.status, "pending-acceptance");
+        assert_eq!(d.status_message, "Pending Acceptance by 123456789012");
+        assert_eq!(d.requester.vpc_id, "vpc-app");
+        assert_eq!(d.requester.cidr_blocks, vec!["10.1.0.0/16".to_string(), "100.64.0.0/16".to_string()]);
+        assert_eq!(d.requester.allow_dns_resolution_from_remote_vpc, Some(true));
+        assert_eq!(d.accepter.allow_dns_resolution_from_remote_vpc, None);
+        assert_eq!(d.tags.get("Name").map(String::as_str), Some("p"));
+        assert!(!d.is_dead());
     }
 
     #[test]

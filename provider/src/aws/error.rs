@@ -137,6 +137,8 @@ const INVALID_STATE: &[&str] = &[
     "IncorrectInstanceState",
     "InvalidStateTransition",
     "InvalidState",
+    // EC2 peering: options of a peering that is not active yet
+    "OperationNotPermitted",
     // RDS
     "InvalidDBInstanceState",
     "InvalidDBInstanceStateFault",
@@ -326,6 +328,7 @@ mod tests {
             ("IncorrectState", ErrorKind::InvalidState),
             ("InvalidDBInstanceState", ErrorKind::InvalidState),
             ("InvalidStateTransition", ErrorKind::InvalidState),
+            ("OperationNotPermitted", ErrorKind::InvalidState),
             ("DependencyViolation", ErrorKind::DependencyViolation),
             ("DeleteConflict", ErrorKind::DependencyViolation),
             ("AccessDeniedFault", ErrorKind::AccessDenied),

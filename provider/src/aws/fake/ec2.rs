@@ -7,6 +7,7 @@
 //! | VPN gateway | `pending` | `available` | delete: `deleting` → `deleted` (still listed) |
 //! | VGW attachment | `attaching` | `attached` | detach: `detaching` → `detached` (still listed) |
 //! | internet gateway | no state; attachment `available` at once | | |
+//! | VPC peering | `initiating-request` | `pending-acceptance` (`failed` when the CIDRs overlap or the peer VPC is unknown) | accept: `provisioning` → `active`; delete: `deleting` → `deleted` (still listed) |
 //!
 //! Rules (EC2 error codes):
 //! - `DeleteVpc`: `DependencyViolation` while subnets, non-default security groups, an attached
@@ -26,21 +27,28 @@
 //!   not overlapping (`InvalidSubnet.Conflict`), AZs from [`FakeEc2::set_availability_zones`];
 //! - rules: `InvalidPermission.Duplicate` / `InvalidPermission.NotFound`; routes:
 //!   `RouteAlreadyExists` / `InvalidRoute.NotFound`, the `local` route cannot be deleted;
+//! - peering: accept only from `pending-acceptance` and only by the accepter's account and region
+//!   (`InvalidStateTransition` / `OperationNotPermitted`); DNS options only once `active` and each
+//!   side only by its own account and region (`OperationNotPermitted`); delete from `failed` or
+//!   `rejected`: `InvalidStateTransition`; routes through a deleted peering turn `blackhole`. A
+//!   peering between two fakes (another account or region, [`FakeEc2::in_account`]) needs them
+//!   linked with [`FakeEc2::link`]; the connection lives in the requester's fake and both see it;
 //! - unknown ids: `Invalid<Thing>ID.NotFound`; unknown filter names: `InvalidParameterValue`.
 //!
 //! Network interfaces are what RDS and DMS put into subnets ([`FakeEc2::add_network_interface`]),
 //! so the linked fakes make the leftover-ENI problem real.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use async_trait::async_trait;
 
 use super::{Lifecycle, Recorder};
 use crate::aws::ec2::{
-    AvailabilityZone, CreateSecurityGroupInput, CreateSubnetInput, CreateVpnGatewayInput, Ec2Api, Filters,
-    GatewayAttachment, InternetGateway, NetworkInterface, Route, RouteTable, RouteTableAssociation, RouteTarget,
-    RuleDirection, RulePeer, SecurityGroup, SecurityGroupRule, SgRule, Subnet, Tags, Vpc, VpcAttribute, VpnGateway,
+    AvailabilityZone, CreateSecurityGroupInput, CreateSubnetInput, CreateVpcPeeringInput, CreateVpnGatewayInput,
+    Ec2Api, Filters, GatewayAttachment, InternetGateway, NetworkInterface, PeerSide, Route, RouteTable,
+    RouteTableAssociation, RouteTarget, RuleDirection, RulePeer, SecurityGroup, SecurityGroupRule, SgRule, Subnet,
+    Tags, Vpc, VpcAttribute, VpcPeering, VpnGateway,
 };
 use crate::aws::error::AwsError;
 
@@ -84,6 +92,12 @@ pub const OPS: &[&str] = &[
     "create_route",
     "replace_route",
     "delete_route",
+    "create_vpc_peering_connection",
+    "accept_vpc_peering_connection",
+    "find_vpc_peering_connection",
+    "find_vpc_peering_connections",
+    "modify_vpc_peering_dns",
+    "delete_vpc_peering_connection",
     "find_network_interfaces",
     "delete_network_interface",
     "create_tags",
@@ -147,8 +161,51 @@ impl VgwRec {
     }
 }
 
+struct PeeringRec {
+    peering: VpcPeering,
+    life: Lifecycle,
+    /// The DNS options as set (AWS reports them only once the connection is active).
+    requester_dns: bool,
+    accepter_dns: bool,
+}
+
+impl PeeringRec {
+    fn view(&self) -> VpcPeering {
+        let active = self.life.status == "active";
+        let mut p = self.peering.clone();
+        p.status = self.life.status.clone();
+        p.requester.allow_dns_resolution_from_remote_vpc = active.then_some(self.requester_dns);
+        p.accepter.allow_dns_resolution_from_remote_vpc = active.then_some(self.accepter_dns);
+        p
+    }
+}
+
+fn peering_values(r: &PeeringRec, name: &str) -> Option<Vec<String>> {
+    let side = |s: &PeerSide, field: &str| match field {
+        "vpc-id" => one(&s.vpc_id),
+        "owner-id" => one(&s.owner_id),
+        "cidr-block" => Some(s.cidr_blocks.clone()),
+        _ => None,
+    };
+    match name {
+        "vpc-peering-connection-id" => one(&r.peering.id),
+        "status-code" => one(&r.life.status),
+        "status-message" => one(&r.peering.status_message),
+        _ => {
+            if let Some(f) = name.strip_prefix("requester-vpc-info.") {
+                side(&r.peering.requester, f)
+            } else if let Some(f) = name.strip_prefix("accepter-vpc-info.") {
+                side(&r.peering.accepter, f)
+            } else {
+                None
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
+    peerings: BTreeMap<String, PeeringRec>,
     vpcs: BTreeMap<String, VpcRec>,
     subnets: BTreeMap<String, SubnetRec>,
     sgs: BTreeMap<String, SgRec>,
@@ -172,7 +229,10 @@ impl State {
 /// See the module documentation.
 pub struct FakeEc2 {
     region: String,
+    account: String,
     state: Mutex<State>,
+    /// Fakes of other accounts or regions this one can peer with (weak: they link back).
+    linked: Mutex<Vec<Weak<FakeEc2>>>,
 }
 
 impl Default for FakeEc2 {
@@ -180,6 +240,9 @@ impl Default for FakeEc2 {
         FakeEc2::new()
     }
 }
+
+/// The account of [`FakeEc2::new`] (as in [`super::FakeWorld`]).
+pub const DEFAULT_ACCOUNT: &str = "123456789012";
 
 fn err(code: &str, message: impl Into<String>) -> AwsError {
     AwsError::from_code(code, message)
@@ -253,6 +316,11 @@ impl FakeEc2 {
 
     /// A fake whose zones are `<region>a`, `<region>b`, `<region>c`.
     pub fn in_region(region: &str) -> FakeEc2 {
+        FakeEc2::in_account(DEFAULT_ACCOUNT, region)
+    }
+
+    /// A fake of another account (a peering's accepter side, reached through an assumed role).
+    pub fn in_account(account: &str, region: &str) -> FakeEc2 {
         let azs = ["a", "b", "c"]
             .iter()
             .enumerate()
@@ -262,11 +330,31 @@ impl FakeEc2 {
                 state: "available".to_string(),
             })
             .collect();
-        FakeEc2 { region: region.to_string(), state: Mutex::new(State { azs, ..State::default() }) }
+        FakeEc2 {
+            region: region.to_string(),
+            account: account.to_string(),
+            state: Mutex::new(State { azs, ..State::default() }),
+            linked: Mutex::new(Vec::new()),
+        }
     }
 
     pub fn region(&self) -> &str {
         &self.region
+    }
+
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// Lets `a` and `b` (other accounts or regions) peer with each other.
+    pub fn link(a: &Arc<FakeEc2>, b: &Arc<FakeEc2>) {
+        a.linked.lock().unwrap_or_else(|p| p.into_inner()).push(Arc::downgrade(b));
+        b.linked.lock().unwrap_or_else(|p| p.into_inner()).push(Arc::downgrade(a));
+    }
+
+    /// This fake and the linked ones still alive.
+    fn world(&self) -> Vec<Arc<FakeEc2>> {
+        self.linked.lock().unwrap_or_else(|p| p.into_inner()).iter().filter_map(Weak::upgrade).collect()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -644,6 +732,220 @@ fn eni_values(r: &NetworkInterface, name: &str) -> Option<Vec<String>> {
         "requester-id" => Some(r.requester_id.clone().into_iter().collect()),
         "interface-type" => Some(r.interface_type.clone().into_iter().collect()),
         _ => None,
+    }
+}
+
+// ---- VPC peering ------------------------------------------------------------------------------
+
+fn peering_not_found(id: &str) -> AwsError {
+    err("InvalidVpcPeeringConnectionID.NotFound", format!("The vpcPeeringConnection ID '{id}' does not exist"))
+}
+
+fn not_permitted(message: impl Into<String>) -> AwsError {
+    err("OperationNotPermitted", message)
+}
+
+impl FakeEc2 {
+    /// The VPC's CIDR, if this fake has it.
+    fn vpc_cidr(&self, vpc_id: &str) -> Option<String> {
+        self.lock().vpcs.get(vpc_id).map(|r| r.vpc.cidr_block.clone())
+    }
+
+    /// Runs `f` on the peering `id`, wherever it lives (this fake or a linked one); one lock at a
+    /// time, so two fakes calling each other cannot deadlock.
+    fn with_peering<R>(&self, id: &str, f: impl FnOnce(&mut PeeringRec) -> R) -> Option<R> {
+        if let Some(rec) = self.lock().peerings.get_mut(id) {
+            return Some(f(rec));
+        }
+        for other in self.world() {
+            if let Some(rec) = other.lock().peerings.get_mut(id) {
+                return Some(f(rec));
+            }
+        }
+        None
+    }
+
+    fn is_side(&self, side: &PeerSide) -> bool {
+        side.owner_id == self.account && side.region == self.region
+    }
+
+    fn peering_create(&self, input: CreateVpcPeeringInput) -> Result<VpcPeering, AwsError> {
+        self.lock().rec.begin("create_vpc_peering_connection", &input.vpc_id)?;
+        let Some(cidr) = self.vpc_cidr(&input.vpc_id) else {
+            return Err(err("InvalidVpcID.NotFound", format!("The vpc ID '{}' does not exist", input.vpc_id)));
+        };
+        if !input.peer_vpc_id.starts_with("vpc-") {
+            return Err(invalid_parameter(format!("Invalid id: \"{}\"", input.peer_vpc_id)));
+        }
+        let peer_account = input.peer_owner_id.clone().unwrap_or_else(|| self.account.clone());
+        let peer_region = input.peer_region.clone().unwrap_or_else(|| self.region.clone());
+        let peer_fake = if peer_account == self.account && peer_region == self.region {
+            None
+        } else {
+            self.world().into_iter().find(|f| f.account == peer_account && f.region == peer_region)
+        };
+        let peer_cidr = match &peer_fake {
+            None if peer_account == self.account && peer_region == self.region => self.vpc_cidr(&input.peer_vpc_id),
+            None => None,
+            Some(f) => f.vpc_cidr(&input.peer_vpc_id),
+        };
+        // AWS accepts the request and fails it asynchronously.
+        let (next, message) = match (&peer_cidr, parse_cidr(&cidr)) {
+            (None, _) => ("failed", format!("The peer VPC '{}' does not exist", input.peer_vpc_id)),
+            (Some(pc), Some(own)) if parse_cidr(pc).is_some_and(|p| cidrs_overlap(own, p)) => {
+                ("failed", "Overlapping CIDRs".to_string())
+            }
+            _ => ("pending-acceptance", "Pending Acceptance by ".to_string() + &peer_account),
+        };
+        let mut st = self.lock();
+        let id = st.id("pcx");
+        let peering = VpcPeering {
+            id: id.clone(),
+            status: "initiating-request".to_string(),
+            status_message: message,
+            requester: PeerSide {
+                vpc_id: input.vpc_id.clone(),
+                owner_id: self.account.clone(),
+                region: self.region.clone(),
+                cidr_blocks: vec![cidr],
+                allow_dns_resolution_from_remote_vpc: None,
+            },
+            accepter: PeerSide {
+                vpc_id: input.peer_vpc_id.clone(),
+                owner_id: peer_account,
+                region: peer_region,
+                cidr_blocks: peer_cidr.into_iter().collect(),
+                allow_dns_resolution_from_remote_vpc: None,
+            },
+            tags: input.tags,
+        };
+        let rec = PeeringRec {
+            peering,
+            life: Lifecycle::new("initiating-request", &[next]),
+            requester_dns: false,
+            accepter_dns: false,
+        };
+        let view = rec.view();
+        st.peerings.insert(id, rec);
+        Ok(view)
+    }
+
+    fn peering_accept(&self, id: &str) -> Result<VpcPeering, AwsError> {
+        self.lock().rec.begin("accept_vpc_peering_connection", id)?;
+        let (account, region) = (self.account.clone(), self.region.clone());
+        self.with_peering(id, |rec| {
+            if rec.peering.accepter.owner_id != account || rec.peering.accepter.region != region {
+                return Err(not_permitted(format!(
+                    "User in account {account} ({region}) cannot accept peering {id}: it is for account {} in {}",
+                    rec.peering.accepter.owner_id, rec.peering.accepter.region
+                )));
+            }
+            if rec.life.status != "pending-acceptance" {
+                return Err(err(
+                    "InvalidStateTransition",
+                    format!(
+                        "Invalid state transition for {id}, attempted to transition from {} to active",
+                        rec.life.status
+                    ),
+                ));
+            }
+            rec.life.set("provisioning", &["active"]);
+            rec.peering.status_message = "Provisioning".to_string();
+            Ok(rec.view())
+        })
+        .unwrap_or_else(|| Err(peering_not_found(id)))
+    }
+
+    fn peering_find(&self, id: &str) -> Result<Option<VpcPeering>, AwsError> {
+        self.lock().rec.begin("find_vpc_peering_connection", id)?;
+        Ok(self.with_peering(id, |rec| {
+            rec.life.advance();
+            if rec.life.status == "active" {
+                rec.peering.status_message = "Active".to_string();
+            }
+            rec.view()
+        }))
+    }
+
+    fn peering_list(&self, filters: &Filters) -> Result<Vec<VpcPeering>, AwsError> {
+        self.lock().rec.begin("find_vpc_peering_connections", format!("{filters:?}"))?;
+        let mut out = Vec::new();
+        let mut fakes = vec![None];
+        fakes.extend(self.world().into_iter().map(Some));
+        for other in fakes {
+            let mut st = match &other {
+                None => self.lock(),
+                Some(f) => f.lock(),
+            };
+            for rec in st.peerings.values_mut() {
+                rec.life.advance();
+                if rec.life.status == "active" {
+                    rec.peering.status_message = "Active".to_string();
+                }
+                if matches(filters, &rec.peering.tags, |n| peering_values(rec, n))? {
+                    out.push(rec.view());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn peering_modify_dns(&self, id: &str, requester: Option<bool>, accepter: Option<bool>) -> Result<(), AwsError> {
+        self.lock().rec.begin("modify_vpc_peering_dns", id)?;
+        self.with_peering(id, |rec| {
+            if rec.life.status != "active" {
+                return Err(not_permitted(format!(
+                    "Peering {id} is not active. Peering options can be added only to active peerings."
+                )));
+            }
+            if requester.is_some() && !self.is_side(&rec.peering.requester) {
+                return Err(not_permitted(format!("The requester options of {id} can only be changed by its owner")));
+            }
+            if accepter.is_some() && !self.is_side(&rec.peering.accepter) {
+                return Err(not_permitted(format!("The accepter options of {id} can only be changed by its owner")));
+            }
+            if let Some(v) = requester {
+                rec.requester_dns = v;
+            }
+            if let Some(v) = accepter {
+                rec.accepter_dns = v;
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|| Err(peering_not_found(id)))
+    }
+
+    fn peering_delete(&self, id: &str) -> Result<(), AwsError> {
+        self.lock().rec.begin("delete_vpc_peering_connection", id)?;
+        self.with_peering(id, |rec| match rec.life.status.as_str() {
+            "deleted" | "deleting" => Ok(()),
+            s @ ("failed" | "rejected") => Err(err(
+                "InvalidStateTransition",
+                format!("Invalid state transition for {id}, attempted to transition from {s} to deleting"),
+            )),
+            _ => {
+                rec.life.set("deleting", &["deleted"]);
+                rec.peering.status_message = "Deleted by owner".to_string();
+                Ok(())
+            }
+        })
+        .unwrap_or_else(|| Err(peering_not_found(id)))?;
+        // Routes through it stop carrying traffic, on both sides.
+        let target = RouteTarget::VpcPeering(id.to_string());
+        let mut fakes = vec![None];
+        fakes.extend(self.world().into_iter().map(Some));
+        for other in fakes {
+            let mut st = match &other {
+                None => self.lock(),
+                Some(f) => f.lock(),
+            };
+            for rt in st.rts.values_mut() {
+                for r in rt.routes.iter_mut().filter(|r| r.target == target) {
+                    r.state = "blackhole".to_string();
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -1383,6 +1685,35 @@ impl Ec2Api for FakeEc2 {
         }
     }
 
+    async fn create_vpc_peering_connection(&self, input: CreateVpcPeeringInput) -> Result<VpcPeering, AwsError> {
+        self.peering_create(input)
+    }
+
+    async fn accept_vpc_peering_connection(&self, id: &str) -> Result<VpcPeering, AwsError> {
+        self.peering_accept(id)
+    }
+
+    async fn find_vpc_peering_connection(&self, id: &str) -> Result<Option<VpcPeering>, AwsError> {
+        self.peering_find(id)
+    }
+
+    async fn find_vpc_peering_connections(&self, filters: &Filters) -> Result<Vec<VpcPeering>, AwsError> {
+        self.peering_list(filters)
+    }
+
+    async fn modify_vpc_peering_dns(
+        &self,
+        id: &str,
+        requester: Option<bool>,
+        accepter: Option<bool>,
+    ) -> Result<(), AwsError> {
+        self.peering_modify_dns(id, requester, accepter)
+    }
+
+    async fn delete_vpc_peering_connection(&self, id: &str) -> Result<(), AwsError> {
+        self.peering_delete(id)
+    }
+
     async fn find_network_interfaces(&self, filters: &Filters) -> Result<Vec<NetworkInterface>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_network_interfaces", format!("{filters:?}"))?;
@@ -1473,6 +1804,134 @@ mod tests {
             subnets.push(s.id);
         }
         (vpc.id, subnets)
+    }
+
+    /// Describes until the peering reaches `want` (the fake moves one step per describe).
+    async fn settle_peering(ec2: &FakeEc2, id: &str, want: &str) -> VpcPeering {
+        let mut last = None;
+        for _ in 0..5 {
+            let p = ec2.find_vpc_peering_connection(id).await.unwrap().unwrap();
+            if p.status == want {
+                return p;
+            }
+            last = Some(p);
+        }
+        panic!("{id} never reached {want}: {last:?}");
+    }
+
+    #[tokio::test]
+    async fn fake_peering_same_account_lifecycle() {
+        let ec2 = FakeEc2::new();
+        let app = ec2.create_vpc("10.1.0.0/16", &Tags::new()).await.unwrap();
+        let dms = ec2.create_vpc("10.0.0.0/24", &Tags::new()).await.unwrap();
+        let p = ec2
+            .create_vpc_peering_connection(CreateVpcPeeringInput {
+                vpc_id: app.id.clone(),
+                peer_vpc_id: dms.id.clone(),
+                tags: tags(&[("Name", "p")]),
+                ..CreateVpcPeeringInput::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(p.status, "initiating-request");
+        assert_eq!(p.requester.cidr_blocks, vec!["10.1.0.0/16".to_string()]);
+        assert_eq!(p.accepter.cidr_blocks, vec!["10.0.0.0/24".to_string()]);
+        assert_eq!((p.accepter.owner_id.as_str(), p.accepter.region.as_str()), (DEFAULT_ACCOUNT, "us-east-1"));
+        // Not yet acceptable, and no options before active.
+        let e = ec2.accept_vpc_peering_connection(&p.id).await.unwrap_err();
+        assert_eq!((e.code.as_str(), e.kind), ("InvalidStateTransition", ErrorKind::InvalidState));
+        settle_peering(&ec2, &p.id, "pending-acceptance").await;
+        let e = ec2.modify_vpc_peering_dns(&p.id, Some(true), Some(true)).await.unwrap_err();
+        assert_eq!((e.code.as_str(), e.kind), ("OperationNotPermitted", ErrorKind::InvalidState));
+        let a = ec2.accept_vpc_peering_connection(&p.id).await.unwrap();
+        assert_eq!(a.status, "provisioning");
+        assert!(ec2.modify_vpc_peering_dns(&p.id, Some(true), None).await.is_err());
+        let a = settle_peering(&ec2, &p.id, "active").await;
+        assert_eq!(a.requester.allow_dns_resolution_from_remote_vpc, Some(false));
+        ec2.modify_vpc_peering_dns(&p.id, Some(true), Some(true)).await.unwrap();
+        let a = ec2.find_vpc_peering_connection(&p.id).await.unwrap().unwrap();
+        assert_eq!(a.requester.allow_dns_resolution_from_remote_vpc, Some(true));
+        assert_eq!(a.accepter.allow_dns_resolution_from_remote_vpc, Some(true));
+
+        // Filters, and a route through it that turns blackhole once it is deleted.
+        let by_vpc = Filters::new().with("accepter-vpc-info.vpc-id", &dms.id).with("status-code", "active");
+        assert_eq!(ec2.find_vpc_peering_connections(&by_vpc).await.unwrap().len(), 1);
+        let by_tag = Filters::new().with("tag:Name", "other");
+        assert!(ec2.find_vpc_peering_connections(&by_tag).await.unwrap().is_empty());
+        assert!(ec2.find_vpc_peering_connections(&Filters::new().with("bogus", "x")).await.is_err());
+        let rtb = ec2.find_route_tables(&main_route_table_filters(&dms.id)).await.unwrap()[0].id.clone();
+        ec2.create_route(&rtb, "10.1.0.0/16", &RouteTarget::VpcPeering(p.id.clone())).await.unwrap();
+        ec2.delete_vpc_peering_connection(&p.id).await.unwrap();
+        settle_peering(&ec2, &p.id, "deleted").await;
+        ec2.delete_vpc_peering_connection(&p.id).await.unwrap();
+        let rt = ec2.find_route_table(&rtb).await.unwrap().unwrap();
+        assert!(rt.routes.iter().any(|r| r.destination_cidr_block == "10.1.0.0/16" && r.state == "blackhole"));
+
+        assert_eq!(ec2.find_vpc_peering_connection("pcx-0000").await.unwrap(), None);
+        let e = ec2.accept_vpc_peering_connection("pcx-0000").await.unwrap_err();
+        assert_eq!(e.code, "InvalidVpcPeeringConnectionID.NotFound");
+        assert!(e.is_not_found());
+    }
+
+    #[tokio::test]
+    async fn fake_peering_overlap_fails_and_cannot_be_deleted() {
+        let ec2 = FakeEc2::new();
+        let a = ec2.create_vpc("10.0.0.0/16", &Tags::new()).await.unwrap();
+        let b = ec2.create_vpc("10.0.1.0/24", &Tags::new()).await.unwrap();
+        let input = CreateVpcPeeringInput { vpc_id: a.id.clone(), peer_vpc_id: b.id.clone(), ..Default::default() };
+        let p = ec2.create_vpc_peering_connection(input).await.unwrap();
+        let f = settle_peering(&ec2, &p.id, "failed").await;
+        assert!(f.is_dead());
+        assert!(f.status_message.contains("Overlapping"), "{}", f.status_message);
+        let e = ec2.delete_vpc_peering_connection(&p.id).await.unwrap_err();
+        assert_eq!(e.code, "InvalidStateTransition");
+        let missing = CreateVpcPeeringInput { vpc_id: "vpc-nope".into(), peer_vpc_id: b.id, ..Default::default() };
+        assert!(ec2.create_vpc_peering_connection(missing).await.unwrap_err().is_not_found());
+    }
+
+    #[tokio::test]
+    async fn fake_peering_cross_account_is_accepted_by_the_accepter_only() {
+        let requester = Arc::new(FakeEc2::new());
+        let accepter = Arc::new(FakeEc2::in_account("111111111111", "us-east-1"));
+        FakeEc2::link(&requester, &accepter);
+        let app = requester.create_vpc("10.1.0.0/16", &Tags::new()).await.unwrap();
+        let dms = accepter.create_vpc("10.0.0.0/24", &Tags::new()).await.unwrap();
+        let p = requester
+            .create_vpc_peering_connection(CreateVpcPeeringInput {
+                vpc_id: app.id.clone(),
+                peer_vpc_id: dms.id.clone(),
+                peer_owner_id: Some("111111111111".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(p.accepter.cidr_blocks, vec!["10.0.0.0/24".to_string()]);
+        settle_peering(&requester, &p.id, "pending-acceptance").await;
+        let e = requester.accept_vpc_peering_connection(&p.id).await.unwrap_err();
+        assert_eq!(e.code, "OperationNotPermitted");
+        // The accepter's account sees the request too.
+        let pending = Filters::new().with("status-code", "pending-acceptance");
+        assert_eq!(accepter.find_vpc_peering_connections(&pending).await.unwrap().len(), 1);
+        accepter.accept_vpc_peering_connection(&p.id).await.unwrap();
+        settle_peering(&accepter, &p.id, "active").await;
+        // Each side's DNS option only by its owner.
+        assert_eq!(
+            requester.modify_vpc_peering_dns(&p.id, None, Some(true)).await.unwrap_err().code,
+            "OperationNotPermitted"
+        );
+        requester.modify_vpc_peering_dns(&p.id, Some(true), None).await.unwrap();
+        accepter.modify_vpc_peering_dns(&p.id, None, Some(true)).await.unwrap();
+        let a = requester.find_vpc_peering_connection(&p.id).await.unwrap().unwrap();
+        assert_eq!(a.accepter.allow_dns_resolution_from_remote_vpc, Some(true));
+        // A request to an account nobody linked fails like an unknown peer VPC.
+        let lone = CreateVpcPeeringInput {
+            vpc_id: app.id,
+            peer_vpc_id: dms.id,
+            peer_owner_id: Some("222222222222".into()),
+            ..Default::default()
+        };
+        let p2 = requester.create_vpc_peering_connection(lone).await.unwrap();
+        settle_peering(&requester, &p2.id, "failed").await;
     }
 
     #[tokio::test]
