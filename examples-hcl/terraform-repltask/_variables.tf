@@ -50,18 +50,33 @@ variable "environment" {
 }
 
 #--------------------------------------------------------------
-# DMS config: the outputs of terraform-main
+# DMS config: the stack made by terraform-main, either read with the
+# dmslink_main data source (main_stack_name) or passed in as its
+# outputs (TF_VAR_dms_source_arn, ...). An ARN that is set wins.
 #--------------------------------------------------------------
+variable "main_stack_name" {
+  description = "Name of the dmslink_main stack (terraform-main's stack_name) to read the ARNs from, looked up with environment; null: pass dms_source_arn, dms_target_arn and replication_instance_arn instead"
+  default     = null
+}
+
+variable "source_name" {
+  description = "With main_stack_name: which of the stack's sources the task reads (its source block's name); null: the first in name order"
+  default     = null
+}
+
 variable "dms_source_arn" {
-  description = "The ARN of the source endpoint"
+  description = "The ARN of the source endpoint (terraform-main's dms_source_arn); read from the stack when null"
+  default     = null
 }
 
 variable "dms_target_arn" {
-  description = "The ARN of the target endpoint"
+  description = "The ARN of the target endpoint (terraform-main's dms_target_arn); read from the stack when null"
+  default     = null
 }
 
 variable "replication_instance_arn" {
-  description = "The ARN of the replication instance"
+  description = "The ARN of the replication instance (terraform-main's replication_instance_arn); read from the stack when null"
+  default     = null
 }
 
 variable "replication_task_id" {

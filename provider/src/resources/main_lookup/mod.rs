@@ -18,22 +18,9 @@ pub struct MainLookup;
 
 const TYPE_NAME: &str = "dmslink_main";
 
-/// The docs' example.
-pub const EXAMPLE_HCL: &str = r#"# The stack deployed by terraform-main, read instead of copied into TF_VAR_* variables.
-data "dmslink_main" "main" {
-  name        = "integration-dblink"
-  environment = "dev"
-}
-
-resource "dmslink_repltask" "dblink" {
-  replication_task_id      = "dblink-geodesy"
-  migration_type           = "full-load-and-cdc"
-  replication_instance_arn = data.dmslink_main.main.replication_instance_arn
-  source_endpoint_arn      = data.dmslink_main.main.source_endpoint_arns["geodesy"]
-  target_endpoint_arn      = data.dmslink_main.main.target.endpoint_arn
-  table_mappings           = file("${path.module}/table_mappings.tpl")
-}
-"#;
+/// The docs' example: terraform-repltask, which reads the stack through this data source when
+/// `main_stack_name` is set.
+pub const EXAMPLE_HCL: &str = include_str!("../../../../examples-hcl/terraform-repltask/dms-repl-task.tf");
 
 pub const NOTES_DOC: &str = "Reads without changing anything. The stack is found as `terraform import dmslink_main` finds it: the VPC tagged `dmslink:stack = <name>-<environment>` (or `<name>` without an environment) and `dmslink:resource = vpc`, then each child by its deterministic identifier (`<name>-<environment>-dms-ri`, `<name>-<environment>-tgt`, `<name>-<environment>-src-<source>`, ...). A child that is missing or does not carry the stack's ownership tags is reported as null (or left out of `source`).";
 
