@@ -218,20 +218,25 @@ fn main_lifecycle() {
         // A second plan has nothing to do.
         wd.expect_plan(0, "plan right after create");
 
-        // A replication task of another root module runs on the stack (its source endpoint).
+        // A replication task of another root module runs on the stack (its source endpoint); that
+        // module finds the stack through the dmslink_main data source, not copied TF_VAR_* ARNs.
         let task_id = "dblink-repl-lifecycle";
         let repl_backend = bed.fixtures().state_backend("tfstate-dblink", "terraform-lock-db", "dblink-repl");
         let mut repl = bed.workdir(cli, "terraform-repltask");
         repl.use_backend(&repl_backend)
             .set_var("stack_name", STACK_NAME)
-            .set_var("dms_source_arn", outputs["dms_source_arn"].as_str().unwrap())
-            .set_var("dms_target_arn", outputs["dms_target_arn"].as_str().unwrap())
-            .set_var("replication_instance_arn", &ri_arn)
+            .set_var("main_stack_name", STACK_NAME)
+            .set_var("environment", ENVIRONMENT)
+            .set_var("source_name", "geodesy")
             .set_var("replication_task_id", task_id)
             .set_var("start_replication_task", "true");
         repl.init();
         repl.apply();
-        dms.wait_status(task_id, "running", WAIT);
+        let task = dms.wait_status(task_id, "running", WAIT);
+        assert_eq!(Some(task.source_endpoint_arn.as_str()), outputs["dms_source_arn"].as_str(), "[{label}] {task:?}");
+        assert_eq!(Some(task.target_endpoint_arn.as_str()), outputs["dms_target_arn"].as_str(), "[{label}] {task:?}");
+        assert_eq!(task.replication_instance_arn, ri_arn, "[{label}] {task:?}");
+        repl.expect_plan(0, "repltask plan after apply (data source read again)");
 
         // In place: instance class, the source password (with the task on it), tags.
         wd.write(
