@@ -645,3 +645,53 @@ async fn write_only_passwords_are_sent_at_create_and_again_only_with_a_new_versi
     assert_eq!(errors(&out.diags), Vec::<String>::new());
     assert_eq!(b.w.dms.endpoint_password(&arn).unwrap().expose(), "wo-2");
 }
+
+/// Dropping the first of two sources shifts the second to position 0: Terraform proposes it with
+/// the first one's computed values (pairing by position); the plan must give it its own, and the
+/// apply must return exactly what was planned.
+#[tokio::test(start_paused = true)]
+async fn removing_the_first_source_keeps_the_second_sources_own_ids() {
+    use crate::engine::PlanDraft;
+    use crate::engine::diag::Diagnostics;
+    let b = bed(true);
+    let mut j = stack_json("check", false);
+    let prior = b.create(&config(j.clone())).await.state;
+    let onprem_arn = s(&prior, &["source", "1", "endpoint_arn"]).unwrap().to_string();
+    j["source"] = serde_json::json!([j["source"][1].clone()]);
+    let cfg = config(j);
+    // What Terraform proposes: the configuration, computed values from the prior block at the same position.
+    let mut proposed = cfg.clone();
+    for a in ["vpc_id", "subnet_ids", "route_table_ids", "security_group_id", "vpn_gateway_id", "db_subnet_group_name"]
+    {
+        proposed.set(a, prior.get(a).clone());
+    }
+    for a in ["replication_subnet_group_id", "replication_instance_arn", "dms_vpc_role_created", "tags_all"] {
+        proposed.set(a, prior.get(a).clone());
+    }
+    let mut src = cfg.get("source").as_elements().unwrap()[0].clone();
+    for a in ["endpoint_arn", "address", "db_instance_identifier"] {
+        src.set(a, prior.get("source").as_elements().unwrap()[0].get(a).clone());
+    }
+    proposed.set("source", Value::List(vec![src]));
+    let mut target = cfg.get("target").clone();
+    for a in ["endpoint_arn", "address", "db_instance_identifier"] {
+        target.set(a, prior.get("target").get(a).clone());
+    }
+    proposed.set("target", target);
+    let planned = crate::engine::plan::plan(&schema().block, &prior, &proposed, &cfg).planned;
+    let mut draft = PlanDraft {
+        prior: &prior,
+        config: &cfg,
+        planned,
+        requires_replace: vec![],
+        diags: Diagnostics::new(),
+        provider: None,
+    };
+    Main.modify_plan(&mut draft).await;
+    assert_eq!(s(&draft.planned, &["source", "0", "endpoint_arn"]), Some(onprem_arn.as_str()));
+    assert_eq!(s(&draft.planned, &["source", "0", "address"]), Some("oracle.corp.example"));
+    let out = Main.update(&b.ctx, &prior, &draft.planned, &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert_eq!(s(&out.state, &["source", "0", "endpoint_arn"]), Some(onprem_arn.as_str()));
+    assert!(b.w.dms.find_endpoint("dblink-dev-src-geodesy").await.unwrap().is_none());
+}

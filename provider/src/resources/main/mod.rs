@@ -60,6 +60,7 @@ impl Resource for Main {
         if draft.is_create() || draft.is_replace() || draft.planned.is_null() {
             return;
         }
+        pair_sources_by_name(draft.prior, draft.config, &mut draft.planned);
         plan_missing_children(draft.prior, &mut draft.planned);
         plan_replaced_children(draft);
     }
@@ -477,6 +478,44 @@ fn mark_unknown(block: &mut Value, rds: bool) {
     if rds {
         block.set("address", Value::Unknown);
         block.set("db_instance_identifier", Value::Unknown);
+    }
+}
+
+/// Terraform pairs a list block's prior values by position, but a `source` is identified by its
+/// `name`: when a source is removed, inserted or moved, a block must not inherit another source's
+/// endpoint, address or RDS settings. Each block whose position changed takes the computed values
+/// of the prior block with its name, or unknown (known after apply) for a new source.
+fn pair_sources_by_name(prior: &Value, config: &Value, planned: &mut Value) {
+    const COMPUTED: [&str; 3] = ["endpoint_arn", "address", "db_instance_identifier"];
+    let prior_sources = prior.get("source").as_elements().unwrap_or_default();
+    let config_sources = config.get("source").as_elements().unwrap_or_default();
+    let Some(mut sources) = planned.get("source").as_elements().map(<[Value]>::to_vec) else { return };
+    let mut changed = false;
+    for (i, block) in sources.iter_mut().enumerate() {
+        let Some(name) = block.get("name").as_str().map(str::to_string) else { continue };
+        if prior_sources.get(i).and_then(|p| p.get("name").as_str()) == Some(name.as_str()) {
+            continue;
+        }
+        changed = true;
+        let same = prior_sources.iter().find(|p| p.get("name").as_str() == Some(name.as_str()));
+        for attr in COMPUTED {
+            block.set(attr, same.map_or(Value::Unknown, |p| p.get(attr).clone()));
+        }
+        // RDS settings the configuration leaves out come from AWS (optional + computed).
+        let cfg_rds = config_sources.get(i).map(|c| c.get("rds").clone()).unwrap_or(Value::Null);
+        let mut rds = block.get("rds").clone();
+        if let (Value::Object(fields), false) = (&mut rds, cfg_rds.is_null()) {
+            let prior_rds = same.map(|p| p.get("rds").clone()).unwrap_or(Value::Null);
+            for (k, v) in fields.iter_mut() {
+                if cfg_rds.get(k).is_null() && !v.is_null() {
+                    *v = if prior_rds.is_null() { Value::Unknown } else { prior_rds.get(k).clone() };
+                }
+            }
+            block.set("rds", rds);
+        }
+    }
+    if changed {
+        planned.set("source", Value::List(sources));
     }
 }
 
