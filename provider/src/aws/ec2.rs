@@ -6,6 +6,8 @@
 //! `Invalid<Thing>ID.NotFound`), and `find_<things>(&Filters)` returns every match of EC2 filters
 //! (`tag:dmslink:stack`, `vpc-id`, `group-id`, `association.main`, ...).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use super::error::AwsError;
@@ -434,6 +436,23 @@ pub trait Ec2Api: Send + Sync {
     async fn create_tags(&self, resource_ids: &[String], tags: &Tags) -> Result<(), AwsError>;
     async fn delete_tags(&self, resource_ids: &[String], keys: &[String]) -> Result<(), AwsError>;
     async fn describe_availability_zones(&self) -> Result<Vec<AvailabilityZone>, AwsError>;
+}
+
+/// An IAM role to act as: a peering's accepter in another account (`accepter { ... }`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleToAssume {
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    pub session_name: Option<String>,
+}
+
+/// EC2 clients for another account or region than the provider's (a peering's other side).
+#[async_trait]
+pub trait Ec2Factory: Send + Sync {
+    /// EC2 in `region` (`None`: the provider's) acting as `role` (`None`: the provider's
+    /// credentials). The SDK assumes the role on the first call, so a refused `AssumeRole` shows
+    /// up there (kind `AccessDenied`).
+    async fn ec2(&self, role: Option<&RoleToAssume>, region: Option<&str>) -> Result<Arc<dyn Ec2Api>, AwsError>;
 }
 
 /// The filters of a VPC's main route table.

@@ -1,6 +1,10 @@
 //! `Ec2Api` over `aws-sdk-ec2`.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
+use aws_config::sts::AssumeRoleProvider;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{self as t, AttributeBooleanValue, GatewayType, ResourceType, VpcAttributeName};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -8,11 +12,14 @@ use aws_smithy_runtime_api::client::result::SdkError;
 
 use super::ec2::{
     AvailabilityZone, CreateSecurityGroupInput, CreateSubnetInput, CreateVpcPeeringInput, CreateVpnGatewayInput,
-    Ec2Api, Filters, GatewayAttachment, InternetGateway, NetworkInterface, PeerSide, Route, RouteTable,
-    RouteTableAssociation, RouteTarget, RuleDirection, RulePeer, SecurityGroup, SecurityGroupRule, SgRule, Subnet,
-    Tags, Vpc, VpcAttribute, VpcPeering, VpnGateway,
+    Ec2Api, Ec2Factory, Filters, GatewayAttachment, InternetGateway, NetworkInterface, PeerSide, RoleToAssume, Route,
+    RouteTable, RouteTableAssociation, RouteTarget, RuleDirection, RulePeer, SecurityGroup, SecurityGroupRule, SgRule,
+    Subnet, Tags, Vpc, VpcAttribute, VpcPeering, VpnGateway,
 };
 use super::error::{self, AwsError, ErrorKind};
+use super::{EndpointOverrides, sts};
+use aws_types::SdkConfig;
+use aws_types::region::Region;
 
 /// The EC2 client plus where it sends requests (for error messages).
 #[derive(Clone, Debug)]
@@ -34,6 +41,55 @@ impl SdkEc2 {
         E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     {
         error::from_sdk(e, &self.endpoint)
+    }
+}
+
+/// [`Ec2Factory`] over the provider's SDK configuration: another region is a client with that
+/// region; a role is an `AssumeRoleProvider` chained from the provider's credentials (STS at the
+/// provider's `endpoints.sts`).
+#[derive(Clone, Debug)]
+pub struct SdkEc2Factory {
+    sdk: SdkConfig,
+    endpoints: EndpointOverrides,
+}
+
+impl SdkEc2Factory {
+    pub fn new(sdk: &SdkConfig, endpoints: &EndpointOverrides) -> SdkEc2Factory {
+        SdkEc2Factory { sdk: sdk.clone(), endpoints: endpoints.clone() }
+    }
+}
+
+#[async_trait]
+impl Ec2Factory for SdkEc2Factory {
+    async fn ec2(&self, role: Option<&RoleToAssume>, region: Option<&str>) -> Result<Arc<dyn Ec2Api>, AwsError> {
+        let mut b = self.sdk.clone().into_builder();
+        if let Some(r) = region {
+            b.set_region(Some(Region::new(r.to_string())));
+        }
+        let sdk = b.build();
+        let sdk = match role {
+            None => sdk,
+            Some(role) => {
+                let base = sts::sdk_config_for_sts(&sdk, self.endpoints.sts.as_deref());
+                let mut ar = AssumeRoleProvider::builder(role.role_arn.clone()).configure(&base);
+                if let Some(r) = sdk.region() {
+                    ar = ar.region(r.clone());
+                }
+                // A session name is required by STS; name the provider when none is configured.
+                ar = ar.session_name(role.session_name.clone().unwrap_or_else(|| "dmslink-peering".to_string()));
+                if let Some(x) = &role.external_id {
+                    ar = ar.external_id(x.clone());
+                }
+                let provider = ar.build().await;
+                sdk.into_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build()
+            }
+        };
+        let endpoint = super::endpoint_for(&sdk, self.endpoints.ec2.as_deref(), "EC2", "ec2");
+        let mut conf = aws_sdk_ec2::config::Builder::from(&sdk);
+        if let Some(url) = &self.endpoints.ec2 {
+            conf = conf.endpoint_url(url);
+        }
+        Ok(Arc::new(SdkEc2::new(Client::from_conf(conf.build()), endpoint)))
     }
 }
 

@@ -14,8 +14,8 @@ use crate::aws::dms::{
     ReplicationSubnetGroupInput, Tags, TasksUsing,
 };
 use crate::aws::ec2::{
-    CreateSecurityGroupInput, CreateSubnetInput, CreateVpnGatewayInput, Filters, RouteTarget, RulePeer, SgRule,
-    VpcAttribute, main_route_table_filters,
+    CreateSecurityGroupInput, CreateSubnetInput, CreateVpcPeeringInput, CreateVpnGatewayInput, Filters, RoleToAssume,
+    RouteTarget, RulePeer, SgRule, VpcAttribute, main_route_table_filters,
 };
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::iam::{
@@ -365,4 +365,87 @@ async fn sdk_stack_round_trip_against_emulator() {
     ec2.delete_vpc(&vpc_id).await.unwrap();
     assert_eq!(ec2.find_vpc(&vpc_id).await.unwrap(), None);
     assert!(ec2.find_vpcs(&Filters::new().tags(&tags)).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sdk_peering_round_trip_across_accounts_against_emulator() {
+    let emulator = dmslink_acctest::Emulator::start();
+    let url = emulator.endpoint();
+    let c = clients(&url).await;
+    let ec2 = c.ec2.clone();
+    let run = format!("pcx{}", fastrand::u32(..) % 1_000_000);
+    let tags = Tags::from([("dmslink:stack".to_string(), run.clone())]);
+
+    // The accepter (the DMS VPC) in a second account, reached through STS AssumeRole.
+    let role = RoleToAssume {
+        role_arn: "arn:aws:iam::111111111111:role/peer-accepter".into(),
+        external_id: None,
+        session_name: Some("dmslink-test".into()),
+    };
+    let peer = c.ec2_as.ec2(Some(&role), None).await.unwrap();
+    let app = ec2.create_vpc("10.61.0.0/16", &tags).await.unwrap().id;
+    let dms = peer.create_vpc("10.62.0.0/24", &tags).await.unwrap().id;
+    assert_eq!(ec2.find_vpc(&dms).await.unwrap(), None, "the DMS VPC belongs to the other account");
+
+    let p = ec2
+        .create_vpc_peering_connection(CreateVpcPeeringInput {
+            vpc_id: app.clone(),
+            peer_vpc_id: dms.clone(),
+            peer_owner_id: Some("111111111111".into()),
+            peer_region: None,
+            tags: tags.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.requester.vpc_id, app);
+    assert_eq!(p.accepter.owner_id, "111111111111");
+    let id = p.id.clone();
+    // Options are refused before the peering is active.
+    let e = ec2.modify_vpc_peering_dns(&id, Some(true), None).await.unwrap_err();
+    assert_eq!((e.code.as_str(), e.kind), ("OperationNotPermitted", ErrorKind::InvalidState), "{e}");
+    settle("peering", &["initiating-request"], &["pending-acceptance"], || peer.find_vpc_peering_connection(&id)).await;
+    // Only the accepter's account accepts.
+    let e = ec2.accept_vpc_peering_connection(&id).await.unwrap_err();
+    assert_eq!(e.code, "OperationNotPermitted", "{e}");
+    assert_eq!(peer.accept_vpc_peering_connection(&id).await.unwrap().status, "provisioning");
+    let e = peer.accept_vpc_peering_connection(&id).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidState, "{e}");
+    let active =
+        settle("peering", &["provisioning"], &["active"], || ec2.find_vpc_peering_connection(&id)).await.unwrap();
+    assert_eq!(active.accepter.cidr_blocks.first().map(String::as_str), Some("10.62.0.0/24"));
+
+    // Each side's DNS option by its own account.
+    ec2.modify_vpc_peering_dns(&id, Some(true), None).await.unwrap();
+    peer.modify_vpc_peering_dns(&id, None, Some(true)).await.unwrap();
+    assert_eq!(ec2.modify_vpc_peering_dns(&id, None, Some(false)).await.unwrap_err().code, "OperationNotPermitted");
+    let now = peer.find_vpc_peering_connection(&id).await.unwrap().unwrap();
+    assert_eq!(now.requester.allow_dns_resolution_from_remote_vpc, Some(true));
+    assert_eq!(now.accepter.allow_dns_resolution_from_remote_vpc, Some(true));
+
+    // Filters; an unknown id is NotFound.
+    let mine = Filters::new().with("accepter-vpc-info.vpc-id", &dms).with("status-code", "active");
+    assert_eq!(ec2.find_vpc_peering_connections(&mine).await.unwrap().iter().map(|p| &p.id).collect::<Vec<_>>(), [&id]);
+    let none = Filters::new().with("requester-vpc-info.vpc-id", &dms);
+    assert!(ec2.find_vpc_peering_connections(&none).await.unwrap().is_empty());
+    assert_eq!(ec2.find_vpc_peering_connections(&Filters::new().tags(&tags)).await.unwrap().len(), 1);
+    assert_eq!(ec2.find_vpc_peering_connection("pcx-0000000000000dead").await.unwrap(), None);
+
+    // Routes on both sides through it.
+    let app_rtb = ec2.find_route_tables(&main_route_table_filters(&app)).await.unwrap()[0].id.clone();
+    let dms_rtb = peer.find_route_tables(&main_route_table_filters(&dms)).await.unwrap()[0].id.clone();
+    ec2.create_route(&app_rtb, "10.62.0.0/24", &RouteTarget::VpcPeering(id.clone())).await.unwrap();
+    peer.create_route(&dms_rtb, "10.61.0.0/16", &RouteTarget::VpcPeering(id.clone())).await.unwrap();
+    let rt = peer.find_route_table(&dms_rtb).await.unwrap().unwrap();
+    let route = rt.routes.iter().find(|r| r.destination_cidr_block == "10.61.0.0/16").unwrap();
+    assert_eq!((&route.target, route.state.as_str()), (&RouteTarget::VpcPeering(id.clone()), "active"));
+
+    // Tear down: routes, then the peering (either side may delete), then the VPCs.
+    ec2.delete_route(&app_rtb, "10.62.0.0/24").await.unwrap();
+    peer.delete_route(&dms_rtb, "10.61.0.0/16").await.unwrap();
+    ec2.delete_vpc_peering_connection(&id).await.unwrap();
+    settle("peering", &["deleting", "active"], &["deleted"], || peer.find_vpc_peering_connection(&id)).await;
+    let e = ec2.delete_vpc_peering_connection(&id).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidState, "{e}");
+    ec2.delete_vpc(&app).await.unwrap();
+    peer.delete_vpc(&dms).await.unwrap();
 }

@@ -80,6 +80,8 @@ pub struct EndpointOverrides {
 pub struct Clients {
     pub dms: Arc<dyn dms::DmsApi>,
     pub ec2: Arc<dyn ec2::Ec2Api>,
+    /// EC2 as another account or in another region (a peering's accepter side).
+    pub ec2_as: Arc<dyn ec2::Ec2Factory>,
     pub rds: Arc<dyn rds::RdsApi>,
     pub iam: Arc<dyn iam::IamApi>,
 }
@@ -122,16 +124,26 @@ impl Clients {
         }
         let iam = iam_sdk::SdkIam::new(aws_sdk_iam::Client::from_conf(iam_conf.build()), iam_endpoint);
 
-        Clients { dms: Arc::new(dms), ec2: Arc::new(ec2), rds: Arc::new(rds), iam: Arc::new(iam) }
+        let ec2_as = ec2_sdk::SdkEc2Factory::new(sdk, endpoints);
+
+        Clients {
+            dms: Arc::new(dms),
+            ec2: Arc::new(ec2),
+            ec2_as: Arc::new(ec2_as),
+            rds: Arc::new(rds),
+            iam: Arc::new(iam),
+        }
     }
 
     /// Clients over the given DMS implementation and empty, unlinked fakes for the other
     /// services (tests of DMS-only resources).
     #[cfg(any(test, feature = "fakes"))]
     pub fn with_dms(dms: Arc<dyn dms::DmsApi>) -> Clients {
+        let ec2 = Arc::new(fake::FakeEc2::new());
         Clients {
             dms,
-            ec2: Arc::new(fake::FakeEc2::new()),
+            ec2_as: Arc::new(fake::FakeAccounts::new(ec2.clone())),
+            ec2,
             rds: Arc::new(fake::FakeRds::new()),
             iam: Arc::new(fake::FakeIam::new()),
         }

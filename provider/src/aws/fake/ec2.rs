@@ -352,7 +352,7 @@ impl FakeEc2 {
         b.linked.lock().unwrap_or_else(|p| p.into_inner()).push(Arc::downgrade(a));
     }
 
-    /// This fake and the linked ones still alive.
+    /// The linked fakes still alive.
     fn world(&self) -> Vec<Arc<FakeEc2>> {
         self.linked.lock().unwrap_or_else(|p| p.into_inner()).iter().filter_map(Weak::upgrade).collect()
     }

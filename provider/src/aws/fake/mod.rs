@@ -16,6 +16,7 @@
 //!   DMS's stay behind `available` after the replication instance is deleted, blocking the
 //!   deletion of the security group, subnet and VPC until they are deleted (#7600).
 
+pub mod accounts;
 pub mod dms;
 pub mod ec2;
 pub mod iam;
@@ -24,6 +25,7 @@ pub mod rds;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+pub use accounts::FakeAccounts;
 pub use dms::FakeDms;
 pub use ec2::FakeEc2;
 pub use iam::FakeIam;
@@ -112,6 +114,8 @@ impl Lifecycle {
 pub struct FakeWorld {
     pub dms: Arc<FakeDms>,
     pub ec2: Arc<FakeEc2>,
+    /// Other accounts and regions for EC2 (a peering's other side), around `ec2`.
+    pub accounts: Arc<FakeAccounts>,
     pub rds: Arc<FakeRds>,
     pub iam: Arc<FakeIam>,
 }
@@ -139,7 +143,8 @@ impl FakeWorld {
         dms.link_iam(iam.clone());
         dms.link_ec2(ec2.clone());
         rds.link_ec2(ec2.clone());
-        FakeWorld { dms, ec2, rds, iam }
+        let accounts = Arc::new(FakeAccounts::new(ec2.clone()));
+        FakeWorld { dms, ec2, accounts, rds, iam }
     }
 
     /// Clients over these fakes.
@@ -147,6 +152,7 @@ impl FakeWorld {
         crate::aws::Clients {
             dms: self.dms.clone(),
             ec2: self.ec2.clone(),
+            ec2_as: self.accounts.clone(),
             rds: self.rds.clone(),
             iam: self.iam.clone(),
         }
