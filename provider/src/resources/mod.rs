@@ -4,6 +4,7 @@ pub mod arn;
 pub mod json_doc;
 pub mod main;
 pub mod main_lookup;
+pub mod peering;
 pub mod repltask;
 pub mod tags;
 pub mod timeouts;
