@@ -765,6 +765,14 @@ impl FakeEc2 {
         None
     }
 
+    /// `InvalidVpcPeeringConnectionID.NotFound` for a route target that is an unknown peering.
+    fn unknown_peering(&self, target: &RouteTarget) -> Option<AwsError> {
+        match target {
+            RouteTarget::VpcPeering(id) if self.with_peering(id, |_| ()).is_none() => Some(peering_not_found(id)),
+            _ => None,
+        }
+    }
+
     fn is_side(&self, side: &PeerSide) -> bool {
         side.owner_id == self.account && side.region == self.region
     }
@@ -1596,8 +1604,13 @@ impl Ec2Api for FakeEc2 {
         destination_cidr: &str,
         target: &RouteTarget,
     ) -> Result<(), AwsError> {
+        // Looked up before this fake's lock is taken: the peering may live in a linked fake.
+        let unknown_pcx = self.unknown_peering(target);
         let mut st = self.lock();
         st.rec.begin("create_route", format!("{route_table_id} {destination_cidr}"))?;
+        if let Some(e) = unknown_pcx {
+            return Err(e);
+        }
         let Some(rt) = st.rts.get(route_table_id) else {
             return Err(err(
                 "InvalidRouteTableID.NotFound",
@@ -1634,8 +1647,13 @@ impl Ec2Api for FakeEc2 {
         destination_cidr: &str,
         target: &RouteTarget,
     ) -> Result<(), AwsError> {
+        // Looked up before this fake's lock is taken: the peering may live in a linked fake.
+        let unknown_pcx = self.unknown_peering(target);
         let mut st = self.lock();
         st.rec.begin("replace_route", format!("{route_table_id} {destination_cidr}"))?;
+        if let Some(e) = unknown_pcx {
+            return Err(e);
+        }
         let Some(rt) = st.rts.get(route_table_id) else {
             return Err(err(
                 "InvalidRouteTableID.NotFound",
@@ -1868,6 +1886,8 @@ mod tests {
         assert!(rt.routes.iter().any(|r| r.destination_cidr_block == "10.1.0.0/16" && r.state == "blackhole"));
 
         assert_eq!(ec2.find_vpc_peering_connection("pcx-0000").await.unwrap(), None);
+        let e = ec2.create_route(&rtb, "10.9.0.0/16", &RouteTarget::VpcPeering("pcx-0000".into())).await.unwrap_err();
+        assert_eq!(e.code, "InvalidVpcPeeringConnectionID.NotFound");
         let e = ec2.accept_vpc_peering_connection("pcx-0000").await.unwrap_err();
         assert_eq!(e.code, "InvalidVpcPeeringConnectionID.NotFound");
         assert!(e.is_not_found());
@@ -2155,15 +2175,23 @@ mod tests {
         ec2.create_route(&rt.id, "0.0.0.0/0", &to_igw).await.unwrap();
         let e = ec2.create_route(&rt.id, "0.0.0.0/0", &to_igw).await.unwrap_err();
         assert_eq!((e.code.as_str(), e.kind), ("RouteAlreadyExists", ErrorKind::AlreadyExists));
-        let pcx = RouteTarget::VpcPeering("pcx-1".into());
+        // Routes through peerings (the targets must exist).
+        let peer = ec2.create_vpc("10.9.0.0/16", &Tags::new()).await.unwrap();
+        let mut pcx_ids = Vec::new();
+        for _ in 0..2 {
+            let input =
+                CreateVpcPeeringInput { vpc_id: vpc.clone(), peer_vpc_id: peer.id.clone(), ..Default::default() };
+            pcx_ids.push(ec2.create_vpc_peering_connection(input).await.unwrap().id);
+        }
+        let pcx = RouteTarget::VpcPeering(pcx_ids[0].clone());
         ec2.create_route(&rt.id, "10.9.0.0/16", &pcx).await.unwrap();
-        ec2.replace_route(&rt.id, "10.9.0.0/16", &RouteTarget::VpcPeering("pcx-2".into())).await.unwrap();
+        ec2.replace_route(&rt.id, "10.9.0.0/16", &RouteTarget::VpcPeering(pcx_ids[1].clone())).await.unwrap();
         ec2.detach_internet_gateway(&igw.id, &vpc).await.unwrap();
         let routes = ec2.find_route_table(&rt.id).await.unwrap().unwrap().routes;
         assert_eq!(routes.iter().find(|r| r.destination_cidr_block == "0.0.0.0/0").unwrap().state, "blackhole");
         assert_eq!(
             routes.iter().find(|r| r.destination_cidr_block == "10.9.0.0/16").unwrap().target,
-            RouteTarget::VpcPeering("pcx-2".into())
+            RouteTarget::VpcPeering(pcx_ids[1].clone())
         );
         ec2.delete_route(&rt.id, "10.9.0.0/16").await.unwrap();
         assert_eq!(ec2.delete_route(&rt.id, "10.9.0.0/16").await.unwrap_err().kind, ErrorKind::NotFound);
