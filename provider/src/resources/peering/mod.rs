@@ -2,10 +2,11 @@
 //! to the DMS VPC (`vpc_id`, the accepter), with routes on both sides, security group rules from
 //! the peer CIDR and DNS resolution across the peering.
 //!
-//! So far: the schema and the plan-time checks. Not served yet (not in `all_resources()`): the
+//! So far: the schema, the plan-time checks and the child records/decisions (`children`). Not served yet (not in `all_resources()`): the
 //! `Resource` implementation (create/read/update/delete/import over `Ec2Api`, `Clients::ec2_as`
 //! for the accepter's account or region) comes next.
 
+pub mod children;
 pub mod schema;
 pub mod validate;
 
