@@ -1,7 +1,7 @@
 //! A generic poller: refresh an object until its state reaches a target set, with exponential
 //! backoff and jitter, consecutive-hit counts where AWS flaps, a deadline and prompt cancellation.
 //!
-//! ```ignore
+//! ```text
 //! let spec = Wait::new("DMS replication task (my-task)", &["creating"], &["ready"])
 //!     .failure(&["failed"])
 //!     .timeout(Duration::from_secs(20 * 60))
