@@ -132,6 +132,15 @@ pub fn write_file(path: &Path, contents: &str) {
     std::fs::write(path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
+/// Asserts `needles` occur in `haystack` in this order (other items may come between), e.g. the
+/// AWS actions of the emulator's request log; the message names the CLI (`label`) and `what`.
+pub fn assert_in_order(label: &str, what: &str, haystack: &[String], needles: &[&str]) {
+    let mut rest = haystack.iter();
+    for needle in needles {
+        assert!(rest.any(|h| h == needle), "[{label}] {what}: expected {needles:?} in this order, got {haystack:?}");
+    }
+}
+
 /// An HCL string literal for `s` (quotes, backslashes and template sequences escaped).
 pub fn hcl_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);

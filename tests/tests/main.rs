@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use dmslink_acctest::{Cli, RunOutput, StateBackend, TestBed, Version, Workdir};
+use dmslink_acctest::{Cli, Request, RunOutput, StateBackend, TestBed, Version, Workdir, assert_in_order};
 use serde_json::{Value, json};
 
 const ADDR: &str = "dmslink_main.dblink";
@@ -100,24 +100,16 @@ fn squash(text: &str) -> String {
 
 /// Actions of `service` in the request log that succeeded (faulted calls are logged too).
 fn served(bed: &TestBed, service: &str) -> Vec<String> {
-    bed.emulator
-        .requests()
-        .into_iter()
-        .filter(|r| r.service == service && r.status.is_none_or(|s| s < 400))
-        .map(|r| r.action)
-        .collect()
+    served_calls(bed).into_iter().filter(|r| r.service == service).map(|r| r.action).collect()
+}
+
+/// The calls in the request log that did not fail (in flight counts).
+fn served_calls(bed: &TestBed) -> Vec<Request> {
+    bed.emulator.requests().into_iter().filter(|r| r.status.is_none_or(|s| s < 400)).collect()
 }
 
 fn count_of(actions: &[String], action: &str) -> usize {
     actions.iter().filter(|a| *a == action).count()
-}
-
-/// Asserts `needles` occur in `haystack` in this order (other items may come between).
-fn assert_in_order(label: &str, what: &str, haystack: &[String], needles: &[&str]) {
-    let mut rest = haystack.iter();
-    for needle in needles {
-        assert!(rest.any(|h| h == needle), "[{label}] {what}: expected {needles:?} in this order, got {haystack:?}");
-    }
 }
 
 fn assert_in_place(label: &str, out: &RunOutput) {
@@ -421,11 +413,10 @@ fn main_killed_create_is_adopted_by_the_next_apply() {
             let deadline = Instant::now() + Duration::from_secs(120);
             let mut killed = Vec::new();
             while Instant::now() < deadline && !apply.is_finished() {
-                let done = served(&bed, "dms");
-                let rds = served(&bed, "rds");
-                if count_of(&done, "CreateReplicationInstance") > 0
-                    && count_of(&rds, "CreateDBInstance") > 0
-                    && count_of(&rds, "RestoreDBInstanceFromDBSnapshot") > 0
+                let done: Vec<String> = served_calls(&bed).iter().map(Request::name).collect();
+                if count_of(&done, "dms:CreateReplicationInstance") > 0
+                    && count_of(&done, "rds:CreateDBInstance") > 0
+                    && count_of(&done, "rds:RestoreDBInstanceFromDBSnapshot") > 0
                 {
                     for pid in dmslink_acctest::processes_in(wd.path(), provider_bin) {
                         dmslink_acctest::kill_hard(pid);

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use dmslink_acctest::{Cli, DmsStack, RunOutput, StateBackend, TestBed, Workdir};
+use dmslink_acctest::{Cli, DmsStack, RunOutput, StateBackend, TestBed, Workdir, assert_in_order};
 
 const ADDR: &str = "dmslink_repltask.dblink";
 const MODULE: &str = "terraform-repltask";
@@ -68,14 +68,6 @@ fn setup(bed: &TestBed, cli: &Cli, tag: &str) -> Repl {
         .set_var("replication_instance_arn", stack.replication_instance_arn())
         .set_var("replication_task_id", &task_id);
     Repl { wd, backend, stack, task_id }
-}
-
-/// Asserts `needles` occur in `haystack` in this order (other items may come between).
-fn assert_in_order(label: &str, what: &str, haystack: &[String], needles: &[&str]) {
-    let mut rest = haystack.iter();
-    for needle in needles {
-        assert!(rest.any(|h| h == needle), "[{label}] {what}: expected {needles:?} in this order, got {haystack:?}");
-    }
 }
 
 fn assert_no_replacement(label: &str, out: &RunOutput) {
