@@ -30,13 +30,39 @@ Subcommands
 ``get-state --endpoint URL --bucket B --key K``
     The state document stored under ``K`` (parsed JSON).
 
-All subcommands take ``--region`` (default ``ap-southeast-2``).  Credentials
-are ``testing``/``testing`` unless the environment says otherwise.
+``vpc --endpoint URL --name N --cidr C [--subnets K] [--role-arn ARN] [--security-group]``
+    A VPC tagged ``Name=N`` with DNS support and DNS hostnames on, K subnets
+    (default 2, ``/24``s from the start of C) each associated with its own new
+    route table (so the VPC has its main table + K), and with
+    ``--security-group`` a security group ``N-sg``.  Idempotent by the Name
+    tag.  Prints ``{"vpc_id", "cidr", "route_table_ids" (all, main first),
+    "main_route_table_id", "subnet_ids", "security_group_id" (or null),
+    "account_id"}``.
+``routes --endpoint URL --vpc-id V [--role-arn ARN]``
+    The route tables of V: ``[{"route_table_id", "main", "routes":
+    [{"destination", "target", "state"}]}]`` (target: the gateway, peering,
+    ... id, ``local`` for the local route).
+``delete-route --endpoint URL --route-table-id T --cidr C [--role-arn ARN]``
+    Deletes the route to C from T (out-of-band drift).
+``peering-dns --endpoint URL --pcx ID --side requester|accepter --allow true|false [--role-arn ARN]``
+    ``ModifyVpcPeeringConnectionOptions`` of that side's
+    ``AllowDnsResolutionFromRemoteVpc`` (call it with the credentials of that
+    side's account).  Prints the response.
+``describe-peering --endpoint URL --pcx ID [--role-arn ARN]``
+    The ``VpcPeeringConnections[0]`` of ``DescribeVpcPeeringConnections``.
+``security-group --endpoint URL --group-id G [--role-arn ARN]``
+    The ``SecurityGroups[0]`` of ``DescribeSecurityGroups``.
+
+All subcommands take ``--region`` (default ``ap-southeast-2``) and
+``--role-arn ARN`` (act with the credentials of ``sts:AssumeRole`` into ARN:
+the emulator then acts in the role's account).  Credentials are
+``testing``/``testing`` unless the environment says otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import sys
@@ -63,13 +89,38 @@ DMS_VPC_ROLE_POLICY = json.dumps(
 )
 
 
+_ASSUMED: dict[str, dict[str, str]] = {}
+
+
 def client(service: str, args: argparse.Namespace) -> Any:
+    """A client of ``service``; with ``args.role_arn`` set, with the credentials
+    of ``sts:AssumeRole`` into that role (the emulator then acts in the role's
+    account; the role need not exist)."""
+    key_id = os.environ.get("AWS_ACCESS_KEY_ID", "testing")
+    secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "testing")
+    token = None
+    role_arn = getattr(args, "role_arn", None)
+    if role_arn:
+        if role_arn not in _ASSUMED:
+            sts = boto3.client(
+                "sts",
+                endpoint_url=args.endpoint,
+                region_name=args.region,
+                aws_access_key_id=key_id,
+                aws_secret_access_key=secret,
+            )
+            _ASSUMED[role_arn] = sts.assume_role(RoleArn=role_arn, RoleSessionName="dmslink-fixtures")[
+                "Credentials"
+            ]
+        creds = _ASSUMED[role_arn]
+        key_id, secret, token = creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
     return boto3.client(
         service,
         endpoint_url=args.endpoint,
         region_name=args.region,
-        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
-        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
         config=Config(
             retries={"max_attempts": 3, "mode": "standard"},
             s3={"addressing_style": "path"},
@@ -315,6 +366,147 @@ def dms_vpc_role(args: argparse.Namespace) -> dict[str, Any]:
     return {"role_name": "dms-vpc-role"}
 
 
+# ------------------------------------------------------------------ VPC peering
+
+
+def account_id(args: argparse.Namespace) -> str:
+    return str(client("sts", args).get_caller_identity()["Account"])
+
+
+def vpc_info(ec2: Any, vpc: dict[str, Any], name: str, args: argparse.Namespace) -> dict[str, Any]:
+    vpc_id = vpc["VpcId"]
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
+    main_ids = [t["RouteTableId"] for t in tables if any(a.get("Main") for a in t.get("Associations", []))]
+    main_id = main_ids[0] if main_ids else None
+    table_ids = ([main_id] if main_id else []) + sorted(t["RouteTableId"] for t in tables if t["RouteTableId"] != main_id)
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    groups = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": [f"{name}-sg"]}]
+    )["SecurityGroups"]
+    return {
+        "vpc_id": vpc_id,
+        "cidr": vpc["CidrBlock"],
+        "route_table_ids": table_ids,
+        "main_route_table_id": main_id,
+        "subnet_ids": sorted(s["SubnetId"] for s in subnets),
+        "security_group_id": groups[0]["GroupId"] if groups else None,
+        "account_id": account_id(args),
+    }
+
+
+def subnet_cidrs(cidr: str, count: int) -> list[str]:
+    net = ipaddress.ip_network(cidr)
+    if net.prefixlen > 24:
+        raise SystemExit(f"--cidr {cidr}: subnets are /24s, the VPC must be /24 or larger")
+    subnets = net.subnets(new_prefix=24)
+    return [str(next(subnets)) for _ in range(count)]
+
+
+def vpc(args: argparse.Namespace) -> dict[str, Any]:
+    ec2 = client("ec2", args)
+    name = args.name
+    found = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [name]}])["Vpcs"]
+    if found:
+        return vpc_info(ec2, found[0], name, args)
+    cidrs = subnet_cidrs(args.cidr, args.subnets)
+    vpc_doc = ec2.create_vpc(
+        CidrBlock=args.cidr,
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": name}]}],
+    )["Vpc"]
+    vpc_id = vpc_doc["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+    azs = [
+        z["ZoneName"]
+        for z in ec2.describe_availability_zones()["AvailabilityZones"]
+        if z.get("State", "available") == "available"
+    ] or [f"{args.region}a"]
+    for i, cidr in enumerate(cidrs):
+        tag = {"Key": "Name", "Value": f"{name}-{i + 1}"}
+        subnet_id = ec2.create_subnet(
+            VpcId=vpc_id,
+            CidrBlock=cidr,
+            AvailabilityZone=azs[i % len(azs)],
+            TagSpecifications=[{"ResourceType": "subnet", "Tags": [tag]}],
+        )["Subnet"]["SubnetId"]
+        table_id = ec2.create_route_table(
+            VpcId=vpc_id, TagSpecifications=[{"ResourceType": "route-table", "Tags": [tag]}]
+        )["RouteTable"]["RouteTableId"]
+        ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id)
+    if args.security_group:
+        ec2.create_security_group(
+            GroupName=f"{name}-sg",
+            Description=f"{name} security group",
+            VpcId=vpc_id,
+            TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": "Name", "Value": f"{name}-sg"}]}],
+        )
+    return vpc_info(ec2, vpc_doc, name, args)
+
+
+def route_target(r: dict[str, Any]) -> str | None:
+    for key in (
+        "VpcPeeringConnectionId",
+        "GatewayId",
+        "NatGatewayId",
+        "TransitGatewayId",
+        "NetworkInterfaceId",
+        "InstanceId",
+        "EgressOnlyInternetGatewayId",
+        "CarrierGatewayId",
+    ):
+        if r.get(key):
+            return str(r[key])
+    return None
+
+
+def routes(args: argparse.Namespace) -> list[dict[str, Any]]:
+    ec2 = client("ec2", args)
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [args.vpc_id]}])["RouteTables"]
+    return [
+        {
+            "route_table_id": t["RouteTableId"],
+            "main": any(a.get("Main") for a in t.get("Associations", [])),
+            "routes": [
+                {
+                    "destination": r.get("DestinationCidrBlock") or r.get("DestinationIpv6CidrBlock"),
+                    "target": route_target(r),
+                    "state": r.get("State"),
+                }
+                for r in t.get("Routes", [])
+            ],
+        }
+        for t in sorted(tables, key=lambda t: t["RouteTableId"])
+    ]
+
+
+def delete_route(args: argparse.Namespace) -> dict[str, Any]:
+    client("ec2", args).delete_route(RouteTableId=args.route_table_id, DestinationCidrBlock=args.cidr)
+    return {"route_table_id": args.route_table_id, "deleted": args.cidr}
+
+
+def peering_dns(args: argparse.Namespace) -> dict[str, Any]:
+    options = {"AllowDnsResolutionFromRemoteVpc": args.allow == "true"}
+    key = "RequesterPeeringConnectionOptions" if args.side == "requester" else "AccepterPeeringConnectionOptions"
+    resp = client("ec2", args).modify_vpc_peering_connection_options(
+        VpcPeeringConnectionId=args.pcx, **{key: options}
+    )
+    resp.pop("ResponseMetadata", None)
+    return dict(resp)
+
+
+def describe_peering(args: argparse.Namespace) -> Any:
+    found = client("ec2", args).describe_vpc_peering_connections(VpcPeeringConnectionIds=[args.pcx])[
+        "VpcPeeringConnections"
+    ]
+    if not found:
+        raise SystemExit(f"no peering connection {args.pcx}")
+    return found[0]
+
+
+def security_group(args: argparse.Namespace) -> Any:
+    return client("ec2", args).describe_security_groups(GroupIds=[args.group_id])["SecurityGroups"][0]
+
+
 # ------------------------------------------------------------------------- main
 
 
@@ -325,6 +517,7 @@ def main(argv: list[str]) -> int:
     def common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--endpoint", required=True, help="emulator URL, http://127.0.0.1:PORT")
         p.add_argument("--region", default=DEFAULT_REGION)
+        p.add_argument("--role-arn", help="act with the credentials of sts:AssumeRole into this role")
         return p
 
     p = common(sub.add_parser("state-backend", help="S3 bucket + DynamoDB lock table"))
@@ -358,9 +551,41 @@ def main(argv: list[str]) -> int:
     p.add_argument("--table", required=True)
     p.set_defaults(func=ls_locks)
 
+    p = common(sub.add_parser("vpc", help="a VPC with subnets, own route tables, optional security group"))
+    p.add_argument("--name", required=True)
+    p.add_argument("--cidr", required=True)
+    p.add_argument("--subnets", type=int, default=2)
+    p.add_argument("--security-group", action="store_true")
+    p.set_defaults(func=vpc)
+
+    p = common(sub.add_parser("routes", help="the route tables of a VPC with their routes"))
+    p.add_argument("--vpc-id", required=True)
+    p.set_defaults(func=routes)
+
+    p = common(sub.add_parser("delete-route", help="delete one route"))
+    p.add_argument("--route-table-id", required=True)
+    p.add_argument("--cidr", required=True)
+    p.set_defaults(func=delete_route)
+
+    p = common(sub.add_parser("peering-dns", help="set one side's AllowDnsResolutionFromRemoteVpc"))
+    p.add_argument("--pcx", required=True)
+    p.add_argument("--side", required=True, choices=["requester", "accepter"])
+    p.add_argument("--allow", required=True, choices=["true", "false"])
+    p.set_defaults(func=peering_dns)
+
+    p = common(sub.add_parser("describe-peering", help="one VPC peering connection"))
+    p.add_argument("--pcx", required=True)
+    p.set_defaults(func=describe_peering)
+
+    p = common(sub.add_parser("security-group", help="one security group"))
+    p.add_argument("--group-id", required=True)
+    p.set_defaults(func=security_group)
+
     args = parser.parse_args(argv)
     if getattr(args, "instances", 1) < 1:
         parser.error("--instances must be >= 1")
+    if getattr(args, "subnets", 1) < 0:
+        parser.error("--subnets must be >= 0")
     try:
         result = args.func(args)
     except ClientError as err:

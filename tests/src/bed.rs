@@ -57,13 +57,14 @@ impl TestBed {
         self.emulator.dms()
     }
 
-    /// A fresh copy of `examples-hcl/<module>` to run `cli` in.
+    /// A fresh copy of the root module `module` (`tests/modules/<module>`, else `examples-hcl/<module>`;
+    /// see [`crate::module_dir`]) to run `cli` in.
     pub fn workdir(&self, cli: &Cli, module: &str) -> Workdir {
         let n = self.workdirs.fetch_add(1, Ordering::SeqCst);
         let dir = self.dir.path().join(format!("{}-{module}-{n}", cli.slug()));
         Workdir::new(
             cli.clone(),
-            &crate::example_dir(module),
+            &crate::module_dir(module),
             dir,
             &self.mirror,
             &self.emulator.endpoint(),

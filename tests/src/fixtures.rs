@@ -1,5 +1,7 @@
 //! AWS fixtures made with boto3 (`tests/emulator/fixtures.py`, run with the venv's python): the S3
-//! state bucket and DynamoDB lock table, and the DMS stack `terraform-repltask` expects.
+//! state bucket and DynamoDB lock table, the DMS stack `terraform-repltask` expects, and the VPCs of
+//! the peering tests (also in another account, through `sts:AssumeRole`) with out-of-band changes to
+//! their routes and peering options.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -33,6 +35,71 @@ impl DmsStack {
     }
 }
 
+/// A VPC made by [`Fixtures::vpc`]: DNS support and hostnames on, subnets each with its own route table.
+#[derive(Clone, Debug)]
+pub struct Vpc {
+    pub vpc_id: String,
+    pub cidr: String,
+    /// Every route table of the VPC, the main one first.
+    pub route_table_ids: Vec<String>,
+    pub main_route_table_id: String,
+    pub subnet_ids: Vec<String>,
+    /// The security group `<name>-sg`, when asked for.
+    pub security_group_id: Option<String>,
+    /// The account the VPC is in.
+    pub account_id: String,
+}
+
+impl Vpc {
+    /// The security group; panics when the VPC was made without one.
+    pub fn security_group(&self) -> &str {
+        self.security_group_id.as_deref().unwrap_or_else(|| panic!("VPC {} has no security group", self.vpc_id))
+    }
+
+    /// A route table that is not the main one.
+    pub fn subnet_route_table(&self) -> &str {
+        self.route_table_ids
+            .iter()
+            .find(|t| **t != self.main_route_table_id)
+            .unwrap_or_else(|| panic!("VPC {} has no subnet route table: {self:?}", self.vpc_id))
+    }
+}
+
+/// One route of [`Fixtures::routes`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub route_table_id: String,
+    pub destination: String,
+    /// `local`, a gateway id, `pcx-...`.
+    pub target: String,
+    /// `active` or `blackhole`.
+    pub state: String,
+}
+
+/// Which side of a VPC peering connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeeringSide {
+    Requester,
+    Accepter,
+}
+
+impl PeeringSide {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeeringSide::Requester => "requester",
+            PeeringSide::Accepter => "accepter",
+        }
+    }
+
+    /// The side's key in `DescribeVpcPeeringConnections` (`RequesterVpcInfo`).
+    pub fn info_key(self) -> &'static str {
+        match self {
+            PeeringSide::Requester => "RequesterVpcInfo",
+            PeeringSide::Accepter => "AccepterVpcInfo",
+        }
+    }
+}
+
 /// Runs `fixtures.py` subcommands against one emulator.
 #[derive(Clone, Debug)]
 pub struct Fixtures {
@@ -63,6 +130,16 @@ impl Fixtures {
         assert!(out.success(), "fixture failed:\n{}", out.describe());
         serde_json::from_str(out.stdout.trim())
             .unwrap_or_else(|e| panic!("fixture printed no JSON ({e}):\n{}", out.describe()))
+    }
+
+    /// Runs one subcommand, with the credentials of `sts:AssumeRole` into `role_arn` when given (the
+    /// emulator then acts in the role's account).
+    pub fn run_as(&self, role_arn: Option<&str>, args: &[&str]) -> Value {
+        let mut all: Vec<&str> = args.to_vec();
+        if let Some(role) = role_arn {
+            all.extend(["--role-arn", role]);
+        }
+        self.run(&all)
     }
 
     /// The S3 bucket (versioned) and DynamoDB lock table (hash key `LockID`) of a state backend with
@@ -124,5 +201,74 @@ impl Fixtures {
     pub fn lock_items(&self, table: &str) -> Vec<Value> {
         let doc = self.run(&["ls-locks", "--table", table]);
         doc.as_array().cloned().unwrap_or_default()
+    }
+
+    /// A VPC tagged `Name=name` with CIDR `cidr`, DNS support and hostnames on, two subnets each with its
+    /// own route table, and with `security_group` a security group `<name>-sg`; in the account of
+    /// `role_arn` when given (else the default account). Idempotent by the Name tag.
+    pub fn vpc(&self, role_arn: Option<&str>, name: &str, cidr: &str, security_group: bool) -> Vpc {
+        let mut args = vec!["vpc", "--name", name, "--cidr", cidr];
+        if security_group {
+            args.push("--security-group");
+        }
+        let doc = self.run_as(role_arn, &args);
+        let text = |key: &str| doc[key].as_str().unwrap_or_else(|| panic!("vpc: no {key} in {doc}")).to_string();
+        let list = |key: &str| -> Vec<String> {
+            doc[key]
+                .as_array()
+                .unwrap_or_else(|| panic!("vpc: no {key} in {doc}"))
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        Vpc {
+            vpc_id: text("vpc_id"),
+            cidr: text("cidr"),
+            route_table_ids: list("route_table_ids"),
+            main_route_table_id: text("main_route_table_id"),
+            subnet_ids: list("subnet_ids"),
+            security_group_id: doc["security_group_id"].as_str().map(str::to_string),
+            account_id: text("account_id"),
+        }
+    }
+
+    /// Every route in the route tables of `vpc_id`.
+    pub fn routes(&self, role_arn: Option<&str>, vpc_id: &str) -> Vec<Route> {
+        let doc = self.run_as(role_arn, &["routes", "--vpc-id", vpc_id]);
+        let tables = doc.as_array().unwrap_or_else(|| panic!("routes: not a list: {doc}"));
+        let mut out = Vec::new();
+        for table in tables {
+            let table_id = table["route_table_id"].as_str().unwrap_or_default();
+            for r in table["routes"].as_array().into_iter().flatten() {
+                out.push(Route {
+                    route_table_id: table_id.to_string(),
+                    destination: r["destination"].as_str().unwrap_or_default().to_string(),
+                    target: r["target"].as_str().unwrap_or_default().to_string(),
+                    state: r["state"].as_str().unwrap_or_default().to_string(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Deletes the route to `cidr` from `route_table_id` (drift made outside Terraform).
+    pub fn delete_route(&self, role_arn: Option<&str>, route_table_id: &str, cidr: &str) {
+        self.run_as(role_arn, &["delete-route", "--route-table-id", route_table_id, "--cidr", cidr]);
+    }
+
+    /// Sets `AllowDnsResolutionFromRemoteVpc` of one side of `pcx` (call with that side's account).
+    pub fn peering_dns(&self, role_arn: Option<&str>, pcx: &str, side: PeeringSide, allow: bool) -> Value {
+        let allow = if allow { "true" } else { "false" };
+        self.run_as(role_arn, &["peering-dns", "--pcx", pcx, "--side", side.as_str(), "--allow", allow])
+    }
+
+    /// The `DescribeVpcPeeringConnections` entry of `pcx`.
+    pub fn describe_peering(&self, role_arn: Option<&str>, pcx: &str) -> Value {
+        self.run_as(role_arn, &["describe-peering", "--pcx", pcx])
+    }
+
+    /// The `DescribeSecurityGroups` entry of `group_id`.
+    pub fn security_group(&self, role_arn: Option<&str>, group_id: &str) -> Value {
+        self.run_as(role_arn, &["security-group", "--group-id", group_id])
     }
 }

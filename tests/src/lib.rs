@@ -41,7 +41,7 @@ pub use bed::TestBed;
 pub use cli::{Cli, Flavor, Version, clis};
 pub use dms::{Dms, TaskInfo};
 pub use emulator::{Emulator, Request};
-pub use fixtures::{DmsStack, Fixtures, StateBackend};
+pub use fixtures::{DmsStack, Fixtures, PeeringSide, Route, StateBackend, Vpc};
 pub use process::{RunOutput, kill_hard, processes_in, run_with_timeout};
 pub use provider::{Mirror, PROVIDER_NAMESPACE, PROVIDER_TYPE, PROVIDER_VERSION, platform, provider_binary};
 pub use venv::Venv;
@@ -63,6 +63,13 @@ pub fn workspace_root() -> PathBuf {
 /// `examples-hcl/<module>` in the workspace.
 pub fn example_dir(module: &str) -> PathBuf {
     workspace_root().join("examples-hcl").join(module)
+}
+
+/// The root module `name`: `tests/modules/<name>` (modules only the acceptance tests use) when that
+/// directory exists, else `examples-hcl/<name>`.
+pub fn module_dir(name: &str) -> PathBuf {
+    let test_module = workspace_root().join("tests").join("modules").join(name);
+    if test_module.is_dir() { test_module } else { example_dir(name) }
 }
 
 /// True when running under CI (`CI=true` or `CI=1`): missing tools are failures there, not skips.
