@@ -1,8 +1,10 @@
 # dmslink developer tasks (GNU make).
 #
-#   make demo           build the provider, start the emulator, apply terraform-main and
-#                       terraform-repltask in it and print what they built (scripts/demo.sh)
-#   make demo-destroy   destroy both again (the emulator keeps running)
+#   make demo           build the provider, start the emulator, apply terraform-main,
+#                       terraform-repltask and peering (with an application VPC made for it) in
+#                       it and print what they built (scripts/demo.sh)
+#   make demo-destroy   destroy the three again, delete the application VPC (the emulator keeps
+#                       running)
 #   make venv           Python venv with moto, the emulator's deps and Terraform 1.0.3
 #   make emulator       start the local AWS emulator in the background
 #   make emulator-stop  stop it

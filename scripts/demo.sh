@@ -4,12 +4,18 @@
 #   scripts/demo.sh up       set up what is needed, start the emulator in the background, create the
 #                            state bucket, lock table, source snapshot and dms-vpc-role in it, apply
 #                            examples-hcl/terraform-main, then examples-hcl/terraform-repltask with
-#                            main's outputs, and print what was built. Running it again changes nothing.
-#   scripts/demo.sh destroy  destroy the task, then the stack; check the emulator holds nothing tagged
-#                            dmslink:stack. The emulator keeps running (`make emulator-stop` ends it).
+#                            main's outputs; create an application VPC (10.50.0.0/16, standing in for
+#                            the user's existing one; found by its Name tag on a second run) and apply
+#                            examples-hcl/peering to peer it with the stack's VPC (the stack read with
+#                            the dmslink_main data source); print what was built. Running it again
+#                            changes nothing.
+#   scripts/demo.sh destroy  destroy the peering, then the task, then the stack; delete the application
+#                            VPC; check the emulator holds nothing tagged dmslink:stack, no live peering
+#                            and no application VPC. The emulator keeps running (`make emulator-stop`
+#                            ends it).
 #
 # Everything lives under .cache/demo/ (ignored by git): the provider's filesystem mirror, the CLI
-# configuration, and copies of the two example modules with the emulator's backend settings.
+# configuration, and copies of the three example modules with the emulator's backend settings.
 # Nothing here talks to real AWS: every AWS_* variable of the caller's environment is dropped and
 # the shared AWS config and credentials files are pointed at files that do not exist.
 #
@@ -40,6 +46,10 @@ STATE_BUCKET=tfstate-dblink
 LOCK_TABLE=terraform-lock-db
 SOURCE_SNAPSHOT=dblink-demo-oracle-snapshot
 TASK_ID=dblink-demo-task
+# The application VPC peered with the stack: its CIDR must not overlap terraform-main's
+# network.vpc_cidr (10.20.0.0/24).
+APP_VPC_NAME=dblink-demo-app
+APP_VPC_CIDR=10.50.0.0/16
 
 # The example modules' inputs (demo values; the password arguments are sensitive and never printed).
 MAIN_VARS=(
@@ -354,6 +364,87 @@ repltask_vars_from() {
   )
 }
 
+# The demo's application VPC (tag Name=$APP_VPC_NAME) as {"vpc_id", "cidr", "route_table_ids"}; {}
+# when the emulator has none.
+app_vpc_json() {
+  "$VENV_PY" - "$APP_VPC_NAME" <<'EOF'
+import json, os, sys
+import boto3
+
+ec2 = boto3.client("ec2", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=os.environ["AWS_REGION"])
+vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [sys.argv[1]]}])["Vpcs"]
+if len(vpcs) > 1:
+    sys.exit(f"more than one VPC is tagged Name={sys.argv[1]}: {', '.join(v['VpcId'] for v in vpcs)}")
+out = {}
+if vpcs:
+    vpc = vpcs[0]
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["RouteTables"]
+    out = {"vpc_id": vpc["VpcId"], "cidr": vpc["CidrBlock"], "route_table_ids": sorted(t["RouteTableId"] for t in tables)}
+print(json.dumps(out))
+EOF
+}
+
+# The application VPC: the one found by its Name tag, else a new one from the fixtures (two subnets,
+# as an application's VPC would have). Sets APP_VPC_ID.
+ensure_app_vpc() {
+  local json how=found
+  json=$(app_vpc_json) || die "looking up the application VPC failed"
+  if [ -z "$(json_get "$json" vpc_id)" ]; then
+    fixture vpc --name "$APP_VPC_NAME" --cidr "$APP_VPC_CIDR" --subnets 2 >/dev/null ||
+      die "creating the application VPC failed (tests/emulator/fixtures.py vpc)"
+    json=$(app_vpc_json) || die "looking up the application VPC failed"
+    how=created
+  fi
+  APP_VPC_ID=$(json_get "$json" vpc_id)
+  [ -n "$APP_VPC_ID" ] || die "the fixture made no VPC tagged Name=$APP_VPC_NAME"
+  say "    $how VPC $APP_VPC_ID (Name=$APP_VPC_NAME, $(json_get "$json" cidr)), route tables $(json_get "$json" route_table_ids | tr -d "[]'")"
+}
+
+# Deletes the VPC tagged Name=$APP_VPC_NAME and what the fixtures put in it (subnets, security groups,
+# route tables, internet gateways); prints what it deleted.
+delete_app_vpc() {
+  "$VENV_PY" - "$APP_VPC_NAME" <<'EOF'
+import os, sys
+import boto3
+
+ec2 = boto3.client("ec2", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=os.environ["AWS_REGION"])
+vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [sys.argv[1]]}])["Vpcs"]
+if not vpcs:
+    print(f"    no VPC tagged Name={sys.argv[1]}: nothing to delete")
+for vpc in vpcs:
+    vpc_id = vpc["VpcId"]
+    flt = [{"Name": "vpc-id", "Values": [vpc_id]}]
+    for eni in ec2.describe_network_interfaces(Filters=flt)["NetworkInterfaces"]:
+        sys.exit(f"    {vpc_id} still has network interface {eni['NetworkInterfaceId']}; not deleting it")
+    for table in ec2.describe_route_tables(Filters=flt)["RouteTables"]:
+        if any(a.get("Main") for a in table.get("Associations", [])):
+            continue
+        for assoc in table.get("Associations", []):
+            ec2.disassociate_route_table(AssociationId=assoc["RouteTableAssociationId"])
+        ec2.delete_route_table(RouteTableId=table["RouteTableId"])
+    for subnet in ec2.describe_subnets(Filters=flt)["Subnets"]:
+        ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+    for group in ec2.describe_security_groups(Filters=flt)["SecurityGroups"]:
+        if group["GroupName"] != "default":
+            ec2.delete_security_group(GroupId=group["GroupId"])
+    for igw in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"]:
+        ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id)
+        ec2.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
+    ec2.delete_vpc(VpcId=vpc_id)
+    print(f"    deleted VPC {vpc_id} (Name={sys.argv[1]}, {vpc['CidrBlock']}) with its subnets, route tables and security groups")
+EOF
+}
+
+# The peering module's inputs.
+peering_vars_for() {
+  PEERING_VARS=("app_vpc_id=$1")
+}
+
+# True when the module's state holds resources (`state list` prints none for an empty or missing state).
+has_resources() {
+  [ -n "$(tf "$1" state list 2>/dev/null | grep -v '^data\.')" ]
+}
+
 common_setup() {
   step "Python venv (moto, boto3, Terraform 1.0.3): make venv"
   setup_venv
@@ -373,14 +464,16 @@ common_setup() {
 # ------------------------------------------------------------------ up
 
 summary() {
-  local main_out=$1 task_out=$2
-  "$VENV_PY" - "$main_out" "$task_out" "$(stack_json)" <<'EOF'
+  local main_out=$1 task_out=$2 peering_out=$3 app_vpc=$4
+  "$VENV_PY" - "$main_out" "$task_out" "$(stack_json)" "$peering_out" "$app_vpc" <<'EOF'
 import json, os, sys
 import boto3
 
 main = json.loads(sys.argv[1])
 task = json.loads(sys.argv[2])
 stack = json.loads(sys.argv[3])
+peering = json.loads(sys.argv[4])
+app_vpc = json.loads(sys.argv[5])
 
 dms = boto3.client("dms", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=os.environ["AWS_REGION"])
 status = "?"
@@ -409,7 +502,14 @@ rows = [
     ("Target endpoint", main.get("dms_target_arn")),
     ("Replication task", task.get("replication_task_arn")),
     ("  status (DMS now)", status),
+    ("Application VPC", f"{app_vpc.get('vpc_id', '-')} ({app_vpc.get('cidr', '-')})"),
+    ("Peering", peering.get("peering_connection_id")),
+    ("  status", peering.get("peering_status")),
 ]
+for r in peering.get("routes") or []:
+    rows.append(("  route", f"{r.get('route_table_id')}: {r.get('destination_cidr_block')} -> peering"))
+if peering.get("target_address"):
+    rows.append(("Application connects to", f"{peering['target_address']}:{peering.get('target_port')}"))
 width = max(len(k) for k, _ in rows)
 for k, v in rows:
     print(f"  {k:<{width}}  {v if v not in (None, '') else '-'}")
@@ -417,9 +517,9 @@ EOF
 }
 
 up() {
-  STEPS=10
+  STEPS=13
   mkdir -p "$DEMO_DIR"
-  say "dmslink demo: terraform-main and terraform-repltask against the local AWS emulator"
+  say "dmslink demo: terraform-main, terraform-repltask and peering against the local AWS emulator"
   common_setup
 
   step "Emulator: make emulator (background; make emulator-stop ends it)"
@@ -460,17 +560,35 @@ up() {
   done_step
   task_out=$(outputs_json terraform-repltask)
 
+  step "Application VPC (stands in for the application's existing VPC): $APP_VPC_NAME, $APP_VPC_CIDR"
+  ensure_app_vpc
+  peering_vars_for "$APP_VPC_ID"
+  done_step
+
+  step "peering: init"
+  prepare_module peering
+  tf_init peering
+  done_step
+
+  step "peering: apply (the stack read with the dmslink_main data source; peering, routes, port 5432, DNS)"
+  say "    TF_VAR_app_vpc_id=$APP_VPC_ID"
+  with_vars PEERING_VARS "$TF" -chdir="$DEMO_DIR/peering" apply -auto-approve -input=false "${COLOR[@]}"
+  done_step
+  local peering_out
+  peering_out=$(outputs_json peering)
+
   step "Summary"
-  summary "$main_out" "$task_out"
+  summary "$main_out" "$task_out" "$peering_out" "$(app_vpc_json)"
   cat <<EOT
 
-  The modules ran from copies in $DEMO_DIR/{terraform-main,terraform-repltask}
+  The modules ran from copies in $DEMO_DIR/{terraform-main,terraform-repltask,peering}
   with $TF_LABEL, state in s3://$STATE_BUCKET (lock table $LOCK_TABLE) in the emulator.
   To look around:
     export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=$REGION
     curl -s "\$AWS_ENDPOINT_URL/_dmslink/inventory?tag=dmslink:stack"
   make demo           again: nothing changes
-  make demo-destroy   destroys the task and the stack (the emulator keeps running)
+  make demo-destroy   destroys the peering, the task and the stack, deletes the application VPC
+                      (the emulator keeps running)
   make emulator-stop  ends the emulator (and everything in it)
 EOT
   printf '    (%d s in all)\n' $((SECONDS - START))
@@ -478,15 +596,16 @@ EOT
 
 # ------------------------------------------------------------------ destroy
 
-# What the emulator still holds of the demo: objects tagged dmslink:stack (a deleted VPN gateway stays
-# listed as `deleted`, as on AWS), the task, and network interfaces in the stack's VPC.
+# What the emulator still holds of the demo: objects tagged dmslink:stack (a deleted VPN gateway or
+# peering connection stays listed as `deleted`, as on AWS), the task, network interfaces in the stack's
+# VPC, peering connections not deleted, and the application VPC.
 report_leftovers() {
   local vpc_id=$1
-  "$VENV_PY" - "$vpc_id" "$TASK_ID" <<'EOF'
+  "$VENV_PY" - "$vpc_id" "$TASK_ID" "$APP_VPC_NAME" <<'EOF'
 import json, os, sys, urllib.request
 
 base = os.environ["AWS_ENDPOINT_URL"]
-vpc_id, task_id = sys.argv[1], sys.argv[2]
+vpc_id, task_id, app_vpc_name = sys.argv[1], sys.argv[2], sys.argv[3]
 
 def inventory(query):
     with urllib.request.urlopen(f"{base}/_dmslink/inventory?{query}", timeout=30) as resp:
@@ -498,26 +617,39 @@ left = [o for o in tagged if o.get("state") != "deleted"]
 tasks = [o for o in inventory("type=dms:replication-task")["objects"]
          if o.get("id") == task_id or (o.get("name") or "") == task_id]
 enis = [o for o in inventory("type=ec2:network-interface")["objects"] if vpc_id and o.get("vpc_id") == vpc_id]
+ended = ("deleted", "rejected", "failed", "expired")
+peerings = [o for o in inventory("type=ec2:vpc-peering-connection")["objects"] if o.get("state") not in ended]
+app_vpcs = [o for o in inventory("type=ec2:vpc")["objects"] if o["tags"].get("Name") == app_vpc_name]
 
 if not left:
     print("    emulator: nothing tagged dmslink:stack is left", end="")
-    print(f" ({len(gone)} VPN gateway(s) listed as deleted, as AWS lists them for a while)" if gone else "")
+    kinds = ", ".join(sorted({o["type"].split(":", 1)[1] for o in gone}))
+    print(f" ({len(gone)} listed as deleted: {kinds}, as AWS lists them for a while)" if gone else "")
 for o in left:
     print(f"    LEFT: {o['type']} {o['id']} state={o.get('state', '-')} tags={o.get('tags')}")
 for o in tasks:
     print(f"    LEFT: replication task {o.get('id')} state={o.get('state', '-')}")
 for o in enis:
     print(f"    LEFT: network interface {o['id']} in {vpc_id} ({o.get('description')})")
+for o in peerings:
+    print(f"    LEFT: peering connection {o['id']} state={o.get('state')} "
+          f"{o.get('requester_vpc_id')} -> {o.get('accepter_vpc_id')} tags={o.get('tags')}")
+for o in app_vpcs:
+    print(f"    LEFT: application VPC {o['id']} ({o.get('cidr_block')})")
 if not tasks:
     print(f"    emulator: no replication task {task_id}")
-sys.exit(1 if left or tasks or enis else 0)
+if not peerings:
+    print("    emulator: no peering connection other than deleted ones")
+if not app_vpcs:
+    print(f"    emulator: no VPC tagged Name={app_vpc_name}")
+sys.exit(1 if left or tasks or enis or peerings or app_vpcs else 0)
 EOF
 }
 
 destroy() {
-  STEPS=8
+  STEPS=10
   mkdir -p "$DEMO_DIR"
-  say "dmslink demo: destroy terraform-repltask, then terraform-main"
+  say "dmslink demo: destroy peering, then terraform-repltask, then terraform-main; delete the application VPC"
   if ! emulator_running; then
     say "The emulator is not running, so there is nothing to destroy: everything the demo built lived in"
     say "its memory. (\`make demo\` starts it and builds the demo again.)"
@@ -533,11 +665,13 @@ destroy() {
   fi
   done_step
 
-  step "Init both modules; main's outputs for the task's variables"
+  step "Init the three modules; main's outputs for the task's variables, the application VPC for peering's"
   prepare_module terraform-main
   prepare_module terraform-repltask
+  prepare_module peering
   tf_init terraform-main
   tf_init terraform-repltask
+  tf_init peering
   local main_out vpc_id
   main_out=$(outputs_json terraform-main)
   repltask_vars_from "$main_out"
@@ -547,6 +681,18 @@ destroy() {
     [[ ${REPLTASK_VARS[$i]} == *= ]] && REPLTASK_VARS[i]+=$placeholder
   done
   vpc_id=$(json_get "$(stack_json)" vpc_id)
+  # Without the application VPC the id only needs to be well-formed; destroy uses what state holds.
+  APP_VPC_ID=$(json_get "$(app_vpc_json)" vpc_id)
+  peering_vars_for "${APP_VPC_ID:-vpc-00000000}"
+  done_step
+
+  step "peering: destroy (before the stack: its routes and rule are in the stack's VPC)"
+  if has_resources peering; then
+    with_vars PEERING_VARS "$TF" -chdir="$DEMO_DIR/peering" destroy -auto-approve -input=false "${COLOR[@]}"
+  else
+    # `destroy` would still read the dmslink_main data source, which fails once the stack is gone.
+    say "    the peering state holds no resources: nothing to destroy"
+  fi
   done_step
 
   step "terraform-repltask: destroy"
@@ -555,6 +701,10 @@ destroy() {
 
   step "terraform-main: destroy"
   with_vars MAIN_VARS "$TF" -chdir="$DEMO_DIR/terraform-main" destroy -auto-approve -input=false "${COLOR[@]}"
+  done_step
+
+  step "Application VPC: delete $APP_VPC_NAME (the demo made it)"
+  delete_app_vpc || die "deleting the application VPC failed"
   done_step
 
   step "What the emulator still holds"
