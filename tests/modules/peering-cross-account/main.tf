@@ -1,0 +1,81 @@
+# Test-only root module of the dmslink acceptance tests (tests/tests/peering.rs): one dmslink_peering
+# from an application VPC in the provider's (assumed) account to a DMS VPC in another account, accepted
+# there through `accepter`. The S3 backend's endpoint settings for the emulator are passed with
+# `terraform init -backend-config=emulator.s3.tfbackend`.
+terraform {
+  required_version = ">= 1.0.3"
+
+  required_providers {
+    dmslink = {
+      source = "dmslink/dmslink"
+    }
+  }
+
+  backend "s3" {
+    bucket         = "tfstate-peering"
+    key            = "peering-cross-account"
+    region         = "ap-southeast-2"
+    dynamodb_table = "terraform-lock-peering"
+  }
+}
+
+variable "app_role_arn" {
+  description = "Role the provider assumes: its account holds the application VPC (requester)"
+  type        = string
+}
+
+variable "dms_account_id" {
+  description = "Account of the DMS VPC (accepter)"
+  type        = string
+}
+
+variable "accepter_role_arn" {
+  description = "Role in the DMS account the peering is accepted with"
+  type        = string
+}
+
+variable "dms_vpc_id" {
+  description = "The DMS VPC (accepter)"
+  type        = string
+}
+
+variable "app_vpc_id" {
+  description = "The application VPC (requester)"
+  type        = string
+}
+
+variable "security_group_id" {
+  description = "Security group in the DMS VPC that gets TCP 5432 from the application VPC; null: none"
+  type        = string
+  default     = null
+}
+
+provider "dmslink" {
+  region = "ap-southeast-2"
+
+  assume_role {
+    role_arn = var.app_role_arn
+  }
+}
+
+resource "dmslink_peering" "app" {
+  vpc_id        = var.dms_vpc_id
+  peer_vpc_id   = var.app_vpc_id
+  peer_owner_id = var.dms_account_id
+
+  accepter {
+    assume_role_arn = var.accepter_role_arn
+  }
+
+  security_group_id = var.security_group_id
+  ports             = var.security_group_id == null ? null : [5432]
+
+  tags = {
+    Name       = "acctest-peering-cross-account"
+    created_by = "dmslink-acctest"
+  }
+}
+
+output "peering_connection_id" {
+  value = dmslink_peering.app.peering_connection_id
+}
