@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::engine::{DataSource, Resource};
 
 pub fn all_resources() -> Vec<Arc<dyn Resource>> {
-    vec![Arc::new(repltask::Repltask), Arc::new(main::Main)]
+    vec![Arc::new(repltask::Repltask), Arc::new(main::Main), Arc::new(peering::Peering)]
 }
 
 pub fn all_data_sources() -> Vec<Arc<dyn DataSource>> {
@@ -33,6 +33,11 @@ pub fn doc_extras(type_name: &str) -> crate::docs::PageExtras<'static> {
             example_hcl: include_str!("../../../examples-hcl/terraform-main/dms-main.tf"),
             import: Some(main::IMPORT_DOC),
             notes: main::NOTES_DOC,
+        },
+        "dmslink_peering" => crate::docs::PageExtras {
+            example_hcl: include_str!("../../../examples-hcl/peering/dms-peering.tf"),
+            import: Some(peering::IMPORT_DOC),
+            notes: peering::NOTES_DOC,
         },
         _ => crate::docs::PageExtras { example_hcl: "", import: None, notes: "" },
     }

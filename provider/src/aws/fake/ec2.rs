@@ -653,6 +653,11 @@ impl FakeEc2 {
             "eni" => {
                 st.enis.get_mut(id).map(|r| &mut r.tags).ok_or_else(|| not_found("InvalidNetworkInterfaceID.NotFound"))
             }
+            "pcx" => st
+                .peerings
+                .get_mut(id)
+                .map(|r| &mut r.peering.tags)
+                .ok_or_else(|| not_found("InvalidVpcPeeringConnectionID.NotFound")),
             _ => Err(err("InvalidID", format!("The ID '{id}' is not valid"))),
         }
     }

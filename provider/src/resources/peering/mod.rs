@@ -1,14 +1,134 @@
-//! `dmslink_peering` (issue 4): VPC peering from an application VPC (`peer_vpc_id`, the requester)
-//! to the DMS VPC (`vpc_id`, the accepter), with routes on both sides, security group rules from
-//! the peer CIDR and DNS resolution across the peering.
-//!
-//! So far: the schema, the plan-time checks and the child records/decisions (`children`). Not served yet (not in `all_resources()`): the
-//! `Resource` implementation (create/read/update/delete/import over `Ec2Api`, `Clients::ec2_as`
-//! for the accepter's account or region) comes next.
+//! `dmslink_peering` (issue 4): VPC peering from an application VPC (`peer_vpc_id`, the requester,
+//! acted on with the provider's credentials) to the DMS VPC (`vpc_id`, the accepter, in another
+//! account through `accepter` or another region with `peer_region`), with routes on both sides,
+//! security group rules from the application VPC's CIDR and DNS resolution across the peering.
 
 pub mod children;
+pub mod converge;
+pub mod plan;
+pub mod progress;
+pub mod refresh;
 pub mod schema;
+pub mod spec;
+pub mod teardown;
+#[cfg(test)]
+mod tests;
 pub mod validate;
+
+use async_trait::async_trait;
+
+use crate::engine::diag::{Diagnostic, Diagnostics};
+use crate::engine::{ApplyOutcome, Ctx, PlanDraft, Resource, Schema, Value};
+use crate::resources::{tags, timeouts};
+
+use converge::{Run, StepError, converge};
+use progress::Progress;
+use spec::{Sides, Spec};
 
 /// The Terraform type name.
 pub const TYPE_NAME: &str = "dmslink_peering";
+
+pub struct Peering;
+
+pub const IMPORT_DOC: &str = "Import a peering by its ID, from the application VPC's side (the provider acting as the account that requested it). Add the DMS VPC's security group after a slash to take over its rules from the application VPC's CIDR:\n\n```shell\nterraform import dmslink_peering.app pcx-0123456789abcdef0/sg-0123456789abcdef0\n```\n\nThe routes through the peering to the other VPC's CIDR are found in both VPCs' route tables, and `route_table_ids` / `peer_route_table_ids` are the tables that have them. For a peering with a DMS VPC in another account, the DMS VPC's routes are found on the first apply with the `accepter` role (routes that already go through this peering are adopted, not created again).";
+
+pub const NOTES_DOC: &str = "The application VPC (`peer_vpc_id`) requests the peering with the provider's credentials and the DMS VPC (`vpc_id`) accepts it: in the same account directly, in another account through `accepter.assume_role_arn`, in another region with `peer_region`. The two VPCs' CIDR blocks must not overlap; the plan reads both VPCs and refuses overlapping ones before anything is requested.\n\nCreate runs request → accept → wait `active` → DNS resolution options (AWS refuses them before the peering is active) → routes in both VPCs → security group rules, recording each route and rule in the state as it is made. If a step fails, the tainted state holds what exists; `terraform untaint` and `terraform apply` resume, a plain `terraform apply` replaces it. A route that already exists at the other VPC's CIDR is taken over only if it goes through this peering (a `blackhole` route left by a deleted peering is replaced); any other target is a conflict to resolve by hand. A security group rule that already exists counts as present, and destroy revokes it like the others.\n\nEvery refresh compares AWS with the state: a route, rule or DNS option removed out of band shows as an in-place change and the apply puts it back; a peering that was deleted, rejected, expired or failed is planned for replacement. `route_table_ids` and `peer_route_table_ids` default to every route table of the VPC when the peering is created.";
+
+fn create_failure(prefix: &str, e: &StepError) -> Diagnostics {
+    let code = e.code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+    Diagnostic::error(
+        format!("Error {prefix} VPC peering: step {} failed{code}", e.step),
+        format!(
+            "{}\n\nEverything made so far is kept in the state. Two ways on:\n  \
+             - fix the cause, then `terraform untaint` this resource and `terraform apply`: dmslink resumes;\n  \
+             - or run `terraform apply` as it is: Terraform destroys the partial peering and creates it again.",
+            e.message
+        ),
+    )
+    .into()
+}
+
+fn update_failure(e: &StepError) -> Diagnostics {
+    let code = e.code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+    Diagnostic::error(
+        format!("Error updating VPC peering: step {} failed{code}", e.step),
+        format!("{}\n\nWhat exists is kept in the state; fix the cause and run `terraform apply` again.", e.message),
+    )
+    .into()
+}
+
+/// The planned value with `tags_all` known.
+fn with_tags_all(ctx: &Ctx, planned: &Value) -> Value {
+    let mut planned = planned.clone();
+    if !planned.get("tags_all").is_wholly_known() {
+        planned.set("tags_all", Value::from_string_map(&tags::merge(&ctx.provider.default_tags, planned.get("tags"))));
+    }
+    planned
+}
+
+async fn apply(
+    ctx: &Ctx,
+    planned: &Value,
+    mut prog: Progress,
+    op: &str,
+    prior_tags: Option<&crate::aws::ec2::Tags>,
+) -> ApplyOutcome {
+    let planned = with_tags_all(ctx, planned);
+    let spec = Spec::from_value(&planned);
+    let sides = match Sides::new(&ctx.provider.clients, &spec).await {
+        Ok(s) => s,
+        Err(message) => {
+            let e = StepError { step: "accepter", message, code: None };
+            let diags = if op == "create" { create_failure("creating", &e) } else { update_failure(&e) };
+            return ApplyOutcome::failed(prog.to_state(&planned), diags);
+        }
+    };
+    let run = Run { ctx, spec: &spec, sides: &sides, deadline: timeouts::deadline(&planned, op) };
+    match converge(&run, &mut prog, prior_tags).await {
+        Ok(()) => ApplyOutcome::ok(prog.to_state(&planned)),
+        Err(e) => {
+            let diags = if op == "create" { create_failure("creating", &e) } else { update_failure(&e) };
+            ApplyOutcome::failed(prog.to_state(&planned), diags)
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for Peering {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        validate::validate_config(config, diags);
+    }
+
+    async fn modify_plan(&self, draft: &mut PlanDraft<'_>) {
+        plan::modify_plan(draft).await;
+    }
+
+    async fn read(&self, ctx: &Ctx, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        refresh::refresh(ctx, state, false).await.map(Some)
+    }
+
+    async fn create(&self, ctx: &Ctx, planned: &Value, _config: &Value) -> ApplyOutcome {
+        apply(ctx, planned, Progress::default(), "create", None).await
+    }
+
+    async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value, _config: &Value) -> ApplyOutcome {
+        let prior_tags = prior.get("tags_all").string_map();
+        apply(ctx, planned, Progress::from_state(prior), "update", Some(&prior_tags)).await
+    }
+
+    async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics {
+        teardown::delete(ctx, prior).await
+    }
+
+    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
+        refresh::import(ctx, id).await
+    }
+}

@@ -80,7 +80,7 @@ pub fn schema() -> Schema {
     )
     .attr(
         Attribute::optional("security_group_id", Type::String)
-            .describe("Security group in the DMS VPC (e.g. `dmslink_main`'s `security_group_id`) that gets a TCP ingress rule per entry of `ports` from the application VPC's CIDR. A rule already there counts as present and is left in place on destroy only if it was there before.")
+            .describe("Security group in the DMS VPC (e.g. `dmslink_main`'s `security_group_id`) that gets a TCP ingress rule per entry of `ports` from the application VPC's CIDR. A rule already there counts as present; destroy revokes every rule the resource owns.")
             .validate(|v, p, d| validate::id_attr(v, p, d, "sg", "a security group")),
     )
     .attr(

@@ -1,0 +1,308 @@
+//! `dmslink_peering` against the linked EC2 fakes: create, drift repair, delete, failure part-way,
+//! another account, import.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use super::Peering;
+use super::schema::schema;
+use crate::aws::ec2::{Ec2Api, RouteTarget, RulePeer, SgRule};
+use crate::aws::fake::{FakeEc2, FakeWorld};
+use crate::engine::{Ctx, Resource, Value};
+use crate::provider_config::Configured;
+
+const DMS_CIDR: &str = "10.20.0.0/16";
+const APP_CIDR: &str = "10.30.0.0/16";
+
+struct Bed {
+    w: FakeWorld,
+    ctx: Ctx,
+    dms_vpc: String,
+    app_vpc: String,
+    sg: String,
+}
+
+async fn vpc_with_sg(ec2: &FakeEc2, cidr: &str) -> (String, String) {
+    let vpc = ec2.create_vpc(cidr, &BTreeMap::new()).await.unwrap();
+    let sg = ec2
+        .create_security_group(crate::aws::ec2::CreateSecurityGroupInput {
+            name: format!("grp-{}", cidr.replace(|c: char| !c.is_ascii_digit(), "-")),
+            description: "test".into(),
+            vpc_id: vpc.id.clone(),
+            tags: BTreeMap::new(),
+        })
+        .await
+        .unwrap();
+    (vpc.id, sg.id)
+}
+
+/// The application VPC in the provider's fake of `w`, the DMS VPC (with its group) in `dms`.
+async fn bed_in(w: FakeWorld, dms: Arc<FakeEc2>, app_cidr: &str) -> Bed {
+    let (app_vpc, _) = vpc_with_sg(&w.ec2, app_cidr).await;
+    let (dms_vpc, sg) = vpc_with_sg(&dms, DMS_CIDR).await;
+    let provider = Arc::new(Configured {
+        clients: w.clients(),
+        region: "us-east-1".into(),
+        account_id: Some("123456789012".into()),
+        partition: "aws".into(),
+        default_tags: BTreeMap::from([("team".to_string(), "data".to_string())]),
+    });
+    Bed { w, ctx: Ctx { provider, cancel: CancellationToken::new() }, dms_vpc, app_vpc, sg }
+}
+
+async fn bed_with(app_cidr: &str) -> Bed {
+    let w = FakeWorld::new();
+    let ec2 = w.ec2.clone();
+    bed_in(w, ec2, app_cidr).await
+}
+
+async fn bed() -> Bed {
+    bed_with(APP_CIDR).await
+}
+
+fn config(json: serde_json::Value) -> Value {
+    crate::wire::cty::json::decode_lenient(json.to_string().as_bytes(), &schema().value_type()).unwrap()
+}
+
+impl Bed {
+    fn config(&self) -> Value {
+        config(serde_json::json!({
+            "vpc_id": self.dms_vpc, "peer_vpc_id": self.app_vpc,
+            "security_group_id": self.sg, "ports": [5432],
+            "dns_resolution": true, "tags": {"app": "reports"}
+        }))
+    }
+
+    /// A create's planned value: the config with every computed attribute unknown.
+    fn planned(cfg: &Value) -> Value {
+        let mut p = cfg.clone();
+        for name in [
+            "tags_all",
+            "peering_connection_id",
+            "status",
+            "vpc_cidr",
+            "peer_vpc_cidr",
+            "routes",
+            "security_group_rules",
+            "route_table_ids",
+            "peer_route_table_ids",
+        ] {
+            p.set(name, Value::Unknown);
+        }
+        p
+    }
+
+    async fn create(&self, cfg: &Value) -> crate::engine::ApplyOutcome {
+        Peering.create(&self.ctx, &Bed::planned(cfg), cfg).await
+    }
+
+    async fn main_table(&self, ec2: &FakeEc2, vpc: &str) -> String {
+        let t = ec2.find_route_tables(&crate::aws::ec2::main_route_table_filters(vpc)).await.unwrap();
+        t[0].id.clone()
+    }
+}
+
+fn strs(v: &Value, key: &str) -> Vec<String> {
+    v.as_elements().unwrap().iter().map(|e| e.get(key).as_str().unwrap().to_string()).collect()
+}
+
+async fn target_of(ec2: &FakeEc2, table: &str, cidr: &str) -> Option<RouteTarget> {
+    let t = ec2.find_route_table(table).await.unwrap().unwrap();
+    t.routes.into_iter().find(|r| r.destination_cidr_block == cidr).map(|r| r.target)
+}
+
+#[tokio::test(start_paused = true)]
+async fn create_peers_routes_both_sides_opens_the_port_and_sets_dns() {
+    let b = bed().await;
+    let out = b.create(&b.config()).await;
+    assert!(!out.diags.has_errors(), "{:?}", out.diags);
+    let s = &out.state;
+    assert!(s.is_wholly_known(), "{s:?}");
+    let pcx = s.get("peering_connection_id").as_str().unwrap().to_string();
+    assert_eq!(s.get("status").as_str(), Some("active"));
+    assert_eq!(s.get("vpc_cidr").as_str(), Some(DMS_CIDR));
+    assert_eq!(s.get("peer_vpc_cidr").as_str(), Some(APP_CIDR));
+    let (dms_rt, app_rt) = (b.main_table(&b.w.ec2, &b.dms_vpc).await, b.main_table(&b.w.ec2, &b.app_vpc).await);
+    let peering = RouteTarget::VpcPeering(pcx.clone());
+    assert_eq!(target_of(&b.w.ec2, &dms_rt, APP_CIDR).await, Some(peering.clone()));
+    assert_eq!(target_of(&b.w.ec2, &app_rt, DMS_CIDR).await, Some(peering));
+    assert_eq!(strs(s.get("routes"), "destination_cidr_block").len(), 2);
+    let rules = b.w.ec2.find_security_group_rules(&b.sg).await.unwrap();
+    assert!(rules.iter().any(|r| r.rule.same_permission(&SgRule::tcp(5432, RulePeer::Cidr(APP_CIDR.into())))));
+    let p = b.w.ec2.find_vpc_peering_connection(&pcx).await.unwrap().unwrap();
+    assert_eq!(p.requester.vpc_id, b.app_vpc, "the application VPC requests");
+    assert_eq!(p.requester.allow_dns_resolution_from_remote_vpc, Some(true));
+    assert_eq!(p.accepter.allow_dns_resolution_from_remote_vpc, Some(true));
+    assert_eq!(p.tags.get("app").map(String::as_str), Some("reports"));
+    assert_eq!(p.tags.get("team").map(String::as_str), Some("data"));
+    // Refresh right after create changes nothing.
+    let read = Peering.read(&b.ctx, s).await.unwrap().unwrap();
+    assert_eq!(&read, s);
+}
+
+#[tokio::test(start_paused = true)]
+async fn drift_is_read_and_update_puts_it_back() {
+    let b = bed().await;
+    let s = b.create(&b.config()).await.state;
+    let pcx = s.get("peering_connection_id").as_str().unwrap().to_string();
+    let app_rt = b.main_table(&b.w.ec2, &b.app_vpc).await;
+    b.w.ec2.delete_route(&app_rt, DMS_CIDR).await.unwrap();
+    b.w.ec2.modify_vpc_peering_dns(&pcx, None, Some(false)).await.unwrap();
+    b.w.ec2.revoke_security_group_ingress(&b.sg, &[SgRule::tcp(5432, RulePeer::Cidr(APP_CIDR.into()))]).await.unwrap();
+    let read = Peering.read(&b.ctx, &s).await.unwrap().unwrap();
+    assert_eq!(read.get("dns_resolution"), &Value::Bool(false));
+    assert_eq!(strs(read.get("routes"), "destination_cidr_block"), vec![APP_CIDR.to_string()]);
+    assert_eq!(read.get("security_group_rules"), &Value::List(vec![]));
+
+    let mut planned = s.clone();
+    planned.set("routes", Value::Unknown);
+    planned.set("security_group_rules", Value::Unknown);
+    let out = Peering.update(&b.ctx, &read, &planned, &b.config()).await;
+    assert!(!out.diags.has_errors(), "{:?}", out.diags);
+    assert_eq!(out.state, s);
+    assert_eq!(target_of(&b.w.ec2, &app_rt, DMS_CIDR).await, Some(RouteTarget::VpcPeering(pcx.clone())));
+    let p = b.w.ec2.find_vpc_peering_connection(&pcx).await.unwrap().unwrap();
+    assert_eq!(p.accepter.allow_dns_resolution_from_remote_vpc, Some(true));
+}
+
+#[tokio::test(start_paused = true)]
+async fn update_changes_ports_and_tags_in_place() {
+    let b = bed().await;
+    let s = b.create(&b.config()).await.state;
+    let mut cfg = b.config();
+    cfg.set("ports", Value::List(vec![Value::int(1521)]));
+    cfg.set("tags", Value::from_string_map(&BTreeMap::from([("app".to_string(), "bi".to_string())])));
+    let mut planned = s.clone();
+    planned.set("ports", cfg.get("ports").clone());
+    planned.set("tags", cfg.get("tags").clone());
+    planned.set("tags_all", Value::Unknown);
+    planned.set("security_group_rules", Value::Unknown);
+    let out = Peering.update(&b.ctx, &s, &planned, &cfg).await;
+    assert!(!out.diags.has_errors(), "{:?}", out.diags);
+    let ports: Vec<i64> = out
+        .state
+        .get("security_group_rules")
+        .as_elements()
+        .unwrap()
+        .iter()
+        .map(|r| r.get("port").as_i64().unwrap())
+        .collect();
+    assert_eq!(ports, vec![1521]);
+    let rules = b.w.ec2.find_security_group_rules(&b.sg).await.unwrap();
+    let from_app: Vec<i32> =
+        rules.iter().filter(|r| r.rule.peer == RulePeer::Cidr(APP_CIDR.into())).map(|r| r.rule.from_port).collect();
+    assert_eq!(from_app, vec![1521]);
+    let pcx = s.get("peering_connection_id").as_str().unwrap();
+    let p = b.w.ec2.find_vpc_peering_connection(pcx).await.unwrap().unwrap();
+    assert_eq!(p.tags.get("app").map(String::as_str), Some("bi"));
+    assert_eq!(p.tags.get(super::spec::OWNER_TAG).map(String::as_str), Some(super::spec::OWNER_VALUE));
+}
+
+#[tokio::test(start_paused = true)]
+async fn delete_removes_rules_routes_and_the_peering_and_tolerates_gone() {
+    let b = bed().await;
+    let s = b.create(&b.config()).await.state;
+    let pcx = s.get("peering_connection_id").as_str().unwrap().to_string();
+    let d = Peering.delete(&b.ctx, &s).await;
+    assert!(!d.has_errors(), "{d:?}");
+    for vpc in [&b.dms_vpc, &b.app_vpc] {
+        let t = b.main_table(&b.w.ec2, vpc).await;
+        let routes = b.w.ec2.find_route_table(&t).await.unwrap().unwrap().routes;
+        assert!(routes.iter().all(|r| r.target != RouteTarget::VpcPeering(pcx.clone())), "{routes:?}");
+    }
+    let rules = b.w.ec2.find_security_group_rules(&b.sg).await.unwrap();
+    assert!(rules.iter().all(|r| r.rule.peer != RulePeer::Cidr(APP_CIDR.into())));
+    let p = b.w.ec2.find_vpc_peering_connection(&pcx).await.unwrap();
+    assert!(p.is_none_or(|p| p.status == "deleted"));
+    // Read now says deleted (a re-creation is planned); deleting again is fine.
+    let read = Peering.read(&b.ctx, &s).await.unwrap().unwrap();
+    assert_eq!(read.get("status").as_str(), Some("deleted"));
+    assert!(!Peering.delete(&b.ctx, &s).await.has_errors());
+}
+
+#[tokio::test(start_paused = true)]
+async fn overlapping_cidrs_fail_before_any_request() {
+    let b = bed_with("10.20.128.0/17").await;
+    let out = b.create(&b.config()).await;
+    let text = format!("{:?}", out.diags);
+    assert!(out.diags.has_errors() && text.contains("overlapping"), "{text}");
+    assert!(!b.w.ec2.calls().iter().any(|c| c.contains("create_vpc_peering_connection")));
+    assert!(out.state.get("peering_connection_id").is_null());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_conflicting_route_fails_part_way_with_the_peering_in_state_and_resume_finishes() {
+    let b = bed().await;
+    let app_rt = b.main_table(&b.w.ec2, &b.app_vpc).await;
+    let igw = b.w.ec2.create_internet_gateway(&BTreeMap::new()).await.unwrap();
+    b.w.ec2.attach_internet_gateway(&igw.id, &b.app_vpc).await.unwrap();
+    b.w.ec2.create_route(&app_rt, DMS_CIDR, &RouteTarget::Gateway(igw.id.clone())).await.unwrap();
+    let out = b.create(&b.config()).await;
+    let text = format!("{:?}", out.diags);
+    assert!(out.diags.has_errors() && text.contains(&igw.id) && text.contains("step routes"), "{text}");
+    let s = out.state;
+    assert!(s.is_wholly_known());
+    let pcx = s.get("peering_connection_id").as_str().unwrap().to_string();
+    // The DMS side's route was made before the conflict and is recorded.
+    assert_eq!(strs(s.get("routes"), "destination_cidr_block"), vec![APP_CIDR.to_string()]);
+    // Fix the cause, resume through update: the same peering, nothing requested again.
+    b.w.ec2.delete_route(&app_rt, DMS_CIDR).await.unwrap();
+    b.w.ec2.clear_calls();
+    let mut planned = s.clone();
+    planned.set("routes", Value::Unknown);
+    planned.set("security_group_rules", Value::Unknown);
+    let out = Peering.update(&b.ctx, &s, &planned, &b.config()).await;
+    assert!(!out.diags.has_errors(), "{:?}", out.diags);
+    assert_eq!(out.state.get("peering_connection_id").as_str(), Some(pcx.as_str()));
+    assert_eq!(out.state.get("routes").as_elements().unwrap().len(), 2);
+    assert!(!b.w.ec2.calls().iter().any(|c| c.contains("create_vpc_peering_connection")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn another_account_accepts_through_the_role() {
+    let w = FakeWorld::new();
+    let role = "arn:aws:iam::111111111111:role/peer-accepter";
+    w.accounts.allow_role(role, None);
+    let other = w.accounts.ec2_of("111111111111", "us-east-1");
+    let b = bed_in(w, other.clone(), APP_CIDR).await;
+    let mut cfg = b.config();
+    cfg.set("peer_owner_id", Value::string("111111111111"));
+    let acc = config(serde_json::json!({"accepter": {"assume_role_arn": role}}));
+    cfg.set("accepter", acc.get("accepter").clone());
+    let out = b.create(&cfg).await;
+    assert!(!out.diags.has_errors(), "{:?}", out.diags);
+    let pcx = out.state.get("peering_connection_id").as_str().unwrap().to_string();
+    let p = other.find_vpc_peering_connection(&pcx).await.unwrap().unwrap();
+    assert_eq!(p.status, "active");
+    assert_eq!(p.accepter.owner_id, "111111111111");
+    let dms_rt = b.main_table(&other, &b.dms_vpc).await;
+    assert_eq!(target_of(&other, &dms_rt, APP_CIDR).await, Some(RouteTarget::VpcPeering(pcx.clone())));
+    let app_rt = b.main_table(&b.w.ec2, &b.app_vpc).await;
+    assert_eq!(target_of(&b.w.ec2, &app_rt, DMS_CIDR).await, Some(RouteTarget::VpcPeering(pcx)));
+    assert!(other.find_security_group_rules(&b.sg).await.unwrap().iter().any(|r| r.rule.from_port == 5432));
+}
+
+#[tokio::test(start_paused = true)]
+async fn import_finds_the_routes_and_rules() {
+    let b = bed().await;
+    let created = b.create(&b.config()).await.state;
+    let pcx = created.get("peering_connection_id").as_str().unwrap();
+    let imported = Peering.import(&b.ctx, &format!("{pcx}/{}", b.sg)).await.unwrap();
+    for name in [
+        "vpc_id",
+        "peer_vpc_id",
+        "routes",
+        "security_group_rules",
+        "route_table_ids",
+        "peer_route_table_ids",
+        "vpc_cidr",
+    ] {
+        assert_eq!(imported.get(name), created.get(name), "{name}");
+    }
+    assert_eq!(imported.get("ports"), &Value::List(vec![Value::int(5432)]));
+    let bad = Peering.import(&b.ctx, "vpc-123").await.unwrap_err();
+    assert!(format!("{bad:?}").contains("pcx-"));
+}
