@@ -306,3 +306,78 @@ async fn import_finds_the_routes_and_rules() {
     let bad = Peering.import(&b.ctx, "vpc-123").await.unwrap_err();
     assert!(format!("{bad:?}").contains("pcx-"));
 }
+
+/// Runs the resource's plan refinement as the engine does after its generic rules.
+async fn plan<'a>(b: &Bed, prior: &'a Value, cfg: &'a Value, planned: Value) -> crate::engine::PlanDraft<'a> {
+    let mut draft = crate::engine::PlanDraft {
+        prior,
+        config: cfg,
+        planned,
+        requires_replace: Vec::new(),
+        diags: crate::engine::diag::Diagnostics::new(),
+        provider: Some(b.ctx.provider.clone()),
+    };
+    Peering.modify_plan(&mut draft).await;
+    draft
+}
+
+#[tokio::test(start_paused = true)]
+async fn plan_of_a_create_refuses_overlap_and_shows_cidrs_and_tables() {
+    let b = bed_with("10.20.128.0/17").await;
+    let cfg = b.config();
+    let d = plan(&b, &Value::Null, &cfg, Bed::planned(&cfg)).await;
+    let err = d.diags.iter().find(|x| x.is_error()).expect("an error");
+    assert_eq!(err.summary, "Overlapping VPC CIDRs");
+    assert_eq!(err.path.as_ref().map(|p| p.to_string()).as_deref(), Some("peer_vpc_id"));
+    assert!(!b.w.ec2.calls().iter().any(|c| c.contains("create_vpc_peering_connection")));
+
+    let b = bed().await;
+    let cfg = b.config();
+    let d = plan(&b, &Value::Null, &cfg, Bed::planned(&cfg)).await;
+    assert!(!d.diags.has_errors(), "{:?}", d.diags);
+    assert_eq!(d.planned.get("vpc_cidr").as_str(), Some(DMS_CIDR));
+    assert_eq!(d.planned.get("peer_vpc_cidr").as_str(), Some(APP_CIDR));
+    let main = b.main_table(&b.w.ec2, &b.dms_vpc).await;
+    assert_eq!(d.planned.get("route_table_ids"), &Value::Set(vec![Value::string(main)]));
+    assert!(d.planned.get("peering_connection_id").is_unknown());
+
+    let mut missing = cfg.clone();
+    missing.set("peer_vpc_id", Value::string("vpc-0123456789abcdef0"));
+    let d = plan(&b, &Value::Null, &missing, Bed::planned(&missing)).await;
+    let err = d.diags.iter().find(|x| x.is_error()).expect("an error");
+    assert_eq!(err.path.as_ref().map(|p| p.to_string()).as_deref(), Some("peer_vpc_id"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn plan_of_an_update_shows_drift_in_place_and_a_dead_peering_as_replacement() {
+    let b = bed().await;
+    let s = b.create(&b.config()).await.state;
+    let cfg = b.config();
+    let d = plan(&b, &s, &cfg, s.clone()).await;
+    assert_eq!(d.planned, s, "no drift, no change");
+
+    let app_rt = b.main_table(&b.w.ec2, &b.app_vpc).await;
+    b.w.ec2.delete_route(&app_rt, DMS_CIDR).await.unwrap();
+    let read = Peering.read(&b.ctx, &s).await.unwrap().unwrap();
+    let d = plan(&b, &read, &cfg, read.clone()).await;
+    assert!(d.planned.get("routes").is_unknown());
+    assert!(d.requires_replace.is_empty());
+
+    let pcx = s.get("peering_connection_id").as_str().unwrap().to_string();
+    b.w.ec2.delete_vpc_peering_connection(&pcx).await.unwrap();
+    let read = Peering.read(&b.ctx, &s).await.unwrap().unwrap();
+    let d = plan(&b, &read, &cfg, read.clone()).await;
+    assert_eq!(d.requires_replace.len(), 1, "{:?}", d.diags);
+    assert!(d.planned.get("peering_connection_id").is_unknown());
+    assert!(d.diags.iter().any(|x| x.summary.contains("requested again")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn plan_refuses_another_account_without_an_accepter() {
+    let b = bed().await;
+    let mut cfg = b.config();
+    cfg.set("peer_owner_id", Value::string("111111111111"));
+    let d = plan(&b, &Value::Null, &cfg, Bed::planned(&cfg)).await;
+    let err = d.diags.iter().find(|x| x.is_error()).expect("an error");
+    assert_eq!(err.summary, "Missing accepter");
+}
