@@ -445,7 +445,9 @@ async fn ensure_rules(run: &Run<'_>, pcx: &str, prog: &mut Progress) -> Result<(
         revoke_rule(ec2, pcx, &rec).await.map_err(aws_err(step, "revoking ingress rule of", &rec.security_group_id))?;
         prog.rules.retain(|r| r != &rec);
     }
-    for rec in wanted {
+    // Recorded rules were there at the refresh before this plan; only missing ones are authorized.
+    let missing: Vec<RuleRec> = wanted.into_iter().filter(|r| !prog.rules.contains(r)).collect();
+    for rec in missing {
         match ec2.authorize_security_group_ingress(&rec.security_group_id, &[sg_rule(&rec, pcx)]).await {
             // A rule already there counts as present.
             Err(e) if !e.is_kind(ErrorKind::AlreadyExists) => {

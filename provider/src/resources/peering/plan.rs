@@ -135,6 +135,10 @@ fn could_not_read(draft: &mut PlanDraft<'_>, why: String) {
 
 /// Update: routes and rules are unknown when what exists differs from what is asked for.
 fn plan_children(draft: &mut PlanDraft<'_>) {
+    if draft.prior.get("peering_connection_id").is_null() {
+        // A create that failed before the request: the update requests it.
+        return mark_children_unknown(draft);
+    }
     let planned = &draft.planned;
     let spec = Spec::from_value(planned);
     let (Some(vpc_cidr), Some(peer_cidr)) = (planned.get("vpc_cidr").as_str(), planned.get("peer_vpc_cidr").as_str())
