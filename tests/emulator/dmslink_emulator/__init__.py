@@ -16,6 +16,7 @@ _EXTENSIONS = (
     "peering",  # VPC peering states, refusals, filters
     "rds_ext",
     "dms_tasks",
+    "dms_tables",  # DescribeTableStatistics, task failures on demand
     "dms_resources",
     "dms_network",  # after dms_resources: replaces instance/subnet-group calls
     "faults",

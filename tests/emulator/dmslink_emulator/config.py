@@ -24,6 +24,19 @@ Environment variables
                                      ``PROVISIONING`` (after accept, before ``active``; default ``1``),
                                      ``DELETING`` (before ``deleted``; default ``1``).
 ``DMSLINK_EMU_LATENCY_MS``           added to every AWS call (not control calls); default ``0``.
+``DMSLINK_EMU_CDC_CHANGES_PER_SECOND``
+                                     inserts per second and table a task in CDC reports (updates
+                                     half, deletes a tenth of that); default ``2``.
+``DMSLINK_EMU_CONNECTION_TEST_SECONDS``
+                                     a ``TestConnection`` stays ``testing`` this long; default ``1``.
+
+Set through ``POST /_dmslink/config`` only (JSON documents):
+``source_catalogue``                 ``{schema: [table, ...] | {table: rows}}``: the tables every
+                                     source endpoint holds (table mappings select from it);
+                                     ``null`` restores ``DEFAULT_CATALOGUE``.
+``connection_outcomes``              ``{endpoint identifier or ARN: {"status": "failed",
+                                     "message": "..."} | {"status": "successful"} | null}``;
+                                     merged into the current map (``null`` drops an entry).
 """
 
 from __future__ import annotations
@@ -39,6 +52,19 @@ DEFAULT_TRANSITION_SECONDS = 1.0
 DEFAULT_FULL_LOAD_SECONDS = 2.0
 DEFAULT_IAM_PROPAGATION_SECONDS = 2.0
 DEFAULT_RESOURCE_SECONDS = 1.0
+DEFAULT_CDC_CHANGES_PER_SECOND = 2.0
+DEFAULT_CONNECTION_TEST_SECONDS = 1.0
+
+# What every source endpoint holds unless ``source_catalogue`` says otherwise:
+# schema -> {table: rows}.  ROCKPROPS serves the examples (ROCKPROPS% / WEB%),
+# APP the emulator's own tests (one table).
+DEFAULT_CATALOGUE: dict[str, dict[str, int]] = {
+    "HR": {"EMPLOYEES": 107, "DEPARTMENTS": 27, "JOBS": 19, "LOCATIONS": 23},
+    "SALES": {"CUSTOMERS": 5200, "ORDERS": 18400, "ORDER_ITEMS": 61000},
+    "GEODESY": {"STATIONS": 340, "OBSERVATIONS": 125000},
+    "ROCKPROPS": {"WEB_SAMPLES": 2400, "WEB_SITES": 310, "APP_USERS": 45, "LAB_RESULTS": 9800},
+    "APP": {"ACCOUNTS": 1000},
+}
 
 # Timed states of other resources: config key -> (env prefix, states).
 RESOURCE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -71,6 +97,10 @@ KNOWN_KEYS = {
     "full_load_seconds",
     "iam_propagation_seconds",
     "latency_ms",
+    "cdc_changes_per_second",
+    "connection_test_seconds",
+    "source_catalogue",
+    "connection_outcomes",
     *RESOURCE_GROUPS,
     *FLAT_ALIASES,
 }
@@ -102,6 +132,69 @@ def _flag(name: str, value: Any) -> bool:
     raise ConfigError(f"{name}: expected a boolean, got {value!r}")
 
 
+def _catalogue(value: Any) -> dict[str, dict[str, int]]:
+    """Validate ``source_catalogue``: ``{schema: [table, ...] | {table: rows}}``."""
+    if value is None:
+        return copy.deepcopy(DEFAULT_CATALOGUE)
+    if not isinstance(value, dict):
+        raise ConfigError("source_catalogue: expected an object {schema: [table, ...] or {table: rows}}")
+    out: dict[str, dict[str, int]] = {}
+    for schema, tables in value.items():
+        if not isinstance(schema, str) or not schema:
+            raise ConfigError(f"source_catalogue: bad schema name {schema!r}")
+        if isinstance(tables, list):
+            tables = {t: None for t in tables}
+        if not isinstance(tables, dict):
+            raise ConfigError(f"source_catalogue.{schema}: expected a list of table names or {{table: rows}}")
+        out[schema] = {}
+        for table, rows in tables.items():
+            if not isinstance(table, str) or not table:
+                raise ConfigError(f"source_catalogue.{schema}: bad table name {table!r}")
+            if rows is None:
+                rows = default_rows(schema, table)
+            if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
+                raise ConfigError(f"source_catalogue.{schema}.{table}: rows must be an integer >= 0")
+            out[schema][table] = rows
+    return out
+
+
+def default_rows(schema: str, table: str) -> int:
+    """Row count of a catalogue table given without one (stable across runs)."""
+    import zlib
+
+    return 100 + zlib.crc32(f"{schema}.{table}".encode()) % 9900
+
+
+CONNECTION_STATUSES = ("successful", "failed")
+
+
+def _outcomes(current: dict[str, dict[str, str]], value: Any) -> dict[str, dict[str, str]]:
+    if not isinstance(value, dict):
+        raise ConfigError(
+            'connection_outcomes: expected {endpoint id or ARN: {"status": "failed", "message": "..."}}'
+        )
+    out = dict(current)
+    for key, outcome in value.items():
+        if outcome is None:
+            out.pop(key, None)
+            continue
+        if not isinstance(outcome, dict) or outcome.get("status") not in CONNECTION_STATUSES:
+            raise ConfigError(
+                f"connection_outcomes.{key}: expected {{\"status\": \"successful\"|\"failed\", \"message\": ...}}"
+            )
+        unknown = set(outcome) - {"status", "message"}
+        if unknown:
+            raise ConfigError(f"connection_outcomes.{key}: unknown keys {sorted(unknown)}")
+        message = outcome.get("message")
+        if message is not None and not isinstance(message, str):
+            raise ConfigError(f"connection_outcomes.{key}.message: expected a string")
+        entry = {"status": outcome["status"]}
+        if outcome["status"] == "failed":
+            entry["message"] = message or "Test connection failed"
+        out[key] = entry
+    return out
+
+
 def _default_resources() -> dict[str, dict[str, float]]:
     return {
         group: {state: RESOURCE_DEFAULTS.get((group, state), DEFAULT_RESOURCE_SECONDS) for state in states}
@@ -121,6 +214,10 @@ class Config:
         self.iam_propagation_seconds = DEFAULT_IAM_PROPAGATION_SECONDS
         self.resource_seconds = _default_resources()
         self.latency_ms = 0.0
+        self.cdc_changes_per_second = DEFAULT_CDC_CHANGES_PER_SECOND
+        self.connection_test_seconds = DEFAULT_CONNECTION_TEST_SECONDS
+        self.source_catalogue = copy.deepcopy(DEFAULT_CATALOGUE)
+        self.connection_outcomes: dict[str, dict[str, str]] = {}
 
     # -- reading -----------------------------------------------------------
     def seconds_in(self, state: str) -> float:
@@ -150,6 +247,26 @@ class Config:
         with self._lock:
             return self.latency_ms / 1000.0
 
+    def cdc_rate(self) -> float:
+        with self._lock:
+            return self.cdc_changes_per_second
+
+    def connection_test(self) -> float:
+        with self._lock:
+            return self.connection_test_seconds
+
+    def catalogue(self) -> dict[str, dict[str, int]]:
+        with self._lock:
+            return copy.deepcopy(self.source_catalogue)
+
+    def connection_outcome(self, *keys: str) -> dict[str, str] | None:
+        """The configured outcome for the first of ``keys`` (identifier, ARN) that has one."""
+        with self._lock:
+            for key in keys:
+                if key in self.connection_outcomes:
+                    return dict(self.connection_outcomes[key])
+            return None
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             doc: dict[str, Any] = {
@@ -162,6 +279,10 @@ class Config:
                 "full_load_seconds": self.full_load_seconds,
                 "iam_propagation_seconds": self.iam_propagation_seconds,
                 "latency_ms": self.latency_ms,
+                "cdc_changes_per_second": self.cdc_changes_per_second,
+                "connection_test_seconds": self.connection_test_seconds,
+                "source_catalogue": copy.deepcopy(self.source_catalogue),
+                "connection_outcomes": copy.deepcopy(self.connection_outcomes),
             }
             for group, states in self.resource_seconds.items():
                 doc[group] = dict(states)
@@ -185,7 +306,13 @@ class Config:
             raise ConfigError(f"unknown keys: {sorted(unknown)}; known: {sorted(KNOWN_KEYS)}")
         new_strict = _flag("strict", doc["strict"]) if "strict" in doc else None
         scalars: dict[str, float] = {}
-        for key in ("transition_seconds", "full_load_seconds", "iam_propagation_seconds"):
+        for key in (
+            "transition_seconds",
+            "full_load_seconds",
+            "iam_propagation_seconds",
+            "cdc_changes_per_second",
+            "connection_test_seconds",
+        ):
             if key in doc:
                 scalars[key] = _seconds(key, doc[key])
         if "latency_ms" in doc:
@@ -193,6 +320,12 @@ class Config:
             if ms > 600_000:
                 raise ConfigError("latency_ms: at most 600000")
             scalars["latency_ms"] = ms
+        catalogue = _catalogue(doc["source_catalogue"]) if "source_catalogue" in doc else None
+        with self._lock:
+            current_outcomes = dict(self.connection_outcomes)
+        outcomes = (
+            _outcomes(current_outcomes, doc["connection_outcomes"]) if "connection_outcomes" in doc else None
+        )
         overrides: dict[str, float | None] = {}
         if "state_seconds" in doc:
             states = doc["state_seconds"]
@@ -230,6 +363,10 @@ class Config:
                     self.state_seconds[state] = value
             for group, state, value in resources:
                 self.resource_seconds[group][state] = value
+            if catalogue is not None:
+                self.source_catalogue = catalogue
+            if outcomes is not None:
+                self.connection_outcomes = outcomes
 
     def load_env(self, environ: dict[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
@@ -240,6 +377,8 @@ class Config:
             ("full_load_seconds", "DMSLINK_EMU_FULL_LOAD_SECONDS"),
             ("iam_propagation_seconds", "DMSLINK_EMU_IAM_PROPAGATION_SECONDS"),
             ("latency_ms", "DMSLINK_EMU_LATENCY_MS"),
+            ("cdc_changes_per_second", "DMSLINK_EMU_CDC_CHANGES_PER_SECOND"),
+            ("connection_test_seconds", "DMSLINK_EMU_CONNECTION_TEST_SECONDS"),
         ):
             if var in env:
                 doc[key] = env[var]
@@ -269,6 +408,10 @@ class Config:
             self.iam_propagation_seconds,
             copy.deepcopy(self.resource_seconds),
             self.latency_ms,
+            self.cdc_changes_per_second,
+            self.connection_test_seconds,
+            copy.deepcopy(self.source_catalogue),
+            copy.deepcopy(self.connection_outcomes),
         )
 
     def mark_startup(self) -> None:
@@ -289,6 +432,10 @@ class Config:
                     DEFAULT_IAM_PROPAGATION_SECONDS,
                     _default_resources(),
                     0.0,
+                    DEFAULT_CDC_CHANGES_PER_SECOND,
+                    DEFAULT_CONNECTION_TEST_SECONDS,
+                    copy.deepcopy(DEFAULT_CATALOGUE),
+                    {},
                 )
             (
                 self.strict,
@@ -298,9 +445,15 @@ class Config:
                 self.iam_propagation_seconds,
                 resources,
                 self.latency_ms,
+                self.cdc_changes_per_second,
+                self.connection_test_seconds,
+                catalogue,
+                outcomes,
             ) = startup
             self.state_seconds = dict(states)
             self.resource_seconds = copy.deepcopy(resources)
+            self.source_catalogue = copy.deepcopy(catalogue)
+            self.connection_outcomes = copy.deepcopy(outcomes)
 
 
 CONFIG = Config()

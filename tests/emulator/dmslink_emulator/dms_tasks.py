@@ -29,6 +29,7 @@ import itertools
 import json
 import re
 import time
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,7 @@ from moto.utilities.utils import get_partition
 
 from . import task_settings
 from .config import CONFIG
+from .dms_tables import select_tables
 from .control import STATE_LOCK, ControlError, route
 from .dms_common import (
     InvalidParameterCombinationException,
@@ -67,6 +69,13 @@ TASK_FILTERS = (
 
 STOP_REASON_NORMAL = "Stop Reason NORMAL"
 STOP_REASON_FULL_LOAD_ONLY_FINISHED = "Stop Reason FULL_LOAD_ONLY_FINISHED"
+STOP_REASON_FATAL_ERROR = "Stop Reason FATAL_ERROR"
+
+TABLE_BEFORE_LOAD = "Before load"
+TABLE_FULL_LOAD = "Full load"
+TABLE_COMPLETED = "Table completed"
+TABLE_ERROR = "Table error"
+_EPS = 1e-9
 
 RUNNING_MODIFY_MESSAGE = (
     "Replication Task, excluding logging severity task settings, "
@@ -119,22 +128,6 @@ def _parse_table_mappings(text: Any) -> Any:
     if not isinstance(doc, dict):
         raise InvalidParameterValueException("Invalid table mappings JSON")
     return doc
-
-
-def _count_tables(table_mappings: str) -> int:
-    try:
-        doc = json.loads(table_mappings)
-        rules = doc.get("rules", []) if isinstance(doc, dict) else []
-    except (json.JSONDecodeError, TypeError):
-        rules = []
-    n = sum(
-        1
-        for r in rules
-        if isinstance(r, dict)
-        and r.get("rule-type") == "selection"
-        and r.get("rule-action", "include") in ("include", "explicit")
-    )
-    return max(n, 1)
 
 
 class EmuReplicationTask(FakeReplicationTask):
@@ -197,6 +190,18 @@ class EmuReplicationTask(FakeReplicationTask):
         self._running_since: float | None = None
         self._events: list[tuple[float, int, str, Callable[[float], None]]] = []
         self.gone = False
+        # per-table statistics: the selected tables (resolved at each start),
+        # wall times each table started/finished loading (index -> time), tables
+        # in error ((schema, table) -> snapshot), CDC running time
+        self.tables: list[tuple[str, str, int]] = []
+        self._table_start: dict[int, _dt.datetime] = {}
+        self._table_end: dict[int, _dt.datetime] = {}
+        self._errored: dict[tuple[str, str], dict[str, Any]] = {}
+        self._cdc_elapsed = 0.0
+        self._cdc_since: float | None = None
+        self._cdc_ever = False
+        self._last_update: _dt.datetime | None = None
+        self.armed_failure: dict[str, Any] | None = None
 
         self._schedule(CONFIG.seconds_in("creating"), "ready", self._to_ready)
 
@@ -233,12 +238,58 @@ class EmuReplicationTask(FakeReplicationTask):
         part = 1.0 if duration <= 0 else min(1.0, max(0.0, (now - start) / duration))
         return self._fl_done + (1.0 - self._fl_done) * part
 
+    def _subtasks(self) -> int:
+        try:
+            n = int(self.settings.get("FullLoadSettings", {}).get("MaxFullLoadSubTasks", 8))
+        except (TypeError, ValueError, AttributeError):
+            n = 8
+        return max(1, n)
+
+    def _bounds(self, i: int) -> tuple[float, float]:
+        """Fractions of the full load at which table ``i`` starts and ends loading."""
+        n = len(self.tables)
+        return max(0, i + 1 - self._subtasks()) / n, (i + 1) / n
+
+    def _time_of(self, x: float) -> float | None:
+        """Monotonic time the current full-load segment reaches fraction ``x``."""
+        if self._fl_segment is None or x < self._fl_done - _EPS:
+            return None
+        start, duration = self._fl_segment
+        left = 1.0 - self._fl_done
+        return start if left <= 0 else start + duration * max(0.0, x - self._fl_done) / left
+
+    def _close_segment(self, at: float) -> None:
+        """Record the load start/end times of tables passed in the segment ending at ``at``."""
+        if self._fl_segment is None or not self.tables:
+            return
+        reached = self._fl_fraction(at)
+        for i in range(len(self.tables)):
+            lo, hi = self._bounds(i)
+            for x, times in ((lo, self._table_start), (hi, self._table_end)):
+                if i not in times and x <= reached + _EPS:
+                    mono = self._time_of(x)
+                    if mono is not None:
+                        times[i] = _wall(min(mono, at))
+
+    def _cdc_seconds(self, now: float) -> float:
+        return self._cdc_elapsed + (max(0.0, now - self._cdc_since) if self._cdc_since is not None else 0.0)
+
+    def _begin_cdc(self, at: float) -> None:
+        if self.migration_type in ("cdc", "full-load-and-cdc") and self._cdc_since is None:
+            self._cdc_since = at
+            self._cdc_ever = True
+
     def _freeze_progress(self, at: float) -> None:
+        self._close_segment(at)
         self._fl_done = self._fl_fraction(at)
         self._fl_segment = None
         if self._running_since is not None:
             self._elapsed += max(0.0, at - self._running_since)
             self._running_since = None
+        if self._cdc_since is not None:
+            self._cdc_elapsed += max(0.0, at - self._cdc_since)
+            self._cdc_since = None
+            self._last_update = _wall(at)
 
     # -- transitions ---------------------------------------------------------
     def _return_state(self) -> str:
@@ -250,6 +301,8 @@ class EmuReplicationTask(FakeReplicationTask):
     def _to_running(self, at: float) -> None:
         self.status = "running"
         self._running_since = at
+        if not self.has_full_load or self._fl_done >= 1.0:
+            self._begin_cdc(at)
         if not self.has_full_load:
             return
         remaining = 1.0 - self._fl_done
@@ -263,6 +316,7 @@ class EmuReplicationTask(FakeReplicationTask):
             self._fl_segment = None
 
     def _full_load_finished(self, at: float) -> None:
+        self._close_segment(at)
         self._fl_done = 1.0
         self._fl_segment = None
         if self.full_load_finish is None:
@@ -272,6 +326,8 @@ class EmuReplicationTask(FakeReplicationTask):
             self.status = "stopped"
             self.stop_reason = STOP_REASON_FULL_LOAD_ONLY_FINISHED
             self.stop_date = _wall(at)
+        elif self.status == "running":
+            self._begin_cdc(at)
 
     def _to_stopped(self, at: float) -> None:
         self.status = "stopped"
@@ -314,6 +370,17 @@ class EmuReplicationTask(FakeReplicationTask):
             self.full_load_start = None
             self.full_load_finish = None
             self.fresh_start_date = _wall(now)
+            self._table_start.clear()
+            self._table_end.clear()
+            self._cdc_elapsed = 0.0
+            self._cdc_ever = False
+            self._last_update = None
+        tables = select_tables(self.table_mappings, CONFIG.catalogue())
+        if tables != self.tables:
+            self._table_start.clear()
+            self._table_end.clear()
+        self.tables = tables
+        self._errored.clear()
         self.ever_started = True
         self.status = "starting"
         self.stop_reason = None
@@ -327,7 +394,49 @@ class EmuReplicationTask(FakeReplicationTask):
         if cdc_stop_position is not None:
             self.cdc_stop_position = cdc_stop_position
         self._schedule(CONFIG.seconds_in("starting"), "running", self._to_running, base=now)
+        failure, self.armed_failure = self.armed_failure, None
+        if failure is not None:
+            delay = failure.get("after_seconds")
+            delay = CONFIG.seconds_in("starting") if delay is None else float(delay)
+            self._schedule(delay, failure["status"], lambda at: self._fail(at, failure), base=now)
         return self
+
+    # -- failures ------------------------------------------------------------
+    def candidate_tables(self, when: str) -> list[tuple[str, str, int]]:
+        """Tables a failure may name: those of the next start, or the current ones."""
+        if when == "on-start" or not self.tables:
+            return select_tables(self.table_mappings, CONFIG.catalogue())
+        return self.tables
+
+    def fail_now(self, failure: dict[str, Any]) -> None:
+        if not self.tables:
+            self.tables = select_tables(self.table_mappings, CONFIG.catalogue())
+        self._fail(time.monotonic(), failure)
+
+    def _fail(self, at: float, failure: dict[str, Any]) -> None:
+        """Tables into ``Table error``; unless ``fail_task`` is false, the task ends failed."""
+        rows = {(r["SchemaName"], r["TableName"]): r for r in self.table_statistics(at)}
+        cdc = self._cdc_seconds(at)
+        for key in failure["tables"]:
+            if key in self._errored:
+                continue
+            current = rows.get(key, {})
+            total = next((n for s, t, n in self.tables if (s, t) == key), 0)
+            self._errored[key] = {
+                "FullLoadRows": min(current.get("FullLoadRows", 0), total),
+                "FullLoadErrorRows": max(1, total // 100),
+                "cdc_seconds": cdc,
+                "at": _wall(at),
+            }
+        if not failure.get("fail_task", True):
+            return
+        self._cancel()
+        self._freeze_progress(at)
+        self.status = failure["status"]
+        self.stop_reason = failure.get("stop_reason") or STOP_REASON_FATAL_ERROR
+        self.last_failure_message = failure["message"]
+        self.ever_started = True
+        self.stop_date = _wall(at)
 
     def stop(self) -> EmuReplicationTask:
         allowed = ("running",) if strict() else ("running", "starting")
@@ -437,27 +546,115 @@ class EmuReplicationTask(FakeReplicationTask):
                 logging["CloudWatchLogStream"] = None
         return doc
 
-    def stats(self, now: float) -> dict[str, Any]:
-        tables = _count_tables(self.table_mappings)
+    def table_statistics(self, now: float) -> list[dict[str, Any]]:
+        """``TableStatistics`` entries of the tables the task replicates, at ``now``."""
+        if not self.ever_started or not self.tables:
+            return []
+        fraction = self._fl_fraction(now) if self.has_full_load else 0.0
         loading_now = self._fl_segment is not None and self.status == "running"
-        if self.has_full_load:
-            fraction = self._fl_fraction(now)
-            loaded = tables if fraction >= 1.0 else int(tables * fraction)
-            loading = (tables - loaded) if loading_now else 0
-            queued = 0 if loading_now else tables - loaded
-            percent = int(fraction * 100)
-        else:
-            loaded = loading = queued = percent = 0
+        cdc_seconds = self._cdc_seconds(now)
+        in_cdc = self._cdc_since is not None and self.status == "running"
+        rate = CONFIG.cdc_rate()
+        validation = bool(self.settings.get("ValidationSettings", {}).get("EnableValidation"))
+        out = []
+        for i, (schema, table, total) in enumerate(self.tables):
+            lo, hi = self._bounds(i)
+            entry: dict[str, Any] = {
+                "SchemaName": schema,
+                "TableName": table,
+                "Inserts": 0,
+                "Deletes": 0,
+                "Updates": 0,
+                "Ddls": 0,
+                "AppliedInserts": 0,
+                "AppliedDeletes": 0,
+                "AppliedUpdates": 0,
+                "AppliedDdls": 0,
+                "FullLoadRows": 0,
+                "FullLoadCondtnlChkFailedRows": 0,
+                "FullLoadErrorRows": 0,
+                "FullLoadReloaded": False,
+                "ValidationPendingRecords": 0,
+                "ValidationFailedRecords": 0,
+                "ValidationSuspendedRecords": 0,
+                "ValidationState": "Not enabled",
+            }
+            started = self._table_start.get(i)
+            ended = self._table_end.get(i)
+            error = self._errored.get((schema, table))
+            cdc_for_table = cdc_seconds if error is None else error["cdc_seconds"]
+            if error is not None:
+                state = TABLE_ERROR
+                entry["FullLoadRows"] = error["FullLoadRows"]
+                entry["FullLoadErrorRows"] = error["FullLoadErrorRows"]
+                if validation:
+                    entry["ValidationState"] = "Table error"
+            elif not self.has_full_load:
+                state = TABLE_COMPLETED if self._cdc_ever else TABLE_BEFORE_LOAD
+            elif fraction * len(self.tables) >= i + 1 - _EPS:
+                state = TABLE_COMPLETED
+                entry["FullLoadRows"] = total
+                if started is None and (m := self._time_of(lo)) is not None:
+                    started = _wall(m)
+                if ended is None and (m := self._time_of(hi)) is not None:
+                    ended = _wall(m)
+                if validation:
+                    entry["ValidationState"] = "Validated"
+            elif loading_now and fraction >= lo - _EPS:
+                state = TABLE_FULL_LOAD
+                part = 0.0 if hi <= lo else (fraction - lo) / (hi - lo)
+                entry["FullLoadRows"] = min(total, int(total * max(0.0, part)))
+                if started is None and (m := self._time_of(lo)) is not None:
+                    started = _wall(m)
+                ended = None
+                if validation:
+                    entry["ValidationState"] = "Pending records"
+                    entry["ValidationPendingRecords"] = entry["FullLoadRows"]
+            else:
+                state = TABLE_BEFORE_LOAD
+                started = ended = None
+                if validation:
+                    entry["ValidationState"] = "Pending validation"
+            if state in (TABLE_COMPLETED, TABLE_ERROR) and cdc_for_table > 0:
+                weight = 0.5 + (zlib.crc32(f"{schema}.{table}".encode()) % 3) * 0.5
+                inserts = int(cdc_for_table * rate * weight)
+                updates = int(cdc_for_table * rate * weight / 2)
+                deletes = int(cdc_for_table * rate * weight / 10)
+                entry.update(
+                    Inserts=inserts, Updates=updates, Deletes=deletes,
+                    AppliedInserts=inserts, AppliedUpdates=updates, AppliedDeletes=deletes,
+                )
+            entry["TableState"] = state
+            entry["FullLoadStartTime"] = _epoch(started)
+            entry["FullLoadEndTime"] = _epoch(ended)
+            if error is not None:
+                last = error["at"]
+            elif in_cdc and state == TABLE_COMPLETED:
+                last = _wall(now)
+            elif state == TABLE_FULL_LOAD:
+                last = _wall(now)
+            else:
+                candidates = [t for t in (ended, started, self._last_update) if t is not None]
+                last = max(candidates) if candidates else self.start_date
+            entry["LastUpdateTime"] = _epoch(last)
+            out.append({k: v for k, v in entry.items() if v is not None})
+        return out
+
+    def stats(self, now: float) -> dict[str, Any]:
+        counts = {TABLE_COMPLETED: 0, TABLE_FULL_LOAD: 0, TABLE_BEFORE_LOAD: 0, TABLE_ERROR: 0}
+        for row in self.table_statistics(now):
+            counts[row["TableState"]] = counts.get(row["TableState"], 0) + 1
+        percent = int(self._fl_fraction(now) * 100) if self.has_full_load else 0
         elapsed = self._elapsed
         if self._running_since is not None:
             elapsed += max(0.0, now - self._running_since)
         return {
             "FullLoadProgressPercent": percent,
             "ElapsedTimeMillis": int(elapsed * 1000),
-            "TablesLoaded": loaded,
-            "TablesLoading": loading,
-            "TablesQueued": queued,
-            "TablesErrored": 0,
+            "TablesLoaded": counts[TABLE_COMPLETED],
+            "TablesLoading": counts[TABLE_FULL_LOAD],
+            "TablesQueued": counts[TABLE_BEFORE_LOAD],
+            "TablesErrored": counts[TABLE_ERROR],
             "FreshStartDate": _epoch(self.fresh_start_date),
             "StartDate": _epoch(self.start_date),
             "StopDate": _epoch(self.stop_date),
