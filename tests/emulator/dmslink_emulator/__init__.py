@@ -19,6 +19,7 @@ _EXTENSIONS = (
     "dms_tables",  # DescribeTableStatistics, task failures on demand
     "dms_resources",
     "dms_network",  # after dms_resources: replaces instance/subnet-group calls
+    "dms_connections",  # TestConnection outcomes, real logins to a local PostgreSQL
     "faults",
     "inventory",
 )
