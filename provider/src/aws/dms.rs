@@ -28,6 +28,47 @@ pub struct ReplicationTask {
     pub cdc_start_position: Option<String>,
     pub stop_reason: Option<String>,
     pub last_failure_message: Option<String>,
+    /// `ReplicationTaskStats`: reported once the task has been started.
+    pub stats: Option<TaskStats>,
+}
+
+/// `ReplicationTaskStats` of a task (dates as Unix seconds).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaskStats {
+    pub full_load_progress_percent: Option<i64>,
+    pub elapsed_time_millis: Option<i64>,
+    pub tables_loaded: Option<i64>,
+    pub tables_loading: Option<i64>,
+    pub tables_queued: Option<i64>,
+    pub tables_errored: Option<i64>,
+    pub fresh_start_date: Option<i64>,
+    pub start_date: Option<i64>,
+    pub stop_date: Option<i64>,
+    pub full_load_start_date: Option<i64>,
+    pub full_load_finish_date: Option<i64>,
+}
+
+/// One table of a task as `DescribeTableStatistics` reports it (times as Unix seconds).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableStats {
+    pub schema_name: String,
+    pub table_name: String,
+    /// `Before load`, `Full load`, `Table completed`, `Table cancelled`, `Table error`, ...
+    pub table_state: String,
+    pub inserts: i64,
+    pub updates: i64,
+    pub deletes: i64,
+    pub ddls: i64,
+    pub full_load_rows: i64,
+    pub full_load_error_rows: i64,
+    pub validation_state: Option<String>,
+    pub last_update_time: Option<i64>,
+}
+
+impl TableStats {
+    pub fn is_error(&self) -> bool {
+        self.table_state.eq_ignore_ascii_case("Table error")
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -328,6 +369,8 @@ pub trait DmsApi: Send + Sync {
     /// `replication-instance-arn` / `endpoint-arn`); empty when none.
     async fn list_replication_tasks_using(&self, by: &TasksUsing) -> Result<Vec<ReplicationTask>, AwsError>;
 
+    /// Every table of a task (all pages of `DescribeTableStatistics`).
+    async fn describe_table_statistics(&self, task_arn: &str) -> Result<Vec<TableStats>, AwsError>;
     /// Starts a connection test (status `testing`).
     async fn test_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Connection, AwsError>;
     /// The latest connection test of this pair; `Ok(None)` when there is none.

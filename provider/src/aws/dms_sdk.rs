@@ -10,7 +10,8 @@ use aws_smithy_types::DateTime;
 use super::dms::{
     Connection, CreateEndpointInput, CreateReplicationInstanceInput, CreateTaskInput, DmsApi, Endpoint,
     ModifyEndpointInput, ModifyReplicationInstanceInput, ModifyTaskInput, PendingInstanceValues, ReplicationInstance,
-    ReplicationSubnetGroup, ReplicationSubnetGroupInput, ReplicationTask, StartType, Tags, TasksUsing,
+    ReplicationSubnetGroup, ReplicationSubnetGroupInput, ReplicationTask, StartType, TableStats, Tags, TaskStats,
+    TasksUsing,
 };
 use super::error::{self, AwsError, ErrorKind};
 
@@ -133,6 +134,43 @@ pub(crate) fn task_from_sdk(t: &t::ReplicationTask) -> ReplicationTask {
         cdc_start_position: o(t.cdc_start_position()),
         stop_reason: o(t.stop_reason()),
         last_failure_message: o(t.last_failure_message()),
+        stats: t.replication_task_stats().map(stats_from_sdk),
+    }
+}
+
+fn secs(d: Option<&DateTime>) -> Option<i64> {
+    d.map(DateTime::secs)
+}
+
+fn stats_from_sdk(s: &t::ReplicationTaskStats) -> TaskStats {
+    TaskStats {
+        full_load_progress_percent: Some(i64::from(s.full_load_progress_percent())),
+        elapsed_time_millis: Some(s.elapsed_time_millis()),
+        tables_loaded: Some(i64::from(s.tables_loaded())),
+        tables_loading: Some(i64::from(s.tables_loading())),
+        tables_queued: Some(i64::from(s.tables_queued())),
+        tables_errored: Some(i64::from(s.tables_errored())),
+        fresh_start_date: secs(s.fresh_start_date()),
+        start_date: secs(s.start_date()),
+        stop_date: secs(s.stop_date()),
+        full_load_start_date: secs(s.full_load_start_date()),
+        full_load_finish_date: secs(s.full_load_finish_date()),
+    }
+}
+
+pub(crate) fn table_stats_from_sdk(t: &t::TableStatistics) -> TableStats {
+    TableStats {
+        schema_name: t.schema_name().unwrap_or_default().to_string(),
+        table_name: t.table_name().unwrap_or_default().to_string(),
+        table_state: t.table_state().unwrap_or_default().to_string(),
+        inserts: t.inserts(),
+        updates: t.updates(),
+        deletes: t.deletes(),
+        ddls: t.ddls(),
+        full_load_rows: t.full_load_rows(),
+        full_load_error_rows: t.full_load_error_rows(),
+        validation_state: t.validation_state().filter(|v| !v.is_empty()).map(str::to_string),
+        last_update_time: secs(t.last_update_time()),
     }
 }
 
@@ -580,6 +618,27 @@ impl DmsApi for SdkDms {
             TasksUsing::Endpoint(arn) => &t.source_endpoint_arn == arn || &t.target_endpoint_arn == arn,
         });
         Ok(out)
+    }
+
+    async fn describe_table_statistics(&self, task_arn: &str) -> Result<Vec<TableStats>, AwsError> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .describe_table_statistics()
+                .replication_task_arn(task_arn)
+                .max_records(500)
+                .set_marker(marker.take())
+                .send()
+                .await
+                .map_err(|e| self.err(e))?;
+            out.extend(page.table_statistics().iter().map(table_stats_from_sdk));
+            match page.marker() {
+                Some(m) if !m.is_empty() => marker = Some(m.to_string()),
+                _ => return Ok(out),
+            }
+        }
     }
 
     async fn test_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Connection, AwsError> {

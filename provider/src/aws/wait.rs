@@ -29,6 +29,10 @@ pub trait WaitState {
     fn failure_detail(&self) -> Option<String> {
         None
     }
+    /// How far along the object is (a task's full load), for the progress lines.
+    fn progress(&self) -> Option<String> {
+        None
+    }
 }
 
 impl WaitState for String {
@@ -50,6 +54,18 @@ impl WaitState for ReplicationTask {
             parts.push(format!("stop reason: {r}"));
         }
         if parts.is_empty() { None } else { Some(parts.join("; ")) }
+    }
+    fn progress(&self) -> Option<String> {
+        let s = self.stats.as_ref()?;
+        let n = |v: Option<i64>| v.unwrap_or(0);
+        Some(format!(
+            "full load {}%, tables loaded {}, loading {}, queued {}, errored {}",
+            n(s.full_load_progress_percent),
+            n(s.tables_loaded),
+            n(s.tables_loading),
+            n(s.tables_queued),
+            n(s.tables_errored)
+        ))
     }
 }
 
@@ -173,7 +189,14 @@ impl<'a> Wait<'a> {
 pub enum WaitError {
     /// The deadline passed; `last_state` is what the last refresh saw (`None`: nothing seen yet,
     /// or the object was gone).
-    TimedOut { what: String, waited: Duration, target: Vec<String>, last_state: Option<String> },
+    /// `last_detail`: what the object said about itself then (a task's stop reason and last failure).
+    TimedOut {
+        what: String,
+        waited: Duration,
+        target: Vec<String>,
+        last_state: Option<String>,
+        last_detail: Option<String>,
+    },
     /// The object reached a state listed as a failure.
     Failed { what: String, state: String, detail: Option<String> },
     /// The object reached a state that is neither pending, target nor failure.
@@ -199,16 +222,17 @@ fn fmt_duration(d: Duration) -> String {
 impl fmt::Display for WaitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WaitError::TimedOut { what, waited, target, last_state } => {
+            WaitError::TimedOut { what, waited, target, last_state, last_detail } => {
                 write!(
                     f,
                     "timed out after {} waiting for {what} to become {}",
                     fmt_duration(*waited),
                     target.join(" or ")
                 )?;
-                match last_state {
-                    Some(s) => write!(f, " (last state: {s})"),
-                    None => write!(f, " (no state seen yet)"),
+                match (last_state, last_detail) {
+                    (Some(s), Some(d)) => write!(f, " (last state: {s}; {d})"),
+                    (Some(s), None) => write!(f, " (last state: {s})"),
+                    (None, _) => write!(f, " (no state seen yet)"),
                 }
             }
             WaitError::Failed { what, state, detail } => {
@@ -339,14 +363,17 @@ where
     let mut gone = false;
     let mut interval = min_iv;
     let mut last_progress = start;
+    let mut last_detail: Option<String> = None;
+    let mut progress: Option<String> = None;
 
     let cancelled =
         |last_state: &Option<String>| WaitError::Cancelled { what: what.to_string(), last_state: last_state.clone() };
-    let timed_out = |last_state: &Option<String>| WaitError::TimedOut {
+    let timed_out = |last_state: &Option<String>, last_detail: &Option<String>| WaitError::TimedOut {
         what: what.to_string(),
         waited: spec.timeout,
         target: spec.target.iter().map(|s| s.to_string()).collect(),
         last_state: last_state.clone(),
+        last_detail: last_detail.clone(),
     };
 
     let first = opts.initial_delay.min(spec.timeout);
@@ -363,7 +390,7 @@ where
         let result = match result {
             Ok(r) => r,
             // The refresh itself hung past the deadline.
-            Err(_) => return Err(timed_out(&last_state)),
+            Err(_) => return Err(timed_out(&last_state, &last_detail)),
         };
         let found = match result {
             Ok(v) => v,
@@ -372,7 +399,7 @@ where
                 tracing::debug!(what, error = %e, "throttled while waiting; polling again");
                 hits = 0;
                 if now >= deadline {
-                    return Err(timed_out(&last_state));
+                    return Err(timed_out(&last_state, &last_detail));
                 }
                 let d = jittered(interval, opts.jitter).min(deadline.saturating_duration_since(now));
                 if let Sleep::Cancelled = sleep_or_cancel(d, cancel).await {
@@ -417,6 +444,8 @@ where
                 }
                 gone = false;
                 last_state = Some(state.clone());
+                last_detail = obj.failure_detail();
+                progress = obj.progress();
                 if spec.target.contains(&state.as_str()) {
                     hits += 1;
                     if hits >= needed {
@@ -444,13 +473,14 @@ where
             tracing::info!(
                 what,
                 state = if gone { "(gone)" } else { last_state.as_deref().unwrap_or("-") },
+                progress = progress.as_deref().unwrap_or("-"),
                 elapsed = %fmt_duration(now.duration_since(start)),
                 "still waiting"
             );
         }
 
         if now >= deadline {
-            return Err(timed_out(&last_state));
+            return Err(timed_out(&last_state, &last_detail));
         }
         // While counting consecutive hits, re-check at the floor interval.
         let base = if hits > 0 { min_iv } else { interval };

@@ -6,6 +6,7 @@ pub mod main;
 pub mod main_lookup;
 pub mod peering;
 pub mod repltask;
+pub mod repltask_tables;
 pub mod tags;
 pub mod timeouts;
 
@@ -18,7 +19,7 @@ pub fn all_resources() -> Vec<Arc<dyn Resource>> {
 }
 
 pub fn all_data_sources() -> Vec<Arc<dyn DataSource>> {
-    vec![Arc::new(main_lookup::MainLookup)]
+    vec![Arc::new(main_lookup::MainLookup), Arc::new(repltask_tables::RepltaskTables)]
 }
 
 /// Documentation that the schema cannot carry: the example module and import instructions.
@@ -50,6 +51,11 @@ pub fn data_source_doc_extras(type_name: &str) -> crate::docs::PageExtras<'stati
             example_hcl: main_lookup::EXAMPLE_HCL,
             import: None,
             notes: main_lookup::NOTES_DOC,
+        },
+        "dmslink_repltask_tables" => crate::docs::PageExtras {
+            example_hcl: repltask_tables::EXAMPLE_HCL,
+            import: None,
+            notes: repltask_tables::NOTES_DOC,
         },
         _ => crate::docs::PageExtras { example_hcl: "", import: None, notes: "" },
     }

@@ -51,8 +51,8 @@ use crate::aws::Secret;
 use crate::aws::dms::{
     Connection, CreateEndpointInput, CreateReplicationInstanceInput, CreateTaskInput, DmsApi, Endpoint,
     ModifyEndpointInput, ModifyReplicationInstanceInput, ModifyTaskInput, PendingInstanceValues, ReplicationInstance,
-    ReplicationSubnetGroup, ReplicationSubnetGroupInput, ReplicationTask, StartType, Tags, TasksUsing,
-    subnet_group_arn,
+    ReplicationSubnetGroup, ReplicationSubnetGroupInput, ReplicationTask, StartType, TableStats, Tags, TaskStats,
+    TasksUsing, subnet_group_arn,
 };
 use crate::aws::error::{AwsError, ErrorKind};
 
@@ -155,6 +155,8 @@ struct State {
     connections: BTreeMap<(String, String), ConnectionRec>,
     /// Endpoint ARN → the failure message its next connection test ends with.
     failing_connections: HashMap<String, String>,
+    /// Task ARN → what `DescribeTableStatistics` answers.
+    table_stats: BTreeMap<String, Vec<TableStats>>,
     instance_create_steps: Vec<String>,
     tags: BTreeMap<String, Tags>,
     failures: HashMap<String, VecDeque<AwsError>>,
@@ -436,6 +438,18 @@ impl FakeDms {
     pub fn fail_on_start(&self, arn: &str, message: &str) {
         if let Some(t) = self.lock().tasks.get_mut(arn) {
             t.fail_on_start = Some(message.to_string());
+        }
+    }
+
+    /// What `DescribeTableStatistics` answers for this task from now on.
+    pub fn set_table_stats(&self, arn: &str, tables: Vec<TableStats>) {
+        self.lock().table_stats.insert(arn.to_string(), tables);
+    }
+
+    /// The task's `ReplicationTaskStats` from now on.
+    pub fn set_task_stats(&self, arn: &str, stats: TaskStats) {
+        if let Some(t) = self.lock().tasks.get_mut(arn) {
+            t.task.stats = Some(stats);
         }
     }
 
@@ -939,6 +953,7 @@ impl DmsApi for FakeDms {
             cdc_start_position: input.cdc_start_position.clone(),
             stop_reason: None,
             last_failure_message: None,
+            stats: None,
         };
         st.tasks.insert(
             arn.clone(),
@@ -1590,6 +1605,15 @@ impl DmsApi for FakeDms {
         };
         st.connections.insert(key, ConnectionRec { conn: conn.clone(), life: Lifecycle::new("testing", &[next]) });
         Ok(Connection { last_failure_message: None, ..conn })
+    }
+
+    async fn describe_table_statistics(&self, task_arn: &str) -> Result<Vec<TableStats>, AwsError> {
+        let mut st = self.lock();
+        self.begin(&mut st, "describe_table_statistics", task_arn.to_string())?;
+        if !st.tasks.contains_key(task_arn) {
+            return Err(not_found(format!("Replication task {task_arn} not found")));
+        }
+        Ok(st.table_stats.get(task_arn).cloned().unwrap_or_default())
     }
 
     async fn find_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Option<Connection>, AwsError> {

@@ -2,6 +2,7 @@
 //! running task stops it, applies the change and resumes it, so `InvalidResourceStateFault` never
 //! reaches the user.
 
+pub mod insight;
 mod schema;
 mod task_ops;
 #[cfg(test)]
@@ -70,6 +71,7 @@ impl Resource for Repltask {
         if !draft.is_create() && !draft.is_replace() && task_changes(prior, &draft.planned) {
             draft.planned.set("status", Value::Unknown);
         }
+        insight::plan(draft);
     }
 
     async fn read(&self, ctx: &Ctx, state: &Value) -> Result<Option<Value>, Diagnostics> {

@@ -72,9 +72,9 @@ pub fn schema() -> Schema {
     .attr(tags_attribute())
     .attr(tags_all_attribute())
     .attr(Attribute::computed("replication_task_arn", Type::String).describe("ARN of the replication task."))
-    .attr(Attribute::computed("status", Type::String).describe("Task status as DMS reports it, e.g. `ready`, `running`, `stopped`."))
-    .block(timeouts_block(&["create", "update", "delete"]));
-    Schema::new(0, block)
+    .attr(Attribute::computed("status", Type::String).describe("Task status as DMS reports it, e.g. `ready`, `running`, `stopped`."));
+    let block = super::insight::attributes().into_iter().fold(block, |b, a| b.attr(a));
+    Schema::new(0, block.block(timeouts_block(&["create", "update", "delete"])))
 }
 
 /// Cross-attribute checks (values may be unknown).

@@ -10,6 +10,17 @@ use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::engine::{Ctx, Value};
 use crate::resources::{json_doc, tags};
 
+/// How long a failed start waits for the endpoint connection tests it reports.
+const CONNECTION_TEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(90);
+
+/// Stopped with an error (`Stop Reason FATAL_ERROR`, `RECOVERABLE_ERROR`) at another time than
+/// `stopped_before`: a start that failed.
+fn stopped_with_error(t: &ReplicationTask, stopped_before: Option<i64>) -> bool {
+    t.status == "stopped"
+        && t.stop_reason.as_deref().is_some_and(|r| r.to_ascii_uppercase().contains("ERROR"))
+        && t.stats.as_ref().and_then(|s| s.stop_date).is_some_and(|d| Some(d) != stopped_before)
+}
+
 pub struct TaskOps<'a> {
     ctx: &'a Ctx,
     /// The task id for messages ("creating DMS replication task (my-task): ...").
@@ -67,9 +78,26 @@ impl<'a> TaskOps<'a> {
         target: &[&str],
         deadline: Instant,
     ) -> Result<ReplicationTask, Diagnostics> {
+        self.wait_status_seen_as(action, arn, pending, target, deadline, |t| t).await
+    }
+
+    /// [`Self::wait_status`] over the task as `seen_as` maps each refresh (e.g. an error stop
+    /// seen as `failed`).
+    async fn wait_status_seen_as(
+        &self,
+        action: &str,
+        arn: &str,
+        pending: &[&str],
+        target: &[&str],
+        deadline: Instant,
+        seen_as: impl Fn(ReplicationTask) -> ReplicationTask,
+    ) -> Result<ReplicationTask, Diagnostics> {
         let what = format!("DMS replication task ({})", self.label);
         let spec = Wait::new(&what, pending, target).timeout(deadline.saturating_duration_since(Instant::now()));
-        let outcome = wait::wait_for(&spec, &self.ctx.cancel, || self.dms().find_replication_task_by_arn(arn)).await;
+        let outcome = wait::wait_for(&spec, &self.ctx.cancel, || async {
+            self.dms().find_replication_task_by_arn(arn).await.map(|t| t.map(&seen_as))
+        })
+        .await;
         match outcome {
             Ok(Some(task)) => Ok(task),
             Ok(None) => Err(Diagnostic::error(
@@ -113,8 +141,10 @@ impl<'a> TaskOps<'a> {
         reloaded: bool,
         deadline: Instant,
     ) -> Result<ReplicationTask, Diagnostics> {
+        // A stop with an error later than this one is a failure of this start.
+        let stopped_before = task.stats.as_ref().and_then(|s| s.stop_date);
         if matches!(task.status.as_str(), "running" | "starting") {
-            return self.wait_running(&task.arn, deadline).await;
+            return self.wait_running(&task.arn, deadline, stopped_before).await;
         }
         let start_type = match task.status.as_str() {
             "ready" => StartType::StartReplication,
@@ -123,17 +153,29 @@ impl<'a> TaskOps<'a> {
         };
         tracing::debug!(task = %self.label, start_type = start_type.as_str(), "starting replication task");
         self.dms().start_replication_task(&task.arn, start_type).await.map_err(|e| self.aws_error("starting", &e))?;
-        self.wait_running(&task.arn, deadline).await
+        self.wait_running(&task.arn, deadline, stopped_before).await
     }
 
-    async fn wait_running(&self, arn: &str, deadline: Instant) -> Result<ReplicationTask, Diagnostics> {
+    async fn wait_running(
+        &self,
+        arn: &str,
+        deadline: Instant,
+        stopped_before: Option<i64>,
+    ) -> Result<ReplicationTask, Diagnostics> {
+        let failed_stop = |mut t: ReplicationTask| {
+            if stopped_with_error(&t, stopped_before) {
+                t.status = "failed".to_string();
+            }
+            t
+        };
         let task = self
-            .wait_status(
+            .wait_status_seen_as(
                 "starting",
                 arn,
                 &["starting", "ready", "stopped", "modifying"],
                 &["running", "failed"],
                 deadline,
+                failed_stop,
             )
             .await;
         // A small full load can finish before "running" is ever seen; that counts as started.
@@ -145,7 +187,12 @@ impl<'a> TaskOps<'a> {
             Ok(t) => t,
         };
         if task.status == "failed" {
-            return Err(self.task_error("starting", &task, "the task failed to start"));
+            let report = super::insight::failure_report(self.dms(), &task, CONNECTION_TEST_LIMIT).await;
+            return Err(Diagnostic::error(
+                "Error starting DMS replication task",
+                format!("starting DMS replication task ({}): the task failed to start.\n{report}", self.label),
+            )
+            .into());
         }
         Ok(task)
     }
@@ -161,7 +208,7 @@ impl<'a> TaskOps<'a> {
         if task.status != "stopping" {
             // Wait out a start in progress: DMS refuses to stop a starting task.
             if task.status == "starting" {
-                self.wait_running(&task.arn, deadline).await?;
+                self.wait_running(&task.arn, deadline, task.stats.as_ref().and_then(|s| s.stop_date)).await?;
             }
             match self.dms().stop_replication_task(&task.arn).await {
                 Ok(_) => {}
@@ -260,6 +307,7 @@ impl<'a> TaskOps<'a> {
         if s.get("start_replication_task").is_null() {
             s.set("start_replication_task", Value::Bool(false));
         }
+        super::insight::set_from_task(&mut s, task);
         Ok(s)
     }
 
@@ -267,6 +315,12 @@ impl<'a> TaskOps<'a> {
     pub fn partial(&self, mut state: Value, task: Option<&ReplicationTask>) -> Value {
         if let Some(t) = task {
             state.set("status", Value::string(t.status.clone()));
+            super::insight::set_from_task(&mut state, t);
+        }
+        for a in super::insight::ATTRIBUTES {
+            if state.get(a).is_unknown() {
+                state.set(a, Value::Null);
+            }
         }
         state
     }

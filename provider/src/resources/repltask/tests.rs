@@ -361,4 +361,89 @@ mod against_fake_dms {
         }
         assert!(Repltask.import(&b.ctx, "nope").await.is_err());
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn repltask_failed_start_reports_failure_tables_in_error_and_connections() {
+        use crate::aws::dms::TableStats;
+        let b = bed();
+        let planned = b.planned(false);
+        let created = Repltask.create(&b.ctx, &planned, &planned).await.state;
+        let arn = created.get("replication_task_arn").as_str().unwrap().to_string();
+        b.dms.fail_on_start(&arn, "ORA-00942: table or view does not exist");
+        let table = |name: &str, state: &str, rows: i64| TableStats {
+            schema_name: "HR".into(),
+            table_name: name.into(),
+            table_state: state.into(),
+            full_load_error_rows: rows,
+            ..TableStats::default()
+        };
+        b.dms.set_table_stats(&arn, vec![table("EMPLOYEES", "Table completed", 0), table("PAYROLL", "Table error", 7)]);
+        b.dms.fail_connection(&b.src, "ORA-01017: invalid username/password; logon denied");
+        let mut want = created.clone();
+        want.set("start_replication_task", Value::Bool(true));
+        want.set("status", Value::Unknown);
+        let out = Repltask.update(&b.ctx, &created, &want, &want).await;
+        let text = format!("{:?}", out.diags);
+        assert!(out.diags.has_errors(), "{text}");
+        for part in [
+            "ORA-00942: table or view does not exist",
+            "HR.PAYROLL (Table error, 7 rows failed in the full load)",
+            "ORA-01017: invalid username/password",
+            "Next: fix the endpoint whose connection test failed",
+        ] {
+            assert!(text.contains(part), "missing {part:?} in {text}");
+        }
+        assert!(!text.contains("HR.EMPLOYEES"), "{text}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repltask_progress_is_refreshed_and_never_planned_as_a_change() {
+        use crate::aws::dms::TaskStats;
+        use crate::engine::PlanDraft;
+        use crate::engine::diag::Diagnostics;
+        let b = bed();
+        let state = b.created(true).await;
+        let arn = state.get("replication_task_arn").as_str().unwrap().to_string();
+        let stats =
+            |pct| TaskStats { full_load_progress_percent: Some(pct), tables_loading: Some(1), ..TaskStats::default() };
+        b.dms.set_task_stats(&arn, stats(30));
+        let first = Repltask.read(&b.ctx, &state).await.unwrap().unwrap();
+        b.dms.set_task_stats(&arn, stats(70));
+        let second = Repltask.read(&b.ctx, &first).await.unwrap().unwrap();
+        assert_eq!(first.get("full_load_progress_percent"), &Value::int(30));
+        assert_eq!(second.get("full_load_progress_percent"), &Value::int(70));
+        // Nothing configured changed: the plan is the refreshed state, so Terraform sees no change.
+        let mut cfg = second.clone();
+        for a in super::super::insight::ATTRIBUTES {
+            cfg.set(a, Value::Null);
+        }
+        let mut draft = PlanDraft {
+            prior: &second,
+            config: &cfg,
+            planned: second.clone(),
+            requires_replace: Vec::new(),
+            diags: Diagnostics::new(),
+            provider: Some(b.ctx.provider.clone()),
+        };
+        Repltask.modify_plan(&mut draft).await;
+        assert_eq!(draft.planned, second);
+        // A tag change is an update: the figures the apply returns are planned unknown.
+        let mut tagged = second.clone();
+        tagged.set("tags", Value::from_string_map(&BTreeMap::from([("app".to_string(), "bi".to_string())])));
+        let mut cfg = tagged.clone();
+        for a in super::super::insight::ATTRIBUTES {
+            cfg.set(a, Value::Null);
+        }
+        let mut draft = PlanDraft {
+            prior: &second,
+            config: &cfg,
+            planned: tagged.clone(),
+            requires_replace: Vec::new(),
+            diags: Diagnostics::new(),
+            provider: Some(b.ctx.provider.clone()),
+        };
+        Repltask.modify_plan(&mut draft).await;
+        assert!(draft.planned.get("full_load_progress_percent").is_unknown());
+        assert_eq!(draft.planned.get("status"), second.get("status"), "a tag change leaves the task as it is");
+    }
 }

@@ -1,0 +1,237 @@
+//! What DMS knows about a task beyond its status, where users look for it: computed attributes
+//! refreshed on every read (progress, table counts, stop reason, last failure), and the report
+//! an apply error carries when a task fails to start (failure message, tables in error, endpoint
+//! connection tests).
+
+use std::time::Duration;
+
+use aws_smithy_types::DateTime;
+use aws_smithy_types::date_time::Format;
+use tokio::time::Instant;
+
+use crate::aws::dms::{Connection, DmsApi, ReplicationTask, TableStats};
+use crate::engine::{Attribute, PlanDraft, Type, Value};
+
+/// The refresh-only attributes: whatever AWS reports, never planned as a change by themselves.
+pub const ATTRIBUTES: &[&str] = &[
+    "stop_reason",
+    "last_failure_message",
+    "full_load_progress_percent",
+    "tables_loaded",
+    "tables_loading",
+    "tables_queued",
+    "tables_errored",
+    "elapsed_time_millis",
+    "started_at",
+    "stopped_at",
+    "full_load_started_at",
+    "full_load_finished_at",
+];
+
+pub fn attributes() -> Vec<Attribute> {
+    let n = |name: &str, what: &str| Attribute::computed(name, Type::Number).describe(what);
+    let s = |name: &str, what: &str| Attribute::computed(name, Type::String).describe(what);
+    vec![
+        s(
+            "stop_reason",
+            "Why the task last stopped, as DMS says it (e.g. `Stop Reason FULL_LOAD_ONLY_FINISHED`, `Stop Reason FATAL_ERROR`). Refreshed on every read; never a change in the plan by itself.",
+        ),
+        s(
+            "last_failure_message",
+            "The last failure DMS recorded for the task (`LastFailureMessage`). Refreshed on every read.",
+        ),
+        n(
+            "full_load_progress_percent",
+            "Full load progress in percent (`ReplicationTaskStats.FullLoadProgressPercent`); null until the task has been started. Refreshed on every read.",
+        ),
+        n("tables_loaded", "Tables whose full load is complete. Refreshed on every read."),
+        n("tables_loading", "Tables being loaded now. Refreshed on every read."),
+        n("tables_queued", "Tables waiting for their full load. Refreshed on every read."),
+        n(
+            "tables_errored",
+            "Tables in error; the `dmslink_repltask_tables` data source says which. Refreshed on every read.",
+        ),
+        n("elapsed_time_millis", "Milliseconds the task has run since it was (re)started. Refreshed on every read."),
+        s("started_at", "When the task was last started (RFC 3339). Refreshed on every read."),
+        s("stopped_at", "When the task last stopped (RFC 3339). Refreshed on every read."),
+        s("full_load_started_at", "When the full load started (RFC 3339). Refreshed on every read."),
+        s("full_load_finished_at", "When the full load finished (RFC 3339). Refreshed on every read."),
+    ]
+}
+
+/// Unix seconds as RFC 3339, null when absent.
+pub fn time_value(secs: Option<i64>) -> Value {
+    secs.and_then(|s| DateTime::from_secs(s).fmt(Format::DateTime).ok()).map_or(Value::Null, Value::String)
+}
+
+/// Sets the refresh-only attributes from what DMS reports.
+pub fn set_from_task(state: &mut Value, task: &ReplicationTask) {
+    let num = |v: Option<i64>| v.map_or(Value::Null, Value::int);
+    let stats = task.stats.clone().unwrap_or_default();
+    state.set("stop_reason", Value::opt_string(task.stop_reason.clone()));
+    state.set("last_failure_message", Value::opt_string(task.last_failure_message.clone()));
+    state.set("full_load_progress_percent", num(stats.full_load_progress_percent));
+    state.set("tables_loaded", num(stats.tables_loaded));
+    state.set("tables_loading", num(stats.tables_loading));
+    state.set("tables_queued", num(stats.tables_queued));
+    state.set("tables_errored", num(stats.tables_errored));
+    state.set("elapsed_time_millis", num(stats.elapsed_time_millis));
+    state.set("started_at", time_value(stats.start_date));
+    state.set("stopped_at", time_value(stats.stop_date));
+    state.set("full_load_started_at", time_value(stats.full_load_start_date));
+    state.set("full_load_finished_at", time_value(stats.full_load_finish_date));
+}
+
+/// An apply returns what DMS reports at its end, which moves on from the refresh: any update plans
+/// these unknown. A plan with nothing else to do keeps the refreshed values and so stays empty.
+pub fn plan(draft: &mut PlanDraft<'_>) {
+    if draft.is_create() || draft.is_replace() || draft.planned.is_null() {
+        for a in ATTRIBUTES {
+            if !draft.planned.is_null() {
+                draft.planned.set(a, Value::Unknown);
+            }
+        }
+        return;
+    }
+    let mut prior = draft.prior.clone();
+    let mut planned = draft.planned.clone();
+    for a in ATTRIBUTES.iter().chain(["status", "tags_all"].iter()) {
+        prior.set(a, Value::Null);
+        planned.set(a, Value::Null);
+    }
+    let tags_changed = draft.prior.get("tags_all") != draft.planned.get("tags_all");
+    if prior != planned || tags_changed {
+        for a in ATTRIBUTES {
+            draft.planned.set(a, Value::Unknown);
+        }
+    }
+}
+
+/// `SCHEMA.TABLE (state, N rows failed)` for each table in error.
+pub fn tables_in_error(tables: &[TableStats]) -> Vec<String> {
+    tables
+        .iter()
+        .filter(|t| t.is_error())
+        .map(|t| {
+            let rows = if t.full_load_error_rows > 0 {
+                format!(", {} rows failed in the full load", t.full_load_error_rows)
+            } else {
+                String::new()
+            };
+            format!("{}.{} ({}{rows})", t.schema_name, t.table_name, t.table_state)
+        })
+        .collect()
+}
+
+fn connection_line(role: &str, arn: &str, c: &Result<Option<Connection>, String>) -> String {
+    match c {
+        Ok(Some(c)) => match c.last_failure_message.as_deref().filter(|m| !m.is_empty()) {
+            Some(m) => format!("  {role} endpoint {arn}: {}: {m}", c.status),
+            None => format!("  {role} endpoint {arn}: {}", c.status),
+        },
+        Ok(None) => format!("  {role} endpoint {arn}: not tested"),
+        Err(e) => format!("  {role} endpoint {arn}: could not test ({e})"),
+    }
+}
+
+/// Tests the connection from the task's replication instance to an endpoint, waiting at most
+/// `limit` for its outcome.
+async fn connection(
+    dms: &dyn DmsApi,
+    instance: &str,
+    endpoint: &str,
+    limit: Duration,
+) -> Result<Option<Connection>, String> {
+    let started = dms.test_connection(instance, endpoint).await.map_err(|e| e.to_string())?;
+    let until = Instant::now() + limit;
+    let mut last = Some(started);
+    while last.as_ref().is_some_and(|c| c.status == "testing") && Instant::now() < until {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        last = dms.find_connection(instance, endpoint).await.map_err(|e| e.to_string())?;
+    }
+    Ok(last)
+}
+
+/// The error detail of a task that failed (or stopped with an error) after a start: DMS's own
+/// words, the tables in error, the connection tests of both endpoints, and what to check next.
+pub async fn failure_report(dms: &dyn DmsApi, task: &ReplicationTask, connection_limit: Duration) -> String {
+    let mut out = vec![format!("The task is {} after the start.", task.status)];
+    if let Some(m) = task.last_failure_message.as_deref().filter(|m| !m.is_empty()) {
+        out.push(format!("Last failure message: {m}"));
+    }
+    if let Some(r) = task.stop_reason.as_deref().filter(|r| !r.is_empty()) {
+        out.push(format!("Stop reason: {r}"));
+    }
+    let errored = match dms.describe_table_statistics(&task.arn).await {
+        Ok(t) => tables_in_error(&t),
+        Err(e) => {
+            out.push(format!("Table statistics could not be read: {e}"));
+            Vec::new()
+        }
+    };
+    if !errored.is_empty() {
+        out.push(format!("Tables in error ({}):\n  {}", errored.len(), errored.join("\n  ")));
+    }
+    let (src, tgt) = tokio::join!(
+        connection(dms, &task.replication_instance_arn, &task.source_endpoint_arn, connection_limit),
+        connection(dms, &task.replication_instance_arn, &task.target_endpoint_arn, connection_limit)
+    );
+    out.push(format!(
+        "Endpoint connection tests from the replication instance:\n{}\n{}",
+        connection_line("source", &task.source_endpoint_arn, &src),
+        connection_line("target", &task.target_endpoint_arn, &tgt)
+    ));
+    let failed_conn = [&src, &tgt].iter().any(|c| matches!(c, Ok(Some(c)) if c.status == "failed"));
+    out.push(
+        if failed_conn {
+            "Next: fix the endpoint whose connection test failed (server, port, credentials, security group, VPN route), then apply again."
+        } else if !errored.is_empty() {
+            "Next: look at the tables in error (`dmslink_repltask_tables` data source, the task's CloudWatch log) — missing tables, privileges or unsupported types are the usual causes — then apply again."
+        } else {
+            "Next: read the task's CloudWatch log for the cause, fix it, then apply again."
+        }
+        .to_string(),
+    );
+    out.join("\n")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::aws::dms::TaskStats;
+
+    #[test]
+    fn attributes_come_from_the_task_and_its_stats() {
+        let mut v = Value::null_object(&super::super::schema::schema().value_type());
+        let task = ReplicationTask {
+            stop_reason: Some("Stop Reason FATAL_ERROR".into()),
+            stats: Some(TaskStats {
+                full_load_progress_percent: Some(40),
+                tables_loaded: Some(2),
+                start_date: Some(1_700_000_000),
+                ..TaskStats::default()
+            }),
+            ..ReplicationTask::default()
+        };
+        set_from_task(&mut v, &task);
+        assert_eq!(v.get("full_load_progress_percent"), &Value::int(40));
+        assert_eq!(v.get("tables_loaded"), &Value::int(2));
+        assert_eq!(v.get("started_at").as_str(), Some("2023-11-14T22:13:20Z"));
+        assert_eq!(v.get("stopped_at"), &Value::Null);
+        assert_eq!(v.get("stop_reason").as_str(), Some("Stop Reason FATAL_ERROR"));
+    }
+
+    #[test]
+    fn tables_in_error_name_schema_table_and_rows() {
+        let t = |s: &str, n: &str, state: &str, rows: i64| TableStats {
+            schema_name: s.into(),
+            table_name: n.into(),
+            table_state: state.into(),
+            full_load_error_rows: rows,
+            ..TableStats::default()
+        };
+        let got = tables_in_error(&[t("HR", "EMP", "Table completed", 0), t("HR", "DEPT", "Table error", 3)]);
+        assert_eq!(got, vec!["HR.DEPT (Table error, 3 rows failed in the full load)".to_string()]);
+    }
+}
