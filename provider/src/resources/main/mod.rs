@@ -3,6 +3,7 @@
 //! moment it exists, and a failure part-way returns them all so the next apply resumes.
 
 pub mod children;
+pub mod connections;
 pub mod desired;
 pub mod naming;
 pub mod replace;
@@ -33,7 +34,7 @@ const TYPE_NAME: &str = "dmslink_main";
 
 pub const IMPORT_DOC: &str = "Import a stack by its `name`, or `name/environment` when it has an environment:\n\n```shell\nterraform import dmslink_main.dblink dblink/dev\n```\n\nThe stack is found as the `dmslink_main` data source finds it: the VPC by its `dmslink:stack` and `dmslink:resource` tags, every other child by its deterministic identifier, and only objects that carry the stack's tags. Sources are the DMS source endpoints named `<name>-<environment>-src-<source>`, each with the RDS instance of the same identifier, imported in `name` order. `source` is a list, so list the `source` blocks in the configuration in `name` order too: another order shows as changes. The imported state has a `replication_instance` block; keep one in the configuration.\n\nSecrets (`password`, `master_password`) cannot be read back from AWS: they stay null in the imported state until the next apply sets them from the configuration (`password_wo` and `master_password_wo` leave nothing to plan; their `*_wo_version` is not read back either). Import cannot know the final-snapshot choice: `skip_final_snapshot` is imported as true except in environments starting with `p`. A source restored from a snapshot is recognised by the `dmslink:snapshot` tag dmslink puts on it; what a restore takes from the snapshot (master user, encryption, storage size while it is the snapshot's) is imported as a configuration that leaves it out plans it. Likewise SSL mode `none` and the VPN gateway's default ASN 64512 are imported as unset.";
 
-pub const NOTES_DOC: &str = "Children are created as a graph of steps: independent work (the RDS instances, the replication instance, the VPN gateway) runs at the same time, and `TF_LOG_PROVIDER=DEBUG` shows each step's start, end and duration.\n\nIf a step fails during create, every child created so far is kept in the (tainted) state and the error names the step and the AWS error. Fix the cause, then either `terraform untaint` the resource and `terraform apply` (dmslink resumes and creates only the missing children) or plain `terraform apply` (the partial stack is destroyed and created again). A create that finds children of its own (tagged `dmslink:stack` and `dmslink:resource`) left by an apply that died before Terraform saved state adopts them instead of creating duplicates; it never adopts an object without these tags.\n\nDestroy refuses while replication tasks still use the replication instance (it lists them), deletes the network interfaces DMS leaves behind, and deletes `dms-vpc-role` only when this stack created it.\n\nEvery password argument is sensitive in the schema. On Terraform 1.0.x, do not feed `target` or an `rds` block from a variable declared `sensitive = true`: that Terraform crashes rendering a change to a single nested block holding such a value (\"value is marked, so must be unmarked first\"); the plan hides the passwords anyway. On Terraform 1.11 and later, prefer the write-only arguments.";
+pub const NOTES_DOC: &str = "Children are created as a graph of steps: independent work (the RDS instances, the replication instance, the VPN gateway) runs at the same time, and `TF_LOG_PROVIDER=DEBUG` shows each step's start, end and duration.\n\nIf a step fails during create, every child created so far is kept in the (tainted) state and the error names the step and the AWS error. Fix the cause, then either `terraform untaint` the resource and `terraform apply` (dmslink resumes and creates only the missing children) or plain `terraform apply` (the partial stack is destroyed and created again). A create that finds children of its own (tagged `dmslink:stack` and `dmslink:resource`) left by an apply that died before Terraform saved state adopts them instead of creating duplicates; it never adopts an object without these tags.\n\n`endpoint_connection_status` shows, per endpoint, the last connection test DMS has between the replication instance and that endpoint (refreshed on every read, whoever ran the test). With `test_connections = true`, every endpoint is tested after create and after each update, and a failed test fails the apply with DMS's message (e.g. the database's login error). The stack stays in state: after a create it is tainted, and `terraform untaint` then `terraform apply` with the endpoint fixed modifies the endpoint in place and tests again; after an update the state keeps the prior settings, so the next `terraform apply` makes the change and tests again.\n\nDestroy refuses while replication tasks still use the replication instance (it lists them), deletes the network interfaces DMS leaves behind, and deletes `dms-vpc-role` only when this stack created it.\n\nEvery password argument is sensitive in the schema. On Terraform 1.0.x, do not feed `target` or an `rds` block from a variable declared `sensitive = true`: that Terraform crashes rendering a change to a single nested block holding such a value (\"value is marked, so must be unmarked first\"); the plan hides the passwords anyway. On Terraform 1.11 and later, prefer the write-only arguments.";
 
 #[async_trait]
 impl Resource for Main {
@@ -63,6 +64,7 @@ impl Resource for Main {
         pair_sources_by_name(draft.prior, draft.config, &mut draft.planned);
         plan_missing_children(draft.prior, &mut draft.planned);
         plan_replaced_children(draft);
+        connections::plan_status(draft);
     }
 
     async fn read(&self, ctx: &Ctx, state: &Value) -> Result<Option<Value>, Diagnostics> {
@@ -72,7 +74,15 @@ impl Resource for Main {
         let run = StackRun::new(ctx, stack.clone(), tags, timeouts::deadline(state, "create"), kids.clone());
         let mut remote = Remote::default();
         match refresh(&run, &mut kids, &mut remote).await {
-            Ok(true) => Ok(Some(with_drift(kids.to_state(state, &stack), &stack, &remote))),
+            Ok(true) => {
+                let mut new = with_drift(kids.to_state(state, &stack), &stack, &remote);
+                *run.kids() = kids;
+                let status = connections::refreshed(&run, state)
+                    .await
+                    .map_err(|e| Diagnostics::from(Diagnostic::error("Error reading DMS stack", e)))?;
+                new.set(connections::STATUS_ATTR, status);
+                Ok(Some(new))
+            }
             Ok(false) => Ok(None),
             Err(e) => Err(Diagnostic::error("Error reading DMS stack", e).into()),
         }
@@ -82,7 +92,18 @@ impl Resource for Main {
         let stack = desired::read(planned, config);
         let (planned, tags) = with_tags_all(ctx, planned);
         let run = StackRun::new(ctx, stack, tags, timeouts::deadline(&planned, "create"), Children::default());
-        apply(&run, &planned, "creating").await
+        let outcome = apply(&run, &planned, "creating").await;
+        if outcome.diags.has_errors() {
+            return outcome;
+        }
+        let mut state = outcome.state;
+        let failures = if connections::wanted(&planned) { connections::test_all(&run).await } else { Vec::new() };
+        state.set(connections::STATUS_ATTR, connections::after_apply(&run, &Value::Null).await);
+        if failures.is_empty() {
+            ApplyOutcome::ok(state)
+        } else {
+            ApplyOutcome::failed(state, connections::failures_to_diags(&run, "creating", &failures))
+        }
     }
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value, config: &Value) -> ApplyOutcome {
@@ -133,10 +154,25 @@ impl Resource for Main {
             // What was asked for did not all happen: the prior settings stay, with every child that exists.
             return ApplyOutcome::failed(run.snapshot().to_state(prior, &old), outcome.diags);
         }
-        match update::modify_in_place(&run, &old, prior).await {
-            Ok(()) => ApplyOutcome::ok(run.snapshot().to_state(planned, &stack)),
-            Err(e) => ApplyOutcome::failed(run.snapshot().to_state(prior, &old), step_failure("updating", &stack, &e)),
+        if let Err(e) = update::modify_in_place(&run, &old, prior).await {
+            return ApplyOutcome::failed(run.snapshot().to_state(prior, &old), step_failure("updating", &stack, &e));
         }
+        let failures = if connections::wanted(planned) { connections::test_all(&run).await } else { Vec::new() };
+        let prior_status = prior.get(connections::STATUS_ATTR);
+        if !failures.is_empty() {
+            // The prior settings stay, so the next apply makes the change and tests again.
+            let mut state = run.snapshot().to_state(prior, &old);
+            state.set(connections::STATUS_ATTR, connections::after_apply(&run, prior_status).await);
+            return ApplyOutcome::failed(state, connections::failures_to_diags(&run, "updating", &failures));
+        }
+        let mut state = run.snapshot().to_state(planned, &stack);
+        // A status planned known is the prior one and stays exactly that.
+        let status = match planned.get(connections::STATUS_ATTR) {
+            Value::Unknown => connections::after_apply(&run, prior_status).await,
+            known => known.clone(),
+        };
+        state.set(connections::STATUS_ATTR, status);
+        ApplyOutcome::ok(state)
     }
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics {
@@ -570,5 +606,7 @@ fn plan_missing_children(prior: &Value, planned: &mut Value) {
 
 #[cfg(test)]
 mod apply_tests;
+#[cfg(test)]
+mod connection_tests;
 #[cfg(test)]
 mod emulator_tests;

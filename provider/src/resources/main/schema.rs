@@ -57,6 +57,8 @@ pub fn schema() -> Schema {
     .attr(Attribute::computed("db_subnet_group_name", Type::String).describe("Name of the RDS DB subnet group."))
     .attr(Attribute::computed("replication_subnet_group_id", Type::String).describe("ID of the DMS replication subnet group."))
     .attr(Attribute::computed("replication_instance_arn", Type::String).describe("ARN of the DMS replication instance."))
+    .attr(super::connections::test_attribute())
+    .attr(super::connections::status_attribute())
     .attr(Attribute::computed("dms_vpc_role_created", Type::Bool).describe("True when this stack created `dms-vpc-role` (`dms_vpc_role = \"create\"` and the role was missing); only then does destroying the stack delete the role."))
     .block(network_block().items(1, 1))
     .block(NestedBlock::list("source", database_block(Side::Source)).items(1, 0))

@@ -163,7 +163,12 @@ fn not_owned(step: &'static str, what: &str, name: &str, id: &str, stack: &Stack
 }
 
 /// Retries `f` while it fails with one of `kinds`, until `limit` (or the run's deadline) passes.
-async fn retry<T, F, Fut>(run: &StackRun, kinds: &[ErrorKind], limit: Option<Duration>, mut f: F) -> Result<T, AwsError>
+pub(super) async fn retry<T, F, Fut>(
+    run: &StackRun,
+    kinds: &[ErrorKind],
+    limit: Option<Duration>,
+    mut f: F,
+) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, AwsError>>,

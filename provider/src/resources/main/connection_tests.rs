@@ -1,0 +1,289 @@
+//! `endpoint_connection_status` and `test_connections` of `dmslink_main`, driven through the provider
+//! as Terraform drives it (plan, apply, read) over the linked fakes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use crate::aws::dms::DmsApi;
+use crate::aws::error::AwsError;
+use crate::aws::fake::FakeWorld;
+use crate::engine::Value;
+use crate::engine::diag::Diagnostics;
+use crate::engine::provider::{PlanResult, Provider};
+use crate::engine::schema::{Block, Nesting};
+use crate::provider_config::Configured;
+
+use super::connections::{NOT_TESTED, STATUS_ATTR};
+use super::schema::schema;
+
+const MAIN: &str = "dmslink_main";
+const SRC: &str = "dblink-dev-src-geodesy";
+const TGT: &str = "dblink-dev-tgt";
+
+fn provider(w: &FakeWorld) -> Provider {
+    w.ec2.set_availability_zones(&["us-east-1a", "us-east-1b"]);
+    w.iam.add_dms_vpc_role();
+    let configured = Configured::new(w.clients(), "us-east-1");
+    let p = Provider::new(crate::resources::all_resources(), crate::resources::all_data_sources());
+    p.set_configured(configured);
+    p
+}
+
+/// Source and target are existing servers (no RDS): the stack is quick to make.
+fn config(test_connections: Option<bool>, target_password: &str, tags: serde_json::Value) -> Value {
+    let json = serde_json::json!({
+        "name": "dblink",
+        "environment": "dev",
+        "tags": tags,
+        "test_connections": test_connections,
+        "network": {
+            "vpc_cidr": "10.20.0.0/24",
+            "availability_zones": ["us-east-1a", "us-east-1b"],
+            "subnet_cidrs": ["10.20.0.0/26", "10.20.0.64/26"]
+        },
+        "source": [{"name": "geodesy", "engine_name": "postgres", "server_name": "127.0.0.1", "port": 5433,
+                    "database_name": "geo", "username": "dms", "password": "src-pw"}],
+        "target": {"server_name": "127.0.0.1", "port": 5433, "database_name": "dblink", "username": "dms",
+                   "password": target_password},
+        "replication_instance": {}
+    });
+    crate::wire::cty::json::decode_lenient(json.to_string().as_bytes(), &schema().value_type()).unwrap()
+}
+
+/// Terraform's proposed new state: the configuration, with computed attributes the configuration
+/// leaves null taken from the prior state (block list elements paired by index).
+fn proposed(block: &Block, prior: &Value, config: &Value) -> Value {
+    if config.is_null() {
+        return Value::Null;
+    }
+    let mut out = config.clone();
+    for a in &block.attributes {
+        if a.mode.is_computed() && config.get(&a.name).is_null() {
+            out.set(&a.name, prior.get(&a.name).clone());
+        }
+    }
+    for nb in &block.blocks {
+        let (p, c) = (prior.get(&nb.name), config.get(&nb.name));
+        let v = match nb.nesting {
+            Nesting::List => match c.as_elements() {
+                Some(cs) => Value::List(
+                    cs.iter()
+                        .enumerate()
+                        .map(|(i, ce)| {
+                            proposed(&nb.block, p.as_elements().and_then(|ps| ps.get(i)).unwrap_or(&Value::Null), ce)
+                        })
+                        .collect(),
+                ),
+                None => c.clone(),
+            },
+            _ => proposed(&nb.block, p, c),
+        };
+        out.set(&nb.name, v);
+    }
+    out
+}
+
+async fn plan(p: &Provider, prior: &Value, config: &Value) -> PlanResult {
+    let r = p.plan_resource_change(MAIN, prior, &proposed(&schema().block, prior, config), config).await;
+    assert!(!r.diags.has_errors(), "{:?}", r.diags);
+    r
+}
+
+/// Plan and apply; the state Terraform would save and the diagnostics.
+async fn apply(p: &Provider, prior: &Value, config: &Value) -> (Value, Diagnostics, PlanResult) {
+    let planned = plan(p, prior, config).await;
+    let (state, diags) = p.apply_resource_change(MAIN, prior, &planned.planned, config).await;
+    (state, diags, planned)
+}
+
+fn errors(d: &Diagnostics) -> Vec<String> {
+    d.iter().filter(|x| x.is_error()).map(|x| format!("{}: {}", x.summary, x.detail)).collect()
+}
+
+/// `endpoint_connection_status` as endpoint id → (status, message).
+fn statuses(state: &Value) -> BTreeMap<String, (String, Option<String>)> {
+    state
+        .get(STATUS_ATTR)
+        .as_map()
+        .expect("endpoint_connection_status is a known map")
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                (
+                    v.get("status").as_str().unwrap().to_string(),
+                    v.get("last_failure_message").as_str().map(str::to_string),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn all(status: &str) -> BTreeMap<String, (String, Option<String>)> {
+    BTreeMap::from([(SRC.to_string(), (status.to_string(), None)), (TGT.to_string(), (status.to_string(), None))])
+}
+
+fn tests_run(w: &FakeWorld) -> usize {
+    w.dms.calls().iter().filter(|c| *c == "test_connection").count()
+}
+
+/// An endpoint with the stack's ownership tags, made before the create, which adopts it: its ARN is
+/// known in advance, so its connection test can be made to fail.
+async fn adoptable_endpoint(w: &FakeWorld, id: &str, endpoint_type: &str) -> String {
+    let ep = w.dms.add_endpoint(id, endpoint_type, "postgres");
+    let tags = BTreeMap::from([
+        ("dmslink:stack".to_string(), "dblink-dev".to_string()),
+        ("dmslink:resource".to_string(), "endpoint".to_string()),
+    ]);
+    w.dms.add_tags(&ep.arn, &tags).await.unwrap();
+    ep.arn
+}
+
+#[tokio::test(start_paused = true)]
+async fn main_status_is_not_tested_without_test_connections_and_no_test_runs() {
+    let w = FakeWorld::new();
+    let p = provider(&w);
+    let cfg = config(None, "tgt-pw", serde_json::json!({}));
+    let (state, diags, planned) = apply(&p, &Value::Null, &cfg).await;
+    assert_eq!(errors(&diags), Vec::<String>::new());
+    assert!(planned.planned.get(STATUS_ATTR).is_unknown(), "a create plans it unknown");
+    assert_eq!(statuses(&state), all(NOT_TESTED));
+    assert_eq!(tests_run(&w), 0);
+    // A plan without changes keeps it: no diff.
+    let (read, d) = p.read_resource(MAIN, &state).await;
+    assert!(!d.has_errors(), "{d:?}");
+    assert_eq!(statuses(&read), all(NOT_TESTED));
+    assert_eq!(plan(&p, &read, &cfg).await.planned, read);
+}
+
+#[tokio::test(start_paused = true)]
+async fn main_test_connections_tests_every_endpoint_after_create() {
+    let w = FakeWorld::new();
+    let p = provider(&w);
+    let cfg = config(Some(true), "tgt-pw", serde_json::json!({}));
+    // The first TestConnection finds the instance still settling: retried.
+    w.dms.fail_next(
+        "test_connection",
+        AwsError::from_code("InvalidResourceStateFault", "Replication instance is not in a valid state"),
+    );
+    let (state, diags, _) = apply(&p, &Value::Null, &cfg).await;
+    assert_eq!(errors(&diags), Vec::<String>::new());
+    assert_eq!(statuses(&state), all("successful"));
+    assert_eq!(tests_run(&w), 3, "{:?}", w.dms.calls());
+    // Refresh and plan: unchanged, no diff, no test.
+    w.dms.clear_calls();
+    let (read, _) = p.read_resource(MAIN, &state).await;
+    assert_eq!(statuses(&read), all("successful"));
+    assert_eq!(plan(&p, &read, &cfg).await.planned, read);
+    assert_eq!(tests_run(&w), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn main_failed_connection_test_fails_create_with_the_dms_message_and_keeps_the_stack() {
+    let w = FakeWorld::new();
+    let p = provider(&w);
+    let tgt = adoptable_endpoint(&w, TGT, "target").await;
+    let message = "FATAL: password authentication failed for user \"dms\"";
+    w.dms.fail_connection(&tgt, message);
+    let cfg = config(Some(true), "wrong-pw", serde_json::json!({}));
+    let (state, diags, _) = apply(&p, &Value::Null, &cfg).await;
+    let errs = errors(&diags);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].contains(&format!("connection test failed for endpoint {TGT}")), "{errs:?}");
+    assert!(errs[0].contains(message), "DMS's message verbatim: {errs:?}");
+    assert!(errs[0].contains(&tgt), "{errs:?}");
+    assert!(errs[0].contains("terraform untaint"), "{errs:?}");
+    assert!(!errs[0].contains("wrong-pw") && !errs[0].contains("src-pw"), "{errs:?}");
+    // The stack is kept in the state, with what DMS says.
+    assert!(state.get("vpc_id").as_str().is_some());
+    assert!(state.get("replication_instance_arn").as_str().is_some());
+    assert_eq!(state.get("target").get("endpoint_arn").as_str(), Some(tgt.as_str()));
+    let s = statuses(&state);
+    assert_eq!(s[TGT], ("failed".to_string(), Some(message.to_string())));
+    assert_eq!(s[SRC], ("successful".to_string(), None));
+    let (read, _) = p.read_resource(MAIN, &state).await;
+    assert_eq!(statuses(&read), s, "a read reports the same");
+
+    // untaint + apply with the right password: modified in place, tested again, passes.
+    w.dms.clear_calls();
+    let fixed = config(Some(true), "right-pw", serde_json::json!({}));
+    let (state, diags, planned) = apply(&p, &read, &fixed).await;
+    assert_eq!(errors(&diags), Vec::<String>::new());
+    assert!(planned.planned.get(STATUS_ATTR).is_unknown());
+    assert_eq!(w.dms.endpoint_password(&tgt).unwrap().expose(), "right-pw");
+    assert_eq!(statuses(&state), all("successful"));
+    assert_eq!(tests_run(&w), 2);
+    let (read, _) = p.read_resource(MAIN, &state).await;
+    assert_eq!(plan(&p, &read, &fixed).await.planned, read, "clean plan");
+}
+
+#[tokio::test(start_paused = true)]
+async fn main_failed_connection_test_after_update_keeps_prior_settings_so_the_next_apply_tests_again() {
+    let w = FakeWorld::new();
+    let p = provider(&w);
+    let cfg = config(None, "tgt-pw", serde_json::json!({}));
+    let (state, diags, _) = apply(&p, &Value::Null, &cfg).await;
+    assert_eq!(errors(&diags), Vec::<String>::new());
+    let src = state.get("source").as_elements().unwrap()[0].get("endpoint_arn").as_str().unwrap().to_string();
+    let message = "could not connect to server: Connection refused";
+    w.dms.fail_connection(&src, message);
+
+    // Only test_connections changes: an update that tests.
+    let on = config(Some(true), "tgt-pw", serde_json::json!({}));
+    let (failed, diags, planned) = apply(&p, &state, &on).await;
+    assert!(planned.planned.get(STATUS_ATTR).is_unknown());
+    let errs = errors(&diags);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].contains(&format!("Error updating DMS stack dblink-dev: connection test failed for endpoint {SRC}"))
+    );
+    assert!(errs[0].contains(message) && errs[0].contains("terraform apply"), "{errs:?}");
+    assert!(failed.get("test_connections").is_null(), "prior settings kept");
+    assert_eq!(statuses(&failed)[SRC], ("failed".to_string(), Some(message.to_string())));
+    assert_eq!(statuses(&failed)[TGT], ("successful".to_string(), None));
+
+    // The next plan still has the change; applied again (the server fixed meanwhile) it passes.
+    let (state, diags, planned) = apply(&p, &failed, &on).await;
+    assert!(planned.planned.get(STATUS_ATTR).is_unknown());
+    assert_eq!(errors(&diags), Vec::<String>::new());
+    assert_eq!(state.get("test_connections").as_bool(), Some(true));
+    assert_eq!(statuses(&state), all("successful"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn main_status_is_planned_unknown_only_when_the_apply_changes_or_tests_endpoints() {
+    let w = FakeWorld::new();
+    let p = provider(&w);
+    let off = config(None, "tgt-pw", serde_json::json!({}));
+    let (state, diags, _) = apply(&p, &Value::Null, &off).await;
+    assert_eq!(errors(&diags), Vec::<String>::new());
+    let prior_status = state.get(STATUS_ATTR).clone();
+
+    // Tests off, a tag changes: the status stays as it was, and the apply returns exactly it even
+    // though DMS now reports another status (a test run elsewhere).
+    let ri = state.get("replication_instance_arn").as_str().unwrap().to_string();
+    let tgt = state.get("target").get("endpoint_arn").as_str().unwrap().to_string();
+    w.dms.test_connection(&ri, &tgt).await.unwrap();
+    let tagged = config(None, "tgt-pw", serde_json::json!({"team": "data"}));
+    let (after, diags, planned) = apply(&p, &state, &tagged).await;
+    assert_eq!(errors(&diags), Vec::<String>::new());
+    assert_eq!(planned.planned.get(STATUS_ATTR), &prior_status);
+    assert_eq!(after.get(STATUS_ATTR), &prior_status);
+    // The next read refreshes it; the plan stays clean.
+    let (read, _) = p.read_resource(MAIN, &after).await;
+    assert_eq!(statuses(&read)[TGT], ("successful".to_string(), None));
+    assert_eq!(plan(&p, &read, &tagged).await.planned, read);
+
+    // Tests off, an endpoint's password changes: unknown (the endpoint changes).
+    let pw = config(None, "new-pw", serde_json::json!({"team": "data"}));
+    assert!(plan(&p, &read, &pw).await.planned.get(STATUS_ATTR).is_unknown());
+
+    // Tests on: any update tests, so unknown; a plan without changes keeps it.
+    let on = config(Some(true), "tgt-pw", serde_json::json!({"team": "data"}));
+    let (state, diags, _) = apply(&p, &read, &on).await;
+    assert_eq!(errors(&diags), Vec::<String>::new());
+    let (read, _) = p.read_resource(MAIN, &state).await;
+    assert_eq!(plan(&p, &read, &on).await.planned, read);
+    let retag = config(Some(true), "tgt-pw", serde_json::json!({"team": "ops"}));
+    assert!(plan(&p, &read, &retag).await.planned.get(STATUS_ATTR).is_unknown());
+}
