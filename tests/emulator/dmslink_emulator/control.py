@@ -16,8 +16,8 @@ Control endpoints (all JSON):
                                     config back to its start-up values
 
 Service modules add their own routes with ``route()`` (``dms_tasks``: ``/dms/tasks``,
-``/dms/task-state``; ``faults``: ``/faults``; ``inventory``: ``/inventory``;
-``timeline``: ``/transitions``) and request interceptors with ``interceptor()``
+``/dms/task-state``; ``dms_tables``: ``/task-failure``, ``/dms/catalogue``; ``faults``:
+``/faults``; ``inventory``: ``/inventory``; ``timeline``: ``/transitions``) and request interceptors with ``interceptor()``
 (``faults``: injected errors and latency).
 """
 

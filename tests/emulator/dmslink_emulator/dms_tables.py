@@ -12,7 +12,38 @@
   ``table-name`` / ``table-state``, ``MaxRecords`` 20..500 (strict), ``Marker``)
   renders ``EmuReplicationTask.table_statistics``; the task's
   ``ReplicationTaskStats`` counts are derived from the same states.
-* ``POST /_dmslink/task-failure`` makes a task fail, now or at its next start.
+* Per table (``EmuReplicationTask.table_statistics``): tables load in order,
+  ``MaxFullLoadSubTasks`` (task setting, default 8) at a time, across the task's
+  full-load time (``full_load_seconds``): ``Before load`` -> ``Full load``
+  (``FullLoadRows`` growing) -> ``Table completed`` (``FullLoadRows`` = the
+  catalogue's rows, ``FullLoadStartTime``/``FullLoadEndTime``).  A stopped or
+  failed task's unfinished tables are ``Before load`` again.  In CDC (cdc tasks
+  once running, full-load-and-cdc after the full load) ``Inserts``/``Updates``/
+  ``Deletes`` (and ``Applied*``) grow with the CDC running time:
+  ``cdc_changes_per_second`` x 0.5/1/1.5 (by table) inserts, half as many updates,
+  a tenth as many deletes; ``LastUpdateTime`` follows.  cdc-only tasks show their
+  tables ``Table completed`` with ``FullLoadRows`` 0.  ``ValidationState`` is
+  ``Not enabled`` unless ``ValidationSettings.EnableValidation``.
+  ``TablesLoaded/Loading/Queued/Errored`` count ``Table completed`` / ``Full load``
+  / ``Before load`` / ``Table error``.
+* ``POST /_dmslink/task-failure`` makes a task fail, now or at its next start::
+
+    {"task": "<identifier or ARN>",           # required
+     "message": "...",                         # LastFailureMessage; default: a DMS-like
+                                               #   "Last Error ... Stop Reason FATAL_ERROR ..." text
+     "tables": ["HR.EMPLOYEES", ...],          # -> "Table error", FullLoadErrorRows > 0
+     "when": "now" | "on-start",               # default "now"
+     "after_seconds": 1.5,                     # on-start only: seconds after the start
+                                               #   (default: the starting time, so never running)
+     "status": "failed" | "stopped",           # default "failed"
+     "stop_reason": "...",                     # default "Stop Reason FATAL_ERROR"
+     "fail_task": true}                        # false: only the tables go to error, the task runs on
+
+  Named tables must be among those the task replicates (else 400); 404 for an
+  unknown task.  ``on-start`` is used up by the next ``StartReplicationTask``;
+  any start clears table errors.  ``DELETE /_dmslink/task-failure`` disarms all.
+* ``GET /_dmslink/dms/catalogue`` the catalogue; ``?table_mappings=<JSON>`` the
+  ``[{"schema","table","rows"}]`` those mappings select.
 """
 
 from __future__ import annotations
