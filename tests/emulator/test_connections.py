@@ -289,3 +289,22 @@ def test_connection_login_uses_postgres_settings_and_skips_remote_servers(
         dms.test_connection(ReplicationInstanceArn=refs["instance"], EndpointArn=arn)
     assert wait_connection(dms, refs["instance"], v6)[0]["Status"] == "failed"
     assert wait_connection(dms, refs["instance"], remote)[0]["Status"] == "successful"
+
+
+def test_a_task_start_fails_when_an_endpoint_connection_is_set_to_fail(emulator: Emulator, dms: Any) -> None:
+    from test_emulator import create_task, describe, wait_for
+
+    refs = make_refs(dms)
+    arn = create_task(dms, refs, "conn-task", "full-load-and-cdc")["ReplicationTaskArn"]
+    wait_for(dms, arn, "ready")
+    message = 'FATAL: password authentication failed for user "app"'
+    emulator.control("POST", "/config", {"connection_outcomes": {"tgt": {"status": "failed", "message": message}}})
+    dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="start-replication")
+    task, seen = wait_for(dms, arn, "failed")
+    assert seen[0] == "starting" and "running" not in seen
+    assert message in task["LastFailureMessage"] and "'tgt'" in task["LastFailureMessage"]
+    assert task["StopReason"] == "Stop Reason FATAL_ERROR"
+    emulator.control("POST", "/config", {"connection_outcomes": {"tgt": None}})
+    dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="resume-processing")
+    task, _ = wait_for(dms, arn, "running")
+    assert "LastFailureMessage" not in task and describe(dms, arn)["Status"] == "running"

@@ -21,6 +21,12 @@ OR-ed (each one replaces the previous result).  Here:
   AND-ed (unknown name -> ``InvalidParameterValueException``, strict), ``MaxRecords``
   / ``Marker`` paging; no match -> empty list.
 * Connections go with their endpoint or instance (moto's delete hooks).
+* A ``StartReplicationTask`` whose source or target endpoint has a ``failed``
+  entry in ``connection_outcomes`` ends ``failed`` after ``starting`` (StopReason
+  ``Stop Reason FATAL_ERROR``, LastFailureMessage ``Last Error Test connection
+  failed for <source|target> endpoint '<id>': <message> ...``), as DMS fails a
+  task that cannot reach its endpoints (``dms_tasks._connection_failure``).
+  Real logins are not repeated at task start.
 """
 
 from __future__ import annotations

@@ -395,6 +395,8 @@ class EmuReplicationTask(FakeReplicationTask):
             self.cdc_stop_position = cdc_stop_position
         self._schedule(CONFIG.seconds_in("starting"), "running", self._to_running, base=now)
         failure, self.armed_failure = self.armed_failure, None
+        if failure is None:
+            failure = self._connection_failure()
         if failure is not None:
             delay = failure.get("after_seconds")
             delay = CONFIG.seconds_in("starting") if delay is None else float(delay)
@@ -402,6 +404,29 @@ class EmuReplicationTask(FakeReplicationTask):
         return self
 
     # -- failures ------------------------------------------------------------
+    def _connection_failure(self) -> dict[str, Any] | None:
+        """A start fails, as on AWS, when an endpoint's connection is set to fail
+        (config ``connection_outcomes``): the endpoint's message in LastFailureMessage."""
+        for role, arn in (("source", self.source_endpoint_arn), ("target", self.target_endpoint_arn)):
+            endpoint = _find_endpoint(self._backend, arn)
+            if endpoint is None:
+                continue
+            outcome = CONFIG.connection_outcome(endpoint.endpoint_identifier, arn)
+            if outcome is not None and outcome.get("status") == "failed":
+                return {
+                    "message": (
+                        f"Last Error Test connection failed for {role} endpoint "
+                        f"'{endpoint.endpoint_identifier}': {outcome.get('message')} "
+                        "Stop Reason FATAL_ERROR Error Level FATAL"
+                    ),
+                    "tables": [],
+                    "status": "failed",
+                    "stop_reason": None,
+                    "after_seconds": None,
+                    "fail_task": True,
+                }
+        return None
+
     def candidate_tables(self, when: str) -> list[tuple[str, str, int]]:
         """Tables a failure may name: those of the next start, or the current ones."""
         if when == "on-start" or not self.tables:
