@@ -374,10 +374,13 @@ def test_task_failure_on_start(emulator: Emulator, dms: Any) -> None:
     assert seen[0] == "starting" and "running" not in seen
     assert task["LastFailureMessage"] == "Last Error Test connection failed for endpoint 'src'"
     assert task["StopReason"] == "Stop Reason FATAL_ERROR"
+    assert not any(r["FullLoadReloaded"] for r in table_stats(dms, arn))
     # used up: the next start runs normally
     dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="reload-target")
     wait_for(dms, arn, "stopped")
     assert describe(dms, arn)["StopReason"] == "Stop Reason FULL_LOAD_ONLY_FINISHED"
+    rows = table_stats(dms, arn)
+    assert rows and all(r["FullLoadReloaded"] and r["TableState"] == "Table completed" for r in rows)
 
 
 def test_task_failure_on_start_after_running_a_while(emulator: Emulator, dms: Any) -> None:

@@ -202,6 +202,7 @@ class EmuReplicationTask(FakeReplicationTask):
         self._cdc_ever = False
         self._last_update: _dt.datetime | None = None
         self.armed_failure: dict[str, Any] | None = None
+        self._reloaded = False
 
         self._schedule(CONFIG.seconds_in("creating"), "ready", self._to_ready)
 
@@ -375,6 +376,10 @@ class EmuReplicationTask(FakeReplicationTask):
             self._cdc_elapsed = 0.0
             self._cdc_ever = False
             self._last_update = None
+        if start_type == "start-replication":
+            self._reloaded = False
+        elif start_type == "reload-target":
+            self._reloaded = True
         tables = select_tables(self.table_mappings, CONFIG.catalogue())
         if tables != self.tables:
             self._table_start.clear()
@@ -598,7 +603,7 @@ class EmuReplicationTask(FakeReplicationTask):
                 "FullLoadRows": 0,
                 "FullLoadCondtnlChkFailedRows": 0,
                 "FullLoadErrorRows": 0,
-                "FullLoadReloaded": False,
+                "FullLoadReloaded": self._reloaded,
                 "ValidationPendingRecords": 0,
                 "ValidationFailedRecords": 0,
                 "ValidationSuspendedRecords": 0,
