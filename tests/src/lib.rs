@@ -30,6 +30,7 @@ mod dms;
 mod emulator;
 mod fixtures;
 mod http;
+pub mod postgres;
 mod process;
 mod provider;
 mod venv;
