@@ -7,8 +7,9 @@
 #                            main's outputs; create an application VPC (10.50.0.0/16, standing in for
 #                            the user's existing one; found by its Name tag on a second run) and apply
 #                            examples-hcl/peering to peer it with the stack's VPC (the stack read with
-#                            the dmslink_main data source); print what was built. Running it again
-#                            changes nothing.
+#                            the dmslink_main data source); print what was built; refresh the task
+#                            (apply -refresh-only) and print its progress and per-table statistics
+#                            (dmslink_repltask_tables). Running it again changes nothing.
 #   scripts/demo.sh destroy  destroy the peering, then the task, then the stack; delete the application
 #                            VPC; check the emulator holds nothing tagged dmslink:stack, no live peering
 #                            and no application VPC. The emulator keeps running (`make emulator-stop`
@@ -352,7 +353,8 @@ print(json.dumps(out))
 
 json_get() { "$VENV_PY" -c 'import json, sys; v = json.loads(sys.argv[1]).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"; }
 
-# The task's inputs: main's outputs (data-source mode is not in the example yet).
+# The task's inputs: main's outputs (data-source mode is not in the example yet), started, with the
+# progress outputs and the per-table statistics (report_progress).
 repltask_vars_from() {
   local outputs=$1
   REPLTASK_VARS=(
@@ -361,6 +363,7 @@ repltask_vars_from() {
     "replication_instance_arn=$(json_get "$outputs" replication_instance_arn)"
     "replication_task_id=$TASK_ID"
     "start_replication_task=true"
+    "report_progress=true"
   )
 }
 
@@ -516,8 +519,56 @@ for k, v in rows:
 EOF
 }
 
+# The task's progress (the module's replication_task_progress output) and per-table statistics (the
+# dmslink_repltask_tables data source in state, with the CDC counters the outputs leave out), as read
+# by the `apply -refresh-only` just before; $1 is `output -json`, $2 `show -json` of terraform-repltask.
+task_insight() {
+  "$VENV_PY" - "$1" "$2" <<'EOF'
+import json, sys
+
+outputs = json.loads(sys.argv[1])
+text = sys.argv[2].strip()
+state = json.loads(text) if text.startswith("{") else {}
+p = outputs.get("replication_task_progress") or {}
+
+def v(x):
+    return "-" if x in (None, "") else str(x)
+
+pct = p.get("full_load_progress_percent")
+print(f"  status {v(p.get('status'))}, full load {v(pct)}{'%' if pct is not None else ''}: "
+      f"{v(p.get('tables_loaded'))} tables loaded, {v(p.get('tables_loading'))} loading, "
+      f"{v(p.get('tables_queued'))} queued, {v(p.get('tables_errored'))} in error")
+print(f"  started {v(p.get('started_at'))}, full load finished {v(p.get('full_load_finished_at'))}")
+for key, label in (("stop_reason", "stop reason"), ("last_failure_message", "last failure")):
+    if p.get(key):
+        print(f"  {label}: {p[key]}")
+
+tables = []
+for r in (state.get("values") or {}).get("root_module", {}).get("resources", []):
+    if r.get("mode") == "data" and r.get("type") == "dmslink_repltask_tables":
+        tables = (r.get("values") or {}).get("tables") or []
+if not tables:
+    print("\n  no table statistics yet (DMS lists the tables once the task has started)")
+    sys.exit(0)
+cols = ("schema", "table", "state", "full load rows", "errors", "inserts", "updates", "deletes", "validation", "last update")
+rows = [(t.get("schema_name"), t.get("table_name"), t.get("table_state"), t.get("full_load_rows"),
+         t.get("full_load_error_rows"), t.get("inserts"), t.get("updates"), t.get("deletes"),
+         t.get("validation_state"), t.get("last_update_time")) for t in tables]
+rows = [tuple(v(x) for x in row) for row in rows]
+widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(cols)]
+numeric = {3, 4, 5, 6, 7}
+def line(cells):
+    return "  " + "  ".join(c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+print()
+print(line(cols))
+print(line(["-" * w for w in widths]))
+for row in rows:
+    print(line(row))
+EOF
+}
+
 up() {
-  STEPS=13
+  STEPS=14
   mkdir -p "$DEMO_DIR"
   say "dmslink demo: terraform-main, terraform-repltask and peering against the local AWS emulator"
   common_setup
@@ -555,7 +606,7 @@ up() {
   done_step
 
   step "terraform-repltask: apply with main's outputs (TF_VAR_dms_source_arn, ...), started"
-  say "    TF_VAR_replication_task_id=$TASK_ID TF_VAR_start_replication_task=true"
+  say "    TF_VAR_replication_task_id=$TASK_ID TF_VAR_start_replication_task=true TF_VAR_report_progress=true"
   with_vars REPLTASK_VARS "$TF" -chdir="$DEMO_DIR/terraform-repltask" apply -auto-approve -input=false "${COLOR[@]}"
   done_step
   task_out=$(outputs_json terraform-repltask)
@@ -579,6 +630,18 @@ up() {
 
   step "Summary"
   summary "$main_out" "$task_out" "$peering_out" "$(app_vpc_json)"
+  done_step
+
+  step "Replication task: progress and per-table statistics (terraform-repltask: apply -refresh-only)"
+  with_vars REPLTASK_VARS "$TF" -chdir="$DEMO_DIR/terraform-repltask" apply -refresh-only -auto-approve \
+    -input=false -no-color >"$DEMO_DIR/terraform-repltask.refresh.log" 2>&1 || {
+    cat "$DEMO_DIR/terraform-repltask.refresh.log" >&2
+    die "terraform apply -refresh-only failed in $DEMO_DIR/terraform-repltask"
+  }
+  say "    refreshed the state (log $DEMO_DIR/terraform-repltask.refresh.log): the task's outputs and"
+  say "    the dmslink_repltask_tables data source as DMS reports them now"
+  task_insight "$(outputs_json terraform-repltask)" "$(tf terraform-repltask show -json 2>/dev/null || echo '{}')"
+  done_step
   cat <<EOT
 
   The modules ran from copies in $DEMO_DIR/{terraform-main,terraform-repltask,peering}

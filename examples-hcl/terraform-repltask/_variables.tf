@@ -87,3 +87,8 @@ variable "start_replication_task" {
   description = "Start the task once it is created (and keep it running across changes)"
   default     = false
 }
+
+variable "report_progress" {
+  description = "Output the task's progress (replication_task_progress) and per-table statistics (replicated_tables, tables_in_error, from the dmslink_repltask_tables data source); they change while the full load runs"
+  default     = false
+}

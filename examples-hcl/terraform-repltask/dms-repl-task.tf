@@ -43,3 +43,41 @@ output "replication_task_arn" {
 output "replication_task_status" {
   value = dmslink_repltask.dblink.status
 }
+
+# The task's progress and per-table statistics, with report_progress = true. Both are refreshed at
+# every plan and refresh; they never change the task, but while the full load runs the outputs change
+# from one plan to the next (so they are null unless asked for).
+output "replication_task_progress" {
+  value = !var.report_progress ? null : {
+    status                     = dmslink_repltask.dblink.status
+    full_load_progress_percent = dmslink_repltask.dblink.full_load_progress_percent
+    tables_loaded              = dmslink_repltask.dblink.tables_loaded
+    tables_loading             = dmslink_repltask.dblink.tables_loading
+    tables_queued              = dmslink_repltask.dblink.tables_queued
+    tables_errored             = dmslink_repltask.dblink.tables_errored
+    started_at                 = dmslink_repltask.dblink.started_at
+    full_load_finished_at      = dmslink_repltask.dblink.full_load_finished_at
+    stop_reason                = dmslink_repltask.dblink.stop_reason
+    last_failure_message       = dmslink_repltask.dblink.last_failure_message
+  }
+}
+
+# Per-table statistics of the tables the task's table mappings select (read after the task changes).
+data "dmslink_repltask_tables" "dblink" {
+  count                = var.report_progress ? 1 : 0
+  replication_task_arn = dmslink_repltask.dblink.replication_task_arn
+  depends_on           = [dmslink_repltask.dblink]
+}
+
+# One line per table. The CDC counters (inserts, updates, deletes, last_update_time) keep growing
+# while the task runs, so they stay out of the outputs; `terraform show -json` has them.
+output "replicated_tables" {
+  value = !var.report_progress ? null : {
+    for t in flatten(data.dmslink_repltask_tables.dblink[*].tables) :
+    "${t.schema_name}.${t.table_name}" => "${t.table_state}: ${t.full_load_rows} rows loaded, ${t.full_load_error_rows} in error, validation ${coalesce(t.validation_state, "unknown")}"
+  }
+}
+
+output "tables_in_error" {
+  value = !var.report_progress ? null : flatten(data.dmslink_repltask_tables.dblink[*].tables_errored)
+}
