@@ -1,0 +1,106 @@
+//! Acceptance test of `test_connections` and `endpoint_connection_status` of `dmslink_main`: the real
+//! Terraform CLIs apply `tests/modules/main-connections` (source and target on one throwaway local
+//! PostgreSQL 15 server) against the emulator, whose `TestConnection` logs in to a loopback PostgreSQL
+//! endpoint with the endpoint's credentials and reports the server's own answer.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use dmslink_acctest::postgres::Postgres;
+use dmslink_acctest::{Cli, RunOutput, TestBed, Workdir};
+use serde_json::Value;
+
+const ADDR: &str = "dmslink_main.dblink";
+const SRC: &str = "integration-dblink-dev-src-geodesy";
+const TGT: &str = "integration-dblink-dev-tgt";
+const USERNAME: &str = "dms_reader";
+const PASSWORD: &str = "Right-pg-pw-4821";
+const WRONG_PASSWORD: &str = "Wrong-pg-pw-1937";
+
+/// `text` with every run of whitespace as one space: Terraform wraps diagnostic details.
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn workdir(bed: &TestBed, cli: &Cli, pg: &Postgres) -> Workdir {
+    let fixtures = bed.fixtures();
+    let backend = fixtures.state_backend("tfstate-connections", "terraform-lock-connections", "main-connections");
+    fixtures.dms_vpc_role();
+    let mut wd = bed.workdir(cli, "main-connections");
+    wd.use_backend(&backend)
+        .set_var("port", pg.port.to_string())
+        .set_var("username", USERNAME)
+        .set_var("source_password", PASSWORD)
+        .set_var("target_password", WRONG_PASSWORD);
+    wd
+}
+
+/// `endpoint_connection_status[endpoint]` as (status, last_failure_message).
+fn status_of(values: &Value, endpoint: &str) -> (String, Option<String>) {
+    let s = &values["endpoint_connection_status"][endpoint];
+    (s["status"].as_str().unwrap_or("(none)").to_string(), s["last_failure_message"].as_str().map(str::to_string))
+}
+
+fn assert_no_password(label: &str, out: &RunOutput) {
+    for secret in [PASSWORD, WRONG_PASSWORD] {
+        assert!(!out.combined().contains(secret), "[{label}] the output shows a password:\n{}", out.describe());
+    }
+}
+
+/// A wrong target password fails the apply with PostgreSQL's own login error and keeps the stack in
+/// state; with the right password the apply passes, both endpoints show `successful`, and the next
+/// plan is clean.
+#[test]
+fn main_test_connections_against_a_real_postgres() {
+    let Some(pg) = Postgres::start(USERNAME, PASSWORD, &["geodesy", "dblink"]) else {
+        return;
+    };
+    let Some(bed) = TestBed::start("main_test_connections_against_a_real_postgres") else {
+        return;
+    };
+    let login_error = format!("password authentication failed for user \"{USERNAME}\"");
+    bed.each_cli(|cli| {
+        let label = cli.label.clone();
+        let mut wd = workdir(&bed, cli, &pg);
+        wd.init();
+
+        // A: the target's password is wrong.
+        let out = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        assert!(!out.success(), "[{label}] apply with a wrong password succeeded:\n{}", out.describe());
+        let err = squash(&out.stderr);
+        eprintln!("[{label}] the failed apply said: {err}");
+        for needle in
+            [format!("connection test failed for endpoint {TGT}"), login_error.clone(), "terraform untaint".to_string()]
+        {
+            assert!(err.contains(&needle), "[{label}] the error lacks {needle:?}:\n{}", out.describe());
+        }
+        assert!(!err.contains(&format!("endpoint {SRC}")), "[{label}] the source passed:\n{}", out.describe());
+        assert_no_password(&label, &out);
+        assert!(
+            pg.log().contains(&login_error),
+            "[{label}] PostgreSQL saw no failed login (the test did not reach the server):\n{}",
+            pg.log()
+        );
+        assert_eq!(wd.state_list(), vec![ADDR.to_string()], "[{label}] the stack is kept in state");
+        let values = wd.resource_values(ADDR).unwrap_or_else(|| panic!("[{label}] {ADDR} not in state"));
+        assert!(values["replication_instance_arn"].as_str().is_some(), "[{label}] {values:#}");
+        let (status, message) = status_of(&values, TGT);
+        assert_eq!(status, "failed", "[{label}] {values:#}");
+        assert!(message.as_deref().is_some_and(|m| m.contains(&login_error)), "[{label}] {message:?}");
+        assert_eq!(status_of(&values, SRC), ("successful".to_string(), None), "[{label}]");
+
+        // B: the password fixed, the tainted stack is made again and passes.
+        wd.set_var("target_password", PASSWORD);
+        let out = wd.apply();
+        assert!(out.stdout.contains("tainted"), "[{label}] expected the tainted stack replaced:\n{}", out.describe());
+        assert_no_password(&label, &out);
+        let values = wd.resource_values(ADDR).unwrap_or_else(|| panic!("[{label}] {ADDR} not in state"));
+        for endpoint in [SRC, TGT] {
+            assert_eq!(status_of(&values, endpoint), ("successful".to_string(), None), "[{label}] {endpoint}");
+        }
+        eprintln!("[{label}] endpoint_connection_status: {}", values["endpoint_connection_status"]);
+        let outputs = wd.outputs();
+        assert_eq!(outputs["endpoint_connection_status"], values["endpoint_connection_status"], "[{label}]");
+        wd.expect_plan(0, "plan after the connection tests passed");
+        wd.destroy();
+        assert!(wd.state_list().is_empty(), "[{label}] state after destroy");
+    });
+}
