@@ -412,38 +412,33 @@ mod against_fake_dms {
         let second = Repltask.read(&b.ctx, &first).await.unwrap().unwrap();
         assert_eq!(first.get("full_load_progress_percent"), &Value::int(30));
         assert_eq!(second.get("full_load_progress_percent"), &Value::int(70));
-        // Nothing configured changed: the plan is the refreshed state, so Terraform sees no change.
-        let mut cfg = second.clone();
-        for a in super::super::insight::ATTRIBUTES {
-            cfg.set(a, Value::Null);
-        }
-        let mut draft = PlanDraft {
-            prior: &second,
-            config: &cfg,
-            planned: second.clone(),
-            requires_replace: Vec::new(),
-            diags: Diagnostics::new(),
-            provider: Some(b.ctx.provider.clone()),
+        // The plan of `proposed` over the refreshed state, as the engine asks for it.
+        let plan = |proposed: Value| {
+            let mut cfg = proposed.clone();
+            for a in super::super::insight::ATTRIBUTES {
+                cfg.set(a, Value::Null);
+            }
+            let (prior, provider) = (second.clone(), b.ctx.provider.clone());
+            async move {
+                let mut draft = PlanDraft {
+                    prior: &prior,
+                    config: &cfg,
+                    planned: proposed,
+                    requires_replace: Vec::new(),
+                    diags: Diagnostics::new(),
+                    provider: Some(provider),
+                };
+                Repltask.modify_plan(&mut draft).await;
+                draft.planned
+            }
         };
-        Repltask.modify_plan(&mut draft).await;
-        assert_eq!(draft.planned, second);
+        // Nothing configured changed: the plan is the refreshed state, so Terraform sees no change.
+        assert_eq!(plan(second.clone()).await, second);
         // A tag change is an update: the figures the apply returns are planned unknown.
         let mut tagged = second.clone();
         tagged.set("tags", Value::from_string_map(&BTreeMap::from([("app".to_string(), "bi".to_string())])));
-        let mut cfg = tagged.clone();
-        for a in super::super::insight::ATTRIBUTES {
-            cfg.set(a, Value::Null);
-        }
-        let mut draft = PlanDraft {
-            prior: &second,
-            config: &cfg,
-            planned: tagged.clone(),
-            requires_replace: Vec::new(),
-            diags: Diagnostics::new(),
-            provider: Some(b.ctx.provider.clone()),
-        };
-        Repltask.modify_plan(&mut draft).await;
-        assert!(draft.planned.get("full_load_progress_percent").is_unknown());
-        assert_eq!(draft.planned.get("status"), second.get("status"), "a tag change leaves the task as it is");
+        let planned = plan(tagged).await;
+        assert!(planned.get("full_load_progress_percent").is_unknown());
+        assert_eq!(planned.get("status"), second.get("status"), "a tag change leaves the task as it is");
     }
 }
