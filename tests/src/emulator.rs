@@ -177,6 +177,15 @@ impl Emulator {
         self.control("POST", "/_dmslink/faults", Some(body.as_bytes()));
     }
 
+    /// `POST /_dmslink/task-failure`: makes a replication task fail, `"when": "now"` or at its next start
+    /// (`"on-start"`), with a `LastFailureMessage` and tables in error (see
+    /// `tests/emulator/dmslink_emulator/dms_tables.py`), e.g.
+    /// `{"task": "<id or ARN>", "message": "ORA-00942: ...", "tables": ["HR.PAYROLL"], "when": "on-start"}`.
+    pub fn task_failure(&self, failure: Value) -> Value {
+        let body = failure.to_string();
+        self.control("POST", "/_dmslink/task-failure", Some(body.as_bytes()))
+    }
+
     /// A control call; panics unless it answers 2xx with JSON.
     pub fn control(&self, method: &str, path: &str, body: Option<&[u8]>) -> Value {
         match http::request(self.port, method, path, body) {
