@@ -258,15 +258,21 @@ def test_s3_and_dynamodb_lock_table(emulator: Emulator) -> None:
         AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    item = {"LockID": {"S": "tf-state/env/terraform.tfstate"}, "Info": {"S": "{}"}}
+    item = {"LockID": {"S": "tf-state/env/terraform.tfstate"}, "Info": {"S": '{"ID":"a"}'}}
     ddb.put_item(TableName="tf-lock", Item=item, ConditionExpression="attribute_not_exists(LockID)")
+    # A retry of the same request (its first answer lost) finds its own lock: that is success.
+    ddb.put_item(TableName="tf-lock", Item=item, ConditionExpression="attribute_not_exists(LockID)")
+    # Another lock on the same state is refused.
+    other = {"LockID": item["LockID"], "Info": {"S": '{"ID":"b"}'}}
     fault(
         ddb.put_item,
         "ConditionalCheckFailedException",
         TableName="tf-lock",
-        Item=item,
+        Item=other,
         ConditionExpression="attribute_not_exists(LockID)",
     )
+    stored = ddb.get_item(TableName="tf-lock", Key={"LockID": item["LockID"]})["Item"]
+    assert stored["Info"] == item["Info"]
     ddb.delete_item(TableName="tf-lock", Key={"LockID": item["LockID"]})
 
 

@@ -20,6 +20,7 @@ _EXTENSIONS = (
     "dms_resources",
     "dms_network",  # after dms_resources: replaces instance/subnet-group calls
     "dms_connections",  # TestConnection outcomes, real logins to a local PostgreSQL
+    "state_lock",  # a retried conditional PutItem of the same item succeeds
     "faults",
     "inventory",
 )
