@@ -47,7 +47,8 @@ fn assert_no_password(label: &str, out: &RunOutput) {
 
 /// A wrong target password fails the apply with PostgreSQL's own login error and keeps the stack in
 /// state; with the right password the apply passes, both endpoints show `successful`, and the next
-/// plan is clean.
+/// plan is clean. A wrong password set by an update fails that update the same way; setting the
+/// right one back updates the endpoint and passes.
 #[test]
 fn main_test_connections_against_a_real_postgres() {
     let Some(pg) = Postgres::start(USERNAME, PASSWORD, &["geodesy", "dblink"]) else {
@@ -100,6 +101,30 @@ fn main_test_connections_against_a_real_postgres() {
         let outputs = wd.outputs();
         assert_eq!(outputs["endpoint_connection_status"], values["endpoint_connection_status"], "[{label}]");
         wd.expect_plan(0, "plan after the connection tests passed");
+
+        // C: a wrong password again, now as an in-place update: the endpoint is modified, the test
+        // fails, the state records the change; setting the password back modifies and tests again.
+        wd.set_var("target_password", WRONG_PASSWORD);
+        let out = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        assert!(!out.success(), "[{label}] update with a wrong password succeeded:\n{}", out.describe());
+        assert!(out.stdout.contains("updated in-place"), "[{label}] expected an update:\n{}", out.describe());
+        let err = squash(&out.stderr);
+        for needle in [
+            format!("Error updating DMS stack integration-dblink-dev: connection test failed for endpoint {TGT}"),
+            login_error.clone(),
+        ] {
+            assert!(err.contains(&needle), "[{label}] the error lacks {needle:?}:\n{}", out.describe());
+        }
+        assert_no_password(&label, &out);
+        let values = wd.resource_values(ADDR).unwrap_or_else(|| panic!("[{label}] {ADDR} not in state"));
+        assert_eq!(status_of(&values, TGT).0, "failed", "[{label}] {values:#}");
+        // (Only the root output differs: a failed apply does not save outputs.)
+        wd.expect_no_resource_changes("plan after a failed update: the change was made");
+        wd.set_var("target_password", PASSWORD);
+        wd.apply();
+        let values = wd.resource_values(ADDR).unwrap_or_else(|| panic!("[{label}] {ADDR} not in state"));
+        assert_eq!(status_of(&values, TGT), ("successful".to_string(), None), "[{label}] after the fix");
+        wd.expect_plan(0, "plan after the fixed update");
         wd.destroy();
         assert!(wd.state_list().is_empty(), "[{label}] state after destroy");
     });

@@ -218,35 +218,38 @@ async fn main_failed_connection_test_fails_create_with_the_dms_message_and_keeps
 }
 
 #[tokio::test(start_paused = true)]
-async fn main_failed_connection_test_after_update_keeps_prior_settings_so_the_next_apply_tests_again() {
+async fn main_failed_connection_test_after_update_records_the_change_and_a_fix_tests_again() {
     let w = FakeWorld::new();
     let p = provider(&w);
-    let cfg = config(None, "tgt-pw", serde_json::json!({}));
+    let cfg = config(Some(true), "tgt-pw", serde_json::json!({}));
     let (state, diags, _) = apply(&p, &Value::Null, &cfg).await;
     assert_eq!(errors(&diags), Vec::<String>::new());
-    let src = state.get("source").as_elements().unwrap()[0].get("endpoint_arn").as_str().unwrap().to_string();
-    let message = "could not connect to server: Connection refused";
-    w.dms.fail_connection(&src, message);
+    let tgt = state.get("target").get("endpoint_arn").as_str().unwrap().to_string();
+    let message = "FATAL: password authentication failed for user \"dms\"";
+    w.dms.fail_connection(&tgt, message);
 
-    // Only test_connections changes: an update that tests.
-    let on = config(Some(true), "tgt-pw", serde_json::json!({}));
-    let (failed, diags, planned) = apply(&p, &state, &on).await;
+    // A wrong password: the endpoint is modified, its test fails.
+    let wrong = config(Some(true), "wrong-pw", serde_json::json!({}));
+    let (failed, diags, planned) = apply(&p, &state, &wrong).await;
     assert!(planned.planned.get(STATUS_ATTR).is_unknown());
     let errs = errors(&diags);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(
-        errs[0].contains(&format!("Error updating DMS stack dblink-dev: connection test failed for endpoint {SRC}"))
+        errs[0].contains(&format!("Error updating DMS stack dblink-dev: connection test failed for endpoint {TGT}"))
     );
-    assert!(errs[0].contains(message) && errs[0].contains("terraform apply"), "{errs:?}");
-    assert!(failed.get("test_connections").is_null(), "prior settings kept");
-    assert_eq!(statuses(&failed)[SRC], ("failed".to_string(), Some(message.to_string())));
-    assert_eq!(statuses(&failed)[TGT], ("successful".to_string(), None));
+    assert!(errs[0].contains(message) && errs[0].contains("aws dms test-connection"), "{errs:?}");
+    assert!(!errs[0].contains("wrong-pw") && !errs[0].contains("tgt-pw"), "{errs:?}");
+    assert_eq!(w.dms.endpoint_password(&tgt).unwrap().expose(), "wrong-pw");
+    // The state records the change that was made, and the failed test.
+    assert_eq!(failed.get("target").get("password").as_str(), Some("wrong-pw"));
+    assert_eq!(statuses(&failed)[TGT], ("failed".to_string(), Some(message.to_string())));
+    assert_eq!(statuses(&failed)[SRC], ("successful".to_string(), None));
 
-    // The next plan still has the change; applied again (the server fixed meanwhile) it passes.
-    let (state, diags, planned) = apply(&p, &failed, &on).await;
+    // Setting the password back is a change: the endpoint is modified and tested again.
+    let (state, diags, planned) = apply(&p, &failed, &cfg).await;
     assert!(planned.planned.get(STATUS_ATTR).is_unknown());
     assert_eq!(errors(&diags), Vec::<String>::new());
-    assert_eq!(state.get("test_connections").as_bool(), Some(true));
+    assert_eq!(w.dms.endpoint_password(&tgt).unwrap().expose(), "tgt-pw");
     assert_eq!(statuses(&state), all("successful"));
 }
 

@@ -247,11 +247,12 @@ pub fn failures_to_diags(run: &StackRun, doing: &str, failures: &[Failure]) -> D
          endpoint's settings (server, port, database, username, password) or the network path to the database, \
          then either `terraform untaint` this resource and `terraform apply` (the endpoint is modified in place \
          and tested again), or run `terraform apply` as it is (the stack is destroyed and created again)."
+            .to_string()
     } else {
-        "The change was made and every child is kept in the state, which still records the settings from \
-         before it, so the next apply makes the change again and tests again. Fix the endpoint's settings \
-         (server, port, database, username, password) or the network path to the database, then run \
-         `terraform apply` again."
+        "The change was made and is recorded in the state, with the failed test in `endpoint_connection_status`. \
+         Fix the endpoint's settings in the configuration (server, port, database, username, password) and run \
+         `terraform apply` again: the endpoint is modified and tested again."
+            .to_string()
     };
     for f in failures {
         let (summary, what) = match (&f.last_failure_message, &f.error) {
@@ -278,7 +279,16 @@ pub fn failures_to_diags(run: &StackRun, doing: &str, failures: &[Failure]) -> D
                 ),
             ),
         };
-        diags.push(Diagnostic::error(summary, format!("{what}\n\n{next}")));
+        let mut detail = format!("{what}\n\n{next}");
+        if doing != "creating" {
+            detail.push_str(&format!(
+                " When the cause is outside the configuration (the database, its users, the network), fix it \
+                 there and test again with `aws dms test-connection --replication-instance-arn {instance} \
+                 --endpoint-arn {}`: the result shows in `endpoint_connection_status` at the next refresh.",
+                f.endpoint_arn
+            ));
+        }
+        diags.push(Diagnostic::error(summary, detail));
     }
     diags
 }
