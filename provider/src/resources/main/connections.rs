@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use crate::aws::dms::{Connection, DmsApi};
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::{self, Wait, WaitOptions};
@@ -187,7 +189,8 @@ pub async fn test_all(run: &Arc<StackRun>) -> Vec<Failure> {
     let list = endpoints(run);
     for (i, (id, arn)) in list.iter().cloned().enumerate() {
         let (run, instance) = (run.clone(), instance.clone());
-        set.spawn(async move { (i, test_one(&run, &instance, &id, &arn).await) });
+        let span = tracing::debug_span!("test_connection", endpoint = %id);
+        set.spawn(async move { (i, test_one(&run, &instance, &id, &arn).await) }.instrument(span));
     }
     let mut results: Vec<(usize, Option<Failure>)> = Vec::new();
     while let Some(r) = set.join_next().await {
