@@ -21,6 +21,28 @@ pub fn merge(default_tags: &BTreeMap<String, String>, tags: &Value) -> BTreeMap<
     all
 }
 
+/// Plans `tags_all`: the provider's default tags overlaid by `tags` when both are known at plan
+/// time, else unknown.
+pub fn plan_tags_all(draft: &mut crate::engine::PlanDraft<'_>) {
+    match &draft.provider {
+        Some(provider) if draft.config.get("tags").is_wholly_known() => {
+            let all = merge(&provider.default_tags, draft.config.get("tags"));
+            draft.planned.set("tags_all", Value::from_string_map(&all));
+        }
+        _ => draft.planned.set("tags_all", Value::Unknown),
+    }
+}
+
+/// The planned value with `tags_all` known (when the plan could not know the provider's
+/// default tags, they are merged now).
+pub fn with_tags_all(default_tags: &BTreeMap<String, String>, planned: &Value) -> Value {
+    let mut planned = planned.clone();
+    if !planned.get("tags_all").is_wholly_known() {
+        planned.set("tags_all", Value::from_string_map(&merge(default_tags, planned.get("tags"))));
+    }
+    planned
+}
+
 /// Splits remote tags back into the user's `tags`: keys the user had, plus keys that are not
 /// explained by the provider's default tags.
 pub fn user_tags_from_remote(

@@ -51,13 +51,7 @@ impl Resource for Main {
     }
 
     async fn modify_plan(&self, draft: &mut PlanDraft<'_>) {
-        match &draft.provider {
-            Some(provider) if draft.config.get("tags").is_wholly_known() => {
-                let all = tags::merge(&provider.default_tags, draft.config.get("tags"));
-                draft.planned.set("tags_all", Value::from_string_map(&all));
-            }
-            _ => draft.planned.set("tags_all", Value::Unknown),
-        }
+        tags::plan_tags_all(draft);
         if draft.is_create() || draft.is_replace() || draft.planned.is_null() {
             return;
         }
@@ -235,11 +229,7 @@ mod update;
 /// The planned value with `tags_all` known (provider default tags + `tags`, when the plan could not
 /// know the provider's settings), and those tags.
 fn with_tags_all(ctx: &Ctx, planned: &Value) -> (Value, crate::aws::dms::Tags) {
-    let mut planned = planned.clone();
-    if !planned.get("tags_all").is_wholly_known() {
-        let all = tags::merge(&ctx.provider.default_tags, planned.get("tags"));
-        planned.set("tags_all", Value::from_string_map(&all));
-    }
+    let planned = tags::with_tags_all(&ctx.provider.default_tags, planned);
     let tags = planned.get("tags_all").string_map();
     (planned, tags)
 }

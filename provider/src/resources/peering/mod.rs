@@ -57,15 +57,6 @@ fn update_failure(e: &StepError) -> Diagnostics {
     .into()
 }
 
-/// The planned value with `tags_all` known.
-fn with_tags_all(ctx: &Ctx, planned: &Value) -> Value {
-    let mut planned = planned.clone();
-    if !planned.get("tags_all").is_wholly_known() {
-        planned.set("tags_all", Value::from_string_map(&tags::merge(&ctx.provider.default_tags, planned.get("tags"))));
-    }
-    planned
-}
-
 async fn apply(
     ctx: &Ctx,
     planned: &Value,
@@ -73,7 +64,7 @@ async fn apply(
     op: &str,
     prior_tags: Option<&crate::aws::ec2::Tags>,
 ) -> ApplyOutcome {
-    let planned = with_tags_all(ctx, planned);
+    let planned = tags::with_tags_all(&ctx.provider.default_tags, planned);
     let spec = Spec::from_value(&planned);
     let sides = match Sides::new(&ctx.provider.clients, &spec).await {
         Ok(s) => s,

@@ -14,13 +14,7 @@ use super::converge::{DEAD, overlap, vpc_route_tables, where_dms};
 use super::spec::{Sides, Spec};
 
 pub async fn modify_plan(draft: &mut PlanDraft<'_>) {
-    match &draft.provider {
-        Some(provider) if draft.config.get("tags").is_wholly_known() => {
-            let all = tags::merge(&provider.default_tags, draft.config.get("tags"));
-            draft.planned.set("tags_all", Value::from_string_map(&all));
-        }
-        _ => draft.planned.set("tags_all", Value::Unknown),
-    }
+    tags::plan_tags_all(draft);
     if draft.planned.is_null() {
         return;
     }
