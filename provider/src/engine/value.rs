@@ -147,6 +147,21 @@ impl Number {
             s => s.parse().ok(),
         }
     }
+    /// True for a finite number without a fractional part (`12`, `-3`, `1.5e70`), however large.
+    pub fn is_whole(&self) -> bool {
+        let t = self.0.trim_start_matches('-');
+        if t.starts_with('I') {
+            return false;
+        }
+        match t.split_once('e') {
+            // Canonical text puts the exponent only on numbers far from the point (see normalize_decimal).
+            Some((mantissa, exp)) => {
+                let frac_digits = mantissa.split_once('.').map_or(0, |(_, f)| f.len());
+                exp.parse::<i64>().is_ok_and(|e| e >= frac_digits as i64)
+            }
+            None => !t.contains('.'),
+        }
+    }
     /// True when the value is exactly representable as an f64 and round-trips through it.
     pub fn is_exact_f64(&self) -> bool {
         self.as_f64().is_some_and(|f| Number::from_f64(f) == *self)
@@ -344,6 +359,16 @@ impl Value {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn whole_numbers_are_told_from_fractions_at_any_size() {
+        for whole in ["12", "-3", "0", "99999999999", "1e70", "1.5e70", "-2.25e80"] {
+            assert!(Number::parse(whole).is_some_and(|n| n.is_whole()), "{whole}");
+        }
+        for not in ["1521.5", "-0.25", "1e-40", "Infinity", "-Infinity"] {
+            assert!(Number::parse(not).is_some_and(|n| !n.is_whole()), "{not}");
+        }
+    }
+
     use super::*;
 
     #[test]
