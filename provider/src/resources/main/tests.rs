@@ -245,3 +245,24 @@ fn a_refused_master_password_is_never_quoted() {
     assert!(d.has_errors());
     assert!(d.iter().all(|x| !x.detail.contains("p@ss") && !x.summary.contains("p@ss")), "{d:?}");
 }
+
+#[test]
+fn availability_zones_must_be_in_the_provider_region() {
+    let cfg = config(base());
+    let mut d = Diagnostics::new();
+    super::validate::validate_region(&cfg, "ap-southeast-2", &mut d);
+    assert!(d.is_empty(), "{d:?}");
+    let mut d = Diagnostics::new();
+    super::validate::validate_region(&cfg, "us-east-1", &mut d);
+    let paths: Vec<String> = d.iter().filter_map(|x| x.path.as_ref().map(ToString::to_string)).collect();
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    assert_eq!(paths[0], "network.availability_zones[0]");
+    // ap-southeast-2a is not in ap-southeast-20 either, and local zones hang off their region.
+    let mut d = Diagnostics::new();
+    super::validate::validate_region(&cfg, "ap-southeast-20", &mut d);
+    assert_eq!(d.0.len(), 3);
+    let local = config(with(base(), "/network/availability_zones/0", serde_json::json!("ap-southeast-2-per-1a")));
+    let mut d = Diagnostics::new();
+    super::validate::validate_region(&local, "ap-southeast-2", &mut d);
+    assert!(d.is_empty(), "{d:?}");
+}

@@ -141,6 +141,26 @@ pub fn validate_cidr(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     }
 }
 
+/// At plan, with the provider's region known: every availability zone is one of that region's
+/// (`us-east-1a` or a local zone `us-east-1-bos-1a` in `us-east-1`). Otherwise `CreateSubnet` fails
+/// after the VPC exists.
+pub fn validate_region(config: &Value, region: &str, diags: &mut Diagnostics) {
+    let path = AttrPath::attr("network").then_attr("availability_zones");
+    for (i, az) in config.get("network").get("availability_zones").as_elements().unwrap_or_default().iter().enumerate()
+    {
+        let Some(az) = az.as_str() else { continue };
+        let rest = az.strip_prefix(region).unwrap_or_default();
+        let in_region = !rest.is_empty() && (rest.bytes().all(|b| b.is_ascii_lowercase()) || rest.starts_with('-'));
+        if !in_region {
+            diags.error_at(
+                path.then_index(i),
+                "Availability zone outside the provider's region",
+                format!("{az:?} is not an availability zone of {region}, the region the provider works in; list zones such as \"{region}a\" or configure the provider for the zone's region."),
+            );
+        }
+    }
+}
+
 /// Cross-attribute checks; values may be unknown (then the check waits for apply-time plan).
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
     validate_network(config.get("network"), &AttrPath::attr("network"), diags);
