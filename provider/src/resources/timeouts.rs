@@ -18,7 +18,7 @@ pub fn default_for(op: &str) -> Duration {
 
 /// The longest any operation waits, whatever the state says. The schema's validator refuses
 /// longer durations, but state written before it did may still hold one.
-pub const MAX_LIMIT: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+pub const MAX_LIMIT: Duration = crate::engine::schema::MAX_TIMEOUT;
 
 /// When `op` must be finished, from the state's `timeouts` block (validated at plan time).
 /// A limit above [`MAX_LIMIT`] waits [`MAX_LIMIT`]: `Instant + Duration` panics when the sum

@@ -179,7 +179,8 @@ pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
         validate_database(src, &path, super::schema::Side::Source, diags);
     }
     let target = config.get("target");
-    if !target.is_null() {
+    // An unknown block (e.g. `dynamic "target"` over a variable) is checked once it is known.
+    if !target.is_null() && !target.is_unknown() {
         validate_database(target, &AttrPath::attr("target"), super::schema::Side::Target, diags);
     }
 }
@@ -328,6 +329,9 @@ fn is_set(v: &Value) -> bool {
 }
 
 fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, diags: &mut Diagnostics) {
+    if db.is_unknown() {
+        return;
+    }
     let rds = db.get("rds");
     let server = db.get("server_name");
     match (server.is_null(), rds.is_null()) {

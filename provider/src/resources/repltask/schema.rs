@@ -81,7 +81,9 @@ pub fn schema() -> Schema {
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
     let time = config.get("cdc_start_time");
     let position = config.get("cdc_start_position");
-    if !time.is_null() && !position.is_null() {
+    // Both must be known and set: `terraform validate` sees variables as unknown.
+    let set = |v: &Value| !v.is_null() && !v.is_unknown();
+    if set(time) && set(position) {
         diags.error_at(
             AttrPath::attr("cdc_start_position"),
             "Conflicting CDC start settings",
