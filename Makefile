@@ -11,6 +11,9 @@
 #   make emulator-test  the emulator's own tests (pytest)
 #   make test           emulator tests, then cargo test --workspace
 #   make lint           rustfmt check + clippy -D warnings
+#   make fuzz           the fuzz harnesses (provider/src/fuzz) long: FUZZ_CASES (default 10^6)
+#                       inputs per target in the optimised `fuzz` profile; prints executions and
+#                       wall time per target (`make test` runs the same harnesses short)
 #   make bench          time a dmslink_main create (RDS 20 s, DMS 15 s in `creating`) against
 #                       the sum of its steps; prints the figures
 #   make docs           regenerate docs/ from the schemas
@@ -32,8 +35,9 @@ EMULATOR_PORT  ?= 0
 EMULATOR_FLAGS ?=
 
 CARGO_TEST_FLAGS ?=
+FUZZ_CASES ?= 1000000
 
-.PHONY: venv emulator emulator-stop emulator-test test lint docs terraform-path demo demo-destroy bench
+.PHONY: venv emulator emulator-stop emulator-test test lint fuzz docs terraform-path demo demo-destroy bench
 
 venv: $(STAMP)
 
@@ -102,6 +106,11 @@ bench: venv
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# The same harnesses `cargo test` runs with a short case count, each with FUZZ_CASES inputs.
+fuzz:
+	DMSLINK_FUZZ_CASES=$(FUZZ_CASES) cargo test --profile fuzz -p terraform-provider-dmslink --lib fuzz:: \
+	  -- --nocapture --test-threads=2
 
 # docs/ is generated from the schemas; the docs_are_current test fails when it is stale.
 docs:

@@ -119,6 +119,9 @@ fn render_block_body(md: &mut String, block: &Block, prefix: &str, nested: &mut 
                     let _ = write!(desc, " Defaults to `{shown}`.");
                 }
             }
+            if let Some((min, max)) = a.whole_range {
+                let _ = write!(desc, " A whole number from {min} to {max}.");
+            }
             if a.force_new {
                 desc.push_str(" Changing this forces a new resource.");
             }

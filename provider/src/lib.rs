@@ -3,6 +3,8 @@
 pub mod aws;
 pub mod docs;
 pub mod engine;
+#[cfg(test)]
+mod fuzz;
 pub mod logging;
 pub mod provider_config;
 pub mod resources;

@@ -51,6 +51,8 @@ impl Configured {
 
 /// TF's AWS provider retries 25 times by default.
 pub const DEFAULT_MAX_RETRIES: i64 = 25;
+/// More attempts than this only lengthen a failure (each attempt backs off up to 20 s).
+pub const MAX_RETRIES_LIMIT: i64 = 100;
 /// Bounds the whole of loading configuration and resolving credentials.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -95,7 +97,7 @@ pub fn schema() -> Schema {
     let default_tags = Block::new("Tags applied to every taggable object the provider creates.").attr(
         Attribute::optional("tags", Type::map(Type::String))
             .describe("Tags added to every resource's `tags_all`; a resource's own `tags` win on equal keys.")
-            .validate(validate_tags_attr),
+            .validate(crate::resources::tags::validate_tags),
     );
     let block = Block::new(
         "The dmslink provider builds an AWS DMS replication stack. It reads AWS settings like the \
@@ -131,7 +133,7 @@ pub fn schema() -> Schema {
                 "How many times a failed AWS request (throttling, 5xx, connection reset) is retried, with \
                  exponential backoff. Defaults to {DEFAULT_MAX_RETRIES}; `0` turns retries off."
             ))
-            .validate(validate_max_retries_attr),
+            .whole_range(0, MAX_RETRIES_LIMIT),
     )
     .attr(Attribute::optional("skip_credentials_validation", Type::Bool).describe(
         "Skip the STS `GetCallerIdentity` check at configuration (for endpoints without STS). The account ID is then unknown.",
@@ -166,31 +168,6 @@ fn validate_session_name_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
 }
 fn validate_external_id_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
     check_str(v, p, d, check_external_id, "Invalid external ID");
-}
-
-fn validate_max_retries_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
-    if let Value::Number(n) = v {
-        match n.as_i64() {
-            Some(i) if i >= 0 => {}
-            Some(i) => d.error_at(p.clone(), "Invalid max_retries", format!("max_retries must be 0 or more, got {i}.")),
-            None => {
-                d.error_at(p.clone(), "Invalid max_retries", format!("max_retries must be a whole number, got {n}."))
-            }
-        }
-    }
-}
-
-fn validate_tags_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
-    for (k, val) in v.as_map().into_iter().flatten() {
-        let kp = p.then_key(k);
-        if k.is_empty() || k.chars().count() > 128 {
-            d.error_at(kp, "Invalid tag key", "Tag keys must be 1 to 128 characters long.");
-        } else if k.to_ascii_lowercase().starts_with("aws:") {
-            d.error_at(kp, "Invalid tag key", format!("Tag key {k:?} uses the reserved prefix \"aws:\"."));
-        } else if val.as_str().is_some_and(|s| s.chars().count() > 256) {
-            d.error_at(kp, "Invalid tag value", "Tag values must be at most 256 characters long.");
-        }
-    }
 }
 
 /// `us-east-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`, `us-isob-east-1`.
@@ -849,7 +826,11 @@ mod tests {
         let mut d = Diagnostics::new();
         let mut m = BTreeMap::new();
         m.insert("aws:owner".to_string(), Value::string("x"));
-        validate_tags_attr(&Value::Map(m), &AttrPath::attr("default_tags").then_attr("tags"), &mut d);
+        crate::resources::tags::validate_tags(
+            &Value::Map(m),
+            &AttrPath::attr("default_tags").then_attr("tags"),
+            &mut d,
+        );
         assert_eq!(paths(&d), vec!["default_tags.tags[\"aws:owner\"]"]);
         assert_eq!(attempts(25), 26);
         assert_eq!(attempts(0), 1);

@@ -54,6 +54,14 @@ impl fmt::Display for AttrPath {
     }
 }
 
+/// A user's input quoted for a diagnostic: escaped, and cut to 80 characters so that a pasted
+/// document does not flood the terminal. Never use it on a sensitive value.
+pub fn quote_input(s: &str) -> String {
+    const MAX: usize = 80;
+    let cut: String = s.chars().take(MAX).collect();
+    if cut.len() < s.len() { format!("{cut:?}… ({} characters)", s.chars().count()) } else { format!("{cut:?}") }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
     Error,

@@ -63,6 +63,10 @@ pub struct Attribute {
     pub default: Option<Value>,
     pub validators: Vec<Validator>,
     pub deprecated: Option<String>,
+    /// For a number (or each number of a list or set): whole, and within these inclusive bounds.
+    /// Every settable number attribute declares one (a schema test checks), so a fraction or an
+    /// out-of-range value never reaches an `as i32` at apply.
+    pub whole_range: Option<(i64, i64)>,
 }
 
 impl Attribute {
@@ -78,6 +82,7 @@ impl Attribute {
             default: None,
             validators: Vec::new(),
             deprecated: None,
+            whole_range: None,
         }
     }
     pub fn required(name: &str, ty: Type) -> Attribute {
@@ -124,6 +129,11 @@ impl Attribute {
     }
     pub fn deprecated(mut self, message: &str) -> Attribute {
         self.deprecated = Some(message.to_string());
+        self
+    }
+    /// Only whole numbers from `min` to `max` (both included); the docs say so.
+    pub fn whole_range(mut self, min: i64, max: i64) -> Attribute {
+        self.whole_range = Some((min, max));
         self
     }
     pub fn validate(mut self, v: impl Fn(&Value, &AttrPath, &mut Diagnostics) + Send + Sync + 'static) -> Attribute {
@@ -230,13 +240,17 @@ impl Schema {
     }
 }
 
+/// The longest `timeouts` value accepted: far beyond any AWS wait (RDS creates take hours at
+/// worst), and small enough that a deadline computed from it can never overflow a clock.
+pub const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
 /// The standard `timeouts { create update delete }` block, durations as Go-style strings ("30m", "1h").
 pub fn timeouts_block(ops: &[&str]) -> NestedBlock {
     let mut b = Block::new("How long each operation may take, as a duration such as `30m` or `1h10m`.");
     for op in ops {
         b = b.attr(
             Attribute::optional(op, Type::String)
-                .describe(&format!("Time limit for {op}, e.g. `30m`."))
+                .describe(&format!("Time limit for {op}, e.g. `30m`; at most `168h` (7 days)."))
                 .validate(validate_duration),
         );
     }
@@ -244,13 +258,24 @@ pub fn timeouts_block(ops: &[&str]) -> NestedBlock {
 }
 
 fn validate_duration(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    if let Some(s) = v.as_str()
-        && crate::engine::duration::parse(s).is_none()
-    {
-        diags.error_at(
+    let Some(s) = v.as_str() else { return };
+    match crate::engine::duration::parse(s) {
+        None => diags.error_at(
             path.clone(),
             "Invalid duration",
-            format!("{s:?} is not a duration; use a number with a unit such as \"90s\", \"30m\" or \"1h30m\"."),
-        );
+            format!(
+                "{} is not a duration; use a number with a unit such as \"90s\", \"30m\" or \"1h30m\".",
+                crate::engine::diag::quote_input(s)
+            ),
+        ),
+        Some(d) if d > MAX_TIMEOUT => diags.error_at(
+            path.clone(),
+            "Duration too long",
+            format!(
+                "{} is longer than the maximum of 168h (7 days); use a shorter time limit such as \"2h\".",
+                crate::engine::diag::quote_input(s)
+            ),
+        ),
+        Some(_) => {}
     }
 }

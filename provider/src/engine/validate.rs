@@ -60,6 +60,9 @@ fn validate_attribute(attr: &Attribute, v: &Value, path: &AttrPath, diags: &mut 
         }
         return;
     }
+    if let Some(range) = attr.whole_range {
+        check_whole_numbers(&attr.name, range, v, path, diags);
+    }
     if v.is_wholly_known() {
         for validator in &attr.validators {
             validator(v, path, diags);
@@ -81,6 +84,37 @@ fn validate_attribute(attr: &Attribute, v: &Value, path: &AttrPath, diags: &mut 
             }
         }
     }
+}
+
+/// A number attribute's value, or each known number of a list or set, is whole and in range.
+fn check_whole_numbers(name: &str, (min, max): (i64, i64), v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    if let Some(elems) = v.as_elements() {
+        for (i, e) in elems.iter().enumerate() {
+            check_whole_numbers(name, (min, max), e, &path.then_index(i), diags);
+        }
+        return;
+    }
+    let Value::Number(n) = v else { return };
+    let wanted = format!("`{name}` takes a whole number from {min} to {max}");
+    if !n.is_whole() {
+        diags.error_at(
+            path.clone(),
+            "Not a whole number",
+            format!("{wanted}; {} has a fractional part. Write it without decimals.", short_number(n)),
+        );
+    } else if n.as_i64().is_none_or(|i| i < min || i > max) {
+        diags.error_at(
+            path.clone(),
+            "Number out of range",
+            format!("{wanted}; {} is outside that range.", short_number(n)),
+        );
+    }
+}
+
+/// A number as the user wrote it, cut short when it is absurdly long.
+fn short_number(n: &super::value::Number) -> String {
+    let s = n.as_str();
+    if s.len() > 40 { format!("{}… ({} digits)", &s[..30], s.len()) } else { s.to_string() }
 }
 
 /// Terraform < 1.11 ignores the write-only flag and would store the value in state, so while the

@@ -114,7 +114,7 @@ impl Number {
         if !is_decimal_syntax(body) {
             return None;
         }
-        Some(Number(normalize_decimal(body)))
+        normalize_decimal(body).map(Number)
     }
     pub fn from_i64(v: i64) -> Number {
         Number(v.to_string())
@@ -129,7 +129,9 @@ impl Number {
         if v.fract() == 0.0 && v.abs() < 1e15 {
             return Number(format!("{}", v as i64));
         }
-        Number(normalize_decimal(&format!("{v}")))
+        // Rust writes a finite f64 as plain digits, which always normalise.
+        let text = format!("{v}");
+        Number(normalize_decimal(&text).unwrap_or(text))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -145,6 +147,21 @@ impl Number {
             "Infinity" => Some(f64::INFINITY),
             "-Infinity" => Some(f64::NEG_INFINITY),
             s => s.parse().ok(),
+        }
+    }
+    /// True for a finite number without a fractional part (`12`, `-3`, `1.5e70`), however large.
+    pub fn is_whole(&self) -> bool {
+        let t = self.0.trim_start_matches('-');
+        if t.starts_with('I') {
+            return false;
+        }
+        match t.split_once('e') {
+            // Canonical text puts the exponent only on numbers far from the point (see normalize_decimal).
+            Some((mantissa, exp)) => {
+                let frac_digits = mantissa.split_once('.').map_or(0, |(_, f)| f.len());
+                exp.parse::<i64>().is_ok_and(|e| e >= frac_digits as i64)
+            }
+            None => !t.contains('.'),
         }
     }
     /// True when the value is exactly representable as an f64 and round-trips through it.
@@ -168,15 +185,19 @@ fn is_decimal_syntax(t: &str) -> bool {
     digits(int_part) && frac.is_none_or(digits) && exp.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
 }
 
+/// The largest decimal exponent a number may have, as go-cty's `big.Float` (binary exponents up
+/// to 2³¹) allows; beyond it a number is refused rather than read as something else.
+const MAX_DECIMAL_EXPONENT: i64 = 646_456_993;
+
 /// Canonical decimal text: no leading `+`, no trailing fractional zeros, `-0` → `0`, exponent folded
-/// into plain digits when that stays short.
-fn normalize_decimal(t: &str) -> String {
+/// into plain digits when that stays short. `None` when the exponent is out of range.
+fn normalize_decimal(t: &str) -> Option<String> {
     let (neg, body) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, t),
     };
     let (mantissa, exp) = match body.find(['e', 'E']) {
-        Some(i) => (&body[..i], body[i + 1..].parse::<i64>().unwrap_or(0)),
+        Some(i) => (&body[..i], body[i + 1..].parse::<i64>().ok()?),
         None => (body, 0),
     };
     let (int_part, frac_part) = match mantissa.find('.') {
@@ -184,22 +205,25 @@ fn normalize_decimal(t: &str) -> String {
         None => (mantissa, ""),
     };
     let mut digits: String = format!("{int_part}{frac_part}");
-    let mut point: i64 = int_part.len() as i64 + exp;
     // Trim leading zeros (keeping the point aligned) and trailing zeros.
     let lead = digits.len() - digits.trim_start_matches('0').len();
     digits.drain(..lead);
-    point -= lead as i64;
     let trimmed_len = digits.trim_end_matches('0').len();
     digits.truncate(trimmed_len);
     if digits.is_empty() {
-        return "0".to_string();
+        return Some("0".to_string());
+    }
+    let shift = i64::try_from(int_part.len()).ok()? - i64::try_from(lead).ok()?;
+    let point = shift.checked_add(exp)?;
+    if !(-MAX_DECIMAL_EXPONENT..=MAX_DECIMAL_EXPONENT).contains(&point) {
+        return None;
     }
     if !(-30..=60).contains(&point) {
         // Far from the decimal point: scientific notation keeps it short and exact.
         let (first, rest) = digits.split_at(1);
         let e = point - 1;
         let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
-        return format!("{}{first}{frac}e{e}", if neg { "-" } else { "" });
+        return Some(format!("{}{first}{frac}e{e}", if neg { "-" } else { "" }));
     }
     let text = if point <= 0 {
         format!("0.{}{}", "0".repeat((-point) as usize), digits)
@@ -209,7 +233,7 @@ fn normalize_decimal(t: &str) -> String {
         let (a, b) = digits.split_at(point as usize);
         format!("{a}.{b}")
     };
-    if neg { format!("-{text}") } else { text }
+    Some(if neg { format!("-{text}") } else { text })
 }
 
 impl PartialEq for Number {
@@ -344,6 +368,16 @@ impl Value {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn whole_numbers_are_told_from_fractions_at_any_size() {
+        for whole in ["12", "-3", "0", "99999999999", "1e70", "1.5e70", "-2.25e80"] {
+            assert!(Number::parse(whole).is_some_and(|n| n.is_whole()), "{whole}");
+        }
+        for not in ["1521.5", "-0.25", "1e-40", "Infinity", "-Infinity"] {
+            assert!(Number::parse(not).is_some_and(|n| !n.is_whole()), "{not}");
+        }
+    }
+
     use super::*;
 
     #[test]
@@ -364,6 +398,26 @@ mod tests {
         }
         assert!(Number::parse("abc").is_none());
         assert!(Number::parse("").is_none());
+    }
+
+    /// Found by fuzzing: an exponent near i64's limits overflowed `point` (a panic in a debug
+    /// build, a wrong number in release), and one beyond i64 was read as no exponent at all
+    /// (`1e99999999999999999999` became 1).
+    #[test]
+    fn exponents_out_of_range_are_refused_not_overflowed() {
+        for text in [
+            "1e9223372036854775807",
+            "-1e9223372036854775807",
+            "1e-9223372036854775808",
+            "0.1e-9223372036854775808",
+            "1e99999999999999999999",
+            "0e99999999999999999999",
+            "1e646456994",
+        ] {
+            assert_eq!(Number::parse(text), None, "{text}");
+        }
+        assert_eq!(Number::parse("1e646456992").map(|n| n.0), Some("1e646456992".to_string()));
+        assert_eq!(Number::parse("12e-646456994").map(|n| n.0), Some("1.2e-646456993".to_string()));
     }
 
     #[test]

@@ -18,16 +18,28 @@ pub fn semantically_equal(a: &str, b: &str) -> bool {
 /// The parts of `remote` that `user` set: objects recurse on the user's keys, arrays of objects
 /// with an `Id` (such as `Logging.LogComponents`) match elements by `Id`, anything else is taken
 /// whole. Comparing the projection with `user` tells whether AWS differs on anything the user set.
+///
+/// Projecting a projection again changes nothing, so the text a refresh stores compares equal on
+/// the next refresh: each remote element pairs with at most one user element, in order (an `Id`
+/// listed twice pairs twice), and a user element AWS lacks is left out of the projection (a `null`
+/// in its place would turn the array into one without `Id`s, taken whole the next time).
 pub fn project(user: &J, remote: &J) -> J {
     match (user, remote) {
         (J::Object(u), J::Object(r)) => {
             J::Object(u.iter().map(|(k, uv)| (k.clone(), r.get(k).map_or(J::Null, |rv| project(uv, rv)))).collect())
         }
-        (J::Array(u), J::Array(r)) if u.iter().all(|e| e.get("Id").is_some()) => J::Array(
-            u.iter()
-                .map(|ue| r.iter().find(|re| re.get("Id") == ue.get("Id")).map_or(J::Null, |re| project(ue, re)))
-                .collect(),
-        ),
+        (J::Array(u), J::Array(r)) if u.iter().all(|e| e.get("Id").is_some()) => {
+            let mut paired = vec![false; r.len()];
+            J::Array(
+                u.iter()
+                    .filter_map(|ue| {
+                        let k = (0..r.len()).find(|&k| !paired[k] && r[k].get("Id") == ue.get("Id"))?;
+                        paired[k] = true;
+                        Some(project(ue, &r[k]))
+                    })
+                    .collect(),
+            )
+        }
         (_, r) => r.clone(),
     }
 }
@@ -68,5 +80,35 @@ mod tests {
         let shown = projected_text(user, &drifted).unwrap_or_default();
         assert!(shown.contains("\"MaxFullLoadSubTasks\":4"), "{shown}");
         assert!(!shown.contains("CommitRate"), "{shown}");
+    }
+
+    /// Found by fuzzing: a component listed twice was paired with the first one AWS has both
+    /// times, so a document did not match itself and always showed drift.
+    #[test]
+    fn a_component_listed_twice_matches_itself() {
+        let doc = r#"{"Logging":{"LogComponents":[{"Id":"SOURCE_CAPTURE"},{"Id":"SOURCE_CAPTURE","Severity":"LOGGER_SEVERITY_DEBUG"}]}}"#;
+        assert!(user_keys_match(doc, doc));
+    }
+
+    /// Found by fuzzing: a component AWS lacks was projected as `null`, and the array with the
+    /// `null` was then taken whole on the next refresh, so the stored text changed every time.
+    #[test]
+    fn a_component_aws_lacks_is_left_out_and_the_stored_projection_is_stable() {
+        let user = r#"{"Logging":{"LogComponents":[{"Id":"TARGET_LOAD"},{"Id":"SOURCE_UNLOAD"}]}}"#;
+        let remote = r#"{"Logging":{"LogComponents":[{"Id":"SOURCE_UNLOAD","Severity":"X"}]}}"#;
+        assert!(!user_keys_match(user, remote));
+        let stored = projected_text(user, remote).unwrap_or_default();
+        assert_eq!(stored, r#"{"Logging":{"LogComponents":[{"Id":"SOURCE_UNLOAD"}]}}"#);
+        assert!(user_keys_match(&stored, remote));
+    }
+
+    /// Found by fuzzing: serde_json's default float parsing is off by one unit in the last place
+    /// for some numbers, so a stored projection read back differently from what AWS sent.
+    #[test]
+    fn floats_read_back_exactly() {
+        let remote = r#"{"Logging":[9.240677228077706e-195]}"#;
+        let stored = projected_text(r#"{"Logging":{}}"#, remote).unwrap_or_default();
+        assert_eq!(stored, remote);
+        assert!(user_keys_match(&stored, remote));
     }
 }

@@ -1,6 +1,7 @@
 //! The registry: every resource and data source this provider serves, plus the helpers they share.
 
 pub mod arn;
+pub mod aws_formats;
 pub mod json_doc;
 pub mod main;
 pub mod main_lookup;
@@ -58,5 +59,51 @@ pub fn data_source_doc_extras(type_name: &str) -> crate::docs::PageExtras<'stati
             notes: repltask_tables::NOTES_DOC,
         },
         _ => crate::docs::PageExtras { example_hcl: "", import: None, notes: "" },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::schema::{AttrKind, Block};
+    use crate::engine::{Schema, Type};
+
+    fn is_number(t: &Type) -> bool {
+        match t {
+            Type::Number => true,
+            Type::List(e) | Type::Set(e) | Type::Map(e) => is_number(e),
+            _ => false,
+        }
+    }
+
+    /// Settable number attributes without a whole-number range, as `path` strings.
+    fn unbounded(block: &Block, prefix: &str, out: &mut Vec<String>) {
+        for a in &block.attributes {
+            let path = format!("{prefix}{}", a.name);
+            match &a.kind {
+                AttrKind::Plain(t) if is_number(t) && a.mode.is_settable() && a.whole_range.is_none() => out.push(path),
+                AttrKind::Nested(n) => {
+                    let inner = Block { attributes: n.attributes.clone(), ..Block::default() };
+                    unbounded(&inner, &format!("{path}."), out);
+                }
+                _ => {}
+            }
+        }
+        for b in &block.blocks {
+            unbounded(&b.block, &format!("{prefix}{}.", b.name), out);
+        }
+    }
+
+    /// Every number a user can set is checked as whole and in range at validate: a fraction or a
+    /// huge value must never reach an `as i32` at apply (issue 10).
+    #[test]
+    fn every_settable_number_has_a_whole_range() {
+        let mut schemas: Vec<(String, Schema)> = vec![("provider".into(), crate::provider_config::schema())];
+        schemas.extend(super::all_resources().iter().map(|r| (r.type_name().to_string(), r.schema())));
+        schemas.extend(super::all_data_sources().iter().map(|d| (format!("data.{}", d.type_name()), d.schema())));
+        let mut missing = Vec::new();
+        for (name, schema) in &schemas {
+            unbounded(&schema.block, &format!("{name}: "), &mut missing);
+        }
+        assert!(missing.is_empty(), "number attributes without whole_range: {missing:?}");
     }
 }

@@ -45,14 +45,26 @@ fn table_type() -> Type {
     ])
 }
 
+/// A name pattern: 1 to 128 characters (the longest Oracle and PostgreSQL identifiers), no control characters.
+fn validate_pattern(v: &crate::engine::Value, path: &crate::engine::AttrPath, diags: &mut crate::engine::Diagnostics) {
+    let Some(p) = v.as_str() else { return };
+    if p.is_empty() || p.chars().count() > 128 || p.chars().any(char::is_control) {
+        diags.error_at(
+            path.clone(),
+            "Invalid name pattern",
+            "A pattern is 1 to 128 characters without control characters, e.g. \"HR\" or \"SALES%\"; leave it out to match every name.",
+        );
+    }
+}
+
 pub fn schema() -> Schema {
     let block = Block::new(
         "Per-table statistics of a DMS replication task (`DescribeTableStatistics`): each table's state, rows loaded \
          by the full load, inserts, updates, deletes and DDLs applied since, validation state and last update.",
     )
-    .attr(Attribute::required("replication_task_arn", Type::String).describe("ARN of the replication task, e.g. `dmslink_repltask.x.replication_task_arn`."))
-    .attr(Attribute::optional("schema_pattern", Type::String).describe("Only schemas matching this pattern (`%` = any characters), e.g. `HR` or `SALES%`. Default: every schema."))
-    .attr(Attribute::optional("table_pattern", Type::String).describe("Only tables matching this pattern (`%` = any characters). Default: every table."))
+    .attr(Attribute::required("replication_task_arn", Type::String).describe("ARN of the replication task, e.g. `dmslink_repltask.x.replication_task_arn`.").validate(crate::resources::arn::dms_arn_attr("task", "a DMS replication task")))
+    .attr(Attribute::optional("schema_pattern", Type::String).describe("Only schemas matching this pattern (`%` = any characters), e.g. `HR` or `SALES%`. Default: every schema.").validate(validate_pattern))
+    .attr(Attribute::optional("table_pattern", Type::String).describe("Only tables matching this pattern (`%` = any characters). Default: every table.").validate(validate_pattern))
     .attr(Attribute::computed("tables", Type::list(table_type())).describe(
         "The matching tables, sorted by schema and table: `schema_name`, `table_name`, `table_state` (e.g. `Before load`, `Full load`, `Table completed`, `Table error`), `inserts`, `updates`, `deletes`, `ddls`, `full_load_rows`, `full_load_error_rows`, `validation_state` and `last_update_time` (RFC 3339).",
     ))

@@ -51,6 +51,9 @@ impl Resource for Main {
     }
 
     async fn modify_plan(&self, draft: &mut PlanDraft<'_>) {
+        if let Some(provider) = &draft.provider {
+            validate::validate_region(draft.config, &provider.region, &mut draft.diags);
+        }
         tags::plan_tags_all(draft);
         if draft.is_create() || draft.is_replace() || draft.planned.is_null() {
             return;

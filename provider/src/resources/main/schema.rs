@@ -3,6 +3,7 @@
 
 use crate::engine::schema::{NestedBlock, timeouts_block};
 use crate::engine::{Attribute, Block, Schema, Type, Value};
+use crate::resources::aws_formats::{self as formats, attr as format, dms, net, rds, windows};
 use crate::resources::tags::{tags_all_attribute, tags_attribute};
 
 /// Which kind of database block: the defaults differ.
@@ -78,7 +79,8 @@ fn network_block() -> NestedBlock {
         )
         .attr(
             Attribute::required("availability_zones", Type::list(Type::String))
-                .describe("At least two availability zones; DMS and RDS subnet groups need two."),
+                .describe("At least two availability zones; DMS and RDS subnet groups need two.")
+                .validate(formats::each("Invalid availability zone", net::availability_zone)),
         )
         .attr(
             Attribute::required("subnet_cidrs", Type::list(Type::String))
@@ -90,7 +92,9 @@ fn network_block() -> NestedBlock {
         )
         .attr(
             Attribute::optional("amazon_side_asn", Type::Number)
-                .describe("BGP ASN of the Amazon side of the VPN gateway. AWS picks one when unset."),
+                .describe("BGP ASN of the Amazon side of the VPN gateway: a private ASN, 64512 to 65534 (16-bit) or 4200000000 to 4294967294 (32-bit). AWS picks one when unset.")
+                .whole_range(64512, 4_294_967_294)
+                .validate(super::validate::validate_amazon_side_asn),
         )
         .attr(
             Attribute::optional_computed("vpn_route_propagation", Type::Bool)
@@ -118,16 +122,19 @@ fn database_block(side: Side) -> Block {
     if side == Side::Source {
         b = b.attr(Attribute::required("name", Type::String).describe("Unique name of this source within the stack; part of its children's identifiers (`<stack>-src-<name>`).").validate(super::validate::validate_child_name));
     }
-    b.attr(Attribute::with_default("engine_name", Type::String, Value::string(side.default_engine())).describe("DMS engine name of the endpoint: `oracle`, `postgres`, `mysql`, `sqlserver`, ..."))
+    b.attr(Attribute::with_default("engine_name", Type::String, Value::string(side.default_engine())).describe("DMS engine name of the endpoint: `oracle`, `postgres`, `mysql`, `sqlserver`, ...").validate(match side {
+            Side::Source => format("Invalid DMS engine name", |s| dms::engine_name(s, true)),
+            Side::Target => format("Invalid DMS engine name", |s| dms::engine_name(s, false)),
+        }))
         .attr(Attribute::optional("database_name", Type::String).describe("Database (Oracle SID/service name, Postgres database) DMS connects to."))
-        .attr(Attribute::optional_computed("port", Type::Number).describe(port_doc))
+        .attr(Attribute::optional_computed("port", Type::Number).describe(port_doc).whole_range(1, 65535))
         .attr(Attribute::optional("username", Type::String).describe("The account DMS connects with."))
         .attr(Attribute::optional("password", Type::String).sensitive().describe("Password of `username`. Kept in state (sensitive); prefer `password_wo` on Terraform ≥ 1.11."))
         .attr(Attribute::write_only("password_wo", Type::String).describe("Write-only password of `username`: never stored in state. Requires Terraform 1.11 or later (older versions are refused at validation; use `password` there). Change `password_wo_version` to send a new one."))
-        .attr(Attribute::optional("password_wo_version", Type::Number).describe("Bump to apply a new `password_wo`."))
+        .attr(Attribute::optional("password_wo_version", Type::Number).describe("Bump to apply a new `password_wo`.").whole_range(0, i64::from(i32::MAX)))
         .attr(Attribute::optional("ssl_mode", Type::String).describe("DMS SSL mode: `none`, `require`, `verify-ca` or `verify-full`."))
-        .attr(Attribute::optional("extra_connection_attributes", Type::String).describe("DMS extra connection attributes, `key=value;key=value`."))
-        .attr(Attribute::optional("server_name", Type::String).describe("Host name or address of an existing server (e.g. on premises, reached through the VPN). Conflicts with an `rds` block."))
+        .attr(Attribute::optional("extra_connection_attributes", Type::String).describe("DMS extra connection attributes, `key=value;key=value`.").validate(format("Invalid extra connection attributes", dms::extra_connection_attributes)))
+        .attr(Attribute::optional("server_name", Type::String).describe("Host name or address of an existing server (e.g. on premises, reached through the VPN). Conflicts with an `rds` block.").validate(format("Invalid server name", net::server_name)))
         .attr(Attribute::computed("endpoint_arn", Type::String).describe("ARN of the DMS endpoint."))
         .attr(Attribute::computed("address", Type::String).describe("Address DMS connects to: `server_name`, or the RDS instance's endpoint address."))
         .attr(Attribute::computed("db_instance_identifier", Type::String).describe("Identifier of the RDS instance, when this database is one."))
@@ -136,23 +143,23 @@ fn database_block(side: Side) -> Block {
 
 fn rds_block(side: Side) -> NestedBlock {
     let b = Block::new("An RDS instance that dmslink creates for this database: restored from `snapshot_identifier`, or new with `master_username` and a master password.")
-        .attr(Attribute::optional("snapshot_identifier", Type::String).describe("Restore from this DB snapshot. The master username and database name then come from the snapshot. Changing it re-creates this database (a warning names it at plan)."))
+        .attr(Attribute::optional("snapshot_identifier", Type::String).describe("Restore from this DB snapshot (its identifier, or its ARN when shared from another account). The master username and database name then come from the snapshot. Changing it re-creates this database (a warning names it at plan).").validate(format("Invalid snapshot identifier", rds::snapshot_identifier)))
         .attr(Attribute::optional("master_username", Type::String).describe("Master user of a new instance. Conflicts with `snapshot_identifier`."))
         .attr(Attribute::optional("master_password", Type::String).sensitive().describe("Master password (sensitive, kept in state); prefer `master_password_wo` on Terraform ≥ 1.11."))
         .attr(Attribute::write_only("master_password_wo", Type::String).describe("Write-only master password: never stored in state. Requires Terraform 1.11 or later (older versions are refused at validation; use `master_password` there). Change `master_password_wo_version` to send a new one."))
-        .attr(Attribute::optional("master_password_wo_version", Type::Number).describe("Bump to apply a new `master_password_wo`."))
+        .attr(Attribute::optional("master_password_wo_version", Type::Number).describe("Bump to apply a new `master_password_wo`.").whole_range(0, i64::from(i32::MAX)))
         .attr(Attribute::optional_computed("engine", Type::String).describe(match side {
             Side::Source => "RDS engine, e.g. `oracle-se2`. Taken from the snapshot when restoring.",
             Side::Target => "RDS engine. Defaults to `postgres`.",
-        }))
-        .attr(Attribute::optional_computed("engine_version", Type::String).describe("Engine version; AWS's default when unset."))
-        .attr(Attribute::with_default("instance_class", Type::String, Value::string("db.t3.medium")).describe("Instance class."))
-        .attr(Attribute::with_default("allocated_storage", Type::Number, Value::int(20)).describe("Storage in GiB."))
+        }).validate(format("Invalid RDS engine", rds::engine)))
+        .attr(Attribute::optional_computed("engine_version", Type::String).describe("Engine version; AWS's default when unset.").validate(format("Invalid engine version", rds::engine_version)))
+        .attr(Attribute::with_default("instance_class", Type::String, Value::string("db.t3.medium")).describe("Instance class.").validate(format("Invalid instance class", rds::instance_class)))
+        .attr(Attribute::with_default("allocated_storage", Type::Number, Value::int(20)).describe("Storage in GiB.").whole_range(20, 65536))
         .attr(Attribute::with_default("multi_az", Type::Bool, Value::Bool(false)).describe("Run a standby in a second availability zone."))
         .attr(Attribute::with_default("storage_encrypted", Type::Bool, Value::Bool(true)).describe("Encrypt storage. Changing it re-creates this database."))
-        .attr(Attribute::optional_computed("backup_retention_period", Type::Number).describe("Days of automated backups."))
-        .attr(Attribute::optional_computed("backup_window", Type::String).describe("Daily backup window, `hh24:mi-hh24:mi` UTC."))
-        .attr(Attribute::optional_computed("maintenance_window", Type::String).describe("Weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` UTC."))
+        .attr(Attribute::optional_computed("backup_retention_period", Type::Number).describe("Days of automated backups; `0` turns automated backups off.").whole_range(0, 35))
+        .attr(Attribute::optional_computed("backup_window", Type::String).describe("Daily backup window, `hh24:mi-hh24:mi` UTC, at least 30 minutes, not overlapping `maintenance_window`.").validate(format("Invalid backup window", |s| windows::daily(s).map(|_| ()))))
+        .attr(Attribute::optional_computed("maintenance_window", Type::String).describe("Weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` UTC, at least 30 minutes.").validate(format("Invalid maintenance window", |s| windows::weekly(s).map(|_| ()))))
         .attr(Attribute::optional_computed("deletion_protection", Type::Bool).describe("Refuse deletion. Defaults to true when `environment` starts with `p`. While on, a plan that would re-create this database is refused."))
         .attr(Attribute::optional_computed("skip_final_snapshot", Type::Bool).describe("Delete without a final snapshot. Defaults to true except when `environment` starts with `p`. Conflicts with `final_snapshot_identifier`."))
         .attr(Attribute::optional("final_snapshot_identifier", Type::String).describe("Name of the snapshot taken when this database is deleted. Conflicts with `skip_final_snapshot = true`."));
@@ -161,11 +168,11 @@ fn rds_block(side: Side) -> NestedBlock {
 
 fn replication_instance_block() -> NestedBlock {
     let b = Block::new("The DMS replication instance.")
-        .attr(Attribute::with_default("replication_instance_class", Type::String, Value::string("dms.t3.medium")).describe("Instance class, e.g. `dms.t3.medium`. Changed in place."))
-        .attr(Attribute::with_default("allocated_storage", Type::Number, Value::int(50)).describe("Storage in GiB (5–6144). Changed in place."))
-        .attr(Attribute::optional_computed("engine_version", Type::String).describe("DMS engine version; AWS's default when unset. Changed in place."))
+        .attr(Attribute::with_default("replication_instance_class", Type::String, Value::string("dms.t3.medium")).describe("Instance class, e.g. `dms.t3.medium`. Changed in place.").validate(format("Invalid replication instance class", dms::instance_class)))
+        .attr(Attribute::with_default("allocated_storage", Type::Number, Value::int(50)).describe("Storage in GiB. Changed in place.").whole_range(5, 6144))
+        .attr(Attribute::optional_computed("engine_version", Type::String).describe("DMS engine version such as `3.5.3`; AWS's default when unset. Changed in place.").validate(format("Invalid engine version", dms::engine_version)))
         .attr(Attribute::with_default("multi_az", Type::Bool, Value::Bool(false)).describe("Run a standby in a second availability zone. Changed in place."))
-        .attr(Attribute::optional_computed("preferred_maintenance_window", Type::String).describe("Weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` UTC."))
+        .attr(Attribute::optional_computed("preferred_maintenance_window", Type::String).describe("Weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` UTC, at least 30 minutes.").validate(format("Invalid maintenance window", |s| windows::weekly(s).map(|_| ()))))
         .attr(Attribute::with_default("auto_minor_version_upgrade", Type::Bool, Value::Bool(true)).describe("Apply minor engine upgrades in the maintenance window."))
         .attr(Attribute::with_default("publicly_accessible", Type::Bool, Value::Bool(false)).describe("Give the instance a public address. Off: the stack is reached only through the VPN and peering. Changing it re-creates the replication instance."));
     NestedBlock::single("replication_instance", b)

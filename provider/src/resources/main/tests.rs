@@ -26,7 +26,7 @@ fn base() -> serde_json::Value {
             {"name": "onprem", "server_name": "oracle.corp.example", "database_name": "ORCL", "username": "dms", "password": "pw", "port": 1521}
         ],
         "target": {"database_name": "dblink", "username": "dms", "password": "pw",
-                   "rds": {"master_username": "dblink", "master_password": "pw"}}
+                   "rds": {"master_username": "dblink", "master_password": "Correct-Horse-7"}}
     })
 }
 
@@ -164,4 +164,105 @@ fn desired_stack_resolves_defaults_and_names() {
     let tags = stack.child_tags(&Default::default(), super::naming::kind::VPC, &stack.vpc_name());
     assert!(super::naming::owned_by(&tags, &stack, super::naming::kind::VPC));
     assert_eq!(tags.get("Name").map(String::as_str), Some("dblink-prod-vpc"));
+}
+
+/// Numbers are whole and in range, windows and names have AWS's formats, and cross-attribute
+/// rules hold: each mistake is an error at its own path (issue 10's list among them).
+#[test]
+fn numbers_windows_names_and_engines_are_checked_at_their_paths() {
+    use serde_json::json;
+    let cases = [
+        ("/source/1/port", json!(1521.5), "source[1].port"),
+        ("/source/1/port", json!(0), "source[1].port"),
+        ("/network/amazon_side_asn", json!(1), "network.amazon_side_asn"),
+        ("/network/amazon_side_asn", json!(65535), "network.amazon_side_asn"),
+        ("/network/amazon_side_asn", json!(4294967295u64), "network.amazon_side_asn"),
+        ("/network/availability_zones/1", json!("ap-southeast-2"), "network.availability_zones[1]"),
+        ("/target/rds/allocated_storage", json!(20.5), "target.rds.allocated_storage"),
+        ("/target/rds/backup_retention_period", json!(99999999999u64), "target.rds.backup_retention_period"),
+        ("/target/rds/backup_retention_period", json!(-1), "target.rds.backup_retention_period"),
+        ("/target/rds/backup_retention_period", json!(36), "target.rds.backup_retention_period"),
+        ("/target/rds/backup_window", json!("03:00-03:10"), "target.rds.backup_window"),
+        ("/target/rds/maintenance_window", json!("every sunday"), "target.rds.maintenance_window"),
+        ("/target/rds/instance_class", json!("t3.medium"), "target.rds.instance_class"),
+        ("/target/rds/engine", json!("oracle-se2"), "target.rds.engine"),
+        ("/target/rds/engine", json!("aurora-postgresql"), "target.rds.engine"),
+        ("/target/rds/engine_version", json!("latest"), "target.rds.engine_version"),
+        ("/target/rds/master_username", json!("1admin"), "target.rds.master_username"),
+        ("/target/rds/master_password", json!("short"), "target.rds.master_password"),
+        ("/target/rds/master_password", json!("has a space"), "target.rds.master_password"),
+        ("/target/database_name", json!("my-db"), "target.database_name"),
+        ("/target/engine_name", json!("postgresql"), "target.engine_name"),
+        ("/source/0/engine_name", json!("redshift"), "source[0].engine_name"),
+        ("/source/0/rds/snapshot_identifier", json!("bad--snap"), "source[0].rds.snapshot_identifier"),
+        ("/source/1/server_name", json!("oracle corp"), "source[1].server_name"),
+        ("/source/1/extra_connection_attributes", json!("useLogminerReader"), "source[1].extra_connection_attributes"),
+        ("/source/1/password_wo_version", json!(1.5), "source[1].password_wo_version"),
+        ("/replication_instance/allocated_storage", json!(6145), "replication_instance.allocated_storage"),
+        (
+            "/replication_instance/replication_instance_class",
+            json!("db.t3.medium"),
+            "replication_instance.replication_instance_class",
+        ),
+        ("/replication_instance/engine_version", json!("3.5"), "replication_instance.engine_version"),
+        (
+            "/replication_instance/preferred_maintenance_window",
+            json!("sun:04:00"),
+            "replication_instance.preferred_maintenance_window",
+        ),
+        ("/timeouts/update", json!("10000000000000000000s"), "timeouts.update"),
+        ("/timeouts/create", json!("200h"), "timeouts.create"),
+    ];
+    for (ptr, v, want) in cases {
+        let mut j = base();
+        if ptr.starts_with("/replication_instance/") {
+            j = with(j, "/replication_instance", json!({}));
+        }
+        if ptr.starts_with("/timeouts/") {
+            j = with(j, "/timeouts", json!({}));
+        }
+        let got = errors(with(j, ptr, v.clone()));
+        assert!(got.iter().any(|p| p == want), "{ptr}={v}: {got:?}");
+    }
+}
+
+#[test]
+fn a_backup_window_inside_the_maintenance_window_is_refused() {
+    use serde_json::json;
+    let j = with(base(), "/target/rds/backup_window", json!("04:00-04:30"));
+    let j = with(j, "/target/rds/maintenance_window", json!("sun:03:45-sun:05:00"));
+    assert_eq!(errors(j.clone()), ["target.rds.backup_window"]);
+    let apart = with(j, "/target/rds/maintenance_window", json!("sun:05:00-sun:05:30"));
+    assert!(errors(apart).is_empty());
+}
+
+#[test]
+fn a_refused_master_password_is_never_quoted() {
+    let cfg = config(with(base(), "/target/rds/master_password", serde_json::json!("p@ss word")));
+    let mut d = Diagnostics::new();
+    validate_block(&schema().block, &cfg, &AttrPath::root(), &mut d);
+    validate_config(&cfg, &mut d);
+    assert!(d.has_errors());
+    assert!(d.iter().all(|x| !x.detail.contains("p@ss") && !x.summary.contains("p@ss")), "{d:?}");
+}
+
+#[test]
+fn availability_zones_must_be_in_the_provider_region() {
+    let cfg = config(base());
+    let mut d = Diagnostics::new();
+    super::validate::validate_region(&cfg, "ap-southeast-2", &mut d);
+    assert!(d.is_empty(), "{d:?}");
+    let mut d = Diagnostics::new();
+    super::validate::validate_region(&cfg, "us-east-1", &mut d);
+    let paths: Vec<String> = d.iter().filter_map(|x| x.path.as_ref().map(ToString::to_string)).collect();
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    assert_eq!(paths[0], "network.availability_zones[0]");
+    // ap-southeast-2a is not in ap-southeast-20 either, and local zones hang off their region.
+    let mut d = Diagnostics::new();
+    super::validate::validate_region(&cfg, "ap-southeast-20", &mut d);
+    assert_eq!(d.0.len(), 3);
+    let local = config(with(base(), "/network/availability_zones/0", serde_json::json!("ap-southeast-2-per-1a")));
+    let mut d = Diagnostics::new();
+    super::validate::validate_region(&local, "ap-southeast-2", &mut d);
+    assert!(d.is_empty(), "{d:?}");
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::engine::Value;
 use crate::engine::diag::{AttrPath, Diagnostics};
+use crate::resources::aws_formats::{rds, windows};
 
 /// An IPv4 CIDR block (VPCs and their subnets are IPv4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,6 +115,20 @@ pub fn validate_dms_vpc_role(v: &Value, path: &AttrPath, diags: &mut Diagnostics
     }
 }
 
+/// AWS takes private ASNs only: 64512–65534 (16-bit) or 4200000000–4294967294 (32-bit)
+/// (EC2 API `CreateVpnGateway` `AmazonSideAsn`). The schema's whole range covers both ends.
+pub fn validate_amazon_side_asn(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    if let Some(n) = v.as_i64()
+        && (65535..4_200_000_000).contains(&n)
+    {
+        diags.error_at(
+            path.clone(),
+            "Invalid Amazon side ASN",
+            format!("{n} is not a private ASN; use 64512 to 65534 (16-bit) or 4200000000 to 4294967294 (32-bit), or leave amazon_side_asn unset for AWS's default."),
+        );
+    }
+}
+
 pub fn validate_cidr(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     if let Some(s) = v.as_str()
         && let Err(e) = Cidr::parse(s)
@@ -123,6 +138,26 @@ pub fn validate_cidr(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
             "Invalid CIDR block",
             format!("{s:?} is not an IPv4 CIDR block such as 10.20.0.0/24: {e}."),
         );
+    }
+}
+
+/// At plan, with the provider's region known: every availability zone is one of that region's
+/// (`us-east-1a` or a local zone `us-east-1-bos-1a` in `us-east-1`). Otherwise `CreateSubnet` fails
+/// after the VPC exists.
+pub fn validate_region(config: &Value, region: &str, diags: &mut Diagnostics) {
+    let path = AttrPath::attr("network").then_attr("availability_zones");
+    for (i, az) in config.get("network").get("availability_zones").as_elements().unwrap_or_default().iter().enumerate()
+    {
+        let Some(az) = az.as_str() else { continue };
+        let rest = az.strip_prefix(region).unwrap_or_default();
+        let in_region = !rest.is_empty() && (rest.bytes().all(|b| b.is_ascii_lowercase()) || rest.starts_with('-'));
+        if !in_region {
+            diags.error_at(
+                path.then_index(i),
+                "Availability zone outside the provider's region",
+                format!("{az:?} is not an availability zone of {region}, the region the provider works in; list zones such as \"{region}a\" or configure the provider for the zone's region."),
+            );
+        }
     }
 }
 
@@ -146,25 +181,6 @@ pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
     let target = config.get("target");
     if !target.is_null() {
         validate_database(target, &AttrPath::attr("target"), super::schema::Side::Target, diags);
-    }
-    let ri = config.get("replication_instance");
-    if let Some(n) = ri.get("allocated_storage").as_i64()
-        && !(5..=6144).contains(&n)
-    {
-        diags.error_at(
-            AttrPath::attr("replication_instance").then_attr("allocated_storage"),
-            "Invalid storage size",
-            format!("{n} GiB is outside DMS's range of 5 to 6144 GiB."),
-        );
-    }
-    if let Some(c) = ri.get("replication_instance_class").as_str()
-        && !c.starts_with("dms.")
-    {
-        diags.error_at(
-            AttrPath::attr("replication_instance").then_attr("replication_instance_class"),
-            "Invalid replication instance class",
-            format!("{c:?} is not a DMS instance class; they look like \"dms.t3.medium\" or \"dms.r5.large\"."),
-        );
     }
 }
 
@@ -239,6 +255,72 @@ fn validate_network(net: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     }
 }
 
+/// The RDS engine matches the endpoint's engine, and the new instance's master user, master
+/// password and database name follow that engine's rules (a restore takes them from the snapshot).
+fn validate_rds_engine_rules(db: &Value, path: &AttrPath, side: super::schema::Side, diags: &mut Diagnostics) {
+    let rp = path.then_attr("rds");
+    let rds_block = db.get("rds");
+    let engine = match (rds_block.get("engine"), side) {
+        (Value::String(e), _) => e.clone(),
+        (Value::Null, super::schema::Side::Target) => "postgres".to_string(),
+        _ => return,
+    };
+    let Some(family) = rds::dms_engine_of(&engine) else { return };
+    // engine_name left out is its default (validate sees the configuration, not the plan).
+    let endpoint = match db.get("engine_name") {
+        Value::Null => Some(side.default_engine()),
+        v => v.as_str(),
+    };
+    if let Some(endpoint) = endpoint
+        && endpoint != family
+    {
+        diags.error_at(
+            rp.then_attr("engine"),
+            "RDS engine does not match the endpoint",
+            format!("The RDS engine {engine:?} is reached by the DMS engine {family:?}, but engine_name is {endpoint:?}; set engine_name = {family:?} or choose an RDS engine of the {endpoint} family."),
+        );
+    }
+    if !rds_block.get("snapshot_identifier").is_null() {
+        return;
+    }
+    if let Some(user) = rds_block.get("master_username").as_str()
+        && let Err(why) = rds::master_username(&engine, user)
+    {
+        diags.error_at(rp.then_attr("master_username"), "Invalid master user name", why);
+    }
+    for attr in ["master_password", "master_password_wo"] {
+        if let Some(pw) = rds_block.get(attr).as_str()
+            && let Err(why) = rds::master_password(&engine, pw)
+        {
+            diags.error_at(rp.then_attr(attr), "Invalid master password", why);
+        }
+    }
+    if let Some(name) = db.get("database_name").as_str()
+        && let Err(why) = rds::db_name(&engine, name)
+    {
+        diags.error_at(path.then_attr("database_name"), "Invalid database name", why);
+    }
+}
+
+/// The backup window may not overlap the maintenance window (RDS `PreferredBackupWindow`).
+fn validate_windows(rds_block: &Value, rp: &AttrPath, diags: &mut Diagnostics) {
+    let backup = rds_block.get("backup_window").as_str().and_then(|s| windows::daily(s).ok());
+    let maintenance = rds_block.get("maintenance_window").as_str().and_then(|s| windows::weekly(s).ok());
+    if let (Some(b), Some(m)) = (backup, maintenance)
+        && windows::overlaps(b, m)
+    {
+        diags.error_at(
+            rp.then_attr("backup_window"),
+            "Backup window overlaps the maintenance window",
+            format!(
+                "backup_window {:?} overlaps maintenance_window {:?}; RDS needs them apart. Move one of them.",
+                rds_block.get("backup_window").as_str().unwrap_or_default(),
+                rds_block.get("maintenance_window").as_str().unwrap_or_default()
+            ),
+        );
+    }
+}
+
 /// Known and not null. Conflict checks use this: during `terraform validate` variables are unknown,
 /// and `x = var.a ? v : null` beside `x_wo = var.a ? null : v` must not look like both are set.
 fn is_set(v: &Value) -> bool {
@@ -270,11 +352,6 @@ fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, dia
                 "Set password (or password_wo on Terraform 1.11 and later) for the account DMS connects with.",
             );
         }
-    }
-    if let Some(p) = db.get("port").as_i64()
-        && !(1..=65535).contains(&p)
-    {
-        diags.error_at(path.then_attr("port"), "Invalid port", format!("{p} is not a TCP port (1 to 65535)."));
     }
     if let (Some(engine), Some(port)) = (db.get("engine_name").as_str(), db.get("port").as_i64()) {
         let usual: &[i64] = match engine {
@@ -351,24 +428,8 @@ fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, dia
             "skip_final_snapshot = true conflicts with final_snapshot_identifier; keep one.",
         );
     }
-    if let Some(n) = rds.get("allocated_storage").as_i64()
-        && !(20..=65536).contains(&n)
-    {
-        diags.error_at(
-            rp.then_attr("allocated_storage"),
-            "Invalid storage size",
-            format!("{n} GiB is outside RDS's range of 20 to 65536 GiB."),
-        );
-    }
-    if let Some(c) = rds.get("instance_class").as_str()
-        && !c.starts_with("db.")
-    {
-        diags.error_at(
-            rp.then_attr("instance_class"),
-            "Invalid instance class",
-            format!("{c:?} is not an RDS instance class; they look like \"db.t3.medium\"."),
-        );
-    }
+    validate_rds_engine_rules(db, path, side, diags);
+    validate_windows(rds, &rp, diags);
     if let Some(id) = rds.get("final_snapshot_identifier").as_str()
         && let Some(p) = identifier_problem(&id.to_ascii_lowercase(), 255)
     {

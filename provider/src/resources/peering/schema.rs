@@ -86,6 +86,7 @@ pub fn schema() -> Schema {
     .attr(
         Attribute::optional("ports", Type::list(Type::Number))
             .describe("TCP ports (1–65535, no repeats) to open on `security_group_id` from the application VPC's CIDR, e.g. `[5432]`. Needs `security_group_id`. Changed in place.")
+            .whole_range(1, 65535)
             .validate(validate::ports_attr),
     )
     .attr(

@@ -63,23 +63,18 @@ pub fn session_name_attr(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     check_str(v, path, diags, "Invalid session name", check_session_name);
 }
 
-/// Each port in 1–65535, whole, and listed once.
+/// Each port listed once (whole numbers from 1 to 65535 are the schema's `whole_range`).
 pub fn ports_attr(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     let mut seen = BTreeSet::new();
     for (i, p) in v.as_elements().unwrap_or_default().iter().enumerate() {
-        let Value::Number(n) = p else { continue };
-        let at = path.then_index(i);
-        match n.as_i64() {
-            Some(port) if (1..=65535).contains(&port) => {
-                if !seen.insert(port) {
-                    diags.error_at(at, "Duplicate port", format!("Port {port} is listed more than once in ports."));
-                }
-            }
-            _ => diags.error_at(
-                at,
-                "Invalid port",
-                format!("{} is not a TCP port: ports are whole numbers from 1 to 65535.", n.as_str()),
-            ),
+        if let Some(port) = p.as_i64()
+            && !seen.insert(port)
+        {
+            diags.error_at(
+                path.then_index(i),
+                "Duplicate port",
+                format!("Port {port} is listed more than once in ports; list each port once."),
+            );
         }
     }
 }
@@ -143,18 +138,7 @@ mod tests {
     /// Every check, per attribute and across attributes, as the engine runs them.
     fn diagnose(cfg: &Value) -> Vec<(String, String)> {
         let mut d = Diagnostics::new();
-        for a in &schema().block.attributes {
-            for v in &a.validators {
-                v(cfg.get(&a.name), &AttrPath::attr(&a.name), &mut d);
-            }
-        }
-        let acc = schema();
-        let acc = &acc.block.nested_block("accepter").unwrap().block;
-        for a in &acc.attributes {
-            for v in &a.validators {
-                v(cfg.get("accepter").get(&a.name), &AttrPath::attr("accepter").then_attr(&a.name), &mut d);
-            }
-        }
+        crate::engine::validate::validate_block(&schema().block, cfg, &AttrPath::root(), &mut d);
         validate_config(cfg, &mut d);
         d.iter().map(|x| (format!("{:?}", x.path), x.summary.clone())).collect()
     }
@@ -198,8 +182,12 @@ mod tests {
         c.push(("ports", ports(&[0.0, 5432.0, 65536.0, 5432.0, 22.5])));
         let d = diagnose(&config(&c));
         let summaries: Vec<&str> = d.iter().map(|(_, s)| s.as_str()).collect();
-        assert_eq!(summaries, ["Invalid port", "Invalid port", "Duplicate port", "Invalid port"], "{d:?}");
-        assert!(d[0].0.contains('0') && d[2].0.contains('3'), "{d:?}");
+        assert_eq!(
+            summaries,
+            ["Number out of range", "Number out of range", "Not a whole number", "Duplicate port"],
+            "{d:?}"
+        );
+        assert!(d[0].0.contains("Index(0)") && d[2].0.contains("Index(4)") && d[3].0.contains("Index(3)"), "{d:?}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use crate::engine::diag::{AttrPath, Diagnostics};
 use crate::engine::schema::timeouts_block;
 use crate::engine::{Attribute, Block, Schema, Type, Value};
-use crate::resources::arn::Arn;
+use crate::resources::arn::dms_arn_attr;
 use crate::resources::json_doc;
 use crate::resources::tags::{tags_all_attribute, tags_attribute};
 
@@ -26,18 +26,18 @@ pub fn schema() -> Schema {
         Attribute::required("source_endpoint_arn", Type::String)
             .force_new()
             .describe("ARN of the DMS source endpoint. Changing it replaces the task.")
-            .validate(|v, p, d| validate_dms_arn(v, p, d, "endpoint", "a DMS endpoint")),
+            .validate(dms_arn_attr("endpoint", "a DMS endpoint")),
     )
     .attr(
         Attribute::required("target_endpoint_arn", Type::String)
             .force_new()
             .describe("ARN of the DMS target endpoint. Changing it replaces the task.")
-            .validate(|v, p, d| validate_dms_arn(v, p, d, "endpoint", "a DMS endpoint")),
+            .validate(dms_arn_attr("endpoint", "a DMS endpoint")),
     )
     .attr(
         Attribute::required("replication_instance_arn", Type::String)
             .describe("ARN of the replication instance that runs the task. Changing it moves the task to the new instance in place (`MoveReplicationTask`); a running task is stopped, moved and resumed.")
-            .validate(|v, p, d| validate_dms_arn(v, p, d, "rep", "a DMS replication instance")),
+            .validate(dms_arn_attr("rep", "a DMS replication instance")),
     )
     .attr(
         Attribute::required("migration_type", Type::String)
@@ -137,27 +137,6 @@ fn validate_migration_type(v: &Value, path: &AttrPath, diags: &mut Diagnostics) 
     }
 }
 
-fn validate_dms_arn(v: &Value, path: &AttrPath, diags: &mut Diagnostics, kind: &str, what: &str) {
-    let Some(text) = v.as_str() else { return };
-    match Arn::parse(text) {
-        Some(arn) if arn.service == "dms" && arn.resource_type() == kind => {}
-        Some(arn) => diags.error_at(
-            path.clone(),
-            "Wrong kind of ARN",
-            format!(
-                "{text:?} is a {}:{} ARN, but this argument needs the ARN of {what} (arn:aws:dms:<region>:<account>:{kind}:<id>).",
-                arn.service,
-                arn.resource_type()
-            ),
-        ),
-        None => diags.error_at(
-            path.clone(),
-            "Invalid ARN",
-            format!("{text:?} is not an ARN; expected the ARN of {what} (arn:aws:dms:<region>:<account>:{kind}:<id>)."),
-        ),
-    }
-}
-
 fn validate_table_mappings(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     let Some(text) = v.as_str() else { return };
     let doc = match json_doc::parse(text) {
@@ -184,6 +163,14 @@ fn validate_table_mappings(v: &Value, path: &AttrPath, diags: &mut Diagnostics) 
             path.clone(),
             "Invalid table mappings",
             "table_mappings needs at least one rule; DMS rejects an empty rule list.",
+        );
+    }
+    let is_selection = |r: &serde_json::Value| r.get("rule-type").and_then(|t| t.as_str()) == Some("selection");
+    if !rules.is_empty() && !rules.iter().any(is_selection) {
+        diags.error_at(
+            path.clone(),
+            "No selection rule in table mappings",
+            "table_mappings needs at least one rule with \"rule-type\": \"selection\" naming the schemas and tables to replicate; without one DMS selects nothing and refuses the task.",
         );
     }
     for (i, rule) in rules.iter().enumerate() {
@@ -234,6 +221,15 @@ fn validate_task_settings(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
             diags.error_at(path.clone(), "Invalid task settings", "replication_task_settings must be a JSON object.")
         }
         Ok(doc) => {
+            let logging = doc.get("Logging");
+            let flag = |k: &str| logging.and_then(|l| l.get(k)).and_then(|v| v.as_bool());
+            if flag("EnableLogContext") == Some(true) && flag("EnableLogging") != Some(true) {
+                diags.error_at(
+                    path.clone(),
+                    "Log context without logging",
+                    "Logging.EnableLogContext = true needs Logging.EnableLogging = true (DMS refuses it otherwise); set both or neither.",
+                );
+            }
             for key in ["CloudWatchLogGroup", "CloudWatchLogStream"] {
                 if doc.get("Logging").and_then(|l| l.get(key)).is_some() {
                     diags.error_at(

@@ -66,13 +66,47 @@ fn repltask_bad_table_mappings_are_rejected() {
         r#"{"rules":[{"rule-id":"1","rule-action":"include"}]}"#,
         r#"{"rules":[{"rule-type":"selection","rule-id":"1"}]}"#,
         r#"{"rules":[{"rule-type":"filtering","rule-id":"1","rule-action":"include"}]}"#,
+        // Only a transformation: nothing is selected, so DMS refuses the task.
+        r#"{"rules":[{"rule-type":"transformation","rule-id":"1","rule-action":"convert-lowercase","rule-target":"schema","object-locator":{"schema-name":"HR"}}]}"#,
     ];
     for bad in cases {
         let cfg = config(&[("table_mappings", Value::string(bad))]);
-        assert_eq!(error_paths(&cfg), vec!["table_mappings"], "{bad}");
+        let paths = error_paths(&cfg);
+        assert!(!paths.is_empty() && paths.iter().all(|p| p == "table_mappings"), "{bad}: {paths:?}");
     }
     let table_settings = r#"{"rules":[{"rule-type":"selection","rule-id":"1","rule-action":"include"},{"rule-type":"table-settings","rule-id":"2","object-locator":{"schema-name":"HR","table-name":"T"},"parallel-load":{"type":"partitions-auto"}}]}"#;
     assert!(error_paths(&config(&[("table_mappings", Value::string(table_settings))])).is_empty());
+}
+
+#[test]
+fn repltask_log_context_needs_logging() {
+    let bad = r#"{"Logging":{"EnableLogContext":true}}"#;
+    assert_eq!(
+        error_paths(&config(&[("replication_task_settings", Value::string(bad))])),
+        vec!["replication_task_settings"]
+    );
+    let good = r#"{"Logging":{"EnableLogging":true,"EnableLogContext":true}}"#;
+    assert!(error_paths(&config(&[("replication_task_settings", Value::string(good))])).is_empty());
+}
+
+#[test]
+fn repltask_tags_beyond_aws_limits_are_rejected_per_key() {
+    let tags =
+        |pairs: &[(&str, &str)]| Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), Value::string(*v))).collect());
+    let long = "v".repeat(257);
+    for (bad, key) in [
+        (tags(&[("aws:owner", "x")]), "aws:owner"),
+        (tags(&[("dmslink:stack", "x")]), "dmslink:stack"),
+        (tags(&[("owner", long.as_str())]), "owner"),
+        (tags(&[("bad\tkey", "x")]), "bad\tkey"),
+        (tags(&[("owner", "a|b")]), "owner"),
+    ] {
+        assert_eq!(error_paths(&config(&[("tags", bad.clone())])), vec![format!("tags[{key:?}]")], "{bad:?}");
+    }
+    let many: Vec<(String, String)> = (0..48).map(|i| (format!("k{i}"), "v".to_string())).collect();
+    let many = Value::Map(many.into_iter().map(|(k, v)| (k, Value::string(v))).collect());
+    assert_eq!(error_paths(&config(&[("tags", many)])), vec!["tags"]);
+    assert!(error_paths(&config(&[("tags", tags(&[("Name", "dblink repl: HR/payroll = ok+@_-.")]))])).is_empty());
 }
 
 #[test]

@@ -5,9 +5,6 @@
 pub mod json;
 pub mod msgpack;
 
-#[cfg(test)]
-mod proptests;
-
 use std::fmt;
 
 use crate::engine::diag::{AttrPath, Diagnostic};

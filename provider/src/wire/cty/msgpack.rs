@@ -23,11 +23,31 @@ pub const UNKNOWN: [u8; 3] = [0xd4, 0x00, 0x00];
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CtyError> {
     let root = AttrPath::root();
     let mut rd = bytes;
-    let raw = rmpv::decode::read_value(&mut rd).map_err(|e| CtyError::new(&root, format!("invalid msgpack: {e}")))?;
+    let raw = rmpv::decode::read_value_with_max_depth(&mut rd, max_depth(ty))
+        .map_err(|e| CtyError::new(&root, format!("invalid msgpack: {e}")))?;
     if !rd.is_empty() {
         return Err(CtyError::new(&root, format!("{} unexpected bytes after the msgpack value", rd.len())));
     }
     from_raw(&raw, ty, &root)
+}
+
+/// Levels a dynamic value may add: its type JSON nests at most 128 deep (serde_json's limit).
+const DYNAMIC_LEVELS: usize = 130;
+
+/// How deep rmpv may recurse for a value of `ty` (it counts two per nesting level). Reading stops
+/// there, so nesting no value of the type can have is refused before it exhausts the stack (in a
+/// debug build rmpv's full 1024 overflows a 2 MiB thread).
+fn max_depth(ty: &Type) -> usize {
+    fn levels(ty: &Type) -> usize {
+        match ty {
+            Type::Bool | Type::Number | Type::String => 1,
+            Type::Dynamic => 1 + DYNAMIC_LEVELS,
+            Type::List(e) | Type::Set(e) | Type::Map(e) => 1 + levels(e),
+            Type::Object(attrs) => 1 + attrs.values().map(levels).max().unwrap_or(0),
+            Type::Tuple(elems) => 1 + elems.iter().map(levels).max().unwrap_or(0),
+        }
+    }
+    (2 * levels(ty) + 2).min(rmpv::decode::MAX_DEPTH)
 }
 
 /// Encodes `v` as type `ty`.
@@ -349,6 +369,33 @@ mod tests {
         }
         let nan = [vec![0xcb], f64::NAN.to_be_bytes().to_vec()].concat();
         assert!(decode(&nan, &Type::Number).is_err());
+    }
+
+    /// Found by fuzzing: a number sent as a decimal string with an exponent near i64's limits
+    /// panicked the plugin (debug build) instead of being refused.
+    #[test]
+    fn a_number_string_with_an_overflowing_exponent_is_an_error() {
+        let text = b"1e9223372036854775807";
+        let mut bytes = vec![0xa0 + text.len() as u8];
+        bytes.extend_from_slice(text);
+        let err = decode(&bytes, &Type::Number).unwrap_err();
+        assert!(err.message.contains("is not a number"), "{err}");
+    }
+
+    /// Found by fuzzing: 512 nested arrays (within rmpv's own limit) overflowed the 2 MiB stack
+    /// of a debug build before the type was even looked at.
+    #[test]
+    fn deep_nesting_is_refused_without_exhausting_the_stack() {
+        let deep = [vec![0x91u8; 100_000], vec![0xc0]].concat();
+        for ty in [Type::Dynamic, Type::list(Type::list(Type::String)), Type::String] {
+            assert!(decode(&deep, &ty).is_err(), "{ty:?}");
+        }
+        // As deep as a list of lists of strings goes is still read.
+        let ty = Type::list(Type::list(Type::String));
+        assert_eq!(
+            decode(&[0x91, 0x91, 0xa1, b'x'], &ty).unwrap(),
+            Value::List(vec![Value::List(vec![Value::string("x")])])
+        );
     }
 
     #[test]

@@ -1,0 +1,72 @@
+//! Network names: host names and addresses of existing servers, availability zones.
+
+use super::q;
+
+/// A DNS host name (RFC 1123 labels of letters, digits and hyphens, at most 253 characters) or an
+/// IPv4/IPv6 address: what DMS connects to as `ServerName`.
+pub fn server_name(text: &str) -> Result<(), String> {
+    if text.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let name = text.strip_suffix('.').unwrap_or(text);
+    if !name.is_empty() && name.len() <= 253 && name.split('.').all(label_ok) {
+        return Ok(());
+    }
+    Err(format!(
+        "{} is neither a host name nor an IP address; give the server's DNS name (e.g. \"oracle.corp.example.com\") or address.",
+        q(text)
+    ))
+}
+
+/// An availability zone name: a region's name and a zone letter (`us-east-1a`, `ap-southeast-2b`,
+/// local zones such as `us-west-2-lax-1a`).
+pub fn availability_zone(text: &str) -> Result<(), String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let ok = text.len() <= 64
+        && parts.len() >= 3
+        && parts[0].len() == 2
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts.last().is_some_and(|p| {
+            p.len() >= 2 && p.starts_with(|c: char| c.is_ascii_digit()) && p.ends_with(|c: char| c.is_ascii_lowercase())
+        });
+    if ok {
+        return Ok(());
+    }
+    Err(format!(
+        "{} is not an availability zone name; they look like \"us-east-1a\" (a region and a zone letter).",
+        q(text)
+    ))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_names() {
+        for ok in ["oracle.corp.example.com", "10.1.2.3", "::1", "db1", "db1.example.com."] {
+            assert!(server_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "has space.example.com", "-lead.example.com", "a..b", "x_y.example.com", "http://db"] {
+            assert!(server_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn availability_zones() {
+        for ok in ["us-east-1a", "ap-southeast-2b", "us-gov-west-1a", "us-west-2-lax-1a"] {
+            assert!(availability_zone(ok).is_ok(), "{ok}");
+        }
+        for bad in ["us-east-1", "useast1a", "US-EAST-1A", "us-east-a", "a-east-1a", ""] {
+            assert!(availability_zone(bad).is_err(), "{bad}");
+        }
+    }
+}
