@@ -609,6 +609,8 @@ fn cases(ids: &Ids) -> Vec<Case> {
             .at("assume_role.external_id"),
         bad(Provider, "default_tags key with the aws: prefix", "default_tags.tags", map(&[("aws:team", "data")]))
             .at(r#"default_tags.tags["aws:team"]"#),
+        bad(Provider, "default_tags key with the dmslink: prefix", "default_tags.tags", map(&[("dmslink:stack", "x")]))
+            .at(r#"default_tags.tags["dmslink:stack"]"#),
         bad(Provider, "default_tags value of 257 characters", "default_tags.tags", map(&[("team", &long_value)]))
             .at(r#"default_tags.tags["team"]"#),
         // -- dmslink_main: names
@@ -671,6 +673,7 @@ fn cases(ids: &Ids) -> Vec<Case> {
             .at("source[1].server_name"),
         bad(Main, "empty username of an existing server", "source[1].username", s("")),
         bad(Main, "empty database_name of an existing server", "source[1].database_name", s("")),
+        bad(Main, "database_name of a new Postgres with a hyphen", "target.database_name", s("db-link")),
         bad(Main, "extra_connection_attributes without =", "source[1].extra_connection_attributes", s("useLogMinerReader")),
         bad(Main, "extra_connection_attributes with an empty key", "source[1].extra_connection_attributes", s("useBfile=Y;=N")),
         bad(Main, "password_wo_version -1", "source[1].password_wo_version", raw("-1")),
@@ -793,6 +796,12 @@ fn cases(ids: &Ids) -> Vec<Case> {
             "replication_task_settings",
             s(r#"{"Logging": {"CloudWatchLogGroup": "x"}}"#),
         ),
+        bad(
+            Repltask,
+            "task settings with EnableLogContext but no EnableLogging",
+            "replication_task_settings",
+            s(r#"{"Logging": {"EnableLogContext": true}}"#),
+        ),
         bad(Repltask, "cdc_start_time yesterday", "cdc_start_time", s("yesterday")),
         bad(Repltask, "empty cdc_start_position", "cdc_start_position", s("")),
         bad(Repltask, "cdc_start_time beside cdc_start_position", "cdc_start_position", s("checkpoint:V1#1"))
@@ -832,19 +841,26 @@ fn cases(ids: &Ids) -> Vec<Case> {
         bad(DataTables, "task ARN that is no ARN", "replication_task_arn", s("not-an-arn")),
         bad(DataTables, "task ARN of an endpoint", "replication_task_arn", s(&ids.stack.source_endpoint_arn)),
         bad(DataTables, "task ARN in another region", "replication_task_arn", s(&other_region_task)),
+        bad(DataTables, "empty schema_pattern", "schema_pattern", s("")),
+        bad(DataTables, "table_pattern of 129 characters", "table_pattern", s(&"T".repeat(129))),
     ];
-    // Tags on every resource: AWS's limits (keys 1-128, values up to 256, no aws: prefix, 50 tags).
+    // Tags on every resource: AWS's limits (keys 1-128, values up to 256 characters of its set, no aws:
+    // prefix, 50 tags, of which dmslink's own take 3) and dmslink's reserved prefix.
     for group in [Main, Repltask, Peering] {
         let label = group.label();
         all.extend([
             bad(group, &format!("{label} tag key with the aws: prefix"), "tags", map(&[("aws:owner", "me")]))
                 .at(r#"tags["aws:owner"]"#),
+            bad(group, &format!("{label} tag key with the dmslink: prefix"), "tags", map(&[("dmslink:stack", "x")]))
+                .at(r#"tags["dmslink:stack"]"#),
             bad(group, &format!("{label} empty tag key"), "tags", map(&[("", "empty")])).at(r#"tags[""]"#),
             bad(group, &format!("{label} tag key of 129 characters"), "tags", map(&[(&long_key, "v")]))
                 .at(&format!("tags[{}]", hcl_string(&long_key))),
             bad(group, &format!("{label} tag value of 257 characters"), "tags", map(&[("owner", &long_value)]))
                 .at(r#"tags["owner"]"#),
-            bad(group, &format!("{label} 51 tags"), "tags", many_tags(51)).says("50"),
+            bad(group, &format!("{label} tag value with a #"), "tags", map(&[("owner", "team#1")]))
+                .at(r#"tags["owner"]"#),
+            bad(group, &format!("{label} 48 tags (dmslink's own 3 make 51)"), "tags", many_tags(48)).says("47"),
         ]);
     }
     all
@@ -1099,4 +1115,62 @@ fn the_hcl_model_renders_the_line_of_every_attribute_element_and_key() {
     assert!(block.blocks[1].attrs.is_empty());
     assert_eq!(attribute_of(r#"default_tags.tags["a.b"]"#), "default_tags.tags");
     assert_eq!(attribute_of("source[1].port"), "source[1].port");
+}
+
+/// The judge fails a case for each way it can slip through, and passes only the refusal it expects.
+#[test]
+fn the_judge_fails_a_plan_that_slips_through() {
+    let case = bad(Group::Main, "source port 1521.5", "source[0].port", raw("1521.5"));
+    let block = Block::new(r#"resource "dmslink_main" "stack""#)
+        .attr("name", s("badinput"))
+        .block(Block::new("source").attr("port", raw("1521.5")));
+    let (mut lines, mut index) = (Vec::new(), BTreeMap::new());
+    block.render(0, "", &mut lines, &mut index);
+    let port_line = index[&canonical("source[0].port")].0;
+    let error_at = |line: usize, address: &str| {
+        format!(
+            "\nError: Invalid port\n\n  with {address},\n  on main.tf line {line}, in resource \"dmslink_main\" \"stack\":\n  {line}: x\n\n1521.5 is not a whole number of 1 to 65535.\n"
+        )
+    };
+    let outcome = |code: i32, stderr: String| Outcome {
+        out: RunOutput {
+            cmdline: "terraform plan".into(),
+            cwd: String::new(),
+            code: Some(code),
+            stdout: String::new(),
+            stderr,
+            elapsed: std::time::Duration::from_millis(300),
+            timed_out: false,
+        },
+        access_key: access_key(0),
+    };
+    let verdict = |o: &Outcome, calls: Vec<String>| judge("cli", &case, "dmslink_main.stack", o, &index, calls);
+
+    let good = outcome(1, error_at(port_line, "dmslink_main.stack"));
+    let v = verdict(&good, Vec::new());
+    assert!(v.problems.is_empty() && v.refused_with_path, "{:?}", v.problems);
+    assert_eq!(v.line, "[cli] source port 1521.5: exit 1: Error: Invalid port");
+
+    let slipped = [
+        (outcome(0, String::new()), Vec::new(), "plan succeeded"),
+        (outcome(1, error_at(port_line - 1, "dmslink_main.stack")), Vec::new(), "no error at"),
+        (outcome(1, error_at(port_line, "dmslink_repltask.task")), Vec::new(), "no error at"),
+        (outcome(1, error_at(port_line, "dmslink_main.stack")), vec!["ec2:DescribeVpcs".into()], "1 AWS call"),
+        (outcome(1, format!("{}\nThe terraform-provider-dmslink plugin crashed!", error_at(port_line, "dmslink_main.stack"))), Vec::new(), "crashed"),
+        (outcome(1, "\nError: Invalid port\n\n  with dmslink_main.stack,\n  on main.tf line 3, in resource:\n  3: x\n\nbad.\n".into()), Vec::new(), "no error at"),
+    ];
+    for (o, calls, why) in slipped {
+        let v = verdict(&o, calls);
+        assert!(v.problems.iter().any(|p| p.contains(why)), "expected {why:?}, got {:?}", v.problems);
+    }
+    let terse = outcome(
+        1,
+        error_at(port_line, "dmslink_main.stack").replace("1521.5 is not a whole number of 1 to 65535.", "bad."),
+    );
+    assert!(verdict(&terse, Vec::new()).problems.iter().any(|p| p.contains("no detail")));
+
+    let secret = bad_master_password("password", "Has Space 123");
+    let leak = outcome(1, "Error: Invalid master password\n\n\"Has Space 123\" has a space.\n".into());
+    let v = judge("cli", &secret, "dmslink_main.stack", &leak, &index, Vec::new());
+    assert!(v.problems.iter().any(|p| p.contains("shows the password")), "{:?}", v.problems);
 }
