@@ -30,6 +30,11 @@ resource "dmslink_main" "dblink" {
     username      = var.target_username
     password      = var.target_password
 
+    # Deleting it (destroy, or a change that replaces the stack) takes a final snapshot
+    # `<instance>-<UTC time>` unless skip_final_snapshot = true is set; deletion_protection is off
+    # unless set. Nothing follows from `environment`: to tie them to it, set e.g.
+    #   skip_final_snapshot = var.environment != "prod"
+    #   deletion_protection = var.environment == "prod"
     rds {
       engine          = "postgres"
       instance_class  = "db.t3.medium"

@@ -585,6 +585,28 @@ def test_rds_instance_states_and_delete_rules(emulator: Emulator) -> None:
     ec2.delete_security_group(GroupId=net.sg)
 
 
+def test_rds_final_snapshot_name_taken_refuses_the_delete(emulator: Emulator) -> None:
+    """AWS DeleteDBInstance: ``DBSnapshotAlreadyExists`` (400) when ``FinalDBSnapshotIdentifier`` is
+    already used by an existing snapshot; identifiers compare case-insensitively. The instance is
+    not deleted: it stays ``available``."""
+    emulator.control("POST", "/config", {"rds_seconds": {"creating": 0, "deleting": 0.3}})
+    rds = emulator.client("rds")
+    for ident in ("first", "second"):
+        rds.create_db_instance(DBInstanceIdentifier=ident, DBInstanceClass="db.t3.micro", Engine="postgres",
+                               MasterUsername="u", MasterUserPassword="password123", AllocatedStorage=20)
+        assert db_status(rds, ident) == "available"
+    rds.delete_db_instance(DBInstanceIdentifier="first", FinalDBSnapshotIdentifier="db-20261202t154500z")
+    err = fault(rds.delete_db_instance, "DBSnapshotAlreadyExists", DBInstanceIdentifier="second",
+                FinalDBSnapshotIdentifier="DB-20261202T154500Z")
+    assert "db-20261202t154500z" in err.response["Error"]["Message"].lower()
+    assert db_status(rds, "second") == "available"
+    snaps = rds.describe_db_snapshots(DBSnapshotIdentifier="db-20261202t154500z")["DBSnapshots"]
+    assert [s["DBInstanceIdentifier"] for s in snaps] == ["first"]
+    # Another name goes through.
+    rds.delete_db_instance(DBInstanceIdentifier="second", FinalDBSnapshotIdentifier="db-20261202t154501z")
+    assert states_until(lambda: db_status(rds, "second"), "gone") == ["deleting", "gone"]
+
+
 def test_rds_delete_is_moto_like_when_lenient(emulator: Emulator) -> None:
     emulator.control("POST", "/config", {"strict": False, "rds_seconds": {"creating": 0, "deleting": 0}})
     rds = emulator.client("rds")

@@ -337,6 +337,9 @@ pub trait DmsApi: Send + Sync {
     ) -> Result<ReplicationSubnetGroup, AwsError>;
     /// `InvalidResourceStateFault` while an instance uses it.
     async fn delete_replication_subnet_group(&self, id: &str) -> Result<(), AwsError>;
+    /// Every replication subnet group in the region (`DescribeReplicationSubnetGroups` without
+    /// filters, all pages); empty when there is none.
+    async fn list_replication_subnet_groups(&self) -> Result<Vec<ReplicationSubnetGroup>, AwsError>;
 
     // ---- replication instances ----
     async fn create_replication_instance(
@@ -352,6 +355,9 @@ pub trait DmsApi: Send + Sync {
     ) -> Result<ReplicationInstance, AwsError>;
     /// `InvalidResourceStateFault` while tasks use it.
     async fn delete_replication_instance(&self, arn: &str) -> Result<(), AwsError>;
+    /// Every replication instance in the region, whatever its status (`DescribeReplicationInstances`
+    /// without filters, all pages); empty when there is none.
+    async fn list_replication_instances(&self) -> Result<Vec<ReplicationInstance>, AwsError>;
 
     // ---- endpoints ----
     async fn create_endpoint(&self, input: CreateEndpointInput) -> Result<Endpoint, AwsError>;

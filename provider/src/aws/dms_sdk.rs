@@ -450,6 +450,21 @@ impl DmsApi for SdkDms {
         Ok(())
     }
 
+    async fn list_replication_subnet_groups(&self) -> Result<Vec<ReplicationSubnetGroup>, AwsError> {
+        let pages = self
+            .client
+            .describe_replication_subnet_groups()
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e));
+        Ok(pages_or_none(pages)?
+            .iter()
+            .flat_map(|p| p.replication_subnet_groups().iter().map(subnet_group_from_sdk))
+            .collect())
+    }
+
     async fn create_replication_instance(
         &self,
         input: CreateReplicationInstanceInput,
@@ -520,6 +535,18 @@ impl DmsApi for SdkDms {
             .await
             .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    async fn list_replication_instances(&self) -> Result<Vec<ReplicationInstance>, AwsError> {
+        let pages = self
+            .client
+            .describe_replication_instances()
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e));
+        Ok(pages_or_none(pages)?.iter().flat_map(|p| p.replication_instances().iter().map(instance_from_sdk)).collect())
     }
 
     async fn create_endpoint(&self, input: CreateEndpointInput) -> Result<Endpoint, AwsError> {

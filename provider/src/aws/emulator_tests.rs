@@ -297,6 +297,11 @@ async fn sdk_stack_round_trip_against_emulator() {
     let sources: Vec<String> = dms.list_endpoints("source").await.unwrap().into_iter().map(|e| e.arn).collect();
     assert!(sources.contains(&src.arn) && !sources.contains(&tgt.arn), "{sources:?}");
     assert!(dms.list_replication_tasks_using(&TasksUsing::Endpoint(src.arn.clone())).await.unwrap().is_empty());
+    // Account-wide listings (what keeps dms-vpc-role in place).
+    let instances: Vec<String> = dms.list_replication_instances().await.unwrap().into_iter().map(|i| i.arn).collect();
+    assert_eq!(instances, vec![ri.arn.clone()]);
+    let groups: Vec<String> = dms.list_replication_subnet_groups().await.unwrap().into_iter().map(|g| g.id).collect();
+    assert_eq!(groups, vec![stack.to_ascii_lowercase()]);
     assert!(dms.list_replication_tasks_using(&TasksUsing::Instance(ri.arn.clone())).await.unwrap().is_empty());
     let ep = dms
         .modify_endpoint(ModifyEndpointInput {
@@ -322,6 +327,8 @@ async fn sdk_stack_round_trip_against_emulator() {
     settle("replication instance", &["deleting", "available"], &[], || dms.find_replication_instance(&stack)).await;
     dms.delete_replication_subnet_group(&stack).await.unwrap();
     assert_eq!(dms.find_replication_subnet_group(&stack).await.unwrap(), None);
+    assert!(dms.list_replication_instances().await.unwrap().is_empty());
+    assert!(dms.list_replication_subnet_groups().await.unwrap().is_empty());
     let e = rds.delete_db_instance(DeleteDbInstanceInput { id: db_id.clone(), ..Default::default() }).await;
     assert_eq!(e.unwrap_err().code, "InvalidParameterCombination");
     rds.delete_db_instance(DeleteDbInstanceInput::skip_final_snapshot(&db_id)).await.unwrap();

@@ -213,7 +213,20 @@ impl Provider {
             };
         };
         if proposed.is_null() {
-            return PlanResult { planned: Value::Null, requires_replace: vec![], diags: Diagnostics::new() };
+            // A destroy plan (Terraform ≥ 1.3 sends one: `plan_destroy` is advertised). The resource
+            // sees it with a null planned value, to warn or refuse; the plan stays a destroy.
+            let mut draft = PlanDraft {
+                prior,
+                config,
+                planned: Value::Null,
+                requires_replace: vec![],
+                diags: Diagnostics::new(),
+                provider: self.configured(),
+            };
+            if !prior.is_null() {
+                r.imp.modify_plan(&mut draft).await;
+            }
+            return PlanResult { planned: Value::Null, requires_replace: vec![], diags: draft.diags };
         }
         let generic = plan::plan(&r.schema.block, prior, proposed, config);
         let mut draft = PlanDraft {
@@ -466,6 +479,9 @@ mod tests {
             leaky_schema()
         }
         async fn modify_plan(&self, draft: &mut PlanDraft<'_>) {
+            if draft.planned.is_null() {
+                draft.diags.push(Diagnostic::warning("destroying", "a destroy plan reached the resource"));
+            }
             draft.planned = leaked("planned");
         }
         async fn read(&self, _: &Ctx, _: &Value) -> Result<Option<Value>, Diagnostics> {
@@ -518,6 +534,23 @@ mod tests {
         assert_eq!(imported, Some(scrubbed("imp")));
         let upgraded = p.upgrade_resource_state(LEAKY, 0, leaked("old")).unwrap();
         assert_eq!(upgraded, scrubbed("old"));
+    }
+
+    /// Terraform ≥ 1.3 plans a destroy through PlanResourceChange with a null proposed state (the
+    /// provider advertises `plan_destroy`): the resource sees it (to warn or refuse), and whatever
+    /// it does to the planned value, the plan stays a destroy.
+    #[tokio::test]
+    async fn a_destroy_plan_reaches_the_resource_and_stays_null() {
+        let p = engine();
+        let prior = scrubbed("prior");
+        let plan = p.plan_resource_change(LEAKY, &prior, &Value::Null, &Value::Null).await;
+        assert_eq!(plan.planned, Value::Null);
+        assert!(plan.requires_replace.is_empty());
+        let notes: Vec<&str> = plan.diags.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(notes, ["destroying"]);
+        // Nothing to destroy: nothing to ask.
+        let plan = p.plan_resource_change(LEAKY, &Value::Null, &Value::Null, &Value::Null).await;
+        assert!(plan.planned.is_null() && plan.diags.is_empty());
     }
 
     #[test]

@@ -108,9 +108,14 @@ impl Number {
             return None;
         }
         if t == "Infinity" || t == "+Infinity" || t == "-Infinity" {
-            return Some(Number(t.trim_start_matches('+').to_string()));
+            return Some(Number(t.strip_prefix('+').unwrap_or(t).to_string()));
         }
-        let body = t.trim_start_matches('+');
+        // One sign at most: "++1" and "+-1" are not numbers.
+        let body = match t.strip_prefix('+') {
+            Some(rest) if rest.starts_with(['+', '-']) => return None,
+            Some(rest) => rest,
+            None => t,
+        };
         if !is_decimal_syntax(body) {
             return None;
         }
@@ -397,6 +402,9 @@ mod tests {
             assert_eq!(Number::parse(input).map(|n| n.0), Some(want.to_string()), "{input}");
         }
         assert!(Number::parse("abc").is_none());
+        for bad in ["++1", "+-1", "-+1", "--1", "++Infinity"] {
+            assert!(Number::parse(bad).is_none(), "{bad}");
+        }
         assert!(Number::parse("").is_none());
     }
 

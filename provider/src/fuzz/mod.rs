@@ -10,9 +10,10 @@
 //! cty parsers' helpers, the engine behind the gRPC service, the in-memory AWS fakes) and because
 //! one more test binary would link the AWS SDK once more.
 //!
-//! `cargo test` runs each target with its short case count (the whole set in a few seconds);
-//! `make fuzz` sets `DMSLINK_FUZZ_CASES` (e.g. 1000000) for a long run of every target in a
-//! release build and prints, per target, the executions and the wall time.
+//! `cargo test` runs each target with its short case count (the whole set in about 20 s of CPU in
+//! a debug build); `make fuzz` sets `DMSLINK_FUZZ_CASES` (default 1000000) for a long run of every
+//! target in the `fuzz` profile (see the workspace Cargo.toml) and prints, per target, the
+//! executions and the wall time.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

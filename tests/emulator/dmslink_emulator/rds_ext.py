@@ -10,8 +10,13 @@
 * ``DeleteDBInstance`` -> ``deleting`` for ``rds_seconds.deleting``, then gone.
   Strict: neither ``SkipFinalSnapshot=true`` nor ``FinalDBSnapshotIdentifier``
   (or both) -> ``InvalidParameterCombination``; a final snapshot of a
-  ``creating`` instance -> ``InvalidDBInstanceState``.  The final snapshot
-  exists as soon as the call returns.  Deletion protection ->
+  ``creating`` instance -> ``InvalidDBInstanceState``.  A final snapshot name
+  already taken (case-insensitive) -> ``DBSnapshotAlreadyExists`` and the
+  instance is not deleted (moto's ``create_db_snapshot`` raises it; AWS
+  DeleteDBInstance API reference, Errors: "DBSnapshotAlreadyExists:
+  DBSnapshotIdentifier is already used by an existing snapshot", HTTP 400,
+  https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html).
+  The final snapshot exists as soon as the call returns.  Deletion protection ->
   ``InvalidParameterCombination`` (as moto); deleting twice ->
   ``InvalidDBInstanceState`` "is already being deleted".
 * DB subnet groups: ``ModifyDBSubnetGroup`` no longer drops the group (moto
@@ -149,6 +154,8 @@ def delete_db_instance(self: RDSResponse) -> Any:
             )
     if final and not skip:
         backend.validate_db_snapshot_identifier(final, parameter_name="FinalDBSnapshotIdentifier")
+        # Raises DBSnapshotAlreadyExists for a name taken (its keys are case-insensitive), before
+        # the instance changes state.
         backend.create_db_snapshot(db_id, final, snapshot_type="manual")
     db.status = "deleting"
 

@@ -75,10 +75,12 @@ pub const OPS: &[&str] = &[
     "find_replication_subnet_group",
     "modify_replication_subnet_group",
     "delete_replication_subnet_group",
+    "list_replication_subnet_groups",
     "create_replication_instance",
     "find_replication_instance",
     "modify_replication_instance",
     "delete_replication_instance",
+    "list_replication_instances",
     "create_endpoint",
     "find_endpoint",
     "list_endpoints",
@@ -1267,6 +1269,12 @@ impl DmsApi for FakeDms {
         Ok(())
     }
 
+    async fn list_replication_subnet_groups(&self) -> Result<Vec<ReplicationSubnetGroup>, AwsError> {
+        let mut st = self.lock();
+        self.begin(&mut st, "list_replication_subnet_groups", "")?;
+        Ok(st.subnet_groups.values().cloned().collect())
+    }
+
     async fn create_replication_instance(
         &self,
         input: CreateReplicationInstanceInput,
@@ -1439,6 +1447,13 @@ impl DmsApi for FakeDms {
         }
         rec.life.set("deleting", &[GONE]);
         Ok(())
+    }
+
+    async fn list_replication_instances(&self) -> Result<Vec<ReplicationInstance>, AwsError> {
+        let mut st = self.lock();
+        self.begin(&mut st, "list_replication_instances", "")?;
+        let arns: Vec<String> = st.instances.keys().cloned().collect();
+        Ok(arns.iter().filter_map(|arn| self.advance_instance(&mut st, arn)).collect())
     }
 
     async fn create_endpoint(&self, input: CreateEndpointInput) -> Result<Endpoint, AwsError> {
@@ -1790,6 +1805,22 @@ mod tests {
         assert_eq!(status(&dms, &arn).await, None);
         assert_eq!(dms.list_tags(&arn).await.unwrap_err().kind, ErrorKind::NotFound);
         assert_eq!(dms.delete_replication_task(&arn).await.unwrap_err().kind, ErrorKind::NotFound);
+    }
+
+    #[tokio::test]
+    async fn fake_lists_every_replication_instance_and_subnet_group() {
+        let dms = FakeDms::new();
+        assert!(dms.list_replication_instances().await.unwrap().is_empty());
+        assert!(dms.list_replication_subnet_groups().await.unwrap().is_empty());
+        let a = dms.add_replication_instance("stack-a-ri");
+        let b = dms.add_replication_instance("stack-b-ri");
+        let ids: Vec<String> = dms.list_replication_instances().await.unwrap().into_iter().map(|i| i.arn).collect();
+        assert_eq!(ids.len(), 2);
+        assert!(ids.contains(&a.arn) && ids.contains(&b.arn));
+        dms.fail_next("list_replication_subnet_groups", AwsError::from_code("AccessDeniedFault", "denied"));
+        assert_eq!(dms.list_replication_subnet_groups().await.unwrap_err().kind, ErrorKind::AccessDenied);
+        let (i, g) = ("list_replication_instances", "list_replication_subnet_groups");
+        assert_eq!(dms.calls(), vec![i, g, i, g]);
     }
 
     #[tokio::test]

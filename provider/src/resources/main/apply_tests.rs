@@ -18,11 +18,11 @@ use crate::provider_config::Configured;
 
 const PREFIX: &str = "dblink-dev";
 
-fn config(json: serde_json::Value) -> Value {
+pub(super) fn config(json: serde_json::Value) -> Value {
     crate::wire::cty::json::decode_lenient(json.to_string().as_bytes(), &schema().value_type()).unwrap()
 }
 
-fn stack_json(role: &str, rds_source: bool) -> serde_json::Value {
+pub(super) fn stack_json(role: &str, rds_source: bool) -> serde_json::Value {
     let geodesy = if rds_source {
         serde_json::json!({"name": "geodesy", "database_name": "GEO", "username": "dms", "password": "src-pw",
                            "rds": {"snapshot_identifier": "geodesy-snap", "master_password": "master-pw"}})
@@ -50,12 +50,12 @@ fn stack_json(role: &str, rds_source: bool) -> serde_json::Value {
     })
 }
 
-struct Bed {
-    w: FakeWorld,
-    ctx: Ctx,
+pub(super) struct Bed {
+    pub(super) w: FakeWorld,
+    pub(super) ctx: Ctx,
 }
 
-fn bed(with_role: bool) -> Bed {
+pub(super) fn bed(with_role: bool) -> Bed {
     let w = FakeWorld::new();
     w.ec2.set_availability_zones(&["us-east-1a", "us-east-1b", "us-east-1c"]);
     w.rds.add_snapshot("geodesy-snap", "oracle-se2", "admin", 100);
@@ -74,7 +74,7 @@ fn bed(with_role: bool) -> Bed {
 }
 
 /// The planned value of a create: the config with `tags_all` and every computed attribute unknown.
-fn planned(cfg: &Value) -> Value {
+pub(super) fn planned(cfg: &Value) -> Value {
     let mut p = cfg.clone();
     p.set(
         "tags_all",
@@ -100,11 +100,11 @@ fn planned(cfg: &Value) -> Value {
     p
 }
 
-fn errors(d: &crate::engine::diag::Diagnostics) -> Vec<String> {
+pub(super) fn errors(d: &crate::engine::diag::Diagnostics) -> Vec<String> {
     d.iter().filter(|x| x.is_error()).map(|x| format!("{}: {}", x.summary, x.detail)).collect()
 }
 
-fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+pub(super) fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     let mut cur = v;
     for p in path {
         cur = match p.parse::<usize>() {
@@ -116,10 +116,10 @@ fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 }
 
 impl Bed {
-    async fn create(&self, cfg: &Value) -> crate::engine::ApplyOutcome {
+    pub(super) async fn create(&self, cfg: &Value) -> crate::engine::ApplyOutcome {
         Main.create(&self.ctx, &planned(cfg), cfg).await
     }
-    fn counts(&self) -> (usize, usize, usize, usize) {
+    pub(super) fn counts(&self) -> (usize, usize, usize, usize) {
         (self.w.ec2.vpc_count(), self.w.rds.instance_count(), self.w.dms.instance_count(), self.w.dms.endpoint_count())
     }
 }
@@ -463,6 +463,10 @@ async fn import_finds_the_stack_and_the_next_apply_adopts_the_sources() {
     assert_eq!(st.get("tags_all").string_map().get("app").map(String::as_str), Some("dblink"));
     assert_eq!(s(&st, &["target", "endpoint_arn"]), s(&created, &["target", "endpoint_arn"]));
     assert_eq!(s(&st, &["target", "rds", "engine"]), Some("postgres"));
+    // AWS keeps no final-snapshot choice: import takes the safe one, whatever the environment.
+    for db in [st.get("target"), &st.get("source").as_elements().unwrap()[0]] {
+        assert_eq!(db.get("rds").get("skip_final_snapshot").as_bool(), Some(false), "{db:?}");
+    }
     assert!(st.get("target").get("password").is_null(), "secrets are not read back");
     // The next apply adopts the sources by their identifiers: nothing is created.
     b.w.ec2.clear_calls();
@@ -585,26 +589,33 @@ async fn a_new_snapshot_replaces_just_that_database_with_a_warning() {
     assert_eq!(s(&out.state, &["source", "1", "endpoint_arn"]), s(&prior, &["source", "1", "endpoint_arn"]));
 }
 
+/// A state that says "off" does not delete a database AWS protects (turned on outside Terraform,
+/// no refresh since): the way out is an apply that turns protection off in AWS, then the destroy.
 #[tokio::test(start_paused = true)]
-async fn delete_turns_deletion_protection_off_only_when_the_config_did() {
+async fn delete_goes_through_only_once_an_apply_turned_deletion_protection_off() {
     let b = bed(true);
     let mut j = stack_json("check", false);
     j["target"]["rds"]["deletion_protection"] = serde_json::json!(true);
-    let st = b.create(&config(j)).await.state;
+    let st = b.create(&config(j.clone())).await.state;
     assert!(b.w.rds.instance("dblink-dev-tgt").unwrap().deletion_protection);
-    let d = Main.delete(&b.ctx, &st).await;
-    let errs = errors(&d);
-    assert!(errs.len() == 1 && errs[0].contains("rds.deletion_protection = false"), "{errs:?}");
-    assert_eq!(b.w.rds.instance_count(), 1);
-    // The configuration turned it off (the state says so after that apply): delete goes through.
     let mut off = st.clone();
     let mut t = off.get("target").clone();
     let mut rds = t.get("rds").clone();
     rds.set("deletion_protection", Value::Bool(false));
     t.set("rds", rds);
     off.set("target", t);
-    let d = Main.delete(&b.ctx, &off).await;
-    assert_eq!(errors(&d), Vec::<String>::new());
+    for state in [&st, &off] {
+        let errs = errors(&Main.delete(&b.ctx, state).await);
+        assert!(errs.len() == 1 && errs[0].contains("deletion_protection = false"), "{errs:?}");
+        assert_eq!(b.counts(), (1, 1, 1, 3));
+    }
+    // The configuration turns it off: the apply modifies the instance, then the destroy deletes.
+    j["target"]["rds"]["deletion_protection"] = serde_json::json!(false);
+    let cfg = config(j);
+    let out = Main.update(&b.ctx, &st, &planned(&cfg), &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert!(!b.w.rds.instance("dblink-dev-tgt").unwrap().deletion_protection);
+    assert_eq!(errors(&Main.delete(&b.ctx, &out.state).await), Vec::<String>::new());
     assert_eq!(b.counts(), (0, 0, 0, 0));
 }
 

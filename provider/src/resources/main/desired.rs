@@ -1,6 +1,7 @@
 //! The configuration of `dmslink_main` read into plain Rust: what the stack should be. Defaults that
-//! depend on other attributes (deletion protection in prod, the usual port of an engine) are
-//! resolved here, once, for plan and apply alike.
+//! depend on other attributes (the usual port of an engine) are resolved here, once, for plan and
+//! apply alike. Nothing is inferred from `environment`: a database keeps a final snapshot and has no
+//! deletion protection unless its `rds` block says otherwise.
 
 use crate::engine::Value;
 
@@ -81,12 +82,6 @@ pub struct Stack {
 }
 
 impl Stack {
-    /// Production-like environments (starting with `p`) protect databases by default, as the
-    /// original module's final-snapshot rule did.
-    pub fn is_production(&self) -> bool {
-        is_production(self.environment.as_deref())
-    }
-
     /// The prefix of every child identifier: `<name>-<environment>` or `<name>`.
     pub fn prefix(&self) -> String {
         match &self.environment {
@@ -98,10 +93,6 @@ impl Stack {
     pub fn databases(&self) -> impl Iterator<Item = &Database> {
         self.sources.iter().chain(std::iter::once(&self.target))
     }
-}
-
-pub fn is_production(environment: Option<&str>) -> bool {
-    environment.is_some_and(|e| e.starts_with('p'))
 }
 
 pub fn default_port(engine_name: &str) -> i64 {
@@ -132,7 +123,6 @@ fn n(v: &Value, attr: &str) -> Option<i64> {
 /// carries write-only values.
 pub fn read(planned: &Value, secrets: &Value) -> Stack {
     let environment = s(planned, "environment");
-    let prod = is_production(environment.as_deref());
     let net = planned.get("network");
     let vpn_gateway = b(net, "vpn_gateway", true);
     let network = Network {
@@ -151,9 +141,9 @@ pub fn read(planned: &Value, secrets: &Value) -> Stack {
         .unwrap_or_default()
         .iter()
         .enumerate()
-        .map(|(i, v)| database(v, secret_sources.get(i).unwrap_or(&Value::Null), Side::Source, prod))
+        .map(|(i, v)| database(v, secret_sources.get(i).unwrap_or(&Value::Null), Side::Source))
         .collect();
-    let target = database(planned.get("target"), secrets.get("target"), Side::Target, prod);
+    let target = database(planned.get("target"), secrets.get("target"), Side::Target);
     let ri = planned.get("replication_instance");
     let replication_instance = ReplicationInstance {
         class: s(ri, "replication_instance_class").unwrap_or_else(|| "dms.t3.medium".into()),
@@ -179,7 +169,7 @@ fn strings(v: &Value) -> Vec<String> {
     v.as_elements().unwrap_or_default().iter().filter_map(|x| x.as_str().map(str::to_string)).collect()
 }
 
-fn database(v: &Value, secrets: &Value, side: Side, prod: bool) -> Database {
+fn database(v: &Value, secrets: &Value, side: Side) -> Database {
     let engine_name = s(v, "engine_name").unwrap_or_else(|| side.default_engine().to_string());
     let rds = v.get("rds");
     let rds_secrets = secrets.get("rds");
@@ -202,8 +192,8 @@ fn database(v: &Value, secrets: &Value, side: Side, prod: bool) -> Database {
         backup_retention_period: n(rds, "backup_retention_period"),
         backup_window: s(rds, "backup_window"),
         maintenance_window: s(rds, "maintenance_window"),
-        deletion_protection: b(rds, "deletion_protection", prod),
-        skip_final_snapshot: b(rds, "skip_final_snapshot", !prod && s(rds, "final_snapshot_identifier").is_none()),
+        deletion_protection: b(rds, "deletion_protection", false),
+        skip_final_snapshot: b(rds, "skip_final_snapshot", false),
         final_snapshot_identifier: s(rds, "final_snapshot_identifier"),
     });
     Database {

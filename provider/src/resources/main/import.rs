@@ -15,7 +15,6 @@ use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::engine::{Ctx, Type, Value};
 use crate::resources::main_lookup::discover::{self, Found, FoundDb};
 
-use super::desired::is_production;
 use super::naming::TAG_SNAPSHOT;
 
 /// The VPN gateway ASN AWS picks when none is asked for.
@@ -91,15 +90,14 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
         state.set("replication_instance_arn", Value::string(ri.arn.clone()));
     }
 
-    let prod = is_production(environment.as_deref());
     let mut blocks = Vec::new();
     for db in &found.sources {
-        let mut block = database(ctx, db, &sub(&ty, "source"), prod).await;
+        let mut block = database(ctx, db, &sub(&ty, "source")).await;
         block.set("name", Value::string(db.name.clone()));
         blocks.push(block);
     }
     state.set("source", Value::List(blocks));
-    state.set("target", database(ctx, &found.target, &sub(&ty, "target"), prod).await);
+    state.set("target", database(ctx, &found.target, &sub(&ty, "target")).await);
     Ok(state)
 }
 
@@ -118,10 +116,10 @@ fn network(found: &Found, ty: &Type) -> Value {
 }
 
 /// One `source` or `target` block from its endpoint and RDS instance, filled the same way for both.
-async fn database(ctx: &Ctx, db: &FoundDb, ty: &Type, prod: bool) -> Value {
+async fn database(ctx: &Ctx, db: &FoundDb, ty: &Type) -> Value {
     let mut block = Value::null_object(ty);
     if let Some(i) = &db.instance {
-        block.set("rds", rds(ctx, i, &sub(ty, "rds"), prod).await);
+        block.set("rds", rds(ctx, i, &sub(ty, "rds")).await);
         block.set("db_instance_identifier", Value::string(i.id.clone()));
     }
     block.set("address", Value::opt_string(db.address()));
@@ -145,7 +143,7 @@ fn endpoint_settings(block: &mut Value, ep: &Endpoint, own_server: bool) {
     }
 }
 
-async fn rds(ctx: &Ctx, i: &DbInstance, ty: &Type, prod: bool) -> Value {
+async fn rds(ctx: &Ctx, i: &DbInstance, ty: &Type) -> Value {
     let mut rds = Value::null_object(ty);
     rds.set("engine", Value::string(i.engine.clone()));
     rds.set("engine_version", Value::string(i.engine_version.clone()));
@@ -157,7 +155,9 @@ async fn rds(ctx: &Ctx, i: &DbInstance, ty: &Type, prod: bool) -> Value {
     rds.set("backup_window", Value::opt_string(i.backup_window.clone()));
     rds.set("maintenance_window", Value::opt_string(i.maintenance_window.clone()));
     rds.set("deletion_protection", Value::Bool(i.deletion_protection));
-    rds.set("skip_final_snapshot", Value::Bool(!prod));
+    // AWS does not keep the final-snapshot choice: import the safe one (a snapshot on deletion),
+    // which is also what a configuration that leaves it out plans.
+    rds.set("skip_final_snapshot", Value::Bool(false));
     let Some(snap) = i.tags.get(TAG_SNAPSHOT) else {
         rds.set("master_username", Value::opt_string(i.master_username.clone()));
         return rds;

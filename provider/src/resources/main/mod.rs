@@ -4,8 +4,10 @@
 
 pub mod children;
 pub mod connections;
+pub mod deletions;
 pub mod desired;
 pub mod naming;
+pub mod preconditions;
 pub mod replace;
 pub mod schema;
 pub mod steps;
@@ -18,7 +20,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tracing::Instrument;
 
-use crate::aws::dms::TasksUsing;
 use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::engine::steps::RunReport;
 use crate::engine::{ApplyOutcome, Ctx, PlanDraft, Resource, Schema, Value};
@@ -32,9 +33,9 @@ pub struct Main;
 
 const TYPE_NAME: &str = "dmslink_main";
 
-pub const IMPORT_DOC: &str = "Import a stack by its `name`, or `name/environment` when it has an environment:\n\n```shell\nterraform import dmslink_main.dblink dblink/dev\n```\n\nThe stack is found as the `dmslink_main` data source finds it: the VPC by its `dmslink:stack` and `dmslink:resource` tags, every other child by its deterministic identifier, and only objects that carry the stack's tags. Sources are the DMS source endpoints named `<name>-<environment>-src-<source>`, each with the RDS instance of the same identifier, imported in `name` order. `source` is a list, so list the `source` blocks in the configuration in `name` order too: another order shows as changes. The imported state has a `replication_instance` block; keep one in the configuration.\n\nSecrets (`password`, `master_password`) cannot be read back from AWS: they stay null in the imported state until the next apply sets them from the configuration (`password_wo` and `master_password_wo` leave nothing to plan; their `*_wo_version` is not read back either). Import cannot know the final-snapshot choice: `skip_final_snapshot` is imported as true except in environments starting with `p`. A source restored from a snapshot is recognised by the `dmslink:snapshot` tag dmslink puts on it; what a restore takes from the snapshot (master user, encryption, storage size while it is the snapshot's) is imported as a configuration that leaves it out plans it. Likewise SSL mode `none` and the VPN gateway's default ASN 64512 are imported as unset.";
+pub const IMPORT_DOC: &str = "Import a stack by its `name`, or `name/environment` when it has an environment:\n\n```shell\nterraform import dmslink_main.dblink dblink/dev\n```\n\nThe stack is found as the `dmslink_main` data source finds it: the VPC by its `dmslink:stack` and `dmslink:resource` tags, every other child by its deterministic identifier, and only objects that carry the stack's tags. Sources are the DMS source endpoints named `<name>-<environment>-src-<source>`, each with the RDS instance of the same identifier, imported in `name` order. `source` is a list, so list the `source` blocks in the configuration in `name` order too: another order shows as changes. The imported state has a `replication_instance` block; keep one in the configuration.\n\nSecrets (`password`, `master_password`) cannot be read back from AWS: they stay null in the imported state until the next apply sets them from the configuration (`password_wo` and `master_password_wo` leave nothing to plan; their `*_wo_version` is not read back either). Import cannot know the final-snapshot choice: `skip_final_snapshot` is imported as false (a final snapshot on deletion, the safe choice and the default); a configuration that sets it to true plans that change, which touches nothing in AWS. A source restored from a snapshot is recognised by the `dmslink:snapshot` tag dmslink puts on it; what a restore takes from the snapshot (master user, encryption, storage size while it is the snapshot's) is imported as a configuration that leaves it out plans it. Likewise SSL mode `none` and the VPN gateway's default ASN 64512 are imported as unset.";
 
-pub const NOTES_DOC: &str = "Children are created as a graph of steps: independent work (the RDS instances, the replication instance, the VPN gateway) runs at the same time, and `TF_LOG_PROVIDER=DEBUG` shows each step's start, end and duration.\n\nIf a step fails during create, every child created so far is kept in the (tainted) state and the error names the step and the AWS error. Fix the cause, then either `terraform untaint` the resource and `terraform apply` (dmslink resumes and creates only the missing children) or plain `terraform apply` (the partial stack is destroyed and created again). A create that finds children of its own (tagged `dmslink:stack` and `dmslink:resource`) left by an apply that died before Terraform saved state adopts them instead of creating duplicates; it never adopts an object without these tags.\n\n`endpoint_connection_status` shows, per endpoint, the last connection test DMS has between the replication instance and that endpoint (refreshed on every read, whoever ran the test). With `test_connections = true`, every endpoint is tested after create and after each update, and a failed test fails the apply with DMS's message (e.g. the database's login error). The stack stays in state: after a create it is tainted, and `terraform untaint` then `terraform apply` with the endpoint fixed modifies the endpoint in place and tests again; after an update the change is made and recorded, and fixing the endpoint's settings in the configuration is a change that modifies the endpoint and tests again.\n\nDestroy refuses while replication tasks still use the replication instance (it lists them), deletes the network interfaces DMS leaves behind, and deletes `dms-vpc-role` only when this stack created it.\n\nEvery password argument is sensitive in the schema. On Terraform 1.0.x, do not feed `target` or an `rds` block from a variable declared `sensitive = true`: that Terraform crashes rendering a change to a single nested block holding such a value (\"value is marked, so must be unmarked first\"); the plan hides the passwords anyway. On Terraform 1.11 and later, prefer the write-only arguments.";
+pub const NOTES_DOC: &str = "Children are created as a graph of steps: independent work (the RDS instances, the replication instance, the VPN gateway) runs at the same time, and `TF_LOG_PROVIDER=DEBUG` shows each step's start, end and duration.\n\nIf a step fails during create, every child created so far is kept in the (tainted) state and the error names the step and the AWS error. Fix the cause, then either `terraform untaint` the resource and `terraform apply` (dmslink resumes and creates only the missing children) or plain `terraform apply` (the partial stack is destroyed and created again). A create that finds children of its own (tagged `dmslink:stack` and `dmslink:resource`) left by an apply that died before Terraform saved state adopts them instead of creating duplicates; it never adopts an object without these tags.\n\n`endpoint_connection_status` shows, per endpoint, the last connection test DMS has between the replication instance and that endpoint (refreshed on every read, whoever ran the test). With `test_connections = true`, every endpoint is tested after create and after each update, and a failed test fails the apply with DMS's message (e.g. the database's login error). The stack stays in state: after a create it is tainted, and `terraform untaint` then `terraform apply` with the endpoint fixed modifies the endpoint in place and tests again; after an update the change is made and recorded, and fixing the endpoint's settings in the configuration is a change that modifies the endpoint and tests again.\n\nEvery RDS database is deleted after a final snapshot named `<final_snapshot_identifier or instance identifier>-<UTC time of the deletion>` (e.g. `dblink-dev-tgt-20261202t154500z`; the destroy's log names it at INFO), unless its `skip_final_snapshot = true` is set; `deletion_protection` defaults to false. Nothing depends on `environment`: for the old behaviour (snapshots and protection only in environments starting with `p`), set them explicitly, e.g. `skip_final_snapshot = var.environment != \"prod\"` and `deletion_protection = var.environment == \"prod\"`.\n\nA plan that deletes databases (destroying the stack, a change of `name`, `environment` or `network.vpc_cidr` that replaces the whole stack, a re-created or removed database) warns and names each database with its final snapshot; while one of them has deletion protection (as AWS reports it), the plan is refused at its `deletion_protection` (on Terraform older than 1.3, which does not plan destroys with the provider, `terraform destroy` refuses instead). Turn protection off by configuration and apply first.\n\nDestroy checks everything that can refuse it before the first delete, and a refused destroy deletes nothing: deletion protection on any of the stack's RDS instances (read from AWS), and replication tasks using the replication instance or any of the stack's endpoints (it lists them; dmslink never deletes tasks it does not own). It deletes the network interfaces DMS leaves behind, and deletes `dms-vpc-role` only when this stack created it and no other DMS replication instance or replication subnet group in the region still exists (otherwise the role stays and the log says what needs it).\n\nEvery password argument is sensitive in the schema. On Terraform 1.0.x, do not feed `target` or an `rds` block from a variable declared `sensitive = true`: that Terraform crashes rendering a change to a single nested block holding such a value (\"value is marked, so must be unmarked first\"); the plan hides the passwords anyway. On Terraform 1.11 and later, prefer the write-only arguments.";
 
 #[async_trait]
 impl Resource for Main {
@@ -51,16 +52,25 @@ impl Resource for Main {
     }
 
     async fn modify_plan(&self, draft: &mut PlanDraft<'_>) {
+        if draft.planned.is_null() {
+            deletions::plan_destroy(draft);
+            return;
+        }
         if let Some(provider) = &draft.provider {
             validate::validate_region(draft.config, &provider.region, &mut draft.diags);
         }
         tags::plan_tags_all(draft);
-        if draft.is_create() || draft.is_replace() || draft.planned.is_null() {
+        if draft.is_create() {
+            return;
+        }
+        if draft.is_replace() {
+            deletions::plan_stack_replacement(draft);
             return;
         }
         pair_sources_by_name(draft.prior, draft.config, &mut draft.planned);
         plan_missing_children(draft.prior, &mut draft.planned);
         plan_replaced_children(draft);
+        deletions::plan_removed_sources(draft);
         connections::plan_status(draft);
     }
 
@@ -128,10 +138,17 @@ impl Resource for Main {
                 replace::Replaced::Database { id, .. } | replace::Replaced::Endpoint { id, .. } => {
                     let Some(db) = old.databases().find(|d| old.database_id(d) == *id) else { continue };
                     let rds = matches!(r, replace::Replaced::Database { .. });
+                    // The deletion takes the final snapshot the configuration asks for now, as planned.
+                    let mut gone = db.clone();
+                    let now = stack.databases().find(|d| stack.database_id(d) == *id).and_then(|d| d.rds.as_ref());
+                    if let (Some(r), Some(n)) = (gone.rds.as_mut(), now) {
+                        r.skip_final_snapshot = n.skip_final_snapshot;
+                        r.final_snapshot_identifier = n.final_snapshot_identifier.clone();
+                    }
                     async {
                         steps::remove_endpoint(&run, "replace_database", db).await?;
                         if rds {
-                            steps::remove_database(&run, "replace_database", db).await?;
+                            steps::remove_database(&run, "replace_database", &gone).await?;
                         }
                         Ok(())
                     }
@@ -176,32 +193,9 @@ impl Resource for Main {
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics {
         let stack = desired::read(prior, prior);
         let kids = Children::from_state(prior, &stack);
-        if let Some(arn) = &kids.replication_instance_arn {
-            match ctx.provider.clients.dms.list_replication_tasks_using(&TasksUsing::Instance(arn.clone())).await {
-                Ok(tasks) if !tasks.is_empty() => {
-                    let list: Vec<String> = tasks.iter().map(|t| format!("  - {} ({})", t.id, t.arn)).collect();
-                    return Diagnostic::error(
-                        "Error deleting DMS stack: replication tasks still use it",
-                        format!(
-                            "The replication instance of stack {} ({arn}) still runs these replication tasks:\n{}\n\n\
-                             dmslink never deletes tasks it does not own: destroy them first (e.g. `terraform destroy` \
-                             in the configuration that manages them), then destroy this stack.",
-                            stack.prefix(),
-                            list.join("\n")
-                        ),
-                    )
-                    .into();
-                }
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => {
-                    return Diagnostic::error(
-                        "Error deleting DMS stack",
-                        e.describe("listing DMS replication tasks of replication instance", arn),
-                    )
-                    .into();
-                }
-            }
+        // Everything that can refuse the destroy is checked before the first delete.
+        if let Err(refusals) = preconditions::check_destroy(ctx, &stack, &kids).await {
+            return refusals;
         }
         let tags = prior.get("tags_all").string_map();
         let run = StackRun::new(ctx, stack.clone(), tags, timeouts::deadline(prior, "delete"), kids);
@@ -468,13 +462,16 @@ fn plan_replaced_children(draft: &mut PlanDraft<'_>) {
     for r in replace::replaced(&old, &new) {
         let text = r.describe(&new);
         match &r {
-            replace::Replaced::Database { id, protected: true, setting } => draft.diags.push(Diagnostic::error(
-                format!("Deletion protection prevents replacing database {id}"),
-                format!(
-                    "{text}\n\nThe database has deletion protection. To go ahead, first set \
-                     rds.deletion_protection = false for it and apply, then change {setting}."
-                ),
-            )),
+            replace::Replaced::Database { id, protected: true, setting } => draft.diags.push(
+                Diagnostic::error(
+                    format!("Deletion protection prevents replacing database {id}"),
+                    format!(
+                        "{text}\n\nThe database has deletion protection. To go ahead, first set \
+                         deletion_protection = false in its rds block and apply, then change {setting}."
+                    ),
+                )
+                .at(replace::protection_path(&new, id)),
+            ),
             _ => draft.diags.push(Diagnostic::warning("dmslink_main replaces a child", text)),
         }
         let unknown_db = |planned: &mut Value, id: &str, rds: bool| {
@@ -604,3 +601,5 @@ mod apply_tests;
 mod connection_tests;
 #[cfg(test)]
 mod emulator_tests;
+#[cfg(test)]
+mod safety_tests;

@@ -67,3 +67,41 @@ impl Stack {
 pub fn owned_by(tags: &BTreeMap<String, String>, stack: &Stack, kind: &str) -> bool {
     tags.get(TAG_STACK) == Some(&stack.prefix()) && tags.get(TAG_RESOURCE).map(String::as_str) == Some(kind)
 }
+
+/// Longest RDS DB snapshot identifier (`CreateDBSnapshot`, `DeleteDBInstance`'s
+/// `FinalDBSnapshotIdentifier`: 1–255 letters, digits and hyphens, starting with a letter, no
+/// trailing hyphen, no two consecutive hyphens).
+pub const SNAPSHOT_ID_MAX: usize = 255;
+
+/// The base of a database's final snapshot name: `final_snapshot_identifier` when set, else the RDS
+/// instance identifier. `None` when the database is deleted without one (`skip_final_snapshot`).
+pub fn final_snapshot_base(db: &Database, instance_id: &str) -> Option<String> {
+    let r = db.rds.as_ref()?;
+    if r.skip_final_snapshot {
+        return None;
+    }
+    Some(r.final_snapshot_identifier.clone().unwrap_or_else(|| instance_id.to_string()))
+}
+
+/// How plans and errors spell a final snapshot's name before the deletion picks its time.
+pub fn final_snapshot_pattern(base: &str) -> String {
+    format!("{}-YYYYMMDDtHHMMSSz", base.to_ascii_lowercase())
+}
+
+/// The final snapshot name of one deletion: `<base>-<UTC time>` (`dblink-dev-tgt-20261202t154500z`),
+/// lower-case as RDS stores identifiers, and unique per deletion, so a stack created again under
+/// the same name can be destroyed again. `attempt` > 1 appends `-<attempt>` for a name already
+/// taken (two deletions within one second). A base too long for the suffix is shortened.
+pub fn final_snapshot_id(base: &str, at: chrono::DateTime<chrono::Utc>, attempt: u32) -> String {
+    let mut suffix = at.format("%Y%m%dt%H%M%Sz").to_string();
+    if attempt > 1 {
+        suffix.push_str(&format!("-{attempt}"));
+    }
+    let room = SNAPSHOT_ID_MAX.saturating_sub(suffix.len() + 1);
+    let mut b: String = base.to_ascii_lowercase().chars().take(room).collect();
+    // A cut may leave a trailing hyphen, which would make `--` before the suffix.
+    while b.ends_with('-') {
+        b.pop();
+    }
+    format!("{b}-{suffix}")
+}

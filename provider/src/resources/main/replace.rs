@@ -3,7 +3,10 @@
 //! stack that replaces just that child, with a warning naming it, or an error while deletion
 //! protection guards the database.
 
+use crate::engine::diag::AttrPath;
+
 use super::desired::{Database, Stack};
+use super::naming::{final_snapshot_base, final_snapshot_pattern};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Replaced {
@@ -82,13 +85,24 @@ impl Replaced {
     }
 }
 
+/// The final snapshot the re-creation takes, as its configuration (`stack`) asks: the deletion
+/// during this apply uses the planned settings.
 fn final_snapshot_note(stack: &Stack, id: &str) -> String {
     let db = stack.databases().find(|d| stack.database_id(d) == id);
-    match db.and_then(|d| d.rds.as_ref()) {
-        Some(r) if !r.skip_final_snapshot => format!(
-            " except for the final snapshot {}",
-            r.final_snapshot_identifier.clone().unwrap_or_else(|| format!("{id}-final"))
+    match db.and_then(|d| final_snapshot_base(d, id)) {
+        Some(base) => format!(
+            " except for the final snapshot {} (the UTC time of the deletion is appended to {base})",
+            final_snapshot_pattern(&base)
         ),
-        _ => " (no final snapshot: skip_final_snapshot is true)".to_string(),
+        None => " (no final snapshot: skip_final_snapshot is true)".to_string(),
     }
+}
+
+/// The `deletion_protection` of database `id` in `stack`'s configuration.
+pub fn protection_path(stack: &Stack, id: &str) -> AttrPath {
+    let block = match stack.sources.iter().position(|d| stack.database_id(d) == id) {
+        Some(i) => AttrPath::attr("source").then_index(i),
+        None => AttrPath::attr("target"),
+    };
+    block.then_attr("rds").then_attr("deletion_protection")
 }

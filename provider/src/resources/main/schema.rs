@@ -39,12 +39,12 @@ pub fn schema() -> Schema {
     .attr(
         Attribute::optional("environment", Type::String)
             .force_new()
-            .describe("Environment, used in child names as in the original module (`<name>-<environment>-...`). Environments starting with `p` (prod) default to deletion protection and final snapshots. Changing it replaces the whole stack.")
+            .describe("Environment, used in child names as in the original module (`<name>-<environment>-...`). Nothing else depends on it: deletion protection and final snapshots are set per database in its `rds` block. Changing it replaces the whole stack (a warning names each database it deletes).")
             .validate(super::validate::validate_environment),
     )
     .attr(
         Attribute::with_default("dms_vpc_role", Type::String, Value::string("check"))
-            .describe("The account-wide IAM role `dms-vpc-role` that DMS needs. `check` fails before creating anything when it is missing, saying how to create it; `create` creates it with the AWS-managed policy and waits until DMS accepts it (a role the provider did not create is never deleted).")
+            .describe("The account-wide IAM role `dms-vpc-role` that DMS needs. `check` fails before creating anything when it is missing, saying how to create it; `create` creates it with the AWS-managed policy and waits until DMS accepts it. Destroying the stack that created the role deletes it only when no other DMS replication instance or replication subnet group in the provider's region still exists (otherwise the role stays and the log names what needs it); a role the provider did not create is never deleted.")
             .validate(super::validate::validate_dms_vpc_role),
     )
     .attr(tags_attribute())
@@ -160,9 +160,9 @@ fn rds_block(side: Side) -> NestedBlock {
         .attr(Attribute::optional_computed("backup_retention_period", Type::Number).describe("Days of automated backups; `0` turns automated backups off.").whole_range(0, 35))
         .attr(Attribute::optional_computed("backup_window", Type::String).describe("Daily backup window, `hh24:mi-hh24:mi` UTC, at least 30 minutes, not overlapping `maintenance_window`.").validate(format("Invalid backup window", |s| windows::daily(s).map(|_| ()))))
         .attr(Attribute::optional_computed("maintenance_window", Type::String).describe("Weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` UTC, at least 30 minutes.").validate(format("Invalid maintenance window", |s| windows::weekly(s).map(|_| ()))))
-        .attr(Attribute::optional_computed("deletion_protection", Type::Bool).describe("Refuse deletion. Defaults to true when `environment` starts with `p`. While on, a plan that would re-create this database is refused."))
-        .attr(Attribute::optional_computed("skip_final_snapshot", Type::Bool).describe("Delete without a final snapshot. Defaults to true except when `environment` starts with `p`. Conflicts with `final_snapshot_identifier`."))
-        .attr(Attribute::optional("final_snapshot_identifier", Type::String).describe("Name of the snapshot taken when this database is deleted. Conflicts with `skip_final_snapshot = true`."));
+        .attr(Attribute::with_default("deletion_protection", Type::Bool, Value::Bool(false)).describe("Refuse deletion (RDS deletion protection); off unless set to true. While on (as AWS reports it), a plan that would delete this database (destroying the stack, replacing the whole stack, re-creating or removing this database) is refused at plan, and `terraform destroy` deletes nothing of the stack; set it to false and apply first."))
+        .attr(Attribute::with_default("skip_final_snapshot", Type::Bool, Value::Bool(false)).describe("Delete this database without a final snapshot. Unless it is set to true, every deletion (destroy, replacement) first takes a final snapshot. Set it to true explicitly to lose the data instead, e.g. `skip_final_snapshot = var.environment != \"prod\"` for disposable environments. A destroy, or a change that replaces the whole stack, uses the value in state: apply a change of it first. Conflicts with `final_snapshot_identifier`."))
+        .attr(Attribute::optional("final_snapshot_identifier", Type::String).describe("Base name of the final snapshot taken when this database is deleted; the RDS instance identifier when unset. The UTC time of the deletion is appended, so each deletion has its own snapshot: `<base>-YYYYMMDDtHHMMSSz`, e.g. `dblink-prod-tgt-20261202t154500z` (lower-case, as RDS stores identifiers; a base too long for the 255-character limit is shortened). The destroy's log (INFO) names the snapshot. Conflicts with `skip_final_snapshot = true`."));
     NestedBlock::single("rds", b)
 }
 

@@ -30,7 +30,7 @@ use crate::engine::steps::{Graph, Step, StepError, StepFuture};
 
 use super::children::{Children, DbChildren};
 use super::desired::{Database, Stack};
-use super::naming::{TAG_RESOURCE, TAG_SNAPSHOT, TAG_STACK, kind, owned_by};
+use super::naming::{TAG_RESOURCE, TAG_SNAPSHOT, TAG_STACK, final_snapshot_base, final_snapshot_id, kind, owned_by};
 use super::schema::Side;
 
 type R<T> = Result<T, StepError>;
@@ -300,7 +300,7 @@ pub fn role_how_to(partition: &str) -> String {
          aws iam create-role --role-name {DMS_VPC_ROLE} --assume-role-policy-document \
          '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"Service\":\"dms.amazonaws.com\"}},\"Action\":\"sts:AssumeRole\"}}]}}'\n  \
          aws iam attach-role-policy --role-name {DMS_VPC_ROLE} --policy-arn {policy}\n\n\
-         or set `dms_vpc_role = \"create\"` to let dmslink create it (it then deletes it with the stack).",
+         or set `dms_vpc_role = \"create\"` to let dmslink create it (it then deletes it with the stack, once no other DMS replication instance or subnet group needs it).",
         policy = dms_vpc_policy_arn(partition)
     )
 }
@@ -373,6 +373,16 @@ async fn delete_dms_vpc_role(run: &StackRun) -> R<()> {
     if !run.kids().dms_vpc_role_created {
         return Ok(());
     }
+    // The role is account-wide: other stacks' DMS objects may need it long after this one.
+    let users = dms_vpc_role_users(run).await?;
+    if !users.is_empty() {
+        tracing::info!(
+            "leaving IAM role {DMS_VPC_ROLE} in place (this stack created it): still needed by {}",
+            users.join(", ")
+        );
+        run.kids().dms_vpc_role_created = false;
+        return Ok(());
+    }
     let policy = dms_vpc_policy_arn(run.partition());
     gone_ok(
         STEP,
@@ -383,6 +393,35 @@ async fn delete_dms_vpc_role(run: &StackRun) -> R<()> {
     gone_ok(STEP, "deleting IAM role", DMS_VPC_ROLE, run.iam().delete_role(DMS_VPC_ROLE).await)?;
     run.kids().dms_vpc_role_created = false;
     Ok(())
+}
+
+/// The DMS replication instances and subnet groups in the region other than this stack's: while
+/// any exists, `dms-vpc-role` stays. (DMS is regional and the role account-wide: objects in other
+/// regions are not seen.)
+async fn dms_vpc_role_users(run: &StackRun) -> R<Vec<String>> {
+    const STEP: &str = "ensure_dms_vpc_role";
+    let dms = run.dms();
+    let (own_instance, own_group) = (run.stack.replication_instance_id(), run.stack.replication_subnet_group_id());
+    let own_arn = run.kids().replication_instance_arn.clone();
+    let instances = dms
+        .list_replication_instances()
+        .await
+        .map_err(|e| aws_err(STEP, "listing DMS replication instances before deleting IAM role", DMS_VPC_ROLE, &e))?;
+    let groups = dms.list_replication_subnet_groups().await.map_err(|e| {
+        aws_err(STEP, "listing DMS replication subnet groups before deleting IAM role", DMS_VPC_ROLE, &e)
+    })?;
+    let mut users: Vec<String> = instances
+        .into_iter()
+        .filter(|i| !i.id.eq_ignore_ascii_case(&own_instance) && own_arn.as_deref() != Some(i.arn.as_str()))
+        .map(|i| format!("replication instance {}", i.id))
+        .collect();
+    users.extend(
+        groups
+            .into_iter()
+            .filter(|g| !g.id.eq_ignore_ascii_case(&own_group))
+            .map(|g| format!("replication subnet group {}", g.id)),
+    );
+    Ok(users)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1044,42 +1083,18 @@ async fn create_target_database(run: &StackRun) -> R<()> {
     ensure_database(run, "create_target_database", &run.stack.target).await
 }
 
-/// Deletes one database's RDS instance (final snapshot per its settings) and waits until it is gone.
+/// Deletes one database's RDS instance and waits until it is gone: after a final snapshot named
+/// `<base>-<UTC time>` ([`final_snapshot_id`]) unless `skip_final_snapshot` is set, and never while
+/// AWS reports deletion protection (the user turns it off by configuration first).
 pub async fn remove_database(run: &StackRun, step: &'static str, db: &Database) -> R<()> {
     let key = run.stack.database_id(db);
     let Some(id) = run.kids().db(&key).db_instance_identifier else { return Ok(()) };
     let rds = run.rds();
-    let protect = db.rds.as_ref().map(|r| r.deletion_protection).unwrap_or(true);
     if let Some(i) = rds.find_db_instance(&id).await.map_err(|e| aws_err(step, "reading RDS DB instance", &id, &e))? {
-        if i.deletion_protection && protect {
-            return Err(StepError::new(
-                step,
-                format!(
-                    "RDS DB instance {id} has deletion protection: set rds.deletion_protection = false for database \
-                     {} and apply, then delete again",
-                    db.name
-                ),
-            ));
+        if i.deletion_protection {
+            return Err(StepError::new(step, protected_refusal(&id, db)));
         }
-        if i.deletion_protection && !protect {
-            let m = ModifyDbInstanceInput { id: id.clone(), deletion_protection: Some(false), ..Default::default() };
-            rds.modify_db_instance(m)
-                .await
-                .map_err(|e| aws_err(step, "turning off deletion protection of", &id, &e))?;
-        }
-        let input = match db.rds.as_ref() {
-            Some(r) if !r.skip_final_snapshot => {
-                let snap = r.final_snapshot_identifier.clone().unwrap_or_else(|| format!("{id}-final"));
-                DeleteDbInstanceInput::with_final_snapshot(&id, &snap)
-            }
-            _ => DeleteDbInstanceInput::skip_final_snapshot(&id),
-        };
-        match retry(run, &[ErrorKind::InvalidState], None, || rds.delete_db_instance(input.clone())).await {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) if e.message.contains("already being deleted") => {}
-            Err(e) => return Err(aws_err(step, "deleting RDS DB instance", &id, &e)),
-        }
+        delete_db_instance(run, step, &id, db).await?;
         let what = format!("RDS DB instance ({id})");
         let pending = [
             "available",
@@ -1100,6 +1115,74 @@ pub async fn remove_database(run: &StackRun, step: &'static str, db: &Database) 
     d.db_instance_identifier = None;
     d.address = None;
     Ok(())
+}
+
+/// Why a database with deletion protection is not deleted, and the way on.
+pub fn protected_refusal(id: &str, db: &Database) -> String {
+    format!(
+        "RDS DB instance {id} has deletion protection (as AWS reports it): set deletion_protection = false in the          rds block of {} and apply, then try again",
+        block_name(db)
+    )
+}
+
+/// How the configuration names a database's block: `target`, `source "geodesy"`.
+pub fn block_name(db: &Database) -> String {
+    match db.side {
+        Side::Source => format!("source {:?}", db.name),
+        Side::Target => "target".to_string(),
+    }
+}
+
+/// `DeleteDBInstance` with the database's final-snapshot decision. The snapshot name carries the
+/// time, so a stack created again under the same name deletes again; a name already taken (two
+/// deletions within one second) moves on to the next.
+async fn delete_db_instance(run: &StackRun, step: &'static str, id: &str, db: &Database) -> R<()> {
+    let rds = run.rds();
+    let Some(base) = final_snapshot_base(db, id) else {
+        tracing::info!(db_instance = %id, "deleting RDS DB instance {id} without a final snapshot (skip_final_snapshot = true)");
+        let input = DeleteDbInstanceInput::skip_final_snapshot(id);
+        return deleted(
+            step,
+            id,
+            retry(run, &[ErrorKind::InvalidState], None, || rds.delete_db_instance(input.clone())).await,
+        );
+    };
+    let at = chrono::Utc::now();
+    let mut attempt = 1;
+    loop {
+        let snapshot = final_snapshot_id(&base, at, attempt);
+        let input = DeleteDbInstanceInput::with_final_snapshot(id, &snapshot);
+        match retry(run, &[ErrorKind::InvalidState], None, || rds.delete_db_instance(input.clone())).await {
+            Err(e)
+                if e.is_kind(ErrorKind::AlreadyExists)
+                    && e.code.starts_with("DBSnapshotAlreadyExists")
+                    && attempt < 10 =>
+            {
+                tracing::debug!(snapshot = %snapshot, "final snapshot name taken; trying the next");
+                attempt += 1;
+            }
+            result => {
+                if result.is_ok() {
+                    tracing::info!(
+                        db_instance = %id,
+                        snapshot = %snapshot,
+                        "deleting RDS DB instance {id} after final snapshot {snapshot}"
+                    );
+                }
+                return deleted(step, id, result);
+            }
+        }
+    }
+}
+
+/// A `DeleteDBInstance` result where "gone" and "already being deleted" count as done.
+fn deleted(step: &'static str, id: &str, result: Result<(), AwsError>) -> R<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_not_found() => Ok(()),
+        Err(e) if e.message.contains("already being deleted") => Ok(()),
+        Err(e) => Err(aws_err(step, "deleting RDS DB instance", id, &e)),
+    }
 }
 
 async fn delete_source_databases(run: &Arc<StackRun>) -> R<()> {

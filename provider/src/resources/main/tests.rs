@@ -152,15 +152,13 @@ fn desired_stack_resolves_defaults_and_names() {
     assert_eq!(stack.sources[1].port, 1521);
     assert_eq!(stack.target.port, 5432);
     let target_rds = stack.target.rds.as_ref().unwrap();
-    assert!(target_rds.skip_final_snapshot && !target_rds.deletion_protection, "dev stacks are disposable");
+    assert!(!target_rds.skip_final_snapshot && !target_rds.deletion_protection, "a final snapshot by default");
     assert_eq!(stack.database_id(&stack.sources[0]), "dblink-dev-src-geodesy");
     assert_eq!(stack.database_id(&stack.target), "dblink-dev-tgt");
     assert!(stack.network.vpn_gateway && stack.network.vpn_route_propagation);
 
     let prod = config(with(base(), "/environment", serde_json::json!("prod")));
     let stack = super::desired::read(&prod, &prod);
-    let target_rds = stack.target.rds.as_ref().unwrap();
-    assert!(!target_rds.skip_final_snapshot && target_rds.deletion_protection, "prod keeps its data");
     let tags = stack.child_tags(&Default::default(), super::naming::kind::VPC, &stack.vpc_name());
     assert!(super::naming::owned_by(&tags, &stack, super::naming::kind::VPC));
     assert_eq!(tags.get("Name").map(String::as_str), Some("dblink-prod-vpc"));
@@ -265,4 +263,66 @@ fn availability_zones_must_be_in_the_provider_region() {
     let mut d = Diagnostics::new();
     super::validate::validate_region(&local, "ap-southeast-2", &mut d);
     assert!(d.is_empty(), "{d:?}");
+}
+
+/// `staging`, `uat` and `live` lost their data under the old rule (final snapshots only for
+/// environments starting with `p`); nothing depends on the spelling of `environment` now.
+#[test]
+fn no_data_safety_default_is_inferred_from_the_environment() {
+    for env in ["dev", "staging", "uat", "live", "prod", "production", "p"] {
+        let cfg = config(with(base(), "/environment", serde_json::json!(env)));
+        let stack = super::desired::read(&cfg, &cfg);
+        for db in stack.databases().filter(|d| d.rds.is_some()) {
+            let r = db.rds.as_ref().unwrap();
+            assert!(!r.skip_final_snapshot, "{env}: {} skips its final snapshot", db.name);
+            assert!(!r.deletion_protection, "{env}: {} has deletion protection by default", db.name);
+        }
+    }
+    // Set explicitly, each applies to its own database only.
+    let mut j = base();
+    j["target"]["rds"]["skip_final_snapshot"] = serde_json::json!(true);
+    j["source"][0]["rds"]["deletion_protection"] = serde_json::json!(true);
+    let cfg = config(j);
+    let stack = super::desired::read(&cfg, &cfg);
+    let (src, tgt) = (stack.sources[0].rds.as_ref().unwrap(), stack.target.rds.as_ref().unwrap());
+    assert!(tgt.skip_final_snapshot && !tgt.deletion_protection);
+    assert!(!src.skip_final_snapshot && src.deletion_protection);
+}
+
+/// The schema says the defaults, and says nothing about `environment` deciding them.
+#[test]
+fn data_safety_defaults_are_documented_without_environment_rules() {
+    let s = schema();
+    let rds = s.block.nested_block("target").unwrap().block.nested_block("rds").unwrap();
+    for attr in ["skip_final_snapshot", "deletion_protection"] {
+        let a = rds.block.attribute(attr).unwrap();
+        assert_eq!(a.default, Some(Value::Bool(false)), "{attr}");
+        assert!(a.description.contains("unless set to true") || a.description.contains("Unless it is set to true"));
+        assert!(!a.description.contains("starts with `p`"), "{attr}: {}", a.description);
+    }
+    let env = s.block.attribute("environment").unwrap();
+    assert!(!env.description.contains("prod") && !env.description.contains("starting with"), "{}", env.description);
+    let fsi = rds.block.attribute("final_snapshot_identifier").unwrap();
+    assert!(fsi.description.contains("YYYYMMDDtHHMMSSz"), "{}", fsi.description);
+}
+
+#[test]
+fn final_snapshot_ids_are_unique_lower_case_rds_identifiers() {
+    use super::naming::{SNAPSHOT_ID_MAX, final_snapshot_id};
+    use chrono::TimeZone;
+    let at = chrono::Utc.with_ymd_and_hms(2026, 12, 2, 15, 45, 0).unwrap();
+    assert_eq!(final_snapshot_id("dblink-dev-tgt", at, 1), "dblink-dev-tgt-20261202t154500z");
+    assert_eq!(final_snapshot_id("Prod-Keep", at, 1), "prod-keep-20261202t154500z");
+    assert_eq!(final_snapshot_id("dblink-dev-tgt", at, 2), "dblink-dev-tgt-20261202t154500z-2");
+    let later = at + chrono::Duration::seconds(1);
+    assert_ne!(final_snapshot_id("db", at, 1), final_snapshot_id("db", later, 1));
+    // A base at the limit is shortened, and a cut never leaves `--`.
+    for base in ["a".repeat(255), format!("{}-{}", "a".repeat(237), "b".repeat(17)), format!("{}-b", "a".repeat(237))] {
+        for attempt in [1, 2, 12] {
+            let id = final_snapshot_id(&base, at, attempt);
+            assert!(id.len() <= SNAPSHOT_ID_MAX, "{} chars: {id}", id.len());
+            assert!(!id.contains("--") && !id.ends_with('-') && id.starts_with('a'), "{id}");
+            assert!(id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{id}");
+        }
+    }
 }

@@ -443,6 +443,10 @@ impl Parser<'_> {
 
     fn hex4(&mut self) -> Result<u32, String> {
         let h = self.s.get(self.i..self.i + 4).ok_or("truncated \\u escape")?;
+        // from_str_radix alone would take a sign (`\u+12a`).
+        if !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("invalid \\u escape at byte {}", self.i));
+        }
         let v = u32::from_str_radix(h, 16).map_err(|_| format!("invalid \\u escape at byte {}", self.i))?;
         self.i += 4;
         Ok(v)
@@ -518,6 +522,15 @@ mod tests {
         assert_eq!(decode_lenient(raw, &ty).unwrap(), obj(&[("id", Value::string("x")), ("added_later", Value::Null)]));
         let err = decode(raw, &ty).unwrap_err();
         assert!(err.message.contains("unsupported attribute \"removed_long_ago\""), "{err}");
+    }
+
+    /// Found while writing the fuzz harness: a `\u` escape with a sign in its four digits was read as hex.
+    #[test]
+    fn a_unicode_escape_needs_four_hex_digits() {
+        assert_eq!(decode(br#""\u00e9""#, &Type::String).unwrap(), Value::string("\u{e9}"));
+        for bad in [&br#""\u+0e9""#[..], br#""\u-0e9""#, br#""\u0e9""#, br#""\u 0e9""#] {
+            assert!(decode(bad, &Type::String).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]

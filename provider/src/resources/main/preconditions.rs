@@ -1,0 +1,124 @@
+//! What can refuse the destroy of a stack, checked before its first delete: a refused destroy
+//! deletes nothing, instead of stopping half-way at the first object AWS will not delete. Every
+//! refusal is reported at once, each naming its objects and the way on.
+
+use crate::aws::dms::{ReplicationTask, TasksUsing};
+use crate::aws::error::AwsError;
+use crate::engine::Ctx;
+use crate::engine::diag::{Diagnostic, Diagnostics};
+
+use super::children::Children;
+use super::desired::Stack;
+use super::steps::{block_name, protected_refusal};
+
+/// Checks every precondition of deleting `kids`; `Err` holds one error per refusal.
+pub async fn check_destroy(ctx: &Ctx, stack: &Stack, kids: &Children) -> Result<(), Diagnostics> {
+    let mut refusals = Diagnostics::new();
+    let checks = [
+        tasks_in_use(ctx, stack, kids).await,
+        deletion_protection(ctx, stack, kids).await,
+        // VPN connections on the stack's VPN gateway join this list when the VPN work lands:
+        // AWS refuses to detach a gateway with connections, so they must refuse the destroy here.
+    ];
+    for check in checks {
+        if let Err(d) = check {
+            refusals.extend(d);
+        }
+    }
+    if refusals.is_empty() { Ok(()) } else { Err(refusals) }
+}
+
+fn error(stack: &Stack, what: &str, detail: String) -> Diagnostics {
+    Diagnostic::error(format!("Error deleting DMS stack {}: {what}", stack.prefix()), detail).into()
+}
+
+fn unreadable(stack: &Stack, what: &str, id: &str, e: &AwsError) -> Diagnostics {
+    error(
+        stack,
+        "cannot check what would refuse the destroy",
+        format!(
+            "{}\n\nNothing was deleted. Run `terraform destroy` again once the cause is fixed.",
+            e.describe(what, id)
+        ),
+    )
+}
+
+/// Replication tasks on the stack's replication instance or on any of its endpoints (a task of
+/// another stack's instance may use them): DMS refuses to delete either while a task uses it.
+async fn tasks_in_use(ctx: &Ctx, stack: &Stack, kids: &Children) -> Result<(), Diagnostics> {
+    let dms = &ctx.provider.clients.dms;
+    let mut users: Vec<(String, ReplicationTask)> = Vec::new();
+    let mut add = |on: String, tasks: Vec<ReplicationTask>| {
+        for t in tasks {
+            match users.iter_mut().find(|(_, u)| u.arn == t.arn) {
+                Some((uses, _)) => *uses = format!("{uses}, {on}"),
+                None => users.push((on.clone(), t)),
+            }
+        }
+    };
+    let listed = |e: AwsError| -> Result<Vec<ReplicationTask>, AwsError> {
+        if e.is_not_found() { Ok(Vec::new()) } else { Err(e) }
+    };
+    if let Some(arn) = &kids.replication_instance_arn {
+        let tasks = dms
+            .list_replication_tasks_using(&TasksUsing::Instance(arn.clone()))
+            .await
+            .or_else(listed)
+            .map_err(|e| unreadable(stack, "listing DMS replication tasks of replication instance", arn, &e))?;
+        add(format!("replication instance {}", stack.replication_instance_id()), tasks);
+    }
+    for db in stack.databases() {
+        let id = stack.database_id(db);
+        let Some(arn) = kids.db(&id).endpoint_arn else { continue };
+        let tasks = dms
+            .list_replication_tasks_using(&TasksUsing::Endpoint(arn.clone()))
+            .await
+            .or_else(listed)
+            .map_err(|e| unreadable(stack, "listing DMS replication tasks of endpoint", &arn, &e))?;
+        add(format!("endpoint {id}"), tasks);
+    }
+    if users.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = users.iter().map(|(on, t)| format!("  - {} ({}), using {on}", t.id, t.arn)).collect();
+    Err(error(
+        stack,
+        "replication tasks still use it",
+        format!(
+            "These replication tasks use the stack's replication instance or endpoints:\n{}\n\n\
+             dmslink never deletes tasks it does not own: destroy them first (e.g. `terraform destroy` in the \
+             configuration that manages them), then destroy this stack. Nothing was deleted.",
+            list.join("\n")
+        ),
+    ))
+}
+
+/// RDS instances of the stack with deletion protection, as AWS reports it now (the state may
+/// predate a change made outside Terraform).
+async fn deletion_protection(ctx: &Ctx, stack: &Stack, kids: &Children) -> Result<(), Diagnostics> {
+    let rds = &ctx.provider.clients.rds;
+    let mut protected = Vec::new();
+    for db in stack.databases() {
+        let Some(id) = kids.db(&stack.database_id(db)).db_instance_identifier else { continue };
+        match rds.find_db_instance(&id).await {
+            Ok(Some(i)) if i.deletion_protection => protected.push((id, db)),
+            Ok(_) => {}
+            Err(e) => return Err(unreadable(stack, "reading RDS DB instance", &id, &e)),
+        }
+    }
+    if protected.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = protected.iter().map(|(id, db)| format!("  - {}.", protected_refusal(id, db))).collect();
+    let blocks: Vec<String> = protected.iter().map(|(_, db)| block_name(db)).collect();
+    Err(error(
+        stack,
+        "deletion protection",
+        format!(
+            "{}\n\nNothing was deleted. Deletion protection guards {}: to destroy the stack, turn it off by \
+             configuration first (deletion_protection = false, `terraform apply`), then `terraform destroy`.",
+            lines.join("\n"),
+            blocks.join(", ")
+        ),
+    ))
+}
