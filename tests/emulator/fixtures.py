@@ -409,9 +409,15 @@ def vpc(args: argparse.Namespace) -> dict[str, Any]:
     if found:
         return vpc_info(ec2, found[0], name, args)
     cidrs = subnet_cidrs(args.cidr, args.subnets)
+    extra_tags = []
+    for pair in args.tag or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--tag {pair!r}: expected KEY=VALUE")
+        extra_tags.append({"Key": key, "Value": value})
     vpc_doc = ec2.create_vpc(
         CidrBlock=args.cidr,
-        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": name}]}],
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": name}, *extra_tags]}],
     )["Vpc"]
     vpc_id = vpc_doc["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
@@ -556,6 +562,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--cidr", required=True)
     p.add_argument("--subnets", type=int, default=2)
     p.add_argument("--security-group", action="store_true")
+    p.add_argument("--tag", action="append", metavar="KEY=VALUE", help="another tag on the VPC (repeatable)")
     p.set_defaults(func=vpc)
 
     p = common(sub.add_parser("routes", help="the route tables of a VPC with their routes"))

@@ -223,6 +223,8 @@ def test_request_log(emulator: Emulator) -> None:
     ]
     assert entries[2]["status"] == 400 and entries[0]["status"] == 200
     assert all(e["time"].endswith("Z") for e in entries)
+    # every call says which access key signed it (the emulator fixture's client credentials)
+    assert {e["access_key"] for e in entries} == {"testing"}
     assert [e["action"] for e in emulator.control("GET", "/requests?service=dms")[1]] == [
         "DescribeReplicationTasks",
         "StopReplicationTask",

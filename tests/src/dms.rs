@@ -207,6 +207,28 @@ impl Dms {
             .unwrap_or_else(|e| panic!("ModifyReplicationTask({arn}): {}", DisplayErrorContext(e)));
     }
 
+    /// Creates a `full-load` task `id` (not started) on `stack`'s first replication instance and
+    /// endpoints, replicating `table_mappings`.
+    pub fn create_task(&self, id: &str, stack: &crate::fixtures::DmsStack, table_mappings: &str) -> TaskInfo {
+        let resp = self
+            .rt
+            .block_on(
+                self.client
+                    .create_replication_task()
+                    .replication_task_identifier(id)
+                    .replication_instance_arn(stack.replication_instance_arn())
+                    .source_endpoint_arn(&stack.source_endpoint_arn)
+                    .target_endpoint_arn(&stack.target_endpoint_arn)
+                    .migration_type(aws_sdk_databasemigration::types::MigrationTypeValue::FullLoad)
+                    .table_mappings(table_mappings)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("CreateReplicationTask({id}): {}", DisplayErrorContext(e)));
+        resp.replication_task()
+            .map(TaskInfo::from_sdk)
+            .unwrap_or_else(|| panic!("CreateReplicationTask({id}): no task"))
+    }
+
     /// Stops a task out of band.
     pub fn stop_task(&self, arn: &str) {
         self.rt

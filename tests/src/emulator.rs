@@ -21,6 +21,9 @@ pub struct Request {
     pub time: String,
     /// HTTP status of the response, when the emulator reports it.
     pub status: Option<u16>,
+    /// The access key ID the call was signed with (`None` unsigned): tells apart the calls of CLIs
+    /// run side by side, each with its own key.
+    pub access_key: Option<String>,
 }
 
 impl Request {
@@ -121,7 +124,8 @@ impl Emulator {
         self.dir.path().join("emulator.log")
     }
 
-    /// Every AWS call served since the start or the last [`Emulator::clear_requests`].
+    /// Every AWS call served since the start or the last [`Emulator::clear_requests`], to any service
+    /// (S3, DynamoDB, STS, EC2, RDS, DMS, IAM, ...), in arrival order.
     pub fn requests(&self) -> Vec<Request> {
         let doc = self.control("GET", "/_dmslink/requests", None);
         let Some(list) = doc.as_array() else {
@@ -133,6 +137,7 @@ impl Emulator {
                 action: r["action"].as_str().unwrap_or_default().to_string(),
                 time: r["time"].as_str().unwrap_or_default().to_string(),
                 status: r["status"].as_u64().and_then(|s| u16::try_from(s).ok()),
+                access_key: r["access_key"].as_str().map(str::to_string),
             })
             .collect()
     }

@@ -207,9 +207,26 @@ impl Fixtures {
     /// own route table, and with `security_group` a security group `<name>-sg`; in the account of
     /// `role_arn` when given (else the default account). Idempotent by the Name tag.
     pub fn vpc(&self, role_arn: Option<&str>, name: &str, cidr: &str, security_group: bool) -> Vpc {
+        self.vpc_tagged(role_arn, name, cidr, security_group, &[])
+    }
+
+    /// [`Fixtures::vpc`] with more tags on the VPC, e.g. the ownership tags a `dmslink_main` lookup
+    /// finds a stack by (`("dmslink:stack", "lookup-dev")`).
+    pub fn vpc_tagged(
+        &self,
+        role_arn: Option<&str>,
+        name: &str,
+        cidr: &str,
+        security_group: bool,
+        tags: &[(&str, &str)],
+    ) -> Vpc {
+        let tag_args: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let mut args = vec!["vpc", "--name", name, "--cidr", cidr];
         if security_group {
             args.push("--security-group");
+        }
+        for tag in &tag_args {
+            args.extend(["--tag", tag.as_str()]);
         }
         let doc = self.run_as(role_arn, &args);
         let text = |key: &str| doc[key].as_str().unwrap_or_else(|| panic!("vpc: no {key} in {doc}")).to_string();

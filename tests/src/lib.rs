@@ -26,6 +26,7 @@
 
 mod bed;
 mod cli;
+mod diagnostics;
 mod dms;
 mod emulator;
 mod fixtures;
@@ -40,6 +41,7 @@ use std::path::{Path, PathBuf};
 
 pub use bed::TestBed;
 pub use cli::{Cli, Flavor, Version, clis};
+pub use diagnostics::{Diagnostic, fold_whitespace, parse_diagnostics, points_at_attribute};
 pub use dms::{Dms, TaskInfo};
 pub use emulator::{Emulator, Request};
 pub use fixtures::{DmsStack, Fixtures, PeeringSide, Route, StateBackend, Vpc};

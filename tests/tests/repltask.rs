@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use dmslink_acctest::{Cli, DmsStack, RunOutput, StateBackend, TestBed, Workdir, assert_in_order};
+use dmslink_acctest::{Cli, DmsStack, RunOutput, StateBackend, TestBed, Workdir, assert_in_order, points_at_attribute};
 
 const ADDR: &str = "dmslink_repltask.dblink";
 const MODULE: &str = "terraform-repltask";
@@ -381,19 +381,6 @@ fn invalid_inputs(stack: &DmsStack) -> Vec<Invalid> {
     cases
 }
 
-/// True when a diagnostic's source excerpt is the line assigning `attribute` (`  8:   attr = ...`): the
-/// provider attached the attribute path, so Terraform points at the attribute, not the whole block.
-fn points_at_attribute(stderr: &str, attribute: &str) -> bool {
-    stderr.lines().any(|line| {
-        let Some((num, rest)) = line.trim_start().split_once(':') else {
-            return false;
-        };
-        !num.is_empty()
-            && num.chars().all(|c| c.is_ascii_digit())
-            && rest.trim_start().strip_prefix(attribute).is_some_and(|after| after.trim_start().starts_with('='))
-    })
-}
-
 /// Every invalid input is a diagnostic on its attribute at plan time, and no DMS call is made.
 #[test]
 fn repltask_invalid_input_is_rejected_at_plan_without_dms_calls() {
@@ -619,13 +606,4 @@ fn provider_log_lines_are_hclog_json_without_secrets() {
             .collect();
         assert!(raw.is_empty(), "[{label}] provider lines Terraform could not parse as hclog JSON:\n{}", raw.join("\n"));
     });
-}
-
-#[test]
-fn points_at_attribute_reads_terraform_source_excerpts() {
-    let stderr = "Error: Invalid migration type\n\n  with dmslink_repltask.dblink,\n  on x.tf line 2, in resource \"dmslink_repltask\" \"dblink\":\n   2:   migration_type = \"sideways\"\n\n\"sideways\" is not a DMS migration type\n";
-    assert!(points_at_attribute(stderr, "migration_type"));
-    assert!(!points_at_attribute(stderr, "table_mappings"));
-    let block_only = "  on x.tf line 1, in resource \"dmslink_repltask\" \"dblink\":\n   1: resource \"dmslink_repltask\" \"dblink\" {\n";
-    assert!(!points_at_attribute(block_only, "migration_type"));
 }

@@ -7,7 +7,7 @@ calls) and handed to moto's dispatcher.
 Control endpoints (all JSON):
 
 ``GET    /_dmslink/health``         ``{"status": "ok", ...}``
-``GET    /_dmslink/requests``       list of ``{"service","action","time","status"}``;
+``GET    /_dmslink/requests``       list of ``{"service","action","time","status","access_key"}``;
                                     ``?service=dms`` filters
 ``DELETE /_dmslink/requests``       clears the list, ``{"cleared": N}``
 ``GET    /_dmslink/config``         current timings / strictness
@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from .config import CONFIG, ConfigError
-from .request_log import REQUEST_LOG, classify
+from .request_log import REQUEST_LOG, access_key_of, classify
 
 PREFIX = "/_dmslink"
 
@@ -150,7 +150,7 @@ class EmulatorApp:
             return self.inner(environ, start_response)
 
         service, action = classify(environ)
-        entry = REQUEST_LOG.record(service, action)
+        entry = REQUEST_LOG.record(service, action, access_key_of(environ))
 
         def logging_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
             try:

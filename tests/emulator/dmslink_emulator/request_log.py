@@ -1,8 +1,11 @@
 """In-memory log of the AWS API calls the emulator served.
 
 Each entry is ``{"service": "dms", "action": "CreateReplicationTask",
-"time": "2024-01-01T00:00:00.000000Z", "status": 200}``.  ``status`` is the
-HTTP status of the response (``None`` while the call is in flight).
+"time": "2024-01-01T00:00:00.000000Z", "status": 200, "access_key": "testing"}``.
+``status`` is the HTTP status of the response (``None`` while the call is in
+flight); ``access_key`` is the access key ID the request was signed with
+(``None`` when unsigned), so that tests running several clients at once can
+tell whose calls they are.
 
 The service is the SigV4 signing name taken from the ``Authorization``
 header (``dms``, ``sts``, ``s3``, ``dynamodb``, ``ec2``, ``rds``, ``iam`` ...).
@@ -45,6 +48,20 @@ def _service_from_auth(auth: str) -> str | None:
         return scope[3].lower()
     except (IndexError, ValueError):
         return None
+
+
+def access_key_of(environ: dict[str, Any]) -> str | None:
+    """The access key ID of a SigV4-signed request (header or presigned URL), else ``None``."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    try:
+        credential = auth.split(",")[0].split()[1]
+        return credential.split("=", 1)[1].split("/")[0] or None
+    except (IndexError, ValueError):
+        pass
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    if "X-Amz-Credential" in query:
+        return query["X-Amz-Credential"][0].split("/")[0] or None
+    return None
 
 
 def read_form_body(environ: dict[str, Any]) -> str | None:
@@ -185,12 +202,13 @@ class RequestLog:
         self._lock = threading.Lock()
         self._entries: deque[dict[str, Any]] = deque(maxlen=max_entries)
 
-    def record(self, service: str, action: str) -> dict[str, Any]:
+    def record(self, service: str, action: str, access_key: str | None = None) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "service": service,
             "action": action,
             "time": _utc_now(),
             "status": None,
+            "access_key": access_key,
         }
         with self._lock:
             self._entries.append(entry)
