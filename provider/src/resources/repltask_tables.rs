@@ -148,6 +148,20 @@ impl DataSource for RepltaskTables {
             .at(AttrPath::attr("replication_task_arn"))
             .into());
         };
+        // A task of another region cannot be this provider's: say so before any call.
+        if let Some(parsed) = crate::resources::arn::Arn::parse(arn)
+            && parsed.region != ctx.provider.region
+        {
+            return Err(Diagnostic::error(
+                "Replication task in another region",
+                format!(
+                    "{arn} is in region {}, but the provider works in {}; use a task of {} or a provider configured for {}.",
+                    parsed.region, ctx.provider.region, ctx.provider.region, parsed.region
+                ),
+            )
+            .at(AttrPath::attr("replication_task_arn"))
+            .into());
+        }
         match ctx.provider.clients.dms.describe_table_statistics(arn).await {
             Ok(tables) => Ok(state(config, tables)),
             Err(e) if e.is_not_found() => Err(Diagnostic::error(

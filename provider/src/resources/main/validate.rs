@@ -186,6 +186,20 @@ pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
 }
 
 fn validate_network(net: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    // AWS takes VPC blocks from /16 to /28 (Amazon VPC User Guide, "VPC CIDR blocks").
+    if let Some(text) = net.get("vpc_cidr").as_str()
+        && let Ok(c) = Cidr::parse(text)
+        && !(16..=28).contains(&c.prefix)
+    {
+        diags.error_at(
+            path.then_attr("vpc_cidr"),
+            "VPC CIDR block size not allowed",
+            format!(
+                "{text} is a /{}; AWS accepts VPC CIDR blocks from /16 (65,536 addresses) to /28 (16 addresses).",
+                c.prefix
+            ),
+        );
+    }
     let azs = net.get("availability_zones");
     let subnets = net.get("subnet_cidrs");
     if let Some(a) = azs.as_elements() {
@@ -341,7 +355,7 @@ fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, dia
     }
     if !server.is_null() {
         for attr in ["username", "database_name"] {
-            if db.get(attr).is_null() {
+            if db.get(attr).is_null() || db.get(attr).as_str() == Some("") {
                 diags.error_at(
                     path.then_attr(attr),
                     "Missing connection setting",

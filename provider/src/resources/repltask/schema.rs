@@ -62,7 +62,12 @@ pub fn schema() -> Schema {
     )
     .attr(
         Attribute::optional("cdc_start_position", Type::String)
-            .describe("Where change data capture starts, as a DMS checkpoint, LSN/SCN or `server_time:...` position. Conflicts with `cdc_start_time`."),
+            .describe("Where change data capture starts, as a DMS checkpoint, LSN/SCN or `server_time:...` position. Conflicts with `cdc_start_time`.")
+            .validate(|v, p, d| {
+                if v.as_str().is_some_and(|s| s.trim().is_empty()) {
+                    d.error_at(p.clone(), "Empty CDC start position", "cdc_start_position is empty; give a DMS checkpoint, LSN/SCN or server_time:... position, or leave it out.");
+                }
+            }),
     )
     .attr(
         Attribute::with_default("start_replication_task", Type::Bool, Value::Bool(false)).describe(
