@@ -34,6 +34,7 @@ mod http;
 pub mod postgres;
 mod process;
 mod provider;
+pub mod seed_stack;
 mod venv;
 mod workdir;
 

@@ -6,16 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use dmslink_acctest::seed_stack::{self, ENVIRONMENT, PREFIX, STACK_NAME};
 use dmslink_acctest::{Cli, Request, RunOutput, StateBackend, TestBed, Version, Workdir, assert_in_order};
 use serde_json::{Value, json};
 
 const ADDR: &str = "dmslink_main.dblink";
-const STACK_NAME: &str = "integration-dblink";
-const ENVIRONMENT: &str = "dev";
 /// `name-environment`: the prefix of every child and the value of its `dmslink:stack` tag.
-const PREFIX: &str = "integration-dblink-dev";
-const SOURCE_APP_PASSWORD: &str = "Source-app-pw-0001";
-const TARGET_PASSWORD: &str = "Target-master-pw-0001";
 const WAIT: Duration = Duration::from_secs(60);
 
 /// What one `terraform-main` stack holds: its children by inventory type.
@@ -34,22 +30,7 @@ const STACK_CHILDREN: &[(&str, usize)] = &[
 /// The state bucket, a source snapshot and `dms-vpc-role` in the emulator, then a copy of
 /// `terraform-main` with its `TF_VAR_*` inputs.
 fn main_workdir(bed: &TestBed, cli: &Cli) -> (Workdir, StateBackend) {
-    let fixtures = bed.fixtures();
-    let backend = fixtures.state_backend("tfstate-dblink", "terraform-lock-db", "dblink");
-    let snapshot = fixtures.source_snapshot("geodesy-oracle-seed");
-    fixtures.dms_vpc_role();
-    let mut wd = bed.workdir(cli, "terraform-main");
-    wd.use_backend(&backend)
-        .set_var("stack_name", STACK_NAME)
-        .set_var("environment", ENVIRONMENT)
-        .set_var("source_snapshot", snapshot)
-        .set_var("source_db_name", "GEODESY")
-        .set_var("source_app_username", "dms_reader")
-        .set_var("source_app_password", SOURCE_APP_PASSWORD)
-        .set_var("target_db_name", "dblink")
-        .set_var("target_username", "dblink")
-        .set_var("target_password", TARGET_PASSWORD);
-    (wd, backend)
+    seed_stack::terraform_main(bed, cli)
 }
 
 /// Objects in the emulator tagged as children of the stack `prefix`.

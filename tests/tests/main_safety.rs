@@ -5,12 +5,9 @@
 //! protection refuses that plan at its attribute, and a refused destroy deletes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use dmslink_acctest::seed_stack::{self, PREFIX};
 use dmslink_acctest::{Cli, RunOutput, TestBed, Version, Workdir};
 use serde_json::Value;
-
-const STACK_NAME: &str = "integration-dblink";
-const ENVIRONMENT: &str = "dev";
-const PREFIX: &str = "integration-dblink-dev";
 
 /// `text` with every run of whitespace as one space: Terraform wraps diagnostic details.
 fn squash(text: &str) -> String {
@@ -48,22 +45,8 @@ fn plans_destroys(cli: &Cli) -> bool {
 /// `terraform-main` (an Oracle source restored from a snapshot, a Postgres target), with no
 /// final-snapshot setting anywhere, its state in S3.
 fn main_workdir(bed: &TestBed, cli: &Cli) -> Workdir {
-    let fixtures = bed.fixtures();
-    let backend = fixtures.state_backend("tfstate-dblink", "terraform-lock-db", "dblink");
-    let snapshot = fixtures.source_snapshot("geodesy-oracle-seed");
-    fixtures.dms_vpc_role();
-    let mut wd = bed.workdir(cli, "terraform-main");
-    wd.use_backend(&backend)
-        .set_var("stack_name", STACK_NAME)
-        .set_var("environment", ENVIRONMENT)
-        .set_var("source_snapshot", snapshot)
-        .set_var("source_db_name", "GEODESY")
-        .set_var("source_app_username", "dms_reader")
-        .set_var("source_app_password", "Source-app-pw-0001")
-        .set_var("target_db_name", "dblink")
-        .set_var("target_username", "dblink")
-        .set_var("target_password", "Target-master-pw-0001")
-        .set_env("TF_LOG_PROVIDER", "INFO");
+    let (mut wd, _) = seed_stack::terraform_main(bed, cli);
+    wd.set_env("TF_LOG_PROVIDER", "INFO");
     wd
 }
 
