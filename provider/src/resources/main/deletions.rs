@@ -9,9 +9,8 @@ use crate::engine::{PlanDraft, Value};
 
 use super::children::Children;
 use super::desired::{self, Database, Stack};
-use super::naming::{final_snapshot_base, final_snapshot_pattern};
+use super::naming::{block_name, final_snapshot_base, final_snapshot_pattern};
 use super::schema::Side;
-use super::steps::block_name;
 
 /// Why a plan deletes databases.
 enum Cause {
@@ -44,13 +43,13 @@ fn protection_path(side: Side, index: Option<usize>) -> Option<AttrPath> {
 }
 
 /// The RDS instances recorded in `state` whose block `keep` selects.
-fn recorded(state: &Value, keep: impl Fn(&Stack, &Database) -> bool) -> Vec<(Database, Deletion)> {
+fn recorded(state: &Value, keep: impl Fn(&Database) -> bool) -> Vec<(Database, Deletion)> {
     let stack = desired::read(state, state);
     let kids = Children::from_state(state, &stack);
     let mut out = Vec::new();
     for (i, db) in stack.sources.iter().enumerate().map(|(i, d)| (Some(i), d)).chain([(None, &stack.target)]) {
         let Some(instance) = kids.db(&stack.database_id(db)).db_instance_identifier else { continue };
-        let Some(rds) = db.rds.as_ref().filter(|_| keep(&stack, db)) else { continue };
+        let Some(rds) = db.rds.as_ref().filter(|_| keep(db)) else { continue };
         out.push((
             db.clone(),
             Deletion {
@@ -71,7 +70,7 @@ pub fn plan_destroy(draft: &mut PlanDraft<'_>) {
     if draft.prior.is_null() {
         return;
     }
-    let list: Vec<Deletion> = recorded(draft.prior, |_, _| true).into_iter().map(|(_, d)| d).collect();
+    let list: Vec<Deletion> = recorded(draft.prior, |_| true).into_iter().map(|(_, d)| d).collect();
     diagnose(&Cause::Destroy, &desired::read(draft.prior, draft.prior), &list, &mut draft.diags);
 }
 
@@ -81,7 +80,7 @@ pub fn plan_stack_replacement(draft: &mut PlanDraft<'_>) {
     let planned = desired::read(&draft.planned, draft.config);
     let planned_sources = draft.planned.get("source").as_elements().unwrap_or_default();
     let mut list = Vec::new();
-    for (db, mut d) in recorded(draft.prior, |_, _| true) {
+    for (db, mut d) in recorded(draft.prior, |_| true) {
         // The configuration's block of the same database (a source by name): where the path points.
         let index = planned.sources.iter().position(|n| n.name == db.name);
         let (now, block) = match db.side {
@@ -115,7 +114,7 @@ pub fn plan_removed_sources(draft: &mut PlanDraft<'_>) {
         return;
     }
     let kept: Vec<String> = planned.iter().filter_map(|s| s.get("name").as_str().map(str::to_string)).collect();
-    let list: Vec<Deletion> = recorded(draft.prior, |_, db| db.side == Side::Source && !kept.contains(&db.name))
+    let list: Vec<Deletion> = recorded(draft.prior, |db| db.side == Side::Source && !kept.contains(&db.name))
         .into_iter()
         .map(|(_, mut d)| {
             // The block is gone from the configuration: nothing to point at.

@@ -63,6 +63,14 @@ impl Stack {
     }
 }
 
+/// How the configuration names a database's block: `target`, `source "geodesy"`.
+pub fn block_name(db: &Database) -> String {
+    match db.side {
+        Side::Source => format!("source {:?}", db.name),
+        Side::Target => "target".to_string(),
+    }
+}
+
 /// True when an object found by name carries this stack's ownership tags.
 pub fn owned_by(tags: &BTreeMap<String, String>, stack: &Stack, kind: &str) -> bool {
     tags.get(TAG_STACK) == Some(&stack.prefix()) && tags.get(TAG_RESOURCE).map(String::as_str) == Some(kind)

@@ -9,7 +9,8 @@ use crate::engine::diag::{Diagnostic, Diagnostics};
 
 use super::children::Children;
 use super::desired::Stack;
-use super::steps::{block_name, protected_refusal};
+use super::naming::block_name;
+use super::steps::protected_refusal;
 
 /// Checks every precondition of deleting `kids`; `Err` holds one error per refusal.
 pub async fn check_destroy(ctx: &Ctx, stack: &Stack, kids: &Children) -> Result<(), Diagnostics> {

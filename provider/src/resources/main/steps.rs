@@ -30,7 +30,9 @@ use crate::engine::steps::{Graph, Step, StepError, StepFuture};
 
 use super::children::{Children, DbChildren};
 use super::desired::{Database, Stack};
-use super::naming::{TAG_RESOURCE, TAG_SNAPSHOT, TAG_STACK, final_snapshot_base, final_snapshot_id, kind, owned_by};
+use super::naming::{
+    TAG_RESOURCE, TAG_SNAPSHOT, TAG_STACK, block_name, final_snapshot_base, final_snapshot_id, kind, owned_by,
+};
 use super::schema::Side;
 
 type R<T> = Result<T, StepError>;
@@ -1123,14 +1125,6 @@ pub fn protected_refusal(id: &str, db: &Database) -> String {
         "RDS DB instance {id} has deletion protection (as AWS reports it): set deletion_protection = false in the          rds block of {} and apply, then try again",
         block_name(db)
     )
-}
-
-/// How the configuration names a database's block: `target`, `source "geodesy"`.
-pub fn block_name(db: &Database) -> String {
-    match db.side {
-        Side::Source => format!("source {:?}", db.name),
-        Side::Target => "target".to_string(),
-    }
 }
 
 /// `DeleteDBInstance` with the database's final-snapshot decision. The snapshot name carries the
