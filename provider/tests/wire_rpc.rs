@@ -122,7 +122,7 @@ async fn write_only_arguments_need_a_client_that_allows_them() {
         "source": [{"name": "onprem", "server_name": "oracle.corp.example", "database_name": "ORCL",
                     "username": "dms", "password": "pw"}],
         "target": {"database_name": "dblink", "username": "dms", "password_wo": "s3cret", "password_wo_version": 1,
-                   "rds": {"master_username": "dblink", "master_password": "pw"}}
+                   "rds": {"master_username": "dblink", "master_password": "s3cret-master"}}
     });
     let cfg = dmslink::wire::cty::json::decode_lenient(json.to_string().as_bytes(), &ty).unwrap();
     let req = |caps: Option<pb::ClientCapabilities>| pb::validate_resource_config::Request {
