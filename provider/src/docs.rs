@@ -196,8 +196,11 @@ fn type_name(t: &Type) -> String {
 
 /// Every page of the provider's documentation.
 pub fn all_pages() -> Vec<Page> {
-    let provider =
-        crate::engine::provider::Provider::new(crate::resources::all_resources(), crate::resources::all_data_sources());
+    let provider = crate::engine::provider::Provider::new(
+        crate::provider_config::ProviderBlock,
+        crate::resources::all_resources(),
+        crate::resources::all_data_sources(),
+    );
     let mut pages =
         vec![provider_page(provider.provider_schema(), include_str!("../../examples-hcl/provider/provider.tf"))];
     for (name, schema) in provider.resource_schemas() {

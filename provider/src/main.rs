@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dmslink::engine::provider::Provider;
+use dmslink::provider_config::ProviderBlock;
 use dmslink::wire::serve::{self, RunOptions};
 use dmslink::{logging, resources};
 
@@ -34,7 +35,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let provider = Arc::new(Provider::new(resources::all_resources(), resources::all_data_sources()));
+    let provider = Arc::new(Provider::new(ProviderBlock, resources::all_resources(), resources::all_data_sources()));
     let code = runtime.block_on(serve::run(provider, opts));
     // Don't wait for stray blocking tasks (DNS lookups, ...): Terraform kills us 2 s after Shutdown.
     runtime.shutdown_timeout(Duration::from_millis(200));

@@ -25,7 +25,25 @@ use crate::aws::error::ErrorKind;
 use crate::aws::sts::{self, ValidationLimits};
 use crate::aws::{Clients, EndpointOverrides, partition_of_region};
 use crate::engine::diag::{AttrPath, Diagnostic};
-use crate::engine::{Attribute, Block, Diagnostics, NestedBlock, Schema, Type, Value};
+use crate::engine::{Attribute, Block, Configure, Diagnostics, NestedBlock, Schema, Type, Value};
+
+/// The dmslink provider block as the engine sees it: schema, checks, and `configure`, which
+/// yields the [`Configured`] data every resource operation receives.
+pub struct ProviderBlock;
+
+#[async_trait::async_trait]
+impl Configure for ProviderBlock {
+    type Data = Configured;
+    fn schema(&self) -> Schema {
+        schema()
+    }
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        validate(config, diags);
+    }
+    async fn configure(&self, config: &Value) -> Result<Configured, Diagnostics> {
+        configure(config).await
+    }
+}
 
 /// What a configured provider hands to every operation.
 pub struct Configured {
@@ -716,7 +734,7 @@ mod tests {
     }
 
     fn validate_all(cfg: &Value) -> Diagnostics {
-        Provider::new(vec![], vec![]).validate_provider_config(cfg)
+        Provider::new(ProviderBlock, vec![], vec![]).validate_provider(cfg)
     }
 
     fn paths(d: &Diagnostics) -> Vec<String> {

@@ -106,6 +106,7 @@ async fn validate_resource_config_reports_validator_errors_with_their_path() {
 async fn write_only_arguments_need_a_client_that_allows_them() {
     use std::sync::Arc;
     let engine = dmslink::engine::provider::Provider::new(
+        dmslink::provider_config::ProviderBlock,
         dmslink::resources::all_resources(),
         dmslink::resources::all_data_sources(),
     );
@@ -169,8 +170,9 @@ async fn validate_data_resource_config_runs_the_data_source_checks() {
 
 #[tokio::test]
 async fn validate_provider_config_answers_with_diagnostics_only() {
-    let mut s = InProcess::start(fake_engine()).await;
-    let ty = dmslink::provider_config::schema().value_type();
+    let engine = fake_engine();
+    let ty = engine.provider_type();
+    let mut s = InProcess::start(engine).await;
     let r = s
         .client
         .validate_provider_config(pb::validate_provider_config::Request {

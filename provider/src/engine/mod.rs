@@ -1,5 +1,6 @@
 //! Protocol-free core: values, schemas, diagnostics, plan rules and the provider facade.
 
+pub mod configure;
 pub mod diag;
 pub mod duration;
 pub mod plan;
@@ -10,6 +11,7 @@ pub mod steps;
 pub mod validate;
 pub mod value;
 
+pub use configure::Configure;
 pub use diag::{AttrPath, Diagnostic, Diagnostics};
 pub use provider::ClientCapabilities;
 pub use resource::{ApplyOutcome, Ctx, DataSource, PlanDraft, Resource};

@@ -7,13 +7,13 @@ use std::sync::{Arc, RwLock};
 
 use tokio_util::sync::CancellationToken;
 
+use super::configure::Configure;
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::plan;
 use super::resource::{Ctx, DataSource, PlanDraft, Resource};
 use super::schema::{AttrKind, Block, Nesting, Schema};
 use super::validate::{refuse_write_only, validate_block};
 use super::value::{Type, Value};
-use crate::provider_config::{self, Configured};
 
 struct Registered<T: ?Sized> {
     imp: Arc<T>,
@@ -21,11 +21,13 @@ struct Registered<T: ?Sized> {
     ty: Type,
 }
 
-pub struct Provider {
-    resources: BTreeMap<String, Registered<dyn Resource>>,
-    data_sources: BTreeMap<String, Registered<dyn DataSource>>,
+/// Generic over `P`, the data `configuration` yields and every operation receives.
+pub struct Provider<P: Send + Sync + 'static> {
+    resources: BTreeMap<String, Registered<dyn Resource<P>>>,
+    data_sources: BTreeMap<String, Registered<dyn DataSource<P>>>,
+    configuration: Box<dyn Configure<Data = P>>,
     provider_schema: Schema,
-    configured: RwLock<Option<Arc<Configured>>>,
+    configured: RwLock<Option<Arc<P>>>,
     cancel: CancellationToken,
 }
 
@@ -45,8 +47,12 @@ pub struct PlanResult {
     pub diags: Diagnostics,
 }
 
-impl Provider {
-    pub fn new(resources: Vec<Arc<dyn Resource>>, data_sources: Vec<Arc<dyn DataSource>>) -> Provider {
+impl<P: Send + Sync + 'static> Provider<P> {
+    pub fn new(
+        configuration: impl Configure<Data = P> + 'static,
+        resources: Vec<Arc<dyn Resource<P>>>,
+        data_sources: Vec<Arc<dyn DataSource<P>>>,
+    ) -> Provider<P> {
         let resources = resources
             .into_iter()
             .map(|r| {
@@ -66,7 +72,8 @@ impl Provider {
         Provider {
             resources,
             data_sources,
-            provider_schema: provider_config::schema(),
+            provider_schema: configuration.schema(),
+            configuration: Box::new(configuration),
             configured: RwLock::new(None),
             cancel: CancellationToken::new(),
         }
@@ -100,10 +107,11 @@ impl Provider {
         self.cancel.cancel();
     }
 
-    pub fn validate_provider_config(&self, config: &Value) -> Diagnostics {
+    /// ValidateProviderConfig: the schema's checks, then the configuration's own.
+    pub fn validate_provider(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
         validate_block(&self.provider_schema.block, config, &AttrPath::root(), &mut diags);
-        provider_config::validate(config, &mut diags);
+        self.configuration.validate(config, &mut diags);
         diags
     }
 
@@ -149,7 +157,7 @@ impl Provider {
     }
 
     pub async fn configure(&self, config: &Value) -> Diagnostics {
-        match provider_config::configure(config).await {
+        match self.configuration.configure(config).await {
             Ok(c) => {
                 if let Ok(mut slot) = self.configured.write() {
                     *slot = Some(Arc::new(c));
@@ -160,19 +168,19 @@ impl Provider {
         }
     }
 
-    /// Installs an already built configuration, as a successful `configure` would (tests over
-    /// fake AWS clients).
-    pub fn set_configured(&self, configured: Configured) {
+    /// Installs already built provider data, as a successful `configure` would (tests over
+    /// fakes).
+    pub fn set_configured(&self, configured: P) {
         if let Ok(mut slot) = self.configured.write() {
             *slot = Some(Arc::new(configured));
         }
     }
 
-    fn configured(&self) -> Option<Arc<Configured>> {
+    fn configured(&self) -> Option<Arc<P>> {
         self.configured.read().ok().and_then(|c| c.clone())
     }
 
-    fn ctx(&self) -> Result<Ctx, Diagnostics> {
+    fn ctx(&self) -> Result<Ctx<P>, Diagnostics> {
         match self.configured() {
             Some(provider) => Ok(Ctx { provider, cancel: self.cancel.clone() }),
             None => Err(Diagnostic::error(
@@ -405,8 +413,6 @@ mod tests {
     use async_trait::async_trait;
 
     use super::*;
-    use crate::aws::Clients;
-    use crate::aws::fake::FakeDms;
     use crate::engine::resource::ApplyOutcome;
     use crate::engine::schema::{Attribute, NestedBlock};
 
@@ -415,6 +421,31 @@ mod tests {
     }
 
     const LEAKY: &str = "dmslink_leaky";
+
+    /// The provider data of these tests: the engine hands it on and never looks inside.
+    struct TestData;
+
+    /// A provider block with one attribute that `validate` refuses when set to "bad".
+    struct TestBlock;
+
+    #[async_trait]
+    impl Configure for TestBlock {
+        type Data = TestData;
+        fn schema(&self) -> Schema {
+            Schema::new(0, Block::new("test provider").attr(Attribute::optional("mode", Type::String)))
+        }
+        fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+            if config.get("mode").as_str() == Some("bad") {
+                diags.error_at(AttrPath::attr("mode"), "Bad mode", "mode may not be \"bad\".");
+            }
+        }
+        async fn configure(&self, config: &Value) -> Result<TestData, Diagnostics> {
+            match config.get("mode").as_str() {
+                Some("fail") => Err(Diagnostic::error("Cannot configure", "mode is \"fail\".").into()),
+                _ => Ok(TestData),
+            }
+        }
+    }
 
     /// A resource that wrongly fills its write-only attributes (top level, in a list block, in a
     /// single block inside it, and in a nested attribute) in everything it returns.
@@ -471,40 +502,64 @@ mod tests {
     }
 
     #[async_trait]
-    impl Resource for Leaky {
+    impl Resource<TestData> for Leaky {
         fn type_name(&self) -> &'static str {
             LEAKY
         }
         fn schema(&self) -> Schema {
             leaky_schema()
         }
-        async fn modify_plan(&self, draft: &mut PlanDraft<'_>) {
+        async fn modify_plan(&self, draft: &mut PlanDraft<'_, TestData>) {
             if draft.planned.is_null() {
                 draft.diags.push(Diagnostic::warning("destroying", "a destroy plan reached the resource"));
             }
             draft.planned = leaked("planned");
         }
-        async fn read(&self, _: &Ctx, _: &Value) -> Result<Option<Value>, Diagnostics> {
+        async fn read(&self, _: &Ctx<TestData>, _: &Value) -> Result<Option<Value>, Diagnostics> {
             Ok(Some(leaked("read")))
         }
-        async fn create(&self, _: &Ctx, _: &Value, _: &Value) -> ApplyOutcome {
+        async fn create(&self, _: &Ctx<TestData>, _: &Value, _: &Value) -> ApplyOutcome {
             ApplyOutcome::ok(leaked("created"))
         }
-        async fn update(&self, _: &Ctx, _: &Value, _: &Value, _: &Value) -> ApplyOutcome {
+        async fn update(&self, _: &Ctx<TestData>, _: &Value, _: &Value, _: &Value) -> ApplyOutcome {
             ApplyOutcome::ok(leaked("updated"))
         }
-        async fn delete(&self, _: &Ctx, _: &Value) -> Diagnostics {
+        async fn delete(&self, _: &Ctx<TestData>, _: &Value) -> Diagnostics {
             Diagnostics::new()
         }
-        async fn import(&self, _: &Ctx, id: &str) -> Result<Value, Diagnostics> {
+        async fn import(&self, _: &Ctx<TestData>, id: &str) -> Result<Value, Diagnostics> {
             Ok(leaked(id))
         }
     }
 
-    fn engine() -> Provider {
-        let p = Provider::new(vec![Arc::new(Leaky)], vec![]);
-        p.set_configured(Configured::new(Clients::with_dms(Arc::new(FakeDms::new())), "eu-west-1"));
+    fn engine() -> Provider<TestData> {
+        let p = Provider::new(TestBlock, vec![Arc::new(Leaky)], vec![]);
+        p.set_configured(TestData);
         p
+    }
+
+    /// The provider block is the configuration's: its schema, its checks after the schema's, and
+    /// its `configure`, whose data operations then receive; before that, operations are refused.
+    #[tokio::test]
+    async fn the_provider_block_belongs_to_the_configuration() {
+        let p = Provider::new(TestBlock, vec![Arc::new(Leaky)], vec![]);
+        assert_eq!(p.provider_type(), TestBlock.schema().value_type());
+        let config = |mode: &str| obj(&[("mode", Value::string(mode))]);
+        let refused = p.validate_provider(&config("bad"));
+        assert_eq!(refused.iter().map(|d| d.summary.as_str()).collect::<Vec<_>>(), ["Bad mode"]);
+        assert!(p.validate_provider(&config("good")).is_empty());
+
+        let (_, unconfigured) = p.read_resource(LEAKY, &scrubbed("x")).await;
+        assert_eq!(unconfigured.iter().map(|d| d.summary.as_str()).collect::<Vec<_>>(), ["Provider not configured"]);
+        let failed = p.configure(&config("fail")).await;
+        assert_eq!(failed.iter().map(|d| d.summary.as_str()).collect::<Vec<_>>(), ["Cannot configure"]);
+        let (_, still) = p.read_resource(LEAKY, &scrubbed("x")).await;
+        assert!(still.has_errors());
+
+        assert!(p.configure(&config("good")).await.is_empty());
+        let (read, d) = p.read_resource(LEAKY, &scrubbed("x")).await;
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(read, scrubbed("read"));
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! What a resource or data source implements. The engine owns the protocol rules around these
 //! calls (validation from the schema, generic planning, state bookkeeping); a resource supplies only
 //! its schema, its own checks and plan refinements, and its AWS work.
+//!
+//! Every trait here is generic over `P`, the data a configured provider hands to operations (the
+//! AWS clients and settings, for dmslink). The engine passes it along without looking inside, as
+//! terraform-plugin-framework passes `ProviderData`.
 
 use std::sync::Arc;
 
@@ -10,28 +14,33 @@ use tokio_util::sync::CancellationToken;
 use super::diag::{AttrPath, Diagnostics};
 use super::schema::Schema;
 use super::value::Value;
-use crate::provider_config::Configured;
 
-/// Everything an operation may use: the configured AWS clients and settings, and cancellation.
-#[derive(Clone)]
-pub struct Ctx {
-    pub provider: Arc<Configured>,
+/// Everything an operation may use: the configured provider's data, and cancellation.
+pub struct Ctx<P> {
+    pub provider: Arc<P>,
     /// Cancelled by `StopProvider` (Ctrl-C): waits end promptly with an error.
     pub cancel: CancellationToken,
 }
 
+// Not derived: a derive would ask `P: Clone`, and only the `Arc` is cloned.
+impl<P> Clone for Ctx<P> {
+    fn clone(&self) -> Ctx<P> {
+        Ctx { provider: self.provider.clone(), cancel: self.cancel.clone() }
+    }
+}
+
 /// A plan under construction: starts as Terraform's proposed new state with the generic rules applied.
-pub struct PlanDraft<'a> {
+pub struct PlanDraft<'a, P> {
     pub prior: &'a Value,
     pub config: &'a Value,
     pub planned: Value,
     pub requires_replace: Vec<AttrPath>,
     pub diags: Diagnostics,
     /// Provider settings, when configuration is known at plan time (e.g. default tags).
-    pub provider: Option<Arc<Configured>>,
+    pub provider: Option<Arc<P>>,
 }
 
-impl PlanDraft<'_> {
+impl<P> PlanDraft<'_, P> {
     pub fn is_create(&self) -> bool {
         self.prior.is_null()
     }
@@ -57,7 +66,7 @@ impl ApplyOutcome {
 }
 
 #[async_trait]
-pub trait Resource: Send + Sync {
+pub trait Resource<P: Send + Sync + 'static>: Send + Sync {
     /// The full type name, e.g. `dmslink_repltask`.
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
@@ -66,22 +75,22 @@ pub trait Resource: Send + Sync {
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     /// Refines a plan after the generic rules (semantic equality, derived computed values, warnings).
-    async fn modify_plan(&self, _draft: &mut PlanDraft<'_>) {}
+    async fn modify_plan(&self, _draft: &mut PlanDraft<'_, P>) {}
 
     /// Refreshes state; `Ok(None)` when the object is gone.
-    async fn read(&self, ctx: &Ctx, state: &Value) -> Result<Option<Value>, Diagnostics>;
-    async fn create(&self, ctx: &Ctx, planned: &Value, config: &Value) -> ApplyOutcome;
-    async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value, config: &Value) -> ApplyOutcome;
-    async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics;
+    async fn read(&self, ctx: &Ctx<P>, state: &Value) -> Result<Option<Value>, Diagnostics>;
+    async fn create(&self, ctx: &Ctx<P>, planned: &Value, config: &Value) -> ApplyOutcome;
+    async fn update(&self, ctx: &Ctx<P>, prior: &Value, planned: &Value, config: &Value) -> ApplyOutcome;
+    async fn delete(&self, ctx: &Ctx<P>, prior: &Value) -> Diagnostics;
 
     /// Turns an import id into a minimal state that `read` can complete.
-    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Value, Diagnostics>;
+    async fn import(&self, ctx: &Ctx<P>, id: &str) -> Result<Value, Diagnostics>;
 }
 
 #[async_trait]
-pub trait DataSource: Send + Sync {
+pub trait DataSource<P: Send + Sync + 'static>: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
-    async fn read(&self, ctx: &Ctx, config: &Value) -> Result<Value, Diagnostics>;
+    async fn read(&self, ctx: &Ctx<P>, config: &Value) -> Result<Value, Diagnostics>;
 }

@@ -160,7 +160,8 @@ struct Subject {
 /// The provider block and every resource and data source of the registry, so that whatever is
 /// added to `resources::all_resources` / `all_data_sources` is fuzzed too.
 fn subjects() -> Vec<Subject> {
-    let engine = Engine::new(resources::all_resources(), resources::all_data_sources());
+    let engine =
+        Engine::new(crate::provider_config::ProviderBlock, resources::all_resources(), resources::all_data_sources());
     let mut out =
         vec![Subject { kind: Kind::Provider, name: "provider".into(), schema: engine.provider_schema().clone() }];
     for (name, schema) in engine.resource_schemas() {
@@ -185,8 +186,9 @@ fn subject_values(subjects: &[Subject], keep: impl Fn(&Subject) -> bool) -> Boxe
 
 /// The gRPC service over the real registry: unconfigured (as at validate, or a plan whose
 /// provider configuration is unknown), or configured over the in-memory AWS fakes.
-fn service(configured: bool) -> ProviderService {
-    let engine = Engine::new(resources::all_resources(), resources::all_data_sources());
+fn service(configured: bool) -> ProviderService<Configured> {
+    let engine =
+        Engine::new(crate::provider_config::ProviderBlock, resources::all_resources(), resources::all_data_sources());
     if configured {
         let mut c = Configured::new(FakeWorld::new().clients(), "us-east-1");
         c.account_id = Some("123456789012".into());
@@ -205,7 +207,7 @@ fn runtime() -> tokio::runtime::Runtime {
 /// transport error (`Status`) fails the test: practitioner problems must be diagnostics.
 fn validate(
     rt: &tokio::runtime::Runtime,
-    svc: &ProviderService,
+    svc: &ProviderService<Configured>,
     s: &Subject,
     config: Option<pb::DynamicValue>,
     write_only_allowed: bool,

@@ -14,12 +14,18 @@ pub mod timeouts;
 use std::sync::Arc;
 
 use crate::engine::{DataSource, Resource};
+use crate::provider_config::Configured;
 
-pub fn all_resources() -> Vec<Arc<dyn Resource>> {
+/// What every operation here receives: the engine's context over the configured AWS provider.
+pub type Ctx = crate::engine::Ctx<Configured>;
+/// A plan under construction, with the AWS provider's settings when known at plan time.
+pub type PlanDraft<'a> = crate::engine::PlanDraft<'a, Configured>;
+
+pub fn all_resources() -> Vec<Arc<dyn Resource<Configured>>> {
     vec![Arc::new(repltask::Repltask), Arc::new(main::Main), Arc::new(peering::Peering)]
 }
 
-pub fn all_data_sources() -> Vec<Arc<dyn DataSource>> {
+pub fn all_data_sources() -> Vec<Arc<dyn DataSource<Configured>>> {
     vec![Arc::new(main_lookup::MainLookup), Arc::new(repltask_tables::RepltaskTables)]
 }
 

@@ -6,7 +6,9 @@ use async_trait::async_trait;
 
 use crate::aws::dms::TableStats;
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::engine::{Attribute, Block, Ctx, DataSource, Schema, Type, Value};
+use crate::engine::{Attribute, Block, DataSource, Schema, Type, Value};
+use crate::provider_config::Configured;
+use crate::resources::Ctx;
 use crate::resources::repltask::insight::time_value;
 
 pub const TYPE_NAME: &str = "dmslink_repltask_tables";
@@ -130,7 +132,7 @@ pub fn state(config: &Value, mut tables: Vec<TableStats>) -> Value {
 }
 
 #[async_trait]
-impl DataSource for RepltaskTables {
+impl DataSource<Configured> for RepltaskTables {
     fn type_name(&self) -> &'static str {
         TYPE_NAME
     }

@@ -68,7 +68,7 @@ pub fn merge(default_tags: &BTreeMap<String, String>, tags: &Value) -> BTreeMap<
 
 /// Plans `tags_all`: the provider's default tags overlaid by `tags` when both are known at plan
 /// time, else unknown.
-pub fn plan_tags_all(draft: &mut crate::engine::PlanDraft<'_>) {
+pub fn plan_tags_all(draft: &mut crate::resources::PlanDraft<'_>) {
     match &draft.provider {
         Some(provider) if draft.config.get("tags").is_wholly_known() => {
             let all = merge(&provider.default_tags, draft.config.get("tags"));

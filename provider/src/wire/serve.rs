@@ -53,7 +53,7 @@ pub enum ServeError {
 /// Serves the provider as Terraform expects and returns the process exit code: 0 after a
 /// `GRPCController.Shutdown` or SIGTERM, 1 when the handshake is refused or serving fails.
 /// Problems are reported on stderr; stdout carries only the handshake (or reattach) text.
-pub async fn run(engine: Arc<Engine>, opts: RunOptions) -> i32 {
+pub async fn run<P: Send + Sync + 'static>(engine: Arc<Engine<P>>, opts: RunOptions) -> i32 {
     let result = if opts.debug { run_debug(engine).await } else { run_plugin(engine).await };
     match result {
         Ok(()) => 0,
@@ -70,7 +70,7 @@ pub async fn run(engine: Arc<Engine>, opts: RunOptions) -> i32 {
     }
 }
 
-async fn run_plugin(engine: Arc<Engine>) -> Result<(), ServeError> {
+async fn run_plugin<P: Send + Sync + 'static>(engine: Arc<Engine<P>>) -> Result<(), ServeError> {
     let env = handshake::check_env(|k| std::env::var(k).ok())?;
     // Before the handshake line: from then on Terraform may send us Ctrl-C.
     let shutdown = shutdown_signal(false)?;
@@ -95,7 +95,7 @@ async fn run_plugin(engine: Arc<Engine>) -> Result<(), ServeError> {
     result
 }
 
-async fn run_debug(engine: Arc<Engine>) -> Result<(), ServeError> {
+async fn run_debug<P: Send + Sync + 'static>(engine: Arc<Engine<P>>) -> Result<(), ServeError> {
     let shutdown = shutdown_signal(true)?;
     let bound = bind(None).await?;
     print_stdout(&handshake::reattach_message(std::process::id(), &bound.address))?;
@@ -237,8 +237,8 @@ impl Listener {
 /// Serves every service on `listener` until `shutdown` resolves or Terraform calls
 /// `GRPCController.Shutdown`, then lets in-flight RPCs finish for a short grace period.
 /// With `tls`, every connection must complete that TLS handshake first.
-pub async fn serve(
-    engine: Arc<Engine>,
+pub async fn serve<P: Send + Sync + 'static>(
+    engine: Arc<Engine<P>>,
     listener: Listener,
     tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()> + Send,

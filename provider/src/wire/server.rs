@@ -25,19 +25,25 @@ use crate::engine::value::{Type, Value};
 
 type RpcResult<T> = Result<Response<T>, Status>;
 
-/// Serves the engine's provider over `tfplugin6.Provider`.
-#[derive(Clone)]
-pub struct ProviderService {
-    engine: Arc<Engine>,
+/// Serves the engine's provider over `tfplugin6.Provider`, whatever its provider data `P`.
+pub struct ProviderService<P: Send + Sync + 'static> {
+    engine: Arc<Engine<P>>,
 }
 
-impl ProviderService {
-    pub fn new(engine: Arc<Engine>) -> ProviderService {
+// Not derived: a derive would ask `P: Clone`, and only the `Arc` is cloned.
+impl<P: Send + Sync + 'static> Clone for ProviderService<P> {
+    fn clone(&self) -> ProviderService<P> {
+        ProviderService { engine: self.engine.clone() }
+    }
+}
+
+impl<P: Send + Sync + 'static> ProviderService<P> {
+    pub fn new(engine: Arc<Engine<P>>) -> ProviderService<P> {
         ProviderService { engine }
     }
 
     /// The generated tonic server, with plugin-go's 256 MiB message limits both ways.
-    pub fn into_server(self) -> pb::provider_server::ProviderServer<ProviderService> {
+    pub fn into_server(self) -> pb::provider_server::ProviderServer<ProviderService<P>> {
         pb::provider_server::ProviderServer::new(self)
             .max_decoding_message_size(super::MAX_MESSAGE_SIZE)
             .max_encoding_message_size(super::MAX_MESSAGE_SIZE)
@@ -114,7 +120,7 @@ fn capabilities() -> pb::ServerCapabilities {
 }
 
 #[tonic::async_trait]
-impl pb::provider_server::Provider for ProviderService {
+impl<P: Send + Sync + 'static> pb::provider_server::Provider for ProviderService<P> {
     async fn get_metadata(&self, _: Request<pb::get_metadata::Request>) -> RpcResult<pb::get_metadata::Response> {
         let span = rpc_span("GetMetadata", "");
         let _enter = span.enter();
@@ -166,7 +172,7 @@ impl pb::provider_server::Provider for ProviderService {
         let _enter = span.enter();
         let ty = self.engine.provider_type();
         let diags = match decode(req.config.as_ref(), Some(&ty), "provider configuration") {
-            Ok(config) => self.engine.validate_provider_config(&config),
+            Ok(config) => self.engine.validate_provider(&config),
             Err(d) => d.into(),
         };
         log_done(&diags);
@@ -623,24 +629,38 @@ impl pb::provider_server::Provider for ProviderService {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    //! Handlers over a configured engine (fake AWS clients); the gRPC transport itself is covered
-    //! by `tests/wire_rpc.rs`.
+    //! Handlers over a configured engine with provider data of their own; the gRPC transport
+    //! itself is covered by `tests/wire_rpc.rs`.
 
     use async_trait::async_trait;
 
     use super::*;
-    use crate::aws::Clients;
-    use crate::aws::fake::FakeDms;
-    use crate::engine::{ApplyOutcome, Attribute, Block, Ctx, DataSource, Resource, Schema};
-    use crate::provider_config::Configured;
+    use crate::engine::{ApplyOutcome, Attribute, Block, Configure, Ctx, DataSource, Resource, Schema};
     use pb::provider_server::Provider as _;
 
     const UNIT: &str = "dmslink_unit";
 
+    /// The provider data of these tests; the handlers never look inside.
+    struct UnitData;
+
+    /// A provider block without attributes.
+    struct UnitBlock;
+
+    #[async_trait]
+    impl Configure for UnitBlock {
+        type Data = UnitData;
+        fn schema(&self) -> Schema {
+            Schema::new(0, Block::new("unit provider"))
+        }
+        async fn configure(&self, _: &Value) -> Result<UnitData, Diagnostics> {
+            Ok(UnitData)
+        }
+    }
+
     struct Unit;
 
     #[async_trait]
-    impl Resource for Unit {
+    impl Resource<UnitData> for Unit {
         fn type_name(&self) -> &'static str {
             UNIT
         }
@@ -652,22 +672,22 @@ mod tests {
                     .attr(Attribute::computed("arn", Type::String)),
             )
         }
-        async fn read(&self, _: &Ctx, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        async fn read(&self, _: &Ctx<UnitData>, state: &Value) -> Result<Option<Value>, Diagnostics> {
             Ok((state.get("name").as_str() != Some("gone")).then(|| state.clone()))
         }
-        async fn create(&self, _: &Ctx, planned: &Value, _: &Value) -> ApplyOutcome {
+        async fn create(&self, _: &Ctx<UnitData>, planned: &Value, _: &Value) -> ApplyOutcome {
             let mut v = planned.clone();
             let arn = format!("arn:unit:{}", planned.get("name").as_str().unwrap_or_default());
             v.set("arn", Value::string(arn));
             ApplyOutcome::ok(v)
         }
-        async fn update(&self, _: &Ctx, _: &Value, planned: &Value, _: &Value) -> ApplyOutcome {
+        async fn update(&self, _: &Ctx<UnitData>, _: &Value, planned: &Value, _: &Value) -> ApplyOutcome {
             ApplyOutcome::ok(planned.clone())
         }
-        async fn delete(&self, _: &Ctx, _: &Value) -> Diagnostics {
+        async fn delete(&self, _: &Ctx<UnitData>, _: &Value) -> Diagnostics {
             Diagnostics::new()
         }
-        async fn import(&self, _: &Ctx, id: &str) -> Result<Value, Diagnostics> {
+        async fn import(&self, _: &Ctx<UnitData>, id: &str) -> Result<Value, Diagnostics> {
             let mut v = Value::null_object(&self.schema().value_type());
             v.set("name", Value::string(id));
             Ok(v)
@@ -677,21 +697,21 @@ mod tests {
     struct Echo;
 
     #[async_trait]
-    impl DataSource for Echo {
+    impl DataSource<UnitData> for Echo {
         fn type_name(&self) -> &'static str {
             "dmslink_echo"
         }
         fn schema(&self) -> Schema {
             Schema::new(0, Block::new("echo").attr(Attribute::required("id", Type::String)))
         }
-        async fn read(&self, _: &Ctx, config: &Value) -> Result<Value, Diagnostics> {
+        async fn read(&self, _: &Ctx<UnitData>, config: &Value) -> Result<Value, Diagnostics> {
             Ok(config.clone())
         }
     }
 
-    fn service() -> (ProviderService, Type) {
-        let engine = Engine::new(vec![Arc::new(Unit)], vec![Arc::new(Echo)]);
-        engine.set_configured(Configured::new(Clients::with_dms(Arc::new(FakeDms::new())), "eu-west-1"));
+    fn service() -> (ProviderService<UnitData>, Type) {
+        let engine = Engine::new(UnitBlock, vec![Arc::new(Unit)], vec![Arc::new(Echo)]);
+        engine.set_configured(UnitData);
         (ProviderService::new(Arc::new(engine)), Unit.schema().value_type())
     }
 

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use dmslink::engine::provider::Provider;
 use dmslink::engine::schema::timeouts_block;
 use dmslink::engine::{
-    ApplyOutcome, AttrPath, Attribute, Block, Ctx, DataSource, Diagnostics, Resource, Schema, Type, Value,
+    ApplyOutcome, AttrPath, Attribute, Block, Configure, Ctx, DataSource, Diagnostics, Resource, Schema, Type, Value,
 };
 use dmslink::wire::pb::plugin::grpc_controller_client::GrpcControllerClient;
 use dmslink::wire::pb::tfplugin6::provider_client::ProviderClient;
@@ -33,12 +33,29 @@ pub const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d69
 pub const THING: &str = "dmslink_fake_thing";
 pub const INFO: &str = "dmslink_fake_info";
 
-// ---- fake resource and data source ----
+// ---- fake provider block, resource and data source ----
+
+/// The provider data of the wire tests: the engine hands it to operations and never looks inside.
+pub struct FakeData;
+
+/// A provider block with one optional attribute; configuring always succeeds.
+pub struct FakeBlock;
+
+#[async_trait]
+impl Configure for FakeBlock {
+    type Data = FakeData;
+    fn schema(&self) -> Schema {
+        Schema::new(0, Block::new("A fake provider for wire tests.").attr(Attribute::optional("region", Type::String)))
+    }
+    async fn configure(&self, _config: &Value) -> Result<FakeData, Diagnostics> {
+        Ok(FakeData)
+    }
+}
 
 pub struct FakeThing;
 
 #[async_trait]
-impl Resource for FakeThing {
+impl Resource<FakeData> for FakeThing {
     fn type_name(&self) -> &'static str {
         THING
     }
@@ -63,19 +80,19 @@ impl Resource for FakeThing {
         )
     }
 
-    async fn read(&self, _ctx: &Ctx, state: &Value) -> Result<Option<Value>, Diagnostics> {
+    async fn read(&self, _ctx: &Ctx<FakeData>, state: &Value) -> Result<Option<Value>, Diagnostics> {
         Ok(Some(state.clone()))
     }
-    async fn create(&self, _ctx: &Ctx, planned: &Value, _config: &Value) -> ApplyOutcome {
+    async fn create(&self, _ctx: &Ctx<FakeData>, planned: &Value, _config: &Value) -> ApplyOutcome {
         ApplyOutcome::ok(planned.clone())
     }
-    async fn update(&self, _ctx: &Ctx, _prior: &Value, planned: &Value, _config: &Value) -> ApplyOutcome {
+    async fn update(&self, _ctx: &Ctx<FakeData>, _prior: &Value, planned: &Value, _config: &Value) -> ApplyOutcome {
         ApplyOutcome::ok(planned.clone())
     }
-    async fn delete(&self, _ctx: &Ctx, _prior: &Value) -> Diagnostics {
+    async fn delete(&self, _ctx: &Ctx<FakeData>, _prior: &Value) -> Diagnostics {
         Diagnostics::new()
     }
-    async fn import(&self, _ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
+    async fn import(&self, _ctx: &Ctx<FakeData>, id: &str) -> Result<Value, Diagnostics> {
         let mut v = Value::null_object(&self.schema().value_type());
         v.set("name", Value::string(id));
         Ok(v)
@@ -85,7 +102,7 @@ impl Resource for FakeThing {
 pub struct FakeInfo;
 
 #[async_trait]
-impl DataSource for FakeInfo {
+impl DataSource<FakeData> for FakeInfo {
     fn type_name(&self) -> &'static str {
         INFO
     }
@@ -102,13 +119,13 @@ impl DataSource for FakeInfo {
             diags.error_at(AttrPath::attr("id"), "Forbidden id", "Pick another id.");
         }
     }
-    async fn read(&self, _ctx: &Ctx, config: &Value) -> Result<Value, Diagnostics> {
+    async fn read(&self, _ctx: &Ctx<FakeData>, config: &Value) -> Result<Value, Diagnostics> {
         Ok(config.clone())
     }
 }
 
-pub fn fake_engine() -> Arc<Provider> {
-    Arc::new(Provider::new(vec![Arc::new(FakeThing)], vec![Arc::new(FakeInfo)]))
+pub fn fake_engine() -> Arc<Provider<FakeData>> {
+    Arc::new(Provider::new(FakeBlock, vec![Arc::new(FakeThing)], vec![Arc::new(FakeInfo)]))
 }
 
 pub fn thing_type() -> Type {
@@ -149,7 +166,7 @@ pub struct InProcess {
 
 impl InProcess {
     /// Serves `engine` on a unix socket in a temp dir, plaintext, and connects a client.
-    pub async fn start(engine: Arc<Provider>) -> InProcess {
+    pub async fn start<P: Send + Sync + 'static>(engine: Arc<Provider<P>>) -> InProcess {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("plugin.sock");
         let listener = tokio::net::UnixListener::bind(&socket).unwrap();

@@ -13,8 +13,9 @@ use crate::aws::dms::{CreateTaskInput, DmsApi};
 use crate::aws::ec2::Ec2Api;
 use crate::aws::error::AwsError;
 use crate::aws::fake::FakeWorld;
-use crate::engine::{Ctx, Resource, Value};
+use crate::engine::{Resource, Value};
 use crate::provider_config::Configured;
+use crate::resources::Ctx;
 
 const PREFIX: &str = "dblink-dev";
 
@@ -511,8 +512,8 @@ async fn create_wall_time_follows_the_longest_chain_not_the_sum() {
 
 #[tokio::test(start_paused = true)]
 async fn a_new_snapshot_replaces_just_that_database_with_a_warning() {
-    use crate::engine::PlanDraft;
     use crate::engine::diag::Diagnostics;
+    use crate::resources::PlanDraft;
     let b = bed(true);
     b.w.rds.add_snapshot("geodesy-snap-2", "oracle-se2", "admin", 100);
     let mut j = stack_json("check", true);
@@ -662,8 +663,8 @@ async fn write_only_passwords_are_sent_at_create_and_again_only_with_a_new_versi
 /// apply must return exactly what was planned.
 #[tokio::test(start_paused = true)]
 async fn removing_the_first_source_keeps_the_second_sources_own_ids() {
-    use crate::engine::PlanDraft;
     use crate::engine::diag::Diagnostics;
+    use crate::resources::PlanDraft;
     let b = bed(true);
     let mut j = stack_json("check", false);
     let prior = b.create(&config(j.clone())).await.state;

@@ -20,11 +20,15 @@ const MAIN: &str = "dmslink_main";
 const SRC: &str = "dblink-dev-src-geodesy";
 const TGT: &str = "dblink-dev-tgt";
 
-fn provider(w: &FakeWorld) -> Provider {
+fn provider(w: &FakeWorld) -> Provider<Configured> {
     w.ec2.set_availability_zones(&["us-east-1a", "us-east-1b"]);
     w.iam.add_dms_vpc_role();
     let configured = Configured::new(w.clients(), "us-east-1");
-    let p = Provider::new(crate::resources::all_resources(), crate::resources::all_data_sources());
+    let p = Provider::new(
+        crate::provider_config::ProviderBlock,
+        crate::resources::all_resources(),
+        crate::resources::all_data_sources(),
+    );
     p.set_configured(configured);
     p
 }
@@ -83,14 +87,14 @@ fn proposed(block: &Block, prior: &Value, config: &Value) -> Value {
     out
 }
 
-async fn plan(p: &Provider, prior: &Value, config: &Value) -> PlanResult {
+async fn plan(p: &Provider<Configured>, prior: &Value, config: &Value) -> PlanResult {
     let r = p.plan_resource_change(MAIN, prior, &proposed(&schema().block, prior, config), config).await;
     assert!(!r.diags.has_errors(), "{:?}", r.diags);
     r
 }
 
 /// Plan and apply; the state Terraform would save and the diagnostics.
-async fn apply(p: &Provider, prior: &Value, config: &Value) -> (Value, Diagnostics, PlanResult) {
+async fn apply(p: &Provider<Configured>, prior: &Value, config: &Value) -> (Value, Diagnostics, PlanResult) {
     let planned = plan(p, prior, config).await;
     let (state, diags) = p.apply_resource_change(MAIN, prior, &planned.planned, config).await;
     (state, diags, planned)

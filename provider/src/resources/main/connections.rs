@@ -13,7 +13,8 @@ use crate::aws::dms::{Connection, DmsApi};
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::{self, Wait, WaitOptions};
 use crate::engine::diag::{Diagnostic, Diagnostics};
-use crate::engine::{Attribute, PlanDraft, Type, Value};
+use crate::engine::{Attribute, Type, Value};
+use crate::resources::PlanDraft;
 
 use super::steps::{StackRun, retry};
 

@@ -4,8 +4,9 @@
 //! refreshed prior state reports it) refuses the plan at its `deletion_protection`, with the way
 //! out. Single databases re-created by an in-place update are [`super::replace`]'s.
 
+use crate::engine::Value;
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::engine::{PlanDraft, Value};
+use crate::resources::PlanDraft;
 
 use super::children::Children;
 use super::desired::{self, Database, Stack};

@@ -11,8 +11,9 @@ use tokio_util::sync::CancellationToken;
 use super::Main;
 use super::schema::schema;
 use crate::aws::ec2::Filters;
-use crate::engine::{Ctx, Resource, Value};
+use crate::engine::{Resource, Value};
 use crate::provider_config::{Sources, configure_with};
+use crate::resources::Ctx;
 
 async fn ctx(url: &str) -> Ctx {
     let endpoints: BTreeMap<String, Value> =

@@ -12,7 +12,8 @@
 use crate::aws::dms::Endpoint;
 use crate::aws::rds::DbInstance;
 use crate::engine::diag::{Diagnostic, Diagnostics};
-use crate::engine::{Ctx, Type, Value};
+use crate::engine::{Type, Value};
+use crate::resources::Ctx;
 use crate::resources::main_lookup::discover::{self, Found, FoundDb};
 
 use super::naming::TAG_SNAPSHOT;

@@ -4,8 +4,8 @@
 
 use crate::aws::dms::{ReplicationTask, TasksUsing};
 use crate::aws::error::AwsError;
-use crate::engine::Ctx;
 use crate::engine::diag::{Diagnostic, Diagnostics};
+use crate::resources::Ctx;
 
 use super::children::Children;
 use super::desired::Stack;

@@ -15,7 +15,8 @@ use crate::aws::dms::{CreateTaskInput, DmsApi, ReplicationSubnetGroupInput};
 use crate::aws::ec2::{CreateSubnetInput, Ec2Api};
 use crate::aws::rds::RdsApi;
 use crate::engine::diag::{AttrPath, Diagnostics};
-use crate::engine::{PlanDraft, Resource, Value};
+use crate::engine::{Resource, Value};
+use crate::resources::PlanDraft;
 
 /// Every call of the fakes that deletes or detaches something.
 fn destructive_calls(b: &Bed) -> Vec<String> {

@@ -25,8 +25,8 @@ use crate::aws::rds::{
     DeleteDbInstanceInput, ModifyDbInstanceInput, RestoreDbInstanceInput,
 };
 use crate::aws::wait::{self, Wait, WaitOptions, WaitState};
-use crate::engine::Ctx;
 use crate::engine::steps::{Graph, Step, StepError, StepFuture};
+use crate::resources::Ctx;
 
 use super::children::{Children, DbChildren};
 use super::desired::{Database, Stack};

@@ -7,7 +7,8 @@ use crate::aws::dms::{Endpoint, ReplicationInstance, ReplicationSubnetGroup, sub
 use crate::aws::ec2::{Filters, InternetGateway, RouteTable, SecurityGroup, Subnet, Vpc, VpnGateway};
 use crate::aws::error::AwsError;
 use crate::aws::rds::{DbInstance, DbSubnetGroup};
-use crate::engine::{Ctx, Value};
+use crate::engine::Value;
+use crate::resources::Ctx;
 use crate::resources::main::desired::{self, Stack};
 use crate::resources::main::naming::{TAG_RESOURCE, TAG_STACK, kind, owned_by};
 

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::engine::{Ctx, DataSource, Schema, Value};
+use crate::engine::{DataSource, Schema, Value};
+use crate::provider_config::Configured;
+use crate::resources::Ctx;
 use discover::FoundDb;
 
 pub struct MainLookup;
@@ -25,7 +27,7 @@ pub const EXAMPLE_HCL: &str = include_str!("../../../../examples-hcl/terraform-r
 pub const NOTES_DOC: &str = "Reads without changing anything. The stack is found as `terraform import dmslink_main` finds it: the VPC tagged `dmslink:stack = <name>-<environment>` (or `<name>` without an environment) and `dmslink:resource = vpc`, then each child by its deterministic identifier (`<name>-<environment>-dms-ri`, `<name>-<environment>-tgt`, `<name>-<environment>-src-<source>`, ...). A child that is missing or does not carry the stack's ownership tags is reported as null (or left out of `source`).";
 
 #[async_trait]
-impl DataSource for MainLookup {
+impl DataSource<Configured> for MainLookup {
     fn type_name(&self) -> &'static str {
         TYPE_NAME
     }

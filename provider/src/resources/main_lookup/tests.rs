@@ -18,13 +18,17 @@ const MAIN: &str = "dmslink_main";
 /// The provider as Terraform drives it, over fakes with three AZs, the source snapshot and
 /// `dms-vpc-role`. It does not know its account (skipped credential validation), which the subnet
 /// group's tag lookup must cope with.
-fn provider(w: &FakeWorld) -> Provider {
+fn provider(w: &FakeWorld) -> Provider<Configured> {
     w.ec2.set_availability_zones(&["us-east-1a", "us-east-1b", "us-east-1c"]);
     w.rds.add_snapshot("geodesy-snap", "oracle-se2", "admin", 100);
     w.iam.add_dms_vpc_role();
     let mut configured = Configured::new(w.clients(), "us-east-1");
     configured.default_tags = BTreeMap::from([("team".to_string(), "data".to_string())]);
-    let p = Provider::new(crate::resources::all_resources(), crate::resources::all_data_sources());
+    let p = Provider::new(
+        crate::provider_config::ProviderBlock,
+        crate::resources::all_resources(),
+        crate::resources::all_data_sources(),
+    );
     p.set_configured(configured);
     p
 }
@@ -89,11 +93,11 @@ fn proposed(block: &Block, prior: &Value, config: &Value) -> Value {
 }
 
 /// A plan as Terraform asks for it: from the proposed new state.
-async fn plan(p: &Provider, prior: &Value, config: &Value) -> PlanResult {
+async fn plan(p: &Provider<Configured>, prior: &Value, config: &Value) -> PlanResult {
     p.plan_resource_change(MAIN, prior, &proposed(&main_schema().block, prior, config), config).await
 }
 
-async fn create(p: &Provider, config: &Value) -> Value {
+async fn create(p: &Provider<Configured>, config: &Value) -> Value {
     let planned = plan(p, &Value::Null, config).await;
     assert!(planned.diags.is_empty(), "{:?}", planned.diags);
     let (state, diags) = p.apply_resource_change(MAIN, &Value::Null, &planned.planned, config).await;

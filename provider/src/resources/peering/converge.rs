@@ -18,7 +18,7 @@ use tracing::info;
 use crate::aws::ec2::{CreateVpcPeeringInput, Ec2Api, Filters, RouteTarget, RulePeer, SgRule, Tags, Vpc, VpcPeering};
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::{Wait, WaitOptions, wait_for};
-use crate::engine::Ctx;
+use crate::resources::Ctx;
 use crate::resources::main::validate::Cidr;
 use crate::resources::tags;
 

@@ -18,7 +18,9 @@ pub mod validate;
 use async_trait::async_trait;
 
 use crate::engine::diag::{Diagnostic, Diagnostics};
-use crate::engine::{ApplyOutcome, Ctx, PlanDraft, Resource, Schema, Value};
+use crate::engine::{ApplyOutcome, Resource, Schema, Value};
+use crate::provider_config::Configured;
+use crate::resources::{Ctx, PlanDraft};
 use crate::resources::{tags, timeouts};
 
 use converge::{Run, StepError, converge};
@@ -85,7 +87,7 @@ async fn apply(
 }
 
 #[async_trait]
-impl Resource for Peering {
+impl Resource<Configured> for Peering {
     fn type_name(&self) -> &'static str {
         TYPE_NAME
     }

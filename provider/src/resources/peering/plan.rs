@@ -5,8 +5,9 @@
 //! - update: routes or rules that differ from what the arguments ask for (changed arguments, or
 //!   drift the refresh found) plan an in-place change; a dead peering plans a replacement.
 
+use crate::engine::Value;
 use crate::engine::diag::{AttrPath, Diagnostic};
-use crate::engine::{PlanDraft, Value};
+use crate::resources::PlanDraft;
 use crate::resources::tags;
 
 use super::children::{RouteRec, RuleRec, desired_routes, desired_rules, records};

@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 
 use crate::aws::ec2::{Ec2Api, Filters, RouteTarget, RuleDirection, RulePeer, VpcPeering};
 use crate::aws::error::AwsError;
-use crate::engine::Ctx;
 use crate::engine::Value;
 use crate::engine::diag::{Diagnostic, Diagnostics};
+use crate::resources::Ctx;
 use crate::resources::peering::schema::schema;
 use crate::resources::tags;
 

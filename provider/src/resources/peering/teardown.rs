@@ -2,9 +2,9 @@
 //! Anything already gone counts as done, so a destroy that failed part-way resumes.
 
 use crate::aws::wait::{Wait, wait_for};
-use crate::engine::Ctx;
 use crate::engine::Value;
 use crate::engine::diag::{Diagnostic, Diagnostics};
+use crate::resources::Ctx;
 use crate::resources::timeouts;
 
 use super::converge::{DEAD, LIVE, delete_owned_route, revoke_rule, wait_options};

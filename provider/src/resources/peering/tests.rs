@@ -11,8 +11,9 @@ use super::Peering;
 use super::schema::schema;
 use crate::aws::ec2::{Ec2Api, RouteTarget, RulePeer, SgRule};
 use crate::aws::fake::{FakeEc2, FakeWorld};
-use crate::engine::{Ctx, Resource, Value};
+use crate::engine::{Resource, Value};
 use crate::provider_config::Configured;
+use crate::resources::Ctx;
 
 const DMS_CIDR: &str = "10.20.0.0/16";
 const APP_CIDR: &str = "10.30.0.0/16";
@@ -308,8 +309,8 @@ async fn import_finds_the_routes_and_rules() {
 }
 
 /// Runs the resource's plan refinement as the engine does after its generic rules.
-async fn plan<'a>(b: &Bed, prior: &'a Value, cfg: &'a Value, planned: Value) -> crate::engine::PlanDraft<'a> {
-    let mut draft = crate::engine::PlanDraft {
+async fn plan<'a>(b: &Bed, prior: &'a Value, cfg: &'a Value, planned: Value) -> crate::resources::PlanDraft<'a> {
+    let mut draft = crate::resources::PlanDraft {
         prior,
         config: cfg,
         planned,

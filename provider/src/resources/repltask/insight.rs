@@ -10,7 +10,8 @@ use aws_smithy_types::date_time::Format;
 use tokio::time::Instant;
 
 use crate::aws::dms::{Connection, DmsApi, ReplicationTask, TableStats};
-use crate::engine::{Attribute, PlanDraft, Type, Value};
+use crate::engine::{Attribute, Type, Value};
+use crate::resources::PlanDraft;
 
 /// The refresh-only attributes: whatever AWS reports, never planned as a change by themselves.
 pub const ATTRIBUTES: &[&str] = &[

@@ -12,8 +12,10 @@ use async_trait::async_trait;
 
 use crate::aws::dms::{CreateTaskInput, ModifyTaskInput, ReplicationTask};
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::engine::{ApplyOutcome, Ctx, PlanDraft, Resource, Schema, Value};
+use crate::engine::{ApplyOutcome, Resource, Schema, Value};
+use crate::provider_config::Configured;
 use crate::resources::arn::Arn;
+use crate::resources::{Ctx, PlanDraft};
 use crate::resources::{json_doc, tags, timeouts};
 use task_ops::TaskOps;
 
@@ -26,7 +28,7 @@ pub const NOTES_DOC: &str = "Updates never fail because the task is running: dms
 const TYPE_NAME: &str = "dmslink_repltask";
 
 #[async_trait]
-impl Resource for Repltask {
+impl Resource<Configured> for Repltask {
     fn type_name(&self) -> &'static str {
         TYPE_NAME
     }

@@ -6,8 +6,9 @@ use tokio::time::Instant;
 use crate::aws::dms::{ModifyTaskInput, ReplicationTask, StartType};
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::{self, Wait};
+use crate::engine::Value;
 use crate::engine::diag::{Diagnostic, Diagnostics};
-use crate::engine::{Ctx, Value};
+use crate::resources::Ctx;
 use crate::resources::{json_doc, tags};
 
 /// How long a failed start waits for the endpoint connection tests it reports.

@@ -188,8 +188,9 @@ mod against_fake_dms {
     use crate::aws::Clients;
     use crate::aws::error::{AwsError, ErrorKind};
     use crate::aws::fake::dms::FakeDms;
-    use crate::engine::{Ctx, Resource, Value};
+    use crate::engine::{Resource, Value};
     use crate::provider_config::Configured;
+    use crate::resources::Ctx;
     use crate::resources::repltask::Repltask;
 
     struct Bed {
@@ -433,8 +434,8 @@ mod against_fake_dms {
     #[tokio::test(start_paused = true)]
     async fn repltask_progress_is_refreshed_and_never_planned_as_a_change() {
         use crate::aws::dms::TaskStats;
-        use crate::engine::PlanDraft;
         use crate::engine::diag::Diagnostics;
+        use crate::resources::PlanDraft;
         let b = bed();
         let state = b.created(true).await;
         let arn = state.get("replication_task_arn").as_str().unwrap().to_string();
