@@ -1,0 +1,259 @@
+//! ConfigureProvider: the provider block plus the environment and shared files, in the AWS
+//! provider's precedence, become the AWS clients and settings every operation uses. Diagnostics
+//! never carry a secret.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use aws_types::region::Region;
+
+use super::credentials::{resolve_credentials, validate_with_sts, with_assume_role, with_credentials};
+use super::settings::{Configured, LOAD_TIMEOUT, Settings, attempts};
+use super::validate::check_region;
+use crate::aws::{Clients, partition_of_region};
+use crate::engine::diag::{AttrPath, Diagnostic};
+use crate::engine::{Diagnostics, Value};
+
+/// Where settings not in the provider block come from.
+#[derive(Clone, Debug)]
+pub enum Sources {
+    /// The process environment and the shared config files (what Terraform runs with).
+    Process,
+    /// Only these variables and no config files (tests).
+    #[cfg(test)]
+    Fixed(Vec<(String, String)>),
+}
+
+pub async fn configure(config: &Value) -> Result<Configured, Diagnostics> {
+    configure_with(config, Sources::Process).await
+}
+
+pub async fn configure_with(config: &Value, sources: Sources) -> Result<Configured, Diagnostics> {
+    let settings = Settings::read(config);
+    let secrets = settings.secrets();
+    let mut out = configure_inner(&settings, sources).await;
+    if let Err(diags) = &mut out {
+        scrub(diags, &secrets);
+    }
+    out
+}
+
+/// Replaces any secret that slipped into a message (e.g. echoed by a credential process).
+fn scrub(diags: &mut Diagnostics, secrets: &[String]) {
+    for d in &mut diags.0 {
+        for s in secrets {
+            if d.summary.contains(s.as_str()) {
+                d.summary = d.summary.replace(s.as_str(), "***");
+            }
+            if d.detail.contains(s.as_str()) {
+                d.detail = d.detail.replace(s.as_str(), "***");
+            }
+        }
+    }
+}
+
+async fn configure_inner(settings: &Settings, sources: Sources) -> Result<Configured, Diagnostics> {
+    let partial = !settings.unknown.is_empty();
+    if partial {
+        tracing::debug!(unknown = ?settings.unknown, "provider configuration has unknown values; configuring with what is known");
+    }
+
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(attempts(settings.max_retries)))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        );
+    match sources {
+        Sources::Process => {}
+        #[cfg(test)]
+        Sources::Fixed(vars) => {
+            let map: std::collections::HashMap<String, String> = vars.into_iter().collect();
+            loader = loader
+                .env(aws_types::os_shim_internal::Env::from(map))
+                .fs(aws_types::os_shim_internal::Fs::from_slice(&[]));
+        }
+    }
+    if let Some(r) = &settings.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    if let Some(p) = &settings.profile {
+        loader = loader.profile_name(p);
+    }
+    let (loader, cred_source) = with_credentials(loader, settings, partial)?;
+
+    let sdk = match tokio::time::timeout(LOAD_TIMEOUT, loader.load()).await {
+        Ok(sdk) => sdk,
+        Err(_) => {
+            return Err(Diagnostic::error(
+                "Loading the AWS configuration timed out",
+                format!("Reading the AWS region and credential settings took more than {}s.", LOAD_TIMEOUT.as_secs()),
+            )
+            .into());
+        }
+    };
+    let region = sdk.region().map(|r| r.as_ref().to_string());
+    let region = match region {
+        Some(r) => r,
+        None if partial => String::new(),
+        None => {
+            return Err(Diagnostic::error(
+                "Missing AWS region",
+                "The provider needs a region: set region in the provider block, or the AWS_REGION environment variable, \
+                 or a region in the shared config profile.",
+            )
+            .at(AttrPath::attr("region"))
+            .into());
+        }
+    };
+    if settings.region.is_none()
+        && !region.is_empty()
+        && let Err(why) = check_region(&region)
+    {
+        return Err(Diagnostic::error(
+            "Invalid AWS region",
+            format!("The region from the environment or profile: {why}"),
+        )
+        .into());
+    }
+
+    let sdk = with_assume_role(sdk, settings).await;
+
+    let mut account_id = None;
+    let mut partition = partition_of_region(&region).to_string();
+    if !partial {
+        let creds = resolve_credentials(&sdk, settings).await?;
+        if settings.skip_credentials_validation {
+            tracing::debug!("skipping credential validation (skip_credentials_validation)");
+        } else {
+            let id = validate_with_sts(&sdk, settings, creds, &cred_source).await?;
+            account_id = id.account_id;
+            partition = id.partition;
+        }
+    }
+
+    let clients = Clients::from_sdk_config(&sdk, &settings.endpoints);
+    tracing::info!(
+        region = region.as_str(),
+        credentials = cred_source.as_str(),
+        account_id = account_id.as_deref().unwrap_or("-"),
+        partition = partition.as_str(),
+        dms_endpoint = settings.endpoints.dms.as_deref().unwrap_or("-"),
+        partial,
+        "provider configured"
+    );
+    Ok(Configured { clients, region, account_id, partition, default_tags: settings.default_tags.clone() })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Instant;
+
+    use super::super::test_support::{SECRET, TOKEN, all_text, config, endpoints, obj, paths};
+    use super::*;
+
+    fn isolated() -> Sources {
+        Sources::Fixed(vec![("AWS_EC2_METADATA_DISABLED".into(), "true".into())])
+    }
+
+    #[tokio::test]
+    async fn configure_offline_with_skip_credentials_validation() {
+        let cfg = config(&[
+            ("region", Value::string("eu-west-1")),
+            ("access_key", Value::string("AKIDEXAMPLE")),
+            ("secret_key", Value::string(SECRET)),
+            ("skip_credentials_validation", Value::Bool(true)),
+            ("endpoints", endpoints(&[("dms", "http://127.0.0.1:1")])),
+            (
+                "default_tags",
+                obj(&[("tags", Value::from_string_map(&BTreeMap::from([("team".into(), "data".into())])))]),
+            ),
+        ]);
+        let c = configure_with(&cfg, isolated()).await.unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(c.region, "eu-west-1");
+        assert_eq!(c.partition, "aws");
+        assert_eq!(c.account_id, None);
+        assert_eq!(c.default_tags.get("team").map(String::as_str), Some("data"));
+    }
+
+    #[tokio::test]
+    async fn configure_unreachable_sts_fails_fast_without_secrets() {
+        let cfg = config(&[
+            ("region", Value::string("us-east-1")),
+            ("access_key", Value::string("AKIDEXAMPLE")),
+            ("secret_key", Value::string(SECRET)),
+            ("token", Value::string(TOKEN)),
+            ("endpoints", endpoints(&[("sts", "http://127.0.0.1:1"), ("dms", "http://127.0.0.1:1")])),
+        ]);
+        let start = Instant::now();
+        let d = match configure_with(&cfg, isolated()).await {
+            Ok(_) => panic!("configure against a closed port succeeded"),
+            Err(d) => d,
+        };
+        assert!(start.elapsed() < Duration::from_secs(20), "took {:?}", start.elapsed());
+        let text = all_text(&d);
+        assert!(text.contains("Could not validate AWS credentials"), "{text}");
+        assert!(text.contains("could not reach the AWS endpoint http://127.0.0.1:1"), "{text}");
+        assert!(text.contains("skip_credentials_validation"), "{text}");
+        assert!(!text.contains(SECRET) && !text.contains(TOKEN), "{text}");
+    }
+
+    #[tokio::test]
+    async fn configure_without_credentials_says_what_to_set() {
+        let cfg = config(&[("region", Value::string("us-east-1"))]);
+        let start = Instant::now();
+        let d = match configure_with(&cfg, isolated()).await {
+            Ok(_) => panic!("configure without credentials succeeded"),
+            Err(d) => d,
+        };
+        assert!(start.elapsed() < Duration::from_secs(20), "took {:?}", start.elapsed());
+        let text = all_text(&d);
+        assert!(text.contains("No valid AWS credentials found"), "{text}");
+        assert!(text.contains("AWS_ACCESS_KEY_ID") && text.contains("access_key"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn configure_without_region_names_the_attribute() {
+        let cfg = config(&[("access_key", Value::string("AKIDEXAMPLE")), ("secret_key", Value::string(SECRET))]);
+        let d = match configure_with(&cfg, isolated()).await {
+            Ok(_) => panic!("configure without region succeeded"),
+            Err(d) => d,
+        };
+        assert_eq!(paths(&d), vec!["region"]);
+    }
+
+    #[tokio::test]
+    async fn configure_takes_region_and_keys_from_the_environment() {
+        let cfg = config(&[("skip_credentials_validation", Value::Bool(true))]);
+        let env = Sources::Fixed(vec![
+            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+            ("AWS_DEFAULT_REGION".into(), "ap-southeast-2".into()),
+            ("AWS_ACCESS_KEY_ID".into(), "AKIDEXAMPLE".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), SECRET.into()),
+        ]);
+        let c = configure_with(&cfg, env).await.unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(c.region, "ap-southeast-2");
+    }
+
+    #[tokio::test]
+    async fn configure_with_unknown_values_does_not_fail() {
+        let cfg = config(&[("region", Value::Unknown), ("access_key", Value::Unknown), ("secret_key", Value::Unknown)]);
+        let c = configure_with(&cfg, isolated()).await.unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(c.region, "");
+        assert_eq!(c.account_id, None);
+    }
+
+    #[test]
+    fn scrub_removes_secrets_from_messages() {
+        let mut d: Diagnostics = Diagnostic::error(format!("bad {SECRET}"), format!("x {TOKEN} y")).into();
+        scrub(&mut d, &[SECRET.to_string(), TOKEN.to_string()]);
+        assert_eq!(d.0[0].summary, "bad ***");
+        assert_eq!(d.0[0].detail, "x *** y");
+    }
+}

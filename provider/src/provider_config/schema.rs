@@ -1,0 +1,137 @@
+//! The provider block's schema: its attributes, named as in `hashicorp/aws`, with their
+//! descriptions (the docs' provider page) and per-attribute validators.
+
+use std::collections::HashSet;
+
+use super::validate;
+use crate::engine::{Attribute, Block, NestedBlock, Schema, Type};
+
+/// TF's AWS provider retries 25 times by default.
+pub const DEFAULT_MAX_RETRIES: i64 = 25;
+/// More attempts than this only lengthen a failure (each attempt backs off up to 20 s).
+pub const MAX_RETRIES_LIMIT: i64 = 100;
+/// The services whose endpoints the `endpoints` block overrides, with their names in the docs.
+pub(super) const SERVICES: &[(&str, &str)] = &[
+    ("dms", "AWS Database Migration Service"),
+    ("ec2", "Amazon EC2"),
+    ("rds", "Amazon RDS"),
+    ("iam", "AWS IAM"),
+    ("sts", "AWS STS (credential validation and `assume_role`)"),
+    ("s3", "Amazon S3"),
+];
+
+pub fn schema() -> Schema {
+    let mut endpoints = Block::new(
+        "Custom endpoint URLs, one per AWS service, e.g. a local emulator. Each wins over \
+         `AWS_ENDPOINT_URL_<SERVICE>` and `AWS_ENDPOINT_URL`.",
+    );
+    for (svc, name) in SERVICES {
+        endpoints = endpoints.attr(
+            Attribute::optional(svc, Type::String)
+                .describe(&format!("Endpoint URL for {name}, e.g. `http://127.0.0.1:5000`."))
+                .validate(validate::validate_url_attr),
+        );
+    }
+    let assume_role =
+        Block::new("Assume an IAM role (STS `AssumeRole`) with the base credentials before any other call.")
+            .attr(
+                Attribute::optional("role_arn", Type::String)
+                    .describe("ARN of the IAM role to assume, e.g. `arn:aws:iam::123456789012:role/deployer`.")
+                    .validate(validate::validate_role_arn_attr),
+            )
+            .attr(
+                Attribute::optional("session_name", Type::String)
+                    .describe("Session name for the assumed role (2-64 characters of `[\\w+=,.@-]`).")
+                    .validate(validate::validate_session_name_attr),
+            )
+            .attr(
+                Attribute::optional("external_id", Type::String)
+                    .describe("External ID the role's trust policy requires, if any.")
+                    .validate(validate::validate_external_id_attr),
+            );
+    let default_tags = Block::new("Tags applied to every taggable object the provider creates.").attr(
+        Attribute::optional("tags", Type::map(Type::String))
+            .describe("Tags added to every resource's `tags_all`; a resource's own `tags` win on equal keys.")
+            .validate(crate::resources::tags::validate_tags),
+    );
+    let block = Block::new(
+        "The dmslink provider builds an AWS DMS replication stack. It reads AWS settings like the \
+         `hashicorp/aws` provider: explicit arguments, then environment variables, then the shared \
+         configuration and credentials files.",
+    )
+    .attr(
+        Attribute::optional("region", Type::String)
+            .describe("AWS region, e.g. `ap-southeast-2`. Defaults to `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's region.")
+            .validate(validate::validate_region_attr),
+    )
+    .attr(Attribute::optional("profile", Type::String).describe(
+        "Named profile of the shared configuration and credentials files. Defaults to `AWS_PROFILE`, then `default`. \
+         When set, it wins over credentials in the environment.",
+    ))
+    .attr(
+        Attribute::optional("access_key", Type::String)
+            .describe("Access key ID. Defaults to `AWS_ACCESS_KEY_ID`. Must be set together with `secret_key`."),
+    )
+    .attr(
+        Attribute::optional("secret_key", Type::String)
+            .sensitive()
+            .describe("Secret access key. Defaults to `AWS_SECRET_ACCESS_KEY`. Never logged."),
+    )
+    .attr(
+        Attribute::optional("token", Type::String)
+            .sensitive()
+            .describe("Session token of temporary credentials. Defaults to `AWS_SESSION_TOKEN`. Never logged."),
+    )
+    .attr(
+        Attribute::optional("max_retries", Type::Number)
+            .describe(&format!(
+                "How many times a failed AWS request (throttling, 5xx, connection reset) is retried, with \
+                 exponential backoff. Defaults to {DEFAULT_MAX_RETRIES}; `0` turns retries off."
+            ))
+            .whole_range(0, MAX_RETRIES_LIMIT),
+    )
+    .attr(Attribute::optional("skip_credentials_validation", Type::Bool).describe(
+        "Skip the STS `GetCallerIdentity` check at configuration (for endpoints without STS). The account ID is then unknown.",
+    ))
+    .block(NestedBlock::single("assume_role", assume_role))
+    .block(NestedBlock::single("endpoints", endpoints))
+    .block(NestedBlock::single("default_tags", default_tags));
+    Schema::new(0, block)
+}
+
+/// Attribute names that are sensitive in the schema (for callers that log configs).
+pub fn sensitive_attributes() -> HashSet<&'static str> {
+    HashSet::from(["secret_key", "token"])
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_schema_has_every_attribute_and_hides_secrets() {
+        let s = schema();
+        for name in
+            ["region", "profile", "access_key", "secret_key", "token", "max_retries", "skip_credentials_validation"]
+        {
+            let a = s.block.attribute(name).unwrap_or_else(|| panic!("missing {name}"));
+            assert!(!a.description.is_empty(), "{name} has no description");
+        }
+        assert!(s.block.attribute("secret_key").unwrap().sensitive);
+        assert!(s.block.attribute("token").unwrap().sensitive);
+        assert!(!s.block.attribute("access_key").unwrap().sensitive);
+        let ar = s.block.nested_block("assume_role").unwrap();
+        for name in ["role_arn", "session_name", "external_id"] {
+            assert!(ar.block.attribute(name).is_some(), "assume_role.{name}");
+        }
+        let ep = s.block.nested_block("endpoints").unwrap();
+        for name in ["dms", "ec2", "rds", "iam", "sts", "s3"] {
+            assert!(!ep.block.attribute(name).unwrap().description.is_empty(), "endpoints.{name}");
+        }
+        let dt = s.block.nested_block("default_tags").unwrap();
+        assert_eq!(dt.block.attribute("tags").unwrap().value_type(), Type::map(Type::String));
+        assert_eq!(s.block.attribute("max_retries").unwrap().value_type(), Type::Number);
+        assert_eq!(sensitive_attributes(), HashSet::from(["secret_key", "token"]));
+    }
+}

@@ -1,0 +1,266 @@
+//! Checks of the provider block: the per-attribute validators the schema names, and the checks
+//! across attributes that run after them. Values may be unknown at validation; only known ones
+//! are judged.
+
+use crate::engine::diag::AttrPath;
+use crate::engine::{Diagnostics, Value};
+
+fn check_str(v: &Value, path: &AttrPath, diags: &mut Diagnostics, f: fn(&str) -> Result<(), String>, summary: &str) {
+    if let Some(s) = v.as_str()
+        && let Err(why) = f(s)
+    {
+        diags.error_at(path.clone(), summary, why);
+    }
+}
+
+pub(super) fn validate_region_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_str(v, p, d, check_region, "Invalid AWS region");
+}
+pub(super) fn validate_url_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_str(v, p, d, check_url, "Invalid endpoint URL");
+}
+pub(super) fn validate_role_arn_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_str(v, p, d, check_role_arn, "Invalid role ARN");
+}
+pub(super) fn validate_session_name_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_str(v, p, d, check_session_name, "Invalid session name");
+}
+pub(super) fn validate_external_id_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_str(v, p, d, check_external_id, "Invalid external ID");
+}
+
+/// `us-east-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`, `us-isob-east-1`.
+pub fn check_region(s: &str) -> Result<(), String> {
+    let parts: Vec<&str> = s.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts[0].len() >= 2
+        && parts.iter().all(|p| !p.is_empty())
+        && parts[..parts.len() - 1].iter().all(|p| p.bytes().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|c| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not an AWS region name such as \"us-east-1\" or \"ap-southeast-2\"."))
+    }
+}
+
+/// `http(s)://host[:port][/path]`.
+pub fn check_url(s: &str) -> Result<(), String> {
+    let bad = |why: &str| {
+        Err(format!(
+            "{s:?} is not a valid endpoint URL ({why}); use e.g. \"http://127.0.0.1:5000\" or \"https://dms.example.com\"."
+        ))
+    };
+    let rest = match s.split_once("://") {
+        Some(("http", r)) | Some(("https", r)) => r,
+        Some(_) => return bad("the scheme must be http or https"),
+        None => return bad("missing http:// or https://"),
+    };
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("it contains spaces");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((h, tail)) => (h, tail.strip_prefix(':')),
+            None => return bad("unclosed IPv6 bracket"),
+        }
+    } else {
+        match host_port.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (host_port, None),
+        }
+    };
+    if host.is_empty() {
+        return bad("no host");
+    }
+    if !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':')) {
+        return bad("the host has characters a hostname cannot have");
+    }
+    if let Some(p) = port
+        && p.parse::<u16>().map_or(true, |n| n == 0)
+    {
+        return bad("the port must be a number from 1 to 65535");
+    }
+    Ok(())
+}
+
+/// `arn:<partition>:iam::<12 digits>:role/<path/name>`.
+pub fn check_role_arn(s: &str) -> Result<(), String> {
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|c| c.is_ascii_digit())
+        && parts[5].strip_prefix("role/").is_some_and(|n| !n.is_empty() && !n.ends_with('/'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not an IAM role ARN such as \"arn:aws:iam::123456789012:role/deployer\"."))
+    }
+}
+
+fn check_chars(s: &str, min: usize, max: usize, extra: &str, what: &str) -> Result<(), String> {
+    let n = s.chars().count();
+    if n < min || n > max {
+        return Err(format!("The {what} must be {min} to {max} characters long, got {n}."));
+    }
+    if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || "_+=,.@-".contains(*c) || extra.contains(*c))) {
+        return Err(format!("The {what} may not contain {c:?}."));
+    }
+    Ok(())
+}
+
+pub fn check_session_name(s: &str) -> Result<(), String> {
+    check_chars(s, 2, 64, "", "session name")
+}
+
+pub fn check_external_id(s: &str) -> Result<(), String> {
+    check_chars(s, 2, 1224, ":/", "external ID")
+}
+
+/// Checks across attributes (per-attribute checks run from the schema's validators).
+pub fn validate(config: &Value, diags: &mut Diagnostics) {
+    if !matches!(config, Value::Object(_)) {
+        return;
+    }
+    let ak = config.get("access_key");
+    let sk = config.get("secret_key");
+    let token = config.get("token");
+    let known_set = |v: &Value| v.as_str().is_some_and(|s| !s.is_empty());
+    let known_unset = |v: &Value| v.is_null() || v.as_str().is_some_and(str::is_empty);
+    if known_set(ak) && known_unset(sk) {
+        diags.error_at(
+            AttrPath::attr("secret_key"),
+            "Missing secret_key",
+            "access_key is set, so secret_key must be set too (or leave both out to use the environment or a profile).",
+        );
+    }
+    if known_set(sk) && known_unset(ak) {
+        diags.error_at(
+            AttrPath::attr("access_key"),
+            "Missing access_key",
+            "secret_key is set, so access_key must be set too (or leave both out to use the environment or a profile).",
+        );
+    }
+    if known_set(token) && known_unset(ak) {
+        diags.error_at(
+            AttrPath::attr("token"),
+            "token without access_key",
+            "A session token only works with the access_key and secret_key it was issued with.",
+        );
+    }
+    let ar = config.get("assume_role");
+    if let Value::Object(_) = ar
+        && known_unset(ar.get("role_arn"))
+    {
+        diags.error_at(
+            AttrPath::attr("assume_role").then_attr("role_arn"),
+            "Missing role_arn",
+            "An assume_role block needs role_arn.",
+        );
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::super::ProviderBlock;
+    use super::super::test_support::{SECRET, config, endpoints, obj, paths};
+    use super::*;
+    use crate::engine::diag::Severity;
+    use crate::engine::provider::Provider;
+
+    /// The schema's per-attribute validators, then the checks across attributes, as the engine
+    /// runs them at ValidateProviderConfig.
+    fn validate_all(cfg: &Value) -> Diagnostics {
+        Provider::new(ProviderBlock, vec![], vec![]).validate_provider(cfg)
+    }
+
+    #[test]
+    fn provider_validate_reports_paths() {
+        let cfg = config(&[
+            ("region", Value::string("US East 1")),
+            ("max_retries", Value::int(-1)),
+            ("endpoints", endpoints(&[("dms", "localhost:5000"), ("sts", "http://127.0.0.1:5000")])),
+            (
+                "assume_role",
+                obj(&[
+                    ("role_arn", Value::string("arn:aws:iam::12345:user/bob")),
+                    ("session_name", Value::Null),
+                    ("external_id", Value::Null),
+                ]),
+            ),
+            ("access_key", Value::string("AKIDEXAMPLE")),
+        ]);
+        let d = validate_all(&cfg);
+        let mut got = paths(&d);
+        got.sort();
+        assert_eq!(got, vec!["assume_role.role_arn", "endpoints.dms", "max_retries", "region", "secret_key"], "{d:?}");
+        assert!(d.iter().all(|x| x.severity == Severity::Error));
+
+        let ok = config(&[
+            ("region", Value::string("ap-southeast-2")),
+            ("max_retries", Value::int(0)),
+            ("endpoints", endpoints(&[("dms", "http://127.0.0.1:5000"), ("s3", "https://s3.example.com/base")])),
+            (
+                "assume_role",
+                obj(&[
+                    ("role_arn", Value::string("arn:aws:iam::123456789012:role/ops/deployer")),
+                    ("session_name", Value::string("dmslink")),
+                    ("external_id", Value::Null),
+                ]),
+            ),
+            ("access_key", Value::string("AKIDEXAMPLE")),
+            ("secret_key", Value::string(SECRET)),
+        ]);
+        assert!(validate_all(&ok).is_empty(), "{:?}", validate_all(&ok));
+
+        // Unknown values are not judged at validation.
+        let unknown =
+            config(&[("region", Value::Unknown), ("access_key", Value::Unknown), ("secret_key", Value::Unknown)]);
+        assert!(validate_all(&unknown).is_empty());
+    }
+
+    #[test]
+    fn provider_field_checks() {
+        for ok in ["us-east-1", "us-gov-west-1", "cn-north-1", "ap-southeast-5", "us-isob-east-1", "eu-central-2"] {
+            assert!(check_region(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "us-east", "useast1", "US-EAST-1", "us_east_1", "us-east-1a"] {
+            assert!(check_region(bad).is_err(), "{bad}");
+        }
+        for ok in [
+            "http://127.0.0.1:5000",
+            "https://dms.eu-west-1.amazonaws.com",
+            "http://localhost:4566/",
+            "http://[::1]:5000",
+        ] {
+            assert!(check_url(ok).is_ok(), "{ok}");
+        }
+        for bad in ["localhost:5000", "ftp://x", "http://", "http://host:99999", "http://ho st", "http://host:abc"] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+        assert!(check_role_arn("arn:aws-cn:iam::123456789012:role/x").is_ok());
+        assert!(check_role_arn("arn:aws:iam::123456789012:role/").is_err());
+        assert!(check_role_arn("arn:aws:sts::123456789012:role/x").is_err());
+        assert!(check_session_name("a").is_err());
+        assert!(check_session_name("dmslink@ci").is_ok());
+        assert!(check_external_id("tenant:42/x").is_ok());
+        let mut d = Diagnostics::new();
+        let mut m = BTreeMap::new();
+        m.insert("aws:owner".to_string(), Value::string("x"));
+        crate::resources::tags::validate_tags(
+            &Value::Map(m),
+            &AttrPath::attr("default_tags").then_attr("tags"),
+            &mut d,
+        );
+        assert_eq!(paths(&d), vec!["default_tags.tags[\"aws:owner\"]"]);
+    }
+}
