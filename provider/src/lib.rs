@@ -1,5 +1,6 @@
 //! dmslink: a Terraform provider (plugin protocol 6) that builds an AWS DMS replication stack.
 
+pub mod arn;
 pub mod aws;
 pub mod docs;
 pub mod engine;

@@ -11,6 +11,7 @@ use aws_types::SdkConfig;
 use aws_types::origin::Origin;
 
 use super::error::{self, AwsError, ErrorKind};
+use crate::arn::Arn;
 
 /// Who the credentials belong to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,7 +92,7 @@ pub async fn get_caller_identity(
         }
     };
     let arn = out.arn().unwrap_or_default().to_string();
-    let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
+    let partition = Arn::parse(&arn).map_or("aws", |a| a.partition).to_string();
     Ok(CallerIdentity {
         account: out.account().unwrap_or_default().to_string(),
         user_id: out.user_id().unwrap_or_default().to_string(),

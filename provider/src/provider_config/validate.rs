@@ -2,6 +2,7 @@
 //! across attributes that run after them. Values may be unknown at validation; only known ones
 //! are judged.
 
+use crate::arn::Arn;
 use crate::engine::diag::AttrPath;
 use crate::engine::{Diagnostics, Value};
 
@@ -88,15 +89,14 @@ pub fn check_url(s: &str) -> Result<(), String> {
 
 /// `arn:<partition>:iam::<12 digits>:role/<path/name>`.
 pub fn check_role_arn(s: &str) -> Result<(), String> {
-    let parts: Vec<&str> = s.splitn(6, ':').collect();
-    let ok = parts.len() == 6
-        && parts[0] == "arn"
-        && parts[1].starts_with("aws")
-        && parts[2] == "iam"
-        && parts[3].is_empty()
-        && parts[4].len() == 12
-        && parts[4].bytes().all(|c| c.is_ascii_digit())
-        && parts[5].strip_prefix("role/").is_some_and(|n| !n.is_empty() && !n.ends_with('/'));
+    let ok = Arn::parse(s).is_some_and(|a| {
+        a.partition.starts_with("aws")
+            && a.service == "iam"
+            && a.region.is_empty()
+            && a.account.len() == 12
+            && a.account.bytes().all(|c| c.is_ascii_digit())
+            && a.resource.strip_prefix("role/").is_some_and(|n| !n.is_empty() && !n.ends_with('/'))
+    });
     if ok {
         Ok(())
     } else {

@@ -151,7 +151,7 @@ impl DataSource<Configured> for RepltaskTables {
             .into());
         };
         // A task of another region cannot be this provider's: say so before any call.
-        if let Some(parsed) = crate::resources::arn::Arn::parse(arn)
+        if let Some(parsed) = crate::arn::Arn::parse(arn)
             && parsed.region != ctx.provider.region
         {
             return Err(Diagnostic::error(

@@ -148,7 +148,7 @@ pub fn db_name(engine: &str, text: &str) -> Result<(), String> {
 /// no trailing hyphen) or the ARN of a snapshot shared from another account.
 pub fn snapshot_identifier(text: &str) -> Result<(), String> {
     if text.starts_with("arn:") {
-        return match crate::resources::arn::Arn::parse(text) {
+        return match crate::arn::Arn::parse(text) {
             Some(a) if a.service == "rds" && a.resource_type() == "snapshot" => Ok(()),
             _ => Err(format!(
                 "{} is not the ARN of an RDS DB snapshot (arn:aws:rds:<region>:<account>:snapshot:<id>).",

@@ -10,11 +10,11 @@ mod tests;
 
 use async_trait::async_trait;
 
+use crate::arn::Arn;
 use crate::aws::dms::{CreateTaskInput, ModifyTaskInput, ReplicationTask};
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::engine::{ApplyOutcome, Resource, Schema, Value};
 use crate::provider_config::Configured;
-use crate::resources::arn::Arn;
 use crate::resources::{Ctx, PlanDraft};
 use crate::resources::{json_doc, tags, timeouts};
 use task_ops::TaskOps;
