@@ -6,22 +6,21 @@
 //! stores, actions, identity) answer with valid empty responses or an "unsupported" diagnostic;
 //! Terraform calls them only when the schema advertises such a feature, which ours never does.
 
+mod rpc;
+
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 use tracing::Instrument;
 
-use super::convert::{
-    decode_dynamic, decode_error, diagnostic_to_pb, diagnostics_to_pb, encode_dynamic, encode_error, path_to_pb,
-    schema_to_pb, schemas_to_pb,
-};
+use super::convert::{decode_error, diagnostic_to_pb, diagnostics_to_pb, path_to_pb, schema_to_pb, schemas_to_pb};
 use super::cty;
 use super::pb::tfplugin6 as pb;
 use crate::engine::diag::{Diagnostic, Diagnostics};
-use crate::engine::provider::{ClientCapabilities, Provider as Engine};
-use crate::engine::value::{Type, Value};
+use crate::engine::provider::Provider as Engine;
+use crate::engine::value::Value;
+use rpc::{capabilities, client_caps, decode, empty_stream, encode, log_done, rpc_span, unsupported};
 
 type RpcResult<T> = Result<Response<T>, Status>;
 
@@ -47,75 +46,6 @@ impl<P: Send + Sync + 'static> ProviderService<P> {
         pb::provider_server::ProviderServer::new(self)
             .max_decoding_message_size(super::MAX_MESSAGE_SIZE)
             .max_encoding_message_size(super::MAX_MESSAGE_SIZE)
-    }
-}
-
-/// The span every RPC runs in; its fields appear on each log line written inside it.
-fn rpc_span(rpc: &'static str, type_name: &str) -> tracing::Span {
-    let span = tracing::info_span!("rpc", rpc, type_name = tracing::field::Empty);
-    if !type_name.is_empty() {
-        span.record("type_name", type_name);
-    }
-    span
-}
-
-fn log_done(diags: &Diagnostics) {
-    let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.0.len() - errors;
-    tracing::debug!(errors, warnings, "served");
-}
-
-/// Decodes a request value; with no type (unknown type name) the value is left null so the engine
-/// can report the unknown type itself.
-fn decode(dv: Option<&pb::DynamicValue>, ty: Option<&Type>, what: &str) -> Result<Value, Diagnostic> {
-    match ty {
-        Some(ty) => decode_dynamic(dv, ty).map_err(|e| decode_error(what, &e)),
-        None => Ok(Value::Null),
-    }
-}
-
-/// Encodes a response value, turning a mismatch into an error diagnostic and an unset (null) value.
-fn encode(v: &Value, ty: Option<&Type>, what: &str, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
-    let ty = ty?;
-    match encode_dynamic(v, ty) {
-        Ok(dv) => Some(dv),
-        Err(e) => {
-            diags.push(encode_error(what, &e));
-            None
-        }
-    }
-}
-
-/// Absent capabilities (Terraform < 1.9) mean the client supports nothing beyond the base protocol.
-fn client_caps(caps: Option<pb::ClientCapabilities>) -> ClientCapabilities {
-    let caps = caps.unwrap_or_default();
-    ClientCapabilities {
-        write_only_attributes_allowed: caps.write_only_attributes_allowed,
-        deferral_allowed: caps.deferral_allowed,
-    }
-}
-
-fn unsupported(what: &str) -> Vec<pb::Diagnostic> {
-    vec![diagnostic_to_pb(&Diagnostic::error(
-        format!("{what} not supported"),
-        format!(
-            "The dmslink provider does not offer {what}. This Terraform call should not have happened; please report it."
-        ),
-    ))]
-}
-
-/// A server stream that ends at once.
-fn empty_stream<T: Send + 'static>() -> ReceiverStream<Result<T, Status>> {
-    let (_tx, rx) = mpsc::channel(1);
-    ReceiverStream::new(rx)
-}
-
-fn capabilities() -> pb::ServerCapabilities {
-    pb::ServerCapabilities {
-        plan_destroy: true,
-        get_provider_schema_optional: false,
-        move_resource_state: false,
-        generate_resource_config: false,
     }
 }
 
@@ -628,192 +558,4 @@ impl<P: Send + Sync + 'static> pb::provider_server::Provider for ProviderService
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    //! Handlers over a configured engine with provider data of their own; the gRPC transport
-    //! itself is covered by `tests/wire_rpc.rs`.
-
-    use async_trait::async_trait;
-
-    use super::*;
-    use crate::engine::{ApplyOutcome, Attribute, Block, Configure, Ctx, DataSource, Resource, Schema};
-    use pb::provider_server::Provider as _;
-
-    const UNIT: &str = "dmslink_unit";
-
-    /// The provider data of these tests; the handlers never look inside.
-    struct UnitData;
-
-    /// A provider block without attributes.
-    struct UnitBlock;
-
-    #[async_trait]
-    impl Configure for UnitBlock {
-        type Data = UnitData;
-        fn schema(&self) -> Schema {
-            Schema::new(0, Block::new("unit provider"))
-        }
-        async fn configure(&self, _: &Value) -> Result<UnitData, Diagnostics> {
-            Ok(UnitData)
-        }
-    }
-
-    struct Unit;
-
-    #[async_trait]
-    impl Resource<UnitData> for Unit {
-        fn type_name(&self) -> &'static str {
-            UNIT
-        }
-        fn schema(&self) -> Schema {
-            Schema::new(
-                0,
-                Block::new("unit")
-                    .attr(Attribute::required("name", Type::String))
-                    .attr(Attribute::computed("arn", Type::String)),
-            )
-        }
-        async fn read(&self, _: &Ctx<UnitData>, state: &Value) -> Result<Option<Value>, Diagnostics> {
-            Ok((state.get("name").as_str() != Some("gone")).then(|| state.clone()))
-        }
-        async fn create(&self, _: &Ctx<UnitData>, planned: &Value, _: &Value) -> ApplyOutcome {
-            let mut v = planned.clone();
-            let arn = format!("arn:unit:{}", planned.get("name").as_str().unwrap_or_default());
-            v.set("arn", Value::string(arn));
-            ApplyOutcome::ok(v)
-        }
-        async fn update(&self, _: &Ctx<UnitData>, _: &Value, planned: &Value, _: &Value) -> ApplyOutcome {
-            ApplyOutcome::ok(planned.clone())
-        }
-        async fn delete(&self, _: &Ctx<UnitData>, _: &Value) -> Diagnostics {
-            Diagnostics::new()
-        }
-        async fn import(&self, _: &Ctx<UnitData>, id: &str) -> Result<Value, Diagnostics> {
-            let mut v = Value::null_object(&self.schema().value_type());
-            v.set("name", Value::string(id));
-            Ok(v)
-        }
-    }
-
-    struct Echo;
-
-    #[async_trait]
-    impl DataSource<UnitData> for Echo {
-        fn type_name(&self) -> &'static str {
-            "dmslink_echo"
-        }
-        fn schema(&self) -> Schema {
-            Schema::new(0, Block::new("echo").attr(Attribute::required("id", Type::String)))
-        }
-        async fn read(&self, _: &Ctx<UnitData>, config: &Value) -> Result<Value, Diagnostics> {
-            Ok(config.clone())
-        }
-    }
-
-    fn service() -> (ProviderService<UnitData>, Type) {
-        let engine = Engine::new(UnitBlock, vec![Arc::new(Unit)], vec![Arc::new(Echo)]);
-        engine.set_configured(UnitData);
-        (ProviderService::new(Arc::new(engine)), Unit.schema().value_type())
-    }
-
-    fn obj(ty: &Type, pairs: &[(&str, Value)]) -> Value {
-        let mut v = Value::null_object(ty);
-        for (k, x) in pairs {
-            v.set(k, x.clone());
-        }
-        v
-    }
-
-    fn dv(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
-        Some(encode_dynamic(v, ty).unwrap())
-    }
-
-    #[tokio::test]
-    async fn import_returns_exactly_one_resource_with_its_type_name() {
-        let (svc, ty) = service();
-        let r = svc
-            .import_resource_state(Request::new(pb::import_resource_state::Request {
-                type_name: UNIT.into(),
-                id: "alpha".into(),
-                ..Default::default()
-            }))
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
-        assert_eq!(r.imported_resources.len(), 1);
-        let imported = &r.imported_resources[0];
-        assert_eq!(imported.type_name, UNIT);
-        let state = decode_dynamic(imported.state.as_ref(), &ty).unwrap();
-        assert_eq!(state, obj(&ty, &[("name", Value::string("alpha"))]));
-    }
-
-    #[tokio::test]
-    async fn read_of_a_vanished_object_returns_null_new_state() {
-        let (svc, ty) = service();
-        let read = |name: &str| pb::read_resource::Request {
-            type_name: UNIT.into(),
-            current_state: dv(&obj(&ty, &[("name", Value::string(name))]), &ty),
-            private: b"p".to_vec(),
-            ..Default::default()
-        };
-        let gone = svc.read_resource(Request::new(read("gone"))).await.unwrap().into_inner();
-        assert!(gone.diagnostics.is_empty());
-        assert_eq!(decode_dynamic(gone.new_state.as_ref(), &ty).unwrap(), Value::Null);
-        let here = svc.read_resource(Request::new(read("here"))).await.unwrap().into_inner();
-        assert_eq!(decode_dynamic(here.new_state.as_ref(), &ty).unwrap().get("name"), &Value::string("here"));
-        assert_eq!(here.private, b"p");
-    }
-
-    #[tokio::test]
-    async fn apply_create_fills_unknowns_and_delete_returns_null() {
-        let (svc, ty) = service();
-        let config = obj(&ty, &[("name", Value::string("a"))]);
-        let planned = obj(&ty, &[("name", Value::string("a")), ("arn", Value::Unknown)]);
-        let created = svc
-            .apply_resource_change(Request::new(pb::apply_resource_change::Request {
-                type_name: UNIT.into(),
-                prior_state: dv(&Value::Null, &ty),
-                planned_state: dv(&planned, &ty),
-                config: dv(&config, &ty),
-                ..Default::default()
-            }))
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(created.diagnostics.is_empty(), "{:?}", created.diagnostics);
-        let state = decode_dynamic(created.new_state.as_ref(), &ty).unwrap();
-        assert_eq!(state.get("arn"), &Value::string("arn:unit:a"));
-
-        let deleted = svc
-            .apply_resource_change(Request::new(pb::apply_resource_change::Request {
-                type_name: UNIT.into(),
-                prior_state: dv(&state, &ty),
-                planned_state: dv(&Value::Null, &ty),
-                config: dv(&Value::Null, &ty),
-                ..Default::default()
-            }))
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(deleted.diagnostics.is_empty());
-        assert_eq!(decode_dynamic(deleted.new_state.as_ref(), &ty).unwrap(), Value::Null);
-    }
-
-    #[tokio::test]
-    async fn read_data_source_returns_its_state() {
-        let (svc, _) = service();
-        let ty = Echo.schema().value_type();
-        let config = obj(&ty, &[("id", Value::string("x"))]);
-        let r = svc
-            .read_data_source(Request::new(pb::read_data_source::Request {
-                type_name: "dmslink_echo".into(),
-                config: dv(&config, &ty),
-                ..Default::default()
-            }))
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(r.diagnostics.is_empty());
-        assert_eq!(decode_dynamic(r.state.as_ref(), &ty).unwrap(), config);
-    }
-}
+mod tests;
