@@ -9,4 +9,5 @@ mod fuzz;
 pub mod logging;
 pub mod provider_config;
 pub mod resources;
+pub mod tag_rules;
 pub mod wire;

@@ -52,7 +52,7 @@ pub fn schema() -> Schema {
     let default_tags = Block::new("Tags applied to every taggable object the provider creates.").attr(
         Attribute::optional("tags", Type::map(Type::String))
             .describe("Tags added to every resource's `tags_all`; a resource's own `tags` win on equal keys.")
-            .validate(crate::resources::tags::validate_tags),
+            .validate(crate::tag_rules::validate_tags),
     );
     let block = Block::new(
         "The dmslink provider builds an AWS DMS replication stack. It reads AWS settings like the \

@@ -298,11 +298,7 @@ mod tests {
         let mut d = Diagnostics::new();
         let mut m = BTreeMap::new();
         m.insert("aws:owner".to_string(), Value::string("x"));
-        crate::resources::tags::validate_tags(
-            &Value::Map(m),
-            &AttrPath::attr("default_tags").then_attr("tags"),
-            &mut d,
-        );
+        crate::tag_rules::validate_tags(&Value::Map(m), &AttrPath::attr("default_tags").then_attr("tags"), &mut d);
         assert_eq!(paths(&d), vec!["default_tags.tags[\"aws:owner\"]"]);
     }
 }
