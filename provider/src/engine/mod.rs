@@ -2,6 +2,7 @@
 
 pub mod diag;
 pub mod duration;
+pub mod model;
 pub mod plan;
 pub mod provider;
 pub mod resource;
