@@ -10,7 +10,7 @@ use aws_smithy_types::date_time::Format;
 use tokio::time::Instant;
 
 use crate::aws::dms::{Connection, DmsApi, ReplicationTask, TableStats};
-use crate::engine::{Attribute, PlanDraft, Type, Value};
+use crate::engine::{Attribute, Type, Value};
 
 /// The refresh-only attributes: whatever AWS reports, never planned as a change by themselves.
 pub const ATTRIBUTES: &[&str] = &[
@@ -28,9 +28,11 @@ pub const ATTRIBUTES: &[&str] = &[
     "full_load_finished_at",
 ];
 
+/// An apply returns what DMS reports at its end, which moves on from the refresh: any update plans
+/// these unknown. A plan with nothing else to do keeps the refreshed values and so stays empty.
 pub fn attributes() -> Vec<Attribute> {
-    let n = |name: &str, what: &str| Attribute::computed(name, Type::Number).describe(what);
-    let s = |name: &str, what: &str| Attribute::computed(name, Type::String).describe(what);
+    let n = |name: &str, what: &str| Attribute::computed(name, Type::Number).describe(what).unknown_on_any_change();
+    let s = |name: &str, what: &str| Attribute::computed(name, Type::String).describe(what).unknown_on_any_change();
     vec![
         s(
             "stop_reason",
@@ -80,31 +82,6 @@ pub fn set_from_task(state: &mut Value, task: &ReplicationTask) {
     state.set("stopped_at", time_value(stats.stop_date));
     state.set("full_load_started_at", time_value(stats.full_load_start_date));
     state.set("full_load_finished_at", time_value(stats.full_load_finish_date));
-}
-
-/// An apply returns what DMS reports at its end, which moves on from the refresh: any update plans
-/// these unknown. A plan with nothing else to do keeps the refreshed values and so stays empty.
-pub fn plan(draft: &mut PlanDraft<'_>) {
-    if draft.is_create() || draft.is_replace() || draft.planned.is_null() {
-        for a in ATTRIBUTES {
-            if !draft.planned.is_null() {
-                draft.planned.set(a, Value::Unknown);
-            }
-        }
-        return;
-    }
-    let mut prior = draft.prior.clone();
-    let mut planned = draft.planned.clone();
-    for a in ATTRIBUTES.iter().chain(["status", "tags_all"].iter()) {
-        prior.set(a, Value::Null);
-        planned.set(a, Value::Null);
-    }
-    let tags_changed = draft.prior.get("tags_all") != draft.planned.get("tags_all");
-    if prior != planned || tags_changed {
-        for a in ATTRIBUTES {
-            draft.planned.set(a, Value::Unknown);
-        }
-    }
 }
 
 /// `SCHEMA.TABLE (state, N rows failed)` for each table in error.

@@ -54,24 +54,11 @@ impl Resource for Repltask {
             draft.planned.set("replication_task_settings", prior.get("replication_task_settings").clone());
         }
 
-        match &draft.provider {
-            Some(provider) => {
-                check_region(draft.config, &provider.region, &mut draft.diags);
-                if draft.config.get("tags").is_wholly_known() {
-                    let all = tags::merge(&provider.default_tags, draft.config.get("tags"));
-                    draft.planned.set("tags_all", Value::from_string_map(&all));
-                } else {
-                    draft.planned.set("tags_all", Value::Unknown);
-                }
-            }
-            None => draft.planned.set("tags_all", Value::Unknown),
+        if let Some(provider) = &draft.provider {
+            check_region(draft.config, &provider.region, &mut draft.diags);
         }
-
-        // Any change other than tags and timeouts moves the task through other states.
-        if !draft.is_create() && !draft.is_replace() && task_changes(prior, &draft.planned) {
-            draft.planned.set("status", Value::Unknown);
-        }
-        insight::plan(draft);
+        tags::plan_tags_all(draft);
+        // `status` and the refresh-only figures declare in the schema what makes them unknown.
     }
 
     async fn read(&self, ctx: &Ctx, state: &Value) -> Result<Option<Value>, Diagnostics> {
@@ -232,20 +219,6 @@ fn gone_during_update(arn: &str) -> Diagnostics {
         format!("The DMS replication task {arn} no longer exists. Run `terraform apply` again to re-create it."),
     )
     .into()
-}
-
-/// Attributes whose change goes through ModifyReplicationTask (or a move).
-fn task_changes(prior: &Value, planned: &Value) -> bool {
-    [
-        "replication_instance_arn",
-        "table_mappings",
-        "replication_task_settings",
-        "cdc_start_time",
-        "cdc_start_position",
-        "start_replication_task",
-    ]
-    .iter()
-    .any(|a| prior.get(a) != planned.get(a))
 }
 
 /// The ModifyReplicationTask input for what changed, or `None` when nothing it covers did.

@@ -8,6 +8,15 @@ use crate::resources::json_doc;
 use crate::resources::tags::{tags_all_attribute, tags_attribute};
 
 pub const MIGRATION_TYPES: [&str; 3] = ["full-load", "cdc", "full-load-and-cdc"];
+/// Attributes whose change goes through ModifyReplicationTask, a move, a start or a stop.
+const TASK_CHANGES: [&str; 6] = [
+    "replication_instance_arn",
+    "table_mappings",
+    "replication_task_settings",
+    "cdc_start_time",
+    "cdc_start_position",
+    "start_replication_task",
+];
 const RULE_TYPES: [&str; 4] = ["selection", "transformation", "table-settings", "post-processing"];
 
 pub fn schema() -> Schema {
@@ -77,7 +86,12 @@ pub fn schema() -> Schema {
     .attr(tags_attribute())
     .attr(tags_all_attribute())
     .attr(Attribute::computed("replication_task_arn", Type::String).describe("ARN of the replication task."))
-    .attr(Attribute::computed("status", Type::String).describe("Task status as DMS reports it, e.g. `ready`, `running`, `stopped`."));
+    .attr(
+        Attribute::computed("status", Type::String)
+            .describe("Task status as DMS reports it, e.g. `ready`, `running`, `stopped`.")
+            // A change of any of these moves the task through other states; tags and timeouts do not.
+            .unknown_when_changed(&TASK_CHANGES),
+    );
     let block = super::insight::attributes().into_iter().fold(block, |b, a| b.attr(a));
     Schema::new(0, block.block(timeouts_block(&["create", "update", "delete"])))
 }

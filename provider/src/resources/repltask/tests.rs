@@ -463,6 +463,9 @@ mod against_fake_dms {
                     provider: Some(provider),
                 };
                 Repltask.modify_plan(&mut draft).await;
+                // Then the schema's `unknown_when` declarations, as the engine applies them.
+                let schema = super::super::schema::schema();
+                crate::engine::plan::unknown_after_changes(&schema.block, &prior, &mut draft.planned, &cfg);
                 draft.planned
             }
         };
