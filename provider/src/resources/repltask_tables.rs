@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use crate::aws::dms::TableStats;
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::engine::{Attribute, Block, Ctx, DataSource, Schema, Type, Value};
-use crate::resources::repltask::insight::time_value;
+use crate::resources::repltask::insight::time_text;
 
 pub const TYPE_NAME: &str = "dmslink_repltask_tables";
 
@@ -104,7 +104,7 @@ fn table_value(t: &TableStats) -> Value {
     v.set("full_load_rows", Value::int(t.full_load_rows));
     v.set("full_load_error_rows", Value::int(t.full_load_error_rows));
     v.set("validation_state", Value::opt_string(t.validation_state.clone()));
-    v.set("last_update_time", time_value(t.last_update_time));
+    v.set("last_update_time", Value::opt_string(time_text(t.last_update_time)));
     v
 }
 

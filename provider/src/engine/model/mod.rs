@@ -20,7 +20,8 @@
 //! - **objects**: a struct. Every field must be an attribute of the object it reads (objects always
 //!   carry every attribute key), so a misspelt field name fails the first read in any test instead
 //!   of reading Null. A struct may name a subset of the attributes (a partial view).
-//! - **dynamic** attributes are not modelled; read them from the [`Value`].
+//! - **dynamic** attributes are not modelled; read them from the [`Value`]. `#[serde(flatten)]` is
+//!   not supported: it reads through serde's own buffer, which cannot hold an unknown value.
 //!
 //! Writing: [`to_value`] shapes the serialized struct to the schema's [`Type`] (every attribute key
 //! present, null where the struct has no field; a key that is not an attribute is an error);
