@@ -3,6 +3,7 @@
 pub mod configure;
 pub mod diag;
 pub mod duration;
+pub mod model;
 pub mod plan;
 pub mod provider;
 pub mod resource;

@@ -246,6 +246,7 @@ impl<P: Send + Sync + 'static> Provider<P> {
             provider: self.configured(),
         };
         r.imp.modify_plan(&mut draft).await;
+        plan::unknown_after_changes(&r.schema.block, prior, &mut draft.planned, config);
         PlanResult {
             planned: null_write_only(&r.schema.block, draft.planned),
             requires_replace: draft.requires_replace,

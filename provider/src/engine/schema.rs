@@ -67,6 +67,19 @@ pub struct Attribute {
     /// Every settable number attribute declares one (a schema test checks), so a fraction or an
     /// out-of-range value never reaches an `as i32` at apply.
     pub whole_range: Option<(i64, i64)>,
+    /// For a computed attribute: which changes make its value unknown on an update (it keeps its
+    /// prior value otherwise). The engine applies it after the resource refined the plan.
+    pub unknown_when: Option<UnknownWhen>,
+}
+
+/// What makes a computed attribute unknown on an update (a replacement recomputes everything).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnknownWhen {
+    /// A change of any of these attributes or blocks of the same object.
+    Changed(Vec<String>),
+    /// Any change of the object, other than to attributes that are themselves derived this way:
+    /// figures an apply reports afresh, whatever it changed.
+    AnyChange,
 }
 
 impl Attribute {
@@ -83,6 +96,7 @@ impl Attribute {
             validators: Vec::new(),
             deprecated: None,
             whole_range: None,
+            unknown_when: None,
         }
     }
     pub fn required(name: &str, ty: Type) -> Attribute {
@@ -134,6 +148,16 @@ impl Attribute {
     /// Only whole numbers from `min` to `max` (both included); the docs say so.
     pub fn whole_range(mut self, min: i64, max: i64) -> Attribute {
         self.whole_range = Some((min, max));
+        self
+    }
+    /// Computed: unknown on an update that changes any of `inputs` (attributes or blocks beside it).
+    pub fn unknown_when_changed(mut self, inputs: &[&str]) -> Attribute {
+        self.unknown_when = Some(UnknownWhen::Changed(inputs.iter().map(|s| s.to_string()).collect()));
+        self
+    }
+    /// Computed: unknown on any update (anything but other derived attributes changes).
+    pub fn unknown_on_any_change(mut self) -> Attribute {
+        self.unknown_when = Some(UnknownWhen::AnyChange);
         self
     }
     pub fn validate(mut self, v: impl Fn(&Value, &AttrPath, &mut Diagnostics) + Send + Sync + 'static) -> Attribute {

@@ -3,13 +3,15 @@
 //! output` or a dashboard shows what was replicated and what failed.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 use crate::aws::dms::TableStats;
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::engine::model::{self, ModelError, Unknowable};
 use crate::engine::{Attribute, Block, DataSource, Schema, Type, Value};
 use crate::provider_config::Configured;
 use crate::resources::Ctx;
-use crate::resources::repltask::insight::time_value;
+use crate::resources::repltask::insight::time_text;
 
 pub const TYPE_NAME: &str = "dmslink_repltask_tables";
 
@@ -94,40 +96,66 @@ pub fn matches_pattern(pattern: &str, text: &str) -> bool {
     true
 }
 
-fn table_value(t: &TableStats) -> Value {
-    let mut v = Value::null_object(&table_type());
-    v.set("schema_name", Value::string(&t.schema_name));
-    v.set("table_name", Value::string(&t.table_name));
-    v.set("table_state", Value::string(&t.table_state));
-    v.set("inserts", Value::int(t.inserts));
-    v.set("updates", Value::int(t.updates));
-    v.set("deletes", Value::int(t.deletes));
-    v.set("ddls", Value::int(t.ddls));
-    v.set("full_load_rows", Value::int(t.full_load_rows));
-    v.set("full_load_error_rows", Value::int(t.full_load_error_rows));
-    v.set("validation_state", Value::opt_string(t.validation_state.clone()));
-    v.set("last_update_time", time_value(t.last_update_time));
-    v
+/// The data source's configuration and state (see `engine::model`).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct Tables {
+    replication_task_arn: Unknowable<String>,
+    schema_pattern: Option<String>,
+    table_pattern: Option<String>,
+    tables: Option<Vec<TableRow>>,
+    tables_errored: Option<Vec<String>>,
+}
+
+/// One element of `tables`.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct TableRow {
+    schema_name: String,
+    table_name: String,
+    table_state: String,
+    inserts: i64,
+    updates: i64,
+    deletes: i64,
+    ddls: i64,
+    full_load_rows: i64,
+    full_load_error_rows: i64,
+    validation_state: Option<String>,
+    last_update_time: Option<String>,
+}
+
+impl TableRow {
+    fn from_stats(t: &TableStats) -> TableRow {
+        TableRow {
+            schema_name: t.schema_name.clone(),
+            table_name: t.table_name.clone(),
+            table_state: t.table_state.clone(),
+            inserts: t.inserts,
+            updates: t.updates,
+            deletes: t.deletes,
+            ddls: t.ddls,
+            full_load_rows: t.full_load_rows,
+            full_load_error_rows: t.full_load_error_rows,
+            validation_state: t.validation_state.clone(),
+            last_update_time: time_text(t.last_update_time),
+        }
+    }
 }
 
 /// The state of the data source from what DMS reports.
-pub fn state(config: &Value, mut tables: Vec<TableStats>) -> Value {
-    let schema_p = config.get("schema_pattern").as_str().unwrap_or("%");
-    let table_p = config.get("table_pattern").as_str().unwrap_or("%");
+pub fn state(config: &Value, tables: Vec<TableStats>) -> Result<Value, ModelError> {
+    let config: Tables = model::from_value(config)?;
+    model::to_value(&with_tables(config, tables), &schema().value_type())
+}
+
+fn with_tables(mut s: Tables, mut tables: Vec<TableStats>) -> Tables {
+    let schema_p = s.schema_pattern.as_deref().unwrap_or("%");
+    let table_p = s.table_pattern.as_deref().unwrap_or("%");
     tables.retain(|t| matches_pattern(schema_p, &t.schema_name) && matches_pattern(table_p, &t.table_name));
     tables.sort_by(|a, b| (&a.schema_name, &a.table_name).cmp(&(&b.schema_name, &b.table_name)));
-    let mut s = config.clone();
-    s.set("tables", Value::List(tables.iter().map(table_value).collect()));
-    s.set(
-        "tables_errored",
-        Value::List(
-            tables
-                .iter()
-                .filter(|t| t.is_error())
-                .map(|t| Value::string(format!("{}.{}", t.schema_name, t.table_name)))
-                .collect(),
-        ),
-    );
+    s.tables_errored =
+        Some(tables.iter().filter(|t| t.is_error()).map(|t| format!("{}.{}", t.schema_name, t.table_name)).collect());
+    s.tables = Some(tables.iter().map(TableRow::from_stats).collect());
     s
 }
 
@@ -142,7 +170,8 @@ impl DataSource<Configured> for RepltaskTables {
     }
 
     async fn read(&self, ctx: &Ctx, config: &Value) -> Result<Value, Diagnostics> {
-        let Some(arn) = config.get("replication_task_arn").as_str() else {
+        let config: Tables = model::from_value::<Unknowable<Tables>>(config)?.into_known().unwrap_or_default();
+        let Some(arn) = config.replication_task_arn.known().cloned() else {
             return Err(Diagnostic::error(
                 "Missing replication_task_arn",
                 "Set replication_task_arn to the task's ARN.",
@@ -151,7 +180,7 @@ impl DataSource<Configured> for RepltaskTables {
             .into());
         };
         // A task of another region cannot be this provider's: say so before any call.
-        if let Some(parsed) = crate::arn::Arn::parse(arn)
+        if let Some(parsed) = crate::arn::Arn::parse(&arn)
             && parsed.region != ctx.provider.region
         {
             return Err(Diagnostic::error(
@@ -164,8 +193,10 @@ impl DataSource<Configured> for RepltaskTables {
             .at(AttrPath::attr("replication_task_arn"))
             .into());
         }
-        match ctx.provider.clients.dms.describe_table_statistics(arn).await {
-            Ok(tables) => Ok(state(config, tables)),
+        match ctx.provider.clients.dms.describe_table_statistics(&arn).await {
+            Ok(tables) => {
+                Ok(model::to_value(&with_tables(config, tables), &schema().value_type()).map_err(Diagnostics::from)?)
+            }
             Err(e) if e.is_not_found() => Err(Diagnostic::error(
                 "Replication task not found",
                 format!("No DMS replication task has the ARN {arn} in region {}.", ctx.provider.region),
@@ -174,7 +205,7 @@ impl DataSource<Configured> for RepltaskTables {
             .into()),
             Err(e) => Err(Diagnostic::error(
                 "Error reading table statistics",
-                e.describe("reading table statistics of DMS replication task", arn),
+                e.describe("reading table statistics of DMS replication task", &arn),
             )
             .into()),
         }
@@ -214,7 +245,8 @@ mod tests {
         let s = state(
             &cfg,
             vec![t("SALES", "A", "Table completed"), t("HR", "Z", "Table error"), t("HR", "B", "Full load")],
-        );
+        )
+        .unwrap();
         let names: Vec<&str> =
             s.get("tables").as_elements().unwrap().iter().map(|v| v.get("table_name").as_str().unwrap()).collect();
         assert_eq!(names, ["B", "Z"]);

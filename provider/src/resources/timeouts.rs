@@ -24,7 +24,33 @@ pub const MAX_LIMIT: Duration = crate::engine::schema::MAX_TIMEOUT;
 /// A limit above [`MAX_LIMIT`] waits [`MAX_LIMIT`]: `Instant + Duration` panics when the sum
 /// overflows the clock, which `timeouts { update = "10000000000000000000s" }` did at apply.
 pub fn deadline(state: &Value, op: &str) -> Instant {
-    let limit = state.get("timeouts").get(op).as_str().and_then(duration::parse).unwrap_or_else(|| default_for(op));
+    deadline_from(state.get("timeouts").get(op).as_str(), op)
+}
+
+/// The `timeouts` block as a typed model reads it (see `engine::model`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct Timeouts {
+    pub create: Option<String>,
+    pub update: Option<String>,
+    pub delete: Option<String>,
+}
+
+impl Timeouts {
+    /// When `op` must be finished, as [`deadline`] says, from a model's optional `timeouts` block.
+    pub fn deadline(block: Option<&Timeouts>, op: &str) -> Instant {
+        let limit = block.and_then(|t| match op {
+            "create" => t.create.as_deref(),
+            "update" => t.update.as_deref(),
+            "delete" => t.delete.as_deref(),
+            _ => None,
+        });
+        deadline_from(limit, op)
+    }
+}
+
+/// When `op` must be finished, given the limit the user set for it (if any).
+fn deadline_from(limit: Option<&str>, op: &str) -> Instant {
+    let limit = limit.and_then(duration::parse).unwrap_or_else(|| default_for(op));
     let now = Instant::now();
     now.checked_add(limit.min(MAX_LIMIT)).unwrap_or(now)
 }

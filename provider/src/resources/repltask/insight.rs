@@ -10,28 +10,16 @@ use aws_smithy_types::date_time::Format;
 use tokio::time::Instant;
 
 use crate::aws::dms::{Connection, DmsApi, ReplicationTask, TableStats};
-use crate::engine::{Attribute, Type, Value};
-use crate::resources::PlanDraft;
+use crate::engine::model::Unknowable;
+use crate::engine::{Attribute, Type};
 
-/// The refresh-only attributes: whatever AWS reports, never planned as a change by themselves.
-pub const ATTRIBUTES: &[&str] = &[
-    "stop_reason",
-    "last_failure_message",
-    "full_load_progress_percent",
-    "tables_loaded",
-    "tables_loading",
-    "tables_queued",
-    "tables_errored",
-    "elapsed_time_millis",
-    "started_at",
-    "stopped_at",
-    "full_load_started_at",
-    "full_load_finished_at",
-];
+use super::model::Task;
 
+/// An apply returns what DMS reports at its end, which moves on from the refresh: any update plans
+/// these unknown. A plan with nothing else to do keeps the refreshed values and so stays empty.
 pub fn attributes() -> Vec<Attribute> {
-    let n = |name: &str, what: &str| Attribute::computed(name, Type::Number).describe(what);
-    let s = |name: &str, what: &str| Attribute::computed(name, Type::String).describe(what);
+    let n = |name: &str, what: &str| Attribute::computed(name, Type::Number).describe(what).unknown_on_any_change();
+    let s = |name: &str, what: &str| Attribute::computed(name, Type::String).describe(what).unknown_on_any_change();
     vec![
         s(
             "stop_reason",
@@ -60,52 +48,27 @@ pub fn attributes() -> Vec<Attribute> {
     ]
 }
 
-/// Unix seconds as RFC 3339, null when absent.
-pub fn time_value(secs: Option<i64>) -> Value {
-    secs.and_then(|s| DateTime::from_secs(s).fmt(Format::DateTime).ok()).map_or(Value::Null, Value::String)
+/// Unix seconds as RFC 3339, `None` when absent.
+pub fn time_text(secs: Option<i64>) -> Option<String> {
+    secs.and_then(|s| DateTime::from_secs(s).fmt(Format::DateTime).ok())
 }
 
 /// Sets the refresh-only attributes from what DMS reports.
-pub fn set_from_task(state: &mut Value, task: &ReplicationTask) {
-    let num = |v: Option<i64>| v.map_or(Value::Null, Value::int);
+pub fn set_from_task(state: &mut Task, task: &ReplicationTask) {
     let stats = task.stats.clone().unwrap_or_default();
-    state.set("stop_reason", Value::opt_string(task.stop_reason.clone()));
-    state.set("last_failure_message", Value::opt_string(task.last_failure_message.clone()));
-    state.set("full_load_progress_percent", num(stats.full_load_progress_percent));
-    state.set("tables_loaded", num(stats.tables_loaded));
-    state.set("tables_loading", num(stats.tables_loading));
-    state.set("tables_queued", num(stats.tables_queued));
-    state.set("tables_errored", num(stats.tables_errored));
-    state.set("elapsed_time_millis", num(stats.elapsed_time_millis));
-    state.set("started_at", time_value(stats.start_date));
-    state.set("stopped_at", time_value(stats.stop_date));
-    state.set("full_load_started_at", time_value(stats.full_load_start_date));
-    state.set("full_load_finished_at", time_value(stats.full_load_finish_date));
-}
-
-/// An apply returns what DMS reports at its end, which moves on from the refresh: any update plans
-/// these unknown. A plan with nothing else to do keeps the refreshed values and so stays empty.
-pub fn plan(draft: &mut PlanDraft<'_>) {
-    if draft.is_create() || draft.is_replace() || draft.planned.is_null() {
-        for a in ATTRIBUTES {
-            if !draft.planned.is_null() {
-                draft.planned.set(a, Value::Unknown);
-            }
-        }
-        return;
-    }
-    let mut prior = draft.prior.clone();
-    let mut planned = draft.planned.clone();
-    for a in ATTRIBUTES.iter().chain(["status", "tags_all"].iter()) {
-        prior.set(a, Value::Null);
-        planned.set(a, Value::Null);
-    }
-    let tags_changed = draft.prior.get("tags_all") != draft.planned.get("tags_all");
-    if prior != planned || tags_changed {
-        for a in ATTRIBUTES {
-            draft.planned.set(a, Value::Unknown);
-        }
-    }
+    let time = |secs: Option<i64>| Unknowable::from(time_text(secs));
+    state.stop_reason = task.stop_reason.clone().into();
+    state.last_failure_message = task.last_failure_message.clone().into();
+    state.full_load_progress_percent = stats.full_load_progress_percent.into();
+    state.tables_loaded = stats.tables_loaded.into();
+    state.tables_loading = stats.tables_loading.into();
+    state.tables_queued = stats.tables_queued.into();
+    state.tables_errored = stats.tables_errored.into();
+    state.elapsed_time_millis = stats.elapsed_time_millis.into();
+    state.started_at = time(stats.start_date);
+    state.stopped_at = time(stats.stop_date);
+    state.full_load_started_at = time(stats.full_load_start_date);
+    state.full_load_finished_at = time(stats.full_load_finish_date);
 }
 
 /// `SCHEMA.TABLE (state, N rows failed)` for each table in error.
@@ -204,7 +167,7 @@ mod tests {
 
     #[test]
     fn attributes_come_from_the_task_and_its_stats() {
-        let mut v = Value::null_object(&super::super::schema::schema().value_type());
+        let mut v = Task::default();
         let task = ReplicationTask {
             stop_reason: Some("Stop Reason FATAL_ERROR".into()),
             stats: Some(TaskStats {
@@ -216,11 +179,11 @@ mod tests {
             ..ReplicationTask::default()
         };
         set_from_task(&mut v, &task);
-        assert_eq!(v.get("full_load_progress_percent"), &Value::int(40));
-        assert_eq!(v.get("tables_loaded"), &Value::int(2));
-        assert_eq!(v.get("started_at").as_str(), Some("2023-11-14T22:13:20Z"));
-        assert_eq!(v.get("stopped_at"), &Value::Null);
-        assert_eq!(v.get("stop_reason").as_str(), Some("Stop Reason FATAL_ERROR"));
+        assert_eq!(v.full_load_progress_percent, Unknowable::Known(40));
+        assert_eq!(v.tables_loaded, Unknowable::Known(2));
+        assert_eq!(v.started_at, Unknowable::Known("2023-11-14T22:13:20Z".to_string()));
+        assert_eq!(v.stopped_at, Unknowable::Null);
+        assert_eq!(v.stop_reason, Unknowable::Known("Stop Reason FATAL_ERROR".to_string()));
     }
 
     #[test]

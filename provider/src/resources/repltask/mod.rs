@@ -3,6 +3,7 @@
 //! reaches the user.
 
 pub mod insight;
+mod model;
 mod schema;
 mod task_ops;
 #[cfg(test)]
@@ -13,10 +14,13 @@ use async_trait::async_trait;
 use crate::arn::Arn;
 use crate::aws::dms::{CreateTaskInput, ModifyTaskInput, ReplicationTask};
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::engine::model::{self as typed, ModelError, Unknowable};
 use crate::engine::{ApplyOutcome, Resource, Schema, Value};
 use crate::provider_config::Configured;
+use crate::resources::timeouts::Timeouts;
 use crate::resources::{Ctx, PlanDraft};
-use crate::resources::{json_doc, tags, timeouts};
+use crate::resources::{json_doc, tags};
+use model::{Documents, PlanArgs, Task};
 use task_ops::TaskOps;
 
 pub struct Repltask;
@@ -42,74 +46,54 @@ impl Resource<Configured> for Repltask {
     }
 
     async fn modify_plan(&self, draft: &mut PlanDraft<'_>) {
-        let prior = draft.prior;
-        // Semantically equal JSON keeps the prior spelling, so it never shows a diff.
-        if let (Some(p), Some(c)) = (prior.get("table_mappings").as_str(), draft.config.get("table_mappings").as_str())
-            && json_doc::semantically_equal(p, c)
-        {
-            draft.planned.set("table_mappings", prior.get("table_mappings").clone());
+        if draft.planned.is_null() {
+            return; // a destroy: nothing to refine
         }
-        if let (Some(p), Some(c)) =
-            (prior.get("replication_task_settings").as_str(), draft.config.get("replication_task_settings").as_str())
-            && json_doc::semantically_equal(p, c)
-        {
-            draft.planned.set("replication_task_settings", prior.get("replication_task_settings").clone());
+        if let Err(e) = refine_plan(draft) {
+            draft.diags.push(e.into());
         }
-
-        match &draft.provider {
-            Some(provider) => {
-                check_region(draft.config, &provider.region, &mut draft.diags);
-                if draft.config.get("tags").is_wholly_known() {
-                    let all = tags::merge(&provider.default_tags, draft.config.get("tags"));
-                    draft.planned.set("tags_all", Value::from_string_map(&all));
-                } else {
-                    draft.planned.set("tags_all", Value::Unknown);
-                }
-            }
-            None => draft.planned.set("tags_all", Value::Unknown),
-        }
-
-        // Any change other than tags and timeouts moves the task through other states.
-        if !draft.is_create() && !draft.is_replace() && task_changes(prior, &draft.planned) {
-            draft.planned.set("status", Value::Unknown);
-        }
-        insight::plan(draft);
+        tags::plan_tags_all(draft);
+        // `status` and the refresh-only figures declare in the schema what makes them unknown.
     }
 
     async fn read(&self, ctx: &Ctx, state: &Value) -> Result<Option<Value>, Diagnostics> {
-        let ops = TaskOps::new(ctx, state);
-        let Some(arn) = state.get("replication_task_arn").as_str() else {
+        let Some(state) = typed::from_value::<Unknowable<Task>>(state)?.into_known() else {
+            return Ok(None);
+        };
+        let ops = TaskOps::new(ctx, state.label());
+        let Some(arn) = state.replication_task_arn.known() else {
             return Ok(None);
         };
         let Some(task) = ops.find(arn).await? else {
             return Ok(None);
         };
-        let mut refreshed = ops.state_from_remote(state, &task).await?;
+        let mut refreshed = ops.state_from_remote(&state, &task).await?;
         // A task meant to run that was stopped out of band (or failed) shows as drift, so the
         // next apply starts it again.
-        if refreshed.get("start_replication_task").as_bool() == Some(true)
-            && !(is_active(&task) || finished_full_load(&task) || is_settling(&task))
-        {
-            refreshed.set("start_replication_task", Value::Bool(false));
+        if refreshed.wants_running() && !(is_active(&task) || finished_full_load(&task) || is_settling(&task)) {
+            refreshed.start_replication_task = Some(false);
         }
-        Ok(Some(refreshed))
+        Ok(Some(refreshed.to_value()?))
     }
 
-    async fn create(&self, ctx: &Ctx, planned: &Value, config: &Value) -> ApplyOutcome {
-        let ops = TaskOps::new(ctx, planned);
-        let id = planned.get("replication_task_id").as_str().unwrap_or_default().to_string();
-        let all_tags = planned.get("tags_all").string_map();
+    async fn create(&self, ctx: &Ctx, planned_value: &Value, config: &Value) -> ApplyOutcome {
+        let (planned, config) = match (Task::from_value(planned_value), Task::from_value(config)) {
+            (Ok(p), Ok(c)) => (p, c),
+            (Err(e), _) | (_, Err(e)) => return ApplyOutcome::failed(Value::Null, e.into()),
+        };
+        let ops = TaskOps::new(ctx, planned.label());
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let input = CreateTaskInput {
-            id: id.clone(),
-            source_endpoint_arn: str_of(planned, "source_endpoint_arn"),
-            target_endpoint_arn: str_of(planned, "target_endpoint_arn"),
-            replication_instance_arn: str_of(planned, "replication_instance_arn"),
-            migration_type: str_of(planned, "migration_type"),
-            table_mappings: str_of(config, "table_mappings"),
-            settings: config.get("replication_task_settings").as_str().map(str::to_string),
-            cdc_start_time: config.get("cdc_start_time").as_str().and_then(schema::parse_cdc_start_time),
-            cdc_start_position: config.get("cdc_start_position").as_str().map(str::to_string),
-            tags: all_tags,
+            id: text(&planned.replication_task_id),
+            source_endpoint_arn: text(&planned.source_endpoint_arn),
+            target_endpoint_arn: text(&planned.target_endpoint_arn),
+            replication_instance_arn: text(&planned.replication_instance_arn),
+            migration_type: text(&planned.migration_type),
+            table_mappings: text(&config.table_mappings),
+            settings: config.replication_task_settings.clone(),
+            cdc_start_time: config.cdc_start_time.as_deref().and_then(schema::parse_cdc_start_time),
+            cdc_start_position: config.cdc_start_position.clone(),
+            tags: planned.tags_all.known().cloned().unwrap_or_default(),
         };
         let task = match ctx.provider.clients.dms.create_replication_task(input).await {
             Ok(t) => t,
@@ -117,46 +101,54 @@ impl Resource<Configured> for Repltask {
         };
         // From here on the task exists: every outcome carries its ARN so Terraform never loses it.
         let mut state = planned.clone();
-        state.set("replication_task_arn", Value::string(task.arn.clone()));
-        state.set("status", Value::string(task.status.clone()));
+        state.replication_task_arn = Unknowable::Known(task.arn.clone());
+        state.status = Unknowable::Known(task.status.clone());
 
-        let deadline = timeouts::deadline(planned, "create");
+        let deadline = Timeouts::deadline(planned.timeouts.as_ref(), "create");
         let task = match ops.wait_settled(&task.arn, deadline, "creating").await {
             Ok(t) => t,
-            Err(d) => return ApplyOutcome::failed(ops.partial(state, None), d),
+            Err(d) => return outcome(&ops.partial(state, None), d, planned_value),
         };
-        let task = if planned.get("start_replication_task").as_bool() == Some(true) {
+        let task = if planned.wants_running() {
             match ops.start(&task, false, deadline).await {
                 Ok(t) => t,
-                Err(d) => return ApplyOutcome::failed(ops.partial(state, Some(&task)), d),
+                Err(d) => return outcome(&ops.partial(state, Some(&task)), d, planned_value),
             }
         } else {
             task
         };
         match ops.state_from_remote(&state, &task).await {
-            Ok(s) => ApplyOutcome::ok(s),
-            Err(d) => ApplyOutcome::failed(ops.partial(state, Some(&task)), d),
+            Ok(s) => outcome(&s, Diagnostics::new(), planned_value),
+            Err(d) => outcome(&ops.partial(state, Some(&task)), d, planned_value),
         }
     }
 
-    async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value, config: &Value) -> ApplyOutcome {
-        let ops = TaskOps::new(ctx, planned);
-        let arn = str_of(prior, "replication_task_arn");
-        let deadline = timeouts::deadline(planned, "update");
+    async fn update(&self, ctx: &Ctx, prior_value: &Value, planned: &Value, config: &Value) -> ApplyOutcome {
+        let (prior, planned, config) =
+            match (Task::from_value(prior_value), Task::from_value(planned), Task::from_value(config)) {
+                (Ok(p), Ok(n), Ok(c)) => (p, n, c),
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                    return ApplyOutcome::failed(prior_value.clone(), e.into());
+                }
+            };
+        let ops = TaskOps::new(ctx, planned.label());
+        let arn = prior.replication_task_arn.known().cloned().unwrap_or_default();
+        let deadline = Timeouts::deadline(planned.timeouts.as_ref(), "update");
         let mut state = prior.clone();
 
         let result: Result<(), Diagnostics> = async {
             let mut task = ops.find(&arn).await?.ok_or_else(|| gone_during_update(&arn))?;
             let was_running = is_active(&task);
-            let want_running = planned.get("start_replication_task").as_bool() == Some(true);
+            let want_running = planned.wants_running();
 
-            let instance_changed = prior.get("replication_instance_arn") != planned.get("replication_instance_arn");
-            let modify = modification(prior, planned, config);
+            let instance_changed = prior.replication_instance_arn != planned.replication_instance_arn;
+            let modify = modification(&prior, &planned, &config);
             let mut changed_task = false;
             if instance_changed || modify.is_some() {
                 task = ops.stop_if_running(&task, deadline).await?;
                 if instance_changed {
-                    task = ops.move_to(&task, &str_of(planned, "replication_instance_arn"), deadline).await?;
+                    let instance = planned.replication_instance_arn.clone().unwrap_or_default();
+                    task = ops.move_to(&task, &instance, deadline).await?;
                     changed_task = true;
                 }
                 if let Some(mut input) = modify {
@@ -167,25 +159,27 @@ impl Resource<Configured> for Repltask {
             }
             if want_running && (changed_task || !was_running) {
                 task = ops.start(&task, changed_task, deadline).await?;
-            } else if !want_running && is_active(&task) && prior.get("start_replication_task").as_bool() == Some(true) {
+            } else if !want_running && is_active(&task) && prior.wants_running() {
                 task = ops.stop_if_running(&task, deadline).await?;
             }
 
-            ops.sync_tags(&arn, &prior.get("tags_all").string_map(), &planned.get("tags_all").string_map()).await?;
-            state = ops.state_from_remote(planned, &task).await?;
+            let tags_of = |t: &Task| t.tags_all.known().cloned().unwrap_or_default();
+            ops.sync_tags(&arn, &tags_of(&prior), &tags_of(&planned)).await?;
+            state = ops.state_from_remote(&planned, &task).await?;
             Ok(())
         }
         .await;
-        match result {
-            Ok(()) => ApplyOutcome::ok(state),
-            Err(d) => ApplyOutcome::failed(state, d),
-        }
+        outcome(&state, result.err().unwrap_or_default(), prior_value)
     }
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics {
-        let ops = TaskOps::new(ctx, prior);
-        let arn = str_of(prior, "replication_task_arn");
-        let deadline = timeouts::deadline(prior, "delete");
+        let prior = match Task::from_value(prior) {
+            Ok(p) => p,
+            Err(e) => return e.into(),
+        };
+        let ops = TaskOps::new(ctx, prior.label());
+        let arn = prior.replication_task_arn.known().cloned().unwrap_or_default();
+        let deadline = Timeouts::deadline(prior.timeouts.as_ref(), "delete");
         match ops.delete(&arn, deadline).await {
             Ok(()) => Diagnostics::new(),
             Err(d) => d,
@@ -193,7 +187,7 @@ impl Resource<Configured> for Repltask {
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
-        let ops = TaskOps::new(ctx, &Value::Null);
+        let ops = TaskOps::new(ctx, Task::default().label());
         let found = if id.starts_with("arn:") { ops.find(id).await? } else { ops.find_by_id(id).await? };
         let Some(task) = found else {
             return Err(Diagnostic::error(
@@ -202,15 +196,57 @@ impl Resource<Configured> for Repltask {
             )
             .into());
         };
-        let mut state = Value::null_object(&schema::schema().value_type());
-        state.set("replication_task_arn", Value::string(task.arn.clone()));
-        state.set("start_replication_task", Value::Bool(is_active(&task) || finished_full_load(&task)));
-        Ok(state)
+        let state = Task {
+            replication_task_arn: Unknowable::Known(task.arn.clone()),
+            start_replication_task: Some(is_active(&task) || finished_full_load(&task)),
+            ..Task::default()
+        };
+        Ok(state.to_value()?)
     }
 }
 
-fn str_of(v: &Value, attr: &str) -> String {
-    v.get(attr).as_str().unwrap_or_default().to_string()
+/// The outcome of an apply with `state`, or, should the state not fit its model (a bug), with
+/// `fallback` and the error added.
+fn outcome(state: &Task, mut diags: Diagnostics, fallback: &Value) -> ApplyOutcome {
+    match state.to_value() {
+        Ok(v) => ApplyOutcome::failed(v, diags),
+        Err(e) => {
+            diags.push(e.into());
+            ApplyOutcome::failed(fallback.clone(), diags)
+        }
+    }
+}
+
+/// Semantically equal JSON keeps the prior spelling, so it never shows a diff; ARNs must be in the
+/// provider's region.
+fn refine_plan(draft: &mut PlanDraft<'_>) -> Result<(), ModelError> {
+    // Null (a create) or wholly unknown objects have nothing to compare.
+    let docs = |v: &Value| typed::from_value::<Unknowable<Documents>>(v).map(Unknowable::into_known);
+    if let (Some(prior), Some(config), Some(mut planned)) =
+        (docs(draft.prior)?, docs(draft.config)?, docs(&draft.planned)?)
+    {
+        for (mine, asked, out) in [
+            (&prior.table_mappings, &config.table_mappings, &mut planned.table_mappings),
+            (
+                &prior.replication_task_settings,
+                &config.replication_task_settings,
+                &mut planned.replication_task_settings,
+            ),
+        ] {
+            if let (Some(p), Some(c)) = (mine.known(), asked.known())
+                && json_doc::semantically_equal(p, c)
+            {
+                *out = Unknowable::Known(p.clone());
+            }
+        }
+        typed::patch(&mut draft.planned, &planned, &model::object_type())?;
+    }
+    if let Some(provider) = &draft.provider
+        && let Some(args) = typed::from_value::<Unknowable<PlanArgs>>(draft.config)?.into_known()
+    {
+        check_region(&args, &provider.region, &mut draft.diags);
+    }
+    Ok(())
 }
 
 /// Running or on its way there: a change needs a stop first.
@@ -236,59 +272,37 @@ fn gone_during_update(arn: &str) -> Diagnostics {
     .into()
 }
 
-/// Attributes whose change goes through ModifyReplicationTask (or a move).
-fn task_changes(prior: &Value, planned: &Value) -> bool {
-    [
-        "replication_instance_arn",
-        "table_mappings",
-        "replication_task_settings",
-        "cdc_start_time",
-        "cdc_start_position",
-        "start_replication_task",
-    ]
-    .iter()
-    .any(|a| prior.get(a) != planned.get(a))
-}
-
 /// The ModifyReplicationTask input for what changed, or `None` when nothing it covers did.
 /// DMS wants the migration type and mappings on every modify; settings only when they changed.
-fn modification(prior: &Value, planned: &Value, config: &Value) -> Option<ModifyTaskInput> {
-    let changed = |a: &str| prior.get(a) != planned.get(a);
-    let mappings_changed = changed("table_mappings");
-    let settings_changed = changed("replication_task_settings");
-    let cdc_changed = changed("cdc_start_time") || changed("cdc_start_position");
+fn modification(prior: &Task, planned: &Task, config: &Task) -> Option<ModifyTaskInput> {
+    let mappings_changed = prior.table_mappings != planned.table_mappings;
+    let settings_changed = prior.replication_task_settings != planned.replication_task_settings;
+    let cdc_changed =
+        prior.cdc_start_time != planned.cdc_start_time || prior.cdc_start_position != planned.cdc_start_position;
     if !(mappings_changed || settings_changed || cdc_changed) {
         return None;
     }
     Some(ModifyTaskInput {
         arn: String::new(),
-        migration_type: Some(str_of(planned, "migration_type")),
-        table_mappings: Some(str_of(config, "table_mappings")),
-        settings: if settings_changed {
-            config.get("replication_task_settings").as_str().map(str::to_string)
-        } else {
-            None
-        },
+        migration_type: Some(planned.migration_type.clone().unwrap_or_default()),
+        table_mappings: Some(config.table_mappings.clone().unwrap_or_default()),
+        settings: if settings_changed { config.replication_task_settings.clone() } else { None },
         cdc_start_time: if cdc_changed {
-            config.get("cdc_start_time").as_str().and_then(schema::parse_cdc_start_time)
+            config.cdc_start_time.as_deref().and_then(schema::parse_cdc_start_time)
         } else {
             None
         },
-        cdc_start_position: if cdc_changed {
-            config.get("cdc_start_position").as_str().map(str::to_string)
-        } else {
-            None
-        },
+        cdc_start_position: if cdc_changed { config.cdc_start_position.clone() } else { None },
     })
 }
 
 /// ARNs must be in the provider's region: DMS cannot run a task across regions.
-fn check_region(config: &Value, region: &str, diags: &mut Diagnostics) {
+fn check_region(config: &PlanArgs, region: &str, diags: &mut Diagnostics) {
     if region.is_empty() {
         return;
     }
-    for attr in ["source_endpoint_arn", "target_endpoint_arn", "replication_instance_arn"] {
-        if let Some(text) = config.get(attr).as_str()
+    for (attr, value) in config.arns() {
+        if let Some(text) = value.known()
             && let Some(arn) = Arn::parse(text)
             && !arn.region.is_empty()
             && arn.region != region

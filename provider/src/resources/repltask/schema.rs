@@ -1,6 +1,8 @@
 //! Schema of `dmslink_repltask`, named as in `aws_dms_replication_task`, and its plan-time checks.
 
+use super::model::PlanArgs;
 use crate::engine::diag::{AttrPath, Diagnostics};
+use crate::engine::model::{self, Unknowable};
 use crate::engine::schema::timeouts_block;
 use crate::engine::{Attribute, Block, Schema, Type, Value};
 use crate::resources::arn::dms_arn_attr;
@@ -8,6 +10,15 @@ use crate::resources::json_doc;
 use crate::resources::tags::{tags_all_attribute, tags_attribute};
 
 pub const MIGRATION_TYPES: [&str; 3] = ["full-load", "cdc", "full-load-and-cdc"];
+/// Attributes whose change goes through ModifyReplicationTask, a move, a start or a stop.
+const TASK_CHANGES: [&str; 6] = [
+    "replication_instance_arn",
+    "table_mappings",
+    "replication_task_settings",
+    "cdc_start_time",
+    "cdc_start_position",
+    "start_replication_task",
+];
 const RULE_TYPES: [&str; 4] = ["selection", "transformation", "table-settings", "post-processing"];
 
 pub fn schema() -> Schema {
@@ -77,25 +88,34 @@ pub fn schema() -> Schema {
     .attr(tags_attribute())
     .attr(tags_all_attribute())
     .attr(Attribute::computed("replication_task_arn", Type::String).describe("ARN of the replication task."))
-    .attr(Attribute::computed("status", Type::String).describe("Task status as DMS reports it, e.g. `ready`, `running`, `stopped`."));
+    .attr(
+        Attribute::computed("status", Type::String)
+            .describe("Task status as DMS reports it, e.g. `ready`, `running`, `stopped`.")
+            // A change of any of these moves the task through other states; tags and timeouts do not.
+            .unknown_when_changed(&TASK_CHANGES),
+    );
     let block = super::insight::attributes().into_iter().fold(block, |b, a| b.attr(a));
     Schema::new(0, block.block(timeouts_block(&["create", "update", "delete"])))
 }
 
 /// Cross-attribute checks (values may be unknown).
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
-    let time = config.get("cdc_start_time");
-    let position = config.get("cdc_start_position");
+    // A configuration that is null or wholly unknown has nothing to cross-check yet.
+    let args = match model::from_value::<Unknowable<PlanArgs>>(config) {
+        Ok(Unknowable::Known(a)) => a,
+        Ok(_) => return,
+        Err(e) => return diags.push(e.into()),
+    };
+    let (time, position) = (&args.cdc_start_time, &args.cdc_start_position);
     // Both must be known and set: `terraform validate` sees variables as unknown.
-    let set = |v: &Value| !v.is_null() && !v.is_unknown();
-    if set(time) && set(position) {
+    if time.known().is_some() && position.known().is_some() {
         diags.error_at(
             AttrPath::attr("cdc_start_position"),
             "Conflicting CDC start settings",
             "Set either cdc_start_time or cdc_start_position, not both.",
         );
     }
-    if config.get("migration_type").as_str() == Some("full-load") {
+    if args.migration_type.known().map(String::as_str) == Some("full-load") {
         for (name, v) in [("cdc_start_time", time), ("cdc_start_position", position)] {
             if !v.is_null() {
                 diags.error_at(

@@ -8,8 +8,11 @@ use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::{self, Wait};
 use crate::engine::Value;
 use crate::engine::diag::{Diagnostic, Diagnostics};
+use crate::engine::model::{self, Unknowable};
 use crate::resources::Ctx;
 use crate::resources::{json_doc, tags};
+
+use super::model::Task;
 
 /// How long a failed start waits for the endpoint connection tests it reports.
 const CONNECTION_TEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(90);
@@ -29,13 +32,8 @@ pub struct TaskOps<'a> {
 }
 
 impl<'a> TaskOps<'a> {
-    pub fn new(ctx: &'a Ctx, state: &Value) -> TaskOps<'a> {
-        let label = state
-            .get("replication_task_id")
-            .as_str()
-            .or_else(|| state.get("replication_task_arn").as_str())
-            .unwrap_or("unknown")
-            .to_string();
+    /// `label` names the task in messages: its id, else its ARN.
+    pub fn new(ctx: &'a Ctx, label: String) -> TaskOps<'a> {
         TaskOps { ctx, label }
     }
 
@@ -278,51 +276,48 @@ impl<'a> TaskOps<'a> {
 
     /// The state after an apply or refresh: identity and status from AWS; JSON documents keep
     /// the user's spelling while they mean the same; tags split into user and inherited.
-    pub async fn state_from_remote(&self, base: &Value, task: &ReplicationTask) -> Result<Value, Diagnostics> {
+    pub async fn state_from_remote(&self, base: &Task, task: &ReplicationTask) -> Result<Task, Diagnostics> {
         let remote_tags = self.dms().list_tags(&task.arn).await.map_err(|e| self.aws_error("listing tags of", &e))?;
         let mut s = base.clone();
-        s.set("replication_task_arn", Value::string(task.arn.clone()));
-        s.set("replication_task_id", Value::string(task.id.clone()));
-        s.set("status", Value::string(task.status.clone()));
-        s.set("migration_type", Value::string(task.migration_type.clone()));
-        s.set("source_endpoint_arn", Value::string(task.source_endpoint_arn.clone()));
-        s.set("target_endpoint_arn", Value::string(task.target_endpoint_arn.clone()));
-        s.set("replication_instance_arn", Value::string(task.replication_instance_arn.clone()));
+        s.replication_task_arn = Unknowable::Known(task.arn.clone());
+        s.replication_task_id = Some(task.id.clone());
+        s.status = Unknowable::Known(task.status.clone());
+        s.migration_type = Some(task.migration_type.clone());
+        s.source_endpoint_arn = Some(task.source_endpoint_arn.clone());
+        s.target_endpoint_arn = Some(task.target_endpoint_arn.clone());
+        s.replication_instance_arn = Some(task.replication_instance_arn.clone());
 
-        let mappings = match base.get("table_mappings").as_str() {
+        let mappings = match base.table_mappings.as_deref() {
             Some(mine) if json_doc::semantically_equal(mine, &task.table_mappings) => mine.to_string(),
             _ => task.table_mappings.clone(),
         };
-        s.set("table_mappings", Value::string(mappings));
+        s.table_mappings = Some(mappings);
 
-        if let (Some(mine), Some(remote)) = (base.get("replication_task_settings").as_str(), task.settings.as_deref())
+        if let (Some(mine), Some(remote)) = (base.replication_task_settings.as_deref(), task.settings.as_deref())
             && !json_doc::user_keys_match(mine, remote)
         {
             let shown = json_doc::projected_text(mine, remote).unwrap_or_else(|| remote.to_string());
-            s.set("replication_task_settings", Value::string(shown));
+            s.replication_task_settings = Some(shown);
         }
 
         let default_tags = &self.ctx.provider.default_tags;
-        s.set("tags", tags::user_tags_from_remote(&remote_tags, base.get("tags"), default_tags));
-        s.set("tags_all", Value::from_string_map(&remote_tags));
-        if s.get("start_replication_task").is_null() {
-            s.set("start_replication_task", Value::Bool(false));
+        let prior_tags = base.tags.as_ref().map_or(Value::Null, Value::from_string_map);
+        s.tags = model::from_value(&tags::user_tags_from_remote(&remote_tags, &prior_tags, default_tags))?;
+        s.tags_all = Unknowable::Known(remote_tags);
+        if s.start_replication_task.is_none() {
+            s.start_replication_task = Some(false);
         }
         super::insight::set_from_task(&mut s, task);
         Ok(s)
     }
 
     /// The state to save when an apply fails part-way: what was planned, with what AWS has told us.
-    pub fn partial(&self, mut state: Value, task: Option<&ReplicationTask>) -> Value {
+    pub fn partial(&self, mut state: Task, task: Option<&ReplicationTask>) -> Task {
         if let Some(t) = task {
-            state.set("status", Value::string(t.status.clone()));
+            state.status = Unknowable::Known(t.status.clone());
             super::insight::set_from_task(&mut state, t);
         }
-        for a in super::insight::ATTRIBUTES {
-            if state.get(a).is_unknown() {
-                state.set(a, Value::Null);
-            }
-        }
+        state.insight_unknowns_to_null();
         state
     }
 }

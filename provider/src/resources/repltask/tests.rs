@@ -450,8 +450,10 @@ mod against_fake_dms {
         // The plan of `proposed` over the refreshed state, as the engine asks for it.
         let plan = |proposed: Value| {
             let mut cfg = proposed.clone();
-            for a in super::super::insight::ATTRIBUTES {
-                cfg.set(a, Value::Null);
+            // A configuration holds no computed values.
+            let schema = super::super::schema::schema();
+            for a in schema.block.attributes.iter().filter(|a| a.mode == crate::engine::Mode::Computed) {
+                cfg.set(&a.name, Value::Null);
             }
             let (prior, provider) = (second.clone(), b.ctx.provider.clone());
             async move {
@@ -464,6 +466,9 @@ mod against_fake_dms {
                     provider: Some(provider),
                 };
                 Repltask.modify_plan(&mut draft).await;
+                // Then the schema's `unknown_when` declarations, as the engine applies them.
+                let schema = super::super::schema::schema();
+                crate::engine::plan::unknown_after_changes(&schema.block, &prior, &mut draft.planned, &cfg);
                 draft.planned
             }
         };
