@@ -16,12 +16,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::dms::{Connection, Endpoint, ReplicationInstance, ReplicationTask};
-use super::ec2::{Subnet, Vpc, VpnGateway};
 use super::error::{AwsError, ErrorKind};
-use super::rds::{DbInstance, DbSnapshot};
 
-/// Something with a state string a waiter can watch.
+/// Something with a state string a waiter can watch. Each service module implements it for its own
+/// types (`aws/dms.rs`, `aws/ec2.rs`, `aws/rds.rs`), so this poller names no domain type.
 pub trait WaitState {
     fn state(&self) -> &str;
     /// Extra words for errors when the object lands in a failure state (a stop reason, the last
@@ -41,63 +39,17 @@ impl WaitState for String {
     }
 }
 
-impl WaitState for ReplicationTask {
-    fn state(&self) -> &str {
-        &self.status
-    }
-    fn failure_detail(&self) -> Option<String> {
-        let mut parts = Vec::new();
-        if let Some(m) = self.last_failure_message.as_deref().filter(|m| !m.is_empty()) {
-            parts.push(format!("last failure: {m}"));
-        }
-        if let Some(r) = self.stop_reason.as_deref().filter(|r| !r.is_empty()) {
-            parts.push(format!("stop reason: {r}"));
-        }
-        if parts.is_empty() { None } else { Some(parts.join("; ")) }
-    }
-    fn progress(&self) -> Option<String> {
-        let s = self.stats.as_ref()?;
-        let n = |v: Option<i64>| v.unwrap_or(0);
-        Some(format!(
-            "full load {}%, tables loaded {}, loading {}, queued {}, errored {}",
-            n(s.full_load_progress_percent),
-            n(s.tables_loaded),
-            n(s.tables_loading),
-            n(s.tables_queued),
-            n(s.tables_errored)
-        ))
-    }
-}
-
 /// `impl WaitState` for domain types whose state is one field.
 macro_rules! wait_state_field {
     ($($t:ty => $field:ident),* $(,)?) => {
-        $(impl WaitState for $t {
+        $(impl $crate::aws::wait::WaitState for $t {
             fn state(&self) -> &str {
                 &self.$field
             }
         })*
     };
 }
-
-wait_state_field!(
-    ReplicationInstance => status,
-    Endpoint => status,
-    Vpc => state,
-    Subnet => state,
-    VpnGateway => state,
-    DbInstance => status,
-    DbSnapshot => status,
-);
-
-impl WaitState for Connection {
-    fn state(&self) -> &str {
-        &self.status
-    }
-    fn failure_detail(&self) -> Option<String> {
-        self.last_failure_message.as_deref().filter(|m| !m.is_empty()).map(|m| format!("last failure: {m}"))
-    }
-}
+pub(crate) use wait_state_field;
 
 /// Pacing of the polls.
 #[derive(Clone, Debug)]
@@ -579,11 +531,18 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn wait_fails_on_failure_state_with_detail() {
-        let task = |status: &str| ReplicationTask {
-            status: status.to_string(),
-            last_failure_message: Some("Error loading table".to_string()),
-            ..ReplicationTask::default()
-        };
+        /// An object that says why it failed, as a replication task does.
+        #[derive(Debug)]
+        struct Task(String);
+        impl WaitState for Task {
+            fn state(&self) -> &str {
+                &self.0
+            }
+            fn failure_detail(&self) -> Option<String> {
+                Some("last failure: Error loading table".to_string())
+            }
+        }
+        let task = |status: &str| Task(status.to_string());
         let mut n = 0;
         let spec =
             Wait::new("DMS replication task (t)", &["starting"], &["running"]).failure(&["failed"]).options(quick());

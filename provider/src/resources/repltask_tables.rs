@@ -6,6 +6,7 @@ use async_trait::async_trait;
 
 use crate::aws::dms::TableStats;
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::engine::resource::DocExtras;
 use crate::engine::{Attribute, Block, Ctx, DataSource, Schema, Type, Value};
 use crate::resources::repltask::insight::time_value;
 
@@ -137,6 +138,10 @@ impl DataSource for RepltaskTables {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn doc_extras(&self) -> DocExtras {
+        DocExtras { example_hcl: EXAMPLE_HCL, import: None, notes: NOTES_DOC }
     }
 
     async fn read(&self, ctx: &Ctx, config: &Value) -> Result<Value, Diagnostics> {

@@ -6,6 +6,7 @@ pub mod children;
 pub mod connections;
 pub mod deletions;
 pub mod desired;
+pub mod lookup;
 pub mod naming;
 pub mod preconditions;
 pub mod replace;
@@ -21,6 +22,7 @@ use async_trait::async_trait;
 use tracing::Instrument;
 
 use crate::engine::diag::{Diagnostic, Diagnostics};
+use crate::engine::resource::DocExtras;
 use crate::engine::steps::RunReport;
 use crate::engine::{ApplyOutcome, Ctx, PlanDraft, Resource, Schema, Value};
 use crate::resources::{tags, timeouts};
@@ -45,6 +47,14 @@ impl Resource for Main {
 
     fn schema(&self) -> Schema {
         schema::schema()
+    }
+
+    fn doc_extras(&self) -> DocExtras {
+        DocExtras {
+            example_hcl: include_str!("../../../../examples-hcl/terraform-main/dms-main.tf"),
+            import: Some(IMPORT_DOC),
+            notes: NOTES_DOC,
+        }
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

@@ -19,7 +19,7 @@ use crate::aws::ec2::{CreateVpcPeeringInput, Ec2Api, Filters, RouteTarget, RuleP
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::{Wait, WaitOptions, wait_for};
 use crate::engine::Ctx;
-use crate::resources::main::validate::Cidr;
+use crate::resources::aws_formats::net::Cidr;
 use crate::resources::tags;
 
 use super::children::{RouteAction, RouteRec, RuleRec, desired_routes, desired_rules, dns_changes, route_action};

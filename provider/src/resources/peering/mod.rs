@@ -18,6 +18,7 @@ pub mod validate;
 use async_trait::async_trait;
 
 use crate::engine::diag::{Diagnostic, Diagnostics};
+use crate::engine::resource::DocExtras;
 use crate::engine::{ApplyOutcome, Ctx, PlanDraft, Resource, Schema, Value};
 use crate::resources::{tags, timeouts};
 
@@ -92,6 +93,14 @@ impl Resource for Peering {
 
     fn schema(&self) -> Schema {
         schema::schema()
+    }
+
+    fn doc_extras(&self) -> DocExtras {
+        DocExtras {
+            example_hcl: include_str!("../../../../examples-hcl/peering/dms-peering.tf"),
+            import: Some(IMPORT_DOC),
+            notes: NOTES_DOC,
+        }
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
