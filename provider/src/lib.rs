@@ -1,6 +1,7 @@
 //! dmslink: a Terraform provider (plugin protocol 6) that builds an AWS DMS replication stack.
 
 pub mod aws;
+pub mod backoff;
 pub mod docs;
 pub mod engine;
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod main;
 pub mod peering;
 pub mod repltask;
 pub mod repltask_tables;
+pub mod step_kit;
 pub mod tags;
 pub mod timeouts;
 

@@ -15,7 +15,8 @@ use crate::aws::wait::{self, Wait, WaitOptions};
 use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::engine::{Attribute, PlanDraft, Type, Value};
 
-use super::steps::{StackRun, retry};
+use super::steps::StackRun;
+use crate::resources::step_kit::retry;
 
 /// The computed attribute.
 pub const STATUS_ATTR: &str = "endpoint_connection_status";
