@@ -599,4 +599,6 @@ mod connection_tests;
 #[cfg(test)]
 mod emulator_tests;
 #[cfg(test)]
+mod replace_tests;
+#[cfg(test)]
 mod safety_tests;
