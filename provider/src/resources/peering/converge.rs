@@ -187,7 +187,7 @@ async fn request_or_adopt(run: &Run<'_>, prog: &mut Progress) -> Result<String, 
                 info!(peering = %p.id, status = %p.status, "adopting the VPC peering connection a previous apply requested");
                 Found::Ours(p)
             }
-            Some(p) => Found::Foreign(format!(
+            Some(p) => Found::Refused(format!(
                 "VPC peering connection {} ({}) already connects {} and {} and was not made by dmslink. Import it \
                  (`terraform import <address> {}`) or delete it, then apply again.",
                 p.id, p.status, spec.peer_vpc_id, spec.vpc_id, p.id

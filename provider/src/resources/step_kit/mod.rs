@@ -133,8 +133,9 @@ where
 pub enum Found<T> {
     /// Ours (carries our ownership tags, or is recorded in state): adopt it.
     Ours(T),
-    /// Someone else's object where ours would be: refused, with the sentence for the user.
-    Foreign(String),
+    /// Refused, with the sentence for the user: someone else's object where ours would be, or
+    /// nothing where the configuration does not let us create it.
+    Refused(String),
     /// Nothing: create it.
     Nothing,
 }
@@ -169,7 +170,7 @@ where
             tracing::debug!(step = step.as_str(), what, "adopting");
             (child, Came::Adopted)
         }
-        Found::Foreign(why) => return Err(StepError::new(step, why)),
+        Found::Refused(why) => return Err(StepError::new(step, why)),
         Found::Nothing => (create().await?, Came::Created),
     };
     record(&child);

@@ -92,7 +92,7 @@ async fn adopt_or_create_adopts_ours_refuses_foreign_creates_missing_and_records
     let err = adopt_or_create(
         S::CreateThing,
         "thing",
-        || async { Ok(Found::<String>::Foreign("not ours".to_string())) },
+        || async { Ok(Found::<String>::Refused("not ours".to_string())) },
         || async { panic!("must not create") },
         |id: &String| recorded.lock().unwrap().push(id.clone()),
     )

@@ -5,7 +5,7 @@ use crate::aws::error::ErrorKind;
 use crate::aws::iam::{
     CreateRoleInput, DMS_VPC_ROLE, DmsVpcRoleStatus, dms_trust_policy, dms_vpc_policy_arn, dms_vpc_role_status,
 };
-use crate::resources::step_kit::{R, StepError, aws_err, gone_ok};
+use crate::resources::step_kit::{Found, R, StepError, adopt_or_create, aws_err, gone_ok};
 
 use super::super::naming::TAG_STACK;
 use super::{MainStep, StackRun};
@@ -22,66 +22,87 @@ pub fn role_how_to(partition: &str) -> String {
     )
 }
 
+/// What [`ensure_dms_vpc_role`] found or did.
+enum VpcRole {
+    Found(DmsVpcRoleStatus),
+    Created,
+    /// Another apply created it between our read and our create.
+    CreatedMeanwhile,
+}
+
 pub(super) async fn ensure_dms_vpc_role(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::EnsureDmsVpcRole;
     let partition = run.partition().to_string();
-    let status = dms_vpc_role_status(run.iam(), &partition)
-        .await
-        .map_err(|e| aws_err(STEP, "reading IAM role", DMS_VPC_ROLE, &e))?;
     let policy = dms_vpc_policy_arn(&partition);
-    if let DmsVpcRoleStatus::Ready(role) | DmsVpcRoleStatus::Incomplete { role, .. } = &status {
-        run.learn_account(&role.arn);
-        // Created by this stack in an apply whose state was lost: still this stack's to delete.
-        if run.stack.create_dms_vpc_role && role.tags.get(TAG_STACK) == Some(&run.stack.prefix()) {
-            run.kids().dms_vpc_role_created = true;
+    let create_it = run.stack.create_dms_vpc_role;
+    let find = || async {
+        let status = dms_vpc_role_status(run.iam(), &partition)
+            .await
+            .map_err(|e| aws_err(STEP, "reading IAM role", DMS_VPC_ROLE, &e))?;
+        Ok(match status {
+            DmsVpcRoleStatus::Missing if create_it => Found::Nothing,
+            DmsVpcRoleStatus::Missing => {
+                Found::Refused(format!("IAM role {DMS_VPC_ROLE} does not exist. {}", role_how_to(&partition)))
+            }
+            found => Found::Ours(VpcRole::Found(found)),
+        })
+    };
+    let create = || async {
+        let input = CreateRoleInput {
+            name: DMS_VPC_ROLE.to_string(),
+            assume_role_policy: dms_trust_policy(),
+            description: Some(format!("DMS VPC management, created by dmslink for {}", run.stack.prefix())),
+            path: None,
+            tags: run.tags_for("iam-role", DMS_VPC_ROLE),
+        };
+        match run.iam().create_role(input).await {
+            Ok(role) => {
+                run.learn_account(&role.arn);
+                Ok(VpcRole::Created)
+            }
+            Err(e) if e.is_kind(ErrorKind::AlreadyExists) => Ok(VpcRole::CreatedMeanwhile),
+            Err(e) => Err(aws_err(STEP, "creating IAM role", DMS_VPC_ROLE, &e)),
         }
-    }
-    match (status, run.stack.create_dms_vpc_role) {
-        (DmsVpcRoleStatus::Ready(_), _) => Ok(()),
-        (DmsVpcRoleStatus::Missing, false) => {
-            Err(StepError::new(STEP, format!("IAM role {DMS_VPC_ROLE} does not exist. {}", role_how_to(&partition))))
+    };
+    let record = |role: &VpcRole| match role {
+        VpcRole::Created => run.kids().dms_vpc_role_created = true,
+        VpcRole::Found(DmsVpcRoleStatus::Ready(role) | DmsVpcRoleStatus::Incomplete { role, .. }) => {
+            run.learn_account(&role.arn);
+            // Created by this stack in an apply whose state was lost: still this stack's to delete.
+            if create_it && role.tags.get(TAG_STACK) == Some(&run.stack.prefix()) {
+                run.kids().dms_vpc_role_created = true;
+            }
         }
-        (DmsVpcRoleStatus::Incomplete { trusts_dms, has_policy, .. }, false) => Err(StepError::new(
-            STEP,
-            format!(
-                "IAM role {DMS_VPC_ROLE} exists but {}. {}",
-                if !trusts_dms { "does not trust dms.amazonaws.com" } else { "lacks the managed policy" },
-                if !has_policy { role_how_to(&partition) } else { String::new() }
-            ),
-        )),
-        (DmsVpcRoleStatus::Incomplete { trusts_dms: false, .. }, true) => Err(StepError::new(
+        VpcRole::Found(DmsVpcRoleStatus::Missing) | VpcRole::CreatedMeanwhile => {}
+    };
+    let (role, _) = adopt_or_create(STEP, "IAM role", find, create, record).await?;
+    let attach = || async {
+        run.iam()
+            .attach_role_policy(DMS_VPC_ROLE, &policy)
+            .await
+            .map_err(|e| aws_err(STEP, "attaching policy to IAM role", DMS_VPC_ROLE, &e))
+    };
+    match role {
+        VpcRole::Found(DmsVpcRoleStatus::Ready(_) | DmsVpcRoleStatus::Missing) => Ok(()),
+        VpcRole::Created | VpcRole::CreatedMeanwhile => attach().await,
+        VpcRole::Found(DmsVpcRoleStatus::Incomplete { trusts_dms, has_policy, .. }) if !create_it => {
+            Err(StepError::new(
+                STEP,
+                format!(
+                    "IAM role {DMS_VPC_ROLE} exists but {}. {}",
+                    if !trusts_dms { "does not trust dms.amazonaws.com" } else { "lacks the managed policy" },
+                    if !has_policy { role_how_to(&partition) } else { String::new() }
+                ),
+            ))
+        }
+        VpcRole::Found(DmsVpcRoleStatus::Incomplete { trusts_dms: false, .. }) => Err(StepError::new(
             STEP,
             format!(
                 "IAM role {DMS_VPC_ROLE} exists but does not trust dms.amazonaws.com; dmslink does not change a role \
                  it did not create. Fix its trust policy."
             ),
         )),
-        (DmsVpcRoleStatus::Incomplete { .. }, true) => run
-            .iam()
-            .attach_role_policy(DMS_VPC_ROLE, &policy)
-            .await
-            .map_err(|e| aws_err(STEP, "attaching policy to IAM role", DMS_VPC_ROLE, &e)),
-        (DmsVpcRoleStatus::Missing, true) => {
-            let input = CreateRoleInput {
-                name: DMS_VPC_ROLE.to_string(),
-                assume_role_policy: dms_trust_policy(),
-                description: Some(format!("DMS VPC management, created by dmslink for {}", run.stack.prefix())),
-                path: None,
-                tags: run.tags_for("iam-role", DMS_VPC_ROLE),
-            };
-            match run.iam().create_role(input).await {
-                Ok(role) => {
-                    run.learn_account(&role.arn);
-                    run.kids().dms_vpc_role_created = true;
-                }
-                Err(e) if e.is_kind(ErrorKind::AlreadyExists) => {}
-                Err(e) => return Err(aws_err(STEP, "creating IAM role", DMS_VPC_ROLE, &e)),
-            }
-            run.iam()
-                .attach_role_policy(DMS_VPC_ROLE, &policy)
-                .await
-                .map_err(|e| aws_err(STEP, "attaching policy to IAM role", DMS_VPC_ROLE, &e))
-        }
+        VpcRole::Found(DmsVpcRoleStatus::Incomplete { .. }) => attach().await,
     }
 }
 

@@ -172,7 +172,7 @@ fn ownership<T>(run: &StackRun, what: &str, name: &str, id: &str, tags: &Tags, k
     if owned_by(tags, &run.stack, kind) {
         Found::Ours(child)
     } else {
-        Found::Foreign(not_owned(what, name, id, &run.stack, kind))
+        Found::Refused(not_owned(what, name, id, &run.stack, kind))
     }
 }
 

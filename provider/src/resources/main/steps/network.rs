@@ -40,7 +40,7 @@ pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
             .await
             .map_err(|e| aws_err(STEP, "reading EC2 VPC", &name, &e))?;
         Ok(match named.first() {
-            Some(v) => Found::Foreign(not_owned(what, &name, &v.id, &run.stack, kind::VPC)),
+            Some(v) => Found::Refused(not_owned(what, &name, &v.id, &run.stack, kind::VPC)),
             None => Found::Nothing,
         })
     };
@@ -128,7 +128,7 @@ pub(super) async fn create_subnets(run: &StackRun) -> R<()> {
                 .await
                 .map_err(|e| aws_err(STEP, "reading EC2 subnets of", &vpc, &e))?;
             Ok(match named.first() {
-                Some(s) => Found::Foreign(not_owned("EC2 subnet", &name, &s.id, &run.stack, kind::SUBNET)),
+                Some(s) => Found::Refused(not_owned("EC2 subnet", &name, &s.id, &run.stack, kind::SUBNET)),
                 None => Found::Nothing,
             })
         };
@@ -227,7 +227,7 @@ pub(super) async fn create_security_group(run: &StackRun) -> R<()> {
             .map_err(|e| aws_err(STEP, "reading EC2 security group", &name, &e))?;
         Ok(match found.first() {
             Some(g) if owned_by(&g.tags, &run.stack, kind::SECURITY_GROUP) => Found::Ours(g.id.clone()),
-            Some(g) => Found::Foreign(not_owned(what, &name, &g.id, &run.stack, kind::SECURITY_GROUP)),
+            Some(g) => Found::Refused(not_owned(what, &name, &g.id, &run.stack, kind::SECURITY_GROUP)),
             None => Found::Nothing,
         })
     };
