@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use crate::engine::resource::DocExtras;
 use crate::engine::schema::{AttrKind, Attribute, Block, Mode, Nesting};
 use crate::engine::{Schema, Type};
 
@@ -11,13 +12,6 @@ use crate::engine::{Schema, Type};
 pub struct Page {
     pub path: String,
     pub markdown: String,
-}
-
-/// Extra text per page that the schema cannot hold.
-pub struct PageExtras<'a> {
-    pub example_hcl: &'a str,
-    pub import: Option<&'a str>,
-    pub notes: &'a str,
 }
 
 pub fn provider_page(schema: &Schema, example_hcl: &str) -> Page {
@@ -33,7 +27,7 @@ pub fn provider_page(schema: &Schema, example_hcl: &str) -> Page {
     Page { path: "index.md".into(), markdown: md }
 }
 
-pub fn resource_page(kind: &str, type_name: &str, schema: &Schema, extras: &PageExtras<'_>) -> Page {
+pub fn resource_page(kind: &str, type_name: &str, schema: &Schema, extras: &DocExtras) -> Page {
     let short = type_name.strip_prefix("dmslink_").unwrap_or(type_name);
     let (dir, title) = match kind {
         "data source" => ("data-sources", "Data Source"),
@@ -194,7 +188,8 @@ fn type_name(t: &Type) -> String {
     }
 }
 
-/// Every page of the provider's documentation.
+/// Every page of the provider's documentation: the provider, then each resource and data source
+/// of the registry with the extras it brings through its trait, in type-name order.
 pub fn all_pages() -> Vec<Page> {
     let provider = crate::engine::provider::Provider::new(
         crate::provider_config::ProviderBlock,
@@ -203,13 +198,15 @@ pub fn all_pages() -> Vec<Page> {
     );
     let mut pages =
         vec![provider_page(provider.provider_schema(), include_str!("../../examples-hcl/provider/provider.tf"))];
-    for (name, schema) in provider.resource_schemas() {
-        let extras = crate::resources::doc_extras(name);
-        pages.push(resource_page("resource", name, schema, &extras));
+    let mut resources = crate::resources::all_resources();
+    resources.sort_by_key(|r| r.type_name());
+    for r in resources {
+        pages.push(resource_page("resource", r.type_name(), &r.schema(), &r.doc_extras()));
     }
-    for (name, schema) in provider.data_source_schemas() {
-        let extras = crate::resources::data_source_doc_extras(name);
-        pages.push(resource_page("data source", name, schema, &extras));
+    let mut data_sources = crate::resources::all_data_sources();
+    data_sources.sort_by_key(|d| d.type_name());
+    for d in data_sources {
+        pages.push(resource_page("data source", d.type_name(), &d.schema(), &d.doc_extras()));
     }
     pages
 }

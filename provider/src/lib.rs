@@ -2,6 +2,7 @@
 
 pub mod arn;
 pub mod aws;
+pub mod backoff;
 pub mod docs;
 pub mod engine;
 #[cfg(test)]

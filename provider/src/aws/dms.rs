@@ -1,14 +1,13 @@
 //! The DMS calls dmslink makes, as a small trait with domain types, so resources never see SDK
 //! types and tests can use the in-memory fake.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 
 use super::Secret;
 use super::error::AwsError;
+use super::wait::{WaitState, wait_state_field};
 
-pub type Tags = BTreeMap<String, String>;
+pub use super::Tags;
 
 /// A replication task as DMS describes it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -387,6 +386,47 @@ pub trait DmsApi: Send + Sync {
 pub const INSTANCE_PENDING_STATES: &[&str] = &["creating", "modifying", "upgrading", "rebooting", "maintenance"];
 /// States that end an instance wait with an error.
 pub const INSTANCE_FAILED_STATES: &[&str] = &["failed", "incompatible-credentials", "incompatible-network"];
+
+// What the waiters watch (`aws::wait`).
+
+impl WaitState for ReplicationTask {
+    fn state(&self) -> &str {
+        &self.status
+    }
+    fn failure_detail(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(m) = self.last_failure_message.as_deref().filter(|m| !m.is_empty()) {
+            parts.push(format!("last failure: {m}"));
+        }
+        if let Some(r) = self.stop_reason.as_deref().filter(|r| !r.is_empty()) {
+            parts.push(format!("stop reason: {r}"));
+        }
+        if parts.is_empty() { None } else { Some(parts.join("; ")) }
+    }
+    fn progress(&self) -> Option<String> {
+        let s = self.stats.as_ref()?;
+        let n = |v: Option<i64>| v.unwrap_or(0);
+        Some(format!(
+            "full load {}%, tables loaded {}, loading {}, queued {}, errored {}",
+            n(s.full_load_progress_percent),
+            n(s.tables_loaded),
+            n(s.tables_loading),
+            n(s.tables_queued),
+            n(s.tables_errored)
+        ))
+    }
+}
+
+impl WaitState for Connection {
+    fn state(&self) -> &str {
+        &self.status
+    }
+    fn failure_detail(&self) -> Option<String> {
+        self.last_failure_message.as_deref().filter(|m| !m.is_empty()).map(|m| format!("last failure: {m}"))
+    }
+}
+
+wait_state_field!(ReplicationInstance => status, Endpoint => status);
 
 #[cfg(test)]
 mod tests {

@@ -11,8 +11,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::error::AwsError;
+use super::wait::wait_state_field;
 
-pub use super::dms::Tags;
+pub use super::Tags;
 
 /// EC2 `Filters`: each filter matches when the object has one of its values; all filters must
 /// match.
@@ -459,6 +460,9 @@ pub trait Ec2Factory: Send + Sync {
 pub fn main_route_table_filters(vpc_id: &str) -> Filters {
     Filters::new().vpc(vpc_id).with("association.main", "true")
 }
+
+// What the waiters watch (`aws::wait`).
+wait_state_field!(Vpc => state, Subnet => state, VpnGateway => state);
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::error::AwsError;
 
-pub use super::dms::Tags;
+pub use super::Tags;
 
 /// The role name DMS looks for (exactly this; `name_prefix` does not work).
 pub const DMS_VPC_ROLE: &str = "dms-vpc-role";

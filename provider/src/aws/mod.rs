@@ -30,6 +30,9 @@ use aws_types::service_config::ServiceConfigKey;
 
 pub use error::{AwsError, ErrorKind};
 
+/// AWS resource tags, key to value, as every service takes them.
+pub type Tags = std::collections::BTreeMap<String, String>;
+
 /// A password on its way to AWS. Its `Debug` shows `***`, so inputs holding one can be logged or
 /// compared in tests without the value ever reaching a log line or an error message; only the SDK
 /// call sites (and the fakes) read it with [`Secret::expose`].

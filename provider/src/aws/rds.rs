@@ -7,8 +7,9 @@ use async_trait::async_trait;
 
 use super::Secret;
 use super::error::AwsError;
+use super::wait::wait_state_field;
 
-pub use super::dms::Tags;
+pub use super::Tags;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DbSubnetGroup {
@@ -257,6 +258,9 @@ pub const DB_FAILED_STATES: &[&str] = &[
     "inaccessible-encryption-credentials",
     "restore-error",
 ];
+
+// What the waiters watch (`aws::wait`).
+wait_state_field!(DbInstance => status, DbSnapshot => status);
 
 #[cfg(test)]
 mod tests {

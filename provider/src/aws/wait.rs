@@ -16,12 +16,12 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::dms::{Connection, Endpoint, ReplicationInstance, ReplicationTask};
-use super::ec2::{Subnet, Vpc, VpnGateway};
-use super::error::{AwsError, ErrorKind};
-use super::rds::{DbInstance, DbSnapshot};
+use crate::backoff::{Backoff, sleep_unless_cancelled};
 
-/// Something with a state string a waiter can watch.
+use super::error::{AwsError, ErrorKind};
+
+/// Something with a state string a waiter can watch. Each service module implements it for its own
+/// types (`aws/dms.rs`, `aws/ec2.rs`, `aws/rds.rs`), so this poller names no domain type.
 pub trait WaitState {
     fn state(&self) -> &str;
     /// Extra words for errors when the object lands in a failure state (a stop reason, the last
@@ -41,63 +41,17 @@ impl WaitState for String {
     }
 }
 
-impl WaitState for ReplicationTask {
-    fn state(&self) -> &str {
-        &self.status
-    }
-    fn failure_detail(&self) -> Option<String> {
-        let mut parts = Vec::new();
-        if let Some(m) = self.last_failure_message.as_deref().filter(|m| !m.is_empty()) {
-            parts.push(format!("last failure: {m}"));
-        }
-        if let Some(r) = self.stop_reason.as_deref().filter(|r| !r.is_empty()) {
-            parts.push(format!("stop reason: {r}"));
-        }
-        if parts.is_empty() { None } else { Some(parts.join("; ")) }
-    }
-    fn progress(&self) -> Option<String> {
-        let s = self.stats.as_ref()?;
-        let n = |v: Option<i64>| v.unwrap_or(0);
-        Some(format!(
-            "full load {}%, tables loaded {}, loading {}, queued {}, errored {}",
-            n(s.full_load_progress_percent),
-            n(s.tables_loaded),
-            n(s.tables_loading),
-            n(s.tables_queued),
-            n(s.tables_errored)
-        ))
-    }
-}
-
 /// `impl WaitState` for domain types whose state is one field.
 macro_rules! wait_state_field {
     ($($t:ty => $field:ident),* $(,)?) => {
-        $(impl WaitState for $t {
+        $(impl $crate::aws::wait::WaitState for $t {
             fn state(&self) -> &str {
                 &self.$field
             }
         })*
     };
 }
-
-wait_state_field!(
-    ReplicationInstance => status,
-    Endpoint => status,
-    Vpc => state,
-    Subnet => state,
-    VpnGateway => state,
-    DbInstance => status,
-    DbSnapshot => status,
-);
-
-impl WaitState for Connection {
-    fn state(&self) -> &str {
-        &self.status
-    }
-    fn failure_detail(&self) -> Option<String> {
-        self.last_failure_message.as_deref().filter(|m| !m.is_empty()).map(|m| format!("last failure: {m}"))
-    }
-}
+pub(crate) use wait_state_field;
 
 /// Pacing of the polls.
 #[derive(Clone, Debug)]
@@ -309,30 +263,6 @@ impl From<AwsError> for WaitError {
     }
 }
 
-enum Sleep {
-    Done,
-    Cancelled,
-}
-
-async fn sleep_or_cancel(d: Duration, cancel: &CancellationToken) -> Sleep {
-    if d.is_zero() {
-        return if cancel.is_cancelled() { Sleep::Cancelled } else { Sleep::Done };
-    }
-    tokio::select! {
-        _ = cancel.cancelled() => Sleep::Cancelled,
-        _ = tokio::time::sleep(d) => Sleep::Done,
-    }
-}
-
-fn jittered(d: Duration, jitter: f64) -> Duration {
-    if jitter <= 0.0 || d.is_zero() {
-        return d;
-    }
-    let j = jitter.min(1.0);
-    let factor = 1.0 + j * (fastrand::f64() * 2.0 - 1.0);
-    d.mul_f64(factor.max(0.0))
-}
-
 /// Polls `refresh` until the state is in `spec.target` (for `consecutive_target_hits` refreshes in
 /// a row), returning the last object seen; `Ok(None)` only when gone is a target.
 ///
@@ -353,15 +283,13 @@ where
     let start = Instant::now();
     let deadline = start + spec.timeout;
     let needed = opts.consecutive_target_hits.max(1);
-    let min_iv = opts.min_interval.max(Duration::from_millis(1));
-    let max_iv = opts.max_interval.max(min_iv);
-    let backoff = if opts.backoff.is_finite() && opts.backoff >= 1.0 { opts.backoff } else { 1.0 };
+    let mut pace = Backoff::new(opts.min_interval, opts.backoff, opts.max_interval).jitter(opts.jitter);
+    let min_iv = pace.floor();
 
     let mut last_state: Option<String> = None;
     let mut hits = 0u32;
     let mut not_found = 0u32;
     let mut gone = false;
-    let mut interval = min_iv;
     let mut last_progress = start;
     let mut last_detail: Option<String> = None;
     let mut progress: Option<String> = None;
@@ -377,7 +305,7 @@ where
     };
 
     let first = opts.initial_delay.min(spec.timeout);
-    if let Sleep::Cancelled = sleep_or_cancel(first, cancel).await {
+    if !sleep_unless_cancelled(first, cancel).await {
         return Err(cancelled(&last_state));
     }
 
@@ -401,11 +329,10 @@ where
                 if now >= deadline {
                     return Err(timed_out(&last_state, &last_detail));
                 }
-                let d = jittered(interval, opts.jitter).min(deadline.saturating_duration_since(now));
-                if let Sleep::Cancelled = sleep_or_cancel(d, cancel).await {
+                let d = pace.next_delay().min(deadline.saturating_duration_since(now));
+                if !sleep_unless_cancelled(d, cancel).await {
                     return Err(cancelled(&last_state));
                 }
-                interval = interval.mul_f64(backoff).min(max_iv);
                 continue;
             }
             Err(e) => return Err(WaitError::Aws(e)),
@@ -483,13 +410,9 @@ where
             return Err(timed_out(&last_state, &last_detail));
         }
         // While counting consecutive hits, re-check at the floor interval.
-        let base = if hits > 0 { min_iv } else { interval };
-        let d = jittered(base, opts.jitter).min(deadline.saturating_duration_since(now));
-        if let Sleep::Cancelled = sleep_or_cancel(d, cancel).await {
+        let d = if hits > 0 { pace.floor_delay() } else { pace.next_delay() };
+        if !sleep_unless_cancelled(d.min(deadline.saturating_duration_since(now)), cancel).await {
             return Err(cancelled(&last_state));
-        }
-        if hits == 0 {
-            interval = interval.mul_f64(backoff).min(max_iv);
         }
     }
 }
@@ -579,11 +502,18 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn wait_fails_on_failure_state_with_detail() {
-        let task = |status: &str| ReplicationTask {
-            status: status.to_string(),
-            last_failure_message: Some("Error loading table".to_string()),
-            ..ReplicationTask::default()
-        };
+        /// An object that says why it failed, as a replication task does.
+        #[derive(Debug)]
+        struct Task(String);
+        impl WaitState for Task {
+            fn state(&self) -> &str {
+                &self.0
+            }
+            fn failure_detail(&self) -> Option<String> {
+                Some("last failure: Error loading table".to_string())
+            }
+        }
+        let task = |status: &str| Task(status.to_string());
         let mut n = 0;
         let spec =
             Wait::new("DMS replication task (t)", &["starting"], &["running"]).failure(&["failed"]).options(quick());
@@ -714,14 +644,5 @@ mod tests {
         })
         .await;
         assert_eq!(got, Err(WaitError::Aws(denied)));
-    }
-
-    #[test]
-    fn jitter_stays_within_bounds() {
-        for _ in 0..1000 {
-            let d = jittered(Duration::from_secs(10), 0.2);
-            assert!(d >= Duration::from_secs(8) && d <= Duration::from_secs(12), "{d:?}");
-        }
-        assert_eq!(jittered(Duration::from_secs(10), 0.0), Duration::from_secs(10));
     }
 }

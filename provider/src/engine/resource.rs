@@ -65,11 +65,25 @@ impl ApplyOutcome {
     }
 }
 
+/// Documentation a schema cannot carry, for the generated page: the example configuration, the
+/// import instructions and notes (markdown). Empty by default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DocExtras {
+    pub example_hcl: &'static str,
+    pub import: Option<&'static str>,
+    pub notes: &'static str,
+}
+
 #[async_trait]
 pub trait Resource<P: Send + Sync + 'static>: Send + Sync {
     /// The full type name, e.g. `dmslink_repltask`.
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
+
+    /// The page's example, import instructions and notes.
+    fn doc_extras(&self) -> DocExtras {
+        DocExtras::default()
+    }
 
     /// Cross-attribute checks beyond per-attribute validators. Values may be unknown.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
@@ -91,6 +105,10 @@ pub trait Resource<P: Send + Sync + 'static>: Send + Sync {
 pub trait DataSource<P: Send + Sync + 'static>: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
+    /// The page's example and notes.
+    fn doc_extras(&self) -> DocExtras {
+        DocExtras::default()
+    }
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     async fn read(&self, ctx: &Ctx<P>, config: &Value) -> Result<Value, Diagnostics>;
 }

@@ -2,7 +2,8 @@
 //! must follow; the runner starts every step as soon as all of its predecessors have finished, so
 //! independent waits overlap. On a failure it starts nothing new but lets steps in flight finish,
 //! so every child that came to exist is reported. Deletes run the same graph in reverse: a step's
-//! undo starts once every step that followed it has been undone.
+//! undo starts once every step that followed it has been undone. Step names are an enum per
+//! resource ([`step_names!`]), so a misspelt name or predecessor does not compile.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -16,10 +17,31 @@ use tracing::Instrument;
 
 pub type StepFuture = Pin<Box<dyn Future<Output = Result<(), StepError>> + Send>>;
 
+/// A resource's step names: an enum whose variants the compiler checks, each with the
+/// `verb_object` name the user reads in errors and logs. Declare one with [`step_names!`].
+pub trait StepName: Copy + Ord + std::fmt::Debug + Send + Sync + 'static {
+    fn as_str(self) -> &'static str;
+}
+
+/// Declares a step-name enum: `step_names!(pub enum MainStep { CreateVpc => "create_vpc", … })`.
+macro_rules! step_names {
+    ($(#[$m:meta])* $vis:vis enum $name:ident { $($(#[$vm:meta])* $variant:ident => $text:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        $vis enum $name { $($(#[$vm])* $variant),* }
+        impl $crate::engine::steps::StepName for $name {
+            fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+        }
+    };
+}
+pub(crate) use step_names;
+
 /// One step: `run` does the work (create or adopt), `undo` removes what it made.
-pub struct Step<C> {
-    pub name: &'static str,
-    pub after: &'static [&'static str],
+pub struct Step<C, N: StepName> {
+    pub name: N,
+    pub after: &'static [N],
     pub run: fn(Arc<C>) -> StepFuture,
     pub undo: fn(Arc<C>) -> StepFuture,
 }
@@ -34,8 +56,8 @@ pub struct StepError {
 }
 
 impl StepError {
-    pub fn new(step: &'static str, message: impl Into<String>) -> StepError {
-        StepError { step, code: None, message: message.into() }
+    pub fn new(step: impl StepName, message: impl Into<String>) -> StepError {
+        StepError { step: step.as_str(), code: None, message: message.into() }
     }
     pub fn with_code(mut self, code: impl Into<String>) -> StepError {
         self.code = Some(code.into());
@@ -69,19 +91,19 @@ impl RunReport {
 }
 
 /// A checked graph of steps: names unique, predecessors known, no cycles.
-pub struct Graph<C> {
-    steps: Vec<Step<C>>,
+pub struct Graph<C, N: StepName> {
+    steps: Vec<Step<C, N>>,
 }
 
-impl<C: Send + Sync + 'static> Graph<C> {
-    pub fn new(steps: Vec<Step<C>>) -> Result<Graph<C>, String> {
-        let names: BTreeSet<&str> = steps.iter().map(|s| s.name).collect();
+impl<C: Send + Sync + 'static, N: StepName> Graph<C, N> {
+    pub fn new(steps: Vec<Step<C, N>>) -> Result<Graph<C, N>, String> {
+        let names: BTreeSet<&str> = steps.iter().map(|s| s.name.as_str()).collect();
         if names.len() != steps.len() {
             return Err("two steps share a name".to_string());
         }
         for s in &steps {
-            if let Some(missing) = s.after.iter().find(|d| !names.contains(*d)) {
-                return Err(format!("step {} follows unknown step {missing}", s.name));
+            if let Some(missing) = s.after.iter().find(|d| !names.contains(d.as_str())) {
+                return Err(format!("step {} follows a step not in the graph: {}", s.name.as_str(), missing.as_str()));
             }
         }
         let g = Graph { steps };
@@ -98,9 +120,10 @@ impl<C: Send + Sync + 'static> Graph<C> {
         loop {
             let before = out.len();
             for s in &self.steps {
-                if !done.contains(s.name) && s.after.iter().all(|d| done.contains(d)) {
-                    done.insert(s.name);
-                    out.push(s.name);
+                let name = s.name.as_str();
+                if !done.contains(name) && s.after.iter().all(|d| done.contains(d.as_str())) {
+                    done.insert(name);
+                    out.push(name);
                 }
             }
             if out.len() == before {
@@ -111,20 +134,23 @@ impl<C: Send + Sync + 'static> Graph<C> {
 
     /// Runs every step forward, as early as its predecessors allow.
     pub async fn run(&self, ctx: Arc<C>) -> RunReport {
-        let preds: BTreeMap<&str, Vec<&str>> = self.steps.iter().map(|s| (s.name, s.after.to_vec())).collect();
-        let work: BTreeMap<&str, fn(Arc<C>) -> StepFuture> = self.steps.iter().map(|s| (s.name, s.run)).collect();
+        let preds: BTreeMap<&str, Vec<&str>> =
+            self.steps.iter().map(|s| (s.name.as_str(), s.after.iter().map(|d| d.as_str()).collect())).collect();
+        let work: BTreeMap<&str, fn(Arc<C>) -> StepFuture> =
+            self.steps.iter().map(|s| (s.name.as_str(), s.run)).collect();
         execute(preds, work, ctx, "run").await
     }
 
     /// Undoes steps in reverse: a step's undo waits for the undo of every step that follows it.
     pub async fn undo(&self, ctx: Arc<C>) -> RunReport {
-        let mut preds: BTreeMap<&str, Vec<&str>> = self.steps.iter().map(|s| (s.name, Vec::new())).collect();
+        let mut preds: BTreeMap<&str, Vec<&str>> = self.steps.iter().map(|s| (s.name.as_str(), Vec::new())).collect();
         for s in &self.steps {
             for d in s.after {
-                preds.entry(d).or_default().push(s.name);
+                preds.entry(d.as_str()).or_default().push(s.name.as_str());
             }
         }
-        let work: BTreeMap<&str, fn(Arc<C>) -> StepFuture> = self.steps.iter().map(|s| (s.name, s.undo)).collect();
+        let work: BTreeMap<&str, fn(Arc<C>) -> StepFuture> =
+            self.steps.iter().map(|s| (s.name.as_str(), s.undo)).collect();
         execute(preds, work, ctx, "undo").await
     }
 }
@@ -139,6 +165,8 @@ async fn execute<C: Send + Sync + 'static>(
     let mut started: BTreeSet<&str> = BTreeSet::new();
     let mut done: BTreeSet<&str> = BTreeSet::new();
     let mut running: JoinSet<(&'static str, Duration, Result<(), StepError>)> = JoinSet::new();
+    // Which step each task runs, to name a step whose task ended without an answer.
+    let mut task_steps: BTreeMap<tokio::task::Id, &'static str> = BTreeMap::new();
     let mut failed = false;
     loop {
         if !failed {
@@ -149,7 +177,7 @@ async fn execute<C: Send + Sync + 'static>(
                     let fut = f(ctx.clone());
                     let span = tracing::debug_span!("step", step = *name, phase);
                     let name = *name;
-                    running.spawn(
+                    let handle = running.spawn(
                         async move {
                             tracing::debug!("step started");
                             let t0 = Instant::now();
@@ -165,12 +193,13 @@ async fn execute<C: Send + Sync + 'static>(
                         }
                         .instrument(span),
                     );
+                    task_steps.insert(handle.id(), name);
                 }
             }
         }
-        let Some(joined) = running.join_next().await else { break };
+        let Some(joined) = running.join_next_with_id().await else { break };
         match joined {
-            Ok((name, took, result)) => {
+            Ok((_, (name, took, result))) => {
                 report.durations.insert(name, took);
                 match result {
                     Ok(()) => {
@@ -186,7 +215,12 @@ async fn execute<C: Send + Sync + 'static>(
             Err(join_error) => {
                 // A panicking step is a bug; report it as a failure rather than losing the others.
                 failed = true;
-                report.failed.push(StepError::new("unknown", format!("a step stopped unexpectedly: {join_error}")));
+                let step = task_steps.get(&join_error.id()).copied().unwrap_or("unknown");
+                report.failed.push(StepError {
+                    step,
+                    code: None,
+                    message: format!("the step stopped unexpectedly: {join_error}"),
+                });
             }
         }
     }
@@ -206,8 +240,17 @@ mod tests {
         fail: Mutex<Option<&'static str>>,
     }
 
-    fn step(name: &'static str, after: &'static [&'static str], run: fn(Arc<Log>) -> StepFuture) -> Step<Log> {
-        Step { name, after, run, undo: run }
+    /// Test graphs name steps freely.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    struct N(&'static str);
+    impl StepName for N {
+        fn as_str(self) -> &'static str {
+            self.0
+        }
+    }
+
+    fn step(name: &'static str, after: &'static [N], run: fn(Arc<Log>) -> StepFuture) -> Step<Log, N> {
+        Step { name: N(name), after, run, undo: run }
     }
 
     macro_rules! work {
@@ -218,7 +261,7 @@ mod tests {
                     tokio::time::sleep(Duration::from_millis($ms)).await;
                     log.events.lock().unwrap().push(format!("end {}", $name));
                     if *log.fail.lock().unwrap() == Some($name) {
-                        return Err(StepError::new($name, "injected").with_code("Boom"));
+                        return Err(StepError::new(N($name), "injected").with_code("Boom"));
                     }
                     Ok(())
                 })
@@ -226,14 +269,14 @@ mod tests {
         };
     }
 
-    fn graph() -> Graph<Log> {
+    fn graph() -> Graph<Log, N> {
         Graph::new(vec![
             step("vpc", &[], work!("vpc", 10)),
-            step("subnets", &["vpc"], work!("subnets", 10)),
-            step("rds_source", &["subnets"], work!("rds_source", 200)),
-            step("rds_target", &["subnets"], work!("rds_target", 200)),
-            step("instance", &["subnets"], work!("instance", 150)),
-            step("endpoints", &["rds_source", "rds_target", "instance"], work!("endpoints", 10)),
+            step("subnets", &[N("vpc")], work!("subnets", 10)),
+            step("rds_source", &[N("subnets")], work!("rds_source", 200)),
+            step("rds_target", &[N("subnets")], work!("rds_target", 200)),
+            step("instance", &[N("subnets")], work!("instance", 150)),
+            step("endpoints", &[N("rds_source"), N("rds_target"), N("instance")], work!("endpoints", 10)),
         ])
         .unwrap()
     }
@@ -257,7 +300,7 @@ mod tests {
         let log = Arc::new(Log::default());
         *log.fail.lock().unwrap() = Some("instance");
         let report = graph().run(log.clone()).await;
-        assert_eq!(report.failed, vec![StepError::new("instance", "injected").with_code("Boom")]);
+        assert_eq!(report.failed, vec![StepError::new(N("instance"), "injected").with_code("Boom")]);
         assert!(report.finished.contains(&"rds_source") && report.finished.contains(&"rds_target"));
         assert_eq!(report.skipped, vec!["endpoints"]);
     }
@@ -277,8 +320,33 @@ mod tests {
     #[test]
     fn bad_graphs_are_refused() {
         let noop = work!("x", 0);
-        assert!(Graph::new(vec![step("a", &["b"], noop), step("b", &["a"], noop)]).is_err());
-        assert!(Graph::new(vec![step("a", &["missing"], noop)]).is_err());
+        assert!(Graph::new(vec![step("a", &[N("b")], noop), step("b", &[N("a")], noop)]).is_err());
+        assert!(Graph::new(vec![step("a", &[N("missing")], noop)]).is_err());
         assert!(Graph::new(vec![step("a", &[], noop), step("a", &[], noop)]).is_err());
+    }
+
+    step_names!(
+        enum Named {
+            CreateVpc => "create_vpc",
+            CreateSubnets => "create_subnets",
+        }
+    );
+
+    #[tokio::test]
+    async fn declared_names_read_as_verb_object_and_a_panicking_step_is_named() {
+        assert_eq!(Named::CreateVpc.as_str(), "create_vpc");
+        let boom: fn(Arc<Log>) -> StepFuture = |_| Box::pin(async { panic!("bug") });
+        let ok: fn(Arc<Log>) -> StepFuture = |_| Box::pin(async { Ok(()) });
+        let g = Graph::new(vec![
+            Step { name: Named::CreateVpc, after: &[], run: ok, undo: ok },
+            Step { name: Named::CreateSubnets, after: &[Named::CreateVpc], run: boom, undo: ok },
+        ])
+        .unwrap();
+        assert_eq!(g.order(), vec!["create_vpc", "create_subnets"]);
+        let report = g.run(Arc::new(Log::default())).await;
+        assert_eq!(report.finished, vec!["create_vpc"]);
+        assert_eq!(report.failed.len(), 1);
+        assert_eq!(report.failed[0].step, "create_subnets");
+        assert!(report.failed[0].message.contains("stopped unexpectedly"), "{:?}", report.failed);
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::aws::dms::TableStats;
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::engine::model::{self, ModelError, Unknowable};
+use crate::engine::resource::DocExtras;
 use crate::engine::{Attribute, Block, DataSource, Schema, Type, Value};
 use crate::provider_config::Configured;
 use crate::resources::Ctx;
@@ -167,6 +168,10 @@ impl DataSource<Configured> for RepltaskTables {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn doc_extras(&self) -> DocExtras {
+        DocExtras { example_hcl: EXAMPLE_HCL, import: None, notes: NOTES_DOC }
     }
 
     async fn read(&self, ctx: &Ctx, config: &Value) -> Result<Value, Diagnostics> {

@@ -1,6 +1,53 @@
-//! Network names: host names and addresses of existing servers, availability zones.
+//! Network names: IPv4 CIDR blocks, host names and addresses of existing servers, availability zones.
 
 use super::q;
+
+/// An IPv4 CIDR block (VPCs and their subnets are IPv4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    pub addr: u32,
+    pub prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(text: &str) -> Result<Cidr, String> {
+        let (ip, prefix) = text.split_once('/').ok_or("missing the /prefix length")?;
+        let octets: Vec<&str> = ip.split('.').collect();
+        if octets.len() != 4 {
+            return Err("the address needs four dot-separated numbers".into());
+        }
+        let mut addr = 0u32;
+        for o in octets {
+            let n: u8 = o.parse().map_err(|_| format!("{o:?} is not a number from 0 to 255"))?;
+            addr = (addr << 8) | u32::from(n);
+        }
+        let prefix: u8 = prefix.parse().map_err(|_| format!("{prefix:?} is not a prefix length"))?;
+        if prefix > 32 {
+            return Err("the prefix length is at most 32".into());
+        }
+        let c = Cidr { addr, prefix };
+        if addr & !c.mask() != 0 {
+            return Err(format!("host bits are set; the network address is {}", c.network()));
+        }
+        Ok(c)
+    }
+    fn mask(self) -> u32 {
+        if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) }
+    }
+    fn last(self) -> u32 {
+        self.addr | !self.mask()
+    }
+    pub fn contains(self, other: Cidr) -> bool {
+        other.prefix >= self.prefix && other.addr & self.mask() == self.addr
+    }
+    pub fn overlaps(self, other: Cidr) -> bool {
+        self.addr <= other.last() && other.addr <= self.last()
+    }
+    pub fn network(self) -> String {
+        let a = self.addr & self.mask();
+        format!("{}.{}.{}.{}/{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, self.prefix)
+    }
+}
 
 /// A DNS host name (RFC 1123 labels of letters, digits and hyphens, at most 253 characters) or an
 /// IPv4/IPv6 address: what DMS connects to as `ServerName`.

@@ -16,7 +16,8 @@ use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::engine::{Attribute, Type, Value};
 use crate::resources::PlanDraft;
 
-use super::steps::{StackRun, retry};
+use super::steps::StackRun;
+use crate::resources::step_kit::retry;
 
 /// The computed attribute.
 pub const STATUS_ATTR: &str = "endpoint_connection_status";

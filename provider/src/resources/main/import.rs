@@ -9,12 +9,12 @@
 //! mode `none`, VPN gateway ASN 64512, a restored instance's storage and encryption), the imported
 //! value is the one a configuration that leaves the setting out plans, so that plan is clean.
 
+use super::lookup::discover::{self, Found, FoundDb};
 use crate::aws::dms::Endpoint;
 use crate::aws::rds::DbInstance;
 use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::engine::{Type, Value};
 use crate::resources::Ctx;
-use crate::resources::main_lookup::discover::{self, Found, FoundDb};
 
 use super::naming::TAG_SNAPSHOT;
 

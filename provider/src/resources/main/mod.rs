@@ -6,6 +6,7 @@ pub mod children;
 pub mod connections;
 pub mod deletions;
 pub mod desired;
+pub mod lookup;
 pub mod naming;
 pub mod preconditions;
 pub mod replace;
@@ -18,18 +19,21 @@ pub mod validate;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+
+use crate::provider_config::Configured;
 use tracing::Instrument;
 
 use crate::engine::diag::{Diagnostic, Diagnostics};
+use crate::engine::resource::DocExtras;
 use crate::engine::steps::RunReport;
 use crate::engine::{ApplyOutcome, Resource, Schema, Value};
-use crate::provider_config::Configured;
 use crate::resources::{Ctx, PlanDraft};
+use crate::resources::step_kit::{self, Doing, StepError};
 use crate::resources::{tags, timeouts};
 
 use children::Children;
 use desired::Stack;
-use steps::StackRun;
+use steps::{MainStep, StackRun};
 
 pub struct Main;
 
@@ -47,6 +51,14 @@ impl Resource<Configured> for Main {
 
     fn schema(&self) -> Schema {
         schema::schema()
+    }
+
+    fn doc_extras(&self) -> DocExtras {
+        DocExtras {
+            example_hcl: include_str!("../../../../examples-hcl/terraform-main/dms-main.tf"),
+            import: Some(IMPORT_DOC),
+            notes: NOTES_DOC,
+        }
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -101,7 +113,7 @@ impl Resource<Configured> for Main {
         let stack = desired::read(planned, config);
         let (planned, tags) = with_tags_all(ctx, planned);
         let run = StackRun::new(ctx, stack, tags, timeouts::deadline(&planned, "create"), Children::default());
-        let outcome = apply(&run, &planned, "creating").await;
+        let outcome = apply(&run, &planned, Doing::Creating).await;
         if outcome.diags.has_errors() {
             return outcome;
         }
@@ -126,12 +138,12 @@ impl Resource<Configured> for Main {
         let kept: Vec<String> = stack.databases().map(|d| stack.database_id(d)).collect();
         for db in old.sources.iter().filter(|d| !kept.contains(&old.database_id(d))) {
             let removed = async {
-                steps::remove_endpoint(&run, "remove_source", db).await?;
-                steps::remove_database(&run, "remove_source", db).await
+                steps::remove_endpoint(&run, MainStep::RemoveSource, db).await?;
+                steps::remove_database(&run, MainStep::RemoveSource, db).await
             };
             if let Err(e) = removed.await {
                 let state = run.snapshot().to_state(prior, &old);
-                return ApplyOutcome::failed(state, step_failure("updating", &stack, &e));
+                return ApplyOutcome::failed(state, step_failure(Doing::Updating, &stack, &e));
             }
             run.kids().databases.remove(&old.database_id(db));
         }
@@ -148,30 +160,33 @@ impl Resource<Configured> for Main {
                         r.final_snapshot_identifier = n.final_snapshot_identifier.clone();
                     }
                     async {
-                        steps::remove_endpoint(&run, "replace_database", db).await?;
+                        steps::remove_endpoint(&run, MainStep::ReplaceDatabase, db).await?;
                         if rds {
-                            steps::remove_database(&run, "replace_database", &gone).await?;
+                            steps::remove_database(&run, MainStep::ReplaceDatabase, &gone).await?;
                         }
                         Ok(())
                     }
                     .await
                 }
                 replace::Replaced::ReplicationInstance { .. } => {
-                    steps::remove_replication_instance(&run, "replace_replication_instance").await
+                    steps::remove_replication_instance(&run, MainStep::ReplaceReplicationInstance).await
                 }
             };
             if let Err(e) = done {
                 let state = run.snapshot().to_state(prior, &old);
-                return ApplyOutcome::failed(state, step_failure("updating", &stack, &e));
+                return ApplyOutcome::failed(state, step_failure(Doing::Updating, &stack, &e));
             }
         }
-        let outcome = apply(&run, planned, "updating").await;
+        let outcome = apply(&run, planned, Doing::Updating).await;
         if outcome.diags.has_errors() {
             // What was asked for did not all happen: the prior settings stay, with every child that exists.
             return ApplyOutcome::failed(run.snapshot().to_state(prior, &old), outcome.diags);
         }
         if let Err(e) = update::modify_in_place(&run, &old, prior).await {
-            return ApplyOutcome::failed(run.snapshot().to_state(prior, &old), step_failure("updating", &stack, &e));
+            return ApplyOutcome::failed(
+                run.snapshot().to_state(prior, &old),
+                step_failure(Doing::Updating, &stack, &e),
+            );
         }
         let failures = if connections::wanted(planned) { connections::test_all(&run).await } else { Vec::new() };
         let prior_status = prior.get(connections::STATUS_ATTR);
@@ -233,50 +248,28 @@ fn with_tags_all(ctx: &Ctx, planned: &Value) -> (Value, crate::aws::dms::Tags) {
     (planned, tags)
 }
 
-fn describe(e: &crate::engine::steps::StepError) -> String {
+fn describe(e: &StepError) -> String {
     format!("step {}: {}", e.step, e.message)
 }
 
-fn step_failure(doing: &str, stack: &Stack, e: &crate::engine::steps::StepError) -> Diagnostics {
-    let code = e.code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-    if doing != "creating" {
-        return Diagnostic::error(
-            format!("Error {doing} DMS stack {}: step {} failed{code}", stack.prefix(), e.step),
-            format!(
-                "{}\n\nEvery child that exists is kept in the state. Fix the cause and run `terraform apply` again: \
-                 it adopts what exists and finishes the change.",
-                describe(e)
-            ),
-        )
-        .into();
-    }
-    Diagnostic::error(
-        format!("Error {doing} DMS stack {}: step {} failed{code}", stack.prefix(), e.step),
-        format!(
-            "{}\n\nEvery child created so far is kept in the state. Two ways on:\n  \
-             - fix the cause, then `terraform untaint` this resource and `terraform apply`: dmslink resumes and \
-             creates only the missing children;\n  \
-             - or run `terraform apply` as it is: Terraform destroys the partial stack and creates it again.",
-            describe(e)
-        ),
-    )
-    .into()
+fn step_failure(doing: Doing, stack: &Stack, e: &StepError) -> Diagnostics {
+    step_kit::step_failure(doing, &format!("DMS stack {}", stack.prefix()), e, &describe(e))
 }
 
 /// Runs the create graph and turns what exists into the state, partial on failure.
-async fn apply(run: &Arc<StackRun>, planned: &Value, doing: &str) -> ApplyOutcome {
+async fn apply(run: &Arc<StackRun>, planned: &Value, doing: Doing) -> ApplyOutcome {
     let graph = match steps::graph() {
         Ok(g) => g,
         Err(e) => return ApplyOutcome::failed(Value::Null, Diagnostic::error("Error in dmslink_main steps", e).into()),
     };
-    let span = tracing::debug_span!("dmslink_main", stack = %run.stack.prefix(), doing);
+    let span = tracing::debug_span!("dmslink_main", stack = %run.stack.prefix(), doing = doing.as_str());
     let report: RunReport = graph.run(run.clone()).instrument(span).await;
     let state = run.snapshot().to_state(planned, &run.stack);
     match report.failed.first() {
         None => ApplyOutcome::ok(state),
         Some(e) => {
             // Nothing was created at all: no state to keep.
-            let empty = run.snapshot() == Children::default() && doing == "creating";
+            let empty = run.snapshot() == Children::default() && doing == Doing::Creating;
             let mut diags = if empty {
                 Diagnostic::error(
                     format!("Error creating DMS stack {}: step {} failed", run.stack.prefix(), e.step),
@@ -288,7 +281,12 @@ async fn apply(run: &Arc<StackRun>, planned: &Value, doing: &str) -> ApplyOutcom
             };
             for other in report.failed.iter().skip(1) {
                 diags.push(Diagnostic::error(
-                    format!("Error {doing} DMS stack {}: step {} failed too", run.stack.prefix(), other.step),
+                    format!(
+                        "Error {} DMS stack {}: step {} failed too",
+                        doing.as_str(),
+                        run.stack.prefix(),
+                        other.step
+                    ),
                     describe(other),
                 ));
             }
@@ -603,5 +601,7 @@ mod apply_tests;
 mod connection_tests;
 #[cfg(test)]
 mod emulator_tests;
+#[cfg(test)]
+mod replace_tests;
 #[cfg(test)]
 mod safety_tests;

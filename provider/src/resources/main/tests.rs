@@ -1,10 +1,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::schema::schema;
-use super::validate::{Cidr, validate_config};
+use super::validate::validate_config;
 use crate::engine::Value;
 use crate::engine::diag::{AttrPath, Diagnostics};
 use crate::engine::validate::validate_block;
+use crate::resources::aws_formats::net::Cidr;
 
 /// A config from JSON, with every attribute the JSON leaves out null (as Terraform sends it).
 fn config(json: serde_json::Value) -> Value {

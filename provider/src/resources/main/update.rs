@@ -8,17 +8,11 @@ use crate::aws::dms::{ModifyEndpointInput, ModifyReplicationInstanceInput, Start
 use crate::aws::rds::ModifyDbInstanceInput;
 use crate::aws::wait::{self, Wait};
 use crate::engine::Value;
-use crate::engine::steps::StepError;
+use crate::resources::step_kit::{R, StepError, aws_err};
 
 use super::desired::Stack;
 use super::naming::kind;
-use super::steps::StackRun;
-
-type R<T> = Result<T, StepError>;
-
-fn err(step: &'static str, doing: &str, id: &str, e: &crate::aws::error::AwsError) -> StepError {
-    StepError::new(step, e.describe(doing, id)).with_code(e.code.clone())
-}
+use super::steps::{MainStep, StackRun};
 
 /// Replication instance, RDS instances and endpoints: what changed between `old` and the run's stack.
 pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()> {
@@ -34,7 +28,12 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                     Ok(()) => {}
                     Err(e) if e.is_not_found() => {}
                     Err(e) => {
-                        return Err(err("disable_route_propagation", "disabling VGW route propagation on", &rt, &e));
+                        return Err(aws_err(
+                            MainStep::DisableRoutePropagation,
+                            "disabling VGW route propagation on",
+                            &rt,
+                            &e,
+                        ));
                     }
                 }
             }
@@ -60,12 +59,12 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
             ..Default::default()
         };
         if !m.is_empty() {
-            const STEP: &str = "modify_replication_instance";
+            const STEP: MainStep = MainStep::ModifyReplicationInstance;
             clients
                 .dms
                 .modify_replication_instance(m)
                 .await
-                .map_err(|e| err(STEP, "modifying DMS replication instance", &new.replication_instance_id(), &e))?;
+                .map_err(|e| aws_err(STEP, "modifying DMS replication instance", &new.replication_instance_id(), &e))?;
             let what = format!("DMS replication instance ({})", new.replication_instance_id());
             let spec = crate::aws::wait::Wait::new(&what, super::steps::RI_PENDING, &["available"])
                 .failure(super::steps::RI_FAILED)
@@ -110,12 +109,12 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                 ..Default::default()
             };
             if !m.is_empty() {
-                const STEP: &str = "modify_databases";
+                const STEP: MainStep = MainStep::ModifyDatabases;
                 clients
                     .rds
                     .modify_db_instance(m)
                     .await
-                    .map_err(|e| err(STEP, "modifying RDS DB instance", &instance, &e))?;
+                    .map_err(|e| aws_err(STEP, "modifying RDS DB instance", &instance, &e))?;
                 let what = format!("RDS DB instance ({instance})");
                 let spec = crate::aws::wait::Wait::new(
                     &what,
@@ -140,7 +139,7 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                 || db.extra_connection_attributes != before.extra_connection_attributes
                 || db.server_name != before.server_name;
             if changed {
-                const STEP: &str = "modify_endpoints";
+                const STEP: MainStep = MainStep::ModifyEndpoints;
                 let m = ModifyEndpointInput {
                     arn: arn.clone(),
                     server_name: kids.address.clone().or_else(|| db.server_name.clone()),
@@ -154,7 +153,7 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                 };
                 let paused = pause_tasks(run, STEP, &arn).await?;
                 let modified =
-                    clients.dms.modify_endpoint(m).await.map_err(|e| err(STEP, "modifying DMS endpoint", &id, &e));
+                    clients.dms.modify_endpoint(m).await.map_err(|e| aws_err(STEP, "modifying DMS endpoint", &id, &e));
                 // Resume what was running even when the modify failed.
                 let resumed = resume_tasks(run, STEP, &paused).await;
                 modified?;
@@ -172,15 +171,17 @@ fn secret_changed(new: &Option<String>, old: &Option<String>, new_v: Option<i64>
 }
 
 /// Stops the running tasks that use endpoint `arn`; returns them (to resume).
-async fn pause_tasks(run: &StackRun, step: &'static str, arn: &str) -> R<Vec<String>> {
+async fn pause_tasks(run: &StackRun, step: MainStep, arn: &str) -> R<Vec<String>> {
     let dms = &run.ctx.provider.clients.dms;
     let tasks = dms
         .list_replication_tasks_using(&TasksUsing::Endpoint(arn.to_string()))
         .await
-        .map_err(|e| err(step, "listing DMS replication tasks of endpoint", arn, &e))?;
+        .map_err(|e| aws_err(step, "listing DMS replication tasks of endpoint", arn, &e))?;
     let mut paused = Vec::new();
     for t in tasks.iter().filter(|t| t.status == "running" || t.status == "starting") {
-        dms.stop_replication_task(&t.arn).await.map_err(|e| err(step, "stopping DMS replication task", &t.id, &e))?;
+        dms.stop_replication_task(&t.arn)
+            .await
+            .map_err(|e| aws_err(step, "stopping DMS replication task", &t.id, &e))?;
         let what = format!("DMS replication task ({})", t.id);
         let spec = Wait::new(&what, &["running", "starting", "stopping"], &["stopped", "ready", "failed"])
             .timeout(run.deadline.saturating_duration_since(Instant::now()));
@@ -195,12 +196,12 @@ async fn pause_tasks(run: &StackRun, step: &'static str, arn: &str) -> R<Vec<Str
 /// Resumes the paused tasks and waits until each has left `starting`, so the apply ends with the
 /// tasks back where they were, or fails saying which did not come back. (A full-load task may
 /// finish and stop again at once: `stopped` counts as settled too.)
-async fn resume_tasks(run: &StackRun, step: &'static str, arns: &[String]) -> R<()> {
+async fn resume_tasks(run: &StackRun, step: MainStep, arns: &[String]) -> R<()> {
     let dms = &run.ctx.provider.clients.dms;
     for arn in arns {
         dms.start_replication_task(arn, StartType::ResumeProcessing)
             .await
-            .map_err(|e| err(step, "resuming DMS replication task", arn, &e))?;
+            .map_err(|e| aws_err(step, "resuming DMS replication task", arn, &e))?;
     }
     for arn in arns {
         let what = format!("DMS replication task ({arn})");
@@ -216,7 +217,7 @@ async fn resume_tasks(run: &StackRun, step: &'static str, arns: &[String]) -> R<
 
 /// Brings every child's tags to the stack's `tags_all` (ownership and `Name` tags stay).
 async fn sync_tags(run: &StackRun, old_all: &Tags) -> R<()> {
-    const STEP: &str = "update_tags";
+    const STEP: MainStep = MainStep::UpdateTags;
     if *old_all == run.tags {
         return Ok(());
     }
@@ -243,12 +244,12 @@ async fn sync_tags(run: &StackRun, old_all: &Tags) -> R<()> {
     for (id, k, name) in &ec2 {
         let ids = [id.clone()];
         if !removed.is_empty() {
-            c.ec2.delete_tags(&ids, &removed).await.map_err(|e| err(STEP, "untagging", id, &e))?;
+            c.ec2.delete_tags(&ids, &removed).await.map_err(|e| aws_err(STEP, "untagging", id, &e))?;
         }
         c.ec2
             .create_tags(&ids, &stack.child_tags(&run.tags, k, name))
             .await
-            .map_err(|e| err(STEP, "tagging", id, &e))?;
+            .map_err(|e| aws_err(STEP, "tagging", id, &e))?;
     }
     // RDS: instances and the DB subnet group.
     let mut rds: Vec<(String, &str, String)> = Vec::new();
@@ -256,22 +257,28 @@ async fn sync_tags(run: &StackRun, old_all: &Tags) -> R<()> {
         let key = stack.database_id(db);
         if let Some(id) = kids.db(&key).db_instance_identifier
             && let Some(i) =
-                c.rds.find_db_instance(&id).await.map_err(|e| err(STEP, "reading RDS DB instance", &id, &e))?
+                c.rds.find_db_instance(&id).await.map_err(|e| aws_err(STEP, "reading RDS DB instance", &id, &e))?
         {
             rds.push((i.arn, kind::DATABASE, key.clone()));
         }
     }
     if let Some(name) = &kids.db_subnet_group_name
-        && let Some(g) =
-            c.rds.find_db_subnet_group(name).await.map_err(|e| err(STEP, "reading RDS DB subnet group", name, &e))?
+        && let Some(g) = c
+            .rds
+            .find_db_subnet_group(name)
+            .await
+            .map_err(|e| aws_err(STEP, "reading RDS DB subnet group", name, &e))?
     {
         rds.push((g.arn, kind::DB_SUBNET_GROUP, name.clone()));
     }
     for (arn, k, name) in &rds {
         if !removed.is_empty() {
-            c.rds.remove_tags(arn, &removed).await.map_err(|e| err(STEP, "untagging", arn, &e))?;
+            c.rds.remove_tags(arn, &removed).await.map_err(|e| aws_err(STEP, "untagging", arn, &e))?;
         }
-        c.rds.add_tags(arn, &stack.child_tags(&run.tags, k, name)).await.map_err(|e| err(STEP, "tagging", arn, &e))?;
+        c.rds
+            .add_tags(arn, &stack.child_tags(&run.tags, k, name))
+            .await
+            .map_err(|e| aws_err(STEP, "tagging", arn, &e))?;
     }
     // DMS: replication instance, subnet group, endpoints.
     let mut dms: Vec<(String, &str, String)> = Vec::new();
@@ -289,9 +296,12 @@ async fn sync_tags(run: &StackRun, old_all: &Tags) -> R<()> {
     }
     for (arn, k, name) in &dms {
         if !removed.is_empty() {
-            c.dms.remove_tags(arn, &removed).await.map_err(|e| err(STEP, "untagging", arn, &e))?;
+            c.dms.remove_tags(arn, &removed).await.map_err(|e| aws_err(STEP, "untagging", arn, &e))?;
         }
-        c.dms.add_tags(arn, &stack.child_tags(&run.tags, k, name)).await.map_err(|e| err(STEP, "tagging", arn, &e))?;
+        c.dms
+            .add_tags(arn, &stack.child_tags(&run.tags, k, name))
+            .await
+            .map_err(|e| aws_err(STEP, "tagging", arn, &e))?;
     }
     Ok(())
 }

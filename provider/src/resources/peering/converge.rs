@@ -13,13 +13,17 @@
 use std::time::Duration;
 
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::aws::ec2::{CreateVpcPeeringInput, Ec2Api, Filters, RouteTarget, RulePeer, SgRule, Tags, Vpc, VpcPeering};
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::{Wait, WaitOptions, wait_for};
+use crate::backoff::{Backoff, sleep_unless_cancelled};
 use crate::resources::Ctx;
-use crate::resources::main::validate::Cidr;
+use crate::engine::steps::step_names;
+use crate::resources::aws_formats::net::Cidr;
+use crate::resources::step_kit::{self, Found, Pace, StepError, adopt_or_create};
 use crate::resources::tags;
 
 use super::children::{RouteAction, RouteRec, RuleRec, desired_routes, desired_rules, dns_changes, route_action};
@@ -41,25 +45,34 @@ pub struct Run<'a> {
     pub deadline: Instant,
 }
 
-/// A failed step: which one, and the sentence for the user.
-#[derive(Debug)]
-pub struct StepError {
-    pub step: &'static str,
-    pub message: String,
-    pub code: Option<String>,
+step_names!(
+    /// The steps of a peering's create or update, as the user reads them in errors.
+    pub enum PeeringStep {
+        Accepter => "accepter",
+        ReadVpcs => "read_vpcs",
+        RequestPeering => "request_peering",
+        AcceptPeering => "accept_peering",
+        DnsResolution => "dns_resolution",
+        Routes => "routes",
+        SecurityGroupRules => "security_group_rules",
+        Tags => "tags",
+    }
+);
+
+fn step_err(step: PeeringStep) -> impl Fn(String) -> StepError {
+    move |message| StepError::new(step, message)
 }
 
-fn step_err(step: &'static str) -> impl Fn(String) -> StepError {
-    move |message| StepError { step, message, code: None }
+fn aws_err<'a>(step: PeeringStep, doing: &'a str, id: &'a str) -> impl Fn(AwsError) -> StepError + 'a {
+    move |e| step_kit::aws_err(step, doing, id, &e)
 }
 
-fn aws_err<'a>(step: &'static str, doing: &'a str, id: &'a str) -> impl Fn(AwsError) -> StepError + 'a {
-    move |e| StepError { step, message: e.describe(doing, id), code: Some(e.code.clone()) }
-}
-
-impl Run<'_> {
-    fn remaining(&self) -> Duration {
-        self.deadline.saturating_duration_since(Instant::now())
+impl Pace for Run<'_> {
+    fn deadline(&self) -> Instant {
+        self.deadline
+    }
+    fn cancel(&self) -> &CancellationToken {
+        &self.ctx.cancel
     }
 }
 
@@ -103,7 +116,7 @@ pub async fn converge(run: &Run<'_>, prog: &mut Progress, prior_tags: Option<&Ta
 /// Step 1: both VPCs exist where expected, and their CIDRs do not overlap.
 pub async fn read_vpcs(run: &Run<'_>) -> Result<(Vpc, Vpc), StepError> {
     let spec = run.spec;
-    let step = "read_vpcs";
+    let step = PeeringStep::ReadVpcs;
     let peer = run
         .sides
         .requester
@@ -158,50 +171,57 @@ pub fn overlap(dms: &Vpc, app: &Vpc) -> Option<String> {
 /// Terraform saved state), else a new request. Refuses a stranger's peering between them.
 async fn request_or_adopt(run: &Run<'_>, prog: &mut Progress) -> Result<String, StepError> {
     let spec = run.spec;
-    let step = "request_peering";
+    let step = PeeringStep::RequestPeering;
     let filters = Filters::new()
         .with("requester-vpc-info.vpc-id", &spec.peer_vpc_id)
         .with("accepter-vpc-info.vpc-id", &spec.vpc_id)
         .any_of("status-code", LIVE);
-    let found = run.sides.requester.find_vpc_peering_connections(&filters).await.map_err(aws_err(
-        step,
-        "listing VPC peering connections of",
-        &spec.peer_vpc_id,
-    ))?;
-    if let Some(p) = found.first() {
-        if p.tags.get(OWNER_TAG).map(String::as_str) != Some(OWNER_VALUE) {
-            return Err(step_err(step)(format!(
+    let find = || async {
+        let found = run.sides.requester.find_vpc_peering_connections(&filters).await.map_err(aws_err(
+            step,
+            "listing VPC peering connections of",
+            &spec.peer_vpc_id,
+        ))?;
+        Ok(match found.into_iter().next() {
+            Some(p) if p.tags.get(OWNER_TAG).map(String::as_str) == Some(OWNER_VALUE) => {
+                info!(peering = %p.id, status = %p.status, "adopting the VPC peering connection a previous apply requested");
+                Found::Ours(p)
+            }
+            Some(p) => Found::Refused(format!(
                 "VPC peering connection {} ({}) already connects {} and {} and was not made by dmslink. Import it \
                  (`terraform import <address> {}`) or delete it, then apply again.",
                 p.id, p.status, spec.peer_vpc_id, spec.vpc_id, p.id
-            )));
-        }
-        info!(peering = %p.id, status = %p.status, "adopting the VPC peering connection a previous apply requested");
+            )),
+            None => Found::Nothing,
+        })
+    };
+    let create = || async {
+        let input = CreateVpcPeeringInput {
+            vpc_id: spec.peer_vpc_id.clone(),
+            peer_vpc_id: spec.vpc_id.clone(),
+            peer_owner_id: spec.peer_owner_id.clone(),
+            peer_region: spec.peer_region.clone(),
+            tags: spec.request_tags(),
+        };
+        let p = run.sides.requester.create_vpc_peering_connection(input).await.map_err(aws_err(
+            step,
+            "requesting VPC peering from",
+            &spec.peer_vpc_id,
+        ))?;
+        info!(peering = %p.id, "requested VPC peering connection");
+        Ok(p)
+    };
+    let (p, _) = adopt_or_create(step, "VPC peering connection", find, create, |p: &VpcPeering| {
         prog.peering_connection_id = Some(p.id.clone());
         prog.status = Some(p.status.clone());
-        return Ok(p.id.clone());
-    }
-    let input = CreateVpcPeeringInput {
-        vpc_id: spec.peer_vpc_id.clone(),
-        peer_vpc_id: spec.vpc_id.clone(),
-        peer_owner_id: spec.peer_owner_id.clone(),
-        peer_region: spec.peer_region.clone(),
-        tags: spec.request_tags(),
-    };
-    let p = run.sides.requester.create_vpc_peering_connection(input).await.map_err(aws_err(
-        step,
-        "requesting VPC peering from",
-        &spec.peer_vpc_id,
-    ))?;
-    info!(peering = %p.id, "requested VPC peering connection");
-    prog.peering_connection_id = Some(p.id.clone());
-    prog.status = Some(p.status.clone());
+    })
+    .await?;
     Ok(p.id)
 }
 
 /// Step 3: past `initiating-request`, accepted on the DMS VPC's side, `active`.
 async fn activate(run: &Run<'_>, pcx: &str, prog: &mut Progress) -> Result<VpcPeering, StepError> {
-    let step = "accept_peering";
+    let step = PeeringStep::AcceptPeering;
     let what = format!("VPC peering connection ({pcx})");
     let requester = &run.sides.requester;
     let requested = Wait::new(&what, &["initiating-request"], &["pending-acceptance", "provisioning", "active"])
@@ -244,10 +264,11 @@ async fn activate(run: &Run<'_>, pcx: &str, prog: &mut Progress) -> Result<VpcPe
 /// Step 4: `AllowDnsResolutionFromRemoteVpc` on both sides, each side set by its own account,
 /// re-read until both show the wanted value.
 async fn ensure_dns(run: &Run<'_>, pcx: &str) -> Result<(), StepError> {
-    let step = "dns_resolution";
+    let step = PeeringStep::DnsResolution;
     let want = run.spec.dns_resolution;
     let settle_by = run.deadline.min(Instant::now() + DNS_SETTLE);
     let sides = run.sides;
+    let mut pace = Backoff::fixed(Duration::from_secs(1));
     loop {
         let p = sides
             .requester
@@ -286,9 +307,8 @@ async fn ensure_dns(run: &Run<'_>, pcx: &str) -> Result<(), StepError> {
             Err(e) if e.code == "OperationNotPermitted" => {}
             Err(e) => return Err(aws_err(step, "setting DNS resolution options of VPC peering", pcx)(e)),
         }
-        tokio::select! {
-            _ = run.ctx.cancel.cancelled() => return Err(step_err(step)("cancelled".to_string())),
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        if !sleep_unless_cancelled(pace.next_delay(), &run.ctx.cancel).await {
+            return Err(step_err(step)("cancelled".to_string()));
         }
     }
 }
@@ -315,7 +335,7 @@ pub async fn vpc_route_tables(ec2: &dyn Ec2Api, vpc_id: &str) -> Result<Vec<Stri
 async fn ensure_routes(run: &Run<'_>, pcx: &str, prog: &mut Progress) -> Result<(), StepError> {
     let (spec, sides) = (run.spec, run.sides);
     let (Some(vpc_cidr), Some(peer_cidr)) = (prog.vpc_cidr.clone(), prog.peer_vpc_cidr.clone()) else {
-        return Err(step_err("routes")("the VPC CIDRs are not known".to_string()));
+        return Err(step_err(PeeringStep::Routes)("the VPC CIDRs are not known".to_string()));
     };
     let dms = RouteSide {
         ec2: sides.accepter.as_ref(),
@@ -332,7 +352,7 @@ async fn ensure_routes(run: &Run<'_>, pcx: &str, prog: &mut Progress) -> Result<
         what: "peer_route_table_ids",
     };
     for side in [dms, app] {
-        let step = "routes";
+        let step = PeeringStep::Routes;
         let tables = match side.tables {
             Some(t) => t.to_vec(),
             None => vpc_route_tables(side.ec2, side.vpc_id).await.map_err(aws_err(
@@ -354,12 +374,8 @@ async fn ensure_routes(run: &Run<'_>, pcx: &str, prog: &mut Progress) -> Result<
             .cloned()
             .collect();
         for rec in unwanted {
-            delete_owned_route(side.ec2, pcx, &rec).await.map_err(|e| StepError {
-                step,
-                message: e
-                    .describe("deleting route", &format!("{} → {}", rec.route_table_id, rec.destination_cidr_block)),
-                code: Some(e.code.clone()),
-            })?;
+            let id = format!("{} → {}", rec.route_table_id, rec.destination_cidr_block);
+            delete_owned_route(side.ec2, pcx, &rec).await.map_err(aws_err(step, "deleting route", &id))?;
             prog.routes.retain(|r| r != &rec);
         }
         for rec in wanted {
@@ -436,7 +452,7 @@ pub async fn revoke_rule(ec2: &dyn Ec2Api, pcx: &str, rec: &RuleRec) -> Result<(
 /// Step 6: a TCP ingress rule per port from the application VPC's CIDR; rules for ports (or a
 /// group) no longer asked for are revoked.
 async fn ensure_rules(run: &Run<'_>, pcx: &str, prog: &mut Progress) -> Result<(), StepError> {
-    let step = "security_group_rules";
+    let step = PeeringStep::SecurityGroupRules;
     let ec2 = run.sides.accepter.as_ref();
     let cidr = prog.peer_vpc_cidr.clone().unwrap_or_default();
     let wanted = desired_rules(run.spec.security_group_id.as_deref(), &run.spec.ports, &cidr);
@@ -462,7 +478,7 @@ async fn ensure_rules(run: &Run<'_>, pcx: &str, prog: &mut Progress) -> Result<(
 
 /// Step 7: the peering's tags from `from` to `to` (the ownership tag stays).
 async fn ensure_tags(run: &Run<'_>, pcx: &str, from: &Tags, to: &Tags) -> Result<(), StepError> {
-    let step = "tags";
+    let step = PeeringStep::Tags;
     let (removed, changed) = tags::diff(from, to);
     let ec2 = &run.sides.requester;
     let ids = [pcx.to_string()];

@@ -17,13 +17,16 @@ pub mod validate;
 
 use async_trait::async_trait;
 
-use crate::engine::diag::{Diagnostic, Diagnostics};
-use crate::engine::{ApplyOutcome, Resource, Schema, Value};
 use crate::provider_config::Configured;
+
+use crate::engine::diag::Diagnostics;
+use crate::engine::resource::DocExtras;
+use crate::engine::{ApplyOutcome, Resource, Schema, Value};
 use crate::resources::{Ctx, PlanDraft};
 use crate::resources::{tags, timeouts};
 
-use converge::{Run, StepError, converge};
+use crate::resources::step_kit::{self, Doing, StepError};
+use converge::{PeeringStep, Run, converge};
 use progress::Progress;
 use spec::{Sides, Spec};
 
@@ -36,27 +39,9 @@ pub const IMPORT_DOC: &str = "Import a peering by its ID, from the application V
 
 pub const NOTES_DOC: &str = "The application VPC (`peer_vpc_id`) requests the peering with the provider's credentials and the DMS VPC (`vpc_id`) accepts it: in the same account directly, in another account through `accepter.assume_role_arn`, in another region with `peer_region`. The two VPCs' CIDR blocks must not overlap; the plan reads both VPCs and refuses overlapping ones before anything is requested.\n\nCreate runs request → accept → wait `active` → DNS resolution options (AWS refuses them before the peering is active) → routes in both VPCs → security group rules, recording each route and rule in the state as it is made. If a step fails, the tainted state holds what exists; `terraform untaint` and `terraform apply` resume, a plain `terraform apply` replaces it. A route that already exists at the other VPC's CIDR is taken over only if it goes through this peering (a `blackhole` route left by a deleted peering is replaced); any other target is a conflict to resolve by hand. A security group rule that already exists counts as present, and destroy revokes it like the others.\n\nEvery refresh compares AWS with the state: a route, rule or DNS option removed out of band shows as an in-place change and the apply puts it back; a peering that was deleted, rejected, expired or failed is planned for replacement. `route_table_ids` and `peer_route_table_ids` default to every route table of the VPC when the peering is created.";
 
-fn create_failure(prefix: &str, e: &StepError) -> Diagnostics {
-    let code = e.code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-    Diagnostic::error(
-        format!("Error {prefix} VPC peering: step {} failed{code}", e.step),
-        format!(
-            "{}\n\nEverything made so far is kept in the state. Two ways on:\n  \
-             - fix the cause, then `terraform untaint` this resource and `terraform apply`: dmslink resumes;\n  \
-             - or run `terraform apply` as it is: Terraform destroys the partial peering and creates it again.",
-            e.message
-        ),
-    )
-    .into()
-}
-
-fn update_failure(e: &StepError) -> Diagnostics {
-    let code = e.code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-    Diagnostic::error(
-        format!("Error updating VPC peering: step {} failed{code}", e.step),
-        format!("{}\n\nWhat exists is kept in the state; fix the cause and run `terraform apply` again.", e.message),
-    )
-    .into()
+fn step_failure(op: &str, e: &StepError) -> Diagnostics {
+    let doing = if op == "create" { Doing::Creating } else { Doing::Updating };
+    step_kit::step_failure(doing, "VPC peering", e, &e.message)
 }
 
 async fn apply(
@@ -71,18 +56,14 @@ async fn apply(
     let sides = match Sides::new(&ctx.provider.clients, &spec).await {
         Ok(s) => s,
         Err(message) => {
-            let e = StepError { step: "accepter", message, code: None };
-            let diags = if op == "create" { create_failure("creating", &e) } else { update_failure(&e) };
-            return ApplyOutcome::failed(prog.to_state(&planned), diags);
+            let e = StepError::new(PeeringStep::Accepter, message);
+            return ApplyOutcome::failed(prog.to_state(&planned), step_failure(op, &e));
         }
     };
     let run = Run { ctx, spec: &spec, sides: &sides, deadline: timeouts::deadline(&planned, op) };
     match converge(&run, &mut prog, prior_tags).await {
         Ok(()) => ApplyOutcome::ok(prog.to_state(&planned)),
-        Err(e) => {
-            let diags = if op == "create" { create_failure("creating", &e) } else { update_failure(&e) };
-            ApplyOutcome::failed(prog.to_state(&planned), diags)
-        }
+        Err(e) => ApplyOutcome::failed(prog.to_state(&planned), step_failure(op, &e)),
     }
 }
 
@@ -94,6 +75,14 @@ impl Resource<Configured> for Peering {
 
     fn schema(&self) -> Schema {
         schema::schema()
+    }
+
+    fn doc_extras(&self) -> DocExtras {
+        DocExtras {
+            example_hcl: include_str!("../../../../examples-hcl/peering/dms-peering.tf"),
+            import: Some(IMPORT_DOC),
+            notes: NOTES_DOC,
+        }
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

@@ -41,6 +41,14 @@ impl Resource<Configured> for Repltask {
         schema::schema()
     }
 
+    fn doc_extras(&self) -> crate::engine::resource::DocExtras {
+        crate::engine::resource::DocExtras {
+            example_hcl: include_str!("../../../../examples-hcl/terraform-repltask/dms-repl-task.tf"),
+            import: Some(IMPORT_DOC),
+            notes: NOTES_DOC,
+        }
+    }
+
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         schema::validate_config(config, diags);
     }

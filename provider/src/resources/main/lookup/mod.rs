@@ -10,9 +10,11 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::engine::{DataSource, Schema, Value};
 use crate::provider_config::Configured;
+
+use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::engine::resource::DocExtras;
+use crate::engine::{DataSource, Schema, Value};
 use crate::resources::Ctx;
 use discover::FoundDb;
 
@@ -22,7 +24,7 @@ const TYPE_NAME: &str = "dmslink_main";
 
 /// The docs' example: terraform-repltask, which reads the stack through this data source when
 /// `main_stack_name` is set.
-pub const EXAMPLE_HCL: &str = include_str!("../../../../examples-hcl/terraform-repltask/dms-repl-task.tf");
+pub const EXAMPLE_HCL: &str = include_str!("../../../../../examples-hcl/terraform-repltask/dms-repl-task.tf");
 
 pub const NOTES_DOC: &str = "Reads without changing anything. The stack is found as `terraform import dmslink_main` finds it: the VPC tagged `dmslink:stack = <name>-<environment>` (or `<name>` without an environment) and `dmslink:resource = vpc`, then each child by its deterministic identifier (`<name>-<environment>-dms-ri`, `<name>-<environment>-tgt`, `<name>-<environment>-src-<source>`, ...). A child that is missing or does not carry the stack's ownership tags is reported as null (or left out of `source`).";
 
@@ -34,6 +36,10 @@ impl DataSource<Configured> for MainLookup {
 
     fn schema(&self) -> Schema {
         schema::schema()
+    }
+
+    fn doc_extras(&self) -> DocExtras {
+        DocExtras { example_hcl: EXAMPLE_HCL, import: None, notes: NOTES_DOC }
     }
 
     async fn read(&self, ctx: &Ctx, config: &Value) -> Result<Value, Diagnostics> {

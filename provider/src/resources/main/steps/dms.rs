@@ -1,0 +1,243 @@
+//! The DMS side: replication subnet group, replication instance and each database's endpoint.
+
+use std::time::Duration;
+
+use crate::aws::Secret;
+use crate::aws::dms::{CreateEndpointInput, CreateReplicationInstanceInput, ReplicationSubnetGroupInput};
+use crate::aws::error::ErrorKind;
+use crate::aws::wait::Wait;
+use crate::resources::step_kit::{Found, R, StepError, adopt_or_create, aws_err, gone_ok, retry, wait_for};
+
+use super::super::children::DbChildren;
+use super::super::desired::Database;
+use super::super::naming::kind;
+use super::super::schema::Side;
+use super::{MainStep, StackRun, ownership};
+
+pub(super) async fn create_replication_subnet_group(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::CreateReplicationSubnetGroup;
+    let id = run.stack.replication_subnet_group_id();
+    let dms = run.dms();
+    let what = "DMS replication subnet group";
+    let find = || async {
+        let Some(g) = dms
+            .find_replication_subnet_group(&id)
+            .await
+            .map_err(|e| aws_err(STEP, "reading DMS replication subnet group", &id, &e))?
+        else {
+            return Ok(Found::Nothing);
+        };
+        let tags = dms
+            .list_tags(&run.subnet_group_arn(&g.id))
+            .await
+            .map_err(|e| aws_err(STEP, "reading tags of DMS replication subnet group", &id, &e))?;
+        Ok(ownership(run, what, &id, &g.id, &tags, kind::REPLICATION_SUBNET_GROUP, ()))
+    };
+    let create = || async {
+        let input = ReplicationSubnetGroupInput {
+            id: id.clone(),
+            description: format!("DMS stack {}", run.stack.prefix()),
+            subnet_ids: run.subnet_ids(),
+            tags: run.tags_for(kind::REPLICATION_SUBNET_GROUP, &id),
+        };
+        // A new dms-vpc-role takes a while to reach DMS.
+        retry(run, &[ErrorKind::AccessDenied], Some(run.role_propagation), || {
+            dms.create_replication_subnet_group(input.clone())
+        })
+        .await
+        .map(|_| ())
+        .map_err(|e| aws_err(STEP, "creating DMS replication subnet group", &id, &e))
+    };
+    adopt_or_create(STEP, what, find, create, |_| run.kids().replication_subnet_group_id = Some(id.clone())).await?;
+    Ok(())
+}
+
+pub(super) async fn delete_replication_subnet_group(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::CreateReplicationSubnetGroup;
+    let Some(id) = run.kids().replication_subnet_group_id.clone() else { return Ok(()) };
+    gone_ok(
+        STEP,
+        "deleting DMS replication subnet group",
+        &id,
+        retry(run, &[ErrorKind::InvalidState], None, || run.dms().delete_replication_subnet_group(&id)).await,
+    )?;
+    run.kids().replication_subnet_group_id = None;
+    Ok(())
+}
+
+pub const RI_PENDING: &[&str] = &["creating", "modifying", "upgrading", "rebooting", "maintenance"];
+pub const RI_FAILED: &[&str] = &["failed", "incompatible-credentials", "incompatible-network"];
+
+pub(super) async fn create_replication_instance(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::CreateReplicationInstance;
+    let id = run.stack.replication_instance_id();
+    let dms = run.dms();
+    let ri = &run.stack.replication_instance;
+    let what = "DMS replication instance";
+    let find = || async {
+        let Some(i) = dms
+            .find_replication_instance(&id)
+            .await
+            .map_err(|e| aws_err(STEP, "reading DMS replication instance", &id, &e))?
+        else {
+            return Ok(Found::Nothing);
+        };
+        let tags = dms
+            .list_tags(&i.arn)
+            .await
+            .map_err(|e| aws_err(STEP, "reading tags of DMS replication instance", &id, &e))?;
+        Ok(ownership(run, what, &id, &i.arn, &tags, kind::REPLICATION_INSTANCE, i.arn.clone()))
+    };
+    let create = || async {
+        let sg = run.need(STEP, "the security group id", run.kids().security_group_id.clone())?;
+        let group = run.need(STEP, "the replication subnet group", run.kids().replication_subnet_group_id.clone())?;
+        let input = CreateReplicationInstanceInput {
+            id: id.clone(),
+            class: ri.class.clone(),
+            allocated_storage: Some(ri.allocated_storage as i32),
+            engine_version: ri.engine_version.clone(),
+            multi_az: ri.multi_az,
+            preferred_maintenance_window: ri.preferred_maintenance_window.clone(),
+            auto_minor_version_upgrade: Some(ri.auto_minor_version_upgrade),
+            publicly_accessible: ri.publicly_accessible,
+            subnet_group_id: group,
+            vpc_security_group_ids: vec![sg],
+            tags: run.tags_for(kind::REPLICATION_INSTANCE, &id),
+            ..Default::default()
+        };
+        retry(run, &[ErrorKind::AccessDenied], Some(run.role_propagation), || {
+            dms.create_replication_instance(input.clone())
+        })
+        .await
+        .map(|i| i.arn)
+        .map_err(|e| aws_err(STEP, "creating DMS replication instance", &id, &e))
+    };
+    let (arn, _) =
+        adopt_or_create(STEP, what, find, create, |arn| run.kids().replication_instance_arn = Some(arn.clone()))
+            .await?;
+    let what = format!("DMS replication instance ({id})");
+    let spec = Wait::new(&what, RI_PENDING, &["available"]).failure(RI_FAILED);
+    let inst = wait_for(run, STEP, spec, || dms.describe_replication_instance_by_arn(&arn))
+        .await?
+        .ok_or_else(|| StepError::new(STEP, format!("{what} disappeared while waiting")))?;
+    let mut k = run.kids();
+    k.replication_instance_engine_version = inst.engine_version.clone();
+    k.replication_instance_window = inst.preferred_maintenance_window.clone();
+    Ok(())
+}
+
+pub(super) async fn delete_replication_instance(run: &StackRun) -> R<()> {
+    remove_replication_instance(run, MainStep::CreateReplicationInstance).await
+}
+
+/// Deletes the replication instance and waits until it is gone.
+pub async fn remove_replication_instance(run: &StackRun, step: MainStep) -> R<()> {
+    let Some(arn) = run.kids().replication_instance_arn.clone() else { return Ok(()) };
+    let dms = run.dms();
+    gone_ok(
+        step,
+        "deleting DMS replication instance",
+        &arn,
+        retry(run, &[ErrorKind::InvalidState], None, || dms.delete_replication_instance(&arn)).await,
+    )?;
+    let what = format!("DMS replication instance ({arn})");
+    wait_for(run, step, Wait::new(&what, &["deleting", "available", "modifying"], &[]).gone_is_target(), || {
+        dms.describe_replication_instance_by_arn(&arn)
+    })
+    .await?;
+    run.kids().replication_instance_arn = None;
+    Ok(())
+}
+
+/// Creates (or adopts) one database's DMS endpoint.
+// `..Default::default()` keeps this compiling when the aws layer grows optional fields.
+#[allow(clippy::needless_update)]
+pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R<()> {
+    let id = run.stack.database_id(db);
+    let dms = run.dms();
+    let what = "DMS endpoint";
+    let find = || async {
+        let Some(ep) = dms.find_endpoint(&id).await.map_err(|e| aws_err(step, "reading DMS endpoint", &id, &e))? else {
+            return Ok(Found::Nothing);
+        };
+        let tags = dms.list_tags(&ep.arn).await.map_err(|e| aws_err(step, "reading tags of DMS endpoint", &id, &e))?;
+        Ok(ownership(run, what, &id, &ep.arn, &tags, kind::ENDPOINT, ep.arn.clone()))
+    };
+    let create = || async {
+        let address = match &db.rds {
+            Some(_) => run.kids().db(&id).address.clone(),
+            None => db.server_name.clone(),
+        };
+        let address = run.need(step, &format!("the address of database {}", db.name), address)?;
+        let input = CreateEndpointInput {
+            id: id.clone(),
+            endpoint_type: match db.side {
+                Side::Source => "source".into(),
+                Side::Target => "target".into(),
+            },
+            engine_name: db.engine_name.clone(),
+            server_name: Some(address),
+            port: Some(db.port as i32),
+            database_name: db.database_name.clone(),
+            username: db.username.clone(),
+            password: db.password.clone().map(Secret::new),
+            ssl_mode: db.ssl_mode.clone(),
+            extra_connection_attributes: db.extra_connection_attributes.clone(),
+            tags: run.tags_for(kind::ENDPOINT, &id),
+            ..Default::default()
+        };
+        retry(run, &[ErrorKind::AccessDenied], Some(Duration::from_secs(300)), || dms.create_endpoint(input.clone()))
+            .await
+            .map(|ep| ep.arn)
+            .map_err(|e| aws_err(step, "creating DMS endpoint", &id, &e))
+    };
+    adopt_or_create(step, what, find, create, |arn| run.kids().db_mut(&id).endpoint_arn = Some(arn.clone())).await?;
+    Ok(())
+}
+
+pub(super) async fn create_source_endpoints(run: &StackRun) -> R<()> {
+    for db in &run.stack.sources {
+        ensure_endpoint(run, MainStep::CreateSourceEndpoints, db).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn create_target_endpoint(run: &StackRun) -> R<()> {
+    ensure_endpoint(run, MainStep::CreateTargetEndpoint, &run.stack.target).await
+}
+
+/// Deletes one database's DMS endpoint and waits until it is gone.
+pub async fn remove_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R<()> {
+    let key = run.stack.database_id(db);
+    let Some(arn) = run.kids().db(&key).endpoint_arn else { return Ok(()) };
+    let dms = run.dms();
+    gone_ok(
+        step,
+        "deleting DMS endpoint",
+        &arn,
+        retry(run, &[ErrorKind::InvalidState], None, || dms.delete_endpoint(&arn)).await,
+    )?;
+    let what = format!("DMS endpoint ({key})");
+    wait_for(run, step, Wait::new(&what, &["deleting", "active", "creating"], &[]).gone_is_target(), || {
+        dms.find_endpoint_by_arn(&arn)
+    })
+    .await?;
+    run.kids().db_mut(&key).endpoint_arn = None;
+    Ok(())
+}
+
+pub(super) async fn delete_source_endpoints(run: &StackRun) -> R<()> {
+    for db in &run.stack.sources {
+        remove_endpoint(run, MainStep::CreateSourceEndpoints, db).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn delete_target_endpoint(run: &StackRun) -> R<()> {
+    remove_endpoint(run, MainStep::CreateTargetEndpoint, &run.stack.target).await
+}
+
+/// Used by tests and read: the children of `d` as recorded.
+pub fn db_children(run: &StackRun, db: &Database) -> DbChildren {
+    run.kids().db(&run.stack.database_id(db))
+}

@@ -1,0 +1,494 @@
+//! The network: VPC (with DNS support and host names), subnets, security group, VPN gateway and
+//! its route propagation, internet gateway; and the network interfaces DMS leaves behind.
+
+use std::time::Duration;
+
+use crate::aws::ec2::{
+    CreateSecurityGroupInput, CreateSubnetInput, CreateVpnGatewayInput, Filters, RuleDirection, RulePeer, SgRule,
+    VpcAttribute,
+};
+use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::wait::Wait;
+use crate::resources::step_kit::{
+    Found, R, adopt_or_create, aws_err, gone_ok, poll_backoff, poll_until, retry, wait_for,
+};
+
+use super::super::naming::{kind, owned_by};
+use super::{MainStep, StackRun, not_owned};
+
+pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::CreateVpc;
+    let name = run.stack.vpc_name();
+    let ec2 = run.ec2();
+    let what = "EC2 VPC";
+    let find = || async {
+        let known = run.kids().vpc_id.clone();
+        if let Some(k) = known
+            && let Some(v) = ec2.find_vpc(&k).await.map_err(|e| aws_err(STEP, "reading EC2 VPC", &name, &e))?
+        {
+            return Ok(Found::Ours(v.id));
+        }
+        let owned = ec2
+            .find_vpcs(&run.owner_filter(kind::VPC))
+            .await
+            .map_err(|e| aws_err(STEP, "reading EC2 VPC", &name, &e))?;
+        if let Some(v) = owned.into_iter().find(|v| owned_by(&v.tags, &run.stack, kind::VPC)) {
+            return Ok(Found::Ours(v.id));
+        }
+        let named = ec2
+            .find_vpcs(&Filters::new().with("tag:Name", &name))
+            .await
+            .map_err(|e| aws_err(STEP, "reading EC2 VPC", &name, &e))?;
+        Ok(match named.first() {
+            Some(v) => Found::Refused(not_owned(what, &name, &v.id, &run.stack, kind::VPC)),
+            None => Found::Nothing,
+        })
+    };
+    let create = || async {
+        let tags = run.tags_for(kind::VPC, &name);
+        let vpc = ec2
+            .create_vpc(&run.stack.network.vpc_cidr, &tags)
+            .await
+            .map_err(|e| aws_err(STEP, "creating EC2 VPC", &name, &e))?;
+        Ok(vpc.id)
+    };
+    let (id, _) = adopt_or_create(STEP, what, find, create, |id| run.kids().vpc_id = Some(id.clone())).await?;
+    let what = format!("EC2 VPC ({id})");
+    wait_for(run, STEP, Wait::new(&what, &["pending"], &["available"]), || ec2.find_vpc(&id)).await?;
+    for attr in [VpcAttribute::EnableDnsSupport, VpcAttribute::EnableDnsHostnames] {
+        let current = ec2
+            .describe_vpc_attribute(&id, attr)
+            .await
+            .map_err(|e| aws_err(STEP, "reading EC2 VPC attribute", &id, &e))?;
+        if current {
+            continue;
+        }
+        ec2.modify_vpc_attribute(&id, attr, true)
+            .await
+            .map_err(|e| aws_err(STEP, &format!("setting {} of EC2 VPC", attr.as_str()), &id, &e))?;
+        poll_until(run, STEP, &format!("{} of EC2 VPC ({id})", attr.as_str()), poll_backoff(), || {
+            ec2.describe_vpc_attribute(&id, attr)
+        })
+        .await?;
+    }
+    // Recorded once: a later apply keeps the list it planned with.
+    if !run.kids().route_table_ids.is_empty() {
+        return Ok(());
+    }
+    let tables = ec2
+        .find_route_tables(&Filters::new().vpc(&id))
+        .await
+        .map_err(|e| aws_err(STEP, "reading route tables of EC2 VPC", &id, &e))?;
+    let mut ids: Vec<(bool, String)> = tables.into_iter().map(|t| (!t.main, t.id)).collect();
+    ids.sort();
+    run.kids().route_table_ids = ids.into_iter().map(|(_, id)| id).collect();
+    Ok(())
+}
+
+pub(super) async fn delete_vpc(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::CreateVpc;
+    let Some(id) = run.kids().vpc_id.clone() else { return Ok(()) };
+    gone_ok(
+        STEP,
+        "deleting EC2 VPC",
+        &id,
+        retry(run, &[ErrorKind::DependencyViolation], None, || run.ec2().delete_vpc(&id)).await,
+    )?;
+    let mut k = run.kids();
+    k.vpc_id = None;
+    k.route_table_ids.clear();
+    Ok(())
+}
+
+pub(super) async fn create_subnets(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::CreateSubnets;
+    let ec2 = run.ec2();
+    let vpc = run.need(STEP, "the VPC id", run.kids().vpc_id.clone())?;
+    let owned = ec2
+        .find_subnets(&run.owner_filter(kind::SUBNET).vpc(&vpc))
+        .await
+        .map_err(|e| aws_err(STEP, "reading EC2 subnets of", &vpc, &e))?;
+    let net = &run.stack.network;
+    for (az, cidr) in net.availability_zones.iter().zip(&net.subnet_cidrs) {
+        let name = run.stack.subnet_name(az);
+        let find = || async {
+            let known = run.kids().subnet_ids.get(az).cloned();
+            if let Some(k) = known
+                && ec2.find_subnet(&k).await.map_err(|e| aws_err(STEP, "reading EC2 subnet", &name, &e))?.is_some()
+            {
+                return Ok(Found::Ours(k));
+            }
+            if let Some(s) =
+                owned.iter().find(|s| &s.availability_zone == az && owned_by(&s.tags, &run.stack, kind::SUBNET))
+            {
+                return Ok(Found::Ours(s.id.clone()));
+            }
+            let named = ec2
+                .find_subnets(&Filters::new().vpc(&vpc).with("tag:Name", &name))
+                .await
+                .map_err(|e| aws_err(STEP, "reading EC2 subnets of", &vpc, &e))?;
+            Ok(match named.first() {
+                Some(s) => Found::Refused(not_owned("EC2 subnet", &name, &s.id, &run.stack, kind::SUBNET)),
+                None => Found::Nothing,
+            })
+        };
+        let create = || async {
+            let input = CreateSubnetInput {
+                vpc_id: vpc.clone(),
+                cidr_block: cidr.clone(),
+                availability_zone: az.clone(),
+                tags: run.tags_for(kind::SUBNET, &name),
+            };
+            let s = ec2.create_subnet(input).await.map_err(|e| aws_err(STEP, "creating EC2 subnet", &name, &e))?;
+            Ok(s.id)
+        };
+        adopt_or_create(STEP, "EC2 subnet", find, create, |id| {
+            run.kids().subnet_ids.insert(az.clone(), id.clone());
+        })
+        .await?;
+    }
+    for id in run.subnet_ids() {
+        let what = format!("EC2 subnet ({id})");
+        wait_for(run, STEP, Wait::new(&what, &["pending"], &["available"]), || ec2.find_subnet(&id)).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the network interfaces DMS leaves behind (`available`, #7600) in the VPC.
+pub(super) async fn delete_leftover_enis(run: &StackRun, step: MainStep) -> R<()> {
+    let Some(vpc) = run.kids().vpc_id.clone() else { return Ok(()) };
+    let enis = run
+        .ec2()
+        .find_network_interfaces(&Filters::new().vpc(&vpc).with("status", "available"))
+        .await
+        .map_err(|e| aws_err(step, "reading network interfaces of EC2 VPC", &vpc, &e))?;
+    let sg = run.kids().security_group_id.clone();
+    let subnets = run.subnet_ids();
+    for n in enis {
+        let ours = sg.as_ref().is_some_and(|g| n.group_ids.contains(g)) || subnets.contains(&n.subnet_id);
+        if !ours {
+            continue;
+        }
+        gone_ok(step, "deleting leftover network interface", &n.id, run.ec2().delete_network_interface(&n.id).await)?;
+    }
+    Ok(())
+}
+
+pub(super) async fn delete_subnets(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::CreateSubnets;
+    delete_leftover_enis(run, STEP).await?;
+    let subnets: Vec<(String, String)> = run.kids().subnet_ids.clone().into_iter().collect();
+    for (az, id) in subnets {
+        let r = retry(run, &[ErrorKind::DependencyViolation], None, || async {
+            match run.ec2().delete_subnet(&id).await {
+                Err(e) if e.is_kind(ErrorKind::DependencyViolation) => {
+                    let _ = delete_leftover_enis(run, STEP).await;
+                    Err(e)
+                }
+                other => other,
+            }
+        })
+        .await;
+        gone_ok(STEP, "deleting EC2 subnet", &id, r)?;
+        run.kids().subnet_ids.remove(&az);
+    }
+    Ok(())
+}
+
+fn sg_rules(run: &StackRun, sg: &str) -> (Vec<SgRule>, Vec<SgRule>) {
+    let mut ingress = vec![SgRule::all(RulePeer::Group(sg.to_string()))];
+    let mut ports: Vec<i64> = run.stack.databases().map(|d| d.port).collect();
+    ports.sort();
+    ports.dedup();
+    for p in ports {
+        ingress.push(SgRule::tcp(p as i32, RulePeer::Cidr(run.stack.network.vpc_cidr.clone())));
+    }
+    let egress = vec![SgRule::all(RulePeer::Cidr("0.0.0.0/0".to_string()))];
+    (ingress, egress)
+}
+
+pub(super) async fn create_security_group(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::CreateSecurityGroup;
+    let ec2 = run.ec2();
+    let name = run.stack.security_group_name();
+    let vpc = run.need(STEP, "the VPC id", run.kids().vpc_id.clone())?;
+    let what = "EC2 security group";
+    let find = || async {
+        let known = run.kids().security_group_id.clone();
+        if let Some(k) = known
+            && let Some(g) =
+                ec2.find_security_group(&k).await.map_err(|e| aws_err(STEP, "reading EC2 security group", &name, &e))?
+        {
+            return Ok(Found::Ours(g.id));
+        }
+        let found = ec2
+            .find_security_groups(&Filters::new().vpc(&vpc).with("group-name", &name))
+            .await
+            .map_err(|e| aws_err(STEP, "reading EC2 security group", &name, &e))?;
+        Ok(match found.first() {
+            Some(g) if owned_by(&g.tags, &run.stack, kind::SECURITY_GROUP) => Found::Ours(g.id.clone()),
+            Some(g) => Found::Refused(not_owned(what, &name, &g.id, &run.stack, kind::SECURITY_GROUP)),
+            None => Found::Nothing,
+        })
+    };
+    let create = || async {
+        let input = CreateSecurityGroupInput {
+            vpc_id: vpc.clone(),
+            name: name.clone(),
+            description: format!("DMS stack {}: databases and replication instance", run.stack.prefix()),
+            tags: run.tags_for(kind::SECURITY_GROUP, &name),
+        };
+        let g = ec2
+            .create_security_group(input)
+            .await
+            .map_err(|e| aws_err(STEP, "creating EC2 security group", &name, &e))?;
+        Ok(g.id)
+    };
+    let (id, _) =
+        adopt_or_create(STEP, what, find, create, |id| run.kids().security_group_id = Some(id.clone())).await?;
+    let existing =
+        ec2.find_security_group_rules(&id).await.map_err(|e| aws_err(STEP, "reading EC2 security group", &id, &e))?;
+    let (ingress, egress) = sg_rules(run, &id);
+    let missing = |dir: RuleDirection, want: Vec<SgRule>| -> Vec<SgRule> {
+        want.into_iter().filter(|r| !existing.iter().any(|x| x.direction == dir && x.rule.same_permission(r))).collect()
+    };
+    let ingress = missing(RuleDirection::Ingress, ingress);
+    let egress = missing(RuleDirection::Egress, egress);
+    let ok_dup = |r: Result<(), AwsError>| match r {
+        Err(e) if e.is_kind(ErrorKind::AlreadyExists) => Ok(()),
+        other => other,
+    };
+    if !ingress.is_empty() {
+        ok_dup(ec2.authorize_security_group_ingress(&id, &ingress).await)
+            .map_err(|e| aws_err(STEP, "authorizing ingress of EC2 security group", &id, &e))?;
+    }
+    if !egress.is_empty() {
+        ok_dup(ec2.authorize_security_group_egress(&id, &egress).await)
+            .map_err(|e| aws_err(STEP, "authorizing egress of EC2 security group", &id, &e))?;
+    }
+    Ok(())
+}
+
+pub(super) async fn delete_security_group(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::CreateSecurityGroup;
+    let Some(id) = run.kids().security_group_id.clone() else { return Ok(()) };
+    delete_leftover_enis(run, STEP).await?;
+    let r = retry(run, &[ErrorKind::DependencyViolation, ErrorKind::InvalidState], None, || async {
+        match run.ec2().delete_security_group(&id).await {
+            Err(e) if e.is_kind(ErrorKind::DependencyViolation) => {
+                let _ = delete_leftover_enis(run, STEP).await;
+                Err(e)
+            }
+            other => other,
+        }
+    })
+    .await;
+    gone_ok(STEP, "deleting EC2 security group", &id, r)?;
+    run.kids().security_group_id = None;
+    Ok(())
+}
+
+pub(super) async fn create_vpn_gateway(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::CreateVpnGateway;
+    if !run.stack.network.vpn_gateway {
+        return Ok(());
+    }
+    let ec2 = run.ec2();
+    let name = format!("{}-vgw", run.stack.prefix());
+    let vpc = run.need(STEP, "the VPC id", run.kids().vpc_id.clone())?;
+    let find = || async {
+        let known = run.kids().vpn_gateway_id.clone();
+        if let Some(k) = known
+            && let Some(g) = ec2
+                .find_vpn_gateway(&k)
+                .await
+                .map_err(|e| aws_err(STEP, "reading EC2 VPN gateway", &name, &e))?
+                .filter(|g| !g.is_gone())
+        {
+            return Ok(Found::Ours(g.id));
+        }
+        let found = ec2
+            .find_vpn_gateways(&run.owner_filter(kind::VPN_GATEWAY))
+            .await
+            .map_err(|e| aws_err(STEP, "reading EC2 VPN gateways", &name, &e))?;
+        Ok(found
+            .into_iter()
+            .find(|g| !g.is_gone() && owned_by(&g.tags, &run.stack, kind::VPN_GATEWAY))
+            .map_or(Found::Nothing, |g| Found::Ours(g.id)))
+    };
+    let create = || async {
+        let input = CreateVpnGatewayInput {
+            amazon_side_asn: run.stack.network.amazon_side_asn,
+            tags: run.tags_for(kind::VPN_GATEWAY, &name),
+        };
+        let g =
+            ec2.create_vpn_gateway(input).await.map_err(|e| aws_err(STEP, "creating EC2 VPN gateway", &name, &e))?;
+        Ok(g.id)
+    };
+    let (id, _) =
+        adopt_or_create(STEP, "EC2 VPN gateway", find, create, |id| run.kids().vpn_gateway_id = Some(id.clone()))
+            .await?;
+    let what = format!("EC2 VPN gateway ({id})");
+    wait_for(run, STEP, Wait::new(&what, &["pending"], &["available"]), || ec2.find_vpn_gateway(&id)).await?;
+    let g = ec2.find_vpn_gateway(&id).await.map_err(|e| aws_err(STEP, "reading EC2 VPN gateway", &id, &e))?;
+    if g.as_ref().and_then(|g| g.attached_vpc()) != Some(vpc.as_str()) {
+        retry(run, &[ErrorKind::NotFound], Some(Duration::from_secs(120)), || ec2.attach_vpn_gateway(&id, &vpc))
+            .await
+            .map_err(|e| aws_err(STEP, "attaching EC2 VPN gateway", &id, &e))?;
+    }
+    poll_until(run, STEP, &format!("EC2 VPN gateway ({id}) attached to {vpc}"), poll_backoff(), || async {
+        let g = ec2.find_vpn_gateway(&id).await?;
+        Ok(g.is_some_and(|g| g.attachments.iter().any(|a| a.vpc_id == vpc && a.state == "attached")))
+    })
+    .await
+}
+
+pub(super) async fn delete_vpn_gateway(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::CreateVpnGateway;
+    let Some(id) = run.kids().vpn_gateway_id.clone() else { return Ok(()) };
+    let ec2 = run.ec2();
+    let g = match ec2.find_vpn_gateway(&id).await {
+        Ok(g) => g,
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Err(aws_err(STEP, "reading EC2 VPN gateway", &id, &e)),
+    };
+    if let Some(g) = g.filter(|g| !g.is_gone()) {
+        let attached: Vec<String> =
+            g.attachments.iter().filter(|a| a.state != "detached").map(|a| a.vpc_id.clone()).collect();
+        for vpc in attached {
+            gone_ok(
+                STEP,
+                "detaching EC2 VPN gateway",
+                &id,
+                retry(run, &[ErrorKind::InvalidState], None, || ec2.detach_vpn_gateway(&id, &vpc)).await,
+            )?;
+            poll_until(run, STEP, &format!("EC2 VPN gateway ({id}) detached"), poll_backoff(), || async {
+                let g = ec2.find_vpn_gateway(&id).await?;
+                Ok(g.is_none_or(|g| g.attachments.iter().all(|a| a.vpc_id != vpc || a.state == "detached")))
+            })
+            .await?;
+        }
+        match retry(run, &[ErrorKind::InvalidState, ErrorKind::DependencyViolation], None, || {
+            ec2.delete_vpn_gateway(&id)
+        })
+        .await
+        {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(aws_err(STEP, "deleting EC2 VPN gateway", &id, &e)),
+        }
+    }
+    run.kids().vpn_gateway_id = None;
+    Ok(())
+}
+
+pub(super) async fn enable_route_propagation(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::EnableRoutePropagation;
+    if !run.stack.network.vpn_route_propagation {
+        return Ok(());
+    }
+    let Some(vgw) = run.kids().vpn_gateway_id.clone() else { return Ok(()) };
+    let tables = run.kids().route_table_ids.clone();
+    for rt in tables {
+        let t = run.ec2().find_route_table(&rt).await.map_err(|e| aws_err(STEP, "reading route table", &rt, &e))?;
+        if t.is_some_and(|t| t.propagating_vgws.contains(&vgw)) {
+            continue;
+        }
+        retry(run, &[ErrorKind::InvalidState, ErrorKind::NotFound], Some(Duration::from_secs(120)), || {
+            run.ec2().enable_vgw_route_propagation(&rt, &vgw)
+        })
+        .await
+        .map_err(|e| aws_err(STEP, "enabling VGW route propagation on route table", &rt, &e))?;
+    }
+    Ok(())
+}
+
+pub(super) async fn disable_route_propagation(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::EnableRoutePropagation;
+    let Some(vgw) = run.kids().vpn_gateway_id.clone() else { return Ok(()) };
+    let tables = run.kids().route_table_ids.clone();
+    for rt in tables {
+        gone_ok(
+            STEP,
+            "disabling VGW route propagation on route table",
+            &rt,
+            run.ec2().disable_vgw_route_propagation(&rt, &vgw).await,
+        )?;
+    }
+    Ok(())
+}
+
+pub(super) async fn create_internet_gateway(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::CreateInternetGateway;
+    if !run.stack.network.internet_gateway {
+        return Ok(());
+    }
+    let ec2 = run.ec2();
+    let name = format!("{}-igw", run.stack.prefix());
+    let vpc = run.need(STEP, "the VPC id", run.kids().vpc_id.clone())?;
+    let find = || async {
+        let known = run.kids().internet_gateway_id.clone();
+        if let Some(k) = known
+            && let Some(g) = ec2
+                .find_internet_gateway(&k)
+                .await
+                .map_err(|e| aws_err(STEP, "reading EC2 internet gateway", &k, &e))?
+        {
+            return Ok(Found::Ours(g));
+        }
+        Ok(ec2
+            .find_internet_gateways(&run.owner_filter(kind::INTERNET_GATEWAY))
+            .await
+            .map_err(|e| aws_err(STEP, "reading EC2 internet gateways", &name, &e))?
+            .into_iter()
+            .find(|g| owned_by(&g.tags, &run.stack, kind::INTERNET_GATEWAY))
+            .map_or(Found::Nothing, Found::Ours))
+    };
+    let create = || async {
+        ec2.create_internet_gateway(&run.tags_for(kind::INTERNET_GATEWAY, &name))
+            .await
+            .map_err(|e| aws_err(STEP, "creating EC2 internet gateway", &name, &e))
+    };
+    let (g, _) = adopt_or_create(STEP, "EC2 internet gateway", find, create, |g| {
+        run.kids().internet_gateway_id = Some(g.id.clone())
+    })
+    .await?;
+    if !g.attachments.iter().any(|a| a.vpc_id == vpc) {
+        match ec2.attach_internet_gateway(&g.id, &vpc).await {
+            Ok(()) => {}
+            Err(e) if e.is_kind(ErrorKind::AlreadyExists) => {}
+            Err(e) => return Err(aws_err(STEP, "attaching EC2 internet gateway", &g.id, &e)),
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn delete_internet_gateway(run: &StackRun) -> R<()> {
+    const STEP: MainStep = MainStep::CreateInternetGateway;
+    let Some(id) = run.kids().internet_gateway_id.clone() else { return Ok(()) };
+    let ec2 = run.ec2();
+    let g = match ec2.find_internet_gateway(&id).await {
+        Ok(g) => g,
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Err(aws_err(STEP, "reading EC2 internet gateway", &id, &e)),
+    };
+    if let Some(g) = g {
+        for a in &g.attachments {
+            gone_ok(
+                STEP,
+                "detaching EC2 internet gateway",
+                &id,
+                retry(run, &[ErrorKind::DependencyViolation], None, || ec2.detach_internet_gateway(&id, &a.vpc_id))
+                    .await,
+            )?;
+        }
+        gone_ok(
+            STEP,
+            "deleting EC2 internet gateway",
+            &id,
+            retry(run, &[ErrorKind::DependencyViolation], None, || ec2.delete_internet_gateway(&id)).await,
+        )?;
+    }
+    run.kids().internet_gateway_id = None;
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! The step kit of the composite resources (`dmslink_main`, `dmslink_peering`): one step error
+//! ([`StepError`], from the engine), the AWS refusal as a step error, retries and polls on the one
+//! [`Backoff`], waits bounded by the operation's deadline, the one way a child is adopted or created
+//! ([`adopt_or_create`]), and the one failure diagnostic with the ways on (untaint, or replace).
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::wait::{self, Wait, WaitState};
+use crate::backoff::{Backoff, sleep_unless_cancelled};
+use crate::engine::diag::{Diagnostic, Diagnostics};
+pub use crate::engine::steps::{StepError, StepName};
+
+pub type R<T> = Result<T, StepError>;
+
+/// What bounds a run's retries, polls and waits: its deadline (from `timeouts`) and cancellation.
+pub trait Pace {
+    fn deadline(&self) -> Instant;
+    fn cancel(&self) -> &CancellationToken;
+    fn remaining(&self) -> Duration {
+        self.deadline().saturating_duration_since(Instant::now())
+    }
+}
+
+/// An AWS refusal as a step error: `creating EC2 VPC (dblink-dev-vpc): Code: message`.
+pub fn aws_err(step: impl StepName, doing: &str, id: &str, e: &AwsError) -> StepError {
+    StepError::new(step, e.describe(doing, id)).with_code(e.code.clone())
+}
+
+/// A delete's result where "already gone" counts as done.
+pub fn gone_ok(step: impl StepName, doing: &str, id: &str, result: Result<(), AwsError>) -> R<()> {
+    match result {
+        Err(e) if !e.is_not_found() => Err(aws_err(step, doing, id, &e)),
+        _ => Ok(()),
+    }
+}
+
+/// A failed wait as a step error (with the AWS code when a refresh failed).
+pub fn wait_err(step: impl StepName, e: &wait::WaitError) -> StepError {
+    let err = StepError::new(step, e.to_string());
+    match e {
+        wait::WaitError::Aws(a) => err.with_code(a.code.clone()),
+        _ => err,
+    }
+}
+
+/// The pause of [`retry`]: 2 s, doubling, at most 15 s.
+pub fn retry_backoff() -> Backoff {
+    Backoff::new(Duration::from_secs(2), 2.0, Duration::from_secs(15))
+}
+
+/// Retries `f` while it fails with one of `kinds`, until `limit` (or the run's deadline) passes or
+/// the run is cancelled; then the last answer stands.
+pub async fn retry<T, F, Fut>(
+    pace: &impl Pace,
+    kinds: &[ErrorKind],
+    limit: Option<Duration>,
+    mut f: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let until = match limit {
+        Some(l) => (Instant::now() + l).min(pace.deadline()),
+        None => pace.deadline(),
+    };
+    let mut backoff = retry_backoff();
+    loop {
+        match f().await {
+            Err(e)
+                if kinds.contains(&e.kind)
+                    && Instant::now() + backoff.interval() < until
+                    && !pace.cancel().is_cancelled() =>
+            {
+                let pause = backoff.next_delay();
+                tracing::debug!(code = %e.code, "retrying after {:?}", pause);
+                if !sleep_unless_cancelled(pause, pace.cancel()).await {
+                    return Err(e);
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Polls `check` until it answers true, on `backoff`, within the run's deadline.
+pub async fn poll_until<F, Fut>(
+    pace: &impl Pace,
+    step: impl StepName,
+    what: &str,
+    mut backoff: Backoff,
+    mut check: F,
+) -> R<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<bool, AwsError>>,
+{
+    loop {
+        if check().await.map_err(|e| aws_err(step, "waiting for", what, &e))? {
+            return Ok(());
+        }
+        if Instant::now() + backoff.interval() > pace.deadline() {
+            return Err(StepError::new(step, format!("timed out waiting for {what}")));
+        }
+        if !sleep_unless_cancelled(backoff.next_delay(), pace.cancel()).await {
+            return Err(StepError::new(step, format!("cancelled while waiting for {what}")));
+        }
+    }
+}
+
+/// The pause of a [`poll_until`] on an EC2 attribute or attachment: 2 s, ×1.5, at most 15 s.
+pub fn poll_backoff() -> Backoff {
+    Backoff::new(Duration::from_secs(2), 1.5, Duration::from_secs(15))
+}
+
+/// Waits for `spec` within what is left of the run's deadline.
+pub async fn wait_for<S, F, Fut>(pace: &impl Pace, step: impl StepName, spec: Wait<'_>, refresh: F) -> R<Option<S>>
+where
+    S: WaitState,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<S>, AwsError>>,
+{
+    let spec = spec.timeout(pace.remaining());
+    wait::wait_for(&spec, pace.cancel(), refresh).await.map_err(|e| wait_err(step, &e))
+}
+
+/// What a lookup of a child found under its deterministic name or ownership tags.
+pub enum Found<T> {
+    /// Ours (carries our ownership tags, or is recorded in state): adopt it.
+    Ours(T),
+    /// Refused, with the sentence for the user: someone else's object where ours would be, or
+    /// nothing where the configuration does not let us create it.
+    Refused(String),
+    /// Nothing: create it.
+    Nothing,
+}
+
+/// How [`adopt_or_create`] came by the child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Came {
+    Adopted,
+    Created,
+}
+
+/// Every create goes through here: look up our object (`find`); adopt it if it is ours, refuse it
+/// if it is someone else's, else `create` it; then `record` it in the run's state at once, before
+/// anything else can fail. This is the one place where a create whose answer was lost (a timeout
+/// or a crash after AWS made the object) is to be told apart from a refused create, by looking
+/// again with `find`.
+pub async fn adopt_or_create<T, F, FFut, C, CFut>(
+    step: impl StepName,
+    what: &str,
+    mut find: F,
+    create: C,
+    record: impl FnOnce(&T),
+) -> R<(T, Came)>
+where
+    F: FnMut() -> FFut,
+    FFut: Future<Output = R<Found<T>>>,
+    C: FnOnce() -> CFut,
+    CFut: Future<Output = R<T>>,
+{
+    let (child, came) = match find().await? {
+        Found::Ours(child) => {
+            tracing::debug!(step = step.as_str(), what, "adopting");
+            (child, Came::Adopted)
+        }
+        Found::Refused(why) => return Err(StepError::new(step, why)),
+        Found::Nothing => (create().await?, Came::Created),
+    };
+    record(&child);
+    Ok((child, came))
+}
+
+/// The operation a step failure interrupted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Doing {
+    Creating,
+    Updating,
+}
+
+impl Doing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Doing::Creating => "creating",
+            Doing::Updating => "updating",
+        }
+    }
+}
+
+/// The one diagnostic for a failed step of a composite resource: what failed (`subject` names the
+/// object, e.g. `DMS stack dblink-dev`), the AWS error code, and the ways on — after a create,
+/// untaint and apply to resume or apply to replace; after an update, apply again. `detail` is the
+/// error's own text.
+pub fn step_failure(doing: Doing, subject: &str, e: &StepError, detail: &str) -> Diagnostics {
+    let code = e.code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+    let summary = format!("Error {} {subject}: step {} failed{code}", doing.as_str(), e.step);
+    let ways = match doing {
+        Doing::Creating => {
+            "Everything created so far is kept in the state. Two ways on:\n  \
+             - fix the cause, then `terraform untaint` this resource and `terraform apply`: dmslink resumes and \
+             creates only what is missing;\n  \
+             - or run `terraform apply` as it is: Terraform destroys what was created and creates it again."
+        }
+        Doing::Updating => {
+            "Everything that exists is kept in the state. Fix the cause and run `terraform apply` again: it adopts \
+             what exists and finishes the change."
+        }
+    };
+    Diagnostic::error(summary, format!("{detail}\n\n{ways}")).into()
+}
+
+#[cfg(test)]
+mod tests;

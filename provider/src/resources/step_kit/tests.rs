@@ -1,0 +1,116 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Mutex;
+
+use super::*;
+use crate::engine::steps::step_names;
+
+step_names!(
+    enum S {
+        CreateThing => "create_thing",
+    }
+);
+
+struct Run {
+    deadline: Instant,
+    cancel: CancellationToken,
+}
+
+impl Pace for Run {
+    fn deadline(&self) -> Instant {
+        self.deadline
+    }
+    fn cancel(&self) -> &CancellationToken {
+        &self.cancel
+    }
+}
+
+fn run(secs: u64) -> Run {
+    Run { deadline: Instant::now() + Duration::from_secs(secs), cancel: CancellationToken::new() }
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_backs_off_and_gives_up_at_the_deadline() {
+    let r = run(20);
+    let start = Instant::now();
+    let calls = Mutex::new(0);
+    let got: Result<(), AwsError> = retry(&r, &[ErrorKind::InvalidState], None, || {
+        *calls.lock().unwrap() += 1;
+        async { Err(AwsError::new(ErrorKind::InvalidState, "InvalidState", "busy")) }
+    })
+    .await;
+    assert_eq!(got.unwrap_err().code, "InvalidState");
+    // 2 + 4 + 8 = 14 s; the next pause (15 s) would pass the deadline.
+    assert_eq!(*calls.lock().unwrap(), 4);
+    assert_eq!(start.elapsed(), Duration::from_secs(14));
+
+    let other: Result<(), AwsError> =
+        retry(&r, &[ErrorKind::InvalidState], None, || async { Err(AwsError::new(ErrorKind::Other, "Boom", "no")) })
+            .await;
+    assert_eq!(other.unwrap_err().code, "Boom");
+}
+
+#[tokio::test(start_paused = true)]
+async fn poll_until_times_out_and_names_what_it_waited_for() {
+    let r = run(10);
+    let err = poll_until(&r, S::CreateThing, "the thing", poll_backoff(), || async { Ok(false) }).await.unwrap_err();
+    assert_eq!(err.step, "create_thing");
+    assert_eq!(err.message, "timed out waiting for the thing");
+    let r = run(10);
+    r.cancel.cancel();
+    let err = poll_until(&r, S::CreateThing, "the thing", poll_backoff(), || async { Ok(false) }).await.unwrap_err();
+    assert_eq!(err.message, "cancelled while waiting for the thing");
+}
+
+#[tokio::test]
+async fn adopt_or_create_adopts_ours_refuses_foreign_creates_missing_and_records_at_once() {
+    let recorded = Mutex::new(Vec::new());
+    let record = |id: &String| recorded.lock().unwrap().push(id.clone());
+
+    let got = adopt_or_create(
+        S::CreateThing,
+        "thing",
+        || async { Ok(Found::Ours("ours-1".to_string())) },
+        || async { panic!("must not create") },
+        record,
+    )
+    .await
+    .unwrap();
+    assert_eq!(got, ("ours-1".to_string(), Came::Adopted));
+
+    let got = adopt_or_create(
+        S::CreateThing,
+        "thing",
+        || async { Ok(Found::Nothing) },
+        || async { Ok("new-1".to_string()) },
+        |id: &String| recorded.lock().unwrap().push(id.clone()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(got, ("new-1".to_string(), Came::Created));
+
+    let err = adopt_or_create(
+        S::CreateThing,
+        "thing",
+        || async { Ok(Found::<String>::Refused("not ours".to_string())) },
+        || async { panic!("must not create") },
+        |id: &String| recorded.lock().unwrap().push(id.clone()),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err, StepError::new(S::CreateThing, "not ours"));
+    assert_eq!(*recorded.lock().unwrap(), vec!["ours-1", "new-1"]);
+}
+
+#[test]
+fn step_failure_names_step_code_and_the_ways_on() {
+    let e = StepError::new(S::CreateThing, "creating thing (x): Boom: no").with_code("Boom");
+    let d = step_failure(Doing::Creating, "DMS stack dblink-dev", &e, &e.message);
+    let text = format!("{d:?}");
+    assert!(text.contains("Error creating DMS stack dblink-dev: step create_thing failed (Boom)"), "{text}");
+    assert!(text.contains("terraform untaint") && text.contains("creating thing (x): Boom: no"), "{text}");
+    let d = step_failure(Doing::Updating, "VPC peering", &e, &e.message);
+    let text = format!("{d:?}");
+    assert!(text.contains("Error updating VPC peering: step create_thing failed (Boom)"), "{text}");
+    assert!(!text.contains("untaint") && text.contains("run `terraform apply` again"), "{text}");
+}
