@@ -426,8 +426,8 @@ impl Settings {
 pub enum Sources {
     /// The process environment and the shared config files (what Terraform runs with).
     Process,
-    /// Only these variables and no config files (tests).
-    #[cfg(test)]
+    /// Only these variables and no config files (tests; public for the acceptance crate's SDK round
+    /// trips against the emulator).
     Fixed(Vec<(String, String)>),
 }
 
@@ -481,7 +481,6 @@ async fn configure_inner(settings: &Settings, sources: Sources) -> Result<Config
         );
     match sources {
         Sources::Process => {}
-        #[cfg(test)]
         Sources::Fixed(vars) => {
             let map: std::collections::HashMap<String, String> = vars.into_iter().collect();
             loader = loader

@@ -600,6 +600,4 @@ mod apply_tests;
 #[cfg(test)]
 mod connection_tests;
 #[cfg(test)]
-mod emulator_tests;
-#[cfg(test)]
 mod safety_tests;
