@@ -119,8 +119,9 @@ docs:
 # The demo against the emulator, on the acceptance harness; tests/examples/demo.rs says what each
 # step does. It builds the provider as the harness does, with the units `cargo test --workspace`
 # builds too (tests/tests/one_build.rs), so `make test` after `make demo` compiles no dependency again.
+# No -q: on a fresh clone cargo's progress is the first ten minutes of the demo.
 demo:
-	@DMSLINK_VENV=$(CURDIR)/$(VENV) MAKE="$(MAKE)" cargo run -q -p dmslink-acctest --example demo -- up
+	@DMSLINK_VENV=$(CURDIR)/$(VENV) MAKE="$(MAKE)" cargo run -p dmslink-acctest --example demo -- up
 
 demo-destroy:
 	@DMSLINK_VENV=$(CURDIR)/$(VENV) MAKE="$(MAKE)" cargo run -q -p dmslink-acctest --example demo -- destroy
