@@ -2,7 +2,7 @@
 #
 #   make demo           build the provider, start the emulator, apply terraform-main,
 #                       terraform-repltask and peering (with an application VPC made for it) in
-#                       it and print what they built (scripts/demo.sh)
+#                       it and print what they built (tests/examples/demo.rs)
 #   make demo-destroy   destroy the three again, delete the application VPC (the emulator keeps
 #                       running)
 #   make venv           Python venv with moto, the emulator's deps and Terraform 1.0.3
@@ -116,9 +116,12 @@ fuzz:
 docs:
 	DMSLINK_UPDATE_DOCS=1 cargo test -p terraform-provider-dmslink --lib docs::tests::docs_are_current
 
-# The demo against the emulator; scripts/demo.sh says what each step does.
+# The demo against the emulator, on the acceptance harness; tests/examples/demo.rs says what each
+# step does. It builds the provider as the harness does, with the units `cargo test --workspace`
+# builds too (tests/tests/one_build.rs), so `make test` after `make demo` compiles no dependency again.
+# No -q: on a fresh clone cargo's progress is the first ten minutes of the demo.
 demo:
-	@MAKE="$(MAKE)" bash scripts/demo.sh up
+	@DMSLINK_VENV=$(CURDIR)/$(VENV) MAKE="$(MAKE)" cargo run -p dmslink-acctest --example demo -- up
 
 demo-destroy:
-	@MAKE="$(MAKE)" bash scripts/demo.sh destroy
+	@DMSLINK_VENV=$(CURDIR)/$(VENV) MAKE="$(MAKE)" cargo run -q -p dmslink-acctest --example demo -- destroy

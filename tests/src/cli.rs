@@ -211,7 +211,7 @@ fn pinned_cli() -> Result<Cli, String> {
 }
 
 /// Resolves a program name on `PATH` (a path with a directory part is returned if executable).
-pub(crate) fn which(program: &Path) -> Option<PathBuf> {
+pub fn which(program: &Path) -> Option<PathBuf> {
     which_all(program).into_iter().next()
 }
 

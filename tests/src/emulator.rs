@@ -33,12 +33,15 @@ impl Request {
     }
 }
 
-/// A running emulator; stopped (SIGTERM, then SIGKILL) on drop.
+/// A running emulator; one this process started is stopped (SIGTERM, then SIGKILL) on drop.
 pub struct Emulator {
-    child: Child,
+    /// `None` when attached to an emulator started elsewhere (`make emulator`).
+    child: Option<Child>,
     port: u16,
     venv: Venv,
-    dir: tempfile::TempDir,
+    log_path: PathBuf,
+    /// Holds the port file and log of an emulator this process started.
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Emulator {
@@ -99,7 +102,13 @@ impl Emulator {
             }
             std::thread::sleep(Duration::from_millis(50));
         };
-        Emulator { child, port, venv: venv.clone(), dir }
+        Emulator { child: Some(child), port, venv: venv.clone(), log_path, _dir: Some(dir) }
+    }
+
+    /// The emulator `make emulator` runs in the background at `port` (its log at `log_path`); it keeps
+    /// running when this handle drops.
+    pub fn attach(venv: &Venv, port: u16, log_path: PathBuf) -> Emulator {
+        Emulator { child: None, port, venv: venv.clone(), log_path, _dir: None }
     }
 
     pub fn port(&self) -> u16 {
@@ -121,7 +130,7 @@ impl Emulator {
     }
 
     pub fn log_path(&self) -> PathBuf {
-        self.dir.path().join("emulator.log")
+        self.log_path.clone()
     }
 
     /// Every AWS call served since the start or the last [`Emulator::clear_requests`], to any service
@@ -221,7 +230,9 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        terminate(&mut self.child, Duration::from_secs(5));
+        if let Some(child) = &mut self.child {
+            terminate(child, Duration::from_secs(5));
+        }
     }
 }
 

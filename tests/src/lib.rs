@@ -41,15 +41,18 @@ mod workdir;
 use std::path::{Path, PathBuf};
 
 pub use bed::TestBed;
-pub use cli::{Cli, Flavor, Version, clis};
+pub use cli::{Cli, Flavor, PINNED_VERSION, Version, clis, which};
 pub use diagnostics::{Diagnostic, fold_whitespace, parse_diagnostics, points_at_attribute};
 pub use dms::{Dms, TaskInfo};
 pub use emulator::{Emulator, Request};
 pub use fixtures::{DmsStack, Fixtures, PeeringSide, Route, StateBackend, Vpc};
 pub use process::{RunOutput, kill_hard, processes_in, run_with_timeout};
-pub use provider::{Mirror, PROVIDER_NAMESPACE, PROVIDER_TYPE, PROVIDER_VERSION, platform, provider_binary};
+pub use provider::{
+    Mirror, PROVIDER_NAMESPACE, PROVIDER_TYPE, PROVIDER_VERSION, platform, provider_binary, provider_binary_override,
+    provider_binary_with_progress,
+};
 pub use venv::Venv;
-pub use workdir::Workdir;
+pub use workdir::{BACKEND_CONFIG_FILE, Workdir, backend_endpoint_settings};
 
 /// Region of the examples (`var.region`'s default) and of every fixture.
 pub const REGION: &str = "ap-southeast-2";

@@ -3,7 +3,7 @@
 //! and without `dev_overrides`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -37,17 +37,30 @@ pub fn platform() -> String {
 /// The provider binary: `$DMSLINK_PROVIDER_BIN`, else built once per process with
 /// `cargo build -p terraform-provider-dmslink --bin terraform-provider-dmslink` (same cargo, same
 /// workspace, `CARGO_TARGET_DIR` respected). Panics with cargo's output when the build fails.
+///
+/// `cargo test --workspace` has built the same units already (tests/tests/one_build.rs holds that),
+/// so under `make test` this build compiles nothing.
 pub fn provider_binary() -> PathBuf {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match BUILT.get_or_init(build) {
+    match BUILT.get_or_init(|| build(false)) {
         Ok(path) => path.clone(),
         Err(e) => panic!("{e}"),
     }
 }
 
-fn build() -> Result<PathBuf, String> {
-    if let Some(bin) = std::env::var_os("DMSLINK_PROVIDER_BIN").filter(|v| !v.is_empty()) {
-        let bin = PathBuf::from(bin);
+/// [`provider_binary`] for a person watching (`make demo`): cargo's progress goes to stderr as it
+/// happens; a failed build is an error naming the command, cargo's messages are above it.
+pub fn provider_binary_with_progress() -> Result<PathBuf, String> {
+    build(true)
+}
+
+/// Where the provider binary comes from: `$DMSLINK_PROVIDER_BIN` when set, else `None` (built).
+pub fn provider_binary_override() -> Option<PathBuf> {
+    std::env::var_os("DMSLINK_PROVIDER_BIN").filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+fn build(progress: bool) -> Result<PathBuf, String> {
+    if let Some(bin) = provider_binary_override() {
         return if bin.is_file() {
             Ok(bin)
         } else {
@@ -62,25 +75,84 @@ fn build() -> Result<PathBuf, String> {
         .arg(&manifest)
         .args(["-p", PACKAGE, "--bin", BINARY])
         .arg("--message-format=json-render-diagnostics");
-    let out = run_with_timeout(cmd, Duration::from_secs(45 * 60));
-    if !out.success() {
-        return Err(format!("building the provider failed:\n{}", out.describe()));
-    }
+    without_cargo_run_env(&mut cmd);
+    let stdout = if progress {
+        let out = cmd
+            .stdin(Stdio::null())
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run cargo build -p {PACKAGE}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("building the provider failed (cargo's messages are above): {}", out.status));
+        }
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    } else {
+        let out = run_with_timeout(cmd, Duration::from_secs(45 * 60));
+        if !out.success() {
+            return Err(format!("building the provider failed:\n{}", out.describe()));
+        }
+        out.stdout
+    };
     let mut executable = None;
-    for line in out.stdout.lines() {
+    let mut compiled_sdk = Vec::new();
+    for line in stdout.lines() {
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
-        if msg["reason"] == "compiler-artifact"
-            && msg["target"]["name"] == BINARY
+        if msg["reason"] != "compiler-artifact" {
+            continue;
+        }
+        if let Some(name) = msg["target"]["name"].as_str().filter(|n| n.starts_with("aws_sdk_"))
+            && msg["fresh"] == false
+        {
+            compiled_sdk.push(name.to_string());
+        }
+        if msg["target"]["name"] == BINARY
             && let Some(exe) = msg["executable"].as_str()
         {
             executable = Some(PathBuf::from(exe));
         }
     }
+    if !progress && !compiled_sdk.is_empty() {
+        // The acceptance tests link the SDK through the provider's library (a dev-dependency), so cargo
+        // built it before running them; compiling it here means this build differs from the test
+        // build (features, or the environment of a build script: see `without_cargo_run_env`).
+        let what = format!(
+            "the provider build of the acceptance harness compiled {compiled_sdk:?} again, which the test build \
+             had just compiled (see tests/tests/one_build.rs)"
+        );
+        if crate::in_ci() {
+            return Err(what);
+        }
+        eprintln!("note: {what}");
+    }
     match executable {
         Some(exe) if exe.is_file() => Ok(exe),
-        _ => Err(format!("cargo built no `{BINARY}` executable (no compiler-artifact message):\n{}", out.describe())),
+        _ => Err(format!("cargo built no `{BINARY}` executable (no compiler-artifact message)")),
+    }
+}
+
+/// Removes what cargo sets for the program it runs (`cargo test`, `cargo run`): the package's
+/// `CARGO_PKG_*` and `CARGO_MANIFEST_*`, `OUT_DIR`, ... A build script may depend on them
+/// (`ring`'s says `rerun-if-env-changed=CARGO_MANIFEST_DIR`), so a nested `cargo build` that sees
+/// them reruns it and recompiles everything above it, the AWS SDK included, and the next `cargo
+/// build` from a shell does it all again. Without them the nested build sees what a shell's sees.
+fn without_cargo_run_env(cmd: &mut Command) {
+    const SET_BY_CARGO: [&str; 7] = [
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+        "CARGO_MANIFEST_LINKS",
+        "OUT_DIR",
+    ];
+    const PREFIXES: [&str; 5] = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_BIN_EXE_", "CARGO_CFG_", "CARGO_FEATURE_"];
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if SET_BY_CARGO.contains(&k.as_ref()) || PREFIXES.iter().any(|p| k.starts_with(p)) {
+            cmd.env_remove(&key);
+        }
     }
 }
 

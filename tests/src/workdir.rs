@@ -311,18 +311,25 @@ pub fn backend_config_text(cli: &Cli, backend: &StateBackend, endpoint: &str) ->
         q(&backend.region),
         q(&backend.table),
     );
-    let e = q(endpoint);
+    text.push_str(&backend_endpoint_settings(cli, endpoint));
+    text
+}
+
+/// The S3 backend settings that point the backend at the emulator at `endpoint` (bucket, key, table
+/// and region left to the module), in the dialect `cli` accepts (see [`backend_config_text`]).
+pub fn backend_endpoint_settings(cli: &Cli, endpoint: &str) -> String {
+    let e = crate::hcl_string(endpoint);
     if cli.s3_backend_has_endpoints_block() {
-        text.push_str(&format!(
+        format!(
             "endpoints = {{\n  s3       = {e}\n  dynamodb = {e}\n  sts      = {e}\n  iam      = {e}\n}}\n\
              use_path_style              = true\n\
              skip_credentials_validation = true\n\
              skip_requesting_account_id  = true\n\
              skip_metadata_api_check     = true\n\
              skip_region_validation      = true\n"
-        ));
+        )
     } else {
-        text.push_str(&format!(
+        format!(
             "endpoint                    = {e}\n\
              dynamodb_endpoint           = {e}\n\
              sts_endpoint                = {e}\n\
@@ -331,9 +338,8 @@ pub fn backend_config_text(cli: &Cli, backend: &StateBackend, endpoint: &str) ->
              skip_credentials_validation = true\n\
              skip_metadata_api_check     = true\n\
              skip_region_validation      = true\n"
-        ));
+        )
     }
-    text
 }
 
 #[cfg(test)]

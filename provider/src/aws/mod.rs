@@ -11,8 +11,6 @@ pub mod dms;
 pub mod dms_sdk;
 pub mod ec2;
 pub mod ec2_sdk;
-#[cfg(test)]
-mod emulator_tests;
 pub mod error;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fake;

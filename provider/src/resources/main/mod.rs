@@ -600,8 +600,6 @@ mod apply_tests;
 #[cfg(test)]
 mod connection_tests;
 #[cfg(test)]
-mod emulator_tests;
-#[cfg(test)]
 mod replace_tests;
 #[cfg(test)]
 mod safety_tests;

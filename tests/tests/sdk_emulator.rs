@@ -1,37 +1,39 @@
-//! End to end over HTTP against the local emulator: provider configuration, then the EC2, IAM,
-//! RDS and DMS calls of a whole `dmslink_main` stack through the SDK implementations, built and
-//! torn down in AWS's order. Run with the emulator:
-//! the test starts its own emulator from the project's venv (`make venv`).
-
+//! End to end over HTTP against the local emulator, through the provider's SDK implementations:
+//! provider configuration, then the EC2, IAM, RDS and DMS calls of a whole `dmslink_main` stack
+//! built and torn down in AWS's order, a cross-account peering, and every `DmsApi` call. Each test
+//! starts its own emulator from the project's venv (`make venv`); moved here from the provider's
+//! unit tests so that `cargo test --lib` needs no Python.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
-use crate::aws::dms::{
-    CreateEndpointInput, CreateReplicationInstanceInput, ModifyEndpointInput, ModifyReplicationInstanceInput,
-    ReplicationSubnetGroupInput, Tags, TasksUsing,
+use aws_sdk_databasemigration::Client;
+use aws_sdk_databasemigration::types as t;
+use dmslink::aws::dms::{
+    CreateEndpointInput, CreateReplicationInstanceInput, CreateTaskInput, ModifyEndpointInput,
+    ModifyReplicationInstanceInput, ModifyTaskInput, ReplicationSubnetGroupInput, StartType, Tags, TasksUsing,
 };
-use crate::aws::ec2::{
+use dmslink::aws::ec2::{
     CreateSecurityGroupInput, CreateSubnetInput, CreateVpcPeeringInput, CreateVpnGatewayInput, Filters, RoleToAssume,
     RouteTarget, RulePeer, SgRule, VpcAttribute, main_route_table_filters,
 };
-use crate::aws::error::{AwsError, ErrorKind};
-use crate::aws::iam::{
+use dmslink::aws::error::{AwsError, ErrorKind};
+use dmslink::aws::iam::{
     CreateRoleInput, DMS_VPC_ROLE, DmsVpcRoleStatus, dms_trust_policy, dms_vpc_policy_arn, dms_vpc_role_status,
 };
-use crate::aws::rds::{CreateDbInstanceInput, DbSubnetGroupInput, DeleteDbInstanceInput, ModifyDbInstanceInput};
-use crate::aws::wait::{Wait, WaitOptions, WaitState, wait_for};
-use crate::aws::{Clients, Secret};
-use crate::engine::Value;
-use crate::provider_config::{Sources, configure_with};
+use dmslink::aws::rds::{CreateDbInstanceInput, DbSubnetGroupInput, DeleteDbInstanceInput, ModifyDbInstanceInput};
+use dmslink::aws::wait::{Wait, WaitOptions, WaitState, wait_for};
+use dmslink::aws::{Clients, Secret};
+use dmslink::engine::Value;
+use dmslink::provider_config::{Sources, configure_with};
 
 async fn clients(url: &str) -> Clients {
     let endpoints: BTreeMap<String, Value> =
         ["dms", "ec2", "rds", "iam", "sts", "s3"].iter().map(|s| (s.to_string(), Value::string(url))).collect();
-    let mut cfg: BTreeMap<String, Value> = match crate::provider_config::schema().value_type() {
-        crate::engine::Type::Object(m) => m.into_keys().map(|k| (k, Value::Null)).collect(),
+    let mut cfg: BTreeMap<String, Value> = match dmslink::provider_config::schema().value_type() {
+        dmslink::engine::Type::Object(m) => m.into_keys().map(|k| (k, Value::Null)).collect(),
         _ => unreachable!(),
     };
     cfg.insert("region".into(), Value::string("us-east-1"));
@@ -313,7 +315,7 @@ async fn sdk_stack_round_trip_against_emulator() {
         .await
         .unwrap();
     assert_eq!(ep.extra_connection_attributes.as_deref(), Some("heartbeatEnable=true"));
-    let sgarn = crate::aws::dms::subnet_group_arn("aws", "us-east-1", "123456789012", &stack);
+    let sgarn = dmslink::aws::dms::subnet_group_arn("aws", "us-east-1", "123456789012", &stack);
     assert_eq!(dms.list_tags(&sgarn).await.unwrap().get("dmslink:stack"), Some(&stack));
 
     // ---- teardown in AWS's order ----------------------------------------------------------------
@@ -455,4 +457,172 @@ async fn sdk_peering_round_trip_across_accounts_against_emulator() {
     assert_eq!(e.kind, ErrorKind::InvalidState, "{e}");
     ec2.delete_vpc(&app).await.unwrap();
     peer.delete_vpc(&dms).await.unwrap();
+}
+
+/// Provider configuration (with the STS check), then every `DmsApi` call through the SDK.
+#[tokio::test]
+async fn sdk_dms_round_trip_against_emulator() {
+    // Its own emulator from the venv (`make venv`), stopped when `emulator` drops.
+    let emulator = dmslink_acctest::Emulator::start();
+    let url = emulator.endpoint();
+    let endpoints: BTreeMap<String, Value> =
+        ["dms", "ec2", "rds", "iam", "sts", "s3"].iter().map(|s| (s.to_string(), Value::string(&url))).collect();
+    let mut cfg: BTreeMap<String, Value> = match dmslink::provider_config::schema().value_type() {
+        dmslink::engine::Type::Object(m) => m.into_keys().map(|k| (k, Value::Null)).collect(),
+        _ => unreachable!(),
+    };
+    cfg.insert("region".into(), Value::string("us-east-1"));
+    cfg.insert("access_key".into(), Value::string("testing"));
+    cfg.insert("secret_key".into(), Value::string("testing"));
+    cfg.insert("endpoints".into(), Value::Object(endpoints));
+    let env = Sources::Fixed(vec![("AWS_EC2_METADATA_DISABLED".into(), "true".into())]);
+    let conf = configure_with(&Value::Object(cfg), env).await.unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(conf.account_id.as_deref(), Some("123456789012"));
+    assert_eq!(conf.partition, "aws");
+
+    // The strict emulator wants dms-vpc-role (with its managed policy) before an instance.
+    let iam = conf.clients.iam.clone();
+    if iam.get_role(dmslink::aws::iam::DMS_VPC_ROLE).await.unwrap().is_none() {
+        iam.create_role(dmslink::aws::iam::CreateRoleInput {
+            name: dmslink::aws::iam::DMS_VPC_ROLE.into(),
+            assume_role_policy: dmslink::aws::iam::dms_trust_policy(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+    iam.attach_role_policy(dmslink::aws::iam::DMS_VPC_ROLE, &dmslink::aws::iam::dms_vpc_policy_arn("aws"))
+        .await
+        .unwrap();
+
+    // Instance and endpoints straight through the SDK (without a subnet group, which the
+    // trait's create requires).
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_types::region::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::for_tests())
+        .endpoint_url(&url)
+        .load()
+        .await;
+    let raw = Client::new(&sdk);
+    let suffix = fastrand::u32(..);
+    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+    let mut attempts = 0;
+    let ri = loop {
+        // IAM propagation: DMS refuses for a moment after the policy is attached.
+        match raw
+            .create_replication_instance()
+            .replication_instance_identifier(format!("ri-{suffix}"))
+            .replication_instance_class("dms.t3.medium")
+            .send()
+            .await
+        {
+            Err(e) if attempts < 60 && e.code() == Some("AccessDeniedFault") => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            other => break other.unwrap(),
+        }
+    };
+    let ri_arn = ri.replication_instance().and_then(|r| r.replication_instance_arn()).unwrap().to_string();
+    let mut ep_arns = Vec::new();
+    for (kind, engine) in [("source", "oracle"), ("target", "postgres")] {
+        let ep = raw
+            .create_endpoint()
+            .endpoint_identifier(format!("{kind}-{suffix}"))
+            .endpoint_type(t::ReplicationEndpointTypeValue::from(kind))
+            .engine_name(engine)
+            .server_name("db.example.com")
+            .port(5432)
+            .database_name("app")
+            .username("u")
+            .password("p")
+            .send()
+            .await
+            .unwrap();
+        ep_arns.push(ep.endpoint().and_then(|e| e.endpoint_arn()).unwrap().to_string());
+    }
+
+    let dms = conf.clients.dms.clone();
+    assert_eq!(
+        dms.describe_replication_instance_by_arn(&ri_arn).await.unwrap().map(|i| i.id),
+        Some(format!("ri-{suffix}"))
+    );
+    assert_eq!(dms.find_endpoint_by_arn(&ep_arns[0]).await.unwrap().map(|e| e.endpoint_type), Some("source".into()));
+    assert_eq!(dms.find_endpoint_by_arn(&format!("{}x", ep_arns[0])).await.unwrap(), None);
+
+    let id = format!("task-{suffix}");
+    let task = dms
+        .create_replication_task(CreateTaskInput {
+            id: id.clone(),
+            source_endpoint_arn: ep_arns[0].clone(),
+            target_endpoint_arn: ep_arns[1].clone(),
+            replication_instance_arn: ri_arn.clone(),
+            migration_type: "cdc".into(),
+            table_mappings: r#"{"rules":[{"rule-type":"selection","rule-id":"1","rule-name":"1","object-locator":{"schema-name":"APP","table-name":"%"},"rule-action":"include"}]}"#.into(),
+            settings: None,
+            cdc_start_time: Some(1_700_000_000),
+            cdc_start_position: None,
+            tags: Tags::from([("env".to_string(), "test".to_string())]),
+        })
+        .await
+        .unwrap();
+    assert_eq!(task.status, "creating");
+    assert_eq!(dms.find_replication_task_by_id(&id).await.unwrap().map(|t| t.arn), Some(task.arn.clone()));
+    assert_eq!(dms.find_replication_task_by_id("no-such-task").await.unwrap(), None);
+
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let opts = WaitOptions {
+        min_interval: Duration::from_millis(200),
+        max_interval: Duration::from_secs(1),
+        ..WaitOptions::default()
+    };
+    let what = format!("DMS replication task ({id})");
+    let spec = Wait::new(&what, &["creating"], &["ready"]).timeout(Duration::from_secs(30)).options(opts.clone());
+    wait_for(&spec, &cancel, || dms.find_replication_task_by_arn(&task.arn)).await.unwrap();
+
+    let e = dms.stop_replication_task(&task.arn).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidState, "{e}");
+    dms.start_replication_task(&task.arn, StartType::StartReplication).await.unwrap();
+    let spec = Wait::new(&what, &["starting"], &["running"]).timeout(Duration::from_secs(30)).options(opts.clone());
+    wait_for(&spec, &cancel, || dms.find_replication_task_by_arn(&task.arn)).await.unwrap();
+    let e = dms
+        .modify_replication_task(ModifyTaskInput {
+            arn: task.arn.clone(),
+            settings: Some("{}".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidResourceStateFault", "{e}");
+    assert!(e.request_id.is_some() || e.message.contains("running"), "{e:?}");
+    dms.stop_replication_task(&task.arn).await.unwrap();
+    let spec =
+        Wait::new(&what, &["stopping", "running"], &["stopped"]).timeout(Duration::from_secs(30)).options(opts.clone());
+    wait_for(&spec, &cancel, || dms.find_replication_task_by_arn(&task.arn)).await.unwrap();
+
+    assert_eq!(dms.list_tags(&task.arn).await.unwrap().get("env").map(String::as_str), Some("test"));
+    dms.add_tags(&task.arn, &Tags::from([("team".to_string(), "data".to_string())])).await.unwrap();
+    dms.remove_tags(&task.arn, &["env".to_string()]).await.unwrap();
+    assert_eq!(dms.list_tags(&task.arn).await.unwrap(), Tags::from([("team".to_string(), "data".to_string())]));
+
+    dms.delete_replication_task(&task.arn).await.unwrap();
+    let spec = Wait::new(&what, &["deleting"], &[]).timeout(Duration::from_secs(30)).options(opts).gone_is_target();
+    assert_eq!(wait_for(&spec, &cancel, || dms.find_replication_task_by_arn(&task.arn)).await.unwrap(), None);
+    assert_eq!(dms.find_replication_task_by_arn(&task.arn).await.unwrap(), None);
+
+    // The same through the environment only: AWS_ENDPOINT_URL, keys and region.
+    let empty: BTreeMap<String, Value> = match dmslink::provider_config::schema().value_type() {
+        dmslink::engine::Type::Object(m) => m.into_keys().map(|k| (k, Value::Null)).collect(),
+        _ => unreachable!(),
+    };
+    let env = Sources::Fixed(vec![
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ("AWS_ENDPOINT_URL".into(), url.clone()),
+        ("AWS_REGION".into(), "eu-west-1".into()),
+        ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+    ]);
+    let conf = configure_with(&Value::Object(empty), env).await.unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!((conf.region.as_str(), conf.account_id.as_deref()), ("eu-west-1", Some("123456789012")));
+    assert_eq!(conf.clients.dms.find_replication_task_by_id("no-such-task").await.unwrap(), None);
 }

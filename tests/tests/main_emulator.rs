@@ -1,6 +1,7 @@
 //! `dmslink_main` through the SDK clients against the local emulator: create, read, update in
 //! place, delete, and nothing tagged with the stack left. The test starts its own emulator from the
-//! project's venv (`make venv`).
+//! project's venv (`make venv`); moved here from the provider's unit tests so that `cargo test --lib`
+//! needs no Python.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -8,18 +9,18 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use super::Main;
-use super::schema::schema;
-use crate::aws::ec2::Filters;
-use crate::engine::{Resource, Value};
-use crate::provider_config::{Sources, configure_with};
-use crate::resources::Ctx;
+use dmslink::aws::ec2::Filters;
+use dmslink::engine::{Resource, Value};
+use dmslink::resources::Ctx;
+use dmslink::provider_config::{Sources, configure_with};
+use dmslink::resources::main::Main;
+use dmslink::resources::main::schema::schema;
 
 async fn ctx(url: &str) -> Ctx {
     let endpoints: BTreeMap<String, Value> =
         ["dms", "ec2", "rds", "iam", "sts", "s3"].iter().map(|s| (s.to_string(), Value::string(url))).collect();
-    let mut cfg: BTreeMap<String, Value> = match crate::provider_config::schema().value_type() {
-        crate::engine::Type::Object(m) => m.into_keys().map(|k| (k, Value::Null)).collect(),
+    let mut cfg: BTreeMap<String, Value> = match dmslink::provider_config::schema().value_type() {
+        dmslink::engine::Type::Object(m) => m.into_keys().map(|k| (k, Value::Null)).collect(),
         _ => unreachable!(),
     };
     cfg.insert("region".into(), Value::string("us-east-1"));
@@ -32,7 +33,7 @@ async fn ctx(url: &str) -> Ctx {
 }
 
 fn config(json: serde_json::Value) -> Value {
-    crate::wire::cty::json::decode_lenient(json.to_string().as_bytes(), &schema().value_type()).unwrap()
+    dmslink::wire::cty::json::decode_lenient(json.to_string().as_bytes(), &schema().value_type()).unwrap()
 }
 
 fn stack(class: &str, app: &str) -> serde_json::Value {
@@ -73,12 +74,12 @@ fn planned(cfg: &Value, prior: Option<&Value>) -> Value {
     }
     p.set("tags_all", Value::Unknown);
     // Defaults as Terraform would plan them (the generic plan rules), so reads compare like for like.
-    let mut p = crate::engine::plan::plan(&schema().block, prior.unwrap_or(&Value::Null), &p, cfg).planned;
+    let mut p = dmslink::engine::plan::plan(&schema().block, prior.unwrap_or(&Value::Null), &p, cfg).planned;
     p.set("tags_all", Value::Unknown);
     p
 }
 
-fn errors(d: &crate::engine::diag::Diagnostics) -> Vec<String> {
+fn errors(d: &dmslink::engine::diag::Diagnostics) -> Vec<String> {
     d.iter().filter(|x| x.is_error()).map(|x| format!("{}: {}", x.summary, x.detail)).collect()
 }
 
