@@ -49,7 +49,7 @@ from moto.dms.responses import DatabaseMigrationServiceResponse
 from moto.utilities.distutils_version import LooseVersion
 from moto.utilities.utils import get_partition
 
-from . import ec2_ext, iam_ext, timeline
+from . import ec2_ext, iam_ext, rulebook, timeline
 from .aws_common import ec2_backend, existing_ec2_backend
 from .config import CONFIG
 from .dms_common import (
@@ -475,10 +475,8 @@ def modify_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
     backend = backend_of(self)
     doc = params(self)
     ri = _find_instance(backend, doc.get("ReplicationInstanceArn"))
-    if ri.status != "available" and strict():
-        raise InvalidResourceStateFault(
-            f"Replication instance {ri.id} is not in available state (status: {ri.status})."
-        )
+    if strict():
+        rulebook.check("replication_instance", "ModifyReplicationInstance", ri.status, id=ri.id)
     _check_storage(doc.get("AllocatedStorage"))
     changes = {k: doc[k] for k in (*_PENDING_FIELDS, *_IMMEDIATE_FIELDS) if doc.get(k) is not None}
     new_id = None
@@ -570,8 +568,7 @@ def delete_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
     backend = backend_of(self)
     arn = params(self).get("ReplicationInstanceArn")
     ri = _find_instance(backend, arn)
-    if ri.status == "deleting":
-        raise InvalidResourceStateFault(f"Replication instance {ri.id} is already being deleted.")
+    rulebook.check("replication_instance", "DeleteReplicationInstance", ri.status, id=ri.id)
     if strict():
         users = [
             t.id
@@ -579,8 +576,8 @@ def delete_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
             if arn in (t.replication_instance_arn, getattr(t, "target_replication_instance_arn", None))
         ]
         if users:
-            raise InvalidResourceStateFault(
-                f"Replication instance {ri.id} has replication task(s): {', '.join(sorted(users))}"
+            raise rulebook.in_use(
+                "replication_instance", "DeleteReplicationInstance", id=ri.id, users=", ".join(sorted(users))
             )
     ri.status = "deleting"
     account, region = self.current_account, self.region
