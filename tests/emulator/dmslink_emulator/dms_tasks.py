@@ -343,7 +343,7 @@ class EmuReplicationTask(FakeReplicationTask):
             raise InvalidParameterValueException(
                 f"Invalid StartReplicationTaskType {start_type!r}; valid values: {', '.join(START_TYPES)}"
             )
-        if self.status == "deleting":
+        if not strict() and self.status == "deleting":
             raise InvalidResourceStateFault("Replication task is being deleted")
         if strict():
             rulebook.check(TASK, f"StartReplicationTask:{start_type}", self.status, id=self.id)
