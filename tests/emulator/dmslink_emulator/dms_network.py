@@ -478,7 +478,14 @@ def modify_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
     if strict():
         rulebook.check("replication_instance", "ModifyReplicationInstance", ri.status, id=ri.id)
     _check_storage(doc.get("AllocatedStorage"))
-    changes = {k: doc[k] for k in (*_PENDING_FIELDS, *_IMMEDIATE_FIELDS) if doc.get(k) is not None}
+    # A field sent with the value it already has is no change (rulebook contract suite: the
+    # Rust fake, stricter, answers "No modifications were requested" for it too).
+    current = {**_PENDING_FIELDS, **_IMMEDIATE_FIELDS}
+    changes = {
+        k: doc[k]
+        for k in current
+        if doc.get(k) is not None and doc[k] != getattr(ri, current[k], None)
+    }
     new_id = None
     if doc.get("ReplicationInstanceIdentifier") is not None:
         new_id = _check_instance_identifier(doc["ReplicationInstanceIdentifier"])
@@ -505,16 +512,12 @@ def modify_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
     for key, attr in _IMMEDIATE_FIELDS.items():
         if key in changes:
             setattr(ri, attr, changes[key])
-    for key, attr in _PENDING_FIELDS.items():
-        if key not in changes:
-            continue
-        if apply_now:
-            setattr(ri, attr, changes[key])
-            pending.pop(key, None)
-        elif changes[key] != getattr(ri, attr):
+    for key in _PENDING_FIELDS:
+        if key in changes:
             pending[key] = changes[key]
-    if apply_now:
-        pending = {}
+    # With ApplyImmediately the values stay pending while the instance is `modifying` and apply
+    # when it is available again (as AWS reports them); without it they wait for the maintenance
+    # window, which never comes here.
     ri._emu_pending = pending  # type: ignore[attr-defined]
     if new_id is not None:
         ri.id = new_id
@@ -531,6 +534,10 @@ def modify_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
         ri.status = "modifying"
 
         def available(_at: float) -> None:
+            if apply_now:
+                for key, value in getattr(ri, "_emu_pending", {}).items():
+                    setattr(ri, _PENDING_FIELDS[key], value)
+                ri._emu_pending = {}  # type: ignore[attr-defined]
             ri.status = "available"
 
         timeline.schedule(

@@ -525,7 +525,7 @@ class EmuReplicationTask(FakeReplicationTask):
             self._running_since = now
         self.stop_reason = stop_reason
         self.last_failure_message = last_failure_message
-        if status in ("stopped", "failed"):
+        if status in ("running", "stopping", "stopped", "failed"):  # only a start reaches these
             self.ever_started = True
             self.stop_date = _wall(now)
 

@@ -48,13 +48,13 @@ impl DmsApi for FakeDms {
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "list_tags", arn)?;
-        st.tags.get(arn).cloned().ok_or_else(|| not_found(format!("Resource {arn} not found")))
+        st.tags.get(arn).cloned().ok_or_else(|| not_found(format!("Resource {arn} could not be found.")))
     }
 
     async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "add_tags", arn)?;
-        let existing = st.tags.get_mut(arn).ok_or_else(|| not_found(format!("Resource {arn} not found")))?;
+        let existing = st.tags.get_mut(arn).ok_or_else(|| not_found(format!("Resource {arn} could not be found.")))?;
         existing.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
         Ok(())
     }
@@ -62,7 +62,7 @@ impl DmsApi for FakeDms {
     async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "remove_tags", arn)?;
-        let existing = st.tags.get_mut(arn).ok_or_else(|| not_found(format!("Resource {arn} not found")))?;
+        let existing = st.tags.get_mut(arn).ok_or_else(|| not_found(format!("Resource {arn} could not be found.")))?;
         for k in keys {
             existing.remove(k);
         }

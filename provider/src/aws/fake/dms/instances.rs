@@ -256,7 +256,7 @@ impl FakeDms {
         self.check_vpc_role(&links)?;
         let id = input.id.to_ascii_lowercase();
         if st.instances.values().any(|r| r.inst.id == id) {
-            return Err(already_exists(format!("ReplicationInstance {id} already exists")));
+            return Err(already_exists(format!("Replication instance {id} already exists")));
         }
         if !input.class.starts_with("dms.") {
             return Err(invalid_parameter(format!("Invalid ReplicationInstanceClass {:?}", input.class)));

@@ -100,7 +100,7 @@ impl FakeDms {
             return Err(AwsError::new(
                 ErrorKind::AlreadyExists,
                 "ResourceAlreadyExistsFault",
-                format!("ReplicationTask {} already exists", input.id),
+                format!("Replication task {} already exists", input.id),
             ));
         }
         if !MIGRATION_TYPES.contains(&input.migration_type.as_str()) {
@@ -166,7 +166,9 @@ impl FakeDms {
         if let Some(mt) = &input.migration_type
             && mt != &t.task.migration_type
         {
-            return Err(invalid_combination("Changing the migration type of a replication task is not supported"));
+            return Err(invalid_parameter(
+                "Modifying the MigrationType of a replication task is not supported; create a new task instead.",
+            ));
         }
         if input.cdc_start_time.is_some() && input.cdc_start_position.is_some() {
             return Err(invalid_combination("CdcStartTime and CdcStartPosition cannot both be specified"));

@@ -150,7 +150,7 @@ async fn fake_modify_refused_while_running_allowed_when_stopped() {
         })
         .await
         .unwrap_err();
-    assert_eq!(e.code, "InvalidParameterCombinationException");
+    assert_eq!(e.code, "InvalidParameterValueException");
 }
 
 #[tokio::test(start_paused = true)]
