@@ -133,8 +133,13 @@ def test_describe_connections_filters_and_refusals(emulator: Emulator, dms: Any)
     fault(dms.test_connection, "ResourceNotFoundFault", ReplicationInstanceArn=missing.replace(":endpoint:", ":rep:"),
           EndpointArn=refs["source"])
     assert dms.describe_connections(Filters=[{"Name": "endpoint-arn", "Values": [missing]}])["Connections"] == []
-    # the connections go with their endpoint
-    dms.delete_endpoint(EndpointArn=refs["target"])
+    # the connections go with their endpoint, once it is gone (deleting first, as on AWS)
+    assert dms.delete_endpoint(EndpointArn=refs["target"])["Endpoint"]["Status"] == "deleting"
+    deadline = time.monotonic() + 10
+    while dms.describe_endpoints()["Endpoints"] and any(
+        e["EndpointArn"] == refs["target"] for e in dms.describe_endpoints()["Endpoints"]
+    ) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert {c["EndpointArn"] for c in dms.describe_connections()["Connections"]} == {refs["source"]}
 
 

@@ -17,6 +17,9 @@ Environment variables
                                      refusing for this long; default ``2``.
 ``DMSLINK_EMU_DMS_INSTANCE_<S>_SECONDS``  replication instance ``CREATING MODIFYING DELETING``;
                                      default ``1`` each.
+``DMSLINK_EMU_DMS_ENDPOINT_DELETING_SECONDS``  an endpoint is ``deleting`` this long; default ``1``.
+                                     (Task, instance, endpoint and connection-test defaults come
+                                     from ``rulebook/dms.json``.)
 ``DMSLINK_EMU_RDS_<S>_SECONDS``      RDS instance ``CREATING MODIFYING DELETING``; default ``1`` each.
 ``DMSLINK_EMU_VGW_<S>_SECONDS``      VPN gateway attachment ``ATTACHING DETACHING``; default ``1`` each.
 ``DMSLINK_EMU_PEERING_<S>_SECONDS``  VPC peering connection ``INITIATING`` (``initiating-request``
@@ -46,14 +49,17 @@ import os
 import threading
 from typing import Any
 
+from . import rulebook
+
 TRANSIENT_STATES = ("creating", "starting", "stopping", "modifying", "moving", "deleting")
 
-DEFAULT_TRANSITION_SECONDS = 1.0
-DEFAULT_FULL_LOAD_SECONDS = 2.0
+# Task, replication instance and endpoint timings: rulebook/dms.json (shared with the Rust fakes).
+DEFAULT_TRANSITION_SECONDS = rulebook.seconds("replication_task", "transition")
+DEFAULT_FULL_LOAD_SECONDS = rulebook.seconds("replication_task", "full_load")
 DEFAULT_IAM_PROPAGATION_SECONDS = 2.0
 DEFAULT_RESOURCE_SECONDS = 1.0
 DEFAULT_CDC_CHANGES_PER_SECOND = 2.0
-DEFAULT_CONNECTION_TEST_SECONDS = 1.0
+DEFAULT_CONNECTION_TEST_SECONDS = rulebook.seconds("endpoint", "testing")
 
 # What every source endpoint holds unless ``source_catalogue`` says otherwise:
 # schema -> {table: rows}.  ROCKPROPS serves the examples (ROCKPROPS% / WEB%),
@@ -69,12 +75,15 @@ DEFAULT_CATALOGUE: dict[str, dict[str, int]] = {
 # Timed states of other resources: config key -> (env prefix, states).
 RESOURCE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "dms_instance_seconds": ("DMSLINK_EMU_DMS_INSTANCE", ("creating", "modifying", "deleting")),
+    "dms_endpoint_seconds": ("DMSLINK_EMU_DMS_ENDPOINT", ("deleting",)),
     "rds_seconds": ("DMSLINK_EMU_RDS", ("creating", "modifying", "deleting")),
     "vgw_seconds": ("DMSLINK_EMU_VGW", ("attaching", "detaching")),
     "peering_seconds": ("DMSLINK_EMU_PEERING", ("initiating", "provisioning", "deleting")),
 }
 # Defaults other than DEFAULT_RESOURCE_SECONDS: (group, state) -> seconds.
 RESOURCE_DEFAULTS: dict[tuple[str, str], float] = {
+    **{("dms_instance_seconds", s): rulebook.seconds("replication_instance", s) for s in ("creating", "modifying", "deleting")},
+    ("dms_endpoint_seconds", "deleting"): rulebook.seconds("endpoint", "deleting"),
     ("peering_seconds", "initiating"): 0.5,
 }
 

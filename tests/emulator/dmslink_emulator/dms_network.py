@@ -49,7 +49,7 @@ from moto.dms.responses import DatabaseMigrationServiceResponse
 from moto.utilities.distutils_version import LooseVersion
 from moto.utilities.utils import get_partition
 
-from . import ec2_ext, iam_ext, timeline
+from . import ec2_ext, iam_ext, rulebook, timeline
 from .aws_common import ec2_backend, existing_ec2_backend
 from .config import CONFIG
 from .dms_common import (
@@ -475,12 +475,17 @@ def modify_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
     backend = backend_of(self)
     doc = params(self)
     ri = _find_instance(backend, doc.get("ReplicationInstanceArn"))
-    if ri.status != "available" and strict():
-        raise InvalidResourceStateFault(
-            f"Replication instance {ri.id} is not in available state (status: {ri.status})."
-        )
+    if strict():
+        rulebook.check("replication_instance", "ModifyReplicationInstance", ri.status, id=ri.id)
     _check_storage(doc.get("AllocatedStorage"))
-    changes = {k: doc[k] for k in (*_PENDING_FIELDS, *_IMMEDIATE_FIELDS) if doc.get(k) is not None}
+    # A field sent with the value it already has is no change (rulebook contract suite: the
+    # Rust fake, stricter, answers "No modifications were requested" for it too).
+    current = {**_PENDING_FIELDS, **_IMMEDIATE_FIELDS}
+    changes = {
+        k: doc[k]
+        for k in current
+        if doc.get(k) is not None and doc[k] != getattr(ri, current[k], None)
+    }
     new_id = None
     if doc.get("ReplicationInstanceIdentifier") is not None:
         new_id = _check_instance_identifier(doc["ReplicationInstanceIdentifier"])
@@ -507,16 +512,12 @@ def modify_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
     for key, attr in _IMMEDIATE_FIELDS.items():
         if key in changes:
             setattr(ri, attr, changes[key])
-    for key, attr in _PENDING_FIELDS.items():
-        if key not in changes:
-            continue
-        if apply_now:
-            setattr(ri, attr, changes[key])
-            pending.pop(key, None)
-        elif changes[key] != getattr(ri, attr):
+    for key in _PENDING_FIELDS:
+        if key in changes:
             pending[key] = changes[key]
-    if apply_now:
-        pending = {}
+    # With ApplyImmediately the values stay pending while the instance is `modifying` and apply
+    # when it is available again (as AWS reports them); without it they wait for the maintenance
+    # window, which never comes here.
     ri._emu_pending = pending  # type: ignore[attr-defined]
     if new_id is not None:
         ri.id = new_id
@@ -533,6 +534,10 @@ def modify_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
         ri.status = "modifying"
 
         def available(_at: float) -> None:
+            if apply_now:
+                for key, value in getattr(ri, "_emu_pending", {}).items():
+                    setattr(ri, _PENDING_FIELDS[key], value)
+                ri._emu_pending = {}  # type: ignore[attr-defined]
             ri.status = "available"
 
         timeline.schedule(
@@ -570,8 +575,7 @@ def delete_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
     backend = backend_of(self)
     arn = params(self).get("ReplicationInstanceArn")
     ri = _find_instance(backend, arn)
-    if ri.status == "deleting":
-        raise InvalidResourceStateFault(f"Replication instance {ri.id} is already being deleted.")
+    rulebook.check("replication_instance", "DeleteReplicationInstance", ri.status, id=ri.id)
     if strict():
         users = [
             t.id
@@ -579,8 +583,8 @@ def delete_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
             if arn in (t.replication_instance_arn, getattr(t, "target_replication_instance_arn", None))
         ]
         if users:
-            raise InvalidResourceStateFault(
-                f"Replication instance {ri.id} has replication task(s): {', '.join(sorted(users))}"
+            raise rulebook.in_use(
+                "replication_instance", "DeleteReplicationInstance", id=ri.id, users=", ".join(sorted(users))
             )
     ri.status = "deleting"
     account, region = self.current_account, self.region

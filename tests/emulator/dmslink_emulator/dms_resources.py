@@ -29,6 +29,8 @@ from typing import Any
 from moto.dms.models import DatabaseMigrationServiceBackend, Endpoint
 from moto.dms.responses import DatabaseMigrationServiceResponse
 
+from . import rulebook, timeline
+from .config import CONFIG
 from .dms_common import (
     InvalidParameterValueException,
     InvalidResourceStateFault,
@@ -145,6 +147,7 @@ def delete_endpoint(self: DatabaseMigrationServiceResponse) -> str:
     endpoint = next((e for e in backend.endpoints.values() if e.endpoint_arn == arn), None)
     if endpoint is None:
         raise ResourceNotFoundFault("Endpoint could not be found.")
+    rulebook.check("endpoint", "DeleteEndpoint", endpoint.status, id=endpoint.endpoint_identifier)
     if strict():
         users = [
             t.id
@@ -152,13 +155,25 @@ def delete_endpoint(self: DatabaseMigrationServiceResponse) -> str:
             if arn in (t.source_endpoint_arn, t.target_endpoint_arn)
         ]
         if users:
-            raise InvalidResourceStateFault(
-                f"Endpoint {endpoint.endpoint_identifier} is in use by replication task(s): "
-                f"{', '.join(sorted(users))}"
+            raise rulebook.in_use(
+                "endpoint", "DeleteEndpoint", id=endpoint.endpoint_identifier, users=", ".join(sorted(users))
             )
-    backend.delete_endpoint(endpoint_arn=arn)
-    backend.tagger.delete_all_tags_for_resource(arn)
-    return json.dumps({"Endpoint": _endpoint_dict(endpoint)})
+    # AWS answers `deleting` and drops the endpoint a little later (rulebook: DeleteEndpoint).
+    endpoint.status = "deleting"
+    body = json.dumps({"Endpoint": _endpoint_dict(endpoint)})
+
+    def gone(_at: float) -> None:
+        if any(e.endpoint_arn == arn for e in backend.endpoints.values()):
+            backend.delete_endpoint(endpoint_arn=arn)
+        backend.tagger.delete_all_tags_for_resource(arn)
+
+    timeline.schedule(
+        ("dms-endpoint", backend.account_id, backend.region_name, arn),
+        CONFIG.resource_seconds_in("dms_endpoint_seconds", "deleting"),
+        "gone",
+        gone,
+    )
+    return body
 
 
 # ModifyEndpoint request member -> moto Endpoint attribute
@@ -197,7 +212,7 @@ _ENDPOINT_SETTINGS = {
     "GcpMySQLSettings": "gcp_my_sql_settings",
     "TimestreamSettings": "timestream_settings",
 }
-BUSY_TASK_STATES = ("running", "starting", "stopping", "modifying", "moving")
+BUSY_TASK_STATES = tuple(rulebook.TASK["busy_for_endpoint_changes"])
 
 
 def modify_endpoint(self: DatabaseMigrationServiceResponse) -> str:
@@ -216,15 +231,15 @@ def modify_endpoint(self: DatabaseMigrationServiceResponse) -> str:
     if new_id is not None and new_id != endpoint.endpoint_identifier and new_id in backend.endpoints:
         raise ResourceAlreadyExistsFault(f"Endpoint {new_id} already exists")
     if strict():
+        rulebook.check("endpoint", "ModifyEndpoint", endpoint.status, id=endpoint.endpoint_identifier)
         busy = [
             f"{t.id} ({t.status})"
             for t in _live_tasks(backend)
             if arn in (t.source_endpoint_arn, t.target_endpoint_arn) and t.status in BUSY_TASK_STATES
         ]
         if busy:
-            raise InvalidResourceStateFault(
-                f"Endpoint {endpoint.endpoint_identifier} cannot be modified while replication "
-                f"task(s) using it are running: {', '.join(sorted(busy))}. Stop the tasks first."
+            raise rulebook.in_use(
+                "endpoint", "ModifyEndpoint", id=endpoint.endpoint_identifier, users=", ".join(sorted(busy))
             )
     exact = bool(doc.get("ExactSettings"))
     for key, attr in _ENDPOINT_FIELDS.items():

@@ -38,7 +38,7 @@ from moto.dms.responses import DatabaseMigrationServiceResponse
 from moto.dms.utils import random_id
 from moto.utilities.utils import get_partition
 
-from . import task_settings
+from . import rulebook, task_settings
 from .config import CONFIG
 from .dms_tables import select_tables
 from .control import STATE_LOCK, ControlError, route
@@ -58,7 +58,7 @@ from .dms_common import (
 
 MIGRATION_TYPES = ("full-load", "cdc", "full-load-and-cdc")
 START_TYPES = ("start-replication", "resume-processing", "reload-target")
-STABLE_STATES = ("ready", "stopped", "failed", "failed-move")
+TASK = "replication_task"
 TASK_FILTERS = (
     "replication-task-arn",
     "replication-task-id",
@@ -67,9 +67,9 @@ TASK_FILTERS = (
     "replication-instance-arn",
 )
 
-STOP_REASON_NORMAL = "Stop Reason NORMAL"
-STOP_REASON_FULL_LOAD_ONLY_FINISHED = "Stop Reason FULL_LOAD_ONLY_FINISHED"
-STOP_REASON_FATAL_ERROR = "Stop Reason FATAL_ERROR"
+STOP_REASON_NORMAL = rulebook.stop_reason("normal")
+STOP_REASON_FULL_LOAD_ONLY_FINISHED = rulebook.stop_reason("full_load_finished")
+STOP_REASON_FATAL_ERROR = rulebook.stop_reason("fatal")
 
 TABLE_BEFORE_LOAD = "Before load"
 TABLE_FULL_LOAD = "Full load"
@@ -77,10 +77,6 @@ TABLE_COMPLETED = "Table completed"
 TABLE_ERROR = "Table error"
 _EPS = 1e-9
 
-RUNNING_MODIFY_MESSAGE = (
-    "Replication Task, excluding logging severity task settings, "
-    "cannot be modified while it is running state"
-)
 
 _IDENTIFIER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,254}$")
 _seq = itertools.count()
@@ -347,20 +343,10 @@ class EmuReplicationTask(FakeReplicationTask):
             raise InvalidParameterValueException(
                 f"Invalid StartReplicationTaskType {start_type!r}; valid values: {', '.join(START_TYPES)}"
             )
-        if self.status == "deleting":
+        if not strict() and self.status == "deleting":
             raise InvalidResourceStateFault("Replication task is being deleted")
         if strict():
-            if start_type == "start-replication" and self.status != "ready":
-                raise InvalidResourceStateFault(
-                    f"Replication task {self.id} is in {self.status} state; StartReplicationTaskType "
-                    "start-replication is only allowed for a task in ready state that was never run. "
-                    "Use resume-processing or reload-target."
-                )
-            if start_type != "start-replication" and self.status not in ("stopped", "failed"):
-                raise InvalidResourceStateFault(
-                    f"Replication task {self.id} is in {self.status} state; StartReplicationTaskType "
-                    f"{start_type} is only allowed for a stopped or failed task."
-                )
+            rulebook.check(TASK, f"StartReplicationTask:{start_type}", self.status, id=self.id)
         now = time.monotonic()
         self._cancel()
         if self._running_since is not None:
@@ -469,11 +455,8 @@ class EmuReplicationTask(FakeReplicationTask):
         self.stop_date = _wall(at)
 
     def stop(self) -> EmuReplicationTask:
-        allowed = ("running",) if strict() else ("running", "starting")
-        if self.status not in allowed:
-            raise InvalidResourceStateFault(
-                f"Replication task {self.id} is currently not running (status: {self.status})"
-            )
+        if strict() or self.status != "starting":
+            rulebook.check(TASK, "StopReplicationTask", self.status, id=self.id)
         now = time.monotonic()
         self._cancel()
         self._freeze_progress(now)
@@ -482,14 +465,9 @@ class EmuReplicationTask(FakeReplicationTask):
         return self
 
     def check_modifiable(self) -> None:
-        if self.status in ("running", "starting"):
-            if strict():
-                raise InvalidResourceStateFault(RUNNING_MODIFY_MESSAGE)
+        if self.status in ("running", "starting") and not strict():
             return
-        if self.status not in STABLE_STATES:
-            raise InvalidResourceStateFault(
-                f"Replication task {self.id} cannot be modified while it is in {self.status} state"
-            )
+        rulebook.check(TASK, "ModifyReplicationTask", self.status, id=self.id)
 
     def begin_modify(self) -> None:
         now = time.monotonic()
@@ -505,10 +483,8 @@ class EmuReplicationTask(FakeReplicationTask):
         self._schedule(CONFIG.seconds_in("modifying"), back, done, base=now)
 
     def move(self, target_arn: str) -> EmuReplicationTask:
-        if self.status not in STABLE_STATES and (strict() or self.status != "running"):
-            raise InvalidResourceStateFault(
-                f"Replication task {self.id} cannot be moved while it is in {self.status} state"
-            )
+        if strict() or self.status != "running":
+            rulebook.check(TASK, "MoveReplicationTask", self.status, id=self.id)
         now = time.monotonic()
         self._cancel()
         self._freeze_progress(now)
@@ -525,16 +501,8 @@ class EmuReplicationTask(FakeReplicationTask):
         return self
 
     def delete(self) -> EmuReplicationTask:
-        if self.status == "deleting":
-            raise InvalidResourceStateFault(f"Replication task {self.id} is already being deleted")
-        if strict() and self.status not in STABLE_STATES:
-            if self.status in ("running", "starting"):
-                raise InvalidResourceStateFault(
-                    f"Replication task {self.id} is currently running. Stop the task before deleting it."
-                )
-            raise InvalidResourceStateFault(
-                f"Replication task {self.id} cannot be deleted while it is in {self.status} state"
-            )
+        if strict() or self.status == "deleting":
+            rulebook.check(TASK, "DeleteReplicationTask", self.status, id=self.id)
         now = time.monotonic()
         self._cancel()
         self._freeze_progress(now)
@@ -557,7 +525,7 @@ class EmuReplicationTask(FakeReplicationTask):
             self._running_since = now
         self.stop_reason = stop_reason
         self.last_failure_message = last_failure_message
-        if status in ("stopped", "failed"):
+        if status in ("running", "stopping", "stopped", "failed"):  # only a start reaches these
             self.ever_started = True
             self.stop_date = _wall(now)
 

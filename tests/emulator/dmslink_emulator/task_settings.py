@@ -6,7 +6,7 @@ whole document, so a provider has to compare only the keys its user set.
 ``Logging.LogComponents`` which merges by ``Id`` and comes back in AWS's own
 fixed order (so a caller's ordering is not preserved either).
 
-The defaults below are a representative subset of AWS's, not a copy of any
+The defaults (rulebook/dms.json) are a representative subset of AWS's, not a copy of any
 particular engine version's.
 """
 
@@ -16,149 +16,16 @@ import copy
 import json
 from typing import Any
 
-LOG_COMPONENT_IDS = (
-    "TRANSFORMATION",
-    "SOURCE_UNLOAD",
-    "IO",
-    "TARGET_LOAD",
-    "PERFORMANCE",
-    "SOURCE_CAPTURE",
-    "SORTER",
-    "REST_SERVER",
-    "VALIDATOR_EXT",
-    "TARGET_APPLY",
-    "TASK_MANAGER",
-    "TABLES_MANAGER",
-    "METADATA_MANAGER",
-    "FILE_FACTORY",
-    "COMMON",
-    "ADDONS",
-    "DATA_STRUCTURE",
-    "COMMUNICATION",
-    "FILE_TRANSFER",
-)
+from . import rulebook
 
-READ_ONLY_LOGGING_KEYS = ("CloudWatchLogGroup", "CloudWatchLogStream")
-
-DEFAULTS: dict[str, Any] = {
-    "TargetMetadata": {
-        "TargetSchema": "",
-        "SupportLobs": True,
-        "FullLobMode": False,
-        "LobChunkSize": 0,
-        "LimitedSizeLobMode": True,
-        "LobMaxSize": 32,
-        "InlineLobMaxSize": 0,
-        "LoadMaxFileSize": 0,
-        "ParallelLoadThreads": 0,
-        "ParallelLoadBufferSize": 0,
-        "BatchApplyEnabled": False,
-        "TaskRecoveryTableEnabled": False,
-        "ParallelLoadQueuesPerThread": 0,
-        "ParallelApplyThreads": 0,
-        "ParallelApplyBufferSize": 0,
-        "ParallelApplyQueuesPerThread": 0,
-    },
-    "FullLoadSettings": {
-        "TargetTablePrepMode": "DROP_AND_CREATE",
-        "CreatePkAfterFullLoad": False,
-        "StopTaskCachedChangesApplied": False,
-        "StopTaskCachedChangesNotApplied": False,
-        "MaxFullLoadSubTasks": 8,
-        "TransactionConsistencyTimeout": 600,
-        "CommitRate": 10000,
-    },
-    "TTSettings": {
-        "EnableTT": False,
-        "TTS3Settings": None,
-        "TTRecordSettings": None,
-    },
-    "Logging": {
-        "EnableLogging": False,
-        "EnableLogContext": False,
-        "LogComponents": [
-            {"Id": cid, "Severity": "LOGGER_SEVERITY_DEFAULT"} for cid in LOG_COMPONENT_IDS
-        ],
-        "CloudWatchLogGroup": None,
-        "CloudWatchLogStream": None,
-    },
-    "ControlTablesSettings": {
-        "ControlSchema": "",
-        "HistoryTimeslotInMinutes": 5,
-        "HistoryTableEnabled": False,
-        "SuspendedTablesTableEnabled": False,
-        "StatusTableEnabled": False,
-        "FullLoadExceptionTableEnabled": False,
-    },
-    "StreamBufferSettings": {
-        "StreamBufferCount": 3,
-        "StreamBufferSizeInMB": 8,
-        "CtrlStreamBufferSizeInMB": 5,
-    },
-    "ChangeProcessingDdlHandlingPolicy": {
-        "HandleSourceTableDropped": True,
-        "HandleSourceTableTruncated": True,
-        "HandleSourceTableAltered": True,
-    },
-    "ErrorBehavior": {
-        "DataErrorPolicy": "LOG_ERROR",
-        "DataTruncationErrorPolicy": "LOG_ERROR",
-        "DataErrorEscalationPolicy": "SUSPEND_TABLE",
-        "DataErrorEscalationCount": 0,
-        "TableErrorPolicy": "SUSPEND_TABLE",
-        "TableErrorEscalationPolicy": "STOP_TASK",
-        "TableErrorEscalationCount": 0,
-        "RecoverableErrorCount": -1,
-        "RecoverableErrorInterval": 5,
-        "RecoverableErrorThrottling": True,
-        "RecoverableErrorThrottlingMax": 1800,
-        "RecoverableErrorStopRetryAfterThrottlingMax": True,
-        "ApplyErrorDeletePolicy": "IGNORE_RECORD",
-        "ApplyErrorInsertPolicy": "LOG_ERROR",
-        "ApplyErrorUpdatePolicy": "LOG_ERROR",
-        "ApplyErrorEscalationPolicy": "LOG_ERROR",
-        "ApplyErrorEscalationCount": 0,
-        "ApplyErrorFailOnTruncationDdl": False,
-        "FullLoadIgnoreConflicts": True,
-        "FailOnTransactionConsistencyBreached": False,
-        "FailOnNoTablesCaptured": True,
-        "EventErrorPolicy": "IGNORE",
-    },
-    "ChangeProcessingTuning": {
-        "BatchApplyPreserveTransaction": True,
-        "BatchApplyTimeoutMin": 1,
-        "BatchApplyTimeoutMax": 30,
-        "BatchApplyMemoryLimit": 500,
-        "BatchSplitSize": 0,
-        "MinTransactionSize": 1000,
-        "CommitTimeout": 1,
-        "MemoryLimitTotal": 1024,
-        "MemoryKeepTime": 60,
-        "StatementCacheSize": 50,
-        "RecoveryTimeout": -1,
-    },
-    "ValidationSettings": {
-        "EnableValidation": False,
-        "ValidationMode": "ROW_LEVEL",
-        "ThreadCount": 5,
-        "PartitionSize": 10000,
-        "FailureMaxCount": 10000,
-        "RecordFailureDelayInMinutes": 5,
-        "RecordSuspendDelayInMinutes": 30,
-        "MaxKeyColumnSize": 8096,
-        "TableFailureMaxCount": 1000,
-        "ValidationOnly": False,
-        "HandleCollationDiff": False,
-        "RecordFailureDelayLimitInMinutes": 0,
-        "SkipLobColumns": False,
-        "ValidationPartialLobSize": 0,
-        "ValidationQueryCdcDelaySeconds": 0,
-    },
-    "PostProcessingRules": None,
-    "CharacterSetSettings": None,
-    "LoopbackPreventionSettings": None,
-    "BeforeImageSettings": None,
-    "FailTaskWhenCleanTaskResourceFailed": False,
+# The defaults, the read-only keys and the merge rules live in rulebook/dms.json
+# (the Rust fakes read the same file).
+_RULES = rulebook.TASK_SETTINGS
+DEFAULTS: dict[str, Any] = _RULES["defaults"]
+READ_ONLY_LOGGING_KEYS = tuple(_RULES["read_only"]["Logging"])
+# ("Logging", "LogComponents") -> "Id"
+MERGE_BY_ID: dict[tuple[str, ...], str] = {
+    tuple(path.split(".")): key for path, key in _RULES["merge_by_id"].items()
 }
 
 
@@ -188,23 +55,23 @@ def sets_read_only_logging(doc: dict[str, Any]) -> bool:
     )
 
 
-def _merge_log_components(base: list[Any], extra: Any) -> list[Any]:
+def _merge_by_id(base: list[Any], extra: Any, key: str) -> list[Any]:
     if not isinstance(extra, list):
         return copy.deepcopy(extra)
     by_id: dict[str, dict[str, Any]] = {}
     order: list[str] = []
     for item in base:
-        if isinstance(item, dict) and "Id" in item:
-            by_id[item["Id"]] = dict(item)
-            order.append(item["Id"])
+        if isinstance(item, dict) and key in item:
+            by_id[item[key]] = dict(item)
+            order.append(item[key])
     for item in extra:
-        if not isinstance(item, dict) or "Id" not in item:
+        if not isinstance(item, dict) or key not in item:
             continue
-        if item["Id"] in by_id:
-            by_id[item["Id"]].update(item)
+        if item[key] in by_id:
+            by_id[item[key]].update(item)
         else:
-            by_id[item["Id"]] = dict(item)
-            order.append(item["Id"])
+            by_id[item[key]] = dict(item)
+            order.append(item[key])
     return [by_id[i] for i in order]
 
 
@@ -213,8 +80,8 @@ def merge(base: dict[str, Any], extra: dict[str, Any], path: tuple[str, ...] = (
     out = copy.deepcopy(base)
     for key, value in extra.items():
         here = path + (key,)
-        if here == ("Logging", "LogComponents") and isinstance(out.get(key), list):
-            out[key] = _merge_log_components(out[key], value)
+        if here in MERGE_BY_ID and isinstance(out.get(key), list):
+            out[key] = _merge_by_id(out[key], value, MERGE_BY_ID[here])
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = merge(out[key], value, here)
         else:

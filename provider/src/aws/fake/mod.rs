@@ -2,8 +2,9 @@
 //! (compiled for tests and with the `fakes` feature).
 //!
 //! Each fake records its calls ([`FakeEc2::calls`], ...) and fails the next call of an operation on
-//! request (`fail_next`). Time does not pass: an object in a transitional state moves one step
-//! each time it is described, so pollers finish after a few refreshes without sleeping.
+//! request (`fail_next`). The DMS fake follows time (tokio's clock, paused in unit tests) and
+//! `rulebook/dms.json`, as the emulator does; in the EC2 and RDS fakes an object in a
+//! transitional state still moves one step each time it is described.
 //!
 //! The fakes can be linked into one small world ([`FakeWorld`], or [`crate::aws::Clients::fakes`]),
 //! so that AWS's cross-service rules hold in tests of the composite resources:
@@ -183,11 +184,13 @@ mod tests {
     use crate::aws::error::ErrorKind;
     use crate::aws::rds::{CreateDbInstanceInput, DbSubnetGroupInput, DeleteDbInstanceInput, RestoreDbInstanceInput};
 
-    /// Describes until the closure sees `want` (the fakes move one step per describe).
+    /// Describes until the closure sees `want` (EC2 and RDS move one step per describe, DMS
+    /// with time: a second passes before each describe).
     macro_rules! settle {
         ($call:expr, $want:expr) => {{
             let mut last = String::new();
             for _ in 0..10 {
+                tokio::time::advance(std::time::Duration::from_secs(1)).await;
                 last = $call;
                 if last == $want {
                     break;
@@ -197,7 +200,7 @@ mod tests {
         }};
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn fake_world_stack_builds_and_tears_down_only_in_order() {
         let w = FakeWorld::new();
         let clients = w.clients();
@@ -330,9 +333,11 @@ mod tests {
         assert_eq!(ec2.delete_vpn_gateway(&vgw).await.unwrap_err().kind, ErrorKind::InvalidState);
         for ep in &endpoints {
             dms.delete_endpoint(ep).await.unwrap();
+            tokio::time::advance(std::time::Duration::from_secs(1)).await;
             assert_eq!(dms.find_endpoint_by_arn(ep).await.unwrap(), None);
         }
         dms.delete_replication_instance(&ri).await.unwrap();
+        tokio::time::advance(std::time::Duration::from_secs(1)).await;
         assert_eq!(dms.describe_replication_instance_by_arn(&ri).await.unwrap(), None);
         dms.delete_replication_subnet_group("s").await.unwrap();
         let e = rds.delete_db_instance(DeleteDbInstanceInput { id: "s-target".into(), ..Default::default() }).await;

@@ -276,7 +276,8 @@ async fn main_status_is_planned_unknown_only_when_the_apply_changes_or_tests_end
     assert_eq!(errors(&diags), Vec::<String>::new());
     assert_eq!(planned.planned.get(STATUS_ATTR), &prior_status);
     assert_eq!(after.get(STATUS_ATTR), &prior_status);
-    // The next read refreshes it; the plan stays clean.
+    // The next read, once that test has finished, refreshes it; the plan stays clean.
+    tokio::time::advance(std::time::Duration::from_secs(1)).await;
     let (read, _) = p.read_resource(MAIN, &after).await;
     assert_eq!(statuses(&read)[TGT], ("successful".to_string(), None));
     assert_eq!(plan(&p, &read, &tagged).await.planned, read);

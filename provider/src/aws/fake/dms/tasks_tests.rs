@@ -1,0 +1,352 @@
+//! The fake's replication tasks against the rulebook, under paused time.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use serde_json::{Value as Json, json};
+
+use super::FakeDms;
+use crate::aws::dms::{CreateTaskInput, DmsApi, ModifyTaskInput, StartType, Tags};
+use crate::aws::error::{AwsError, ErrorKind};
+
+/// One transition period of the rulebook (1 s).
+async fn tick() {
+    tokio::time::advance(Duration::from_secs(1)).await;
+}
+
+pub(super) fn input(id: &str, migration_type: &str) -> CreateTaskInput {
+    CreateTaskInput {
+        id: id.to_string(),
+        source_endpoint_arn: "arn:aws:dms:us-east-1:123456789012:endpoint:SRC".to_string(),
+        target_endpoint_arn: "arn:aws:dms:us-east-1:123456789012:endpoint:TGT".to_string(),
+        replication_instance_arn: "arn:aws:dms:us-east-1:123456789012:rep:RI".to_string(),
+        migration_type: migration_type.to_string(),
+        table_mappings: r#"{"rules":[]}"#.to_string(),
+        settings: None,
+        cdc_start_time: None,
+        cdc_start_position: None,
+        tags: Tags::from([("env".to_string(), "test".to_string())]),
+    }
+}
+
+/// The task's status one transition period later.
+async fn status(dms: &FakeDms, arn: &str) -> Option<String> {
+    tick().await;
+    dms.find_replication_task_by_arn(arn).await.unwrap().map(|t| t.status)
+}
+
+async fn ready_task(dms: &FakeDms, migration_type: &str) -> String {
+    let t = dms.create_replication_task(input("my-task", migration_type)).await.unwrap();
+    assert_eq!(status(dms, &t.arn).await.as_deref(), Some("ready"));
+    t.arn
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_task_creates_then_becomes_ready_after_the_creating_time() {
+    let dms = FakeDms::new();
+    let t = dms.create_replication_task(input("my-task", "cdc")).await.unwrap();
+    assert_eq!(t.status, "creating");
+    // Time, not reads, moves the task (as on the emulator).
+    for _ in 0..5 {
+        assert_eq!(dms.find_replication_task_by_arn(&t.arn).await.unwrap().unwrap().status, "creating");
+    }
+    assert!(t.arn.starts_with("arn:aws:dms:us-east-1:123456789012:task:"));
+    assert_ne!(t.arn.rsplit(':').next(), Some("my-task"));
+    assert_eq!(status(&dms, &t.arn).await.as_deref(), Some("ready"));
+    assert_eq!(status(&dms, &t.arn).await.as_deref(), Some("ready"));
+    let by_id = dms.find_replication_task_by_id("my-task").await.unwrap().unwrap();
+    assert_eq!(by_id.arn, t.arn);
+    assert_eq!(dms.find_replication_task_by_id("other").await.unwrap(), None);
+    let again = dms.create_replication_task(input("my-task", "cdc")).await.unwrap_err();
+    assert_eq!(again.kind, ErrorKind::AlreadyExists);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_task_start_runs_and_stop_stops() {
+    let dms = FakeDms::new();
+    let arn = ready_task(&dms, "full-load-and-cdc").await;
+    let t = dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
+    assert_eq!(t.status, "starting");
+    assert_eq!(status(&dms, &arn).await.as_deref(), Some("running"));
+    assert_eq!(status(&dms, &arn).await.as_deref(), Some("running"));
+    let t = dms.stop_replication_task(&arn).await.unwrap();
+    assert_eq!(t.status, "stopping");
+    tick().await;
+    let t = dms.find_replication_task_by_arn(&arn).await.unwrap().unwrap();
+    assert_eq!((t.status.as_str(), t.stop_reason.as_deref()), ("stopped", Some("Stop Reason NORMAL")));
+    // Stop again: not running.
+    let e = dms.stop_replication_task(&arn).await.unwrap_err();
+    assert_eq!(e.code, "InvalidResourceStateFault");
+    assert!(e.message.contains("not running"), "{e}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_task_start_replication_only_from_ready() {
+    let dms = FakeDms::new();
+    let arn = ready_task(&dms, "cdc").await;
+    dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
+    status(&dms, &arn).await;
+    let e = dms.start_replication_task(&arn, StartType::ResumeProcessing).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidState, "running tasks cannot be started");
+    dms.stop_replication_task(&arn).await.unwrap();
+    status(&dms, &arn).await;
+    let e = dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap_err();
+    assert_eq!(e.code, "InvalidResourceStateFault");
+    assert!(e.message.contains("start-replication is only allowed for a task in ready state"), "{e}");
+    let t = dms.start_replication_task(&arn, StartType::ResumeProcessing).await.unwrap();
+    assert_eq!(t.status, "starting");
+    assert_eq!(status(&dms, &arn).await.as_deref(), Some("running"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_full_load_finishes_to_stopped() {
+    let dms = FakeDms::new();
+    let arn = ready_task(&dms, "full-load").await;
+    dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
+    assert_eq!(status(&dms, &arn).await.as_deref(), Some("running"));
+    tokio::time::advance(Duration::from_secs(2)).await;
+    let t = dms.find_replication_task_by_arn(&arn).await.unwrap().unwrap();
+    assert_eq!((t.status.as_str(), t.stop_reason.as_deref()), ("stopped", Some("Stop Reason FULL_LOAD_ONLY_FINISHED")));
+
+    let dms = FakeDms::new();
+    dms.full_load_skips_running(true);
+    let arn = ready_task(&dms, "full-load").await;
+    dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
+    assert_eq!(status(&dms, &arn).await.as_deref(), Some("starting"));
+    tokio::time::advance(Duration::from_secs(2)).await;
+    assert_eq!(status(&dms, &arn).await.as_deref(), Some("stopped"), "never running");
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_modify_refused_while_running_allowed_when_stopped() {
+    let dms = FakeDms::new();
+    let arn = ready_task(&dms, "cdc").await;
+    dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
+    status(&dms, &arn).await;
+    let modify = ModifyTaskInput {
+        arn: arn.clone(),
+        migration_type: Some("cdc".into()),
+        table_mappings: Some(r#"{"rules":[{"rule-id":"1"}]}"#.into()),
+        ..ModifyTaskInput::default()
+    };
+    let e = dms.modify_replication_task(modify.clone()).await.unwrap_err();
+    assert_eq!(e.code, "InvalidResourceStateFault");
+    assert!(e.message.contains("cannot be modified while it is running"), "{e}");
+    dms.stop_replication_task(&arn).await.unwrap();
+    status(&dms, &arn).await;
+    let t = dms.modify_replication_task(modify).await.unwrap();
+    assert_eq!(t.status, "modifying");
+    tick().await;
+    let t = dms.find_replication_task_by_arn(&arn).await.unwrap().unwrap();
+    assert_eq!(t.status, "stopped");
+    assert!(t.table_mappings.contains("rule-id"));
+
+    let e = dms
+        .modify_replication_task(ModifyTaskInput {
+            arn: arn.clone(),
+            migration_type: Some("full-load".into()),
+            ..ModifyTaskInput::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameterValueException");
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_move_changes_instance_and_returns_to_settled_state() {
+    let dms = FakeDms::new();
+    let arn = ready_task(&dms, "cdc").await;
+    let t = dms.move_replication_task(&arn, "arn:aws:dms:us-east-1:123456789012:rep:OTHER").await.unwrap();
+    assert_eq!(t.status, "moving");
+    assert!(t.replication_instance_arn.ends_with(":rep:RI"), "still on the old instance while moving");
+    tick().await;
+    let t = dms.find_replication_task_by_arn(&arn).await.unwrap().unwrap();
+    assert_eq!(t.status, "ready");
+    assert!(t.replication_instance_arn.ends_with(":rep:OTHER"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_delete_refused_while_running_then_gone() {
+    let dms = FakeDms::new();
+    let arn = ready_task(&dms, "cdc").await;
+    dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
+    status(&dms, &arn).await;
+    let e = dms.delete_replication_task(&arn).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidState);
+    dms.stop_replication_task(&arn).await.unwrap();
+    status(&dms, &arn).await;
+    dms.delete_replication_task(&arn).await.unwrap();
+    assert_eq!(dms.task(&arn).map(|t| t.status).as_deref(), Some("deleting"));
+    assert_eq!(status(&dms, &arn).await, None);
+    assert_eq!(dms.list_tags(&arn).await.unwrap_err().kind, ErrorKind::NotFound);
+    assert_eq!(dms.delete_replication_task(&arn).await.unwrap_err().kind, ErrorKind::NotFound);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_lists_every_replication_instance_and_subnet_group() {
+    let dms = FakeDms::new();
+    assert!(dms.list_replication_instances().await.unwrap().is_empty());
+    assert!(dms.list_replication_subnet_groups().await.unwrap().is_empty());
+    let a = dms.add_replication_instance("stack-a-ri");
+    let b = dms.add_replication_instance("stack-b-ri");
+    let ids: Vec<String> = dms.list_replication_instances().await.unwrap().into_iter().map(|i| i.arn).collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&a.arn) && ids.contains(&b.arn));
+    dms.fail_next("list_replication_subnet_groups", AwsError::from_code("AccessDeniedFault", "denied"));
+    assert_eq!(dms.list_replication_subnet_groups().await.unwrap_err().kind, ErrorKind::AccessDenied);
+    let (i, g) = ("list_replication_instances", "list_replication_subnet_groups");
+    assert_eq!(dms.calls(), vec![i, g, i, g]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_injected_failures_and_call_log() {
+    let dms = FakeDms::new();
+    dms.fail_next("create_replication_task", AwsError::from_code("AccessDeniedFault", "no dms-vpc-role"));
+    let e = dms.create_replication_task(input("t1", "cdc")).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::AccessDenied);
+    assert_eq!(dms.task_count(), 0);
+    let t = dms.create_replication_task(input("t1", "cdc")).await.unwrap();
+    dms.fail_next("find_replication_task_by_arn", AwsError::from_code("ThrottlingException", "slow"));
+    assert_eq!(dms.find_replication_task_by_arn(&t.arn).await.unwrap_err().kind, ErrorKind::Throttled);
+    assert_eq!(status(&dms, &t.arn).await.as_deref(), Some("ready"));
+    assert_eq!(
+        dms.calls(),
+        vec![
+            "create_replication_task",
+            "create_replication_task",
+            "find_replication_task_by_arn",
+            "find_replication_task_by_arn"
+        ]
+    );
+    assert_eq!(dms.call_log()[0], "create_replication_task t1");
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_tags_by_arn() {
+    let dms = FakeDms::new();
+    let arn = ready_task(&dms, "cdc").await;
+    assert_eq!(dms.list_tags(&arn).await.unwrap().get("env").map(String::as_str), Some("test"));
+    dms.add_tags(&arn, &Tags::from([("team".into(), "data".into()), ("env".into(), "prod".into())])).await.unwrap();
+    dms.remove_tags(&arn, &["team".to_string()]).await.unwrap();
+    assert_eq!(dms.tags_of(&arn), Tags::from([("env".to_string(), "prod".to_string())]));
+    assert_eq!(dms.add_tags("arn:nope", &Tags::new()).await.unwrap_err().kind, ErrorKind::NotFound);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_settings_are_merged_with_defaults() {
+    let dms = FakeDms::new();
+    let mut i = input("s", "cdc");
+    i.settings = Some(
+        r#"{"Logging":{"EnableLogging":true,"LogComponents":[{"Id":"SOURCE_CAPTURE","Severity":"LOGGER_SEVERITY_DEBUG"}]}}"#
+            .into(),
+    );
+    let t = dms.create_replication_task(i).await.unwrap();
+    let doc: Json = serde_json::from_str(t.settings.as_deref().unwrap()).unwrap();
+    assert_eq!(doc.pointer("/FullLoadSettings/TargetTablePrepMode"), Some(&json!("DROP_AND_CREATE")));
+    let comps = doc.pointer("/Logging/LogComponents").and_then(Json::as_array).unwrap();
+    let capture = comps.iter().find(|c| c["Id"] == "SOURCE_CAPTURE").unwrap();
+    assert_eq!(capture["Severity"], "LOGGER_SEVERITY_DEBUG");
+    assert_eq!(comps.iter().filter(|c| c["Id"] == "SOURCE_CAPTURE").count(), 1);
+    assert!(doc.pointer("/Logging/CloudWatchLogGroup").and_then(Json::as_str).is_some());
+
+    let mut bad = input("b", "cdc");
+    bad.settings = Some(r#"{"Logging":{"CloudWatchLogGroup":"mine"}}"#.into());
+    assert_eq!(dms.create_replication_task(bad).await.unwrap_err().code, "InvalidParameterValueException");
+    let mut bad = input("c", "cdc");
+    bad.settings = Some(r#"{"Logging":{"EnableLogContext":true}}"#.into());
+    assert_eq!(dms.create_replication_task(bad).await.unwrap_err().code, "InvalidParameterCombinationException");
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_failures_scripts_and_holds() {
+    let dms = FakeDms::new();
+    let arn = ready_task(&dms, "cdc").await;
+    dms.fail_on_start(&arn, "Error connecting to source");
+    dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
+    tick().await;
+    let t = dms.find_replication_task_by_arn(&arn).await.unwrap().unwrap();
+    assert_eq!(t.status, "failed");
+    assert_eq!(t.last_failure_message.as_deref(), Some("Error connecting to source"));
+
+    dms.set_task_status(&arn, "ready");
+    dms.hold(&arn, true);
+    dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
+    assert_eq!(status(&dms, &arn).await.as_deref(), Some("starting"));
+    dms.hold(&arn, false);
+    dms.script(&arn, &["starting", "running"]);
+    assert_eq!(status(&dms, &arn).await.as_deref(), Some("starting"));
+    assert_eq!(status(&dms, &arn).await.as_deref(), Some("running"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_strict_mode_checks_instance_and_endpoints() {
+    let dms = FakeDms::new();
+    dms.require_known_arns(true);
+    assert_eq!(dms.create_replication_task(input("t", "cdc")).await.unwrap_err().kind, ErrorKind::NotFound);
+    let ri = dms.add_replication_instance("ri");
+    let src = dms.add_endpoint("src", "source", "oracle");
+    let tgt = dms.add_endpoint("tgt", "target", "postgres");
+    let mut i = input("t", "cdc");
+    i.replication_instance_arn = ri.arn.clone();
+    i.source_endpoint_arn = tgt.arn.clone();
+    i.target_endpoint_arn = src.arn.clone();
+    assert_eq!(dms.create_replication_task(i.clone()).await.unwrap_err().code, "InvalidParameterValueException");
+    i.source_endpoint_arn = src.arn.clone();
+    i.target_endpoint_arn = tgt.arn.clone();
+    dms.create_replication_task(i).await.unwrap();
+    assert_eq!(dms.describe_replication_instance_by_arn(&ri.arn).await.unwrap(), Some(ri));
+    assert_eq!(dms.find_endpoint_by_arn(&src.arn).await.unwrap().map(|e| e.endpoint_type), Some("source".into()));
+    assert_eq!(dms.find_endpoint_by_arn("arn:nope").await.unwrap(), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_task_reaches_ready_through_the_poller() {
+    use crate::aws::wait::{Wait, WaitOptions, wait_for};
+    use std::time::Duration;
+    let dms = FakeDms::new();
+    let t = dms.create_replication_task(input("w", "cdc")).await.unwrap();
+    let spec = Wait::new("DMS replication task (w)", &["creating"], &["ready"]).options(WaitOptions {
+        min_interval: Duration::from_millis(1),
+        jitter: 0.0,
+        ..WaitOptions::default()
+    });
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let got = wait_for(&spec, &cancel, || dms.find_replication_task_by_arn(&t.arn)).await.unwrap();
+    assert_eq!(got.map(|t| t.status).as_deref(), Some("ready"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_resume_and_reload_refused_for_a_task_never_started() {
+    // StartReplicationTaskType: start-replication is the only valid action the first time.
+    let dms = FakeDms::new();
+    let arn = ready_task(&dms, "cdc").await;
+    for start in [StartType::ResumeProcessing, StartType::ReloadTarget] {
+        let e = dms.start_replication_task(&arn, start).await.unwrap_err();
+        assert_eq!(e.code, "InvalidResourceStateFault");
+        assert!(e.message.contains("only allowed for a stopped or failed task"), "{e}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_delete_refused_while_creating() {
+    let dms = FakeDms::new();
+    let t = dms.create_replication_task(input("c", "cdc")).await.unwrap();
+    let e = dms.delete_replication_task(&t.arn).await.unwrap_err();
+    assert_eq!(e.message, "Replication task c cannot be deleted while it is in creating state");
+    tick().await;
+    dms.delete_replication_task(&t.arn).await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_failed_move_can_be_moved_or_deleted_but_not_modified() {
+    let dms = FakeDms::new();
+    let arn = ready_task(&dms, "cdc").await;
+    dms.set_task_status(&arn, "failed-move");
+    let modify = ModifyTaskInput { arn: arn.clone(), table_mappings: Some("{}".into()), ..ModifyTaskInput::default() };
+    let e = dms.modify_replication_task(modify).await.unwrap_err();
+    assert_eq!(e.message, "Replication task my-task cannot be modified while it is in failed-move state");
+    let t = dms.move_replication_task(&arn, "arn:aws:dms:us-east-1:123456789012:rep:OTHER").await.unwrap();
+    assert_eq!(t.status, "moving");
+    assert_eq!(status(&dms, &arn).await.as_deref(), Some("ready"), "never started: back to ready");
+}

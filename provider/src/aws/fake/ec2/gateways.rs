@@ -1,0 +1,273 @@
+//! Internet and VPN gateways: attachments and their timed states, route propagation.
+
+use super::*;
+
+impl FakeEc2 {
+    pub(super) fn op_create_internet_gateway(&self, tags: &Tags) -> Result<InternetGateway, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("create_internet_gateway", "")?;
+        let id = st.id("igw");
+        let igw = InternetGateway { id: id.clone(), attachments: Vec::new(), tags: tags.clone() };
+        st.igws.insert(id, igw.clone());
+        Ok(igw)
+    }
+
+    pub(super) fn op_attach_internet_gateway(&self, igw_id: &str, vpc_id: &str) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("attach_internet_gateway", format!("{igw_id} {vpc_id}"))?;
+        Self::vpc_must_exist(&st, vpc_id)?;
+        let Some(igw) = st.igws.get(igw_id) else {
+            return Err(err(
+                "InvalidInternetGatewayID.NotFound",
+                format!("The internetGateway ID '{igw_id}' does not exist"),
+            ));
+        };
+        if let Some(a) = igw.attachments.first() {
+            return Err(err(
+                "Resource.AlreadyAssociated",
+                format!("resource {igw_id} is already attached to network {}", a.vpc_id),
+            ));
+        }
+        if let Some(other) = st.igws.values().find(|g| g.attachments.iter().any(|a| a.vpc_id == vpc_id)) {
+            return Err(err(
+                "Resource.AlreadyAssociated",
+                format!("network {vpc_id} already has an internet gateway attached ({})", other.id),
+            ));
+        }
+        if let Some(igw) = st.igws.get_mut(igw_id) {
+            igw.attachments.push(GatewayAttachment { vpc_id: vpc_id.to_string(), state: "available".to_string() });
+        }
+        Ok(())
+    }
+
+    pub(super) fn op_detach_internet_gateway(&self, igw_id: &str, vpc_id: &str) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("detach_internet_gateway", format!("{igw_id} {vpc_id}"))?;
+        let Some(igw) = st.igws.get_mut(igw_id) else {
+            return Err(err(
+                "InvalidInternetGatewayID.NotFound",
+                format!("The internetGateway ID '{igw_id}' does not exist"),
+            ));
+        };
+        if !igw.attachments.iter().any(|a| a.vpc_id == vpc_id) {
+            return Err(err("Gateway.NotAttached", format!("resource {igw_id} is not attached to network {vpc_id}")));
+        }
+        igw.attachments.retain(|a| a.vpc_id != vpc_id);
+        Self::blackhole_routes(&mut st, igw_id);
+        Ok(())
+    }
+
+    pub(super) fn op_find_internet_gateway(&self, id: &str) -> Result<Option<InternetGateway>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("find_internet_gateway", id)?;
+        Ok(st.igws.get(id).cloned())
+    }
+
+    pub(super) fn op_find_internet_gateways(&self, filters: &Filters) -> Result<Vec<InternetGateway>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("find_internet_gateways", format!("{filters:?}"))?;
+        let mut out = Vec::new();
+        for r in st.igws.values() {
+            if matches(filters, &r.tags, |n| igw_values(r, n))? {
+                out.push(r.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn op_delete_internet_gateway(&self, id: &str) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("delete_internet_gateway", id)?;
+        let Some(igw) = st.igws.get(id) else {
+            return Err(err(
+                "InvalidInternetGatewayID.NotFound",
+                format!("The internetGateway ID '{id}' does not exist"),
+            ));
+        };
+        if !igw.attachments.is_empty() {
+            return Err(dependency(format!("The internetGateway '{id}' has dependencies and cannot be deleted.")));
+        }
+        st.igws.remove(id);
+        Self::blackhole_routes(&mut st, id);
+        Ok(())
+    }
+
+    pub(super) fn op_create_vpn_gateway(&self, input: CreateVpnGatewayInput) -> Result<VpnGateway, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("create_vpn_gateway", input.amazon_side_asn.map(|a| a.to_string()).unwrap_or_default())?;
+        if let Some(asn) = input.amazon_side_asn {
+            let private16 = (64512..=65534).contains(&asn);
+            let private32 = (4_200_000_000..=4_294_967_294).contains(&asn);
+            if !(private16 || private32 || asn == 7224 || asn == 9059 || asn == 10124 || asn == 17493) {
+                return Err(invalid_parameter(format!("The ASN {asn} is not a valid private ASN")));
+            }
+        }
+        let id = st.id("vgw");
+        let vgw = VpnGateway {
+            id: id.clone(),
+            state: "pending".to_string(),
+            amazon_side_asn: Some(input.amazon_side_asn.unwrap_or(64512)),
+            attachments: Vec::new(),
+            tags: input.tags,
+        };
+        st.vgws.insert(
+            id,
+            VgwRec { vgw: vgw.clone(), life: Lifecycle::new("pending", &["available"]), attachments: Vec::new() },
+        );
+        Ok(vgw)
+    }
+
+    pub(super) fn op_attach_vpn_gateway(&self, vgw_id: &str, vpc_id: &str) -> Result<GatewayAttachment, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("attach_vpn_gateway", format!("{vgw_id} {vpc_id}"))?;
+        Self::vpc_must_exist(&st, vpc_id)?;
+        let not_found = || err("InvalidVpnGatewayID.NotFound", format!("The vpnGateway ID '{vgw_id}' does not exist"));
+        let Some(vgw) = st.vgws.get(vgw_id) else { return Err(not_found()) };
+        match vgw.life.status.as_str() {
+            "deleted" | "deleting" => return Err(not_found()),
+            "available" => {}
+            other => {
+                return Err(err(
+                    "IncorrectState",
+                    format!("The state '{other}' of vpn gateway '{vgw_id}' is not valid for this operation"),
+                ));
+            }
+        }
+        if let Some(a) = vgw.live_attachment(vpc_id)
+            && matches!(a.life.status.as_str(), "attaching" | "attached")
+        {
+            // Already there: the same answer as the first attach.
+            return Ok(GatewayAttachment { vpc_id: vpc_id.to_string(), state: a.life.status.clone() });
+        }
+        if let Some(a) = vgw.is_attached_anywhere() {
+            return Err(err(
+                "IncorrectState",
+                format!("vpn gateway '{vgw_id}' is {} to {}; detach it first", a.life.status, a.vpc_id),
+            ));
+        }
+        let other = st.vgws.values().find(|g| g.vgw.id != vgw_id && g.live_attachment(vpc_id).is_some());
+        if let Some(other) = other {
+            return Err(err(
+                "VpnGatewayAttachmentLimitExceeded",
+                format!("The VPC '{vpc_id}' already has a VPN gateway attached ({})", other.vgw.id),
+            ));
+        }
+        if let Some(vgw) = st.vgws.get_mut(vgw_id) {
+            vgw.attachments.retain(|a| a.vpc_id != vpc_id);
+            let life = Lifecycle::new("attaching", &["attached"]);
+            vgw.attachments.push(VgwAttachmentRec { vpc_id: vpc_id.to_string(), life });
+        }
+        Ok(GatewayAttachment { vpc_id: vpc_id.to_string(), state: "attaching".to_string() })
+    }
+
+    pub(super) fn op_detach_vpn_gateway(&self, vgw_id: &str, vpc_id: &str) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("detach_vpn_gateway", format!("{vgw_id} {vpc_id}"))?;
+        let Some(vgw) = st.vgws.get_mut(vgw_id) else {
+            return Err(err("InvalidVpnGatewayID.NotFound", format!("The vpnGateway ID '{vgw_id}' does not exist")));
+        };
+        let Some(a) = vgw
+            .attachments
+            .iter_mut()
+            .find(|a| a.vpc_id == vpc_id && matches!(a.life.status.as_str(), "attaching" | "attached"))
+        else {
+            return Err(err(
+                "InvalidVpnGatewayAttachment.NotFound",
+                format!("The attachment with vpn gateway ID '{vgw_id}' and vpc ID '{vpc_id}' does not exist"),
+            ));
+        };
+        a.life.set("detaching", &["detached"]);
+        // Propagation through a detached gateway stops.
+        for rt in st.rts.values_mut().filter(|r| r.vpc_id == vpc_id) {
+            rt.propagating_vgws.retain(|g| g != vgw_id);
+        }
+        Self::blackhole_routes(&mut st, vgw_id);
+        Ok(())
+    }
+
+    pub(super) fn op_find_vpn_gateway(&self, id: &str) -> Result<Option<VpnGateway>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("find_vpn_gateway", id)?;
+        let held = st.held.contains(id);
+        Ok(st.vgws.get_mut(id).map(|r| {
+            if !held {
+                r.advance();
+            }
+            r.view()
+        }))
+    }
+
+    pub(super) fn op_find_vpn_gateways(&self, filters: &Filters) -> Result<Vec<VpnGateway>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("find_vpn_gateways", format!("{filters:?}"))?;
+        let held = st.held.clone();
+        let mut out = Vec::new();
+        for r in st.vgws.values_mut() {
+            let view = r.view();
+            if matches(filters, &view.tags, |n| vgw_values(&view, n))? {
+                if !held.contains(&r.vgw.id) {
+                    r.advance();
+                }
+                out.push(r.view());
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn op_delete_vpn_gateway(&self, id: &str) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("delete_vpn_gateway", id)?;
+        let not_found = || err("InvalidVpnGatewayID.NotFound", format!("The vpnGateway ID '{id}' does not exist"));
+        let Some(vgw) = st.vgws.get_mut(id) else { return Err(not_found()) };
+        if matches!(vgw.life.status.as_str(), "deleted" | "deleting") {
+            return Err(not_found());
+        }
+        if let Some(a) = vgw.is_attached_anywhere() {
+            return Err(err(
+                "IncorrectState",
+                format!("The VPN gateway '{id}' is in use: its attachment to {} is {}", a.vpc_id, a.life.status),
+            ));
+        }
+        vgw.life.set("deleting", &["deleted"]);
+        Ok(())
+    }
+
+    pub(super) fn op_enable_vgw_route_propagation(&self, route_table_id: &str, vgw_id: &str) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("enable_vgw_route_propagation", format!("{route_table_id} {vgw_id}"))?;
+        let vpc_id = match st.rts.get(route_table_id) {
+            Some(rt) => rt.vpc_id.clone(),
+            None => {
+                return Err(err(
+                    "InvalidRouteTableID.NotFound",
+                    format!("The routeTable ID '{route_table_id}' does not exist"),
+                ));
+            }
+        };
+        let Some(vgw) = st.vgws.get(vgw_id) else {
+            return Err(err("InvalidVpnGatewayID.NotFound", format!("The vpnGateway ID '{vgw_id}' does not exist")));
+        };
+        if !vgw.attachments.iter().any(|a| a.vpc_id == vpc_id && a.life.status == "attached") {
+            return Err(err("Gateway.NotAttached", format!("resource {vgw_id} is not attached to network {vpc_id}")));
+        }
+        if let Some(rt) = st.rts.get_mut(route_table_id)
+            && !rt.propagating_vgws.iter().any(|g| g == vgw_id)
+        {
+            rt.propagating_vgws.push(vgw_id.to_string());
+        }
+        Ok(())
+    }
+
+    pub(super) fn op_disable_vgw_route_propagation(&self, route_table_id: &str, vgw_id: &str) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("disable_vgw_route_propagation", format!("{route_table_id} {vgw_id}"))?;
+        let Some(rt) = st.rts.get_mut(route_table_id) else {
+            return Err(err(
+                "InvalidRouteTableID.NotFound",
+                format!("The routeTable ID '{route_table_id}' does not exist"),
+            ));
+        };
+        rt.propagating_vgws.retain(|g| g != vgw_id);
+        Ok(())
+    }
+}

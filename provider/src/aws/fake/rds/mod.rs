@@ -1,0 +1,468 @@
+//! `FakeRds`: DB subnet groups, DB instances (created or restored from a snapshot), snapshots and
+//! tags in memory, with RDS's ordering rules.
+//!
+//! | action | answer | describes |
+//! |---|---|---|
+//! | create / restore | `creating` (no endpoint yet) | [`FakeRds::set_create_steps`], default `available` |
+//! | modify | `modifying` with `pending` values | `available`, values applied |
+//! | delete | `deleting` | gone (its network interfaces go too) |
+//!
+//! Rules (RDS error codes): identifiers are lower-cased; `DBInstanceAlreadyExists`,
+//! `DBSubnetGroupAlreadyExists`; unknown subnet group `DBSubnetGroupNotFoundFault`; unknown snapshot
+//! `DBSnapshotNotFound`; modify only when `available` (`InvalidDBInstanceState`), an empty modify or
+//! a storage decrease or a major upgrade without `AllowMajorVersionUpgrade`:
+//! `InvalidParameterCombination`; delete needs exactly one of `SkipFinalSnapshot` /
+//! `FinalDBSnapshotIdentifier` and no deletion protection (`InvalidParameterCombination`), a second
+//! delete `InvalidDBInstanceState`; a subnet group in use cannot be deleted
+//! (`InvalidDBSubnetGroupStateFault`). Linked to [`super::FakeEc2`], subnets must exist, share a VPC
+//! and cover ≥ 2 AZs (`DBSubnetGroupDoesNotCoverEnoughAZs`), security groups must be in that VPC,
+//! and each instance puts a network interface into its subnet group's first subnet.
+
+mod api;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use super::{FakeEc2, GONE, Lifecycle, Recorder};
+use crate::aws::Secret;
+use crate::aws::error::AwsError;
+use crate::aws::rds::{
+    CreateDbInstanceInput, DbInstance, DbSnapshot, DbSubnetGroup, DbSubnetGroupInput, DeleteDbInstanceInput,
+    ModifyDbInstanceInput, PendingDbValues, RdsApi, RestoreDbInstanceInput, Tags,
+};
+
+/// Operation names accepted by [`FakeRds::fail_next`] (the `RdsApi` method names).
+pub const OPS: &[&str] = &[
+    "create_db_subnet_group",
+    "find_db_subnet_group",
+    "modify_db_subnet_group",
+    "delete_db_subnet_group",
+    "create_db_instance",
+    "restore_db_instance_from_snapshot",
+    "find_db_instance",
+    "modify_db_instance",
+    "delete_db_instance",
+    "find_db_snapshot",
+    "list_tags",
+    "add_tags",
+    "remove_tags",
+];
+
+struct InstRec {
+    inst: DbInstance,
+    life: Lifecycle,
+    password: Secret,
+    /// Applied when `modifying` ends.
+    new_password: Option<Secret>,
+    enis: Vec<String>,
+    subnet_id: Option<String>,
+}
+
+struct SnapRec {
+    snap: DbSnapshot,
+    db_name: Option<String>,
+    instance_class: String,
+}
+
+#[derive(Default)]
+struct State {
+    groups: BTreeMap<String, DbSubnetGroup>,
+    instances: BTreeMap<String, InstRec>,
+    snapshots: BTreeMap<String, SnapRec>,
+    tags: BTreeMap<String, Tags>,
+    create_steps: Vec<String>,
+    rec: Recorder,
+}
+
+/// See the module documentation.
+pub struct FakeRds {
+    region: String,
+    account: String,
+    state: Mutex<State>,
+    ec2: Mutex<Option<Arc<FakeEc2>>>,
+}
+
+impl Default for FakeRds {
+    fn default() -> FakeRds {
+        FakeRds::new()
+    }
+}
+
+fn err(code: &str, message: impl Into<String>) -> AwsError {
+    AwsError::from_code(code, message)
+}
+
+fn combination(message: impl Into<String>) -> AwsError {
+    err("InvalidParameterCombination", message)
+}
+
+fn invalid_value(message: impl Into<String>) -> AwsError {
+    err("InvalidParameterValue", message)
+}
+
+fn instance_not_found(id: &str) -> AwsError {
+    err("DBInstanceNotFound", format!("DBInstance {id} not found."))
+}
+
+fn group_not_found(name: &str) -> AwsError {
+    err("DBSubnetGroupNotFoundFault", format!("DBSubnetGroup {name} not found."))
+}
+
+/// Letters, digits, hyphens; starts with a letter; no `--`, no trailing `-`; 1-63.
+fn valid_identifier(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 63
+        && id.starts_with(|c: char| c.is_ascii_alphabetic())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !id.contains("--")
+        && !id.ends_with('-')
+}
+
+fn default_port(engine: &str) -> Option<i32> {
+    if engine.starts_with("postgres") {
+        Some(5432)
+    } else if engine.starts_with("oracle") {
+        Some(1521)
+    } else if engine.starts_with("mysql") || engine.starts_with("mariadb") {
+        Some(3306)
+    } else if engine.starts_with("sqlserver") {
+        Some(1433)
+    } else {
+        None
+    }
+}
+
+fn default_version(engine: &str) -> &'static str {
+    if engine.starts_with("postgres") {
+        "16.3"
+    } else if engine.starts_with("oracle") {
+        "19.0.0.0.ru-2024-01.rur-2024-01.r1"
+    } else if engine.starts_with("sqlserver") {
+        "16.00.4095.4.v1"
+    } else {
+        "8.0.35"
+    }
+}
+
+fn major(version: &str) -> &str {
+    version.split('.').next().unwrap_or(version)
+}
+
+fn check_password(p: &Secret) -> Result<(), AwsError> {
+    let v = p.expose();
+    if v.len() < 8 || v.len() > 128 {
+        return Err(invalid_value(
+            "The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters or longer than 128.",
+        ));
+    }
+    if v.chars().any(|c| matches!(c, '/' | '"' | '@' | ' ')) {
+        return Err(invalid_value(
+            "The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '\"', ' ' may be used.",
+        ));
+    }
+    Ok(())
+}
+
+impl FakeRds {
+    pub fn new() -> FakeRds {
+        FakeRds::in_region("us-east-1", "123456789012")
+    }
+
+    pub fn in_region(region: &str, account: &str) -> FakeRds {
+        FakeRds {
+            region: region.to_string(),
+            account: account.to_string(),
+            state: Mutex::new(State { create_steps: vec!["available".to_string()], ..State::default() }),
+            ec2: Mutex::new(None),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn linked_ec2(&self) -> Option<Arc<FakeEc2>> {
+        self.ec2.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn arn(&self, kind: &str, id: &str) -> String {
+        format!("arn:aws:rds:{}:{}:{kind}:{id}", self.region, self.account)
+    }
+
+    // ---- test controls -------------------------------------------------------------------
+
+    /// Checks subnets and security groups against this EC2 fake and puts network interfaces into it.
+    pub fn link_ec2(&self, ec2: Arc<FakeEc2>) {
+        *self.ec2.lock().unwrap_or_else(|p| p.into_inner()) = Some(ec2);
+    }
+
+    /// The next call of `op` (an `RdsApi` method name, see [`OPS`]) fails with `err`.
+    pub fn fail_next(&self, op: &str, err: AwsError) {
+        self.lock().rec.fail_next("FakeRds", OPS, op, err);
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        self.lock().rec.calls()
+    }
+
+    pub fn call_log(&self) -> Vec<String> {
+        self.lock().rec.call_log()
+    }
+
+    pub fn clear_calls(&self) {
+        self.lock().rec.clear();
+    }
+
+    /// The statuses a new instance goes through after `creating`, one per describe (default
+    /// `["available"]`; e.g. `["creating", "backing-up", "available"]` for slower ones).
+    pub fn set_create_steps(&self, steps: &[&str]) {
+        self.lock().create_steps = steps.iter().map(|s| s.to_string()).collect();
+    }
+
+    /// While held, describes do not advance the instance.
+    pub fn hold(&self, id: &str, held: bool) {
+        if let Some(r) = self.lock().instances.get_mut(&id.to_ascii_lowercase()) {
+            r.life.held = held;
+        }
+    }
+
+    /// Replaces an instance's pending transitions.
+    pub fn script(&self, id: &str, statuses: &[&str]) {
+        if let Some(r) = self.lock().instances.get_mut(&id.to_ascii_lowercase()) {
+            r.life.next = statuses.iter().map(|s| s.to_string()).collect();
+        }
+    }
+
+    /// A snapshot to restore from (status `available`).
+    pub fn add_snapshot(&self, id: &str, engine: &str, master_username: &str, allocated_storage: i32) -> DbSnapshot {
+        let mut st = self.lock();
+        let snap = DbSnapshot {
+            id: id.to_ascii_lowercase(),
+            arn: self.arn("snapshot", &id.to_ascii_lowercase()),
+            db_instance_id: "seed".to_string(),
+            status: "available".to_string(),
+            engine: engine.to_string(),
+            engine_version: default_version(engine).to_string(),
+            allocated_storage,
+            master_username: Some(master_username.to_string()),
+            port: default_port(engine),
+            encrypted: false,
+            tags: Tags::new(),
+        };
+        st.tags.insert(snap.arn.clone(), Tags::new());
+        st.snapshots.insert(
+            snap.id.clone(),
+            SnapRec {
+                snap: snap.clone(),
+                db_name: Some("ORCL".to_string()),
+                instance_class: "db.t3.medium".to_string(),
+            },
+        );
+        snap
+    }
+
+    /// The instance as stored, without advancing it.
+    pub fn instance(&self, id: &str) -> Option<DbInstance> {
+        let st = self.lock();
+        st.instances.get(&id.to_ascii_lowercase()).map(|r| Self::view(&st, r))
+    }
+
+    /// The master password the instance has now (what `ModifyDBInstance` applied).
+    pub fn master_password(&self, id: &str) -> Option<Secret> {
+        self.lock().instances.get(&id.to_ascii_lowercase()).map(|r| r.password.clone())
+    }
+
+    pub fn instance_count(&self) -> usize {
+        self.lock().instances.len()
+    }
+
+    pub fn snapshot_ids(&self) -> Vec<String> {
+        self.lock().snapshots.keys().cloned().collect()
+    }
+
+    /// Removes an instance behind the provider's back (the `_disappears` case).
+    pub fn remove_instance(&self, id: &str) {
+        let rec = self.lock().instances.remove(&id.to_ascii_lowercase());
+        if let (Some(rec), Some(ec2)) = (rec, self.linked_ec2()) {
+            for eni in rec.enis {
+                ec2.remove_network_interface(&eni);
+            }
+        }
+    }
+
+    /// ARNs of every instance and subnet group (not snapshots) tagged `key` = `value`.
+    pub fn arns_tagged(&self, key: &str, value: &str) -> Vec<String> {
+        let st = self.lock();
+        st.tags
+            .iter()
+            .filter(|(arn, t)| !arn.contains(":snapshot:") && t.get(key).is_some_and(|v| v == value))
+            .map(|(arn, _)| arn.clone())
+            .collect()
+    }
+
+    // ---- internals -------------------------------------------------------------------------
+
+    fn view(st: &State, r: &InstRec) -> DbInstance {
+        let mut inst = r.inst.clone();
+        inst.status = r.life.status.clone();
+        inst.tags = st.tags.get(&inst.arn).cloned().unwrap_or_default();
+        if inst.status == "creating" {
+            inst.endpoint_address = None;
+            inst.endpoint_port = None;
+        }
+        inst
+    }
+
+    /// Checks a subnet group's subnets against EC2: exist, one VPC, ≥ 2 AZs. Answers the VPC.
+    fn check_subnets(&self, subnet_ids: &[String]) -> Result<String, AwsError> {
+        if subnet_ids.is_empty() {
+            return Err(invalid_value("The parameter SubnetIds must be provided."));
+        }
+        let Some(ec2) = self.linked_ec2() else { return Ok(String::new()) };
+        let mut vpcs = Vec::new();
+        let mut azs = Vec::new();
+        for id in subnet_ids {
+            let Some(s) = ec2.subnet(id) else {
+                return Err(err("InvalidSubnet", format!("Some input subnets in :[{id}] are invalid.")));
+            };
+            if !vpcs.contains(&s.vpc_id) {
+                vpcs.push(s.vpc_id.clone());
+            }
+            if !azs.contains(&s.availability_zone) {
+                azs.push(s.availability_zone.clone());
+            }
+        }
+        if vpcs.len() > 1 {
+            return Err(err("InvalidSubnet", "The subnets of a DB subnet group must all be in the same VPC."));
+        }
+        if azs.len() < 2 {
+            return Err(err(
+                "DBSubnetGroupDoesNotCoverEnoughAZs",
+                "The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. Current AZ coverage: \
+                 one. Add subnets to cover at least 2 AZs.",
+            ));
+        }
+        Ok(vpcs.pop().unwrap_or_default())
+    }
+
+    fn check_groups(&self, vpc_id: &str, group_ids: &[String]) -> Result<(), AwsError> {
+        let Some(ec2) = self.linked_ec2() else { return Ok(()) };
+        for g in group_ids {
+            match ec2.security_group(g) {
+                None => return Err(invalid_value(format!("Invalid security group , groupId= {g}"))),
+                Some(sg) if !vpc_id.is_empty() && sg.vpc_id != vpc_id => {
+                    return Err(combination(format!(
+                        "The DB instance and EC2 security group {g} are in different VPCs."
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts the instance's network interface into the group's first subnet.
+    fn place_interface(
+        &self,
+        group: &DbSubnetGroup,
+        sgs: &[String],
+    ) -> Result<(Vec<String>, Option<String>), AwsError> {
+        let Some(ec2) = self.linked_ec2() else { return Ok((Vec::new(), None)) };
+        let Some(subnet) = group.subnet_ids.first() else { return Ok((Vec::new(), None)) };
+        let groups: Vec<String> =
+            if sgs.is_empty() { ec2.default_security_group(&group.vpc_id).into_iter().collect() } else { sgs.to_vec() };
+        let eni = ec2.add_network_interface(subnet, &groups, "RDSNetworkInterface", "amazon-rds")?;
+        Ok((vec![eni], Some(subnet.clone())))
+    }
+
+    /// Common to create and restore: the record of a new `creating` instance.
+    fn insert_instance(
+        &self,
+        st: &mut State,
+        inst: DbInstance,
+        password: Secret,
+        tags: &Tags,
+    ) -> Result<DbInstance, AwsError> {
+        let group = match inst.db_subnet_group_name.as_deref() {
+            Some(name) => st.groups.get(name).cloned().ok_or_else(|| group_not_found(name))?,
+            None => return Err(invalid_value("DBSubnetGroupName is required in this account (no default VPC).")),
+        };
+        self.check_groups(&group.vpc_id, &inst.vpc_security_group_ids)?;
+        let (enis, subnet_id) = self.place_interface(&group, &inst.vpc_security_group_ids)?;
+        let steps: Vec<&str> = st.create_steps.iter().map(String::as_str).collect();
+        let rec = InstRec {
+            inst: inst.clone(),
+            life: Lifecycle::new("creating", &steps),
+            password,
+            new_password: None,
+            enis,
+            subnet_id,
+        };
+        st.tags.insert(inst.arn.clone(), tags.clone());
+        st.instances.insert(inst.id.clone(), rec);
+        Ok(DbInstance {
+            status: "creating".to_string(),
+            endpoint_address: None,
+            endpoint_port: None,
+            tags: tags.clone(),
+            ..inst
+        })
+    }
+
+    /// One describe: advance, apply pending values when `modifying` ends, drop it when gone.
+    fn advance(&self, st: &mut State, id: &str) -> Option<DbInstance> {
+        let rec = st.instances.get_mut(id)?;
+        let was = rec.life.status.clone();
+        if !rec.life.advance() {
+            let rec = st.instances.remove(id)?;
+            st.tags.remove(&rec.inst.arn);
+            if let Some(ec2) = self.linked_ec2() {
+                for eni in rec.enis {
+                    ec2.remove_network_interface(&eni);
+                }
+            }
+            return None;
+        }
+        if was == "modifying" && rec.life.status != "modifying" {
+            let p = std::mem::take(&mut rec.inst.pending);
+            let i = &mut rec.inst;
+            if let Some(v) = p.instance_class {
+                i.instance_class = v;
+            }
+            if let Some(v) = p.allocated_storage {
+                i.allocated_storage = v;
+            }
+            if let Some(v) = p.engine_version {
+                i.engine_version = v;
+            }
+            if let Some(v) = p.multi_az {
+                i.multi_az = v;
+            }
+            if let Some(v) = p.backup_retention_period {
+                i.backup_retention_period = v;
+            }
+            if let Some(v) = p.db_subnet_group_name {
+                i.db_subnet_group_name = Some(v);
+            }
+            if let Some(pw) = rec.new_password.take() {
+                rec.password = pw;
+            }
+        }
+        let rec = st.instances.get(id)?;
+        Some(Self::view(st, rec))
+    }
+
+    fn not_found_for_arn(arn: &str) -> AwsError {
+        if arn.contains(":subgrp:") {
+            group_not_found(arn)
+        } else if arn.contains(":snapshot:") {
+            err("DBSnapshotNotFound", format!("DBSnapshot {arn} not found."))
+        } else {
+            instance_not_found(arn)
+        }
+    }
+}
