@@ -9,20 +9,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Top-level imports that other parts of issue 11 remove (item 1: the engine names nothing from
-/// `aws/` and the provider configuration moves to a module of its own; item 6: emulator tests leave
-/// the unit suite), left out of the check until then. Each must still exist: once that work is
-/// merged the test fails until the entry is deleted, so the list can only shrink.
-const PENDING_ELSEWHERE: &[(&str, &str)] = &[
-    ("engine", "aws"),
-    ("engine", "provider_config"),
-    ("aws", "engine"),
-    ("aws", "provider_config"),
-    ("wire", "aws"),
-    ("wire", "provider_config"),
-    ("provider_config", "resources"),
-];
-
 /// A file's module path (`resources/main/steps.rs` → `resources::main::steps`).
 fn module_of(rel: &Path) -> Vec<String> {
     let mut parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
@@ -362,19 +348,10 @@ fn no_import_cycle_among_provider_modules() {
     let mut files = Vec::new();
     sources(&root, &root, &mut files);
     assert!(files.len() > 50, "read only {} files under {}", files.len(), root.display());
-    let mut graphs = graphs(&files);
-    let mut gone = Vec::new();
-    if let Some(top) = graphs.get_mut("top") {
-        for (from, to) in PENDING_ELSEWHERE {
-            if !top.get_mut(*from).is_some_and(|s| s.remove(*to)) {
-                gone.push(format!("{from} -> {to}"));
-            }
-        }
-    }
+    let graphs = graphs(&files);
     let found: Vec<(String, String)> =
         graphs.iter().flat_map(|(level, g)| cycles(g).into_iter().map(move |c| (level.clone(), c))).collect();
     assert!(found.is_empty(), "import cycles among provider/src modules: {found:#?}");
-    assert!(gone.is_empty(), "these imports are gone: delete them from PENDING_ELSEWHERE: {gone:?}");
 }
 
 fn file(path: &str, src: &str) -> (Vec<String>, String) {

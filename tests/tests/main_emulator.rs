@@ -11,8 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 use dmslink::aws::ec2::Filters;
 use dmslink::engine::{Resource, Value};
-use dmslink::resources::Ctx;
 use dmslink::provider_config::{Sources, configure_with};
+use dmslink::resources::Ctx;
 use dmslink::resources::main::Main;
 use dmslink::resources::main::schema::schema;
 

@@ -29,7 +29,6 @@ pub fn all_data_sources() -> Vec<Arc<dyn DataSource<Configured>>> {
     vec![Arc::new(main::lookup::MainLookup), Arc::new(repltask_tables::RepltaskTables)]
 }
 
-
 #[cfg(test)]
 mod tests {
     use crate::engine::schema::{AttrKind, Block};

@@ -14,8 +14,8 @@ use crate::aws::ec2::Ec2Api;
 use crate::aws::error::AwsError;
 use crate::aws::fake::FakeWorld;
 use crate::engine::{Resource, Value};
-use crate::resources::Ctx;
 use crate::provider_config::Configured;
+use crate::resources::Ctx;
 
 pub(super) const PREFIX: &str = "dblink-dev";
 

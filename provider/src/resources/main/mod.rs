@@ -27,8 +27,8 @@ use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::engine::resource::DocExtras;
 use crate::engine::steps::RunReport;
 use crate::engine::{ApplyOutcome, Resource, Schema, Value};
-use crate::resources::{Ctx, PlanDraft};
 use crate::resources::step_kit::{self, Doing, StepError};
+use crate::resources::{Ctx, PlanDraft};
 use crate::resources::{tags, timeouts};
 
 use children::Children;

@@ -11,8 +11,8 @@ use super::schema::schema;
 
 #[tokio::test(start_paused = true)]
 async fn a_new_snapshot_replaces_just_that_database_with_a_warning() {
-    use crate::resources::PlanDraft;
     use crate::engine::diag::Diagnostics;
+    use crate::resources::PlanDraft;
     let b = bed(true);
     b.w.rds.add_snapshot("geodesy-snap-2", "oracle-se2", "admin", 100);
     let mut j = stack_json("check", true);
@@ -162,8 +162,8 @@ async fn write_only_passwords_are_sent_at_create_and_again_only_with_a_new_versi
 /// apply must return exactly what was planned.
 #[tokio::test(start_paused = true)]
 async fn removing_the_first_source_keeps_the_second_sources_own_ids() {
-    use crate::resources::PlanDraft;
     use crate::engine::diag::Diagnostics;
+    use crate::resources::PlanDraft;
     let b = bed(true);
     let mut j = stack_json("check", false);
     let prior = b.create(&config(j.clone())).await.state;

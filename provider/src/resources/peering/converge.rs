@@ -20,8 +20,8 @@ use crate::aws::ec2::{CreateVpcPeeringInput, Ec2Api, Filters, RouteTarget, RuleP
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::{Wait, WaitOptions, wait_for};
 use crate::backoff::{Backoff, sleep_unless_cancelled};
-use crate::resources::Ctx;
 use crate::engine::steps::step_names;
+use crate::resources::Ctx;
 use crate::resources::aws_formats::net::Cidr;
 use crate::resources::step_kit::{self, Found, Pace, StepError, adopt_or_create};
 use crate::resources::tags;

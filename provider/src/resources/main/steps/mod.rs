@@ -17,8 +17,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::aws::dms::{Tags, subnet_group_arn};
 use crate::aws::ec2::Filters;
-use crate::resources::Ctx;
 use crate::engine::steps::{Graph, Step, StepFuture, step_names};
+use crate::resources::Ctx;
 use crate::resources::step_kit::{Found, Pace, R, StepError};
 
 use super::children::Children;
