@@ -154,7 +154,9 @@ impl Demo {
         let venv = Venv::find().ok_or_else(|| format!("make venv left no {}", Venv::expected_root().display()))?;
         self.done_step();
 
-        self.step("Provider: cargo build -p terraform-provider-dmslink --bin terraform-provider-dmslink");
+        self.step(
+            "Provider: cargo build -p terraform-provider-dmslink --bin terraform-provider-dmslink --features fakes",
+        );
         let binary = provider_binary_with_progress()?;
         let how = if provider_binary_override().is_some() { " ($DMSLINK_PROVIDER_BIN, not built)" } else { "" };
         println!("    provider {PROVIDER_VERSION}: {}{how}", binary.display());

@@ -48,8 +48,8 @@ pub use emulator::{Emulator, Request};
 pub use fixtures::{DmsStack, Fixtures, PeeringSide, Route, StateBackend, Vpc};
 pub use process::{RunOutput, kill_hard, processes_in, run_with_timeout};
 pub use provider::{
-    Mirror, PROVIDER_NAMESPACE, PROVIDER_TYPE, PROVIDER_VERSION, platform, provider_binary, provider_binary_override,
-    provider_binary_with_progress,
+    FEATURES as PROVIDER_FEATURES, Mirror, PROVIDER_NAMESPACE, PROVIDER_TYPE, PROVIDER_VERSION, platform,
+    provider_binary, provider_binary_override, provider_binary_with_progress,
 };
 pub use venv::Venv;
 pub use workdir::{BACKEND_CONFIG_FILE, Workdir, backend_endpoint_settings};

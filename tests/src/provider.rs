@@ -34,12 +34,18 @@ pub fn platform() -> String {
     format!("{os}_{arch}")
 }
 
+/// The provider features every build of the binary for tests and the demo uses (see `provider_binary`).
+pub const FEATURES: &str = "fakes";
+
 /// The provider binary: `$DMSLINK_PROVIDER_BIN`, else built once per process with
-/// `cargo build -p terraform-provider-dmslink --bin terraform-provider-dmslink` (same cargo, same
-/// workspace, `CARGO_TARGET_DIR` respected). Panics with cargo's output when the build fails.
+/// `cargo build -p terraform-provider-dmslink --bin terraform-provider-dmslink --features fakes`
+/// (same cargo, same workspace, `CARGO_TARGET_DIR` respected). Panics with cargo's output when the
+/// build fails.
 ///
 /// `cargo test --workspace` has built the same units already (tests/tests/one_build.rs holds that),
-/// so under `make test` this build compiles nothing.
+/// so under `make test` this build compiles nothing. `--features fakes` is why: the contract suite's
+/// dev-dependency turns the provider's `fakes` feature on in the workspace build, and a binary built
+/// without it would be a second compilation of the provider (the fakes are compiled in, never used).
 pub fn provider_binary() -> PathBuf {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     match BUILT.get_or_init(|| build(false)) {
@@ -73,7 +79,7 @@ fn build(progress: bool) -> Result<PathBuf, String> {
     cmd.arg("build")
         .arg("--manifest-path")
         .arg(&manifest)
-        .args(["-p", PACKAGE, "--bin", BINARY])
+        .args(["-p", PACKAGE, "--bin", BINARY, "--features", FEATURES])
         .arg("--message-format=json-render-diagnostics");
     without_cargo_run_env(&mut cmd);
     let stdout = if progress {

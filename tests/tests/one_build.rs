@@ -1,5 +1,5 @@
 //! One build for everything: the provider binary that `make demo` and the acceptance harness build
-//! (`cargo build -p terraform-provider-dmslink --bin terraform-provider-dmslink`, see
+//! (`cargo build -p terraform-provider-dmslink --bin terraform-provider-dmslink --features fakes`, see
 //! `tests/src/provider.rs`) must be made of exactly the compilation units that `cargo test --workspace`
 //! (`make test`) builds anyway, and the demo's own build must compile no dependency a second way.
 //! Otherwise a newcomer's `make demo` then `make test` compiles the AWS SDK crates (minutes each on
@@ -115,7 +115,15 @@ fn assert_contained(what: &str, small: &[Value], big: &[Value]) {
 
 #[test]
 fn make_test_after_make_demo_compiles_no_dependency_again() {
-    let binary = unit_graph(&["build", "-p", "terraform-provider-dmslink", "--bin", "terraform-provider-dmslink"]);
+    let binary = unit_graph(&[
+        "build",
+        "-p",
+        "terraform-provider-dmslink",
+        "--bin",
+        "terraform-provider-dmslink",
+        "--features",
+        dmslink_acctest::PROVIDER_FEATURES,
+    ]);
     let workspace_tests = unit_graph(&["test", "--workspace", "--no-run"]);
     let demo = unit_graph(&["build", "-p", "dmslink-acctest", "--example", "demo"]);
     assert!(
