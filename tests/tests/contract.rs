@@ -3,12 +3,15 @@
 //! and must tell the same story — every answer (status, or error code and message) and every
 //! state a change settles in. Both sides read `rulebook/dms.json`; this suite is what shows they
 //! follow it the same way. It covers every task, replication instance, endpoint, subnet group,
-//! tag, connection and statistics call of `provider/src/aws/dms.rs`'s `DmsApi`.
+//! tag, connection and statistics call of `provider/src/aws/dms.rs`'s `DmsApi`, and checks it: every
+//! DMS operation the SDK adapter (`provider/src/aws/dms_sdk/`) calls must be in the emulator's
+//! request log of the story.
 //!
 //! The emulator runs its timed states 5× faster than the rulebook's defaults (its time scaling),
 //! so the suite takes a few seconds; the fakes run at the rulebook's pace under paused time.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -506,11 +509,11 @@ async fn task_lifecycles(w: &mut World, refs: &Refs) {
     settle_task(w, "delete full-load", &t.arn).await;
 }
 
-async fn story(mut w: World) -> Vec<String> {
+async fn story(w: &mut World) -> Vec<String> {
     let net = network(&w.clients).await;
-    let refs = instances_and_endpoints(&mut w, &net).await;
-    task_lifecycles(&mut w, &refs).await;
-    task_state_matrix(&mut w, &refs).await;
+    let refs = instances_and_endpoints(w, &net).await;
+    task_lifecycles(w, &refs).await;
+    task_state_matrix(w, &refs).await;
     // Clean up the matrix's tasks, then the instances.
     let dms = w.dms();
     for t in dms.list_replication_tasks_using(&TasksUsing::Instance(refs.instance.clone())).await.unwrap_or_default() {
@@ -545,19 +548,51 @@ async fn story(mut w: World) -> Vec<String> {
     }
     let d = dms.delete_replication_subnet_group("contract-group").await;
     w.answer("DeleteReplicationSubnetGroup", &d, |_| String::new());
-    w.log
+    std::mem::take(&mut w.log)
 }
 
 fn fake_story() -> Vec<String> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap();
     rt.block_on(async {
         let fake = FakeWorld::new();
-        let w = World { clients: fake.clients(), side: Side::Fake(fake), log: Vec::new() };
-        story(w).await
+        let mut w = World { clients: fake.clients(), side: Side::Fake(fake), log: Vec::new() };
+        story(&mut w).await
     })
 }
 
-fn emulator_story(emulator: Emulator) -> Vec<String> {
+/// The DMS operations the provider's SDK adapter calls, read from its source: every
+/// `self.client.<operation>()` in `provider/src/aws/dms_sdk/`, as the API's action names.
+fn sdk_dms_operations() -> BTreeSet<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../provider/src/aws/dms_sdk");
+    let mut ops = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") || path.file_name().is_some_and(|n| n == "tests.rs") {
+            continue;
+        }
+        // Whitespace out, so a call chained over several lines reads as one.
+        let text: String = std::fs::read_to_string(&path).unwrap().split_whitespace().collect();
+        for call in text.split("self.client.").skip(1) {
+            let Some(name) = call.split("()").next().filter(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            else {
+                continue;
+            };
+            let action: String = name
+                .split('_')
+                .map(|w| {
+                    let mut cs = w.chars();
+                    cs.next().map(|c| c.to_ascii_uppercase().to_string() + cs.as_str()).unwrap_or_default()
+                })
+                .collect();
+            ops.insert(action);
+        }
+    }
+    ops
+}
+
+/// The story told by the SDK clients against the emulator, and the DMS actions its request log
+/// saw being served.
+fn emulator_story(emulator: Emulator) -> (Vec<String>, BTreeSet<String>) {
     // The emulator's time scaling: every timed DMS state 5× shorter than the rulebook's 1 s.
     emulator.set_config(json!({
         "transition_seconds": 0.2,
@@ -584,7 +619,10 @@ fn emulator_story(emulator: Emulator) -> Vec<String> {
             s3: Some(url),
         };
         let clients = Clients::from_sdk_config(&sdk, &endpoints);
-        story(World { clients, side: Side::Emulator(emulator), log: Vec::new() }).await
+        let mut world = World { clients, side: Side::Emulator(emulator), log: Vec::new() };
+        let told = story(&mut world).await;
+        let Side::Emulator(emulator) = &world.side else { unreachable!() };
+        (told, emulator.dms_actions().into_iter().collect())
     })
 }
 
@@ -595,7 +633,13 @@ fn contract_fakes_and_emulator_tell_the_same_dms_story() {
     }
     let emulator = Emulator::start();
     let fake = fake_story();
-    let real = emulator_story(emulator);
+    let (real, served) = emulator_story(emulator);
+    // Every DMS operation the provider calls is in the story: the suite cannot silently miss one
+    // the provider starts using.
+    let called = sdk_dms_operations();
+    assert!(called.len() >= 20, "read too few operations from the SDK adapter: {called:?}");
+    let untold: Vec<&String> = called.difference(&served).collect();
+    assert!(untold.is_empty(), "DMS operations the provider calls but the contract story never makes: {untold:?}");
     let width = fake.len().max(real.len());
     let mut diffs = Vec::new();
     for i in 0..width {
