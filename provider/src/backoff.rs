@@ -1,9 +1,12 @@
 //! The one backoff every wait, retry and poll uses: an interval that starts at a floor, grows by a
-//! factor up to a ceiling, and is randomised by a jitter fraction; and a sleep that ends early when
-//! the operation is cancelled (`StopProvider`, Ctrl-C). Knows nothing of AWS or Terraform.
+//! factor up to a ceiling, and is randomised by a jitter fraction; a sleep that ends early when
+//! the operation is cancelled (`StopProvider`, Ctrl-C); and the one poll loop over both ([`poll`]).
+//! Knows nothing of AWS or Terraform.
 
+use std::future::Future;
 use std::time::Duration;
 
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Pacing of repeated attempts.
@@ -90,10 +93,57 @@ pub async fn sleep_unless_cancelled(d: Duration, cancel: &CancellationToken) -> 
     }
 }
 
+/// How a [`poll`] ended, with the last answer it had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Polled<T> {
+    /// The answer was the one awaited.
+    Done(T),
+    /// The next pause would have passed the deadline.
+    TimedOut(T),
+    /// The operation was cancelled during a pause.
+    Cancelled(T),
+}
+
+impl<T> Polled<T> {
+    /// The last answer, however the poll ended.
+    pub fn into_last(self) -> T {
+        match self {
+            Polled::Done(t) | Polled::TimedOut(t) | Polled::Cancelled(t) => t,
+        }
+    }
+}
+
+/// Asks `check` until `done` holds for its answer, pausing on `backoff` between asks; ends with
+/// the last answer when the next pause would pass `deadline` or `cancel` fires during one. An
+/// error of `check` ends it at once.
+pub async fn poll<T, E, F, Fut>(
+    mut backoff: Backoff,
+    deadline: Instant,
+    cancel: &CancellationToken,
+    done: impl Fn(&T) -> bool,
+    mut check: F,
+) -> Result<Polled<T>, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    loop {
+        let answer = check().await?;
+        if done(&answer) {
+            return Ok(Polled::Done(answer));
+        }
+        if Instant::now() + backoff.interval() > deadline {
+            return Ok(Polled::TimedOut(answer));
+        }
+        if !sleep_unless_cancelled(backoff.next_delay(), cancel).await {
+            return Ok(Polled::Cancelled(answer));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::time::Instant;
 
     #[test]
     fn intervals_grow_by_the_factor_up_to_the_ceiling() {
@@ -136,5 +186,55 @@ mod tests {
         assert_eq!(start.elapsed(), Duration::from_secs(3));
         assert!(!sleep_unless_cancelled(Duration::ZERO, &cancel).await);
         assert!(sleep_unless_cancelled(Duration::ZERO, &CancellationToken::new()).await);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poll_ends_done_timed_out_or_cancelled_with_its_last_answer() {
+        let start = Instant::now();
+        let mut n = 0;
+        let every = || Backoff::fixed(Duration::from_secs(2));
+        let live = CancellationToken::new();
+        let counted = poll(
+            every(),
+            start + Duration::from_secs(60),
+            &live,
+            |k| *k == 3,
+            || {
+                n += 1;
+                std::future::ready(Ok::<_, ()>(n))
+            },
+        );
+        assert_eq!(counted.await, Ok(Polled::Done(3)));
+        assert_eq!(start.elapsed(), Duration::from_secs(4));
+
+        let start = Instant::now();
+        let never = poll(
+            every(),
+            start + Duration::from_secs(9),
+            &live,
+            |_| false,
+            || std::future::ready(Ok::<_, ()>(start.elapsed().as_secs())),
+        );
+        assert_eq!(never.await, Ok(Polled::TimedOut(8)));
+
+        let cancel = CancellationToken::new();
+        let c2 = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            c2.cancel();
+        });
+        let start = Instant::now();
+        let stopped = poll(
+            every(),
+            start + Duration::from_secs(600),
+            &cancel,
+            |_| false,
+            || std::future::ready(Ok::<_, ()>(start.elapsed().as_secs())),
+        );
+        assert_eq!(stopped.await.map(Polled::into_last), Ok(4));
+        assert_eq!(start.elapsed(), Duration::from_secs(5));
+
+        let failed = poll(every(), Instant::now(), &live, |_: &u8| true, || std::future::ready(Err("no")));
+        assert_eq!(failed.await, Err("no"));
     }
 }

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::{self, Wait, WaitState};
-use crate::backoff::{Backoff, sleep_unless_cancelled};
+use crate::backoff::{Backoff, Polled, poll, sleep_unless_cancelled};
 use crate::engine::diag::{Diagnostic, Diagnostics};
 pub use crate::engine::steps::{StepError, StepName};
 
@@ -89,27 +89,18 @@ where
 }
 
 /// Polls `check` until it answers true, on `backoff`, within the run's deadline.
-pub async fn poll_until<F, Fut>(
-    pace: &impl Pace,
-    step: impl StepName,
-    what: &str,
-    mut backoff: Backoff,
-    mut check: F,
-) -> R<()>
+pub async fn poll_until<F, Fut>(pace: &impl Pace, step: impl StepName, what: &str, backoff: Backoff, check: F) -> R<()>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<bool, AwsError>>,
 {
-    loop {
-        if check().await.map_err(|e| aws_err(step, "waiting for", what, &e))? {
-            return Ok(());
-        }
-        if Instant::now() + backoff.interval() > pace.deadline() {
-            return Err(StepError::new(step, format!("timed out waiting for {what}")));
-        }
-        if !sleep_unless_cancelled(backoff.next_delay(), pace.cancel()).await {
-            return Err(StepError::new(step, format!("cancelled while waiting for {what}")));
-        }
+    let polled = poll(backoff, pace.deadline(), pace.cancel(), |done| *done, check)
+        .await
+        .map_err(|e| aws_err(step, "waiting for", what, &e))?;
+    match polled {
+        Polled::Done(_) => Ok(()),
+        Polled::TimedOut(_) => Err(StepError::new(step, format!("timed out waiting for {what}"))),
+        Polled::Cancelled(_) => Err(StepError::new(step, format!("cancelled while waiting for {what}"))),
     }
 }
 
