@@ -15,6 +15,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::arn::Arn;
 use crate::aws::dms::{Tags, subnet_group_arn};
 use crate::aws::ec2::Filters;
 use crate::engine::steps::{Graph, Step, StepFuture, step_names};
@@ -142,7 +143,7 @@ impl StackRun {
     pub(super) fn learn_account(&self, arn: &str) {
         let mut a = self.account.lock().unwrap_or_else(|e| e.into_inner());
         if a.is_none()
-            && let Some(id) = arn.split(':').nth(4).filter(|s| !s.is_empty())
+            && let Some(id) = Arn::account_of(arn)
         {
             *a = Some(id.to_string());
         }
