@@ -141,6 +141,18 @@ where
     }
 }
 
+/// A token a spawned task cancels after `after` (tests, under paused time).
+#[cfg(test)]
+pub fn cancelled_after(after: Duration) -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let token = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        token.cancel();
+    });
+    cancel
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,12 +187,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_cancelled_sleep_ends_at_once() {
-        let cancel = CancellationToken::new();
-        let c2 = cancel.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            c2.cancel();
-        });
+        let cancel = cancelled_after(Duration::from_secs(3));
         let start = Instant::now();
         assert!(!sleep_unless_cancelled(Duration::from_secs(60), &cancel).await);
         assert_eq!(start.elapsed(), Duration::from_secs(3));
@@ -188,53 +195,25 @@ mod tests {
         assert!(sleep_unless_cancelled(Duration::ZERO, &CancellationToken::new()).await);
     }
 
+    /// A poll every 2 s whose answer is the seconds since it began.
+    async fn poll_elapsed(deadline: u64, cancel: &CancellationToken, done: fn(&u64) -> bool) -> Polled<u64> {
+        let start = Instant::now();
+        let every = Backoff::fixed(Duration::from_secs(2));
+        let check = || std::future::ready(Ok::<_, ()>(start.elapsed().as_secs()));
+        poll(every, start + Duration::from_secs(deadline), cancel, done, check)
+            .await
+            .unwrap_or_else(|()| panic!("the check never fails"))
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_poll_ends_done_timed_out_or_cancelled_with_its_last_answer() {
-        let start = Instant::now();
-        let mut n = 0;
-        let every = || Backoff::fixed(Duration::from_secs(2));
         let live = CancellationToken::new();
-        let counted = poll(
-            every(),
-            start + Duration::from_secs(60),
-            &live,
-            |k| *k == 3,
-            || {
-                n += 1;
-                std::future::ready(Ok::<_, ()>(n))
-            },
-        );
-        assert_eq!(counted.await, Ok(Polled::Done(3)));
-        assert_eq!(start.elapsed(), Duration::from_secs(4));
-
+        assert_eq!(poll_elapsed(60, &live, |s| *s >= 3).await, Polled::Done(4));
+        assert_eq!(poll_elapsed(9, &live, |_| false).await, Polled::TimedOut(8));
         let start = Instant::now();
-        let never = poll(
-            every(),
-            start + Duration::from_secs(9),
-            &live,
-            |_| false,
-            || std::future::ready(Ok::<_, ()>(start.elapsed().as_secs())),
-        );
-        assert_eq!(never.await, Ok(Polled::TimedOut(8)));
-
-        let cancel = CancellationToken::new();
-        let c2 = cancel.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            c2.cancel();
-        });
-        let start = Instant::now();
-        let stopped = poll(
-            every(),
-            start + Duration::from_secs(600),
-            &cancel,
-            |_| false,
-            || std::future::ready(Ok::<_, ()>(start.elapsed().as_secs())),
-        );
-        assert_eq!(stopped.await.map(Polled::into_last), Ok(4));
+        assert_eq!(poll_elapsed(600, &cancelled_after(Duration::from_secs(5)), |_| false).await.into_last(), 4);
         assert_eq!(start.elapsed(), Duration::from_secs(5));
-
-        let failed = poll(every(), Instant::now(), &live, |_: &u8| true, || std::future::ready(Err("no")));
+        let failed = poll(Backoff::fixed(Duration::from_secs(1)), start, &live, |_: &u8| true, || async { Err("no") });
         assert_eq!(failed.await, Err("no"));
     }
 }
