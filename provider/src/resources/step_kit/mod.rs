@@ -1,7 +1,9 @@
 //! The step kit of the composite resources (`dmslink_main`, `dmslink_peering`): one step error
 //! ([`StepError`], from the engine), the AWS refusal as a step error, retries and polls on the one
-//! [`Backoff`], waits bounded by the operation's deadline, the one way a child is adopted or created
-//! ([`adopt_or_create`]), and the one failure diagnostic with the ways on (untaint, or replace).
+//! [`Backoff`], waits bounded by the operation's deadline (for a state, for the object to be gone),
+//! deletes where "already gone" counts as done ([`delete_retrying`]), the one way a child is adopted
+//! or created ([`adopt_or_create`]), and the one failure diagnostic with the ways on (untaint, or
+//! replace).
 
 use std::future::Future;
 use std::time::Duration;

@@ -1,7 +1,8 @@
 //! The steps of `dmslink_main`: each AWS child is a named step that adopts its child (found by
-//! deterministic name and ownership tags) or creates it, through [`adopt_or_create`], and records
-//! it in [`StackRun::children`] the moment it exists. Undo removes it again (NotFound counts as
-//! done). One file per concern: [`iam`] (`dms-vpc-role`), [`network`], [`databases`] (RDS), [`dms`].
+//! deterministic name and ownership tags) or creates it, through the step kit's
+//! [`adopt_or_create`](crate::resources::step_kit::adopt_or_create), and records it in
+//! [`StackRun::children`] the moment it exists. Undo removes it again (NotFound counts as done).
+//! One file per concern: [`iam`] (`dms-vpc-role`), [`network`], [`databases`] (RDS), [`dms`].
 
 pub mod databases;
 pub mod dms;
