@@ -30,6 +30,12 @@ fn destructive_calls(b: &Bed) -> Vec<String> {
         .collect()
 }
 
+/// A destroy of `st` with the calls before it forgotten (for [`destructive_calls`]): its errors.
+async fn destroy_errors(b: &Bed, st: &Value) -> Vec<String> {
+    b.clear_calls();
+    errors(&Main.delete(&b.ctx, st).await)
+}
+
 /// `<base>-YYYYMMDDtHHMMSSz`, optionally with `-<n>`.
 fn is_final_snapshot_of(id: &str, base: &str) -> bool {
     let Some(rest) = id.strip_prefix(&format!("{base}-")) else { return false };
@@ -344,9 +350,7 @@ async fn destroy_under_deletion_protection_deletes_nothing() {
     let mut j = stack_json("check", true);
     j["target"]["rds"]["deletion_protection"] = serde_json::json!(true);
     let st = b.stack(&j).await;
-    b.clear_calls();
-    let d = Main.delete(&b.ctx, &st).await;
-    let errs = errors(&d);
+    let errs = destroy_errors(&b, &st).await;
     assert!(
         errs.len() == 1 && errs[0].contains("dblink-dev-tgt") && errs[0].contains("deletion_protection = false"),
         "{errs:#?}"
@@ -367,9 +371,7 @@ async fn destroy_reads_deletion_protection_from_aws_not_only_state() {
     };
     b.w.rds.modify_db_instance(m).await.unwrap();
     assert_eq!(s(&st, &["source", "0", "db_instance_identifier"]), Some("dblink-dev-src-geodesy"));
-    b.clear_calls();
-    let d = Main.delete(&b.ctx, &st).await;
-    let errs = errors(&d);
+    let errs = destroy_errors(&b, &st).await;
     assert!(errs.len() == 1 && errs[0].contains("dblink-dev-src-geodesy"), "{errs:#?}");
     assert_eq!(destructive_calls(&b), Vec::<String>::new());
     assert_eq!(b.counts(), (1, 2, 1, 3));
@@ -397,9 +399,7 @@ async fn destroy_refuses_while_a_task_uses_an_endpoint_and_reports_every_refusal
         })
         .await
         .unwrap();
-    b.clear_calls();
-    let d = Main.delete(&b.ctx, &st).await;
-    let errs = errors(&d);
+    let errs = destroy_errors(&b, &st).await;
     assert_eq!(errs.len(), 2, "{errs:#?}");
     assert!(errs.iter().any(|e| e.contains("borrowing-task") && e.contains("dblink-dev-tgt")), "{errs:#?}");
     assert!(errs.iter().any(|e| e.contains("deletion protection")), "{errs:#?}");
