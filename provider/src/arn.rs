@@ -29,6 +29,16 @@ impl<'a> Arn<'a> {
         ok.then_some(arn)
     }
 
+    /// The account id, `None` where the ARN has none (an S3 bucket's).
+    pub fn account_id(&self) -> Option<&'a str> {
+        Some(self.account).filter(|a| !a.is_empty())
+    }
+
+    /// The account id of the ARN `text`: `None` when it is no ARN or names no account.
+    pub fn account_of(text: &'a str) -> Option<&'a str> {
+        Arn::parse(text)?.account_id()
+    }
+
     /// The resource type before the first `:` or `/` (`endpoint`, `rep`, `task`, `role`).
     pub fn resource_type(&self) -> &'a str {
         self.resource.split([':', '/']).next().unwrap_or("")
@@ -59,5 +69,14 @@ mod tests {
         assert_eq!(t.resource, "task:a:b");
         assert!(Arn::parse("arn::iam::1:role/x").is_none());
         assert!(Arn::parse("arn:aws:iam::1:").is_none());
+    }
+
+    #[test]
+    fn the_account_is_there_only_when_the_arn_names_one() {
+        assert_eq!(Arn::account_of("arn:aws:iam::123456789012:role/service-role/dms-vpc-role"), Some("123456789012"));
+        assert_eq!(Arn::account_of("arn:aws:dms:us-east-1:210987654321:rep:ABC"), Some("210987654321"));
+        assert_eq!(Arn::account_of("arn:aws:s3:::my-bucket"), None);
+        assert_eq!(Arn::account_of("a:b:c:d:123456789012:e"), None, "not an ARN");
+        assert_eq!(Arn::account_of(""), None);
     }
 }

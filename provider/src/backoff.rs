@@ -1,9 +1,12 @@
 //! The one backoff every wait, retry and poll uses: an interval that starts at a floor, grows by a
-//! factor up to a ceiling, and is randomised by a jitter fraction; and a sleep that ends early when
-//! the operation is cancelled (`StopProvider`, Ctrl-C). Knows nothing of AWS or Terraform.
+//! factor up to a ceiling, and is randomised by a jitter fraction; a sleep that ends early when
+//! the operation is cancelled (`StopProvider`, Ctrl-C); and the one poll loop over both ([`poll`]).
+//! Knows nothing of AWS or Terraform.
 
+use std::future::Future;
 use std::time::Duration;
 
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Pacing of repeated attempts.
@@ -90,10 +93,69 @@ pub async fn sleep_unless_cancelled(d: Duration, cancel: &CancellationToken) -> 
     }
 }
 
+/// How a [`poll`] ended, with the last answer it had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Polled<T> {
+    /// The answer was the one awaited.
+    Done(T),
+    /// The next pause would have passed the deadline.
+    TimedOut(T),
+    /// The operation was cancelled during a pause.
+    Cancelled(T),
+}
+
+impl<T> Polled<T> {
+    /// The last answer, however the poll ended.
+    pub fn into_last(self) -> T {
+        match self {
+            Polled::Done(t) | Polled::TimedOut(t) | Polled::Cancelled(t) => t,
+        }
+    }
+}
+
+/// Asks `check` until `done` holds for its answer, pausing on `backoff` between asks; ends with
+/// the last answer when the next pause would pass `deadline` or `cancel` fires during one. An
+/// error of `check` ends it at once.
+pub async fn poll<T, E, F, Fut>(
+    mut backoff: Backoff,
+    deadline: Instant,
+    cancel: &CancellationToken,
+    done: impl Fn(&T) -> bool,
+    mut check: F,
+) -> Result<Polled<T>, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    loop {
+        let answer = check().await?;
+        if done(&answer) {
+            return Ok(Polled::Done(answer));
+        }
+        if Instant::now() + backoff.interval() > deadline {
+            return Ok(Polled::TimedOut(answer));
+        }
+        if !sleep_unless_cancelled(backoff.next_delay(), cancel).await {
+            return Ok(Polled::Cancelled(answer));
+        }
+    }
+}
+
+/// A token a spawned task cancels after `after` (tests, under paused time).
+#[cfg(test)]
+pub fn cancelled_after(after: Duration) -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let token = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        token.cancel();
+    });
+    cancel
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::time::Instant;
 
     #[test]
     fn intervals_grow_by_the_factor_up_to_the_ceiling() {
@@ -125,16 +187,33 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_cancelled_sleep_ends_at_once() {
-        let cancel = CancellationToken::new();
-        let c2 = cancel.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            c2.cancel();
-        });
+        let cancel = cancelled_after(Duration::from_secs(3));
         let start = Instant::now();
         assert!(!sleep_unless_cancelled(Duration::from_secs(60), &cancel).await);
         assert_eq!(start.elapsed(), Duration::from_secs(3));
         assert!(!sleep_unless_cancelled(Duration::ZERO, &cancel).await);
         assert!(sleep_unless_cancelled(Duration::ZERO, &CancellationToken::new()).await);
+    }
+
+    /// A poll every 2 s whose answer is the seconds since it began.
+    async fn poll_elapsed(deadline: u64, cancel: &CancellationToken, done: fn(&u64) -> bool) -> Polled<u64> {
+        let start = Instant::now();
+        let every = Backoff::fixed(Duration::from_secs(2));
+        let check = || std::future::ready(Ok::<_, ()>(start.elapsed().as_secs()));
+        poll(every, start + Duration::from_secs(deadline), cancel, done, check)
+            .await
+            .unwrap_or_else(|()| panic!("the check never fails"))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poll_ends_done_timed_out_or_cancelled_with_its_last_answer() {
+        let live = CancellationToken::new();
+        assert_eq!(poll_elapsed(60, &live, |s| *s >= 3).await, Polled::Done(4));
+        assert_eq!(poll_elapsed(9, &live, |_| false).await, Polled::TimedOut(8));
+        let start = Instant::now();
+        assert_eq!(poll_elapsed(600, &cancelled_after(Duration::from_secs(5)), |_| false).await.into_last(), 4);
+        assert_eq!(start.elapsed(), Duration::from_secs(5));
+        let failed = poll(Backoff::fixed(Duration::from_secs(1)), start, &live, |_: &u8| true, || async { Err("no") });
+        assert_eq!(failed.await, Err("no"));
     }
 }

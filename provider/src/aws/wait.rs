@@ -562,12 +562,7 @@ mod tests {
         let opts =
             WaitOptions { min_interval: Duration::from_secs(30), max_interval: Duration::from_secs(60), ..quick() };
         let spec = Wait::new("task (t)", &["creating"], &["ready"]).options(opts).timeout(Duration::from_secs(3600));
-        let cancel = CancellationToken::new();
-        let c2 = cancel.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            c2.cancel();
-        });
+        let cancel = crate::backoff::cancelled_after(Duration::from_secs(5));
         let start = Instant::now();
         let err = wait_for(&spec, &cancel, || s.refresh()).await.unwrap_err();
         assert_eq!(start.elapsed(), Duration::from_secs(5));
@@ -577,12 +572,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn wait_cancellation_interrupts_a_hanging_refresh() {
         let spec = Wait::new("task (t)", &["creating"], &["ready"]).options(quick());
-        let cancel = CancellationToken::new();
-        let c2 = cancel.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            c2.cancel();
-        });
+        let cancel = crate::backoff::cancelled_after(Duration::from_secs(2));
         let start = Instant::now();
         let err = wait_for(&spec, &cancel, std::future::pending::<Answer>).await;
         assert!(matches!(err, Err(WaitError::Cancelled { .. })));

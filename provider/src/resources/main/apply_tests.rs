@@ -2,136 +2,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-
-use tokio_util::sync::CancellationToken;
 
 use super::Main;
-use super::schema::schema;
-use crate::aws::Clients;
+use super::test_bed::*;
 use crate::aws::dms::{CreateTaskInput, DmsApi};
 use crate::aws::ec2::Ec2Api;
 use crate::aws::error::AwsError;
-use crate::aws::fake::FakeWorld;
 use crate::engine::{Resource, Value};
-use crate::provider_config::Configured;
-use crate::resources::Ctx;
-
-pub(super) const PREFIX: &str = "dblink-dev";
-
-pub(super) fn config(json: serde_json::Value) -> Value {
-    crate::wire::cty::json::decode_lenient(json.to_string().as_bytes(), &schema().value_type()).unwrap()
-}
-
-pub(super) fn stack_json(role: &str, rds_source: bool) -> serde_json::Value {
-    let geodesy = if rds_source {
-        serde_json::json!({"name": "geodesy", "database_name": "GEO", "username": "dms", "password": "src-pw",
-                           "rds": {"snapshot_identifier": "geodesy-snap", "master_password": "master-pw"}})
-    } else {
-        serde_json::json!({"name": "geodesy", "server_name": "geodesy.corp.example", "database_name": "GEO",
-                           "username": "dms", "password": "src-pw"})
-    };
-    serde_json::json!({
-        "name": "dblink",
-        "environment": "dev",
-        "dms_vpc_role": role,
-        "tags": {"app": "dblink"},
-        "network": {
-            "vpc_cidr": "10.20.0.0/24",
-            "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
-            "subnet_cidrs": ["10.20.0.0/26", "10.20.0.64/26", "10.20.0.128/26"]
-        },
-        "source": [
-            geodesy,
-            {"name": "onprem", "server_name": "oracle.corp.example", "database_name": "ORCL", "username": "dms",
-             "password": "src-pw", "port": 1521}
-        ],
-        "target": {"database_name": "dblink", "username": "dms", "password": "tgt-pw",
-                   "rds": {"master_username": "dblink", "master_password": "master-pw"}}
-    })
-}
-
-pub(super) struct Bed {
-    pub(super) w: FakeWorld,
-    pub(super) ctx: Ctx,
-}
-
-pub(super) fn bed(with_role: bool) -> Bed {
-    let w = FakeWorld::new();
-    w.ec2.set_availability_zones(&["us-east-1a", "us-east-1b", "us-east-1c"]);
-    w.rds.add_snapshot("geodesy-snap", "oracle-se2", "admin", 100);
-    if with_role {
-        w.iam.add_dms_vpc_role();
-    }
-    let clients: Clients = w.clients();
-    let provider = Arc::new(Configured {
-        clients,
-        region: "us-east-1".into(),
-        account_id: Some("123456789012".into()),
-        partition: "aws".into(),
-        default_tags: BTreeMap::from([("team".to_string(), "data".to_string())]),
-    });
-    Bed { w, ctx: Ctx { provider, cancel: CancellationToken::new() } }
-}
-
-/// The planned value of a create: the config with `tags_all` and every computed attribute unknown.
-pub(super) fn planned(cfg: &Value) -> Value {
-    let mut p = cfg.clone();
-    p.set(
-        "tags_all",
-        Value::from_string_map(&BTreeMap::from([
-            ("team".to_string(), "data".to_string()),
-            ("app".to_string(), "dblink".to_string()),
-        ])),
-    );
-    for a in [
-        "vpc_id",
-        "subnet_ids",
-        "route_table_ids",
-        "security_group_id",
-        "vpn_gateway_id",
-        "internet_gateway_id",
-        "db_subnet_group_name",
-        "replication_subnet_group_id",
-        "replication_instance_arn",
-        "dms_vpc_role_created",
-    ] {
-        p.set(a, Value::Unknown);
-    }
-    p
-}
-
-pub(super) fn errors(d: &crate::engine::diag::Diagnostics) -> Vec<String> {
-    d.iter().filter(|x| x.is_error()).map(|x| format!("{}: {}", x.summary, x.detail)).collect()
-}
-
-pub(super) fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    let mut cur = v;
-    for p in path {
-        cur = match p.parse::<usize>() {
-            Ok(i) => cur.as_elements().and_then(|e| e.get(i)).unwrap_or(&Value::Null),
-            Err(_) => cur.get(p),
-        };
-    }
-    cur.as_str()
-}
-
-impl Bed {
-    pub(super) async fn create(&self, cfg: &Value) -> crate::engine::ApplyOutcome {
-        Main.create(&self.ctx, &planned(cfg), cfg).await
-    }
-    pub(super) fn counts(&self) -> (usize, usize, usize, usize) {
-        (self.w.ec2.vpc_count(), self.w.rds.instance_count(), self.w.dms.instance_count(), self.w.dms.endpoint_count())
-    }
-}
 
 #[tokio::test(start_paused = true)]
 async fn create_builds_every_child_with_ownership_tags() {
     let b = bed(true);
     let cfg = config(stack_json("check", true));
-    let out = b.create(&cfg).await;
-    assert_eq!(errors(&out.diags), Vec::<String>::new());
-    let st = &out.state;
+    let st = &b.created(&cfg).await;
     assert!(st.is_wholly_known());
     for a in [
         "vpc_id",
@@ -193,9 +76,8 @@ async fn a_failed_endpoint_keeps_every_child_and_resume_creates_only_the_missing
     let cfg = config(stack_json("check", false));
     // Sources are servers: their endpoints are made as soon as the replication instance is
     // available, long before the target database; the next CreateEndpoint is the target's.
-    let out = b.create(&cfg).await;
-    assert_eq!(errors(&out.diags), Vec::<String>::new());
-    Main.delete(&b.ctx, &out.state).await;
+    let st = b.created(&cfg).await;
+    Main.delete(&b.ctx, &st).await;
     assert_eq!(b.counts(), (0, 0, 0, 0));
 
     let b = bed(true);
@@ -229,9 +111,7 @@ async fn a_failed_endpoint_keeps_every_child_and_resume_creates_only_the_missing
     assert_eq!(b.counts(), (1, 1, 1, 2));
 
     // untaint + apply: an update over the partial state creates only the target endpoint.
-    b.w.ec2.clear_calls();
-    b.w.rds.clear_calls();
-    b.w.dms.clear_calls();
+    b.clear_calls();
     let cfg = config(stack_json("check", false));
     let out = Main.update(&b.ctx, &partial, &planned(&cfg), &cfg).await;
     assert_eq!(errors(&out.diags), Vec::<String>::new());
@@ -247,18 +127,16 @@ async fn a_failed_endpoint_keeps_every_child_and_resume_creates_only_the_missing
 async fn a_create_after_a_crash_adopts_its_children() {
     let b = bed(true);
     let cfg = config(stack_json("check", true));
-    let first = b.create(&cfg).await;
-    assert_eq!(errors(&first.diags), Vec::<String>::new());
+    let first = b.created(&cfg).await;
     // Terraform never saved the state: the next create finds everything.
-    let again = b.create(&cfg).await;
-    assert_eq!(errors(&again.diags), Vec::<String>::new());
+    let again = b.created(&cfg).await;
     assert_eq!(b.counts(), (1, 2, 1, 3));
     assert_eq!(b.w.ec2.ids_tagged("dmslink:resource", "subnet").len(), 3);
     for a in ["vpc_id", "security_group_id", "vpn_gateway_id", "replication_instance_arn"] {
-        assert_eq!(first.state.get(a), again.state.get(a), "{a}");
+        assert_eq!(first.get(a), again.get(a), "{a}");
     }
-    assert_eq!(first.state.get("subnet_ids"), again.state.get("subnet_ids"));
-    assert_eq!(s(&first.state, &["target", "endpoint_arn"]), s(&again.state, &["target", "endpoint_arn"]));
+    assert_eq!(first.get("subnet_ids"), again.get("subnet_ids"));
+    assert_eq!(s(&first, &["target", "endpoint_arn"]), s(&again, &["target", "endpoint_arn"]));
 }
 
 #[tokio::test(start_paused = true)]
@@ -282,12 +160,11 @@ async fn check_without_the_role_fails_before_any_ec2_call_and_create_makes_it() 
     assert!(b.w.ec2.calls().is_empty(), "{:?}", b.w.ec2.calls());
 
     b.w.iam.set_dms_propagation_delay(2);
-    let out = b.create(&config(stack_json("create", true))).await;
-    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    let st = b.created(&config(stack_json("create", true))).await;
     assert!(b.w.iam.dms_vpc_role_ready());
-    assert_eq!(out.state.get("dms_vpc_role_created").as_bool(), Some(true));
+    assert_eq!(st.get("dms_vpc_role_created").as_bool(), Some(true));
     // Destroying the stack deletes the role it created.
-    let d = Main.delete(&b.ctx, &out.state).await;
+    let d = Main.delete(&b.ctx, &st).await;
     assert_eq!(errors(&d), Vec::<String>::new());
     assert!(!b.w.iam.role_exists("dms-vpc-role"));
 }
@@ -295,10 +172,9 @@ async fn check_without_the_role_fails_before_any_ec2_call_and_create_makes_it() 
 #[tokio::test(start_paused = true)]
 async fn delete_removes_everything_including_the_leftover_eni() {
     let b = bed(true);
-    let out = b.create(&config(stack_json("check", true))).await;
-    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    let st = b.created(&config(stack_json("check", true))).await;
     assert!(!b.w.ec2.network_interfaces().is_empty());
-    let d = Main.delete(&b.ctx, &out.state).await;
+    let d = Main.delete(&b.ctx, &st).await;
     assert_eq!(errors(&d), Vec::<String>::new());
     assert_eq!(b.w.tagged("dmslink:stack", PREFIX), Vec::<String>::new());
     assert_eq!(b.counts(), (0, 0, 0, 0));
@@ -309,8 +185,7 @@ async fn delete_removes_everything_including_the_leftover_eni() {
 #[tokio::test(start_paused = true)]
 async fn delete_is_refused_while_a_task_uses_the_instance() {
     let b = bed(true);
-    let out = b.create(&config(stack_json("check", true))).await;
-    let st = &out.state;
+    let st = &b.stack(&stack_json("check", true)).await;
     b.w.dms
         .create_replication_task(CreateTaskInput {
             id: "other-task".into(),
@@ -332,8 +207,7 @@ async fn delete_is_refused_while_a_task_uses_the_instance() {
 #[tokio::test(start_paused = true)]
 async fn read_clears_a_child_gone_out_of_band_and_forgets_a_stack_without_vpc() {
     let b = bed(true);
-    let out = b.create(&config(stack_json("check", true))).await;
-    let st = out.state;
+    let st = b.stack(&stack_json("check", true)).await;
     let same = Main.read(&b.ctx, &st).await.unwrap().unwrap();
     for a in ["vpc_id", "subnet_ids", "security_group_id", "replication_instance_arn", "source"] {
         let (mut x, mut y) = (same.get(a).clone(), st.get(a).clone());
@@ -363,9 +237,7 @@ async fn read_clears_a_child_gone_out_of_band_and_forgets_a_stack_without_vpc() 
 async fn update_changes_instance_class_endpoint_password_and_tags_in_place() {
     let b = bed(true);
     let mut j = stack_json("check", true);
-    let out = b.create(&config(j.clone())).await;
-    assert_eq!(errors(&out.diags), Vec::<String>::new());
-    let prior = out.state;
+    let prior = b.created(&config(j.clone())).await;
     let target_arn = s(&prior, &["target", "endpoint_arn"]).unwrap().to_string();
     let task =
         b.w.dms
@@ -387,10 +259,7 @@ async fn update_changes_instance_class_endpoint_password_and_tags_in_place() {
     j["tags"] = serde_json::json!({"app": "dblink2"});
     let cfg = config(j);
     let mut p = cfg.clone();
-    for a in ["vpc_id", "subnet_ids", "route_table_ids", "security_group_id", "vpn_gateway_id", "db_subnet_group_name"]
-    {
-        p.set(a, prior.get(a).clone());
-    }
+    keep(&mut p, &prior, &NETWORK_IDS);
     p.set(
         "tags_all",
         Value::from_string_map(&BTreeMap::from([
@@ -398,9 +267,7 @@ async fn update_changes_instance_class_endpoint_password_and_tags_in_place() {
             ("app".to_string(), "dblink2".to_string()),
         ])),
     );
-    b.w.ec2.clear_calls();
-    b.w.rds.clear_calls();
-    b.w.dms.clear_calls();
+    b.clear_calls();
     let out = Main.update(&b.ctx, &prior, &p, &cfg).await;
     assert_eq!(errors(&out.diags), Vec::<String>::new());
     assert_eq!(b.counts(), (1, 2, 1, 3));
@@ -423,9 +290,7 @@ async fn update_changes_instance_class_endpoint_password_and_tags_in_place() {
 async fn update_adds_and_removes_sources() {
     let b = bed(true);
     let mut j = stack_json("check", false);
-    let out = b.create(&config(j.clone())).await;
-    assert_eq!(errors(&out.diags), Vec::<String>::new());
-    let prior = out.state;
+    let prior = b.created(&config(j.clone())).await;
     // Drop "onprem", add "erp".
     j["source"][1] = serde_json::json!({"name": "erp", "server_name": "erp.corp.example", "database_name": "ERP",
                                        "username": "dms", "password": "pw"});
@@ -447,16 +312,7 @@ async fn import_finds_the_stack_and_the_next_apply_adopts_the_sources() {
     let imported = Main.import(&b.ctx, "dblink/dev").await.unwrap();
     let st = Main.read(&b.ctx, &imported).await.unwrap().unwrap();
     assert!(st.is_wholly_known());
-    for a in [
-        "vpc_id",
-        "subnet_ids",
-        "route_table_ids",
-        "security_group_id",
-        "vpn_gateway_id",
-        "db_subnet_group_name",
-        "replication_subnet_group_id",
-        "replication_instance_arn",
-    ] {
+    for a in NETWORK_IDS.into_iter().chain(["replication_subnet_group_id", "replication_instance_arn"]) {
         assert_eq!(st.get(a), created.get(a), "{a}");
     }
     assert_eq!(st.get("network").get("vpc_cidr").as_str(), Some("10.20.0.0/24"));
@@ -470,9 +326,7 @@ async fn import_finds_the_stack_and_the_next_apply_adopts_the_sources() {
     }
     assert!(st.get("target").get("password").is_null(), "secrets are not read back");
     // The next apply adopts the sources by their identifiers: nothing is created.
-    b.w.ec2.clear_calls();
-    b.w.rds.clear_calls();
-    b.w.dms.clear_calls();
+    b.clear_calls();
     let out = Main.update(&b.ctx, &st, &planned(&cfg), &cfg).await;
     assert_eq!(errors(&out.diags), Vec::<String>::new());
     assert_eq!(b.counts(), (1, 2, 1, 3));

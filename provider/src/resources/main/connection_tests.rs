@@ -10,27 +10,22 @@ use crate::aws::fake::FakeWorld;
 use crate::engine::Value;
 use crate::engine::diag::Diagnostics;
 use crate::engine::provider::{PlanResult, Provider};
-use crate::engine::schema::{Block, Nesting};
 use crate::provider_config::Configured;
 
 use super::connections::{NOT_TESTED, STATUS_ATTR};
-use super::schema::schema;
-
-const MAIN: &str = "dmslink_main";
+use super::test_bed::{self, MAIN, errors, world};
 const SRC: &str = "dblink-dev-src-geodesy";
 const TGT: &str = "dblink-dev-tgt";
 
-fn provider(w: &FakeWorld) -> Provider<Configured> {
-    w.ec2.set_availability_zones(&["us-east-1a", "us-east-1b"]);
-    w.iam.add_dms_vpc_role();
-    let configured = Configured::new(w.clients(), "us-east-1");
-    let p = Provider::new(
-        crate::provider_config::ProviderBlock,
-        crate::resources::all_resources(),
-        crate::resources::all_data_sources(),
-    );
-    p.set_configured(configured);
-    p
+/// The bed's world and the provider as Terraform drives it, over a provider configuration that
+/// knows no account and has no default tags.
+fn bed() -> (FakeWorld, Provider<Configured>) {
+    let w = world(true);
+    let p = test_bed::provider(&w, |c| {
+        c.account_id = None;
+        c.default_tags.clear();
+    });
+    (w, p)
 }
 
 /// Source and target are existing servers (no RDS): the stack is quick to make.
@@ -51,44 +46,11 @@ fn config(test_connections: Option<bool>, target_password: &str, tags: serde_jso
                    "password": target_password},
         "replication_instance": {}
     });
-    crate::wire::cty::json::decode_lenient(json.to_string().as_bytes(), &schema().value_type()).unwrap()
-}
-
-/// Terraform's proposed new state: the configuration, with computed attributes the configuration
-/// leaves null taken from the prior state (block list elements paired by index).
-fn proposed(block: &Block, prior: &Value, config: &Value) -> Value {
-    if config.is_null() {
-        return Value::Null;
-    }
-    let mut out = config.clone();
-    for a in &block.attributes {
-        if a.mode.is_computed() && config.get(&a.name).is_null() {
-            out.set(&a.name, prior.get(&a.name).clone());
-        }
-    }
-    for nb in &block.blocks {
-        let (p, c) = (prior.get(&nb.name), config.get(&nb.name));
-        let v = match nb.nesting {
-            Nesting::List => match c.as_elements() {
-                Some(cs) => Value::List(
-                    cs.iter()
-                        .enumerate()
-                        .map(|(i, ce)| {
-                            proposed(&nb.block, p.as_elements().and_then(|ps| ps.get(i)).unwrap_or(&Value::Null), ce)
-                        })
-                        .collect(),
-                ),
-                None => c.clone(),
-            },
-            _ => proposed(&nb.block, p, c),
-        };
-        out.set(&nb.name, v);
-    }
-    out
+    test_bed::config(json)
 }
 
 async fn plan(p: &Provider<Configured>, prior: &Value, config: &Value) -> PlanResult {
-    let r = p.plan_resource_change(MAIN, prior, &proposed(&schema().block, prior, config), config).await;
+    let r = test_bed::plan(p, prior, config).await;
     assert!(!r.diags.has_errors(), "{:?}", r.diags);
     r
 }
@@ -98,10 +60,6 @@ async fn apply(p: &Provider<Configured>, prior: &Value, config: &Value) -> (Valu
     let planned = plan(p, prior, config).await;
     let (state, diags) = p.apply_resource_change(MAIN, prior, &planned.planned, config).await;
     (state, diags, planned)
-}
-
-fn errors(d: &Diagnostics) -> Vec<String> {
-    d.iter().filter(|x| x.is_error()).map(|x| format!("{}: {}", x.summary, x.detail)).collect()
 }
 
 /// `endpoint_connection_status` as endpoint id → (status, message).
@@ -145,8 +103,7 @@ async fn adoptable_endpoint(w: &FakeWorld, id: &str, endpoint_type: &str) -> Str
 
 #[tokio::test(start_paused = true)]
 async fn main_status_is_not_tested_without_test_connections_and_no_test_runs() {
-    let w = FakeWorld::new();
-    let p = provider(&w);
+    let (w, p) = bed();
     let cfg = config(None, "tgt-pw", serde_json::json!({}));
     let (state, diags, planned) = apply(&p, &Value::Null, &cfg).await;
     assert_eq!(errors(&diags), Vec::<String>::new());
@@ -162,8 +119,7 @@ async fn main_status_is_not_tested_without_test_connections_and_no_test_runs() {
 
 #[tokio::test(start_paused = true)]
 async fn main_test_connections_tests_every_endpoint_after_create() {
-    let w = FakeWorld::new();
-    let p = provider(&w);
+    let (w, p) = bed();
     let cfg = config(Some(true), "tgt-pw", serde_json::json!({}));
     // The first TestConnection finds the instance still settling: retried.
     w.dms.fail_next(
@@ -184,8 +140,7 @@ async fn main_test_connections_tests_every_endpoint_after_create() {
 
 #[tokio::test(start_paused = true)]
 async fn main_failed_connection_test_fails_create_with_the_dms_message_and_keeps_the_stack() {
-    let w = FakeWorld::new();
-    let p = provider(&w);
+    let (w, p) = bed();
     let tgt = adoptable_endpoint(&w, TGT, "target").await;
     let message = "FATAL: password authentication failed for user \"dms\"";
     w.dms.fail_connection(&tgt, message);
@@ -223,8 +178,7 @@ async fn main_failed_connection_test_fails_create_with_the_dms_message_and_keeps
 
 #[tokio::test(start_paused = true)]
 async fn main_failed_connection_test_after_update_records_the_change_and_a_fix_tests_again() {
-    let w = FakeWorld::new();
-    let p = provider(&w);
+    let (w, p) = bed();
     let cfg = config(Some(true), "tgt-pw", serde_json::json!({}));
     let (state, diags, _) = apply(&p, &Value::Null, &cfg).await;
     assert_eq!(errors(&diags), Vec::<String>::new());
@@ -259,8 +213,7 @@ async fn main_failed_connection_test_after_update_records_the_change_and_a_fix_t
 
 #[tokio::test(start_paused = true)]
 async fn main_status_is_planned_unknown_only_when_the_apply_changes_or_tests_endpoints() {
-    let w = FakeWorld::new();
-    let p = provider(&w);
+    let (w, p) = bed();
     let off = config(None, "tgt-pw", serde_json::json!({}));
     let (state, diags, _) = apply(&p, &Value::Null, &off).await;
     assert_eq!(errors(&diags), Vec::<String>::new());

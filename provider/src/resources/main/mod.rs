@@ -603,3 +603,5 @@ mod connection_tests;
 mod replace_tests;
 #[cfg(test)]
 mod safety_tests;
+#[cfg(test)]
+mod test_bed;

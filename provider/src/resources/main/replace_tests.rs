@@ -6,44 +6,21 @@ use crate::aws::dms::DmsApi;
 use crate::engine::{Resource, Value};
 
 use super::Main;
-use super::apply_tests::*;
 use super::schema::schema;
+use super::test_bed::*;
 
 #[tokio::test(start_paused = true)]
 async fn a_new_snapshot_replaces_just_that_database_with_a_warning() {
-    use crate::engine::diag::Diagnostics;
-    use crate::resources::PlanDraft;
     let b = bed(true);
-    b.w.rds.add_snapshot("geodesy-snap-2", "oracle-se2", "admin", 100);
-    let mut j = stack_json("check", true);
-    let prior = b.create(&config(j.clone())).await.state;
-    j["source"][0]["rds"]["snapshot_identifier"] = serde_json::json!("geodesy-snap-2");
+    let (prior, j) = b.stack_and_resnapshot().await;
     let cfg = config(j.clone());
     // The plan: prior computed values kept, then refined.
     let mut p = cfg.clone();
-    for a in ["vpc_id", "subnet_ids", "route_table_ids", "security_group_id", "vpn_gateway_id", "db_subnet_group_name"]
-    {
-        p.set(a, prior.get(a).clone());
-    }
-    for a in ["replication_subnet_group_id", "replication_instance_arn", "dms_vpc_role_created", "tags_all"] {
-        p.set(a, prior.get(a).clone());
-    }
-    p.set("source", prior.get("source").clone());
-    let mut srcs = p.get("source").as_elements().unwrap().to_vec();
-    let mut rds = srcs[0].get("rds").clone();
-    rds.set("snapshot_identifier", Value::string("geodesy-snap-2"));
-    srcs[0].set("rds", rds);
-    p.set("source", Value::List(srcs));
-    p.set("target", prior.get("target").clone());
-    p.set("replication_instance", prior.get("replication_instance").clone());
-    let mut draft = PlanDraft {
-        prior: &prior,
-        config: &cfg,
-        planned: p.clone(),
-        requires_replace: vec![],
-        diags: Diagnostics::new(),
-        provider: None,
-    };
+    keep(&mut p, &prior, &NETWORK_IDS);
+    keep(&mut p, &prior, &STACK_IDS);
+    keep(&mut p, &prior, &["source", "target", "replication_instance"]);
+    set_rds(&mut p, "0", "snapshot_identifier", Value::string("geodesy-snap-2"));
+    let mut draft = plan_draft(&prior, &cfg, p.clone());
     Main.modify_plan(&mut draft).await;
     let warnings: Vec<String> = draft.diags.iter().map(|d| d.detail.clone()).collect();
     assert!(
@@ -57,25 +34,13 @@ async fn a_new_snapshot_replaces_just_that_database_with_a_warning() {
 
     // Deletion protection refuses it.
     let mut protected = prior.clone();
-    let mut srcs = protected.get("source").as_elements().unwrap().to_vec();
-    let mut rds = srcs[0].get("rds").clone();
-    rds.set("deletion_protection", Value::Bool(true));
-    srcs[0].set("rds", rds);
-    protected.set("source", Value::List(srcs));
-    let mut draft = PlanDraft {
-        prior: &protected,
-        config: &cfg,
-        planned: p,
-        requires_replace: vec![],
-        diags: Diagnostics::new(),
-        provider: None,
-    };
+    set_rds(&mut protected, "0", "deletion_protection", Value::Bool(true));
+    let mut draft = plan_draft(&protected, &cfg, p);
     Main.modify_plan(&mut draft).await;
     assert!(draft.diags.iter().any(|d| d.is_error() && d.detail.contains("deletion_protection")));
 
     // The apply replaces only that database and its endpoint.
-    b.w.rds.clear_calls();
-    b.w.ec2.clear_calls();
+    b.clear_calls();
     let out = Main.update(&b.ctx, &prior, &planned, &cfg).await;
     assert_eq!(errors(&out.diags), Vec::<String>::new());
     assert_eq!(b.counts(), (1, 2, 1, 3));
@@ -96,14 +61,10 @@ async fn delete_goes_through_only_once_an_apply_turned_deletion_protection_off()
     let b = bed(true);
     let mut j = stack_json("check", false);
     j["target"]["rds"]["deletion_protection"] = serde_json::json!(true);
-    let st = b.create(&config(j.clone())).await.state;
+    let st = b.stack(&j).await;
     assert!(b.w.rds.instance("dblink-dev-tgt").unwrap().deletion_protection);
     let mut off = st.clone();
-    let mut t = off.get("target").clone();
-    let mut rds = t.get("rds").clone();
-    rds.set("deletion_protection", Value::Bool(false));
-    t.set("rds", rds);
-    off.set("target", t);
+    set_rds(&mut off, "target", "deletion_protection", Value::Bool(false));
     for state in [&st, &off] {
         let errs = errors(&Main.delete(&b.ctx, state).await);
         assert!(errs.len() == 1 && errs[0].contains("deletion_protection = false"), "{errs:?}");
@@ -162,23 +123,16 @@ async fn write_only_passwords_are_sent_at_create_and_again_only_with_a_new_versi
 /// apply must return exactly what was planned.
 #[tokio::test(start_paused = true)]
 async fn removing_the_first_source_keeps_the_second_sources_own_ids() {
-    use crate::engine::diag::Diagnostics;
-    use crate::resources::PlanDraft;
     let b = bed(true);
     let mut j = stack_json("check", false);
-    let prior = b.create(&config(j.clone())).await.state;
+    let prior = b.stack(&j).await;
     let onprem_arn = s(&prior, &["source", "1", "endpoint_arn"]).unwrap().to_string();
     j["source"] = serde_json::json!([j["source"][1].clone()]);
     let cfg = config(j);
     // What Terraform proposes: the configuration, computed values from the prior block at the same position.
     let mut proposed = cfg.clone();
-    for a in ["vpc_id", "subnet_ids", "route_table_ids", "security_group_id", "vpn_gateway_id", "db_subnet_group_name"]
-    {
-        proposed.set(a, prior.get(a).clone());
-    }
-    for a in ["replication_subnet_group_id", "replication_instance_arn", "dms_vpc_role_created", "tags_all"] {
-        proposed.set(a, prior.get(a).clone());
-    }
+    keep(&mut proposed, &prior, &NETWORK_IDS);
+    keep(&mut proposed, &prior, &STACK_IDS);
     let mut src = cfg.get("source").as_elements().unwrap()[0].clone();
     for a in ["endpoint_arn", "address", "db_instance_identifier"] {
         src.set(a, prior.get("source").as_elements().unwrap()[0].get(a).clone());
@@ -190,14 +144,7 @@ async fn removing_the_first_source_keeps_the_second_sources_own_ids() {
     }
     proposed.set("target", target);
     let planned = crate::engine::plan::plan(&schema().block, &prior, &proposed, &cfg).planned;
-    let mut draft = PlanDraft {
-        prior: &prior,
-        config: &cfg,
-        planned,
-        requires_replace: vec![],
-        diags: Diagnostics::new(),
-        provider: None,
-    };
+    let mut draft = plan_draft(&prior, &cfg, planned);
     Main.modify_plan(&mut draft).await;
     assert_eq!(s(&draft.planned, &["source", "0", "endpoint_arn"]), Some(onprem_arn.as_str()));
     assert_eq!(s(&draft.planned, &["source", "0", "address"]), Some("oracle.corp.example"));

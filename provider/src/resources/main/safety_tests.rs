@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use tracing_subscriber::fmt::MakeWriter;
 
 use super::Main;
-use super::apply_tests::{Bed, bed, config, errors, s, stack_json};
+use super::test_bed::{Bed, bed, config, errors, plan_draft, s, set_rds, stack_json};
 use crate::aws::dms::{CreateTaskInput, DmsApi, ReplicationSubnetGroupInput};
 use crate::aws::ec2::{CreateSubnetInput, Ec2Api};
 use crate::aws::rds::RdsApi;
@@ -30,11 +30,10 @@ fn destructive_calls(b: &Bed) -> Vec<String> {
         .collect()
 }
 
-fn clear_calls(b: &Bed) {
-    b.w.ec2.clear_calls();
-    b.w.rds.clear_calls();
-    b.w.dms.clear_calls();
-    b.w.iam.clear_calls();
+/// A destroy of `st` with the calls before it forgotten (for [`destructive_calls`]): its errors.
+async fn destroy_errors(b: &Bed, st: &Value) -> Vec<String> {
+    b.clear_calls();
+    errors(&Main.delete(&b.ctx, st).await)
 }
 
 /// `<base>-YYYYMMDDtHHMMSSz`, optionally with `-<n>`.
@@ -55,23 +54,6 @@ fn is_final_snapshot_of(id: &str, base: &str) -> bool {
 
 fn snapshots_of(b: &Bed, base: &str) -> Vec<String> {
     b.w.rds.snapshot_ids().into_iter().filter(|id| is_final_snapshot_of(id, base)).collect()
-}
-
-fn set_rds(state: &mut Value, block: &str, attr: &str, v: Value) {
-    let set = |db: &mut Value| {
-        let mut rds = db.get("rds").clone();
-        rds.set(attr, v.clone());
-        db.set("rds", rds);
-    };
-    if block == "target" {
-        let mut t = state.get("target").clone();
-        set(&mut t);
-        state.set("target", t);
-    } else {
-        let mut sources = state.get("source").as_elements().unwrap().to_vec();
-        set(&mut sources[block.parse::<usize>().unwrap()]);
-        state.set("source", Value::List(sources));
-    }
 }
 
 /// Log lines (hclog JSON) written while the returned guard lives, at INFO and above.
@@ -119,7 +101,7 @@ impl LogBuffer {
 #[tokio::test(start_paused = true)]
 async fn destroy_by_default_takes_final_snapshots_and_logs_their_names() {
     let b = bed(true);
-    let st = b.create(&config(stack_json("check", true))).await.state;
+    let st = b.stack(&stack_json("check", true)).await;
     let (log, guard) = LogBuffer::capture();
     let d = Main.delete(&b.ctx, &st).await;
     drop(guard);
@@ -161,7 +143,7 @@ async fn a_final_snapshot_name_already_taken_gets_the_next_free_one() {
     let b = bed(true);
     let mut j = stack_json("check", false);
     j["target"]["rds"]["final_snapshot_identifier"] = serde_json::json!("Keep-Me");
-    let st = b.create(&config(j)).await.state;
+    let st = b.stack(&j).await;
     let now = chrono::Utc::now();
     for secs in 0..3 {
         let taken = super::naming::final_snapshot_id("keep-me", now + chrono::Duration::seconds(secs), 1);
@@ -188,7 +170,7 @@ async fn skip_final_snapshot_set_explicitly_deletes_without_one() {
     let b = bed(true);
     let mut j = stack_json("check", true);
     j["target"]["rds"]["skip_final_snapshot"] = serde_json::json!(true);
-    let st = b.create(&config(j)).await.state;
+    let st = b.stack(&j).await;
     assert_eq!(errors(&Main.delete(&b.ctx, &st).await), Vec::<String>::new());
     assert!(snapshots_of(&b, "dblink-dev-tgt").is_empty(), "{:?}", b.w.rds.snapshot_ids());
     assert_eq!(snapshots_of(&b, "dblink-dev-src-geodesy").len(), 1, "the source keeps its default");
@@ -198,25 +180,13 @@ async fn skip_final_snapshot_set_explicitly_deletes_without_one() {
 // Plans that delete databases
 
 fn replace_draft<'a>(prior: &'a Value, cfg: &'a Value) -> PlanDraft<'a> {
-    PlanDraft {
-        prior,
-        config: cfg,
-        planned: cfg.clone(),
-        requires_replace: vec![AttrPath::attr("network").then_attr("vpc_cidr")],
-        diags: Diagnostics::new(),
-        provider: None,
-    }
+    let mut draft = plan_draft(prior, cfg, cfg.clone());
+    draft.requires_replace = vec![AttrPath::attr("network").then_attr("vpc_cidr")];
+    draft
 }
 
 fn destroy_draft(prior: &Value) -> PlanDraft<'_> {
-    PlanDraft {
-        prior,
-        config: &Value::Null,
-        planned: Value::Null,
-        requires_replace: vec![],
-        diags: Diagnostics::new(),
-        provider: None,
-    }
+    plan_draft(prior, &Value::Null, Value::Null)
 }
 
 fn warnings(d: &Diagnostics) -> Vec<String> {
@@ -232,7 +202,7 @@ async fn replacing_the_whole_stack_warns_naming_each_database_and_its_final_snap
     let b = bed(true);
     let mut j = stack_json("check", true);
     j["source"][0]["rds"]["skip_final_snapshot"] = serde_json::json!(true);
-    let prior = b.create(&config(j.clone())).await.state;
+    let prior = b.stack(&j).await;
     j["network"]["vpc_cidr"] = serde_json::json!("10.21.0.0/24");
     let cfg = config(j);
     let mut draft = replace_draft(&prior, &cfg);
@@ -257,7 +227,7 @@ async fn replacing_the_whole_stack_under_deletion_protection_is_refused_at_its_p
     let b = bed(true);
     let mut j = stack_json("check", true);
     j["target"]["rds"]["deletion_protection"] = serde_json::json!(true);
-    let prior = b.create(&config(j.clone())).await.state;
+    let prior = b.stack(&j).await;
     j["network"]["vpc_cidr"] = serde_json::json!("10.21.0.0/24");
     // Turning protection off in the same change does not count: the deletion sees AWS's setting.
     j["target"]["rds"]["deletion_protection"] = serde_json::json!(false);
@@ -281,7 +251,7 @@ async fn replacing_the_whole_stack_under_deletion_protection_is_refused_at_its_p
 #[tokio::test(start_paused = true)]
 async fn a_destroy_plan_warns_naming_the_databases_and_refuses_under_protection() {
     let b = bed(true);
-    let prior = b.create(&config(stack_json("check", true))).await.state;
+    let prior = b.stack(&stack_json("check", true)).await;
     let mut draft = destroy_draft(&prior);
     Main.modify_plan(&mut draft).await;
     assert!(draft.planned.is_null());
@@ -311,7 +281,7 @@ async fn a_destroy_plan_without_databases_is_quiet() {
     let mut j = stack_json("check", false);
     j["target"] = serde_json::json!({"server_name": "pg.corp.example", "database_name": "dblink", "username": "dms",
                                      "password": "tgt-pw"});
-    let prior = b.create(&config(j)).await.state;
+    let prior = b.stack(&j).await;
     let mut draft = destroy_draft(&prior);
     Main.modify_plan(&mut draft).await;
     assert!(draft.diags.is_empty(), "{:?}", draft.diags);
@@ -321,18 +291,11 @@ async fn a_destroy_plan_without_databases_is_quiet() {
 async fn removing_a_source_with_a_database_warns_and_protection_refuses() {
     let b = bed(true);
     let mut j = stack_json("check", true);
-    let prior = b.create(&config(j.clone())).await.state;
+    let prior = b.stack(&j).await;
     j["source"] = serde_json::json!([j["source"][1].clone()]);
     let cfg = config(j);
     let planned = crate::engine::plan::plan(&super::schema::schema().block, &prior, &cfg, &cfg).planned;
-    let mut draft = PlanDraft {
-        prior: &prior,
-        config: &cfg,
-        planned: planned.clone(),
-        requires_replace: vec![],
-        diags: Diagnostics::new(),
-        provider: None,
-    };
+    let mut draft = plan_draft(&prior, &cfg, planned.clone());
     Main.modify_plan(&mut draft).await;
     let w = warnings(&draft.diags);
     assert!(w.iter().any(|w| w.contains("dblink-dev-src-geodesy") && w.contains("final snapshot")), "{w:#?}");
@@ -340,14 +303,7 @@ async fn removing_a_source_with_a_database_warns_and_protection_refuses() {
 
     let mut protected = prior.clone();
     set_rds(&mut protected, "0", "deletion_protection", Value::Bool(true));
-    let mut draft = PlanDraft {
-        prior: &protected,
-        config: &cfg,
-        planned,
-        requires_replace: vec![],
-        diags: Diagnostics::new(),
-        provider: None,
-    };
+    let mut draft = plan_draft(&protected, &cfg, planned);
     Main.modify_plan(&mut draft).await;
     let errs = errors(&draft.diags);
     assert!(
@@ -362,21 +318,11 @@ async fn removing_a_source_with_a_database_warns_and_protection_refuses() {
 #[tokio::test(start_paused = true)]
 async fn replacing_one_database_names_its_final_snapshot_base() {
     let b = bed(true);
-    b.w.rds.add_snapshot("geodesy-snap-2", "oracle-se2", "admin", 100);
-    let mut j = stack_json("check", true);
-    let prior = b.create(&config(j.clone())).await.state;
-    j["source"][0]["rds"]["snapshot_identifier"] = serde_json::json!("geodesy-snap-2");
+    let (prior, mut j) = b.stack_and_resnapshot().await;
     j["source"][0]["rds"]["final_snapshot_identifier"] = serde_json::json!("geodesy-before-resnap");
     let cfg = config(j);
     let planned = crate::engine::plan::plan(&super::schema::schema().block, &prior, &cfg, &cfg).planned;
-    let mut draft = PlanDraft {
-        prior: &prior,
-        config: &cfg,
-        planned,
-        requires_replace: vec![],
-        diags: Diagnostics::new(),
-        provider: None,
-    };
+    let mut draft = plan_draft(&prior, &cfg, planned);
     Main.modify_plan(&mut draft).await;
     let w = warnings(&draft.diags);
     assert!(w.len() == 1 && w[0].contains("geodesy-before-resnap-YYYYMMDDtHHMMSSz") && w[0].contains("UTC"), "{w:#?}");
@@ -388,14 +334,7 @@ async fn replacing_one_database_names_its_final_snapshot_base() {
     // Under deletion protection the error sits at that database's attribute.
     let mut protected = prior.clone();
     set_rds(&mut protected, "0", "deletion_protection", Value::Bool(true));
-    let mut draft = PlanDraft {
-        prior: &protected,
-        config: &cfg,
-        planned,
-        requires_replace: vec![],
-        diags: Diagnostics::new(),
-        provider: None,
-    };
+    let mut draft = plan_draft(&protected, &cfg, planned);
     Main.modify_plan(&mut draft).await;
     assert_eq!(error_paths(&draft.diags), vec!["source[0].rds.deletion_protection".to_string()]);
 }
@@ -410,10 +349,8 @@ async fn destroy_under_deletion_protection_deletes_nothing() {
     let b = bed(true);
     let mut j = stack_json("check", true);
     j["target"]["rds"]["deletion_protection"] = serde_json::json!(true);
-    let st = b.create(&config(j)).await.state;
-    clear_calls(&b);
-    let d = Main.delete(&b.ctx, &st).await;
-    let errs = errors(&d);
+    let st = b.stack(&j).await;
+    let errs = destroy_errors(&b, &st).await;
     assert!(
         errs.len() == 1 && errs[0].contains("dblink-dev-tgt") && errs[0].contains("deletion_protection = false"),
         "{errs:#?}"
@@ -426,7 +363,7 @@ async fn destroy_under_deletion_protection_deletes_nothing() {
 #[tokio::test(start_paused = true)]
 async fn destroy_reads_deletion_protection_from_aws_not_only_state() {
     let b = bed(true);
-    let st = b.create(&config(stack_json("check", true))).await.state;
+    let st = b.stack(&stack_json("check", true)).await;
     let m = crate::aws::rds::ModifyDbInstanceInput {
         id: "dblink-dev-src-geodesy".into(),
         deletion_protection: Some(true),
@@ -434,9 +371,7 @@ async fn destroy_reads_deletion_protection_from_aws_not_only_state() {
     };
     b.w.rds.modify_db_instance(m).await.unwrap();
     assert_eq!(s(&st, &["source", "0", "db_instance_identifier"]), Some("dblink-dev-src-geodesy"));
-    clear_calls(&b);
-    let d = Main.delete(&b.ctx, &st).await;
-    let errs = errors(&d);
+    let errs = destroy_errors(&b, &st).await;
     assert!(errs.len() == 1 && errs[0].contains("dblink-dev-src-geodesy"), "{errs:#?}");
     assert_eq!(destructive_calls(&b), Vec::<String>::new());
     assert_eq!(b.counts(), (1, 2, 1, 3));
@@ -449,7 +384,7 @@ async fn destroy_refuses_while_a_task_uses_an_endpoint_and_reports_every_refusal
     let b = bed(true);
     let mut j = stack_json("check", true);
     j["target"]["rds"]["deletion_protection"] = serde_json::json!(true);
-    let st = b.create(&config(j)).await.state;
+    let st = b.stack(&j).await;
     let other = b.w.dms.add_replication_instance("other-stack-ri");
     let theirs = b.w.dms.add_endpoint("other-stack-src", "source", "oracle");
     b.w.dms
@@ -464,9 +399,7 @@ async fn destroy_refuses_while_a_task_uses_an_endpoint_and_reports_every_refusal
         })
         .await
         .unwrap();
-    clear_calls(&b);
-    let d = Main.delete(&b.ctx, &st).await;
-    let errs = errors(&d);
+    let errs = destroy_errors(&b, &st).await;
     assert_eq!(errs.len(), 2, "{errs:#?}");
     assert!(errs.iter().any(|e| e.contains("borrowing-task") && e.contains("dblink-dev-tgt")), "{errs:#?}");
     assert!(errs.iter().any(|e| e.contains("deletion protection")), "{errs:#?}");
@@ -480,7 +413,7 @@ async fn destroy_refuses_while_a_task_uses_an_endpoint_and_reports_every_refusal
 #[tokio::test(start_paused = true)]
 async fn the_role_stays_while_another_replication_instance_needs_it() {
     let b = bed(false);
-    let st = b.create(&config(stack_json("create", false))).await.state;
+    let st = b.stack(&stack_json("create", false)).await;
     assert_eq!(st.get("dms_vpc_role_created").as_bool(), Some(true));
     b.w.dms.add_replication_instance("other-stack-ri");
     let (log, guard) = LogBuffer::capture();
@@ -498,7 +431,7 @@ async fn the_role_stays_while_another_replication_instance_needs_it() {
 #[tokio::test(start_paused = true)]
 async fn the_role_stays_while_another_replication_subnet_group_needs_it() {
     let b = bed(false);
-    let st = b.create(&config(stack_json("create", false))).await.state;
+    let st = b.stack(&stack_json("create", false)).await;
     // Another stack's subnet group, in its own VPC.
     let vpc = b.w.ec2.create_vpc("10.99.0.0/24", &Default::default()).await.unwrap();
     let mut subnets = Vec::new();
@@ -528,7 +461,7 @@ async fn the_role_stays_while_another_replication_subnet_group_needs_it() {
 
     // Once nothing else needs it, the stack that created it deletes it.
     let b = bed(false);
-    let st = b.create(&config(stack_json("create", false))).await.state;
+    let st = b.stack(&stack_json("create", false)).await;
     assert_eq!(errors(&Main.delete(&b.ctx, &st).await), Vec::<String>::new());
     assert!(!b.w.iam.role_exists("dms-vpc-role"));
 }

@@ -2,17 +2,15 @@
 //! re-created the missing ones.
 
 use crate::aws::Secret;
-use tokio::time::Instant;
-
 use crate::aws::dms::{ModifyEndpointInput, ModifyReplicationInstanceInput, StartType, Tags, TasksUsing};
-use crate::aws::rds::ModifyDbInstanceInput;
-use crate::aws::wait::{self, Wait};
+use crate::aws::rds::{DB_AVAILABLE_STATES, DB_FAILED_STATES, DB_PENDING_STATES, ModifyDbInstanceInput};
+use crate::aws::wait::Wait;
 use crate::engine::Value;
-use crate::resources::step_kit::{R, StepError, aws_err};
+use crate::resources::step_kit::{R, aws_err, gone_ok, wait_for};
 
 use super::desired::Stack;
 use super::naming::kind;
-use super::steps::{MainStep, StackRun};
+use super::steps::{MainStep, RI_FAILED, RI_PENDING, StackRun};
 
 /// Replication instance, RDS instances and endpoints: what changed between `old` and the run's stack.
 pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()> {
@@ -24,18 +22,12 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
         let tables = run.kids().route_table_ids.clone();
         if let Some(vgw) = vgw {
             for rt in tables {
-                match clients.ec2.disable_vgw_route_propagation(&rt, &vgw).await {
-                    Ok(()) => {}
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => {
-                        return Err(aws_err(
-                            MainStep::DisableRoutePropagation,
-                            "disabling VGW route propagation on",
-                            &rt,
-                            &e,
-                        ));
-                    }
-                }
+                gone_ok(
+                    MainStep::DisableRoutePropagation,
+                    "disabling VGW route propagation on",
+                    &rt,
+                    clients.ec2.disable_vgw_route_propagation(&rt, &vgw).await,
+                )?;
             }
         }
     }
@@ -66,14 +58,8 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                 .await
                 .map_err(|e| aws_err(STEP, "modifying DMS replication instance", &new.replication_instance_id(), &e))?;
             let what = format!("DMS replication instance ({})", new.replication_instance_id());
-            let spec = crate::aws::wait::Wait::new(&what, super::steps::RI_PENDING, &["available"])
-                .failure(super::steps::RI_FAILED)
-                .timeout(run.deadline.saturating_duration_since(tokio::time::Instant::now()));
-            crate::aws::wait::wait_for(&spec, &run.ctx.cancel, || {
-                clients.dms.describe_replication_instance_by_arn(&arn)
-            })
-            .await
-            .map_err(|e| StepError::new(STEP, e.to_string()))?;
+            let spec = Wait::new(&what, RI_PENDING, &["available"]).failure(RI_FAILED);
+            wait_for(run, STEP, spec, || clients.dms.describe_replication_instance_by_arn(&arn)).await?;
         }
     }
     // Databases and endpoints present before and now.
@@ -116,16 +102,8 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                     .await
                     .map_err(|e| aws_err(STEP, "modifying RDS DB instance", &instance, &e))?;
                 let what = format!("RDS DB instance ({instance})");
-                let spec = crate::aws::wait::Wait::new(
-                    &what,
-                    crate::aws::rds::DB_PENDING_STATES,
-                    crate::aws::rds::DB_AVAILABLE_STATES,
-                )
-                .failure(crate::aws::rds::DB_FAILED_STATES)
-                .timeout(run.deadline.saturating_duration_since(tokio::time::Instant::now()));
-                crate::aws::wait::wait_for(&spec, &run.ctx.cancel, || clients.rds.find_db_instance(&instance))
-                    .await
-                    .map_err(|e| StepError::new(STEP, e.to_string()))?;
+                let spec = Wait::new(&what, DB_PENDING_STATES, DB_AVAILABLE_STATES).failure(DB_FAILED_STATES);
+                wait_for(run, STEP, spec, || clients.rds.find_db_instance(&instance)).await?;
             }
         }
         if let Some(arn) = kids.endpoint_arn.clone() {
@@ -183,11 +161,8 @@ async fn pause_tasks(run: &StackRun, step: MainStep, arn: &str) -> R<Vec<String>
             .await
             .map_err(|e| aws_err(step, "stopping DMS replication task", &t.id, &e))?;
         let what = format!("DMS replication task ({})", t.id);
-        let spec = Wait::new(&what, &["running", "starting", "stopping"], &["stopped", "ready", "failed"])
-            .timeout(run.deadline.saturating_duration_since(Instant::now()));
-        wait::wait_for(&spec, &run.ctx.cancel, || dms.find_replication_task_by_arn(&t.arn))
-            .await
-            .map_err(|e| StepError::new(step, e.to_string()))?;
+        let spec = Wait::new(&what, &["running", "starting", "stopping"], &["stopped", "ready", "failed"]);
+        wait_for(run, step, spec, || dms.find_replication_task_by_arn(&t.arn)).await?;
         paused.push(t.arn.clone());
     }
     Ok(paused)
@@ -205,12 +180,8 @@ async fn resume_tasks(run: &StackRun, step: MainStep, arns: &[String]) -> R<()> 
     }
     for arn in arns {
         let what = format!("DMS replication task ({arn})");
-        let spec = Wait::new(&what, &["starting"], &["running", "stopped", "ready"])
-            .failure(&["failed"])
-            .timeout(run.deadline.saturating_duration_since(Instant::now()));
-        wait::wait_for(&spec, &run.ctx.cancel, || dms.find_replication_task_by_arn(arn))
-            .await
-            .map_err(|e| StepError::new(step, e.to_string()))?;
+        let spec = Wait::new(&what, &["starting"], &["running", "stopped", "ready"]).failure(&["failed"]);
+        wait_for(run, step, spec, || dms.find_replication_task_by_arn(arn)).await?;
     }
     Ok(())
 }

@@ -186,7 +186,8 @@ impl<'a> TaskOps<'a> {
             Ok(t) => t,
         };
         if task.status == "failed" {
-            let report = super::insight::failure_report(self.dms(), &task, CONNECTION_TEST_LIMIT).await;
+            let report =
+                super::insight::failure_report(self.dms(), &task, CONNECTION_TEST_LIMIT, &self.ctx.cancel).await;
             return Err(Diagnostic::error(
                 "Error starting DMS replication task",
                 format!("starting DMS replication task ({}): the task failed to start.\n{report}", self.label),

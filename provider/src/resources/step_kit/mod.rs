@@ -1,7 +1,9 @@
 //! The step kit of the composite resources (`dmslink_main`, `dmslink_peering`): one step error
 //! ([`StepError`], from the engine), the AWS refusal as a step error, retries and polls on the one
-//! [`Backoff`], waits bounded by the operation's deadline, the one way a child is adopted or created
-//! ([`adopt_or_create`]), and the one failure diagnostic with the ways on (untaint, or replace).
+//! [`Backoff`], waits bounded by the operation's deadline (for a state, for the object to be gone),
+//! deletes where "already gone" counts as done ([`delete_retrying`]), the one way a child is adopted
+//! or created ([`adopt_or_create`]), and the one failure diagnostic with the ways on (untaint, or
+//! replace).
 
 use std::future::Future;
 use std::time::Duration;
@@ -11,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::{self, Wait, WaitState};
-use crate::backoff::{Backoff, sleep_unless_cancelled};
+use crate::backoff::{Backoff, Polled, poll, sleep_unless_cancelled};
 use crate::engine::diag::{Diagnostic, Diagnostics};
 pub use crate::engine::steps::{StepError, StepName};
 
@@ -31,12 +33,31 @@ pub fn aws_err(step: impl StepName, doing: &str, id: &str, e: &AwsError) -> Step
     StepError::new(step, e.describe(doing, id)).with_code(e.code.clone())
 }
 
-/// A delete's result where "already gone" counts as done.
-pub fn gone_ok(step: impl StepName, doing: &str, id: &str, result: Result<(), AwsError>) -> R<()> {
+/// A result where "already gone" counts as done: a delete's `()`, or a lookup's `None`.
+pub fn gone_ok<T: Default>(step: impl StepName, doing: &str, id: &str, result: Result<T, AwsError>) -> R<T> {
     match result {
-        Err(e) if !e.is_not_found() => Err(aws_err(step, doing, id, &e)),
-        _ => Ok(()),
+        Err(e) if e.is_not_found() => Ok(T::default()),
+        Err(e) => Err(aws_err(step, doing, id, &e)),
+        Ok(v) => Ok(v),
     }
+}
+
+/// Deletes (or detaches) with `delete`, retried while AWS answers one of `busy` (a dependency not
+/// gone yet, a state that does not allow it yet) until the run's deadline; "already gone" counts
+/// as done.
+pub async fn delete_retrying<F, Fut>(
+    pace: &impl Pace,
+    step: impl StepName,
+    doing: &str,
+    id: &str,
+    busy: &[ErrorKind],
+    delete: F,
+) -> R<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), AwsError>>,
+{
+    gone_ok(step, doing, id, retry(pace, busy, None, delete).await)
 }
 
 /// A failed wait as a step error (with the AWS code when a refresh failed).
@@ -89,27 +110,18 @@ where
 }
 
 /// Polls `check` until it answers true, on `backoff`, within the run's deadline.
-pub async fn poll_until<F, Fut>(
-    pace: &impl Pace,
-    step: impl StepName,
-    what: &str,
-    mut backoff: Backoff,
-    mut check: F,
-) -> R<()>
+pub async fn poll_until<F, Fut>(pace: &impl Pace, step: impl StepName, what: &str, backoff: Backoff, check: F) -> R<()>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<bool, AwsError>>,
 {
-    loop {
-        if check().await.map_err(|e| aws_err(step, "waiting for", what, &e))? {
-            return Ok(());
-        }
-        if Instant::now() + backoff.interval() > pace.deadline() {
-            return Err(StepError::new(step, format!("timed out waiting for {what}")));
-        }
-        if !sleep_unless_cancelled(backoff.next_delay(), pace.cancel()).await {
-            return Err(StepError::new(step, format!("cancelled while waiting for {what}")));
-        }
+    let polled = poll(backoff, pace.deadline(), pace.cancel(), |done| *done, check)
+        .await
+        .map_err(|e| aws_err(step, "waiting for", what, &e))?;
+    match polled {
+        Polled::Done(_) => Ok(()),
+        Polled::TimedOut(_) => Err(StepError::new(step, format!("timed out waiting for {what}"))),
+        Polled::Cancelled(_) => Err(StepError::new(step, format!("cancelled while waiting for {what}"))),
     }
 }
 
@@ -127,6 +139,35 @@ where
 {
     let spec = spec.timeout(pace.remaining());
     wait::wait_for(&spec, pace.cancel(), refresh).await.map_err(|e| wait_err(step, &e))
+}
+
+/// Waits for `spec`, where the object vanishing is a failure: the object as last seen.
+pub async fn wait_present<S, F, Fut>(pace: &impl Pace, step: impl StepName, spec: Wait<'_>, refresh: F) -> R<S>
+where
+    S: WaitState,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<S>, AwsError>>,
+{
+    let what = spec.what;
+    wait_for(pace, step, spec, refresh)
+        .await?
+        .ok_or_else(|| StepError::new(step, format!("{what} disappeared while waiting")))
+}
+
+/// Waits until the object `what` is gone; `pending` are the states it may show on the way.
+pub async fn wait_gone<S, F, Fut>(
+    pace: &impl Pace,
+    step: impl StepName,
+    what: &str,
+    pending: &[&str],
+    refresh: F,
+) -> R<()>
+where
+    S: WaitState,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<S>, AwsError>>,
+{
+    wait_for(pace, step, Wait::new(what, pending, &[]).gone_is_target(), refresh).await.map(|_| ())
 }
 
 /// What a lookup of a child found under its deterministic name or ownership tags.

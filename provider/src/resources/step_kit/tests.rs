@@ -114,3 +114,51 @@ fn step_failure_names_step_code_and_the_ways_on() {
     assert!(text.contains("Error updating VPC peering: step create_thing failed (Boom)"), "{text}");
     assert!(!text.contains("untaint") && text.contains("run `terraform apply` again"), "{text}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn gone_counts_as_done_for_deletes_and_lookups_and_busy_deletes_are_retried() {
+    let gone = || AwsError::new(ErrorKind::NotFound, "NotFound", "no such thing");
+    assert_eq!(gone_ok(S::CreateThing, "deleting thing", "x", Err::<(), _>(gone())), Ok(()));
+    assert_eq!(gone_ok(S::CreateThing, "reading thing", "x", Err::<Option<u8>, _>(gone())), Ok(None));
+    assert_eq!(gone_ok(S::CreateThing, "reading thing", "x", Ok(Some(7))), Ok(Some(7)));
+    let err = gone_ok(S::CreateThing, "deleting thing", "x", Err::<(), _>(AwsError::from_code("Boom", "no")));
+    assert_eq!(err.unwrap_err().code.as_deref(), Some("Boom"));
+
+    let r = run(60);
+    let start = Instant::now();
+    let calls = Mutex::new(0);
+    let got = delete_retrying(&r, S::CreateThing, "deleting thing", "x", &[ErrorKind::DependencyViolation], || {
+        let mut n = calls.lock().unwrap();
+        *n += 1;
+        let answer = match *n {
+            1 => Err(AwsError::new(ErrorKind::DependencyViolation, "DependencyViolation", "in use")),
+            _ => Err(gone()),
+        };
+        async move { answer }
+    })
+    .await;
+    assert_eq!(got, Ok(()));
+    assert_eq!((*calls.lock().unwrap(), start.elapsed()), (2, Duration::from_secs(2)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn waits_for_a_present_or_a_gone_object_say_which_failed() {
+    let r = run(600);
+    let seen = Mutex::new(vec![None, Some("creating".to_string()), Some("ready".to_string())]);
+    let next = || {
+        let s = seen.lock().unwrap().pop().flatten();
+        async move { Ok(s) }
+    };
+    // Popped from the back: `ready` at once.
+    assert_eq!(
+        wait_present(&r, S::CreateThing, Wait::new("thing (x)", &["creating"], &["ready"]), next).await.unwrap(),
+        "ready"
+    );
+    // `creating`, then nothing: gone is the target of wait_gone.
+    assert_eq!(wait_gone(&r, S::CreateThing, "thing (x)", &["creating"], next).await, Ok(()));
+
+    let deleting = || async { Ok(Some("deleting".to_string())) };
+    let err = wait_gone(&r, S::CreateThing, "thing (x)", &["deleting"], deleting).await.unwrap_err();
+    assert_eq!(err.step, "create_thing");
+    assert!(err.message.starts_with("timed out after") && err.message.contains("thing (x)"), "{}", err.message);
+}

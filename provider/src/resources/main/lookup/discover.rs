@@ -3,6 +3,7 @@
 //! identifier, and each kept only when its tags say it belongs to the stack. Shared by the
 //! `dmslink_main` data source and `terraform import dmslink_main`.
 
+use crate::arn::Arn;
 use crate::aws::dms::{Endpoint, ReplicationInstance, ReplicationSubnetGroup, subnet_group_arn};
 use crate::aws::ec2::{Filters, InternetGateway, RouteTable, SecurityGroup, Subnet, Vpc, VpnGateway};
 use crate::aws::error::AwsError;
@@ -185,7 +186,7 @@ pub async fn discover(ctx: &Ctx, stack: &Stack) -> Result<Option<Found>, String>
         let arns =
             arns.chain(sources.iter().chain([&target]).filter_map(|d| d.endpoint.as_ref().map(|e| e.arn.as_str())));
         let arns = arns.chain(role.iter().map(|r| r.arn.as_str()));
-        arns.filter_map(|a| a.split(':').nth(4).filter(|s| !s.is_empty())).map(str::to_string).next()
+        arns.filter_map(Arn::account_of).map(str::to_string).next()
     });
     let replication_subnet_group = match (
         c.dms

@@ -8,29 +8,15 @@ use crate::aws::dms::DmsApi;
 use crate::aws::fake::FakeWorld;
 use crate::engine::diag::AttrPath;
 use crate::engine::provider::{PlanResult, Provider};
-use crate::engine::schema::{Block, Nesting};
 use crate::engine::{Mode, Value};
 use crate::provider_config::Configured;
 use crate::resources::main::schema::schema as main_schema;
+use crate::resources::main::test_bed::{self, MAIN, plan, world};
 
-const MAIN: &str = "dmslink_main";
-
-/// The provider as Terraform drives it, over fakes with three AZs, the source snapshot and
-/// `dms-vpc-role`. It does not know its account (skipped credential validation), which the subnet
-/// group's tag lookup must cope with.
+/// The provider as Terraform drives it over the bed's world with `dms-vpc-role`. It does not know
+/// its account (skipped credential validation), which the subnet group's tag lookup must cope with.
 fn provider(w: &FakeWorld) -> Provider<Configured> {
-    w.ec2.set_availability_zones(&["us-east-1a", "us-east-1b", "us-east-1c"]);
-    w.rds.add_snapshot("geodesy-snap", "oracle-se2", "admin", 100);
-    w.iam.add_dms_vpc_role();
-    let mut configured = Configured::new(w.clients(), "us-east-1");
-    configured.default_tags = BTreeMap::from([("team".to_string(), "data".to_string())]);
-    let p = Provider::new(
-        crate::provider_config::ProviderBlock,
-        crate::resources::all_resources(),
-        crate::resources::all_data_sources(),
-    );
-    p.set_configured(configured);
-    p
+    test_bed::provider(w, |c| c.account_id = None)
 }
 
 /// Two sources (an RDS restore and an on-premises server) in `order`; write-only secrets, which a
@@ -56,45 +42,7 @@ fn stack_config(order: &[&str]) -> Value {
                    "rds": {"master_username": "dblink", "master_password_wo": "master-pw-123"}},
         "replication_instance": {"replication_instance_class": "dms.t3.medium"}
     });
-    crate::wire::cty::json::decode_lenient(json.to_string().as_bytes(), &main_schema().value_type()).unwrap()
-}
-
-/// Terraform's proposed new state: the configuration, with computed attributes the configuration
-/// leaves null taken from the prior state (block list elements paired by index).
-fn proposed(block: &Block, prior: &Value, config: &Value) -> Value {
-    if config.is_null() {
-        return Value::Null;
-    }
-    let mut out = config.clone();
-    for a in &block.attributes {
-        if a.mode.is_computed() && config.get(&a.name).is_null() {
-            out.set(&a.name, prior.get(&a.name).clone());
-        }
-    }
-    for nb in &block.blocks {
-        let (p, c) = (prior.get(&nb.name), config.get(&nb.name));
-        let v = match nb.nesting {
-            Nesting::List => match c.as_elements() {
-                Some(cs) => Value::List(
-                    cs.iter()
-                        .enumerate()
-                        .map(|(i, ce)| {
-                            proposed(&nb.block, p.as_elements().and_then(|ps| ps.get(i)).unwrap_or(&Value::Null), ce)
-                        })
-                        .collect(),
-                ),
-                None => c.clone(),
-            },
-            _ => proposed(&nb.block, p, c),
-        };
-        out.set(&nb.name, v);
-    }
-    out
-}
-
-/// A plan as Terraform asks for it: from the proposed new state.
-async fn plan(p: &Provider<Configured>, prior: &Value, config: &Value) -> PlanResult {
-    p.plan_resource_change(MAIN, prior, &proposed(&main_schema().block, prior, config), config).await
+    test_bed::config(json)
 }
 
 async fn create(p: &Provider<Configured>, config: &Value) -> Value {
@@ -139,7 +87,7 @@ fn differences(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
 
 #[tokio::test(start_paused = true)]
 async fn data_source_returns_every_attribute_of_a_created_stack() {
-    let w = FakeWorld::new();
+    let w = world(true);
     let p = provider(&w);
     let created = create(&p, &stack_config(&["onprem", "geodesy"])).await;
     w.dms.clear_calls();
@@ -210,7 +158,7 @@ async fn data_source_returns_every_attribute_of_a_created_stack() {
 
 #[tokio::test(start_paused = true)]
 async fn data_source_for_a_missing_stack_says_what_it_looked_for() {
-    let w = FakeWorld::new();
+    let w = world(true);
     let p = provider(&w);
     create(&p, &stack_config(&["geodesy"])).await;
     for (name, env, prefix, said) in
@@ -229,7 +177,7 @@ async fn data_source_for_a_missing_stack_says_what_it_looked_for() {
 
 #[tokio::test(start_paused = true)]
 async fn import_finds_the_sources_and_the_next_plan_is_clean() {
-    let w = FakeWorld::new();
+    let w = world(true);
     let p = provider(&w);
     let config = stack_config(&["geodesy", "onprem"]);
     let created = create(&p, &config).await;

@@ -12,7 +12,9 @@ use crate::aws::rds::{
     DeleteDbInstanceInput, ModifyDbInstanceInput, RestoreDbInstanceInput,
 };
 use crate::aws::wait::{Wait, WaitOptions};
-use crate::resources::step_kit::{Found, R, StepError, adopt_or_create, aws_err, gone_ok, retry, wait_for};
+use crate::resources::step_kit::{
+    Found, R, StepError, adopt_or_create, aws_err, delete_retrying, retry, wait_gone, wait_present,
+};
 
 use super::super::desired::Database;
 use super::super::naming::{TAG_SNAPSHOT, block_name, final_snapshot_base, final_snapshot_id, kind};
@@ -58,12 +60,10 @@ pub(super) async fn create_db_subnet_group(run: &StackRun) -> R<()> {
 pub(super) async fn delete_db_subnet_group(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateDbSubnetGroup;
     let Some(name) = run.kids().db_subnet_group_name.clone() else { return Ok(()) };
-    gone_ok(
-        STEP,
-        "deleting RDS DB subnet group",
-        &name,
-        retry(run, &[ErrorKind::InvalidState], None, || run.rds().delete_db_subnet_group(&name)).await,
-    )?;
+    delete_retrying(run, STEP, "deleting RDS DB subnet group", &name, &[ErrorKind::InvalidState], || {
+        run.rds().delete_db_subnet_group(&name)
+    })
+    .await?;
     run.kids().db_subnet_group_name = None;
     Ok(())
 }
@@ -143,9 +143,7 @@ pub async fn ensure_database(run: &StackRun, step: MainStep, db: &Database) -> R
     let what = format!("RDS DB instance ({id})");
     let spec =
         Wait::new(&what, DB_PENDING_STATES, DB_AVAILABLE_STATES).failure(DB_FAILED_STATES).options(db_wait_options());
-    let mut inst = wait_for(run, step, spec.clone(), || rds.find_db_instance(&id))
-        .await?
-        .ok_or_else(|| StepError::new(step, format!("{what} disappeared while waiting")))?;
+    let mut inst = wait_present(run, step, spec.clone(), || rds.find_db_instance(&id)).await?;
     if restored {
         // What a restore cannot take is applied by a follow-up modify.
         let m = ModifyDbInstanceInput {
@@ -166,9 +164,7 @@ pub async fn ensure_database(run: &StackRun, step: MainStep, db: &Database) -> R
             retry(run, &[ErrorKind::InvalidState], None, || rds.modify_db_instance(m.clone()))
                 .await
                 .map_err(|e| aws_err(step, "modifying RDS DB instance", &id, &e))?;
-            inst = wait_for(run, step, spec, || rds.find_db_instance(&id))
-                .await?
-                .ok_or_else(|| StepError::new(step, format!("{what} disappeared while waiting")))?;
+            inst = wait_present(run, step, spec, || rds.find_db_instance(&id)).await?;
         }
     }
     let mut k = run.kids();
@@ -184,12 +180,12 @@ pub async fn ensure_database(run: &StackRun, step: MainStep, db: &Database) -> R
 /// Runs `f` for every source concurrently; the first error (in source order) wins, after all finished.
 pub(super) async fn each_source<F, Fut>(run: &Arc<StackRun>, f: F) -> R<()>
 where
-    F: Fn(Arc<StackRun>, usize) -> Fut,
+    F: Fn(Arc<StackRun>, Database) -> Fut,
     Fut: Future<Output = R<()>> + Send + 'static,
 {
     let mut set = tokio::task::JoinSet::new();
-    for i in 0..run.stack.sources.len() {
-        let fut = f(run.clone(), i);
+    for (i, db) in run.stack.sources.iter().enumerate() {
+        let fut = f(run.clone(), db.clone());
         set.spawn(async move { (i, fut.await) });
     }
     let mut results: Vec<(usize, R<()>)> = Vec::new();
@@ -204,11 +200,7 @@ where
 }
 
 pub(super) async fn create_source_databases(run: &Arc<StackRun>) -> R<()> {
-    each_source(run, |run, i| async move {
-        let db = run.stack.sources[i].clone();
-        ensure_database(&run, MainStep::CreateSourceDatabases, &db).await
-    })
-    .await
+    each_source(run, |run, db| async move { ensure_database(&run, MainStep::CreateSourceDatabases, &db).await }).await
 }
 
 pub(super) async fn create_target_database(run: &StackRun) -> R<()> {
@@ -240,7 +232,7 @@ pub async fn remove_database(run: &StackRun, step: MainStep, db: &Database) -> R
             "stopped",
             "storage-full",
         ];
-        wait_for(run, step, Wait::new(&what, &pending, &[]).gone_is_target(), || rds.find_db_instance(&id)).await?;
+        wait_gone(run, step, &what, &pending, || rds.find_db_instance(&id)).await?;
     }
     let mut k = run.kids();
     let d = k.db_mut(&key);
@@ -310,11 +302,7 @@ fn deleted(step: MainStep, id: &str, result: Result<(), AwsError>) -> R<()> {
 }
 
 pub(super) async fn delete_source_databases(run: &Arc<StackRun>) -> R<()> {
-    each_source(run, |run, i| async move {
-        let db = run.stack.sources[i].clone();
-        remove_database(&run, MainStep::CreateSourceDatabases, &db).await
-    })
-    .await
+    each_source(run, |run, db| async move { remove_database(&run, MainStep::CreateSourceDatabases, &db).await }).await
 }
 
 pub(super) async fn delete_target_database(run: &StackRun) -> R<()> {

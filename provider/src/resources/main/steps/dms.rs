@@ -6,7 +6,7 @@ use crate::aws::Secret;
 use crate::aws::dms::{CreateEndpointInput, CreateReplicationInstanceInput, ReplicationSubnetGroupInput};
 use crate::aws::error::ErrorKind;
 use crate::aws::wait::Wait;
-use crate::resources::step_kit::{Found, R, StepError, adopt_or_create, aws_err, gone_ok, retry, wait_for};
+use crate::resources::step_kit::{Found, R, adopt_or_create, aws_err, delete_retrying, retry, wait_gone, wait_present};
 
 use super::super::children::DbChildren;
 use super::super::desired::Database;
@@ -55,12 +55,10 @@ pub(super) async fn create_replication_subnet_group(run: &StackRun) -> R<()> {
 pub(super) async fn delete_replication_subnet_group(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateReplicationSubnetGroup;
     let Some(id) = run.kids().replication_subnet_group_id.clone() else { return Ok(()) };
-    gone_ok(
-        STEP,
-        "deleting DMS replication subnet group",
-        &id,
-        retry(run, &[ErrorKind::InvalidState], None, || run.dms().delete_replication_subnet_group(&id)).await,
-    )?;
+    delete_retrying(run, STEP, "deleting DMS replication subnet group", &id, &[ErrorKind::InvalidState], || {
+        run.dms().delete_replication_subnet_group(&id)
+    })
+    .await?;
     run.kids().replication_subnet_group_id = None;
     Ok(())
 }
@@ -117,9 +115,7 @@ pub(super) async fn create_replication_instance(run: &StackRun) -> R<()> {
             .await?;
     let what = format!("DMS replication instance ({id})");
     let spec = Wait::new(&what, RI_PENDING, &["available"]).failure(RI_FAILED);
-    let inst = wait_for(run, STEP, spec, || dms.describe_replication_instance_by_arn(&arn))
-        .await?
-        .ok_or_else(|| StepError::new(STEP, format!("{what} disappeared while waiting")))?;
+    let inst = wait_present(run, STEP, spec, || dms.describe_replication_instance_by_arn(&arn)).await?;
     let mut k = run.kids();
     k.replication_instance_engine_version = inst.engine_version.clone();
     k.replication_instance_window = inst.preferred_maintenance_window.clone();
@@ -134,14 +130,12 @@ pub(super) async fn delete_replication_instance(run: &StackRun) -> R<()> {
 pub async fn remove_replication_instance(run: &StackRun, step: MainStep) -> R<()> {
     let Some(arn) = run.kids().replication_instance_arn.clone() else { return Ok(()) };
     let dms = run.dms();
-    gone_ok(
-        step,
-        "deleting DMS replication instance",
-        &arn,
-        retry(run, &[ErrorKind::InvalidState], None, || dms.delete_replication_instance(&arn)).await,
-    )?;
+    delete_retrying(run, step, "deleting DMS replication instance", &arn, &[ErrorKind::InvalidState], || {
+        dms.delete_replication_instance(&arn)
+    })
+    .await?;
     let what = format!("DMS replication instance ({arn})");
-    wait_for(run, step, Wait::new(&what, &["deleting", "available", "modifying"], &[]).gone_is_target(), || {
+    wait_gone(run, step, &what, &["deleting", "available", "modifying"], || {
         dms.describe_replication_instance_by_arn(&arn)
     })
     .await?;
@@ -211,17 +205,10 @@ pub async fn remove_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
     let key = run.stack.database_id(db);
     let Some(arn) = run.kids().db(&key).endpoint_arn else { return Ok(()) };
     let dms = run.dms();
-    gone_ok(
-        step,
-        "deleting DMS endpoint",
-        &arn,
-        retry(run, &[ErrorKind::InvalidState], None, || dms.delete_endpoint(&arn)).await,
-    )?;
+    delete_retrying(run, step, "deleting DMS endpoint", &arn, &[ErrorKind::InvalidState], || dms.delete_endpoint(&arn))
+        .await?;
     let what = format!("DMS endpoint ({key})");
-    wait_for(run, step, Wait::new(&what, &["deleting", "active", "creating"], &[]).gone_is_target(), || {
-        dms.find_endpoint_by_arn(&arn)
-    })
-    .await?;
+    wait_gone(run, step, &what, &["deleting", "active", "creating"], || dms.find_endpoint_by_arn(&arn)).await?;
     run.kids().db_mut(&key).endpoint_arn = None;
     Ok(())
 }

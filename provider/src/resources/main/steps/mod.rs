@@ -1,7 +1,8 @@
 //! The steps of `dmslink_main`: each AWS child is a named step that adopts its child (found by
-//! deterministic name and ownership tags) or creates it, through [`adopt_or_create`], and records
-//! it in [`StackRun::children`] the moment it exists. Undo removes it again (NotFound counts as
-//! done). One file per concern: [`iam`] (`dms-vpc-role`), [`network`], [`databases`] (RDS), [`dms`].
+//! deterministic name and ownership tags) or creates it, through the step kit's
+//! [`adopt_or_create`](crate::resources::step_kit::adopt_or_create), and records it in
+//! [`StackRun::children`] the moment it exists. Undo removes it again (NotFound counts as done).
+//! One file per concern: [`iam`] (`dms-vpc-role`), [`network`], [`databases`] (RDS), [`dms`].
 
 pub mod databases;
 pub mod dms;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::arn::Arn;
 use crate::aws::dms::{Tags, subnet_group_arn};
 use crate::aws::ec2::Filters;
 use crate::engine::steps::{Graph, Step, StepFuture, step_names};
@@ -142,7 +144,7 @@ impl StackRun {
     pub(super) fn learn_account(&self, arn: &str) {
         let mut a = self.account.lock().unwrap_or_else(|e| e.into_inner());
         if a.is_none()
-            && let Some(id) = arn.split(':').nth(4).filter(|s| !s.is_empty())
+            && let Some(id) = Arn::account_of(arn)
         {
             *a = Some(id.to_string());
         }

@@ -10,7 +10,7 @@ use crate::aws::ec2::{
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::Wait;
 use crate::resources::step_kit::{
-    Found, R, adopt_or_create, aws_err, gone_ok, poll_backoff, poll_until, retry, wait_for,
+    Found, R, adopt_or_create, aws_err, delete_retrying, gone_ok, poll_backoff, poll_until, retry, wait_for,
 };
 
 use super::super::naming::{kind, owned_by};
@@ -88,12 +88,10 @@ pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
 pub(super) async fn delete_vpc(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateVpc;
     let Some(id) = run.kids().vpc_id.clone() else { return Ok(()) };
-    gone_ok(
-        STEP,
-        "deleting EC2 VPC",
-        &id,
-        retry(run, &[ErrorKind::DependencyViolation], None, || run.ec2().delete_vpc(&id)).await,
-    )?;
+    delete_retrying(run, STEP, "deleting EC2 VPC", &id, &[ErrorKind::DependencyViolation], || {
+        run.ec2().delete_vpc(&id)
+    })
+    .await?;
     let mut k = run.kids();
     k.vpc_id = None;
     k.route_table_ids.clear();
@@ -179,7 +177,7 @@ pub(super) async fn delete_subnets(run: &StackRun) -> R<()> {
     delete_leftover_enis(run, STEP).await?;
     let subnets: Vec<(String, String)> = run.kids().subnet_ids.clone().into_iter().collect();
     for (az, id) in subnets {
-        let r = retry(run, &[ErrorKind::DependencyViolation], None, || async {
+        delete_retrying(run, STEP, "deleting EC2 subnet", &id, &[ErrorKind::DependencyViolation], || async {
             match run.ec2().delete_subnet(&id).await {
                 Err(e) if e.is_kind(ErrorKind::DependencyViolation) => {
                     let _ = delete_leftover_enis(run, STEP).await;
@@ -188,8 +186,7 @@ pub(super) async fn delete_subnets(run: &StackRun) -> R<()> {
                 other => other,
             }
         })
-        .await;
-        gone_ok(STEP, "deleting EC2 subnet", &id, r)?;
+        .await?;
         run.kids().subnet_ids.remove(&az);
     }
     Ok(())
@@ -273,7 +270,8 @@ pub(super) async fn delete_security_group(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateSecurityGroup;
     let Some(id) = run.kids().security_group_id.clone() else { return Ok(()) };
     delete_leftover_enis(run, STEP).await?;
-    let r = retry(run, &[ErrorKind::DependencyViolation, ErrorKind::InvalidState], None, || async {
+    let busy = [ErrorKind::DependencyViolation, ErrorKind::InvalidState];
+    delete_retrying(run, STEP, "deleting EC2 security group", &id, &busy, || async {
         match run.ec2().delete_security_group(&id).await {
             Err(e) if e.is_kind(ErrorKind::DependencyViolation) => {
                 let _ = delete_leftover_enis(run, STEP).await;
@@ -282,8 +280,7 @@ pub(super) async fn delete_security_group(run: &StackRun) -> R<()> {
             other => other,
         }
     })
-    .await;
-    gone_ok(STEP, "deleting EC2 security group", &id, r)?;
+    .await?;
     run.kids().security_group_id = None;
     Ok(())
 }
@@ -347,36 +344,23 @@ pub(super) async fn delete_vpn_gateway(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateVpnGateway;
     let Some(id) = run.kids().vpn_gateway_id.clone() else { return Ok(()) };
     let ec2 = run.ec2();
-    let g = match ec2.find_vpn_gateway(&id).await {
-        Ok(g) => g,
-        Err(e) if e.is_not_found() => None,
-        Err(e) => return Err(aws_err(STEP, "reading EC2 VPN gateway", &id, &e)),
-    };
+    let g = gone_ok(STEP, "reading EC2 VPN gateway", &id, ec2.find_vpn_gateway(&id).await)?;
     if let Some(g) = g.filter(|g| !g.is_gone()) {
         let attached: Vec<String> =
             g.attachments.iter().filter(|a| a.state != "detached").map(|a| a.vpc_id.clone()).collect();
         for vpc in attached {
-            gone_ok(
-                STEP,
-                "detaching EC2 VPN gateway",
-                &id,
-                retry(run, &[ErrorKind::InvalidState], None, || ec2.detach_vpn_gateway(&id, &vpc)).await,
-            )?;
+            delete_retrying(run, STEP, "detaching EC2 VPN gateway", &id, &[ErrorKind::InvalidState], || {
+                ec2.detach_vpn_gateway(&id, &vpc)
+            })
+            .await?;
             poll_until(run, STEP, &format!("EC2 VPN gateway ({id}) detached"), poll_backoff(), || async {
                 let g = ec2.find_vpn_gateway(&id).await?;
                 Ok(g.is_none_or(|g| g.attachments.iter().all(|a| a.vpc_id != vpc || a.state == "detached")))
             })
             .await?;
         }
-        match retry(run, &[ErrorKind::InvalidState, ErrorKind::DependencyViolation], None, || {
-            ec2.delete_vpn_gateway(&id)
-        })
-        .await
-        {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(aws_err(STEP, "deleting EC2 VPN gateway", &id, &e)),
-        }
+        let busy = [ErrorKind::InvalidState, ErrorKind::DependencyViolation];
+        delete_retrying(run, STEP, "deleting EC2 VPN gateway", &id, &busy, || ec2.delete_vpn_gateway(&id)).await?;
     }
     run.kids().vpn_gateway_id = None;
     Ok(())
@@ -467,27 +451,16 @@ pub(super) async fn delete_internet_gateway(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateInternetGateway;
     let Some(id) = run.kids().internet_gateway_id.clone() else { return Ok(()) };
     let ec2 = run.ec2();
-    let g = match ec2.find_internet_gateway(&id).await {
-        Ok(g) => g,
-        Err(e) if e.is_not_found() => None,
-        Err(e) => return Err(aws_err(STEP, "reading EC2 internet gateway", &id, &e)),
-    };
-    if let Some(g) = g {
+    let busy = [ErrorKind::DependencyViolation];
+    if let Some(g) = gone_ok(STEP, "reading EC2 internet gateway", &id, ec2.find_internet_gateway(&id).await)? {
         for a in &g.attachments {
-            gone_ok(
-                STEP,
-                "detaching EC2 internet gateway",
-                &id,
-                retry(run, &[ErrorKind::DependencyViolation], None, || ec2.detach_internet_gateway(&id, &a.vpc_id))
-                    .await,
-            )?;
+            delete_retrying(run, STEP, "detaching EC2 internet gateway", &id, &busy, || {
+                ec2.detach_internet_gateway(&id, &a.vpc_id)
+            })
+            .await?;
         }
-        gone_ok(
-            STEP,
-            "deleting EC2 internet gateway",
-            &id,
-            retry(run, &[ErrorKind::DependencyViolation], None, || ec2.delete_internet_gateway(&id)).await,
-        )?;
+        delete_retrying(run, STEP, "deleting EC2 internet gateway", &id, &busy, || ec2.delete_internet_gateway(&id))
+            .await?;
     }
     run.kids().internet_gateway_id = None;
     Ok(())
