@@ -109,7 +109,7 @@ mod tests {
         RoleToAssume { role_arn: arn.into(), external_id: external_id.map(str::to_string), session_name: None }
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn fake_accounts_assume_roles_and_peer_across_accounts() {
         let home = Arc::new(FakeEc2::new());
         let accounts = FakeAccounts::new(home.clone());
@@ -137,8 +137,10 @@ mod tests {
             })
             .await
             .unwrap();
+        tokio::time::advance(std::time::Duration::from_secs(1)).await;
         assert_eq!(other.find_vpc_peering_connection(&p.id).await.unwrap().unwrap().status, "pending-acceptance");
         other.accept_vpc_peering_connection(&p.id).await.unwrap();
+        tokio::time::advance(std::time::Duration::from_secs(1)).await;
         assert_eq!(home.find_vpc_peering_connection(&p.id).await.unwrap().unwrap().status, "active");
 
         // No role, another region: the home account's fake there.

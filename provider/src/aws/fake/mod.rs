@@ -2,9 +2,9 @@
 //! (compiled for tests and with the `fakes` feature).
 //!
 //! Each fake records its calls ([`FakeEc2::calls`], ...) and fails the next call of an operation on
-//! request (`fail_next`). The DMS fake follows time (tokio's clock, paused in unit tests) and
-//! `rulebook/dms.json`, as the emulator does; in the EC2 and RDS fakes an object in a
-//! transitional state still moves one step each time it is described.
+//! request (`fail_next`). The fakes follow time as the emulator does ([`timeline`]: tokio's clock,
+//! paused in unit tests), with the emulator's durations: DMS those of `rulebook/dms.json`, EC2 and
+//! RDS the emulator's defaults; describing an object does not move it.
 //!
 //! The fakes can be linked into one small world ([`FakeWorld`], or [`crate::aws::Clients::fakes`]),
 //! so that AWS's cross-service rules hold in tests of the composite resources:
@@ -22,6 +22,7 @@ pub mod dms;
 pub mod ec2;
 pub mod iam;
 pub mod rds;
+pub(crate) mod timeline;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -68,45 +69,6 @@ impl Recorder {
 
     pub(crate) fn clear(&mut self) {
         self.calls.clear();
-    }
-}
-
-/// Status of an object with its pending transitions; each describe applies the next one. An empty
-/// string in `next` means the object is gone after that describe.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Lifecycle {
-    pub(crate) status: String,
-    pub(crate) next: VecDeque<String>,
-    pub(crate) held: bool,
-}
-
-/// The marker for "gone" in [`Lifecycle::next`].
-pub(crate) const GONE: &str = "";
-
-impl Lifecycle {
-    pub(crate) fn new(status: &str, next: &[&str]) -> Lifecycle {
-        Lifecycle { status: status.to_string(), next: next.iter().map(|s| s.to_string()).collect(), held: false }
-    }
-
-    /// Puts the object into `status` with these transitions to follow.
-    pub(crate) fn set(&mut self, status: &str, next: &[&str]) {
-        self.status = status.to_string();
-        self.next = next.iter().map(|s| s.to_string()).collect();
-    }
-
-    /// Applies one transition; `false` when the object is now gone.
-    pub(crate) fn advance(&mut self) -> bool {
-        if self.held {
-            return true;
-        }
-        match self.next.pop_front() {
-            Some(s) if s == GONE => false,
-            Some(s) => {
-                self.status = s;
-                true
-            }
-            None => true,
-        }
     }
 }
 
@@ -184,8 +146,8 @@ mod tests {
     use crate::aws::error::ErrorKind;
     use crate::aws::rds::{CreateDbInstanceInput, DbSubnetGroupInput, DeleteDbInstanceInput, RestoreDbInstanceInput};
 
-    /// Describes until the closure sees `want` (EC2 and RDS move one step per describe, DMS
-    /// with time: a second passes before each describe).
+    /// Describes until the closure sees `want` (the fakes follow time: a second passes before
+    /// each describe).
     macro_rules! settle {
         ($call:expr, $want:expr) => {{
             let mut last = String::new();
@@ -344,6 +306,7 @@ mod tests {
         assert_eq!(e.unwrap_err().code, "InvalidParameterCombination", "no final-snapshot decision");
         rds.delete_db_instance(DeleteDbInstanceInput::skip_final_snapshot("s-target")).await.unwrap();
         rds.delete_db_instance(DeleteDbInstanceInput::with_final_snapshot("s-source", "s-source-final")).await.unwrap();
+        tokio::time::advance(rds::STATE_SECONDS).await;
         assert_eq!(rds.find_db_instance("s-target").await.unwrap(), None);
         assert_eq!(rds.find_db_instance("s-source").await.unwrap(), None);
         rds.delete_db_subnet_group("s").await.unwrap();
@@ -395,22 +358,6 @@ mod tests {
         }));
         assert!(g.is_ok(), "{g:?}");
         drop(iam);
-    }
-
-    #[test]
-    fn lifecycle_steps_and_holds() {
-        let mut l = Lifecycle::new("creating", &["backing-up", "available"]);
-        assert!(l.advance());
-        assert_eq!(l.status, "backing-up");
-        l.held = true;
-        assert!(l.advance());
-        assert_eq!(l.status, "backing-up");
-        l.held = false;
-        assert!(l.advance());
-        assert_eq!(l.status, "available");
-        assert!(l.next.is_empty());
-        l.set("deleting", &[GONE]);
-        assert!(!l.advance());
     }
 
     #[test]

@@ -224,7 +224,7 @@ impl FakeDms {
         if !users.is_empty() {
             return Err(rules.in_use("DeleteEndpoint", &[("id", &rec.ep.id), ("users", &users)]));
         }
-        rec.life.set("deleting", [(rules.seconds("deleting"), GONE.to_string())]);
+        rec.life.set("deleting", &[(rules.seconds("deleting"), GONE)]);
         Ok(())
     }
 
@@ -257,8 +257,7 @@ impl FakeDms {
             status: "testing".to_string(),
             last_failure_message: outcome,
         };
-        let mut life = Life::new("testing");
-        life.next.set([(rules().endpoint.seconds("testing"), next.to_string())]);
+        let life = Life::timed("testing", &[(rules().endpoint.seconds("testing"), next)]);
         st.connections.insert(key, ConnectionRec { conn: conn.clone(), life });
         Ok(Connection { last_failure_message: None, ..conn })
     }

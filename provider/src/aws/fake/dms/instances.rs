@@ -387,7 +387,7 @@ impl FakeDms {
         }
         i.pending = PendingInstanceValues { class, allocated_storage: storage, multi_az, engine_version: version };
         let modifying = rules().replication_instance.seconds("modifying");
-        rec.life.set("modifying", [(modifying, "available".to_string())]);
+        rec.life.set("modifying", &[(modifying, "available")]);
         Ok(ReplicationInstance { status: "modifying".to_string(), ..rec.inst.clone() })
     }
 
@@ -401,7 +401,7 @@ impl FakeDms {
         if !users.is_empty() {
             return Err(rules.in_use("DeleteReplicationInstance", &[("id", &rec.inst.id), ("users", &users)]));
         }
-        rec.life.set("deleting", [(rules.seconds("deleting"), GONE.to_string())]);
+        rec.life.set("deleting", &[(rules.seconds("deleting"), GONE)]);
         Ok(())
     }
 

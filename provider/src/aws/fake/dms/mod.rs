@@ -3,7 +3,7 @@
 //!
 //! Time passes as tokio's clock does: an action answers with the transitional state (`creating`,
 //! `starting`, `stopping`, `modifying`, `moving`, `deleting`) and the object reaches the next
-//! state once the rulebook's seconds for that state have passed ([`timeline::Timeline`]). Unit
+//! state once the rulebook's seconds for that state have passed ([`super::timeline::Timeline`]). Unit
 //! tests run with paused time, so a poller's sleep moves the clock; `tokio::time::advance` moves
 //! it by hand. With the rulebook's defaults:
 //!
@@ -41,7 +41,6 @@ mod instances;
 pub(crate) mod rulebook;
 mod settings;
 mod tasks;
-pub(crate) mod timeline;
 
 #[cfg(test)]
 mod network_tests;
@@ -50,15 +49,14 @@ mod tasks_tests;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
+use super::timeline::{GONE, Life, Timeline};
 use super::{FakeEc2, FakeIam};
 use crate::aws::Secret;
 use crate::aws::dms::{
     Connection, Endpoint, ReplicationInstance, ReplicationSubnetGroup, ReplicationTask, TableStats, Tags,
 };
 use crate::aws::error::{AwsError, ErrorKind};
-use timeline::Timeline;
 
 /// Operation names accepted by [`FakeDms::fail_next`] (the `DmsApi` method names).
 pub const OPS: &[&str] = &[
@@ -132,38 +130,6 @@ struct FakeTask {
     /// Started at least once: modify and move then settle to `stopped`, not `ready`.
     ever_started: bool,
     fail_on_start: Option<String>,
-}
-
-/// A status with its timed transitions; an empty status in a step means "gone".
-#[derive(Clone, Debug, Default)]
-struct Life {
-    status: String,
-    next: Timeline<String>,
-}
-
-const GONE: &str = "";
-
-impl Life {
-    fn new(status: &str) -> Life {
-        Life { status: status.to_string(), next: Timeline::default() }
-    }
-
-    /// Puts the object into `status` with these timed transitions to follow.
-    fn set(&mut self, status: &str, next: impl IntoIterator<Item = (Duration, String)>) {
-        self.status = status.to_string();
-        self.next.set(next);
-    }
-
-    /// Applies the due transitions; `false` when the object is now gone.
-    fn advance(&mut self) -> bool {
-        while let Some(s) = self.next.pop_due() {
-            if s == GONE {
-                return false;
-            }
-            self.status = s;
-        }
-        true
-    }
 }
 
 struct InstanceRec {

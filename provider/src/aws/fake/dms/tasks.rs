@@ -6,10 +6,10 @@ use serde_json::Value as Json;
 
 use super::rulebook::rules;
 use super::settings::{check_json, default_settings, merge_into, merged_settings};
-use super::timeline::Timeline;
 use super::{FakeDms, FakeTask, State, Step, invalid_combination, invalid_parameter, not_found};
 use crate::aws::dms::{CreateTaskInput, ModifyTaskInput, ReplicationTask, StartType, TasksUsing};
 use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::fake::timeline::Timeline;
 
 const MIGRATION_TYPES: &[&str] = &["full-load", "cdc", "full-load-and-cdc"];
 

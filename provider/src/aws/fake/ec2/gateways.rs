@@ -112,7 +112,11 @@ impl FakeEc2 {
         };
         st.vgws.insert(
             id,
-            VgwRec { vgw: vgw.clone(), life: Lifecycle::new("pending", &["available"]), attachments: Vec::new() },
+            VgwRec {
+                vgw: vgw.clone(),
+                life: Life::timed("pending", &[(timing::PENDING, "available")]),
+                attachments: Vec::new(),
+            },
         );
         Ok(vgw)
     }
@@ -154,7 +158,7 @@ impl FakeEc2 {
         }
         if let Some(vgw) = st.vgws.get_mut(vgw_id) {
             vgw.attachments.retain(|a| a.vpc_id != vpc_id);
-            let life = Lifecycle::new("attaching", &["attached"]);
+            let life = Life::timed("attaching", &[(timing::VGW_ATTACHING, "attached")]);
             vgw.attachments.push(VgwAttachmentRec { vpc_id: vpc_id.to_string(), life });
         }
         Ok(GatewayAttachment { vpc_id: vpc_id.to_string(), state: "attaching".to_string() })
@@ -176,7 +180,7 @@ impl FakeEc2 {
                 format!("The attachment with vpn gateway ID '{vgw_id}' and vpc ID '{vpc_id}' does not exist"),
             ));
         };
-        a.life.set("detaching", &["detached"]);
+        a.life.set("detaching", &[(timing::VGW_DETACHING, "detached")]);
         // Propagation through a detached gateway stops.
         for rt in st.rts.values_mut().filter(|r| r.vpc_id == vpc_id) {
             rt.propagating_vgws.retain(|g| g != vgw_id);
@@ -188,27 +192,17 @@ impl FakeEc2 {
     pub(super) fn op_find_vpn_gateway(&self, id: &str) -> Result<Option<VpnGateway>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_vpn_gateway", id)?;
-        let held = st.held.contains(id);
-        Ok(st.vgws.get_mut(id).map(|r| {
-            if !held {
-                r.advance();
-            }
-            r.view()
-        }))
+        Ok(st.vgws.get(id).map(VgwRec::view))
     }
 
     pub(super) fn op_find_vpn_gateways(&self, filters: &Filters) -> Result<Vec<VpnGateway>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_vpn_gateways", format!("{filters:?}"))?;
-        let held = st.held.clone();
         let mut out = Vec::new();
-        for r in st.vgws.values_mut() {
+        for r in st.vgws.values() {
             let view = r.view();
             if matches(filters, &view.tags, |n| vgw_values(&view, n))? {
-                if !held.contains(&r.vgw.id) {
-                    r.advance();
-                }
-                out.push(r.view());
+                out.push(view);
             }
         }
         Ok(out)
@@ -228,7 +222,7 @@ impl FakeEc2 {
                 format!("The VPN gateway '{id}' is in use: its attachment to {} is {}", a.vpc_id, a.life.status),
             ));
         }
-        vgw.life.set("deleting", &["deleted"]);
+        vgw.life.set("deleting", &[(timing::VGW_DELETING, "deleted")]);
         Ok(())
     }
 

@@ -1,13 +1,17 @@
 //! `FakeEc2`: an in-memory EC2 with the ordering rules a stack's create and destroy must respect.
 //!
-//! | object | create answers | describe 1 | later |
+//! Time passes as tokio's clock does (paused in unit tests, see [`super::timeline`]): an object
+//! answers with its transitional state and reaches the next one once the emulator's time for that
+//! state has passed ([`timing`]), however often it is described.
+//!
+//! | object | create answers | then | later |
 //! |---|---|---|---|
-//! | VPC (with its main route table and `default` security group) | `pending` | `available` | |
-//! | subnet | `pending` | `available` | |
-//! | VPN gateway | `pending` | `available` | delete: `deleting` → `deleted` (still listed) |
-//! | VGW attachment | `attaching` | `attached` | detach: `detaching` → `detached` (still listed) |
+//! | VPC (with its main route table and `default` security group) | `pending` | `available` at once | |
+//! | subnet | `pending` | `available` at once | |
+//! | VPN gateway | `pending` | `available` at once | delete: `deleting` → `deleted` at once (still listed) |
+//! | VGW attachment | `attaching` | `attached` after 1 s | detach: `detaching` → `detached` after 1 s (still listed) |
 //! | internet gateway | no state; attachment `available` at once | | |
-//! | VPC peering | `initiating-request` | `pending-acceptance` (`failed` when the CIDRs overlap or the peer VPC is unknown) | accept: `provisioning` → `active`; delete: `deleting` → `deleted` (still listed) |
+//! | VPC peering | `initiating-request` | `pending-acceptance` after 0.5 s (`failed` when the CIDRs overlap or the peer VPC is unknown) | accept: `provisioning` → `active` after 1 s; delete: `deleting` → `deleted` after 1 s (still listed) |
 //!
 //! Rules (EC2 error codes):
 //! - `DeleteVpc`: `DependencyViolation` while subnets, non-default security groups, an attached
@@ -52,10 +56,12 @@ use filters::*;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{Lifecycle, Recorder};
+use super::Recorder;
+use super::timeline::Life;
 use crate::aws::ec2::{
     AvailabilityZone, CreateSecurityGroupInput, CreateSubnetInput, CreateVpcPeeringInput, CreateVpnGatewayInput,
     Ec2Api, Filters, GatewayAttachment, InternetGateway, NetworkInterface, PeerSide, Route, RouteTable,
@@ -117,16 +123,53 @@ pub const OPS: &[&str] = &[
     "describe_availability_zones",
 ];
 
+/// How long EC2's transitional states last: the emulator's defaults, so that an object's history
+/// here is the one it has against the emulator.
+mod timing {
+    use super::Duration;
+
+    /// VPCs, subnets and new VPN gateways answer `pending` from the create, as AWS does, and are
+    /// `available` at once: moto makes them `available` when created and the emulator keeps that
+    /// (`tests/emulator/dmslink_emulator/ec2_ext.py` times only VGW attachments).
+    pub(super) const PENDING: Duration = Duration::ZERO;
+    /// A deleted VPN gateway is `deleted` at once and stays listed (moto's `delete_vpn_gateway`,
+    /// which the emulator calls after its `IncorrectState` check).
+    pub(super) const VGW_DELETING: Duration = Duration::ZERO;
+    /// `vgw_seconds.attaching` and `.detaching`: 1 s each by default
+    /// (`tests/emulator/dmslink_emulator/config.py`, `DEFAULT_RESOURCE_SECONDS`;
+    /// `DMSLINK_EMU_VGW_{ATTACHING,DETACHING}_SECONDS` in `tests/emulator/README.md`).
+    pub(super) const VGW_ATTACHING: Duration = Duration::from_secs(1);
+    pub(super) const VGW_DETACHING: Duration = Duration::from_secs(1);
+    /// `peering_seconds.initiating`: 0.5 s (`config.py`, `RESOURCE_DEFAULTS`).
+    pub(super) const PEERING_INITIATING: Duration = Duration::from_millis(500);
+    /// `peering_seconds.provisioning` and `.deleting`: 1 s each (`config.py`,
+    /// `DEFAULT_RESOURCE_SECONDS`; `tests/emulator/dmslink_emulator/peering.py`).
+    pub(super) const PEERING_PROVISIONING: Duration = Duration::from_secs(1);
+    pub(super) const PEERING_DELETING: Duration = Duration::from_secs(1);
+}
+
 struct VpcRec {
     vpc: Vpc,
-    life: Lifecycle,
+    life: Life,
     dns_support: bool,
     dns_hostnames: bool,
 }
 
+impl VpcRec {
+    fn view(&self) -> Vpc {
+        Vpc { state: self.life.status.clone(), ..self.vpc.clone() }
+    }
+}
+
 struct SubnetRec {
     subnet: Subnet,
-    life: Lifecycle,
+    life: Life,
+}
+
+impl SubnetRec {
+    fn view(&self) -> Subnet {
+        Subnet { state: self.life.status.clone(), ..self.subnet.clone() }
+    }
 }
 
 struct SgRec {
@@ -137,22 +180,16 @@ struct SgRec {
 
 struct VgwAttachmentRec {
     vpc_id: String,
-    life: Lifecycle,
+    life: Life,
 }
 
 struct VgwRec {
     vgw: VpnGateway,
-    life: Lifecycle,
+    life: Life,
     attachments: Vec<VgwAttachmentRec>,
 }
 
 impl VgwRec {
-    fn advance(&mut self) {
-        self.life.advance();
-        for a in &mut self.attachments {
-            a.life.advance();
-        }
-    }
     fn view(&self) -> VpnGateway {
         VpnGateway {
             state: self.life.status.clone(),
@@ -175,7 +212,7 @@ impl VgwRec {
 
 struct PeeringRec {
     peering: VpcPeering,
-    life: Lifecycle,
+    life: Life,
     /// The DNS options as set (AWS reports them only once the connection is active).
     requester_dns: bool,
     accepter_dns: bool,
@@ -232,6 +269,31 @@ struct State {
 }
 
 impl State {
+    /// Applies the transitions due by now (objects held stay as they are).
+    fn tick(&mut self) {
+        let held = &self.held;
+        for r in self.vpcs.values_mut().filter(|r| !held.contains(&r.vpc.id)) {
+            r.life.advance();
+        }
+        for r in self.subnets.values_mut().filter(|r| !held.contains(&r.subnet.id)) {
+            r.life.advance();
+        }
+        for r in self.vgws.values_mut().filter(|r| !held.contains(&r.vgw.id)) {
+            r.life.advance();
+            for a in &mut r.attachments {
+                a.life.advance();
+            }
+        }
+        for r in self.peerings.values_mut().filter(|r| !held.contains(&r.peering.id)) {
+            let message = &mut r.peering.status_message;
+            r.life.advance_each(|_, to| {
+                if to == "active" {
+                    *message = "Active".to_string();
+                }
+            });
+        }
+    }
+
     fn id(&mut self, prefix: &str) -> String {
         self.counter += 1;
         format!("{prefix}-{:017x}", self.counter)
@@ -369,8 +431,12 @@ impl FakeEc2 {
         self.linked.lock().unwrap_or_else(|p| p.into_inner()).iter().filter_map(Weak::upgrade).collect()
     }
 
+    /// The state as of now: the transitions due have happened (as the emulator applies them
+    /// before every call), so what a caller sees depends on time, not on how often it looks.
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.tick();
+        st
     }
 
     // ---- test controls -------------------------------------------------------------------
@@ -407,10 +473,12 @@ impl FakeEc2 {
             .collect();
     }
 
-    /// While held, describes do not advance this object (VPC, subnet or VPN gateway and its
-    /// attachments) — to exercise timeouts.
+    /// While held, this object (VPC, subnet, VPN gateway and its attachments, or VPC peering)
+    /// stays in the state it was put in — to exercise timeouts, or to see a `pending` that lasts
+    /// no time; released, the transitions due meanwhile apply.
     pub fn hold(&self, id: &str, held: bool) {
-        let mut st = self.lock();
+        // Not `lock()`: a transition due but not applied yet waits too.
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if held {
             st.held.insert(id.to_string());
         } else {
@@ -468,9 +536,9 @@ impl FakeEc2 {
         self.lock().enis.values().cloned().collect()
     }
 
-    /// The subnet as stored, without advancing it.
+    /// The subnet as it is now (no call recorded).
     pub fn subnet(&self, id: &str) -> Option<Subnet> {
-        self.lock().subnets.get(id).map(|s| Subnet { state: s.life.status.clone(), ..s.subnet.clone() })
+        self.lock().subnets.get(id).map(SubnetRec::view)
     }
 
     pub fn security_group(&self, id: &str) -> Option<SecurityGroup> {

@@ -210,7 +210,7 @@ impl RdsApi for FakeRds {
     async fn find_db_instance(&self, id: &str) -> Result<Option<DbInstance>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_db_instance", id)?;
-        Ok(self.advance(&mut st, &id.to_ascii_lowercase()))
+        Ok(st.instances.get(&id.to_ascii_lowercase()).map(|r| Self::view(&st, r)))
     }
 
     async fn modify_db_instance(&self, input: ModifyDbInstanceInput) -> Result<DbInstance, AwsError> {
@@ -315,7 +315,7 @@ impl RdsApi for FakeRds {
             master_password: input.master_password.is_some(),
         };
         rec.new_password = input.master_password.clone();
-        rec.life.set("modifying", &["available"]);
+        rec.life.set("modifying", &[(STATE_SECONDS, "available")]);
         let rec = st.instances.get(&id).ok_or_else(|| instance_not_found(&id))?;
         Ok(Self::view(&st, rec))
     }
@@ -376,7 +376,7 @@ impl RdsApi for FakeRds {
             st.snapshots.insert(snap_id, rec);
         }
         if let Some(rec) = st.instances.get_mut(&id) {
-            rec.life.set("deleting", &[GONE]);
+            rec.life.set("deleting", &[(STATE_SECONDS, GONE)]);
         }
         Ok(())
     }
