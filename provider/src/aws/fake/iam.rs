@@ -82,22 +82,7 @@ impl FakeIam {
 
     // ---- test controls -------------------------------------------------------------------
 
-    /// The next call of `op` (an `IamApi` method name, see [`OPS`]) fails with `err`.
-    pub fn fail_next(&self, op: &str, err: AwsError) {
-        self.lock().rec.fail_next("FakeIam", OPS, op, err);
-    }
-
-    pub fn calls(&self) -> Vec<String> {
-        self.lock().rec.calls()
-    }
-
-    pub fn call_log(&self) -> Vec<String> {
-        self.lock().rec.call_log()
-    }
-
-    pub fn clear_calls(&self) {
-        self.lock().rec.clear();
-    }
+    recorder_controls!("FakeIam");
 
     /// Puts a ready `dms-vpc-role` in place (created by someone else, as in most accounts).
     pub fn add_dms_vpc_role(&self) -> Role {

@@ -17,6 +17,32 @@
 //!   DMS's stay behind `available` after the replication instance is deleted, blocking the
 //!   deletion of the security group, subnet and VPC until they are deleted (#7600).
 
+/// The test controls over a fake's [`Recorder`] (`State::rec` behind `lock()`), the same for
+/// every fake: `$fake` names it in panics, its `OPS` lists the operation names it takes.
+macro_rules! recorder_controls {
+    ($fake:literal) => {
+        /// The next call of `op` (a method name of the fake's AWS trait, see its `OPS`) fails
+        /// with `err`; several queue up in order.
+        pub fn fail_next(&self, op: &str, err: AwsError) {
+            self.lock().rec.fail_next($fake, OPS, op, err);
+        }
+
+        /// Operation names in call order.
+        pub fn calls(&self) -> Vec<String> {
+            self.lock().rec.calls()
+        }
+
+        /// Calls with their main argument, e.g. `delete_subnet subnet-…`.
+        pub fn call_log(&self) -> Vec<String> {
+            self.lock().rec.call_log()
+        }
+
+        pub fn clear_calls(&self) {
+            self.lock().rec.clear();
+        }
+    };
+}
+
 pub mod accounts;
 pub mod dms;
 pub mod ec2;
@@ -70,6 +96,26 @@ impl Recorder {
     pub(crate) fn clear(&mut self) {
         self.calls.clear();
     }
+}
+
+/// An RDS or DMS identifier: letters, digits, hyphens; starts with a letter; no `--`, no trailing
+/// `-`; 1 to `max` characters.
+pub(crate) fn valid_identifier(id: &str, max: usize) -> bool {
+    !id.is_empty()
+        && id.len() <= max
+        && id.starts_with(|c: char| c.is_ascii_alphabetic())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !id.contains("--")
+        && !id.ends_with('-')
+}
+
+/// An RDS DB subnet group or DMS replication subnet group name (lower-cased): 1-255 letters,
+/// digits, spaces, `.`, `_`, `-`, and not `default`.
+pub(crate) fn valid_subnet_group_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "default"
+        && name.len() <= 255
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || " ._-".contains(c))
 }
 
 /// The four fakes, linked (see the module documentation).

@@ -10,30 +10,7 @@ use crate::aws::dms::{Endpoint, ReplicationInstance, ReplicationTask, TableStats
 use crate::aws::error::AwsError;
 
 impl FakeDms {
-    /// The next call of `op` (a `DmsApi` method name, see [`OPS`]) fails with `err`. Several calls
-    /// queue up in order.
-    pub fn fail_next(&self, op: &str, err: AwsError) {
-        assert!(OPS.contains(&op), "FakeDms::fail_next: unknown operation {op:?}; use one of {OPS:?}");
-        self.lock().failures.entry(op.to_string()).or_default().push_back(err);
-    }
-
-    /// Operation names in call order, e.g. `["create_replication_task", "find_replication_task_by_arn"]`.
-    pub fn calls(&self) -> Vec<String> {
-        self.lock().calls.iter().map(|(op, _)| op.clone()).collect()
-    }
-
-    /// Calls with their main argument: `start_replication_task arn:…:task:… start-replication`.
-    pub fn call_log(&self) -> Vec<String> {
-        self.lock()
-            .calls
-            .iter()
-            .map(|(op, arg)| if arg.is_empty() { op.clone() } else { format!("{op} {arg}") })
-            .collect()
-    }
-
-    pub fn clear_calls(&self) {
-        self.lock().calls.clear();
-    }
+    recorder_controls!("FakeDms");
 
     /// Creates, moves and the endpoint/instance lookups then reject ARNs not registered with
     /// [`FakeDms::add_replication_instance`] / [`FakeDms::add_endpoint`] (as AWS does).

@@ -4,7 +4,7 @@
 use super::rulebook::rules;
 use super::{
     ConnectionRec, EndpointRec, FakeDms, GONE, Life, State, already_exists, invalid_parameter, not_found,
-    valid_dms_identifier,
+    valid_identifier,
 };
 use crate::aws::Secret;
 use crate::aws::dms::{Connection, CreateEndpointInput, Endpoint, ModifyEndpointInput};
@@ -110,7 +110,7 @@ impl FakeDms {
     pub(super) fn endpoint_create(&self, input: CreateEndpointInput) -> Result<Endpoint, AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "create_endpoint", &input.id)?;
-        if !valid_dms_identifier(&input.id, 255) {
+        if !valid_identifier(&input.id, 255) {
             return Err(invalid_parameter(format!(
                 "The parameter EndpointIdentifier {:?} is not a valid identifier.",
                 input.id

@@ -5,7 +5,7 @@
 use super::rulebook::rules;
 use super::{
     FakeDms, GONE, InstanceRec, Life, Links, State, already_exists, invalid_combination, invalid_parameter, not_found,
-    valid_dms_identifier,
+    valid_identifier, valid_subnet_group_name,
 };
 use crate::aws::dms::{
     CreateReplicationInstanceInput, ModifyReplicationInstanceInput, PendingInstanceValues, ReplicationInstance,
@@ -36,19 +36,9 @@ impl FakeDms {
             return Err(invalid_parameter("SubnetIds must contain at least one subnet"));
         }
         let Some(ec2) = &links.ec2 else { return Ok("vpc-unknown".to_string()) };
-        let mut vpcs: Vec<String> = Vec::new();
-        let mut azs: Vec<String> = Vec::new();
-        for id in subnet_ids {
-            let Some(s) = ec2.subnet(id) else {
-                return Err(AwsError::from_code("InvalidSubnet", format!("The subnet {id} does not exist")));
-            };
-            if !vpcs.contains(&s.vpc_id) {
-                vpcs.push(s.vpc_id);
-            }
-            if !azs.contains(&s.availability_zone) {
-                azs.push(s.availability_zone);
-            }
-        }
+        let (mut vpcs, azs) = ec2
+            .subnet_spread(subnet_ids)
+            .map_err(|id| AwsError::from_code("InvalidSubnet", format!("The subnet {id} does not exist")))?;
         if vpcs.len() > 1 {
             return Err(AwsError::from_code("InvalidSubnet", "The subnets are not all in the same VPC"));
         }
@@ -123,11 +113,7 @@ impl FakeDms {
         let mut st = self.lock();
         self.begin(&mut st, "create_replication_subnet_group", &input.id)?;
         let id = input.id.to_ascii_lowercase();
-        if id.is_empty()
-            || id.len() > 255
-            || id == "default"
-            || !id.chars().all(|c| c.is_ascii_alphanumeric() || " ._-".contains(c))
-        {
+        if !valid_subnet_group_name(&id) {
             return Err(invalid_parameter(format!("Invalid ReplicationSubnetGroupIdentifier {:?}", input.id)));
         }
         if input.description.is_empty() {
@@ -245,7 +231,7 @@ impl FakeDms {
         let links = self.links();
         let mut st = self.lock();
         self.begin(&mut st, "create_replication_instance", &input.id)?;
-        if !valid_dms_identifier(&input.id, 63) {
+        if !valid_identifier(&input.id, 63) {
             return Err(invalid_parameter(format!(
                 "The parameter ReplicationInstanceIdentifier {:?} is not a valid identifier. Identifiers must begin \
                  with a letter and must contain only ASCII letters, digits, and hyphens. They can't end with a \

@@ -47,11 +47,11 @@ mod network_tests;
 #[cfg(test)]
 mod tasks_tests;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::timeline::{GONE, Life, Timeline};
-use super::{FakeEc2, FakeIam};
+use super::{FakeEc2, FakeIam, Recorder, valid_identifier, valid_subnet_group_name};
 use crate::aws::Secret;
 use crate::aws::dms::{
     Connection, Endpoint, ReplicationInstance, ReplicationSubnetGroup, ReplicationTask, TableStats, Tags,
@@ -168,8 +168,7 @@ struct State {
     /// The statuses a new instance goes through after `creating`, one per creating period.
     instance_create_steps: Vec<String>,
     tags: BTreeMap<String, Tags>,
-    failures: HashMap<String, VecDeque<AwsError>>,
-    calls: Vec<(String, String)>,
+    rec: Recorder,
     counter: u64,
     require_known_arns: bool,
     full_load_skips_running: bool,
@@ -211,16 +210,6 @@ fn already_exists(message: impl Into<String>) -> AwsError {
     AwsError::new(ErrorKind::AlreadyExists, "ResourceAlreadyExistsFault", message)
 }
 
-/// Letters, digits, hyphens; starts with a letter; no `--`, no trailing `-`.
-fn valid_dms_identifier(id: &str, max: usize) -> bool {
-    !id.is_empty()
-        && id.len() <= max
-        && id.starts_with(|c: char| c.is_ascii_alphabetic())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !id.contains("--")
-        && !id.ends_with('-')
-}
-
 impl FakeDms {
     pub fn new() -> FakeDms {
         FakeDms::in_region("us-east-1", "123456789012")
@@ -251,11 +240,7 @@ impl FakeDms {
     /// every call) and pops an injected failure, if any.
     fn begin(&self, st: &mut State, op: &str, arg: impl Into<String>) -> Result<(), AwsError> {
         self.tick(st);
-        st.calls.push((op.to_string(), arg.into()));
-        match st.failures.get_mut(op).and_then(VecDeque::pop_front) {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        st.rec.begin(op, arg)
     }
 
     fn tick(&self, st: &mut State) {

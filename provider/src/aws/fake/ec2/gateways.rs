@@ -66,13 +66,7 @@ impl FakeEc2 {
     pub(super) fn op_find_internet_gateways(&self, filters: &Filters) -> Result<Vec<InternetGateway>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_internet_gateways", format!("{filters:?}"))?;
-        let mut out = Vec::new();
-        for r in st.igws.values() {
-            if matches(filters, &r.tags, |n| igw_values(r, n))? {
-                out.push(r.clone());
-            }
-        }
-        Ok(out)
+        select(st.igws.values(), filters, InternetGateway::clone)
     }
 
     pub(super) fn op_delete_internet_gateway(&self, id: &str) -> Result<(), AwsError> {
@@ -198,14 +192,7 @@ impl FakeEc2 {
     pub(super) fn op_find_vpn_gateways(&self, filters: &Filters) -> Result<Vec<VpnGateway>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_vpn_gateways", format!("{filters:?}"))?;
-        let mut out = Vec::new();
-        for r in st.vgws.values() {
-            let view = r.view();
-            if matches(filters, &view.tags, |n| vgw_values(&view, n))? {
-                out.push(view);
-            }
-        }
-        Ok(out)
+        select(&st.vgws.values().map(VgwRec::view).collect::<Vec<_>>(), filters, VpnGateway::clone)
     }
 
     pub(super) fn op_delete_vpn_gateway(&self, id: &str) -> Result<(), AwsError> {

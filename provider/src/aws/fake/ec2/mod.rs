@@ -229,29 +229,6 @@ impl PeeringRec {
     }
 }
 
-fn peering_values(r: &PeeringRec, name: &str) -> Option<Vec<String>> {
-    let side = |s: &PeerSide, field: &str| match field {
-        "vpc-id" => one(&s.vpc_id),
-        "owner-id" => one(&s.owner_id),
-        "cidr-block" => Some(s.cidr_blocks.clone()),
-        _ => None,
-    };
-    match name {
-        "vpc-peering-connection-id" => one(&r.peering.id),
-        "status-code" => one(&r.life.status),
-        "status-message" => one(&r.peering.status_message),
-        _ => {
-            if let Some(f) = name.strip_prefix("requester-vpc-info.") {
-                side(&r.peering.requester, f)
-            } else if let Some(f) = name.strip_prefix("accepter-vpc-info.") {
-                side(&r.peering.accepter, f)
-            } else {
-                None
-            }
-        }
-    }
-}
-
 #[derive(Default)]
 struct State {
     peerings: BTreeMap<String, PeeringRec>,
@@ -358,31 +335,6 @@ fn cidrs_overlap(a: (u32, u32), b: (u32, u32)) -> bool {
     cidr_contains(a, b) || cidr_contains(b, a)
 }
 
-/// Whether an object passes every filter. `values` answers the object's values for a filter
-/// name (`None`: the name is unknown for this kind of object).
-fn matches(filters: &Filters, tags: &Tags, values: impl Fn(&str) -> Option<Vec<String>>) -> Result<bool, AwsError> {
-    for (name, wanted) in &filters.0 {
-        let have: Vec<String> = if let Some(key) = name.strip_prefix("tag:") {
-            tags.get(key).cloned().into_iter().collect()
-        } else if name == "tag-key" {
-            tags.keys().cloned().collect()
-        } else {
-            match values(name) {
-                Some(v) => v,
-                None => return Err(invalid_parameter(format!("The filter '{name}' is invalid"))),
-            }
-        };
-        if !wanted.iter().any(|w| have.contains(w)) {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-fn one(v: &str) -> Option<Vec<String>> {
-    Some(vec![v.to_string()])
-}
-
 impl FakeEc2 {
     pub fn new() -> FakeEc2 {
         FakeEc2::in_region("us-east-1")
@@ -441,24 +393,7 @@ impl FakeEc2 {
 
     // ---- test controls -------------------------------------------------------------------
 
-    /// The next call of `op` (an `Ec2Api` method name, see [`OPS`]) fails with `err`.
-    pub fn fail_next(&self, op: &str, err: AwsError) {
-        self.lock().rec.fail_next("FakeEc2", OPS, op, err);
-    }
-
-    /// Operation names in call order.
-    pub fn calls(&self) -> Vec<String> {
-        self.lock().rec.calls()
-    }
-
-    /// Calls with their main argument: `delete_subnet subnet-…`.
-    pub fn call_log(&self) -> Vec<String> {
-        self.lock().rec.call_log()
-    }
-
-    pub fn clear_calls(&self) {
-        self.lock().rec.clear();
-    }
+    recorder_controls!("FakeEc2");
 
     /// Replaces the zones `describe_availability_zones` answers and subnets may use.
     pub fn set_availability_zones(&self, names: &[&str]) {
@@ -539,6 +474,23 @@ impl FakeEc2 {
     /// The subnet as it is now (no call recorded).
     pub fn subnet(&self, id: &str) -> Option<Subnet> {
         self.lock().subnets.get(id).map(SubnetRec::view)
+    }
+
+    /// The VPCs and zones of these subnets, each once, as DMS and RDS check a subnet group's
+    /// subnets; `Err` names the first subnet that does not exist.
+    pub fn subnet_spread(&self, subnet_ids: &[String]) -> Result<(Vec<String>, Vec<String>), String> {
+        let st = self.lock();
+        let (mut vpcs, mut azs) = (Vec::new(), Vec::new());
+        for id in subnet_ids {
+            let s = &st.subnets.get(id).ok_or_else(|| id.clone())?.subnet;
+            if !vpcs.contains(&s.vpc_id) {
+                vpcs.push(s.vpc_id.clone());
+            }
+            if !azs.contains(&s.availability_zone) {
+                azs.push(s.availability_zone.clone());
+            }
+        }
+        Ok((vpcs, azs))
     }
 
     pub fn security_group(&self, id: &str) -> Option<SecurityGroup> {

@@ -146,11 +146,7 @@ impl FakeEc2 {
                 None => self.lock(),
                 Some(f) => f.lock(),
             };
-            for rec in st.peerings.values() {
-                if matches(filters, &rec.peering.tags, |n| peering_values(rec, n))? {
-                    out.push(rec.view());
-                }
-            }
+            out.extend(select(st.peerings.values(), filters, PeeringRec::view)?);
         }
         Ok(out)
     }

@@ -12,13 +12,7 @@ impl FakeEc2 {
     pub(super) fn op_find_route_tables(&self, filters: &Filters) -> Result<Vec<RouteTable>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_route_tables", format!("{filters:?}"))?;
-        let mut out = Vec::new();
-        for r in st.rts.values() {
-            if matches(filters, &r.tags, |n| rt_values(r, n))? {
-                out.push(r.clone());
-            }
-        }
-        Ok(out)
+        select(st.rts.values(), filters, RouteTable::clone)
     }
 
     pub(super) fn op_create_route(
@@ -161,13 +155,7 @@ impl FakeEc2 {
     pub(super) fn op_find_network_interfaces(&self, filters: &Filters) -> Result<Vec<NetworkInterface>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_network_interfaces", format!("{filters:?}"))?;
-        let mut out = Vec::new();
-        for r in st.enis.values() {
-            if matches(filters, &r.tags, |n| eni_values(r, n))? {
-                out.push(r.clone());
-            }
-        }
-        Ok(out)
+        select(st.enis.values(), filters, NetworkInterface::clone)
     }
 
     pub(super) fn op_delete_network_interface(&self, id: &str) -> Result<(), AwsError> {

@@ -54,13 +54,7 @@ impl FakeEc2 {
     pub(super) fn op_find_security_groups(&self, filters: &Filters) -> Result<Vec<SecurityGroup>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_security_groups", format!("{filters:?}"))?;
-        let mut out = Vec::new();
-        for r in st.sgs.values() {
-            if matches(filters, &r.sg.tags, |n| sg_values(r, n))? {
-                out.push(r.sg.clone());
-            }
-        }
-        Ok(out)
+        select(st.sgs.values(), filters, |r| r.sg.clone())
     }
 
     pub(super) fn op_delete_security_group(&self, id: &str) -> Result<(), AwsError> {

@@ -91,13 +91,7 @@ impl FakeEc2 {
     pub(super) fn op_find_vpcs(&self, filters: &Filters) -> Result<Vec<Vpc>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_vpcs", format!("{filters:?}"))?;
-        let mut out = Vec::new();
-        for r in st.vpcs.values() {
-            if matches(filters, &r.vpc.tags, |n| vpc_values(r, n))? {
-                out.push(r.view());
-            }
-        }
-        Ok(out)
+        select(st.vpcs.values(), filters, VpcRec::view)
     }
 
     pub(super) fn op_delete_vpc(&self, id: &str) -> Result<(), AwsError> {
@@ -204,13 +198,7 @@ impl FakeEc2 {
     pub(super) fn op_find_subnets(&self, filters: &Filters) -> Result<Vec<Subnet>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_subnets", format!("{filters:?}"))?;
-        let mut out = Vec::new();
-        for r in st.subnets.values() {
-            if matches(filters, &r.subnet.tags, |n| subnet_values(r, n))? {
-                out.push(r.view());
-            }
-        }
-        Ok(out)
+        select(st.subnets.values(), filters, SubnetRec::view)
     }
 
     pub(super) fn op_delete_subnet(&self, id: &str) -> Result<(), AwsError> {

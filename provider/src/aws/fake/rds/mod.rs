@@ -33,7 +33,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::timeline::{GONE, Life};
-use super::{FakeEc2, Recorder};
+use super::{FakeEc2, Recorder, valid_identifier, valid_subnet_group_name};
 use crate::aws::Secret;
 use crate::aws::error::AwsError;
 use crate::aws::rds::{
@@ -179,16 +179,6 @@ fn group_not_found(name: &str) -> AwsError {
     err("DBSubnetGroupNotFoundFault", format!("DBSubnetGroup {name} not found."))
 }
 
-/// Letters, digits, hyphens; starts with a letter; no `--`, no trailing `-`; 1-63.
-fn valid_identifier(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 63
-        && id.starts_with(|c: char| c.is_ascii_alphabetic())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !id.contains("--")
-        && !id.ends_with('-')
-}
-
 fn default_port(engine: &str) -> Option<i32> {
     if engine.starts_with("postgres") {
         Some(5432)
@@ -276,22 +266,7 @@ impl FakeRds {
         *self.ec2.lock().unwrap_or_else(|p| p.into_inner()) = Some(ec2);
     }
 
-    /// The next call of `op` (an `RdsApi` method name, see [`OPS`]) fails with `err`.
-    pub fn fail_next(&self, op: &str, err: AwsError) {
-        self.lock().rec.fail_next("FakeRds", OPS, op, err);
-    }
-
-    pub fn calls(&self) -> Vec<String> {
-        self.lock().rec.calls()
-    }
-
-    pub fn call_log(&self) -> Vec<String> {
-        self.lock().rec.call_log()
-    }
-
-    pub fn clear_calls(&self) {
-        self.lock().rec.clear();
-    }
+    recorder_controls!("FakeRds");
 
     /// The statuses a new instance goes through after `creating`, one every [`STATE_SECONDS`]
     /// (default `["available"]`; e.g. `["creating", "backing-up", "available"]` for slower ones).
@@ -400,19 +375,9 @@ impl FakeRds {
             return Err(invalid_value("The parameter SubnetIds must be provided."));
         }
         let Some(ec2) = self.linked_ec2() else { return Ok(String::new()) };
-        let mut vpcs = Vec::new();
-        let mut azs = Vec::new();
-        for id in subnet_ids {
-            let Some(s) = ec2.subnet(id) else {
-                return Err(err("InvalidSubnet", format!("Some input subnets in :[{id}] are invalid.")));
-            };
-            if !vpcs.contains(&s.vpc_id) {
-                vpcs.push(s.vpc_id.clone());
-            }
-            if !azs.contains(&s.availability_zone) {
-                azs.push(s.availability_zone.clone());
-            }
-        }
+        let (mut vpcs, azs) = ec2
+            .subnet_spread(subnet_ids)
+            .map_err(|id| err("InvalidSubnet", format!("Some input subnets in :[{id}] are invalid.")))?;
         if vpcs.len() > 1 {
             return Err(err("InvalidSubnet", "The subnets of a DB subnet group must all be in the same VPC."));
         }
