@@ -48,6 +48,8 @@ pub mod dms;
 pub mod ec2;
 pub mod iam;
 pub mod rds;
+#[cfg(test)]
+pub(crate) mod tests_net;
 pub(crate) mod timeline;
 
 use std::collections::{HashMap, VecDeque};

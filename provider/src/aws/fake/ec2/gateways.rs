@@ -216,15 +216,7 @@ impl FakeEc2 {
     pub(super) fn op_enable_vgw_route_propagation(&self, route_table_id: &str, vgw_id: &str) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("enable_vgw_route_propagation", format!("{route_table_id} {vgw_id}"))?;
-        let vpc_id = match st.rts.get(route_table_id) {
-            Some(rt) => rt.vpc_id.clone(),
-            None => {
-                return Err(err(
-                    "InvalidRouteTableID.NotFound",
-                    format!("The routeTable ID '{route_table_id}' does not exist"),
-                ));
-            }
-        };
+        let vpc_id = st.rts.get(route_table_id).ok_or_else(|| route_table_not_found(route_table_id))?.vpc_id.clone();
         let Some(vgw) = st.vgws.get(vgw_id) else {
             return Err(err("InvalidVpnGatewayID.NotFound", format!("The vpnGateway ID '{vgw_id}' does not exist")));
         };
@@ -242,12 +234,7 @@ impl FakeEc2 {
     pub(super) fn op_disable_vgw_route_propagation(&self, route_table_id: &str, vgw_id: &str) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("disable_vgw_route_propagation", format!("{route_table_id} {vgw_id}"))?;
-        let Some(rt) = st.rts.get_mut(route_table_id) else {
-            return Err(err(
-                "InvalidRouteTableID.NotFound",
-                format!("The routeTable ID '{route_table_id}' does not exist"),
-            ));
-        };
+        let rt = st.rts.get_mut(route_table_id).ok_or_else(|| route_table_not_found(route_table_id))?;
         rt.propagating_vgws.retain(|g| g != vgw_id);
         Ok(())
     }

@@ -9,21 +9,7 @@ fn tags(pairs: &[(&str, &str)]) -> Tags {
 }
 
 async fn vpc_with_subnets(ec2: &FakeEc2) -> (String, Vec<String>) {
-    let vpc = ec2.create_vpc("10.0.0.0/24", &tags(&[("dmslink:stack", "s")])).await.unwrap();
-    let mut subnets = Vec::new();
-    for (cidr, az) in [("10.0.0.0/26", "us-east-1a"), ("10.0.0.64/26", "us-east-1b")] {
-        let s = ec2
-            .create_subnet(CreateSubnetInput {
-                vpc_id: vpc.id.clone(),
-                cidr_block: cidr.into(),
-                availability_zone: az.into(),
-                tags: Tags::new(),
-            })
-            .await
-            .unwrap();
-        subnets.push(s.id);
-    }
-    (vpc.id, subnets)
+    crate::aws::fake::tests_net::vpc_with_subnets(ec2, &["us-east-1a", "us-east-1b"]).await
 }
 
 /// Polls (half a second apart, paused time) until the peering reaches `want`.

@@ -1,8 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::aws::ec2::{CreateSecurityGroupInput, CreateSubnetInput, Ec2Api, Filters};
+use crate::aws::ec2::{Ec2Api, Filters};
 use crate::aws::error::ErrorKind;
+use crate::aws::fake::tests_net;
 
 fn group(name: &str, subnets: &[String]) -> DbSubnetGroupInput {
     DbSubnetGroupInput {
@@ -32,30 +33,9 @@ async fn linked() -> (FakeRds, Arc<FakeEc2>, Vec<String>, String) {
     let ec2 = Arc::new(FakeEc2::new());
     let rds = FakeRds::new();
     rds.link_ec2(ec2.clone());
-    let vpc = ec2.create_vpc("10.0.0.0/24", &Tags::new()).await.unwrap();
-    let mut subnets = Vec::new();
-    for (cidr, az) in [("10.0.0.0/26", "us-east-1a"), ("10.0.0.64/26", "us-east-1b"), ("10.0.0.128/26", "us-east-1a")] {
-        let s = ec2
-            .create_subnet(CreateSubnetInput {
-                vpc_id: vpc.id.clone(),
-                cidr_block: cidr.into(),
-                availability_zone: az.into(),
-                tags: Tags::new(),
-            })
-            .await
-            .unwrap();
-        subnets.push(s.id);
-    }
-    let sg = ec2
-        .create_security_group(CreateSecurityGroupInput {
-            vpc_id: vpc.id.clone(),
-            name: "db".into(),
-            description: "db".into(),
-            tags: Tags::new(),
-        })
-        .await
-        .unwrap();
-    (rds, ec2, subnets, sg.id)
+    let (vpc, subnets) = tests_net::vpc_with_subnets(&ec2, &["us-east-1a", "us-east-1b", "us-east-1a"]).await;
+    let sg = tests_net::security_group(&ec2, &vpc, "db").await;
+    (rds, ec2, subnets, sg)
 }
 
 /// Polls (a second apart, paused time) until the instance is `available`.
