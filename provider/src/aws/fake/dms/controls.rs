@@ -12,12 +12,6 @@ use crate::aws::error::AwsError;
 impl FakeDms {
     recorder_controls!("FakeDms");
 
-    /// Creates, moves and the endpoint/instance lookups then reject ARNs not registered with
-    /// [`FakeDms::add_replication_instance`] / [`FakeDms::add_endpoint`] (as AWS does).
-    pub fn require_known_arns(&self, on: bool) {
-        self.lock().require_known_arns = on;
-    }
-
     /// A full-load task goes `starting` → `stopped` without `running` ever being seen (#43466).
     pub fn full_load_skips_running(&self, on: bool) {
         self.lock().full_load_skips_running = on;

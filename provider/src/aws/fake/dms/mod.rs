@@ -26,7 +26,10 @@
 //! Other rules: subnet group creates and modifies and instance creates answer
 //! `AccessDeniedFault` until a linked [`super::FakeIam`] has a ready `dms-vpc-role`
 //! ([`FakeDms::link_iam`]); identifiers are lower-cased (and a subnet group id with `_` can be
-//! created but not described, aws-cli#8373); `ResourceAlreadyExistsFault` on duplicates; with a
+//! created but not described, aws-cli#8373); `ResourceAlreadyExistsFault` on duplicates; a task
+//! create or move on an instance or endpoint the fake does not hold: `ResourceNotFoundFault` (as
+//! the emulator; add them with [`FakeDms::add_replication_instance`] / [`FakeDms::add_endpoint`]),
+//! an endpoint given for the other side: `InvalidParameterValueException`; with a
 //! linked [`super::FakeEc2`] subnets must exist, share a VPC and cover ≥ 2 AZs
 //! (`ReplicationSubnetGroupDoesNotCoverEnoughAZs`), security groups must be in that VPC, and an
 //! instance puts a network interface into its first subnet that stays behind `available` when
@@ -170,7 +173,6 @@ struct State {
     tags: BTreeMap<String, Tags>,
     rec: Recorder,
     counter: u64,
-    require_known_arns: bool,
     full_load_skips_running: bool,
 }
 

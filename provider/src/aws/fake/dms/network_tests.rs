@@ -239,7 +239,7 @@ async fn fake_dms_instance_lifecycle_and_leftover_interface() {
     assert!(e.message.contains("AllowMajorVersionUpgrade"), "{e}");
 
     // Tasks hold the instance.
-    let mut t = input("t", "cdc");
+    let mut t = input(&n.dms, "t", "cdc");
     t.replication_instance_arn = ri.arn.clone();
     let task = n.dms.create_replication_task(t).await.unwrap();
     let e = n.dms.delete_replication_instance(&ri.arn).await.unwrap_err();
@@ -296,7 +296,7 @@ async fn fake_dms_endpoints_create_modify_delete() {
 
     // A running task on the endpoint blocks modify (#27661) and delete.
     let ri = dms.add_replication_instance("ri");
-    let mut t = input("t", "cdc");
+    let mut t = input(&dms, "t", "cdc");
     t.source_endpoint_arn = src.arn.clone();
     t.target_endpoint_arn = tgt.arn.clone();
     t.replication_instance_arn = ri.arn.clone();

@@ -27,17 +27,16 @@ fn check(op: &str, t: &FakeTask) -> Result<(), AwsError> {
 }
 
 impl FakeDms {
+    /// A task's instance must exist, as on AWS (and the emulator).
     fn check_instance(st: &State, arn: &str) -> Result<(), AwsError> {
-        if st.require_known_arns && !st.instances.contains_key(arn) {
+        if !st.instances.contains_key(arn) {
             return Err(not_found(format!("Replication instance {arn} not found")));
         }
         Ok(())
     }
 
+    /// A task's endpoints must exist and be of the side they are given for.
     fn check_endpoint(st: &State, arn: &str, want_type: &str) -> Result<(), AwsError> {
-        if !st.require_known_arns {
-            return Ok(());
-        }
         match st.endpoints.get(arn).map(|r| &r.ep) {
             None => Err(not_found(format!("Endpoint {arn} not found"))),
             Some(e) if !e.endpoint_type.eq_ignore_ascii_case(want_type) => Err(invalid_parameter(format!(
