@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::ec2::FakeEc2;
+use super::locked;
 use crate::aws::ec2::{Ec2Api, Ec2Factory, RoleToAssume};
 use crate::aws::error::AwsError;
 
@@ -37,7 +38,7 @@ impl FakeAccounts {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        locked(&self.state)
     }
 
     /// `role_arn` may be assumed (with this external id, if any).

@@ -14,7 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use super::Recorder;
+use super::{Recorder, locked};
 use crate::aws::error::AwsError;
 use crate::aws::iam::{
     AttachedPolicy, CreateRoleInput, DMS_VPC_POLICY, DMS_VPC_ROLE, IamApi, Role, Tags, dms_trust_policy,
@@ -77,7 +77,7 @@ impl FakeIam {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        locked(&self.state)
     }
 
     // ---- test controls -------------------------------------------------------------------

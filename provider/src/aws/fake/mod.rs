@@ -53,7 +53,7 @@ pub(crate) mod tests_net;
 pub(crate) mod timeline;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use accounts::FakeAccounts;
 pub use dms::FakeDms;
@@ -62,6 +62,12 @@ pub use iam::FakeIam;
 pub use rds::FakeRds;
 
 use super::error::AwsError;
+
+/// The value behind a fake's mutex; a test that panicked while holding it does not poison the
+/// fake for the next one.
+pub(crate) fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// Calls made and failures queued (shared by the fakes).
 #[derive(Default)]

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::rulebook::rules;
-use super::{EndpointRec, FakeDms, FakeEc2, FakeIam, InstanceRec, Life, OPS, Step};
+use super::{EndpointRec, FakeDms, FakeEc2, FakeIam, InstanceRec, Life, OPS, Step, locked};
 use crate::aws::Secret;
 use crate::aws::dms::{Endpoint, ReplicationInstance, ReplicationTask, TableStats, Tags, TaskStats, subnet_group_arn};
 use crate::aws::error::AwsError;
@@ -60,13 +60,13 @@ impl FakeDms {
 
     /// Subnet group and instance creates then need `dms-vpc-role` in this IAM fake.
     pub fn link_iam(&self, iam: Arc<FakeIam>) {
-        self.links.lock().unwrap_or_else(|p| p.into_inner()).iam = Some(iam);
+        locked(&self.links).iam = Some(iam);
     }
 
     /// Subnets and security groups are then checked against this EC2 fake, and instances put
     /// network interfaces into it.
     pub fn link_ec2(&self, ec2: Arc<FakeEc2>) {
-        self.links.lock().unwrap_or_else(|p| p.into_inner()).ec2 = Some(ec2);
+        locked(&self.links).ec2 = Some(ec2);
     }
 
     /// The statuses a new instance goes through after `creating`, each lasting the rulebook's

@@ -4,7 +4,7 @@
 
 use super::rulebook::rules;
 use super::{
-    FakeDms, GONE, InstanceRec, Life, Links, State, already_exists, invalid_combination, invalid_parameter, not_found,
+    FakeDms, InstanceRec, Life, Links, State, already_exists, invalid_combination, invalid_parameter, not_found,
     valid_identifier, valid_subnet_group_name,
 };
 use crate::aws::dms::{
@@ -12,6 +12,23 @@ use crate::aws::dms::{
     ReplicationSubnetGroup, ReplicationSubnetGroupInput,
 };
 use crate::aws::error::{AwsError, ErrorKind};
+
+/// What `ModifyReplicationInstance` left pending applies when `modifying` ends.
+fn apply_pending(inst: &mut ReplicationInstance) {
+    let p = std::mem::take(&mut inst.pending);
+    if let Some(v) = p.class {
+        inst.class = v;
+    }
+    if let Some(v) = p.allocated_storage {
+        inst.allocated_storage = v;
+    }
+    if let Some(v) = p.multi_az {
+        inst.multi_az = v;
+    }
+    if let Some(v) = p.engine_version {
+        inst.engine_version = Some(v);
+    }
+}
 
 fn version_major(v: &str) -> &str {
     v.split('.').next().unwrap_or(v)
@@ -72,8 +89,13 @@ impl FakeDms {
     /// a gone instance is dropped (its interfaces stay behind, detached).
     pub(super) fn advance_instance(&self, st: &mut State, arn: &str) -> Option<ReplicationInstance> {
         let rec = st.instances.get_mut(arn)?;
-        let was = rec.life.status.clone();
-        if !rec.life.advance() {
+        let inst = &mut rec.inst;
+        let gone = !rec.life.advance_each(|from, to| {
+            if from == "modifying" && to != "modifying" {
+                apply_pending(inst);
+            }
+        });
+        if gone {
             let rec = st.instances.remove(arn)?;
             st.tags.remove(arn);
             if let Some(ec2) = self.links().ec2 {
@@ -82,21 +104,6 @@ impl FakeDms {
                 }
             }
             return None;
-        }
-        if was == "modifying" && rec.life.status != "modifying" {
-            let p = std::mem::take(&mut rec.inst.pending);
-            if let Some(v) = p.class {
-                rec.inst.class = v;
-            }
-            if let Some(v) = p.allocated_storage {
-                rec.inst.allocated_storage = v;
-            }
-            if let Some(v) = p.multi_az {
-                rec.inst.multi_az = v;
-            }
-            if let Some(v) = p.engine_version {
-                rec.inst.engine_version = Some(v);
-            }
         }
         Some(ReplicationInstance { status: rec.life.status.clone(), ..rec.inst.clone() })
     }
@@ -382,13 +389,13 @@ impl FakeDms {
         self.begin(&mut st, "delete_replication_instance", arn)?;
         let users = Self::task_ids(&st, |t| t.replication_instance_arn == arn);
         let rec = Self::instance_rec(&mut st, arn)?;
-        let rules = &rules().replication_instance;
-        rules.check("DeleteReplicationInstance", &rec.life.status, &[("id", &rec.inst.id)])?;
-        if !users.is_empty() {
-            return Err(rules.in_use("DeleteReplicationInstance", &[("id", &rec.inst.id), ("users", &users)]));
-        }
-        rec.life.set("deleting", &[(rules.seconds("deleting"), GONE)]);
-        Ok(())
+        Self::start_delete(
+            &rules().replication_instance,
+            "DeleteReplicationInstance",
+            &mut rec.life,
+            &rec.inst.id,
+            &users,
+        )
     }
 
     pub(super) fn instances_list(&self) -> Result<Vec<ReplicationInstance>, AwsError> {

@@ -54,7 +54,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::timeline::{GONE, Life, Timeline};
-use super::{FakeEc2, FakeIam, Recorder, valid_identifier, valid_subnet_group_name};
+use super::{FakeEc2, FakeIam, Recorder, locked, valid_identifier, valid_subnet_group_name};
 use crate::aws::Secret;
 use crate::aws::dms::{
     Connection, Endpoint, ReplicationInstance, ReplicationSubnetGroup, ReplicationTask, TableStats, Tags,
@@ -227,7 +227,7 @@ impl FakeDms {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        locked(&self.state)
     }
 
     fn arn(&self, kind: &str, resource_id: &str) -> String {
@@ -235,7 +235,7 @@ impl FakeDms {
     }
 
     fn links(&self) -> Links {
-        self.links.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        locked(&self.links).clone()
     }
 
     /// Records the call, lets the transitions due by now happen (as the emulator does before
@@ -261,6 +261,17 @@ impl FakeDms {
         for c in st.connections.values_mut() {
             c.life.advance();
         }
+    }
+
+    /// A delete of an instance or endpoint by the rulebook: allowed from its state, refused while
+    /// tasks (`users`) use it, then `deleting` until gone.
+    fn start_delete(kind: &rulebook::Kind, op: &str, life: &mut Life, id: &str, users: &str) -> Result<(), AwsError> {
+        kind.check(op, &life.status, &[("id", id)])?;
+        if !users.is_empty() {
+            return Err(kind.in_use(op, &[("id", id), ("users", users)]));
+        }
+        life.set("deleting", &[(kind.seconds("deleting"), GONE)]);
+        Ok(())
     }
 
     /// The ids of the tasks matching `keep`, sorted and joined (for in-use messages).

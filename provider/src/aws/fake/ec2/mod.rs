@@ -60,8 +60,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::Recorder;
 use super::timeline::Life;
+use super::{Recorder, locked};
 use crate::aws::ec2::{
     AvailabilityZone, CreateSecurityGroupInput, CreateSubnetInput, CreateVpcPeeringInput, CreateVpnGatewayInput,
     Ec2Api, Filters, GatewayAttachment, InternetGateway, NetworkInterface, PeerSide, Route, RouteTable,
@@ -378,19 +378,19 @@ impl FakeEc2 {
 
     /// Lets `a` and `b` (other accounts or regions) peer with each other.
     pub fn link(a: &Arc<FakeEc2>, b: &Arc<FakeEc2>) {
-        a.linked.lock().unwrap_or_else(|p| p.into_inner()).push(Arc::downgrade(b));
-        b.linked.lock().unwrap_or_else(|p| p.into_inner()).push(Arc::downgrade(a));
+        locked(&a.linked).push(Arc::downgrade(b));
+        locked(&b.linked).push(Arc::downgrade(a));
     }
 
     /// The linked fakes still alive.
     fn world(&self) -> Vec<Arc<FakeEc2>> {
-        self.linked.lock().unwrap_or_else(|p| p.into_inner()).iter().filter_map(Weak::upgrade).collect()
+        locked(&self.linked).iter().filter_map(Weak::upgrade).collect()
     }
 
     /// The state as of now: the transitions due have happened (as the emulator applies them
     /// before every call), so what a caller sees depends on time, not on how often it looks.
     fn lock(&self) -> MutexGuard<'_, State> {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = locked(&self.state);
         st.tick();
         st
     }
@@ -417,7 +417,7 @@ impl FakeEc2 {
     /// no time; released, the transitions due meanwhile apply.
     pub fn hold(&self, id: &str, held: bool) {
         // Not `lock()`: a transition due but not applied yet waits too.
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = locked(&self.state);
         if held {
             st.held.insert(id.to_string());
         } else {

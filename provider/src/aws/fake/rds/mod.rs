@@ -33,7 +33,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::timeline::{GONE, Life};
-use super::{FakeEc2, Recorder, valid_identifier, valid_subnet_group_name};
+use super::{FakeEc2, Recorder, locked, valid_identifier, valid_subnet_group_name};
 use crate::aws::Secret;
 use crate::aws::error::AwsError;
 use crate::aws::rds::{
@@ -241,7 +241,7 @@ impl FakeRds {
     /// The state as of now: the transitions due have happened (as the emulator applies them
     /// before every call), so what a caller sees depends on time, not on how often it looks.
     fn lock(&self) -> MutexGuard<'_, State> {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = locked(&self.state);
         let gone = st.tick();
         if let (false, Some(ec2)) = (gone.is_empty(), self.linked_ec2()) {
             for eni in gone {
@@ -252,7 +252,7 @@ impl FakeRds {
     }
 
     fn linked_ec2(&self) -> Option<Arc<FakeEc2>> {
-        self.ec2.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        locked(&self.ec2).clone()
     }
 
     fn arn(&self, kind: &str, id: &str) -> String {
@@ -263,7 +263,7 @@ impl FakeRds {
 
     /// Checks subnets and security groups against this EC2 fake and puts network interfaces into it.
     pub fn link_ec2(&self, ec2: Arc<FakeEc2>) {
-        *self.ec2.lock().unwrap_or_else(|p| p.into_inner()) = Some(ec2);
+        *locked(&self.ec2) = Some(ec2);
     }
 
     recorder_controls!("FakeRds");
