@@ -53,6 +53,10 @@ async fn fake_peering_same_account_lifecycle() {
     let a = ec2.accept_vpc_peering_connection(&p.id).await.unwrap();
     assert_eq!(a.status, "provisioning");
     assert!(ec2.modify_vpc_peering_dns(&p.id, Some(true), None).await.is_err());
+    ec2.hold(&p.id, true);
+    tokio::time::advance(5 * timing::PEERING_PROVISIONING).await;
+    assert_eq!(ec2.find_vpc_peering_connection(&p.id).await.unwrap().unwrap().status, "provisioning", "held");
+    ec2.hold(&p.id, false);
     let a = settle_peering(&ec2, &p.id, "active").await;
     assert_eq!(a.requester.allow_dns_resolution_from_remote_vpc, Some(false));
     ec2.modify_vpc_peering_dns(&p.id, Some(true), Some(true)).await.unwrap();
