@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::ec2::FakeEc2;
+use super::locked;
 use crate::aws::ec2::{Ec2Api, Ec2Factory, RoleToAssume};
 use crate::aws::error::AwsError;
 
@@ -37,7 +38,7 @@ impl FakeAccounts {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        locked(&self.state)
     }
 
     /// `role_arn` may be assumed (with this external id, if any).
@@ -109,7 +110,7 @@ mod tests {
         RoleToAssume { role_arn: arn.into(), external_id: external_id.map(str::to_string), session_name: None }
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn fake_accounts_assume_roles_and_peer_across_accounts() {
         let home = Arc::new(FakeEc2::new());
         let accounts = FakeAccounts::new(home.clone());
@@ -137,8 +138,10 @@ mod tests {
             })
             .await
             .unwrap();
+        tokio::time::advance(std::time::Duration::from_secs(1)).await;
         assert_eq!(other.find_vpc_peering_connection(&p.id).await.unwrap().unwrap().status, "pending-acceptance");
         other.accept_vpc_peering_connection(&p.id).await.unwrap();
+        tokio::time::advance(std::time::Duration::from_secs(1)).await;
         assert_eq!(home.find_vpc_peering_connection(&p.id).await.unwrap().unwrap().status, "active");
 
         // No role, another region: the home account's fake there.

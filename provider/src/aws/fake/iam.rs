@@ -14,7 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use super::Recorder;
+use super::{Recorder, locked};
 use crate::aws::error::AwsError;
 use crate::aws::iam::{
     AttachedPolicy, CreateRoleInput, DMS_VPC_POLICY, DMS_VPC_ROLE, IamApi, Role, Tags, dms_trust_policy,
@@ -77,27 +77,12 @@ impl FakeIam {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        locked(&self.state)
     }
 
     // ---- test controls -------------------------------------------------------------------
 
-    /// The next call of `op` (an `IamApi` method name, see [`OPS`]) fails with `err`.
-    pub fn fail_next(&self, op: &str, err: AwsError) {
-        self.lock().rec.fail_next("FakeIam", OPS, op, err);
-    }
-
-    pub fn calls(&self) -> Vec<String> {
-        self.lock().rec.calls()
-    }
-
-    pub fn call_log(&self) -> Vec<String> {
-        self.lock().rec.call_log()
-    }
-
-    pub fn clear_calls(&self) {
-        self.lock().rec.clear();
-    }
+    recorder_controls!("FakeIam");
 
     /// Puts a ready `dms-vpc-role` in place (created by someone else, as in most accounts).
     pub fn add_dms_vpc_role(&self) -> Role {

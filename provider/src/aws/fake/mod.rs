@@ -2,9 +2,9 @@
 //! (compiled for tests and with the `fakes` feature).
 //!
 //! Each fake records its calls ([`FakeEc2::calls`], ...) and fails the next call of an operation on
-//! request (`fail_next`). The DMS fake follows time (tokio's clock, paused in unit tests) and
-//! `rulebook/dms.json`, as the emulator does; in the EC2 and RDS fakes an object in a
-//! transitional state still moves one step each time it is described.
+//! request (`fail_next`). The fakes follow time as the emulator does ([`timeline`]: tokio's clock,
+//! paused in unit tests), with the emulator's durations: DMS those of `rulebook/dms.json`, EC2 and
+//! RDS the emulator's defaults; describing an object does not move it.
 //!
 //! The fakes can be linked into one small world ([`FakeWorld`], or [`crate::aws::Clients::fakes`]),
 //! so that AWS's cross-service rules hold in tests of the composite resources:
@@ -17,14 +17,43 @@
 //!   DMS's stay behind `available` after the replication instance is deleted, blocking the
 //!   deletion of the security group, subnet and VPC until they are deleted (#7600).
 
+/// The test controls over a fake's [`Recorder`] (`State::rec` behind `lock()`), the same for
+/// every fake: `$fake` names it in panics, its `OPS` lists the operation names it takes.
+macro_rules! recorder_controls {
+    ($fake:literal) => {
+        /// The next call of `op` (a method name of the fake's AWS trait, see its `OPS`) fails
+        /// with `err`; several queue up in order.
+        pub fn fail_next(&self, op: &str, err: AwsError) {
+            self.lock().rec.fail_next($fake, OPS, op, err);
+        }
+
+        /// Operation names in call order.
+        pub fn calls(&self) -> Vec<String> {
+            self.lock().rec.calls()
+        }
+
+        /// Calls with their main argument, e.g. `delete_subnet subnet-…`.
+        pub fn call_log(&self) -> Vec<String> {
+            self.lock().rec.call_log()
+        }
+
+        pub fn clear_calls(&self) {
+            self.lock().rec.clear();
+        }
+    };
+}
+
 pub mod accounts;
 pub mod dms;
 pub mod ec2;
 pub mod iam;
 pub mod rds;
+#[cfg(test)]
+pub(crate) mod tests_net;
+pub(crate) mod timeline;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use accounts::FakeAccounts;
 pub use dms::FakeDms;
@@ -33,6 +62,12 @@ pub use iam::FakeIam;
 pub use rds::FakeRds;
 
 use super::error::AwsError;
+
+/// The value behind a fake's mutex; a test that panicked while holding it does not poison the
+/// fake for the next one.
+pub(crate) fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// Calls made and failures queued (shared by the fakes).
 #[derive(Default)]
@@ -71,43 +106,24 @@ impl Recorder {
     }
 }
 
-/// Status of an object with its pending transitions; each describe applies the next one. An empty
-/// string in `next` means the object is gone after that describe.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Lifecycle {
-    pub(crate) status: String,
-    pub(crate) next: VecDeque<String>,
-    pub(crate) held: bool,
+/// An RDS or DMS identifier: letters, digits, hyphens; starts with a letter; no `--`, no trailing
+/// `-`; 1 to `max` characters.
+pub(crate) fn valid_identifier(id: &str, max: usize) -> bool {
+    !id.is_empty()
+        && id.len() <= max
+        && id.starts_with(|c: char| c.is_ascii_alphabetic())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !id.contains("--")
+        && !id.ends_with('-')
 }
 
-/// The marker for "gone" in [`Lifecycle::next`].
-pub(crate) const GONE: &str = "";
-
-impl Lifecycle {
-    pub(crate) fn new(status: &str, next: &[&str]) -> Lifecycle {
-        Lifecycle { status: status.to_string(), next: next.iter().map(|s| s.to_string()).collect(), held: false }
-    }
-
-    /// Puts the object into `status` with these transitions to follow.
-    pub(crate) fn set(&mut self, status: &str, next: &[&str]) {
-        self.status = status.to_string();
-        self.next = next.iter().map(|s| s.to_string()).collect();
-    }
-
-    /// Applies one transition; `false` when the object is now gone.
-    pub(crate) fn advance(&mut self) -> bool {
-        if self.held {
-            return true;
-        }
-        match self.next.pop_front() {
-            Some(s) if s == GONE => false,
-            Some(s) => {
-                self.status = s;
-                true
-            }
-            None => true,
-        }
-    }
+/// An RDS DB subnet group or DMS replication subnet group name (lower-cased): 1-255 letters,
+/// digits, spaces, `.`, `_`, `-`, and not `default`.
+pub(crate) fn valid_subnet_group_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "default"
+        && name.len() <= 255
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || " ._-".contains(c))
 }
 
 /// The four fakes, linked (see the module documentation).
@@ -184,8 +200,8 @@ mod tests {
     use crate::aws::error::ErrorKind;
     use crate::aws::rds::{CreateDbInstanceInput, DbSubnetGroupInput, DeleteDbInstanceInput, RestoreDbInstanceInput};
 
-    /// Describes until the closure sees `want` (EC2 and RDS move one step per describe, DMS
-    /// with time: a second passes before each describe).
+    /// Describes until the closure sees `want` (the fakes follow time: a second passes before
+    /// each describe).
     macro_rules! settle {
         ($call:expr, $want:expr) => {{
             let mut last = String::new();
@@ -344,6 +360,7 @@ mod tests {
         assert_eq!(e.unwrap_err().code, "InvalidParameterCombination", "no final-snapshot decision");
         rds.delete_db_instance(DeleteDbInstanceInput::skip_final_snapshot("s-target")).await.unwrap();
         rds.delete_db_instance(DeleteDbInstanceInput::with_final_snapshot("s-source", "s-source-final")).await.unwrap();
+        tokio::time::advance(rds::STATE_SECONDS).await;
         assert_eq!(rds.find_db_instance("s-target").await.unwrap(), None);
         assert_eq!(rds.find_db_instance("s-source").await.unwrap(), None);
         rds.delete_db_subnet_group("s").await.unwrap();
@@ -395,22 +412,6 @@ mod tests {
         }));
         assert!(g.is_ok(), "{g:?}");
         drop(iam);
-    }
-
-    #[test]
-    fn lifecycle_steps_and_holds() {
-        let mut l = Lifecycle::new("creating", &["backing-up", "available"]);
-        assert!(l.advance());
-        assert_eq!(l.status, "backing-up");
-        l.held = true;
-        assert!(l.advance());
-        assert_eq!(l.status, "backing-up");
-        l.held = false;
-        assert!(l.advance());
-        assert_eq!(l.status, "available");
-        assert!(l.next.is_empty());
-        l.set("deleting", &[GONE]);
-        assert!(!l.advance());
     }
 
     #[test]

@@ -4,42 +4,13 @@
 use std::sync::Arc;
 
 use super::rulebook::rules;
-use super::{EndpointRec, FakeDms, FakeEc2, FakeIam, InstanceRec, Life, OPS, Step};
+use super::{EndpointRec, FakeDms, FakeEc2, FakeIam, InstanceRec, Life, OPS, Step, locked};
 use crate::aws::Secret;
 use crate::aws::dms::{Endpoint, ReplicationInstance, ReplicationTask, TableStats, Tags, TaskStats, subnet_group_arn};
 use crate::aws::error::AwsError;
 
 impl FakeDms {
-    /// The next call of `op` (a `DmsApi` method name, see [`OPS`]) fails with `err`. Several calls
-    /// queue up in order.
-    pub fn fail_next(&self, op: &str, err: AwsError) {
-        assert!(OPS.contains(&op), "FakeDms::fail_next: unknown operation {op:?}; use one of {OPS:?}");
-        self.lock().failures.entry(op.to_string()).or_default().push_back(err);
-    }
-
-    /// Operation names in call order, e.g. `["create_replication_task", "find_replication_task_by_arn"]`.
-    pub fn calls(&self) -> Vec<String> {
-        self.lock().calls.iter().map(|(op, _)| op.clone()).collect()
-    }
-
-    /// Calls with their main argument: `start_replication_task arn:…:task:… start-replication`.
-    pub fn call_log(&self) -> Vec<String> {
-        self.lock()
-            .calls
-            .iter()
-            .map(|(op, arg)| if arg.is_empty() { op.clone() } else { format!("{op} {arg}") })
-            .collect()
-    }
-
-    pub fn clear_calls(&self) {
-        self.lock().calls.clear();
-    }
-
-    /// Creates, moves and the endpoint/instance lookups then reject ARNs not registered with
-    /// [`FakeDms::add_replication_instance`] / [`FakeDms::add_endpoint`] (as AWS does).
-    pub fn require_known_arns(&self, on: bool) {
-        self.lock().require_known_arns = on;
-    }
+    recorder_controls!("FakeDms");
 
     /// A full-load task goes `starting` → `stopped` without `running` ever being seen (#43466).
     pub fn full_load_skips_running(&self, on: bool) {
@@ -89,13 +60,13 @@ impl FakeDms {
 
     /// Subnet group and instance creates then need `dms-vpc-role` in this IAM fake.
     pub fn link_iam(&self, iam: Arc<FakeIam>) {
-        self.links.lock().unwrap_or_else(|p| p.into_inner()).iam = Some(iam);
+        locked(&self.links).iam = Some(iam);
     }
 
     /// Subnets and security groups are then checked against this EC2 fake, and instances put
     /// network interfaces into it.
     pub fn link_ec2(&self, ec2: Arc<FakeEc2>) {
-        self.links.lock().unwrap_or_else(|p| p.into_inner()).ec2 = Some(ec2);
+        locked(&self.links).ec2 = Some(ec2);
     }
 
     /// The statuses a new instance goes through after `creating`, each lasting the rulebook's

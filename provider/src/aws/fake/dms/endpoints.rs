@@ -3,8 +3,7 @@
 
 use super::rulebook::rules;
 use super::{
-    ConnectionRec, EndpointRec, FakeDms, GONE, Life, State, already_exists, invalid_parameter, not_found,
-    valid_dms_identifier,
+    ConnectionRec, EndpointRec, FakeDms, Life, State, already_exists, invalid_parameter, not_found, valid_identifier,
 };
 use crate::aws::Secret;
 use crate::aws::dms::{Connection, CreateEndpointInput, Endpoint, ModifyEndpointInput};
@@ -110,7 +109,7 @@ impl FakeDms {
     pub(super) fn endpoint_create(&self, input: CreateEndpointInput) -> Result<Endpoint, AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "create_endpoint", &input.id)?;
-        if !valid_dms_identifier(&input.id, 255) {
+        if !valid_identifier(&input.id, 255) {
             return Err(invalid_parameter(format!(
                 "The parameter EndpointIdentifier {:?} is not a valid identifier.",
                 input.id
@@ -219,13 +218,7 @@ impl FakeDms {
         self.begin(&mut st, "delete_endpoint", arn)?;
         let users = Self::task_ids(&st, |t| t.source_endpoint_arn == arn || t.target_endpoint_arn == arn);
         let rec = Self::endpoint_rec(&mut st, arn)?;
-        let rules = &rules().endpoint;
-        rules.check("DeleteEndpoint", &rec.life.status, &[("id", &rec.ep.id)])?;
-        if !users.is_empty() {
-            return Err(rules.in_use("DeleteEndpoint", &[("id", &rec.ep.id), ("users", &users)]));
-        }
-        rec.life.set("deleting", [(rules.seconds("deleting"), GONE.to_string())]);
-        Ok(())
+        Self::start_delete(&rules().endpoint, "DeleteEndpoint", &mut rec.life, &rec.ep.id, &users)
     }
 
     pub(super) fn connection_test(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Connection, AwsError> {
@@ -257,8 +250,7 @@ impl FakeDms {
             status: "testing".to_string(),
             last_failure_message: outcome,
         };
-        let mut life = Life::new("testing");
-        life.next.set([(rules().endpoint.seconds("testing"), next.to_string())]);
+        let life = Life::timed("testing", &[(rules().endpoint.seconds("testing"), next)]);
         st.connections.insert(key, ConnectionRec { conn: conn.clone(), life });
         Ok(Connection { last_failure_message: None, ..conn })
     }

@@ -4,14 +4,31 @@
 
 use super::rulebook::rules;
 use super::{
-    FakeDms, GONE, InstanceRec, Life, Links, State, already_exists, invalid_combination, invalid_parameter, not_found,
-    valid_dms_identifier,
+    FakeDms, InstanceRec, Life, Links, State, already_exists, invalid_combination, invalid_parameter, not_found,
+    valid_identifier, valid_subnet_group_name,
 };
 use crate::aws::dms::{
     CreateReplicationInstanceInput, ModifyReplicationInstanceInput, PendingInstanceValues, ReplicationInstance,
     ReplicationSubnetGroup, ReplicationSubnetGroupInput,
 };
 use crate::aws::error::{AwsError, ErrorKind};
+
+/// What `ModifyReplicationInstance` left pending applies when `modifying` ends.
+fn apply_pending(inst: &mut ReplicationInstance) {
+    let p = std::mem::take(&mut inst.pending);
+    if let Some(v) = p.class {
+        inst.class = v;
+    }
+    if let Some(v) = p.allocated_storage {
+        inst.allocated_storage = v;
+    }
+    if let Some(v) = p.multi_az {
+        inst.multi_az = v;
+    }
+    if let Some(v) = p.engine_version {
+        inst.engine_version = Some(v);
+    }
+}
 
 fn version_major(v: &str) -> &str {
     v.split('.').next().unwrap_or(v)
@@ -36,19 +53,9 @@ impl FakeDms {
             return Err(invalid_parameter("SubnetIds must contain at least one subnet"));
         }
         let Some(ec2) = &links.ec2 else { return Ok("vpc-unknown".to_string()) };
-        let mut vpcs: Vec<String> = Vec::new();
-        let mut azs: Vec<String> = Vec::new();
-        for id in subnet_ids {
-            let Some(s) = ec2.subnet(id) else {
-                return Err(AwsError::from_code("InvalidSubnet", format!("The subnet {id} does not exist")));
-            };
-            if !vpcs.contains(&s.vpc_id) {
-                vpcs.push(s.vpc_id);
-            }
-            if !azs.contains(&s.availability_zone) {
-                azs.push(s.availability_zone);
-            }
-        }
+        let (mut vpcs, azs) = ec2
+            .subnet_spread(subnet_ids)
+            .map_err(|id| AwsError::from_code("InvalidSubnet", format!("The subnet {id} does not exist")))?;
         if vpcs.len() > 1 {
             return Err(AwsError::from_code("InvalidSubnet", "The subnets are not all in the same VPC"));
         }
@@ -82,8 +89,13 @@ impl FakeDms {
     /// a gone instance is dropped (its interfaces stay behind, detached).
     pub(super) fn advance_instance(&self, st: &mut State, arn: &str) -> Option<ReplicationInstance> {
         let rec = st.instances.get_mut(arn)?;
-        let was = rec.life.status.clone();
-        if !rec.life.advance() {
+        let inst = &mut rec.inst;
+        let gone = !rec.life.advance_each(|from, to| {
+            if from == "modifying" && to != "modifying" {
+                apply_pending(inst);
+            }
+        });
+        if gone {
             let rec = st.instances.remove(arn)?;
             st.tags.remove(arn);
             if let Some(ec2) = self.links().ec2 {
@@ -92,21 +104,6 @@ impl FakeDms {
                 }
             }
             return None;
-        }
-        if was == "modifying" && rec.life.status != "modifying" {
-            let p = std::mem::take(&mut rec.inst.pending);
-            if let Some(v) = p.class {
-                rec.inst.class = v;
-            }
-            if let Some(v) = p.allocated_storage {
-                rec.inst.allocated_storage = v;
-            }
-            if let Some(v) = p.multi_az {
-                rec.inst.multi_az = v;
-            }
-            if let Some(v) = p.engine_version {
-                rec.inst.engine_version = Some(v);
-            }
         }
         Some(ReplicationInstance { status: rec.life.status.clone(), ..rec.inst.clone() })
     }
@@ -123,11 +120,7 @@ impl FakeDms {
         let mut st = self.lock();
         self.begin(&mut st, "create_replication_subnet_group", &input.id)?;
         let id = input.id.to_ascii_lowercase();
-        if id.is_empty()
-            || id.len() > 255
-            || id == "default"
-            || !id.chars().all(|c| c.is_ascii_alphanumeric() || " ._-".contains(c))
-        {
+        if !valid_subnet_group_name(&id) {
             return Err(invalid_parameter(format!("Invalid ReplicationSubnetGroupIdentifier {:?}", input.id)));
         }
         if input.description.is_empty() {
@@ -245,7 +238,7 @@ impl FakeDms {
         let links = self.links();
         let mut st = self.lock();
         self.begin(&mut st, "create_replication_instance", &input.id)?;
-        if !valid_dms_identifier(&input.id, 63) {
+        if !valid_identifier(&input.id, 63) {
             return Err(invalid_parameter(format!(
                 "The parameter ReplicationInstanceIdentifier {:?} is not a valid identifier. Identifiers must begin \
                  with a letter and must contain only ASCII letters, digits, and hyphens. They can't end with a \
@@ -387,7 +380,7 @@ impl FakeDms {
         }
         i.pending = PendingInstanceValues { class, allocated_storage: storage, multi_az, engine_version: version };
         let modifying = rules().replication_instance.seconds("modifying");
-        rec.life.set("modifying", [(modifying, "available".to_string())]);
+        rec.life.set("modifying", &[(modifying, "available")]);
         Ok(ReplicationInstance { status: "modifying".to_string(), ..rec.inst.clone() })
     }
 
@@ -396,13 +389,13 @@ impl FakeDms {
         self.begin(&mut st, "delete_replication_instance", arn)?;
         let users = Self::task_ids(&st, |t| t.replication_instance_arn == arn);
         let rec = Self::instance_rec(&mut st, arn)?;
-        let rules = &rules().replication_instance;
-        rules.check("DeleteReplicationInstance", &rec.life.status, &[("id", &rec.inst.id)])?;
-        if !users.is_empty() {
-            return Err(rules.in_use("DeleteReplicationInstance", &[("id", &rec.inst.id), ("users", &users)]));
-        }
-        rec.life.set("deleting", [(rules.seconds("deleting"), GONE.to_string())]);
-        Ok(())
+        Self::start_delete(
+            &rules().replication_instance,
+            "DeleteReplicationInstance",
+            &mut rec.life,
+            &rec.inst.id,
+            &users,
+        )
     }
 
     pub(super) fn instances_list(&self) -> Result<Vec<ReplicationInstance>, AwsError> {

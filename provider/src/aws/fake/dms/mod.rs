@@ -3,7 +3,7 @@
 //!
 //! Time passes as tokio's clock does: an action answers with the transitional state (`creating`,
 //! `starting`, `stopping`, `modifying`, `moving`, `deleting`) and the object reaches the next
-//! state once the rulebook's seconds for that state have passed ([`timeline::Timeline`]). Unit
+//! state once the rulebook's seconds for that state have passed ([`super::timeline::Timeline`]). Unit
 //! tests run with paused time, so a poller's sleep moves the clock; `tokio::time::advance` moves
 //! it by hand. With the rulebook's defaults:
 //!
@@ -26,7 +26,10 @@
 //! Other rules: subnet group creates and modifies and instance creates answer
 //! `AccessDeniedFault` until a linked [`super::FakeIam`] has a ready `dms-vpc-role`
 //! ([`FakeDms::link_iam`]); identifiers are lower-cased (and a subnet group id with `_` can be
-//! created but not described, aws-cli#8373); `ResourceAlreadyExistsFault` on duplicates; with a
+//! created but not described, aws-cli#8373); `ResourceAlreadyExistsFault` on duplicates; a task
+//! create or move on an instance or endpoint the fake does not hold: `ResourceNotFoundFault` (as
+//! the emulator; add them with [`FakeDms::add_replication_instance`] / [`FakeDms::add_endpoint`]),
+//! an endpoint given for the other side: `InvalidParameterValueException`; with a
 //! linked [`super::FakeEc2`] subnets must exist, share a VPC and cover ≥ 2 AZs
 //! (`ReplicationSubnetGroupDoesNotCoverEnoughAZs`), security groups must be in that VPC, and an
 //! instance puts a network interface into its first subnet that stays behind `available` when
@@ -41,24 +44,22 @@ mod instances;
 pub(crate) mod rulebook;
 mod settings;
 mod tasks;
-pub(crate) mod timeline;
 
 #[cfg(test)]
 mod network_tests;
 #[cfg(test)]
 mod tasks_tests;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
-use super::{FakeEc2, FakeIam};
+use super::timeline::{GONE, Life, Timeline};
+use super::{FakeEc2, FakeIam, Recorder, locked, valid_identifier, valid_subnet_group_name};
 use crate::aws::Secret;
 use crate::aws::dms::{
     Connection, Endpoint, ReplicationInstance, ReplicationSubnetGroup, ReplicationTask, TableStats, Tags,
 };
 use crate::aws::error::{AwsError, ErrorKind};
-use timeline::Timeline;
 
 /// Operation names accepted by [`FakeDms::fail_next`] (the `DmsApi` method names).
 pub const OPS: &[&str] = &[
@@ -134,38 +135,6 @@ struct FakeTask {
     fail_on_start: Option<String>,
 }
 
-/// A status with its timed transitions; an empty status in a step means "gone".
-#[derive(Clone, Debug, Default)]
-struct Life {
-    status: String,
-    next: Timeline<String>,
-}
-
-const GONE: &str = "";
-
-impl Life {
-    fn new(status: &str) -> Life {
-        Life { status: status.to_string(), next: Timeline::default() }
-    }
-
-    /// Puts the object into `status` with these timed transitions to follow.
-    fn set(&mut self, status: &str, next: impl IntoIterator<Item = (Duration, String)>) {
-        self.status = status.to_string();
-        self.next.set(next);
-    }
-
-    /// Applies the due transitions; `false` when the object is now gone.
-    fn advance(&mut self) -> bool {
-        while let Some(s) = self.next.pop_due() {
-            if s == GONE {
-                return false;
-            }
-            self.status = s;
-        }
-        true
-    }
-}
-
 struct InstanceRec {
     inst: ReplicationInstance,
     life: Life,
@@ -202,10 +171,8 @@ struct State {
     /// The statuses a new instance goes through after `creating`, one per creating period.
     instance_create_steps: Vec<String>,
     tags: BTreeMap<String, Tags>,
-    failures: HashMap<String, VecDeque<AwsError>>,
-    calls: Vec<(String, String)>,
+    rec: Recorder,
     counter: u64,
-    require_known_arns: bool,
     full_load_skips_running: bool,
 }
 
@@ -245,16 +212,6 @@ fn already_exists(message: impl Into<String>) -> AwsError {
     AwsError::new(ErrorKind::AlreadyExists, "ResourceAlreadyExistsFault", message)
 }
 
-/// Letters, digits, hyphens; starts with a letter; no `--`, no trailing `-`.
-fn valid_dms_identifier(id: &str, max: usize) -> bool {
-    !id.is_empty()
-        && id.len() <= max
-        && id.starts_with(|c: char| c.is_ascii_alphabetic())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !id.contains("--")
-        && !id.ends_with('-')
-}
-
 impl FakeDms {
     pub fn new() -> FakeDms {
         FakeDms::in_region("us-east-1", "123456789012")
@@ -270,7 +227,7 @@ impl FakeDms {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        locked(&self.state)
     }
 
     fn arn(&self, kind: &str, resource_id: &str) -> String {
@@ -278,18 +235,14 @@ impl FakeDms {
     }
 
     fn links(&self) -> Links {
-        self.links.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        locked(&self.links).clone()
     }
 
     /// Records the call, lets the transitions due by now happen (as the emulator does before
     /// every call) and pops an injected failure, if any.
     fn begin(&self, st: &mut State, op: &str, arg: impl Into<String>) -> Result<(), AwsError> {
         self.tick(st);
-        st.calls.push((op.to_string(), arg.into()));
-        match st.failures.get_mut(op).and_then(VecDeque::pop_front) {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        st.rec.begin(op, arg)
     }
 
     fn tick(&self, st: &mut State) {
@@ -308,6 +261,17 @@ impl FakeDms {
         for c in st.connections.values_mut() {
             c.life.advance();
         }
+    }
+
+    /// A delete of an instance or endpoint by the rulebook: allowed from its state, refused while
+    /// tasks (`users`) use it, then `deleting` until gone.
+    fn start_delete(kind: &rulebook::Kind, op: &str, life: &mut Life, id: &str, users: &str) -> Result<(), AwsError> {
+        kind.check(op, &life.status, &[("id", id)])?;
+        if !users.is_empty() {
+            return Err(kind.in_use(op, &[("id", id), ("users", users)]));
+        }
+        life.set("deleting", &[(kind.seconds("deleting"), GONE)]);
+        Ok(())
     }
 
     /// The ids of the tasks matching `keep`, sorted and joined (for in-use messages).

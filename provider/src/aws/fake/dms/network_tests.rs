@@ -21,8 +21,8 @@ async fn tick() {
 
 // ---- subnet groups, instances, endpoints, connections --------------------------------
 
-use crate::aws::ec2::{CreateSecurityGroupInput, CreateSubnetInput, Ec2Api, Filters};
-use crate::aws::fake::{FakeEc2, FakeIam};
+use crate::aws::ec2::{Ec2Api, Filters};
+use crate::aws::fake::{FakeEc2, FakeIam, tests_net};
 use crate::aws::iam::{CreateRoleInput, DMS_VPC_ROLE, IamApi, dms_trust_policy, dms_vpc_policy_arn};
 
 struct Net {
@@ -43,30 +43,8 @@ async fn net() -> Net {
     let dms = FakeDms::new();
     dms.link_ec2(ec2.clone());
     dms.link_iam(iam.clone());
-    let vpc = ec2.create_vpc("10.0.0.0/24", &Tags::new()).await.unwrap().id;
-    let mut subnets = Vec::new();
-    for (cidr, az) in [("10.0.0.0/26", "us-east-1a"), ("10.0.0.64/26", "us-east-1b"), ("10.0.0.128/26", "us-east-1a")] {
-        let s = ec2
-            .create_subnet(CreateSubnetInput {
-                vpc_id: vpc.clone(),
-                cidr_block: cidr.into(),
-                availability_zone: az.into(),
-                tags: Tags::new(),
-            })
-            .await
-            .unwrap();
-        subnets.push(s.id);
-    }
-    let sg = ec2
-        .create_security_group(CreateSecurityGroupInput {
-            vpc_id: vpc.clone(),
-            name: "dms".into(),
-            description: "dms".into(),
-            tags: Tags::new(),
-        })
-        .await
-        .unwrap()
-        .id;
+    let (vpc, subnets) = tests_net::vpc_with_subnets(&ec2, &["us-east-1a", "us-east-1b", "us-east-1a"]).await;
+    let sg = tests_net::security_group(&ec2, &vpc, "dms").await;
     Net { dms, ec2, iam, vpc, subnets, sg }
 }
 
@@ -261,7 +239,7 @@ async fn fake_dms_instance_lifecycle_and_leftover_interface() {
     assert!(e.message.contains("AllowMajorVersionUpgrade"), "{e}");
 
     // Tasks hold the instance.
-    let mut t = input("t", "cdc");
+    let mut t = input(&n.dms, "t", "cdc");
     t.replication_instance_arn = ri.arn.clone();
     let task = n.dms.create_replication_task(t).await.unwrap();
     let e = n.dms.delete_replication_instance(&ri.arn).await.unwrap_err();
@@ -318,7 +296,7 @@ async fn fake_dms_endpoints_create_modify_delete() {
 
     // A running task on the endpoint blocks modify (#27661) and delete.
     let ri = dms.add_replication_instance("ri");
-    let mut t = input("t", "cdc");
+    let mut t = input(&dms, "t", "cdc");
     t.source_endpoint_arn = src.arn.clone();
     t.target_endpoint_arn = tgt.arn.clone();
     t.replication_instance_arn = ri.arn.clone();

@@ -6,10 +6,10 @@ use serde_json::Value as Json;
 
 use super::rulebook::rules;
 use super::settings::{check_json, default_settings, merge_into, merged_settings};
-use super::timeline::Timeline;
 use super::{FakeDms, FakeTask, State, Step, invalid_combination, invalid_parameter, not_found};
 use crate::aws::dms::{CreateTaskInput, ModifyTaskInput, ReplicationTask, StartType, TasksUsing};
 use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::fake::timeline::Timeline;
 
 const MIGRATION_TYPES: &[&str] = &["full-load", "cdc", "full-load-and-cdc"];
 
@@ -27,17 +27,16 @@ fn check(op: &str, t: &FakeTask) -> Result<(), AwsError> {
 }
 
 impl FakeDms {
+    /// A task's instance must exist, as on AWS (and the emulator).
     fn check_instance(st: &State, arn: &str) -> Result<(), AwsError> {
-        if st.require_known_arns && !st.instances.contains_key(arn) {
+        if !st.instances.contains_key(arn) {
             return Err(not_found(format!("Replication instance {arn} not found")));
         }
         Ok(())
     }
 
+    /// A task's endpoints must exist and be of the side they are given for.
     fn check_endpoint(st: &State, arn: &str, want_type: &str) -> Result<(), AwsError> {
-        if !st.require_known_arns {
-            return Ok(());
-        }
         match st.endpoints.get(arn).map(|r| &r.ep) {
             None => Err(not_found(format!("Endpoint {arn} not found"))),
             Some(e) if !e.endpoint_type.eq_ignore_ascii_case(want_type) => Err(invalid_parameter(format!(

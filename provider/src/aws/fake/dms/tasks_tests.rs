@@ -15,12 +15,13 @@ async fn tick() {
     tokio::time::advance(Duration::from_secs(1)).await;
 }
 
-pub(super) fn input(id: &str, migration_type: &str) -> CreateTaskInput {
+/// A task on this replication instance and these endpoints.
+fn task_input(id: &str, migration_type: &str, [instance, source, target]: [&str; 3]) -> CreateTaskInput {
     CreateTaskInput {
         id: id.to_string(),
-        source_endpoint_arn: "arn:aws:dms:us-east-1:123456789012:endpoint:SRC".to_string(),
-        target_endpoint_arn: "arn:aws:dms:us-east-1:123456789012:endpoint:TGT".to_string(),
-        replication_instance_arn: "arn:aws:dms:us-east-1:123456789012:rep:RI".to_string(),
+        source_endpoint_arn: source.to_string(),
+        target_endpoint_arn: target.to_string(),
+        replication_instance_arn: instance.to_string(),
         migration_type: migration_type.to_string(),
         table_mappings: r#"{"rules":[]}"#.to_string(),
         settings: None,
@@ -30,6 +31,20 @@ pub(super) fn input(id: &str, migration_type: &str) -> CreateTaskInput {
     }
 }
 
+/// A task on the instance `ri` and the endpoints `src` and `tgt`, added to the fake on first use
+/// (DMS refuses a task on ARNs it does not know).
+pub(super) fn input(dms: &FakeDms, id: &str, migration_type: &str) -> CreateTaskInput {
+    let known = |id: &str| {
+        let st = dms.lock();
+        let instance = st.instances.values().find(|r| r.inst.id == id).map(|r| r.inst.arn.clone());
+        instance.or_else(|| st.endpoints.values().find(|r| r.ep.id == id).map(|r| r.ep.arn.clone()))
+    };
+    let ri = known("ri").unwrap_or_else(|| dms.add_replication_instance("ri").arn);
+    let src = known("src").unwrap_or_else(|| dms.add_endpoint("src", "source", "oracle").arn);
+    let tgt = known("tgt").unwrap_or_else(|| dms.add_endpoint("tgt", "target", "postgres").arn);
+    task_input(id, migration_type, [&ri, &src, &tgt])
+}
+
 /// The task's status one transition period later.
 async fn status(dms: &FakeDms, arn: &str) -> Option<String> {
     tick().await;
@@ -37,7 +52,7 @@ async fn status(dms: &FakeDms, arn: &str) -> Option<String> {
 }
 
 async fn ready_task(dms: &FakeDms, migration_type: &str) -> String {
-    let t = dms.create_replication_task(input("my-task", migration_type)).await.unwrap();
+    let t = dms.create_replication_task(input(dms, "my-task", migration_type)).await.unwrap();
     assert_eq!(status(dms, &t.arn).await.as_deref(), Some("ready"));
     t.arn
 }
@@ -45,7 +60,7 @@ async fn ready_task(dms: &FakeDms, migration_type: &str) -> String {
 #[tokio::test(start_paused = true)]
 async fn fake_task_creates_then_becomes_ready_after_the_creating_time() {
     let dms = FakeDms::new();
-    let t = dms.create_replication_task(input("my-task", "cdc")).await.unwrap();
+    let t = dms.create_replication_task(input(&dms, "my-task", "cdc")).await.unwrap();
     assert_eq!(t.status, "creating");
     // Time, not reads, moves the task (as on the emulator).
     for _ in 0..5 {
@@ -58,7 +73,7 @@ async fn fake_task_creates_then_becomes_ready_after_the_creating_time() {
     let by_id = dms.find_replication_task_by_id("my-task").await.unwrap().unwrap();
     assert_eq!(by_id.arn, t.arn);
     assert_eq!(dms.find_replication_task_by_id("other").await.unwrap(), None);
-    let again = dms.create_replication_task(input("my-task", "cdc")).await.unwrap_err();
+    let again = dms.create_replication_task(input(&dms, "my-task", "cdc")).await.unwrap_err();
     assert_eq!(again.kind, ErrorKind::AlreadyExists);
 }
 
@@ -157,13 +172,14 @@ async fn fake_modify_refused_while_running_allowed_when_stopped() {
 async fn fake_move_changes_instance_and_returns_to_settled_state() {
     let dms = FakeDms::new();
     let arn = ready_task(&dms, "cdc").await;
-    let t = dms.move_replication_task(&arn, "arn:aws:dms:us-east-1:123456789012:rep:OTHER").await.unwrap();
+    let (from, to) = (dms.task(&arn).unwrap().replication_instance_arn, dms.add_replication_instance("other").arn);
+    let t = dms.move_replication_task(&arn, &to).await.unwrap();
     assert_eq!(t.status, "moving");
-    assert!(t.replication_instance_arn.ends_with(":rep:RI"), "still on the old instance while moving");
+    assert_eq!(t.replication_instance_arn, from, "still on the old instance while moving");
     tick().await;
     let t = dms.find_replication_task_by_arn(&arn).await.unwrap().unwrap();
     assert_eq!(t.status, "ready");
-    assert!(t.replication_instance_arn.ends_with(":rep:OTHER"));
+    assert_eq!(t.replication_instance_arn, to);
 }
 
 #[tokio::test(start_paused = true)]
@@ -203,10 +219,10 @@ async fn fake_lists_every_replication_instance_and_subnet_group() {
 async fn fake_injected_failures_and_call_log() {
     let dms = FakeDms::new();
     dms.fail_next("create_replication_task", AwsError::from_code("AccessDeniedFault", "no dms-vpc-role"));
-    let e = dms.create_replication_task(input("t1", "cdc")).await.unwrap_err();
+    let e = dms.create_replication_task(input(&dms, "t1", "cdc")).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::AccessDenied);
     assert_eq!(dms.task_count(), 0);
-    let t = dms.create_replication_task(input("t1", "cdc")).await.unwrap();
+    let t = dms.create_replication_task(input(&dms, "t1", "cdc")).await.unwrap();
     dms.fail_next("find_replication_task_by_arn", AwsError::from_code("ThrottlingException", "slow"));
     assert_eq!(dms.find_replication_task_by_arn(&t.arn).await.unwrap_err().kind, ErrorKind::Throttled);
     assert_eq!(status(&dms, &t.arn).await.as_deref(), Some("ready"));
@@ -236,7 +252,7 @@ async fn fake_tags_by_arn() {
 #[tokio::test(start_paused = true)]
 async fn fake_settings_are_merged_with_defaults() {
     let dms = FakeDms::new();
-    let mut i = input("s", "cdc");
+    let mut i = input(&dms, "s", "cdc");
     i.settings = Some(
         r#"{"Logging":{"EnableLogging":true,"LogComponents":[{"Id":"SOURCE_CAPTURE","Severity":"LOGGER_SEVERITY_DEBUG"}]}}"#
             .into(),
@@ -250,10 +266,10 @@ async fn fake_settings_are_merged_with_defaults() {
     assert_eq!(comps.iter().filter(|c| c["Id"] == "SOURCE_CAPTURE").count(), 1);
     assert!(doc.pointer("/Logging/CloudWatchLogGroup").and_then(Json::as_str).is_some());
 
-    let mut bad = input("b", "cdc");
+    let mut bad = input(&dms, "b", "cdc");
     bad.settings = Some(r#"{"Logging":{"CloudWatchLogGroup":"mine"}}"#.into());
     assert_eq!(dms.create_replication_task(bad).await.unwrap_err().code, "InvalidParameterValueException");
-    let mut bad = input("c", "cdc");
+    let mut bad = input(&dms, "c", "cdc");
     bad.settings = Some(r#"{"Logging":{"EnableLogContext":true}}"#.into());
     assert_eq!(dms.create_replication_task(bad).await.unwrap_err().code, "InvalidParameterCombinationException");
 }
@@ -280,21 +296,22 @@ async fn fake_failures_scripts_and_holds() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn fake_strict_mode_checks_instance_and_endpoints() {
+async fn fake_tasks_need_a_known_instance_and_endpoints_of_the_right_type() {
     let dms = FakeDms::new();
-    dms.require_known_arns(true);
-    assert_eq!(dms.create_replication_task(input("t", "cdc")).await.unwrap_err().kind, ErrorKind::NotFound);
+    let arn = |kind: &str, id: &str| format!("arn:aws:dms:us-east-1:123456789012:{kind}:{id}");
+    let unknown = task_input("t", "cdc", [&arn("rep", "RI"), &arn("endpoint", "SRC"), &arn("endpoint", "TGT")]);
+    assert_eq!(dms.create_replication_task(unknown).await.unwrap_err().kind, ErrorKind::NotFound);
     let ri = dms.add_replication_instance("ri");
     let src = dms.add_endpoint("src", "source", "oracle");
     let tgt = dms.add_endpoint("tgt", "target", "postgres");
-    let mut i = input("t", "cdc");
-    i.replication_instance_arn = ri.arn.clone();
-    i.source_endpoint_arn = tgt.arn.clone();
-    i.target_endpoint_arn = src.arn.clone();
-    assert_eq!(dms.create_replication_task(i.clone()).await.unwrap_err().code, "InvalidParameterValueException");
-    i.source_endpoint_arn = src.arn.clone();
-    i.target_endpoint_arn = tgt.arn.clone();
-    dms.create_replication_task(i).await.unwrap();
+    let swapped = task_input("t", "cdc", [&ri.arn, &tgt.arn, &src.arn]);
+    assert_eq!(dms.create_replication_task(swapped).await.unwrap_err().code, "InvalidParameterValueException");
+    let unknown_source = task_input("t", "cdc", [&ri.arn, &arn("endpoint", "SRC"), &tgt.arn]);
+    assert_eq!(dms.create_replication_task(unknown_source).await.unwrap_err().kind, ErrorKind::NotFound);
+    let t = dms.create_replication_task(task_input("t", "cdc", [&ri.arn, &src.arn, &tgt.arn])).await.unwrap();
+    tick().await;
+    let e = dms.move_replication_task(&t.arn, &arn("rep", "OTHER")).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound, "a move needs a known instance too");
     assert_eq!(dms.describe_replication_instance_by_arn(&ri.arn).await.unwrap(), Some(ri));
     assert_eq!(dms.find_endpoint_by_arn(&src.arn).await.unwrap().map(|e| e.endpoint_type), Some("source".into()));
     assert_eq!(dms.find_endpoint_by_arn("arn:nope").await.unwrap(), None);
@@ -305,7 +322,7 @@ async fn fake_task_reaches_ready_through_the_poller() {
     use crate::aws::wait::{Wait, WaitOptions, wait_for};
     use std::time::Duration;
     let dms = FakeDms::new();
-    let t = dms.create_replication_task(input("w", "cdc")).await.unwrap();
+    let t = dms.create_replication_task(input(&dms, "w", "cdc")).await.unwrap();
     let spec = Wait::new("DMS replication task (w)", &["creating"], &["ready"]).options(WaitOptions {
         min_interval: Duration::from_millis(1),
         jitter: 0.0,
@@ -331,7 +348,7 @@ async fn fake_resume_and_reload_refused_for_a_task_never_started() {
 #[tokio::test(start_paused = true)]
 async fn fake_delete_refused_while_creating() {
     let dms = FakeDms::new();
-    let t = dms.create_replication_task(input("c", "cdc")).await.unwrap();
+    let t = dms.create_replication_task(input(&dms, "c", "cdc")).await.unwrap();
     let e = dms.delete_replication_task(&t.arn).await.unwrap_err();
     assert_eq!(e.message, "Replication task c cannot be deleted while it is in creating state");
     tick().await;
@@ -346,7 +363,8 @@ async fn fake_failed_move_can_be_moved_or_deleted_but_not_modified() {
     let modify = ModifyTaskInput { arn: arn.clone(), table_mappings: Some("{}".into()), ..ModifyTaskInput::default() };
     let e = dms.modify_replication_task(modify).await.unwrap_err();
     assert_eq!(e.message, "Replication task my-task cannot be modified while it is in failed-move state");
-    let t = dms.move_replication_task(&arn, "arn:aws:dms:us-east-1:123456789012:rep:OTHER").await.unwrap();
+    let other = dms.add_replication_instance("other").arn;
+    let t = dms.move_replication_task(&arn, &other).await.unwrap();
     assert_eq!(t.status, "moving");
     assert_eq!(status(&dms, &arn).await.as_deref(), Some("ready"), "never started: back to ready");
 }

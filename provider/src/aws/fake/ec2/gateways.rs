@@ -66,13 +66,7 @@ impl FakeEc2 {
     pub(super) fn op_find_internet_gateways(&self, filters: &Filters) -> Result<Vec<InternetGateway>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_internet_gateways", format!("{filters:?}"))?;
-        let mut out = Vec::new();
-        for r in st.igws.values() {
-            if matches(filters, &r.tags, |n| igw_values(r, n))? {
-                out.push(r.clone());
-            }
-        }
-        Ok(out)
+        select(st.igws.values(), filters, InternetGateway::clone)
     }
 
     pub(super) fn op_delete_internet_gateway(&self, id: &str) -> Result<(), AwsError> {
@@ -112,7 +106,11 @@ impl FakeEc2 {
         };
         st.vgws.insert(
             id,
-            VgwRec { vgw: vgw.clone(), life: Lifecycle::new("pending", &["available"]), attachments: Vec::new() },
+            VgwRec {
+                vgw: vgw.clone(),
+                life: Life::timed("pending", &[(timing::PENDING, "available")]),
+                attachments: Vec::new(),
+            },
         );
         Ok(vgw)
     }
@@ -154,7 +152,7 @@ impl FakeEc2 {
         }
         if let Some(vgw) = st.vgws.get_mut(vgw_id) {
             vgw.attachments.retain(|a| a.vpc_id != vpc_id);
-            let life = Lifecycle::new("attaching", &["attached"]);
+            let life = Life::timed("attaching", &[(timing::VGW_ATTACHING, "attached")]);
             vgw.attachments.push(VgwAttachmentRec { vpc_id: vpc_id.to_string(), life });
         }
         Ok(GatewayAttachment { vpc_id: vpc_id.to_string(), state: "attaching".to_string() })
@@ -176,7 +174,7 @@ impl FakeEc2 {
                 format!("The attachment with vpn gateway ID '{vgw_id}' and vpc ID '{vpc_id}' does not exist"),
             ));
         };
-        a.life.set("detaching", &["detached"]);
+        a.life.set("detaching", &[(timing::VGW_DETACHING, "detached")]);
         // Propagation through a detached gateway stops.
         for rt in st.rts.values_mut().filter(|r| r.vpc_id == vpc_id) {
             rt.propagating_vgws.retain(|g| g != vgw_id);
@@ -188,30 +186,13 @@ impl FakeEc2 {
     pub(super) fn op_find_vpn_gateway(&self, id: &str) -> Result<Option<VpnGateway>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_vpn_gateway", id)?;
-        let held = st.held.contains(id);
-        Ok(st.vgws.get_mut(id).map(|r| {
-            if !held {
-                r.advance();
-            }
-            r.view()
-        }))
+        Ok(st.vgws.get(id).map(VgwRec::view))
     }
 
     pub(super) fn op_find_vpn_gateways(&self, filters: &Filters) -> Result<Vec<VpnGateway>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_vpn_gateways", format!("{filters:?}"))?;
-        let held = st.held.clone();
-        let mut out = Vec::new();
-        for r in st.vgws.values_mut() {
-            let view = r.view();
-            if matches(filters, &view.tags, |n| vgw_values(&view, n))? {
-                if !held.contains(&r.vgw.id) {
-                    r.advance();
-                }
-                out.push(r.view());
-            }
-        }
-        Ok(out)
+        select(&st.vgws.values().map(VgwRec::view).collect::<Vec<_>>(), filters, VpnGateway::clone)
     }
 
     pub(super) fn op_delete_vpn_gateway(&self, id: &str) -> Result<(), AwsError> {
@@ -228,22 +209,14 @@ impl FakeEc2 {
                 format!("The VPN gateway '{id}' is in use: its attachment to {} is {}", a.vpc_id, a.life.status),
             ));
         }
-        vgw.life.set("deleting", &["deleted"]);
+        vgw.life.set("deleting", &[(timing::VGW_DELETING, "deleted")]);
         Ok(())
     }
 
     pub(super) fn op_enable_vgw_route_propagation(&self, route_table_id: &str, vgw_id: &str) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("enable_vgw_route_propagation", format!("{route_table_id} {vgw_id}"))?;
-        let vpc_id = match st.rts.get(route_table_id) {
-            Some(rt) => rt.vpc_id.clone(),
-            None => {
-                return Err(err(
-                    "InvalidRouteTableID.NotFound",
-                    format!("The routeTable ID '{route_table_id}' does not exist"),
-                ));
-            }
-        };
+        let vpc_id = st.rts.get(route_table_id).ok_or_else(|| route_table_not_found(route_table_id))?.vpc_id.clone();
         let Some(vgw) = st.vgws.get(vgw_id) else {
             return Err(err("InvalidVpnGatewayID.NotFound", format!("The vpnGateway ID '{vgw_id}' does not exist")));
         };
@@ -261,12 +234,7 @@ impl FakeEc2 {
     pub(super) fn op_disable_vgw_route_propagation(&self, route_table_id: &str, vgw_id: &str) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("disable_vgw_route_propagation", format!("{route_table_id} {vgw_id}"))?;
-        let Some(rt) = st.rts.get_mut(route_table_id) else {
-            return Err(err(
-                "InvalidRouteTableID.NotFound",
-                format!("The routeTable ID '{route_table_id}' does not exist"),
-            ));
-        };
+        let rt = st.rts.get_mut(route_table_id).ok_or_else(|| route_table_not_found(route_table_id))?;
         rt.propagating_vgws.retain(|g| g != vgw_id);
         Ok(())
     }

@@ -1,13 +1,17 @@
 //! `FakeEc2`: an in-memory EC2 with the ordering rules a stack's create and destroy must respect.
 //!
-//! | object | create answers | describe 1 | later |
+//! Time passes as tokio's clock does (paused in unit tests, see [`super::timeline`]): an object
+//! answers with its transitional state and reaches the next one once the emulator's time for that
+//! state has passed ([`timing`]), however often it is described.
+//!
+//! | object | create answers | then | later |
 //! |---|---|---|---|
-//! | VPC (with its main route table and `default` security group) | `pending` | `available` | |
-//! | subnet | `pending` | `available` | |
-//! | VPN gateway | `pending` | `available` | delete: `deleting` → `deleted` (still listed) |
-//! | VGW attachment | `attaching` | `attached` | detach: `detaching` → `detached` (still listed) |
+//! | VPC (with its main route table and `default` security group) | `pending` | `available` at once | |
+//! | subnet | `pending` | `available` at once | |
+//! | VPN gateway | `pending` | `available` at once | delete: `deleting` → `deleted` at once (still listed) |
+//! | VGW attachment | `attaching` | `attached` after 1 s | detach: `detaching` → `detached` after 1 s (still listed) |
 //! | internet gateway | no state; attachment `available` at once | | |
-//! | VPC peering | `initiating-request` | `pending-acceptance` (`failed` when the CIDRs overlap or the peer VPC is unknown) | accept: `provisioning` → `active`; delete: `deleting` → `deleted` (still listed) |
+//! | VPC peering | `initiating-request` | `pending-acceptance` after 0.5 s (`failed` when the CIDRs overlap or the peer VPC is unknown) | accept: `provisioning` → `active` after 1 s; delete: `deleting` → `deleted` after 1 s (still listed) |
 //!
 //! Rules (EC2 error codes):
 //! - `DeleteVpc`: `DependencyViolation` while subnets, non-default security groups, an attached
@@ -52,10 +56,12 @@ use filters::*;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{Lifecycle, Recorder};
+use super::timeline::Life;
+use super::{Recorder, locked};
 use crate::aws::ec2::{
     AvailabilityZone, CreateSecurityGroupInput, CreateSubnetInput, CreateVpcPeeringInput, CreateVpnGatewayInput,
     Ec2Api, Filters, GatewayAttachment, InternetGateway, NetworkInterface, PeerSide, Route, RouteTable,
@@ -117,16 +123,53 @@ pub const OPS: &[&str] = &[
     "describe_availability_zones",
 ];
 
+/// How long EC2's transitional states last: the emulator's defaults, so that an object's history
+/// here is the one it has against the emulator.
+mod timing {
+    use super::Duration;
+
+    /// VPCs, subnets and new VPN gateways answer `pending` from the create, as AWS does, and are
+    /// `available` at once: moto makes them `available` when created and the emulator keeps that
+    /// (`tests/emulator/dmslink_emulator/ec2_ext.py` times only VGW attachments).
+    pub(super) const PENDING: Duration = Duration::ZERO;
+    /// A deleted VPN gateway is `deleted` at once and stays listed (moto's `delete_vpn_gateway`,
+    /// which the emulator calls after its `IncorrectState` check).
+    pub(super) const VGW_DELETING: Duration = Duration::ZERO;
+    /// `vgw_seconds.attaching` and `.detaching`: 1 s each by default
+    /// (`tests/emulator/dmslink_emulator/config.py`, `DEFAULT_RESOURCE_SECONDS`;
+    /// `DMSLINK_EMU_VGW_{ATTACHING,DETACHING}_SECONDS` in `tests/emulator/README.md`).
+    pub(super) const VGW_ATTACHING: Duration = Duration::from_secs(1);
+    pub(super) const VGW_DETACHING: Duration = Duration::from_secs(1);
+    /// `peering_seconds.initiating`: 0.5 s (`config.py`, `RESOURCE_DEFAULTS`).
+    pub(super) const PEERING_INITIATING: Duration = Duration::from_millis(500);
+    /// `peering_seconds.provisioning` and `.deleting`: 1 s each (`config.py`,
+    /// `DEFAULT_RESOURCE_SECONDS`; `tests/emulator/dmslink_emulator/peering.py`).
+    pub(super) const PEERING_PROVISIONING: Duration = Duration::from_secs(1);
+    pub(super) const PEERING_DELETING: Duration = Duration::from_secs(1);
+}
+
 struct VpcRec {
     vpc: Vpc,
-    life: Lifecycle,
+    life: Life,
     dns_support: bool,
     dns_hostnames: bool,
 }
 
+impl VpcRec {
+    fn view(&self) -> Vpc {
+        Vpc { state: self.life.status.clone(), ..self.vpc.clone() }
+    }
+}
+
 struct SubnetRec {
     subnet: Subnet,
-    life: Lifecycle,
+    life: Life,
+}
+
+impl SubnetRec {
+    fn view(&self) -> Subnet {
+        Subnet { state: self.life.status.clone(), ..self.subnet.clone() }
+    }
 }
 
 struct SgRec {
@@ -137,22 +180,16 @@ struct SgRec {
 
 struct VgwAttachmentRec {
     vpc_id: String,
-    life: Lifecycle,
+    life: Life,
 }
 
 struct VgwRec {
     vgw: VpnGateway,
-    life: Lifecycle,
+    life: Life,
     attachments: Vec<VgwAttachmentRec>,
 }
 
 impl VgwRec {
-    fn advance(&mut self) {
-        self.life.advance();
-        for a in &mut self.attachments {
-            a.life.advance();
-        }
-    }
     fn view(&self) -> VpnGateway {
         VpnGateway {
             state: self.life.status.clone(),
@@ -175,7 +212,7 @@ impl VgwRec {
 
 struct PeeringRec {
     peering: VpcPeering,
-    life: Lifecycle,
+    life: Life,
     /// The DNS options as set (AWS reports them only once the connection is active).
     requester_dns: bool,
     accepter_dns: bool,
@@ -189,29 +226,6 @@ impl PeeringRec {
         p.requester.allow_dns_resolution_from_remote_vpc = active.then_some(self.requester_dns);
         p.accepter.allow_dns_resolution_from_remote_vpc = active.then_some(self.accepter_dns);
         p
-    }
-}
-
-fn peering_values(r: &PeeringRec, name: &str) -> Option<Vec<String>> {
-    let side = |s: &PeerSide, field: &str| match field {
-        "vpc-id" => one(&s.vpc_id),
-        "owner-id" => one(&s.owner_id),
-        "cidr-block" => Some(s.cidr_blocks.clone()),
-        _ => None,
-    };
-    match name {
-        "vpc-peering-connection-id" => one(&r.peering.id),
-        "status-code" => one(&r.life.status),
-        "status-message" => one(&r.peering.status_message),
-        _ => {
-            if let Some(f) = name.strip_prefix("requester-vpc-info.") {
-                side(&r.peering.requester, f)
-            } else if let Some(f) = name.strip_prefix("accepter-vpc-info.") {
-                side(&r.peering.accepter, f)
-            } else {
-                None
-            }
-        }
     }
 }
 
@@ -232,6 +246,31 @@ struct State {
 }
 
 impl State {
+    /// Applies the transitions due by now (objects held stay as they are).
+    fn tick(&mut self) {
+        let held = &self.held;
+        for r in self.vpcs.values_mut().filter(|r| !held.contains(&r.vpc.id)) {
+            r.life.advance();
+        }
+        for r in self.subnets.values_mut().filter(|r| !held.contains(&r.subnet.id)) {
+            r.life.advance();
+        }
+        for r in self.vgws.values_mut().filter(|r| !held.contains(&r.vgw.id)) {
+            r.life.advance();
+            for a in &mut r.attachments {
+                a.life.advance();
+            }
+        }
+        for r in self.peerings.values_mut().filter(|r| !held.contains(&r.peering.id)) {
+            let message = &mut r.peering.status_message;
+            r.life.advance_each(|_, to| {
+                if to == "active" {
+                    *message = "Active".to_string();
+                }
+            });
+        }
+    }
+
     fn id(&mut self, prefix: &str) -> String {
         self.counter += 1;
         format!("{prefix}-{:017x}", self.counter)
@@ -264,6 +303,10 @@ fn invalid_parameter(message: impl Into<String>) -> AwsError {
     err("InvalidParameterValue", message)
 }
 
+fn route_table_not_found(id: &str) -> AwsError {
+    err("InvalidRouteTableID.NotFound", format!("The routeTable ID '{id}' does not exist"))
+}
+
 fn dependency(message: impl Into<String>) -> AwsError {
     err("DependencyViolation", message)
 }
@@ -294,31 +337,6 @@ fn cidr_contains(outer: (u32, u32), inner: (u32, u32)) -> bool {
 
 fn cidrs_overlap(a: (u32, u32), b: (u32, u32)) -> bool {
     cidr_contains(a, b) || cidr_contains(b, a)
-}
-
-/// Whether an object passes every filter. `values` answers the object's values for a filter
-/// name (`None`: the name is unknown for this kind of object).
-fn matches(filters: &Filters, tags: &Tags, values: impl Fn(&str) -> Option<Vec<String>>) -> Result<bool, AwsError> {
-    for (name, wanted) in &filters.0 {
-        let have: Vec<String> = if let Some(key) = name.strip_prefix("tag:") {
-            tags.get(key).cloned().into_iter().collect()
-        } else if name == "tag-key" {
-            tags.keys().cloned().collect()
-        } else {
-            match values(name) {
-                Some(v) => v,
-                None => return Err(invalid_parameter(format!("The filter '{name}' is invalid"))),
-            }
-        };
-        if !wanted.iter().any(|w| have.contains(w)) {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-fn one(v: &str) -> Option<Vec<String>> {
-    Some(vec![v.to_string()])
 }
 
 impl FakeEc2 {
@@ -360,39 +378,26 @@ impl FakeEc2 {
 
     /// Lets `a` and `b` (other accounts or regions) peer with each other.
     pub fn link(a: &Arc<FakeEc2>, b: &Arc<FakeEc2>) {
-        a.linked.lock().unwrap_or_else(|p| p.into_inner()).push(Arc::downgrade(b));
-        b.linked.lock().unwrap_or_else(|p| p.into_inner()).push(Arc::downgrade(a));
+        locked(&a.linked).push(Arc::downgrade(b));
+        locked(&b.linked).push(Arc::downgrade(a));
     }
 
     /// The linked fakes still alive.
     fn world(&self) -> Vec<Arc<FakeEc2>> {
-        self.linked.lock().unwrap_or_else(|p| p.into_inner()).iter().filter_map(Weak::upgrade).collect()
+        locked(&self.linked).iter().filter_map(Weak::upgrade).collect()
     }
 
+    /// The state as of now: the transitions due have happened (as the emulator applies them
+    /// before every call), so what a caller sees depends on time, not on how often it looks.
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        let mut st = locked(&self.state);
+        st.tick();
+        st
     }
 
     // ---- test controls -------------------------------------------------------------------
 
-    /// The next call of `op` (an `Ec2Api` method name, see [`OPS`]) fails with `err`.
-    pub fn fail_next(&self, op: &str, err: AwsError) {
-        self.lock().rec.fail_next("FakeEc2", OPS, op, err);
-    }
-
-    /// Operation names in call order.
-    pub fn calls(&self) -> Vec<String> {
-        self.lock().rec.calls()
-    }
-
-    /// Calls with their main argument: `delete_subnet subnet-…`.
-    pub fn call_log(&self) -> Vec<String> {
-        self.lock().rec.call_log()
-    }
-
-    pub fn clear_calls(&self) {
-        self.lock().rec.clear();
-    }
+    recorder_controls!("FakeEc2");
 
     /// Replaces the zones `describe_availability_zones` answers and subnets may use.
     pub fn set_availability_zones(&self, names: &[&str]) {
@@ -407,10 +412,12 @@ impl FakeEc2 {
             .collect();
     }
 
-    /// While held, describes do not advance this object (VPC, subnet or VPN gateway and its
-    /// attachments) — to exercise timeouts.
+    /// While held, this object (VPC, subnet, VPN gateway and its attachments, or VPC peering)
+    /// stays in the state it was put in — to exercise timeouts, or to see a `pending` that lasts
+    /// no time; released, the transitions due meanwhile apply.
     pub fn hold(&self, id: &str, held: bool) {
-        let mut st = self.lock();
+        // Not `lock()`: a transition due but not applied yet waits too.
+        let mut st = locked(&self.state);
         if held {
             st.held.insert(id.to_string());
         } else {
@@ -468,9 +475,26 @@ impl FakeEc2 {
         self.lock().enis.values().cloned().collect()
     }
 
-    /// The subnet as stored, without advancing it.
+    /// The subnet as it is now (no call recorded).
     pub fn subnet(&self, id: &str) -> Option<Subnet> {
-        self.lock().subnets.get(id).map(|s| Subnet { state: s.life.status.clone(), ..s.subnet.clone() })
+        self.lock().subnets.get(id).map(SubnetRec::view)
+    }
+
+    /// The VPCs and zones of these subnets, each once, as DMS and RDS check a subnet group's
+    /// subnets; `Err` names the first subnet that does not exist.
+    pub fn subnet_spread(&self, subnet_ids: &[String]) -> Result<(Vec<String>, Vec<String>), String> {
+        let st = self.lock();
+        let (mut vpcs, mut azs) = (Vec::new(), Vec::new());
+        for id in subnet_ids {
+            let s = &st.subnets.get(id).ok_or_else(|| id.clone())?.subnet;
+            if !vpcs.contains(&s.vpc_id) {
+                vpcs.push(s.vpc_id.clone());
+            }
+            if !azs.contains(&s.availability_zone) {
+                azs.push(s.availability_zone.clone());
+            }
+        }
+        Ok((vpcs, azs))
     }
 
     pub fn security_group(&self, id: &str) -> Option<SecurityGroup> {
@@ -536,66 +560,6 @@ impl FakeEc2 {
         st.sgs
             .get_mut(id)
             .ok_or_else(|| err("InvalidGroup.NotFound", format!("The security group '{id}' does not exist")))
-    }
-
-    fn authorize(&self, op: &str, group_id: &str, rules: &[SgRule], direction: RuleDirection) -> Result<(), AwsError> {
-        let mut st = self.lock();
-        st.rec.begin(op, group_id)?;
-        if rules.is_empty() {
-            return Err(err("MissingParameter", "No IpPermissions given"));
-        }
-        for r in rules {
-            if let RulePeer::Group(g) = &r.peer
-                && !st.sgs.contains_key(g)
-            {
-                return Err(err("InvalidGroup.NotFound", format!("The security group '{g}' does not exist")));
-            }
-            if r.protocol != "-1" && (r.from_port > r.to_port || r.from_port < -1 || r.to_port > 65535) {
-                return Err(invalid_parameter(format!("Invalid port range {}-{}", r.from_port, r.to_port)));
-            }
-            if let RulePeer::Cidr(c) = &r.peer
-                && parse_cidr(c).is_none()
-            {
-                return Err(invalid_parameter(format!("CIDR block {c} is malformed")));
-            }
-        }
-        let sg = Self::sg_mut(&mut st, group_id)?;
-        for r in rules {
-            if sg.rules.iter().any(|x| x.direction == direction && x.rule.same_permission(r)) {
-                return Err(err(
-                    "InvalidPermission.Duplicate",
-                    format!(
-                        "the specified rule \"peer: {:?}, {} {}-{}\" already exists",
-                        r.peer, r.protocol, r.from_port, r.to_port
-                    ),
-                ));
-            }
-        }
-        let mut ids = Vec::new();
-        for _ in rules {
-            ids.push(st.id("sgr"));
-        }
-        let sg = Self::sg_mut(&mut st, group_id)?;
-        for (r, id) in rules.iter().zip(ids) {
-            sg.rules.push(SecurityGroupRule { id, group_id: group_id.to_string(), direction, rule: r.clone() });
-        }
-        Ok(())
-    }
-
-    fn revoke(&self, op: &str, group_id: &str, rules: &[SgRule], direction: RuleDirection) -> Result<(), AwsError> {
-        let mut st = self.lock();
-        st.rec.begin(op, group_id)?;
-        let sg = Self::sg_mut(&mut st, group_id)?;
-        for r in rules {
-            if !sg.rules.iter().any(|x| x.direction == direction && x.rule.same_permission(r)) {
-                return Err(err(
-                    "InvalidPermission.NotFound",
-                    "The specified rule does not exist in this security group.",
-                ));
-            }
-        }
-        sg.rules.retain(|x| !(x.direction == direction && rules.iter().any(|r| x.rule.same_permission(r))));
-        Ok(())
     }
 
     /// Where a gateway route target may point: an IGW or VGW attached to `vpc_id`.

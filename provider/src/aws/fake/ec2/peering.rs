@@ -96,7 +96,7 @@ impl FakeEc2 {
         };
         let rec = PeeringRec {
             peering,
-            life: Lifecycle::new("initiating-request", &[next]),
+            life: Life::timed("initiating-request", &[(timing::PEERING_INITIATING, next)]),
             requester_dns: false,
             accepter_dns: false,
         };
@@ -124,7 +124,7 @@ impl FakeEc2 {
                     ),
                 ));
             }
-            rec.life.set("provisioning", &["active"]);
+            rec.life.set("provisioning", &[(timing::PEERING_PROVISIONING, "active")]);
             rec.peering.status_message = "Provisioning".to_string();
             Ok(rec.view())
         })
@@ -133,13 +133,7 @@ impl FakeEc2 {
 
     pub(super) fn peering_find(&self, id: &str) -> Result<Option<VpcPeering>, AwsError> {
         self.lock().rec.begin("find_vpc_peering_connection", id)?;
-        Ok(self.with_peering(id, |rec| {
-            rec.life.advance();
-            if rec.life.status == "active" {
-                rec.peering.status_message = "Active".to_string();
-            }
-            rec.view()
-        }))
+        Ok(self.with_peering(id, |rec| rec.view()))
     }
 
     pub(super) fn peering_list(&self, filters: &Filters) -> Result<Vec<VpcPeering>, AwsError> {
@@ -148,19 +142,11 @@ impl FakeEc2 {
         let mut fakes = vec![None];
         fakes.extend(self.world().into_iter().map(Some));
         for other in fakes {
-            let mut st = match &other {
+            let st = match &other {
                 None => self.lock(),
                 Some(f) => f.lock(),
             };
-            for rec in st.peerings.values_mut() {
-                rec.life.advance();
-                if rec.life.status == "active" {
-                    rec.peering.status_message = "Active".to_string();
-                }
-                if matches(filters, &rec.peering.tags, |n| peering_values(rec, n))? {
-                    out.push(rec.view());
-                }
-            }
+            out.extend(select(st.peerings.values(), filters, PeeringRec::view)?);
         }
         Ok(out)
     }
@@ -204,7 +190,7 @@ impl FakeEc2 {
                 format!("Invalid state transition for {id}, attempted to transition from {s} to deleting"),
             )),
             _ => {
-                rec.life.set("deleting", &["deleted"]);
+                rec.life.set("deleting", &[(timing::PEERING_DELETING, "deleted")]);
                 rec.peering.status_message = "Deleted by owner".to_string();
                 Ok(())
             }

@@ -12,13 +12,35 @@ impl FakeEc2 {
     pub(super) fn op_find_route_tables(&self, filters: &Filters) -> Result<Vec<RouteTable>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_route_tables", format!("{filters:?}"))?;
-        let mut out = Vec::new();
-        for r in st.rts.values() {
-            if matches(filters, &r.tags, |n| rt_values(r, n))? {
-                out.push(r.clone());
-            }
+        select(st.rts.values(), filters, RouteTable::clone)
+    }
+
+    /// CreateRoute and ReplaceRoute: the target peering and the table must exist, `check` passes
+    /// on the table and the target is reachable from its VPC; then `change` applies.
+    fn write_route(
+        &self,
+        op: &str,
+        route_table_id: &str,
+        destination_cidr: &str,
+        target: &RouteTarget,
+        check: impl FnOnce(&RouteTable) -> Result<(), AwsError>,
+        change: impl FnOnce(&mut RouteTable),
+    ) -> Result<(), AwsError> {
+        // Looked up before this fake's lock is taken: the peering may live in a linked fake.
+        let unknown_pcx = self.unknown_peering(target);
+        let mut st = self.lock();
+        st.rec.begin(op, format!("{route_table_id} {destination_cidr}"))?;
+        if let Some(e) = unknown_pcx {
+            return Err(e);
         }
-        Ok(out)
+        let rt = st.rts.get(route_table_id).ok_or_else(|| route_table_not_found(route_table_id))?;
+        check(rt)?;
+        let vpc_id = rt.vpc_id.clone();
+        Self::check_route_target(&st, &vpc_id, target)?;
+        if let Some(rt) = st.rts.get_mut(route_table_id) {
+            change(rt);
+        }
+        Ok(())
     }
 
     pub(super) fn op_create_route(
@@ -27,41 +49,28 @@ impl FakeEc2 {
         destination_cidr: &str,
         target: &RouteTarget,
     ) -> Result<(), AwsError> {
-        // Looked up before this fake's lock is taken: the peering may live in a linked fake.
-        let unknown_pcx = self.unknown_peering(target);
-        let mut st = self.lock();
-        st.rec.begin("create_route", format!("{route_table_id} {destination_cidr}"))?;
-        if let Some(e) = unknown_pcx {
-            return Err(e);
-        }
-        let Some(rt) = st.rts.get(route_table_id) else {
-            return Err(err(
-                "InvalidRouteTableID.NotFound",
-                format!("The routeTable ID '{route_table_id}' does not exist"),
-            ));
+        let check = |rt: &RouteTable| {
+            if parse_cidr(destination_cidr).is_none() {
+                return Err(invalid_parameter(format!(
+                    "Value ({destination_cidr}) for parameter destinationCidrBlock is invalid"
+                )));
+            }
+            if rt.routes.iter().any(|r| r.destination_cidr_block == destination_cidr) {
+                return Err(err(
+                    "RouteAlreadyExists",
+                    format!("The route identified by {destination_cidr} already exists."),
+                ));
+            }
+            Ok(())
         };
-        if parse_cidr(destination_cidr).is_none() {
-            return Err(invalid_parameter(format!(
-                "Value ({destination_cidr}) for parameter destinationCidrBlock is invalid"
-            )));
-        }
-        if rt.routes.iter().any(|r| r.destination_cidr_block == destination_cidr) {
-            return Err(err(
-                "RouteAlreadyExists",
-                format!("The route identified by {destination_cidr} already exists."),
-            ));
-        }
-        let vpc_id = rt.vpc_id.clone();
-        Self::check_route_target(&st, &vpc_id, target)?;
-        if let Some(rt) = st.rts.get_mut(route_table_id) {
+        self.write_route("create_route", route_table_id, destination_cidr, target, check, |rt| {
             rt.routes.push(Route {
                 destination_cidr_block: destination_cidr.to_string(),
                 target: target.clone(),
                 state: "active".to_string(),
                 origin: "CreateRoute".to_string(),
             });
-        }
-        Ok(())
+        })
     }
 
     pub(super) fn op_replace_route(
@@ -70,47 +79,28 @@ impl FakeEc2 {
         destination_cidr: &str,
         target: &RouteTarget,
     ) -> Result<(), AwsError> {
-        // Looked up before this fake's lock is taken: the peering may live in a linked fake.
-        let unknown_pcx = self.unknown_peering(target);
-        let mut st = self.lock();
-        st.rec.begin("replace_route", format!("{route_table_id} {destination_cidr}"))?;
-        if let Some(e) = unknown_pcx {
-            return Err(e);
-        }
-        let Some(rt) = st.rts.get(route_table_id) else {
-            return Err(err(
-                "InvalidRouteTableID.NotFound",
-                format!("The routeTable ID '{route_table_id}' does not exist"),
-            ));
-        };
-        let vpc_id = rt.vpc_id.clone();
-        if !rt.routes.iter().any(|r| r.destination_cidr_block == destination_cidr && r.target != RouteTarget::Local) {
-            return Err(err(
+        let check = |rt: &RouteTable| {
+            if rt.routes.iter().any(|r| r.destination_cidr_block == destination_cidr && r.target != RouteTarget::Local)
+            {
+                return Ok(());
+            }
+            Err(err(
                 "InvalidRoute.NotFound",
                 format!("There is no route defined for '{destination_cidr}' in the route table."),
-            ));
-        }
-        Self::check_route_target(&st, &vpc_id, target)?;
-        if let Some(r) = st
-            .rts
-            .get_mut(route_table_id)
-            .and_then(|rt| rt.routes.iter_mut().find(|r| r.destination_cidr_block == destination_cidr))
-        {
-            r.target = target.clone();
-            r.state = "active".to_string();
-        }
-        Ok(())
+            ))
+        };
+        self.write_route("replace_route", route_table_id, destination_cidr, target, check, |rt| {
+            if let Some(r) = rt.routes.iter_mut().find(|r| r.destination_cidr_block == destination_cidr) {
+                r.target = target.clone();
+                r.state = "active".to_string();
+            }
+        })
     }
 
     pub(super) fn op_delete_route(&self, route_table_id: &str, destination_cidr: &str) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("delete_route", format!("{route_table_id} {destination_cidr}"))?;
-        let Some(rt) = st.rts.get_mut(route_table_id) else {
-            return Err(err(
-                "InvalidRouteTableID.NotFound",
-                format!("The routeTable ID '{route_table_id}' does not exist"),
-            ));
-        };
+        let rt = st.rts.get_mut(route_table_id).ok_or_else(|| route_table_not_found(route_table_id))?;
         match rt.routes.iter().position(|r| r.destination_cidr_block == destination_cidr) {
             None => Err(err(
                 "InvalidRoute.NotFound",
@@ -161,13 +151,7 @@ impl FakeEc2 {
     pub(super) fn op_find_network_interfaces(&self, filters: &Filters) -> Result<Vec<NetworkInterface>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_network_interfaces", format!("{filters:?}"))?;
-        let mut out = Vec::new();
-        for r in st.enis.values() {
-            if matches(filters, &r.tags, |n| eni_values(r, n))? {
-                out.push(r.clone());
-            }
-        }
-        Ok(out)
+        select(st.enis.values(), filters, NetworkInterface::clone)
     }
 
     pub(super) fn op_delete_network_interface(&self, id: &str) -> Result<(), AwsError> {

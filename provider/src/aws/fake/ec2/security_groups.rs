@@ -54,13 +54,7 @@ impl FakeEc2 {
     pub(super) fn op_find_security_groups(&self, filters: &Filters) -> Result<Vec<SecurityGroup>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_security_groups", format!("{filters:?}"))?;
-        let mut out = Vec::new();
-        for r in st.sgs.values() {
-            if matches(filters, &r.sg.tags, |n| sg_values(r, n))? {
-                out.push(r.sg.clone());
-            }
-        }
-        Ok(out)
+        select(st.sgs.values(), filters, |r| r.sg.clone())
     }
 
     pub(super) fn op_delete_security_group(&self, id: &str) -> Result<(), AwsError> {
@@ -116,5 +110,65 @@ impl FakeEc2 {
         let mut st = self.lock();
         st.rec.begin("find_security_group_rules", group_id)?;
         Ok(st.sgs.get(group_id).map(|s| s.rules.clone()).unwrap_or_default())
+    }
+
+    fn authorize(&self, op: &str, group_id: &str, rules: &[SgRule], direction: RuleDirection) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin(op, group_id)?;
+        if rules.is_empty() {
+            return Err(err("MissingParameter", "No IpPermissions given"));
+        }
+        for r in rules {
+            if let RulePeer::Group(g) = &r.peer
+                && !st.sgs.contains_key(g)
+            {
+                return Err(err("InvalidGroup.NotFound", format!("The security group '{g}' does not exist")));
+            }
+            if r.protocol != "-1" && (r.from_port > r.to_port || r.from_port < -1 || r.to_port > 65535) {
+                return Err(invalid_parameter(format!("Invalid port range {}-{}", r.from_port, r.to_port)));
+            }
+            if let RulePeer::Cidr(c) = &r.peer
+                && parse_cidr(c).is_none()
+            {
+                return Err(invalid_parameter(format!("CIDR block {c} is malformed")));
+            }
+        }
+        let sg = Self::sg_mut(&mut st, group_id)?;
+        for r in rules {
+            if sg.rules.iter().any(|x| x.direction == direction && x.rule.same_permission(r)) {
+                return Err(err(
+                    "InvalidPermission.Duplicate",
+                    format!(
+                        "the specified rule \"peer: {:?}, {} {}-{}\" already exists",
+                        r.peer, r.protocol, r.from_port, r.to_port
+                    ),
+                ));
+            }
+        }
+        let mut ids = Vec::new();
+        for _ in rules {
+            ids.push(st.id("sgr"));
+        }
+        let sg = Self::sg_mut(&mut st, group_id)?;
+        for (r, id) in rules.iter().zip(ids) {
+            sg.rules.push(SecurityGroupRule { id, group_id: group_id.to_string(), direction, rule: r.clone() });
+        }
+        Ok(())
+    }
+
+    fn revoke(&self, op: &str, group_id: &str, rules: &[SgRule], direction: RuleDirection) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        st.rec.begin(op, group_id)?;
+        let sg = Self::sg_mut(&mut st, group_id)?;
+        for r in rules {
+            if !sg.rules.iter().any(|x| x.direction == direction && x.rule.same_permission(r)) {
+                return Err(err(
+                    "InvalidPermission.NotFound",
+                    "The specified rule does not exist in this security group.",
+                ));
+            }
+        }
+        sg.rules.retain(|x| !(x.direction == direction && rules.iter().any(|r| x.rule.same_permission(r))));
+        Ok(())
     }
 }

@@ -9,37 +9,24 @@ fn tags(pairs: &[(&str, &str)]) -> Tags {
 }
 
 async fn vpc_with_subnets(ec2: &FakeEc2) -> (String, Vec<String>) {
-    let vpc = ec2.create_vpc("10.0.0.0/24", &tags(&[("dmslink:stack", "s")])).await.unwrap();
-    let mut subnets = Vec::new();
-    for (cidr, az) in [("10.0.0.0/26", "us-east-1a"), ("10.0.0.64/26", "us-east-1b")] {
-        let s = ec2
-            .create_subnet(CreateSubnetInput {
-                vpc_id: vpc.id.clone(),
-                cidr_block: cidr.into(),
-                availability_zone: az.into(),
-                tags: Tags::new(),
-            })
-            .await
-            .unwrap();
-        subnets.push(s.id);
-    }
-    (vpc.id, subnets)
+    crate::aws::fake::tests_net::vpc_with_subnets(ec2, &["us-east-1a", "us-east-1b"]).await
 }
 
-/// Describes until the peering reaches `want` (the fake moves one step per describe).
+/// Polls (half a second apart, paused time) until the peering reaches `want`.
 async fn settle_peering(ec2: &FakeEc2, id: &str, want: &str) -> VpcPeering {
     let mut last = None;
-    for _ in 0..5 {
+    for _ in 0..10 {
         let p = ec2.find_vpc_peering_connection(id).await.unwrap().unwrap();
         if p.status == want {
             return p;
         }
         last = Some(p);
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
     panic!("{id} never reached {want}: {last:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_peering_same_account_lifecycle() {
     let ec2 = FakeEc2::new();
     let app = ec2.create_vpc("10.1.0.0/16", &Tags::new()).await.unwrap();
@@ -66,6 +53,10 @@ async fn fake_peering_same_account_lifecycle() {
     let a = ec2.accept_vpc_peering_connection(&p.id).await.unwrap();
     assert_eq!(a.status, "provisioning");
     assert!(ec2.modify_vpc_peering_dns(&p.id, Some(true), None).await.is_err());
+    ec2.hold(&p.id, true);
+    tokio::time::advance(5 * timing::PEERING_PROVISIONING).await;
+    assert_eq!(ec2.find_vpc_peering_connection(&p.id).await.unwrap().unwrap().status, "provisioning", "held");
+    ec2.hold(&p.id, false);
     let a = settle_peering(&ec2, &p.id, "active").await;
     assert_eq!(a.requester.allow_dns_resolution_from_remote_vpc, Some(false));
     ec2.modify_vpc_peering_dns(&p.id, Some(true), Some(true)).await.unwrap();
@@ -95,7 +86,7 @@ async fn fake_peering_same_account_lifecycle() {
     assert!(e.is_not_found());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_peering_overlap_fails_and_cannot_be_deleted() {
     let ec2 = FakeEc2::new();
     let a = ec2.create_vpc("10.0.0.0/16", &Tags::new()).await.unwrap();
@@ -111,7 +102,7 @@ async fn fake_peering_overlap_fails_and_cannot_be_deleted() {
     assert!(ec2.create_vpc_peering_connection(missing).await.unwrap_err().is_not_found());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_peering_cross_account_is_accepted_by_the_accepter_only() {
     let requester = Arc::new(FakeEc2::new());
     let accepter = Arc::new(FakeEc2::in_account("111111111111", "us-east-1"));
@@ -156,7 +147,7 @@ async fn fake_peering_cross_account_is_accepted_by_the_accepter_only() {
     settle_peering(&requester, &p2.id, "failed").await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_vpc_goes_available_and_is_found_by_tags() {
     let ec2 = FakeEc2::new();
     let t = tags(&[("dmslink:stack", "dblink"), ("dmslink:resource", "vpc")]);
@@ -187,7 +178,7 @@ async fn fake_vpc_goes_available_and_is_found_by_tags() {
     assert!(ec2.default_security_group(&v.id).is_some());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_subnets_check_cidr_az_and_overlap() {
     let ec2 = FakeEc2::new();
     let (vpc, subnets) = vpc_with_subnets(&ec2).await;
@@ -213,7 +204,7 @@ async fn fake_subnets_check_cidr_az_and_overlap() {
     assert_eq!(azs.len(), 3);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_vpc_delete_waits_for_every_dependant() {
     let ec2 = FakeEc2::new();
     let (vpc, subnets) = vpc_with_subnets(&ec2).await;
@@ -256,7 +247,7 @@ async fn fake_vpc_delete_waits_for_every_dependant() {
     assert_eq!(ec2.delete_vpc(&vpc).await.unwrap_err().kind, ErrorKind::NotFound);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_in_use_interfaces_cannot_be_deleted() {
     let ec2 = FakeEc2::new();
     let (_, subnets) = vpc_with_subnets(&ec2).await;
@@ -267,7 +258,7 @@ async fn fake_in_use_interfaces_cannot_be_deleted() {
     assert!(ec2.add_network_interface("subnet-nope", &[], "x", "y").is_err());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_security_group_rules_duplicate_and_references() {
     let ec2 = FakeEc2::new();
     let (vpc, _) = vpc_with_subnets(&ec2).await;
@@ -304,7 +295,7 @@ async fn fake_security_group_rules_duplicate_and_references() {
     assert_eq!(ec2.find_security_groups(&Filters::new().with("group-name", "a")).await.unwrap().len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_vpn_gateway_attach_detach_delete_states() {
     let ec2 = FakeEc2::new();
     let (vpc, _) = vpc_with_subnets(&ec2).await;
@@ -313,13 +304,18 @@ async fn fake_vpn_gateway_attach_detach_delete_states() {
         .await
         .unwrap();
     assert_eq!(g.state, "pending");
+    // Available at once, as in the emulator; held, it stays pending and cannot be attached.
+    ec2.hold(&g.id, true);
     assert_eq!(ec2.attach_vpn_gateway(&g.id, &vpc).await.unwrap_err().code, "IncorrectState", "still pending");
+    ec2.hold(&g.id, false);
     assert_eq!(ec2.find_vpn_gateway(&g.id).await.unwrap().unwrap().state, "available");
     let a = ec2.attach_vpn_gateway(&g.id, &vpc).await.unwrap();
     assert_eq!(a.state, "attaching");
     let rt = ec2.find_route_tables(&main_route_table_filters(&vpc)).await.unwrap().remove(0);
     let e = ec2.enable_vgw_route_propagation(&rt.id, &g.id).await.unwrap_err();
     assert_eq!(e.code, "Gateway.NotAttached", "attaching is not attached yet");
+    assert_eq!(ec2.find_vpn_gateway(&g.id).await.unwrap().unwrap().attachments[0].state, "attaching");
+    tokio::time::advance(timing::VGW_ATTACHING).await;
     let seen = ec2.find_vpn_gateway(&g.id).await.unwrap().unwrap();
     assert_eq!(seen.attached_vpc(), Some(vpc.as_str()));
     assert_eq!(seen.attachments[0].state, "attached");
@@ -336,6 +332,7 @@ async fn fake_vpn_gateway_attach_detach_delete_states() {
     ec2.detach_vpn_gateway(&g.id, &vpc).await.unwrap();
     assert!(ec2.find_route_table(&rt.id).await.unwrap().unwrap().propagating_vgws.is_empty());
     assert_eq!(ec2.delete_vpn_gateway(&g.id).await.unwrap_err().code, "IncorrectState", "still detaching");
+    tokio::time::advance(timing::VGW_DETACHING).await;
     let seen = ec2.find_vpn_gateway(&g.id).await.unwrap().unwrap();
     assert_eq!(seen.attachments[0].state, "detached", "a detached attachment stays listed");
     assert_eq!(seen.attached_vpc(), None);
@@ -347,7 +344,7 @@ async fn fake_vpn_gateway_attach_detach_delete_states() {
     assert_eq!(ec2.disable_vgw_route_propagation("rtb-nope", &g.id).await.unwrap_err().kind, ErrorKind::NotFound);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_held_vgw_attachment_stays_attaching() {
     let ec2 = FakeEc2::new();
     let (vpc, _) = vpc_with_subnets(&ec2).await;
@@ -356,13 +353,14 @@ async fn fake_held_vgw_attachment_stays_attaching() {
     ec2.hold(&g.id, true);
     ec2.attach_vpn_gateway(&g.id, &vpc).await.unwrap();
     for _ in 0..3 {
+        tokio::time::advance(timing::VGW_ATTACHING).await;
         assert_eq!(ec2.find_vpn_gateway(&g.id).await.unwrap().unwrap().attachments[0].state, "attaching");
     }
     ec2.hold(&g.id, false);
     assert_eq!(ec2.find_vpn_gateway(&g.id).await.unwrap().unwrap().attachments[0].state, "attached");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_routes_need_attached_gateways() {
     let ec2 = FakeEc2::new();
     let (vpc, _) = vpc_with_subnets(&ec2).await;
@@ -396,7 +394,7 @@ async fn fake_routes_need_attached_gateways() {
     assert_eq!(ec2.delete_route(&rt.id, "10.0.0.0/24").await.unwrap_err().code, "InvalidParameterValue", "local");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_tags_failures_and_call_log() {
     let ec2 = FakeEc2::new();
     let (vpc, subnets) = vpc_with_subnets(&ec2).await;

@@ -24,7 +24,7 @@ impl FakeEc2 {
             id.clone(),
             VpcRec {
                 vpc: vpc.clone(),
-                life: Lifecycle::new("pending", &["available"]),
+                life: Life::timed("pending", &[(timing::PENDING, "available")]),
                 dns_support: true,
                 dns_hostnames: false,
             },
@@ -85,27 +85,13 @@ impl FakeEc2 {
     pub(super) fn op_find_vpc(&self, id: &str) -> Result<Option<Vpc>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_vpc", id)?;
-        let held = st.held.contains(id);
-        Ok(st.vpcs.get_mut(id).map(|r| {
-            r.life.held = held;
-            r.life.advance();
-            Vpc { state: r.life.status.clone(), ..r.vpc.clone() }
-        }))
+        Ok(st.vpcs.get(id).map(VpcRec::view))
     }
 
     pub(super) fn op_find_vpcs(&self, filters: &Filters) -> Result<Vec<Vpc>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_vpcs", format!("{filters:?}"))?;
-        let held = st.held.clone();
-        let mut out = Vec::new();
-        for r in st.vpcs.values_mut() {
-            if matches(filters, &r.vpc.tags, |n| vpc_values(r, n))? {
-                r.life.held = held.contains(&r.vpc.id);
-                r.life.advance();
-                out.push(Vpc { state: r.life.status.clone(), ..r.vpc.clone() });
-            }
-        }
-        Ok(out)
+        select(st.vpcs.values(), filters, VpcRec::view)
     }
 
     pub(super) fn op_delete_vpc(&self, id: &str) -> Result<(), AwsError> {
@@ -196,34 +182,23 @@ impl FakeEc2 {
             availability_zone: input.availability_zone,
             tags: input.tags,
         };
-        st.subnets.insert(id, SubnetRec { subnet: subnet.clone(), life: Lifecycle::new("pending", &["available"]) });
+        st.subnets.insert(
+            id,
+            SubnetRec { subnet: subnet.clone(), life: Life::timed("pending", &[(timing::PENDING, "available")]) },
+        );
         Ok(subnet)
     }
 
     pub(super) fn op_find_subnet(&self, id: &str) -> Result<Option<Subnet>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_subnet", id)?;
-        let held = st.held.contains(id);
-        Ok(st.subnets.get_mut(id).map(|r| {
-            r.life.held = held;
-            r.life.advance();
-            Subnet { state: r.life.status.clone(), ..r.subnet.clone() }
-        }))
+        Ok(st.subnets.get(id).map(SubnetRec::view))
     }
 
     pub(super) fn op_find_subnets(&self, filters: &Filters) -> Result<Vec<Subnet>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_subnets", format!("{filters:?}"))?;
-        let held = st.held.clone();
-        let mut out = Vec::new();
-        for r in st.subnets.values_mut() {
-            if matches(filters, &r.subnet.tags, |n| subnet_values(r, n))? {
-                r.life.held = held.contains(&r.subnet.id);
-                r.life.advance();
-                out.push(Subnet { state: r.life.status.clone(), ..r.subnet.clone() });
-            }
-        }
-        Ok(out)
+        select(st.subnets.values(), filters, SubnetRec::view)
     }
 
     pub(super) fn op_delete_subnet(&self, id: &str) -> Result<(), AwsError> {

@@ -8,11 +8,7 @@ impl RdsApi for FakeRds {
         let mut st = self.lock();
         st.rec.begin("create_db_subnet_group", &input.name)?;
         let name = input.name.to_ascii_lowercase();
-        if name.is_empty()
-            || name == "default"
-            || name.len() > 255
-            || !name.chars().all(|c| c.is_ascii_alphanumeric() || " ._-".contains(c))
-        {
+        if !valid_subnet_group_name(&name) {
             return Err(invalid_value(format!("Invalid DB subnet group name {:?}", input.name)));
         }
         if input.description.is_empty() {
@@ -99,7 +95,7 @@ impl RdsApi for FakeRds {
     async fn create_db_instance(&self, input: CreateDbInstanceInput) -> Result<DbInstance, AwsError> {
         let mut st = self.lock();
         st.rec.begin("create_db_instance", &input.id)?;
-        if !valid_identifier(&input.id) {
+        if !valid_identifier(&input.id, 63) {
             return Err(invalid_value(format!(
                 "DBInstanceIdentifier {:?} is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.",
                 input.id
@@ -159,7 +155,7 @@ impl RdsApi for FakeRds {
     async fn restore_db_instance_from_snapshot(&self, input: RestoreDbInstanceInput) -> Result<DbInstance, AwsError> {
         let mut st = self.lock();
         st.rec.begin("restore_db_instance_from_snapshot", format!("{} {}", input.id, input.snapshot_identifier))?;
-        if !valid_identifier(&input.id) {
+        if !valid_identifier(&input.id, 63) {
             return Err(invalid_value(format!("DBInstanceIdentifier {:?} is not a valid identifier.", input.id)));
         }
         let id = input.id.to_ascii_lowercase();
@@ -210,7 +206,7 @@ impl RdsApi for FakeRds {
     async fn find_db_instance(&self, id: &str) -> Result<Option<DbInstance>, AwsError> {
         let mut st = self.lock();
         st.rec.begin("find_db_instance", id)?;
-        Ok(self.advance(&mut st, &id.to_ascii_lowercase()))
+        Ok(st.instances.get(&id.to_ascii_lowercase()).map(|r| Self::view(&st, r)))
     }
 
     async fn modify_db_instance(&self, input: ModifyDbInstanceInput) -> Result<DbInstance, AwsError> {
@@ -315,7 +311,7 @@ impl RdsApi for FakeRds {
             master_password: input.master_password.is_some(),
         };
         rec.new_password = input.master_password.clone();
-        rec.life.set("modifying", &["available"]);
+        rec.life.set("modifying", &[(STATE_SECONDS, "available")]);
         let rec = st.instances.get(&id).ok_or_else(|| instance_not_found(&id))?;
         Ok(Self::view(&st, rec))
     }
@@ -376,7 +372,7 @@ impl RdsApi for FakeRds {
             st.snapshots.insert(snap_id, rec);
         }
         if let Some(rec) = st.instances.get_mut(&id) {
-            rec.life.set("deleting", &[GONE]);
+            rec.life.set("deleting", &[(STATE_SECONDS, GONE)]);
         }
         Ok(())
     }

@@ -1,11 +1,15 @@
 //! `FakeRds`: DB subnet groups, DB instances (created or restored from a snapshot), snapshots and
 //! tags in memory, with RDS's ordering rules.
 //!
-//! | action | answer | describes |
+//! Time passes as tokio's clock does (paused in unit tests, see [`super::timeline`]): each
+//! transitional state lasts the emulator's time for it ([`STATE_SECONDS`]), however often the
+//! instance is described.
+//!
+//! | action | answer | then |
 //! |---|---|---|
-//! | create / restore | `creating` (no endpoint yet) | [`FakeRds::set_create_steps`], default `available` |
-//! | modify | `modifying` with `pending` values | `available`, values applied |
-//! | delete | `deleting` | gone (its network interfaces go too) |
+//! | create / restore | `creating` (no endpoint yet) | [`FakeRds::set_create_steps`], default `available` after 1 s |
+//! | modify | `modifying` with `pending` values | `available` after 1 s, values applied |
+//! | delete | `deleting` | gone after 1 s (its network interfaces go too) |
 //!
 //! Rules (RDS error codes): identifiers are lower-cased; `DBInstanceAlreadyExists`,
 //! `DBSubnetGroupAlreadyExists`; unknown subnet group `DBSubnetGroupNotFoundFault`; unknown snapshot
@@ -24,10 +28,12 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{FakeEc2, GONE, Lifecycle, Recorder};
+use super::timeline::{GONE, Life};
+use super::{FakeEc2, Recorder, locked, valid_identifier, valid_subnet_group_name};
 use crate::aws::Secret;
 use crate::aws::error::AwsError;
 use crate::aws::rds::{
@@ -52,9 +58,15 @@ pub const OPS: &[&str] = &[
     "remove_tags",
 ];
 
+/// How long an instance is `creating`, `modifying` or `deleting` (and each step of
+/// [`FakeRds::set_create_steps`] and [`FakeRds::script`]): the emulator's `rds_seconds`, 1 s each by
+/// default (`tests/emulator/dmslink_emulator/config.py`, `DEFAULT_RESOURCE_SECONDS`;
+/// `DMSLINK_EMU_RDS_{CREATING,MODIFYING,DELETING}_SECONDS` in `tests/emulator/README.md`).
+pub const STATE_SECONDS: Duration = Duration::from_secs(1);
+
 struct InstRec {
     inst: DbInstance,
-    life: Lifecycle,
+    life: Life,
     password: Secret,
     /// Applied when `modifying` ends.
     new_password: Option<Secret>,
@@ -68,6 +80,44 @@ struct SnapRec {
     instance_class: String,
 }
 
+impl InstRec {
+    /// Applies the due transitions, and the pending values when `modifying` ends; `false` when
+    /// the instance is gone.
+    fn advance(&mut self) -> bool {
+        let (inst, password, new_password) = (&mut self.inst, &mut self.password, &mut self.new_password);
+        self.life.advance_each(|from, to| {
+            if from == "modifying" && to != "modifying" {
+                apply_pending(inst);
+                if let Some(pw) = new_password.take() {
+                    *password = pw;
+                }
+            }
+        })
+    }
+}
+
+fn apply_pending(i: &mut DbInstance) {
+    let p = std::mem::take(&mut i.pending);
+    if let Some(v) = p.instance_class {
+        i.instance_class = v;
+    }
+    if let Some(v) = p.allocated_storage {
+        i.allocated_storage = v;
+    }
+    if let Some(v) = p.engine_version {
+        i.engine_version = v;
+    }
+    if let Some(v) = p.multi_az {
+        i.multi_az = v;
+    }
+    if let Some(v) = p.backup_retention_period {
+        i.backup_retention_period = v;
+    }
+    if let Some(v) = p.db_subnet_group_name {
+        i.db_subnet_group_name = Some(v);
+    }
+}
+
 #[derive(Default)]
 struct State {
     groups: BTreeMap<String, DbSubnetGroup>,
@@ -76,6 +126,23 @@ struct State {
     tags: BTreeMap<String, Tags>,
     create_steps: Vec<String>,
     rec: Recorder,
+}
+
+impl State {
+    /// Applies the transitions due by now; answers the network interfaces of the instances now
+    /// gone (for the caller to remove from EC2).
+    fn tick(&mut self) -> Vec<String> {
+        let gone: Vec<String> =
+            self.instances.iter_mut().filter_map(|(id, r)| (!r.advance()).then(|| id.clone())).collect();
+        let mut enis = Vec::new();
+        for id in gone {
+            if let Some(rec) = self.instances.remove(&id) {
+                self.tags.remove(&rec.inst.arn);
+                enis.extend(rec.enis);
+            }
+        }
+        enis
+    }
 }
 
 /// See the module documentation.
@@ -110,16 +177,6 @@ fn instance_not_found(id: &str) -> AwsError {
 
 fn group_not_found(name: &str) -> AwsError {
     err("DBSubnetGroupNotFoundFault", format!("DBSubnetGroup {name} not found."))
-}
-
-/// Letters, digits, hyphens; starts with a letter; no `--`, no trailing `-`; 1-63.
-fn valid_identifier(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 63
-        && id.starts_with(|c: char| c.is_ascii_alphabetic())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !id.contains("--")
-        && !id.ends_with('-')
 }
 
 fn default_port(engine: &str) -> Option<i32> {
@@ -181,12 +238,21 @@ impl FakeRds {
         }
     }
 
+    /// The state as of now: the transitions due have happened (as the emulator applies them
+    /// before every call), so what a caller sees depends on time, not on how often it looks.
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        let mut st = locked(&self.state);
+        let gone = st.tick();
+        if let (false, Some(ec2)) = (gone.is_empty(), self.linked_ec2()) {
+            for eni in gone {
+                ec2.remove_network_interface(&eni);
+            }
+        }
+        st
     }
 
     fn linked_ec2(&self) -> Option<Arc<FakeEc2>> {
-        self.ec2.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        locked(&self.ec2).clone()
     }
 
     fn arn(&self, kind: &str, id: &str) -> String {
@@ -197,43 +263,29 @@ impl FakeRds {
 
     /// Checks subnets and security groups against this EC2 fake and puts network interfaces into it.
     pub fn link_ec2(&self, ec2: Arc<FakeEc2>) {
-        *self.ec2.lock().unwrap_or_else(|p| p.into_inner()) = Some(ec2);
+        *locked(&self.ec2) = Some(ec2);
     }
 
-    /// The next call of `op` (an `RdsApi` method name, see [`OPS`]) fails with `err`.
-    pub fn fail_next(&self, op: &str, err: AwsError) {
-        self.lock().rec.fail_next("FakeRds", OPS, op, err);
-    }
+    recorder_controls!("FakeRds");
 
-    pub fn calls(&self) -> Vec<String> {
-        self.lock().rec.calls()
-    }
-
-    pub fn call_log(&self) -> Vec<String> {
-        self.lock().rec.call_log()
-    }
-
-    pub fn clear_calls(&self) {
-        self.lock().rec.clear();
-    }
-
-    /// The statuses a new instance goes through after `creating`, one per describe (default
-    /// `["available"]`; e.g. `["creating", "backing-up", "available"]` for slower ones).
+    /// The statuses a new instance goes through after `creating`, one every [`STATE_SECONDS`]
+    /// (default `["available"]`; e.g. `["creating", "backing-up", "available"]` for slower ones).
     pub fn set_create_steps(&self, steps: &[&str]) {
         self.lock().create_steps = steps.iter().map(|s| s.to_string()).collect();
     }
 
-    /// While held, describes do not advance the instance.
+    /// While held, the instance stays in its state (to exercise timeouts); released, the
+    /// transitions due meanwhile apply.
     pub fn hold(&self, id: &str, held: bool) {
         if let Some(r) = self.lock().instances.get_mut(&id.to_ascii_lowercase()) {
-            r.life.held = held;
+            r.life.next.held = held;
         }
     }
 
-    /// Replaces an instance's pending transitions.
+    /// Replaces an instance's pending transitions: one status every [`STATE_SECONDS`].
     pub fn script(&self, id: &str, statuses: &[&str]) {
         if let Some(r) = self.lock().instances.get_mut(&id.to_ascii_lowercase()) {
-            r.life.next = statuses.iter().map(|s| s.to_string()).collect();
+            r.life.script(STATE_SECONDS, statuses);
         }
     }
 
@@ -265,7 +317,7 @@ impl FakeRds {
         snap
     }
 
-    /// The instance as stored, without advancing it.
+    /// The instance as it is now (no call recorded).
     pub fn instance(&self, id: &str) -> Option<DbInstance> {
         let st = self.lock();
         st.instances.get(&id.to_ascii_lowercase()).map(|r| Self::view(&st, r))
@@ -323,19 +375,9 @@ impl FakeRds {
             return Err(invalid_value("The parameter SubnetIds must be provided."));
         }
         let Some(ec2) = self.linked_ec2() else { return Ok(String::new()) };
-        let mut vpcs = Vec::new();
-        let mut azs = Vec::new();
-        for id in subnet_ids {
-            let Some(s) = ec2.subnet(id) else {
-                return Err(err("InvalidSubnet", format!("Some input subnets in :[{id}] are invalid.")));
-            };
-            if !vpcs.contains(&s.vpc_id) {
-                vpcs.push(s.vpc_id.clone());
-            }
-            if !azs.contains(&s.availability_zone) {
-                azs.push(s.availability_zone.clone());
-            }
-        }
+        let (mut vpcs, azs) = ec2
+            .subnet_spread(subnet_ids)
+            .map_err(|id| err("InvalidSubnet", format!("Some input subnets in :[{id}] are invalid.")))?;
         if vpcs.len() > 1 {
             return Err(err("InvalidSubnet", "The subnets of a DB subnet group must all be in the same VPC."));
         }
@@ -393,15 +435,10 @@ impl FakeRds {
         };
         self.check_groups(&group.vpc_id, &inst.vpc_security_group_ids)?;
         let (enis, subnet_id) = self.place_interface(&group, &inst.vpc_security_group_ids)?;
+        let mut life = Life::new("creating");
         let steps: Vec<&str> = st.create_steps.iter().map(String::as_str).collect();
-        let rec = InstRec {
-            inst: inst.clone(),
-            life: Lifecycle::new("creating", &steps),
-            password,
-            new_password: None,
-            enis,
-            subnet_id,
-        };
+        life.script(STATE_SECONDS, &steps);
+        let rec = InstRec { inst: inst.clone(), life, password, new_password: None, enis, subnet_id };
         st.tags.insert(inst.arn.clone(), tags.clone());
         st.instances.insert(inst.id.clone(), rec);
         Ok(DbInstance {
@@ -411,49 +448,6 @@ impl FakeRds {
             tags: tags.clone(),
             ..inst
         })
-    }
-
-    /// One describe: advance, apply pending values when `modifying` ends, drop it when gone.
-    fn advance(&self, st: &mut State, id: &str) -> Option<DbInstance> {
-        let rec = st.instances.get_mut(id)?;
-        let was = rec.life.status.clone();
-        if !rec.life.advance() {
-            let rec = st.instances.remove(id)?;
-            st.tags.remove(&rec.inst.arn);
-            if let Some(ec2) = self.linked_ec2() {
-                for eni in rec.enis {
-                    ec2.remove_network_interface(&eni);
-                }
-            }
-            return None;
-        }
-        if was == "modifying" && rec.life.status != "modifying" {
-            let p = std::mem::take(&mut rec.inst.pending);
-            let i = &mut rec.inst;
-            if let Some(v) = p.instance_class {
-                i.instance_class = v;
-            }
-            if let Some(v) = p.allocated_storage {
-                i.allocated_storage = v;
-            }
-            if let Some(v) = p.engine_version {
-                i.engine_version = v;
-            }
-            if let Some(v) = p.multi_az {
-                i.multi_az = v;
-            }
-            if let Some(v) = p.backup_retention_period {
-                i.backup_retention_period = v;
-            }
-            if let Some(v) = p.db_subnet_group_name {
-                i.db_subnet_group_name = Some(v);
-            }
-            if let Some(pw) = rec.new_password.take() {
-                rec.password = pw;
-            }
-        }
-        let rec = st.instances.get(id)?;
-        Some(Self::view(st, rec))
     }
 
     fn not_found_for_arn(arn: &str) -> AwsError {

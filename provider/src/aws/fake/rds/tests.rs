@@ -1,8 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::aws::ec2::{CreateSecurityGroupInput, CreateSubnetInput, Ec2Api, Filters};
+use crate::aws::ec2::{Ec2Api, Filters};
 use crate::aws::error::ErrorKind;
+use crate::aws::fake::tests_net;
 
 fn group(name: &str, subnets: &[String]) -> DbSubnetGroupInput {
     DbSubnetGroupInput {
@@ -32,32 +33,12 @@ async fn linked() -> (FakeRds, Arc<FakeEc2>, Vec<String>, String) {
     let ec2 = Arc::new(FakeEc2::new());
     let rds = FakeRds::new();
     rds.link_ec2(ec2.clone());
-    let vpc = ec2.create_vpc("10.0.0.0/24", &Tags::new()).await.unwrap();
-    let mut subnets = Vec::new();
-    for (cidr, az) in [("10.0.0.0/26", "us-east-1a"), ("10.0.0.64/26", "us-east-1b"), ("10.0.0.128/26", "us-east-1a")] {
-        let s = ec2
-            .create_subnet(CreateSubnetInput {
-                vpc_id: vpc.id.clone(),
-                cidr_block: cidr.into(),
-                availability_zone: az.into(),
-                tags: Tags::new(),
-            })
-            .await
-            .unwrap();
-        subnets.push(s.id);
-    }
-    let sg = ec2
-        .create_security_group(CreateSecurityGroupInput {
-            vpc_id: vpc.id.clone(),
-            name: "db".into(),
-            description: "db".into(),
-            tags: Tags::new(),
-        })
-        .await
-        .unwrap();
-    (rds, ec2, subnets, sg.id)
+    let (vpc, subnets) = tests_net::vpc_with_subnets(&ec2, &["us-east-1a", "us-east-1b", "us-east-1a"]).await;
+    let sg = tests_net::security_group(&ec2, &vpc, "db").await;
+    (rds, ec2, subnets, sg)
 }
 
+/// Polls (a second apart, paused time) until the instance is `available`.
 async fn available(rds: &FakeRds, id: &str) -> DbInstance {
     for _ in 0..10 {
         if let Some(i) = rds.find_db_instance(id).await.unwrap()
@@ -65,11 +46,12 @@ async fn available(rds: &FakeRds, id: &str) -> DbInstance {
         {
             return i;
         }
+        tokio::time::sleep(STATE_SECONDS).await;
     }
     panic!("{id} never became available");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_rds_subnet_group_rules() {
     let (rds, _ec2, subnets, _) = linked().await;
     let e = rds.create_db_subnet_group(group("One-AZ", &[subnets[0].clone(), subnets[2].clone()])).await.unwrap_err();
@@ -95,7 +77,7 @@ async fn fake_rds_subnet_group_rules() {
     assert_eq!(rds.delete_db_subnet_group("dblink-prod").await.unwrap_err().kind, ErrorKind::NotFound);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_rds_create_wait_modify_delete() {
     let (rds, ec2, subnets, sg) = linked().await;
     rds.create_db_subnet_group(group("g", &subnets[..2])).await.unwrap();
@@ -107,7 +89,11 @@ async fn fake_rds_create_wait_modify_delete() {
     assert_eq!(rds.create_db_instance(input).await.unwrap_err().code, "DBInstanceAlreadyExists");
     // Its network interface holds the subnet and the group.
     assert_eq!(ec2.find_network_interfaces(&Filters::new().with("group-id", &sg)).await.unwrap().len(), 1);
-    assert_eq!(rds.find_db_instance("target-db").await.unwrap().unwrap().status, "creating");
+    // A step every STATE_SECONDS, however often it is described.
+    for _ in 0..3 {
+        assert_eq!(rds.find_db_instance("target-db").await.unwrap().unwrap().status, "creating");
+    }
+    tokio::time::advance(2 * STATE_SECONDS).await;
     assert_eq!(rds.find_db_instance("target-db").await.unwrap().unwrap().status, "backing-up");
     let i = available(&rds, "target-db").await;
     assert_eq!(i.endpoint_port, Some(5432));
@@ -173,6 +159,8 @@ async fn fake_rds_create_wait_modify_delete() {
     );
     let e = rds.delete_db_subnet_group("g").await.unwrap_err();
     assert_eq!((e.code.as_str(), e.kind), ("InvalidDBSubnetGroupStateFault", ErrorKind::InvalidState));
+    assert_eq!(rds.find_db_instance("target-db").await.unwrap().unwrap().status, "deleting");
+    tokio::time::advance(STATE_SECONDS).await;
     assert_eq!(rds.find_db_instance("target-db").await.unwrap(), None);
     assert!(ec2.network_interfaces().is_empty(), "RDS takes its interfaces away");
     rds.delete_db_subnet_group("g").await.unwrap();
@@ -184,7 +172,7 @@ async fn fake_rds_create_wait_modify_delete() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_rds_deletion_protection_blocks_delete() {
     let rds = FakeRds::new();
     rds.create_db_subnet_group(group("g", &["subnet-a".into(), "subnet-b".into()])).await.unwrap();
@@ -205,7 +193,7 @@ async fn fake_rds_deletion_protection_blocks_delete() {
     rds.delete_db_instance(DeleteDbInstanceInput::skip_final_snapshot("prod")).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_rds_restore_takes_engine_and_user_from_snapshot() {
     let (rds, _ec2, subnets, sg) = linked().await;
     rds.create_db_subnet_group(group("g", &subnets[..2])).await.unwrap();
@@ -264,7 +252,7 @@ async fn fake_rds_restore_takes_engine_and_user_from_snapshot() {
     assert_eq!(e.code, "InvalidParameterValue", "postgres restores take no DBName");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_rds_validates_inputs_and_security_groups() {
     let (rds, ec2, subnets, _) = linked().await;
     rds.create_db_subnet_group(group("g", &subnets[..2])).await.unwrap();
@@ -288,7 +276,7 @@ async fn fake_rds_validates_inputs_and_security_groups() {
     assert_eq!(rds.instance_count(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fake_rds_tags_failures_and_holds() {
     let rds = FakeRds::new();
     rds.create_db_subnet_group(group("g", &["subnet-a".into()])).await.unwrap();
@@ -301,9 +289,12 @@ async fn fake_rds_tags_failures_and_holds() {
         ErrorKind::NotFound
     );
     rds.hold("db", true);
+    tokio::time::advance(5 * STATE_SECONDS).await;
     assert_eq!(rds.find_db_instance("db").await.unwrap().unwrap().status, "creating");
     rds.hold("db", false);
+    assert_eq!(rds.instance("db").unwrap().status, "available", "released: what fell due meanwhile applies");
     rds.script("db", &["failed"]);
+    tokio::time::advance(STATE_SECONDS).await;
     assert_eq!(rds.find_db_instance("db").await.unwrap().unwrap().status, "failed");
     rds.fail_next("find_db_instance", AwsError::from_code("Throttling", "Rate exceeded"));
     assert_eq!(rds.find_db_instance("db").await.unwrap_err().kind, ErrorKind::Throttled);
