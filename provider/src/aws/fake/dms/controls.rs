@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::rulebook::rules;
-use super::{EndpointRec, FakeDms, FakeEc2, FakeIam, InstanceRec, Life, OPS, Step};
+use super::{EndpointRec, FakeDms, FakeEc2, FakeIam, InstanceRec, LOSABLE_OPS, Life, OPS, Step};
 use crate::aws::Secret;
 use crate::aws::dms::{Endpoint, ReplicationInstance, ReplicationTask, TableStats, Tags, TaskStats, subnet_group_arn};
 use crate::aws::error::AwsError;
@@ -15,6 +15,19 @@ impl FakeDms {
     pub fn fail_next(&self, op: &str, err: AwsError) {
         assert!(OPS.contains(&op), "FakeDms::fail_next: unknown operation {op:?}; use one of {OPS:?}");
         self.lock().failures.entry(op.to_string()).or_default().push_back(err);
+    }
+
+    /// The next call of `op` (one of [`LOSABLE_OPS`]) is served — it takes effect as usual — and
+    /// then its answer is lost: the caller gets `err` instead, as when the connection drops after
+    /// AWS acted. `err` is what the caller would see: a transport error once the SDK gives up, or
+    /// the SDK's retry meeting the object the call made (`ResourceAlreadyExistsFault`). Several
+    /// calls queue up in order.
+    pub fn lose_next_answer(&self, op: &str, err: AwsError) {
+        assert!(
+            LOSABLE_OPS.contains(&op),
+            "FakeDms::lose_next_answer: {op:?} changes nothing or is unknown; use one of {LOSABLE_OPS:?}"
+        );
+        self.lock().lost_answers.entry(op.to_string()).or_default().push_back(err);
     }
 
     /// Operation names in call order, e.g. `["create_replication_task", "find_replication_task_by_arn"]`.
