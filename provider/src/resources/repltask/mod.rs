@@ -2,6 +2,9 @@
 //! running task stops it, applies the change and resumes it, so `InvalidResourceStateFault` never
 //! reaches the user.
 
+mod adopt;
+#[cfg(test)]
+mod adopt_tests;
 pub mod insight;
 mod model;
 mod schema;
@@ -17,6 +20,7 @@ use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::engine::model::{self as typed, ModelError, Unknowable};
 use crate::engine::{ApplyOutcome, Resource, Schema, Value};
 use crate::provider_config::Configured;
+use crate::resources::step_kit::Came;
 use crate::resources::timeouts::Timeouts;
 use crate::resources::{Ctx, PlanDraft};
 use crate::resources::{json_doc, tags};
@@ -85,11 +89,17 @@ impl Resource<Configured> for Repltask {
     }
 
     async fn create(&self, ctx: &Ctx, planned_value: &Value, config: &Value) -> ApplyOutcome {
-        let (planned, config) = match (Task::from_value(planned_value), Task::from_value(config)) {
+        let (mut planned, config) = match (Task::from_value(planned_value), Task::from_value(config)) {
             (Ok(p), Ok(c)) => (p, c),
             (Err(e), _) | (_, Err(e)) => return ApplyOutcome::failed(Value::Null, e.into()),
         };
         let ops = TaskOps::new(ctx, planned.label());
+        // The plan could not know `tags_all` when the provider's default tags were unknown then.
+        if planned.tags_all.known().is_none() {
+            let mut all = ctx.provider.default_tags.clone();
+            all.extend(planned.tags.clone().unwrap_or_default());
+            planned.tags_all = Unknowable::Known(all);
+        }
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let input = CreateTaskInput {
             id: text(&planned.replication_task_id),
@@ -101,29 +111,45 @@ impl Resource<Configured> for Repltask {
             settings: config.replication_task_settings.clone(),
             cdc_start_time: config.cdc_start_time.as_deref().and_then(schema::parse_cdc_start_time),
             cdc_start_position: config.cdc_start_position.clone(),
-            tags: planned.tags_all.known().cloned().unwrap_or_default(),
+            tags: adopt::with_owner_tag(planned.tags_all.known().unwrap_or(&Default::default())),
         };
-        let task = match ctx.provider.clients.dms.create_replication_task(input).await {
-            Ok(t) => t,
-            Err(e) => return ApplyOutcome::failed(Value::Null, ops.aws_error("creating", &e)),
-        };
+        let deadline = Timeouts::deadline(planned.timeouts.as_ref(), "create");
+        let dms = &ctx.provider.clients.dms;
+        let (task, came) =
+            match adopt::adopt_or_create(&ops, &planned, deadline, || dms.create_replication_task(input)).await {
+                Ok(found) => found,
+                Err(d) => return ApplyOutcome::failed(Value::Null, d),
+            };
         // From here on the task exists: every outcome carries its ARN so Terraform never loses it.
         let mut state = planned.clone();
         state.replication_task_arn = Unknowable::Known(task.arn.clone());
         state.status = Unknowable::Known(task.status.clone());
 
-        let deadline = Timeouts::deadline(planned.timeouts.as_ref(), "create");
         let task = match ops.wait_settled(&task.arn, deadline, "creating").await {
             Ok(t) => t,
             Err(d) => return outcome(&ops.partial(state, None), d, planned_value),
         };
-        let task = if planned.wants_running() {
-            match ops.start(&task, false, deadline).await {
+        // An adopted task may differ from the plan in what an update could change, and may have
+        // been started already by the create that made it.
+        let (task, reloaded) = match came {
+            Came::Created => (task, false),
+            Came::Adopted => match adopt::converge(&ops, &state, &config, task.clone(), deadline).await {
                 Ok(t) => t,
                 Err(d) => return outcome(&ops.partial(state, Some(&task)), d, planned_value),
+            },
+        };
+        let started = if planned.wants_running() {
+            if finished_full_load(&task) && !reloaded {
+                Ok(task.clone())
+            } else {
+                ops.start(&task, reloaded, deadline).await
             }
         } else {
-            task
+            ops.stop_if_running(&task, deadline).await
+        };
+        let task = match started {
+            Ok(t) => t,
+            Err(d) => return outcome(&ops.partial(state, Some(&task)), d, planned_value),
         };
         match ops.state_from_remote(&state, &task).await {
             Ok(s) => outcome(&s, Diagnostics::new(), planned_value),
