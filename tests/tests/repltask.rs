@@ -2,7 +2,9 @@
 //! on PATH) drive `examples-hcl/terraform-repltask` against the emulator.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
 
 use dmslink_acctest::{Cli, DmsStack, RunOutput, StateBackend, TestBed, Workdir, assert_in_order, points_at_attribute};
 
@@ -477,6 +479,75 @@ fn repltask_out_of_band_delete_is_recreated() {
 
         r.wd.destroy();
         assert!(dms.task(&r.task_id).is_none(), "[{label}] task left after destroy");
+    });
+}
+
+/// The provider is SIGKILLed right after `CreateReplicationTask` was served, while it waits for the task
+/// to be ready: Terraform saves nothing, the task exists outside the state. The next `apply` adopts it
+/// (issue 12: the task carries dmslink's ownership tag and is the planned one): one task in the
+/// emulator, held by the state, started, plan clean; destroy leaves none.
+#[test]
+fn repltask_killed_create_is_adopted_by_the_next_apply() {
+    let Some(bed) = TestBed::start("repltask_killed_create") else {
+        return;
+    };
+    let dms = bed.dms();
+    bed.each_cli(|cli| {
+        let mut r = setup(&bed, cli, "killed");
+        let label = r.label().to_string();
+        r.wd.set_var("start_replication_task", "true");
+        r.wd.init();
+        // The new task stays `creating` long enough to kill the provider while it waits.
+        bed.emulator.set_config(json!({"state_seconds": {"creating": 20}}));
+        bed.emulator.clear_requests();
+
+        let (first, killed) = std::thread::scope(|s| {
+            let apply = s.spawn(|| r.wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]));
+            let deadline = Instant::now() + Duration::from_secs(120);
+            let mut killed = Vec::new();
+            while Instant::now() < deadline && !apply.is_finished() {
+                let created = bed
+                    .emulator
+                    .requests()
+                    .iter()
+                    .any(|q| q.name() == "dms:CreateReplicationTask" && q.status.is_none_or(|s| s < 400));
+                if created {
+                    for pid in dmslink_acctest::processes_in(r.wd.path(), "terraform-provider-dmslink") {
+                        dmslink_acctest::kill_hard(pid);
+                        killed.push(pid);
+                    }
+                    if !killed.is_empty() {
+                        break;
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            (apply.join().unwrap(), killed)
+        });
+        assert!(!killed.is_empty(), "[{label}] found no provider process to kill:\n{}", first.describe());
+        assert!(!first.success(), "[{label}] the apply whose provider was killed succeeded:\n{}", first.describe());
+        assert!(r.wd.state_list().is_empty(), "[{label}] Terraform saved state after the provider died");
+        let left = dms.expect_task(&r.task_id);
+        assert_eq!(left.status, "creating", "[{label}] killed too late to test adoption: {left:?}");
+
+        bed.emulator.set_config(json!({"state_seconds": {"creating": null}}));
+        bed.emulator.clear_requests();
+        let out = r.wd.apply();
+        let creates = bed.emulator.dms_actions().iter().filter(|a| *a == "CreateReplicationTask").count();
+        assert_eq!(creates, 0, "[{label}] the second apply created the task again:\n{}", out.describe());
+        let tasks: Vec<_> = dms.tasks().into_iter().filter(|t| t.id == r.task_id).collect();
+        assert_eq!(tasks.len(), 1, "[{label}] {tasks:?}");
+        assert_eq!(tasks[0].arn, left.arn, "[{label}] not the task the killed apply made");
+        let task = dms.wait_status(&r.task_id, "running", WAIT);
+        let values = r.wd.resource_values(ADDR).expect("resource in show -json");
+        assert_eq!(values["replication_task_arn"], task.arn.as_str(), "[{label}] {values}");
+        assert_eq!(values["status"], "running", "[{label}] {values}");
+        assert!(values["tags_all"].get("dmslink:resource").is_none(), "[{label}] ownership tag in tags_all: {values}");
+        r.wd.expect_plan(0, "plan after the adopting apply");
+
+        r.wd.destroy();
+        assert!(dms.task(&r.task_id).is_none(), "[{label}] task left after destroy");
+        assert!(dms.tasks().is_empty(), "[{label}] tasks left after destroy: {:?}", dms.tasks());
     });
 }
 

@@ -2,6 +2,9 @@
 //! running task stops it, applies the change and resumes it, so `InvalidResourceStateFault` never
 //! reaches the user.
 
+mod adopt;
+#[cfg(test)]
+mod adopt_tests;
 pub mod insight;
 mod model;
 mod schema;
@@ -17,6 +20,7 @@ use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::engine::model::{self as typed, ModelError, Unknowable};
 use crate::engine::{ApplyOutcome, Resource, Schema, Value};
 use crate::provider_config::Configured;
+use crate::resources::step_kit::Came;
 use crate::resources::timeouts::Timeouts;
 use crate::resources::{Ctx, PlanDraft};
 use crate::resources::{json_doc, tags};
@@ -27,7 +31,7 @@ pub struct Repltask;
 
 pub const IMPORT_DOC: &str = "Import a task by its ARN or its `replication_task_id`:\n\n```shell\nterraform import dmslink_repltask.dblink arn:aws:dms:ap-southeast-2:123456789012:task:ABCDEF\nterraform import dmslink_repltask.dblink dblink-task\n```\n\n`start_replication_task` is imported as `true` when the task is running (or has finished its full load).";
 
-pub const NOTES_DOC: &str = "Updates never fail because the task is running: dmslink stops the task, applies the change (`ModifyReplicationTask`, or `MoveReplicationTask` when `replication_instance_arn` changes), waits for DMS to settle and resumes it. Deleting a running task stops it first. The replication task id, the endpoints and `migration_type` cannot change on an existing task, so changing them replaces it.\n\nWhat DMS knows about the task is refreshed on every read: `status`, `stop_reason`, `last_failure_message`, the full-load progress, the table counts (`tables_errored` > 0: the `dmslink_repltask_tables` data source names the tables), `elapsed_time_millis` and the start and stop times. These never make a plan change by themselves; Terraform 1.0.x lists them under \"Objects have changed outside of Terraform\" while the task runs, and still plans no changes. When a start fails (the task ends `failed`, or stops with an error), the apply error carries DMS's `LastFailureMessage`, the tables in error and the result of a connection test of both endpoints from the replication instance, and says what to check next. While dmslink waits for a task it logs its state and progress at INFO every 30 seconds (`TF_LOG_PROVIDER=INFO`); a timeout names the last state, stop reason and failure message seen.";
+pub const NOTES_DOC: &str = "Updates never fail because the task is running: dmslink stops the task, applies the change (`ModifyReplicationTask`, or `MoveReplicationTask` when `replication_instance_arn` changes), waits for DMS to settle and resumes it. Deleting a running task stops it first. The replication task id, the endpoints and `migration_type` cannot change on an existing task, so changing them replaces it.\n\nCreate never makes a task twice. Every task dmslink creates carries the tag `dmslink:resource = dmslink_repltask` (dmslink's own: it never shows in `tags` or `tags_all`). When the answer to `CreateReplicationTask` is lost (the AWS SDK's retry then meets `ResourceAlreadyExistsFault`) or the provider is killed after DMS made the task, the task exists but no state holds it; create looks for a task with the planned `replication_task_id` before creating, and again when the create call fails, and adopts it when it carries that tag and has the planned endpoints, replication instance and `migration_type`. The adopted task is brought to the configured table mappings, settings and tags, and started when `start_replication_task` is true, as a new task would be (one already running is not started again); the state holds it from then on. A task with that identifier that lacks the tag (made outside dmslink, or before dmslink tagged its tasks) or that differs in the endpoints, instance or migration type is refused: the error names its ARN and the ways on (`terraform import` it, delete it, or choose another `replication_task_id`). A task still being deleted is waited out, then created anew. dmslink cannot tell its tasks of one configuration from those of another: give each configuration its own task ids.\n\nWhat DMS knows about the task is refreshed on every read: `status`, `stop_reason`, `last_failure_message`, the full-load progress, the table counts (`tables_errored` > 0: the `dmslink_repltask_tables` data source names the tables), `elapsed_time_millis` and the start and stop times. These never make a plan change by themselves; Terraform 1.0.x lists them under \"Objects have changed outside of Terraform\" while the task runs, and still plans no changes. When a start fails (the task ends `failed`, or stops with an error), the apply error carries DMS's `LastFailureMessage`, the tables in error and the result of a connection test of both endpoints from the replication instance, and says what to check next. While dmslink waits for a task it logs its state and progress at INFO every 30 seconds (`TF_LOG_PROVIDER=INFO`); a timeout names the last state, stop reason and failure message seen.";
 
 const TYPE_NAME: &str = "dmslink_repltask";
 
@@ -85,11 +89,17 @@ impl Resource<Configured> for Repltask {
     }
 
     async fn create(&self, ctx: &Ctx, planned_value: &Value, config: &Value) -> ApplyOutcome {
-        let (planned, config) = match (Task::from_value(planned_value), Task::from_value(config)) {
+        let (mut planned, config) = match (Task::from_value(planned_value), Task::from_value(config)) {
             (Ok(p), Ok(c)) => (p, c),
             (Err(e), _) | (_, Err(e)) => return ApplyOutcome::failed(Value::Null, e.into()),
         };
         let ops = TaskOps::new(ctx, planned.label());
+        // The plan could not know `tags_all` when the provider's default tags were unknown then.
+        if planned.tags_all.known().is_none() {
+            let mut all = ctx.provider.default_tags.clone();
+            all.extend(planned.tags.clone().unwrap_or_default());
+            planned.tags_all = Unknowable::Known(all);
+        }
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let input = CreateTaskInput {
             id: text(&planned.replication_task_id),
@@ -101,29 +111,45 @@ impl Resource<Configured> for Repltask {
             settings: config.replication_task_settings.clone(),
             cdc_start_time: config.cdc_start_time.as_deref().and_then(schema::parse_cdc_start_time),
             cdc_start_position: config.cdc_start_position.clone(),
-            tags: planned.tags_all.known().cloned().unwrap_or_default(),
+            tags: adopt::with_owner_tag(planned.tags_all.known().unwrap_or(&Default::default())),
         };
-        let task = match ctx.provider.clients.dms.create_replication_task(input).await {
-            Ok(t) => t,
-            Err(e) => return ApplyOutcome::failed(Value::Null, ops.aws_error("creating", &e)),
-        };
+        let deadline = Timeouts::deadline(planned.timeouts.as_ref(), "create");
+        let dms = &ctx.provider.clients.dms;
+        let (task, came) =
+            match adopt::adopt_or_create(&ops, &planned, deadline, || dms.create_replication_task(input)).await {
+                Ok(found) => found,
+                Err(d) => return ApplyOutcome::failed(Value::Null, d),
+            };
         // From here on the task exists: every outcome carries its ARN so Terraform never loses it.
         let mut state = planned.clone();
         state.replication_task_arn = Unknowable::Known(task.arn.clone());
         state.status = Unknowable::Known(task.status.clone());
 
-        let deadline = Timeouts::deadline(planned.timeouts.as_ref(), "create");
         let task = match ops.wait_settled(&task.arn, deadline, "creating").await {
             Ok(t) => t,
             Err(d) => return outcome(&ops.partial(state, None), d, planned_value),
         };
-        let task = if planned.wants_running() {
-            match ops.start(&task, false, deadline).await {
+        // An adopted task may differ from the plan in what an update could change, and may have
+        // been started already by the create that made it.
+        let (task, reloaded) = match came {
+            Came::Created => (task, false),
+            Came::Adopted => match adopt::converge(&ops, &state, &config, task.clone(), deadline).await {
                 Ok(t) => t,
                 Err(d) => return outcome(&ops.partial(state, Some(&task)), d, planned_value),
+            },
+        };
+        let started = if planned.wants_running() {
+            if finished_full_load(&task) && !reloaded {
+                Ok(task.clone())
+            } else {
+                ops.start(&task, reloaded, deadline).await
             }
         } else {
-            task
+            ops.stop_if_running(&task, deadline).await
+        };
+        let task = match started {
+            Ok(t) => t,
+            Err(d) => return outcome(&ops.partial(state, Some(&task)), d, planned_value),
         };
         match ops.state_from_remote(&state, &task).await {
             Ok(s) => outcome(&s, Diagnostics::new(), planned_value),

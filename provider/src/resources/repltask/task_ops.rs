@@ -263,6 +263,11 @@ impl<'a> TaskOps<'a> {
             Err(e) if e.is_not_found() => return Ok(()),
             Err(e) => return Err(self.aws_error("deleting", &e)),
         }
+        self.wait_gone(arn, deadline, "deleting").await
+    }
+
+    /// Waits until a task being deleted is gone.
+    pub async fn wait_gone(&self, arn: &str, deadline: Instant, action: &str) -> Result<(), Diagnostics> {
         let what = format!("DMS replication task ({})", self.label);
         let spec = Wait::new(&what, &["deleting", "stopped", "ready", "failed"], &[])
             .gone_is_target()
@@ -271,14 +276,23 @@ impl<'a> TaskOps<'a> {
             .await
             .map(|_| ())
             .map_err(|e| {
-                Diagnostics::from(Diagnostic::error("Error deleting DMS replication task", format!("deleting: {e}")))
+                Diagnostics::from(Diagnostic::error(
+                    format!("Error {action} DMS replication task"),
+                    format!("{action}: {e}"),
+                ))
             })
+    }
+
+    /// The task's tags as DMS has them, dmslink's own included.
+    pub async fn tags_of(&self, arn: &str) -> Result<std::collections::BTreeMap<String, String>, Diagnostics> {
+        self.dms().list_tags(arn).await.map_err(|e| self.aws_error("listing tags of", &e))
     }
 
     /// The state after an apply or refresh: identity and status from AWS; JSON documents keep
     /// the user's spelling while they mean the same; tags split into user and inherited.
     pub async fn state_from_remote(&self, base: &Task, task: &ReplicationTask) -> Result<Task, Diagnostics> {
-        let remote_tags = self.dms().list_tags(&task.arn).await.map_err(|e| self.aws_error("listing tags of", &e))?;
+        // dmslink's ownership tag is never the user's: not in `tags`, not in `tags_all`, never drift.
+        let remote_tags = super::adopt::without_owner_tags(&self.tags_of(&task.arn).await?);
         let mut s = base.clone();
         s.replication_task_arn = Unknowable::Known(task.arn.clone());
         s.replication_task_id = Some(task.id.clone());

@@ -178,7 +178,8 @@ fn id_and_endpoint_changes_replace_but_instance_moves_in_place() {
     assert!(matches!(s.value_type(), Type::Object(_)));
 }
 
-mod against_fake_dms {
+/// Unit tests against the in-memory DMS; the test bed is shared with `adopt_tests`.
+pub(super) mod against_fake_dms {
     use std::collections::BTreeMap;
     use std::sync::Arc;
 
@@ -193,16 +194,16 @@ mod against_fake_dms {
     use crate::resources::Ctx;
     use crate::resources::repltask::Repltask;
 
-    struct Bed {
-        dms: Arc<FakeDms>,
-        ctx: Ctx,
-        src: String,
-        tgt: String,
-        rep: String,
-        rep2: String,
+    pub struct Bed {
+        pub dms: Arc<FakeDms>,
+        pub ctx: Ctx,
+        pub src: String,
+        pub tgt: String,
+        pub rep: String,
+        pub rep2: String,
     }
 
-    fn bed() -> Bed {
+    pub fn bed() -> Bed {
         let dms = Arc::new(FakeDms::new());
         let src = dms.add_endpoint("src", "source", "oracle").arn;
         let tgt = dms.add_endpoint("tgt", "target", "postgres").arn;
@@ -221,7 +222,7 @@ mod against_fake_dms {
     }
 
     impl Bed {
-        fn planned(&self, start: bool) -> Value {
+        pub fn planned(&self, start: bool) -> Value {
             let mut v = config(&[
                 ("source_endpoint_arn", Value::string(&self.src)),
                 ("target_endpoint_arn", Value::string(&self.tgt)),
@@ -238,7 +239,7 @@ mod against_fake_dms {
             v
         }
 
-        async fn created(&self, start: bool) -> Value {
+        pub async fn created(&self, start: bool) -> Value {
             let planned = self.planned(start);
             let out = Repltask.create(&self.ctx, &planned, &planned).await;
             assert!(!out.diags.has_errors(), "{:?}", out.diags);
@@ -246,7 +247,8 @@ mod against_fake_dms {
         }
     }
 
-    fn ops(calls: Vec<String>) -> Vec<String> {
+    /// The calls that change something.
+    pub fn ops(calls: Vec<String>) -> Vec<String> {
         calls.into_iter().filter(|c| !c.starts_with("find_") && c != "list_tags").collect()
     }
 
@@ -315,6 +317,8 @@ mod against_fake_dms {
         assert!(!out.diags.has_errors(), "{:?}", out.diags);
         assert_eq!(ops(b.dms.calls()), vec!["remove_tags", "add_tags"]);
         let arn = prior.get("replication_task_arn").as_str().unwrap();
+        // The user's tags change; dmslink's ownership tag stays.
+        all.insert("dmslink:resource".into(), "dmslink_repltask".into());
         assert_eq!(b.dms.tags_of(arn), all);
     }
 

@@ -1,5 +1,6 @@
 //! `DmsApi` over the fake: each call goes to the module that models it; tags and table
-//! statistics, which have no state machine, are answered here.
+//! statistics, which have no state machine, are answered here. The answer of a call that changes
+//! something passes [`FakeDms::answer`], which may lose it.
 
 use async_trait::async_trait;
 
@@ -14,7 +15,7 @@ use crate::aws::error::AwsError;
 #[async_trait]
 impl DmsApi for FakeDms {
     async fn create_replication_task(&self, input: CreateTaskInput) -> Result<ReplicationTask, AwsError> {
-        self.task_create(input)
+        self.answer("create_replication_task", self.task_create(input))
     }
 
     async fn find_replication_task_by_arn(&self, arn: &str) -> Result<Option<ReplicationTask>, AwsError> {
@@ -26,23 +27,23 @@ impl DmsApi for FakeDms {
     }
 
     async fn modify_replication_task(&self, input: ModifyTaskInput) -> Result<ReplicationTask, AwsError> {
-        self.task_modify(input)
+        self.answer("modify_replication_task", self.task_modify(input))
     }
 
     async fn move_replication_task(&self, arn: &str, target_instance_arn: &str) -> Result<ReplicationTask, AwsError> {
-        self.task_move(arn, target_instance_arn)
+        self.answer("move_replication_task", self.task_move(arn, target_instance_arn))
     }
 
     async fn start_replication_task(&self, arn: &str, start_type: StartType) -> Result<ReplicationTask, AwsError> {
-        self.task_start(arn, start_type)
+        self.answer("start_replication_task", self.task_start(arn, start_type))
     }
 
     async fn stop_replication_task(&self, arn: &str) -> Result<ReplicationTask, AwsError> {
-        self.task_stop(arn)
+        self.answer("stop_replication_task", self.task_stop(arn))
     }
 
     async fn delete_replication_task(&self, arn: &str) -> Result<(), AwsError> {
-        self.task_delete(arn)
+        self.answer("delete_replication_task", self.task_delete(arn))
     }
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
@@ -85,7 +86,7 @@ impl DmsApi for FakeDms {
         &self,
         input: ReplicationSubnetGroupInput,
     ) -> Result<ReplicationSubnetGroup, AwsError> {
-        self.subnet_group_create(input)
+        self.answer("create_replication_subnet_group", self.subnet_group_create(input))
     }
 
     async fn find_replication_subnet_group(&self, id: &str) -> Result<Option<ReplicationSubnetGroup>, AwsError> {
@@ -96,11 +97,11 @@ impl DmsApi for FakeDms {
         &self,
         input: ReplicationSubnetGroupInput,
     ) -> Result<ReplicationSubnetGroup, AwsError> {
-        self.subnet_group_modify(input)
+        self.answer("modify_replication_subnet_group", self.subnet_group_modify(input))
     }
 
     async fn delete_replication_subnet_group(&self, id: &str) -> Result<(), AwsError> {
-        self.subnet_group_delete(id)
+        self.answer("delete_replication_subnet_group", self.subnet_group_delete(id))
     }
 
     async fn list_replication_subnet_groups(&self) -> Result<Vec<ReplicationSubnetGroup>, AwsError> {
@@ -111,7 +112,7 @@ impl DmsApi for FakeDms {
         &self,
         input: CreateReplicationInstanceInput,
     ) -> Result<ReplicationInstance, AwsError> {
-        self.instance_create(input)
+        self.answer("create_replication_instance", self.instance_create(input))
     }
 
     async fn find_replication_instance(&self, id: &str) -> Result<Option<ReplicationInstance>, AwsError> {
@@ -122,11 +123,11 @@ impl DmsApi for FakeDms {
         &self,
         input: ModifyReplicationInstanceInput,
     ) -> Result<ReplicationInstance, AwsError> {
-        self.instance_modify(input)
+        self.answer("modify_replication_instance", self.instance_modify(input))
     }
 
     async fn delete_replication_instance(&self, arn: &str) -> Result<(), AwsError> {
-        self.instance_delete(arn)
+        self.answer("delete_replication_instance", self.instance_delete(arn))
     }
 
     async fn list_replication_instances(&self) -> Result<Vec<ReplicationInstance>, AwsError> {
@@ -134,7 +135,7 @@ impl DmsApi for FakeDms {
     }
 
     async fn create_endpoint(&self, input: CreateEndpointInput) -> Result<Endpoint, AwsError> {
-        self.endpoint_create(input)
+        self.answer("create_endpoint", self.endpoint_create(input))
     }
 
     async fn find_endpoint(&self, id: &str) -> Result<Option<Endpoint>, AwsError> {
@@ -146,11 +147,11 @@ impl DmsApi for FakeDms {
     }
 
     async fn modify_endpoint(&self, input: ModifyEndpointInput) -> Result<Endpoint, AwsError> {
-        self.endpoint_modify(input)
+        self.answer("modify_endpoint", self.endpoint_modify(input))
     }
 
     async fn delete_endpoint(&self, arn: &str) -> Result<(), AwsError> {
-        self.endpoint_delete(arn)
+        self.answer("delete_endpoint", self.endpoint_delete(arn))
     }
 
     async fn list_replication_tasks_using(&self, by: &TasksUsing) -> Result<Vec<ReplicationTask>, AwsError> {
@@ -167,7 +168,7 @@ impl DmsApi for FakeDms {
     }
 
     async fn test_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Connection, AwsError> {
-        self.connection_test(instance_arn, endpoint_arn)
+        self.answer("test_connection", self.connection_test(instance_arn, endpoint_arn))
     }
 
     async fn find_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Option<Connection>, AwsError> {

@@ -21,7 +21,9 @@
 //!
 //! Which operation is allowed from which state, and the error otherwise, is the rulebook's
 //! (`InvalidResourceStateFault` with its message). Failures can be injected per operation with
-//! [`FakeDms::fail_next`]; [`FakeDms::calls`] lists the operations made.
+//! [`FakeDms::fail_next`] (refused: nothing happens) or [`FakeDms::lose_next_answer`] (served, then
+//! the answer is lost: the change happens and the caller sees an error); [`FakeDms::calls`] lists
+//! the operations made.
 //!
 //! Other rules: subnet group creates and modifies and instance creates answer
 //! `AccessDeniedFault` until a linked [`super::FakeIam`] has a ready `dms-vpc-role`
@@ -50,7 +52,7 @@ mod network_tests;
 #[cfg(test)]
 mod tasks_tests;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::timeline::{GONE, Life, Timeline};
@@ -94,6 +96,27 @@ pub const OPS: &[&str] = &[
     "list_replication_tasks_using",
     "test_connection",
     "find_connection",
+];
+
+/// Operations whose answer [`FakeDms::lose_next_answer`] can lose: those that change something.
+/// (A read whose answer is lost changed nothing; [`FakeDms::fail_next`] models it.)
+pub const LOSABLE_OPS: &[&str] = &[
+    "create_replication_task",
+    "modify_replication_task",
+    "move_replication_task",
+    "start_replication_task",
+    "stop_replication_task",
+    "delete_replication_task",
+    "create_replication_subnet_group",
+    "modify_replication_subnet_group",
+    "delete_replication_subnet_group",
+    "create_replication_instance",
+    "modify_replication_instance",
+    "delete_replication_instance",
+    "create_endpoint",
+    "modify_endpoint",
+    "delete_endpoint",
+    "test_connection",
 ];
 
 /// One pending transition of a task.
@@ -172,6 +195,8 @@ struct State {
     instance_create_steps: Vec<String>,
     tags: BTreeMap<String, Tags>,
     rec: Recorder,
+    /// Per operation: the errors that replace the answers of its next served calls.
+    lost_answers: HashMap<String, VecDeque<AwsError>>,
     counter: u64,
     full_load_skips_running: bool,
 }
@@ -243,6 +268,15 @@ impl FakeDms {
     fn begin(&self, st: &mut State, op: &str, arg: impl Into<String>) -> Result<(), AwsError> {
         self.tick(st);
         st.rec.begin(op, arg)
+    }
+
+    /// The answer the caller gets for a call of `op` that was `served`: an error queued with
+    /// [`FakeDms::lose_next_answer`] replaces it (the call took effect all the same).
+    fn answer<T>(&self, op: &str, served: Result<T, AwsError>) -> Result<T, AwsError> {
+        match self.lock().lost_answers.get_mut(op).and_then(VecDeque::pop_front) {
+            Some(lost) => Err(lost),
+            None => served,
+        }
     }
 
     fn tick(&self, st: &mut State) {

@@ -215,6 +215,29 @@ async fn fake_lists_every_replication_instance_and_subnet_group() {
     assert_eq!(dms.calls(), vec![i, g, i, g]);
 }
 
+/// A lost answer: the call takes effect, the caller sees the error it was given; a retry then meets
+/// what the first call made.
+#[tokio::test(start_paused = true)]
+async fn fake_lost_answer_serves_the_call_then_answers_the_error() {
+    let dms = FakeDms::new();
+    dms.lose_next_answer("create_replication_task", AwsError::new(ErrorKind::Other, "", "connection reset"));
+    let e = dms.create_replication_task(input(&dms, "t1", "cdc")).await.unwrap_err();
+    assert_eq!(e.message, "connection reset");
+    assert_eq!(dms.task_count(), 1, "the lost call was served");
+    let again = dms.create_replication_task(input(&dms, "t1", "cdc")).await.unwrap_err();
+    assert_eq!((again.kind, again.code.as_str()), (ErrorKind::AlreadyExists, "ResourceAlreadyExistsFault"));
+    let t = dms.find_replication_task_by_id("t1").await.unwrap().unwrap();
+    dms.lose_next_answer("delete_replication_task", AwsError::from_code("ResourceNotFoundFault", "gone"));
+    tick().await;
+    assert!(dms.delete_replication_task(&t.arn).await.unwrap_err().is_not_found());
+    tick().await;
+    assert_eq!(
+        dms.find_replication_task_by_arn(&t.arn).await.unwrap(),
+        None,
+        "the delete whose answer was lost happened"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn fake_injected_failures_and_call_log() {
     let dms = FakeDms::new();
