@@ -58,7 +58,9 @@ const CREATE_OPERATIONS: &[&str] = &[
 fn quick_timings() -> Value {
     json!({
         "rds_creating_seconds": 0.3, "dms_instance_creating_seconds": 0.3, "vgw_attaching_seconds": 0.3,
-        "iam_propagation_seconds": 0.5,
+        // DMS refusing the new role for a while would fail the first DMS create before the lost
+        // answer can hit it.
+        "iam_propagation_seconds": 0,
     })
 }
 
@@ -99,7 +101,7 @@ fn assert_one_of_each(bed: &TestBed, why: &str) {
     let tagged = bed.emulator.inventory(&format!("tag=dmslink:stack={PREFIX}"));
     let want: BTreeMap<String, usize> = STACK_CHILDREN.iter().map(|(t, n)| (t.to_string(), *n)).collect();
     assert_eq!(counts(&tagged), want, "{why}: children tagged dmslink:stack={PREFIX}");
-    // Untagged leftovers of a retried create (an EC2 create whose tags were lost with it has none).
+    // Nor an untagged one of those types (say, an object a retried create left without its tags).
     let all = bed.emulator.inventory("include_defaults=false");
     let per_type = counts(&all);
     for (ty, n) in STACK_CHILDREN {
@@ -155,10 +157,10 @@ fn lost_answer_case(operation: &str) {
 }
 
 macro_rules! lost_answer_cases {
-    ($($name:ident => $operation:literal,)*) => {
+    ($($(#[$attr:meta])* $name:ident => $operation:literal,)*) => {
         $(
             #[test]
-            #[ignore = "issue 12 item 2: a create whose answer is lost is not yet adopted"]
+            $(#[$attr])*
             fn $name() {
                 lost_answer_case($operation);
             }
@@ -173,16 +175,27 @@ macro_rules! lost_answer_cases {
 }
 
 lost_answer_cases! {
+    // ensure_dms_vpc_role adopts the role its retried CreateRole meets (EntityAlreadyExists).
     lost_iam_create_role => "iam:CreateRole",
+    #[ignore = "issue 12 item 2: the SDK's retried CreateVpc makes a second VPC; the apply succeeds with two"]
     lost_ec2_create_vpc => "ec2:CreateVpc",
+    #[ignore = "issue 12 item 2: the retried CreateSubnet fails the apply with InvalidSubnet.Conflict"]
     lost_ec2_create_subnet => "ec2:CreateSubnet",
+    #[ignore = "issue 12 item 2: the retried CreateSecurityGroup fails the apply with InvalidGroup.Duplicate"]
     lost_ec2_create_security_group => "ec2:CreateSecurityGroup",
+    #[ignore = "issue 12 item 2: the SDK's retried CreateVpnGateway makes a second gateway; the apply succeeds with two"]
     lost_ec2_create_vpn_gateway => "ec2:CreateVpnGateway",
+    #[ignore = "issue 12 item 2: the retried CreateDBSubnetGroup fails the apply with DBSubnetGroupAlreadyExists"]
     lost_rds_create_db_subnet_group => "rds:CreateDBSubnetGroup",
+    #[ignore = "issue 12 item 2: the retried RestoreDBInstanceFromDBSnapshot fails the apply with DBInstanceAlreadyExists"]
     lost_rds_restore_db_instance_from_db_snapshot => "rds:RestoreDBInstanceFromDBSnapshot",
+    #[ignore = "issue 12 item 2: the retried CreateDBInstance fails the apply with DBInstanceAlreadyExists"]
     lost_rds_create_db_instance => "rds:CreateDBInstance",
+    #[ignore = "issue 12 item 2: the retried CreateReplicationSubnetGroup fails the apply with ResourceAlreadyExistsFault"]
     lost_dms_create_replication_subnet_group => "dms:CreateReplicationSubnetGroup",
+    #[ignore = "issue 12 item 2: the retried CreateReplicationInstance fails the apply with ResourceAlreadyExistsFault"]
     lost_dms_create_replication_instance => "dms:CreateReplicationInstance",
+    #[ignore = "issue 12 item 2: the retried CreateEndpoint fails the apply with ResourceAlreadyExistsFault"]
     lost_dms_create_endpoint => "dms:CreateEndpoint",
 }
 
