@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::faults::{ChaosProfile, FaultCounters, FaultRule, InjectedFault};
 use crate::fixtures::Fixtures;
 use crate::http;
 use crate::venv::Venv;
@@ -24,6 +25,8 @@ pub struct Request {
     /// The access key ID the call was signed with (`None` unsigned): tells apart the calls of CLIs
     /// run side by side, each with its own key.
     pub access_key: Option<String>,
+    /// The fault injected into this call, if one was.
+    pub fault: Option<InjectedFault>,
 }
 
 impl Request {
@@ -56,6 +59,21 @@ impl Emulator {
 
     /// Starts the emulator with the python of `venv`.
     pub fn start_in(venv: &Venv) -> Emulator {
+        Emulator::start_with_env(venv, &[])
+    }
+
+    /// Starts the emulator with `rules` active from its first call and the fault `seed`; a reset
+    /// brings both back (`--faults`, `--fault-seed`).
+    pub fn start_with_faults(venv: &Venv, rules: &[FaultRule], seed: u64) -> Emulator {
+        let rules = Value::Array(rules.iter().map(FaultRule::to_json).collect()).to_string();
+        Emulator::start_with_env(
+            venv,
+            &[("DMSLINK_EMU_FAULTS", rules.as_str()), ("DMSLINK_EMU_FAULT_SEED", &seed.to_string())],
+        )
+    }
+
+    /// Starts the emulator with extra `DMSLINK_EMU_*` environment settings (see `config.py`).
+    pub fn start_with_env(venv: &Venv, env: &[(&str, &str)]) -> Emulator {
         let server = crate::workspace_root().join("tests").join("emulator").join("server.py");
         assert!(server.is_file(), "the emulator launcher {} does not exist", server.display());
         let dir = crate::temp_dir("dmslink-emulator-");
@@ -71,6 +89,7 @@ impl Emulator {
             .env("PYTHONUNBUFFERED", "1")
             .env("AWS_ACCESS_KEY_ID", crate::TEST_ACCESS_KEY)
             .env("AWS_SECRET_ACCESS_KEY", crate::TEST_SECRET_KEY)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log_err);
@@ -147,6 +166,7 @@ impl Emulator {
                 time: r["time"].as_str().unwrap_or_default().to_string(),
                 status: r["status"].as_u64().and_then(|s| u16::try_from(s).ok()),
                 access_key: r["access_key"].as_str().map(str::to_string),
+                fault: InjectedFault::from_log(r),
             })
             .collect()
     }
@@ -189,6 +209,39 @@ impl Emulator {
     pub fn inject_fault(&self, rule: Value) {
         let body = rule.to_string();
         self.control("POST", "/_dmslink/faults", Some(body.as_bytes()));
+    }
+
+    /// Adds a fault rule; returns its id (the `rule` of [`InjectedFault`]).
+    pub fn inject(&self, rule: &FaultRule) -> u64 {
+        let body = rule.to_json().to_string();
+        let doc = self.control("POST", "/_dmslink/faults", Some(body.as_bytes()));
+        doc["id"].as_u64().unwrap_or_else(|| panic!("POST /_dmslink/faults: no rule id in {doc}"))
+    }
+
+    /// Sets the seed of the probabilistic rules and restarts their draws.
+    pub fn set_fault_seed(&self, seed: u64) {
+        self.set_config(serde_json::json!({ "fault_seed": seed }));
+    }
+
+    /// The chaos `profile` with `seed` on every call from now on; returns the rule ids.
+    pub fn chaos(&self, profile: &ChaosProfile, seed: u64) -> Vec<u64> {
+        self.set_fault_seed(seed);
+        profile.rules().iter().map(|r| self.inject(r)).collect()
+    }
+
+    /// `DELETE /_dmslink/faults`: removes every rule.
+    pub fn clear_faults(&self) {
+        self.control("DELETE", "/_dmslink/faults", None);
+    }
+
+    /// `GET /_dmslink/faults/counters`.
+    pub fn fault_counters(&self) -> FaultCounters {
+        FaultCounters::from_json(&self.control("GET", "/_dmslink/faults/counters", None))
+    }
+
+    /// Zeroes the counters; returns them as they were.
+    pub fn reset_fault_counters(&self) -> FaultCounters {
+        FaultCounters::from_json(&self.control("DELETE", "/_dmslink/faults/counters", None))
     }
 
     /// `POST /_dmslink/task-failure`: makes a replication task fail, `"when": "now"` or at its next start

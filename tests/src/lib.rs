@@ -29,6 +29,7 @@ mod cli;
 mod diagnostics;
 mod dms;
 mod emulator;
+mod faults;
 mod fixtures;
 mod http;
 pub mod postgres;
@@ -45,6 +46,7 @@ pub use cli::{Cli, Flavor, PINNED_VERSION, Version, clis, which};
 pub use diagnostics::{Diagnostic, fold_whitespace, parse_diagnostics, points_at_attribute};
 pub use dms::{Dms, TaskInfo};
 pub use emulator::{Emulator, Request};
+pub use faults::{ChaosProfile, FaultCounters, FaultKind, FaultRule, InjectedFault};
 pub use fixtures::{DmsStack, Fixtures, PeeringSide, Route, StateBackend, Vpc};
 pub use process::{RunOutput, kill_hard, processes_in, run_with_timeout};
 pub use provider::{

@@ -27,6 +27,8 @@ Environment variables
                                      ``PROVISIONING`` (after accept, before ``active``; default ``1``),
                                      ``DELETING`` (before ``deleted``; default ``1``).
 ``DMSLINK_EMU_LATENCY_MS``           added to every AWS call (not control calls); default ``0``.
+``DMSLINK_EMU_FAULT_SEED``           seed of the random source of probabilistic fault rules
+                                     (``faults.py``); default ``0``; ``--fault-seed`` wins.
 ``DMSLINK_EMU_CDC_CHANGES_PER_SECOND``
                                      inserts per second and table a task in CDC reports (updates
                                      half, deletes a tenth of that); default ``2``.
@@ -108,6 +110,7 @@ KNOWN_KEYS = {
     "latency_ms",
     "cdc_changes_per_second",
     "connection_test_seconds",
+    "fault_seed",
     "source_catalogue",
     "connection_outcomes",
     *RESOURCE_GROUPS,
@@ -129,6 +132,15 @@ def _seconds(name: str, value: Any) -> float:
     if seconds < 0 or seconds != seconds or seconds == float("inf"):
         raise ConfigError(f"{name}: must be a finite number >= 0, got {value!r}")
     return seconds
+
+
+def _seed(name: str, value: Any) -> int:
+    """A fault seed: an integer >= 0 (digits in a string, from the environment, too)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{name}: expected an integer >= 0, got {value!r}")
+    return value
 
 
 def _flag(name: str, value: Any) -> bool:
@@ -225,6 +237,7 @@ class Config:
         self.latency_ms = 0.0
         self.cdc_changes_per_second = DEFAULT_CDC_CHANGES_PER_SECOND
         self.connection_test_seconds = DEFAULT_CONNECTION_TEST_SECONDS
+        self.fault_seed = 0
         self.source_catalogue = copy.deepcopy(DEFAULT_CATALOGUE)
         self.connection_outcomes: dict[str, dict[str, str]] = {}
 
@@ -264,6 +277,11 @@ class Config:
         with self._lock:
             return self.connection_test_seconds
 
+    def seed(self) -> int:
+        """Seed of the fault rules' random source."""
+        with self._lock:
+            return self.fault_seed
+
     def catalogue(self) -> dict[str, dict[str, int]]:
         with self._lock:
             return copy.deepcopy(self.source_catalogue)
@@ -290,6 +308,7 @@ class Config:
                 "latency_ms": self.latency_ms,
                 "cdc_changes_per_second": self.cdc_changes_per_second,
                 "connection_test_seconds": self.connection_test_seconds,
+                "fault_seed": self.fault_seed,
                 "source_catalogue": copy.deepcopy(self.source_catalogue),
                 "connection_outcomes": copy.deepcopy(self.connection_outcomes),
             }
@@ -329,6 +348,7 @@ class Config:
             if ms > 600_000:
                 raise ConfigError("latency_ms: at most 600000")
             scalars["latency_ms"] = ms
+        seed = _seed("fault_seed", doc["fault_seed"]) if "fault_seed" in doc else None
         catalogue = _catalogue(doc["source_catalogue"]) if "source_catalogue" in doc else None
         with self._lock:
             current_outcomes = dict(self.connection_outcomes)
@@ -365,6 +385,8 @@ class Config:
                 self.strict = new_strict
             for key, value in scalars.items():
                 setattr(self, key, value)
+            if seed is not None:
+                self.fault_seed = seed
             for state, value in overrides.items():
                 if value is None:
                     self.state_seconds.pop(state, None)
@@ -388,6 +410,7 @@ class Config:
             ("latency_ms", "DMSLINK_EMU_LATENCY_MS"),
             ("cdc_changes_per_second", "DMSLINK_EMU_CDC_CHANGES_PER_SECOND"),
             ("connection_test_seconds", "DMSLINK_EMU_CONNECTION_TEST_SECONDS"),
+            ("fault_seed", "DMSLINK_EMU_FAULT_SEED"),
         ):
             if var in env:
                 doc[key] = env[var]
@@ -419,6 +442,7 @@ class Config:
             self.latency_ms,
             self.cdc_changes_per_second,
             self.connection_test_seconds,
+            self.fault_seed,
             copy.deepcopy(self.source_catalogue),
             copy.deepcopy(self.connection_outcomes),
         )
@@ -443,6 +467,7 @@ class Config:
                     0.0,
                     DEFAULT_CDC_CHANGES_PER_SECOND,
                     DEFAULT_CONNECTION_TEST_SECONDS,
+                    0,
                     copy.deepcopy(DEFAULT_CATALOGUE),
                     {},
                 )
@@ -456,6 +481,7 @@ class Config:
                 self.latency_ms,
                 self.cdc_changes_per_second,
                 self.connection_test_seconds,
+                self.fault_seed,
                 catalogue,
                 outcomes,
             ) = startup

@@ -17,13 +17,19 @@ Control endpoints (all JSON):
 
 Service modules add their own routes with ``route()`` (``dms_tasks``: ``/dms/tasks``,
 ``/dms/task-state``; ``dms_tables``: ``/task-failure``, ``/dms/catalogue``; ``faults``:
-``/faults``; ``inventory``: ``/inventory``; ``timeline``: ``/transitions``) and request interceptors with ``interceptor()``
-(``faults``: injected errors and latency).
+``/faults``, ``/faults/counters``; ``inventory``: ``/inventory``; ``timeline``: ``/transitions``) and request
+interceptors with ``interceptor()`` (``faults``: injected errors, dropped connections and latency).
+
+An interceptor may also set ``environ[LOSE_ANSWER]``: the call is then served by moto as usual (its
+effect happens, its status is logged) and the connection is dropped instead of answering — what a
+client sees when a response is lost on the way back.
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -40,6 +46,9 @@ _RESET_HOOKS: list[Callable[[], None]] = []
 # (service, action, environ, start_response, log entry) -> response body, or None to go on
 Interceptor = Callable[[str, str, dict[str, Any], Any, dict[str, Any]], Any]
 _INTERCEPTORS: list[Interceptor] = []
+_CONFIG_HOOKS: list[Callable[[dict[str, Any]], None]] = []
+# environ key: serve the call, then drop the connection without an answer
+LOSE_ANSWER = "dmslink.lose_answer"
 
 # Held while moto's whole state is reset, so that no call runs half before and
 # half after.  Service extensions that serialise their own calls take it too.
@@ -67,6 +76,40 @@ def interceptor(fn: Interceptor) -> Interceptor:
     """Run ``fn`` before every AWS call; a non-None result is the response (moto is skipped)."""
     _INTERCEPTORS.append(fn)
     return fn
+
+
+def on_config(hook: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """Run ``hook(doc)`` after ``POST /_dmslink/config`` accepted ``doc``."""
+    _CONFIG_HOOKS.append(hook)
+    return hook
+
+
+def drop_connection(environ: dict[str, Any], why: str, read_body: bool) -> None:
+    """Close the client's connection with no response (RST), and raise to stop this request.
+
+    With ``read_body`` (a body nobody has read yet) the body is read first, so that the client has
+    sent all of it and sees the connection end while it waits for the answer. werkzeug treats a ``ConnectionError`` raised by the
+    application as a dropped connection and writes nothing.
+    """
+    try:
+        remaining = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        remaining = 0
+    stream = environ.get("wsgi.input")
+    if read_body and stream is not None and 0 < remaining <= 16 * 1024 * 1024:
+        try:
+            stream.read(remaining)
+        except (OSError, ValueError):
+            pass
+    sock = environ.get("werkzeug.socket")
+    if isinstance(sock, socket.socket):
+        try:
+            # linger 0: closing sends a reset rather than a graceful FIN
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    raise ConnectionAbortedError(f"dmslink emulator: connection dropped ({why})")
 
 
 def on_reset(hook: Callable[[], None]) -> Callable[[], None]:
@@ -108,6 +151,8 @@ def _post_config(body: Any, _query: dict[str, list[str]]) -> tuple[int, Any]:
         CONFIG.update(body if body is not None else {})
     except ConfigError as err:
         raise ControlError(400, str(err)) from None
+    for hook in _CONFIG_HOOKS:
+        hook(body if isinstance(body, dict) else {})
     return 200, CONFIG.snapshot()
 
 
@@ -163,7 +208,30 @@ class EmulatorApp:
             answer = fn(service, action, environ, logging_start_response, entry)
             if answer is not None:
                 return answer
+        if environ.get(LOSE_ANSWER):
+            return self._serve_and_drop(environ, entry)
         return self.inner(environ, logging_start_response)
+
+    def _serve_and_drop(self, environ: dict[str, Any], entry: dict[str, Any]) -> list[bytes]:
+        """Let moto serve the call completely, log its status, then drop the connection unanswered."""
+
+        def capture(status: str, _headers: Any, _exc_info: Any = None) -> Callable[[bytes], None]:
+            try:
+                REQUEST_LOG.set_status(entry, int(status.split()[0]))
+            except (ValueError, IndexError):
+                pass
+            return lambda _data: None
+
+        body = self.inner(environ, capture)
+        try:
+            for _chunk in body:
+                pass
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+        drop_connection(environ, "answer lost", read_body=False)
+        return []  # not reached: drop_connection raises
 
     def _control(self, environ: dict[str, Any], start_response: Any, path: str) -> list[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()

@@ -35,6 +35,18 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
                       help="AWS's ordering errors and existence checks (default)")
     mode.add_argument("--lenient", dest="strict", action="store_false",
                       help="moto-like permissiveness: no existence/state refusals")
+    parser.add_argument(
+        "--faults",
+        metavar="JSON_OR_FILE",
+        help="fault rules active from the start (a rule or a list, inline JSON or a file; "
+        "default $DMSLINK_EMU_FAULTS); POST /_dmslink/reset restores them",
+    )
+    parser.add_argument(
+        "--fault-seed",
+        type=int,
+        metavar="N",
+        help="seed of the probabilistic fault rules (default $DMSLINK_EMU_FAULT_SEED or 0)",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request to stderr")
     parser.add_argument(
         "--exit-with-parent",
@@ -112,17 +124,27 @@ def main(argv: list[str] | None = None) -> int:
 
     from . import install
     from .config import CONFIG, ConfigError
+    from .faults import load_startup_rules
     from .control import EmulatorApp
 
     try:
         CONFIG.load_env()
         if args.strict is not None:
             CONFIG.update({"strict": args.strict})
+        if args.fault_seed is not None:
+            CONFIG.update({"fault_seed": args.fault_seed})
     except ConfigError as err:
         print(f"dmslink emulator: bad configuration: {err}", file=sys.stderr)
         return 2
     CONFIG.mark_startup()
     install()
+    fault_spec = args.faults if args.faults is not None else os.environ.get("DMSLINK_EMU_FAULTS")
+    if fault_spec:
+        try:
+            load_startup_rules(fault_spec)
+        except ValueError as err:
+            print(f"dmslink emulator: bad fault rules: {err}", file=sys.stderr)
+            return 2
 
     dispatcher = DomainDispatcherApplication(create_backend_app)
     for service in WARM_SERVICES:

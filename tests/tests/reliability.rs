@@ -1,0 +1,276 @@
+//! Issue 12 ("nothing lost, nothing created twice"): the provider under injected faults.
+//!
+//! - `lost_<operation>`: the emulator serves one call of `operation` during a `dmslink_main` create
+//!   and loses its answer (the SDK then retries it). The apply must succeed with one object per child
+//!   and a clean plan. Every changing call of the create has its case: the creates, and the attach,
+//!   authorize, modify and enable calls. Most creates fail today (issue 12 item 2 is the fix) and are
+//!   ignored until then, each saying how it fails; run them with `--ignored`.
+//! - `main_create_calls_are_the_lost_answer_cases`: a clean create makes exactly the changing calls the
+//!   `lost_*` cases cover, so the list cannot go stale.
+//! - `chaos_profile_is_survived_by_sdk_retries_and_reproducible`: the issue's chaos rates on every call,
+//!   seeded, against read calls of the AWS SDK for Rust.
+//!
+//! One CLI per case (the first found): the faults hit the provider's AWS calls, which do not depend
+//! on the CLI, and each case costs a whole stack create.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use aws_sdk_databasemigration::config::retry::RetryConfig;
+use aws_sdk_databasemigration::config::{BehaviorVersion, Credentials, Region};
+use dmslink_acctest::seed_stack::{ENVIRONMENT, PREFIX, SOURCE_APP_PASSWORD, STACK_NAME, TARGET_PASSWORD};
+use dmslink_acctest::{ChaosProfile, Emulator, FaultRule, TestBed, Venv, Workdir, missing_tool};
+use serde_json::{Value, json};
+
+const ADDR: &str = "dmslink_main.dblink";
+
+/// What one `terraform-main` stack holds: its children by inventory type.
+const STACK_CHILDREN: &[(&str, usize)] = &[
+    ("ec2:vpc", 1),
+    ("ec2:subnet", 3),
+    ("ec2:security-group", 1),
+    ("ec2:vpn-gateway", 1),
+    ("rds:db-subnet-group", 1),
+    ("rds:db-instance", 2),
+    ("dms:replication-subnet-group", 1),
+    ("dms:replication-instance", 1),
+    ("dms:endpoint", 2),
+    ("iam:role", 1), // dms-vpc-role, made by the stack
+];
+
+/// The create operations a `dmslink_main` create of `terraform-main` calls (with `dms-vpc-role`
+/// missing, so that the provider creates it), as `service:Action`.
+const CREATE_OPERATIONS: &[&str] = &[
+    "iam:CreateRole",
+    "ec2:CreateVpc",
+    "ec2:CreateSubnet",
+    "ec2:CreateSecurityGroup",
+    "ec2:CreateVpnGateway",
+    "rds:CreateDBSubnetGroup",
+    "rds:RestoreDBInstanceFromDBSnapshot",
+    "rds:CreateDBInstance",
+    "dms:CreateReplicationSubnetGroup",
+    "dms:CreateReplicationInstance",
+    "dms:CreateEndpoint",
+];
+
+/// The other changing calls of that create (none of them makes an object).
+const OTHER_CHANGES: &[&str] = &[
+    "iam:AttachRolePolicy",
+    "ec2:ModifyVpcAttribute",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:AttachVpnGateway",
+    "ec2:EnableVgwRoutePropagation",
+];
+
+/// Short timed states: the cases need the waits to happen, not to last.
+fn quick_timings() -> Value {
+    json!({
+        "rds_creating_seconds": 0.3, "dms_instance_creating_seconds": 0.3, "vgw_attaching_seconds": 0.3,
+        // DMS refusing the new role for a while would fail the first DMS create before the lost
+        // answer can hit it.
+        "iam_propagation_seconds": 0,
+    })
+}
+
+/// `terraform-main` as `seed_stack::terraform_main` sets it up, but without `dms-vpc-role` and with
+/// `dms_vpc_role = "create"` (the provider creates it, so `iam:CreateRole` is one of the cases).
+fn main_workdir(bed: &TestBed) -> Workdir {
+    let fixtures = bed.fixtures();
+    let backend = fixtures.state_backend("tfstate-dblink", "terraform-lock-db", "dblink");
+    let snapshot = fixtures.source_snapshot("geodesy-oracle-seed");
+    let cli = bed.clis().first().expect("TestBed::start found no CLI");
+    let mut wd = bed.workdir(cli, "terraform-main");
+    wd.use_backend(&backend)
+        .set_var("stack_name", STACK_NAME)
+        .set_var("environment", ENVIRONMENT)
+        .set_var("source_snapshot", snapshot)
+        .set_var("source_db_name", "GEODESY")
+        .set_var("source_app_username", "dms_reader")
+        .set_var("source_app_password", SOURCE_APP_PASSWORD)
+        .set_var("target_db_name", "dblink")
+        .set_var("target_username", "dblink")
+        .set_var("target_password", TARGET_PASSWORD);
+    wd.write("zz_role_override.tf", "resource \"dmslink_main\" \"dblink\" {\n  dms_vpc_role = \"create\"\n}\n");
+    wd.init();
+    bed.emulator.set_config(quick_timings());
+    wd
+}
+
+fn counts(objects: &[Value]) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for o in objects {
+        *out.entry(o["type"].as_str().unwrap_or("?").to_string()).or_insert(0) += 1;
+    }
+    out
+}
+
+/// Every object of the stack once, tagged, and no untagged twin.
+fn assert_one_of_each(bed: &TestBed, why: &str) {
+    let tagged = bed.emulator.inventory(&format!("tag=dmslink:stack={PREFIX}"));
+    let want: BTreeMap<String, usize> = STACK_CHILDREN.iter().map(|(t, n)| (t.to_string(), *n)).collect();
+    assert_eq!(counts(&tagged), want, "{why}: children tagged dmslink:stack={PREFIX}");
+    // Nor an untagged one of those types (say, an object a retried create left without its tags).
+    let all = bed.emulator.inventory("include_defaults=false");
+    let per_type = counts(&all);
+    for (ty, n) in STACK_CHILDREN {
+        assert_eq!(per_type.get(*ty).copied().unwrap_or_default(), *n, "{why}: every {ty} in the emulator: {all:#?}");
+    }
+}
+
+/// The create operations (`Create*`, `Restore*`) served in the request log, as `service:Action`.
+fn creates_called(emulator: &Emulator) -> BTreeSet<String> {
+    emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.action.starts_with("Create") || r.action.starts_with("Restore"))
+        .filter(|r| !matches!(r.service.as_str(), "s3" | "dynamodb" | "sts")) // the state backend
+        .map(|r| r.name())
+        .collect()
+}
+
+#[test]
+fn main_create_calls_are_the_lost_answer_cases() {
+    let Some(bed) = TestBed::start("main_create_calls_are_the_lost_answer_cases") else {
+        return;
+    };
+    let wd = main_workdir(&bed);
+    bed.emulator.clear_requests();
+    wd.apply();
+    assert_one_of_each(&bed, "clean create");
+    let want: BTreeSet<String> = CREATE_OPERATIONS.iter().map(|s| s.to_string()).collect();
+    assert_eq!(creates_called(&bed.emulator), want, "the lost_* cases are not the creates the provider calls");
+    let changes: BTreeSet<String> = bed
+        .emulator
+        .requests()
+        .into_iter()
+        .filter(|r| !matches!(r.service.as_str(), "s3" | "dynamodb" | "sts"))
+        .filter(|r| !["Describe", "List", "Get"].iter().any(|read| r.action.starts_with(read)))
+        .map(|r| r.name())
+        .collect();
+    let want: BTreeSet<String> = CREATE_OPERATIONS.iter().chain(OTHER_CHANGES).map(|s| s.to_string()).collect();
+    assert_eq!(changes, want, "the lost_* cases are not the changing calls the provider makes");
+}
+
+/// One create call of `operation` is served and its answer lost; the apply must converge anyway.
+fn lost_answer_case(operation: &str) {
+    let Some(bed) = TestBed::start(&format!("lost_{}", operation.replace(':', "_"))) else {
+        return;
+    };
+    let (service, action) = operation.split_once(':').unwrap();
+    let wd = main_workdir(&bed);
+    let rule = bed.emulator.inject(&FaultRule::lost(service, action));
+    let out = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+
+    let hit: Vec<_> =
+        bed.emulator.requests().into_iter().filter(|r| r.fault.as_ref().is_some_and(|f| f.rule == rule)).collect();
+    assert_eq!(hit.len(), 1, "{operation}: the lost-answer rule hit {hit:?}");
+    let fault = hit[0].fault.as_ref().unwrap();
+    assert!(fault.served && !fault.answered && hit[0].status == Some(200), "{operation}: {:?}", hit[0]);
+    assert_eq!(bed.emulator.fault_counters().at(operation, "lost"), 1);
+
+    assert!(out.success(), "{operation}: the apply after a lost answer failed:\n{}", out.describe());
+    assert_one_of_each(&bed, &format!("{operation} answer lost"));
+    assert!(wd.resource_values(ADDR).is_some(), "{operation}: {ADDR} not in state");
+    wd.expect_plan(0, &format!("plan after the apply with a lost {operation} answer"));
+}
+
+macro_rules! lost_answer_cases {
+    ($($(#[$attr:meta])* $name:ident => $operation:literal,)*) => {
+        $(
+            #[test]
+            $(#[$attr])*
+            fn $name() {
+                lost_answer_case($operation);
+            }
+        )*
+
+        #[test]
+        fn every_changing_call_has_a_lost_answer_case() {
+            let cases: Vec<&str> = vec![$($operation),*];
+            assert_eq!(cases, [CREATE_OPERATIONS, OTHER_CHANGES].concat());
+        }
+    };
+}
+
+lost_answer_cases! {
+    // ensure_dms_vpc_role adopts the role its retried CreateRole meets (EntityAlreadyExists).
+    lost_iam_create_role => "iam:CreateRole",
+    #[ignore = "issue 12 item 2: the SDK's retried CreateVpc makes a second VPC; the apply succeeds with two"]
+    lost_ec2_create_vpc => "ec2:CreateVpc",
+    #[ignore = "issue 12 item 2: the retried CreateSubnet fails the apply with InvalidSubnet.Conflict"]
+    lost_ec2_create_subnet => "ec2:CreateSubnet",
+    #[ignore = "issue 12 item 2: the retried CreateSecurityGroup fails the apply with InvalidGroup.Duplicate"]
+    lost_ec2_create_security_group => "ec2:CreateSecurityGroup",
+    #[ignore = "issue 12 item 2: the SDK's retried CreateVpnGateway makes a second gateway; the apply succeeds with two"]
+    lost_ec2_create_vpn_gateway => "ec2:CreateVpnGateway",
+    #[ignore = "issue 12 item 2: the retried CreateDBSubnetGroup fails the apply with DBSubnetGroupAlreadyExists"]
+    lost_rds_create_db_subnet_group => "rds:CreateDBSubnetGroup",
+    #[ignore = "issue 12 item 2: the retried RestoreDBInstanceFromDBSnapshot fails the apply with DBInstanceAlreadyExists"]
+    lost_rds_restore_db_instance_from_db_snapshot => "rds:RestoreDBInstanceFromDBSnapshot",
+    #[ignore = "issue 12 item 2: the retried CreateDBInstance fails the apply with DBInstanceAlreadyExists"]
+    lost_rds_create_db_instance => "rds:CreateDBInstance",
+    #[ignore = "issue 12 item 2: the retried CreateReplicationSubnetGroup fails the apply with ResourceAlreadyExistsFault"]
+    lost_dms_create_replication_subnet_group => "dms:CreateReplicationSubnetGroup",
+    #[ignore = "issue 12 item 2: the retried CreateReplicationInstance fails the apply with ResourceAlreadyExistsFault"]
+    lost_dms_create_replication_instance => "dms:CreateReplicationInstance",
+    #[ignore = "issue 12 item 2: the retried CreateEndpoint fails the apply with ResourceAlreadyExistsFault"]
+    lost_dms_create_endpoint => "dms:CreateEndpoint",
+    lost_iam_attach_role_policy => "iam:AttachRolePolicy",
+    lost_ec2_modify_vpc_attribute => "ec2:ModifyVpcAttribute",
+    lost_ec2_authorize_security_group_ingress => "ec2:AuthorizeSecurityGroupIngress",
+    lost_ec2_attach_vpn_gateway => "ec2:AttachVpnGateway",
+    lost_ec2_enable_vgw_route_propagation => "ec2:EnableVgwRoutePropagation",
+}
+
+/// The chaos profile (18 % throttling, 5 % 5xx, 2 % resets, 3 % lost answers on every call, seeded)
+/// against 150 `DescribeReplicationInstances` of the AWS SDK for Rust with generous retries: every
+/// call succeeds, every kind was injected near its rate, and the same seed injects the same faults
+/// into the same calls again.
+#[test]
+fn chaos_profile_is_survived_by_sdk_retries_and_reproducible() {
+    let Some(venv) = Venv::find() else {
+        return missing_tool::<()>("no Python venv (moto, boto3)", "make venv").unwrap_or(());
+    };
+    const CALLS: usize = 150;
+    let profile = ChaosProfile::issue12();
+    let emulator = Emulator::start_with_faults(&venv, &profile.rules(), 12);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let config = aws_sdk_databasemigration::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(dmslink_acctest::REGION))
+        .endpoint_url(emulator.endpoint())
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "reliability"))
+        .retry_config(RetryConfig::standard().with_max_attempts(10).with_initial_backoff(Duration::from_millis(5)))
+        .build();
+    let client = aws_sdk_databasemigration::Client::from_conf(config);
+
+    let run = || -> Vec<Option<String>> {
+        for i in 0..CALLS {
+            rt.block_on(client.describe_replication_instances().send())
+                .unwrap_or_else(|e| panic!("call {i} failed despite retries: {e:?}"));
+        }
+        emulator.requests().into_iter().map(|r| r.fault.map(|f| f.kind)).collect()
+    };
+    let first = run();
+    let counters = emulator.fault_counters();
+    eprintln!("chaos (seed 12, {CALLS} successful calls): {:?} injected in {} calls", counters.kinds, counters.calls);
+    let calls = counters.calls as f64;
+    assert_eq!(counters.calls as usize, first.len());
+    for (kind, rate) in
+        [("throttle", profile.throttle), ("server", profile.server), ("reset", profile.reset), ("lost", profile.lost)]
+    {
+        let got = counters.of(kind) as f64 / calls;
+        assert!(
+            counters.of(kind) > 0 && (got - rate).abs() < 0.08,
+            "{kind}: {got:.3} of {calls} calls, want {rate}: {counters:?}"
+        );
+    }
+    assert_eq!(counters.injected, first.iter().filter(|k| k.is_some()).count() as u64);
+
+    // The reset brings back the start-up rules and seed: the same calls meet the same faults.
+    emulator.reset();
+    assert_eq!(emulator.fault_counters().calls, 0);
+    assert_eq!(run(), first, "the same seed injected different faults");
+}
