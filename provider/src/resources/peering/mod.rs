@@ -20,8 +20,7 @@ use async_trait::async_trait;
 use crate::provider_config::Configured;
 
 use crate::engine::diag::Diagnostics;
-use crate::engine::resource::DocExtras;
-use crate::engine::{ApplyOutcome, Resource, Schema, Value};
+use crate::engine::{About, ApplyOutcome, Resource, Value};
 use crate::resources::{Ctx, PlanDraft};
 use crate::resources::{tags, timeouts};
 
@@ -30,14 +29,17 @@ use converge::{PeeringStep, Run, converge};
 use progress::Progress;
 use spec::{Sides, Spec};
 
-/// The Terraform type name.
-pub const TYPE_NAME: &str = "dmslink_peering";
-
 pub struct Peering;
 
 pub const IMPORT_DOC: &str = "Import a peering by its ID, from the application VPC's side (the provider acting as the account that requested it). Add the DMS VPC's security group after a slash to take over its rules from the application VPC's CIDR:\n\n```shell\nterraform import dmslink_peering.app pcx-0123456789abcdef0/sg-0123456789abcdef0\n```\n\nThe routes through the peering to the other VPC's CIDR are found in both VPCs' route tables, and `route_table_ids` / `peer_route_table_ids` are the tables that have them. For a peering with a DMS VPC in another account, the DMS VPC's routes are found on the first apply with the `accepter` role (routes that already go through this peering are adopted, not created again).";
 
 pub const NOTES_DOC: &str = "The application VPC (`peer_vpc_id`) requests the peering with the provider's credentials and the DMS VPC (`vpc_id`) accepts it: in the same account directly, in another account through `accepter.assume_role_arn`, in another region with `peer_region`. The two VPCs' CIDR blocks must not overlap; the plan reads both VPCs and refuses overlapping ones before anything is requested.\n\nCreate runs request → accept → wait `active` → DNS resolution options (AWS refuses them before the peering is active) → routes in both VPCs → security group rules, recording each route and rule in the state as it is made. If a step fails, the tainted state holds what exists; `terraform untaint` and `terraform apply` resume, a plain `terraform apply` replaces it. A route that already exists at the other VPC's CIDR is taken over only if it goes through this peering (a `blackhole` route left by a deleted peering is replaced); any other target is a conflict to resolve by hand. A security group rule that already exists counts as present, and destroy revokes it like the others.\n\nEvery refresh compares AWS with the state: a route, rule or DNS option removed out of band shows as an in-place change and the apply puts it back; a peering that was deleted, rejected, expired or failed is planned for replacement. `route_table_ids` and `peer_route_table_ids` default to every route table of the VPC when the peering is created.";
+
+/// `dmslink_peering` as the registry, the engine and the docs know it.
+pub const ABOUT: About = About::new("dmslink_peering", schema::schema)
+    .checked_by(validate::validate_config)
+    .documented(include_str!("../../../../examples-hcl/peering/dms-peering.tf"), NOTES_DOC)
+    .imported_as(IMPORT_DOC);
 
 fn step_failure(op: &str, e: &StepError) -> Diagnostics {
     let doing = if op == "create" { Doing::Creating } else { Doing::Updating };
@@ -69,24 +71,8 @@ async fn apply(
 
 #[async_trait]
 impl Resource<Configured> for Peering {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema::schema()
-    }
-
-    fn doc_extras(&self) -> DocExtras {
-        DocExtras {
-            example_hcl: include_str!("../../../../examples-hcl/peering/dms-peering.tf"),
-            import: Some(IMPORT_DOC),
-            notes: NOTES_DOC,
-        }
-    }
-
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        validate::validate_config(config, diags);
+    fn about(&self) -> About {
+        ABOUT
     }
 
     async fn modify_plan(&self, draft: &mut PlanDraft<'_>) {
