@@ -5,6 +5,7 @@
 
 pub mod children;
 pub mod converge;
+pub mod model;
 pub mod plan;
 pub mod progress;
 pub mod refresh;
@@ -20,12 +21,15 @@ use async_trait::async_trait;
 use crate::provider_config::Configured;
 
 use crate::engine::diag::Diagnostics;
+use crate::engine::model::ModelError;
 use crate::engine::{About, ApplyOutcome, Resource, Value};
+use crate::resources::tags;
+use crate::resources::timeouts::Timeouts;
 use crate::resources::{Ctx, PlanDraft};
-use crate::resources::{tags, timeouts};
 
 use crate::resources::step_kit::{self, Doing, StepError};
 use converge::{PeeringStep, Run, converge};
+use model::{PeeringModel, Tags};
 use progress::Progress;
 use spec::{Sides, Spec};
 
@@ -46,26 +50,34 @@ fn step_failure(op: &str, e: &StepError) -> Diagnostics {
     step_kit::step_failure(doing, "VPC peering", e, &e.message)
 }
 
-async fn apply(
-    ctx: &Ctx,
-    planned: &Value,
-    mut prog: Progress,
-    op: &str,
-    prior_tags: Option<&crate::aws::ec2::Tags>,
-) -> ApplyOutcome {
+/// Create (`prior` null) or update: converge from what `prior` records to `planned`. A value that
+/// does not fit the model (a provider bug) fails with the prior state kept as it was.
+async fn apply(ctx: &Ctx, prior: &Value, planned: &Value, op: &str) -> ApplyOutcome {
     let planned = tags::with_tags_all(&ctx.provider.default_tags, planned);
-    let spec = Spec::from_value(&planned);
-    let sides = match Sides::new(&ctx.provider.clients, &spec).await {
-        Ok(s) => s,
-        Err(message) => {
-            let e = StepError::new(PeeringStep::Accepter, message);
-            return ApplyOutcome::failed(prog.to_state(&planned), step_failure(op, &e));
+    let read = || -> Result<_, ModelError> {
+        if prior.is_null() {
+            return Ok((PeeringModel::from_value(&planned)?, Progress::default(), None));
         }
+        let prior_tags = PeeringModel::from_value(prior)?.tags_all.into_known().unwrap_or_default();
+        Ok((PeeringModel::from_value(&planned)?, Progress::from_state(prior)?, Some(prior_tags)))
     };
-    let run = Run { ctx, spec: &spec, sides: &sides, deadline: timeouts::deadline(&planned, op) };
-    match converge(&run, &mut prog, prior_tags).await {
-        Ok(()) => ApplyOutcome::ok(prog.to_state(&planned)),
-        Err(e) => ApplyOutcome::failed(prog.to_state(&planned), step_failure(op, &e)),
+    let (planned, mut prog, prior_tags): (PeeringModel, Progress, Option<Tags>) = match read() {
+        Ok(r) => r,
+        Err(e) => return ApplyOutcome::failed(prior.clone(), e.into()),
+    };
+    let spec = Spec::from_model(&planned);
+    let result = match Sides::new(&ctx.provider.clients, &spec).await {
+        Ok(sides) => {
+            let run =
+                Run { ctx, spec: &spec, sides: &sides, deadline: Timeouts::deadline(planned.timeouts.as_ref(), op) };
+            converge(&run, &mut prog, prior_tags.as_ref()).await
+        }
+        Err(message) => Err(StepError::new(PeeringStep::Accepter, message)),
+    };
+    match (prog.to_state(&planned), result) {
+        (Ok(state), Ok(())) => ApplyOutcome::ok(state),
+        (Ok(state), Err(e)) => ApplyOutcome::failed(state, step_failure(op, &e)),
+        (Err(e), _) => ApplyOutcome::failed(prior.clone(), e.into()),
     }
 }
 
@@ -84,12 +96,11 @@ impl Resource<Configured> for Peering {
     }
 
     async fn create(&self, ctx: &Ctx, planned: &Value, _config: &Value) -> ApplyOutcome {
-        apply(ctx, planned, Progress::default(), "create", None).await
+        apply(ctx, &Value::Null, planned, "create").await
     }
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value, _config: &Value) -> ApplyOutcome {
-        let prior_tags = prior.get("tags_all").string_map();
-        apply(ctx, planned, Progress::from_state(prior), "update", Some(&prior_tags)).await
+        apply(ctx, prior, planned, "update").await
     }
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics {
