@@ -77,7 +77,7 @@ impl Resource<Configured> for Main {
 
     async fn read(&self, ctx: &Ctx, state: &Value) -> Result<Option<Value>, Diagnostics> {
         let stack = desired::read(state, state);
-        let mut kids = Children::from_state(state, &stack);
+        let mut kids = Children::from_state(state, &stack)?;
         let tags = state.get("tags_all").string_map();
         let run = StackRun::new(ctx, stack.clone(), tags, timeouts::deadline(state, "create"), kids.clone());
         let mut remote = Remote::default();
@@ -117,7 +117,10 @@ impl Resource<Configured> for Main {
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value, config: &Value) -> ApplyOutcome {
         let old = desired::read(prior, prior);
         let stack = desired::read(planned, config);
-        let kids = Children::from_state(prior, &old);
+        let kids = match Children::from_state(prior, &old) {
+            Ok(k) => k,
+            Err(e) => return ApplyOutcome::failed(prior.clone(), e.into()),
+        };
         let (planned, tags) = with_tags_all(ctx, planned);
         let planned = &planned;
         let run = StackRun::new(ctx, stack.clone(), tags, timeouts::deadline(planned, "update"), kids);
@@ -196,7 +199,10 @@ impl Resource<Configured> for Main {
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics {
         let stack = desired::read(prior, prior);
-        let kids = Children::from_state(prior, &stack);
+        let kids = match Children::from_state(prior, &stack) {
+            Ok(k) => k,
+            Err(e) => return e.into(),
+        };
         // Everything that can refuse the destroy is checked before the first delete.
         if let Err(refusals) = preconditions::check_destroy(ctx, &stack, &kids).await {
             return refusals;
