@@ -4,9 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::resource::DocExtras;
 use crate::engine::schema::{AttrKind, Attribute, Block, Mode, Nesting};
-use crate::engine::{Schema, Type};
+use crate::engine::{About, Schema, Type};
 
 /// A page: path under `docs/` and its markdown.
 pub struct Page {
@@ -27,7 +26,9 @@ pub fn provider_page(schema: &Schema, example_hcl: &str) -> Page {
     Page { path: "index.md".into(), markdown: md }
 }
 
-pub fn resource_page(kind: &str, type_name: &str, schema: &Schema, extras: &DocExtras) -> Page {
+/// The page of one resource or data source, from its description.
+pub fn resource_page(kind: &str, about: &About) -> Page {
+    let (type_name, schema, extras) = (about.type_name, (about.schema)(), &about.doc);
     let short = type_name.strip_prefix("dmslink_").unwrap_or(type_name);
     let (dir, title) = match kind {
         "data source" => ("data-sources", "Data Source"),
@@ -189,7 +190,7 @@ fn type_name(t: &Type) -> String {
 }
 
 /// Every page of the provider's documentation: the provider, then each resource and data source
-/// of the registry with the extras it brings through its trait, in type-name order.
+/// of the registry from its description ([`About`]), in type-name order.
 pub fn all_pages() -> Vec<Page> {
     let provider = crate::engine::provider::Provider::new(
         crate::provider_config::ProviderBlock,
@@ -198,15 +199,14 @@ pub fn all_pages() -> Vec<Page> {
     );
     let mut pages =
         vec![provider_page(provider.provider_schema(), include_str!("../../examples-hcl/provider/provider.tf"))];
-    let mut resources = crate::resources::all_resources();
-    resources.sort_by_key(|r| r.type_name());
-    for r in resources {
-        pages.push(resource_page("resource", r.type_name(), &r.schema(), &r.doc_extras()));
-    }
-    let mut data_sources = crate::resources::all_data_sources();
-    data_sources.sort_by_key(|d| d.type_name());
-    for d in data_sources {
-        pages.push(resource_page("data source", d.type_name(), &d.schema(), &d.doc_extras()));
+    for (kind, mut types) in [
+        ("resource", crate::resources::all_resources().iter().map(|r| r.about()).collect::<Vec<_>>()),
+        ("data source", crate::resources::all_data_sources().iter().map(|d| d.about()).collect()),
+    ] {
+        types.sort_by_key(|a| a.type_name);
+        for a in types {
+            pages.push(resource_page(kind, &a));
+        }
     }
     pages
 }

@@ -10,13 +10,14 @@ use tokio_util::sync::CancellationToken;
 use super::configure::Configure;
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::plan;
-use super::resource::{Ctx, DataSource, PlanDraft, Resource};
+use super::resource::{About, Ctx, DataSource, PlanDraft, Resource};
 use super::schema::{AttrKind, Block, Nesting, Schema};
 use super::validate::{refuse_write_only, validate_block};
 use super::value::{Type, Value};
 
 struct Registered<T: ?Sized> {
     imp: Arc<T>,
+    about: About,
     schema: Schema,
     ty: Type,
 }
@@ -56,17 +57,19 @@ impl<P: Send + Sync + 'static> Provider<P> {
         let resources = resources
             .into_iter()
             .map(|r| {
-                let schema = r.schema();
+                let about = r.about();
+                let schema = (about.schema)();
                 let ty = schema.value_type();
-                (r.type_name().to_string(), Registered { imp: r, schema, ty })
+                (about.type_name.to_string(), Registered { imp: r, about, schema, ty })
             })
             .collect();
         let data_sources = data_sources
             .into_iter()
             .map(|d| {
-                let schema = d.schema();
+                let about = d.about();
+                let schema = (about.schema)();
                 let ty = schema.value_type();
-                (d.type_name().to_string(), Registered { imp: d, schema, ty })
+                (about.type_name.to_string(), Registered { imp: d, about, schema, ty })
             })
             .collect();
         Provider {
@@ -124,7 +127,7 @@ impl<P: Send + Sync + 'static> Provider<P> {
         if !caps.write_only_attributes_allowed {
             refuse_write_only(&r.schema.block, config, &AttrPath::root(), &mut diags);
         }
-        r.imp.validate(config, &mut diags);
+        (r.about.validate)(config, &mut diags);
         diags
     }
 
@@ -134,7 +137,7 @@ impl<P: Send + Sync + 'static> Provider<P> {
         };
         let mut diags = Diagnostics::new();
         validate_block(&d.schema.block, config, &AttrPath::root(), &mut diags);
-        d.imp.validate(config, &mut diags);
+        (d.about.validate)(config, &mut diags);
         diags
     }
 
@@ -504,11 +507,8 @@ mod tests {
 
     #[async_trait]
     impl Resource<TestData> for Leaky {
-        fn type_name(&self) -> &'static str {
-            LEAKY
-        }
-        fn schema(&self) -> Schema {
-            leaky_schema()
+        fn about(&self) -> About {
+            About::new(LEAKY, leaky_schema)
         }
         async fn modify_plan(&self, draft: &mut PlanDraft<'_, TestData>) {
             if draft.planned.is_null() {

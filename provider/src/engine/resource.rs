@@ -74,19 +74,42 @@ pub struct DocExtras {
     pub notes: &'static str,
 }
 
+/// What a resource or data source is, declared once as a value: its type name, its schema, its
+/// own checks and its page's extras. The engine registers and validates with it, the docs
+/// generator writes the page from it; the trait's `about()` returns it.
+#[derive(Clone, Copy, Debug)]
+pub struct About {
+    /// The full type name, e.g. `dmslink_repltask`.
+    pub type_name: &'static str,
+    pub schema: fn() -> Schema,
+    /// Cross-attribute checks beyond per-attribute validators. Values may be unknown.
+    pub validate: fn(&Value, &mut Diagnostics),
+    pub doc: DocExtras,
+}
+
+fn no_checks(_config: &Value, _diags: &mut Diagnostics) {}
+
+impl About {
+    /// A type with no checks beyond its schema's and an empty page beyond it.
+    pub const fn new(type_name: &'static str, schema: fn() -> Schema) -> About {
+        About { type_name, schema, validate: no_checks, doc: DocExtras { example_hcl: "", import: None, notes: "" } }
+    }
+    pub const fn checked_by(self, validate: fn(&Value, &mut Diagnostics)) -> About {
+        About { validate, ..self }
+    }
+    /// The page's example configuration and notes.
+    pub const fn documented(self, example_hcl: &'static str, notes: &'static str) -> About {
+        About { doc: DocExtras { example_hcl, notes, ..self.doc }, ..self }
+    }
+    pub const fn imported_as(self, import: &'static str) -> About {
+        About { doc: DocExtras { import: Some(import), ..self.doc }, ..self }
+    }
+}
+
 #[async_trait]
 pub trait Resource<P: Send + Sync + 'static>: Send + Sync {
-    /// The full type name, e.g. `dmslink_repltask`.
-    fn type_name(&self) -> &'static str;
-    fn schema(&self) -> Schema;
-
-    /// The page's example, import instructions and notes.
-    fn doc_extras(&self) -> DocExtras {
-        DocExtras::default()
-    }
-
-    /// Cross-attribute checks beyond per-attribute validators. Values may be unknown.
-    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Its type name, schema, own checks and documentation extras.
+    fn about(&self) -> About;
 
     /// Refines a plan after the generic rules (semantic equality, derived computed values, warnings).
     async fn modify_plan(&self, _draft: &mut PlanDraft<'_, P>) {}
@@ -103,12 +126,7 @@ pub trait Resource<P: Send + Sync + 'static>: Send + Sync {
 
 #[async_trait]
 pub trait DataSource<P: Send + Sync + 'static>: Send + Sync {
-    fn type_name(&self) -> &'static str;
-    fn schema(&self) -> Schema;
-    /// The page's example and notes.
-    fn doc_extras(&self) -> DocExtras {
-        DocExtras::default()
-    }
-    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Its type name, schema, own checks and documentation extras.
+    fn about(&self) -> About;
     async fn read(&self, ctx: &Ctx<P>, config: &Value) -> Result<Value, Diagnostics>;
 }

@@ -65,8 +65,9 @@ mod tests {
     #[test]
     fn every_settable_number_has_a_whole_range() {
         let mut schemas: Vec<(String, Schema)> = vec![("provider".into(), crate::provider_config::schema())];
-        schemas.extend(super::all_resources().iter().map(|r| (r.type_name().to_string(), r.schema())));
-        schemas.extend(super::all_data_sources().iter().map(|d| (format!("data.{}", d.type_name()), d.schema())));
+        let about = |prefix: &str, a: crate::engine::About| (format!("{prefix}{}", a.type_name), (a.schema)());
+        schemas.extend(super::all_resources().iter().map(|r| about("", r.about())));
+        schemas.extend(super::all_data_sources().iter().map(|d| about("data.", d.about())));
         let mut missing = Vec::new();
         for (name, schema) in &schemas {
             unbounded(&schema.block, &format!("{name}: "), &mut missing);

@@ -8,13 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::aws::dms::TableStats;
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::engine::model::{self, ModelError, Unknowable};
-use crate::engine::resource::DocExtras;
-use crate::engine::{Attribute, Block, DataSource, Schema, Type, Value};
+use crate::engine::{About, Attribute, Block, DataSource, Schema, Type, Value};
 use crate::provider_config::Configured;
 use crate::resources::Ctx;
 use crate::resources::repltask::insight::time_text;
-
-pub const TYPE_NAME: &str = "dmslink_repltask_tables";
 
 pub const EXAMPLE_HCL: &str = r#"data "dmslink_repltask_tables" "hr" {
   replication_task_arn = dmslink_repltask.dblink.replication_task_arn
@@ -31,6 +28,9 @@ output "replicated_tables" {
 "#;
 
 pub const NOTES_DOC: &str = "Data sources are read during plan, so each `terraform plan`, `apply` or `refresh` shows current figures; the tables appear once the task has been started. Patterns match DMS-style: `%` stands for any run of characters, everything else matches exactly. Tables in `Table error` are the ones a failed start names.";
+
+/// `dmslink_repltask_tables` as the registry, the engine and the docs know it.
+pub const ABOUT: About = About::new("dmslink_repltask_tables", schema).documented(EXAMPLE_HCL, NOTES_DOC);
 
 pub struct RepltaskTables;
 
@@ -162,16 +162,8 @@ fn with_tables(mut s: Tables, mut tables: Vec<TableStats>) -> Tables {
 
 #[async_trait]
 impl DataSource<Configured> for RepltaskTables {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema()
-    }
-
-    fn doc_extras(&self) -> DocExtras {
-        DocExtras { example_hcl: EXAMPLE_HCL, import: None, notes: NOTES_DOC }
+    fn about(&self) -> About {
+        ABOUT
     }
 
     async fn read(&self, ctx: &Ctx, config: &Value) -> Result<Value, Diagnostics> {

@@ -14,7 +14,8 @@ use async_trait::async_trait;
 use dmslink::engine::provider::Provider;
 use dmslink::engine::schema::timeouts_block;
 use dmslink::engine::{
-    ApplyOutcome, AttrPath, Attribute, Block, Configure, Ctx, DataSource, Diagnostics, Resource, Schema, Type, Value,
+    About, ApplyOutcome, AttrPath, Attribute, Block, Configure, Ctx, DataSource, Diagnostics, Resource, Schema, Type,
+    Value,
 };
 use dmslink::wire::pb::plugin::grpc_controller_client::GrpcControllerClient;
 use dmslink::wire::pb::tfplugin6::provider_client::ProviderClient;
@@ -54,30 +55,30 @@ impl Configure for FakeBlock {
 
 pub struct FakeThing;
 
+pub fn thing_schema() -> Schema {
+    Schema::new(
+        2,
+        Block::new("A fake thing for wire tests.")
+            .attr(Attribute::required("name", Type::String).describe("Name; no spaces.").force_new().validate(
+                |v, path, diags| {
+                    if v.as_str().is_some_and(|s| s.contains(' ')) {
+                        diags.error_at(path.clone(), "Invalid name", "Names may not contain spaces.");
+                    }
+                },
+            ))
+            .attr(Attribute::optional("note", Type::String).describe("A note."))
+            .attr(Attribute::with_default("size", Type::Number, Value::int(10)).describe("Size."))
+            .attr(Attribute::computed("arn", Type::String).describe("ARN."))
+            .attr(Attribute::optional("tags", Type::map(Type::String)).describe("Tags."))
+            .attr(Attribute::optional("password", Type::String).sensitive().describe("Secret."))
+            .block(timeouts_block(&["create"])),
+    )
+}
+
 #[async_trait]
 impl Resource<FakeData> for FakeThing {
-    fn type_name(&self) -> &'static str {
-        THING
-    }
-
-    fn schema(&self) -> Schema {
-        Schema::new(
-            2,
-            Block::new("A fake thing for wire tests.")
-                .attr(Attribute::required("name", Type::String).describe("Name; no spaces.").force_new().validate(
-                    |v, path, diags| {
-                        if v.as_str().is_some_and(|s| s.contains(' ')) {
-                            diags.error_at(path.clone(), "Invalid name", "Names may not contain spaces.");
-                        }
-                    },
-                ))
-                .attr(Attribute::optional("note", Type::String).describe("A note."))
-                .attr(Attribute::with_default("size", Type::Number, Value::int(10)).describe("Size."))
-                .attr(Attribute::computed("arn", Type::String).describe("ARN."))
-                .attr(Attribute::optional("tags", Type::map(Type::String)).describe("Tags."))
-                .attr(Attribute::optional("password", Type::String).sensitive().describe("Secret."))
-                .block(timeouts_block(&["create"])),
-        )
+    fn about(&self) -> About {
+        About::new(THING, thing_schema)
     }
 
     async fn read(&self, _ctx: &Ctx<FakeData>, state: &Value) -> Result<Option<Value>, Diagnostics> {
@@ -93,7 +94,7 @@ impl Resource<FakeData> for FakeThing {
         Diagnostics::new()
     }
     async fn import(&self, _ctx: &Ctx<FakeData>, id: &str) -> Result<Value, Diagnostics> {
-        let mut v = Value::null_object(&self.schema().value_type());
+        let mut v = Value::null_object(&thing_schema().value_type());
         v.set("name", Value::string(id));
         Ok(v)
     }
@@ -101,23 +102,25 @@ impl Resource<FakeData> for FakeThing {
 
 pub struct FakeInfo;
 
+fn info_schema() -> Schema {
+    Schema::new(
+        0,
+        Block::new("Fake info.")
+            .attr(Attribute::required("id", Type::String).describe("Id."))
+            .attr(Attribute::computed("value", Type::String).describe("Value.")),
+    )
+}
+
+fn check_info(config: &Value, diags: &mut Diagnostics) {
+    if config.get("id").as_str() == Some("forbidden") {
+        diags.error_at(AttrPath::attr("id"), "Forbidden id", "Pick another id.");
+    }
+}
+
 #[async_trait]
 impl DataSource<FakeData> for FakeInfo {
-    fn type_name(&self) -> &'static str {
-        INFO
-    }
-    fn schema(&self) -> Schema {
-        Schema::new(
-            0,
-            Block::new("Fake info.")
-                .attr(Attribute::required("id", Type::String).describe("Id."))
-                .attr(Attribute::computed("value", Type::String).describe("Value.")),
-        )
-    }
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if config.get("id").as_str() == Some("forbidden") {
-            diags.error_at(AttrPath::attr("id"), "Forbidden id", "Pick another id.");
-        }
+    fn about(&self) -> About {
+        About::new(INFO, info_schema).checked_by(check_info)
     }
     async fn read(&self, _ctx: &Ctx<FakeData>, config: &Value) -> Result<Value, Diagnostics> {
         Ok(config.clone())
@@ -129,11 +132,11 @@ pub fn fake_engine() -> Arc<Provider<FakeData>> {
 }
 
 pub fn thing_type() -> Type {
-    FakeThing.schema().value_type()
+    thing_schema().value_type()
 }
 
 pub fn info_type() -> Type {
-    FakeInfo.schema().value_type()
+    info_schema().value_type()
 }
 
 /// An object of `ty` with the given attributes set and every other attribute null.

@@ -4,7 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
+
 use crate::engine::Value;
+use crate::engine::model::{self, ModelError};
 
 use super::desired::Stack;
 
@@ -41,56 +44,85 @@ pub struct Children {
     pub dms_vpc_role_created: bool,
 }
 
-fn opt(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string)
+/// The records `from_state` reads, as a typed view of the state (`engine::model`), in the
+/// schema's order.
+#[derive(Deserialize)]
+struct Recorded {
+    vpc_id: Option<String>,
+    subnet_ids: Option<Vec<String>>,
+    route_table_ids: Option<Vec<String>>,
+    security_group_id: Option<String>,
+    vpn_gateway_id: Option<String>,
+    internet_gateway_id: Option<String>,
+    db_subnet_group_name: Option<String>,
+    replication_subnet_group_id: Option<String>,
+    replication_instance_arn: Option<String>,
+    dms_vpc_role_created: Option<bool>,
+    source: Option<Vec<RecordedDb>>,
+    target: Option<RecordedDb>,
+    replication_instance: Option<RecordedInstance>,
+}
+
+/// A `source` or `target` block's records.
+#[derive(Default, Deserialize)]
+struct RecordedDb {
+    endpoint_arn: Option<String>,
+    address: Option<String>,
+    db_instance_identifier: Option<String>,
+    rds: Option<RecordedRds>,
+}
+
+/// What RDS reported, in an `rds` block.
+#[derive(Default, Deserialize)]
+struct RecordedRds {
+    engine_version: Option<String>,
+    backup_retention_period: Option<i64>,
+    backup_window: Option<String>,
+    maintenance_window: Option<String>,
+}
+
+/// The `replication_instance` block's records.
+#[derive(Deserialize)]
+struct RecordedInstance {
+    engine_version: Option<String>,
+    preferred_maintenance_window: Option<String>,
 }
 
 impl Children {
     /// What a state (prior, or imported) says exists.
-    pub fn from_state(state: &Value, stack: &Stack) -> Children {
+    pub fn from_state(state: &Value, stack: &Stack) -> Result<Children, ModelError> {
+        let r: Recorded = model::from_value(state)?;
         let mut c = Children {
-            vpc_id: opt(state.get("vpc_id")),
-            security_group_id: opt(state.get("security_group_id")),
-            vpn_gateway_id: opt(state.get("vpn_gateway_id")),
-            internet_gateway_id: opt(state.get("internet_gateway_id")),
-            db_subnet_group_name: opt(state.get("db_subnet_group_name")),
-            replication_subnet_group_id: opt(state.get("replication_subnet_group_id")),
-            replication_instance_arn: opt(state.get("replication_instance_arn")),
-            dms_vpc_role_created: state.get("dms_vpc_role_created").as_bool().unwrap_or(false),
+            vpc_id: r.vpc_id,
+            route_table_ids: r.route_table_ids.unwrap_or_default(),
+            security_group_id: r.security_group_id,
+            vpn_gateway_id: r.vpn_gateway_id,
+            internet_gateway_id: r.internet_gateway_id,
+            db_subnet_group_name: r.db_subnet_group_name,
+            replication_subnet_group_id: r.replication_subnet_group_id,
+            replication_instance_arn: r.replication_instance_arn,
+            replication_instance_engine_version: r.replication_instance.as_ref().and_then(|i| i.engine_version.clone()),
+            replication_instance_window: r.replication_instance.and_then(|i| i.preferred_maintenance_window),
+            dms_vpc_role_created: r.dms_vpc_role_created.unwrap_or(false),
             ..Children::default()
         };
-        let subnets = state.get("subnet_ids").as_elements().unwrap_or_default();
-        for (az, id) in stack.network.availability_zones.iter().zip(subnets) {
-            if let Some(id) = id.as_str() {
-                c.subnet_ids.insert(az.clone(), id.to_string());
-            }
-        }
-        c.route_table_ids = state
-            .get("route_table_ids")
-            .as_elements()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
-        let sources = state.get("source").as_elements().unwrap_or_default();
-        let blocks = sources.iter().chain(std::iter::once(state.get("target")));
+        let subnets = r.subnet_ids.unwrap_or_default();
+        c.subnet_ids = stack.network.availability_zones.iter().cloned().zip(subnets).collect();
+        let blocks = r.source.unwrap_or_default().into_iter().chain([r.target.unwrap_or_default()]);
         for (db, block) in stack.databases().zip(blocks) {
-            let rds = block.get("rds");
+            let rds = block.rds.unwrap_or_default();
             let d = DbChildren {
-                db_instance_identifier: opt(block.get("db_instance_identifier")),
-                address: opt(block.get("address")),
-                endpoint_arn: opt(block.get("endpoint_arn")),
-                engine_version: opt(rds.get("engine_version")),
-                backup_retention_period: rds.get("backup_retention_period").as_i64(),
-                backup_window: opt(rds.get("backup_window")),
-                maintenance_window: opt(rds.get("maintenance_window")),
+                db_instance_identifier: block.db_instance_identifier,
+                address: block.address,
+                endpoint_arn: block.endpoint_arn,
+                engine_version: rds.engine_version,
+                backup_retention_period: rds.backup_retention_period,
+                backup_window: rds.backup_window,
+                maintenance_window: rds.maintenance_window,
             };
             c.databases.insert(stack.database_id(db), d);
         }
-        let ri = state.get("replication_instance");
-        c.replication_instance_engine_version = opt(ri.get("engine_version"));
-        c.replication_instance_window = opt(ri.get("preferred_maintenance_window"));
-        c
+        Ok(c)
     }
 
     pub fn db(&self, id: &str) -> DbChildren {

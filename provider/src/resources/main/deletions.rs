@@ -43,10 +43,17 @@ fn protection_path(side: Side, index: Option<usize>) -> Option<AttrPath> {
     Some(block.then_attr("rds").then_attr("deletion_protection"))
 }
 
-/// The RDS instances recorded in `state` whose block `keep` selects.
-fn recorded(state: &Value, keep: impl Fn(&Database) -> bool) -> Vec<(Database, Deletion)> {
+/// The RDS instances recorded in `state` whose block `keep` selects. A state that does not fit
+/// the records' model (a provider bug) is reported in `diags`.
+fn recorded(state: &Value, diags: &mut Diagnostics, keep: impl Fn(&Database) -> bool) -> Vec<(Database, Deletion)> {
     let stack = desired::read(state, state);
-    let kids = Children::from_state(state, &stack);
+    let kids = match Children::from_state(state, &stack) {
+        Ok(k) => k,
+        Err(e) => {
+            diags.push(e.into());
+            return Vec::new();
+        }
+    };
     let mut out = Vec::new();
     for (i, db) in stack.sources.iter().enumerate().map(|(i, d)| (Some(i), d)).chain([(None, &stack.target)]) {
         let Some(instance) = kids.db(&stack.database_id(db)).db_instance_identifier else { continue };
@@ -71,7 +78,7 @@ pub fn plan_destroy(draft: &mut PlanDraft<'_>) {
     if draft.prior.is_null() {
         return;
     }
-    let list: Vec<Deletion> = recorded(draft.prior, |_| true).into_iter().map(|(_, d)| d).collect();
+    let list: Vec<Deletion> = recorded(draft.prior, &mut draft.diags, |_| true).into_iter().map(|(_, d)| d).collect();
     diagnose(&Cause::Destroy, &desired::read(draft.prior, draft.prior), &list, &mut draft.diags);
 }
 
@@ -81,7 +88,7 @@ pub fn plan_stack_replacement(draft: &mut PlanDraft<'_>) {
     let planned = desired::read(&draft.planned, draft.config);
     let planned_sources = draft.planned.get("source").as_elements().unwrap_or_default();
     let mut list = Vec::new();
-    for (db, mut d) in recorded(draft.prior, |_| true) {
+    for (db, mut d) in recorded(draft.prior, &mut draft.diags, |_| true) {
         // The configuration's block of the same database (a source by name): where the path points.
         let index = planned.sources.iter().position(|n| n.name == db.name);
         let (now, block) = match db.side {
@@ -115,14 +122,15 @@ pub fn plan_removed_sources(draft: &mut PlanDraft<'_>) {
         return;
     }
     let kept: Vec<String> = planned.iter().filter_map(|s| s.get("name").as_str().map(str::to_string)).collect();
-    let list: Vec<Deletion> = recorded(draft.prior, |db| db.side == Side::Source && !kept.contains(&db.name))
-        .into_iter()
-        .map(|(_, mut d)| {
-            // The block is gone from the configuration: nothing to point at.
-            d.path = None;
-            d
-        })
-        .collect();
+    let list: Vec<Deletion> =
+        recorded(draft.prior, &mut draft.diags, |db| db.side == Side::Source && !kept.contains(&db.name))
+            .into_iter()
+            .map(|(_, mut d)| {
+                // The block is gone from the configuration: nothing to point at.
+                d.path = None;
+                d
+            })
+            .collect();
     diagnose(&Cause::RemoveSource, &desired::read(draft.prior, draft.prior), &list, &mut draft.diags);
 }
 

@@ -24,9 +24,8 @@ use crate::provider_config::Configured;
 use tracing::Instrument;
 
 use crate::engine::diag::{Diagnostic, Diagnostics};
-use crate::engine::resource::DocExtras;
 use crate::engine::steps::RunReport;
-use crate::engine::{ApplyOutcome, Resource, Schema, Value};
+use crate::engine::{About, ApplyOutcome, Resource, Value};
 use crate::resources::step_kit::{self, Doing, StepError};
 use crate::resources::{Ctx, PlanDraft};
 use crate::resources::{tags, timeouts};
@@ -37,32 +36,20 @@ use steps::{MainStep, StackRun};
 
 pub struct Main;
 
-const TYPE_NAME: &str = "dmslink_main";
-
 pub const IMPORT_DOC: &str = "Import a stack by its `name`, or `name/environment` when it has an environment:\n\n```shell\nterraform import dmslink_main.dblink dblink/dev\n```\n\nThe stack is found as the `dmslink_main` data source finds it: the VPC by its `dmslink:stack` and `dmslink:resource` tags, every other child by its deterministic identifier, and only objects that carry the stack's tags. Sources are the DMS source endpoints named `<name>-<environment>-src-<source>`, each with the RDS instance of the same identifier, imported in `name` order. `source` is a list, so list the `source` blocks in the configuration in `name` order too: another order shows as changes. The imported state has a `replication_instance` block; keep one in the configuration.\n\nSecrets (`password`, `master_password`) cannot be read back from AWS: they stay null in the imported state until the next apply sets them from the configuration (`password_wo` and `master_password_wo` leave nothing to plan; their `*_wo_version` is not read back either). Import cannot know the final-snapshot choice: `skip_final_snapshot` is imported as false (a final snapshot on deletion, the safe choice and the default); a configuration that sets it to true plans that change, which touches nothing in AWS. A source restored from a snapshot is recognised by the `dmslink:snapshot` tag dmslink puts on it; what a restore takes from the snapshot (master user, encryption, storage size while it is the snapshot's) is imported as a configuration that leaves it out plans it. Likewise SSL mode `none` and the VPN gateway's default ASN 64512 are imported as unset.";
 
 pub const NOTES_DOC: &str = "Children are created as a graph of steps: independent work (the RDS instances, the replication instance, the VPN gateway) runs at the same time, and `TF_LOG_PROVIDER=DEBUG` shows each step's start, end and duration.\n\nIf a step fails during create, every child created so far is kept in the (tainted) state and the error names the step and the AWS error. Fix the cause, then either `terraform untaint` the resource and `terraform apply` (dmslink resumes and creates only the missing children) or plain `terraform apply` (the partial stack is destroyed and created again). A create that finds children of its own (tagged `dmslink:stack` and `dmslink:resource`) left by an apply that died before Terraform saved state adopts them instead of creating duplicates; it never adopts an object without these tags.\n\n`endpoint_connection_status` shows, per endpoint, the last connection test DMS has between the replication instance and that endpoint (refreshed on every read, whoever ran the test). With `test_connections = true`, every endpoint is tested after create and after each update, and a failed test fails the apply with DMS's message (e.g. the database's login error). The stack stays in state: after a create it is tainted, and `terraform untaint` then `terraform apply` with the endpoint fixed modifies the endpoint in place and tests again; after an update the change is made and recorded, and fixing the endpoint's settings in the configuration is a change that modifies the endpoint and tests again.\n\nEvery RDS database is deleted after a final snapshot named `<final_snapshot_identifier or instance identifier>-<UTC time of the deletion>` (e.g. `dblink-dev-tgt-20261202t154500z`; the destroy's log names it at INFO), unless its `skip_final_snapshot = true` is set; `deletion_protection` defaults to false. Nothing depends on `environment`: for the old behaviour (snapshots and protection only in environments starting with `p`), set them explicitly, e.g. `skip_final_snapshot = var.environment != \"prod\"` and `deletion_protection = var.environment == \"prod\"`.\n\nA plan that deletes databases (destroying the stack, a change of `name`, `environment` or `network.vpc_cidr` that replaces the whole stack, a re-created or removed database) warns and names each database with its final snapshot; while one of them has deletion protection (as AWS reports it), the plan is refused at its `deletion_protection` (on Terraform older than 1.3, which does not plan destroys with the provider, `terraform destroy` refuses instead). Turn protection off by configuration and apply first.\n\nDestroy checks everything that can refuse it before the first delete, and a refused destroy deletes nothing: deletion protection on any of the stack's RDS instances (read from AWS), and replication tasks using the replication instance or any of the stack's endpoints (it lists them; dmslink never deletes tasks it does not own). It deletes the network interfaces DMS leaves behind, and deletes `dms-vpc-role` only when this stack created it and no other DMS replication instance or replication subnet group in the region still exists (otherwise the role stays and the log says what needs it).\n\nEvery password argument is sensitive in the schema. On Terraform 1.0.x, do not feed `target` or an `rds` block from a variable declared `sensitive = true`: that Terraform crashes rendering a change to a single nested block holding such a value (\"value is marked, so must be unmarked first\"); the plan hides the passwords anyway. On Terraform 1.11 and later, prefer the write-only arguments.";
 
+/// `dmslink_main` as the registry, the engine and the docs know it.
+pub const ABOUT: About = About::new("dmslink_main", schema::schema)
+    .checked_by(validate::validate_config)
+    .documented(include_str!("../../../../examples-hcl/terraform-main/dms-main.tf"), NOTES_DOC)
+    .imported_as(IMPORT_DOC);
+
 #[async_trait]
 impl Resource<Configured> for Main {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema::schema()
-    }
-
-    fn doc_extras(&self) -> DocExtras {
-        DocExtras {
-            example_hcl: include_str!("../../../../examples-hcl/terraform-main/dms-main.tf"),
-            import: Some(IMPORT_DOC),
-            notes: NOTES_DOC,
-        }
-    }
-
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        validate::validate_config(config, diags);
+    fn about(&self) -> About {
+        ABOUT
     }
 
     async fn modify_plan(&self, draft: &mut PlanDraft<'_>) {
@@ -90,7 +77,7 @@ impl Resource<Configured> for Main {
 
     async fn read(&self, ctx: &Ctx, state: &Value) -> Result<Option<Value>, Diagnostics> {
         let stack = desired::read(state, state);
-        let mut kids = Children::from_state(state, &stack);
+        let mut kids = Children::from_state(state, &stack)?;
         let tags = state.get("tags_all").string_map();
         let run = StackRun::new(ctx, stack.clone(), tags, timeouts::deadline(state, "create"), kids.clone());
         let mut remote = Remote::default();
@@ -130,7 +117,10 @@ impl Resource<Configured> for Main {
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value, config: &Value) -> ApplyOutcome {
         let old = desired::read(prior, prior);
         let stack = desired::read(planned, config);
-        let kids = Children::from_state(prior, &old);
+        let kids = match Children::from_state(prior, &old) {
+            Ok(k) => k,
+            Err(e) => return ApplyOutcome::failed(prior.clone(), e.into()),
+        };
         let (planned, tags) = with_tags_all(ctx, planned);
         let planned = &planned;
         let run = StackRun::new(ctx, stack.clone(), tags, timeouts::deadline(planned, "update"), kids);
@@ -209,7 +199,10 @@ impl Resource<Configured> for Main {
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics {
         let stack = desired::read(prior, prior);
-        let kids = Children::from_state(prior, &stack);
+        let kids = match Children::from_state(prior, &stack) {
+            Ok(k) => k,
+            Err(e) => return e.into(),
+        };
         // Everything that can refuse the destroy is checked before the first delete.
         if let Err(refusals) = preconditions::check_destroy(ctx, &stack, &kids).await {
             return refusals;

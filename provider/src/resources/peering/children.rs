@@ -2,64 +2,26 @@
 //! state records, and the decisions create/read/update make about them (pure, so they are tested
 //! without AWS).
 
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
 
 use crate::aws::ec2::{Route, RouteTarget, VpcPeering};
-use crate::engine::Value;
-use crate::engine::value::Number;
 
 /// One route the resource owns: in `route_table_id`, to `destination_cidr_block` through the
-/// peering.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// peering. An entry of the state's `routes`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct RouteRec {
     pub route_table_id: String,
     pub destination_cidr_block: String,
 }
 
-/// One TCP ingress rule the resource owns.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// One TCP ingress rule the resource owns. An entry of the state's `security_group_rules`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct RuleRec {
     pub security_group_id: String,
     pub port: i64,
     pub cidr: String,
-}
-
-impl RouteRec {
-    pub fn to_value(&self) -> Value {
-        Value::Object(BTreeMap::from([
-            ("route_table_id".to_string(), Value::string(&self.route_table_id)),
-            ("destination_cidr_block".to_string(), Value::string(&self.destination_cidr_block)),
-        ]))
-    }
-    pub fn from_value(v: &Value) -> Option<RouteRec> {
-        Some(RouteRec {
-            route_table_id: v.get("route_table_id").as_str()?.to_string(),
-            destination_cidr_block: v.get("destination_cidr_block").as_str()?.to_string(),
-        })
-    }
-}
-
-impl RuleRec {
-    pub fn to_value(&self) -> Value {
-        Value::Object(BTreeMap::from([
-            ("security_group_id".to_string(), Value::string(&self.security_group_id)),
-            ("port".to_string(), Value::Number(Number::from_i64(self.port))),
-            ("cidr".to_string(), Value::string(&self.cidr)),
-        ]))
-    }
-    pub fn from_value(v: &Value) -> Option<RuleRec> {
-        Some(RuleRec {
-            security_group_id: v.get("security_group_id").as_str()?.to_string(),
-            port: v.get("port").as_i64()?,
-            cidr: v.get("cidr").as_str()?.to_string(),
-        })
-    }
-}
-
-/// The records of a state list (`routes` or `security_group_rules`); entries that are not
-/// complete objects are skipped.
-pub fn records<T>(list: &Value, from: fn(&Value) -> Option<T>) -> Vec<T> {
-    list.as_elements().unwrap_or_default().iter().filter_map(from).collect()
 }
 
 /// A route per table: in the DMS VPC's tables to the application VPC's CIDR and the other way.
@@ -136,17 +98,6 @@ mod tests {
             state: state.into(),
             origin: "CreateRoute".into(),
         }
-    }
-
-    #[test]
-    fn records_round_trip_through_state_values() {
-        let r = RouteRec { route_table_id: "rtb-01234567".into(), destination_cidr_block: "10.1.0.0/16".into() };
-        assert_eq!(RouteRec::from_value(&r.to_value()), Some(r.clone()));
-        let g = RuleRec { security_group_id: "sg-01234567".into(), port: 5432, cidr: "10.1.0.0/16".into() };
-        assert_eq!(RuleRec::from_value(&g.to_value()), Some(g.clone()));
-        let list = Value::List(vec![r.to_value(), Value::Null, Value::Unknown]);
-        assert_eq!(records(&list, RouteRec::from_value), vec![r]);
-        assert!(records(&Value::Null, RuleRec::from_value).is_empty());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod children;
 pub mod converge;
+pub mod model;
 pub mod plan;
 pub mod progress;
 pub mod refresh;
@@ -20,18 +21,17 @@ use async_trait::async_trait;
 use crate::provider_config::Configured;
 
 use crate::engine::diag::Diagnostics;
-use crate::engine::resource::DocExtras;
-use crate::engine::{ApplyOutcome, Resource, Schema, Value};
+use crate::engine::model::ModelError;
+use crate::engine::{About, ApplyOutcome, Resource, Value};
+use crate::resources::tags;
+use crate::resources::timeouts::Timeouts;
 use crate::resources::{Ctx, PlanDraft};
-use crate::resources::{tags, timeouts};
 
 use crate::resources::step_kit::{self, Doing, StepError};
 use converge::{PeeringStep, Run, converge};
+use model::{PeeringModel, Tags};
 use progress::Progress;
 use spec::{Sides, Spec};
-
-/// The Terraform type name.
-pub const TYPE_NAME: &str = "dmslink_peering";
 
 pub struct Peering;
 
@@ -39,54 +39,52 @@ pub const IMPORT_DOC: &str = "Import a peering by its ID, from the application V
 
 pub const NOTES_DOC: &str = "The application VPC (`peer_vpc_id`) requests the peering with the provider's credentials and the DMS VPC (`vpc_id`) accepts it: in the same account directly, in another account through `accepter.assume_role_arn`, in another region with `peer_region`. The two VPCs' CIDR blocks must not overlap; the plan reads both VPCs and refuses overlapping ones before anything is requested.\n\nCreate runs request → accept → wait `active` → DNS resolution options (AWS refuses them before the peering is active) → routes in both VPCs → security group rules, recording each route and rule in the state as it is made. If a step fails, the tainted state holds what exists; `terraform untaint` and `terraform apply` resume, a plain `terraform apply` replaces it. A route that already exists at the other VPC's CIDR is taken over only if it goes through this peering (a `blackhole` route left by a deleted peering is replaced); any other target is a conflict to resolve by hand. A security group rule that already exists counts as present, and destroy revokes it like the others.\n\nEvery refresh compares AWS with the state: a route, rule or DNS option removed out of band shows as an in-place change and the apply puts it back; a peering that was deleted, rejected, expired or failed is planned for replacement. `route_table_ids` and `peer_route_table_ids` default to every route table of the VPC when the peering is created.";
 
+/// `dmslink_peering` as the registry, the engine and the docs know it.
+pub const ABOUT: About = About::new("dmslink_peering", schema::schema)
+    .checked_by(validate::validate_config)
+    .documented(include_str!("../../../../examples-hcl/peering/dms-peering.tf"), NOTES_DOC)
+    .imported_as(IMPORT_DOC);
+
 fn step_failure(op: &str, e: &StepError) -> Diagnostics {
     let doing = if op == "create" { Doing::Creating } else { Doing::Updating };
     step_kit::step_failure(doing, "VPC peering", e, &e.message)
 }
 
-async fn apply(
-    ctx: &Ctx,
-    planned: &Value,
-    mut prog: Progress,
-    op: &str,
-    prior_tags: Option<&crate::aws::ec2::Tags>,
-) -> ApplyOutcome {
+/// Create (`prior` null) or update: converge from what `prior` records to `planned`. A value that
+/// does not fit the model (a provider bug) fails with the prior state kept as it was.
+async fn apply(ctx: &Ctx, prior: &Value, planned: &Value, op: &str) -> ApplyOutcome {
     let planned = tags::with_tags_all(&ctx.provider.default_tags, planned);
-    let spec = Spec::from_value(&planned);
-    let sides = match Sides::new(&ctx.provider.clients, &spec).await {
-        Ok(s) => s,
-        Err(message) => {
-            let e = StepError::new(PeeringStep::Accepter, message);
-            return ApplyOutcome::failed(prog.to_state(&planned), step_failure(op, &e));
+    let read = || -> Result<_, ModelError> {
+        if prior.is_null() {
+            return Ok((PeeringModel::from_value(&planned)?, Progress::default(), None));
         }
+        let prior_tags = PeeringModel::from_value(prior)?.tags_all.into_known().unwrap_or_default();
+        Ok((PeeringModel::from_value(&planned)?, Progress::from_state(prior)?, Some(prior_tags)))
     };
-    let run = Run { ctx, spec: &spec, sides: &sides, deadline: timeouts::deadline(&planned, op) };
-    match converge(&run, &mut prog, prior_tags).await {
-        Ok(()) => ApplyOutcome::ok(prog.to_state(&planned)),
-        Err(e) => ApplyOutcome::failed(prog.to_state(&planned), step_failure(op, &e)),
+    let (planned, mut prog, prior_tags): (PeeringModel, Progress, Option<Tags>) = match read() {
+        Ok(r) => r,
+        Err(e) => return ApplyOutcome::failed(prior.clone(), e.into()),
+    };
+    let spec = Spec::from_model(&planned);
+    let result = match Sides::new(&ctx.provider.clients, &spec).await {
+        Ok(sides) => {
+            let run =
+                Run { ctx, spec: &spec, sides: &sides, deadline: Timeouts::deadline(planned.timeouts.as_ref(), op) };
+            converge(&run, &mut prog, prior_tags.as_ref()).await
+        }
+        Err(message) => Err(StepError::new(PeeringStep::Accepter, message)),
+    };
+    match (prog.to_state(&planned), result) {
+        (Ok(state), Ok(())) => ApplyOutcome::ok(state),
+        (Ok(state), Err(e)) => ApplyOutcome::failed(state, step_failure(op, &e)),
+        (Err(e), _) => ApplyOutcome::failed(prior.clone(), e.into()),
     }
 }
 
 #[async_trait]
 impl Resource<Configured> for Peering {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema::schema()
-    }
-
-    fn doc_extras(&self) -> DocExtras {
-        DocExtras {
-            example_hcl: include_str!("../../../../examples-hcl/peering/dms-peering.tf"),
-            import: Some(IMPORT_DOC),
-            notes: NOTES_DOC,
-        }
-    }
-
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        validate::validate_config(config, diags);
+    fn about(&self) -> About {
+        ABOUT
     }
 
     async fn modify_plan(&self, draft: &mut PlanDraft<'_>) {
@@ -98,12 +96,11 @@ impl Resource<Configured> for Peering {
     }
 
     async fn create(&self, ctx: &Ctx, planned: &Value, _config: &Value) -> ApplyOutcome {
-        apply(ctx, planned, Progress::default(), "create", None).await
+        apply(ctx, &Value::Null, planned, "create").await
     }
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value, _config: &Value) -> ApplyOutcome {
-        let prior_tags = prior.get("tags_all").string_map();
-        apply(ctx, planned, Progress::from_state(prior), "update", Some(&prior_tags)).await
+        apply(ctx, prior, planned, "update").await
     }
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics {

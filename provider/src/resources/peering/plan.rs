@@ -5,13 +5,14 @@
 //! - update: routes or rules that differ from what the arguments ask for (changed arguments, or
 //!   drift the refresh found) plan an in-place change; a dead peering plans a replacement.
 
-use crate::engine::Value;
 use crate::engine::diag::{AttrPath, Diagnostic};
+use crate::engine::model::{self, ModelError, Unknowable};
 use crate::resources::PlanDraft;
 use crate::resources::tags;
 
-use super::children::{RouteRec, RuleRec, desired_routes, desired_rules, records};
+use super::children::{desired_routes, desired_rules};
 use super::converge::{DEAD, overlap, vpc_route_tables, where_dms};
+use super::model::{PeeringModel, PlanArgs, PlanComputed, object_type, wholly_known};
 use super::spec::{Sides, Spec};
 
 pub async fn modify_plan(draft: &mut PlanDraft<'_>) {
@@ -19,36 +20,51 @@ pub async fn modify_plan(draft: &mut PlanDraft<'_>) {
     if draft.planned.is_null() {
         return;
     }
-    check_accepter_account(draft);
+    if let Err(e) = refine(draft).await {
+        draft.diags.push(e.into());
+    }
+}
+
+/// The refinements, on typed views: the configuration's arguments, the prior state and the
+/// planned computed attributes (patched back into the plan).
+async fn refine(draft: &mut PlanDraft<'_>) -> Result<(), ModelError> {
+    let config: PlanArgs = model::from_value(draft.config)?;
+    check_accepter_account(draft, &config);
+    let mut planned: PlanComputed = model::from_value(&draft.planned)?;
     if draft.is_create() || draft.is_replace() {
-        read_vpcs(draft).await;
-        return;
-    }
-    if let Some(status) = draft.prior.get("status").as_str()
-        && DEAD.contains(&status)
-    {
-        let id = draft.prior.get("peering_connection_id").as_str().unwrap_or_default().to_string();
-        for name in ["peering_connection_id", "status", "routes", "security_group_rules"] {
-            draft.planned.set(name, Value::Unknown);
+        read_vpcs(draft, &config, &mut planned).await;
+    } else {
+        let prior = PeeringModel::from_value(draft.prior)?;
+        match prior.status.known().filter(|s| DEAD.contains(&s.as_str())) {
+            Some(status) => plan_replacement(draft, &prior, status, &mut planned),
+            None => plan_children(&prior, &config, &mut planned),
         }
-        draft.requires_replace.push(AttrPath::attr("peering_connection_id"));
-        draft.diags.push(Diagnostic::warning(
-            "VPC peering will be requested again",
-            format!(
-                "VPC peering connection {id} is {status}: it can never carry traffic again, so it is replaced by a new \
-                 request (its routes and rules are removed first and created again for the new peering)."
-            ),
-        ));
-        return;
     }
-    plan_children(draft);
+    model::patch(&mut draft.planned, &planned, &object_type())
+}
+
+/// A peering that can never carry traffic again is requested anew.
+fn plan_replacement(draft: &mut PlanDraft<'_>, prior: &PeeringModel, status: &str, planned: &mut PlanComputed) {
+    let id = prior.peering_connection_id.known().cloned().unwrap_or_default();
+    planned.peering_connection_id = Unknowable::Unknown;
+    planned.status = Unknowable::Unknown;
+    planned.routes = Unknowable::Unknown;
+    planned.security_group_rules = Unknowable::Unknown;
+    draft.requires_replace.push(AttrPath::attr("peering_connection_id"));
+    draft.diags.push(Diagnostic::warning(
+        "VPC peering will be requested again",
+        format!(
+            "VPC peering connection {id} is {status}: it can never carry traffic again, so it is replaced by a new \
+             request (its routes and rules are removed first and created again for the new peering)."
+        ),
+    ));
 }
 
 /// `peer_owner_id` of another account than the provider's needs `accepter`.
-fn check_accepter_account(draft: &mut PlanDraft<'_>) {
-    let Some(owner) = draft.config.get("peer_owner_id").as_str() else { return };
+fn check_accepter_account(draft: &mut PlanDraft<'_>, config: &PlanArgs) {
+    let Some(owner) = config.peer_owner_id.known() else { return };
     let own = draft.provider.as_ref().and_then(|p| p.account_id.clone());
-    if draft.config.get("accepter").is_null() && own.as_deref().is_some_and(|a| a != owner) {
+    if config.accepter.is_null() && own.as_deref().is_some_and(|a| a != owner) {
         draft.diags.push(
             Diagnostic::error(
                 "Missing accepter",
@@ -64,16 +80,10 @@ fn check_accepter_account(draft: &mut PlanDraft<'_>) {
 }
 
 /// Create: both VPCs exist and do not overlap; the CIDRs and default route tables are known.
-async fn read_vpcs(draft: &mut PlanDraft<'_>) {
+async fn read_vpcs(draft: &mut PlanDraft<'_>, config: &PlanArgs, planned: &mut PlanComputed) {
     let Some(provider) = draft.provider.clone() else { return };
-    let cfg = draft.config;
-    let known = ["vpc_id", "peer_vpc_id", "peer_owner_id", "peer_region", "accepter"]
-        .iter()
-        .all(|n| cfg.get(n).is_wholly_known());
-    if !known {
-        return;
-    }
-    let spec = Spec::from_value(&draft.planned);
+    let Some(placement) = config.placement() else { return };
+    let spec = Spec::from_model(&placement);
     let sides = match Sides::new(&provider.clients, &spec).await {
         Ok(s) => s,
         Err(e) => return could_not_read(draft, e),
@@ -106,16 +116,16 @@ async fn read_vpcs(draft: &mut PlanDraft<'_>) {
     if let Some(why) = overlap(&dms, &app) {
         return draft.diags.error_at(AttrPath::attr("peer_vpc_id"), "Overlapping VPC CIDRs", why);
     }
-    draft.planned.set("vpc_cidr", Value::string(&dms.cidr_block));
-    draft.planned.set("peer_vpc_cidr", Value::string(&app.cidr_block));
-    for (name, ec2, vpc) in [
-        ("route_table_ids", &sides.accepter, &spec.vpc_id),
-        ("peer_route_table_ids", &sides.requester, &spec.peer_vpc_id),
+    planned.vpc_cidr = Unknowable::Known(dms.cidr_block.clone());
+    planned.peer_vpc_cidr = Unknowable::Known(app.cidr_block.clone());
+    for (asked, out, ec2, vpc) in [
+        (&config.route_table_ids, &mut planned.route_table_ids, &sides.accepter, &spec.vpc_id),
+        (&config.peer_route_table_ids, &mut planned.peer_route_table_ids, &sides.requester, &spec.peer_vpc_id),
     ] {
-        if cfg.get(name).is_null()
+        if asked.is_null()
             && let Ok(ids) = vpc_route_tables(ec2.as_ref(), vpc).await
         {
-            draft.planned.set(name, Value::Set(ids.iter().map(Value::string).collect()));
+            *out = Unknowable::Known(ids.into_iter().map(Unknowable::Known).collect());
         }
     }
 }
@@ -128,60 +138,71 @@ fn could_not_read(draft: &mut PlanDraft<'_>, why: String) {
     ));
 }
 
+/// A set of ids once wholly known and set: sorted, each once.
+fn known_ids(list: &Unknowable<Vec<Unknowable<String>>>) -> Option<Vec<String>> {
+    let mut ids = wholly_known(list)??;
+    ids.sort();
+    ids.dedup();
+    Some(ids)
+}
+
 /// Update: routes and rules are unknown when what exists differs from what is asked for.
-fn plan_children(draft: &mut PlanDraft<'_>) {
-    if draft.prior.get("peering_connection_id").is_null() {
+fn plan_children(prior: &PeeringModel, config: &PlanArgs, planned: &mut PlanComputed) {
+    if prior.peering_connection_id.is_null() {
         // A create that failed before the request: the update requests it.
-        return mark_children_unknown(draft);
+        return mark_children_unknown(prior, config, planned);
     }
-    let planned = &draft.planned;
-    let spec = Spec::from_value(planned);
-    let (Some(vpc_cidr), Some(peer_cidr)) = (planned.get("vpc_cidr").as_str(), planned.get("peer_vpc_cidr").as_str())
+    let (Some(vpc_cidr), Some(peer_cidr)) = (planned.vpc_cidr.known(), planned.peer_vpc_cidr.known()) else {
+        return mark_children_unknown(prior, config, planned);
+    };
+    let (Some(tables), Some(peer_tables)) =
+        (known_ids(&planned.route_table_ids), known_ids(&planned.peer_route_table_ids))
     else {
-        return mark_children_unknown(draft);
+        return mark_children_unknown(prior, config, planned);
     };
-    let (Some(tables), Some(peer_tables)) = (&spec.route_table_ids, &spec.peer_route_table_ids) else {
-        return mark_children_unknown(draft);
+    let (Some(ports), false) = (wholly_known(&config.ports), config.security_group_id.is_unknown()) else {
+        return mark_children_unknown(prior, config, planned);
     };
-    if !planned.get("route_table_ids").is_wholly_known()
-        || !planned.get("peer_route_table_ids").is_wholly_known()
-        || !planned.get("ports").is_wholly_known()
-        || !planned.get("security_group_id").is_wholly_known()
-    {
-        return mark_children_unknown(draft);
-    }
-    let mut want_routes = desired_routes(tables, peer_cidr);
-    want_routes.extend(desired_routes(peer_tables, vpc_cidr));
+    let ports: Vec<i64> = ports.unwrap_or_default().iter().filter_map(|n| n.as_i64()).collect();
+    let mut want_routes = desired_routes(&tables, peer_cidr);
+    want_routes.extend(desired_routes(&peer_tables, vpc_cidr));
     want_routes.sort();
-    let mut have_routes = records(draft.prior.get("routes"), RouteRec::from_value);
+    let mut have_routes = prior.routes.known().cloned().unwrap_or_default();
     have_routes.sort();
-    let want_rules = desired_rules(spec.security_group_id.as_deref(), &spec.ports, peer_cidr);
-    let mut have_rules = records(draft.prior.get("security_group_rules"), RuleRec::from_value);
+    let want_rules = desired_rules(config.security_group_id.known().map(String::as_str), &ports, peer_cidr);
+    let mut have_rules = prior.security_group_rules.known().cloned().unwrap_or_default();
     have_rules.sort();
-    let active = draft.prior.get("status").as_str() == Some("active");
+    let active = prior.status.known().map(String::as_str) == Some("active");
     if want_routes != have_routes || !active {
-        draft.planned.set("routes", Value::Unknown);
+        planned.routes = Unknowable::Unknown;
     }
     if want_rules != have_rules || !active {
-        draft.planned.set("security_group_rules", Value::Unknown);
+        planned.security_group_rules = Unknowable::Unknown;
     }
     if !active {
-        draft.planned.set("status", Value::Unknown);
+        planned.status = Unknowable::Unknown;
     }
 }
 
-fn mark_children_unknown(draft: &mut PlanDraft<'_>) {
-    for name in ["routes", "security_group_rules", "status"] {
-        draft.planned.set(name, Value::Unknown);
-    }
-    for name in ["peering_connection_id", "vpc_cidr", "peer_vpc_cidr"] {
-        if draft.prior.get(name).is_null() {
-            draft.planned.set(name, Value::Unknown);
+fn mark_children_unknown(prior: &PeeringModel, config: &PlanArgs, planned: &mut PlanComputed) {
+    planned.routes = Unknowable::Unknown;
+    planned.security_group_rules = Unknowable::Unknown;
+    planned.status = Unknowable::Unknown;
+    for (had, out) in [
+        (&prior.peering_connection_id, &mut planned.peering_connection_id),
+        (&prior.vpc_cidr, &mut planned.vpc_cidr),
+        (&prior.peer_vpc_cidr, &mut planned.peer_vpc_cidr),
+    ] {
+        if had.is_null() {
+            *out = Unknowable::Unknown;
         }
     }
-    for name in ["route_table_ids", "peer_route_table_ids"] {
-        if draft.config.get(name).is_null() && draft.prior.get(name).is_null() {
-            draft.planned.set(name, Value::Unknown);
+    for (asked, had, out) in [
+        (&config.route_table_ids, &prior.route_table_ids, &mut planned.route_table_ids),
+        (&config.peer_route_table_ids, &prior.peer_route_table_ids, &mut planned.peer_route_table_ids),
+    ] {
+        if asked.is_null() && had.is_null() {
+            *out = Unknowable::Unknown;
         }
     }
 }

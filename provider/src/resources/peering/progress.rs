@@ -2,11 +2,17 @@
 //! the route tables used and every route and rule the resource owns. Create and update fill it in
 //! as each object comes to exist, so a failure part-way returns exactly what exists.
 
+use serde::{Deserialize, Serialize};
+
 use crate::engine::Value;
+use crate::engine::model::{self, ModelError};
 
-use super::children::{RouteRec, RuleRec, records};
+use super::children::{RouteRec, RuleRec};
+use super::model::{PeeringModel, object_type};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The state's record of what exists: a typed view of the computed attributes (`engine::model`),
+/// read from a prior state and written over the planned value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Progress {
     pub peering_connection_id: Option<String>,
     pub status: Option<String>,
@@ -14,64 +20,35 @@ pub struct Progress {
     pub peer_vpc_cidr: Option<String>,
     pub route_table_ids: Option<Vec<String>>,
     pub peer_route_table_ids: Option<Vec<String>>,
+    #[serde(default)]
     pub routes: Vec<RouteRec>,
+    #[serde(default, rename = "security_group_rules")]
     pub rules: Vec<RuleRec>,
 }
 
-fn known_str(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string)
-}
-
-fn known_strings(v: &Value) -> Option<Vec<String>> {
-    if !v.is_wholly_known() {
-        return None;
-    }
-    let mut out: Vec<String> = v.as_elements()?.iter().filter_map(|s| s.as_str().map(str::to_string)).collect();
-    out.sort();
-    Some(out)
-}
-
-fn string_set(items: &[String]) -> Value {
-    Value::Set(items.iter().map(Value::string).collect())
-}
-
 impl Progress {
-    /// The records of a prior state (unknown values count as not there).
-    pub fn from_state(v: &Value) -> Progress {
-        Progress {
-            peering_connection_id: known_str(v.get("peering_connection_id")),
-            status: known_str(v.get("status")),
-            vpc_cidr: known_str(v.get("vpc_cidr")),
-            peer_vpc_cidr: known_str(v.get("peer_vpc_cidr")),
-            route_table_ids: known_strings(v.get("route_table_ids")),
-            peer_route_table_ids: known_strings(v.get("peer_route_table_ids")),
-            routes: records(v.get("routes"), RouteRec::from_value),
-            rules: records(v.get("security_group_rules"), RuleRec::from_value),
+    /// The records of a prior state (wholly known, as every state is).
+    pub fn from_state(v: &Value) -> Result<Progress, ModelError> {
+        let mut p: Progress = model::from_value(v)?;
+        for ids in [&mut p.route_table_ids, &mut p.peer_route_table_ids].into_iter().flatten() {
+            ids.sort();
         }
+        Ok(p)
     }
 
     /// `base` (the planned value, or the prior state) with the records: every computed attribute
     /// known (null when nothing exists of it yet), lists sorted so equal records compare equal.
-    pub fn to_state(&self, base: &Value) -> Value {
-        let mut v = base.clone();
-        v.set("peering_connection_id", Value::opt_string(self.peering_connection_id.clone()));
-        v.set("status", Value::opt_string(self.status.clone()));
-        v.set("vpc_cidr", Value::opt_string(self.vpc_cidr.clone()));
-        v.set("peer_vpc_cidr", Value::opt_string(self.peer_vpc_cidr.clone()));
-        v.set("route_table_ids", self.route_table_ids.as_deref().map_or(Value::Null, string_set));
-        v.set("peer_route_table_ids", self.peer_route_table_ids.as_deref().map_or(Value::Null, string_set));
-        let mut routes = self.routes.clone();
-        routes.sort();
-        routes.dedup();
-        v.set("routes", Value::List(routes.iter().map(RouteRec::to_value).collect()));
-        let mut rules = self.rules.clone();
-        rules.sort();
-        rules.dedup();
-        v.set("security_group_rules", Value::List(rules.iter().map(RuleRec::to_value).collect()));
-        if !v.get("tags_all").is_wholly_known() {
-            v.set("tags_all", Value::Null);
-        }
-        v
+    pub fn to_state(&self, base: &PeeringModel) -> Result<Value, ModelError> {
+        let mut base = base.clone();
+        base.tags_all.unknown_to_null();
+        let mut state = base.to_value()?;
+        let mut rec = self.clone();
+        rec.routes.sort();
+        rec.routes.dedup();
+        rec.rules.sort();
+        rec.rules.dedup();
+        model::patch(&mut state, &rec, &object_type())?;
+        Ok(state)
     }
 
     pub fn add_route(&mut self, rec: RouteRec) {
@@ -99,16 +76,17 @@ mod tests {
         for name in ["peering_connection_id", "status", "routes", "route_table_ids", "tags_all"] {
             planned.set(name, Value::Unknown);
         }
-        let empty = Progress::default().to_state(&planned);
+        let planned = PeeringModel::from_value(&planned).unwrap();
+        let empty = Progress::default().to_state(&planned).unwrap();
         assert!(empty.is_wholly_known(), "{empty:?}");
-        assert_eq!(empty.get("routes"), &Value::List(vec![]));
+        assert_eq!(Progress::from_state(&empty).unwrap(), Progress::default());
 
         let p = Progress {
             peering_connection_id: Some("pcx-1".into()),
             status: Some("active".into()),
             vpc_cidr: Some("10.0.0.0/16".into()),
             peer_vpc_cidr: Some("10.1.0.0/16".into()),
-            route_table_ids: Some(vec!["rtb-a".into(), "rtb-b".into()]),
+            route_table_ids: Some(vec!["rtb-b".into(), "rtb-a".into()]),
             peer_route_table_ids: None,
             routes: vec![
                 RouteRec { route_table_id: "rtb-b".into(), destination_cidr_block: "10.1.0.0/16".into() },
@@ -116,10 +94,11 @@ mod tests {
             ],
             rules: vec![RuleRec { security_group_id: "sg-1".into(), port: 5432, cidr: "10.1.0.0/16".into() }],
         };
-        let state = p.to_state(&planned);
-        let back = Progress::from_state(&state);
+        let state = p.to_state(&planned).unwrap();
+        let back = Progress::from_state(&state).unwrap();
         let mut sorted = p.clone();
         sorted.routes.sort();
+        sorted.route_table_ids = Some(vec!["rtb-a".into(), "rtb-b".into()]);
         assert_eq!(back, sorted);
     }
 }

@@ -9,11 +9,12 @@ use crate::aws::ec2::{Ec2Api, Filters, RouteTarget, RuleDirection, RulePeer, Vpc
 use crate::aws::error::AwsError;
 use crate::engine::Value;
 use crate::engine::diag::{Diagnostic, Diagnostics};
+use crate::engine::model::{self, Unknowable};
 use crate::resources::Ctx;
-use crate::resources::peering::schema::schema;
 use crate::resources::tags;
 
 use super::children::{RouteRec, RuleRec};
+use super::model::PeeringModel;
 use super::progress::Progress;
 use super::spec::{Sides, Spec, user_tags};
 
@@ -63,24 +64,24 @@ async fn ports_open(ec2: &dyn Ec2Api, group_id: &str, cidr: &str) -> Result<BTre
 /// The refreshed state. `discover_rules`: take every single-port rule from the application VPC's
 /// CIDR on `security_group_id` as owned (import), not only the recorded ones.
 pub async fn refresh(ctx: &Ctx, state: &Value, discover_rules: bool) -> Result<Value, Diagnostics> {
-    let mut prog = Progress::from_state(state);
+    let mut prog = Progress::from_state(state)?;
     let Some(pcx) = prog.peering_connection_id.clone() else {
         // A create that failed before the request: nothing to read.
         return Ok(state.clone());
     };
-    let spec = Spec::from_value(state);
+    let mut out = PeeringModel::from_value(state)?;
+    let spec = Spec::from_model(&out);
     let sides = Sides::new(&ctx.provider.clients, &spec).await.map_err(|e| read_error(&pcx, e))?;
     let found = sides
         .requester
         .find_vpc_peering_connection(&pcx)
         .await
         .map_err(|e| read_error(&pcx, e.describe("reading VPC peering", &pcx)))?;
-    let mut out = state.clone();
     let peering = match found {
         Some(p) if !p.is_dead() => p,
         other => {
             prog.status = Some(other.map_or_else(|| "deleted".to_string(), |p| p.status));
-            return Ok(prog.to_state(&out));
+            return Ok(prog.to_state(&out)?);
         }
     };
     prog.status = Some(peering.status.clone());
@@ -91,14 +92,15 @@ pub async fn refresh(ctx: &Ctx, state: &Value, discover_rules: bool) -> Result<V
         prog.peer_vpc_cidr = Some(c.clone());
     }
     if peering.status == "active" {
-        out.set("dns_resolution", Value::Bool(dns_as_reported(&peering, spec.dns_resolution)));
+        out.dns_resolution = Some(dns_as_reported(&peering, spec.dns_resolution));
     }
     let remote = user_tags(&peering.tags);
-    out.set("tags", tags::user_tags_from_remote(&remote, state.get("tags"), &ctx.provider.default_tags));
-    out.set("tags_all", Value::from_string_map(&remote));
+    let prior_tags = out.tags.as_ref().map_or(Value::Null, Value::from_string_map);
+    out.tags = model::from_value(&tags::user_tags_from_remote(&remote, &prior_tags, &ctx.provider.default_tags))?;
+    out.tags_all = Unknowable::Known(remote);
 
     let (Some(vpc_cidr), Some(peer_cidr)) = (prog.vpc_cidr.clone(), prog.peer_vpc_cidr.clone()) else {
-        return Ok(prog.to_state(&out));
+        return Ok(prog.to_state(&out)?);
     };
     let describe = |e: AwsError, vpc: &str| read_error(&pcx, e.describe("reading the route tables of", vpc));
     let mut routes = routes_through(sides.requester.as_ref(), &spec.peer_vpc_id, &vpc_cidr, &pcx)
@@ -129,7 +131,7 @@ pub async fn refresh(ctx: &Ctx, state: &Value, discover_rules: bool) -> Result<V
     } else if discover_rules {
         prog.rules.clear();
     }
-    Ok(prog.to_state(&out))
+    Ok(prog.to_state(&out)?)
 }
 
 /// `pcx-...` or `pcx-.../sg-...` (the security group whose rules from the application VPC's CIDR
@@ -180,36 +182,30 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
             ),
         ));
     }
-    let mut state = Value::null_object(&schema().value_type());
-    state.set("peering_connection_id", Value::string(pcx));
-    state.set("vpc_id", Value::string(&p.accepter.vpc_id));
-    state.set("peer_vpc_id", Value::string(&p.requester.vpc_id));
-    if p.accepter.owner_id != p.requester.owner_id {
-        state.set("peer_owner_id", Value::string(&p.accepter.owner_id));
-    }
-    if p.accepter.region != p.requester.region {
-        state.set("peer_region", Value::string(&p.accepter.region));
-    }
-    state.set("security_group_id", Value::opt_string(sg));
-    state.set("dns_resolution", Value::Bool(true));
-    let mut state = refresh(ctx, &state, true).await?;
-    // The route tables and ports are what the peering's routes and rules show.
-    let prog = Progress::from_state(&state);
-    let tables = |cidr: &Option<String>| -> Value {
-        Value::Set(
-            prog.routes
-                .iter()
-                .filter(|r| Some(&r.destination_cidr_block) == cidr.as_ref())
-                .map(|r| Value::string(&r.route_table_id))
-                .collect(),
-        )
+    let differs = |a: &String, b: &String| (a != b).then(|| a.clone());
+    let found = PeeringModel {
+        peering_connection_id: Unknowable::Known(pcx.to_string()),
+        vpc_id: Some(p.accepter.vpc_id.clone()),
+        peer_vpc_id: Some(p.requester.vpc_id.clone()),
+        peer_owner_id: differs(&p.accepter.owner_id, &p.requester.owner_id),
+        peer_region: differs(&p.accepter.region, &p.requester.region),
+        security_group_id: sg.map(str::to_string),
+        dns_resolution: Some(true),
+        ..PeeringModel::default()
     };
-    state.set("route_table_ids", tables(&prog.peer_vpc_cidr));
-    state.set("peer_route_table_ids", tables(&prog.vpc_cidr));
+    let state = refresh(ctx, &found.to_value()?, true).await?;
+    // The route tables and ports are what the peering's routes and rules show.
+    let (mut state, prog) = (PeeringModel::from_value(&state)?, Progress::from_state(&state)?);
+    let tables = |cidr: &Option<String>| -> Unknowable<Vec<String>> {
+        let through = prog.routes.iter().filter(|r| Some(&r.destination_cidr_block) == cidr.as_ref());
+        Unknowable::Known(through.map(|r| r.route_table_id.clone()).collect())
+    };
+    state.route_table_ids = tables(&prog.peer_vpc_cidr);
+    state.peer_route_table_ids = tables(&prog.vpc_cidr);
     if sg.is_some() {
-        state.set("ports", Value::List(prog.rules.iter().map(|r| Value::int(r.port)).collect()));
+        state.ports = Some(prog.rules.iter().map(|r| r.port).collect());
     }
-    Ok(state)
+    Ok(state.to_value()?)
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use crate::aws::Clients;
 use crate::aws::ec2::{Ec2Api, RoleToAssume, Tags};
-use crate::engine::Value;
+use crate::engine::model::Unknowable;
+
+use super::model::PeeringModel;
 
 /// Tag put on every peering dmslink requests, so a create that finds one between the same VPCs
 /// (left by an apply that died before Terraform saved state) adopts it and never a stranger's.
@@ -32,35 +34,36 @@ pub struct Spec {
     pub tags_all: Tags,
 }
 
-fn strings(v: &Value) -> Option<Vec<String>> {
-    let items = v.as_elements()?;
-    let mut out: Vec<String> = items.iter().filter_map(|s| s.as_str().map(str::to_string)).collect();
+/// A set of ids as the steps use it: sorted, each once; `None` while unset.
+fn ids(v: &Unknowable<Vec<String>>) -> Option<Vec<String>> {
+    let mut out = v.known()?.clone();
     out.sort();
     out.dedup();
     Some(out)
 }
 
 impl Spec {
-    pub fn from_value(v: &Value) -> Spec {
-        let text = |name: &str| v.get(name).as_str().map(str::to_string);
-        let acc = v.get("accepter");
-        let accepter = acc.get("assume_role_arn").as_str().map(|arn| RoleToAssume {
-            role_arn: arn.to_string(),
-            external_id: acc.get("external_id").as_str().map(str::to_string),
-            session_name: acc.get("session_name").as_str().map(str::to_string),
+    /// From the model of a planned (or prior) value, defaults applied.
+    pub fn from_model(m: &PeeringModel) -> Spec {
+        let accepter = m.accepter.as_ref().and_then(|a| {
+            Some(RoleToAssume {
+                role_arn: a.assume_role_arn.clone()?,
+                external_id: a.external_id.clone(),
+                session_name: a.session_name.clone(),
+            })
         });
         Spec {
-            vpc_id: text("vpc_id").unwrap_or_default(),
-            peer_vpc_id: text("peer_vpc_id").unwrap_or_default(),
-            peer_owner_id: text("peer_owner_id"),
-            peer_region: text("peer_region"),
+            vpc_id: m.vpc_id.clone().unwrap_or_default(),
+            peer_vpc_id: m.peer_vpc_id.clone().unwrap_or_default(),
+            peer_owner_id: m.peer_owner_id.clone(),
+            peer_region: m.peer_region.clone(),
             accepter,
-            route_table_ids: strings(v.get("route_table_ids")),
-            peer_route_table_ids: strings(v.get("peer_route_table_ids")),
-            security_group_id: text("security_group_id"),
-            ports: v.get("ports").as_elements().unwrap_or_default().iter().filter_map(Value::as_i64).collect(),
-            dns_resolution: v.get("dns_resolution").as_bool().unwrap_or(true),
-            tags_all: v.get("tags_all").string_map(),
+            route_table_ids: ids(&m.route_table_ids),
+            peer_route_table_ids: ids(&m.peer_route_table_ids),
+            security_group_id: m.security_group_id.clone(),
+            ports: m.ports.clone().unwrap_or_default(),
+            dns_resolution: m.dns_resolution.unwrap_or(true),
+            tags_all: m.tags_all.known().cloned().unwrap_or_default(),
         }
     }
 
@@ -113,26 +116,29 @@ impl Sides {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::resources::peering::schema::schema;
+    use crate::resources::peering::model::Accepter;
 
     #[test]
     fn spec_reads_every_argument_and_defaults() {
-        let mut v = Value::null_object(&schema().value_type());
-        v.set("vpc_id", Value::string("vpc-0000000a"));
-        v.set("peer_vpc_id", Value::string("vpc-0000000b"));
-        v.set("route_table_ids", Value::Set(vec![Value::string("rtb-2"), Value::string("rtb-1")]));
-        v.set("ports", Value::List(vec![Value::int(5432)]));
-        let s = Spec::from_value(&v);
+        let mut m = PeeringModel {
+            vpc_id: Some("vpc-0000000a".into()),
+            peer_vpc_id: Some("vpc-0000000b".into()),
+            route_table_ids: Unknowable::Known(vec!["rtb-2".into(), "rtb-1".into(), "rtb-2".into()]),
+            ports: Some(vec![5432]),
+            ..PeeringModel::default()
+        };
+        let s = Spec::from_model(&m);
         assert_eq!(s.route_table_ids, Some(vec!["rtb-1".to_string(), "rtb-2".to_string()]));
         assert_eq!(s.peer_route_table_ids, None);
         assert_eq!(s.ports, vec![5432]);
         assert!(s.dns_resolution);
         assert!(!s.accepter_elsewhere());
-        let mut acc = Value::null_object(&schema().block.nested_block("accepter").unwrap().block.value_type());
-        acc.set("assume_role_arn", Value::string("arn:aws:iam::111111111111:role/x"));
-        v.set("accepter", acc);
-        let s = Spec::from_value(&v);
+        m.accepter =
+            Some(Accepter { assume_role_arn: Some("arn:aws:iam::111111111111:role/x".into()), ..Accepter::default() });
+        let s = Spec::from_model(&m);
         assert_eq!(s.accepter.as_ref().unwrap().role_arn, "arn:aws:iam::111111111111:role/x");
         assert_eq!(s.request_tags().get(OWNER_TAG).map(String::as_str), Some(OWNER_VALUE));
+        m.accepter = Some(Accepter::default());
+        assert!(Spec::from_model(&m).accepter.is_none(), "an accepter block without a role is no role");
     }
 }

@@ -5,15 +5,19 @@ use crate::aws::wait::{Wait, wait_for};
 use crate::engine::Value;
 use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::resources::Ctx;
-use crate::resources::timeouts;
+use crate::resources::timeouts::Timeouts;
 
 use super::converge::{DEAD, LIVE, delete_owned_route, revoke_rule, wait_options};
+use super::model::PeeringModel;
 use super::progress::Progress;
 use super::spec::{Sides, Spec};
 
 pub async fn delete(ctx: &Ctx, prior: &Value) -> Diagnostics {
-    let spec = Spec::from_value(prior);
-    let prog = Progress::from_state(prior);
+    let (model, prog) = match (PeeringModel::from_value(prior), Progress::from_state(prior)) {
+        (Ok(m), Ok(p)) => (m, p),
+        (Err(e), _) | (_, Err(e)) => return e.into(),
+    };
+    let spec = Spec::from_model(&model);
     let pcx = prog.peering_connection_id.clone().unwrap_or_default();
     let fail = |detail: String| -> Diagnostics {
         Diagnostic::error(
@@ -52,7 +56,7 @@ pub async fn delete(ctx: &Ctx, prior: &Value) -> Diagnostics {
         Err(e) if e.is_not_found() || e.code == "InvalidStateTransition" => {}
         Err(e) => return fail(e.describe("deleting VPC peering", &pcx)),
     }
-    let deadline = timeouts::deadline(prior, "delete");
+    let deadline = Timeouts::deadline(model.timeouts.as_ref(), "delete");
     let what = format!("VPC peering connection ({pcx})");
     let pending: Vec<&str> = LIVE.iter().chain(["deleting"].iter()).copied().collect();
     let target: Vec<&str> = DEAD.iter().copied().filter(|s| *s != "deleting").collect();

@@ -8,9 +8,12 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use super::Peering;
+use super::children::{RouteRec, RuleRec};
+use super::model::{Accepter, PeeringModel, Tags};
 use super::schema::schema;
 use crate::aws::ec2::{Ec2Api, RouteTarget, RulePeer, SgRule};
 use crate::aws::fake::{FakeEc2, FakeWorld};
+use crate::engine::model::Unknowable;
 use crate::engine::{Resource, Value};
 use crate::provider_config::Configured;
 use crate::resources::Ctx;
@@ -79,21 +82,19 @@ impl Bed {
 
     /// A create's planned value: the config with every computed attribute unknown.
     fn planned(cfg: &Value) -> Value {
-        let mut p = cfg.clone();
-        for name in [
-            "tags_all",
-            "peering_connection_id",
-            "status",
-            "vpc_cidr",
-            "peer_vpc_cidr",
-            "routes",
-            "security_group_rules",
-            "route_table_ids",
-            "peer_route_table_ids",
-        ] {
-            p.set(name, Value::Unknown);
-        }
-        p
+        let planned = PeeringModel {
+            tags_all: Unknowable::Unknown,
+            peering_connection_id: Unknowable::Unknown,
+            status: Unknowable::Unknown,
+            vpc_cidr: Unknowable::Unknown,
+            peer_vpc_cidr: Unknowable::Unknown,
+            routes: Unknowable::Unknown,
+            security_group_rules: Unknowable::Unknown,
+            route_table_ids: Unknowable::Unknown,
+            peer_route_table_ids: Unknowable::Unknown,
+            ..model(cfg)
+        };
+        planned.to_value().unwrap()
     }
 
     async fn create(&self, cfg: &Value) -> crate::engine::ApplyOutcome {
@@ -106,8 +107,37 @@ impl Bed {
     }
 }
 
-fn strs(v: &Value, key: &str) -> Vec<String> {
-    v.as_elements().unwrap().iter().map(|e| e.get(key).as_str().unwrap().to_string()).collect()
+/// A state or plan through the resource's model.
+fn model(v: &Value) -> PeeringModel {
+    PeeringModel::from_value(v).unwrap()
+}
+
+fn pcx_of(v: &Value) -> String {
+    model(v).peering_connection_id.into_known().unwrap()
+}
+
+fn destinations(v: &Value) -> Vec<String> {
+    model(v).routes.into_known().unwrap().into_iter().map(|r: RouteRec| r.destination_cidr_block).collect()
+}
+
+fn rules(v: &Value) -> Vec<RuleRec> {
+    model(v).security_group_rules.into_known().unwrap()
+}
+
+/// `v` with its routes and rules to be made again (as a plan that found them changed says).
+fn with_children_unknown(v: &Value) -> Value {
+    let mut m = model(v);
+    m.routes = Unknowable::Unknown;
+    m.security_group_rules = Unknowable::Unknown;
+    m.to_value().unwrap()
+}
+
+fn has_tags(tags: &Tags, want: &[(&str, &str)]) -> bool {
+    want.iter().all(|(k, v)| tags.get(*k).map(String::as_str) == Some(*v))
+}
+
+fn known(s: &str) -> Unknowable<String> {
+    Unknowable::Known(s.to_string())
 }
 
 async fn target_of(ec2: &FakeEc2, table: &str, cidr: &str) -> Option<RouteTarget> {
@@ -122,23 +152,21 @@ async fn create_peers_routes_both_sides_opens_the_port_and_sets_dns() {
     assert!(!out.diags.has_errors(), "{:?}", out.diags);
     let s = &out.state;
     assert!(s.is_wholly_known(), "{s:?}");
-    let pcx = s.get("peering_connection_id").as_str().unwrap().to_string();
-    assert_eq!(s.get("status").as_str(), Some("active"));
-    assert_eq!(s.get("vpc_cidr").as_str(), Some(DMS_CIDR));
-    assert_eq!(s.get("peer_vpc_cidr").as_str(), Some(APP_CIDR));
+    let m = model(s);
+    let pcx = pcx_of(s);
+    assert_eq!((m.status, m.vpc_cidr, m.peer_vpc_cidr), (known("active"), known(DMS_CIDR), known(APP_CIDR)));
     let (dms_rt, app_rt) = (b.main_table(&b.w.ec2, &b.dms_vpc).await, b.main_table(&b.w.ec2, &b.app_vpc).await);
     let peering = RouteTarget::VpcPeering(pcx.clone());
     assert_eq!(target_of(&b.w.ec2, &dms_rt, APP_CIDR).await, Some(peering.clone()));
     assert_eq!(target_of(&b.w.ec2, &app_rt, DMS_CIDR).await, Some(peering));
-    assert_eq!(strs(s.get("routes"), "destination_cidr_block").len(), 2);
+    assert_eq!(destinations(s).len(), 2);
     let rules = b.w.ec2.find_security_group_rules(&b.sg).await.unwrap();
     assert!(rules.iter().any(|r| r.rule.same_permission(&SgRule::tcp(5432, RulePeer::Cidr(APP_CIDR.into())))));
     let p = b.w.ec2.find_vpc_peering_connection(&pcx).await.unwrap().unwrap();
     assert_eq!(p.requester.vpc_id, b.app_vpc, "the application VPC requests");
     assert_eq!(p.requester.allow_dns_resolution_from_remote_vpc, Some(true));
     assert_eq!(p.accepter.allow_dns_resolution_from_remote_vpc, Some(true));
-    assert_eq!(p.tags.get("app").map(String::as_str), Some("reports"));
-    assert_eq!(p.tags.get("team").map(String::as_str), Some("data"));
+    assert!(has_tags(&p.tags, &[("app", "reports"), ("team", "data")]), "{:?}", p.tags);
     // Refresh right after create changes nothing.
     let read = Peering.read(&b.ctx, s).await.unwrap().unwrap();
     assert_eq!(&read, s);
@@ -148,19 +176,17 @@ async fn create_peers_routes_both_sides_opens_the_port_and_sets_dns() {
 async fn drift_is_read_and_update_puts_it_back() {
     let b = bed().await;
     let s = b.create(&b.config()).await.state;
-    let pcx = s.get("peering_connection_id").as_str().unwrap().to_string();
+    let pcx = pcx_of(&s);
     let app_rt = b.main_table(&b.w.ec2, &b.app_vpc).await;
     b.w.ec2.delete_route(&app_rt, DMS_CIDR).await.unwrap();
     b.w.ec2.modify_vpc_peering_dns(&pcx, None, Some(false)).await.unwrap();
     b.w.ec2.revoke_security_group_ingress(&b.sg, &[SgRule::tcp(5432, RulePeer::Cidr(APP_CIDR.into()))]).await.unwrap();
     let read = Peering.read(&b.ctx, &s).await.unwrap().unwrap();
-    assert_eq!(read.get("dns_resolution"), &Value::Bool(false));
-    assert_eq!(strs(read.get("routes"), "destination_cidr_block"), vec![APP_CIDR.to_string()]);
-    assert_eq!(read.get("security_group_rules"), &Value::List(vec![]));
+    assert_eq!(model(&read).dns_resolution, Some(false));
+    assert_eq!(destinations(&read), vec![APP_CIDR.to_string()]);
+    assert_eq!(rules(&read), vec![]);
 
-    let mut planned = s.clone();
-    planned.set("routes", Value::Unknown);
-    planned.set("security_group_rules", Value::Unknown);
+    let planned = with_children_unknown(&s);
     let out = Peering.update(&b.ctx, &read, &planned, &b.config()).await;
     assert!(!out.diags.has_errors(), "{:?}", out.diags);
     assert_eq!(out.state, s);
@@ -173,32 +199,22 @@ async fn drift_is_read_and_update_puts_it_back() {
 async fn update_changes_ports_and_tags_in_place() {
     let b = bed().await;
     let s = b.create(&b.config()).await.state;
-    let mut cfg = b.config();
-    cfg.set("ports", Value::List(vec![Value::int(1521)]));
-    cfg.set("tags", Value::from_string_map(&BTreeMap::from([("app".to_string(), "bi".to_string())])));
-    let mut planned = s.clone();
-    planned.set("ports", cfg.get("ports").clone());
-    planned.set("tags", cfg.get("tags").clone());
-    planned.set("tags_all", Value::Unknown);
-    planned.set("security_group_rules", Value::Unknown);
+    let mut cfg = model(&b.config());
+    cfg.ports = Some(vec![1521]);
+    cfg.tags = Some(Tags::from([("app".to_string(), "bi".to_string())]));
+    let mut planned = model(&s);
+    (planned.ports, planned.tags) = (cfg.ports.clone(), cfg.tags.clone());
+    (planned.tags_all, planned.security_group_rules) = (Unknowable::Unknown, Unknowable::Unknown);
+    let (planned, cfg) = (planned.to_value().unwrap(), cfg.to_value().unwrap());
     let out = Peering.update(&b.ctx, &s, &planned, &cfg).await;
     assert!(!out.diags.has_errors(), "{:?}", out.diags);
-    let ports: Vec<i64> = out
-        .state
-        .get("security_group_rules")
-        .as_elements()
-        .unwrap()
-        .iter()
-        .map(|r| r.get("port").as_i64().unwrap())
-        .collect();
-    assert_eq!(ports, vec![1521]);
+    assert_eq!(rules(&out.state).iter().map(|r| r.port).collect::<Vec<_>>(), vec![1521]);
     let rules = b.w.ec2.find_security_group_rules(&b.sg).await.unwrap();
     let from_app: Vec<i32> =
         rules.iter().filter(|r| r.rule.peer == RulePeer::Cidr(APP_CIDR.into())).map(|r| r.rule.from_port).collect();
     assert_eq!(from_app, vec![1521]);
-    let pcx = s.get("peering_connection_id").as_str().unwrap();
-    let p = b.w.ec2.find_vpc_peering_connection(pcx).await.unwrap().unwrap();
-    assert_eq!(p.tags.get("app").map(String::as_str), Some("bi"));
+    let p = b.w.ec2.find_vpc_peering_connection(&pcx_of(&s)).await.unwrap().unwrap();
+    assert!(has_tags(&p.tags, &[("app", "bi")]), "{:?}", p.tags);
     assert_eq!(p.tags.get(super::spec::OWNER_TAG).map(String::as_str), Some(super::spec::OWNER_VALUE));
 }
 
@@ -206,7 +222,7 @@ async fn update_changes_ports_and_tags_in_place() {
 async fn delete_removes_rules_routes_and_the_peering_and_tolerates_gone() {
     let b = bed().await;
     let s = b.create(&b.config()).await.state;
-    let pcx = s.get("peering_connection_id").as_str().unwrap().to_string();
+    let pcx = pcx_of(&s);
     let d = Peering.delete(&b.ctx, &s).await;
     assert!(!d.has_errors(), "{d:?}");
     for vpc in [&b.dms_vpc, &b.app_vpc] {
@@ -220,7 +236,7 @@ async fn delete_removes_rules_routes_and_the_peering_and_tolerates_gone() {
     assert!(p.is_none_or(|p| p.status == "deleted"));
     // Read now says deleted (a re-creation is planned); deleting again is fine.
     let read = Peering.read(&b.ctx, &s).await.unwrap().unwrap();
-    assert_eq!(read.get("status").as_str(), Some("deleted"));
+    assert_eq!(model(&read).status, known("deleted"));
     assert!(!Peering.delete(&b.ctx, &s).await.has_errors());
 }
 
@@ -231,7 +247,7 @@ async fn overlapping_cidrs_fail_before_any_request() {
     let text = format!("{:?}", out.diags);
     assert!(out.diags.has_errors() && text.contains("overlapping"), "{text}");
     assert!(!b.w.ec2.calls().iter().any(|c| c.contains("create_vpc_peering_connection")));
-    assert!(out.state.get("peering_connection_id").is_null());
+    assert!(model(&out.state).peering_connection_id.is_null());
 }
 
 #[tokio::test(start_paused = true)]
@@ -246,19 +262,16 @@ async fn a_conflicting_route_fails_part_way_with_the_peering_in_state_and_resume
     assert!(out.diags.has_errors() && text.contains(&igw.id) && text.contains("step routes"), "{text}");
     let s = out.state;
     assert!(s.is_wholly_known());
-    let pcx = s.get("peering_connection_id").as_str().unwrap().to_string();
+    let pcx = pcx_of(&s);
     // The DMS side's route was made before the conflict and is recorded.
-    assert_eq!(strs(s.get("routes"), "destination_cidr_block"), vec![APP_CIDR.to_string()]);
+    assert_eq!(destinations(&s), vec![APP_CIDR.to_string()]);
     // Fix the cause, resume through update: the same peering, nothing requested again.
     b.w.ec2.delete_route(&app_rt, DMS_CIDR).await.unwrap();
     b.w.ec2.clear_calls();
-    let mut planned = s.clone();
-    planned.set("routes", Value::Unknown);
-    planned.set("security_group_rules", Value::Unknown);
-    let out = Peering.update(&b.ctx, &s, &planned, &b.config()).await;
+    let out = Peering.update(&b.ctx, &s, &with_children_unknown(&s), &b.config()).await;
     assert!(!out.diags.has_errors(), "{:?}", out.diags);
-    assert_eq!(out.state.get("peering_connection_id").as_str(), Some(pcx.as_str()));
-    assert_eq!(out.state.get("routes").as_elements().unwrap().len(), 2);
+    assert_eq!(pcx_of(&out.state), pcx);
+    assert_eq!(destinations(&out.state).len(), 2);
     assert!(!b.w.ec2.calls().iter().any(|c| c.contains("create_vpc_peering_connection")));
 }
 
@@ -269,13 +282,12 @@ async fn another_account_accepts_through_the_role() {
     w.accounts.allow_role(role, None);
     let other = w.accounts.ec2_of("111111111111", "us-east-1");
     let b = bed_in(w, other.clone(), APP_CIDR).await;
-    let mut cfg = b.config();
-    cfg.set("peer_owner_id", Value::string("111111111111"));
-    let acc = config(serde_json::json!({"accepter": {"assume_role_arn": role}}));
-    cfg.set("accepter", acc.get("accepter").clone());
-    let out = b.create(&cfg).await;
+    let mut cfg = model(&b.config());
+    cfg.peer_owner_id = Some("111111111111".into());
+    cfg.accepter = Some(Accepter { assume_role_arn: Some(role.into()), ..Accepter::default() });
+    let out = b.create(&cfg.to_value().unwrap()).await;
     assert!(!out.diags.has_errors(), "{:?}", out.diags);
-    let pcx = out.state.get("peering_connection_id").as_str().unwrap().to_string();
+    let pcx = pcx_of(&out.state);
     let p = other.find_vpc_peering_connection(&pcx).await.unwrap().unwrap();
     assert_eq!(p.status, "active");
     assert_eq!(p.accepter.owner_id, "111111111111");
@@ -290,20 +302,14 @@ async fn another_account_accepts_through_the_role() {
 async fn import_finds_the_routes_and_rules() {
     let b = bed().await;
     let created = b.create(&b.config()).await.state;
-    let pcx = created.get("peering_connection_id").as_str().unwrap();
-    let imported = Peering.import(&b.ctx, &format!("{pcx}/{}", b.sg)).await.unwrap();
-    for name in [
-        "vpc_id",
-        "peer_vpc_id",
-        "routes",
-        "security_group_rules",
-        "route_table_ids",
-        "peer_route_table_ids",
-        "vpc_cidr",
-    ] {
-        assert_eq!(imported.get(name), created.get(name), "{name}");
-    }
-    assert_eq!(imported.get("ports"), &Value::List(vec![Value::int(5432)]));
+    let imported = Peering.import(&b.ctx, &format!("{}/{}", pcx_of(&created), b.sg)).await.unwrap();
+    let (imported, created) = (model(&imported), model(&created));
+    assert_eq!((&imported.vpc_id, &imported.peer_vpc_id), (&created.vpc_id, &created.peer_vpc_id));
+    assert_eq!((&imported.routes, &imported.security_group_rules), (&created.routes, &created.security_group_rules));
+    assert_eq!(imported.route_table_ids, created.route_table_ids);
+    assert_eq!(imported.peer_route_table_ids, created.peer_route_table_ids);
+    assert_eq!(imported.vpc_cidr, created.vpc_cidr);
+    assert_eq!(imported.ports, Some(vec![5432]));
     let bad = Peering.import(&b.ctx, "vpc-123").await.unwrap_err();
     assert!(format!("{bad:?}").contains("pcx-"));
 }
@@ -336,14 +342,15 @@ async fn plan_of_a_create_refuses_overlap_and_shows_cidrs_and_tables() {
     let cfg = b.config();
     let d = plan(&b, &Value::Null, &cfg, Bed::planned(&cfg)).await;
     assert!(!d.diags.has_errors(), "{:?}", d.diags);
-    assert_eq!(d.planned.get("vpc_cidr").as_str(), Some(DMS_CIDR));
-    assert_eq!(d.planned.get("peer_vpc_cidr").as_str(), Some(APP_CIDR));
+    let planned = model(&d.planned);
+    assert_eq!((planned.vpc_cidr, planned.peer_vpc_cidr), (known(DMS_CIDR), known(APP_CIDR)));
     let main = b.main_table(&b.w.ec2, &b.dms_vpc).await;
-    assert_eq!(d.planned.get("route_table_ids"), &Value::Set(vec![Value::string(main)]));
-    assert!(d.planned.get("peering_connection_id").is_unknown());
+    assert_eq!(planned.route_table_ids, Unknowable::Known(vec![main]));
+    assert!(planned.peering_connection_id.is_unknown());
 
-    let mut missing = cfg.clone();
-    missing.set("peer_vpc_id", Value::string("vpc-0123456789abcdef0"));
+    let mut missing = model(&cfg);
+    missing.peer_vpc_id = Some("vpc-0123456789abcdef0".into());
+    let missing = missing.to_value().unwrap();
     let d = plan(&b, &Value::Null, &missing, Bed::planned(&missing)).await;
     let err = d.diags.iter().find(|x| x.is_error()).expect("an error");
     assert_eq!(err.path.as_ref().map(|p| p.to_string()).as_deref(), Some("peer_vpc_id"));
@@ -361,23 +368,24 @@ async fn plan_of_an_update_shows_drift_in_place_and_a_dead_peering_as_replacemen
     b.w.ec2.delete_route(&app_rt, DMS_CIDR).await.unwrap();
     let read = Peering.read(&b.ctx, &s).await.unwrap().unwrap();
     let d = plan(&b, &read, &cfg, read.clone()).await;
-    assert!(d.planned.get("routes").is_unknown());
+    assert!(model(&d.planned).routes.is_unknown());
     assert!(d.requires_replace.is_empty());
 
-    let pcx = s.get("peering_connection_id").as_str().unwrap().to_string();
+    let pcx = pcx_of(&s);
     b.w.ec2.delete_vpc_peering_connection(&pcx).await.unwrap();
     let read = Peering.read(&b.ctx, &s).await.unwrap().unwrap();
     let d = plan(&b, &read, &cfg, read.clone()).await;
     assert_eq!(d.requires_replace.len(), 1, "{:?}", d.diags);
-    assert!(d.planned.get("peering_connection_id").is_unknown());
+    assert!(model(&d.planned).peering_connection_id.is_unknown());
     assert!(d.diags.iter().any(|x| x.summary.contains("requested again")));
 }
 
 #[tokio::test(start_paused = true)]
 async fn plan_refuses_another_account_without_an_accepter() {
     let b = bed().await;
-    let mut cfg = b.config();
-    cfg.set("peer_owner_id", Value::string("111111111111"));
+    let mut cfg = model(&b.config());
+    cfg.peer_owner_id = Some("111111111111".into());
+    let cfg = cfg.to_value().unwrap();
     let d = plan(&b, &Value::Null, &cfg, Bed::planned(&cfg)).await;
     let err = d.diags.iter().find(|x| x.is_error()).expect("an error");
     assert_eq!(err.summary, "Missing accepter");

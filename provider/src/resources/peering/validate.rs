@@ -6,7 +6,10 @@ use std::collections::BTreeSet;
 
 use crate::engine::Value;
 use crate::engine::diag::{AttrPath, Diagnostics};
+use crate::engine::model::{self, Unknowable};
 use crate::provider_config::{check_external_id, check_region, check_role_arn, check_session_name};
+
+use super::model::PlanArgs;
 
 /// `<prefix>-` followed by 8 or 17 lower-case hex digits, as EC2 ids are.
 pub fn check_id(s: &str, prefix: &str, what: &str) -> Result<(), String> {
@@ -81,7 +84,13 @@ pub fn ports_attr(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
 
 /// Checks across attributes (the per-attribute ones run from the schema's validators).
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
-    if let (Some(a), Some(b)) = (config.get("vpc_id").as_str(), config.get("peer_vpc_id").as_str())
+    // A configuration that is null or wholly unknown has nothing to cross-check yet.
+    let args = match model::from_value::<Unknowable<PlanArgs>>(config) {
+        Ok(Unknowable::Known(a)) => a,
+        Ok(_) => return,
+        Err(e) => return diags.push(e.into()),
+    };
+    if let (Some(a), Some(b)) = (args.vpc_id.known(), args.peer_vpc_id.known())
         && a == b
     {
         diags.error_at(
@@ -90,17 +99,15 @@ pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
             format!("vpc_id and peer_vpc_id are both {a:?}: peer_vpc_id is the application VPC, vpc_id the DMS VPC."),
         );
     }
-    let accepter = config.get("accepter");
-    if accepter.as_object().is_some() && accepter.get("assume_role_arn").is_null() {
+    if args.accepter.known().is_some_and(|a| a.assume_role_arn.is_null()) {
         diags.error_at(
             AttrPath::attr("accepter").then_attr("assume_role_arn"),
             "Missing assume_role_arn",
             "An accepter block needs assume_role_arn: the role in the DMS VPC's account that accepts the peering.",
         );
     }
-    let ports = config.get("ports");
-    let has_ports = ports.is_unknown() || ports.as_elements().is_some_and(|p| !p.is_empty());
-    if has_ports && config.get("security_group_id").is_null() {
+    let has_ports = args.ports.is_unknown() || args.ports.known().is_some_and(|p| !p.is_empty());
+    if has_ports && args.security_group_id.is_null() {
         diags.error_at(
             AttrPath::attr("ports"),
             "ports without security_group_id",

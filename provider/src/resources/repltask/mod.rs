@@ -18,7 +18,7 @@ use crate::arn::Arn;
 use crate::aws::dms::{CreateTaskInput, ModifyTaskInput, ReplicationTask};
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::engine::model::{self as typed, ModelError, Unknowable};
-use crate::engine::{ApplyOutcome, Resource, Schema, Value};
+use crate::engine::{About, ApplyOutcome, Resource, Value};
 use crate::provider_config::Configured;
 use crate::resources::step_kit::Came;
 use crate::resources::timeouts::Timeouts;
@@ -33,28 +33,16 @@ pub const IMPORT_DOC: &str = "Import a task by its ARN or its `replication_task_
 
 pub const NOTES_DOC: &str = "Updates never fail because the task is running: dmslink stops the task, applies the change (`ModifyReplicationTask`, or `MoveReplicationTask` when `replication_instance_arn` changes), waits for DMS to settle and resumes it. Deleting a running task stops it first. The replication task id, the endpoints and `migration_type` cannot change on an existing task, so changing them replaces it.\n\nCreate never makes a task twice. Every task dmslink creates carries the tag `dmslink:resource = dmslink_repltask` (dmslink's own: it never shows in `tags` or `tags_all`). When the answer to `CreateReplicationTask` is lost (the AWS SDK's retry then meets `ResourceAlreadyExistsFault`) or the provider is killed after DMS made the task, the task exists but no state holds it; create looks for a task with the planned `replication_task_id` before creating, and again when the create call fails, and adopts it when it carries that tag and has the planned endpoints, replication instance and `migration_type`. The adopted task is brought to the configured table mappings, settings and tags, and started when `start_replication_task` is true, as a new task would be (one already running is not started again); the state holds it from then on. A task with that identifier that lacks the tag (made outside dmslink, or before dmslink tagged its tasks) or that differs in the endpoints, instance or migration type is refused: the error names its ARN and the ways on (`terraform import` it, delete it, or choose another `replication_task_id`). A task still being deleted is waited out, then created anew. dmslink cannot tell its tasks of one configuration from those of another: give each configuration its own task ids.\n\nWhat DMS knows about the task is refreshed on every read: `status`, `stop_reason`, `last_failure_message`, the full-load progress, the table counts (`tables_errored` > 0: the `dmslink_repltask_tables` data source names the tables), `elapsed_time_millis` and the start and stop times. These never make a plan change by themselves; Terraform 1.0.x lists them under \"Objects have changed outside of Terraform\" while the task runs, and still plans no changes. When a start fails (the task ends `failed`, or stops with an error), the apply error carries DMS's `LastFailureMessage`, the tables in error and the result of a connection test of both endpoints from the replication instance, and says what to check next. While dmslink waits for a task it logs its state and progress at INFO every 30 seconds (`TF_LOG_PROVIDER=INFO`); a timeout names the last state, stop reason and failure message seen.";
 
-const TYPE_NAME: &str = "dmslink_repltask";
+/// `dmslink_repltask` as the registry, the engine and the docs know it.
+pub const ABOUT: About = About::new("dmslink_repltask", schema::schema)
+    .checked_by(schema::validate_config)
+    .documented(include_str!("../../../../examples-hcl/terraform-repltask/dms-repl-task.tf"), NOTES_DOC)
+    .imported_as(IMPORT_DOC);
 
 #[async_trait]
 impl Resource<Configured> for Repltask {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema::schema()
-    }
-
-    fn doc_extras(&self) -> crate::engine::resource::DocExtras {
-        crate::engine::resource::DocExtras {
-            example_hcl: include_str!("../../../../examples-hcl/terraform-repltask/dms-repl-task.tf"),
-            import: Some(IMPORT_DOC),
-            notes: NOTES_DOC,
-        }
-    }
-
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        schema::validate_config(config, diags);
+    fn about(&self) -> About {
+        ABOUT
     }
 
     async fn modify_plan(&self, draft: &mut PlanDraft<'_>) {

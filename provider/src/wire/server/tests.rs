@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use super::super::convert::{decode_dynamic, encode_dynamic};
 use super::*;
 use crate::engine::value::Type;
-use crate::engine::{ApplyOutcome, Attribute, Block, Configure, Ctx, DataSource, Resource, Schema};
+use crate::engine::{About, ApplyOutcome, Attribute, Block, Configure, Ctx, DataSource, Resource, Schema};
 use pb::provider_server::Provider as _;
 
 const UNIT: &str = "dmslink_unit";
@@ -30,18 +30,19 @@ impl Configure for UnitBlock {
 
 struct Unit;
 
+fn unit_schema() -> Schema {
+    Schema::new(
+        0,
+        Block::new("unit")
+            .attr(Attribute::required("name", Type::String))
+            .attr(Attribute::computed("arn", Type::String)),
+    )
+}
+
 #[async_trait]
 impl Resource<UnitData> for Unit {
-    fn type_name(&self) -> &'static str {
-        UNIT
-    }
-    fn schema(&self) -> Schema {
-        Schema::new(
-            0,
-            Block::new("unit")
-                .attr(Attribute::required("name", Type::String))
-                .attr(Attribute::computed("arn", Type::String)),
-        )
+    fn about(&self) -> About {
+        About::new(UNIT, unit_schema)
     }
     async fn read(&self, _: &Ctx<UnitData>, state: &Value) -> Result<Option<Value>, Diagnostics> {
         Ok((state.get("name").as_str() != Some("gone")).then(|| state.clone()))
@@ -59,7 +60,7 @@ impl Resource<UnitData> for Unit {
         Diagnostics::new()
     }
     async fn import(&self, _: &Ctx<UnitData>, id: &str) -> Result<Value, Diagnostics> {
-        let mut v = Value::null_object(&self.schema().value_type());
+        let mut v = Value::null_object(&unit_schema().value_type());
         v.set("name", Value::string(id));
         Ok(v)
     }
@@ -69,11 +70,8 @@ struct Echo;
 
 #[async_trait]
 impl DataSource<UnitData> for Echo {
-    fn type_name(&self) -> &'static str {
-        "dmslink_echo"
-    }
-    fn schema(&self) -> Schema {
-        Schema::new(0, Block::new("echo").attr(Attribute::required("id", Type::String)))
+    fn about(&self) -> About {
+        About::new("dmslink_echo", || Schema::new(0, Block::new("echo").attr(Attribute::required("id", Type::String))))
     }
     async fn read(&self, _: &Ctx<UnitData>, config: &Value) -> Result<Value, Diagnostics> {
         Ok(config.clone())
@@ -83,7 +81,7 @@ impl DataSource<UnitData> for Echo {
 fn service() -> (ProviderService<UnitData>, Type) {
     let engine = Engine::new(UnitBlock, vec![Arc::new(Unit)], vec![Arc::new(Echo)]);
     engine.set_configured(UnitData);
-    (ProviderService::new(Arc::new(engine)), Unit.schema().value_type())
+    (ProviderService::new(Arc::new(engine)), unit_schema().value_type())
 }
 
 fn obj(ty: &Type, pairs: &[(&str, Value)]) -> Value {
@@ -173,7 +171,7 @@ async fn apply_create_fills_unknowns_and_delete_returns_null() {
 #[tokio::test]
 async fn read_data_source_returns_its_state() {
     let (svc, _) = service();
-    let ty = Echo.schema().value_type();
+    let ty = (Echo.about().schema)().value_type();
     let config = obj(&ty, &[("id", Value::string("x"))]);
     let r = svc
         .read_data_source(Request::new(pb::read_data_source::Request {

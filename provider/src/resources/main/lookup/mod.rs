@@ -13,14 +13,11 @@ use async_trait::async_trait;
 use crate::provider_config::Configured;
 
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::engine::resource::DocExtras;
-use crate::engine::{DataSource, Schema, Value};
+use crate::engine::{About, DataSource, Value};
 use crate::resources::Ctx;
 use discover::FoundDb;
 
 pub struct MainLookup;
-
-const TYPE_NAME: &str = "dmslink_main";
 
 /// The docs' example: terraform-repltask, which reads the stack through this data source when
 /// `main_stack_name` is set.
@@ -28,18 +25,13 @@ pub const EXAMPLE_HCL: &str = include_str!("../../../../../examples-hcl/terrafor
 
 pub const NOTES_DOC: &str = "Reads without changing anything. The stack is found as `terraform import dmslink_main` finds it: the VPC tagged `dmslink:stack = <name>-<environment>` (or `<name>` without an environment) and `dmslink:resource = vpc`, then each child by its deterministic identifier (`<name>-<environment>-dms-ri`, `<name>-<environment>-tgt`, `<name>-<environment>-src-<source>`, ...). A child that is missing or does not carry the stack's ownership tags is reported as null (or left out of `source`).";
 
+/// The `dmslink_main` data source as the registry, the engine and the docs know it.
+pub const ABOUT: About = About::new("dmslink_main", schema::schema).documented(EXAMPLE_HCL, NOTES_DOC);
+
 #[async_trait]
 impl DataSource<Configured> for MainLookup {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        schema::schema()
-    }
-
-    fn doc_extras(&self) -> DocExtras {
-        DocExtras { example_hcl: EXAMPLE_HCL, import: None, notes: NOTES_DOC }
+    fn about(&self) -> About {
+        ABOUT
     }
 
     async fn read(&self, ctx: &Ctx, config: &Value) -> Result<Value, Diagnostics> {
