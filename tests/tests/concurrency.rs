@@ -333,3 +333,74 @@ resource "dmslink_repltask" "many" {
   }
 }
 "#;
+
+/// The edge of the shared budget (long: `cargo test -p dmslink-acctest --test concurrency -- --ignored`,
+/// for `make reliability`): 200 throttles on `CreateReplicationTask` for ten tasks in one provider are
+/// more retries than the SDK's retry quota of one service and region in one process holds (500
+/// tokens, 5 per throttled retry, see `docs/reliability.md`). Whether the apply converges or some
+/// create gives up with the throttling error, nothing is made twice, and once the throttling stops
+/// the next apply converges and one destroy leaves nothing. Prints what happened.
+#[test]
+#[ignore = "long (about 2 minutes): run with --ignored, as make reliability does"]
+fn sustained_throttling_beyond_the_retry_budget_creates_nothing_twice() {
+    let Some(bed) = TestBed::start("retry_budget_edge") else {
+        return;
+    };
+    let cli = bed.clis()[0].clone();
+    let label = cli.label.clone();
+    let fixtures = bed.fixtures();
+    let dms = bed.dms();
+    fixtures.state_backend(BUCKET, TABLE, "unused");
+    let stack = fixtures.dms_stack("dblink-edge", 1);
+    let wd = repltask_workdir(&bed, &cli, &stack, "edge/dblink-repl", "dblink-repl-edge");
+    wd.remove("dms-repl-task.tf");
+    wd.write("many-tasks.tf", MANY_TASKS);
+    wd.init();
+
+    bed.emulator.inject_fault(json!({
+        "service": "dms", "action": "CreateReplicationTask", "code": "ThrottlingException",
+        "message": "Rate exceeded", "count": EDGE_THROTTLES,
+    }));
+    bed.emulator.clear_requests();
+    let started = Instant::now();
+    let first = wd.run(&apply_args());
+    let took = started.elapsed();
+    let log = bed.emulator.control("GET", "/_dmslink/requests", None);
+    let injected = log.as_array().into_iter().flatten().filter(|r| r["injected"] == true).count();
+    let served = log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["action"] == "CreateReplicationTask" && r["injected"] != true)
+        .count();
+    let gave_up = first.stderr.matches("ThrottlingException").count();
+    eprintln!(
+        "[{label}] retry budget edge: apply {} after {took:.1?}; {injected} throttles served, {served} creates \
+         reached DMS, {gave_up} ThrottlingException(s) in the errors",
+        if first.success() { "converged" } else { "failed" }
+    );
+    if !first.success() {
+        eprintln!("[{label}] the first apply's errors:\n{}", first.stderr);
+    }
+    assert!(
+        first.success() || gave_up > 0,
+        "[{label}] the apply failed, but not with the throttling error of an exhausted budget:\n{}",
+        first.describe()
+    );
+    let tasks = dms.tasks();
+    let mut ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    ids.sort_unstable();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!(before, ids.len(), "[{label}] a task made twice: {tasks:?}");
+    assert_eq!(served, tasks.len(), "[{label}] creates served {served}, tasks {}", tasks.len());
+
+    bed.emulator.control("DELETE", "/_dmslink/faults", None);
+    wd.apply();
+    assert_eq!(dms.tasks().len(), STACKS, "[{label}] {:?}", dms.tasks());
+    wd.expect_plan(0, "plan after the apply without throttling");
+    wd.destroy();
+    assert!(dms.tasks().is_empty(), "[{label}] tasks left after destroy: {:?}", dms.tasks());
+}
+
+const EDGE_THROTTLES: i64 = 200;
