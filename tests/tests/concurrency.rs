@@ -115,6 +115,7 @@ fn ten_repltask_stacks_apply_and_destroy_in_parallel() {
     let failed = failures("init", &inits);
     assert!(failed.is_empty(), "{} of {STACKS} parallel inits failed:\n{}", failed.len(), failed.join("\n"));
 
+    bed.emulator.clear_requests();
     let started = Instant::now();
     let applies = in_parallel(&wds, |_, wd| wd.run(&apply_args()));
     let together = started.elapsed();
@@ -126,7 +127,9 @@ fn ten_repltask_stacks_apply_and_destroy_in_parallel() {
         clis.iter().map(|c| c.label.as_str()).collect::<Vec<_>>().join(", ")
     );
 
-    // Exactly the ten tasks, each in its own state and nowhere else.
+    // Exactly the ten tasks, each created once, each in its own state and nowhere else.
+    let creates = bed.emulator.dms_actions().iter().filter(|a| *a == "CreateReplicationTask").count();
+    assert_eq!(creates, STACKS, "CreateReplicationTask served {creates} times for {STACKS} stacks");
     let tasks = dms.tasks();
     let mut got: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
     got.sort_unstable();
@@ -288,6 +291,13 @@ fn ten_tasks_in_one_provider_share_the_retry_budget_under_throttling() {
     let log = bed.emulator.control("GET", "/_dmslink/requests", None);
     let injected = log.as_array().into_iter().flatten().filter(|r| r["injected"] == true).count();
     let dms_calls = log.as_array().into_iter().flatten().filter(|r| r["service"] == "dms").count();
+    let creates = log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["action"] == "CreateReplicationTask" && r["injected"] != true)
+        .count();
+    assert_eq!(creates, STACKS, "[{label}] CreateReplicationTask reached DMS {creates} times for {STACKS} tasks");
     let rules_left = bed.emulator.control("GET", "/_dmslink/faults", None);
     eprintln!(
         "[{label}] shared retry budget: {STACKS} tasks in one provider converged in {took:.1?}; \
