@@ -10,7 +10,8 @@ use crate::aws::ec2::{
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::Wait;
 use crate::resources::step_kit::{
-    Found, R, adopt_or_create, aws_err, delete_retrying, gone_ok, poll_backoff, poll_until, retry, wait_for,
+    Found, R, adopt_or_create, aws_err, delete_retrying, gone_ok, only_one, poll_backoff, poll_until, retry,
+    tolerate_lost, wait_for,
 };
 
 use super::super::naming::{kind, owned_by};
@@ -32,8 +33,10 @@ pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
             .find_vpcs(&run.owner_filter(kind::VPC))
             .await
             .map_err(|e| aws_err(STEP, "reading EC2 VPC", &name, &e))?;
-        if let Some(v) = owned.into_iter().find(|v| owned_by(&v.tags, &run.stack, kind::VPC)) {
-            return Ok(Found::Ours(v.id));
+        let owned = owned.into_iter().filter(|v| owned_by(&v.tags, &run.stack, kind::VPC));
+        let found = only_one(what, owned.map(|v| (v.id.clone(), v.id)).collect());
+        if !matches!(found, Found::Nothing) {
+            return Ok(found);
         }
         let named = ec2
             .find_vpcs(&Filters::new().with("tag:Name", &name))
@@ -63,7 +66,7 @@ pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
         if current {
             continue;
         }
-        ec2.modify_vpc_attribute(&id, attr, true)
+        tolerate_lost(|| ec2.modify_vpc_attribute(&id, attr, true), || ec2.describe_vpc_attribute(&id, attr))
             .await
             .map_err(|e| aws_err(STEP, &format!("setting {} of EC2 VPC", attr.as_str()), &id, &e))?;
         poll_until(run, STEP, &format!("{} of EC2 VPC ({id})", attr.as_str()), poll_backoff(), || {
@@ -102,10 +105,6 @@ pub(super) async fn create_subnets(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateSubnets;
     let ec2 = run.ec2();
     let vpc = run.need(STEP, "the VPC id", run.kids().vpc_id.clone())?;
-    let owned = ec2
-        .find_subnets(&run.owner_filter(kind::SUBNET).vpc(&vpc))
-        .await
-        .map_err(|e| aws_err(STEP, "reading EC2 subnets of", &vpc, &e))?;
     let net = &run.stack.network;
     for (az, cidr) in net.availability_zones.iter().zip(&net.subnet_cidrs) {
         let name = run.stack.subnet_name(az);
@@ -116,10 +115,16 @@ pub(super) async fn create_subnets(run: &StackRun) -> R<()> {
             {
                 return Ok(Found::Ours(k));
             }
-            if let Some(s) =
-                owned.iter().find(|s| &s.availability_zone == az && owned_by(&s.tags, &run.stack, kind::SUBNET))
-            {
-                return Ok(Found::Ours(s.id.clone()));
+            // Asked each time: the look after a create whose answer was lost must see what it made.
+            let owned = ec2
+                .find_subnets(&run.owner_filter(kind::SUBNET).vpc(&vpc).with("availability-zone", az))
+                .await
+                .map_err(|e| aws_err(STEP, "reading EC2 subnets of", &vpc, &e))?;
+            let owned =
+                owned.into_iter().filter(|s| &s.availability_zone == az && owned_by(&s.tags, &run.stack, kind::SUBNET));
+            let found = only_one("EC2 subnet", owned.map(|s| (s.id.clone(), s.id)).collect());
+            if !matches!(found, Found::Nothing) {
+                return Ok(found);
             }
             let named = ec2
                 .find_subnets(&Filters::new().vpc(&vpc).with("tag:Name", &name))
@@ -255,13 +260,34 @@ pub(super) async fn create_security_group(run: &StackRun) -> R<()> {
         Err(e) if e.is_kind(ErrorKind::AlreadyExists) => Ok(()),
         other => other,
     };
+    // A lost answer: the rules are there now (the SDK's retry meets `InvalidPermission.Duplicate`).
+    let gid = id.as_str();
+    let present = |dir: RuleDirection, want: &[SgRule]| {
+        let want = want.to_vec();
+        async move {
+            let now = ec2.find_security_group_rules(gid).await?;
+            Ok(want.iter().all(|r| now.iter().any(|x| x.direction == dir && x.rule.same_permission(r))))
+        }
+    };
     if !ingress.is_empty() {
-        ok_dup(ec2.authorize_security_group_ingress(&id, &ingress).await)
-            .map_err(|e| aws_err(STEP, "authorizing ingress of EC2 security group", &id, &e))?;
+        ok_dup(
+            tolerate_lost(
+                || ec2.authorize_security_group_ingress(&id, &ingress),
+                || present(RuleDirection::Ingress, &ingress),
+            )
+            .await,
+        )
+        .map_err(|e| aws_err(STEP, "authorizing ingress of EC2 security group", &id, &e))?;
     }
     if !egress.is_empty() {
-        ok_dup(ec2.authorize_security_group_egress(&id, &egress).await)
-            .map_err(|e| aws_err(STEP, "authorizing egress of EC2 security group", &id, &e))?;
+        ok_dup(
+            tolerate_lost(
+                || ec2.authorize_security_group_egress(&id, &egress),
+                || present(RuleDirection::Egress, &egress),
+            )
+            .await,
+        )
+        .map_err(|e| aws_err(STEP, "authorizing egress of EC2 security group", &id, &e))?;
     }
     Ok(())
 }
@@ -308,10 +334,8 @@ pub(super) async fn create_vpn_gateway(run: &StackRun) -> R<()> {
             .find_vpn_gateways(&run.owner_filter(kind::VPN_GATEWAY))
             .await
             .map_err(|e| aws_err(STEP, "reading EC2 VPN gateways", &name, &e))?;
-        Ok(found
-            .into_iter()
-            .find(|g| !g.is_gone() && owned_by(&g.tags, &run.stack, kind::VPN_GATEWAY))
-            .map_or(Found::Nothing, |g| Found::Ours(g.id)))
+        let owned = found.into_iter().filter(|g| !g.is_gone() && owned_by(&g.tags, &run.stack, kind::VPN_GATEWAY));
+        Ok(only_one("EC2 VPN gateway", owned.map(|g| (g.id.clone(), g.id)).collect()))
     };
     let create = || async {
         let input = CreateVpnGatewayInput {
@@ -329,7 +353,20 @@ pub(super) async fn create_vpn_gateway(run: &StackRun) -> R<()> {
     wait_for(run, STEP, Wait::new(&what, &["pending"], &["available"]), || ec2.find_vpn_gateway(&id)).await?;
     let g = ec2.find_vpn_gateway(&id).await.map_err(|e| aws_err(STEP, "reading EC2 VPN gateway", &id, &e))?;
     if g.as_ref().and_then(|g| g.attached_vpc()) != Some(vpc.as_str()) {
-        retry(run, &[ErrorKind::NotFound], Some(Duration::from_secs(120)), || ec2.attach_vpn_gateway(&id, &vpc))
+        let attach = || {
+            tolerate_lost(
+                || async { ec2.attach_vpn_gateway(&id, &vpc).await.map(|_| ()) },
+                || async {
+                    let g = ec2.find_vpn_gateway(&id).await?;
+                    Ok(g.is_some_and(|g| {
+                        g.attachments
+                            .iter()
+                            .any(|a| a.vpc_id == vpc && matches!(a.state.as_str(), "attaching" | "attached"))
+                    }))
+                },
+            )
+        };
+        retry(run, &[ErrorKind::NotFound], Some(Duration::from_secs(120)), attach)
             .await
             .map_err(|e| aws_err(STEP, "attaching EC2 VPN gateway", &id, &e))?;
     }
@@ -378,11 +415,17 @@ pub(super) async fn enable_route_propagation(run: &StackRun) -> R<()> {
         if t.is_some_and(|t| t.propagating_vgws.contains(&vgw)) {
             continue;
         }
-        retry(run, &[ErrorKind::InvalidState, ErrorKind::NotFound], Some(Duration::from_secs(120)), || {
-            run.ec2().enable_vgw_route_propagation(&rt, &vgw)
-        })
-        .await
-        .map_err(|e| aws_err(STEP, "enabling VGW route propagation on route table", &rt, &e))?;
+        let enable = || {
+            tolerate_lost(
+                || run.ec2().enable_vgw_route_propagation(&rt, &vgw),
+                || async {
+                    Ok(run.ec2().find_route_table(&rt).await?.is_some_and(|t| t.propagating_vgws.contains(&vgw)))
+                },
+            )
+        };
+        retry(run, &[ErrorKind::InvalidState, ErrorKind::NotFound], Some(Duration::from_secs(120)), enable)
+            .await
+            .map_err(|e| aws_err(STEP, "enabling VGW route propagation on route table", &rt, &e))?;
     }
     Ok(())
 }
@@ -420,13 +463,12 @@ pub(super) async fn create_internet_gateway(run: &StackRun) -> R<()> {
         {
             return Ok(Found::Ours(g));
         }
-        Ok(ec2
+        let found = ec2
             .find_internet_gateways(&run.owner_filter(kind::INTERNET_GATEWAY))
             .await
-            .map_err(|e| aws_err(STEP, "reading EC2 internet gateways", &name, &e))?
-            .into_iter()
-            .find(|g| owned_by(&g.tags, &run.stack, kind::INTERNET_GATEWAY))
-            .map_or(Found::Nothing, Found::Ours))
+            .map_err(|e| aws_err(STEP, "reading EC2 internet gateways", &name, &e))?;
+        let owned = found.into_iter().filter(|g| owned_by(&g.tags, &run.stack, kind::INTERNET_GATEWAY));
+        Ok(only_one("EC2 internet gateway", owned.map(|g| (g.id.clone(), g)).collect()))
     };
     let create = || async {
         ec2.create_internet_gateway(&run.tags_for(kind::INTERNET_GATEWAY, &name))
@@ -438,7 +480,11 @@ pub(super) async fn create_internet_gateway(run: &StackRun) -> R<()> {
     })
     .await?;
     if !g.attachments.iter().any(|a| a.vpc_id == vpc) {
-        match ec2.attach_internet_gateway(&g.id, &vpc).await {
+        let attached = || async {
+            let now = ec2.find_internet_gateway(&g.id).await?;
+            Ok(now.is_some_and(|n| n.attachments.iter().any(|a| a.vpc_id == vpc)))
+        };
+        match tolerate_lost(|| ec2.attach_internet_gateway(&g.id, &vpc), attached).await {
             Ok(()) => {}
             Err(e) if e.is_kind(ErrorKind::AlreadyExists) => {}
             Err(e) => return Err(aws_err(STEP, "attaching EC2 internet gateway", &g.id, &e)),
