@@ -2,8 +2,9 @@
 //! ([`StepError`], from the engine), the AWS refusal as a step error, retries and polls on the one
 //! [`Backoff`], waits bounded by the operation's deadline (for a state, for the object to be gone),
 //! deletes where "already gone" counts as done ([`delete_retrying`]), the one way a child is adopted
-//! or created ([`adopt_or_create`]), and the one failure diagnostic with the ways on (untaint, or
-//! replace).
+//! or created ([`adopt_or_create`], which looks again after a lost answer; [`only_one`] refuses
+//! several owned matches), non-idempotent actions that count their own lost answer as done
+//! ([`tolerate_lost`]), and the one failure diagnostic with the ways on (untaint, or replace).
 
 use std::future::Future;
 use std::time::Duration;
