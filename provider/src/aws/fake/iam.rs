@@ -196,7 +196,7 @@ impl IamApi for FakeIam {
 }
 
 /// What the calls whose answer can be lost do (`IamApi` passes their answers through
-/// [`FakeIam::answer`]).
+/// `answer`).
 impl FakeIam {
     fn served_create_role(&self, input: CreateRoleInput) -> Result<Role, AwsError> {
         let mut st = self.lock();

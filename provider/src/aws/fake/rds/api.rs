@@ -70,7 +70,7 @@ impl RdsApi for FakeRds {
 }
 
 /// What the calls whose answer can be lost do (`RdsApi` passes their answers through
-/// [`FakeRds::answer`]).
+/// `answer`).
 impl FakeRds {
     fn served_create_db_subnet_group(&self, input: DbSubnetGroupInput) -> Result<DbSubnetGroup, AwsError> {
         let mut st = self.lock();
