@@ -210,6 +210,28 @@ pub fn only_one<T>(what: &str, mut matches: Vec<(String, T)>) -> Found<T> {
     }
 }
 
+/// After a create of an object without a natural key (an EC2 VPC or gateway): `owned`, the ids
+/// carrying the child's ownership tags now, must hold no other than `made`. Another one is a twin
+/// the SDK made when it retried the create after its first answer was lost: an error naming
+/// them (the one made is recorded already), never a silent leftover.
+pub fn no_twins(step: impl StepName, what: &str, made: &str, owned: Vec<String>) -> R<()> {
+    let twins: Vec<String> = owned.into_iter().filter(|id| id != made).collect();
+    if twins.is_empty() {
+        return Ok(());
+    }
+    Err(StepError::new(
+        step,
+        format!(
+            "created {what} {made}, but {} also carr{} this stack's ownership tags: a create retried after its \
+             first answer was lost made more than one. dmslink keeps {made} (in the state) and never picks among \
+             them; delete {}, then `terraform untaint` and apply again.",
+            twins.join(", "),
+            if twins.len() == 1 { "ies" } else { "y" },
+            twins.join(", ")
+        ),
+    ))
+}
+
 /// Every create goes through here: look up our object (`find`); adopt it if it is ours, refuse it
 /// if it is someone else's, else `create` it; then `record` it in the run's state at once, before
 /// anything else can fail.

@@ -168,6 +168,15 @@ fn only_one_refuses_several_naming_them() {
     }
 }
 
+#[test]
+fn no_twins_names_what_a_retried_create_made_besides() {
+    assert_eq!(no_twins(S::CreateThing, "EC2 VPC", "vpc-1", vec!["vpc-1".into()]), Ok(()));
+    assert_eq!(no_twins(S::CreateThing, "EC2 VPC", "vpc-1", vec![]), Ok(()), "not listed yet: no twin seen");
+    let err = no_twins(S::CreateThing, "EC2 VPC", "vpc-2", vec!["vpc-1".into(), "vpc-2".into()]).unwrap_err();
+    assert!(err.message.starts_with("created EC2 VPC vpc-2, but vpc-1 also carries"), "{}", err.message);
+    assert!(err.message.contains("delete vpc-1"), "{}", err.message);
+}
+
 #[tokio::test]
 async fn tolerate_lost_counts_an_action_that_took_effect_as_done() {
     let lost = || async { Err::<(), _>(AwsError::new(ErrorKind::Transport, "", "reset")) };

@@ -10,8 +10,8 @@ use crate::aws::ec2::{
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::Wait;
 use crate::resources::step_kit::{
-    Found, R, adopt_or_create, aws_err, delete_retrying, gone_ok, only_one, poll_backoff, poll_until, retry,
-    tolerate_lost, wait_for,
+    Came, Found, R, adopt_or_create, aws_err, delete_retrying, gone_ok, no_twins, only_one, poll_backoff, poll_until,
+    retry, tolerate_lost, wait_for,
 };
 
 use super::super::naming::{kind, owned_by};
@@ -22,6 +22,13 @@ pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
     let name = run.stack.vpc_name();
     let ec2 = run.ec2();
     let what = "EC2 VPC";
+    let owned = || async {
+        let found = ec2
+            .find_vpcs(&run.owner_filter(kind::VPC))
+            .await
+            .map_err(|e| aws_err(STEP, "reading EC2 VPC", &name, &e))?;
+        R::Ok(found.into_iter().filter(|v| owned_by(&v.tags, &run.stack, kind::VPC)).map(|v| v.id).collect::<Vec<_>>())
+    };
     let find = || async {
         let known = run.kids().vpc_id.clone();
         if let Some(k) = known
@@ -29,12 +36,7 @@ pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
         {
             return Ok(Found::Ours(v.id));
         }
-        let owned = ec2
-            .find_vpcs(&run.owner_filter(kind::VPC))
-            .await
-            .map_err(|e| aws_err(STEP, "reading EC2 VPC", &name, &e))?;
-        let owned = owned.into_iter().filter(|v| owned_by(&v.tags, &run.stack, kind::VPC));
-        let found = only_one(what, owned.map(|v| (v.id.clone(), v.id)).collect());
+        let found = only_one(what, owned().await?.into_iter().map(|id| (id.clone(), id)).collect());
         if !matches!(found, Found::Nothing) {
             return Ok(found);
         }
@@ -55,7 +57,10 @@ pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
             .map_err(|e| aws_err(STEP, "creating EC2 VPC", &name, &e))?;
         Ok(vpc.id)
     };
-    let (id, _) = adopt_or_create(STEP, what, find, create, |id| run.kids().vpc_id = Some(id.clone())).await?;
+    let (id, came) = adopt_or_create(STEP, what, find, create, |id| run.kids().vpc_id = Some(id.clone())).await?;
+    if came == Came::Created {
+        no_twins(STEP, what, &id, owned().await?)?;
+    }
     let what = format!("EC2 VPC ({id})");
     wait_for(run, STEP, Wait::new(&what, &["pending"], &["available"]), || ec2.find_vpc(&id)).await?;
     for attr in [VpcAttribute::EnableDnsSupport, VpcAttribute::EnableDnsHostnames] {
@@ -319,6 +324,14 @@ pub(super) async fn create_vpn_gateway(run: &StackRun) -> R<()> {
     let ec2 = run.ec2();
     let name = format!("{}-vgw", run.stack.prefix());
     let vpc = run.need(STEP, "the VPC id", run.kids().vpc_id.clone())?;
+    let owned = || async {
+        let found = ec2
+            .find_vpn_gateways(&run.owner_filter(kind::VPN_GATEWAY))
+            .await
+            .map_err(|e| aws_err(STEP, "reading EC2 VPN gateways", &name, &e))?;
+        let owned = found.into_iter().filter(|g| !g.is_gone() && owned_by(&g.tags, &run.stack, kind::VPN_GATEWAY));
+        R::Ok(owned.map(|g| g.id).collect::<Vec<_>>())
+    };
     let find = || async {
         let known = run.kids().vpn_gateway_id.clone();
         if let Some(k) = known
@@ -330,12 +343,7 @@ pub(super) async fn create_vpn_gateway(run: &StackRun) -> R<()> {
         {
             return Ok(Found::Ours(g.id));
         }
-        let found = ec2
-            .find_vpn_gateways(&run.owner_filter(kind::VPN_GATEWAY))
-            .await
-            .map_err(|e| aws_err(STEP, "reading EC2 VPN gateways", &name, &e))?;
-        let owned = found.into_iter().filter(|g| !g.is_gone() && owned_by(&g.tags, &run.stack, kind::VPN_GATEWAY));
-        Ok(only_one("EC2 VPN gateway", owned.map(|g| (g.id.clone(), g.id)).collect()))
+        Ok(only_one("EC2 VPN gateway", owned().await?.into_iter().map(|id| (id.clone(), id)).collect()))
     };
     let create = || async {
         let input = CreateVpnGatewayInput {
@@ -346,9 +354,12 @@ pub(super) async fn create_vpn_gateway(run: &StackRun) -> R<()> {
             ec2.create_vpn_gateway(input).await.map_err(|e| aws_err(STEP, "creating EC2 VPN gateway", &name, &e))?;
         Ok(g.id)
     };
-    let (id, _) =
+    let (id, came) =
         adopt_or_create(STEP, "EC2 VPN gateway", find, create, |id| run.kids().vpn_gateway_id = Some(id.clone()))
             .await?;
+    if came == Came::Created {
+        no_twins(STEP, "EC2 VPN gateway", &id, owned().await?)?;
+    }
     let what = format!("EC2 VPN gateway ({id})");
     wait_for(run, STEP, Wait::new(&what, &["pending"], &["available"]), || ec2.find_vpn_gateway(&id)).await?;
     let g = ec2.find_vpn_gateway(&id).await.map_err(|e| aws_err(STEP, "reading EC2 VPN gateway", &id, &e))?;
@@ -475,10 +486,18 @@ pub(super) async fn create_internet_gateway(run: &StackRun) -> R<()> {
             .await
             .map_err(|e| aws_err(STEP, "creating EC2 internet gateway", &name, &e))
     };
-    let (g, _) = adopt_or_create(STEP, "EC2 internet gateway", find, create, |g| {
+    let (g, came) = adopt_or_create(STEP, "EC2 internet gateway", find, create, |g| {
         run.kids().internet_gateway_id = Some(g.id.clone())
     })
     .await?;
+    if came == Came::Created {
+        let owned = ec2
+            .find_internet_gateways(&run.owner_filter(kind::INTERNET_GATEWAY))
+            .await
+            .map_err(|e| aws_err(STEP, "reading EC2 internet gateways", &name, &e))?;
+        let owned = owned.into_iter().filter(|o| owned_by(&o.tags, &run.stack, kind::INTERNET_GATEWAY));
+        no_twins(STEP, "EC2 internet gateway", &g.id, owned.map(|o| o.id).collect())?;
+    }
     if !g.attachments.iter().any(|a| a.vpc_id == vpc) {
         let attached = || async {
             let now = ec2.find_internet_gateway(&g.id).await?;
