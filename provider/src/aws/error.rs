@@ -2,8 +2,12 @@
 //!
 //! Every SDK call goes through [`from_sdk`], which reads the error code with
 //! `ProvideErrorMetadata` and sorts it into an [`ErrorKind`] by the code tables below. Transport
-//! problems (no connection, timeouts, unreadable responses) become [`ErrorKind::Other`] with a
+//! problems (no connection, timeouts, unreadable responses) become [`ErrorKind::Transport`] with a
 //! sentence that names the endpoint.
+//!
+//! [`AwsError::outcome_unknown`] says, in this one place, when a failed call that changes
+//! something may have taken effect all the same (its answer was lost): the step kit then looks
+//! again before it reports the failure.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -26,6 +30,9 @@ pub enum ErrorKind {
     /// The request was cancelled (StopProvider) or a wait ran out of time.
     Cancelled,
     TimedOut,
+    /// No answer came (connection refused or reset, timed out, unreadable response): the request
+    /// may or may not have been served.
+    Transport,
     Other,
 }
 
@@ -56,6 +63,11 @@ impl AwsError {
     }
     pub fn is_kind(&self, kind: ErrorKind) -> bool {
         self.kind == kind
+    }
+    /// Whether a call that changes something and failed with this error may have taken effect all
+    /// the same: see [`outcome_unknown`].
+    pub fn outcome_unknown(&self) -> bool {
+        self.kind == ErrorKind::Transport || outcome_unknown(&self.code)
     }
 
     /// The practitioner-facing sentence: `creating DMS replication task (my-task):
@@ -184,6 +196,17 @@ const ACCESS_DENIED: &[&str] = &[
     "RequestExpired",
 ];
 
+/// AWS's own failures (HTTP 5xx), which the SDK retries: a retried call may have been served.
+const SERVER_ERRORS: &[&str] = &[
+    "InternalError",
+    "InternalFailure",
+    "InternalServerError",
+    "InternalServiceError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "Unavailable",
+];
+
 const ALREADY_EXISTS: &[&str] = &[
     "ResourceAlreadyExistsFault",
     "ResourceAlreadyExistsException",
@@ -201,8 +224,27 @@ const ALREADY_EXISTS: &[&str] = &[
     "Resource.AlreadyAssociated",
 ];
 
+/// Whether a call that changes something may have taken effect although it failed with this
+/// code (the AWS code a step error carries; empty when no AWS answer came). True for
+/// - no AWS code: no answer came (transport failure, timeout, an answer without an AWS code);
+/// - "already exists" / "conflict" / "duplicate" ([`ErrorKind::AlreadyExists`]): what the SDK's
+///   retry of a served create meets (`InvalidSubnet.Conflict`, `DBInstanceAlreadyExists`,
+///   `ResourceAlreadyExistsFault`, `RouteAlreadyExists`, `InvalidPermission.Duplicate`,
+///   `EntityAlreadyExists`, ...);
+/// - throttling and AWS's 5xx: the SDK's last retry met them, an earlier attempt may have been
+///   served and its answer lost.
+///
+/// Anything else is AWS refusing the call: nothing was done.
+pub fn outcome_unknown(code: &str) -> bool {
+    let code = code.trim();
+    code.is_empty()
+        || SERVER_ERRORS.contains(&code)
+        || matches!(classify_code(code), ErrorKind::AlreadyExists | ErrorKind::Throttled)
+}
+
 /// Sorts an AWS error code into a kind. EC2's `*.NotFound` family (`InvalidVpcID.NotFound`, ...) is
-/// recognised by suffix, as are `*.Duplicate` codes.
+/// recognised by suffix, as are `*.Duplicate` and `*.Conflict` codes (`InvalidSubnet.Conflict`: a
+/// subnet with that CIDR block exists already).
 pub fn classify_code(code: &str) -> ErrorKind {
     let code = code.trim();
     if code.is_empty() {
@@ -217,7 +259,7 @@ pub fn classify_code(code: &str) -> ErrorKind {
         ErrorKind::DependencyViolation
     } else if ACCESS_DENIED.contains(&code) {
         ErrorKind::AccessDenied
-    } else if ALREADY_EXISTS.contains(&code) || code.ends_with(".Duplicate") {
+    } else if ALREADY_EXISTS.contains(&code) || code.ends_with(".Duplicate") || code.ends_with(".Conflict") {
         ErrorKind::AlreadyExists
     } else {
         ErrorKind::Other
@@ -258,15 +300,15 @@ where
             } else {
                 format!("could not reach the AWS endpoint {endpoint}: {why}")
             };
-            AwsError::new(ErrorKind::Other, "", msg)
+            AwsError::new(ErrorKind::Transport, "", msg)
         }
         SdkError::TimeoutError(_) => AwsError::new(
-            ErrorKind::Other,
+            ErrorKind::Transport,
             "",
             format!("the AWS endpoint {endpoint} did not answer in time: {}", source_chain(&err)),
         ),
         SdkError::ResponseError(_) => AwsError::new(
-            ErrorKind::Other,
+            ErrorKind::Transport,
             "",
             format!("unreadable response from the AWS endpoint {endpoint}: {}", source_chain(&err)),
         ),
@@ -380,7 +422,7 @@ mod tests {
             ("DBSubnetGroupDoesNotCoverEnoughAZs", ErrorKind::Other),
             ("VpnGatewayAttachmentLimitExceeded", ErrorKind::Other),
             ("InvalidVpc.Range", ErrorKind::Other),
-            ("InvalidSubnet.Conflict", ErrorKind::Other),
+            ("InvalidSubnet.Conflict", ErrorKind::AlreadyExists),
             ("MalformedPolicyDocument", ErrorKind::Other),
         ];
         for (code, want) in cases {
@@ -457,14 +499,53 @@ mod tests {
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused (os error 111)");
         let err: SdkError<FakeServiceError, HttpResponse> = SdkError::dispatch_failure(ConnectorError::io(io.into()));
         let e = from_sdk(err, "http://127.0.0.1:1");
-        assert_eq!(e.kind, ErrorKind::Other);
+        assert_eq!(e.kind, ErrorKind::Transport);
+        assert!(e.outcome_unknown(), "a connection that failed may have delivered the request");
         assert!(e.code.is_empty());
         assert!(e.message.starts_with("could not reach the AWS endpoint http://127.0.0.1:1: "), "{}", e.message);
         assert!(e.message.contains("Connection refused"), "{}", e.message);
 
         let err: SdkError<FakeServiceError, HttpResponse> = SdkError::timeout_error("operation timed out after 30s");
         let e = from_sdk(err, "http://127.0.0.1:1");
-        assert_eq!(e.kind, ErrorKind::Other);
+        assert_eq!(e.kind, ErrorKind::Transport);
         assert!(e.message.contains("did not answer in time"), "{}", e.message);
+    }
+
+    /// What the SDK's retry of a served create meets, and the transport failures, may hide a call
+    /// that took effect; AWS refusing the call does not.
+    #[test]
+    fn outcome_unknown_after_lost_answers_only() {
+        for code in [
+            "",
+            "InvalidSubnet.Conflict",
+            "InvalidGroup.Duplicate",
+            "InvalidPermission.Duplicate",
+            "RouteAlreadyExists",
+            "Resource.AlreadyAssociated",
+            "DBInstanceAlreadyExists",
+            "DBSubnetGroupAlreadyExists",
+            "ResourceAlreadyExistsFault",
+            "EntityAlreadyExists",
+            "RequestLimitExceeded",
+            "Throttling",
+            "InternalError",
+            "ServiceUnavailable",
+        ] {
+            assert!(outcome_unknown(code), "{code:?}");
+        }
+        for code in [
+            "InvalidParameterValue",
+            "InvalidParameterValueException",
+            "AccessDeniedFault",
+            "UnauthorizedOperation",
+            "InvalidVpcID.NotFound",
+            "VpcLimitExceeded",
+            "InvalidVpc.Range",
+            "DependencyViolation",
+            "InvalidResourceStateFault",
+        ] {
+            assert!(!outcome_unknown(code), "{code:?}");
+        }
+        assert!(AwsError::new(ErrorKind::Transport, "", "connection reset").outcome_unknown());
     }
 }

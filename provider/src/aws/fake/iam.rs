@@ -33,6 +33,10 @@ pub const OPS: &[&str] = &[
     "untag_role",
 ];
 
+/// Operations whose answer [`FakeIam::lose_next_answer`] can lose: those that change something.
+pub const LOSABLE_OPS: &[&str] =
+    &["create_role", "attach_role_policy", "detach_role_policy", "delete_role", "tag_role", "untag_role"];
+
 struct RoleRec {
     role: Role,
     policies: Vec<AttachedPolicy>,
@@ -167,6 +171,34 @@ impl IamApi for FakeIam {
     }
 
     async fn create_role(&self, input: CreateRoleInput) -> Result<Role, AwsError> {
+        self.answer("create_role", self.served_create_role(input))
+    }
+
+    async fn attach_role_policy(&self, role_name: &str, policy_arn: &str) -> Result<(), AwsError> {
+        self.answer("attach_role_policy", self.served_attach_role_policy(role_name, policy_arn))
+    }
+
+    async fn detach_role_policy(&self, role_name: &str, policy_arn: &str) -> Result<(), AwsError> {
+        self.answer("detach_role_policy", self.served_detach_role_policy(role_name, policy_arn))
+    }
+
+    async fn delete_role(&self, name: &str) -> Result<(), AwsError> {
+        self.answer("delete_role", self.served_delete_role(name))
+    }
+
+    async fn tag_role(&self, name: &str, tags: &Tags) -> Result<(), AwsError> {
+        self.answer("tag_role", self.served_tag_role(name, tags))
+    }
+
+    async fn untag_role(&self, name: &str, keys: &[String]) -> Result<(), AwsError> {
+        self.answer("untag_role", self.served_untag_role(name, keys))
+    }
+}
+
+/// What the calls whose answer can be lost do (`IamApi` passes their answers through
+/// `answer`).
+impl FakeIam {
+    fn served_create_role(&self, input: CreateRoleInput) -> Result<Role, AwsError> {
         let mut st = self.lock();
         st.rec.begin("create_role", &input.name)?;
         if !valid_role_name(&input.name) {
@@ -191,7 +223,7 @@ impl IamApi for FakeIam {
         Ok(role)
     }
 
-    async fn attach_role_policy(&self, role_name: &str, policy_arn: &str) -> Result<(), AwsError> {
+    fn served_attach_role_policy(&self, role_name: &str, policy_arn: &str) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("attach_role_policy", format!("{role_name} {policy_arn}"))?;
         let parts: Vec<&str> = policy_arn.splitn(6, ':').collect();
@@ -210,7 +242,7 @@ impl IamApi for FakeIam {
         Ok(())
     }
 
-    async fn detach_role_policy(&self, role_name: &str, policy_arn: &str) -> Result<(), AwsError> {
+    fn served_detach_role_policy(&self, role_name: &str, policy_arn: &str) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("detach_role_policy", format!("{role_name} {policy_arn}"))?;
         let rec = Self::role_mut(&mut st, role_name)?;
@@ -222,7 +254,7 @@ impl IamApi for FakeIam {
         Ok(())
     }
 
-    async fn delete_role(&self, name: &str) -> Result<(), AwsError> {
+    fn served_delete_role(&self, name: &str) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("delete_role", name)?;
         let rec = Self::role_mut(&mut st, name)?;
@@ -233,7 +265,7 @@ impl IamApi for FakeIam {
         Ok(())
     }
 
-    async fn tag_role(&self, name: &str, tags: &Tags) -> Result<(), AwsError> {
+    fn served_tag_role(&self, name: &str, tags: &Tags) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("tag_role", name)?;
         let rec = Self::role_mut(&mut st, name)?;
@@ -241,7 +273,7 @@ impl IamApi for FakeIam {
         Ok(())
     }
 
-    async fn untag_role(&self, name: &str, keys: &[String]) -> Result<(), AwsError> {
+    fn served_untag_role(&self, name: &str, keys: &[String]) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("untag_role", name)?;
         let rec = Self::role_mut(&mut st, name)?;

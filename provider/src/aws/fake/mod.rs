@@ -40,6 +40,25 @@ macro_rules! recorder_controls {
         pub fn clear_calls(&self) {
             self.lock().rec.clear();
         }
+
+        /// The next call of `op` (one of the fake's `LOSABLE_OPS`, those that change something) is
+        /// served — it takes effect as usual — and then its answer is lost: the caller gets `err`
+        /// instead, as when the connection drops after AWS acted. `err` is what the caller would
+        /// see: a transport error once the SDK gives up, or the SDK's retry meeting what the call
+        /// made (`ResourceAlreadyExistsFault`, `InvalidSubnet.Conflict`, ...). Several queue up.
+        pub fn lose_next_answer(&self, op: &str, err: AwsError) {
+            self.lock().rec.lose_next($fake, LOSABLE_OPS, op, err);
+        }
+
+        /// The answer the caller gets for a call of `op` that was `served`: an error queued with
+        /// `lose_next_answer` replaces it (the call took effect all the same).
+        pub(crate) fn answer<T>(&self, op: &str, served: Result<T, AwsError>) -> Result<T, AwsError> {
+            // Not `lock()`, which lets time pass: the caller sees the objects as the call left them.
+            match $crate::aws::fake::locked(&self.state).rec.take_lost(op) {
+                Some(lost) => Err(lost),
+                None => served,
+            }
+        }
     };
 }
 
@@ -69,11 +88,13 @@ pub(crate) fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Calls made and failures queued (shared by the fakes).
+/// Calls made, failures queued and answers to lose (shared by the fakes).
 #[derive(Default)]
 pub(crate) struct Recorder {
     calls: Vec<(String, String)>,
     failures: HashMap<String, VecDeque<AwsError>>,
+    /// Per operation: the errors that replace the answers of its next served calls.
+    lost: HashMap<String, VecDeque<AwsError>>,
 }
 
 impl Recorder {
@@ -91,6 +112,22 @@ impl Recorder {
     pub(crate) fn fail_next(&mut self, fake: &str, ops: &[&str], op: &str, err: AwsError) {
         assert!(ops.contains(&op), "{fake}::fail_next: unknown operation {op:?}; use one of {ops:?}");
         self.failures.entry(op.to_string()).or_default().push_back(err);
+    }
+
+    /// Queues `err` to replace the answer of the next served call of `op`, which must be one of
+    /// `losable` (panics otherwise: a read whose answer is lost changed nothing, `fail_next`
+    /// models it).
+    pub(crate) fn lose_next(&mut self, fake: &str, losable: &[&str], op: &str, err: AwsError) {
+        assert!(
+            losable.contains(&op),
+            "{fake}::lose_next_answer: {op:?} changes nothing or is unknown; use one of {losable:?}"
+        );
+        self.lost.entry(op.to_string()).or_default().push_back(err);
+    }
+
+    /// The error replacing this served call's answer, if one was queued.
+    pub(crate) fn take_lost(&mut self, op: &str) -> Option<AwsError> {
+        self.lost.get_mut(op).and_then(VecDeque::pop_front)
     }
 
     pub(crate) fn calls(&self) -> Vec<String> {

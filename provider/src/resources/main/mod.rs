@@ -593,6 +593,8 @@ mod apply_tests;
 #[cfg(test)]
 mod connection_tests;
 #[cfg(test)]
+mod lost_answer_tests;
+#[cfg(test)]
 mod replace_tests;
 #[cfg(test)]
 mod safety_tests;

@@ -2,8 +2,9 @@
 //! ([`StepError`], from the engine), the AWS refusal as a step error, retries and polls on the one
 //! [`Backoff`], waits bounded by the operation's deadline (for a state, for the object to be gone),
 //! deletes where "already gone" counts as done ([`delete_retrying`]), the one way a child is adopted
-//! or created ([`adopt_or_create`]), and the one failure diagnostic with the ways on (untaint, or
-//! replace).
+//! or created ([`adopt_or_create`], which looks again after a lost answer; [`only_one`] refuses
+//! several owned matches), non-idempotent actions that count their own lost answer as done
+//! ([`tolerate_lost`]), and the one failure diagnostic with the ways on (untaint, or replace).
 
 use std::future::Future;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::error::{self, AwsError, ErrorKind};
 use crate::aws::wait::{self, Wait, WaitState};
 use crate::backoff::{Backoff, Polled, poll, sleep_unless_cancelled};
 use crate::engine::diag::{Diagnostic, Diagnostics};
@@ -188,11 +189,57 @@ pub enum Came {
     Created,
 }
 
+/// The one object of `matches` (id, object) found under a child's ownership tags: nothing, ours,
+/// or — when there are several — refused naming them all: dmslink never picks one of two objects
+/// it may have made (an EC2 create without a natural key whose answer was lost, retried by the
+/// SDK, makes a second).
+pub fn only_one<T>(what: &str, mut matches: Vec<(String, T)>) -> Found<T> {
+    match matches.len() {
+        0 => Found::Nothing,
+        1 => matches.pop().map_or(Found::Nothing, |(_, child)| Found::Ours(child)),
+        _ => {
+            let ids: Vec<String> = matches.into_iter().map(|(id, _)| id).collect();
+            Found::Refused(format!(
+                "found {} {what}s carrying this stack's ownership tags ({}) where there should be one: dmslink \
+                 never picks one of them. Keep the one the state records (if any) and delete the others, then apply \
+                 again.",
+                ids.len(),
+                ids.join(", ")
+            ))
+        }
+    }
+}
+
+/// After a create of an object without a natural key (an EC2 VPC or gateway): `owned`, the ids
+/// carrying the child's ownership tags now, must hold no other than `made`. Another one is a twin
+/// the SDK made when it retried the create after its first answer was lost: an error naming
+/// them (the one made is recorded already), never a silent leftover.
+pub fn no_twins(step: impl StepName, what: &str, made: &str, owned: Vec<String>) -> R<()> {
+    let twins: Vec<String> = owned.into_iter().filter(|id| id != made).collect();
+    if twins.is_empty() {
+        return Ok(());
+    }
+    Err(StepError::new(
+        step,
+        format!(
+            "created {what} {made}, but {} also carr{} this stack's ownership tags: a create retried after its \
+             first answer was lost made more than one. dmslink keeps {made} (in the state) and never picks among \
+             them; delete {}, then `terraform untaint` and apply again.",
+            twins.join(", "),
+            if twins.len() == 1 { "ies" } else { "y" },
+            twins.join(", ")
+        ),
+    ))
+}
+
 /// Every create goes through here: look up our object (`find`); adopt it if it is ours, refuse it
 /// if it is someone else's, else `create` it; then `record` it in the run's state at once, before
-/// anything else can fail. This is the one place where a create whose answer was lost (a timeout
-/// or a crash after AWS made the object) is to be told apart from a refused create, by looking
-/// again with `find`.
+/// anything else can fail.
+///
+/// A create whose answer was lost (the SDK's retry met "already exists"/"conflict"/"duplicate",
+/// or no answer came: [`error::outcome_unknown`] of the step error's AWS code) may have made the
+/// object all the same: `find` looks again and adopts it when it is ours. A refused create (any
+/// other AWS error) and one that found nothing on the second look keep their error.
 pub async fn adopt_or_create<T, F, FFut, C, CFut>(
     step: impl StepName,
     what: &str,
@@ -212,10 +259,47 @@ where
             (child, Came::Adopted)
         }
         Found::Refused(why) => return Err(StepError::new(step, why)),
-        Found::Nothing => (create().await?, Came::Created),
+        Found::Nothing => match create().await {
+            Ok(child) => (child, Came::Created),
+            Err(e) if e.code.as_deref().is_some_and(error::outcome_unknown) => match find().await {
+                Ok(Found::Ours(child)) => {
+                    tracing::info!(
+                        step = step.as_str(),
+                        what,
+                        "adopting what this create made (its answer was lost: {e})"
+                    );
+                    (child, Came::Adopted)
+                }
+                Ok(Found::Refused(why)) => return Err(StepError { message: format!("{}; {why}", e.message), ..e }),
+                Ok(Found::Nothing) | Err(_) => return Err(e),
+            },
+            Err(e) => return Err(e),
+        },
     };
     record(&child);
     Ok((child, came))
+}
+
+/// A non-idempotent action (attach, authorize, enable, ...) whose own lost answer counts as
+/// done: after a failure whose outcome is unknown ([`AwsError::outcome_unknown`]), `done` looks
+/// whether the action took effect; if so the action succeeded.
+pub async fn tolerate_lost<T: Default, A, AFut, D, DFut>(action: A, done: D) -> Result<T, AwsError>
+where
+    A: FnOnce() -> AFut,
+    AFut: Future<Output = Result<T, AwsError>>,
+    D: FnOnce() -> DFut,
+    DFut: Future<Output = Result<bool, AwsError>>,
+{
+    match action().await {
+        Err(e) if e.outcome_unknown() => match done().await {
+            Ok(true) => {
+                tracing::info!("the action took effect although its answer was lost ({e})");
+                Ok(T::default())
+            }
+            _ => Err(e),
+        },
+        other => other,
+    }
 }
 
 /// The operation a step failure interrupted.

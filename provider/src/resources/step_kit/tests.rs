@@ -102,6 +102,92 @@ async fn adopt_or_create_adopts_ours_refuses_foreign_creates_missing_and_records
     assert_eq!(*recorded.lock().unwrap(), vec!["ours-1", "new-1"]);
 }
 
+/// A create failing with an unknown outcome looks again and adopts what it made; a refused
+/// create (an AWS code that says nothing was done) keeps its error without a second look.
+#[tokio::test]
+async fn adopt_or_create_looks_again_only_after_a_lost_answer() {
+    let lost = [
+        AwsError::new(ErrorKind::Transport, "", "connection reset"),
+        AwsError::from_code("InvalidSubnet.Conflict", "conflicts"),
+        AwsError::from_code("DBInstanceAlreadyExists", "exists"),
+    ];
+    for e in lost {
+        let looks = Mutex::new(0);
+        let got = adopt_or_create(
+            S::CreateThing,
+            "thing",
+            || async {
+                let mut n = looks.lock().unwrap();
+                *n += 1;
+                Ok(if *n == 1 { Found::Nothing } else { Found::Ours("made-1".to_string()) })
+            },
+            || async { Err(aws_err(S::CreateThing, "creating thing", "x", &e)) },
+            |_: &String| {},
+        )
+        .await;
+        assert_eq!(got.unwrap(), ("made-1".to_string(), Came::Adopted), "{e}");
+        assert_eq!(*looks.lock().unwrap(), 2);
+    }
+    let looks = Mutex::new(0);
+    let refused = AwsError::from_code("InvalidParameterValue", "bad");
+    let err = adopt_or_create(
+        S::CreateThing,
+        "thing",
+        || async {
+            *looks.lock().unwrap() += 1;
+            Ok(Found::<String>::Nothing)
+        },
+        || async { Err(aws_err(S::CreateThing, "creating thing", "x", &refused)) },
+        |_: &String| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code.as_deref(), Some("InvalidParameterValue"));
+    assert_eq!(*looks.lock().unwrap(), 1, "no second look after a refusal");
+    // Lost, and nothing there on the second look: the create's own error stands.
+    let e = AwsError::new(ErrorKind::Transport, "", "connection reset");
+    let err = adopt_or_create(
+        S::CreateThing,
+        "thing",
+        || async { Ok(Found::<String>::Nothing) },
+        || async { Err(aws_err(S::CreateThing, "creating thing", "x", &e)) },
+        |_: &String| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.message, "creating thing (x): connection reset");
+}
+
+#[test]
+fn only_one_refuses_several_naming_them() {
+    assert!(matches!(only_one::<u8>("EC2 VPC", vec![]), Found::Nothing));
+    assert!(matches!(only_one("EC2 VPC", vec![("vpc-1".to_string(), 1)]), Found::Ours(1)));
+    match only_one("EC2 VPC", vec![("vpc-1".to_string(), 1), ("vpc-2".to_string(), 2)]) {
+        Found::Refused(why) => assert!(why.starts_with("found 2 EC2 VPCs") && why.contains("vpc-1, vpc-2"), "{why}"),
+        _ => panic!("two owned matches must be refused"),
+    }
+}
+
+#[test]
+fn no_twins_names_what_a_retried_create_made_besides() {
+    assert_eq!(no_twins(S::CreateThing, "EC2 VPC", "vpc-1", vec!["vpc-1".into()]), Ok(()));
+    assert_eq!(no_twins(S::CreateThing, "EC2 VPC", "vpc-1", vec![]), Ok(()), "not listed yet: no twin seen");
+    let err = no_twins(S::CreateThing, "EC2 VPC", "vpc-2", vec!["vpc-1".into(), "vpc-2".into()]).unwrap_err();
+    assert!(err.message.starts_with("created EC2 VPC vpc-2, but vpc-1 also carries"), "{}", err.message);
+    assert!(err.message.contains("delete vpc-1"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn tolerate_lost_counts_an_action_that_took_effect_as_done() {
+    let lost = || async { Err::<(), _>(AwsError::new(ErrorKind::Transport, "", "reset")) };
+    assert_eq!(tolerate_lost(lost, || async { Ok(true) }).await, Ok(()));
+    let e = tolerate_lost(lost, || async { Ok(false) }).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Transport, "not done: the error stands");
+    let refused = || async { Err::<(), _>(AwsError::from_code("InvalidParameterValue", "bad")) };
+    let e = tolerate_lost(refused, || async { panic!("a refusal is not looked at") }).await.unwrap_err();
+    assert_eq!(e.code, "InvalidParameterValue");
+}
+
 #[test]
 fn step_failure_names_step_code_and_the_ways_on() {
     let e = StepError::new(S::CreateThing, "creating thing (x): Boom: no").with_code("Boom");

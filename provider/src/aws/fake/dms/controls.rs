@@ -12,19 +12,6 @@ use crate::aws::error::AwsError;
 impl FakeDms {
     recorder_controls!("FakeDms");
 
-    /// The next call of `op` (one of [`LOSABLE_OPS`]) is served — it takes effect as usual — and
-    /// then its answer is lost: the caller gets `err` instead, as when the connection drops after
-    /// AWS acted. `err` is what the caller would see: a transport error once the SDK gives up, or
-    /// the SDK's retry meeting the object the call made (`ResourceAlreadyExistsFault`). Several
-    /// calls queue up in order.
-    pub fn lose_next_answer(&self, op: &str, err: AwsError) {
-        assert!(
-            LOSABLE_OPS.contains(&op),
-            "FakeDms::lose_next_answer: {op:?} changes nothing or is unknown; use one of {LOSABLE_OPS:?}"
-        );
-        self.lock().lost_answers.entry(op.to_string()).or_default().push_back(err);
-    }
-
     /// A full-load task goes `starting` → `stopped` without `running` ever being seen (#43466).
     pub fn full_load_skips_running(&self, on: bool) {
         self.lock().full_load_skips_running = on;

@@ -52,7 +52,7 @@ mod network_tests;
 #[cfg(test)]
 mod tasks_tests;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::timeline::{GONE, Life, Timeline};
@@ -195,8 +195,6 @@ struct State {
     instance_create_steps: Vec<String>,
     tags: BTreeMap<String, Tags>,
     rec: Recorder,
-    /// Per operation: the errors that replace the answers of its next served calls.
-    lost_answers: HashMap<String, VecDeque<AwsError>>,
     counter: u64,
     full_load_skips_running: bool,
 }
@@ -268,15 +266,6 @@ impl FakeDms {
     fn begin(&self, st: &mut State, op: &str, arg: impl Into<String>) -> Result<(), AwsError> {
         self.tick(st);
         st.rec.begin(op, arg)
-    }
-
-    /// The answer the caller gets for a call of `op` that was `served`: an error queued with
-    /// [`FakeDms::lose_next_answer`] replaces it (the call took effect all the same).
-    fn answer<T>(&self, op: &str, served: Result<T, AwsError>) -> Result<T, AwsError> {
-        match self.lock().lost_answers.get_mut(op).and_then(VecDeque::pop_front) {
-            Some(lost) => Err(lost),
-            None => served,
-        }
     }
 
     fn tick(&self, st: &mut State) {

@@ -123,6 +123,41 @@ pub const OPS: &[&str] = &[
     "describe_availability_zones",
 ];
 
+/// Operations whose answer [`FakeEc2::lose_next_answer`] can lose: those that change something.
+pub const LOSABLE_OPS: &[&str] = &[
+    "create_vpc",
+    "delete_vpc",
+    "modify_vpc_attribute",
+    "create_subnet",
+    "delete_subnet",
+    "create_security_group",
+    "delete_security_group",
+    "authorize_security_group_ingress",
+    "authorize_security_group_egress",
+    "revoke_security_group_ingress",
+    "revoke_security_group_egress",
+    "create_internet_gateway",
+    "attach_internet_gateway",
+    "detach_internet_gateway",
+    "delete_internet_gateway",
+    "create_vpn_gateway",
+    "attach_vpn_gateway",
+    "detach_vpn_gateway",
+    "delete_vpn_gateway",
+    "enable_vgw_route_propagation",
+    "disable_vgw_route_propagation",
+    "create_route",
+    "replace_route",
+    "delete_route",
+    "create_vpc_peering_connection",
+    "accept_vpc_peering_connection",
+    "modify_vpc_peering_dns",
+    "delete_vpc_peering_connection",
+    "delete_network_interface",
+    "create_tags",
+    "delete_tags",
+];
+
 /// How long EC2's transitional states last: the emulator's defaults, so that an object's history
 /// here is the one it has against the emulator.
 mod timing {

@@ -5,6 +5,74 @@ use super::*;
 #[async_trait]
 impl RdsApi for FakeRds {
     async fn create_db_subnet_group(&self, input: DbSubnetGroupInput) -> Result<DbSubnetGroup, AwsError> {
+        self.answer("create_db_subnet_group", self.served_create_db_subnet_group(input))
+    }
+
+    async fn find_db_subnet_group(&self, name: &str) -> Result<Option<DbSubnetGroup>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("find_db_subnet_group", name)?;
+        Ok(st.groups.get(&name.to_ascii_lowercase()).cloned())
+    }
+
+    async fn modify_db_subnet_group(&self, input: DbSubnetGroupInput) -> Result<DbSubnetGroup, AwsError> {
+        self.answer("modify_db_subnet_group", self.served_modify_db_subnet_group(input))
+    }
+
+    async fn delete_db_subnet_group(&self, name: &str) -> Result<(), AwsError> {
+        self.answer("delete_db_subnet_group", self.served_delete_db_subnet_group(name))
+    }
+
+    async fn create_db_instance(&self, input: CreateDbInstanceInput) -> Result<DbInstance, AwsError> {
+        self.answer("create_db_instance", self.served_create_db_instance(input))
+    }
+
+    async fn restore_db_instance_from_snapshot(&self, input: RestoreDbInstanceInput) -> Result<DbInstance, AwsError> {
+        self.answer("restore_db_instance_from_snapshot", self.served_restore_db_instance_from_snapshot(input))
+    }
+
+    async fn find_db_instance(&self, id: &str) -> Result<Option<DbInstance>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("find_db_instance", id)?;
+        Ok(st.instances.get(&id.to_ascii_lowercase()).map(|r| Self::view(&st, r)))
+    }
+
+    async fn modify_db_instance(&self, input: ModifyDbInstanceInput) -> Result<DbInstance, AwsError> {
+        self.answer("modify_db_instance", self.served_modify_db_instance(input))
+    }
+
+    async fn delete_db_instance(&self, input: DeleteDbInstanceInput) -> Result<(), AwsError> {
+        self.answer("delete_db_instance", self.served_delete_db_instance(input))
+    }
+
+    async fn find_db_snapshot(&self, id: &str) -> Result<Option<DbSnapshot>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("find_db_snapshot", id)?;
+        Ok(st.snapshots.get(&id.to_ascii_lowercase()).map(|r| {
+            let mut s = r.snap.clone();
+            s.tags = st.tags.get(&s.arn).cloned().unwrap_or_default();
+            s
+        }))
+    }
+
+    async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("list_tags", arn)?;
+        st.tags.get(arn).cloned().ok_or_else(|| Self::not_found_for_arn(arn))
+    }
+
+    async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
+        self.answer("add_tags", self.served_add_tags(arn, tags))
+    }
+
+    async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
+        self.answer("remove_tags", self.served_remove_tags(arn, keys))
+    }
+}
+
+/// What the calls whose answer can be lost do (`RdsApi` passes their answers through
+/// `answer`).
+impl FakeRds {
+    fn served_create_db_subnet_group(&self, input: DbSubnetGroupInput) -> Result<DbSubnetGroup, AwsError> {
         let mut st = self.lock();
         st.rec.begin("create_db_subnet_group", &input.name)?;
         let name = input.name.to_ascii_lowercase();
@@ -31,13 +99,7 @@ impl RdsApi for FakeRds {
         Ok(g)
     }
 
-    async fn find_db_subnet_group(&self, name: &str) -> Result<Option<DbSubnetGroup>, AwsError> {
-        let mut st = self.lock();
-        st.rec.begin("find_db_subnet_group", name)?;
-        Ok(st.groups.get(&name.to_ascii_lowercase()).cloned())
-    }
-
-    async fn modify_db_subnet_group(&self, input: DbSubnetGroupInput) -> Result<DbSubnetGroup, AwsError> {
+    fn served_modify_db_subnet_group(&self, input: DbSubnetGroupInput) -> Result<DbSubnetGroup, AwsError> {
         let mut st = self.lock();
         st.rec.begin("modify_db_subnet_group", &input.name)?;
         let name = input.name.to_ascii_lowercase();
@@ -66,7 +128,7 @@ impl RdsApi for FakeRds {
         Ok(g.clone())
     }
 
-    async fn delete_db_subnet_group(&self, name: &str) -> Result<(), AwsError> {
+    fn served_delete_db_subnet_group(&self, name: &str) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("delete_db_subnet_group", name)?;
         let name = name.to_ascii_lowercase();
@@ -92,7 +154,7 @@ impl RdsApi for FakeRds {
         Ok(())
     }
 
-    async fn create_db_instance(&self, input: CreateDbInstanceInput) -> Result<DbInstance, AwsError> {
+    fn served_create_db_instance(&self, input: CreateDbInstanceInput) -> Result<DbInstance, AwsError> {
         let mut st = self.lock();
         st.rec.begin("create_db_instance", &input.id)?;
         if !valid_identifier(&input.id, 63) {
@@ -152,7 +214,7 @@ impl RdsApi for FakeRds {
         self.insert_instance(&mut st, inst, input.master_password.clone(), &input.tags)
     }
 
-    async fn restore_db_instance_from_snapshot(&self, input: RestoreDbInstanceInput) -> Result<DbInstance, AwsError> {
+    fn served_restore_db_instance_from_snapshot(&self, input: RestoreDbInstanceInput) -> Result<DbInstance, AwsError> {
         let mut st = self.lock();
         st.rec.begin("restore_db_instance_from_snapshot", format!("{} {}", input.id, input.snapshot_identifier))?;
         if !valid_identifier(&input.id, 63) {
@@ -203,13 +265,7 @@ impl RdsApi for FakeRds {
         self.insert_instance(&mut st, inst, Secret::new("from-snapshot"), &input.tags)
     }
 
-    async fn find_db_instance(&self, id: &str) -> Result<Option<DbInstance>, AwsError> {
-        let mut st = self.lock();
-        st.rec.begin("find_db_instance", id)?;
-        Ok(st.instances.get(&id.to_ascii_lowercase()).map(|r| Self::view(&st, r)))
-    }
-
-    async fn modify_db_instance(&self, input: ModifyDbInstanceInput) -> Result<DbInstance, AwsError> {
+    fn served_modify_db_instance(&self, input: ModifyDbInstanceInput) -> Result<DbInstance, AwsError> {
         let mut st = self.lock();
         st.rec.begin("modify_db_instance", &input.id)?;
         let id = input.id.to_ascii_lowercase();
@@ -316,7 +372,7 @@ impl RdsApi for FakeRds {
         Ok(Self::view(&st, rec))
     }
 
-    async fn delete_db_instance(&self, input: DeleteDbInstanceInput) -> Result<(), AwsError> {
+    fn served_delete_db_instance(&self, input: DeleteDbInstanceInput) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("delete_db_instance", &input.id)?;
         let id = input.id.to_ascii_lowercase();
@@ -377,23 +433,7 @@ impl RdsApi for FakeRds {
         Ok(())
     }
 
-    async fn find_db_snapshot(&self, id: &str) -> Result<Option<DbSnapshot>, AwsError> {
-        let mut st = self.lock();
-        st.rec.begin("find_db_snapshot", id)?;
-        Ok(st.snapshots.get(&id.to_ascii_lowercase()).map(|r| {
-            let mut s = r.snap.clone();
-            s.tags = st.tags.get(&s.arn).cloned().unwrap_or_default();
-            s
-        }))
-    }
-
-    async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
-        let mut st = self.lock();
-        st.rec.begin("list_tags", arn)?;
-        st.tags.get(arn).cloned().ok_or_else(|| Self::not_found_for_arn(arn))
-    }
-
-    async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
+    fn served_add_tags(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("add_tags", arn)?;
         let t = st.tags.get_mut(arn).ok_or_else(|| Self::not_found_for_arn(arn))?;
@@ -401,7 +441,7 @@ impl RdsApi for FakeRds {
         Ok(())
     }
 
-    async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
+    fn served_remove_tags(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("remove_tags", arn)?;
         let t = st.tags.get_mut(arn).ok_or_else(|| Self::not_found_for_arn(arn))?;

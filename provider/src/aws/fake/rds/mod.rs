@@ -58,6 +58,19 @@ pub const OPS: &[&str] = &[
     "remove_tags",
 ];
 
+/// Operations whose answer [`FakeRds::lose_next_answer`] can lose: those that change something.
+pub const LOSABLE_OPS: &[&str] = &[
+    "create_db_subnet_group",
+    "modify_db_subnet_group",
+    "delete_db_subnet_group",
+    "create_db_instance",
+    "restore_db_instance_from_snapshot",
+    "modify_db_instance",
+    "delete_db_instance",
+    "add_tags",
+    "remove_tags",
+];
+
 /// How long an instance is `creating`, `modifying` or `deleting` (and each step of
 /// [`FakeRds::set_create_steps`] and [`FakeRds::script`]): the emulator's `rds_seconds`, 1 s each by
 /// default (`tests/emulator/dmslink_emulator/config.py`, `DEFAULT_RESOURCE_SECONDS`;

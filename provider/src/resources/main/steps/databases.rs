@@ -85,7 +85,10 @@ pub async fn ensure_database(run: &StackRun, step: MainStep, db: &Database) -> R
         else {
             return Ok(Found::Nothing);
         };
-        Ok(ownership(run, what, &id, &i.arn, &i.tags, kind::DATABASE, false))
+        // Restored from the planned snapshot (a restore whose answer was lost, or a killed apply's):
+        // the follow-up modify below still applies what the restore could not take.
+        let restored = r.snapshot_identifier.as_ref().is_some_and(|snap| i.tags.get(TAG_SNAPSHOT) == Some(snap));
+        Ok(ownership(run, what, &id, &i.arn, &i.tags, kind::DATABASE, restored))
     };
     // Created or restored: `true` when restored from a snapshot.
     let create = || async {

@@ -1,11 +1,10 @@
 //! `dms-vpc-role`: the account-wide IAM role DMS needs, checked or created first and deleted last
 //! (only when this stack created it and nothing else in the region still needs it).
 
-use crate::aws::error::ErrorKind;
 use crate::aws::iam::{
     CreateRoleInput, DMS_VPC_ROLE, DmsVpcRoleStatus, dms_trust_policy, dms_vpc_policy_arn, dms_vpc_role_status,
 };
-use crate::resources::step_kit::{Found, R, StepError, adopt_or_create, aws_err, gone_ok};
+use crate::resources::step_kit::{Found, R, StepError, adopt_or_create, aws_err, gone_ok, tolerate_lost};
 
 use super::super::naming::TAG_STACK;
 use super::{MainStep, StackRun};
@@ -26,8 +25,6 @@ pub fn role_how_to(partition: &str) -> String {
 enum VpcRole {
     Found(DmsVpcRoleStatus),
     Created,
-    /// Another apply created it between our read and our create.
-    CreatedMeanwhile,
 }
 
 pub(super) async fn ensure_dms_vpc_role(run: &StackRun) -> R<()> {
@@ -60,7 +57,8 @@ pub(super) async fn ensure_dms_vpc_role(run: &StackRun) -> R<()> {
                 run.learn_account(&role.arn);
                 Ok(VpcRole::Created)
             }
-            Err(e) if e.is_kind(ErrorKind::AlreadyExists) => Ok(VpcRole::CreatedMeanwhile),
+            // `EntityAlreadyExists` (our own create whose answer was lost, or another apply's): the
+            // kit looks again and the tags tell whose it is.
             Err(e) => Err(aws_err(STEP, "creating IAM role", DMS_VPC_ROLE, &e)),
         }
     };
@@ -73,18 +71,21 @@ pub(super) async fn ensure_dms_vpc_role(run: &StackRun) -> R<()> {
                 run.kids().dms_vpc_role_created = true;
             }
         }
-        VpcRole::Found(DmsVpcRoleStatus::Missing) | VpcRole::CreatedMeanwhile => {}
+        VpcRole::Found(DmsVpcRoleStatus::Missing) => {}
     };
     let (role, _) = adopt_or_create(STEP, "IAM role", find, create, record).await?;
     let attach = || async {
-        run.iam()
-            .attach_role_policy(DMS_VPC_ROLE, &policy)
+        let attached = || async {
+            let now = run.iam().list_attached_role_policies(DMS_VPC_ROLE).await?;
+            Ok(now.iter().any(|p| p.arn == policy))
+        };
+        tolerate_lost(|| run.iam().attach_role_policy(DMS_VPC_ROLE, &policy), attached)
             .await
             .map_err(|e| aws_err(STEP, "attaching policy to IAM role", DMS_VPC_ROLE, &e))
     };
     match role {
         VpcRole::Found(DmsVpcRoleStatus::Ready(_) | DmsVpcRoleStatus::Missing) => Ok(()),
-        VpcRole::Created | VpcRole::CreatedMeanwhile => attach().await,
+        VpcRole::Created => attach().await,
         VpcRole::Found(DmsVpcRoleStatus::Incomplete { trusts_dms, has_policy, .. }) if !create_it => {
             Err(StepError::new(
                 STEP,

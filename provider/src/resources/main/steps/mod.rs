@@ -1,7 +1,9 @@
 //! The steps of `dmslink_main`: each AWS child is a named step that adopts its child (found by
 //! deterministic name and ownership tags) or creates it, through the step kit's
 //! [`adopt_or_create`](crate::resources::step_kit::adopt_or_create), and records it in
-//! [`StackRun::children`] the moment it exists. Undo removes it again (NotFound counts as done).
+//! [`StackRun::children`] the moment it exists; a create whose answer was lost is looked up again
+//! and adopted, and several objects under one child's ownership tags are refused by name
+//! (`docs/reliability.md`). Undo removes it again (NotFound counts as done).
 //! One file per concern: [`iam`] (`dms-vpc-role`), [`network`], [`databases`] (RDS), [`dms`].
 
 pub mod databases;

@@ -10,7 +10,8 @@ use crate::aws::ec2::{
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::Wait;
 use crate::resources::step_kit::{
-    Found, R, adopt_or_create, aws_err, delete_retrying, gone_ok, poll_backoff, poll_until, retry, wait_for,
+    Came, Found, R, adopt_or_create, aws_err, delete_retrying, gone_ok, no_twins, only_one, poll_backoff, poll_until,
+    retry, tolerate_lost, wait_for,
 };
 
 use super::super::naming::{kind, owned_by};
@@ -21,6 +22,13 @@ pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
     let name = run.stack.vpc_name();
     let ec2 = run.ec2();
     let what = "EC2 VPC";
+    let owned = || async {
+        let found = ec2
+            .find_vpcs(&run.owner_filter(kind::VPC))
+            .await
+            .map_err(|e| aws_err(STEP, "reading EC2 VPC", &name, &e))?;
+        R::Ok(found.into_iter().filter(|v| owned_by(&v.tags, &run.stack, kind::VPC)).map(|v| v.id).collect::<Vec<_>>())
+    };
     let find = || async {
         let known = run.kids().vpc_id.clone();
         if let Some(k) = known
@@ -28,12 +36,9 @@ pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
         {
             return Ok(Found::Ours(v.id));
         }
-        let owned = ec2
-            .find_vpcs(&run.owner_filter(kind::VPC))
-            .await
-            .map_err(|e| aws_err(STEP, "reading EC2 VPC", &name, &e))?;
-        if let Some(v) = owned.into_iter().find(|v| owned_by(&v.tags, &run.stack, kind::VPC)) {
-            return Ok(Found::Ours(v.id));
+        let found = only_one(what, owned().await?.into_iter().map(|id| (id.clone(), id)).collect());
+        if !matches!(found, Found::Nothing) {
+            return Ok(found);
         }
         let named = ec2
             .find_vpcs(&Filters::new().with("tag:Name", &name))
@@ -52,7 +57,10 @@ pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
             .map_err(|e| aws_err(STEP, "creating EC2 VPC", &name, &e))?;
         Ok(vpc.id)
     };
-    let (id, _) = adopt_or_create(STEP, what, find, create, |id| run.kids().vpc_id = Some(id.clone())).await?;
+    let (id, came) = adopt_or_create(STEP, what, find, create, |id| run.kids().vpc_id = Some(id.clone())).await?;
+    if came == Came::Created {
+        no_twins(STEP, what, &id, owned().await?)?;
+    }
     let what = format!("EC2 VPC ({id})");
     wait_for(run, STEP, Wait::new(&what, &["pending"], &["available"]), || ec2.find_vpc(&id)).await?;
     for attr in [VpcAttribute::EnableDnsSupport, VpcAttribute::EnableDnsHostnames] {
@@ -63,7 +71,7 @@ pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
         if current {
             continue;
         }
-        ec2.modify_vpc_attribute(&id, attr, true)
+        tolerate_lost(|| ec2.modify_vpc_attribute(&id, attr, true), || ec2.describe_vpc_attribute(&id, attr))
             .await
             .map_err(|e| aws_err(STEP, &format!("setting {} of EC2 VPC", attr.as_str()), &id, &e))?;
         poll_until(run, STEP, &format!("{} of EC2 VPC ({id})", attr.as_str()), poll_backoff(), || {
@@ -102,10 +110,6 @@ pub(super) async fn create_subnets(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateSubnets;
     let ec2 = run.ec2();
     let vpc = run.need(STEP, "the VPC id", run.kids().vpc_id.clone())?;
-    let owned = ec2
-        .find_subnets(&run.owner_filter(kind::SUBNET).vpc(&vpc))
-        .await
-        .map_err(|e| aws_err(STEP, "reading EC2 subnets of", &vpc, &e))?;
     let net = &run.stack.network;
     for (az, cidr) in net.availability_zones.iter().zip(&net.subnet_cidrs) {
         let name = run.stack.subnet_name(az);
@@ -116,10 +120,16 @@ pub(super) async fn create_subnets(run: &StackRun) -> R<()> {
             {
                 return Ok(Found::Ours(k));
             }
-            if let Some(s) =
-                owned.iter().find(|s| &s.availability_zone == az && owned_by(&s.tags, &run.stack, kind::SUBNET))
-            {
-                return Ok(Found::Ours(s.id.clone()));
+            // Asked each time: the look after a create whose answer was lost must see what it made.
+            let owned = ec2
+                .find_subnets(&run.owner_filter(kind::SUBNET).vpc(&vpc).with("availability-zone", az))
+                .await
+                .map_err(|e| aws_err(STEP, "reading EC2 subnets of", &vpc, &e))?;
+            let owned =
+                owned.into_iter().filter(|s| &s.availability_zone == az && owned_by(&s.tags, &run.stack, kind::SUBNET));
+            let found = only_one("EC2 subnet", owned.map(|s| (s.id.clone(), s.id)).collect());
+            if !matches!(found, Found::Nothing) {
+                return Ok(found);
             }
             let named = ec2
                 .find_subnets(&Filters::new().vpc(&vpc).with("tag:Name", &name))
@@ -255,13 +265,34 @@ pub(super) async fn create_security_group(run: &StackRun) -> R<()> {
         Err(e) if e.is_kind(ErrorKind::AlreadyExists) => Ok(()),
         other => other,
     };
+    // A lost answer: the rules are there now (the SDK's retry meets `InvalidPermission.Duplicate`).
+    let gid = id.as_str();
+    let present = |dir: RuleDirection, want: &[SgRule]| {
+        let want = want.to_vec();
+        async move {
+            let now = ec2.find_security_group_rules(gid).await?;
+            Ok(want.iter().all(|r| now.iter().any(|x| x.direction == dir && x.rule.same_permission(r))))
+        }
+    };
     if !ingress.is_empty() {
-        ok_dup(ec2.authorize_security_group_ingress(&id, &ingress).await)
-            .map_err(|e| aws_err(STEP, "authorizing ingress of EC2 security group", &id, &e))?;
+        ok_dup(
+            tolerate_lost(
+                || ec2.authorize_security_group_ingress(&id, &ingress),
+                || present(RuleDirection::Ingress, &ingress),
+            )
+            .await,
+        )
+        .map_err(|e| aws_err(STEP, "authorizing ingress of EC2 security group", &id, &e))?;
     }
     if !egress.is_empty() {
-        ok_dup(ec2.authorize_security_group_egress(&id, &egress).await)
-            .map_err(|e| aws_err(STEP, "authorizing egress of EC2 security group", &id, &e))?;
+        ok_dup(
+            tolerate_lost(
+                || ec2.authorize_security_group_egress(&id, &egress),
+                || present(RuleDirection::Egress, &egress),
+            )
+            .await,
+        )
+        .map_err(|e| aws_err(STEP, "authorizing egress of EC2 security group", &id, &e))?;
     }
     Ok(())
 }
@@ -293,6 +324,14 @@ pub(super) async fn create_vpn_gateway(run: &StackRun) -> R<()> {
     let ec2 = run.ec2();
     let name = format!("{}-vgw", run.stack.prefix());
     let vpc = run.need(STEP, "the VPC id", run.kids().vpc_id.clone())?;
+    let owned = || async {
+        let found = ec2
+            .find_vpn_gateways(&run.owner_filter(kind::VPN_GATEWAY))
+            .await
+            .map_err(|e| aws_err(STEP, "reading EC2 VPN gateways", &name, &e))?;
+        let owned = found.into_iter().filter(|g| !g.is_gone() && owned_by(&g.tags, &run.stack, kind::VPN_GATEWAY));
+        R::Ok(owned.map(|g| g.id).collect::<Vec<_>>())
+    };
     let find = || async {
         let known = run.kids().vpn_gateway_id.clone();
         if let Some(k) = known
@@ -304,14 +343,7 @@ pub(super) async fn create_vpn_gateway(run: &StackRun) -> R<()> {
         {
             return Ok(Found::Ours(g.id));
         }
-        let found = ec2
-            .find_vpn_gateways(&run.owner_filter(kind::VPN_GATEWAY))
-            .await
-            .map_err(|e| aws_err(STEP, "reading EC2 VPN gateways", &name, &e))?;
-        Ok(found
-            .into_iter()
-            .find(|g| !g.is_gone() && owned_by(&g.tags, &run.stack, kind::VPN_GATEWAY))
-            .map_or(Found::Nothing, |g| Found::Ours(g.id)))
+        Ok(only_one("EC2 VPN gateway", owned().await?.into_iter().map(|id| (id.clone(), id)).collect()))
     };
     let create = || async {
         let input = CreateVpnGatewayInput {
@@ -322,14 +354,30 @@ pub(super) async fn create_vpn_gateway(run: &StackRun) -> R<()> {
             ec2.create_vpn_gateway(input).await.map_err(|e| aws_err(STEP, "creating EC2 VPN gateway", &name, &e))?;
         Ok(g.id)
     };
-    let (id, _) =
+    let (id, came) =
         adopt_or_create(STEP, "EC2 VPN gateway", find, create, |id| run.kids().vpn_gateway_id = Some(id.clone()))
             .await?;
+    if came == Came::Created {
+        no_twins(STEP, "EC2 VPN gateway", &id, owned().await?)?;
+    }
     let what = format!("EC2 VPN gateway ({id})");
     wait_for(run, STEP, Wait::new(&what, &["pending"], &["available"]), || ec2.find_vpn_gateway(&id)).await?;
     let g = ec2.find_vpn_gateway(&id).await.map_err(|e| aws_err(STEP, "reading EC2 VPN gateway", &id, &e))?;
     if g.as_ref().and_then(|g| g.attached_vpc()) != Some(vpc.as_str()) {
-        retry(run, &[ErrorKind::NotFound], Some(Duration::from_secs(120)), || ec2.attach_vpn_gateway(&id, &vpc))
+        let attach = || {
+            tolerate_lost(
+                || async { ec2.attach_vpn_gateway(&id, &vpc).await.map(|_| ()) },
+                || async {
+                    let g = ec2.find_vpn_gateway(&id).await?;
+                    Ok(g.is_some_and(|g| {
+                        g.attachments
+                            .iter()
+                            .any(|a| a.vpc_id == vpc && matches!(a.state.as_str(), "attaching" | "attached"))
+                    }))
+                },
+            )
+        };
+        retry(run, &[ErrorKind::NotFound], Some(Duration::from_secs(120)), attach)
             .await
             .map_err(|e| aws_err(STEP, "attaching EC2 VPN gateway", &id, &e))?;
     }
@@ -378,11 +426,17 @@ pub(super) async fn enable_route_propagation(run: &StackRun) -> R<()> {
         if t.is_some_and(|t| t.propagating_vgws.contains(&vgw)) {
             continue;
         }
-        retry(run, &[ErrorKind::InvalidState, ErrorKind::NotFound], Some(Duration::from_secs(120)), || {
-            run.ec2().enable_vgw_route_propagation(&rt, &vgw)
-        })
-        .await
-        .map_err(|e| aws_err(STEP, "enabling VGW route propagation on route table", &rt, &e))?;
+        let enable = || {
+            tolerate_lost(
+                || run.ec2().enable_vgw_route_propagation(&rt, &vgw),
+                || async {
+                    Ok(run.ec2().find_route_table(&rt).await?.is_some_and(|t| t.propagating_vgws.contains(&vgw)))
+                },
+            )
+        };
+        retry(run, &[ErrorKind::InvalidState, ErrorKind::NotFound], Some(Duration::from_secs(120)), enable)
+            .await
+            .map_err(|e| aws_err(STEP, "enabling VGW route propagation on route table", &rt, &e))?;
     }
     Ok(())
 }
@@ -420,25 +474,36 @@ pub(super) async fn create_internet_gateway(run: &StackRun) -> R<()> {
         {
             return Ok(Found::Ours(g));
         }
-        Ok(ec2
+        let found = ec2
             .find_internet_gateways(&run.owner_filter(kind::INTERNET_GATEWAY))
             .await
-            .map_err(|e| aws_err(STEP, "reading EC2 internet gateways", &name, &e))?
-            .into_iter()
-            .find(|g| owned_by(&g.tags, &run.stack, kind::INTERNET_GATEWAY))
-            .map_or(Found::Nothing, Found::Ours))
+            .map_err(|e| aws_err(STEP, "reading EC2 internet gateways", &name, &e))?;
+        let owned = found.into_iter().filter(|g| owned_by(&g.tags, &run.stack, kind::INTERNET_GATEWAY));
+        Ok(only_one("EC2 internet gateway", owned.map(|g| (g.id.clone(), g)).collect()))
     };
     let create = || async {
         ec2.create_internet_gateway(&run.tags_for(kind::INTERNET_GATEWAY, &name))
             .await
             .map_err(|e| aws_err(STEP, "creating EC2 internet gateway", &name, &e))
     };
-    let (g, _) = adopt_or_create(STEP, "EC2 internet gateway", find, create, |g| {
+    let (g, came) = adopt_or_create(STEP, "EC2 internet gateway", find, create, |g| {
         run.kids().internet_gateway_id = Some(g.id.clone())
     })
     .await?;
+    if came == Came::Created {
+        let owned = ec2
+            .find_internet_gateways(&run.owner_filter(kind::INTERNET_GATEWAY))
+            .await
+            .map_err(|e| aws_err(STEP, "reading EC2 internet gateways", &name, &e))?;
+        let owned = owned.into_iter().filter(|o| owned_by(&o.tags, &run.stack, kind::INTERNET_GATEWAY));
+        no_twins(STEP, "EC2 internet gateway", &g.id, owned.map(|o| o.id).collect())?;
+    }
     if !g.attachments.iter().any(|a| a.vpc_id == vpc) {
-        match ec2.attach_internet_gateway(&g.id, &vpc).await {
+        let attached = || async {
+            let now = ec2.find_internet_gateway(&g.id).await?;
+            Ok(now.is_some_and(|n| n.attachments.iter().any(|a| a.vpc_id == vpc)))
+        };
+        match tolerate_lost(|| ec2.attach_internet_gateway(&g.id, &vpc), attached).await {
             Ok(()) => {}
             Err(e) if e.is_kind(ErrorKind::AlreadyExists) => {}
             Err(e) => return Err(aws_err(STEP, "attaching EC2 internet gateway", &g.id, &e)),
