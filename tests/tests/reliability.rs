@@ -3,8 +3,10 @@
 //! - `lost_<operation>`: the emulator serves one call of `operation` during a `dmslink_main` create
 //!   and loses its answer (the SDK then retries it). The apply must succeed with one object per child
 //!   and a clean plan. Every changing call of the create has its case: the creates, and the attach,
-//!   authorize, modify and enable calls. Most creates fail today (issue 12 item 2 is the fix) and are
-//!   ignored until then, each saying how it fails; run them with `--ignored`.
+//!   authorize, modify and enable calls. The two creates without a natural key (`CreateVpc`,
+//!   `CreateVpnGateway`) still fail — the SDK's own retry makes a twin, which the step refuses — and
+//!   are ignored until the provider takes over their retries, each saying how it fails; run them
+//!   with `--ignored`.
 //! - `main_create_calls_are_the_lost_answer_cases`: a clean create makes exactly the changing calls the
 //!   `lost_*` cases cover, so the list cannot go stale.
 //! - `chaos_profile_is_survived_by_sdk_retries_and_reproducible`: the issue's chaos rates on every call,
@@ -197,25 +199,17 @@ macro_rules! lost_answer_cases {
 lost_answer_cases! {
     // ensure_dms_vpc_role adopts the role its retried CreateRole meets (EntityAlreadyExists).
     lost_iam_create_role => "iam:CreateRole",
-    #[ignore = "issue 12 item 2: the SDK's retried CreateVpc makes a second VPC; the apply succeeds with two"]
+    #[ignore = "issue 12 item 2, open: the SDK's own retry of CreateVpc makes a second VPC, which the step now refuses by name (no_twins)"]
     lost_ec2_create_vpc => "ec2:CreateVpc",
-    #[ignore = "issue 12 item 2: the retried CreateSubnet fails the apply with InvalidSubnet.Conflict"]
     lost_ec2_create_subnet => "ec2:CreateSubnet",
-    #[ignore = "issue 12 item 2: the retried CreateSecurityGroup fails the apply with InvalidGroup.Duplicate"]
     lost_ec2_create_security_group => "ec2:CreateSecurityGroup",
-    #[ignore = "issue 12 item 2: the SDK's retried CreateVpnGateway makes a second gateway; the apply succeeds with two"]
+    #[ignore = "issue 12 item 2, open: the SDK's own retry of CreateVpnGateway makes a second gateway, which the step now refuses by name (no_twins)"]
     lost_ec2_create_vpn_gateway => "ec2:CreateVpnGateway",
-    #[ignore = "issue 12 item 2: the retried CreateDBSubnetGroup fails the apply with DBSubnetGroupAlreadyExists"]
     lost_rds_create_db_subnet_group => "rds:CreateDBSubnetGroup",
-    #[ignore = "issue 12 item 2: the retried RestoreDBInstanceFromDBSnapshot fails the apply with DBInstanceAlreadyExists"]
     lost_rds_restore_db_instance_from_db_snapshot => "rds:RestoreDBInstanceFromDBSnapshot",
-    #[ignore = "issue 12 item 2: the retried CreateDBInstance fails the apply with DBInstanceAlreadyExists"]
     lost_rds_create_db_instance => "rds:CreateDBInstance",
-    #[ignore = "issue 12 item 2: the retried CreateReplicationSubnetGroup fails the apply with ResourceAlreadyExistsFault"]
     lost_dms_create_replication_subnet_group => "dms:CreateReplicationSubnetGroup",
-    #[ignore = "issue 12 item 2: the retried CreateReplicationInstance fails the apply with ResourceAlreadyExistsFault"]
     lost_dms_create_replication_instance => "dms:CreateReplicationInstance",
-    #[ignore = "issue 12 item 2: the retried CreateEndpoint fails the apply with ResourceAlreadyExistsFault"]
     lost_dms_create_endpoint => "dms:CreateEndpoint",
     lost_iam_attach_role_policy => "iam:AttachRolePolicy",
     lost_ec2_modify_vpc_attribute => "ec2:ModifyVpcAttribute",
