@@ -3,10 +3,9 @@
 //! - `lost_<operation>`: the emulator serves one call of `operation` during a `dmslink_main` create
 //!   and loses its answer (the SDK then retries it). The apply must succeed with one object per child
 //!   and a clean plan. Every changing call of the create has its case: the creates, and the attach,
-//!   authorize, modify and enable calls. The two creates without a natural key (`CreateVpc`,
-//!   `CreateVpnGateway`) still fail — the SDK's own retry makes a twin, which the step refuses — and
-//!   are ignored until the provider takes over their retries, each saying how it fails; run them
-//!   with `--ignored`.
+//!   authorize, modify and enable calls. The creates without a natural key (`CreateVpc`,
+//!   `CreateVpnGateway`) are sent once by the SDK and retried by the step kit after a look, so a
+//!   lost answer is adopted, never made twice.
 //! - `main_create_calls_are_the_lost_answer_cases`: a clean create makes exactly the changing calls the
 //!   `lost_*` cases cover, so the list cannot go stale.
 //! - `chaos_profile_is_survived_by_sdk_retries_and_reproducible`: the issue's chaos rates on every call,
@@ -199,11 +198,9 @@ macro_rules! lost_answer_cases {
 lost_answer_cases! {
     // ensure_dms_vpc_role adopts the role its retried CreateRole meets (EntityAlreadyExists).
     lost_iam_create_role => "iam:CreateRole",
-    #[ignore = "issue 12 item 2, open: the SDK's own retry of CreateVpc makes a second VPC, which the step now refuses by name (no_twins)"]
     lost_ec2_create_vpc => "ec2:CreateVpc",
     lost_ec2_create_subnet => "ec2:CreateSubnet",
     lost_ec2_create_security_group => "ec2:CreateSecurityGroup",
-    #[ignore = "issue 12 item 2, open: the SDK's own retry of CreateVpnGateway makes a second gateway, which the step now refuses by name (no_twins)"]
     lost_ec2_create_vpn_gateway => "ec2:CreateVpnGateway",
     lost_rds_create_db_subnet_group => "rds:CreateDBSubnetGroup",
     lost_rds_restore_db_instance_from_db_snapshot => "rds:RestoreDBInstanceFromDBSnapshot",

@@ -52,6 +52,15 @@ impl SdkEc2 {
     }
 }
 
+/// The configuration of a create the SDK must not retry: EC2 makes a new VPC, VPN gateway or
+/// internet gateway for every `CreateVpc`/`CreateVpnGateway`/`CreateInternetGateway` it serves (no
+/// natural key, no client token), so an SDK retry after a lost answer makes a twin. The step kit
+/// sends these again itself, after looking for what the last attempt made
+/// (`step_kit::adopt_or_create_looking`).
+fn sent_once() -> aws_sdk_ec2::config::Builder {
+    aws_sdk_ec2::config::Builder::default().retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
+}
+
 #[async_trait]
 impl Ec2Api for SdkEc2 {
     async fn create_vpc(&self, cidr_block: &str, tags: &Tags) -> Result<Vpc, AwsError> {
@@ -60,6 +69,8 @@ impl Ec2Api for SdkEc2 {
             .create_vpc()
             .cidr_block(cidr_block)
             .set_tag_specifications(tag_spec(ResourceType::Vpc, tags))
+            .customize()
+            .config_override(sent_once())
             .send()
             .await
             .map_err(|e| self.err(e))?;
@@ -275,6 +286,8 @@ impl Ec2Api for SdkEc2 {
             .client
             .create_internet_gateway()
             .set_tag_specifications(tag_spec(ResourceType::InternetGateway, tags))
+            .customize()
+            .config_override(sent_once())
             .send()
             .await
             .map_err(|e| self.err(e))?;
@@ -335,6 +348,8 @@ impl Ec2Api for SdkEc2 {
             .r#type(GatewayType::Ipsec1)
             .set_amazon_side_asn(input.amazon_side_asn)
             .set_tag_specifications(tag_spec(ResourceType::VpnGateway, &input.tags))
+            .customize()
+            .config_override(sent_once())
             .send()
             .await
             .map_err(|e| self.err(e))?;

@@ -261,23 +261,110 @@ where
         Found::Refused(why) => return Err(StepError::new(step, why)),
         Found::Nothing => match create().await {
             Ok(child) => (child, Came::Created),
-            Err(e) if e.code.as_deref().is_some_and(error::outcome_unknown) => match find().await {
-                Ok(Found::Ours(child)) => {
-                    tracing::info!(
-                        step = step.as_str(),
-                        what,
-                        "adopting what this create made (its answer was lost: {e})"
-                    );
-                    (child, Came::Adopted)
-                }
-                Ok(Found::Refused(why)) => return Err(StepError { message: format!("{}; {why}", e.message), ..e }),
-                Ok(Found::Nothing) | Err(_) => return Err(e),
+            Err(e) => match second_look(step, what, &mut find, e).await {
+                Looked::Adopted(child) => (child, Came::Adopted),
+                Looked::Nothing(e) | Looked::Stop(e) => return Err(e),
             },
-            Err(e) => return Err(e),
         },
     };
     record(&child);
     Ok((child, came))
+}
+
+/// [`adopt_or_create`] for a create the SDK must not retry: one without a natural key or a client
+/// token (`CreateVpc`, `CreateVpnGateway`, `CreateInternetGateway`), which an SDK retry after a lost
+/// answer would make twice. The SDK sends it once (see `aws/ec2_sdk`); a failure that may hide a
+/// served call is followed by a look, and only when the look finds nothing and the failure was
+/// throttling, a server error or no answer is the create sent again, after a back-off, within the
+/// run's deadline and until it is cancelled.
+pub async fn adopt_or_create_looking<T, F, FFut, C, CFut>(
+    pace: &impl Pace,
+    step: impl StepName,
+    what: &str,
+    mut find: F,
+    mut create: C,
+    record: impl FnOnce(&T),
+) -> R<(T, Came)>
+where
+    F: FnMut() -> FFut,
+    FFut: Future<Output = R<Found<T>>>,
+    C: FnMut() -> CFut,
+    CFut: Future<Output = R<T>>,
+{
+    let (child, came) = match find().await? {
+        Found::Ours(child) => (child, Came::Adopted),
+        Found::Refused(why) => return Err(StepError::new(step, why)),
+        Found::Nothing => {
+            let mut backoff = create_backoff();
+            let mut attempts = 1;
+            loop {
+                let e = match create().await {
+                    Ok(child) => break (child, Came::Created),
+                    Err(e) => e,
+                };
+                let again = e.code.as_deref().is_some_and(worth_another_create);
+                match second_look(step, what, &mut find, e).await {
+                    Looked::Adopted(child) => break (child, Came::Adopted),
+                    Looked::Nothing(e) if again && attempts < CREATE_ATTEMPTS && !pace.remaining().is_zero() => {
+                        tracing::info!(step = step.as_str(), what, attempts, "creating again: {}", e.message);
+                        if !sleep_unless_cancelled(backoff.next_delay().min(pace.remaining()), pace.cancel()).await {
+                            return Err(e);
+                        }
+                        attempts += 1;
+                    }
+                    Looked::Nothing(e) | Looked::Stop(e) => return Err(e),
+                }
+            }
+        }
+    };
+    record(&child);
+    Ok((child, came))
+}
+
+/// How many times [`adopt_or_create_looking`] sends a create, looking in between.
+const CREATE_ATTEMPTS: u32 = 8;
+
+/// 1 s, doubling, at most 4 s between creates: short enough that a stop is never kept waiting long.
+fn create_backoff() -> Backoff {
+    Backoff::new(Duration::from_secs(1), 2.0, Duration::from_secs(4)).jitter(0.2)
+}
+
+/// A failed create worth sending again once a look found nothing: throttling, a server error or no
+/// answer at all. "Already exists" is not: something stands where the child would be.
+fn worth_another_create(code: &str) -> bool {
+    error::outcome_unknown(code) && error::classify_code(code) != ErrorKind::AlreadyExists
+}
+
+/// What a look after a failed create found.
+enum Looked<T> {
+    /// Ours: the failed create's answer was lost.
+    Adopted(T),
+    /// Nothing: the create's own error stands.
+    Nothing(StepError),
+    /// Someone else's object, or the create was refused outright: stop.
+    Stop(StepError),
+}
+
+/// After a create failed with `e`: when the failure may hide a served call
+/// ([`error::outcome_unknown`]), look again and adopt what is ours.
+async fn second_look<T, F, FFut>(step: impl StepName, what: &str, find: &mut F, e: StepError) -> Looked<T>
+where
+    F: FnMut() -> FFut,
+    FFut: Future<Output = R<Found<T>>>,
+{
+    if !e.code.as_deref().is_some_and(error::outcome_unknown) {
+        return Looked::Stop(e);
+    }
+    match find().await {
+        Ok(Found::Ours(child)) => {
+            tracing::info!(step = step.as_str(), what, "adopting what this create made (its answer was lost: {e})");
+            Looked::Adopted(child)
+        }
+        Ok(Found::Refused(why)) => Looked::Stop(StepError { message: format!("{}; {why}", e.message), ..e }),
+        Ok(Found::Nothing) => Looked::Nothing(e),
+        // A look that failed proves nothing: creating again could make a twin.
+        Err(_) => Looked::Stop(e),
+    }
 }
 
 /// A non-idempotent action (attach, authorize, enable, ...) whose own lost answer counts as

@@ -248,3 +248,110 @@ async fn waits_for_a_present_or_a_gone_object_say_which_failed() {
     assert_eq!(err.step, "create_thing");
     assert!(err.message.starts_with("timed out after") && err.message.contains("thing (x)"), "{}", err.message);
 }
+
+/// A create the SDK sends once: after throttling, a server error or no answer, the kit looks, and
+/// only when nothing is there sends the create again; a lost answer is adopted; a look that fails,
+/// "already exists" with nothing found, or a stop ends it without another create.
+#[tokio::test(start_paused = true)]
+async fn adopt_or_create_looking_creates_again_only_after_an_empty_look() {
+    // Throttled twice (nothing made), then made.
+    let (creates, looks) = (Mutex::new(0), Mutex::new(0));
+    let throttled = AwsError::from_code("RequestLimitExceeded", "slow down");
+    let got = adopt_or_create_looking(
+        &run(600),
+        S::CreateThing,
+        "thing",
+        || async {
+            *looks.lock().unwrap() += 1;
+            Ok(Found::<String>::Nothing)
+        },
+        || async {
+            let mut n = creates.lock().unwrap();
+            *n += 1;
+            if *n < 3 { Err(aws_err(S::CreateThing, "creating thing", "x", &throttled)) } else { Ok("made-3".into()) }
+        },
+        |_: &String| {},
+    )
+    .await;
+    assert_eq!(got.unwrap(), ("made-3".to_string(), Came::Created));
+    assert_eq!((*creates.lock().unwrap(), *looks.lock().unwrap()), (3, 3), "a look before each create again");
+
+    // The answer was lost: the look finds it, no second create.
+    let (creates, looks) = (Mutex::new(0), Mutex::new(0));
+    let lost = AwsError::new(ErrorKind::Transport, "", "connection reset");
+    let got = adopt_or_create_looking(
+        &run(600),
+        S::CreateThing,
+        "thing",
+        || async {
+            let mut n = looks.lock().unwrap();
+            *n += 1;
+            Ok(if *n == 1 { Found::Nothing } else { Found::Ours("made-1".to_string()) })
+        },
+        || async {
+            *creates.lock().unwrap() += 1;
+            Err(aws_err(S::CreateThing, "creating thing", "x", &lost))
+        },
+        |_: &String| {},
+    )
+    .await;
+    assert_eq!(got.unwrap(), ("made-1".to_string(), Came::Adopted));
+    assert_eq!(*creates.lock().unwrap(), 1);
+
+    // Each of these ends after one create.
+    let failed_look = || async { Err::<Found<String>, _>(StepError::new(S::CreateThing, "reading thing: Throttling")) };
+    let empty_look = || async { Ok(Found::<String>::Nothing) };
+    let exists = AwsError::from_code("InvalidGroup.Duplicate", "exists");
+    let stopped = AwsError::new(ErrorKind::Cancelled, "StoppedByTerraform", "stopped by Terraform");
+    for (case, e, look_fails) in
+        [("look fails", &throttled, true), ("already exists", &exists, false), ("stopped", &stopped, false)]
+    {
+        let creates = Mutex::new(0);
+        let create = || async {
+            *creates.lock().unwrap() += 1;
+            Err::<String, _>(aws_err(S::CreateThing, "creating thing", "x", e))
+        };
+        let got = if look_fails {
+            let looked = Mutex::new(false);
+            adopt_or_create_looking(
+                &run(600),
+                S::CreateThing,
+                "thing",
+                || async {
+                    let mut l = looked.lock().unwrap();
+                    if *l {
+                        failed_look().await
+                    } else {
+                        *l = true;
+                        empty_look().await
+                    }
+                },
+                create,
+                |_: &String| {},
+            )
+            .await
+        } else {
+            adopt_or_create_looking(&run(600), S::CreateThing, "thing", empty_look, create, |_: &String| {}).await
+        };
+        assert!(got.is_err(), "{case}");
+        assert_eq!(*creates.lock().unwrap(), 1, "{case}: never created again");
+    }
+
+    // Throttled for ever: a bounded number of creates, then the throttling stands.
+    let creates = Mutex::new(0);
+    let err = adopt_or_create_looking(
+        &run(600),
+        S::CreateThing,
+        "thing",
+        empty_look,
+        || async {
+            *creates.lock().unwrap() += 1;
+            Err::<String, _>(aws_err(S::CreateThing, "creating thing", "x", &throttled))
+        },
+        |_: &String| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code.as_deref(), Some("RequestLimitExceeded"));
+    assert_eq!(*creates.lock().unwrap(), CREATE_ATTEMPTS);
+}

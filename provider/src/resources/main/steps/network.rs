@@ -10,8 +10,8 @@ use crate::aws::ec2::{
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::Wait;
 use crate::resources::step_kit::{
-    Came, Found, R, adopt_or_create, aws_err, delete_retrying, gone_ok, no_twins, only_one, poll_backoff, poll_until,
-    retry, tolerate_lost, wait_for,
+    Came, Found, R, adopt_or_create, adopt_or_create_looking, aws_err, delete_retrying, gone_ok, no_twins, only_one,
+    poll_backoff, poll_until, retry, tolerate_lost, wait_for,
 };
 
 use super::super::naming::{kind, owned_by};
@@ -57,7 +57,8 @@ pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
             .map_err(|e| aws_err(STEP, "creating EC2 VPC", &name, &e))?;
         Ok(vpc.id)
     };
-    let (id, came) = adopt_or_create(STEP, what, find, create, |id| run.kids().vpc_id = Some(id.clone())).await?;
+    let (id, came) =
+        adopt_or_create_looking(run, STEP, what, find, create, |id| run.kids().vpc_id = Some(id.clone())).await?;
     if came == Came::Created {
         no_twins(STEP, what, &id, owned().await?)?;
     }
@@ -354,9 +355,10 @@ pub(super) async fn create_vpn_gateway(run: &StackRun) -> R<()> {
             ec2.create_vpn_gateway(input).await.map_err(|e| aws_err(STEP, "creating EC2 VPN gateway", &name, &e))?;
         Ok(g.id)
     };
-    let (id, came) =
-        adopt_or_create(STEP, "EC2 VPN gateway", find, create, |id| run.kids().vpn_gateway_id = Some(id.clone()))
-            .await?;
+    let (id, came) = adopt_or_create_looking(run, STEP, "EC2 VPN gateway", find, create, |id| {
+        run.kids().vpn_gateway_id = Some(id.clone())
+    })
+    .await?;
     if came == Came::Created {
         no_twins(STEP, "EC2 VPN gateway", &id, owned().await?)?;
     }
@@ -486,7 +488,7 @@ pub(super) async fn create_internet_gateway(run: &StackRun) -> R<()> {
             .await
             .map_err(|e| aws_err(STEP, "creating EC2 internet gateway", &name, &e))
     };
-    let (g, came) = adopt_or_create(STEP, "EC2 internet gateway", find, create, |g| {
+    let (g, came) = adopt_or_create_looking(run, STEP, "EC2 internet gateway", find, create, |g| {
         run.kids().internet_gateway_id = Some(g.id.clone())
     })
     .await?;
