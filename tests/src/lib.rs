@@ -32,6 +32,8 @@ mod emulator;
 mod faults;
 mod fixtures;
 mod http;
+#[cfg(unix)]
+pub mod interrupt;
 pub mod postgres;
 mod process;
 mod provider;

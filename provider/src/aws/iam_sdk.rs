@@ -6,8 +6,9 @@ use aws_sdk_iam::types as t;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
-use super::error::{self, AwsError, ErrorKind};
+use super::error::{AwsError, ErrorKind};
 use super::iam::{AttachedPolicy, CreateRoleInput, IamApi, Role, Tags, decode_policy_document};
+use super::stop;
 
 /// The IAM client plus where it sends requests (for error messages).
 #[derive(Clone, Debug)]
@@ -28,7 +29,7 @@ impl SdkIam {
     where
         E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     {
-        error::from_sdk(e, &self.endpoint)
+        stop::from_sdk(e, &self.endpoint)
     }
 }
 

@@ -3,6 +3,7 @@
 //! - `dms`, `ec2`, `rds`, `iam`: one small trait per service (`DmsApi`, `Ec2Api`, `RdsApi`,
 //!   `IamApi`) with its domain types; `<service>_sdk`: the SDK implementation.
 //! - `error`: errors classified once (`NotFound`, `Throttled`, `InvalidState`, ...).
+//! - `stop`: StopProvider reaches every SDK call (HTTP client and sleep race the stop token).
 //! - `wait`: the generic poller used by every resource.
 //! - `sts`: credential validation (GetCallerIdentity).
 //! - `fake`: in-memory fakes (tests and the `fakes` feature).
@@ -18,6 +19,7 @@ pub mod iam;
 pub mod iam_sdk;
 pub mod rds;
 pub mod rds_sdk;
+pub mod stop;
 pub mod sts;
 pub mod wait;
 

@@ -6,11 +6,12 @@ use aws_sdk_rds::types as t;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
-use super::error::{self, AwsError, ErrorKind};
+use super::error::{AwsError, ErrorKind};
 use super::rds::{
     CreateDbInstanceInput, DbInstance, DbSnapshot, DbSubnetGroup, DbSubnetGroupInput, DeleteDbInstanceInput,
     ModifyDbInstanceInput, PendingDbValues, RdsApi, RestoreDbInstanceInput, Tags,
 };
+use super::stop;
 
 /// The RDS client plus where it sends requests (for error messages).
 #[derive(Clone, Debug)]
@@ -31,7 +32,7 @@ impl SdkRds {
     where
         E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     {
-        error::from_sdk(e, &self.endpoint)
+        stop::from_sdk(e, &self.endpoint)
     }
 }
 

@@ -4,6 +4,7 @@
 //! inside (as terraform-plugin-framework passes `ProviderData`), so it knows nothing of AWS.
 
 use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
 
 use super::diag::Diagnostics;
 use super::schema::Schema;
@@ -23,4 +24,11 @@ pub trait Configure: Send + Sync {
 
     /// ConfigureProvider: builds the data operations use, or says why it cannot.
     async fn configure(&self, config: &Value) -> Result<Self::Data, Diagnostics>;
+
+    /// ConfigureProvider with the provider's stop token, which StopProvider cancels: data that
+    /// makes calls (clients) can race them against it. By default the token is not used.
+    async fn configure_stoppable(&self, config: &Value, stop: &CancellationToken) -> Result<Self::Data, Diagnostics> {
+        let _ = stop;
+        self.configure(config).await
+    }
 }

@@ -105,7 +105,8 @@ impl<P: Send + Sync + 'static> Provider<P> {
         self.resources.get(type_name).map(|r| &r.schema)
     }
 
-    /// StopProvider: cancel every wait in flight.
+    /// StopProvider: cancel every wait in flight (and, through `configure_stoppable`, every call
+    /// the provider data makes).
     pub fn stop(&self) {
         self.cancel.cancel();
     }
@@ -160,7 +161,7 @@ impl<P: Send + Sync + 'static> Provider<P> {
     }
 
     pub async fn configure(&self, config: &Value) -> Diagnostics {
-        match self.configuration.configure(config).await {
+        match self.configuration.configure_stoppable(config, &self.cancel).await {
             Ok(c) => {
                 if let Ok(mut slot) = self.configured.write() {
                     *slot = Some(Arc::new(c));
@@ -449,6 +450,38 @@ mod tests {
                 _ => Ok(TestData),
             }
         }
+    }
+
+    /// Provider data that is the stop token it was configured with.
+    struct StopAware;
+
+    #[async_trait]
+    impl Configure for StopAware {
+        type Data = CancellationToken;
+        fn schema(&self) -> Schema {
+            Schema::new(0, Block::new("stop-aware provider"))
+        }
+        async fn configure(&self, _: &Value) -> Result<CancellationToken, Diagnostics> {
+            Ok(CancellationToken::new())
+        }
+        async fn configure_stoppable(
+            &self,
+            _: &Value,
+            stop: &CancellationToken,
+        ) -> Result<CancellationToken, Diagnostics> {
+            Ok(stop.clone())
+        }
+    }
+
+    /// StopProvider reaches what `configure` built (the AWS clients race their calls against it).
+    #[tokio::test]
+    async fn configure_receives_the_token_stop_cancels() {
+        let p = Provider::new(StopAware, vec![], vec![]);
+        assert!(p.configure(&obj(&[])).await.is_empty());
+        let token = p.configured().map(|data| (*data).clone());
+        assert!(token.as_ref().is_some_and(|t| !t.is_cancelled()));
+        p.stop();
+        assert!(token.is_some_and(|t| t.is_cancelled()));
     }
 
     /// A resource that wrongly fills its write-only attributes (top level, in a list block, in a

@@ -8,10 +8,12 @@ use aws_config::BehaviorVersion;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::region::Region;
+use tokio_util::sync::CancellationToken;
 
 use super::credentials::{resolve_credentials, validate_with_sts, with_assume_role, with_credentials};
 use super::settings::{Configured, LOAD_TIMEOUT, Settings, attempts};
 use super::validate::check_region;
+use crate::aws::stop::{StoppableHttpClient, StoppableSleep};
 use crate::aws::{Clients, partition_of_region};
 use crate::engine::diag::{AttrPath, Diagnostic};
 use crate::engine::{Diagnostics, Value};
@@ -31,9 +33,19 @@ pub async fn configure(config: &Value) -> Result<Configured, Diagnostics> {
 }
 
 pub async fn configure_with(config: &Value, sources: Sources) -> Result<Configured, Diagnostics> {
+    configure_until_stopped(config, sources, &CancellationToken::new()).await
+}
+
+/// ConfigureProvider whose clients end every AWS call in flight, and refuse new ones, once `stop`
+/// is cancelled (StopProvider; see [`crate::aws::stop`]).
+pub async fn configure_until_stopped(
+    config: &Value,
+    sources: Sources,
+    stop: &CancellationToken,
+) -> Result<Configured, Diagnostics> {
     let settings = Settings::read(config);
     let secrets = settings.secrets();
-    let mut out = configure_inner(&settings, sources).await;
+    let mut out = configure_inner(&settings, sources, stop).await;
     if let Err(diags) = &mut out {
         scrub(diags, &secrets);
     }
@@ -54,13 +66,19 @@ fn scrub(diags: &mut Diagnostics, secrets: &[String]) {
     }
 }
 
-async fn configure_inner(settings: &Settings, sources: Sources) -> Result<Configured, Diagnostics> {
+async fn configure_inner(
+    settings: &Settings,
+    sources: Sources,
+    stop: &CancellationToken,
+) -> Result<Configured, Diagnostics> {
     let partial = !settings.unknown.is_empty();
     if partial {
         tracing::debug!(unknown = ?settings.unknown, "provider configuration has unknown values; configuring with what is known");
     }
 
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(StoppableHttpClient::default_https(stop.clone()))
+        .sleep_impl(StoppableSleep::new(stop.clone()))
         .retry_config(RetryConfig::standard().with_max_attempts(attempts(settings.max_retries)))
         .timeout_config(
             TimeoutConfig::builder()

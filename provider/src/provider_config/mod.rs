@@ -22,8 +22,9 @@ mod test_support;
 mod validate;
 
 use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
 
-pub use configure::{Sources, configure, configure_with};
+pub use configure::{Sources, configure, configure_until_stopped, configure_with};
 pub use schema::{DEFAULT_MAX_RETRIES, MAX_RETRIES_LIMIT, schema, sensitive_attributes};
 pub use settings::Configured;
 pub use validate::{check_external_id, check_region, check_role_arn, check_session_name, check_url, validate};
@@ -45,5 +46,8 @@ impl Configure for ProviderBlock {
     }
     async fn configure(&self, config: &Value) -> Result<Configured, Diagnostics> {
         configure(config).await
+    }
+    async fn configure_stoppable(&self, config: &Value, stop: &CancellationToken) -> Result<Configured, Diagnostics> {
+        configure_until_stopped(config, Sources::Process, stop).await
     }
 }

@@ -19,7 +19,8 @@ use super::dms::{
     ReplicationSubnetGroup, ReplicationSubnetGroupInput, ReplicationTask, StartType, TableStats, Tags, TaskStats,
     TasksUsing,
 };
-use super::error::{self, AwsError, ErrorKind};
+use super::error::{AwsError, ErrorKind};
+use super::stop;
 
 /// The DMS client plus where it sends requests (for error messages).
 #[derive(Clone, Debug)]
@@ -41,7 +42,7 @@ impl SdkDms {
     where
         E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     {
-        error::from_sdk(e, &self.endpoint)
+        stop::from_sdk(e, &self.endpoint)
     }
 
     /// Describes with one filter; `ResourceNotFoundFault` (AWS's answer to no match) is an empty

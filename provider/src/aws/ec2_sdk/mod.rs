@@ -24,7 +24,8 @@ use super::ec2::{
     RouteTable, RouteTableAssociation, RouteTarget, RuleDirection, RulePeer, SecurityGroup, SecurityGroupRule, SgRule,
     Subnet, Tags, Vpc, VpcAttribute, VpcPeering, VpnGateway,
 };
-use super::error::{self, AwsError, ErrorKind};
+use super::error::{AwsError, ErrorKind};
+use super::stop;
 use super::{EndpointOverrides, sts};
 use aws_types::SdkConfig;
 use aws_types::region::Region;
@@ -48,7 +49,7 @@ impl SdkEc2 {
     where
         E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     {
-        error::from_sdk(e, &self.endpoint)
+        stop::from_sdk(e, &self.endpoint)
     }
 }
 
