@@ -318,13 +318,9 @@ async fn adopt_or_create_looking_creates_again_only_after_an_empty_look() {
                 S::CreateThing,
                 "thing",
                 || async {
-                    let mut l = looked.lock().unwrap();
-                    if *l {
-                        failed_look().await
-                    } else {
-                        *l = true;
-                        empty_look().await
-                    }
+                    // The first look (before the create) is empty; the second one fails.
+                    let second = std::mem::replace(&mut *looked.lock().unwrap(), true);
+                    if second { failed_look().await } else { empty_look().await }
                 },
                 create,
                 |_: &String| {},
