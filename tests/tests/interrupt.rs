@@ -172,7 +172,9 @@ fn interrupt_during_a_long_wait() {
     bed.each_cli(|cli| {
         let label = cli.label.clone();
         let wd = workdir(&bed, cli);
-        bed.emulator.set_config(json!({"rds_creating_seconds": 120, "dms_instance_creating_seconds": 120}));
+        // Long enough that the signal lands inside the wait, short enough that the resuming apply
+        // (which waits out what is left) stays cheap.
+        bed.emulator.set_config(json!({"rds_creating_seconds": 30, "dms_instance_creating_seconds": 30}));
         bed.emulator.clear_requests();
         let before = state_list(&wd);
         let point = "during the databases' and replication instance's wait";
@@ -225,7 +227,7 @@ fn interrupt_during_destroy() {
         let wd = workdir(&bed, cli);
         bed.emulator.set_config(json!({"rds_creating_seconds": 1, "dms_instance_creating_seconds": 1}));
         wd.apply();
-        bed.emulator.set_config(json!({"rds_deleting_seconds": 120, "dms_instance_deleting_seconds": 120}));
+        bed.emulator.set_config(json!({"rds_deleting_seconds": 30, "dms_instance_deleting_seconds": 30}));
         bed.emulator.clear_requests();
         let before = state_list(&wd);
         let point = "during destroy's waits";
