@@ -89,26 +89,40 @@ pub struct Clients {
     pub iam: Arc<dyn iam::IamApi>,
 }
 
+/// The retry partition of every client: the SDK's retry attempts and back-off as configured, without
+/// its retry quota. The standard retry mode shares one token bucket of 500 per service and region in
+/// a process (a throttled retry costs 5, others 10, refilled only by first-try successes): one busy
+/// apply empties it after about 100 throttled retries, and from then on every throttled call in the
+/// process fails at once — measured by `tests/tests/concurrency.rs`
+/// (`sustained_throttling_beyond_the_retry_budget_creates_nothing_twice`). A provider's calls are
+/// already bounded by their attempts and the operation's deadline, so the quota only turns AWS's
+/// "slow down" into a failed apply; other SDK users made the same choice (aws/aws-sdk-go-v2#2562
+/// added `ratelimit.None` for it, hashicorp/terraform-provider-aws#34669 and #36024, eksctl#7877).
+pub(crate) fn no_retry_quota(service: &'static str) -> aws_sdk_ec2::config::retry::RetryPartition {
+    use aws_sdk_ec2::config::retry::{RetryPartition, TokenBucket};
+    RetryPartition::custom(service).token_bucket(TokenBucket::unlimited()).build()
+}
+
 impl Clients {
     /// Every AWS client, built in one place from the loaded SDK configuration and the endpoint
     /// overrides. A new service is one line here (and one field above).
     pub fn from_sdk_config(sdk: &SdkConfig, endpoints: &EndpointOverrides) -> Clients {
         let dms_endpoint = endpoint_for(sdk, endpoints.dms.as_deref(), "Database Migration Service", "dms");
-        let mut dms_conf = aws_sdk_databasemigration::config::Builder::from(sdk);
+        let mut dms_conf = aws_sdk_databasemigration::config::Builder::from(sdk).retry_partition(no_retry_quota("dms"));
         if let Some(url) = &endpoints.dms {
             dms_conf = dms_conf.endpoint_url(url);
         }
         let dms = dms_sdk::SdkDms::new(aws_sdk_databasemigration::Client::from_conf(dms_conf.build()), dms_endpoint);
 
         let ec2_endpoint = endpoint_for(sdk, endpoints.ec2.as_deref(), "EC2", "ec2");
-        let mut ec2_conf = aws_sdk_ec2::config::Builder::from(sdk);
+        let mut ec2_conf = aws_sdk_ec2::config::Builder::from(sdk).retry_partition(no_retry_quota("ec2"));
         if let Some(url) = &endpoints.ec2 {
             ec2_conf = ec2_conf.endpoint_url(url);
         }
         let ec2 = ec2_sdk::SdkEc2::new(aws_sdk_ec2::Client::from_conf(ec2_conf.build()), ec2_endpoint);
 
         let rds_endpoint = endpoint_for(sdk, endpoints.rds.as_deref(), "RDS", "rds");
-        let mut rds_conf = aws_sdk_rds::config::Builder::from(sdk);
+        let mut rds_conf = aws_sdk_rds::config::Builder::from(sdk).retry_partition(no_retry_quota("rds"));
         if let Some(url) = &endpoints.rds {
             rds_conf = rds_conf.endpoint_url(url);
         }
@@ -121,7 +135,7 @@ impl Clients {
             }
             url => url,
         };
-        let mut iam_conf = aws_sdk_iam::config::Builder::from(sdk);
+        let mut iam_conf = aws_sdk_iam::config::Builder::from(sdk).retry_partition(no_retry_quota("iam"));
         if let Some(url) = &endpoints.iam {
             iam_conf = iam_conf.endpoint_url(url);
         }
