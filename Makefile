@@ -35,6 +35,10 @@ EMULATOR_PORT  ?= 0
 EMULATOR_FLAGS ?=
 
 CARGO_TEST_FLAGS ?=
+# Every reliability case appends a line to this ledger (tests/src/ledger.rs); make test and make
+# reliability print it as one table (tests/src/bin/reliability-table.rs).
+LEDGER    := $(CURDIR)/target/reliability/ledger.jsonl
+RELIABILITY_ENV = DMSLINK_VENV=$(CURDIR)/$(VENV) DMSLINK_RELIABILITY_LEDGER=$(LEDGER)
 FUZZ_CASES ?= 1000000
 
 .PHONY: venv emulator emulator-stop emulator-test test lint fuzz docs terraform-path demo demo-destroy bench reliability
@@ -97,13 +101,19 @@ emulator-test: venv
 	$(VENV_PY) -m pytest tests/emulator -q
 
 test: venv emulator-test
-	DMSLINK_VENV=$(CURDIR)/$(VENV) cargo test --workspace $(CARGO_TEST_FLAGS)
+	@mkdir -p $(dir $(LEDGER)) && rm -f $(LEDGER)
+	$(RELIABILITY_ENV) cargo test --workspace $(CARGO_TEST_FLAGS)
+	@if [ -s $(LEDGER) ]; then cargo run -q -p dmslink-acctest --bin reliability-table -- $(LEDGER); fi
 
-# The reliability suites in full, the long cases `make test` leaves out included (issue 12; the
-# summary table and the chaos and kill suites are still to come: see docs/reliability.md).
+# The reliability suites in full, the long cases `make test` leaves out included (issue 12), then
+# one table of what they injected and found (docs/reliability.md); fails on any duplicate or leak.
 reliability: venv
-	DMSLINK_VENV=$(CURDIR)/$(VENV) cargo test -p dmslink-acctest --test reliability --test concurrency \
-	  --test interrupt -- --include-ignored
+	@mkdir -p $(dir $(LEDGER)) && rm -f $(LEDGER)
+	@date +%s > $(LEDGER).started
+	$(RELIABILITY_ENV) cargo test -p dmslink-acctest --test reliability --test concurrency \
+	  --test interrupt -- --include-ignored; status=$$?; \
+	cargo run -q -p dmslink-acctest --bin reliability-table -- $(LEDGER) --started $$(cat $(LEDGER).started) \
+	  --markdown $(dir $(LEDGER))table.md || status=1; exit $$status
 
 # A benchmark prints figures and asserts nothing (tests/examples/bench_main_create.rs).
 bench: venv

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use aws_sdk_databasemigration::config::retry::RetryConfig;
 use aws_sdk_databasemigration::config::{BehaviorVersion, Credentials, Region};
+use dmslink_acctest::ledger::{self, Outcome};
 use dmslink_acctest::seed_stack::{ENVIRONMENT, PREFIX, SOURCE_APP_PASSWORD, STACK_NAME, TARGET_PASSWORD};
 use dmslink_acctest::{ChaosProfile, Emulator, FaultRule, TestBed, Venv, Workdir, missing_tool};
 use serde_json::{Value, json};
@@ -159,6 +160,7 @@ fn lost_answer_case(operation: &str) {
     let Some(bed) = TestBed::start(&format!("lost_{}", operation.replace(':', "_"))) else {
         return;
     };
+    let mut outcome = Outcome::start("lost answers", operation);
     let (service, action) = operation.split_once(':').unwrap();
     let wd = main_workdir(&bed);
     let rule = bed.emulator.inject(&FaultRule::lost(service, action));
@@ -175,6 +177,8 @@ fn lost_answer_case(operation: &str) {
     assert_one_of_each(&bed, &format!("{operation} answer lost"));
     assert!(wd.resource_values(ADDR).is_some(), "{operation}: {ADDR} not in state");
     wd.expect_plan(0, &format!("plan after the apply with a lost {operation} answer"));
+    let live = bed.emulator.inventory("include_defaults=false");
+    outcome.faults(&bed.emulator.fault_counters()).stacks(1).duplicates(&ledger::duplicates(&live)).record();
 }
 
 macro_rules! lost_answer_cases {
