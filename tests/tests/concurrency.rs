@@ -4,11 +4,13 @@
 //! ("Concurrency") for what is promised and why.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use dmslink_acctest::{Cli, DmsStack, RunOutput, StateBackend, TestBed, Workdir};
+use dmslink_acctest::ledger::{self, Outcome};
+use dmslink_acctest::{Cli, DmsStack, FaultKind, FaultRule, RunOutput, StateBackend, TestBed, Workdir};
 
 const ADDR: &str = "dmslink_repltask.dblink";
 const MODULE: &str = "terraform-repltask";
@@ -84,6 +86,23 @@ fn failures(label: &str, outs: &[RunOutput]) -> Vec<String> {
 /// tasks exist, each state holds its own one, every plan is clean, no lock is left, and parallel
 /// destroys leave no task. The stacks alternate between the CLIs; the wall time of the ten applies
 /// against one stack's alone is printed (never asserted).
+/// What the emulator holds before a case's stacks (its fixtures): the baseline of [`record`]'s audit.
+fn baseline(bed: &TestBed) -> BTreeSet<String> {
+    ledger::keys(&bed.emulator.inventory("include_defaults=false"))
+}
+
+/// The case's ledger line: the faults injected, `stacks` applied and destroyed, what the audit of the
+/// applies found twice and what the destroys left.
+fn record(bed: &TestBed, mut outcome: Outcome, stacks: u64, applied: &[Value], baseline: &BTreeSet<String>) {
+    let after = bed.emulator.inventory("include_defaults=false");
+    outcome
+        .faults(&bed.emulator.fault_counters())
+        .stacks(stacks)
+        .duplicates(&ledger::duplicates(applied))
+        .leaks(&ledger::leaks(&after, baseline, &[]))
+        .record();
+}
+
 #[test]
 fn ten_repltask_stacks_apply_and_destroy_in_parallel() {
     let Some(bed) = TestBed::start("parallel_stacks") else {
@@ -92,7 +111,9 @@ fn ten_repltask_stacks_apply_and_destroy_in_parallel() {
     let fixtures = bed.fixtures();
     let dms = bed.dms();
     fixtures.state_backend(BUCKET, TABLE, "unused");
+    let outcome = Outcome::start("concurrency", "10 parallel repltask stacks");
     let stack = fixtures.dms_stack("dblink-shared", 1);
+    let fixtures_before = baseline(&bed);
     let clis = bed.clis().to_vec();
 
     // One stack alone first: the yardstick.
@@ -141,6 +162,7 @@ fn ten_repltask_stacks_apply_and_destroy_in_parallel() {
     }
     let held = held_locks(&bed, TABLE);
     assert!(held.is_empty(), "locks left after the applies: {held:?}");
+    let applied = bed.emulator.inventory("include_defaults=false");
 
     let plans = in_parallel(&wds, |_, wd| wd.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]));
     let dirty: Vec<String> = plans
@@ -167,6 +189,7 @@ fn ten_repltask_stacks_apply_and_destroy_in_parallel() {
     }
     let held = held_locks(&bed, TABLE);
     assert!(held.is_empty(), "locks left after the destroys: {held:?}");
+    record(&bed, outcome, STACKS as u64 + 1, &applied, &fixtures_before);
 }
 
 /// Two applies of one state key at once, for each CLI: the first holds the DynamoDB lock while the
@@ -273,16 +296,16 @@ fn ten_tasks_in_one_provider_share_the_retry_budget_under_throttling() {
     let fixtures = bed.fixtures();
     let dms = bed.dms();
     fixtures.state_backend(BUCKET, TABLE, "unused");
+    let outcome = Outcome::start("concurrency", "10 tasks, one provider, 70 faults");
     let stack = fixtures.dms_stack("dblink-budget", 1);
+    let fixtures_before = baseline(&bed);
     let wd = repltask_workdir(&bed, &cli, &stack, "budget/dblink-repl", "dblink-repl-budget");
     wd.remove("dms-repl-task.tf");
     wd.write("many-tasks.tf", MANY_TASKS);
     wd.init();
 
-    bed.emulator.inject_fault(json!([
-        {"service": "dms", "code": "ThrottlingException", "message": "Rate exceeded", "count": THROTTLES},
-        {"service": "dms", "code": "InternalFailure", "message": "injected", "status": 500, "count": SERVER_ERRORS},
-    ]));
+    bed.emulator.inject(&FaultRule::new(FaultKind::Throttle).on("dms").times(THROTTLES));
+    bed.emulator.inject(&FaultRule::new(FaultKind::Server { status: 500 }).on("dms").times(SERVER_ERRORS));
     bed.emulator.clear_requests();
     let started = Instant::now();
     let out = wd.run(&apply_args());
@@ -319,13 +342,15 @@ fn ten_tasks_in_one_provider_share_the_retry_budget_under_throttling() {
     let state = fixtures.state_document(BUCKET, "budget/dblink-repl");
     assert_eq!(task_arns_in(&state).len(), STACKS, "[{label}] state: {state}");
     wd.expect_plan(0, "plan after the throttled apply");
+    let applied = bed.emulator.inventory("include_defaults=false");
 
     wd.destroy();
     assert!(dms.tasks().is_empty(), "[{label}] tasks left after destroy: {:?}", dms.tasks());
+    record(&bed, outcome, 1, &applied, &fixtures_before);
 }
 
-const THROTTLES: i64 = 60;
-const SERVER_ERRORS: i64 = 10;
+const THROTTLES: u32 = 60;
+const SERVER_ERRORS: u32 = 10;
 
 /// Ten `dmslink_repltask` in one configuration (in place of the example's one).
 const MANY_TASKS: &str = r#"
@@ -363,16 +388,15 @@ fn sustained_throttling_beyond_the_default_retry_quota_converges_once() {
     let fixtures = bed.fixtures();
     let dms = bed.dms();
     fixtures.state_backend(BUCKET, TABLE, "unused");
+    let outcome = Outcome::start("concurrency", "10 tasks, one provider, 200 throttles");
     let stack = fixtures.dms_stack("dblink-edge", 1);
+    let fixtures_before = baseline(&bed);
     let wd = repltask_workdir(&bed, &cli, &stack, "edge/dblink-repl", "dblink-repl-edge");
     wd.remove("dms-repl-task.tf");
     wd.write("many-tasks.tf", MANY_TASKS);
     wd.init();
 
-    bed.emulator.inject_fault(json!({
-        "service": "dms", "action": "CreateReplicationTask", "code": "ThrottlingException",
-        "message": "Rate exceeded", "count": EDGE_THROTTLES,
-    }));
+    bed.emulator.inject(&FaultRule::throttle("dms", "CreateReplicationTask").times(EDGE_THROTTLES));
     bed.emulator.clear_requests();
     let started = Instant::now();
     let first = wd.run(&apply_args());
@@ -395,7 +419,7 @@ fn sustained_throttling_beyond_the_default_retry_quota_converges_once() {
         eprintln!("[{label}] the first apply's errors:\n{}", first.stderr);
     }
     assert!(first.success(), "[{label}] the apply under {EDGE_THROTTLES} throttles failed:\n{}", first.describe());
-    assert_eq!(injected as i64, EDGE_THROTTLES, "[{label}] every throttle was met by a retry");
+    assert_eq!(injected as u64, u64::from(EDGE_THROTTLES), "[{label}] every throttle was met by a retry");
     let tasks = dms.tasks();
     let mut ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
     ids.sort_unstable();
@@ -408,8 +432,10 @@ fn sustained_throttling_beyond_the_default_retry_quota_converges_once() {
     wd.apply();
     assert_eq!(dms.tasks().len(), STACKS, "[{label}] {:?}", dms.tasks());
     wd.expect_plan(0, "plan after the apply without throttling");
+    let applied = bed.emulator.inventory("include_defaults=false");
     wd.destroy();
     assert!(dms.tasks().is_empty(), "[{label}] tasks left after destroy: {:?}", dms.tasks());
+    record(&bed, outcome, 1, &applied, &fixtures_before);
 }
 
-const EDGE_THROTTLES: i64 = 200;
+const EDGE_THROTTLES: u32 = 200;

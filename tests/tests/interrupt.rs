@@ -6,10 +6,11 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use dmslink_acctest::interrupt::{Interrupted, run_interrupting};
+use dmslink_acctest::ledger::{self, Outcome};
 use dmslink_acctest::seed_stack::{self, PREFIX};
 use dmslink_acctest::{FaultKind, FaultRule, TestBed, Version, Workdir};
 use serde_json::{Value, json};
@@ -141,14 +142,28 @@ enum Cut {
 }
 
 /// The next apply converges: the full stack, once, and a clean plan; then destroy leaves nothing.
-fn assert_resumes(label: &str, bed: &TestBed, wd: &Workdir) {
+fn assert_resumes(label: &str, bed: &TestBed, wd: &Workdir, outcome: &mut Outcome) {
     bed.emulator.set_config(json!({"rds_creating_seconds": 1, "dms_instance_creating_seconds": 1}));
     wd.apply();
     let want: BTreeMap<String, usize> = STACK_CHILDREN.iter().map(|(t, n)| (t.to_string(), *n)).collect();
     assert_eq!(counts(&live_children(bed)), want, "[{label}] after the resuming apply: one of each child");
+    outcome.duplicates(&ledger::duplicates(&bed.emulator.inventory("include_defaults=false")));
     wd.expect_plan(0, "plan after the resuming apply");
     wd.destroy();
     assert!(live_children(bed).is_empty(), "[{label}] left behind: {:#?}", live_children(bed));
+}
+
+/// What the emulator holds before a case (its fixtures): the baseline of [`record`]'s leak audit.
+fn baseline(bed: &TestBed) -> BTreeSet<String> {
+    ledger::keys(&bed.emulator.inventory("include_defaults=false"))
+}
+
+/// The case's ledger line: one interrupt survived, one stack, and what the destroy left (final
+/// snapshots are kept on purpose; `dms-vpc-role` is the account's, not the stack's).
+fn record(bed: &TestBed, outcome: &mut Outcome, baseline: &BTreeSet<String>) {
+    let after = bed.emulator.inventory("include_defaults=false");
+    let leaks = ledger::leaks(&after, baseline, &["rds:db-snapshot", "iam:role"]);
+    outcome.interrupts(1).stacks(1).leaks(&leaks).record();
 }
 
 /// `state list`, empty before the first apply (where the CLI fails with "No state file").
@@ -172,6 +187,8 @@ fn interrupt_during_a_long_wait() {
     bed.each_cli(|cli| {
         let label = cli.label.clone();
         let wd = workdir(&bed, cli);
+        let mut outcome = Outcome::start("interrupts", &format!("during a long wait [{label}]"));
+        let fixtures = baseline(&bed);
         // Long enough that the signal lands inside the wait, short enough that the resuming apply
         // (which waits out what is left) stays cheap.
         bed.emulator.set_config(json!({"rds_creating_seconds": 30, "dms_instance_creating_seconds": 30}));
@@ -184,7 +201,8 @@ fn interrupt_during_a_long_wait() {
                 && served(&bed, "RestoreDBInstanceFromDBSnapshot") > 0
         });
         assert_state_holds_every_child(&label, &bed, &wd, point, &run, &before, Cut::NoCreateInFlight);
-        assert_resumes(&label, &bed, &wd);
+        assert_resumes(&label, &bed, &wd, &mut outcome);
+        record(&bed, &mut outcome, &fixtures);
     });
 }
 
@@ -199,6 +217,8 @@ fn interrupt_during_a_burst_of_creates() {
     bed.each_cli(|cli| {
         let label = cli.label.clone();
         let wd = workdir(&bed, cli);
+        let mut outcome = Outcome::start("interrupts", &format!("during a burst of creates [{label}]"));
+        let fixtures = baseline(&bed);
         bed.emulator.clear_faults();
         bed.emulator.inject(&FaultRule::new(FaultKind::Delay { ms: 1500 }).on("ec2").always());
         bed.emulator.clear_requests();
@@ -212,7 +232,8 @@ fn interrupt_during_a_burst_of_creates() {
             run.out.describe()
         );
         assert_state_holds_every_child(&label, &bed, &wd, point, &run, &before, Cut::MayLoseAnswers);
-        assert_resumes(&label, &bed, &wd);
+        assert_resumes(&label, &bed, &wd, &mut outcome);
+        record(&bed, &mut outcome, &fixtures);
     });
 }
 
@@ -225,8 +246,11 @@ fn interrupt_during_destroy() {
     bed.each_cli(|cli| {
         let label = cli.label.clone();
         let wd = workdir(&bed, cli);
+        let mut outcome = Outcome::start("interrupts", &format!("during destroy [{label}]"));
+        let fixtures = baseline(&bed);
         bed.emulator.set_config(json!({"rds_creating_seconds": 1, "dms_instance_creating_seconds": 1}));
         wd.apply();
+        outcome.duplicates(&ledger::duplicates(&bed.emulator.inventory("include_defaults=false")));
         bed.emulator.set_config(json!({"rds_deleting_seconds": 30, "dms_instance_deleting_seconds": 30}));
         bed.emulator.clear_requests();
         let before = state_list(&wd);
@@ -239,5 +263,6 @@ fn interrupt_during_destroy() {
         bed.emulator.set_config(json!({"rds_deleting_seconds": 1, "dms_instance_deleting_seconds": 1}));
         wd.destroy();
         assert!(live_children(&bed).is_empty(), "[{label}] left behind: {:#?}", live_children(&bed));
+        record(&bed, &mut outcome, &fixtures);
     });
 }
