@@ -100,3 +100,28 @@ fn other_errors_keep_their_classification() {
     assert!(caused_by_stop(&ConnectorError::other(Box::new(StoppedByTerraform), None)));
     assert!(!caused_by_stop(&ConnectorError::other("connection reset".into(), None)));
 }
+
+/// The credential check of ConfigureProvider goes through the same stoppable client: a StopProvider
+/// during a hung GetCallerIdentity ends it at once, classified as stopped (not a transport error).
+#[tokio::test(start_paused = true)]
+async fn stop_cuts_the_credential_check_and_says_so() {
+    let stop = CancellationToken::new();
+    let never = NeverAnswers::default();
+    let sdk = aws_types::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .http_client(StoppableHttpClient::new(SharedHttpClient::new(never.clone()), stop.clone()))
+        .sleep_impl(StoppableSleep::new(stop.clone()))
+        .build();
+    let creds = Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
+    let call = tokio::spawn(async move {
+        crate::aws::sts::get_caller_identity(&sdk, Some("http://127.0.0.1:1"), creds, Default::default()).await
+    });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(!call.is_finished());
+    stop.cancel();
+    let got = tokio::time::timeout(Duration::from_secs(1), call).await;
+    let Ok(Ok(Err(e))) = got else { panic!("the credential check was not cut by StopProvider: {got:?}") };
+    assert_eq!((e.kind, e.code.as_str()), (ErrorKind::Cancelled, STOPPED_CODE), "{e:?}");
+    assert_eq!(never.requests.load(Ordering::SeqCst), 1);
+}

@@ -10,7 +10,7 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::SdkConfig;
 use aws_types::origin::Origin;
 
-use super::error::{self, AwsError, ErrorKind};
+use super::error::{AwsError, ErrorKind};
 use crate::arn::Arn;
 
 /// Who the credentials belong to.
@@ -82,7 +82,8 @@ pub async fn get_caller_identity(
     // The SDK's operation timeout bounds the call; this is a backstop for anything outside it.
     let call = client.get_caller_identity().send();
     let out = match tokio::time::timeout(limits.total_timeout + Duration::from_secs(2), call).await {
-        Ok(r) => r.map_err(|e| error::from_sdk(e, &endpoint))?,
+        // Classified as every SDK adapter does: a call cut by StopProvider says so.
+        Ok(r) => r.map_err(|e| super::stop::from_sdk(e, &endpoint))?,
         Err(_) => {
             return Err(AwsError::new(
                 ErrorKind::Other,
