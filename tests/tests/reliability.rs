@@ -8,6 +8,15 @@
 //!   lost answer is adopted, never made twice.
 //! - `main_create_calls_are_the_lost_answer_cases`: a clean create makes exactly the changing calls the
 //!   `lost_*` cases cover, so the list cannot go stale.
+//! - `lost_peering_<operation>`: the same for each changing call of a `dmslink_peering` create (two
+//!   VPCs made by the fixtures, a security group rule): one live peering, routes and rule in place, a
+//!   clean plan, and a destroy that leaves nothing; `peering_create_calls_are_the_lost_answer_cases`
+//!   keeps the list true.
+//! - `lost_repltask_<operation>`: a `dmslink_repltask` (on a DMS stack the fixtures build in the
+//!   emulator) is created and started, updated (new table mappings and tags: stop, modify, start,
+//!   untag, tag) and destroyed, with one answer lost in the phase that calls the operation: every
+//!   apply and the destroy succeed, one task, a clean plan, nothing left;
+//!   `repltask_calls_are_the_lost_answer_cases` keeps the list true.
 //! - `chaos_profile_is_survived_by_sdk_retries_and_reproducible`: the chaos rates on every call,
 //!   seeded, against read calls of the AWS SDK for Rust.
 //!
@@ -132,6 +141,28 @@ fn creates_called(emulator: &Emulator) -> BTreeSet<String> {
         .collect()
 }
 
+/// The calls in the request log that change something (not the state backend's), as `service:Action`.
+fn changing_calls(emulator: &Emulator) -> BTreeSet<String> {
+    emulator
+        .requests()
+        .into_iter()
+        .filter(|r| !matches!(r.service.as_str(), "s3" | "dynamodb" | "sts"))
+        .filter(|r| !["Describe", "List", "Get"].iter().any(|read| r.action.starts_with(read)))
+        .map(|r| r.name())
+        .collect()
+}
+
+/// The lost-answer rule `rule` hit exactly one call of `operation`, which was served (200) and
+/// never answered.
+fn assert_lost_once(emulator: &Emulator, rule: u64, operation: &str) {
+    let hit: Vec<_> =
+        emulator.requests().into_iter().filter(|r| r.fault.as_ref().is_some_and(|f| f.rule == rule)).collect();
+    assert_eq!(hit.len(), 1, "{operation}: the lost-answer rule hit {hit:?}");
+    let fault = hit[0].fault.as_ref().unwrap();
+    assert!(fault.served && !fault.answered && hit[0].status == Some(200), "{operation}: {:?}", hit[0]);
+    assert_eq!(emulator.fault_counters().at(operation, "lost"), 1);
+}
+
 #[test]
 fn main_create_calls_are_the_lost_answer_cases() {
     let Some(bed) = TestBed::start("main_create_calls_are_the_lost_answer_cases") else {
@@ -143,14 +174,7 @@ fn main_create_calls_are_the_lost_answer_cases() {
     assert_one_of_each(&bed, "clean create");
     let want: BTreeSet<String> = CREATE_OPERATIONS.iter().map(|s| s.to_string()).collect();
     assert_eq!(creates_called(&bed.emulator), want, "the lost_* cases are not the creates the provider calls");
-    let changes: BTreeSet<String> = bed
-        .emulator
-        .requests()
-        .into_iter()
-        .filter(|r| !matches!(r.service.as_str(), "s3" | "dynamodb" | "sts"))
-        .filter(|r| !["Describe", "List", "Get"].iter().any(|read| r.action.starts_with(read)))
-        .map(|r| r.name())
-        .collect();
+    let changes = changing_calls(&bed.emulator);
     let want: BTreeSet<String> = CREATE_OPERATIONS.iter().chain(OTHER_CHANGES).map(|s| s.to_string()).collect();
     assert_eq!(changes, want, "the lost_* cases are not the changing calls the provider makes");
 }
@@ -166,12 +190,7 @@ fn lost_answer_case(operation: &str) {
     let rule = bed.emulator.inject(&FaultRule::lost(service, action));
     let out = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
 
-    let hit: Vec<_> =
-        bed.emulator.requests().into_iter().filter(|r| r.fault.as_ref().is_some_and(|f| f.rule == rule)).collect();
-    assert_eq!(hit.len(), 1, "{operation}: the lost-answer rule hit {hit:?}");
-    let fault = hit[0].fault.as_ref().unwrap();
-    assert!(fault.served && !fault.answered && hit[0].status == Some(200), "{operation}: {:?}", hit[0]);
-    assert_eq!(bed.emulator.fault_counters().at(operation, "lost"), 1);
+    assert_lost_once(&bed.emulator, rule, operation);
 
     assert!(out.success(), "{operation}: the apply after a lost answer failed:\n{}", out.describe());
     assert_one_of_each(&bed, &format!("{operation} answer lost"));
@@ -268,4 +287,116 @@ fn chaos_profile_is_survived_by_sdk_retries_and_reproducible() {
     emulator.reset();
     assert_eq!(emulator.fault_counters().calls, 0);
     assert_eq!(run(), first, "the same seed injected different faults");
+}
+
+// ---- dmslink_peering ----------------------------------------------------------------------------
+
+const PEERING_ADDR: &str = "dmslink_peering.app";
+
+/// The changing calls of a `dmslink_peering` create between two VPCs of one account, with a
+/// security group rule (`tests/modules/peering-same-account`), as `service:Action`.
+const PEERING_CHANGES: &[&str] = &[
+    "ec2:CreateVpcPeeringConnection",
+    "ec2:AcceptVpcPeeringConnection",
+    "ec2:ModifyVpcPeeringConnectionOptions",
+    "ec2:CreateRoute",
+    "ec2:AuthorizeSecurityGroupIngress",
+];
+
+/// The two VPCs (the DMS one with a security group and three route tables) and the module using them.
+fn peering_workdir(bed: &TestBed) -> (Workdir, [dmslink_acctest::Vpc; 2]) {
+    let fixtures = bed.fixtures();
+    let dms = fixtures.vpc(None, "acctest-dms", "10.20.0.0/16", true);
+    let app = fixtures.vpc(None, "acctest-app", "10.30.0.0/16", false);
+    let backend = fixtures.state_backend("tfstate-peering", "terraform-lock-peering", "peering-same-account");
+    let cli = bed.clis().first().expect("TestBed::start found no CLI");
+    let mut wd = bed.workdir(cli, "peering-same-account");
+    wd.use_backend(&backend)
+        .set_var("dms_vpc_id", &dms.vpc_id)
+        .set_var("app_vpc_id", &app.vpc_id)
+        .set_var("security_group_id", dms.security_group());
+    wd.init();
+    (wd, [dms, app])
+}
+
+/// The live peerings in the emulator.
+fn live_peerings(emulator: &Emulator) -> Vec<Value> {
+    emulator.inventory("type=ec2:vpc-peering-connection").into_iter().filter(ledger::is_live).collect()
+}
+
+#[test]
+fn peering_create_calls_are_the_lost_answer_cases() {
+    let Some(bed) = TestBed::start("peering_create_calls_are_the_lost_answer_cases") else {
+        return;
+    };
+    let (wd, _) = peering_workdir(&bed);
+    bed.emulator.clear_requests();
+    wd.apply();
+    assert_eq!(live_peerings(&bed.emulator).len(), 1);
+    let want: BTreeSet<String> = PEERING_CHANGES.iter().map(|s| s.to_string()).collect();
+    assert_eq!(changing_calls(&bed.emulator), want, "the lost_peering_* cases are not the calls the create makes");
+}
+
+/// One call of `operation` during a `dmslink_peering` create is served and its answer lost: the apply
+/// converges on one peering with its routes and rule, plans clean, and destroy leaves nothing.
+fn lost_peering_case(operation: &str) {
+    let Some(bed) = TestBed::start(&format!("lost_peering_{}", operation.replace(':', "_"))) else {
+        return;
+    };
+    let mut outcome = Outcome::start("lost answers", &format!("dmslink_peering {operation}"));
+    let (service, action) = operation.split_once(':').unwrap();
+    let (wd, [dms, app]) = peering_workdir(&bed);
+    let before = ledger::keys(&bed.emulator.inventory("include_defaults=false"));
+    let rule = bed.emulator.inject(&FaultRule::lost(service, action));
+    let out = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_lost_once(&bed.emulator, rule, operation);
+    assert!(out.success(), "{operation}: the apply after a lost answer failed:\n{}", out.describe());
+
+    let values = wd.resource_values(PEERING_ADDR).unwrap_or_else(|| panic!("{operation}: no {PEERING_ADDR} in state"));
+    let pcx = values["peering_connection_id"].as_str().unwrap_or_default().to_string();
+    let live = live_peerings(&bed.emulator);
+    assert!(live.len() == 1 && live[0]["id"] == pcx.as_str(), "{operation}: live peerings {live:#?}, state {pcx}");
+    assert_eq!(values["status"], "active", "{operation}: {values:#}");
+    let routes = |vpc: &dmslink_acctest::Vpc| {
+        bed.fixtures().routes(None, &vpc.vpc_id).into_iter().filter(|r| r.target == pcx).count()
+    };
+    assert_eq!(routes(&dms), dms.route_table_ids.len(), "{operation}: routes of the DMS VPC through {pcx}");
+    assert_eq!(routes(&app), app.route_table_ids.len(), "{operation}: routes of the app VPC through {pcx}");
+    assert_eq!(values["security_group_rules"].as_array().map(Vec::len), Some(1), "{operation}: {values:#}");
+    wd.expect_plan(0, &format!("plan after the apply with a lost {operation} answer"));
+    let duplicates = ledger::duplicates(&bed.emulator.inventory("include_defaults=false"));
+
+    wd.destroy();
+    assert_eq!(routes(&dms) + routes(&app), 0, "{operation}: routes through {pcx} left after destroy");
+    let leaks = ledger::leaks(&bed.emulator.inventory("include_defaults=false"), &before, &[]);
+    assert_eq!((&duplicates, &leaks), (&vec![], &vec![]), "{operation}: duplicates, leaks");
+    outcome.faults(&bed.emulator.fault_counters()).stacks(1).duplicates(&duplicates).leaks(&leaks).record();
+}
+
+macro_rules! lost_peering_cases {
+    ($($name:ident => $operation:literal,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                lost_peering_case($operation);
+            }
+        )*
+
+        #[test]
+        fn every_peering_change_has_a_lost_answer_case() {
+            assert_eq!(vec![$($operation),*], PEERING_CHANGES);
+        }
+    };
+}
+
+lost_peering_cases! {
+    // Sent once by the SDK (no natural key); the step kit finds the peering the lost call made.
+    lost_peering_ec2_create_vpc_peering_connection => "ec2:CreateVpcPeeringConnection",
+    // The retry meets InvalidStateTransition (already provisioning): accepted.
+    lost_peering_ec2_accept_vpc_peering_connection => "ec2:AcceptVpcPeeringConnection",
+    lost_peering_ec2_modify_vpc_peering_connection_options => "ec2:ModifyVpcPeeringConnectionOptions",
+    // The retry meets RouteAlreadyExists through this peering: done.
+    lost_peering_ec2_create_route => "ec2:CreateRoute",
+    // The retry meets InvalidPermission.Duplicate: done.
+    lost_peering_ec2_authorize_security_group_ingress => "ec2:AuthorizeSecurityGroupIngress",
 }
