@@ -16,7 +16,9 @@
 //!   emulator) is created and started, updated (new table mappings and tags: stop, modify, start,
 //!   untag, tag) and destroyed, with one answer lost in the phase that calls the operation: every
 //!   apply and the destroy succeed, one task, a clean plan, nothing left;
-//!   `repltask_calls_are_the_lost_answer_cases` keeps the list true.
+//!   `repltask_calls_are_the_lost_answer_cases` keeps the list true. Each is a whole task life
+//!   (~25 s): the create-phase cases run in `make test`, the update and destroy ones are long
+//!   (`make reliability`).
 //! - `chaos_profile_is_survived_by_sdk_retries_and_reproducible`: the issue's chaos rates on every call,
 //!   seeded, against read calls of the AWS SDK for Rust.
 //!
@@ -399,4 +401,204 @@ lost_peering_cases! {
     lost_peering_ec2_create_route => "ec2:CreateRoute",
     // The retry meets InvalidPermission.Duplicate: done.
     lost_peering_ec2_authorize_security_group_ingress => "ec2:AuthorizeSecurityGroupIngress",
+}
+
+// ---- dmslink_repltask ---------------------------------------------------------------------------
+
+/// Where in a `dmslink_repltask`'s life a call is made (first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    /// `apply` with `start_replication_task = true`: create, start.
+    Create,
+    /// `apply` of new table mappings and tags on the running task: stop, modify, start, untag, tag.
+    Update,
+    /// `destroy`: stop, delete.
+    Destroy,
+}
+
+/// The changing calls of a `dmslink_repltask`'s create, update and destroy (`terraform-repltask`),
+/// each with the phase that calls it first.
+const REPLTASK_CHANGES: &[(&str, Phase)] = &[
+    ("dms:CreateReplicationTask", Phase::Create),
+    ("dms:StartReplicationTask", Phase::Create),
+    ("dms:StopReplicationTask", Phase::Update),
+    ("dms:ModifyReplicationTask", Phase::Update),
+    ("dms:RemoveTagsFromResource", Phase::Update),
+    ("dms:AddTagsToResource", Phase::Update),
+    ("dms:DeleteReplicationTask", Phase::Destroy),
+];
+
+/// The update: a second table-mapping rule, the tag `created_by` removed and `owner` changed.
+const REPLTASK_UPDATE: &str = r#"resource "dmslink_repltask" "dblink" {
+  table_mappings = <<-EOT
+    {"rules": [
+      {"rule-type": "selection", "rule-id": "1", "rule-name": "1",
+       "object-locator": {"schema-name": "ROCKPROPS%", "table-name": "WEB%"}, "rule-action": "include"},
+      {"rule-type": "selection", "rule-id": "2", "rule-name": "2",
+       "object-locator": {"schema-name": "ROCKPROPS%", "table-name": "APP%"}, "rule-action": "include"}
+    ]}
+  EOT
+  tags = {
+    Name  = "integration-dblink-dms-dev-replication-task"
+    owner = "dblink-lost-answers@example.com"
+  }
+}
+"#;
+
+const REPLTASK_ID: &str = "dblink-repl-lost";
+const TASK_WAIT: Duration = Duration::from_secs(60);
+
+/// `terraform-repltask` on a DMS stack the fixtures build in the emulator, to start its task.
+fn repltask_workdir(bed: &TestBed) -> Workdir {
+    let fixtures = bed.fixtures();
+    let backend = fixtures.state_backend("tfstate-dblink-lost", "terraform-lock-db-lost", "dblink-repl");
+    let stack = fixtures.dms_stack("dblink-lost", 1);
+    let cli = bed.clis().first().expect("TestBed::start found no CLI");
+    let mut wd = bed.workdir(cli, "terraform-repltask");
+    wd.use_backend(&backend)
+        .set_var("stack_name", "integration-dblink")
+        .set_var("dms_source_arn", &stack.source_endpoint_arn)
+        .set_var("dms_target_arn", &stack.target_endpoint_arn)
+        .set_var("replication_instance_arn", stack.replication_instance_arn())
+        .set_var("replication_task_id", REPLTASK_ID)
+        .set_var("start_replication_task", "true");
+    wd.init();
+    wd
+}
+
+/// Runs `args` (an apply or a destroy) of `phase`, with the answer of `lost` lost when it is this
+/// phase's case; the rule's id when one was injected. Every run must succeed.
+fn repltask_phase(
+    bed: &TestBed,
+    wd: &Workdir,
+    phase: Phase,
+    lost: Option<(&str, Phase)>,
+    args: &[&str],
+) -> Option<u64> {
+    let rule = match lost {
+        Some((operation, at)) if at == phase => {
+            let (service, action) = operation.split_once(':').unwrap();
+            Some(bed.emulator.inject(&FaultRule::lost(service, action)))
+        }
+        _ => None,
+    };
+    let out = wd.run(args);
+    assert!(out.success(), "{lost:?}: the {phase:?} failed:\n{}", out.describe());
+    rule
+}
+
+/// Create (started), update, destroy, with `lost` losing one answer; the changing calls each phase
+/// made. Every phase must succeed with one task, running after the applies, and a clean plan.
+fn repltask_life(bed: &TestBed, lost: Option<(&str, Phase)>) -> Vec<(Phase, BTreeSet<String>)> {
+    let dms = bed.dms();
+    let wd = repltask_workdir(bed);
+    let before = ledger::keys(&bed.emulator.inventory("include_defaults=false"));
+    let apply = ["apply", "-auto-approve", "-input=false", "-no-color"];
+    let mut calls = Vec::new();
+    let mut rules = Vec::new();
+    let mut duplicates = Vec::new();
+    for phase in [Phase::Create, Phase::Update, Phase::Destroy] {
+        if phase == Phase::Update {
+            wd.write("zz_update_override.tf", REPLTASK_UPDATE);
+        }
+        bed.emulator.clear_requests();
+        let args: &[&str] =
+            if phase == Phase::Destroy { &["destroy", "-auto-approve", "-input=false", "-no-color"] } else { &apply };
+        rules.extend(repltask_phase(bed, &wd, phase, lost, args));
+        if let Some(rule) = rules.last().filter(|_| lost.is_some_and(|(_, at)| at == phase)) {
+            assert_lost_once(&bed.emulator, *rule, lost.map(|(op, _)| op).unwrap_or_default());
+        }
+        calls.push((phase, changing_calls(&bed.emulator)));
+        if phase == Phase::Destroy {
+            break;
+        }
+        let tasks: Vec<_> = dms.tasks().into_iter().filter(|t| t.id == REPLTASK_ID).collect();
+        assert_eq!(tasks.len(), 1, "{lost:?} after {phase:?}: {tasks:?}");
+        let task = dms.wait_status(REPLTASK_ID, "running", TASK_WAIT);
+        if phase == Phase::Update {
+            assert_eq!(task.rule_ids(), ["1", "2"], "{lost:?}: {}", task.table_mappings);
+            let tags = dms.tags(&task.arn);
+            assert!(
+                !tags.contains_key("created_by") && tags.get("owner").is_some_and(|o| o.contains("lost")),
+                "{tags:?}"
+            );
+        }
+        wd.expect_plan(0, &format!("plan after the {phase:?} with {lost:?}"));
+        duplicates.extend(ledger::duplicates(&bed.emulator.inventory("include_defaults=false")));
+    }
+    assert_eq!(rules.len(), usize::from(lost.is_some()), "{lost:?}: the rule was never injected");
+    assert!(dms.tasks().is_empty(), "{lost:?}: tasks left after destroy: {:?}", dms.tasks());
+    let leaks = ledger::leaks(&bed.emulator.inventory("include_defaults=false"), &before, &[]);
+    assert_eq!((&duplicates, &leaks), (&vec![], &vec![]), "{lost:?}: duplicates, leaks");
+    if let Some((operation, _)) = lost {
+        let mut outcome = Outcome::start("lost answers", &format!("dmslink_repltask {operation}"));
+        outcome.faults(&bed.emulator.fault_counters()).stacks(1).duplicates(&duplicates).leaks(&leaks).record();
+    }
+    calls
+}
+
+#[test]
+fn repltask_calls_are_the_lost_answer_cases() {
+    let Some(bed) = TestBed::start("repltask_calls_are_the_lost_answer_cases") else {
+        return;
+    };
+    let calls = repltask_life(&bed, None);
+    let mut first: Vec<(String, Phase)> = Vec::new();
+    for (phase, made) in calls {
+        for call in made {
+            if !first.iter().any(|(c, _)| *c == call) {
+                first.push((call, phase));
+            }
+        }
+    }
+    first.sort();
+    let mut want: Vec<(String, Phase)> = REPLTASK_CHANGES.iter().map(|(c, p)| (c.to_string(), *p)).collect();
+    want.sort();
+    assert_eq!(first, want, "the lost_repltask_* cases are not the calls a create, update and destroy make");
+}
+
+fn lost_repltask_case(operation: &str) {
+    let Some(bed) = TestBed::start(&format!("lost_repltask_{}", operation.replace(':', "_"))) else {
+        return;
+    };
+    let phase = REPLTASK_CHANGES.iter().find(|(op, _)| *op == operation).map(|(_, p)| *p).unwrap();
+    repltask_life(&bed, Some((operation, phase)));
+}
+
+macro_rules! lost_repltask_cases {
+    ($($(#[$attr:meta])* $name:ident => $operation:literal,)*) => {
+        $(
+            #[test]
+            $(#[$attr])*
+            fn $name() {
+                lost_repltask_case($operation);
+            }
+        )*
+
+        #[test]
+        fn every_repltask_change_has_a_lost_answer_case() {
+            let ops: Vec<&str> = REPLTASK_CHANGES.iter().map(|(op, _)| *op).collect();
+            assert_eq!(vec![$($operation),*], ops);
+        }
+    };
+}
+
+lost_repltask_cases! {
+    // The retry meets ResourceAlreadyExistsFault: the task is adopted (ownership tag).
+    lost_repltask_dms_create_replication_task => "dms:CreateReplicationTask",
+    // The retry meets InvalidResourceStateFault (starting): started.
+    lost_repltask_dms_start_replication_task => "dms:StartReplicationTask",
+    // The retry meets InvalidResourceStateFault (stopping): stopped.
+    #[ignore = "long: a whole task life (~25 s); run by make reliability"]
+    lost_repltask_dms_stop_replication_task => "dms:StopReplicationTask",
+    // The retry meets InvalidResourceStateFault (modifying): waited out, the change shows.
+    #[ignore = "long: a whole task life (~25 s); run by make reliability"]
+    lost_repltask_dms_modify_replication_task => "dms:ModifyReplicationTask",
+    #[ignore = "long: a whole task life (~25 s); run by make reliability"]
+    lost_repltask_dms_remove_tags_from_resource => "dms:RemoveTagsFromResource",
+    #[ignore = "long: a whole task life (~25 s); run by make reliability"]
+    lost_repltask_dms_add_tags_to_resource => "dms:AddTagsToResource",
+    // The retry meets the task deleting (or gone): waited until gone.
+    #[ignore = "long: a whole task life (~25 s); run by make reliability"]
+    lost_repltask_dms_delete_replication_task => "dms:DeleteReplicationTask",
 }
