@@ -3,6 +3,8 @@
 mod convert;
 mod factory;
 #[cfg(test)]
+mod sent_once_tests;
+#[cfg(test)]
 mod tests;
 
 pub(crate) use convert::*;
