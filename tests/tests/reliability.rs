@@ -490,6 +490,8 @@ fn repltask_phase(
 /// Create (started), update, destroy, with `lost` losing one answer; the changing calls each phase
 /// made. Every phase must succeed with one task, running after the applies, and a clean plan.
 fn repltask_life(bed: &TestBed, lost: Option<(&str, Phase)>) -> Vec<(Phase, BTreeSet<String>)> {
+    let mut outcome =
+        lost.map(|(operation, _)| Outcome::start("lost answers", &format!("dmslink_repltask {operation}")));
     let dms = bed.dms();
     let wd = repltask_workdir(bed);
     let before = ledger::keys(&bed.emulator.inventory("include_defaults=false"));
@@ -530,8 +532,7 @@ fn repltask_life(bed: &TestBed, lost: Option<(&str, Phase)>) -> Vec<(Phase, BTre
     assert!(dms.tasks().is_empty(), "{lost:?}: tasks left after destroy: {:?}", dms.tasks());
     let leaks = ledger::leaks(&bed.emulator.inventory("include_defaults=false"), &before, &[]);
     assert_eq!((&duplicates, &leaks), (&vec![], &vec![]), "{lost:?}: duplicates, leaks");
-    if let Some((operation, _)) = lost {
-        let mut outcome = Outcome::start("lost answers", &format!("dmslink_repltask {operation}"));
+    if let Some(outcome) = outcome.as_mut() {
         outcome.faults(&bed.emulator.fault_counters()).stacks(1).duplicates(&duplicates).leaks(&leaks).record();
     }
     calls
