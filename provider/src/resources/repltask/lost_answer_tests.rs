@@ -75,6 +75,9 @@ async fn an_update_of_a_finished_full_load_does_not_run_it_again() {
         assert_eq!(ops(b.dms.calls()), want, "{what}");
         assert_eq!(out.state.get("status"), &Value::string("stopped"), "{what}");
         assert_eq!(out.state.get("start_replication_task"), &Value::Bool(true), "{what}");
+        // Still read as started: the next plan wants no start either.
+        let read = Repltask.read(&b.ctx, &out.state).await.unwrap().unwrap();
+        assert_eq!(read.get("start_replication_task"), &Value::Bool(true), "{what}");
     }
     // New table mappings are a new data set: the full load runs again, reloading the target.
     let b = bed();
