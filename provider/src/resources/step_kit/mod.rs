@@ -4,7 +4,7 @@
 //! deletes where "already gone" counts as done ([`delete_retrying`]), the one way a child is adopted
 //! or created ([`adopt_or_create`], which looks again after a lost answer; [`only_one`] refuses
 //! several owned matches), non-idempotent actions that count their own lost answer as done
-//! ([`tolerate_lost`]), and the one failure diagnostic with the ways on (untaint, or replace).
+//! ([`tolerate_lost`], [`tolerate_lost_busy`] when a retry meets the object busy with the first attempt), and the one failure diagnostic with the ways on (untaint, or replace).
 
 use std::future::Future;
 use std::time::Duration;
@@ -379,6 +379,31 @@ where
 {
     match action().await {
         Err(e) if e.outcome_unknown() => match done().await {
+            Ok(true) => {
+                tracing::info!("the action took effect although its answer was lost ({e})");
+                Ok(T::default())
+            }
+            _ => Err(e),
+        },
+        other => other,
+    }
+}
+
+/// [`tolerate_lost`] for an action the object refuses while it carries out the action's own first
+/// attempt — `ModifyReplicationInstance` or `ModifyDBInstance` while `modifying`, `StopReplicationTask`
+/// while `stopping`, `StartReplicationTask` while `starting` — so the SDK's retry of a served attempt
+/// meets a state error (`InvalidResourceStateFault`, `InvalidDBInstanceState`) instead of "already
+/// exists": that error also leaves the outcome unknown and `done` decides. A state refusal whose
+/// `done` says no stands, as does any other refusal.
+pub async fn tolerate_lost_busy<T: Default, A, AFut, D, DFut>(action: A, done: D) -> Result<T, AwsError>
+where
+    A: FnOnce() -> AFut,
+    AFut: Future<Output = Result<T, AwsError>>,
+    D: FnOnce() -> DFut,
+    DFut: Future<Output = Result<bool, AwsError>>,
+{
+    match action().await {
+        Err(e) if e.outcome_unknown() || e.is_kind(ErrorKind::InvalidState) => match done().await {
             Ok(true) => {
                 tracing::info!("the action took effect although its answer was lost ({e})");
                 Ok(T::default())
