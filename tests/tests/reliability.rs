@@ -8,6 +8,17 @@
 //!   lost answer is adopted, never made twice.
 //! - `main_create_calls_are_the_lost_answer_cases`: a clean create makes exactly the changing calls the
 //!   `lost_*` cases cover, so the list cannot go stale.
+//! - `lost_peering_<operation>`: the same for each changing call of a `dmslink_peering` create (two
+//!   VPCs made by the fixtures, a security group rule): one live peering, routes and rule in place, a
+//!   clean plan, and a destroy that leaves nothing; `peering_create_calls_are_the_lost_answer_cases`
+//!   keeps the list true.
+//! - `lost_repltask_<operation>`: a `dmslink_repltask` (on a DMS stack the fixtures build in the
+//!   emulator) is created and started, updated (new table mappings and tags: stop, modify, start,
+//!   untag, tag) and destroyed, with one answer lost in the phase that calls the operation: every
+//!   apply and the destroy succeed, one task, a clean plan, nothing left;
+//!   `repltask_calls_are_the_lost_answer_cases` keeps the list true. Each is a whole task life
+//!   (~25 s): the create-phase cases run in `make test`, the update and destroy ones are long
+//!   (`make reliability`).
 //! - `chaos_profile_is_survived_by_sdk_retries_and_reproducible`: the issue's chaos rates on every call,
 //!   seeded, against read calls of the AWS SDK for Rust.
 //!
@@ -132,6 +143,28 @@ fn creates_called(emulator: &Emulator) -> BTreeSet<String> {
         .collect()
 }
 
+/// The calls in the request log that change something (not the state backend's), as `service:Action`.
+fn changing_calls(emulator: &Emulator) -> BTreeSet<String> {
+    emulator
+        .requests()
+        .into_iter()
+        .filter(|r| !matches!(r.service.as_str(), "s3" | "dynamodb" | "sts"))
+        .filter(|r| !["Describe", "List", "Get"].iter().any(|read| r.action.starts_with(read)))
+        .map(|r| r.name())
+        .collect()
+}
+
+/// The lost-answer rule `rule` hit exactly one call of `operation`, which was served (200) and
+/// never answered.
+fn assert_lost_once(emulator: &Emulator, rule: u64, operation: &str) {
+    let hit: Vec<_> =
+        emulator.requests().into_iter().filter(|r| r.fault.as_ref().is_some_and(|f| f.rule == rule)).collect();
+    assert_eq!(hit.len(), 1, "{operation}: the lost-answer rule hit {hit:?}");
+    let fault = hit[0].fault.as_ref().unwrap();
+    assert!(fault.served && !fault.answered && hit[0].status == Some(200), "{operation}: {:?}", hit[0]);
+    assert_eq!(emulator.fault_counters().at(operation, "lost"), 1);
+}
+
 #[test]
 fn main_create_calls_are_the_lost_answer_cases() {
     let Some(bed) = TestBed::start("main_create_calls_are_the_lost_answer_cases") else {
@@ -143,14 +176,7 @@ fn main_create_calls_are_the_lost_answer_cases() {
     assert_one_of_each(&bed, "clean create");
     let want: BTreeSet<String> = CREATE_OPERATIONS.iter().map(|s| s.to_string()).collect();
     assert_eq!(creates_called(&bed.emulator), want, "the lost_* cases are not the creates the provider calls");
-    let changes: BTreeSet<String> = bed
-        .emulator
-        .requests()
-        .into_iter()
-        .filter(|r| !matches!(r.service.as_str(), "s3" | "dynamodb" | "sts"))
-        .filter(|r| !["Describe", "List", "Get"].iter().any(|read| r.action.starts_with(read)))
-        .map(|r| r.name())
-        .collect();
+    let changes = changing_calls(&bed.emulator);
     let want: BTreeSet<String> = CREATE_OPERATIONS.iter().chain(OTHER_CHANGES).map(|s| s.to_string()).collect();
     assert_eq!(changes, want, "the lost_* cases are not the changing calls the provider makes");
 }
@@ -166,12 +192,7 @@ fn lost_answer_case(operation: &str) {
     let rule = bed.emulator.inject(&FaultRule::lost(service, action));
     let out = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
 
-    let hit: Vec<_> =
-        bed.emulator.requests().into_iter().filter(|r| r.fault.as_ref().is_some_and(|f| f.rule == rule)).collect();
-    assert_eq!(hit.len(), 1, "{operation}: the lost-answer rule hit {hit:?}");
-    let fault = hit[0].fault.as_ref().unwrap();
-    assert!(fault.served && !fault.answered && hit[0].status == Some(200), "{operation}: {:?}", hit[0]);
-    assert_eq!(bed.emulator.fault_counters().at(operation, "lost"), 1);
+    assert_lost_once(&bed.emulator, rule, operation);
 
     assert!(out.success(), "{operation}: the apply after a lost answer failed:\n{}", out.describe());
     assert_one_of_each(&bed, &format!("{operation} answer lost"));
@@ -268,4 +289,316 @@ fn chaos_profile_is_survived_by_sdk_retries_and_reproducible() {
     emulator.reset();
     assert_eq!(emulator.fault_counters().calls, 0);
     assert_eq!(run(), first, "the same seed injected different faults");
+}
+
+// ---- dmslink_peering ----------------------------------------------------------------------------
+
+const PEERING_ADDR: &str = "dmslink_peering.app";
+
+/// The changing calls of a `dmslink_peering` create between two VPCs of one account, with a
+/// security group rule (`tests/modules/peering-same-account`), as `service:Action`.
+const PEERING_CHANGES: &[&str] = &[
+    "ec2:CreateVpcPeeringConnection",
+    "ec2:AcceptVpcPeeringConnection",
+    "ec2:ModifyVpcPeeringConnectionOptions",
+    "ec2:CreateRoute",
+    "ec2:AuthorizeSecurityGroupIngress",
+];
+
+/// The two VPCs (the DMS one with a security group and three route tables) and the module using them.
+fn peering_workdir(bed: &TestBed) -> (Workdir, [dmslink_acctest::Vpc; 2]) {
+    let fixtures = bed.fixtures();
+    let dms = fixtures.vpc(None, "acctest-dms", "10.20.0.0/16", true);
+    let app = fixtures.vpc(None, "acctest-app", "10.30.0.0/16", false);
+    let backend = fixtures.state_backend("tfstate-peering", "terraform-lock-peering", "peering-same-account");
+    let cli = bed.clis().first().expect("TestBed::start found no CLI");
+    let mut wd = bed.workdir(cli, "peering-same-account");
+    wd.use_backend(&backend)
+        .set_var("dms_vpc_id", &dms.vpc_id)
+        .set_var("app_vpc_id", &app.vpc_id)
+        .set_var("security_group_id", dms.security_group());
+    wd.init();
+    (wd, [dms, app])
+}
+
+/// The live peerings in the emulator.
+fn live_peerings(emulator: &Emulator) -> Vec<Value> {
+    emulator.inventory("type=ec2:vpc-peering-connection").into_iter().filter(ledger::is_live).collect()
+}
+
+#[test]
+fn peering_create_calls_are_the_lost_answer_cases() {
+    let Some(bed) = TestBed::start("peering_create_calls_are_the_lost_answer_cases") else {
+        return;
+    };
+    let (wd, _) = peering_workdir(&bed);
+    bed.emulator.clear_requests();
+    wd.apply();
+    assert_eq!(live_peerings(&bed.emulator).len(), 1);
+    let want: BTreeSet<String> = PEERING_CHANGES.iter().map(|s| s.to_string()).collect();
+    assert_eq!(changing_calls(&bed.emulator), want, "the lost_peering_* cases are not the calls the create makes");
+}
+
+/// One call of `operation` during a `dmslink_peering` create is served and its answer lost: the apply
+/// converges on one peering with its routes and rule, plans clean, and destroy leaves nothing.
+fn lost_peering_case(operation: &str) {
+    let Some(bed) = TestBed::start(&format!("lost_peering_{}", operation.replace(':', "_"))) else {
+        return;
+    };
+    let mut outcome = Outcome::start("lost answers", &format!("dmslink_peering {operation}"));
+    let (service, action) = operation.split_once(':').unwrap();
+    let (wd, [dms, app]) = peering_workdir(&bed);
+    let before = ledger::keys(&bed.emulator.inventory("include_defaults=false"));
+    let rule = bed.emulator.inject(&FaultRule::lost(service, action));
+    let out = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_lost_once(&bed.emulator, rule, operation);
+    assert!(out.success(), "{operation}: the apply after a lost answer failed:\n{}", out.describe());
+
+    let values = wd.resource_values(PEERING_ADDR).unwrap_or_else(|| panic!("{operation}: no {PEERING_ADDR} in state"));
+    let pcx = values["peering_connection_id"].as_str().unwrap_or_default().to_string();
+    let live = live_peerings(&bed.emulator);
+    assert!(live.len() == 1 && live[0]["id"] == pcx.as_str(), "{operation}: live peerings {live:#?}, state {pcx}");
+    assert_eq!(values["status"], "active", "{operation}: {values:#}");
+    let routes = |vpc: &dmslink_acctest::Vpc| {
+        bed.fixtures().routes(None, &vpc.vpc_id).into_iter().filter(|r| r.target == pcx).count()
+    };
+    assert_eq!(routes(&dms), dms.route_table_ids.len(), "{operation}: routes of the DMS VPC through {pcx}");
+    assert_eq!(routes(&app), app.route_table_ids.len(), "{operation}: routes of the app VPC through {pcx}");
+    assert_eq!(values["security_group_rules"].as_array().map(Vec::len), Some(1), "{operation}: {values:#}");
+    wd.expect_plan(0, &format!("plan after the apply with a lost {operation} answer"));
+    let duplicates = ledger::duplicates(&bed.emulator.inventory("include_defaults=false"));
+
+    wd.destroy();
+    assert_eq!(routes(&dms) + routes(&app), 0, "{operation}: routes through {pcx} left after destroy");
+    let leaks = ledger::leaks(&bed.emulator.inventory("include_defaults=false"), &before, &[]);
+    assert_eq!((&duplicates, &leaks), (&vec![], &vec![]), "{operation}: duplicates, leaks");
+    outcome.faults(&bed.emulator.fault_counters()).stacks(1).duplicates(&duplicates).leaks(&leaks).record();
+}
+
+macro_rules! lost_peering_cases {
+    ($($name:ident => $operation:literal,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                lost_peering_case($operation);
+            }
+        )*
+
+        #[test]
+        fn every_peering_change_has_a_lost_answer_case() {
+            assert_eq!(vec![$($operation),*], PEERING_CHANGES);
+        }
+    };
+}
+
+lost_peering_cases! {
+    // Sent once by the SDK (no natural key); the step kit finds the peering the lost call made.
+    lost_peering_ec2_create_vpc_peering_connection => "ec2:CreateVpcPeeringConnection",
+    // The retry meets InvalidStateTransition (already provisioning): accepted.
+    lost_peering_ec2_accept_vpc_peering_connection => "ec2:AcceptVpcPeeringConnection",
+    lost_peering_ec2_modify_vpc_peering_connection_options => "ec2:ModifyVpcPeeringConnectionOptions",
+    // The retry meets RouteAlreadyExists through this peering: done.
+    lost_peering_ec2_create_route => "ec2:CreateRoute",
+    // The retry meets InvalidPermission.Duplicate: done.
+    lost_peering_ec2_authorize_security_group_ingress => "ec2:AuthorizeSecurityGroupIngress",
+}
+
+// ---- dmslink_repltask ---------------------------------------------------------------------------
+
+/// Where in a `dmslink_repltask`'s life a call is made (first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    /// `apply` with `start_replication_task = true`: create, start.
+    Create,
+    /// `apply` of new table mappings and tags on the running task: stop, modify, start, untag, tag.
+    Update,
+    /// `destroy`: stop, delete.
+    Destroy,
+}
+
+/// The changing calls of a `dmslink_repltask`'s create, update and destroy (`terraform-repltask`),
+/// each with the phase that calls it first.
+const REPLTASK_CHANGES: &[(&str, Phase)] = &[
+    ("dms:CreateReplicationTask", Phase::Create),
+    ("dms:StartReplicationTask", Phase::Create),
+    ("dms:StopReplicationTask", Phase::Update),
+    ("dms:ModifyReplicationTask", Phase::Update),
+    ("dms:RemoveTagsFromResource", Phase::Update),
+    ("dms:AddTagsToResource", Phase::Update),
+    ("dms:DeleteReplicationTask", Phase::Destroy),
+];
+
+/// The update: a second table-mapping rule, the tag `created_by` removed and `owner` changed.
+const REPLTASK_UPDATE: &str = r#"resource "dmslink_repltask" "dblink" {
+  table_mappings = <<-EOT
+    {"rules": [
+      {"rule-type": "selection", "rule-id": "1", "rule-name": "1",
+       "object-locator": {"schema-name": "ROCKPROPS%", "table-name": "WEB%"}, "rule-action": "include"},
+      {"rule-type": "selection", "rule-id": "2", "rule-name": "2",
+       "object-locator": {"schema-name": "ROCKPROPS%", "table-name": "APP%"}, "rule-action": "include"}
+    ]}
+  EOT
+  tags = {
+    Name  = "integration-dblink-dms-dev-replication-task"
+    owner = "dblink-lost-answers@example.com"
+  }
+}
+"#;
+
+const REPLTASK_ID: &str = "dblink-repl-lost";
+const TASK_WAIT: Duration = Duration::from_secs(60);
+
+/// `terraform-repltask` on a DMS stack the fixtures build in the emulator, to start its task.
+fn repltask_workdir(bed: &TestBed) -> Workdir {
+    let fixtures = bed.fixtures();
+    let backend = fixtures.state_backend("tfstate-dblink-lost", "terraform-lock-db-lost", "dblink-repl");
+    let stack = fixtures.dms_stack("dblink-lost", 1);
+    let cli = bed.clis().first().expect("TestBed::start found no CLI");
+    let mut wd = bed.workdir(cli, "terraform-repltask");
+    wd.use_backend(&backend)
+        .set_var("stack_name", "integration-dblink")
+        .set_var("dms_source_arn", &stack.source_endpoint_arn)
+        .set_var("dms_target_arn", &stack.target_endpoint_arn)
+        .set_var("replication_instance_arn", stack.replication_instance_arn())
+        .set_var("replication_task_id", REPLTASK_ID)
+        .set_var("start_replication_task", "true");
+    wd.init();
+    wd
+}
+
+/// Runs `args` (an apply or a destroy) of `phase`, with the answer of `lost` lost when it is this
+/// phase's case; the rule's id when one was injected. Every run must succeed.
+fn repltask_phase(
+    bed: &TestBed,
+    wd: &Workdir,
+    phase: Phase,
+    lost: Option<(&str, Phase)>,
+    args: &[&str],
+) -> Option<u64> {
+    let rule = match lost {
+        Some((operation, at)) if at == phase => {
+            let (service, action) = operation.split_once(':').unwrap();
+            Some(bed.emulator.inject(&FaultRule::lost(service, action)))
+        }
+        _ => None,
+    };
+    let out = wd.run(args);
+    assert!(out.success(), "{lost:?}: the {phase:?} failed:\n{}", out.describe());
+    rule
+}
+
+/// Create (started), update, destroy, with `lost` losing one answer; the changing calls each phase
+/// made. Every phase must succeed with one task, running after the applies, and a clean plan.
+fn repltask_life(bed: &TestBed, lost: Option<(&str, Phase)>) -> Vec<(Phase, BTreeSet<String>)> {
+    let dms = bed.dms();
+    let wd = repltask_workdir(bed);
+    let before = ledger::keys(&bed.emulator.inventory("include_defaults=false"));
+    let apply = ["apply", "-auto-approve", "-input=false", "-no-color"];
+    let mut calls = Vec::new();
+    let mut rules = Vec::new();
+    let mut duplicates = Vec::new();
+    for phase in [Phase::Create, Phase::Update, Phase::Destroy] {
+        if phase == Phase::Update {
+            wd.write("zz_update_override.tf", REPLTASK_UPDATE);
+        }
+        bed.emulator.clear_requests();
+        let args: &[&str] =
+            if phase == Phase::Destroy { &["destroy", "-auto-approve", "-input=false", "-no-color"] } else { &apply };
+        rules.extend(repltask_phase(bed, &wd, phase, lost, args));
+        if let Some(rule) = rules.last().filter(|_| lost.is_some_and(|(_, at)| at == phase)) {
+            assert_lost_once(&bed.emulator, *rule, lost.map(|(op, _)| op).unwrap_or_default());
+        }
+        calls.push((phase, changing_calls(&bed.emulator)));
+        if phase == Phase::Destroy {
+            break;
+        }
+        let tasks: Vec<_> = dms.tasks().into_iter().filter(|t| t.id == REPLTASK_ID).collect();
+        assert_eq!(tasks.len(), 1, "{lost:?} after {phase:?}: {tasks:?}");
+        let task = dms.wait_status(REPLTASK_ID, "running", TASK_WAIT);
+        if phase == Phase::Update {
+            assert_eq!(task.rule_ids(), ["1", "2"], "{lost:?}: {}", task.table_mappings);
+            let tags = dms.tags(&task.arn);
+            assert!(
+                !tags.contains_key("created_by") && tags.get("owner").is_some_and(|o| o.contains("lost")),
+                "{tags:?}"
+            );
+        }
+        wd.expect_plan(0, &format!("plan after the {phase:?} with {lost:?}"));
+        duplicates.extend(ledger::duplicates(&bed.emulator.inventory("include_defaults=false")));
+    }
+    assert_eq!(rules.len(), usize::from(lost.is_some()), "{lost:?}: the rule was never injected");
+    assert!(dms.tasks().is_empty(), "{lost:?}: tasks left after destroy: {:?}", dms.tasks());
+    let leaks = ledger::leaks(&bed.emulator.inventory("include_defaults=false"), &before, &[]);
+    assert_eq!((&duplicates, &leaks), (&vec![], &vec![]), "{lost:?}: duplicates, leaks");
+    if let Some((operation, _)) = lost {
+        let mut outcome = Outcome::start("lost answers", &format!("dmslink_repltask {operation}"));
+        outcome.faults(&bed.emulator.fault_counters()).stacks(1).duplicates(&duplicates).leaks(&leaks).record();
+    }
+    calls
+}
+
+#[test]
+fn repltask_calls_are_the_lost_answer_cases() {
+    let Some(bed) = TestBed::start("repltask_calls_are_the_lost_answer_cases") else {
+        return;
+    };
+    let calls = repltask_life(&bed, None);
+    let mut first: Vec<(String, Phase)> = Vec::new();
+    for (phase, made) in calls {
+        for call in made {
+            if !first.iter().any(|(c, _)| *c == call) {
+                first.push((call, phase));
+            }
+        }
+    }
+    first.sort();
+    let mut want: Vec<(String, Phase)> = REPLTASK_CHANGES.iter().map(|(c, p)| (c.to_string(), *p)).collect();
+    want.sort();
+    assert_eq!(first, want, "the lost_repltask_* cases are not the calls a create, update and destroy make");
+}
+
+fn lost_repltask_case(operation: &str) {
+    let Some(bed) = TestBed::start(&format!("lost_repltask_{}", operation.replace(':', "_"))) else {
+        return;
+    };
+    let phase = REPLTASK_CHANGES.iter().find(|(op, _)| *op == operation).map(|(_, p)| *p).unwrap();
+    repltask_life(&bed, Some((operation, phase)));
+}
+
+macro_rules! lost_repltask_cases {
+    ($($(#[$attr:meta])* $name:ident => $operation:literal,)*) => {
+        $(
+            #[test]
+            $(#[$attr])*
+            fn $name() {
+                lost_repltask_case($operation);
+            }
+        )*
+
+        #[test]
+        fn every_repltask_change_has_a_lost_answer_case() {
+            let ops: Vec<&str> = REPLTASK_CHANGES.iter().map(|(op, _)| *op).collect();
+            assert_eq!(vec![$($operation),*], ops);
+        }
+    };
+}
+
+lost_repltask_cases! {
+    // The retry meets ResourceAlreadyExistsFault: the task is adopted (ownership tag).
+    lost_repltask_dms_create_replication_task => "dms:CreateReplicationTask",
+    // The retry meets InvalidResourceStateFault (starting): started.
+    lost_repltask_dms_start_replication_task => "dms:StartReplicationTask",
+    // The retry meets InvalidResourceStateFault (stopping): stopped.
+    #[ignore = "long: a whole task life (~25 s); run by make reliability"]
+    lost_repltask_dms_stop_replication_task => "dms:StopReplicationTask",
+    // The retry meets InvalidResourceStateFault (modifying): waited out, the change shows.
+    #[ignore = "long: a whole task life (~25 s); run by make reliability"]
+    lost_repltask_dms_modify_replication_task => "dms:ModifyReplicationTask",
+    #[ignore = "long: a whole task life (~25 s); run by make reliability"]
+    lost_repltask_dms_remove_tags_from_resource => "dms:RemoveTagsFromResource",
+    #[ignore = "long: a whole task life (~25 s); run by make reliability"]
+    lost_repltask_dms_add_tags_to_resource => "dms:AddTagsToResource",
+    // The retry meets the task deleting (or gone): waited until gone.
+    #[ignore = "long: a whole task life (~25 s); run by make reliability"]
+    lost_repltask_dms_delete_replication_task => "dms:DeleteReplicationTask",
 }

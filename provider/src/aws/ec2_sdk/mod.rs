@@ -53,11 +53,11 @@ impl SdkEc2 {
     }
 }
 
-/// The configuration of a create the SDK must not retry: EC2 makes a new VPC, VPN gateway or
-/// internet gateway for every `CreateVpc`/`CreateVpnGateway`/`CreateInternetGateway` it serves (no
-/// natural key, no client token), so an SDK retry after a lost answer makes a twin. The step kit
-/// sends these again itself, after looking for what the last attempt made
-/// (`step_kit::adopt_or_create_looking`).
+/// The configuration of a create the SDK must not retry: EC2 makes a new VPC, VPN gateway,
+/// internet gateway or VPC peering connection for every `CreateVpc`/`CreateVpnGateway`/
+/// `CreateInternetGateway`/`CreateVpcPeeringConnection` it serves (no natural key, no client
+/// token), so an SDK retry after a lost answer makes a twin. The step kit sends these again
+/// itself, after looking for what the last attempt made (`step_kit::adopt_or_create_looking`).
 fn sent_once() -> aws_sdk_ec2::config::Builder {
     aws_sdk_ec2::config::Builder::default().retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
 }
@@ -499,6 +499,8 @@ impl Ec2Api for SdkEc2 {
             .set_peer_owner_id(input.peer_owner_id.clone())
             .set_peer_region(input.peer_region.clone())
             .set_tag_specifications(tag_spec(ResourceType::VpcPeeringConnection, &input.tags))
+            .customize()
+            .config_override(sent_once())
             .send()
             .await
             .map_err(|e| self.err(e))?;

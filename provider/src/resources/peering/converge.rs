@@ -23,7 +23,9 @@ use crate::backoff::{Backoff, sleep_unless_cancelled};
 use crate::engine::steps::step_names;
 use crate::resources::Ctx;
 use crate::resources::aws_formats::net::Cidr;
-use crate::resources::step_kit::{self, Found, Pace, StepError, adopt_or_create};
+use crate::resources::step_kit::{
+    self, Came, Found, Pace, StepError, adopt_or_create_looking, no_twins, only_one, tolerate_lost,
+};
 use crate::resources::tags;
 
 use super::children::{RouteAction, RouteRec, RuleRec, desired_routes, desired_rules, dns_changes, route_action};
@@ -167,26 +169,44 @@ pub fn overlap(dms: &Vpc, app: &Vpc) -> Option<String> {
     })
 }
 
+/// Whether dmslink requested this peering (the request carries the ownership tag).
+fn is_ours(p: &VpcPeering) -> bool {
+    p.tags.get(OWNER_TAG).map(String::as_str) == Some(OWNER_VALUE)
+}
+
 /// Step 2: our live peering between the two VPCs if there is one (a create that died before
-/// Terraform saved state), else a new request. Refuses a stranger's peering between them.
+/// Terraform saved state, or whose answer was lost), else a new request. Refuses a stranger's
+/// peering between them, and several of ours (never a silent pick).
+///
+/// `CreateVpcPeeringConnection` has no natural key and no client token: every call EC2 serves
+/// makes a new peering. The SDK sends it once (`aws/ec2_sdk`), and the kit looks for what a failed
+/// attempt made before sending it again (`adopt_or_create_looking`); right after a create, a
+/// second peering of ours beside it is a twin, named in the error.
 async fn request_or_adopt(run: &Run<'_>, prog: &mut Progress) -> Result<String, StepError> {
     let spec = run.spec;
     let step = PeeringStep::RequestPeering;
+    let what = "VPC peering connection";
     let filters = Filters::new()
         .with("requester-vpc-info.vpc-id", &spec.peer_vpc_id)
         .with("accepter-vpc-info.vpc-id", &spec.vpc_id)
         .any_of("status-code", LIVE);
-    let find = || async {
-        let found = run.sides.requester.find_vpc_peering_connections(&filters).await.map_err(aws_err(
+    let live = || async {
+        run.sides.requester.find_vpc_peering_connections(&filters).await.map_err(aws_err(
             step,
             "listing VPC peering connections of",
             &spec.peer_vpc_id,
-        ))?;
-        Ok(match found.into_iter().next() {
-            Some(p) if p.tags.get(OWNER_TAG).map(String::as_str) == Some(OWNER_VALUE) => {
-                info!(peering = %p.id, status = %p.status, "adopting the VPC peering connection a previous apply requested");
-                Found::Ours(p)
+        ))
+    };
+    let find = || async {
+        let (ours, strangers): (Vec<VpcPeering>, Vec<VpcPeering>) = live().await?.into_iter().partition(is_ours);
+        if !ours.is_empty() {
+            let found = only_one(what, ours.into_iter().map(|p| (p.id.clone(), p)).collect());
+            if let Found::Ours(p) = &found {
+                info!(peering = %p.id, status = %p.status, "adopting the VPC peering connection a previous attempt requested");
             }
+            return Ok(found);
+        }
+        Ok(match strangers.first() {
             Some(p) => Found::Refused(format!(
                 "VPC peering connection {} ({}) already connects {} and {} and was not made by dmslink. Import it \
                  (`terraform import <address> {}`) or delete it, then apply again.",
@@ -211,11 +231,15 @@ async fn request_or_adopt(run: &Run<'_>, prog: &mut Progress) -> Result<String, 
         info!(peering = %p.id, "requested VPC peering connection");
         Ok(p)
     };
-    let (p, _) = adopt_or_create(step, "VPC peering connection", find, create, |p: &VpcPeering| {
+    let (p, came) = adopt_or_create_looking(run, step, what, find, create, |p: &VpcPeering| {
         prog.peering_connection_id = Some(p.id.clone());
         prog.status = Some(p.status.clone());
     })
     .await?;
+    if came == Came::Created {
+        let owned = live().await?.into_iter().filter(is_ours).map(|p| p.id).collect();
+        no_twins(step, what, &p.id, owned)?;
+    }
     Ok(p.id)
 }
 
@@ -234,8 +258,18 @@ async fn activate(run: &Run<'_>, pcx: &str, prog: &mut Progress) -> Result<VpcPe
         .ok_or_else(|| step_err(step)(format!("{what} disappeared")))?;
     prog.status = Some(p.status.clone());
     if p.status == "pending-acceptance" {
-        match run.sides.accepter.accept_vpc_peering_connection(pcx).await {
-            Ok(_) => info!(peering = %pcx, "accepted VPC peering connection"),
+        // A lost answer: the peering is accepted when it shows `provisioning` or `active`.
+        let accepted = || async {
+            let p = requester.find_vpc_peering_connection(pcx).await?;
+            Ok(p.is_some_and(|p| matches!(p.status.as_str(), "provisioning" | "active")))
+        };
+        match tolerate_lost(
+            || async { run.sides.accepter.accept_vpc_peering_connection(pcx).await.map(|_| ()) },
+            accepted,
+        )
+        .await
+        {
+            Ok(()) => info!(peering = %pcx, "accepted VPC peering connection"),
             // Accepted meanwhile (by another apply or by hand): the wait below tells.
             Err(e) if e.code == "InvalidStateTransition" => {}
             Err(e) => {
@@ -305,6 +339,9 @@ async fn ensure_dns(run: &Run<'_>, pcx: &str) -> Result<(), StepError> {
             Ok(()) => info!(peering = %pcx, dns_resolution = want, "set DNS resolution options"),
             // Right after `active`, EC2 may still say the peering is not active: try again.
             Err(e) if e.code == "OperationNotPermitted" => {}
+            // A lost answer (or throttling past the SDK's retries): the re-read above tells
+            // whether it took effect, and the options are sent again only if not.
+            Err(e) if e.outcome_unknown() => info!(peering = %pcx, "setting DNS options: {e}; reading again"),
             Err(e) => return Err(aws_err(step, "setting DNS resolution options of VPC peering", pcx)(e)),
         }
         if !sleep_unless_cancelled(pace.next_delay(), &run.ctx.cancel).await {
@@ -399,17 +436,23 @@ async fn ensure_routes(run: &Run<'_>, pcx: &str, prog: &mut Progress) -> Result<
             match route_action(existing, pcx, &rec) {
                 RouteAction::Adopt => {}
                 RouteAction::Create => {
-                    side.ec2
-                        .create_route(&rec.route_table_id, &rec.destination_cidr_block, &target)
-                        .await
-                        .map_err(aws_err(step, "creating route", &id))?;
+                    // A lost answer (the SDK's retry meets `RouteAlreadyExists`): done when the
+                    // route goes through this peering; to anything else the error stands.
+                    tolerate_lost(
+                        || side.ec2.create_route(&rec.route_table_id, &rec.destination_cidr_block, &target),
+                        || routes_through(side.ec2, &rec.route_table_id, &rec.destination_cidr_block, pcx),
+                    )
+                    .await
+                    .map_err(aws_err(step, "creating route", &id))?;
                     info!(route_table = %rec.route_table_id, destination = %rec.destination_cidr_block, peering = %pcx, "created route");
                 }
                 RouteAction::Replace => {
-                    side.ec2
-                        .replace_route(&rec.route_table_id, &rec.destination_cidr_block, &target)
-                        .await
-                        .map_err(aws_err(step, "replacing blackhole route", &id))?;
+                    tolerate_lost(
+                        || side.ec2.replace_route(&rec.route_table_id, &rec.destination_cidr_block, &target),
+                        || routes_through(side.ec2, &rec.route_table_id, &rec.destination_cidr_block, pcx),
+                    )
+                    .await
+                    .map_err(aws_err(step, "replacing blackhole route", &id))?;
                 }
                 RouteAction::Conflict(why) => return Err(step_err(step)(why)),
             }
@@ -419,17 +462,22 @@ async fn ensure_routes(run: &Run<'_>, pcx: &str, prog: &mut Progress) -> Result<
     Ok(())
 }
 
+/// Whether the route table has a route to `destination` through the peering `pcx`.
+async fn routes_through(ec2: &dyn Ec2Api, table: &str, destination: &str, pcx: &str) -> Result<bool, AwsError> {
+    let Some(table) = ec2.find_route_table(table).await? else { return Ok(false) };
+    let target = RouteTarget::VpcPeering(pcx.to_string());
+    Ok(table.routes.iter().any(|r| r.destination_cidr_block == destination && r.target == target))
+}
+
 /// Deletes a route if it still goes through `pcx` (someone else's route at that destination is
-/// left alone); gone counts as done.
+/// left alone); gone counts as done, and so does a lost answer once the route is gone.
 pub async fn delete_owned_route(ec2: &dyn Ec2Api, pcx: &str, rec: &RouteRec) -> Result<(), AwsError> {
-    let Some(table) = ec2.find_route_table(&rec.route_table_id).await? else { return Ok(()) };
-    let ours = table.routes.iter().any(|r| {
-        r.destination_cidr_block == rec.destination_cidr_block && r.target == RouteTarget::VpcPeering(pcx.to_string())
-    });
-    if !ours {
+    let (table, destination) = (&rec.route_table_id, &rec.destination_cidr_block);
+    if !routes_through(ec2, table, destination, pcx).await? {
         return Ok(());
     }
-    match ec2.delete_route(&rec.route_table_id, &rec.destination_cidr_block).await {
+    let gone = || async { routes_through(ec2, table, destination, pcx).await.map(|ours| !ours) };
+    match tolerate_lost(|| ec2.delete_route(table, destination), gone).await {
         Err(e) if !e.is_not_found() => Err(e),
         _ => Ok(()),
     }
@@ -441,9 +489,18 @@ pub fn sg_rule(rec: &RuleRec, pcx: &str) -> SgRule {
     r
 }
 
-/// Revokes a rule; gone (or its group gone) counts as done.
+/// Whether the group has the rule's permission (any description).
+async fn has_rule(ec2: &dyn Ec2Api, pcx: &str, rec: &RuleRec) -> Result<bool, AwsError> {
+    let want = sg_rule(rec, pcx);
+    Ok(ec2.find_security_group_rules(&rec.security_group_id).await?.iter().any(|r| r.rule.same_permission(&want)))
+}
+
+/// Revokes a rule; gone (or its group gone) counts as done, and so does a lost answer once the
+/// rule is gone.
 pub async fn revoke_rule(ec2: &dyn Ec2Api, pcx: &str, rec: &RuleRec) -> Result<(), AwsError> {
-    match ec2.revoke_security_group_ingress(&rec.security_group_id, &[sg_rule(rec, pcx)]).await {
+    let rule = [sg_rule(rec, pcx)];
+    let revoke = || ec2.revoke_security_group_ingress(&rec.security_group_id, &rule);
+    match tolerate_lost(revoke, || async { has_rule(ec2, pcx, rec).await.map(|there| !there) }).await {
         Err(e) if !e.is_not_found() => Err(e),
         _ => Ok(()),
     }
@@ -464,7 +521,10 @@ async fn ensure_rules(run: &Run<'_>, pcx: &str, prog: &mut Progress) -> Result<(
     // Recorded rules were there at the refresh before this plan; only missing ones are authorized.
     let missing: Vec<RuleRec> = wanted.into_iter().filter(|r| !prog.rules.contains(r)).collect();
     for rec in missing {
-        match ec2.authorize_security_group_ingress(&rec.security_group_id, &[sg_rule(&rec, pcx)]).await {
+        let rule = [sg_rule(&rec, pcx)];
+        // A lost answer: done when the rule is there (the SDK's retry meets `InvalidPermission.Duplicate`).
+        let authorize = || ec2.authorize_security_group_ingress(&rec.security_group_id, &rule);
+        match tolerate_lost(authorize, || has_rule(ec2, pcx, &rec)).await {
             // A rule already there counts as present.
             Err(e) if !e.is_kind(ErrorKind::AlreadyExists) => {
                 return Err(aws_err(step, "opening port in security group", &rec.security_group_id)(e));
@@ -483,11 +543,19 @@ async fn ensure_tags(run: &Run<'_>, pcx: &str, from: &Tags, to: &Tags) -> Result
     let ec2 = &run.sides.requester;
     let ids = [pcx.to_string()];
     let removed: Vec<String> = removed.into_iter().filter(|k| k != OWNER_TAG).collect();
+    // A lost answer: done when the peering shows the tags as asked.
+    let tags_now = || async { Ok(ec2.find_vpc_peering_connection(pcx).await?.map(|p| p.tags).unwrap_or_default()) };
     if !removed.is_empty() {
-        ec2.delete_tags(&ids, &removed).await.map_err(aws_err(step, "removing tags of", pcx))?;
+        let gone = || async { tags_now().await.map(|t: Tags| removed.iter().all(|k| !t.contains_key(k))) };
+        tolerate_lost(|| ec2.delete_tags(&ids, &removed), gone).await.map_err(aws_err(
+            step,
+            "removing tags of",
+            pcx,
+        ))?;
     }
     if !changed.is_empty() {
-        ec2.create_tags(&ids, &changed).await.map_err(aws_err(step, "tagging", pcx))?;
+        let there = || async { tags_now().await.map(|t: Tags| changed.iter().all(|(k, v)| t.get(k) == Some(v))) };
+        tolerate_lost(|| ec2.create_tags(&ids, &changed), there).await.map_err(aws_err(step, "tagging", pcx))?;
     }
     Ok(())
 }

@@ -5,6 +5,8 @@
 
 pub mod children;
 pub mod converge;
+#[cfg(test)]
+mod lost_answer_tests;
 pub mod model;
 pub mod plan;
 pub mod progress;

@@ -1,10 +1,12 @@
 //! Destroy: revoke the rules, delete the routes, delete the peering, wait until it is `deleted`.
-//! Anything already gone counts as done, so a destroy that failed part-way resumes.
+//! Anything already gone counts as done, so a destroy that failed part-way resumes; a call whose
+//! answer was lost counts as done once a look shows it took effect.
 
 use crate::aws::wait::{Wait, wait_for};
 use crate::engine::Value;
 use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::resources::Ctx;
+use crate::resources::step_kit::tolerate_lost;
 use crate::resources::timeouts::Timeouts;
 
 use super::converge::{DEAD, LIVE, delete_owned_route, revoke_rule, wait_options};
@@ -51,7 +53,12 @@ pub async fn delete(ctx: &Ctx, prior: &Value) -> Diagnostics {
     if pcx.is_empty() {
         return Diagnostics::new();
     }
-    match sides.requester.delete_vpc_peering_connection(&pcx).await {
+    // A lost answer: done when the peering is deleting, deleted or gone.
+    let deleted = || async {
+        let p = sides.requester.find_vpc_peering_connection(&pcx).await?;
+        Ok(p.is_none_or(|p| matches!(p.status.as_str(), "deleting" | "deleted")))
+    };
+    match tolerate_lost(|| sides.requester.delete_vpc_peering_connection(&pcx), deleted).await {
         Ok(()) => {}
         Err(e) if e.is_not_found() || e.code == "InvalidStateTransition" => {}
         Err(e) => return fail(e.describe("deleting VPC peering", &pcx)),

@@ -18,15 +18,15 @@ use crate::engine::{Resource, Value};
 use crate::provider_config::Configured;
 use crate::resources::Ctx;
 
-const DMS_CIDR: &str = "10.20.0.0/16";
-const APP_CIDR: &str = "10.30.0.0/16";
+pub(super) const DMS_CIDR: &str = "10.20.0.0/16";
+pub(super) const APP_CIDR: &str = "10.30.0.0/16";
 
-struct Bed {
-    w: FakeWorld,
-    ctx: Ctx,
-    dms_vpc: String,
-    app_vpc: String,
-    sg: String,
+pub(super) struct Bed {
+    pub(super) w: FakeWorld,
+    pub(super) ctx: Ctx,
+    pub(super) dms_vpc: String,
+    pub(super) app_vpc: String,
+    pub(super) sg: String,
 }
 
 async fn vpc_with_sg(ec2: &FakeEc2, cidr: &str) -> (String, String) {
@@ -63,16 +63,16 @@ async fn bed_with(app_cidr: &str) -> Bed {
     bed_in(w, ec2, app_cidr).await
 }
 
-async fn bed() -> Bed {
+pub(super) async fn bed() -> Bed {
     bed_with(APP_CIDR).await
 }
 
-fn config(json: serde_json::Value) -> Value {
+pub(super) fn config(json: serde_json::Value) -> Value {
     crate::wire::cty::json::decode_lenient(json.to_string().as_bytes(), &schema().value_type()).unwrap()
 }
 
 impl Bed {
-    fn config(&self) -> Value {
+    pub(super) fn config(&self) -> Value {
         config(serde_json::json!({
             "vpc_id": self.dms_vpc, "peer_vpc_id": self.app_vpc,
             "security_group_id": self.sg, "ports": [5432],
@@ -97,30 +97,30 @@ impl Bed {
         planned.to_value().unwrap()
     }
 
-    async fn create(&self, cfg: &Value) -> crate::engine::ApplyOutcome {
+    pub(super) async fn create(&self, cfg: &Value) -> crate::engine::ApplyOutcome {
         Peering.create(&self.ctx, &Bed::planned(cfg), cfg).await
     }
 
-    async fn main_table(&self, ec2: &FakeEc2, vpc: &str) -> String {
+    pub(super) async fn main_table(&self, ec2: &FakeEc2, vpc: &str) -> String {
         let t = ec2.find_route_tables(&crate::aws::ec2::main_route_table_filters(vpc)).await.unwrap();
         t[0].id.clone()
     }
 }
 
 /// A state or plan through the resource's model.
-fn model(v: &Value) -> PeeringModel {
+pub(super) fn model(v: &Value) -> PeeringModel {
     PeeringModel::from_value(v).unwrap()
 }
 
-fn pcx_of(v: &Value) -> String {
+pub(super) fn pcx_of(v: &Value) -> String {
     model(v).peering_connection_id.into_known().unwrap()
 }
 
-fn destinations(v: &Value) -> Vec<String> {
+pub(super) fn destinations(v: &Value) -> Vec<String> {
     model(v).routes.into_known().unwrap().into_iter().map(|r: RouteRec| r.destination_cidr_block).collect()
 }
 
-fn rules(v: &Value) -> Vec<RuleRec> {
+pub(super) fn rules(v: &Value) -> Vec<RuleRec> {
     model(v).security_group_rules.into_known().unwrap()
 }
 
@@ -132,7 +132,7 @@ fn with_children_unknown(v: &Value) -> Value {
     m.to_value().unwrap()
 }
 
-fn has_tags(tags: &Tags, want: &[(&str, &str)]) -> bool {
+pub(super) fn has_tags(tags: &Tags, want: &[(&str, &str)]) -> bool {
     want.iter().all(|(k, v)| tags.get(*k).map(String::as_str) == Some(*v))
 }
 
@@ -140,7 +140,7 @@ fn known(s: &str) -> Unknowable<String> {
     Unknowable::Known(s.to_string())
 }
 
-async fn target_of(ec2: &FakeEc2, table: &str, cidr: &str) -> Option<RouteTarget> {
+pub(super) async fn target_of(ec2: &FakeEc2, table: &str, cidr: &str) -> Option<RouteTarget> {
     let t = ec2.find_route_table(table).await.unwrap().unwrap();
     t.routes.into_iter().find(|r| r.destination_cidr_block == cidr).map(|r| r.target)
 }

@@ -6,6 +6,8 @@ mod adopt;
 #[cfg(test)]
 mod adopt_tests;
 pub mod insight;
+#[cfg(test)]
+mod lost_answer_tests;
 mod model;
 mod schema;
 mod task_ops;
@@ -161,6 +163,10 @@ impl Resource<Configured> for Repltask {
         let result: Result<(), Diagnostics> = async {
             let mut task = ops.find(&arn).await?.ok_or_else(|| gone_during_update(&arn))?;
             let was_running = is_active(&task);
+            // A full load that ran to its end stays finished: only new table mappings (a new
+            // data set) run it again, reloading the target. Tags, settings or a move do not.
+            let finished = finished_full_load(&task);
+            let mappings_changed = prior.table_mappings != planned.table_mappings;
             let want_running = planned.wants_running();
 
             let instance_changed = prior.replication_instance_arn != planned.replication_instance_arn;
@@ -179,7 +185,8 @@ impl Resource<Configured> for Repltask {
                     changed_task = true;
                 }
             }
-            if want_running && (changed_task || !was_running) {
+            let needs_start = if finished { mappings_changed } else { changed_task || !was_running };
+            if want_running && needs_start {
                 task = ops.start(&task, changed_task, deadline).await?;
             } else if !want_running && is_active(&task) && prior.wants_running() {
                 task = ops.stop_if_running(&task, deadline).await?;

@@ -10,6 +10,7 @@ use crate::engine::Value;
 use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::engine::model::{self, Unknowable};
 use crate::resources::Ctx;
+use crate::resources::step_kit::tolerate_lost;
 use crate::resources::{json_doc, tags};
 
 use super::model::Task;
@@ -23,6 +24,33 @@ fn stopped_with_error(t: &ReplicationTask, stopped_before: Option<i64>) -> bool 
     t.status == "stopped"
         && t.stop_reason.as_deref().is_some_and(|r| r.to_ascii_uppercase().contains("ERROR"))
         && t.stats.as_ref().and_then(|s| s.stop_date).is_some_and(|d| Some(d) != stopped_before)
+}
+
+/// When the task was last stopped, if ever.
+fn stop_date(t: &ReplicationTask) -> Option<i64> {
+    t.stats.as_ref().and_then(|s| s.stop_date)
+}
+
+/// A failure after which the call may have taken effect: its answer was lost
+/// ([`AwsError::outcome_unknown`]), or the SDK's retry of a served call met the state the first
+/// attempt left (DMS's `InvalidResourceStateFault`: already starting, modifying, deleting). The
+/// caller looks at the task before it believes either.
+fn lost_or_refused_state(e: &AwsError) -> bool {
+    e.outcome_unknown() || e.kind == ErrorKind::InvalidState
+}
+
+/// Whether the task shows what `input` asks for: its table mappings, and its settings when given
+/// (the user's keys, as DMS merges them into its own). A CDC start point is not shown once set.
+fn shows(task: &ReplicationTask, input: &ModifyTaskInput) -> bool {
+    let cdc = input.cdc_start_time.is_some() || input.cdc_start_position.is_some();
+    let mappings =
+        input.table_mappings.as_deref().is_none_or(|m| json_doc::semantically_equal(m, &task.table_mappings));
+    let settings = match (input.settings.as_deref(), task.settings.as_deref()) {
+        (None, _) => true,
+        (Some(mine), Some(remote)) => json_doc::user_keys_match(mine, remote),
+        (Some(_), None) => false,
+    };
+    !cdc && mappings && settings
 }
 
 pub struct TaskOps<'a> {
@@ -141,7 +169,7 @@ impl<'a> TaskOps<'a> {
         deadline: Instant,
     ) -> Result<ReplicationTask, Diagnostics> {
         // A stop with an error later than this one is a failure of this start.
-        let stopped_before = task.stats.as_ref().and_then(|s| s.stop_date);
+        let stopped_before = stop_date(task);
         if matches!(task.status.as_str(), "running" | "starting") {
             return self.wait_running(&task.arn, deadline, stopped_before).await;
         }
@@ -151,7 +179,19 @@ impl<'a> TaskOps<'a> {
             _ => StartType::ResumeProcessing,
         };
         tracing::debug!(task = %self.label, start_type = start_type.as_str(), "starting replication task");
-        self.dms().start_replication_task(&task.arn, start_type).await.map_err(|e| self.aws_error("starting", &e))?;
+        if let Err(e) = self.dms().start_replication_task(&task.arn, start_type).await {
+            // A lost answer: the SDK's retry meets "already starting" (`InvalidResourceStateFault`),
+            // or no answer came. The start took effect when the task is starting or running, or
+            // its full load has already finished since (a new stop); it is never sent again.
+            let now = if lost_or_refused_state(&e) { self.find(&task.arn).await? } else { None };
+            match now {
+                Some(t) if matches!(t.status.as_str(), "starting" | "running") => {
+                    tracing::info!(task = %self.label, "the start took effect although its answer was lost ({e})");
+                }
+                Some(t) if super::finished_full_load(&t) && stop_date(&t) != stopped_before => return Ok(t),
+                _ => return Err(self.aws_error("starting", &e)),
+            }
+        }
         self.wait_running(&task.arn, deadline, stopped_before).await
     }
 
@@ -213,6 +253,13 @@ impl<'a> TaskOps<'a> {
             match self.dms().stop_replication_task(&task.arn).await {
                 Ok(_) => {}
                 Err(e) if e.kind == ErrorKind::InvalidState => {} // not running any more
+                // A lost answer: stopped when the task is stopping or no longer running.
+                Err(e) if e.outcome_unknown() => match self.find(&task.arn).await? {
+                    Some(t) if !matches!(t.status.as_str(), "running" | "starting") => {
+                        tracing::info!(task = %self.label, "the stop took effect although its answer was lost ({e})");
+                    }
+                    _ => return Err(self.aws_error("stopping", &e)),
+                },
                 Err(e) => return Err(self.aws_error("stopping", &e)),
             }
         }
@@ -226,12 +273,35 @@ impl<'a> TaskOps<'a> {
         instance_arn: &str,
         deadline: Instant,
     ) -> Result<ReplicationTask, Diagnostics> {
-        self.dms().move_replication_task(&task.arn, instance_arn).await.map_err(|e| self.aws_error("moving", &e))?;
+        if let Err(e) = self.dms().move_replication_task(&task.arn, instance_arn).await {
+            // A lost answer: the SDK's retry meets the task moving, or already on the instance.
+            match self.find(&task.arn).await? {
+                Some(t) if t.status == "moving" || t.replication_instance_arn == instance_arn => {
+                    tracing::info!(task = %self.label, "the move took effect although its answer was lost ({e})");
+                }
+                _ => return Err(self.aws_error("moving", &e)),
+            }
+        }
         self.wait_settled(&task.arn, deadline, "moving").await
     }
 
+    /// Modifies the task and waits until DMS has applied it. A lost answer (the SDK's retry meets
+    /// the task `modifying`: `InvalidResourceStateFault`, or no answer came) is waited out; when the
+    /// settled task shows the change it is done, else the modify is sent once more (it sets the
+    /// same values, so a second one that DMS serves changes nothing more).
     pub async fn modify(&self, input: ModifyTaskInput, deadline: Instant) -> Result<ReplicationTask, Diagnostics> {
         let arn = input.arn.clone();
+        let Err(e) = self.dms().modify_replication_task(input.clone()).await else {
+            return self.wait_settled(&arn, deadline, "modifying").await;
+        };
+        if !lost_or_refused_state(&e) {
+            return Err(self.aws_error("modifying", &e));
+        }
+        let task = self.wait_settled(&arn, deadline, "modifying").await?;
+        if shows(&task, &input) {
+            tracing::info!(task = %self.label, "the modify took effect although its answer was lost ({e})");
+            return Ok(task);
+        }
         self.dms().modify_replication_task(input).await.map_err(|e| self.aws_error("modifying", &e))?;
         self.wait_settled(&arn, deadline, "modifying").await
     }
@@ -243,11 +313,20 @@ impl<'a> TaskOps<'a> {
         to: &std::collections::BTreeMap<String, String>,
     ) -> Result<(), Diagnostics> {
         let (removed, changed) = tags::diff(from, to);
+        // A lost answer: done when the task's tags show the change.
+        let dms = self.dms();
         if !removed.is_empty() {
-            self.dms().remove_tags(arn, &removed).await.map_err(|e| self.aws_error("untagging", &e))?;
+            let gone = || async { Ok(dms.list_tags(arn).await?.keys().all(|k| !removed.contains(k))) };
+            tolerate_lost(|| dms.remove_tags(arn, &removed), gone)
+                .await
+                .map_err(|e| self.aws_error("untagging", &e))?;
         }
         if !changed.is_empty() {
-            self.dms().add_tags(arn, &changed).await.map_err(|e| self.aws_error("tagging", &e))?;
+            let there = || async {
+                let now = dms.list_tags(arn).await?;
+                Ok(changed.iter().all(|(k, v)| now.get(k) == Some(v)))
+            };
+            tolerate_lost(|| dms.add_tags(arn, &changed), there).await.map_err(|e| self.aws_error("tagging", &e))?;
         }
         Ok(())
     }
@@ -259,8 +338,16 @@ impl<'a> TaskOps<'a> {
             self.wait_settled(arn, deadline, "deleting").await?;
         }
         match self.dms().delete_replication_task(arn).await {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => return Ok(()),
+            // "Not found" may be the SDK's retry of a served delete: wait until it is gone indeed.
+            Ok(()) | Err(AwsError { kind: ErrorKind::NotFound, .. }) => {}
+            // A lost answer: the SDK's retry meets the task `deleting`, or no answer came.
+            Err(e) if lost_or_refused_state(&e) => match self.find(arn).await? {
+                None => return Ok(()),
+                Some(t) if t.status == "deleting" => {
+                    tracing::info!(task = %self.label, "the delete took effect although its answer was lost ({e})");
+                }
+                Some(_) => return Err(self.aws_error("deleting", &e)),
+            },
             Err(e) => return Err(self.aws_error("deleting", &e)),
         }
         self.wait_gone(arn, deadline, "deleting").await

@@ -53,21 +53,29 @@ impl DmsApi for FakeDms {
     }
 
     async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
-        let mut st = self.lock();
-        self.begin(&mut st, "add_tags", arn)?;
-        let existing = st.tags.get_mut(arn).ok_or_else(|| not_found(format!("Resource {arn} could not be found.")))?;
-        existing.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
-        Ok(())
+        let served = (|| {
+            let mut st = self.lock();
+            self.begin(&mut st, "add_tags", arn)?;
+            let existing =
+                st.tags.get_mut(arn).ok_or_else(|| not_found(format!("Resource {arn} could not be found.")))?;
+            existing.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+            Ok(())
+        })();
+        self.answer("add_tags", served)
     }
 
     async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
-        let mut st = self.lock();
-        self.begin(&mut st, "remove_tags", arn)?;
-        let existing = st.tags.get_mut(arn).ok_or_else(|| not_found(format!("Resource {arn} could not be found.")))?;
-        for k in keys {
-            existing.remove(k);
-        }
-        Ok(())
+        let served = (|| {
+            let mut st = self.lock();
+            self.begin(&mut st, "remove_tags", arn)?;
+            let existing =
+                st.tags.get_mut(arn).ok_or_else(|| not_found(format!("Resource {arn} could not be found.")))?;
+            for k in keys {
+                existing.remove(k);
+            }
+            Ok(())
+        })();
+        self.answer("remove_tags", served)
     }
 
     async fn describe_replication_instance_by_arn(&self, arn: &str) -> Result<Option<ReplicationInstance>, AwsError> {

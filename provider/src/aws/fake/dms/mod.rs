@@ -107,6 +107,8 @@ pub const LOSABLE_OPS: &[&str] = &[
     "start_replication_task",
     "stop_replication_task",
     "delete_replication_task",
+    "add_tags",
+    "remove_tags",
     "create_replication_subnet_group",
     "modify_replication_subnet_group",
     "delete_replication_subnet_group",
