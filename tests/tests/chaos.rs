@@ -22,12 +22,12 @@
 //! seed may fault different calls.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use dmslink_acctest::ledger::{self, Outcome};
 use dmslink_acctest::served::{served_creates, unexpected_creates};
-use dmslink_acctest::{ChaosProfile, FaultCounters, TestBed, Workdir};
+use dmslink_acctest::{ChaosProfile, FaultCounters, FaultRule, TestBed, Workdir};
 use serde_json::{Value, json};
 
 const MAIN: &str = "dmslink_main.chaos";
@@ -86,34 +86,30 @@ fn live_of<'a>(inventory: &'a [Value], ty: &str) -> Vec<&'a Value> {
 }
 
 /// `apply`, once: it must converge; then no twin in the inventory.
-fn apply_once(bed: &TestBed, wd: &Workdir, seed: u64, what: &str, duplicates: &mut Vec<String>) -> Duration {
+fn apply_once(bed: &TestBed, wd: &Workdir, label: &str, what: &str, duplicates: &mut Vec<String>) -> Duration {
     let started = Instant::now();
     let out = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     let took = started.elapsed();
     assert!(
         out.success(),
-        "seed {seed}: the {what} apply did not converge in one try ({took:.1?}, faults so far {:?}):\n{}",
+        "{label}: the {what} apply did not converge in one try ({took:.1?}, faults so far {:?}):\n{}",
         bed.emulator.fault_counters().kinds,
         out.describe()
     );
     let found = ledger::duplicates(&bed.emulator.inventory(LIVE));
-    assert!(found.is_empty(), "seed {seed}: twins after the {what} apply: {found:?}");
+    assert!(found.is_empty(), "{label}: twins after the {what} apply: {found:?}");
     duplicates.extend(found);
     took
 }
 
 /// `plan -detailed-exitcode` must say nothing to do (0).
-fn plan_clean(wd: &Workdir, seed: u64, after: &str) {
-    wd.expect_plan(0, &format!("seed {seed}: plan after the {after} apply"));
+fn plan_clean(wd: &Workdir, label: &str, after: &str) {
+    wd.expect_plan(0, &format!("{label}: plan after the {after} apply"));
 }
 
-/// One seed: the lifecycle under chaos and its audit; records the ledger line and prints the figures.
-fn chaos_lifecycle(seed: u64) {
-    let Some(bed) = TestBed::start(&format!("chaos_seed_{seed}")) else {
-        return;
-    };
-    let mut outcome = Outcome::start("chaos", &format!("seed {seed}"));
-    let started = Instant::now();
+/// `tests/modules/chaos` initialised with its state backend and a new application VPC, short timed
+/// states; returns it with the inventory's keys before the stack (the baseline of the leak audit).
+fn stack_workdir(bed: &TestBed) -> (Workdir, BTreeSet<String>) {
     let fixtures = bed.fixtures();
     let backend = fixtures.state_backend("tfstate-chaos", "terraform-lock-chaos", "chaos");
     let app = fixtures.vpc(None, "chaos-app", "10.71.0.0/16", false);
@@ -123,6 +119,18 @@ fn chaos_lifecycle(seed: u64) {
     wd.init();
     bed.emulator.set_config(quick_timings());
     let before = ledger::keys(&bed.emulator.inventory(LIVE));
+    (wd, before)
+}
+
+/// One seed: the lifecycle under chaos and its audit; records the ledger line and prints the figures.
+fn chaos_lifecycle(seed: u64) {
+    let Some(bed) = TestBed::start(&format!("chaos_seed_{seed}")) else {
+        return;
+    };
+    let mut outcome = Outcome::start("chaos", &format!("seed {seed}"));
+    let started = Instant::now();
+    let (mut wd, before) = stack_workdir(&bed);
+    let label = format!("seed {seed}");
 
     bed.emulator.clear_requests();
     bed.emulator.reset_fault_counters();
@@ -131,7 +139,7 @@ fn chaos_lifecycle(seed: u64) {
     let mut duplicates = Vec::new();
 
     // Create.
-    let create = apply_once(&bed, &wd, seed, "create", &mut duplicates);
+    let create = apply_once(&bed, &wd, &label, "create", &mut duplicates);
     let main = wd.resource_values(MAIN).unwrap_or_else(|| panic!("seed {seed}: no {MAIN} in the state"));
     for task in TASKS {
         let values = wd.resource_values(task).unwrap_or_else(|| panic!("seed {seed}: no {task} in the state"));
@@ -140,14 +148,14 @@ fn chaos_lifecycle(seed: u64) {
     let peering = wd.resource_values(PEERING).unwrap_or_else(|| panic!("seed {seed}: no {PEERING} in the state"));
     let routes = peering["routes"].as_array().map_or(0, Vec::len);
     assert!(routes >= 2, "seed {seed}: the peering made no routes in both VPCs: {peering:#}");
-    plan_clean(&wd, seed, "create");
+    plan_clean(&wd, &label, "create");
 
     // Update: a task setting of both tasks, the source port (security group and endpoint), the
     // replication instance class.
     wd.set_var("commit_rate", "20000")
         .set_var("source_port", "1526")
         .set_var("replication_instance_class", "dms.t3.large");
-    let update = apply_once(&bed, &wd, seed, "update", &mut duplicates);
+    let update = apply_once(&bed, &wd, &label, "update", &mut duplicates);
     let inventory = bed.emulator.inventory(LIVE);
     let instances = live_of(&inventory, "dms:replication-instance");
     assert_eq!(instances.len(), 1, "seed {seed}: replication instances: {instances:#?}");
@@ -167,7 +175,7 @@ fn chaos_lifecycle(seed: u64) {
         assert_eq!(settings["FullLoadSettings"]["CommitRate"], 20000, "seed {seed}: {task}: {values:#}");
         assert_eq!(values["status"], "running", "seed {seed}: {task} not running after the update: {values:#}");
     }
-    plan_clean(&wd, seed, "update");
+    plan_clean(&wd, &label, "update");
 
     // Destroy, once.
     let destroy_started = Instant::now();
@@ -193,6 +201,69 @@ fn chaos_lifecycle(seed: u64) {
     for kind in ["throttle", "server", "reset", "lost"] {
         assert!(counters.of(kind) > 0, "seed {seed}: no {kind} fault was injected: {counters:?}");
     }
+    duplicates.extend(twins);
+    outcome.faults(&counters).stacks(1).duplicates(&duplicates).leaks(&leaks).record();
+}
+
+/// The changing calls of the lifecycle's update (and of the target's instance class), as
+/// `service:Action`: `dmslink_main` modifies the replication instance, the RDS instance and the source
+/// endpoint (its tasks stopped and resumed around it) and authorizes the new port; `dmslink_repltask`
+/// stops, modifies and resumes each task.
+const UPDATE_CALLS: &[&str] = &[
+    "dms:ModifyReplicationInstance",
+    "rds:ModifyDBInstance",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "dms:StopReplicationTask",
+    "dms:ModifyEndpoint",
+    "dms:StartReplicationTask",
+    "dms:ModifyReplicationTask",
+];
+
+/// The update of the chaos stack with the answer of each of its changing calls lost once (served,
+/// then the connection dropped; the SDK retries it and meets what the first attempt did, e.g. the
+/// instance `modifying`): one apply converges, each change made, the plan is clean, nothing twice,
+/// nothing left after destroy. The narrow reproduction of what chaos meets on an update.
+#[test]
+fn an_update_converges_with_a_lost_answer_on_each_changing_call() {
+    let Some(bed) = TestBed::start("chaos_lost_update_answers") else {
+        return;
+    };
+    let label = "lost update answers";
+    let mut outcome = Outcome::start("chaos", label);
+    let (mut wd, before) = stack_workdir(&bed);
+    bed.emulator.clear_requests();
+    let mut duplicates = Vec::new();
+    apply_once(&bed, &wd, label, "create", &mut duplicates);
+    let routes = wd.resource_values(PEERING).unwrap()["routes"].as_array().map_or(0, Vec::len);
+
+    bed.emulator.reset_fault_counters();
+    for op in UPDATE_CALLS {
+        let (service, action) = op.split_once(':').unwrap();
+        bed.emulator.inject(&FaultRule::lost(service, action));
+    }
+    wd.set_var("commit_rate", "20000")
+        .set_var("source_port", "1526")
+        .set_var("replication_instance_class", "dms.t3.large")
+        .set_var("target_instance_class", "db.t3.large");
+    apply_once(&bed, &wd, label, "update", &mut duplicates);
+    let counters = bed.emulator.fault_counters();
+    let missed: Vec<&&str> = UPDATE_CALLS.iter().filter(|op| counters.at(op, "lost") != 1).collect();
+    assert!(missed.is_empty(), "{label}: not lost exactly once: {missed:?} ({counters:?})");
+    let main = wd.resource_values(MAIN).unwrap();
+    assert_eq!(main["replication_instance"]["replication_instance_class"], "dms.t3.large");
+    assert_eq!(main["target"]["rds"]["instance_class"], "db.t3.large", "{main:#}");
+    assert_eq!(main["source"][0]["port"], 1526);
+    for task in TASKS {
+        let values = wd.resource_values(task).unwrap();
+        assert_eq!(values["status"], "running", "{label}: {task} not running after the update: {values:#}");
+    }
+    plan_clean(&wd, label, "update");
+
+    wd.run_ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    let leaks = ledger::leaks(&bed.emulator.inventory(LIVE), &before, &[]);
+    assert!(leaks.is_empty(), "{label}: left after destroy: {leaks:?}");
+    let twins = unexpected_creates(&served_creates(&bed.emulator.requests()), &expected_creates(routes));
+    assert!(twins.is_empty(), "{label}: {twins:?}");
     duplicates.extend(twins);
     outcome.faults(&counters).stacks(1).duplicates(&duplicates).leaks(&leaks).record();
 }

@@ -42,6 +42,12 @@ variable "replication_instance_class" {
   default = "dms.t3.medium"
 }
 
+variable "target_instance_class" {
+  description = "Instance class of the target RDS instance (changed by the lost-answer update case)"
+  type        = string
+  default     = "db.t3.medium"
+}
+
 variable "commit_rate" {
   description = "FullLoadSettings.CommitRate of both tasks"
   type        = number
@@ -78,7 +84,7 @@ resource "dmslink_main" "chaos" {
     # Nothing of the stack is kept after destroy: the leak audit counts every object.
     rds {
       engine              = "postgres"
-      instance_class      = "db.t3.medium"
+      instance_class      = var.target_instance_class
       master_username     = "dblink"
       master_password     = "chaos-target-pw"
       skip_final_snapshot = true

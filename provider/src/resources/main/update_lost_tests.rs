@@ -5,7 +5,9 @@
 //! change made once and the paused task running again.
 //!
 //! What a retry meets, from the service references: a replication instance being modified refuses
-//! another `ModifyReplicationInstance` (`InvalidResourceStateFault`, DMS API reference), an RDS
+//! another `ModifyReplicationInstance` (`InvalidResourceStateFault`, DMS API reference), and once
+//! modified answers it "No modifications were requested" (`InvalidParameterCombinationException`,
+//! as the emulator and the rulebook do; met through the emulator by the chaos suite), an RDS
 //! instance being modified refuses `ModifyDBInstance` (`InvalidDBInstanceState`, RDS API
 //! reference), a task that is stopping or stopped refuses `StopReplicationTask` and a task that is
 //! starting or running refuses `StartReplicationTask` (`InvalidResourceStateFault`); a repeated
@@ -35,6 +37,7 @@ fn cases() -> Vec<(Svc, &'static str, AwsError)> {
     let code = |c: &str| AwsError::from_code(c, "the SDK's retry met what the first attempt did");
     vec![
         (Svc::Dms, "modify_replication_instance", code("InvalidResourceStateFault")),
+        (Svc::Dms, "modify_replication_instance", code("InvalidParameterCombinationException")),
         (Svc::Dms, "modify_replication_instance", transport()),
         (Svc::Rds, "modify_db_instance", code("InvalidDBInstanceState")),
         (Svc::Rds, "modify_db_instance", transport()),

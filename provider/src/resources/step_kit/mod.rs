@@ -389,12 +389,18 @@ where
     }
 }
 
+/// Refusals a modify's retry meets once its first attempt has taken effect: nothing left to change
+/// (DMS `ModifyReplicationInstance`: `InvalidParameterCombinationException` "No modifications were
+/// requested"; RDS `InvalidParameterCombination`).
+const NO_CHANGE_CODES: &[&str] = &["InvalidParameterCombinationException", "InvalidParameterCombination"];
+
 /// [`tolerate_lost`] for an action the object refuses while it carries out the action's own first
 /// attempt — `ModifyReplicationInstance` or `ModifyDBInstance` while `modifying`, `StopReplicationTask`
-/// while `stopping`, `StartReplicationTask` while `starting` — so the SDK's retry of a served attempt
-/// meets a state error (`InvalidResourceStateFault`, `InvalidDBInstanceState`) instead of "already
-/// exists": that error also leaves the outcome unknown and `done` decides. A state refusal whose
-/// `done` says no stands, as does any other refusal.
+/// while `stopping`, `StartReplicationTask` while `starting` — or once that attempt is done (a modify
+/// with nothing left to change), so the SDK's retry of a served attempt meets a state error
+/// (`InvalidResourceStateFault`, `InvalidDBInstanceState`) or a no-change refusal instead of "already
+/// exists": those leave the outcome unknown too and `done` decides. Such a refusal whose `done` says
+/// no stands, as does any other refusal.
 pub async fn tolerate_lost_busy<T: Default, A, AFut, D, DFut>(action: A, done: D) -> Result<T, AwsError>
 where
     A: FnOnce() -> AFut,
@@ -403,13 +409,19 @@ where
     DFut: Future<Output = Result<bool, AwsError>>,
 {
     match action().await {
-        Err(e) if e.outcome_unknown() || e.is_kind(ErrorKind::InvalidState) => match done().await {
-            Ok(true) => {
-                tracing::info!("the action took effect although its answer was lost ({e})");
-                Ok(T::default())
+        Err(e)
+            if e.outcome_unknown()
+                || e.is_kind(ErrorKind::InvalidState)
+                || NO_CHANGE_CODES.contains(&e.code.as_str()) =>
+        {
+            match done().await {
+                Ok(true) => {
+                    tracing::info!("the action took effect although its answer was lost ({e})");
+                    Ok(T::default())
+                }
+                _ => Err(e),
             }
-            _ => Err(e),
-        },
+        }
         other => other,
     }
 }

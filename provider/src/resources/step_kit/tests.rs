@@ -198,6 +198,9 @@ async fn tolerate_lost_busy_also_looks_after_a_state_refusal() {
     assert_eq!(tolerate_lost_busy(lost, || async { Ok(true) }).await, Ok(()));
     let e = tolerate_lost_busy(lost, || async { Err(AwsError::from_code("Throttling", "slow")) }).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Transport, "a failed look proves nothing: the first error stands");
+    let no_change =
+        || async { Err::<(), _>(AwsError::from_code("InvalidParameterCombinationException", "No modifications")) };
+    assert_eq!(tolerate_lost_busy(no_change, || async { Ok(true) }).await, Ok(()));
     let refused = || async { Err::<(), _>(AwsError::from_code("InvalidParameterValueException", "bad")) };
     let e = tolerate_lost_busy(refused, || async { panic!("a refusal is not looked at") }).await.unwrap_err();
     assert_eq!(e.code, "InvalidParameterValueException");
