@@ -39,6 +39,7 @@ pub mod postgres;
 mod process;
 mod provider;
 pub mod seed_stack;
+pub mod served;
 mod venv;
 mod workdir;
 

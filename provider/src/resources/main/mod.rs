@@ -232,6 +232,7 @@ impl Resource<Configured> for Main {
 
 mod import;
 mod update;
+mod update_effects;
 
 /// The planned value with `tags_all` known (provider default tags + `tags`, when the plan could not
 /// know the provider's settings), and those tags.
@@ -600,3 +601,5 @@ mod replace_tests;
 mod safety_tests;
 #[cfg(test)]
 mod test_bed;
+#[cfg(test)]
+mod update_lost_tests;

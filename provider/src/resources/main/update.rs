@@ -6,11 +6,12 @@ use crate::aws::dms::{ModifyEndpointInput, ModifyReplicationInstanceInput, Start
 use crate::aws::rds::{DB_AVAILABLE_STATES, DB_FAILED_STATES, DB_PENDING_STATES, ModifyDbInstanceInput};
 use crate::aws::wait::Wait;
 use crate::engine::Value;
-use crate::resources::step_kit::{R, aws_err, gone_ok, wait_for};
+use crate::resources::step_kit::{R, aws_err, gone_ok, tolerate_lost, tolerate_lost_busy, wait_for};
 
 use super::desired::Stack;
 use super::naming::kind;
 use super::steps::{MainStep, RI_FAILED, RI_PENDING, StackRun};
+use super::update_effects::{db_instance_shows, endpoint_shows, replication_instance_shows};
 
 /// Replication instance, RDS instances and endpoints: what changed between `old` and the run's stack.
 pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()> {
@@ -52,9 +53,12 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
         };
         if !m.is_empty() {
             const STEP: MainStep = MainStep::ModifyReplicationInstance;
-            clients
-                .dms
-                .modify_replication_instance(m)
+            // A lost answer: the SDK's retry meets the instance `modifying` with this change.
+            let took_effect = || async {
+                let ri = clients.dms.describe_replication_instance_by_arn(&arn).await?;
+                Ok(ri.is_some_and(|ri| replication_instance_shows(&m, &ri)))
+            };
+            tolerate_lost_busy(|| clients.dms.modify_replication_instance(m.clone()), took_effect)
                 .await
                 .map_err(|e| aws_err(STEP, "modifying DMS replication instance", &new.replication_instance_id(), &e))?;
             let what = format!("DMS replication instance ({})", new.replication_instance_id());
@@ -96,9 +100,12 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
             };
             if !m.is_empty() {
                 const STEP: MainStep = MainStep::ModifyDatabases;
-                clients
-                    .rds
-                    .modify_db_instance(m)
+                // A lost answer: the SDK's retry meets the instance `modifying` with this change.
+                let took_effect = || async {
+                    let db = clients.rds.find_db_instance(&instance).await?;
+                    Ok(db.is_some_and(|db| db_instance_shows(&m, &db)))
+                };
+                tolerate_lost_busy(|| clients.rds.modify_db_instance(m.clone()), took_effect)
                     .await
                     .map_err(|e| aws_err(STEP, "modifying RDS DB instance", &instance, &e))?;
                 let what = format!("RDS DB instance ({instance})");
@@ -131,7 +138,7 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                 };
                 let paused = pause_tasks(run, STEP, &arn).await?;
                 let modified =
-                    clients.dms.modify_endpoint(m).await.map_err(|e| aws_err(STEP, "modifying DMS endpoint", &id, &e));
+                    modify_endpoint(run, &m).await.map_err(|e| aws_err(STEP, "modifying DMS endpoint", &id, &e));
                 // Resume what was running even when the modify failed.
                 let resumed = resume_tasks(run, STEP, &paused).await;
                 modified?;
@@ -148,6 +155,29 @@ fn secret_changed(new: &Option<String>, old: &Option<String>, new_v: Option<i64>
     if new_v.is_some() || old_v.is_some() { new_v != old_v } else { new != old }
 }
 
+/// `ModifyEndpoint`, safe when its answer is lost: done when the endpoint shows every field, else
+/// sent once more (a repeat sets the same values; a new password cannot be read back).
+async fn modify_endpoint(run: &StackRun, m: &ModifyEndpointInput) -> Result<(), crate::aws::error::AwsError> {
+    let dms = &run.ctx.provider.clients.dms;
+    let took_effect = || async {
+        let ep = dms.find_endpoint_by_arn(&m.arn).await?;
+        Ok(ep.is_some_and(|ep| endpoint_shows(m, &ep)))
+    };
+    match tolerate_lost(|| async { dms.modify_endpoint(m.clone()).await.map(|_| ()) }, took_effect).await {
+        Err(e) if e.outcome_unknown() => {
+            tracing::info!("sending ModifyEndpoint again: its answer was lost ({e})");
+            dms.modify_endpoint(m.clone()).await.map(|_| ())
+        }
+        other => other,
+    }
+}
+
+/// The task is in one of `states` (a look after a lost answer).
+async fn task_in(run: &StackRun, arn: &str, states: &[&str]) -> Result<bool, crate::aws::error::AwsError> {
+    let task = run.ctx.provider.clients.dms.find_replication_task_by_arn(arn).await?;
+    Ok(task.is_some_and(|t| states.contains(&t.status.as_str())))
+}
+
 /// Stops the running tasks that use endpoint `arn`; returns them (to resume).
 async fn pause_tasks(run: &StackRun, step: MainStep, arn: &str) -> R<Vec<String>> {
     let dms = &run.ctx.provider.clients.dms;
@@ -157,7 +187,8 @@ async fn pause_tasks(run: &StackRun, step: MainStep, arn: &str) -> R<Vec<String>
         .map_err(|e| aws_err(step, "listing DMS replication tasks of endpoint", arn, &e))?;
     let mut paused = Vec::new();
     for t in tasks.iter().filter(|t| t.status == "running" || t.status == "starting") {
-        dms.stop_replication_task(&t.arn)
+        // A lost answer: the SDK's retry meets the task `stopping`.
+        tolerate_lost_busy(|| dms.stop_replication_task(&t.arn), || task_in(run, &t.arn, &["stopping", "stopped"]))
             .await
             .map_err(|e| aws_err(step, "stopping DMS replication task", &t.id, &e))?;
         let what = format!("DMS replication task ({})", t.id);
@@ -174,9 +205,13 @@ async fn pause_tasks(run: &StackRun, step: MainStep, arn: &str) -> R<Vec<String>
 async fn resume_tasks(run: &StackRun, step: MainStep, arns: &[String]) -> R<()> {
     let dms = &run.ctx.provider.clients.dms;
     for arn in arns {
-        dms.start_replication_task(arn, StartType::ResumeProcessing)
-            .await
-            .map_err(|e| aws_err(step, "resuming DMS replication task", arn, &e))?;
+        // A lost answer: the SDK's retry meets the task `starting`.
+        tolerate_lost_busy(
+            || dms.start_replication_task(arn, StartType::ResumeProcessing),
+            || task_in(run, arn, &["starting", "running"]),
+        )
+        .await
+        .map_err(|e| aws_err(step, "resuming DMS replication task", arn, &e))?;
     }
     for arn in arns {
         let what = format!("DMS replication task ({arn})");

@@ -4,7 +4,7 @@
 //! deletes where "already gone" counts as done ([`delete_retrying`]), the one way a child is adopted
 //! or created ([`adopt_or_create`], which looks again after a lost answer; [`only_one`] refuses
 //! several owned matches), non-idempotent actions that count their own lost answer as done
-//! ([`tolerate_lost`]), and the one failure diagnostic with the ways on (untaint, or replace).
+//! ([`tolerate_lost`], [`tolerate_lost_busy`] when a retry meets the object busy with the first attempt), and the one failure diagnostic with the ways on (untaint, or replace).
 
 use std::future::Future;
 use std::time::Duration;
@@ -385,6 +385,43 @@ where
             }
             _ => Err(e),
         },
+        other => other,
+    }
+}
+
+/// Refusals a modify's retry meets once its first attempt has taken effect: nothing left to change
+/// (DMS `ModifyReplicationInstance`: `InvalidParameterCombinationException` "No modifications were
+/// requested"; RDS `InvalidParameterCombination`).
+const NO_CHANGE_CODES: &[&str] = &["InvalidParameterCombinationException", "InvalidParameterCombination"];
+
+/// [`tolerate_lost`] for an action the object refuses while it carries out the action's own first
+/// attempt — `ModifyReplicationInstance` or `ModifyDBInstance` while `modifying`, `StopReplicationTask`
+/// while `stopping`, `StartReplicationTask` while `starting` — or once that attempt is done (a modify
+/// with nothing left to change), so the SDK's retry of a served attempt meets a state error
+/// (`InvalidResourceStateFault`, `InvalidDBInstanceState`) or a no-change refusal instead of "already
+/// exists": those leave the outcome unknown too and `done` decides. Such a refusal whose `done` says
+/// no stands, as does any other refusal.
+pub async fn tolerate_lost_busy<T: Default, A, AFut, D, DFut>(action: A, done: D) -> Result<T, AwsError>
+where
+    A: FnOnce() -> AFut,
+    AFut: Future<Output = Result<T, AwsError>>,
+    D: FnOnce() -> DFut,
+    DFut: Future<Output = Result<bool, AwsError>>,
+{
+    match action().await {
+        Err(e)
+            if e.outcome_unknown()
+                || e.is_kind(ErrorKind::InvalidState)
+                || NO_CHANGE_CODES.contains(&e.code.as_str()) =>
+        {
+            match done().await {
+                Ok(true) => {
+                    tracing::info!("the action took effect although its answer was lost ({e})");
+                    Ok(T::default())
+                }
+                _ => Err(e),
+            }
+        }
         other => other,
     }
 }

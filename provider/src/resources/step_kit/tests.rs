@@ -188,6 +188,24 @@ async fn tolerate_lost_counts_an_action_that_took_effect_as_done() {
     assert_eq!(e.code, "InvalidParameterValue");
 }
 
+#[tokio::test]
+async fn tolerate_lost_busy_also_looks_after_a_state_refusal() {
+    let busy = || async { Err::<(), _>(AwsError::from_code("InvalidResourceStateFault", "is modifying")) };
+    assert_eq!(tolerate_lost_busy(busy, || async { Ok(true) }).await, Ok(()));
+    let e = tolerate_lost_busy(busy, || async { Ok(false) }).await.unwrap_err();
+    assert_eq!(e.code, "InvalidResourceStateFault", "busy with something else: the refusal stands");
+    let lost = || async { Err::<(), _>(AwsError::new(ErrorKind::Transport, "", "reset")) };
+    assert_eq!(tolerate_lost_busy(lost, || async { Ok(true) }).await, Ok(()));
+    let e = tolerate_lost_busy(lost, || async { Err(AwsError::from_code("Throttling", "slow")) }).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Transport, "a failed look proves nothing: the first error stands");
+    let no_change =
+        || async { Err::<(), _>(AwsError::from_code("InvalidParameterCombinationException", "No modifications")) };
+    assert_eq!(tolerate_lost_busy(no_change, || async { Ok(true) }).await, Ok(()));
+    let refused = || async { Err::<(), _>(AwsError::from_code("InvalidParameterValueException", "bad")) };
+    let e = tolerate_lost_busy(refused, || async { panic!("a refusal is not looked at") }).await.unwrap_err();
+    assert_eq!(e.code, "InvalidParameterValueException");
+}
+
 #[test]
 fn step_failure_names_step_code_and_the_ways_on() {
     let e = StepError::new(S::CreateThing, "creating thing (x): Boom: no").with_code("Boom");
