@@ -169,6 +169,35 @@ def test_delay_then_served(emulator: Emulator) -> None:
     assert entry["fault_kind"] == "delay" and entry["delay_ms"] == 300 and entry["status"] == 200
 
 
+def test_hold_serves_then_holds_the_answer(emulator: Emulator) -> None:
+    """The call takes effect at once and shows served in the log while its answer is still held."""
+    import threading
+
+    dms = client(emulator, "dms")
+    add(emulator, {"kind": "hold", "service": "dms", "action": "CreateEndpoint", "delay_ms": 1500})
+    done: dict[str, Any] = {}
+    t0 = time.monotonic()
+    caller = threading.Thread(target=lambda: done.update(endpoint=endpoint(dms, "held-once")))
+    caller.start()
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline and not log(emulator, "CreateEndpoint"):
+        time.sleep(0.02)
+    time.sleep(0.2)
+    # served, answer not sent yet: the object exists while the caller still waits
+    entry = log(emulator, "CreateEndpoint")[0]
+    assert entry["fault_kind"] == "hold" and entry["served"] is True and entry["answered"] is False, entry
+    assert entry["status"] == 200 and entry["delay_ms"] == 1500
+    assert endpoint_ids(client(emulator, "dms")) == ["held-once"]
+    assert caller.is_alive() and "endpoint" not in done
+    caller.join(10)
+    assert time.monotonic() - t0 >= 1.5
+    assert done["endpoint"]["EndpointIdentifier"] == "held-once"
+    assert log(emulator, "CreateEndpoint")[0]["answered"] is True
+    # without delay_ms the rule is refused
+    status, doc = emulator.control("POST", "/faults", {"kind": "hold", "service": "dms"})
+    assert status == 400 and "delay_ms" in doc["error"], doc
+
+
 def test_action_lists_match_and_count(emulator: Emulator) -> None:
     ec2 = client(emulator, "ec2")
     rule = add(emulator, {"kind": "throttle", "service": "ec2", "action": ["CreateVpc", "DescribeVpcs"], "count": 2})
@@ -271,7 +300,7 @@ def test_counters_per_kind_and_operation(emulator: Emulator) -> None:
     with pytest.raises(ClientError):  # the retry after the reset: no endpoints (strict emulator)
         dms.describe_endpoints(Filters=[{"Name": "endpoint-id", "Values": ["none"]}])
     doc = emulator.control("GET", "/faults/counters")[1]
-    assert doc["kinds"] == {"error": 0, "throttle": 1, "server": 0, "reset": 1, "lost": 1, "delay": 0}
+    assert doc["kinds"] == {"error": 0, "throttle": 1, "server": 0, "reset": 1, "lost": 1, "delay": 0, "hold": 0}
     assert doc["injected"] == 3 and doc["calls"] == 5
     assert doc["operations"] == {
         "ec2:DescribeVpcs": {"calls": 3, "throttle": 1, "lost": 1},

@@ -23,6 +23,9 @@ pub enum FaultKind {
     Lost,
     /// Served after `ms` milliseconds.
     Delay { ms: u64 },
+    /// Served at once (it takes effect, the log shows it served), its answer held `ms` milliseconds:
+    /// the kill matrix's window between a served call and its answer.
+    Hold { ms: u64 },
 }
 
 impl FaultKind {
@@ -35,6 +38,7 @@ impl FaultKind {
             FaultKind::Reset => "reset",
             FaultKind::Lost => "lost",
             FaultKind::Delay { .. } => "delay",
+            FaultKind::Hold { .. } => "hold",
         }
     }
 }
@@ -140,7 +144,7 @@ impl FaultRule {
             FaultKind::Server { status } => {
                 doc.insert("status".into(), json!(status));
             }
-            FaultKind::Delay { ms } => {
+            FaultKind::Delay { ms } | FaultKind::Hold { ms } => {
                 doc.insert("delay_ms".into(), json!(ms));
             }
             FaultKind::Throttle | FaultKind::Reset | FaultKind::Lost => {}
@@ -300,6 +304,8 @@ mod tests {
         assert_eq!(rule.to_json()["code"], "AccessDeniedFault");
         assert_eq!(rule.to_json()["count"], -1);
         assert_eq!(FaultRule::new(FaultKind::Delay { ms: 50 }).to_json()["delay_ms"], 50);
+        let hold = FaultRule::new(FaultKind::Hold { ms: 9000 }).on("ec2").action("CreateVpc").to_json();
+        assert_eq!((hold["kind"].as_str(), hold["delay_ms"].as_u64()), (Some("hold"), Some(9000)));
     }
 
     #[test]

@@ -34,6 +34,7 @@ mod fixtures;
 mod http;
 #[cfg(unix)]
 pub mod interrupt;
+pub mod kill;
 pub mod ledger;
 pub mod postgres;
 mod process;

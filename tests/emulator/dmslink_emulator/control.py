@@ -31,6 +31,7 @@ import json
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -49,6 +50,8 @@ _INTERCEPTORS: list[Interceptor] = []
 _CONFIG_HOOKS: list[Callable[[dict[str, Any]], None]] = []
 # environ key: serve the call, then drop the connection without an answer
 LOSE_ANSWER = "dmslink.lose_answer"
+# Seconds the answer of a served call is held before it is sent (the fault kind ``hold``).
+HOLD_ANSWER = "dmslink.hold_answer"
 
 # Held while moto's whole state is reset, so that no call runs half before and
 # half after.  Service extensions that serialise their own calls take it too.
@@ -210,7 +213,26 @@ class EmulatorApp:
                 return answer
         if environ.get(LOSE_ANSWER):
             return self._serve_and_drop(environ, entry)
+        if environ.get(HOLD_ANSWER):
+            return self._serve_and_hold(environ, entry, logging_start_response, environ[HOLD_ANSWER])
         return self.inner(environ, logging_start_response)
+
+    def _serve_and_hold(self, environ: dict[str, Any], entry: dict[str, Any], start_response: Any,
+                        seconds: float) -> list[bytes]:
+        """Let moto serve the call completely (status logged), hold the answer ``seconds``, then send it.
+
+        The server writes nothing before the application returns, so the client waits the whole time.
+        """
+        body = self.inner(environ, start_response)
+        try:
+            chunks = list(body)
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+        time.sleep(seconds)
+        REQUEST_LOG.annotate(entry, answered=True)
+        return chunks
 
     def _serve_and_drop(self, environ: dict[str, Any], entry: dict[str, Any]) -> list[bytes]:
         """Let moto serve the call completely, log its status, then drop the connection unanswered."""

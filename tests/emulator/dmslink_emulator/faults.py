@@ -26,7 +26,11 @@
   - ``reset``: the connection is reset before the call is served: it has no effect;
   - ``lost``: the call is served (its effect happens) and the connection is then reset instead of
     answering: the lost response the SDKs retry;
-  - ``delay``: ``delay_ms`` (required) is slept, then the call is served.
+  - ``delay``: ``delay_ms`` (required) is slept, then the call is served;
+  - ``hold``: the call is served at once (its effect happens, its status is logged) and its answer
+    is held ``delay_ms`` (required) before it is sent: a window in which a test sees the call served
+    in the log while the client still waits (the kill matrix kills the provider there).  The log
+    entry says ``answered: false`` until the answer is sent.
 
   The three error kinds never reach moto and so change nothing; they are answered in the
   protocol's error format (``fault_answers.error_body``).
@@ -72,11 +76,12 @@ from typing import Any
 
 from . import fault_answers
 from .config import CONFIG
-from .control import LOSE_ANSWER, ControlError, drop_connection, interceptor, on_config, on_reset, route
+from .control import HOLD_ANSWER, LOSE_ANSWER, ControlError, drop_connection, interceptor, on_config, on_reset, route
 from .fault_params import request_params
 from .request_log import REQUEST_LOG
 
-KINDS = ("error", "throttle", "server", "reset", "lost", "delay")
+KINDS = ("error", "throttle", "server", "reset", "lost", "delay", "hold")
+_TIMED = ("delay", "hold")
 _ANSWERING = ("error", "throttle", "server")
 _FIELDS = {"service", "action", "count", "code", "message", "status", "match", "kind", "probability", "delay_ms"}
 _MAX_DELAY_MS = 600_000
@@ -134,11 +139,11 @@ def _validate(doc: Any) -> dict[str, Any]:
     elif kind == "server":
         status = 500
     delay_ms = doc.get("delay_ms")
-    if kind == "delay":
+    if kind in _TIMED:
         if not _is_number(delay_ms) or not 0 < delay_ms <= _MAX_DELAY_MS:
             raise ControlError(400, f"delay_ms: a number of milliseconds in (0, {_MAX_DELAY_MS}] is required")
     elif delay_ms is not None:
-        raise ControlError(400, "delay_ms: only for kind delay")
+        raise ControlError(400, f"delay_ms: only for kinds {list(_TIMED)}")
     probability = doc.get("probability", 1)
     if not _is_number(probability) or not 0 <= probability <= 1:
         raise ControlError(400, "probability: a number in [0, 1]")
@@ -368,6 +373,10 @@ def intercept(service: str, action: str, environ: dict[str, Any], start_response
     if kind == "lost":
         REQUEST_LOG.annotate(entry, served=True, answered=False)
         environ[LOSE_ANSWER] = True
+        return None
+    if kind == "hold":
+        REQUEST_LOG.annotate(entry, served=True, answered=False, delay_ms=rule["delay_ms"])
+        environ[HOLD_ANSWER] = rule["delay_ms"] / 1000.0
         return None
     # delay
     REQUEST_LOG.annotate(entry, served=True, answered=True, delay_ms=rule["delay_ms"])

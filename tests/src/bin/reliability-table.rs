@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-const KINDS: &[&str] = &["throttle", "server", "error", "reset", "lost", "delay"];
+const KINDS: &[&str] = &["throttle", "server", "error", "reset", "lost", "delay", "hold"];
 
 #[derive(Default)]
 struct Row {
