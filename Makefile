@@ -17,6 +17,8 @@
 #   make bench          time a dmslink_main create (RDS 20 s, DMS 15 s in `creating`) against
 #                       the sum of its steps; prints the figures
 #   make docs           regenerate docs/ from the schemas
+#   make reliability    the reliability suites in full (lost answers, concurrency, interrupts,
+#                       chaos seeds, kill matrix), then one table of faults, duplicates and leaks
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -111,7 +113,7 @@ reliability: venv
 	@mkdir -p $(dir $(LEDGER)) && rm -f $(LEDGER)
 	@date +%s > $(LEDGER).started
 	$(RELIABILITY_ENV) cargo test -p dmslink-acctest --test reliability --test concurrency \
-	  --test interrupt -- --include-ignored; status=$$?; \
+	  --test interrupt --test chaos --test kill_matrix -- --include-ignored; status=$$?; \
 	cargo run -q -p dmslink-acctest --bin reliability-table -- $(LEDGER) --started $$(cat $(LEDGER).started) \
 	  --markdown $(dir $(LEDGER))table.md || status=1; exit $$status
 
