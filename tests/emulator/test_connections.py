@@ -100,7 +100,7 @@ def test_describe_connections_filters_and_refusals(emulator: Emulator, dms: Any)
     emulator.control("POST", "/config", {**FAST, "connection_outcomes": {"tgt": {"status": "failed", "message": "no"}}})
     refs = make_refs(dms)
     ri2 = dms.create_replication_instance(
-        ReplicationInstanceIdentifier="ri2", ReplicationInstanceClass="dms.t3.micro"
+        ReplicationInstanceIdentifier="ri2", ReplicationInstanceClass="dms.t3.small"
     )["ReplicationInstance"]["ReplicationInstanceArn"]
     # not available yet
     fault(dms.test_connection, "InvalidResourceStateFault", ReplicationInstanceArn=ri2, EndpointArn=refs["source"])

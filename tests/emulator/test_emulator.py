@@ -46,7 +46,7 @@ def fault(fn: Any, code: str, **kwargs: Any) -> ClientError:
 def make_refs(dms: Any, suffix: str = "") -> dict[str, str]:
     ensure_dms_vpc_role(dms)
     ri = dms.create_replication_instance(
-        ReplicationInstanceIdentifier=f"ri{suffix}", ReplicationInstanceClass="dms.t3.micro"
+        ReplicationInstanceIdentifier=f"ri{suffix}", ReplicationInstanceClass="dms.t3.small"
     )["ReplicationInstance"]
     src = dms.create_endpoint(
         EndpointIdentifier=f"src{suffix}", EndpointType="source", EngineName="oracle",
@@ -710,7 +710,7 @@ def test_tags_by_arn(dms: Any) -> None:
 def test_tags_do_not_outlive_their_resource(dms: Any) -> None:
     ensure_dms_vpc_role(dms)
     ri = dms.create_replication_instance(
-        ReplicationInstanceIdentifier="ri-t", ReplicationInstanceClass="dms.t3.micro",
+        ReplicationInstanceIdentifier="ri-t", ReplicationInstanceClass="dms.t3.small",
         Tags=[{"Key": "old", "Value": "1"}],
     )["ReplicationInstance"]["ReplicationInstanceArn"]
     dms.delete_replication_instance(ReplicationInstanceArn=ri)
@@ -720,7 +720,7 @@ def test_tags_do_not_outlive_their_resource(dms: Any) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     ri2 = dms.create_replication_instance(
-        ReplicationInstanceIdentifier="ri-t", ReplicationInstanceClass="dms.t3.micro"
+        ReplicationInstanceIdentifier="ri-t", ReplicationInstanceClass="dms.t3.small"
     )["ReplicationInstance"]["ReplicationInstanceArn"]
     assert dms.list_tags_for_resource(ResourceArn=ri2)["TagList"] == []
 

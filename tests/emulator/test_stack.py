@@ -168,7 +168,7 @@ def test_dms_vpc_role_is_required_and_propagates(emulator: Emulator) -> None:
     create_group: dict[str, Any] = dict(
         ReplicationSubnetGroupIdentifier="g", ReplicationSubnetGroupDescription="d", SubnetIds=net.subnets
     )
-    create_ri: dict[str, Any] = dict(ReplicationInstanceIdentifier="ri", ReplicationInstanceClass="dms.t3.micro")
+    create_ri: dict[str, Any] = dict(ReplicationInstanceIdentifier="ri", ReplicationInstanceClass="dms.t3.small")
 
     err = fault(dms.create_replication_subnet_group, "AccessDeniedFault", **create_group)
     assert err.response["Error"]["Message"] == (
@@ -199,7 +199,7 @@ def test_dms_vpc_role_is_required_and_propagates(emulator: Emulator) -> None:
 def test_dms_vpc_role_not_checked_when_lenient(emulator: Emulator) -> None:
     emulator.control("POST", "/config", {"strict": False})
     dms = emulator.client("dms")
-    dms.create_replication_instance(ReplicationInstanceIdentifier="ri", ReplicationInstanceClass="dms.t3.micro")
+    dms.create_replication_instance(ReplicationInstanceIdentifier="ri", ReplicationInstanceClass="dms.t3.small")
     dms.create_replication_subnet_group(
         ReplicationSubnetGroupIdentifier="g", ReplicationSubnetGroupDescription="d", SubnetIds=["subnet-1"]
     )
@@ -316,7 +316,7 @@ def test_replication_instance_states_network_and_leftover_eni(emulator: Emulator
 def test_replication_instance_modify(emulator: Emulator) -> None:
     emulator.control("POST", "/config", {"dms_instance_seconds": {"creating": 0.6, "modifying": 0.6}})
     net = Net(emulator.client("ec2"))
-    dms, arn = dms_group_and_instance(emulator, net, EngineVersion="3.5.2", MultiAZ=False)
+    dms, arn = dms_group_and_instance(emulator, net, EngineVersion="3.5.4", MultiAZ=False)
     fault(dms.modify_replication_instance, "InvalidResourceStateFault", ReplicationInstanceArn=arn,
           ReplicationInstanceClass="dms.t3.large", ApplyImmediately=True)  # still creating
     states_until(lambda: ri_status(dms, arn), "available")
@@ -336,7 +336,7 @@ def test_replication_instance_modify(emulator: Emulator) -> None:
     # applied immediately: modifying, then available with the new values
     ri = dms.modify_replication_instance(
         ReplicationInstanceArn=arn, ReplicationInstanceClass="dms.t3.large", AllocatedStorage=100,
-        EngineVersion="3.5.3", MultiAZ=True, ApplyImmediately=True,
+        EngineVersion="3.6.1", MultiAZ=True, ApplyImmediately=True,
     )["ReplicationInstance"]
     assert ri["ReplicationInstanceStatus"] == "modifying"
     fault(dms.modify_replication_instance, "InvalidResourceStateFault", ReplicationInstanceArn=arn,
@@ -344,11 +344,17 @@ def test_replication_instance_modify(emulator: Emulator) -> None:
     assert states_until(lambda: ri_status(dms, arn), "available") == ["modifying", "available"]
     ri = dms.describe_replication_instances()["ReplicationInstances"][0]
     assert (ri["ReplicationInstanceClass"], ri["AllocatedStorage"], ri["EngineVersion"], ri["MultiAZ"]) == (
-        "dms.t3.large", 100, "3.5.3", True)
+        "dms.t3.large", 100, "3.6.1", True)
     assert ri["PendingModifiedValues"] == {}
     assert ri["SecondaryAvailabilityZone"] != ri["AvailabilityZone"]
+    # 4.0.0 is no orderable version (rulebook/orderable.json): refused as such in strict mode; the
+    # major-upgrade rule itself is seen with the catalogue check off (lenient)
+    fault(dms.modify_replication_instance, "InvalidParameterValueException", ReplicationInstanceArn=arn,
+          EngineVersion="4.0.0", ApplyImmediately=True)
+    emulator.control("POST", "/config", {"strict": False})
     fault(dms.modify_replication_instance, "InvalidParameterCombinationException", ReplicationInstanceArn=arn,
           EngineVersion="4.0.0", ApplyImmediately=True)  # major upgrade without AllowMajorVersionUpgrade
+    emulator.control("POST", "/config", {"strict": True})
     fault(dms.modify_replication_instance, "ResourceNotFoundFault",
           ReplicationInstanceArn="arn:aws:dms:us-east-1:123456789012:rep:NOPE", AllocatedStorage=20)
     # the wire format of the new call is what the Rust SDK reads
@@ -370,14 +376,14 @@ def test_replication_instance_identifier_and_default_security_group(emulator: Em
     )["SecurityGroups"][0]["GroupId"]
     assert ri["VpcSecurityGroups"][0]["VpcSecurityGroupId"] == default
     fault(dms.create_replication_instance, "ResourceAlreadyExistsFault",
-          ReplicationInstanceIdentifier="upper-RI", ReplicationInstanceClass="dms.t3.micro")
+          ReplicationInstanceIdentifier="upper-RI", ReplicationInstanceClass="dms.t3.small")
     fault(dms.create_replication_instance, "ResourceNotFoundFault",
-          ReplicationInstanceIdentifier="other", ReplicationInstanceClass="dms.t3.micro",
+          ReplicationInstanceIdentifier="other", ReplicationInstanceClass="dms.t3.small",
           ReplicationSubnetGroupIdentifier="no-such-group")
     fault(dms.create_replication_instance, "InvalidParameterValueException",
-          ReplicationInstanceIdentifier="bad--id", ReplicationInstanceClass="dms.t3.micro")
+          ReplicationInstanceIdentifier="bad--id", ReplicationInstanceClass="dms.t3.small")
     fault(dms.create_replication_instance, "InvalidParameterValueException",
-          ReplicationInstanceIdentifier="other", ReplicationInstanceClass="dms.t3.micro",
+          ReplicationInstanceIdentifier="other", ReplicationInstanceClass="dms.t3.small",
           ReplicationSubnetGroupIdentifier="upper-subnets", VpcSecurityGroupIds=["sg-00000000000000000"])
 
 

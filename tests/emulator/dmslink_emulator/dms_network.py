@@ -49,7 +49,7 @@ from moto.dms.responses import DatabaseMigrationServiceResponse
 from moto.utilities.distutils_version import LooseVersion
 from moto.utilities.utils import get_partition
 
-from . import ec2_ext, iam_ext, rulebook, timeline
+from . import ec2_ext, iam_ext, orderable, rulebook, timeline
 from .aws_common import ec2_backend, existing_ec2_backend
 from .config import CONFIG
 from .dms_common import (
@@ -71,7 +71,7 @@ INSTANCE_FILTERS = (
     "engine-version",
 )
 SUBNET_GROUP_FILTERS = ("replication-subnet-group-id",)
-DEFAULT_ENGINE_VERSION = "3.5.3"
+DEFAULT_ENGINE_VERSION = orderable.dms_default_engine_version()  # rulebook/orderable.json
 _IDENT_RE = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 
