@@ -182,8 +182,8 @@ def test_dms_checks_off_when_lenient(emulator: Emulator) -> None:
 def test_rds_describe_db_engine_versions_filters(emulator: Emulator) -> None:
     rds = emulator.client("rds")
     default = rds.describe_db_engine_versions(Engine="postgres", DefaultOnly=True)["DBEngineVersions"]
-    assert [v["EngineVersion"] for v in default] == ["17.9"]
-    assert default[0]["DBParameterGroupFamily"] == "postgres17" and default[0]["Status"] == "available"
+    assert [v["EngineVersion"] for v in default] == ["18.3"]  # "typically the most recent version"
+    assert default[0]["DBParameterGroupFamily"] == "postgres18" and default[0]["Status"] == "available"
     major = rds.describe_db_engine_versions(Engine="postgres", EngineVersion="16")["DBEngineVersions"]
     assert [v["EngineVersion"] for v in major] == ["16.13", "16.11"]
     assert [v["EngineVersion"] for v in rds.describe_db_engine_versions(
@@ -285,7 +285,7 @@ def test_rds_create_refuses_classes_not_offered_for_the_combination(emulator: Em
                 MasterUsername="admin", MasterUserPassword="password123", AllocatedStorage=20, **extra)
     # omitted version: the combination names the default version
     refused(rds.create_db_instance, "InvalidParameterCombination",
-            RDS_COMBINATION.format(cls="db.t2.micro", engine="postgres", version="17.9", license="postgresql-license"),
+            RDS_COMBINATION.format(cls="db.t2.micro", engine="postgres", version="18.3", license="postgresql-license"),
             DBInstanceIdentifier="db", DBInstanceClass="db.t2.micro", Engine="postgres",
             MasterUsername="admin", MasterUserPassword="password123", AllocatedStorage=20)
 
@@ -293,7 +293,7 @@ def test_rds_create_refuses_classes_not_offered_for_the_combination(emulator: Em
 def test_rds_create_defaults_version_license_and_major_alone(emulator: Emulator) -> None:
     rds = emulator.client("rds")
     db = postgres(rds, "dflt")
-    assert (db["EngineVersion"], db["LicenseModel"]) == ("17.9", "postgresql-license")
+    assert (db["EngineVersion"], db["LicenseModel"]) == ("18.3", "postgresql-license")
     assert postgres(rds, "major16", EngineVersion="16")["EngineVersion"] == "16.13"
     assert postgres(rds, "graviton", DBInstanceClass="db.t4g.micro", EngineVersion="18.1")["EngineVersion"] == "18.1"
     ora = rds.create_db_instance(
@@ -369,4 +369,4 @@ def test_rds_checks_off_when_lenient(emulator: Emulator) -> None:
     db = postgres(rds, "seed", DBInstanceClass="db.t2.micro", EngineVersion="9.3.14")
     assert (db["DBInstanceClass"], db["EngineVersion"]) == ("db.t2.micro", "9.3.14")
     # defaults still come from the catalogue, not moto's 9.3.3
-    assert postgres(rds, "dflt")["EngineVersion"] == "17.9"
+    assert postgres(rds, "dflt")["EngineVersion"] == "18.3"
