@@ -207,6 +207,12 @@ def test_rds_describe_db_engine_versions_filters(emulator: Emulator) -> None:
     every = rds.describe_db_engine_versions()["DBEngineVersions"]
     assert {v["Engine"] for v in every} == {"postgres", "oracle-ee", "oracle-se2"}
     assert rds.describe_db_engine_versions(Engine="mysql")["DBEngineVersions"] == []
+    fam = rds.describe_db_engine_versions(
+        Filters=[{"Name": "db-parameter-group-family", "Values": ["postgres15", "oracle-se2-21"]}])["DBEngineVersions"]
+    assert [(v["Engine"], v["EngineVersion"]) for v in fam] == [
+        ("postgres", "15.17"), ("postgres", "15.15"), ("oracle-se2", "21.0.0.0.ru-2026-01.rur-2026-01.r1")]
+    refused(rds.describe_db_engine_versions, "InvalidParameterValue", "Unrecognized filter name: colour",
+            Filters=[{"Name": "colour", "Values": ["blue"]}])
     refused(rds.describe_db_engine_versions, "InvalidParameterValue", "Unrecognized engine name: postgresql",
             Engine="postgresql")
     refused(rds.describe_db_engine_versions, "InvalidParameterValue", Engine="postgres", MaxRecords=5)

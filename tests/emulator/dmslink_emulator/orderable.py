@@ -41,6 +41,7 @@ import base64
 import json
 import os
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from moto.dms.responses import DatabaseMigrationServiceResponse
@@ -396,7 +397,7 @@ _DBEV_FILTERS = ("engine", "engine-version", "db-parameter-group-family", "statu
 def _filters(raw: Any) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for f in raw or []:
-        name = f.get("Name") if isinstance(f, dict) else None
+        name = f.get("Name") if isinstance(f, Mapping) else None  # moto: XFormedDict
         if name not in _DBEV_FILTERS:
             raise _rds_error(f"Unrecognized filter name: {name}")
         out.setdefault(str(name), []).extend(str(v) for v in (f.get("Values") or []))
