@@ -21,6 +21,7 @@ _EXTENSIONS = (
     "dms_network",  # after dms_resources: replaces instance/subnet-group calls
     "dms_connections",  # TestConnection outcomes, real logins to a local PostgreSQL
     "state_lock",  # a retried conditional PutItem of the same item succeeds
+    "consistency",  # after the EC2/RDS/IAM extensions: wraps their calls (eventual consistency)
     "faults",
     "inventory",
 )
