@@ -371,3 +371,28 @@ def test_iam_propagation_seconds_still_rules_without_the_window(emulator: Emulat
     assert refused(_subnet_group, dms=dms, subnets=subnets)[0] == "AccessDeniedFault"
     settle(t0)
     _subnet_group(dms, subnets)
+
+
+# ---------------------------------------------------------------------------
+# the acceptance harness's fixtures (fixtures.py) under the window
+# ---------------------------------------------------------------------------
+
+def test_fixtures_retry_not_found_and_settle(emulator: Emulator) -> None:
+    """fixtures.py retries NotFound after its own creates and waits the window out before it answers."""
+    import subprocess
+    import sys
+
+    on(emulator)
+    script = Path(__file__).resolve().parent / "fixtures.py"
+    out = subprocess.run(
+        [sys.executable, str(script), "vpc", "--endpoint", emulator.url, "--region", "us-east-1",
+         "--name", "fx", "--cidr", "10.70.0.0/16", "--security-group"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert len(doc["subnet_ids"]) == 2 and len(doc["route_table_ids"]) == 3 and doc["security_group_id"]
+    ec2 = emulator.client("ec2")
+    assert ec2.describe_vpcs(VpcIds=[doc["vpc_id"]])["Vpcs"]  # settled: the test sees it at once
+    statuses = [(r["action"], r["status"]) for r in emulator.control("GET", "/requests?service=ec2")[1]]
+    assert ("ModifyVpcAttribute", 400) in statuses  # it did meet the window (right after CreateVpc)
