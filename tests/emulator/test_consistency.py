@@ -205,7 +205,10 @@ def test_security_group_first_authorize(emulator: Emulator) -> None:
     names = [g["GroupName"] for g in ec2.describe_security_groups(
         Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]]
     assert names == ["default"]
+    by_group = [{"Name": "group-id", "Values": [group]}]
+    assert ec2.describe_security_group_rules(Filters=by_group)["SecurityGroupRules"] == []
     settle(t0)
+    assert ec2.describe_security_group_rules(Filters=by_group)["SecurityGroupRules"]  # the default egress rule
     ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[rule])
     assert ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
 

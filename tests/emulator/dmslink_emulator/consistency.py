@@ -11,7 +11,8 @@ window after an object's create in which
   ``InvalidGroup.NotFound``, route table ``InvalidRouteTableID.NotFound``, internet gateway
   ``InvalidInternetGatewayID.NotFound``, VPN gateway ``InvalidVpnGatewayID.NotFound``, VPC peering
   ``InvalidVpcPeeringConnectionID.NotFound``;
-* describes without ids (filters, tag filters, or a plain list) leave it out;
+* describes without ids (filters, tag filters, or a plain list) leave it out, and
+  ``DescribeSecurityGroupRules`` leaves out the rules of a new group;
 * RDS calls naming a new DB subnet group (``CreateDBInstance``, ``RestoreDBInstanceFromDBSnapshot``,
   ``DescribeDBSubnetGroups``, ``ModifyDBSubnetGroup``, ``DeleteDBSubnetGroup`` ...) answer
   ``DBSubnetGroupNotFoundFault`` (HTTP 404, the botocore model's status), and
@@ -316,6 +317,9 @@ def install() -> None:
         _wrap_ec2_creator(EC2Backend, name, kind)
     for name, key in _EC2_LISTS.items():
         _wrap_list(EC2Response, name, key, lambda _r, o: is_young_ec2(getattr(o, "id", None)))
+    # the rules of a new group are not listed either (``DescribeSecurityGroupRules`` by ``group-id``)
+    _wrap_list(EC2Response, "describe_security_group_rules", "SecurityGroupRules",
+               lambda _r, rule: is_young_ec2(getattr(rule, "group_id", None)))
 
     inner_create_group = RDSBackend.create_subnet_group
 
