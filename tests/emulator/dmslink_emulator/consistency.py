@@ -205,8 +205,7 @@ def _recording() -> bool:
     return bool(getattr(_local, "recording", False)) and window() > 0
 
 
-def _wrap_call_action(cls: type, service: str, touch: Callable[[Any], Any],
-                      refusal: Callable[[Any, str], Any]) -> None:
+def _wrap_call_action(cls: type, touch: Callable[[Any], Any], refusal: Callable[[Any, str], Any]) -> None:
     inner = cls.call_action
 
     def call_action(self: Any) -> Any:
@@ -308,10 +307,8 @@ def install() -> None:
     from moto.rds.models import RDSBackend
     from moto.rds.responses import RDSResponse
 
-    _wrap_call_action(
-        EC2Response, "ec2", lambda r: r.ec2_backend, lambda r, _action: _ec2_refusal(r.querystring)
-    )
-    _wrap_call_action(RDSResponse, "rds", lambda r: r.backend, _rds_refusal)
+    _wrap_call_action(EC2Response, lambda r: r.ec2_backend, lambda r, _action: _ec2_refusal(r.querystring))
+    _wrap_call_action(RDSResponse, lambda r: r.backend, _rds_refusal)
 
     for name, kind in _EC2_CREATORS.items():
         _wrap_ec2_creator(EC2Backend, name, kind)
