@@ -53,6 +53,10 @@ Subcommands
 ``security-group --endpoint URL --group-id G [--role-arn ARN]``
     The ``SecurityGroups[0]`` of ``DescribeSecurityGroups``.
 
+With the emulator's eventual consistency on (``eventual_consistency_seconds``), EC2 and RDS calls
+retry NotFound for the window + 2 s and the creating subcommands (``vpc``, ``dms-stack``,
+``source-snapshot``, ``dms-vpc-role``) wait the window out before they answer.
+
 All subcommands take ``--region`` (default ``ap-southeast-2``) and
 ``--role-arn ARN`` (act with the credentials of ``sts:AssumeRole`` into ARN:
 the emulator then acts in the role's account).  Credentials are
@@ -67,6 +71,7 @@ import json
 import os
 import sys
 import time
+import urllib.request
 from typing import Any
 
 import boto3
@@ -90,6 +95,40 @@ DMS_VPC_ROLE_POLICY = json.dumps(
 
 
 _ASSUMED: dict[str, dict[str, str]] = {}
+_WINDOW: dict[str, float] = {}
+# NotFound codes of objects a fixture has just created (consistency.py), retried for the window.
+_YOUNG_CODES = ("DBSubnetGroupNotFoundFault",)
+
+
+def consistency_window(args: argparse.Namespace) -> float:
+    """The emulator's ``eventual_consistency_seconds`` (0 when off or unknown)."""
+    if args.endpoint not in _WINDOW:
+        try:
+            with urllib.request.urlopen(f"{args.endpoint}/_dmslink/config", timeout=10) as resp:
+                _WINDOW[args.endpoint] = float(json.load(resp).get("eventual_consistency_seconds") or 0)
+        except (OSError, ValueError):
+            _WINDOW[args.endpoint] = 0.0
+    return _WINDOW[args.endpoint]
+
+
+def _retry_young(window: float) -> Any:
+    """A ``needs-retry`` handler: a NotFound answer is retried (0.25 s apart) for the window + 2 s,
+    as terraform-provider-aws retries NotFound after its own creates (``ec2PropagationTimeout``)."""
+
+    def handler(response: Any = None, attempts: int = 1, **_: Any) -> float | None:
+        if response is None:
+            return None
+        code = str(response[1].get("Error", {}).get("Code", ""))
+        if (code.endswith(".NotFound") or code in _YOUNG_CODES) and attempts * 0.25 <= window + 2:
+            return 0.25
+        return None
+
+    return handler
+
+
+def settle(args: argparse.Namespace) -> None:
+    """Wait out the window, so that what a fixture made exists (and is listed) for the test."""
+    time.sleep(consistency_window(args))
 
 
 def client(service: str, args: argparse.Namespace) -> Any:
@@ -114,7 +153,7 @@ def client(service: str, args: argparse.Namespace) -> Any:
             ]
         creds = _ASSUMED[role_arn]
         key_id, secret, token = creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
-    return boto3.client(
+    made = boto3.client(
         service,
         endpoint_url=args.endpoint,
         region_name=args.region,
@@ -126,6 +165,10 @@ def client(service: str, args: argparse.Namespace) -> Any:
             s3={"addressing_style": "path"},
         ),
     )
+    window = consistency_window(args)
+    if window > 0 and service in ("ec2", "rds"):
+        made.meta.events.register(f"needs-retry.{service}", _retry_young(window))
+    return made
 
 
 def error_code(err: ClientError) -> str:
@@ -446,6 +489,7 @@ def vpc(args: argparse.Namespace) -> dict[str, Any]:
             VpcId=vpc_id,
             TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": "Name", "Value": f"{name}-sg"}]}],
         )
+    settle(args)  # vpc_info lists by filter: new objects are listed only after the window
     return vpc_info(ec2, vpc_doc, name, args)
 
 
@@ -595,6 +639,8 @@ def main(argv: list[str]) -> int:
         parser.error("--subnets must be >= 0")
     try:
         result = args.func(args)
+        if args.command in ("dms-stack", "source-snapshot", "dms-vpc-role"):
+            settle(args)  # what a fixture made exists before the test goes on
     except ClientError as err:
         print(f"fixtures.py {args.command}: {err}", file=sys.stderr)
         return 1

@@ -22,6 +22,7 @@ _EXTENSIONS = (
     "orderable",  # after dms_network and rds_ext: orderable options, checked on create/modify/restore
     "dms_connections",  # TestConnection outcomes, real logins to a local PostgreSQL
     "state_lock",  # a retried conditional PutItem of the same item succeeds
+    "consistency",  # after the EC2/RDS/IAM extensions: wraps their calls (eventual consistency)
     "faults",
     "inventory",
 )

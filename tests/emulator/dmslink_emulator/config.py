@@ -27,6 +27,10 @@ Environment variables
                                      ``PROVISIONING`` (after accept, before ``active``; default ``1``),
                                      ``DELETING`` (before ``deleted``; default ``1``).
 ``DMSLINK_EMU_LATENCY_MS``           added to every AWS call (not control calls); default ``0``.
+``DMSLINK_EMU_EVENTUAL_CONSISTENCY_SECONDS``
+                                     window after a create in which the new EC2 object / DB
+                                     subnet group is not found yet (``consistency.py``); default
+                                     ``0`` (off); ``--eventual-consistency`` wins.
 ``DMSLINK_EMU_FAULT_SEED``           seed of the random source of probabilistic fault rules
                                      (``faults.py``); default ``0``; ``--fault-seed`` wins.
 ``DMSLINK_EMU_CDC_CHANGES_PER_SECOND``
@@ -108,6 +112,7 @@ KNOWN_KEYS = {
     "full_load_seconds",
     "iam_propagation_seconds",
     "latency_ms",
+    "eventual_consistency_seconds",
     "cdc_changes_per_second",
     "connection_test_seconds",
     "fault_seed",
@@ -235,6 +240,7 @@ class Config:
         self.iam_propagation_seconds = DEFAULT_IAM_PROPAGATION_SECONDS
         self.resource_seconds = _default_resources()
         self.latency_ms = 0.0
+        self.eventual_consistency_seconds = 0.0
         self.cdc_changes_per_second = DEFAULT_CDC_CHANGES_PER_SECOND
         self.connection_test_seconds = DEFAULT_CONNECTION_TEST_SECONDS
         self.fault_seed = 0
@@ -263,6 +269,11 @@ class Config:
     def iam_propagation(self) -> float:
         with self._lock:
             return self.iam_propagation_seconds
+
+    def eventual_consistency(self) -> float:
+        """Seconds a new object stays invisible (``consistency.py``); 0 = off."""
+        with self._lock:
+            return self.eventual_consistency_seconds
 
     def latency(self) -> float:
         """Added latency per AWS call, in seconds."""
@@ -306,6 +317,7 @@ class Config:
                 "full_load_seconds": self.full_load_seconds,
                 "iam_propagation_seconds": self.iam_propagation_seconds,
                 "latency_ms": self.latency_ms,
+                "eventual_consistency_seconds": self.eventual_consistency_seconds,
                 "cdc_changes_per_second": self.cdc_changes_per_second,
                 "connection_test_seconds": self.connection_test_seconds,
                 "fault_seed": self.fault_seed,
@@ -338,6 +350,7 @@ class Config:
             "transition_seconds",
             "full_load_seconds",
             "iam_propagation_seconds",
+            "eventual_consistency_seconds",
             "cdc_changes_per_second",
             "connection_test_seconds",
         ):
@@ -408,6 +421,7 @@ class Config:
             ("full_load_seconds", "DMSLINK_EMU_FULL_LOAD_SECONDS"),
             ("iam_propagation_seconds", "DMSLINK_EMU_IAM_PROPAGATION_SECONDS"),
             ("latency_ms", "DMSLINK_EMU_LATENCY_MS"),
+            ("eventual_consistency_seconds", "DMSLINK_EMU_EVENTUAL_CONSISTENCY_SECONDS"),
             ("cdc_changes_per_second", "DMSLINK_EMU_CDC_CHANGES_PER_SECOND"),
             ("connection_test_seconds", "DMSLINK_EMU_CONNECTION_TEST_SECONDS"),
             ("fault_seed", "DMSLINK_EMU_FAULT_SEED"),
@@ -440,6 +454,7 @@ class Config:
             self.iam_propagation_seconds,
             copy.deepcopy(self.resource_seconds),
             self.latency_ms,
+            self.eventual_consistency_seconds,
             self.cdc_changes_per_second,
             self.connection_test_seconds,
             self.fault_seed,
@@ -465,6 +480,7 @@ class Config:
                     DEFAULT_IAM_PROPAGATION_SECONDS,
                     _default_resources(),
                     0.0,
+                    0.0,
                     DEFAULT_CDC_CHANGES_PER_SECOND,
                     DEFAULT_CONNECTION_TEST_SECONDS,
                     0,
@@ -479,6 +495,7 @@ class Config:
                 self.iam_propagation_seconds,
                 resources,
                 self.latency_ms,
+                self.eventual_consistency_seconds,
                 self.cdc_changes_per_second,
                 self.connection_test_seconds,
                 self.fault_seed,

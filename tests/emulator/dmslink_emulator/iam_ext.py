@@ -20,8 +20,9 @@ from typing import Any
 from moto.iam.models import AWSManagedPolicy, IAMBackend
 from moto.settings import load_iam_aws_managed_policies
 
+from . import consistency
 from .aws_common import iam_backend
-from .config import CONFIG
+from .config import CONFIG  # noqa: F401 - the window itself now comes from consistency.iam_window()
 
 DMS_VPC_ROLE = "dms-vpc-role"
 DMS_VPC_POLICY_NAME = "AmazonDMSVPCManagementRole"
@@ -59,11 +60,13 @@ def dms_vpc_role_problem(account: str, region: str) -> str | None:
         trust = json.dumps(trust)
     if "dms.amazonaws.com" not in trust:
         return "dms-vpc-role does not trust dms.amazonaws.com"
+    if consistency.role_too_new(role):  # created / trust or inline policy changed within the window
+        return "dms-vpc-role was created or changed too recently (IAM propagation)"
     arn = next((a for a in role.managed_policies if a.endswith(f"policy/service-role/{DMS_VPC_POLICY_NAME}")), None)
     if arn is None:
         return f"{DMS_VPC_POLICY_NAME} is not attached to dms-vpc-role"
     attached_at = getattr(role, "_emu_policy_attached", {}).get(arn)
-    if attached_at is not None and time.monotonic() - attached_at < CONFIG.iam_propagation():
+    if attached_at is not None and time.monotonic() - attached_at < consistency.iam_window():
         return "dms-vpc-role was configured too recently (IAM propagation)"
     return None
 

@@ -47,6 +47,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="N",
         help="seed of the probabilistic fault rules (default $DMSLINK_EMU_FAULT_SEED or 0)",
     )
+    parser.add_argument(
+        "--eventual-consistency",
+        type=float,
+        metavar="SECONDS",
+        help="window after a create in which the new object is not found yet (default "
+        "$DMSLINK_EMU_EVENTUAL_CONSISTENCY_SECONDS or 0 = off; see consistency.py)",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request to stderr")
     parser.add_argument(
         "--exit-with-parent",
@@ -133,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             CONFIG.update({"strict": args.strict})
         if args.fault_seed is not None:
             CONFIG.update({"fault_seed": args.fault_seed})
+        if args.eventual_consistency is not None:
+            CONFIG.update({"eventual_consistency_seconds": args.eventual_consistency})
     except ConfigError as err:
         print(f"dmslink emulator: bad configuration: {err}", file=sys.stderr)
         return 2
