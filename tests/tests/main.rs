@@ -519,7 +519,7 @@ resource "dmslink_main" "small" {
   }
 
   replication_instance {
-    replication_instance_class = "dms.t3.micro"
+    replication_instance_class = "dms.t3.small"
   }
 }
 "#;

@@ -154,7 +154,7 @@ resource "dmslink_main" "small" {
   }
 
   replication_instance {
-    replication_instance_class = "dms.t3.micro"
+    replication_instance_class = "dms.t3.small"
   }
 }
 "#;

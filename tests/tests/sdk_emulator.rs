@@ -245,7 +245,7 @@ async fn sdk_stack_round_trip_against_emulator() {
     let created = while_denied(|| {
         dms.create_replication_instance(CreateReplicationInstanceInput {
             id: stack.clone(),
-            class: "dms.t3.micro".into(),
+            class: "dms.t3.small".into(),
             allocated_storage: Some(20),
             subnet_group_id: stack.clone(),
             vpc_security_group_ids: vec![sg.clone()],

@@ -80,7 +80,7 @@ resource "dmslink_main" "dblink" {
   }
 
   replication_instance {
-    replication_instance_class = "dms.t3.micro"
+    replication_instance_class = "dms.t3.small"
   }
 }
 

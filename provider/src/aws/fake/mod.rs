@@ -66,6 +66,7 @@ pub mod accounts;
 pub mod dms;
 pub mod ec2;
 pub mod iam;
+mod orderable;
 pub mod rds;
 #[cfg(test)]
 pub(crate) mod tests_net;

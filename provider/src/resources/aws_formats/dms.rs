@@ -51,7 +51,7 @@ pub fn instance_class(text: &str) -> Result<(), String> {
     Err(format!("{} is not a DMS instance class; they look like \"dms.t3.medium\" or \"dms.r5.large\".", q(text)))
 }
 
-/// `major.minor.patch` digits, e.g. `3.5.3`.
+/// `major.minor.patch` digits, e.g. `3.5.4`.
 pub fn engine_version(text: &str) -> Result<(), String> {
     let parts: Vec<&str> = text.split('.').collect();
     let ok = parts.len() == 3
@@ -59,7 +59,7 @@ pub fn engine_version(text: &str) -> Result<(), String> {
     if ok {
         return Ok(());
     }
-    Err(format!("{} is not a DMS engine version; they look like \"3.5.3\".", q(text)))
+    Err(format!("{} is not a DMS engine version; they look like \"3.5.4\".", q(text)))
 }
 
 /// `key=value;key=value` (a trailing `;` is fine); keys are letters, digits, `_` and `.`.

@@ -58,7 +58,7 @@ pub fn instance_class(text: &str) -> Result<(), String> {
     Err(format!("{} is not an RDS instance class; they look like \"db.t3.medium\" or \"db.r6g.large\".", q(text)))
 }
 
-/// Starts with a digit; digits, letters, dots, hyphens and underscores (`15.4`, `19.0.0.0.ru-2024-01.rur-2024-01.r1`).
+/// Starts with a digit; digits, letters, dots, hyphens and underscores (`17.9`, `19.0.0.0.ru-2026-07.mrp-2026-07.r1`).
 pub fn engine_version(text: &str) -> Result<(), String> {
     let ok = text.len() <= 64
         && text.starts_with(|c: char| c.is_ascii_digit())
@@ -67,7 +67,7 @@ pub fn engine_version(text: &str) -> Result<(), String> {
         return Ok(());
     }
     Err(format!(
-        "{} is not an RDS engine version; they look like \"15.4\" or \"19.0.0.0.ru-2024-01.rur-2024-01.r1\".",
+        "{} is not an RDS engine version; they look like \"17.9\" or \"19.0.0.0.ru-2026-07.mrp-2026-07.r1\".",
         q(text)
     ))
 }

@@ -170,7 +170,7 @@ fn replication_instance_block() -> NestedBlock {
     let b = Block::new("The DMS replication instance.")
         .attr(Attribute::with_default("replication_instance_class", Type::String, Value::string("dms.t3.medium")).describe("Instance class, e.g. `dms.t3.medium`. Changed in place.").validate(format("Invalid replication instance class", dms::instance_class)))
         .attr(Attribute::with_default("allocated_storage", Type::Number, Value::int(50)).describe("Storage in GiB. Changed in place.").whole_range(5, 6144))
-        .attr(Attribute::optional_computed("engine_version", Type::String).describe("DMS engine version such as `3.5.3`; AWS's default when unset. Changed in place.").validate(format("Invalid engine version", dms::engine_version)))
+        .attr(Attribute::optional_computed("engine_version", Type::String).describe("DMS engine version such as `3.5.4`; AWS's default when unset. Changed in place.").validate(format("Invalid engine version", dms::engine_version)))
         .attr(Attribute::with_default("multi_az", Type::Bool, Value::Bool(false)).describe("Run a standby in a second availability zone. Changed in place."))
         .attr(Attribute::optional_computed("preferred_maintenance_window", Type::String).describe("Weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` UTC, at least 30 minutes.").validate(format("Invalid maintenance window", |s| windows::weekly(s).map(|_| ()))))
         .attr(Attribute::with_default("auto_minor_version_upgrade", Type::Bool, Value::Bool(true)).describe("Apply minor engine upgrades in the maintenance window."))

@@ -27,7 +27,7 @@ impl FakeDms {
             id: id.to_string(),
             status: "available".to_string(),
             class: "dms.t3.medium".to_string(),
-            engine_version: Some("3.5.3".to_string()),
+            engine_version: Some(crate::aws::fake::orderable::dms_default_engine_version().to_string()),
             allocated_storage: 50,
             auto_minor_version_upgrade: true,
             ..ReplicationInstance::default()

@@ -206,11 +206,11 @@ fn default_port(engine: &str) -> Option<i32> {
     }
 }
 
+/// The catalogue's default (`rulebook/orderable.json`); engines it does not list keep a plausible
+/// version of their own, since the fakes do not refuse them.
 fn default_version(engine: &str) -> &'static str {
-    if engine.starts_with("postgres") {
-        "16.3"
-    } else if engine.starts_with("oracle") {
-        "19.0.0.0.ru-2024-01.rur-2024-01.r1"
+    if let Some(version) = super::orderable::rds_default_version(engine) {
+        version
     } else if engine.starts_with("sqlserver") {
         "16.00.4095.4.v1"
     } else {
