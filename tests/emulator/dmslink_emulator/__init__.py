@@ -23,6 +23,7 @@ _EXTENSIONS = (
     "state_lock",  # a retried conditional PutItem of the same item succeeds
     "faults",
     "inventory",
+    "strictness",  # issue 13 item 7: atomic batch authorize, peering routes, inline dms-vpc-role
     "params",  # last: strict parameter checks wrap the response methods installed above
 )
 
