@@ -276,3 +276,32 @@ def test_ec2_malformed_ids_accepted_when_lenient(emulator: Emulator) -> None:
     emulator.control("POST", "/config", {"strict": False})
     ec2 = emulator.client("ec2")
     fault(ec2.describe_vpcs, "InvalidVpcID.NotFound", VpcIds=["vpc-123"])
+
+
+# ---------------------------------------------------------------------------
+# rules that were already enforced elsewhere, pinned here with the others
+# ---------------------------------------------------------------------------
+
+
+def test_dms_instance_multi_az_with_an_az_and_security_group_of_another_vpc(emulator: Emulator) -> None:
+    # dms_network.py; same AWS answer as RDS for Multi-AZ with an AZ
+    ec2, dms = emulator.client("ec2"), emulator.client("dms")
+    ensure_dms_vpc_role(dms)
+    net, other = Net(ec2), Net(ec2, cidr="10.43")
+    dms.create_replication_subnet_group(ReplicationSubnetGroupIdentifier="grp", ReplicationSubnetGroupDescription="d",
+                                        SubnetIds=net.subnets)
+    base = dict(ReplicationInstanceIdentifier="ri", ReplicationInstanceClass="dms.t3.medium",
+                ReplicationSubnetGroupIdentifier="grp")
+    err = fault(dms.create_replication_instance, "InvalidParameterCombinationException",
+                MultiAZ=True, AvailabilityZone="us-east-1a", **base)
+    assert message(err) == "Requesting a specific availability zone is not valid for Multi-AZ instances."
+    fault(dms.create_replication_instance, "InvalidParameterValueException", VpcSecurityGroupIds=[other.sg], **base)
+    fault(dms.create_replication_instance, "ResourceNotFoundFault",
+          **{**base, "ReplicationSubnetGroupIdentifier": "no-such-group"})
+    dms.create_replication_instance(VpcSecurityGroupIds=[net.sg], **base)
+
+
+def test_rds_db_subnet_group_must_exist(emulator: Emulator) -> None:
+    # moto's own check, with the botocore model's status (DBSubnetGroupNotFoundFault: HTTP 404)
+    rds = emulator.client("rds")
+    fault(rds.create_db_instance, "DBSubnetGroupNotFoundFault", status=404, **db_args(DBSubnetGroupName="nope"))
