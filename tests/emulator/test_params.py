@@ -147,6 +147,8 @@ def test_rds_master_username_per_engine(emulator: Emulator) -> None:
     fault(rds.create_db_instance, "InvalidParameterValue", **db_args(MasterUsername="u" * 64))
     err = fault(rds.create_db_instance, "InvalidParameterValue", **db_args(MasterUsername="rdsadmin"))
     assert message(err) == "MasterUsername rdsadmin cannot be used as it is a reserved word used by the engine"
+    fault(rds.create_db_instance, "InvalidParameterValue", **db_args(MasterUsername="admin"))  # postgres only
+    rds.create_db_instance(**db_args(DBInstanceIdentifier="pg", MasterUsername="postgres"))
     # oracle: 1 to 30, and Oracle's own accounts are reserved
     fault(rds.create_db_instance, "InvalidParameterValue",
           **db_args(Engine="oracle-se2", LicenseModel="license-included", MasterUsername="u" * 31))
@@ -155,6 +157,8 @@ def test_rds_master_username_per_engine(emulator: Emulator) -> None:
     rds.create_db_instance(**db_args(MasterUsername="u" * 63))
     rds.create_db_instance(**db_args(DBInstanceIdentifier="ora", Engine="oracle-se2",
                                      LicenseModel="license-included", MasterUsername="u" * 30))
+    rds.create_db_instance(**db_args(DBInstanceIdentifier="ora2", Engine="oracle-ee",
+                                     LicenseModel="bring-your-own-license", MasterUsername="admin"))
 
 
 def test_rds_master_password_per_engine(emulator: Emulator) -> None:
@@ -229,7 +233,7 @@ def test_rds_db_subnet_group_name_and_subnets(emulator: Emulator) -> None:
     for bad in ("default", "1group", "group/1"):
         fault(rds.create_db_subnet_group, "InvalidParameterValue", DBSubnetGroupName=bad,
               DBSubnetGroupDescription="d", SubnetIds=net.subnets)
-    err = fault(rds.create_db_subnet_group, "InvalidSubnet", DBSubnetGroupName="g",
+    err = fault(rds.create_db_subnet_group, "InvalidParameterValue", DBSubnetGroupName="g",
                 DBSubnetGroupDescription="d", SubnetIds=[net.subnets[0], "subnet-0123456789abcdef0"])
     assert message(err).startswith("Some input subnets in :[")
     fault(rds.create_db_subnet_group, "InvalidSubnet", DBSubnetGroupName="g", DBSubnetGroupDescription="d",

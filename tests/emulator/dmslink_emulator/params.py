@@ -183,14 +183,18 @@ def _rds_invalid(message: str) -> Exception:
 # DBName).  Only the engines dmslink creates or restores are modelled.
 _ENGINE_RULES: dict[str, dict[str, Any]] = {
     "postgres": {
+        # 63 for PostgreSQL (RDS user guide, naming constraints; floci-io/floci#3729 probed a live
+        # account: 25 characters accepted), although the API reference says 1 to 16 for every engine.
         "username_max": 63,
         "password_max": 128,
         "password_extra_forbidden": "",
         # "Must contain 1 to 63 letters, numbers, or underscores. Must begin with a letter.
         # Subsequent characters can be letters, underscores, or digits (0-9)."
         "db_name": re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$"),
-        # Reserved master user names of RDS for PostgreSQL (the roles RDS itself owns).
-        "reserved_users": {"rdsadmin", "rdsrepladmin", "rds_superuser", "rds_replication", "rds_password"},
+        # "admin" is reserved by PostgreSQL on RDS (aws/aws-cdk#10597; aws-cloudformation/cfn-lint#4425,
+        # verified against real deployments: admin refused, postgres accepted), rdsadmin by RDS on every
+        # engine; the other rds_* roles are RDS's own.
+        "reserved_users": {"admin", "rdsadmin", "rdsrepladmin", "rds_superuser", "rds_replication", "rds_password"},
         "reserved_db_names": {"postgres", "template0", "template1", "rdsadmin"},
     },
     "oracle": {
@@ -232,8 +236,8 @@ def _check_username(engine: str, family: str, value: Any) -> None:
             "character must be a letter."
         )
     if value.lower() in rules["reserved_users"]:
-        # AWS's wording (e.g. terraform-provider-aws#3776: "MasterUsername admin cannot be used as it
-        # is a reserved word used by the engine").
+        # AWS's wording (aws/aws-cdk#5076, #10597: "MasterUsername admin cannot be used as it is a
+        # reserved word used by the engine", InvalidParameterValue, HTTP 400).
         raise _rds_invalid(f"MasterUsername {value} cannot be used as it is a reserved word used by the engine")
 
 
@@ -273,7 +277,8 @@ def _check_db_name(engine: str, family: str, value: Any) -> None:
                 "a letter, contain only alphanumeric characters and be at most 8 characters long."
             )
         # AWS's answer for a PostgreSQL name that does not start with a letter or has other
-        # characters: "DBName must begin with a letter and contain only alphanumeric characters."
+        # characters (InvalidParameterValue, reported from live accounts in many public configs):
+        # "DBName must begin with a letter and contain only alphanumeric characters."
         raise _rds_invalid("DBName must begin with a letter and contain only alphanumeric characters.")
     if value.lower() in rules["reserved_db_names"]:
         raise _rds_invalid(f"DBName {value} cannot be used. It is a reserved word for this engine")
@@ -282,7 +287,7 @@ def _check_db_name(engine: str, family: str, value: Any) -> None:
 def _rds_multi_az_az(params: dict[str, Any]) -> None:
     if str(params.get("MultiAZ")).lower() == "true" and params.get("AvailabilityZone"):
         # CreateDBInstance API reference, AvailabilityZone: "can't be specified if the DB instance is
-        # a Multi-AZ deployment"; AWS's answer (terraform-provider-aws#2489 and others):
+        # a Multi-AZ deployment"; AWS's answer (hashicorp/terraform-provider-aws#485, #39225):
         raise _rds_error(
             "InvalidParameterCombination",
             "Requesting a specific availability zone is not valid for Multi-AZ instances.",
@@ -296,10 +301,11 @@ def _rds_security_groups(response: Any, group_ids: Any, vpc_id: str | None) -> N
     for gid in group_ids:
         group = ec2.get_security_group_from_id(gid) if ec2 is not None else None
         if group is None:
-            # AWS's answer for an unknown group: "Invalid security group , groupId= sg-..., groupName=."
+            # The answer for an unknown group as other emulators model it (floci-io/floci RDS tests;
+            # fog's RDS mock): "Invalid security group , groupId= sg-..., groupName=."
             raise _rds_invalid(f"Invalid security group , groupId= {gid}, groupName=.")
         if vpc_id is not None and group.vpc_id != vpc_id:
-            # AWS's answer (terraform-provider-aws#1590, #9393): InvalidParameterCombination
+            # AWS's answer (terraform-aws-modules/terraform-aws-rds#344, #451): InvalidParameterCombination
             raise _rds_error(
                 "InvalidParameterCombination",
                 "The DB instance and EC2 security group are in different VPCs. The DB instance is in "
@@ -389,11 +395,13 @@ def rds_db_subnet_group(response: Any) -> None:
     ec2 = existing_ec2_backend(response.current_account, response.region)
     found = {s: _find_subnet(ec2, s) for s in ids}
     if any(v is None for v in found.values()):
-        # RDS API reference, InvalidSubnet: "The requested subnet is invalid, or multiple subnets were
-        # requested that are not all in a common VPC."  AWS's message lists the request's subnets.
-        raise _rds_error("InvalidSubnet", f"Some input subnets in :[{', '.join(ids)}] are invalid.")
+        # AWS's answer to an unknown subnet (seen in CreateDBSubnetGroup errors of terraform runs):
+        # "api error InvalidParameterValue: Some input subnets in :[subnet-…] are invalid."
+        raise _rds_invalid(f"Some input subnets in :[{', '.join(ids)}] are invalid.")
     vpcs = {v.vpc_id for v in found.values()}
     if len(vpcs) > 1:
+        # RDS API reference, InvalidSubnet: "… or multiple subnets were requested that are not all in
+        # a common VPC."
         raise _rds_error("InvalidSubnet", "The requested subnets are not all in a common VPC.")
 
 
