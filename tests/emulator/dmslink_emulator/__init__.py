@@ -25,6 +25,8 @@ _EXTENSIONS = (
     "consistency",  # after the EC2/RDS/IAM extensions: wraps their calls (eventual consistency)
     "faults",
     "inventory",
+    "strictness",  # issue 13 item 7: atomic batch authorize, peering routes, inline dms-vpc-role
+    "params",  # last: strict parameter checks wrap the response methods installed above
 )
 
 

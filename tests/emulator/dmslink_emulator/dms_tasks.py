@@ -38,7 +38,7 @@ from moto.dms.responses import DatabaseMigrationServiceResponse
 from moto.dms.utils import random_id
 from moto.utilities.utils import get_partition
 
-from . import rulebook, task_settings
+from . import rulebook, strictness, task_settings
 from .config import CONFIG
 from .dms_tables import select_tables
 from .control import STATE_LOCK, ControlError, route
@@ -860,6 +860,8 @@ def modify_replication_task(self: DatabaseMigrationServiceResponse) -> str:
     backend = backend_of(self)
     doc = params(self)
     task = get_task(backend, doc.get("ReplicationTaskArn"))
+    if strictness.logging_only_modify(task, doc):  # logging severities of a running task (rulebook)
+        return json.dumps({"ReplicationTask": task.to_dict()})
     task.check_modifiable()
     _check_cdc_params(doc)
 

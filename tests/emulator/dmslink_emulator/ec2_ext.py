@@ -3,8 +3,8 @@
 * ``DeleteSecurityGroup`` -> ``DependencyViolation`` while a network interface,
   an RDS instance or a DMS replication instance uses the group (strict).
 * ``DeleteSubnet`` -> ``DependencyViolation`` while a network interface is in
-  it, or an RDS instance / DMS replication instance uses a subnet group
-  containing it (AWS: their network interfaces) (strict).
+  it (a DMS instance's: only the subnet holding it), or an RDS instance uses a
+  subnet group containing it (RDS has no interfaces here) (strict).
 * ``DeleteVpc`` -> ``DependencyViolation`` while a network interface, an
   attached internet gateway, a VPN gateway attachment that is not ``detached``,
   or a non-default security group remains (moto checks only subnets, an
@@ -108,15 +108,6 @@ def _rds_subnet_ids(db: Any) -> list[str]:
     return [s.id for s in getattr(group, "_subnets", [])]
 
 
-def _dms_subnet_ids(account: str, region: str, instance: Any) -> list[str]:
-    dms = existing_dms_backend(account, region)
-    name = getattr(instance, "replication_subnet_group_identifier", None)
-    if dms is None or not name:
-        return []
-    group = dms.replication_subnet_groups.get(name)
-    return [s["id"] for s in getattr(group, "_emu_subnets", [])] if group is not None else []
-
-
 def security_group_users(ec2: Any, account: str, region: str, group_id: str) -> list[str]:
     users = [eni.id for eni in ec2.enis.values() if group_id in _eni_group_ids(eni)]
     users += [
@@ -139,11 +130,9 @@ def subnet_users(ec2: Any, account: str, region: str, subnet_id: str) -> list[st
         for db in _rds_instances(account, region)
         if subnet_id in _rds_subnet_ids(db)
     ]
-    users += [
-        f"dms:{ri.id}"
-        for ri in _dms_instances(account, region)
-        if subnet_id in _dms_subnet_ids(account, region, ri)
-    ]
+    # A DMS instance blocks only the subnet holding its network interface (in ec2.enis above), not
+    # every subnet of its replication subnet group: AWS's DependencyViolation comes from the
+    # interface (issue 13 item 7; terraform-provider-aws#7600).
     return users
 
 

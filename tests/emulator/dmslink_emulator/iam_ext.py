@@ -7,8 +7,9 @@
   ``arn:aws:iam::aws:policy/service-role/AmazonDMSVPCManagementRole`` works.
 * ``dms_vpc_role_problem(account, region)`` says why DMS would refuse to work
   in a VPC: no role named exactly ``dms-vpc-role``, a trust policy without
-  ``dms.amazonaws.com``, the managed policy not attached, or attached less
-  than ``iam_propagation_seconds`` ago (AWS's IAM propagation delay).
+  ``dms.amazonaws.com``, neither the managed policy attached nor policies of
+  its own granting its EC2 actions (``strictness.granted_problem``), or
+  attached less than ``iam_propagation_seconds`` ago (AWS's IAM propagation delay).
 """
 
 from __future__ import annotations
@@ -64,7 +65,10 @@ def dms_vpc_role_problem(account: str, region: str) -> str | None:
         return "dms-vpc-role was created or changed too recently (IAM propagation)"
     arn = next((a for a in role.managed_policies if a.endswith(f"policy/service-role/{DMS_VPC_POLICY_NAME}")), None)
     if arn is None:
-        return f"{DMS_VPC_POLICY_NAME} is not attached to dms-vpc-role"
+        # Policies of its own (inline, as the seed's) granting DMS's EC2 actions do as well (strictness).
+        from .strictness import granted_problem
+
+        return granted_problem(role)
     attached_at = getattr(role, "_emu_policy_attached", {}).get(arn)
     if attached_at is not None and time.monotonic() - attached_at < consistency.iam_window():
         return "dms-vpc-role was configured too recently (IAM propagation)"
