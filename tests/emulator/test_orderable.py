@@ -267,7 +267,7 @@ def test_rds_create_refuses_unknown_versions(emulator: Emulator) -> None:
     refused(rds.create_db_instance, "InvalidParameterCombination",
             "Cannot find version 12.1.0.2.v8 for oracle-ee",
             DBInstanceIdentifier="seed-source", DBInstanceClass="db.t3.medium", Engine="oracle-ee",
-            EngineVersion="12.1.0.2.v8", MasterUsername="admin", MasterUserPassword="password123", AllocatedStorage=20)
+            EngineVersion="12.1.0.2.v8", MasterUsername="dbmaster", MasterUserPassword="password123", AllocatedStorage=20)
     assert rds.describe_db_instances()["DBInstances"] == []
 
 
@@ -288,12 +288,12 @@ def test_rds_create_refuses_classes_not_offered_for_the_combination(emulator: Em
         refused(rds.create_db_instance, "InvalidParameterCombination",
                 RDS_COMBINATION.format(cls=cls, engine=engine, version=version, license=license_shown),
                 DBInstanceIdentifier="db", DBInstanceClass=cls, Engine=engine, EngineVersion=version,
-                MasterUsername="admin", MasterUserPassword="password123", AllocatedStorage=20, **extra)
+                MasterUsername="dbmaster", MasterUserPassword="password123", AllocatedStorage=20, **extra)
     # omitted version: the combination names the default version
     refused(rds.create_db_instance, "InvalidParameterCombination",
             RDS_COMBINATION.format(cls="db.t2.micro", engine="postgres", version="18.3", license="postgresql-license"),
             DBInstanceIdentifier="db", DBInstanceClass="db.t2.micro", Engine="postgres",
-            MasterUsername="admin", MasterUserPassword="password123", AllocatedStorage=20)
+            MasterUsername="dbmaster", MasterUserPassword="password123", AllocatedStorage=20)
 
 
 def test_rds_create_defaults_version_license_and_major_alone(emulator: Emulator) -> None:
@@ -303,14 +303,14 @@ def test_rds_create_defaults_version_license_and_major_alone(emulator: Emulator)
     assert postgres(rds, "major16", EngineVersion="16")["EngineVersion"] == "16.13"
     assert postgres(rds, "graviton", DBInstanceClass="db.t4g.micro", EngineVersion="18.1")["EngineVersion"] == "18.1"
     ora = rds.create_db_instance(
-        DBInstanceIdentifier="ora", DBInstanceClass="db.t3.medium", Engine="oracle-ee", MasterUsername="admin",
+        DBInstanceIdentifier="ora", DBInstanceClass="db.t3.medium", Engine="oracle-ee", MasterUsername="dbmaster",
         MasterUserPassword="password123", AllocatedStorage=20, DBName="ORCL",
     )["DBInstance"]
     assert (ora["EngineVersion"], ora["LicenseModel"]) == (
         "19.0.0.0.ru-2026-07.mrp-2026-07.r1", "bring-your-own-license")
     se2 = rds.create_db_instance(
         DBInstanceIdentifier="se2", DBInstanceClass="db.m6i.large", Engine="oracle-se2", EngineVersion="21",
-        MasterUsername="admin", MasterUserPassword="password123", AllocatedStorage=20, DBName="ORCL",
+        MasterUsername="dbmaster", MasterUserPassword="password123", AllocatedStorage=20, DBName="ORCL",
     )["DBInstance"]
     assert (se2["EngineVersion"], se2["LicenseModel"]) == ("21.0.0.0.ru-2026-01.rur-2026-01.r1", "license-included")
 
@@ -337,7 +337,7 @@ def test_rds_modify_refuses_classes_and_versions_not_offered(emulator: Emulator)
 def test_rds_restore_is_checked_with_the_snapshot_engine_version(emulator: Emulator) -> None:
     rds = emulator.client("rds")
     rds.create_db_instance(
-        DBInstanceIdentifier="src", DBInstanceClass="db.t3.medium", Engine="oracle-ee", MasterUsername="admin",
+        DBInstanceIdentifier="src", DBInstanceClass="db.t3.medium", Engine="oracle-ee", MasterUsername="dbmaster",
         MasterUserPassword="password123", AllocatedStorage=20, DBName="ORCL",
         EngineVersion="19.0.0.0.ru-2026-01.rur-2026-01.r1",
     )

@@ -30,6 +30,8 @@ def db_args(**extra: Any) -> dict[str, Any]:
         MasterUsername="dmsadmin", MasterUserPassword="password123", AllocatedStorage=20,
     )
     args.update(extra)
+    if str(args["Engine"]).startswith("oracle") and "DBInstanceClass" not in extra:
+        args["DBInstanceClass"] = "db.t3.medium"  # Oracle is not orderable on db.t3.micro (orderable.json)
     return args
 
 
