@@ -20,6 +20,8 @@ _EXTENSIONS = (
     "dms_resources",
     "dms_network",  # after dms_resources: replaces instance/subnet-group calls
     "dms_connections",  # TestConnection outcomes, real logins to a local PostgreSQL
+    "dms_realism",  # random ARNs, subnet groups deleting, tasks need an available instance
+    "rds_realism",  # backing-up/modifying after create, forced states, lingering RDS ENIs
     "state_lock",  # a retried conditional PutItem of the same item succeeds
     "faults",
     "inventory",
