@@ -249,9 +249,9 @@ LIFECYCLE = ["creating", "backing-up", "available", "modifying", "available"]
 
 
 def test_rds_create_backs_up_then_flaps_through_modifying(emulator: Emulator) -> None:
-    emulator.control("POST", "/config", {"rds_creating_seconds": 0.3, "rds_backing_up_seconds": 0.3,
-                                         "rds_first_available_seconds": 0.3,
-                                         "rds_followup_modifying_seconds": 0.3})
+    emulator.control("POST", "/config", {"rds_creating_seconds": 0.5, "rds_backing_up_seconds": 0.5,
+                                         "rds_first_available_seconds": 0.5,
+                                         "rds_followup_modifying_seconds": 0.5})
     rds = emulator.client("rds")
     assert postgres(rds, "db")["DBInstanceStatus"] == "creating"
     seen: list[str] = []
@@ -262,8 +262,8 @@ def test_rds_create_backs_up_then_flaps_through_modifying(emulator: Emulator) ->
             seen.append(status)
         time.sleep(0.03)
     assert seen == LIFECYCLE
-    # the first `available` is no promise: a modify right then is refused once it flaps
-    time.sleep(0.4)
+    # the first `available` was no promise; after the follow-up modifying it stays available
+    time.sleep(0.6)
     assert db_status(rds, "db") == "available"
 
 
@@ -272,9 +272,9 @@ def test_rds_restore_goes_through_the_same_states(emulator: Emulator) -> None:
     rds = emulator.client("rds")
     postgres(rds, "origin")
     rds.create_db_snapshot(DBInstanceIdentifier="origin", DBSnapshotIdentifier="snap")
-    emulator.control("POST", "/config", {"rds_creating_seconds": 0.3, "rds_backing_up_seconds": 0.3,
-                                         "rds_first_available_seconds": 0.3,
-                                         "rds_followup_modifying_seconds": 0.3})
+    emulator.control("POST", "/config", {"rds_creating_seconds": 0.5, "rds_backing_up_seconds": 0.5,
+                                         "rds_first_available_seconds": 0.5,
+                                         "rds_followup_modifying_seconds": 1.0})
     db = rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="copy", DBSnapshotIdentifier="snap")
     assert db["DBInstance"]["DBInstanceStatus"] == "creating"
     seen = states_until(lambda: db_status(rds, "copy"), "modifying")
