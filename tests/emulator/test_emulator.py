@@ -56,11 +56,25 @@ def make_refs(dms: Any, suffix: str = "") -> dict[str, str]:
         EndpointIdentifier=f"tgt{suffix}", EndpointType="target", EngineName="postgres",
         Username="u", Password="secret", ServerName="tgt.example", Port=5432, DatabaseName="app",
     )["Endpoint"]
+    wait_instance_available(dms, ri["ReplicationInstanceArn"])
     return {
         "instance": ri["ReplicationInstanceArn"],
         "source": src["EndpointArn"],
         "target": tgt["EndpointArn"],
     }
+
+
+def wait_instance_available(dms: Any, arn: str, timeout: float = 10.0) -> None:
+    """Tasks need an ``available`` replication instance (AWS: ``InvalidResourceStateFault``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = dms.describe_replication_instances(
+            Filters=[{"Name": "replication-instance-arn", "Values": [arn]}]
+        )["ReplicationInstances"][0]["ReplicationInstanceStatus"]
+        if status == "available":
+            return
+        assert time.monotonic() < deadline, f"instance {arn} still {status}"
+        time.sleep(0.05)
 
 
 def create_task(dms: Any, refs: dict[str, str], ident: str = "task-1", migration: str = "full-load", **extra: Any) -> dict[str, Any]:
@@ -571,6 +585,7 @@ def test_move_task_to_another_instance(dms: Any) -> None:
     other = dms.create_replication_instance(
         ReplicationInstanceIdentifier="ri-2", ReplicationInstanceClass="dms.t3.small"
     )["ReplicationInstance"]["ReplicationInstanceArn"]
+    wait_instance_available(dms, other)  # the move target must be available
     task = dms.move_replication_task(ReplicationTaskArn=arn, TargetReplicationInstanceArn=other)["ReplicationTask"]
     assert task["Status"] == "moving"
     assert task["TargetReplicationInstanceArn"] == other
@@ -590,6 +605,7 @@ def test_move_ready_task_returns_to_ready_and_refusals(dms: Any) -> None:
     other = dms.create_replication_instance(
         ReplicationInstanceIdentifier="ri-2", ReplicationInstanceClass="dms.t3.small"
     )["ReplicationInstance"]["ReplicationInstanceArn"]
+    wait_instance_available(dms, other)  # the move target must be available
     dms.move_replication_task(ReplicationTaskArn=arn, TargetReplicationInstanceArn=other)
     _, seen = wait_for(dms, arn, "ready")
     assert seen == ["moving", "ready"]

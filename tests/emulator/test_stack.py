@@ -252,8 +252,11 @@ def test_replication_subnet_group_stores_subnets_and_lower_cases(emulator: Emula
     assert [s["SubnetIdentifier"] for s in described["Subnets"]] == net.subnets
 
     dms.delete_replication_subnet_group(ReplicationSubnetGroupIdentifier="My-Subnets")
+    # deleting for dms_subnet_group_seconds.deleting (dms_realism), then gone
+    fault(dms.delete_replication_subnet_group, "InvalidResourceStateFault", ReplicationSubnetGroupIdentifier="my-subnets")
+    wait_until(lambda: dms.describe_replication_subnet_groups()["ReplicationSubnetGroups"] == [],
+               what="subnet group gone")
     fault(dms.delete_replication_subnet_group, "ResourceNotFoundFault", ReplicationSubnetGroupIdentifier="my-subnets")
-    assert dms.describe_replication_subnet_groups()["ReplicationSubnetGroups"] == []
 
 
 # ---------------------------------------------------------------------------
@@ -420,6 +423,7 @@ def test_modify_endpoint(emulator: Emulator) -> None:
 def test_modify_endpoint_refused_while_a_task_runs_on_it(emulator: Emulator) -> None:
     net = Net(emulator.client("ec2"))
     dms, ri = dms_group_and_instance(emulator, net)
+    wait_until(lambda: ri_status(dms, ri) == "available", what="instance available")  # tasks need it
     src, tgt = endpoint(dms, "src", "source"), endpoint(dms, "tgt", "target")
     task = dms.create_replication_task(
         ReplicationTaskIdentifier="t", SourceEndpointArn=src, TargetEndpointArn=tgt,
@@ -526,7 +530,9 @@ def db_subnet_group(rds: Any, net: Net, name: str = "Stack-DB") -> str:
 
 
 def test_rds_instance_states_and_delete_rules(emulator: Emulator) -> None:
-    emulator.control("POST", "/config", {"rds_seconds": {"creating": 0.6, "modifying": 0.5, "deleting": 0.6}})
+    # The available -> modifying flap after create (rds_realism) is tested in test_realism.py.
+    emulator.control("POST", "/config", {"rds_seconds": {"creating": 0.6, "modifying": 0.5, "deleting": 0.6},
+                                         "rds_first_available_seconds": 0, "rds_followup_modifying_seconds": 0})
     ec2, rds = emulator.client("ec2"), emulator.client("rds")
     net = Net(ec2)
     group = db_subnet_group(rds, net)
@@ -542,7 +548,7 @@ def test_rds_instance_states_and_delete_rules(emulator: Emulator) -> None:
           AllocatedStorage=30, ApplyImmediately=True)
     fault(rds.delete_db_instance, "InvalidDBInstanceState", DBInstanceIdentifier="stack-target",
           FinalDBSnapshotIdentifier="too-early")
-    assert states_until(lambda: db_status(rds, "Stack-Target"), "available") == ["creating", "available"]
+    assert states_until(lambda: db_status(rds, "Stack-Target"), "available") == ["creating", "backing-up", "available"]
 
     fault(rds.modify_db_instance, "InvalidParameterCombination", DBInstanceIdentifier="stack-target",
           ApplyImmediately=True)
@@ -595,7 +601,8 @@ def test_rds_final_snapshot_name_taken_refuses_the_delete(emulator: Emulator) ->
     """AWS DeleteDBInstance: ``DBSnapshotAlreadyExists`` (400) when ``FinalDBSnapshotIdentifier`` is
     already used by an existing snapshot; identifiers compare case-insensitively. The instance is
     not deleted: it stays ``available``."""
-    emulator.control("POST", "/config", {"rds_seconds": {"creating": 0, "deleting": 0.3}})
+    emulator.control("POST", "/config", {"rds_seconds": {"creating": 0, "deleting": 0.3}, "rds_lifecycle_seconds": {
+        "backing_up": 0, "first_available": 0, "followup_modifying": 0}})
     rds = emulator.client("rds")
     for ident in ("first", "second"):
         rds.create_db_instance(DBInstanceIdentifier=ident, DBInstanceClass="db.t3.micro", Engine="postgres",
@@ -614,7 +621,9 @@ def test_rds_final_snapshot_name_taken_refuses_the_delete(emulator: Emulator) ->
 
 
 def test_rds_delete_is_moto_like_when_lenient(emulator: Emulator) -> None:
-    emulator.control("POST", "/config", {"strict": False, "rds_seconds": {"creating": 0, "deleting": 0}})
+    emulator.control("POST", "/config", {"strict": False, "rds_seconds": {"creating": 0, "deleting": 0},
+                                         "rds_lifecycle_seconds": {"backing_up": 0, "first_available": 0,
+                                                                   "followup_modifying": 0}})
     rds = emulator.client("rds")
     rds.create_db_instance(DBInstanceIdentifier="db", DBInstanceClass="db.t3.micro", Engine="postgres",
                            MasterUsername="u", MasterUserPassword="password123", AllocatedStorage=20)
@@ -826,8 +835,9 @@ def test_inventory_lists_a_stack_and_nothing_after_destroy(emulator: Emulator) -
     assert DMS_VPC_POLICY_ARN in by_type["iam:role"]["attached_policies"]
     assert by_type["rds:db-instance"]["arn"].endswith(":db:demo-target")
     # untagged things the stack made are listed too (the DMS interface, route tables)
-    eni = [o for o in inventory(emulator, "?type=ec2:network-interface") if o["vpc_id"] == net.vpc]
-    assert len(eni) == 1 and eni[0]["state"] == "in-use" and eni[0]["tags"] == {}
+    enis = [o for o in inventory(emulator, "?type=ec2:network-interface") if o["vpc_id"] == net.vpc]
+    assert sorted(o["description"] for o in enis) == ["DMSNetworkInterface", "RDSNetworkInterface"]
+    assert all(o["state"] == "in-use" and o["tags"] == {} for o in enis)
     everything = inventory(emulator)
     assert any(o.get("default") for o in everything)
     assert not any(o.get("default") for o in inventory(emulator, "?include_defaults=false"))
@@ -851,7 +861,10 @@ def test_inventory_lists_a_stack_and_nothing_after_destroy(emulator: Emulator) -
     rds.delete_db_instance(DBInstanceIdentifier="demo-target", SkipFinalSnapshot=True)
     wait_until(lambda: db_status(rds, "demo-target") == "gone", what="db gone")
     rds.delete_db_subnet_group(DBSubnetGroupName="demo-db")
-    fault(ec2.delete_security_group, "DependencyViolation", GroupId=net.sg)  # the DMS leftover
+    fault(ec2.delete_security_group, "DependencyViolation", GroupId=net.sg)  # the DMS and RDS leftovers
+    wait_until(lambda: not ec2.describe_network_interfaces(  # RDS removes its own, after a while
+        Filters=[{"Name": "description", "Values": ["RDSNetworkInterface"]}])["NetworkInterfaces"],
+        what="RDS network interface gone")
     for leftover in ec2.describe_network_interfaces(
         Filters=[{"Name": "group-id", "Values": [net.sg]}, {"Name": "status", "Values": ["available"]}]
     )["NetworkInterfaces"]:

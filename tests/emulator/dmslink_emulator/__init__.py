@@ -21,6 +21,8 @@ _EXTENSIONS = (
     "dms_network",  # after dms_resources: replaces instance/subnet-group calls
     "orderable",  # after dms_network and rds_ext: orderable options, checked on create/modify/restore
     "dms_connections",  # TestConnection outcomes, real logins to a local PostgreSQL
+    "dms_realism",  # random ARNs, subnet groups deleting, tasks need an available instance
+    "rds_realism",  # backing-up/modifying after create, forced states, lingering RDS ENIs
     "state_lock",  # a retried conditional PutItem of the same item succeeds
     "consistency",  # after the EC2/RDS/IAM extensions: wraps their calls (eventual consistency)
     "faults",

@@ -21,6 +21,12 @@ Environment variables
                                      (Task, instance, endpoint and connection-test defaults come
                                      from ``rulebook/dms.json``.)
 ``DMSLINK_EMU_RDS_<S>_SECONDS``      RDS instance ``CREATING MODIFYING DELETING``; default ``1`` each.
+                                     ``BACKING_UP FIRST_AVAILABLE FOLLOWUP_MODIFYING`` (after create
+                                     and restore, ``rds_lifecycle_seconds``; default ``1`` each) and
+                                     ``ENI_LINGER`` (RDS network interfaces outlive a deleted
+                                     instance; default ``2``) -- see ``rds_realism``.
+``DMSLINK_EMU_DMS_SUBNET_GROUP_DELETING_SECONDS``  a replication subnet group is ``deleting``
+                                     this long; default ``1`` (``dms_realism``).
 ``DMSLINK_EMU_VGW_<S>_SECONDS``      VPN gateway attachment ``ATTACHING DETACHING``; default ``1`` each.
 ``DMSLINK_EMU_PEERING_<S>_SECONDS``  VPC peering connection ``INITIATING`` (``initiating-request``
                                      before ``pending-acceptance``; default ``0.5``),
@@ -85,12 +91,20 @@ RESOURCE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "rds_seconds": ("DMSLINK_EMU_RDS", ("creating", "modifying", "deleting")),
     "vgw_seconds": ("DMSLINK_EMU_VGW", ("attaching", "detaching")),
     "peering_seconds": ("DMSLINK_EMU_PEERING", ("initiating", "provisioning", "deleting")),
+    # dms_realism / rds_realism: subnet group deleting; RDS backing-up, the first available
+    # before the follow-up modifying, and how long RDS network interfaces outlive an instance.
+    "dms_subnet_group_seconds": ("DMSLINK_EMU_DMS_SUBNET_GROUP", ("deleting",)),
+    "rds_lifecycle_seconds": (
+        "DMSLINK_EMU_RDS",
+        ("backing_up", "first_available", "followup_modifying", "eni_linger"),
+    ),
 }
 # Defaults other than DEFAULT_RESOURCE_SECONDS: (group, state) -> seconds.
 RESOURCE_DEFAULTS: dict[tuple[str, str], float] = {
     **{("dms_instance_seconds", s): rulebook.seconds("replication_instance", s) for s in ("creating", "modifying", "deleting")},
     ("dms_endpoint_seconds", "deleting"): rulebook.seconds("endpoint", "deleting"),
     ("peering_seconds", "initiating"): 0.5,
+    ("rds_lifecycle_seconds", "eni_linger"): 2.0,
 }
 
 
