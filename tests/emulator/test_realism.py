@@ -32,7 +32,7 @@ RANDOM_ARN = re.compile(r"^arn:aws:dms:us-east-1:123456789012:(rep|endpoint):[A-
 def instance(dms: Any, ident: str = "ri", **extra: Any) -> str:
     ensure_dms_vpc_role(dms)
     return dms.create_replication_instance(
-        ReplicationInstanceIdentifier=ident, ReplicationInstanceClass="dms.t3.micro", **extra
+        ReplicationInstanceIdentifier=ident, ReplicationInstanceClass="dms.t3.small", **extra
     )["ReplicationInstance"]["ReplicationInstanceArn"]
 
 
@@ -144,7 +144,7 @@ def test_replication_subnet_group_passes_through_deleting(emulator: Emulator) ->
           ReplicationSubnetGroupIdentifier="grp", SubnetIds=net.subnets)
     fault(dms.delete_replication_subnet_group, "InvalidResourceStateFault", ReplicationSubnetGroupIdentifier="grp")
     fault(dms.create_replication_instance, "InvalidResourceStateFault", ReplicationInstanceIdentifier="ri",
-          ReplicationInstanceClass="dms.t3.micro", ReplicationSubnetGroupIdentifier="grp")
+          ReplicationInstanceClass="dms.t3.small", ReplicationSubnetGroupIdentifier="grp")
     wait_until(lambda: dms.describe_replication_subnet_groups()["ReplicationSubnetGroups"] == [], what="gone")
     fault(dms.delete_replication_subnet_group, "ResourceNotFoundFault", ReplicationSubnetGroupIdentifier="grp")
     assert dms.create_replication_subnet_group(**create)["ReplicationSubnetGroup"]["SubnetGroupStatus"] == "Complete"
