@@ -14,12 +14,14 @@ _EXTENSIONS = (
     "iam_ext",
     "ec2_ext",
     "peering",  # VPC peering states, refusals, filters
+    "vpn",  # VPN connections and their static routes (after ec2_ext)
     "rds_ext",
     "dms_tasks",
     "dms_tables",  # DescribeTableStatistics, task failures on demand
     "dms_resources",
     "dms_network",  # after dms_resources: replaces instance/subnet-group calls
     "dms_connections",  # TestConnection outcomes, real logins to a local PostgreSQL
+    "reachability",  # which endpoints the replication instance reaches (GET /_dmslink/reachability)
     "state_lock",  # a retried conditional PutItem of the same item succeeds
     "faults",
     "inventory",

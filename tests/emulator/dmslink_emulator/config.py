@@ -81,12 +81,16 @@ RESOURCE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "rds_seconds": ("DMSLINK_EMU_RDS", ("creating", "modifying", "deleting")),
     "vgw_seconds": ("DMSLINK_EMU_VGW", ("attaching", "detaching")),
     "peering_seconds": ("DMSLINK_EMU_PEERING", ("initiating", "provisioning", "deleting")),
+    "vpn_seconds": ("DMSLINK_EMU_VPN", ("pending", "deleting", "route")),  # vpn.py
+    "dms_connection_seconds": ("DMSLINK_EMU_DMS_CONNECTION", ("timeout",)),  # reachability.py
 }
 # Defaults other than DEFAULT_RESOURCE_SECONDS: (group, state) -> seconds.
 RESOURCE_DEFAULTS: dict[tuple[str, str], float] = {
     **{("dms_instance_seconds", s): rulebook.seconds("replication_instance", s) for s in ("creating", "modifying", "deleting")},
     ("dms_endpoint_seconds", "deleting"): rulebook.seconds("endpoint", "deleting"),
     ("peering_seconds", "initiating"): 0.5,
+    ("vpn_seconds", "route"): 0.5,
+    ("dms_connection_seconds", "timeout"): 2.0,
 }
 
 

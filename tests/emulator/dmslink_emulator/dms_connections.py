@@ -39,6 +39,7 @@ from typing import Any
 from moto.dms.models import DatabaseMigrationServiceBackend
 from moto.dms.responses import DatabaseMigrationServiceResponse
 
+from . import reachability
 from .config import CONFIG
 from .dms_common import (
     InvalidParameterValueException,
@@ -70,7 +71,7 @@ class EmuConnection:
         self._result: tuple[str, str | None] | None = None
         self._lock = threading.Lock()
 
-    def begin(self, endpoint: Any) -> None:
+    def begin(self, endpoint: Any, verdict: Any = None) -> None:
         self.status = "testing"
         self.last_failure_message = None
         self.endpoint_identifier = endpoint.endpoint_identifier
@@ -87,6 +88,9 @@ class EmuConnection:
                 name=f"pg-login-{endpoint.endpoint_identifier}",
                 daemon=True,
             ).start()
+        elif verdict is not None and not verdict.reachable:  # reachability.py: a network timeout
+            self._due = time.monotonic() + reachability.timeout_seconds()
+            self._set(("failed", reachability.failure_message(endpoint, verdict)))
         else:
             self._set(("successful", None))
         self.advance(time.monotonic())
@@ -242,7 +246,7 @@ def test_connection(self: DatabaseMigrationServiceResponse) -> str:
             backend.connections.remove(conn)
         conn = EmuConnection(instance, endpoint)
         backend.connections.append(conn)
-    conn.begin(endpoint)
+    conn.begin(endpoint, reachability.evaluate(backend, instance, endpoint))
     return json.dumps({"Connection": conn.to_dict()})
 
 
