@@ -26,6 +26,11 @@ Environment variables
                                      before ``pending-acceptance``; default ``0.5``),
                                      ``PROVISIONING`` (after accept, before ``active``; default ``1``),
                                      ``DELETING`` (before ``deleted``; default ``1``).
+``DMSLINK_EMU_VPN_<S>_SECONDS``      VPN connection ``PENDING`` / ``DELETING`` (default ``1``) and its
+                                     static routes' ``ROUTE`` (``pending``/``deleting``; default ``0.5``).
+``DMSLINK_EMU_DMS_CONNECTION_TIMEOUT_SECONDS``
+                                     an unreachable endpoint's ``TestConnection`` stays ``testing``
+                                     this long (``reachability.py``); default ``2``.
 ``DMSLINK_EMU_LATENCY_MS``           added to every AWS call (not control calls); default ``0``.
 ``DMSLINK_EMU_FAULT_SEED``           seed of the random source of probabilistic fault rules
                                      (``faults.py``); default ``0``; ``--fault-seed`` wins.

@@ -16,12 +16,16 @@ OR-ed (each one replaces the previous result).  Here:
   ``127.0.0.1``/``localhost``/``::1`` is really logged into (pg8000, in a
   background thread, with the endpoint's user, password, database, port and
   ``SslMode``) and the server's answer decides, e.g. ``... Message: FATAL:
-  password authentication failed for user "app"``; anything else succeeds.
+  password authentication failed for user "app"``; anything else is decided
+  by the network (``reachability.py``, strict mode): reachable -> successful,
+  else ``failed`` after ``dms_connection_seconds.timeout`` with DMS's timeout
+  message.
 * ``DescribeConnections``: filters ``endpoint-arn`` and ``replication-instance-arn``
   AND-ed (unknown name -> ``InvalidParameterValueException``, strict), ``MaxRecords``
   / ``Marker`` paging; no match -> empty list.
 * Connections go with their endpoint or instance (moto's delete hooks).
-* A ``StartReplicationTask`` whose source or target endpoint has a ``failed``
+* A ``StartReplicationTask`` whose source or target endpoint is unreachable
+  (``reachability.task_failure``) or has a ``failed``
   entry in ``connection_outcomes`` ends ``failed`` after ``starting`` (StopReason
   ``Stop Reason FATAL_ERROR``, LastFailureMessage ``Last Error Test connection
   failed for <source|target> endpoint '<id>': <message> ...``), as DMS fails a
