@@ -504,3 +504,48 @@ def test_delete_gateway_with_a_live_vpn_connection_is_refused(fast: Emulator) ->
     net.ec2.delete_vpn_connection(VpnConnectionId=vpn_id)
     until(lambda: state_of(net, vpn_id) == "deleted")
     net.ec2.delete_vpn_gateway(VpnGatewayId=vgw)
+
+
+# ---------------------------------------------------------------------------
+# fixtures.py: the acceptance suite's stacks reach their on-premises endpoints
+# ---------------------------------------------------------------------------
+
+def run_fixture(emulator: Emulator, *args: str) -> dict[str, Any]:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent / "fixtures.py"
+    out = subprocess.run([sys.executable, str(script), args[0], "--endpoint", emulator.url, *args[1:]],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_fixture_dms_stack_endpoints_are_reachable_unless_no_vpn(fast: Emulator) -> None:
+    dms = fast.client("dms", "ap-southeast-2")
+    for name, flags, want in (("fx", (), "successful"), ("fx-novpn", ("--no-vpn",), "failed")):
+        stack = run_fixture(fast, "dms-stack", "--name", name, *flags)
+        for endpoint in (stack["source_endpoint_arn"], stack["target_endpoint_arn"]):
+            dms.test_connection(ReplicationInstanceArn=stack["replication_instance_arn"], EndpointArn=endpoint)
+            assert wait_connection(dms, stack["replication_instance_arn"], endpoint)[0]["Status"] == want, name
+
+
+def test_fixture_vpn_connection_on_a_stack_gateway(fast: Emulator) -> None:
+    net = Net(fast)
+    vgw = vpn_gateway(net)
+    ep = onprem(net)
+    assert net.verdict(ep)["reachable"] is False
+    made = run_fixture(fast, "vpn-connection", "--region", "us-east-1", "--vpn-gateway-id", vgw,
+                       "--static-route", "192.168.50.0/24")
+    assert made["state"] == "available" and made["routes"] == ["192.168.50.0/24"]
+    assert net.test(ep)["Status"] == "successful"
+    run_fixture(fast, "delete-vpn-connection", "--region", "us-east-1", "--vpn-connection-id",
+                made["vpn_connection_id"], "--customer-gateway-id", made["customer_gateway_id"])
+    assert net.verdict(ep)["reachable"] is False
+    net.ec2.disable_vgw_route_propagation(RouteTableId=net.main_table, GatewayId=vgw)
+    net.ec2.detach_vpn_gateway(VpnGatewayId=vgw, VpcId=net.vpc)
+    until(lambda: net.ec2.describe_vpn_gateways(VpnGatewayIds=[vgw])["VpnGateways"][0]["VpcAttachments"][0][
+        "State"] == "detached")
+    net.ec2.delete_vpn_gateway(VpnGatewayId=vgw)
