@@ -65,9 +65,11 @@ Subcommands
     on-premises source needs to be reachable from the stack's replication
     instance (with route propagation on, ``dmslink_main``'s default).  Prints
     ``{"customer_gateway_id", "vpn_connection_id", "state", "routes"}``.
-``delete-vpn-connection --endpoint URL --vpn-connection-id ID [--customer-gateway-id CGW]``
-    Deletes the VPN connection, waits until it is ``deleted`` (the gateway can
-    be detached and deleted only then), and deletes the customer gateway.
+``delete-vpn-connection --endpoint URL (--vpn-connection-id ID | --vpn-gateway-id VGW) [--customer-gateway-id CGW]``
+    Deletes the VPN connection, or every live one on VGW (twins of a retried
+    create too), waits until they are ``deleted`` (the gateway can be detached
+    and deleted only then), and deletes their customer gateways.  Prints
+    ``{"deleted": [ids], "customer_gateways": [ids]}``.
 
 All subcommands take ``--region`` (default ``ap-southeast-2``) and
 ``--role-arn ARN`` (act with the credentials of ``sts:AssumeRole`` into ARN:
@@ -331,29 +333,45 @@ def vpn_connection(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def delete_vpn_connection(args: argparse.Namespace) -> dict[str, Any]:
+    """Deletes one VPN connection, or every live one on a gateway (twins of a retried create
+    too), waits until they are ``deleted`` and deletes their customer gateways."""
     ec2 = client("ec2", args)
-    vpn_id = args.vpn_connection_id
-    try:
-        ec2.delete_vpn_connection(VpnConnectionId=vpn_id)
-    except ClientError as err:
-        if error_code(err) != "InvalidVpnConnectionID.NotFound":
-            raise
+    if args.vpn_gateway_id:
+        found = ec2.describe_vpn_connections(Filters=[{"Name": "vpn-gateway-id", "Values": [args.vpn_gateway_id]}])
+        conns = [c for c in found["VpnConnections"] if c["State"] != "deleted"]
+    elif args.vpn_connection_id:
+        try:
+            conns = ec2.describe_vpn_connections(VpnConnectionIds=[args.vpn_connection_id])["VpnConnections"]
+        except ClientError as err:
+            if error_code(err) != "InvalidVpnConnectionID.NotFound":
+                raise
+            conns = []
+    else:
+        raise SystemExit("delete-vpn-connection: give --vpn-connection-id or --vpn-gateway-id")
+    for conn in conns:
+        try:
+            ec2.delete_vpn_connection(VpnConnectionId=conn["VpnConnectionId"])
+        except ClientError as err:
+            if error_code(err) != "InvalidVpnConnectionID.NotFound":
+                raise
 
-    def deleted() -> bool:
+    def deleted(vpn_id: str) -> bool:
         try:
             found = ec2.describe_vpn_connections(VpnConnectionIds=[vpn_id])["VpnConnections"]
         except ClientError as err:
             return error_code(err) == "InvalidVpnConnectionID.NotFound"
         return not found or found[0]["State"] == "deleted"
 
-    wait_for(deleted, f"VPN connection {vpn_id} deleted")
-    if args.customer_gateway_id:
+    for conn in conns:
+        wait_for(lambda: deleted(conn["VpnConnectionId"]), f"VPN connection {conn['VpnConnectionId']} deleted")
+    cgws = {c["CustomerGatewayId"] for c in conns} | ({args.customer_gateway_id} if args.customer_gateway_id else set())
+    for cgw in sorted(cgws):
         try:
-            ec2.delete_customer_gateway(CustomerGatewayId=args.customer_gateway_id)
+            ec2.delete_customer_gateway(CustomerGatewayId=cgw)
         except ClientError as err:
             if error_code(err) != "InvalidCustomerGatewayID.NotFound":
                 raise
-    return {"vpn_connection_id": vpn_id, "state": "deleted"}
+    return {"deleted": sorted(c["VpnConnectionId"] for c in conns), "customer_gateways": sorted(cgws)}
 
 
 def dms_stack(args: argparse.Namespace) -> dict[str, Any]:
@@ -699,8 +717,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("--no-wait", action="store_true")
     p.set_defaults(func=vpn_connection)
 
-    p = common(sub.add_parser("delete-vpn-connection", help="delete a VPN connection (and its customer gateway)"))
-    p.add_argument("--vpn-connection-id", required=True)
+    p = common(sub.add_parser("delete-vpn-connection", help="delete VPN connections (and their customer gateways)"))
+    p.add_argument("--vpn-connection-id")
+    p.add_argument("--vpn-gateway-id", help="every live VPN connection on this gateway")
     p.add_argument("--customer-gateway-id")
     p.set_defaults(func=delete_vpn_connection)
 

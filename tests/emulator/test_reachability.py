@@ -541,8 +541,10 @@ def test_fixture_vpn_connection_on_a_stack_gateway(fast: Emulator) -> None:
                        "--static-route", "192.168.50.0/24")
     assert made["state"] == "available" and made["routes"] == ["192.168.50.0/24"]
     assert net.test(ep)["Status"] == "successful"
-    run_fixture(fast, "delete-vpn-connection", "--region", "us-east-1", "--vpn-connection-id",
-                made["vpn_connection_id"], "--customer-gateway-id", made["customer_gateway_id"])
+    twin = run_fixture(fast, "vpn-connection", "--region", "us-east-1", "--vpn-gateway-id", vgw)  # BGP
+    gone = run_fixture(fast, "delete-vpn-connection", "--region", "us-east-1", "--vpn-gateway-id", vgw)
+    assert gone["deleted"] == sorted([made["vpn_connection_id"], twin["vpn_connection_id"]])
+    assert made["customer_gateway_id"] in gone["customer_gateways"]
     assert net.verdict(ep)["reachable"] is False
     net.ec2.disable_vgw_route_propagation(RouteTableId=net.main_table, GatewayId=vgw)
     net.ec2.detach_vpn_gateway(VpnGatewayId=vgw, VpcId=net.vpc)
