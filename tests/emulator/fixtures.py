@@ -315,7 +315,11 @@ def vpn_connection_on(ec2: Any, vgw: str, routes: list[str], wait: bool) -> dict
     if wait or routes:
         wait_for(lambda: describe()["State"] == "available", f"VPN connection {vpn_id} available")
     for cidr in routes:
-        ec2.create_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock=cidr)
+        try:
+            ec2.create_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock=cidr)
+        except ClientError as err:
+            if error_code(err) != "RouteAlreadyExists":  # a retry of a call whose answer was lost
+                raise
     if wait and routes:
         wait_for(lambda: all(r["State"] == "available" for r in describe().get("Routes", [])),
                  f"static routes of {vpn_id} available")

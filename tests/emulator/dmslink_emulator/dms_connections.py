@@ -235,6 +235,7 @@ def test_connection(self: DatabaseMigrationServiceResponse) -> str:
             raise InvalidResourceStateFault(
                 f"Endpoint {endpoint.endpoint_identifier} is not in active state (status: {endpoint.status})."
             )
+    verdict = reachability.evaluate(backend, instance, endpoint)  # before anything changes
     conn = next(
         (
             c
@@ -250,7 +251,7 @@ def test_connection(self: DatabaseMigrationServiceResponse) -> str:
             backend.connections.remove(conn)
         conn = EmuConnection(instance, endpoint)
         backend.connections.append(conn)
-    conn.begin(endpoint, reachability.evaluate(backend, instance, endpoint))
+    conn.begin(endpoint, verdict)
     return json.dumps({"Connection": conn.to_dict()})
 
 
