@@ -1,9 +1,7 @@
 """Can the replication instance reach an endpoint's server?  Decides ``TestConnection`` and task starts.
 
 AWS DMS connects from the replication instance's network interface in its
-VPC ("Setting up a network for a replication instance",
-https://docs.aws.amazon.com/dms/latest/userguide/CHAP_ReplicationInstance.VPC.html;
-"Public and private replication instances": a private instance reaches
+VPC ("Public and private replication instances": a private instance reaches
 databases "in the same network that is connected to the VPC ... by using a
 VPN, Direct Connect, or VPC peering",
 https://docs.aws.amazon.com/dms/latest/userguide/CHAP_ReplicationInstance.PublicPrivate.html).
@@ -28,14 +26,16 @@ Strict mode evaluates three paths; anything else times out:
 (c) **on premises** — any other address: in every subnet of the replication
     subnet group, the route table's longest-prefix match for the address
     (static routes win over propagated ones of the same length: "Route
-    priority", https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html)
+    priority", https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-route-priority.html)
     targets the virtual private gateway attached to the VPC — a static route
     to it, or a route propagated from it (route propagation enabled and a VPN
     connection ``available`` on the gateway with an ``available`` static
     route covering the address, or BGP: not ``StaticRoutesOnly``, the
     customer gateway advertising the address's network); and a VPN connection
     ``available`` on that gateway routes the address (a static route covering
-    it, or BGP).
+    it, or BGP): "Only IP prefixes that are known to the virtual private
+    gateway, whether through BGP advertisements or static route entry, can
+    receive traffic from your VPC" (same page).
 In every path the instance's security groups must allow the traffic out
 (egress rules; new groups allow all).
 
