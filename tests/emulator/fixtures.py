@@ -9,11 +9,16 @@ Subcommands
 ``state-backend --endpoint URL --bucket B --table T``
     The Terraform S3 backend's bucket and its DynamoDB lock table (hash key
     ``LockID``, string).  Idempotent.
-``dms-stack --endpoint URL --name N [--instances K]``
+``dms-stack --endpoint URL --name N [--instances K] [--no-vpn]``
     What ``terraform-main`` would have built for ``terraform-repltask``: the
     ``dms-vpc-role`` IAM role, a VPC with two subnets, a replication subnet
     group, K replication instances (waited for until ``available``), an Oracle
-    source endpoint and a PostgreSQL target endpoint.  Prints
+    source endpoint and a PostgreSQL target endpoint.  Both endpoints are
+    on-premises host names (``source.db.internal``, ``target.db.internal``):
+    unless ``--no-vpn``, the VPC also gets a VPN gateway (attached, propagated
+    into the main route table) with an ``available`` BGP VPN connection, so
+    that the emulator's reachability rules let tasks on the stack start and
+    connection tests succeed.  Prints
     ``{"replication_instance_arn", "replication_instance_arns": [...],
     "source_endpoint_arn", "target_endpoint_arn"}``.
 ``source-snapshot --endpoint URL --name S [--engine oracle-ee]``
@@ -52,6 +57,19 @@ Subcommands
     The ``VpcPeeringConnections[0]`` of ``DescribeVpcPeeringConnections``.
 ``security-group --endpoint URL --group-id G [--role-arn ARN]``
     The ``SecurityGroups[0]`` of ``DescribeSecurityGroups``.
+``vpn-connection --endpoint URL --vpn-gateway-id VGW [--static-route CIDR ...] [--no-wait]``
+    A customer gateway and a VPN connection on VGW (e.g. a stack's
+    ``vpn_gateway_id``): with ``--static-route`` a static-routing connection
+    (``Options.StaticRoutesOnly``) with those routes, else BGP.  Waits until the
+    connection and its routes are ``available`` (unless ``--no-wait``).  What an
+    on-premises source needs to be reachable from the stack's replication
+    instance (with route propagation on, ``dmslink_main``'s default).  Prints
+    ``{"customer_gateway_id", "vpn_connection_id", "state", "routes"}``.
+``delete-vpn-connection --endpoint URL (--vpn-connection-id ID | --vpn-gateway-id VGW) [--customer-gateway-id CGW]``
+    Deletes the VPN connection, or every live one on VGW (twins of a retried
+    create too), waits until they are ``deleted`` (the gateway can be detached
+    and deleted only then), and deletes their customer gateways.  Prints
+    ``{"deleted": [ids], "customer_gateways": [ids]}``.
 
 With the emulator's eventual consistency on (``eventual_consistency_seconds``), EC2 and RDS calls
 retry NotFound for the window + 2 s and the creating subcommands (``vpc``, ``dms-stack``,
@@ -298,10 +316,118 @@ def wait_instance_available(dms: Any, arn: str, timeout: float = 120.0) -> None:
     raise SystemExit(f"replication instance {arn} not available after {timeout}s (status {status})")
 
 
+def wait_for(check: Any, what: str, timeout: float = 120.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise SystemExit(f"{what}: not reached after {timeout}s")
+        time.sleep(0.2)
+
+
+def vpn_to_onprem(args: argparse.Namespace, vpc_id: str) -> str:
+    """A VPN gateway on ``vpc_id`` (attached, propagated into the main route table) with an
+    available BGP VPN connection: on-premises servers are reachable from the VPC."""
+    ec2 = client("ec2", args)
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpnGatewayId=vgw, VpcId=vpc_id)
+    wait_for(
+        lambda: any(a["VpcId"] == vpc_id and a["State"] == "attached"
+                    for a in ec2.describe_vpn_gateways(VpnGatewayIds=[vgw])["VpnGateways"][0]["VpcAttachments"]),
+        f"VPN gateway {vgw} attached",
+    )
+    for table in ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]:
+        ec2.enable_vgw_route_propagation(RouteTableId=table["RouteTableId"], GatewayId=vgw)
+    vpn_connection_on(ec2, vgw, [], wait=True)
+    return vgw
+
+
+def vpn_connection_on(ec2: Any, vgw: str, routes: list[str], wait: bool) -> dict[str, Any]:
+    cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="203.0.113.10", BgpAsn=65000)[
+        "CustomerGateway"]["CustomerGatewayId"]
+    vpn = ec2.create_vpn_connection(
+        Type="ipsec.1", CustomerGatewayId=cgw, VpnGatewayId=vgw, Options={"StaticRoutesOnly": bool(routes)},
+    )["VpnConnection"]
+    vpn_id = vpn["VpnConnectionId"]
+
+    def describe() -> dict[str, Any]:
+        return ec2.describe_vpn_connections(VpnConnectionIds=[vpn_id])["VpnConnections"][0]
+
+    if wait or routes:
+        wait_for(lambda: describe()["State"] == "available", f"VPN connection {vpn_id} available")
+    for cidr in routes:
+        try:
+            ec2.create_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock=cidr)
+        except ClientError as err:
+            if error_code(err) != "RouteAlreadyExists":  # a retry of a call whose answer was lost
+                raise
+    if wait and routes:
+        wait_for(lambda: all(r["State"] == "available" for r in describe().get("Routes", [])),
+                 f"static routes of {vpn_id} available")
+    doc = describe()
+    return {
+        "customer_gateway_id": cgw,
+        "vpn_connection_id": vpn_id,
+        "state": doc["State"],
+        "routes": [r["DestinationCidrBlock"] for r in doc.get("Routes", [])],
+    }
+
+
+def vpn_connection(args: argparse.Namespace) -> dict[str, Any]:
+    return vpn_connection_on(client("ec2", args), args.vpn_gateway_id, args.static_route or [], not args.no_wait)
+
+
+def delete_vpn_connection(args: argparse.Namespace) -> dict[str, Any]:
+    """Deletes one VPN connection, or every live one on a gateway (twins of a retried create
+    too), waits until they are ``deleted`` and deletes their customer gateways."""
+    ec2 = client("ec2", args)
+    if args.vpn_gateway_id:
+        found = ec2.describe_vpn_connections(Filters=[{"Name": "vpn-gateway-id", "Values": [args.vpn_gateway_id]}])
+        conns = [c for c in found["VpnConnections"] if c["State"] != "deleted"]
+    elif args.vpn_connection_id:
+        try:
+            conns = ec2.describe_vpn_connections(VpnConnectionIds=[args.vpn_connection_id])["VpnConnections"]
+        except ClientError as err:
+            if error_code(err) != "InvalidVpnConnectionID.NotFound":
+                raise
+            conns = []
+    else:
+        raise SystemExit("delete-vpn-connection: give --vpn-connection-id or --vpn-gateway-id")
+    for conn in conns:
+        try:
+            ec2.delete_vpn_connection(VpnConnectionId=conn["VpnConnectionId"])
+        except ClientError as err:
+            if error_code(err) != "InvalidVpnConnectionID.NotFound":
+                raise
+
+    def deleted(vpn_id: str) -> bool:
+        try:
+            found = ec2.describe_vpn_connections(VpnConnectionIds=[vpn_id])["VpnConnections"]
+        except ClientError as err:
+            return error_code(err) == "InvalidVpnConnectionID.NotFound"
+        return not found or found[0]["State"] == "deleted"
+
+    for conn in conns:
+        wait_for(lambda: deleted(conn["VpnConnectionId"]), f"VPN connection {conn['VpnConnectionId']} deleted")
+    cgws = {c["CustomerGatewayId"] for c in conns} | ({args.customer_gateway_id} if args.customer_gateway_id else set())
+    for cgw in sorted(cgws):
+        try:
+            ec2.delete_customer_gateway(CustomerGatewayId=cgw)
+        except ClientError as err:
+            if error_code(err) != "InvalidCustomerGatewayID.NotFound":
+                raise
+    return {"deleted": sorted(c["VpnConnectionId"] for c in conns), "customer_gateways": sorted(cgws)}
+
+
 def dms_stack(args: argparse.Namespace) -> dict[str, Any]:
     name = args.name
     ensure_dms_vpc_role(args)
     subnet_ids = ensure_subnets(args)
+    if not getattr(args, "no_vpn", False):
+        vpc_id = client("ec2", args).describe_subnets(SubnetIds=subnet_ids[:1])["Subnets"][0]["VpcId"]
+        vpn_to_onprem(args, vpc_id)
     dms = client("dms", args)
 
     subnet_group = f"{name}-subnets"
@@ -578,6 +704,7 @@ def main(argv: list[str]) -> int:
     p = common(sub.add_parser("dms-stack", help="replication instance(s) and endpoints"))
     p.add_argument("--name", required=True)
     p.add_argument("--instances", type=int, default=1)
+    p.add_argument("--no-vpn", action="store_true", help="no VPN path to the (on-premises) endpoints")
     p.set_defaults(func=dms_stack)
 
     p = common(sub.add_parser("source-snapshot", help="an RDS snapshot to restore the source from"))
@@ -631,6 +758,18 @@ def main(argv: list[str]) -> int:
     p = common(sub.add_parser("security-group", help="one security group"))
     p.add_argument("--group-id", required=True)
     p.set_defaults(func=security_group)
+
+    p = common(sub.add_parser("vpn-connection", help="a customer gateway and a VPN connection on a VPN gateway"))
+    p.add_argument("--vpn-gateway-id", required=True)
+    p.add_argument("--static-route", action="append", metavar="CIDR", help="static route (repeatable; else BGP)")
+    p.add_argument("--no-wait", action="store_true")
+    p.set_defaults(func=vpn_connection)
+
+    p = common(sub.add_parser("delete-vpn-connection", help="delete VPN connections (and their customer gateways)"))
+    p.add_argument("--vpn-connection-id")
+    p.add_argument("--vpn-gateway-id", help="every live VPN connection on this gateway")
+    p.add_argument("--customer-gateway-id")
+    p.set_defaults(func=delete_vpn_connection)
 
     args = parser.parse_args(argv)
     if getattr(args, "instances", 1) < 1:

@@ -420,8 +420,28 @@ def test_modify_endpoint(emulator: Emulator) -> None:
           EndpointArn="arn:aws:dms:us-east-1:123456789012:endpoint:NOPE", Port=1)
 
 
+def vpn_to_onprem(emulator: Emulator, net: Net) -> None:
+    """A VPN gateway on ``net`` with propagation and an available BGP VPN connection: on-premises
+    servers (``db.internal``) are reachable from a replication instance in ``net`` (reachability.py)."""
+    ec2 = emulator.client("ec2")
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpnGatewayId=vgw, VpcId=net.vpc)
+    wait_until(lambda: ec2.describe_vpn_gateways(VpnGatewayIds=[vgw])["VpnGateways"][0]["VpcAttachments"][0][
+        "State"] == "attached", what="gateway attached")
+    table = ec2.describe_route_tables(Filters=[
+        {"Name": "vpc-id", "Values": [net.vpc]}, {"Name": "association.main", "Values": ["true"]}
+    ])["RouteTables"][0]["RouteTableId"]
+    ec2.enable_vgw_route_propagation(RouteTableId=table, GatewayId=vgw)
+    cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="203.0.113.7", BgpAsn=65000)["CustomerGateway"]
+    vpn = ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw["CustomerGatewayId"], VpnGatewayId=vgw)
+    vpn_id = vpn["VpnConnection"]["VpnConnectionId"]
+    wait_until(lambda: ec2.describe_vpn_connections(VpnConnectionIds=[vpn_id])["VpnConnections"][0]["State"]
+               == "available", what="VPN connection available")
+
+
 def test_modify_endpoint_refused_while_a_task_runs_on_it(emulator: Emulator) -> None:
     net = Net(emulator.client("ec2"))
+    vpn_to_onprem(emulator, net)  # the task must reach its (on-premises) endpoints to run
     dms, ri = dms_group_and_instance(emulator, net)
     wait_until(lambda: ri_status(dms, ri) == "available", what="instance available")  # tasks need it
     src, tgt = endpoint(dms, "src", "source"), endpoint(dms, "tgt", "target")

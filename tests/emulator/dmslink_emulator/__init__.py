@@ -14,6 +14,7 @@ _EXTENSIONS = (
     "iam_ext",
     "ec2_ext",
     "peering",  # VPC peering states, refusals, filters
+    "vpn",  # VPN connections and their static routes (after ec2_ext)
     "rds_ext",
     "dms_tasks",
     "dms_tables",  # DescribeTableStatistics, task failures on demand
@@ -23,6 +24,7 @@ _EXTENSIONS = (
     "dms_connections",  # TestConnection outcomes, real logins to a local PostgreSQL
     "dms_realism",  # random ARNs, subnet groups deleting, tasks need an available instance
     "rds_realism",  # backing-up/modifying after create, forced states, lingering RDS ENIs
+    "reachability",  # which endpoints the replication instance reaches (GET /_dmslink/reachability)
     "state_lock",  # a retried conditional PutItem of the same item succeeds
     "consistency",  # after the EC2/RDS/IAM extensions: wraps their calls (eventual consistency)
     "faults",

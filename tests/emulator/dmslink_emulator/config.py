@@ -32,6 +32,11 @@ Environment variables
                                      before ``pending-acceptance``; default ``0.5``),
                                      ``PROVISIONING`` (after accept, before ``active``; default ``1``),
                                      ``DELETING`` (before ``deleted``; default ``1``).
+``DMSLINK_EMU_VPN_<S>_SECONDS``      VPN connection ``PENDING`` / ``DELETING`` (default ``1``) and its
+                                     static routes' ``ROUTE`` (``pending``/``deleting``; default ``0.5``).
+``DMSLINK_EMU_DMS_CONNECTION_TIMEOUT_SECONDS``
+                                     an unreachable endpoint's ``TestConnection`` stays ``testing``
+                                     this long (``reachability.py``); default ``2``.
 ``DMSLINK_EMU_LATENCY_MS``           added to every AWS call (not control calls); default ``0``.
 ``DMSLINK_EMU_EVENTUAL_CONSISTENCY_SECONDS``
                                      window after a create in which the new EC2 object / DB
@@ -98,6 +103,8 @@ RESOURCE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
         "DMSLINK_EMU_RDS",
         ("backing_up", "first_available", "followup_modifying", "eni_linger"),
     ),
+    "vpn_seconds": ("DMSLINK_EMU_VPN", ("pending", "deleting", "route")),  # vpn.py
+    "dms_connection_seconds": ("DMSLINK_EMU_DMS_CONNECTION", ("timeout",)),  # reachability.py
 }
 # Defaults other than DEFAULT_RESOURCE_SECONDS: (group, state) -> seconds.
 RESOURCE_DEFAULTS: dict[tuple[str, str], float] = {
@@ -105,6 +112,8 @@ RESOURCE_DEFAULTS: dict[tuple[str, str], float] = {
     ("dms_endpoint_seconds", "deleting"): rulebook.seconds("endpoint", "deleting"),
     ("peering_seconds", "initiating"): 0.5,
     ("rds_lifecycle_seconds", "eni_linger"): 2.0,
+    ("vpn_seconds", "route"): 0.5,
+    ("dms_connection_seconds", "timeout"): 2.0,
 }
 
 

@@ -16,12 +16,16 @@ OR-ed (each one replaces the previous result).  Here:
   ``127.0.0.1``/``localhost``/``::1`` is really logged into (pg8000, in a
   background thread, with the endpoint's user, password, database, port and
   ``SslMode``) and the server's answer decides, e.g. ``... Message: FATAL:
-  password authentication failed for user "app"``; anything else succeeds.
+  password authentication failed for user "app"``; anything else is decided
+  by the network (``reachability.py``, strict mode): reachable -> successful,
+  else ``failed`` after ``dms_connection_seconds.timeout`` with DMS's timeout
+  message.
 * ``DescribeConnections``: filters ``endpoint-arn`` and ``replication-instance-arn``
   AND-ed (unknown name -> ``InvalidParameterValueException``, strict), ``MaxRecords``
   / ``Marker`` paging; no match -> empty list.
 * Connections go with their endpoint or instance (moto's delete hooks).
-* A ``StartReplicationTask`` whose source or target endpoint has a ``failed``
+* A ``StartReplicationTask`` whose source or target endpoint is unreachable
+  (``reachability.task_failure``) or has a ``failed``
   entry in ``connection_outcomes`` ends ``failed`` after ``starting`` (StopReason
   ``Stop Reason FATAL_ERROR``, LastFailureMessage ``Last Error Test connection
   failed for <source|target> endpoint '<id>': <message> ...``), as DMS fails a
@@ -39,6 +43,7 @@ from typing import Any
 from moto.dms.models import DatabaseMigrationServiceBackend
 from moto.dms.responses import DatabaseMigrationServiceResponse
 
+from . import reachability
 from .config import CONFIG
 from .dms_common import (
     InvalidParameterValueException,
@@ -70,7 +75,7 @@ class EmuConnection:
         self._result: tuple[str, str | None] | None = None
         self._lock = threading.Lock()
 
-    def begin(self, endpoint: Any) -> None:
+    def begin(self, endpoint: Any, verdict: Any = None) -> None:
         self.status = "testing"
         self.last_failure_message = None
         self.endpoint_identifier = endpoint.endpoint_identifier
@@ -87,6 +92,9 @@ class EmuConnection:
                 name=f"pg-login-{endpoint.endpoint_identifier}",
                 daemon=True,
             ).start()
+        elif verdict is not None and not verdict.reachable:  # reachability.py: a network timeout
+            self._due = time.monotonic() + reachability.timeout_seconds()
+            self._set(("failed", reachability.failure_message(endpoint, verdict)))
         else:
             self._set(("successful", None))
         self.advance(time.monotonic())
@@ -227,6 +235,7 @@ def test_connection(self: DatabaseMigrationServiceResponse) -> str:
             raise InvalidResourceStateFault(
                 f"Endpoint {endpoint.endpoint_identifier} is not in active state (status: {endpoint.status})."
             )
+    verdict = reachability.evaluate(backend, instance, endpoint)  # before anything changes
     conn = next(
         (
             c
@@ -242,7 +251,7 @@ def test_connection(self: DatabaseMigrationServiceResponse) -> str:
             backend.connections.remove(conn)
         conn = EmuConnection(instance, endpoint)
         backend.connections.append(conn)
-    conn.begin(endpoint)
+    conn.begin(endpoint, verdict)
     return json.dumps({"Connection": conn.to_dict()})
 
 

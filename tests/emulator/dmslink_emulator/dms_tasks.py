@@ -38,7 +38,7 @@ from moto.dms.responses import DatabaseMigrationServiceResponse
 from moto.dms.utils import random_id
 from moto.utilities.utils import get_partition
 
-from . import rulebook, strictness, task_settings
+from . import reachability, rulebook, strictness, task_settings
 from .config import CONFIG
 from .dms_tables import select_tables
 from .control import STATE_LOCK, ControlError, route
@@ -403,6 +403,10 @@ class EmuReplicationTask(FakeReplicationTask):
             if endpoint is None:
                 continue
             outcome = CONFIG.connection_outcome(endpoint.endpoint_identifier, arn)
+            if outcome is None:  # reachability.py: the network decides
+                failure = reachability.task_failure(self, endpoint, role)
+                if failure is not None:
+                    return failure
             if outcome is not None and outcome.get("status") == "failed":
                 return {
                     "message": (
