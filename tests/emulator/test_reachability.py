@@ -66,7 +66,7 @@ class Net:
                 SubnetIds=self.subnets,
             )
             self.instance = self.dms.create_replication_instance(
-                ReplicationInstanceIdentifier=name, ReplicationInstanceClass="dms.t3.micro",
+                ReplicationInstanceIdentifier=name, ReplicationInstanceClass="dms.t3.small",
                 ReplicationSubnetGroupIdentifier=f"{name}-subnets", VpcSecurityGroupIds=[self.sg],
                 PubliclyAccessible=False,
             )["ReplicationInstance"]["ReplicationInstanceArn"]
