@@ -113,7 +113,7 @@ reliability: venv
 	@mkdir -p $(dir $(LEDGER)) && rm -f $(LEDGER)
 	@date +%s > $(LEDGER).started
 	$(RELIABILITY_ENV) cargo test -p dmslink-acctest --test reliability --test concurrency \
-	  --test interrupt --test chaos --test kill_matrix -- --include-ignored; status=$$?; \
+	  --test interrupt --test chaos --test kill_matrix --no-fail-fast -- --include-ignored; status=$$?; \
 	cargo run -q -p dmslink-acctest --bin reliability-table -- $(LEDGER) --started $$(cat $(LEDGER).started) \
 	  --markdown $(dir $(LEDGER))table.md || status=1; exit $$status
 

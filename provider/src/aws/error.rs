@@ -70,6 +70,13 @@ impl AwsError {
         self.kind == ErrorKind::Transport || outcome_unknown(&self.code)
     }
 
+    /// AWS answered but was busy: throttling or a server error (5xx) — worth asking again later,
+    /// unlike a refusal or an endpoint that cannot be reached.
+    pub fn is_busy(&self) -> bool {
+        let code = self.code.trim();
+        SERVER_ERRORS.contains(&code) || classify_code(code) == ErrorKind::Throttled
+    }
+
     /// The practitioner-facing sentence: `creating DMS replication task (my-task):
     /// InvalidResourceStateFault: ...`, with the request id when AWS sent one.
     pub fn describe(&self, doing: &str, id: &str) -> String {

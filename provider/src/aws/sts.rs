@@ -31,6 +31,10 @@ pub struct ValidationLimits {
     pub total_timeout: Duration,
     /// Attempts in all (1 = no retry).
     pub max_attempts: u32,
+    /// Rounds of `max_attempts` while STS answers busy (throttling, 5xx): few attempts keep an
+    /// endpoint that cannot be reached a fast failure, more rounds keep a burst of AWS errors from
+    /// failing the whole plan (the chaos suite met three `InternalFailure` answers in a row).
+    pub busy_rounds: u32,
 }
 
 impl Default for ValidationLimits {
@@ -40,6 +44,7 @@ impl Default for ValidationLimits {
             attempt_timeout: Duration::from_secs(10),
             total_timeout: Duration::from_secs(30),
             max_attempts: 3,
+            busy_rounds: 3,
         }
     }
 }
@@ -58,8 +63,28 @@ pub fn sdk_config_for_sts(sdk: &SdkConfig, sts_endpoint: Option<&str>) -> SdkCon
     }
 }
 
-/// Calls GetCallerIdentity with `credentials` (already resolved) within `limits`.
+/// Calls GetCallerIdentity with `credentials` (already resolved) within `limits`; a round that
+/// ends with STS busy is followed by another, up to `limits.busy_rounds`.
 pub async fn get_caller_identity(
+    sdk: &SdkConfig,
+    sts_endpoint: Option<&str>,
+    credentials: Credentials,
+    limits: ValidationLimits,
+) -> Result<CallerIdentity, AwsError> {
+    let mut round = 1;
+    loop {
+        match caller_identity_round(sdk, sts_endpoint, credentials.clone(), limits).await {
+            Err(e) if e.is_busy() && round < limits.busy_rounds => {
+                tracing::debug!("STS GetCallerIdentity busy ({}), round {round} of {}", e.code, limits.busy_rounds);
+                round += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// One round: the SDK's attempts within `limits`.
+async fn caller_identity_round(
     sdk: &SdkConfig,
     sts_endpoint: Option<&str>,
     credentials: Credentials,
@@ -101,3 +126,7 @@ pub async fn get_caller_identity(
         partition,
     })
 }
+
+#[cfg(test)]
+#[path = "sts_tests.rs"]
+mod tests;

@@ -95,10 +95,10 @@ pub(super) async fn validate_with_sts(
     creds: Credentials,
     cred_source: &str,
 ) -> Result<Identity, Diagnostics> {
-    let limits = ValidationLimits {
-        max_attempts: attempts(settings.max_retries).min(ValidationLimits::default().max_attempts),
-        ..ValidationLimits::default()
-    };
+    let max_attempts = attempts(settings.max_retries).min(ValidationLimits::default().max_attempts);
+    // `max_retries = 0` asks for no retry at all: one round of one attempt.
+    let busy_rounds = if max_attempts <= 1 { 1 } else { ValidationLimits::default().busy_rounds };
+    let limits = ValidationLimits { max_attempts, busy_rounds, ..ValidationLimits::default() };
     match sts::get_caller_identity(sdk, settings.endpoints.sts.as_deref(), creds, limits).await {
         Ok(id) => Ok(Identity { account_id: Some(id.account).filter(|a| !a.is_empty()), partition: id.partition }),
         Err(e) => {

@@ -187,3 +187,42 @@ async fn two_owned_vpcs_are_refused_by_name() {
     );
     assert_eq!(b.w.ec2.vpc_count(), 2, "nothing more was made");
 }
+
+/// A create cut after AWS served it (StopProvider cuts the call: the caller gets `Cancelled` and
+/// looks no more) leaves its child outside the partial state Terraform keeps. The destroy of that
+/// state finds the child by the stack's identity and deletes it with the rest. Before, the VPC's
+/// delete met `DependencyViolation` from an orphan subnet or security group until the destroy's
+/// deadline (Terraform 1.11 in `interrupt_during_a_burst_of_creates`), and every such child was
+/// left behind.
+#[tokio::test(start_paused = true)]
+async fn a_destroy_deletes_what_a_create_cut_after_aws_served_it_left_outside_the_state() {
+    let cut = || AwsError::new(ErrorKind::Cancelled, "StoppedByTerraform", "stopped by Terraform");
+    let cases = [
+        (Svc::Ec2, "create_subnet"),
+        (Svc::Ec2, "create_security_group"),
+        (Svc::Ec2, "create_vpn_gateway"),
+        (Svc::Ec2, "create_internet_gateway"),
+        (Svc::Rds, "create_db_subnet_group"),
+        (Svc::Rds, "create_db_instance"),
+        (Svc::Rds, "restore_db_instance_from_snapshot"),
+        (Svc::Dms, "create_replication_subnet_group"),
+        (Svc::Dms, "create_replication_instance"),
+        (Svc::Dms, "create_endpoint"),
+    ];
+    for (svc, op) in cases {
+        let b = bed(false);
+        match svc {
+            Svc::Ec2 => b.w.ec2.lose_next_answer(op, cut()),
+            Svc::Rds => b.w.rds.lose_next_answer(op, cut()),
+            Svc::Dms => b.w.dms.lose_next_answer(op, cut()),
+            Svc::Iam => b.w.iam.lose_next_answer(op, cut()),
+        }
+        let out = b.create(&config(every_child())).await;
+        assert!(!errors(&out.diags).is_empty(), "{op}: the cut create fails the apply");
+        assert!(!out.state.is_null(), "{op}: the VPC at least is in the partial state");
+        assert!(calls(&b, svc).iter().any(|c| c == op), "{op}: the cut call was served");
+        let d = Main.delete(&b.ctx, &out.state).await;
+        assert_eq!(errors(&d), Vec::<String>::new(), "{op}: destroy");
+        assert_eq!(b.w.tagged(TAG_STACK, PREFIX), Vec::<String>::new(), "{op}: left behind");
+    }
+}

@@ -209,6 +209,9 @@ impl Resource<Configured> for Main {
         }
         let tags = prior.get("tags_all").string_map();
         let run = StackRun::new(ctx, stack.clone(), tags, timeouts::deadline(prior, "delete"), kids);
+        if let Err(e) = steps::unrecorded::record_unrecorded(&run).await {
+            return Diagnostic::error(format!("Error deleting DMS stack {}", stack.prefix()), describe(&e)).into();
+        }
         let graph = match steps::graph() {
             Ok(g) => g,
             Err(e) => return Diagnostic::error("Error deleting DMS stack", e).into(),

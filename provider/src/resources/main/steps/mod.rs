@@ -10,6 +10,7 @@ pub mod databases;
 pub mod dms;
 pub mod iam;
 pub mod network;
+pub mod unrecorded;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
