@@ -151,6 +151,16 @@ async fn a_lost_answer_on_each_update_and_delete_call_is_not_repeated_and_the_ap
     let cases: Vec<(Doing, &str, AwsError)> = vec![
         (Doing::CreateStarted, "start_replication_task", invalid_state("starting")),
         (Doing::CreateStarted, "start_replication_task", transport()),
+        // The retry of a served first start on a task that has run since (rulebook/dms.json:
+        // START_REPLICATION is for tasks running for the first time).
+        (
+            Doing::CreateStarted,
+            "start_replication_task",
+            AwsError::from_code(
+                "InvalidParameterCombinationException",
+                "Start Type : START_REPLICATION, valid only for tasks running for the first time",
+            ),
+        ),
         (Doing::Remap, "stop_replication_task", invalid_state("stopping")),
         (Doing::Remap, "stop_replication_task", transport()),
         (Doing::Remap, "modify_replication_task", invalid_state("modifying")),

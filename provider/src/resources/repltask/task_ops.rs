@@ -39,6 +39,16 @@ fn lost_or_refused_state(e: &AwsError) -> bool {
     e.outcome_unknown() || e.kind == ErrorKind::InvalidState
 }
 
+/// The SDK's retry of a served first start met the task running already: DMS takes
+/// `start-replication` only for a task running for the first time (`InvalidParameterCombinationException`
+/// "Start Type : START_REPLICATION, valid only for tasks running for the first time";
+/// `rulebook/dms.json`). The caller looks at the task before it believes it.
+fn first_start_already_served(e: &AwsError, start_type: StartType) -> bool {
+    start_type == StartType::StartReplication
+        && e.code == "InvalidParameterCombinationException"
+        && e.message.contains("START_REPLICATION")
+}
+
 /// Whether the task shows what `input` asks for: its table mappings, and its settings when given
 /// (the user's keys, as DMS merges them into its own). A CDC start point is not shown once set.
 fn shows(task: &ReplicationTask, input: &ModifyTaskInput) -> bool {
@@ -183,7 +193,8 @@ impl<'a> TaskOps<'a> {
             // A lost answer: the SDK's retry meets "already starting" (`InvalidResourceStateFault`),
             // or no answer came. The start took effect when the task is starting or running, or
             // its full load has already finished since (a new stop); it is never sent again.
-            let now = if lost_or_refused_state(&e) { self.find(&task.arn).await? } else { None };
+            let look = lost_or_refused_state(&e) || first_start_already_served(&e, start_type);
+            let now = if look { self.find(&task.arn).await? } else { None };
             match now {
                 Some(t) if matches!(t.status.as_str(), "starting" | "running") => {
                     tracing::info!(task = %self.label, "the start took effect although its answer was lost ({e})");
