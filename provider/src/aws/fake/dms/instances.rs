@@ -284,7 +284,12 @@ impl FakeDms {
             id,
             status: "creating".to_string(),
             class: input.class.clone(),
-            engine_version: Some(input.engine_version.clone().unwrap_or_else(|| crate::aws::fake::orderable::dms_default_engine_version().to_string())),
+            engine_version: Some(
+                input
+                    .engine_version
+                    .clone()
+                    .unwrap_or_else(|| crate::aws::fake::orderable::dms_default_engine_version().to_string()),
+            ),
             allocated_storage: input.allocated_storage.unwrap_or(50),
             multi_az: input.multi_az,
             availability_zone: az,

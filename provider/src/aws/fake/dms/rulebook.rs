@@ -46,6 +46,17 @@ struct Operation {
     errors_from: Vec<StateError>,
     error: Option<ErrorRule>,
     in_use_error: Option<ErrorRule>,
+    /// States from which some changes are allowed although the operation is refused otherwise.
+    #[serde(default)]
+    changes_allowed_from: Vec<ChangesAllowed>,
+}
+
+/// `ModifyReplicationTask` of a running task: only the settings under these paths may differ.
+#[derive(Debug, Deserialize)]
+struct ChangesAllowed {
+    states: Vec<String>,
+    /// Dotted paths into the task settings document (`Logging.LogComponents`).
+    settings: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,6 +123,15 @@ impl Kind {
         Some(AwsError::from_code(code, fill(message, &all)))
     }
 
+    /// The settings paths `op` may still change from `status` although it is refused there (empty:
+    /// none).
+    pub(crate) fn changes_allowed(&self, op: &str, status: &str) -> &[String] {
+        self.operations
+            .get(op)
+            .and_then(|o| o.changes_allowed_from.iter().find(|c| c.states.iter().any(|s| s == status)))
+            .map_or(&[], |c| c.settings.as_slice())
+    }
+
     /// `Err` with the AWS error when `op` is not allowed from `status`.
     pub(crate) fn check(&self, op: &str, status: &str, fields: &[(&str, &str)]) -> Result<(), AwsError> {
         self.refusal(op, status, fields).map_or(Ok(()), Err)
@@ -168,5 +188,10 @@ mod tests {
         assert!(i.refusal("DeleteReplicationInstance", "creating", &[("id", "i")]).is_none());
         assert!(i.refusal("DeleteReplicationInstance", "deleting", &[("id", "i")]).is_some());
         assert_eq!(t.seconds("transition"), Duration::from_secs(1));
+        assert_eq!(t.changes_allowed("ModifyReplicationTask", "running"), ["Logging.LogComponents".to_string()]);
+        assert!(t.changes_allowed("ModifyReplicationTask", "starting").is_empty());
+        assert!(i.refusal("UseByTask", "available", &[("id", "i")]).is_none());
+        let e = i.refusal("UseByTask", "modifying", &[("id", "i")]).unwrap_or_else(|| panic!("allowed"));
+        assert_eq!(e.kind, ErrorKind::InvalidState);
     }
 }

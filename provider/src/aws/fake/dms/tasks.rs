@@ -26,15 +26,45 @@ fn check(op: &str, t: &FakeTask) -> Result<(), AwsError> {
     rules().replication_task.check(op, &t.task.status, &[("id", &t.task.id)])
 }
 
-impl FakeDms {
-    /// A task's instance must exist, as on AWS (and the emulator).
-    fn check_instance(st: &State, arn: &str) -> Result<(), AwsError> {
-        if !st.instances.contains_key(arn) {
-            return Err(not_found(format!("Replication instance {arn} not found")));
-        }
-        Ok(())
+/// The settings a modify of a task in a state that refuses modifies still applies at once: only
+/// `ReplicationTaskSettings` sent, differing from the stored document only under the rulebook's
+/// `changes_allowed_from` paths (AWS: "excluding logging severity task settings"). `None`: the
+/// modify is an ordinary one.
+fn logging_only_change(t: &FakeTask, input: &ModifyTaskInput, instance_id: &str) -> Result<Option<String>, AwsError> {
+    let allowed = rules().replication_task.changes_allowed("ModifyReplicationTask", &t.task.status);
+    let Some(sent) = &input.settings else { return Ok(None) };
+    let only_settings = input.table_mappings.is_none()
+        && input.migration_type.as_ref().is_none_or(|m| m == &t.task.migration_type)
+        && input.cdc_start_time.is_none()
+        && input.cdc_start_position.is_none();
+    if allowed.is_empty() || !only_settings {
+        return Ok(None);
     }
+    let stored: Json =
+        t.task.settings.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_else(default_settings);
+    let Ok(user) = serde_json::from_str::<Json>(sent) else { return Ok(None) };
+    let mut merged = stored.clone();
+    merge_into(&mut merged, &user, "");
+    let without = |doc: &Json| {
+        let mut doc = doc.clone();
+        for path in allowed {
+            let mut parts: Vec<&str> = path.split('.').collect();
+            let Some(last) = parts.pop() else { continue };
+            let parent = parts.iter().try_fold(&mut doc, |d, k| d.get_mut(*k));
+            if let Some(Json::Object(m)) = parent {
+                m.remove(last);
+            }
+        }
+        doc
+    };
+    if without(&stored) != without(&merged) {
+        return Ok(None);
+    }
+    let text = serde_json::to_string(&merged).map_err(|e| invalid_parameter(e.to_string()))?;
+    merged_settings(Some(&text), instance_id, &t.resource_id, false).map(Some)
+}
 
+impl FakeDms {
     /// A task's endpoints must exist and be of the side they are given for.
     fn check_endpoint(st: &State, arn: &str, want_type: &str) -> Result<(), AwsError> {
         match st.endpoints.get(arn).map(|r| &r.ep) {
@@ -45,6 +75,15 @@ impl FakeDms {
             ))),
             Some(_) => Ok(()),
         }
+    }
+
+    /// A task is created on, moved to or started on an `available` instance only (rulebook
+    /// `UseByTask`, as the emulator).
+    fn check_instance_usable(&self, st: &mut State, arn: &str) -> Result<(), AwsError> {
+        let Some(inst) = self.advance_instance(st, arn) else {
+            return Err(not_found(format!("Replication instance {arn} not found")));
+        };
+        rules().replication_instance.check("UseByTask", &inst.status, &[("id", &inst.id)])
     }
 
     fn instance_id(st: &State, arn: &str) -> String {
@@ -109,7 +148,7 @@ impl FakeDms {
             return Err(invalid_combination("CdcStartTime and CdcStartPosition cannot both be specified"));
         }
         check_json("TableMappings", &input.table_mappings)?;
-        Self::check_instance(&st, &input.replication_instance_arn)?;
+        self.check_instance_usable(&mut st, &input.replication_instance_arn)?;
         Self::check_endpoint(&st, &input.source_endpoint_arn, "source")?;
         Self::check_endpoint(&st, &input.target_endpoint_arn, "target")?;
         st.counter += 1;
@@ -161,6 +200,10 @@ impl FakeDms {
         let instance_arn = Self::task_mut(&mut st, &input.arn)?.task.replication_instance_arn.clone();
         let instance_id = Self::instance_id(&st, &instance_arn);
         let t = Self::task_mut(&mut st, &input.arn)?;
+        if let Some(settings) = logging_only_change(t, &input, &instance_id)? {
+            t.task.settings = Some(settings);
+            return Ok(t.task.clone());
+        }
         check("ModifyReplicationTask", t)?;
         if let Some(mt) = &input.migration_type
             && mt != &t.task.migration_type
@@ -201,7 +244,7 @@ impl FakeDms {
     pub(super) fn task_move(&self, arn: &str, target_instance_arn: &str) -> Result<ReplicationTask, AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "move_replication_task", format!("{arn} {target_instance_arn}"))?;
-        Self::check_instance(&st, target_instance_arn)?;
+        self.check_instance_usable(&mut st, target_instance_arn)?;
         let t = Self::task_mut(&mut st, arn)?;
         check("MoveReplicationTask", t)?;
         if t.task.replication_instance_arn == target_instance_arn {
@@ -221,6 +264,9 @@ impl FakeDms {
         let skip_running = st.full_load_skips_running;
         let t = Self::task_mut(&mut st, arn)?;
         check(&format!("StartReplicationTask:{}", start_type.as_str()), t)?;
+        let instance_arn = t.task.replication_instance_arn.clone();
+        self.check_instance_usable(&mut st, &instance_arn)?;
+        let t = Self::task_mut(&mut st, arn)?;
         let rules = &rules().replication_task;
         let (step, full_load) = (transition(), rules.seconds("full_load"));
         let finished = || Step::stopped(rules.stop_reason("full_load_finished"));

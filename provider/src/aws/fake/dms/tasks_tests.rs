@@ -106,9 +106,10 @@ async fn fake_task_start_replication_only_from_ready() {
     assert_eq!(e.kind, ErrorKind::InvalidState, "running tasks cannot be started");
     dms.stop_replication_task(&arn).await.unwrap();
     status(&dms, &arn).await;
+    // AWS's answer to start-replication of a task that has run (rulebook errors_from).
     let e = dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap_err();
-    assert_eq!(e.code, "InvalidResourceStateFault");
-    assert!(e.message.contains("start-replication is only allowed for a task in ready state"), "{e}");
+    assert_eq!(e.code, "InvalidParameterCombinationException");
+    assert!(e.message.contains("valid only for tasks running for the first time"), "{e}");
     let t = dms.start_replication_task(&arn, StartType::ResumeProcessing).await.unwrap();
     assert_eq!(t.status, "starting");
     assert_eq!(status(&dms, &arn).await.as_deref(), Some("running"));
@@ -357,14 +358,15 @@ async fn fake_task_reaches_ready_through_the_poller() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn fake_resume_and_reload_refused_for_a_task_never_started() {
-    // StartReplicationTaskType: start-replication is the only valid action the first time.
-    let dms = FakeDms::new();
-    let arn = ready_task(&dms, "cdc").await;
+async fn fake_resume_and_reload_start_a_task_never_started() {
+    // AWS accepts resume-processing and reload-target for a task in `ready` (issue 13 item 7): the
+    // task runs as on a first start. The fakes and the emulator used to refuse it.
     for start in [StartType::ResumeProcessing, StartType::ReloadTarget] {
-        let e = dms.start_replication_task(&arn, start).await.unwrap_err();
-        assert_eq!(e.code, "InvalidResourceStateFault");
-        assert!(e.message.contains("only allowed for a stopped or failed task"), "{e}");
+        let dms = FakeDms::new();
+        let arn = ready_task(&dms, "cdc").await;
+        let t = dms.start_replication_task(&arn, start).await.unwrap();
+        assert_eq!(t.status, "starting");
+        assert_eq!(status(&dms, &arn).await.as_deref(), Some("running"));
     }
 }
 
@@ -390,4 +392,73 @@ async fn fake_failed_move_can_be_moved_or_deleted_but_not_modified() {
     let t = dms.move_replication_task(&arn, &other).await.unwrap();
     assert_eq!(t.status, "moving");
     assert_eq!(status(&dms, &arn).await.as_deref(), Some("ready"), "never started: back to ready");
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_logging_severity_of_a_running_task_changes_at_once() {
+    // Rulebook `changes_allowed_from`: AWS refuses a modify of a running task "excluding logging
+    // severity task settings"; any other change is still refused.
+    let dms = FakeDms::new();
+    let arn = ready_task(&dms, "cdc").await;
+    dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
+    assert_eq!(status(&dms, &arn).await.as_deref(), Some("running"));
+    let severity =
+        r#"{"Logging":{"LogComponents":[{"Id":"SOURCE_UNLOAD","Severity":"LOGGER_SEVERITY_DETAILED_DEBUG"}]}}"#;
+    let t = dms
+        .modify_replication_task(ModifyTaskInput {
+            arn: arn.clone(),
+            settings: Some(severity.into()),
+            ..ModifyTaskInput::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(t.status, "running");
+    let doc: Json = serde_json::from_str(t.settings.as_deref().unwrap()).unwrap();
+    let comps = doc.pointer("/Logging/LogComponents").and_then(Json::as_array).unwrap();
+    let unload = comps.iter().find(|c| c["Id"] == "SOURCE_UNLOAD").unwrap();
+    assert_eq!(unload["Severity"], "LOGGER_SEVERITY_DETAILED_DEBUG");
+    for other in [r#"{"Logging":{"EnableLogging":true}}"#, r#"{"TargetMetadata":{"BatchApplyEnabled":true}}"#] {
+        let e = dms
+            .modify_replication_task(ModifyTaskInput {
+                arn: arn.clone(),
+                settings: Some(other.into()),
+                ..ModifyTaskInput::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "InvalidResourceStateFault", "{other}");
+    }
+    let e = dms
+        .modify_replication_task(ModifyTaskInput {
+            arn: arn.clone(),
+            settings: Some(severity.into()),
+            table_mappings: Some(r#"{"rules":[]}"#.into()),
+            ..ModifyTaskInput::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidResourceStateFault", "a severity change with other fields is an ordinary modify");
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_tasks_need_an_available_instance() {
+    // Rulebook `UseByTask`: create, move and start need the instance `available`.
+    let dms = FakeDms::new();
+    let arn = ready_task(&dms, "cdc").await;
+    let ri = dms.task(&arn).unwrap().replication_instance_arn;
+    dms.script_object(&ri, &["modifying", "modifying", "available"]);
+    tick().await;
+    let e = dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap_err();
+    assert_eq!(e.code, "InvalidResourceStateFault");
+    assert!(e.message.contains("not in available state (status: modifying)"), "{e}");
+    let e = dms.create_replication_task(input(&dms, "second", "cdc")).await.unwrap_err();
+    assert_eq!(e.code, "InvalidResourceStateFault");
+    let other = dms.add_replication_instance("other").arn;
+    dms.script_object(&other, &["upgrading", "available"]);
+    tick().await;
+    let e = dms.move_replication_task(&arn, &other).await.unwrap_err();
+    assert!(e.message.contains("status: upgrading"), "{e}");
+    tick().await;
+    tick().await;
+    dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
 }
