@@ -94,25 +94,60 @@ async fn tasks_in_use(ctx: &Ctx, stack: &Stack, kids: &Children) -> Result<(), D
     ))
 }
 
-/// RDS instances of the stack with deletion protection, as AWS reports it now (the state may
-/// predate a change made outside Terraform).
+/// States in which AWS deletes an RDS instance only without a final snapshot ("If the DB instance
+/// is in a failure state with a status of failed, incompatible-restore, or incompatible-network,
+/// you can only delete it when you skip creation of the final snapshot", DeleteDBInstance API
+/// reference).
+pub const NO_SNAPSHOT_STATES: &[&str] = &["failed", "incompatible-restore", "incompatible-network"];
+
+/// RDS instances of the stack that cannot be deleted as configured, as AWS reports them now (the
+/// state may predate a change made outside Terraform): deletion protection on, or a final snapshot
+/// wanted of an instance in a state AWS cannot snapshot.
 async fn deletion_protection(ctx: &Ctx, stack: &Stack, kids: &Children) -> Result<(), Diagnostics> {
     let rds = &ctx.provider.clients.rds;
     let mut protected = Vec::new();
+    let mut unsnapshottable = Vec::new();
     for db in stack.databases() {
         let Some(id) = kids.db(&stack.database_id(db)).db_instance_identifier else { continue };
         match rds.find_db_instance(&id).await {
-            Ok(Some(i)) if i.deletion_protection => protected.push((id, db)),
-            Ok(_) => {}
+            Ok(Some(i)) => {
+                if i.deletion_protection {
+                    protected.push((id.clone(), db));
+                }
+                let wants_snapshot = db.rds.as_ref().is_some_and(|r| !r.skip_final_snapshot);
+                if wants_snapshot && NO_SNAPSHOT_STATES.contains(&i.status.as_str()) {
+                    unsnapshottable.push((id, i.status, db));
+                }
+            }
+            Ok(None) => {}
             Err(e) => return Err(unreadable(stack, "reading RDS DB instance", &id, &e)),
         }
     }
+    let mut refusals = Diagnostics::new();
+    if !unsnapshottable.is_empty() {
+        let lines: Vec<String> = unsnapshottable
+            .iter()
+            .map(|(id, status, db)| {
+                format!(
+                    "  - RDS DB instance {id} is {status}: AWS cannot take its final snapshot and deletes it only \
+                     without one. To delete it and lose its data, set skip_final_snapshot = true in the rds block \
+                     of {} and apply; or repair or snapshot it yourself first",
+                    block_name(db)
+                )
+            })
+            .collect();
+        refusals.extend(error(
+            stack,
+            "a database cannot get its final snapshot",
+            format!("{}.\n\nNothing was deleted.", lines.join("\n")),
+        ));
+    }
     if protected.is_empty() {
-        return Ok(());
+        return if refusals.is_empty() { Ok(()) } else { Err(refusals) };
     }
     let lines: Vec<String> = protected.iter().map(|(id, db)| format!("  - {}.", protected_refusal(id, db))).collect();
     let blocks: Vec<String> = protected.iter().map(|(_, db)| block_name(db)).collect();
-    Err(error(
+    refusals.extend(error(
         stack,
         "deletion protection",
         format!(
@@ -121,5 +156,6 @@ async fn deletion_protection(ctx: &Ctx, stack: &Stack, kids: &Children) -> Resul
             lines.join("\n"),
             blocks.join(", ")
         ),
-    ))
+    ));
+    Err(refusals)
 }

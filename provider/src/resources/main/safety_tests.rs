@@ -377,6 +377,27 @@ async fn destroy_reads_deletion_protection_from_aws_not_only_state() {
     assert_eq!(b.counts(), (1, 2, 1, 3));
 }
 
+/// A database in a state AWS cannot snapshot (`failed`, `incompatible-restore`,
+/// `incompatible-network`) with a final snapshot wanted: AWS would refuse its delete after the
+/// endpoints and the replication instance were gone. The destroy is refused up front, naming the
+/// database and `skip_final_snapshot`; once that is set it goes through.
+#[tokio::test(start_paused = true)]
+async fn destroy_of_a_database_aws_cannot_snapshot_deletes_nothing_until_skip_final_snapshot() {
+    let b = bed(true);
+    let st = b.stack(&stack_json("check", true)).await;
+    b.w.rds.script("dblink-dev-src-geodesy", &["incompatible-network"]);
+    tokio::time::advance(std::time::Duration::from_secs(60)).await;
+    let errs = destroy_errors(&b, &st).await;
+    assert!(
+        errs.len() == 1
+            && errs[0].contains("dblink-dev-src-geodesy is incompatible-network")
+            && errs[0].contains("skip_final_snapshot = true"),
+        "{errs:#?}"
+    );
+    assert_eq!(destructive_calls(&b), Vec::<String>::new());
+    assert_eq!(b.counts(), (1, 2, 1, 3));
+}
+
 /// A task on another stack's replication instance that uses one of this stack's endpoints: DMS
 /// would refuse `DeleteEndpoint` after the first deletes had happened.
 #[tokio::test(start_paused = true)]

@@ -81,6 +81,20 @@ pub async fn retry<T, F, Fut>(
     pace: &impl Pace,
     kinds: &[ErrorKind],
     limit: Option<Duration>,
+    f: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    retry_when(pace, |e| kinds.contains(&e.kind), limit, f).await
+}
+
+/// [`retry`] for the errors `worth_retrying` picks.
+pub async fn retry_when<T, F, Fut>(
+    pace: &impl Pace,
+    worth_retrying: impl Fn(&AwsError) -> bool,
+    limit: Option<Duration>,
     mut f: F,
 ) -> Result<T, AwsError>
 where
@@ -95,7 +109,7 @@ where
     loop {
         match f().await {
             Err(e)
-                if kinds.contains(&e.kind)
+                if worth_retrying(&e)
                     && Instant::now() + backoff.interval() < until
                     && !pace.cancel().is_cancelled() =>
             {
@@ -108,6 +122,32 @@ where
             other => return other,
         }
     }
+}
+
+/// How long AWS may still answer NotFound for an object a moment after creating it (EC2's eventual
+/// consistency, "Eventual consistency in the Amazon EC2 API"; the AWS provider's
+/// `ec2PropagationTimeout` is the same 5 minutes).
+pub const PROPAGATION: Duration = Duration::from_secs(300);
+
+/// The first call that names an object created a moment ago (an authorize on a new security group,
+/// an attach of a new gateway, a database in a new DB subnet group): retried while AWS answers
+/// NotFound, for [`PROPAGATION`] at most. A NotFound that outlasts it stands.
+pub async fn retry_while_new<T, F, Fut>(pace: &impl Pace, f: F) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    retry(pace, &[ErrorKind::NotFound], Some(PROPAGATION), f).await
+}
+
+/// [`retry_while_new`] for a call where only the new object named by `code` may be missing for a
+/// while (`DBSubnetGroupNotFoundFault` of a new group; a missing snapshot stays an error at once).
+pub async fn retry_while_new_code<T, F, Fut>(pace: &impl Pace, code: &str, f: F) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    retry_when(pace, |e| e.code == code, Some(PROPAGATION), f).await
 }
 
 /// Polls `check` until it answers true, on `backoff`, within the run's deadline.

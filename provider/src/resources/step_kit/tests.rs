@@ -369,3 +369,40 @@ async fn adopt_or_create_looking_creates_again_only_after_an_empty_look() {
     assert_eq!(err.code.as_deref(), Some("RequestLimitExceeded"));
     assert_eq!(*creates.lock().unwrap(), CREATE_ATTEMPTS);
 }
+
+/// Eventual consistency: a call naming an object created a moment ago may answer NotFound; it is
+/// retried for the propagation window (5 min) and no longer, and only for the code given.
+#[tokio::test(start_paused = true)]
+async fn a_new_object_not_found_yet_is_retried_for_the_propagation_window_only() {
+    let r = run(3600);
+    let not_yet = || AwsError::from_code("DBSubnetGroupNotFoundFault", "DB subnet group g not found");
+    let calls = Mutex::new(0);
+    let got = retry_while_new_code(&r, "DBSubnetGroupNotFoundFault", || {
+        let mut n = calls.lock().unwrap();
+        *n += 1;
+        let answer = if *n < 3 { Err(not_yet()) } else { Ok(*n) };
+        async move { answer }
+    })
+    .await;
+    assert_eq!(got, Ok(3));
+
+    let start = Instant::now();
+    let never = retry_while_new(&r, || async { Err::<(), _>(not_yet()) }).await.unwrap_err();
+    assert_eq!(never.code, "DBSubnetGroupNotFoundFault");
+    assert!(
+        start.elapsed() <= PROPAGATION && start.elapsed() > PROPAGATION - Duration::from_secs(30),
+        "{:?}",
+        start.elapsed()
+    );
+
+    let snapshot_missing = AwsError::from_code("DBSnapshotNotFound", "no snapshot");
+    let calls = Mutex::new(0);
+    let e = retry_while_new_code(&r, "DBSubnetGroupNotFoundFault", || {
+        *calls.lock().unwrap() += 1;
+        let e = snapshot_missing.clone();
+        async move { Err::<(), _>(e) }
+    })
+    .await
+    .unwrap_err();
+    assert_eq!((e.code.as_str(), *calls.lock().unwrap()), ("DBSnapshotNotFound", 1));
+}

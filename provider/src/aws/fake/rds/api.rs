@@ -398,6 +398,20 @@ impl FakeRds {
             }
             _ => {}
         }
+        // DeleteDBInstance API reference: an instance that is failed, incompatible-restore or
+        // incompatible-network is deleted only without a final snapshot (as the emulator's
+        // rds_realism.py; the code is the stricter plausible one).
+        if !input.skip_final_snapshot
+            && ["failed", "incompatible-restore", "incompatible-network"].contains(&rec.life.status.as_str())
+        {
+            return Err(err(
+                "InvalidDBInstanceState",
+                format!(
+                    "DB instance {id} is in {} state; it can be deleted only with SkipFinalSnapshot.",
+                    rec.life.status
+                ),
+            ));
+        }
         if let Some(snap_id) = &input.final_snapshot_identifier {
             let snap_id = snap_id.to_ascii_lowercase();
             if st.snapshots.contains_key(&snap_id) {

@@ -13,7 +13,8 @@ use crate::aws::rds::{
 };
 use crate::aws::wait::{Wait, WaitOptions};
 use crate::resources::step_kit::{
-    Found, R, StepError, adopt_or_create, aws_err, delete_retrying, retry, wait_gone, wait_present,
+    Found, R, StepError, adopt_or_create, aws_err, delete_retrying, retry, retry_while_new_code, wait_gone,
+    wait_present,
 };
 
 use super::super::desired::Database;
@@ -111,9 +112,12 @@ pub async fn ensure_database(run: &StackRun, step: MainStep, db: &Database) -> R
                 tags,
                 ..Default::default()
             };
-            rds.restore_db_instance_from_snapshot(input)
-                .await
-                .map_err(|e| aws_err(step, "restoring RDS DB instance", &id, &e))?;
+            // A DB subnet group created a moment ago may not be known yet (`DBSubnetGroupNotFoundFault`).
+            retry_while_new_code(run, "DBSubnetGroupNotFoundFault", || {
+                rds.restore_db_instance_from_snapshot(input.clone())
+            })
+            .await
+            .map_err(|e| aws_err(step, "restoring RDS DB instance", &id, &e))?;
             return Ok(true);
         }
         let input = CreateDbInstanceInput {
@@ -137,7 +141,9 @@ pub async fn ensure_database(run: &StackRun, step: MainStep, db: &Database) -> R
             tags,
             ..Default::default()
         };
-        rds.create_db_instance(input).await.map_err(|e| aws_err(step, "creating RDS DB instance", &id, &e))?;
+        retry_while_new_code(run, "DBSubnetGroupNotFoundFault", || rds.create_db_instance(input.clone()))
+            .await
+            .map_err(|e| aws_err(step, "creating RDS DB instance", &id, &e))?;
         Ok(false)
     };
     let (restored, _) =

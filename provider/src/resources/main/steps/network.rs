@@ -11,7 +11,7 @@ use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::Wait;
 use crate::resources::step_kit::{
     Came, Found, R, adopt_or_create, adopt_or_create_looking, aws_err, delete_retrying, gone_ok, no_twins, only_one,
-    poll_backoff, poll_until, retry, tolerate_lost, wait_for,
+    poll_backoff, poll_until, retry, retry_while_new, tolerate_lost, wait_for,
 };
 
 use super::super::naming::{kind, owned_by};
@@ -275,22 +275,27 @@ pub(super) async fn create_security_group(run: &StackRun) -> R<()> {
             Ok(want.iter().all(|r| now.iter().any(|x| x.direction == dir && x.rule.same_permission(r))))
         }
     };
+    // A group created a moment ago may not be known to EC2 yet (`InvalidGroup.NotFound`).
     if !ingress.is_empty() {
         ok_dup(
-            tolerate_lost(
-                || ec2.authorize_security_group_ingress(&id, &ingress),
-                || present(RuleDirection::Ingress, &ingress),
-            )
+            retry_while_new(run, || {
+                tolerate_lost(
+                    || ec2.authorize_security_group_ingress(&id, &ingress),
+                    || present(RuleDirection::Ingress, &ingress),
+                )
+            })
             .await,
         )
         .map_err(|e| aws_err(STEP, "authorizing ingress of EC2 security group", &id, &e))?;
     }
     if !egress.is_empty() {
         ok_dup(
-            tolerate_lost(
-                || ec2.authorize_security_group_egress(&id, &egress),
-                || present(RuleDirection::Egress, &egress),
-            )
+            retry_while_new(run, || {
+                tolerate_lost(
+                    || ec2.authorize_security_group_egress(&id, &egress),
+                    || present(RuleDirection::Egress, &egress),
+                )
+            })
             .await,
         )
         .map_err(|e| aws_err(STEP, "authorizing egress of EC2 security group", &id, &e))?;
@@ -505,7 +510,8 @@ pub(super) async fn create_internet_gateway(run: &StackRun) -> R<()> {
             let now = ec2.find_internet_gateway(&g.id).await?;
             Ok(now.is_some_and(|n| n.attachments.iter().any(|a| a.vpc_id == vpc)))
         };
-        match tolerate_lost(|| ec2.attach_internet_gateway(&g.id, &vpc), attached).await {
+        // A gateway created a moment ago may not be known to EC2 yet (`InvalidInternetGatewayID.NotFound`).
+        match retry_while_new(run, || tolerate_lost(|| ec2.attach_internet_gateway(&g.id, &vpc), attached)).await {
             Ok(()) => {}
             Err(e) if e.is_kind(ErrorKind::AlreadyExists) => {}
             Err(e) => return Err(aws_err(STEP, "attaching EC2 internet gateway", &g.id, &e)),
