@@ -636,6 +636,16 @@ def test_delete_running_task_refused_then_deleting_then_gone(dms: Any) -> None:
     fault(dms.list_tags_for_resource, "ResourceNotFoundFault", ResourceArn=arn)
 
 
+def test_delete_creating_task_refused(emulator: Emulator, dms: Any) -> None:
+    # rulebook DeleteReplicationTask: only from ready, stopped, failed, failed-move (API_ReplicationTask Status)
+    refs = make_refs(dms)
+    emulator.control("POST", "/config", {"state_seconds": {"creating": 5}})
+    arn = create_task(dms, refs)["ReplicationTaskArn"]
+    assert describe(dms, arn)["Status"] == "creating"
+    fault(dms.delete_replication_task, "InvalidResourceStateFault", ReplicationTaskArn=arn)
+    assert describe(dms, arn)["Status"] == "creating"
+
+
 def test_delete_ready_task(dms: Any) -> None:
     _, arn = ready_task(dms)
     dms.delete_replication_task(ReplicationTaskArn=arn)

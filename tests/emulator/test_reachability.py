@@ -477,6 +477,26 @@ def test_vpn_connection_refusals(fast: Emulator) -> None:
                    DestinationCidrBlock="not-a-cidr") == "InvalidParameterValue"
 
 
+def test_vpn_refusals_on_a_deleted_gateway_and_a_deleting_connection(fast: Emulator) -> None:
+    # API_CreateVpnConnection / API_CreateVpnConnectionRoute: a gone gateway, a connection on its way out
+    fast.control("POST", "/config", {"vpn_seconds": {"deleting": 30}})
+    net = Net(fast, with_instance=False)
+    gone = net.ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    net.ec2.delete_vpn_gateway(VpnGatewayId=gone)
+    cgw = net.ec2.create_customer_gateway(Type="ipsec.1", PublicIp="203.0.113.12", BgpAsn=65000)[
+        "CustomerGateway"]["CustomerGatewayId"]
+    assert code_of(net.ec2.create_vpn_connection, Type="ipsec.1", CustomerGatewayId=cgw,
+                   VpnGatewayId=gone) == "IncorrectState"
+    vgw = vpn_gateway(net, propagate=False)
+    vpn_id = vpn_connection(net, vgw, route=None)
+    net.ec2.delete_vpn_connection(VpnConnectionId=vpn_id)
+    assert state_of(net, vpn_id) == "deleting"
+    assert code_of(net.ec2.create_vpn_connection_route, VpnConnectionId=vpn_id,
+                   DestinationCidrBlock="192.168.50.0/24") == "IncorrectState"
+    net.ec2.delete_vpn_connection(VpnConnectionId=vpn_id)  # deleting again: a no-op
+    assert state_of(net, vpn_id) == "deleting"
+
+
 def test_gateway_in_use_by_a_vpn_connection(fast: Emulator) -> None:
     fast.control("POST", "/config", {"vpn_seconds": {"pending": 30}})
     net = Net(fast, with_instance=False)

@@ -180,6 +180,16 @@ def test_create_task_refused_with_an_endpoint_being_deleted(emulator: Emulator, 
     assert "deleting" in err.response["Error"]["Message"]
 
 
+def test_endpoint_being_deleted_refuses_modify_and_delete(emulator: Emulator, dms: Any) -> None:
+    # rulebook/dms.json endpoint.operations ModifyEndpoint (only from active), DeleteEndpoint (not from deleting)
+    emulator.control("POST", "/config", {"dms_endpoint_seconds": {"deleting": 30}})
+    tgt = endpoint(dms, "tgt", "target")
+    assert dms.delete_endpoint(EndpointArn=tgt)["Endpoint"]["Status"] == "deleting"
+    err = fault(dms.modify_endpoint, "InvalidResourceStateFault", EndpointArn=tgt, Port=5433)
+    assert "deleting" in err.response["Error"]["Message"]
+    fault(dms.delete_endpoint, "InvalidResourceStateFault", EndpointArn=tgt)
+
+
 def test_move_task_needs_an_available_target(emulator: Emulator, dms: Any) -> None:
     emulator.control("POST", "/config", {"dms_instance_creating_seconds": 0.6})
     ri = available_instance(dms)

@@ -390,6 +390,21 @@ def test_replication_instance_identifier_and_default_security_group(emulator: Em
           ReplicationSubnetGroupIdentifier="upper-subnets", VpcSecurityGroupIds=["sg-00000000000000000"])
 
 
+def test_replication_instance_availability_zone_must_be_in_its_subnet_group(emulator: Emulator) -> None:
+    # CreateReplicationInstance: the instance's AZ is one its replication subnet group covers
+    net = Net(emulator.client("ec2"))  # subnets in us-east-1a and us-east-1b
+    dms = emulator.client("dms")
+    ensure_dms_vpc_role(dms)
+    dms.create_replication_subnet_group(ReplicationSubnetGroupIdentifier="grp", ReplicationSubnetGroupDescription="d",
+                                        SubnetIds=net.subnets)
+    base = dict(ReplicationInstanceIdentifier="ri", ReplicationInstanceClass="dms.t3.medium",
+                ReplicationSubnetGroupIdentifier="grp")
+    err = fault(dms.create_replication_instance, "InvalidParameterValueException", AvailabilityZone="us-east-1c", **base)
+    assert "us-east-1c" in err.response["Error"]["Message"]
+    ri = dms.create_replication_instance(AvailabilityZone="us-east-1b", **base)["ReplicationInstance"]
+    assert ri["AvailabilityZone"] == "us-east-1b"
+
+
 # ---------------------------------------------------------------------------
 # DMS endpoints
 # ---------------------------------------------------------------------------
@@ -418,6 +433,17 @@ def test_modify_endpoint(emulator: Emulator) -> None:
     assert dms.describe_endpoints(Filters=[{"Name": "endpoint-id", "Values": ["stack-target-2"]}])["Endpoints"]
     fault(dms.modify_endpoint, "ResourceNotFoundFault",
           EndpointArn="arn:aws:dms:us-east-1:123456789012:endpoint:NOPE", Port=1)
+
+
+def test_modify_endpoint_cannot_change_the_kms_key(emulator: Emulator) -> None:
+    # ModifyEndpoint has no KmsKeyId (API reference; the key is set by CreateEndpoint only). boto3 and the
+    # Rust SDK cannot send it, so the request is raw.
+    dms = emulator.client("dms")
+    arn = endpoint(dms, "stack-target", "target")
+    status, doc = raw_dms(emulator, "ModifyEndpoint", {"EndpointArn": arn, "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/x"})
+    assert status == 400 and doc["__type"] == "InvalidParameterValueException", doc
+    status, doc = raw_dms(emulator, "ModifyEndpoint", {"EndpointArn": arn, "Port": 5433})
+    assert status == 200 and doc["Endpoint"]["Port"] == 5433
 
 
 def vpn_to_onprem(emulator: Emulator, net: Net) -> None:
