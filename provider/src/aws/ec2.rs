@@ -205,6 +205,25 @@ impl VpnGateway {
     }
 }
 
+/// A site-to-site VPN connection: the on-premises link that hangs on a VPN gateway. dmslink never
+/// makes or deletes one; it only refuses to cut one (detaching or deleting its gateway).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VpnConnection {
+    pub id: String,
+    /// `pending`, `available`, `deleting`, `deleted` (a deleted connection stays listed a while).
+    pub state: String,
+    pub vpn_gateway_id: Option<String>,
+    pub customer_gateway_id: Option<String>,
+    pub tags: Tags,
+}
+
+impl VpnConnection {
+    /// Still carries (or is about to carry) traffic: cutting its gateway would cut it.
+    pub fn is_live(&self) -> bool {
+        matches!(self.state.as_str(), "pending" | "available")
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CreateVpnGatewayInput {
     /// The BGP ASN on the Amazon side (AWS default 64512).
@@ -378,6 +397,8 @@ pub trait Ec2Api: Send + Sync {
     /// Also answers gateways in the `deleted` state (see [`VpnGateway::is_gone`]).
     async fn find_vpn_gateway(&self, id: &str) -> Result<Option<VpnGateway>, AwsError>;
     async fn find_vpn_gateways(&self, filters: &Filters) -> Result<Vec<VpnGateway>, AwsError>;
+    /// `DescribeVpnConnections` (filter `vpn-gateway-id`); also answers `deleted` connections.
+    async fn find_vpn_connections(&self, filters: &Filters) -> Result<Vec<VpnConnection>, AwsError>;
     /// `IncorrectState` while attached.
     async fn delete_vpn_gateway(&self, id: &str) -> Result<(), AwsError>;
     async fn enable_vgw_route_propagation(&self, route_table_id: &str, vgw_id: &str) -> Result<(), AwsError>;

@@ -146,6 +146,16 @@ pub(crate) fn vgw_from_sdk(v: &t::VpnGateway) -> VpnGateway {
     }
 }
 
+pub(super) fn vpn_connection_from_sdk(v: &t::VpnConnection) -> VpnConnection {
+    VpnConnection {
+        id: s(v.vpn_connection_id()),
+        state: v.state().map(|x| x.as_str().to_string()).unwrap_or_default(),
+        vpn_gateway_id: v.vpn_gateway_id().map(str::to_string),
+        customer_gateway_id: v.customer_gateway_id().map(str::to_string),
+        tags: tags_from_sdk(v.tags()),
+    }
+}
+
 pub(super) fn route_from_sdk(r: &t::Route) -> Route {
     let target = if let Some(g) = r.gateway_id() {
         if g == "local" { RouteTarget::Local } else { RouteTarget::Gateway(g.to_string()) }

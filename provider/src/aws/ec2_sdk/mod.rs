@@ -24,7 +24,7 @@ use super::ec2::{
     AvailabilityZone, CreateSecurityGroupInput, CreateSubnetInput, CreateVpcPeeringInput, CreateVpnGatewayInput,
     Ec2Api, Ec2Factory, Filters, GatewayAttachment, InternetGateway, NetworkInterface, PeerSide, RoleToAssume, Route,
     RouteTable, RouteTableAssociation, RouteTarget, RuleDirection, RulePeer, SecurityGroup, SecurityGroupRule, SgRule,
-    Subnet, Tags, Vpc, VpcAttribute, VpcPeering, VpnGateway,
+    Subnet, Tags, Vpc, VpcAttribute, VpcPeering, VpnConnection, VpnGateway,
 };
 use super::error::{AwsError, ErrorKind};
 use super::stop;
@@ -394,6 +394,17 @@ impl Ec2Api for SdkEc2 {
             .await
             .map_err(|e| self.err(e))?;
         Ok(out.vpn_gateways().iter().map(vgw_from_sdk).collect())
+    }
+
+    async fn find_vpn_connections(&self, filters: &Filters) -> Result<Vec<VpnConnection>, AwsError> {
+        let out = self
+            .client
+            .describe_vpn_connections()
+            .set_filters(sdk_filters(filters))
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(out.vpn_connections().iter().map(vpn_connection_from_sdk).collect())
     }
 
     async fn delete_vpn_gateway(&self, id: &str) -> Result<(), AwsError> {

@@ -10,7 +10,7 @@ use crate::resources::Ctx;
 use super::children::Children;
 use super::desired::Stack;
 use super::naming::block_name;
-use super::steps::protected_refusal;
+use super::steps::{live_vpn_connections, protected_refusal, vpn_refusal};
 
 /// Checks every precondition of deleting `kids`; `Err` holds one error per refusal.
 pub async fn check_destroy(ctx: &Ctx, stack: &Stack, kids: &Children) -> Result<(), Diagnostics> {
@@ -18,8 +18,7 @@ pub async fn check_destroy(ctx: &Ctx, stack: &Stack, kids: &Children) -> Result<
     let checks = [
         tasks_in_use(ctx, stack, kids).await,
         deletion_protection(ctx, stack, kids).await,
-        // VPN connections on the stack's VPN gateway join this list when the VPN work lands:
-        // AWS refuses to detach a gateway with connections, so they must refuse the destroy here.
+        vpn_connections(ctx, stack, kids).await,
     ];
     for check in checks {
         if let Err(d) = check {
@@ -158,4 +157,17 @@ async fn deletion_protection(ctx: &Ctx, stack: &Stack, kids: &Children) -> Resul
         ),
     ));
     Err(refusals)
+}
+
+/// On-premises VPN connections on the stack's VPN gateway: destroying the stack detaches and
+/// deletes the gateway, which would cut them. dmslink never cuts a VPN it did not make.
+async fn vpn_connections(ctx: &Ctx, stack: &Stack, kids: &Children) -> Result<(), Diagnostics> {
+    let Some(vgw) = &kids.vpn_gateway_id else { return Ok(()) };
+    let live = live_vpn_connections(ctx.provider.clients.ec2.as_ref(), vgw)
+        .await
+        .map_err(|e| unreadable(stack, "listing VPN connections of EC2 VPN gateway", vgw, &e))?;
+    if live.is_empty() {
+        return Ok(());
+    }
+    Err(error(stack, "VPN connections use its VPN gateway", vpn_refusal(vgw, &live, "destroy this stack")))
 }

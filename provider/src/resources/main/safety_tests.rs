@@ -486,3 +486,41 @@ async fn the_role_stays_while_another_replication_subnet_group_needs_it() {
     assert_eq!(errors(&Main.delete(&b.ctx, &st).await), Vec::<String>::new());
     assert!(!b.w.iam.role_exists("dms-vpc-role"));
 }
+
+/// The on-premises VPN hangs on the stack's VPN gateway: a destroy would detach and delete the
+/// gateway and cut it. Refused up front, deleting nothing, naming the connection; a connection
+/// already `deleted` does not count.
+#[tokio::test(start_paused = true)]
+async fn destroy_never_cuts_a_vpn_connection_on_the_stacks_gateway() {
+    let b = bed(true);
+    let st = b.stack(&stack_json("check", true)).await;
+    let vgw = s(&st, &["vpn_gateway_id"]).unwrap().to_string();
+    let gone = b.w.ec2.add_vpn_connection(&vgw, "deleted");
+    let live = b.w.ec2.add_vpn_connection(&vgw, "available");
+    let errs = destroy_errors(&b, &st).await;
+    assert!(
+        errs.len() == 1
+            && errs[0].contains(&format!("{} (available)", live.id))
+            && !errs[0].contains(&gone.id)
+            && errs[0].contains("never cuts a VPN"),
+        "{errs:#?}"
+    );
+    assert_eq!(destructive_calls(&b), Vec::<String>::new());
+    assert_eq!(b.counts(), (1, 2, 1, 3));
+
+    // A connection on its way down (`deleting`) does not refuse the destroy, but AWS holds the
+    // gateway's detach ("pending VPNs") and delete ("in use") until it is `deleted`: the destroy
+    // waits it out.
+    b.w.ec2.set_vpn_connection_state(&live.id, "deleting");
+    let ec2 = b.w.ec2.clone();
+    let id = live.id.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(40)).await;
+        ec2.set_vpn_connection_state(&id, "deleted");
+    });
+    let errs = destroy_errors(&b, &st).await;
+    assert_eq!(errs, Vec::<String>::new());
+    assert_eq!(b.counts(), (0, 0, 0, 0));
+    let detaches = b.w.ec2.calls().iter().filter(|c| c.starts_with("detach_vpn_gateway")).count();
+    assert!(detaches > 1, "the detach was refused and tried again: {detaches}");
+}

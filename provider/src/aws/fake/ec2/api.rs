@@ -124,6 +124,10 @@ impl Ec2Api for FakeEc2 {
         self.op_find_vpn_gateways(filters)
     }
 
+    async fn find_vpn_connections(&self, filters: &Filters) -> Result<Vec<VpnConnection>, AwsError> {
+        self.op_find_vpn_connections(filters)
+    }
+
     async fn delete_vpn_gateway(&self, id: &str) -> Result<(), AwsError> {
         self.answer("delete_vpn_gateway", self.op_delete_vpn_gateway(id))
     }

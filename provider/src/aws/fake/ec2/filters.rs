@@ -130,6 +130,23 @@ impl Filtered for VpnGateway {
     }
 }
 
+impl Filtered for VpnConnection {
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+
+    fn values(&self, name: &str) -> Option<Vec<String>> {
+        match name {
+            "vpn-connection-id" => one(&self.id),
+            "state" => one(&self.state),
+            "type" => one("ipsec.1"),
+            "vpn-gateway-id" => Some(self.vpn_gateway_id.clone().into_iter().collect()),
+            "customer-gateway-id" => Some(self.customer_gateway_id.clone().into_iter().collect()),
+            _ => None,
+        }
+    }
+}
+
 impl Filtered for RouteTable {
     fn tags(&self) -> &Tags {
         &self.tags

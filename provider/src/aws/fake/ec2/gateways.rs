@@ -161,6 +161,14 @@ impl FakeEc2 {
     pub(super) fn op_detach_vpn_gateway(&self, vgw_id: &str, vpc_id: &str) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("detach_vpn_gateway", format!("{vgw_id} {vpc_id}"))?;
+        // As the emulator's vpn.py (terraform-provider-aws#11720 retries exactly this): a connection
+        // on the way up or down holds the attachment; an `available` one does not (it is cut).
+        if Self::vpn_connections_on(&st, vgw_id, &["pending", "deleting"]) {
+            return Err(err(
+                "InvalidParameterValue",
+                "This call cannot be completed because there are pending VPNs or Virtual Interfaces",
+            ));
+        }
         let Some(vgw) = st.vgws.get_mut(vgw_id) else {
             return Err(err("InvalidVpnGatewayID.NotFound", format!("The vpnGateway ID '{vgw_id}' does not exist")));
         };
@@ -195,10 +203,49 @@ impl FakeEc2 {
         select(&st.vgws.values().map(VgwRec::view).collect::<Vec<_>>(), filters, VpnGateway::clone)
     }
 
+    pub(super) fn op_find_vpn_connections(&self, filters: &Filters) -> Result<Vec<VpnConnection>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("find_vpn_connections", format!("{filters:?}"))?;
+        select(st.vpn_connections.values(), filters, VpnConnection::clone)
+    }
+
+    fn vpn_connections_on(st: &State, vgw_id: &str, states: &[&str]) -> bool {
+        st.vpn_connections
+            .values()
+            .any(|c| c.vpn_gateway_id.as_deref() == Some(vgw_id) && states.contains(&c.state.as_str()))
+    }
+
+    /// An on-premises VPN connection on `vgw_id` in `state` (`available`, `pending`, `deleted`, ...),
+    /// made outside the provider; a later call with its id changes its state.
+    pub fn add_vpn_connection(&self, vgw_id: &str, state: &str) -> VpnConnection {
+        let mut st = self.lock();
+        st.counter += 1;
+        let c = VpnConnection {
+            id: format!("vpn-{:017x}", st.counter),
+            state: state.to_string(),
+            vpn_gateway_id: Some(vgw_id.to_string()),
+            customer_gateway_id: Some(format!("cgw-{:017x}", st.counter)),
+            tags: Tags::new(),
+        };
+        st.vpn_connections.insert(c.id.clone(), c.clone());
+        c
+    }
+
+    /// Moves a VPN connection made by [`FakeEc2::add_vpn_connection`] to `state`.
+    pub fn set_vpn_connection_state(&self, id: &str, state: &str) {
+        if let Some(c) = self.lock().vpn_connections.get_mut(id) {
+            c.state = state.to_string();
+        }
+    }
+
     pub(super) fn op_delete_vpn_gateway(&self, id: &str) -> Result<(), AwsError> {
         let mut st = self.lock();
         st.rec.begin("delete_vpn_gateway", id)?;
         let not_found = || err("InvalidVpnGatewayID.NotFound", format!("The vpnGateway ID '{id}' does not exist"));
+        // terraform-provider-aws#5831, as the emulator's vpn.py.
+        if Self::vpn_connections_on(&st, id, &["pending", "available", "deleting"]) {
+            return Err(err("IncorrectState", "The VPN gateway is in use."));
+        }
         let Some(vgw) = st.vgws.get_mut(id) else { return Err(not_found()) };
         if matches!(vgw.life.status.as_str(), "deleted" | "deleting") {
             return Err(not_found());

@@ -66,7 +66,7 @@ use crate::aws::ec2::{
     AvailabilityZone, CreateSecurityGroupInput, CreateSubnetInput, CreateVpcPeeringInput, CreateVpnGatewayInput,
     Ec2Api, Filters, GatewayAttachment, InternetGateway, NetworkInterface, PeerSide, Route, RouteTable,
     RouteTableAssociation, RouteTarget, RuleDirection, RulePeer, SecurityGroup, SecurityGroupRule, SgRule, Subnet,
-    Tags, Vpc, VpcAttribute, VpcPeering, VpnGateway,
+    Tags, Vpc, VpcAttribute, VpcPeering, VpnConnection, VpnGateway,
 };
 use crate::aws::error::AwsError;
 
@@ -102,6 +102,7 @@ pub const OPS: &[&str] = &[
     "detach_vpn_gateway",
     "find_vpn_gateway",
     "find_vpn_gateways",
+    "find_vpn_connections",
     "delete_vpn_gateway",
     "enable_vgw_route_propagation",
     "disable_vgw_route_propagation",
@@ -272,6 +273,8 @@ struct State {
     sgs: BTreeMap<String, SgRec>,
     igws: BTreeMap<String, InternetGateway>,
     vgws: BTreeMap<String, VgwRec>,
+    /// Made outside the provider ([`FakeEc2::add_vpn_connection`]), as on-premises links are.
+    vpn_connections: BTreeMap<String, VpnConnection>,
     rts: BTreeMap<String, RouteTable>,
     enis: BTreeMap<String, NetworkInterface>,
     azs: Vec<AvailabilityZone>,

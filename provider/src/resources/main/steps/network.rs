@@ -4,14 +4,14 @@
 use std::time::Duration;
 
 use crate::aws::ec2::{
-    CreateSecurityGroupInput, CreateSubnetInput, CreateVpnGatewayInput, Filters, RuleDirection, RulePeer, SgRule,
-    VpcAttribute,
+    CreateSecurityGroupInput, CreateSubnetInput, CreateVpnGatewayInput, Ec2Api, Filters, RuleDirection, RulePeer,
+    SgRule, VpcAttribute, VpnConnection,
 };
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::Wait;
 use crate::resources::step_kit::{
-    Came, Found, R, adopt_or_create, adopt_or_create_looking, aws_err, delete_retrying, gone_ok, no_twins, only_one,
-    poll_backoff, poll_until, retry, retry_while_new, tolerate_lost, wait_for,
+    Came, Found, R, StepError, adopt_or_create, adopt_or_create_looking, aws_err, delete_retrying, gone_ok, no_twins,
+    only_one, poll_backoff, poll_until, retry, retry_when, retry_while_new, tolerate_lost, wait_for,
 };
 
 use super::super::naming::{kind, owned_by};
@@ -401,13 +401,22 @@ pub(super) async fn delete_vpn_gateway(run: &StackRun) -> R<()> {
     let ec2 = run.ec2();
     let g = gone_ok(STEP, "reading EC2 VPN gateway", &id, ec2.find_vpn_gateway(&id).await)?;
     if let Some(g) = g.filter(|g| !g.is_gone()) {
+        // Checked again here: an update that removes the gateway, or a connection made since the
+        // destroy's preconditions were checked.
+        let live = live_vpn_connections(ec2, &id)
+            .await
+            .map_err(|e| aws_err(STEP, "listing VPN connections of EC2 VPN gateway", &id, &e))?;
+        if !live.is_empty() {
+            return Err(StepError::new(STEP, vpn_refusal(&id, &live, "apply again")));
+        }
         let attached: Vec<String> =
             g.attachments.iter().filter(|a| a.state != "detached").map(|a| a.vpc_id.clone()).collect();
         for vpc in attached {
-            delete_retrying(run, STEP, "detaching EC2 VPN gateway", &id, &[ErrorKind::InvalidState], || {
-                ec2.detach_vpn_gateway(&id, &vpc)
-            })
-            .await?;
+            // A VPN connection on its way up or down holds the attachment ("pending VPNs or Virtual
+            // Interfaces", InvalidParameterValue; terraform-provider-aws#11720): wait it out.
+            let held = |e: &AwsError| e.is_kind(ErrorKind::InvalidState) || e.message.contains("pending VPNs");
+            let detached = retry_when(run, held, None, || ec2.detach_vpn_gateway(&id, &vpc)).await;
+            gone_ok(STEP, "detaching EC2 VPN gateway", &id, detached)?;
             poll_until(run, STEP, &format!("EC2 VPN gateway ({id}) detached"), poll_backoff(), || async {
                 let g = ec2.find_vpn_gateway(&id).await?;
                 Ok(g.is_none_or(|g| g.attachments.iter().all(|a| a.vpc_id != vpc || a.state == "detached")))
@@ -537,4 +546,22 @@ pub(super) async fn delete_internet_gateway(run: &StackRun) -> R<()> {
     }
     run.kids().internet_gateway_id = None;
     Ok(())
+}
+
+/// The VPN connections on `vgw` that still carry traffic or are about to.
+pub async fn live_vpn_connections(ec2: &dyn Ec2Api, vgw: &str) -> Result<Vec<VpnConnection>, AwsError> {
+    let all = ec2.find_vpn_connections(&Filters::new().with("vpn-gateway-id", vgw)).await?;
+    Ok(all.into_iter().filter(VpnConnection::is_live).collect())
+}
+
+/// Why the gateway stays: the connections it carries and the way on.
+pub fn vpn_refusal(vgw: &str, live: &[VpnConnection], then: &str) -> String {
+    let list: Vec<String> = live.iter().map(|c| format!("  - {} ({})", c.id, c.state)).collect();
+    format!(
+        "The stack's VPN gateway {vgw} carries these site-to-site VPN connections:\n{}\n\nRemoving the gateway \
+         would cut the on-premises link, and dmslink never cuts a VPN it did not make. Delete these VPN \
+         connections where they are managed (or move them to another gateway) first, then {then}. Nothing was \
+         deleted.",
+        list.join("\n")
+    )
 }
