@@ -11,6 +11,10 @@ use crate::provider::{Mirror, provider_binary};
 use crate::venv::Venv;
 use crate::workdir::Workdir;
 
+/// The eventual-consistency window of the lifecycle tests that run with it on: the CI's
+/// `--eventual-consistency 3`.
+pub const EVENTUAL_CONSISTENCY_SECONDS: &str = "3";
+
 /// Everything one acceptance test needs.
 pub struct TestBed {
     pub name: String,
@@ -27,6 +31,21 @@ impl TestBed {
     /// `None` when a tool is missing outside CI (a note says what to run); under `CI=true` that is a
     /// panic instead.
     pub fn start(name: &str) -> Option<TestBed> {
+        TestBed::start_with_emulator_env(name, &[])
+    }
+
+    /// [`TestBed::start`] on an emulator with AWS's eventual consistency on (issue 13): a new object
+    /// is not found for [`EVENTUAL_CONSISTENCY_SECONDS`] after its create, as with the emulator's
+    /// `--eventual-consistency`; a reset keeps the window.
+    pub fn start_eventually_consistent(name: &str) -> Option<TestBed> {
+        TestBed::start_with_emulator_env(
+            name,
+            &[("DMSLINK_EMU_EVENTUAL_CONSISTENCY_SECONDS", EVENTUAL_CONSISTENCY_SECONDS)],
+        )
+    }
+
+    /// [`TestBed::start`] with extra `DMSLINK_EMU_*` settings for its emulator.
+    pub fn start_with_emulator_env(name: &str, env: &[(&str, &str)]) -> Option<TestBed> {
         let Some(venv) = Venv::find() else {
             return crate::missing_tool(
                 &format!("no Python venv at {} (moto, boto3, pinned Terraform)", Venv::expected_root().display()),
@@ -36,7 +55,7 @@ impl TestBed {
         let clis = clis()?;
         let dir = crate::temp_dir(&format!("dmslink-acc-{name}-"));
         let mirror = Mirror::install(&provider_binary(), dir.path());
-        let emulator = Emulator::start_in(&venv);
+        let emulator = Emulator::start_with_env(&venv, env);
         Some(TestBed { name: name.to_string(), emulator, mirror, clis, dir, workdirs: AtomicUsize::new(0) })
     }
 

@@ -159,9 +159,10 @@ fn planned_change(plan: &Value, addr: &str) -> (Vec<String>, Vec<String>) {
 /// Create → no-op plan → a running task on the stack → in-place update of the replication instance
 /// class, the source endpoint's password (the task is stopped and resumed) and the tags → import
 /// into a fresh state → no-op plan → destroy refused while the task runs → destroy; nothing is left.
+/// With AWS's eventual consistency on (a new object is not found for 3 s after its create).
 #[test]
 fn main_lifecycle() {
-    let Some(bed) = TestBed::start("main_lifecycle") else {
+    let Some(bed) = TestBed::start_eventually_consistent("main_lifecycle") else {
         return;
     };
     let dms = bed.dms();

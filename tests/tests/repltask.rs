@@ -83,9 +83,10 @@ fn assert_no_replacement(label: &str, out: &RunOutput) {
 /// The whole life of one task, for each CLI: init from the mirror, plan, apply with S3 state and a
 /// DynamoDB lock, no-op plan, start, in-place change of a running task (stop, modify, resume), import
 /// by ARN and by id, destroy.
+/// With AWS's eventual consistency on (a new object is not found for 3 s after its create).
 #[test]
 fn repltask_lifecycle() {
-    let Some(bed) = TestBed::start("repltask_lifecycle") else {
+    let Some(bed) = TestBed::start_eventually_consistent("repltask_lifecycle") else {
         return;
     };
     let dms = bed.dms();
