@@ -248,3 +248,34 @@ async fn main_status_is_planned_unknown_only_when_the_apply_changes_or_tests_end
     let retag = config(Some(true), "tgt-pw", serde_json::json!({"team": "ops"}));
     assert!(plan(&p, &read, &retag).await.planned.get(STATUS_ATTR).is_unknown());
 }
+
+/// With tests on, an endpoint whose last test failed plans an update by itself (its network path
+/// may have been fixed outside the configuration, e.g. a VPN connection added): the apply tests
+/// again, and once all pass the plan is clean. With tests off it changes nothing.
+#[tokio::test(start_paused = true)]
+async fn main_a_failed_connection_test_plans_a_new_test_when_tests_are_on() {
+    let (w, p) = bed();
+    let on = config(Some(true), "tgt-pw", serde_json::json!({}));
+    let (state, diags, _) = apply(&p, &Value::Null, &on).await;
+    assert_eq!(errors(&diags), Vec::<String>::new());
+    let ri = state.get("replication_instance_arn").as_str().unwrap().to_string();
+    let tgt = state.get("target").get("endpoint_arn").as_str().unwrap().to_string();
+    w.dms.fail_connection(&tgt, "timed out connecting to 10.50.0.11:5432");
+    w.dms.test_connection(&ri, &tgt).await.unwrap();
+    tokio::time::advance(std::time::Duration::from_secs(1)).await;
+    let (read, _) = p.read_resource(MAIN, &state).await;
+    assert_eq!(statuses(&read)[TGT].0, "failed");
+
+    let off = config(Some(false), "tgt-pw", serde_json::json!({}));
+    let planned_off = plan(&p, &read, &off).await.planned;
+    assert_eq!(planned_off.get(STATUS_ATTR), read.get(STATUS_ATTR), "tests off: no change by itself");
+
+    w.dms.clear_calls();
+    let (state, diags, planned) = apply(&p, &read, &on).await;
+    assert!(planned.planned.get(STATUS_ATTR).is_unknown(), "a re-test is planned");
+    assert_eq!(errors(&diags), Vec::<String>::new());
+    assert_eq!(statuses(&state), all("successful"));
+    assert_eq!(tests_run(&w), 2);
+    let (read, _) = p.read_resource(MAIN, &state).await;
+    assert_eq!(plan(&p, &read, &on).await.planned, read, "clean plan once all passed");
+}

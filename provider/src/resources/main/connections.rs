@@ -37,8 +37,10 @@ pub fn status_attribute() -> Attribute {
          `<name>-<environment>-tgt`). `status` is `successful`, `failed`, `testing` (a test is running), or \
          `not tested` when DMS has no test of the pair (none was run, or the endpoint or replication \
          instance was re-created since); `last_failure_message` is DMS's message when the test failed (e.g. \
-         the database's login error), else null. Refreshed on every read and never a cause of changes by \
-         itself: a plan shows it as known after apply only when the apply changes endpoints or, with \
+         the database's login error), else null. Refreshed on every read. It causes a change by itself only \
+         with `test_connections = true` and an endpoint whose last test did not succeed: the plan then shows an \
+         update that tests again (e.g. once a VPN connection routes to an on-premises source). Otherwise a \
+         plan shows it as known after apply only when the apply changes endpoints or, with \
          `test_connections = true`, tests them. Set `test_connections = true` to run the tests on apply.",
     )
 }
@@ -298,18 +300,24 @@ pub fn failures_to_diags(run: &StackRun, doing: &str, failures: &[Failure]) -> D
     diags
 }
 
-/// Plans `endpoint_connection_status`: the prior value (never a change by itself), unknown only when
-/// an update happens that changes endpoints or, with `test_connections` on, tests them.
+/// Plans `endpoint_connection_status`: the prior value, unknown when an update happens that changes
+/// endpoints or, with `test_connections` on, tests them. With `test_connections` on, an endpoint
+/// whose last test did not succeed is a change by itself: the update tests again (a fixed network
+/// path changes nothing in the configuration).
 pub fn plan_status(draft: &mut PlanDraft<'_>) {
     let strip = |v: &Value| {
         let mut v = v.clone();
         v.set(STATUS_ATTR, Value::Null);
         v
     };
+    let tests = draft.planned.get(TEST_ATTR).as_bool() != Some(false) && !draft.planned.get(TEST_ATTR).is_null();
+    if tests && not_all_successful(draft.prior.get(STATUS_ATTR)) {
+        draft.planned.set(STATUS_ATTR, Value::Unknown);
+        return;
+    }
     if strip(&draft.planned) == strip(draft.prior) {
         return;
     }
-    let tests = draft.planned.get(TEST_ATTR).as_bool() != Some(false) && !draft.planned.get(TEST_ATTR).is_null();
     let endpoint_part = |db: &Value| {
         let mut db = db.clone();
         db.set("rds", Value::Null);
@@ -325,6 +333,12 @@ pub fn plan_status(draft: &mut PlanDraft<'_>) {
     if tests || endpoints_change {
         draft.planned.set(STATUS_ATTR, Value::Unknown);
     }
+}
+
+/// Whether a known `endpoint_connection_status` has an endpoint whose last test did not succeed
+/// (failed, or never tested since its endpoint or the replication instance was made again).
+fn not_all_successful(status: &Value) -> bool {
+    status.as_map().is_some_and(|m| m.values().any(|s| s.get("status").as_str() != Some("successful")))
 }
 
 /// Whether the planned value asks for the connection tests.
