@@ -279,3 +279,35 @@ async fn main_a_failed_connection_test_plans_a_new_test_when_tests_are_on() {
     let (read, _) = p.read_resource(MAIN, &state).await;
     assert_eq!(plan(&p, &read, &on).await.planned, read, "clean plan once all passed");
 }
+
+/// A test that timed out (no answer from the server, as DMS words it per engine) names where DMS
+/// had to reach and the VPN gateway that carries the way on premises; a login error does not.
+#[tokio::test(start_paused = true)]
+async fn main_a_timed_out_connection_test_names_the_address_and_the_vpn_gateway() {
+    let (w, p) = bed();
+    let cfg = config(None, "tgt-pw", serde_json::json!({}));
+    let (state, diags, _) = apply(&p, &Value::Null, &cfg).await;
+    assert_eq!(errors(&diags), Vec::<String>::new());
+    let src = state.get("source").as_elements().unwrap()[0].get("endpoint_arn").as_str().unwrap().to_string();
+    let tgt = state.get("target").get("endpoint_arn").as_str().unwrap().to_string();
+    let vgw = state.get("vpn_gateway_id").as_str().unwrap().to_string();
+    w.dms.fail_connection(
+        &src,
+        "Test Endpoint failed: Application-Status: 1020912, Application-Message: Failed to connect Network error \
+         has occurred, Application-Detailed-Message: RetCode: SQL_ERROR SqlState: 08001 NativeError: 101 Message: \
+         [unixODBC]timeout expired",
+    );
+    w.dms.fail_connection(&tgt, "FATAL: password authentication failed for user \"dms\"");
+    let on = config(Some(true), "tgt-pw", serde_json::json!({}));
+    let (_, diags, _) = apply(&p, &state, &on).await;
+    let errs = errors(&diags);
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    let (timeout, login): (Vec<&String>, Vec<&String>) = errs.iter().partition(|e| e.contains(SRC));
+    assert!(
+        timeout[0].contains("did not reach 127.0.0.1:5433")
+            && timeout[0].contains(&format!("VPN gateway {vgw}"))
+            && timeout[0].contains("site-to-site VPN connection"),
+        "{timeout:#?}"
+    );
+    assert!(!login[0].contains("did not reach") && login[0].contains("password authentication failed"), "{login:#?}");
+}

@@ -244,6 +244,44 @@ async fn test_one(run: &StackRun, instance: &str, id: &str, arn: &str) -> Option
     }
 }
 
+/// DMS's words for a network path that never reached the database (its messages quote the driver's
+/// timeout: PostgreSQL's ODBC "timeout expired", Oracle's ORA-12170, MySQL's error 110), as opposed
+/// to an answer from the database (a login error).
+fn is_network_timeout(message: &str) -> bool {
+    ["timeout expired", "ORA-12170", "Connect timeout", "(110)", "timed out"].iter().any(|n| message.contains(n))
+}
+
+/// Where DMS had to reach and what carries the way there, for a connection test that timed out.
+fn network_hint(run: &StackRun, endpoint_id: &str) -> Option<String> {
+    let db = run.stack.databases().find(|d| run.stack.database_id(d) == endpoint_id)?;
+    if db.rds.is_some() {
+        return Some(format!(
+            "The replication instance did not reach the RDS instance {endpoint_id} on port {}: the stack's security \
+             group must admit the replication instance on that port (it does unless it was changed outside \
+             Terraform).",
+            db.port
+        ));
+    }
+    let host = db.server_name.clone().unwrap_or_default();
+    let vgw = run.snapshot().vpn_gateway_id;
+    Some(match vgw {
+        Some(vgw) => format!(
+            "The replication instance did not reach {host}:{}. A server on premises is reached only through the \
+             stack's VPN gateway {vgw}: a site-to-site VPN connection on it must be available and route to {host} \
+             (static routes or BGP), and its routes must reach the stack's route tables \
+             (network.vpn_route_propagation, on by default). A server in another VPC needs a VPC peering \
+             (dmslink_peering). Once the path is there, `terraform apply` tests again.",
+            db.port
+        ),
+        None => format!(
+            "The replication instance did not reach {host}:{}. The stack has no VPN gateway (network.vpn_gateway = \
+             false), so a server on premises cannot be reached; a server in another VPC needs a VPC peering \
+             (dmslink_peering).",
+            db.port
+        ),
+    })
+}
+
 /// The error of an apply whose connection tests did not all succeed: one diagnostic per endpoint.
 pub fn failures_to_diags(run: &StackRun, doing: &str, failures: &[Failure]) -> Diagnostics {
     let mut diags = Diagnostics::new();
@@ -287,6 +325,14 @@ pub fn failures_to_diags(run: &StackRun, doing: &str, failures: &[Failure]) -> D
             ),
         };
         let mut detail = format!("{what}\n\n{next}");
+        if let Some(hint) = f
+            .last_failure_message
+            .as_deref()
+            .filter(|m| is_network_timeout(m))
+            .and_then(|_| network_hint(run, &f.endpoint_id))
+        {
+            detail = format!("{what}\n\n{hint}\n\n{next}");
+        }
         if doing != "creating" {
             detail.push_str(&format!(
                 " When the cause is outside the configuration (the database, its users, the network), fix it \
