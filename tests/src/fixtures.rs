@@ -195,6 +195,25 @@ impl Fixtures {
         self.run(&["dms-vpc-role"]);
     }
 
+    /// A customer gateway and an `available` site-to-site VPN connection on the VPN gateway `vgw`, with
+    /// these static routes (none: BGP): what makes an on-premises server reachable from a stack whose
+    /// route tables take the gateway's routes. Returns the VPN connection's id.
+    pub fn vpn_connection(&self, vgw: &str, static_routes: &[&str]) -> String {
+        let mut args = vec!["vpn-connection", "--vpn-gateway-id", vgw];
+        for r in static_routes {
+            args.extend(["--static-route", r]);
+        }
+        let doc = self.run(&args);
+        doc["vpn_connection_id"].as_str().unwrap_or_else(|| panic!("vpn-connection: {doc}")).to_string()
+    }
+
+    /// Deletes every live VPN connection on `vgw` (and their customer gateways), waiting until they are
+    /// `deleted`; returns their ids.
+    pub fn delete_vpn_connections(&self, vgw: &str) -> Vec<String> {
+        let doc = self.run(&["delete-vpn-connection", "--vpn-gateway-id", vgw]);
+        doc["deleted"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
+    }
+
     /// Keys of the objects in a state bucket.
     pub fn state_keys(&self, bucket: &str) -> Vec<String> {
         let doc = self.run(&["ls-state", "--bucket", bucket]);

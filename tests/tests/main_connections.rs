@@ -136,3 +136,63 @@ fn main_test_connections_against_a_real_postgres() {
         assert!(wd.state_list().is_empty(), "[{label}] state after destroy");
     });
 }
+
+/// Issue 13: the emulator judges the network. Source and target on premises (10.50.0.10 Oracle,
+/// 10.50.0.11 PostgreSQL) with `test_connections = true` and no VPN connection on the stack's VPN
+/// gateway: the apply fails naming each endpoint and the address DMS could not reach, the stack is
+/// kept. A VPN connection on the gateway (BGP) makes the path; after `terraform untaint` the apply
+/// tests again (the failed status plans it) and passes. The destroy is then refused while the VPN
+/// connection hangs on the gateway (dmslink never cuts it) and goes through once it is deleted.
+#[test]
+fn main_test_connections_reach_on_premises_only_through_a_vpn_connection() {
+    let Some(bed) = TestBed::start("main_test_connections_reach_on_premises_only_through_a_vpn_connection") else {
+        return;
+    };
+    const ONPREM: &str = "dmslink_main.onprem";
+    bed.each_cli(|cli| {
+        let label = cli.label.clone();
+        let fixtures = bed.fixtures();
+        let backend = fixtures.state_backend("tfstate-onprem", "terraform-lock-onprem", "main-onprem");
+        fixtures.dms_vpc_role();
+        let mut wd = bed.workdir(cli, "main-onprem");
+        wd.use_backend(&backend).set_var("password", PASSWORD);
+        wd.init();
+
+        let out = wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        assert!(!out.success(), "[{label}] apply without a VPN connection succeeded:\n{}", out.describe());
+        let err = squash(&out.stderr);
+        for needle in [
+            "connection test failed for endpoint integration-onprem-dev-src-geodesy",
+            "did not reach 10.50.0.10:1521",
+            "connection test failed for endpoint integration-onprem-dev-tgt",
+            "did not reach 10.50.0.11:5432",
+            "site-to-site VPN connection",
+        ] {
+            assert!(err.contains(needle), "[{label}] the error lacks {needle:?}:\n{}", out.describe());
+        }
+        assert_no_password(&label, &out);
+        assert_eq!(wd.state_list(), vec![ONPREM.to_string()], "[{label}] the stack is kept in state");
+        let values = wd.resource_values(ONPREM).unwrap_or_else(|| panic!("[{label}] {ONPREM} not in state"));
+        let vgw =
+            values["vpn_gateway_id"].as_str().unwrap_or_else(|| panic!("[{label}] no vpn_gateway_id")).to_string();
+
+        let vpn = fixtures.vpn_connection(&vgw, &[]);
+        wd.run_ok(&["untaint", "-no-color", ONPREM]);
+        let out = wd.apply();
+        assert!(out.stdout.contains("updated in-place"), "[{label}] expected a re-test:\n{}", out.describe());
+        let values = wd.resource_values(ONPREM).unwrap_or_else(|| panic!("[{label}] {ONPREM} not in state"));
+        for endpoint in ["integration-onprem-dev-src-geodesy", "integration-onprem-dev-tgt"] {
+            assert_eq!(status_of(&values, endpoint), ("successful".to_string(), None), "[{label}] {endpoint}");
+        }
+        wd.expect_plan(0, "plan after the connection tests passed over the VPN");
+
+        let out = wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+        assert!(!out.success(), "[{label}] destroy cut the VPN:\n{}", out.describe());
+        let err = squash(&out.stderr);
+        assert!(err.contains(&vpn) && err.contains("never cuts a VPN"), "[{label}] {}", out.describe());
+        assert_eq!(wd.state_list(), vec![ONPREM.to_string()], "[{label}] a refused destroy deletes nothing");
+        assert_eq!(fixtures.delete_vpn_connections(&vgw), vec![vpn.clone()], "[{label}]");
+        wd.destroy();
+        assert!(wd.state_list().is_empty(), "[{label}] state after destroy");
+    });
+}
