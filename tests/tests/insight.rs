@@ -313,3 +313,29 @@ fn repltask_failed_start_reports_failure_message_and_tables() {
         assert!(r.wd.state_list().is_empty(), "[{label}] state not empty after destroy");
     });
 }
+
+/// Issue 13 item 8: a full-load task whose load finishes before a read ever sees it `running`
+/// (`starting`, then at once `stopped` with `Stop Reason FULL_LOAD_ONLY_FINISHED`) counts as started:
+/// the apply succeeds, the state says started, and the next plan is clean.
+#[test]
+fn repltask_full_load_finished_before_running_is_seen_counts_as_started() {
+    let Some(bed) = TestBed::start("insight_full_load_finished") else {
+        return;
+    };
+    let dms = bed.dms();
+    bed.each_cli(|cli| {
+        bed.emulator.set_config(json!({"full_load_seconds": 0}));
+        let mut r = setup(&bed, cli, "fullload");
+        let label = cli.label.clone();
+        r.wd.set_var("start_replication_task", "true").set_var("migration_type", "full-load");
+        r.wd.init();
+        r.wd.apply();
+        let task = dms.expect_task(&r.task_id);
+        assert_eq!(task.status, "stopped", "[{label}] {task:?}");
+        let values = r.wd.resource_values(ADDR).unwrap_or_else(|| panic!("[{label}] {ADDR} not in state"));
+        assert_eq!(values["start_replication_task"], json!(true), "[{label}] {values}");
+        assert_eq!(values["stop_reason"], json!("Stop Reason FULL_LOAD_ONLY_FINISHED"), "[{label}] {values}");
+        r.wd.expect_plan(0, "plan after a full load that finished at once");
+        destroy(&bed, &r.wd);
+    });
+}

@@ -45,9 +45,14 @@ variable "start_replication_task" {
   default = false
 }
 
+variable "migration_type" {
+  type    = string
+  default = "full-load-and-cdc"
+}
+
 resource "dmslink_repltask" "insight" {
   replication_task_id      = var.replication_task_id
-  migration_type           = "full-load-and-cdc"
+  migration_type           = var.migration_type
   replication_instance_arn = var.replication_instance_arn
   source_endpoint_arn      = var.dms_source_arn
   target_endpoint_arn      = var.dms_target_arn
