@@ -137,8 +137,8 @@ fn main_test_connections_against_a_real_postgres() {
     });
 }
 
-/// Issue 13: the emulator judges the network. Source and target on premises (10.50.0.10 Oracle,
-/// 10.50.0.11 PostgreSQL) with `test_connections = true` and no VPN connection on the stack's VPN
+/// Issue 13: the emulator judges the network. A stack of two sources (the seed's architecture) and a
+/// target, all on premises (Oracle 10.50.0.10 and 10.50.1.20, PostgreSQL 10.50.0.11), with `test_connections = true` and no VPN connection on the stack's VPN
 /// gateway: the apply fails naming each endpoint and the address DMS could not reach, the stack is
 /// kept. A VPN connection on the gateway (BGP) makes the path; after `terraform untaint` the apply
 /// tests again (the failed status plans it) and passes. The destroy is then refused while the VPN
@@ -164,6 +164,8 @@ fn main_test_connections_reach_on_premises_only_through_a_vpn_connection() {
         for needle in [
             "connection test failed for endpoint integration-onprem-dev-src-geodesy",
             "did not reach 10.50.0.10:1521",
+            "connection test failed for endpoint integration-onprem-dev-src-cadastre",
+            "did not reach 10.50.1.20:1521",
             "connection test failed for endpoint integration-onprem-dev-tgt",
             "did not reach 10.50.0.11:5432",
             "site-to-site VPN connection",
@@ -181,7 +183,9 @@ fn main_test_connections_reach_on_premises_only_through_a_vpn_connection() {
         let out = wd.apply();
         assert!(out.stdout.contains("updated in-place"), "[{label}] expected a re-test:\n{}", out.describe());
         let values = wd.resource_values(ONPREM).unwrap_or_else(|| panic!("[{label}] {ONPREM} not in state"));
-        for endpoint in ["integration-onprem-dev-src-geodesy", "integration-onprem-dev-tgt"] {
+        for endpoint in
+            ["integration-onprem-dev-src-geodesy", "integration-onprem-dev-src-cadastre", "integration-onprem-dev-tgt"]
+        {
             assert_eq!(status_of(&values, endpoint), ("successful".to_string(), None), "[{label}] {endpoint}");
         }
         wd.expect_plan(0, "plan after the connection tests passed over the VPN");

@@ -1,5 +1,5 @@
 # Test-only root module of the dmslink acceptance tests (tests/tests/main_connections.rs): a
-# dmslink_main whose source and target are on premises (addresses outside AWS, reached only
+# dmslink_main with two sources (the seed's architecture) whose sources and target are on premises (addresses outside AWS, reached only
 # through the stack's VPN gateway and a site-to-site VPN connection), with test_connections on.
 # The S3 backend's endpoint settings for the emulator are passed with
 # `terraform init -backend-config=emulator.s3.tfbackend`.
@@ -46,6 +46,16 @@ resource "dmslink_main" "onprem" {
     server_name   = "10.50.0.10"
     port          = 1521
     database_name = "GEO"
+    username      = "dms_reader"
+    password      = var.password
+  }
+
+  source {
+    name          = "cadastre"
+    engine_name   = "oracle"
+    server_name   = "10.50.1.20"
+    port          = 1521
+    database_name = "CAD"
     username      = "dms_reader"
     password      = var.password
   }
