@@ -105,6 +105,9 @@ impl Resource<Configured> for Repltask {
         };
         let deadline = Timeouts::deadline(planned.timeouts.as_ref(), "create");
         let dms = &ctx.provider.clients.dms;
+        if let Err(d) = ops.instance_usable(&input.replication_instance_arn, deadline, "creating").await {
+            return ApplyOutcome::failed(Value::Null, d);
+        }
         let (task, came) =
             match adopt::adopt_or_create(&ops, &planned, deadline, || dms.create_replication_task(input)).await {
                 Ok(found) => found,

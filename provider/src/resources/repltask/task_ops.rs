@@ -3,7 +3,7 @@
 
 use tokio::time::Instant;
 
-use crate::aws::dms::{ModifyTaskInput, ReplicationTask, StartType};
+use crate::aws::dms::{ModifyTaskInput, RI_FAILED, RI_PENDING, ReplicationTask, StartType};
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::{self, Wait};
 use crate::engine::Value;
@@ -148,6 +148,41 @@ impl<'a> TaskOps<'a> {
         }
     }
 
+    /// DMS creates, moves and starts a task only on an `available` replication instance
+    /// (`InvalidResourceStateFault` otherwise): waits while the instance is busy (being modified or
+    /// upgraded, e.g. by the stack's own apply running at the same time), and refuses at once when
+    /// it is failed or gone, naming its state.
+    pub async fn instance_usable(
+        &self,
+        instance_arn: &str,
+        deadline: Instant,
+        action: &str,
+    ) -> Result<(), Diagnostics> {
+        let what = format!("DMS replication instance ({instance_arn})");
+        let spec = Wait::new(&what, RI_PENDING, &["available"])
+            .failure(RI_FAILED)
+            .timeout(deadline.saturating_duration_since(Instant::now()));
+        let fail = |detail: String| -> Diagnostics {
+            Diagnostic::error(
+                format!("Error {action} DMS replication task"),
+                format!("{action} DMS replication task ({}): {detail}", self.label),
+            )
+            .into()
+        };
+        match wait::wait_for(&spec, &self.ctx.cancel, || self.dms().describe_replication_instance_by_arn(instance_arn))
+            .await
+        {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => {
+                Err(fail(format!("replication instance {instance_arn} does not exist (replication_instance_arn)")))
+            }
+            Err(e) => Err(fail(format!(
+                "replication instance {instance_arn} cannot run tasks: {e}. DMS creates, moves and starts tasks only \
+                 on an available replication instance."
+            ))),
+        }
+    }
+
     /// After create, modify or move: wait until DMS is done with the task.
     pub async fn wait_settled(
         &self,
@@ -188,6 +223,7 @@ impl<'a> TaskOps<'a> {
             _ if reloaded && task.migration_type == "full-load" => StartType::ReloadTarget,
             _ => StartType::ResumeProcessing,
         };
+        self.instance_usable(&task.replication_instance_arn, deadline, "starting").await?;
         tracing::debug!(task = %self.label, start_type = start_type.as_str(), "starting replication task");
         if let Err(e) = self.dms().start_replication_task(&task.arn, start_type).await {
             // A lost answer: the SDK's retry meets "already starting" (`InvalidResourceStateFault`),
@@ -284,6 +320,7 @@ impl<'a> TaskOps<'a> {
         instance_arn: &str,
         deadline: Instant,
     ) -> Result<ReplicationTask, Diagnostics> {
+        self.instance_usable(instance_arn, deadline, "moving").await?;
         if let Err(e) = self.dms().move_replication_task(&task.arn, instance_arn).await {
             // A lost answer: the SDK's retry meets the task moving, or already on the instance.
             match self.find(&task.arn).await? {

@@ -63,8 +63,7 @@ pub(super) async fn delete_replication_subnet_group(run: &StackRun) -> R<()> {
     Ok(())
 }
 
-pub const RI_PENDING: &[&str] = &["creating", "modifying", "upgrading", "rebooting", "maintenance"];
-pub const RI_FAILED: &[&str] = &["failed", "incompatible-credentials", "incompatible-network"];
+pub use crate::aws::dms::{RI_FAILED, RI_PENDING};
 
 pub(super) async fn create_replication_instance(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateReplicationInstance;
