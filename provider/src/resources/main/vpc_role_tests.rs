@@ -122,3 +122,12 @@ async fn create_mode_attaches_the_managed_policy_to_a_role_granting_too_little()
     assert_eq!(st.get("dms_vpc_role_created").as_bool(), Some(false));
     assert_eq!(iam_changes(&b), vec!["attach_role_policy"]);
 }
+
+#[test]
+fn the_documentation_names_every_action_check_asks_for() {
+    let docs = include_str!("../../../../docs/resources/main.md");
+    let line = docs.lines().find(|l| l.starts_with("- `dms_vpc_role` (String)")).unwrap();
+    for action in DMS_VPC_ACTIONS {
+        assert!(line.contains(&format!("`{action}`")), "{action} missing from: {line}");
+    }
+}
