@@ -108,7 +108,8 @@ pub enum DmsVpcRoleStatus {
     Incomplete {
         role: Role,
         trusts_dms: bool,
-        grants: Grants,
+        /// Boxed: a status is mostly `Ready`, and this keeps the variants' sizes close.
+        grants: Box<Grants>,
     },
     Ready(Role),
 }
@@ -131,7 +132,7 @@ pub async fn dms_vpc_role_status(iam: &dyn IamApi, partition: &str) -> Result<Dm
     Ok(if grants.all() && trusts_dms {
         DmsVpcRoleStatus::Ready(role)
     } else {
-        DmsVpcRoleStatus::Incomplete { role, trusts_dms, grants }
+        DmsVpcRoleStatus::Incomplete { role, trusts_dms, grants: Box::new(grants) }
     })
 }
 
