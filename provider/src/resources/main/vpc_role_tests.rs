@@ -131,3 +131,25 @@ fn the_documentation_names_every_action_check_asks_for() {
         assert!(line.contains(&format!("`{action}`")), "{action} missing from: {line}");
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn check_still_needs_the_trust_of_dms_whatever_the_policies_grant() {
+    let b = bed(false);
+    let trust = dms_trust_policy().replace("dms.amazonaws.com", "ec2.amazonaws.com");
+    let input = CreateRoleInput { name: DMS_VPC_ROLE.into(), assume_role_policy: trust, ..Default::default() };
+    b.w.iam.create_role(input).await.unwrap();
+    b.w.iam.put_role_policy(DMS_VPC_ROLE, "dmsvpcpolicy", &seed_policy()).unwrap();
+    let errs = errors(&b.create(&config(stack_json("check", false))).await.diags);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].contains("exists but does not trust dms.amazonaws.com"), "{}", errs[0]);
+    assert!(!errs[0].contains("do not grant"), "{}", errs[0]);
+
+    b.w.iam.put_role_policy(DMS_VPC_ROLE, "dmsvpcpolicy", "{}").unwrap();
+    let errs = errors(&b.create(&config(stack_json("check", false))).await.diags);
+    assert!(errs.len() == 1 && errs[0].contains("does not trust dms.amazonaws.com"), "{errs:?}");
+    assert!(
+        errs[0].contains(&format!("Also, its policies do not grant {}", DMS_VPC_ACTIONS.join(", "))),
+        "{}",
+        errs[0]
+    );
+}
