@@ -26,8 +26,9 @@ Subcommands
     original ``terraform-main`` expects (``var.source_snapshot``): a seed DB
     instance ``S-seed`` is created, waited for, snapshotted and deleted.
     Idempotent.  Prints ``{"snapshot_identifier", "snapshot_arn", "engine"}``.
-``dms-vpc-role --endpoint URL``
-    The ``dms-vpc-role`` IAM role with its managed policy (idempotent).
+``dms-vpc-role --endpoint URL [--inline]``
+    The ``dms-vpc-role`` IAM role with its managed policy (idempotent); with ``--inline``, with the
+    seed's inline policy granting DMS's EC2 actions instead.
 ``ls-state --endpoint URL --bucket B``
     Keys (and sizes) of the objects in the state bucket.
 ``ls-locks --endpoint URL --table T``
@@ -257,6 +258,31 @@ def ls_locks(args: argparse.Namespace) -> list[dict[str, Any]]:
 # -------------------------------------------------------------------- DMS stack
 
 
+# The seed's own policy for dms-vpc-role (GeoscienceAustralia/aws-dms-example terraform-main/iam-roles.tf):
+# inline, instead of the managed AmazonDMSVPCManagementRole.
+SEED_DMS_VPC_INLINE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DescribeAvailabilityZones",
+                    "ec2:DescribeInternetGateways",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeVpcs",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:ModifyNetworkInterfaceAttribute",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
+)
+
+
 def ensure_dms_vpc_role(args: argparse.Namespace) -> None:
     iam = client("iam", args)
     try:
@@ -264,6 +290,11 @@ def ensure_dms_vpc_role(args: argparse.Namespace) -> None:
     except ClientError as err:
         if error_code(err) != "EntityAlreadyExists":
             raise
+    if getattr(args, "inline", False):
+        iam.put_role_policy(
+            RoleName="dms-vpc-role", PolicyName="dmsvpcpolicy", PolicyDocument=SEED_DMS_VPC_INLINE_POLICY
+        )
+        return
     attached = iam.list_attached_role_policies(RoleName="dms-vpc-role")["AttachedPolicies"]
     if not any(p["PolicyName"] == "AmazonDMSVPCManagementRole" for p in attached):
         iam.attach_role_policy(
@@ -713,6 +744,7 @@ def main(argv: list[str]) -> int:
     p.set_defaults(func=source_snapshot)
 
     p = common(sub.add_parser("dms-vpc-role", help="the dms-vpc-role IAM role"))
+    p.add_argument("--inline", action="store_true", help="with the seed's inline policy, not the managed one")
     p.set_defaults(func=dms_vpc_role)
 
     p = common(sub.add_parser("ls-state", help="objects in the state bucket"))

@@ -214,6 +214,12 @@ impl Fixtures {
         doc["deleted"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
     }
 
+    /// The `dms-vpc-role` IAM role as the seed makes it: an inline policy granting DMS's EC2
+    /// actions, no managed policy.
+    pub fn dms_vpc_role_inline(&self) {
+        self.run(&["dms-vpc-role", "--inline"]);
+    }
+
     /// Keys of the objects in a state bucket.
     pub fn state_keys(&self, bucket: &str) -> Vec<String> {
         let doc = self.run(&["ls-state", "--bucket", bucket]);

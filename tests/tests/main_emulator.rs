@@ -129,3 +129,37 @@ async fn main_stack_against_the_emulator() {
     assert!(ctx.provider.clients.dms.find_endpoint("emu-dev-tgt").await.unwrap().is_none());
     println!("create, update and delete took {:?}", started.elapsed());
 }
+
+/// The seed's `dms-vpc-role` (an inline policy granting DMS's EC2 actions, no managed policy)
+/// passes `dms_vpc_role = "check"`, and DMS (the emulator, strictness.py) works with it: the stack
+/// is created and deleted, the role left as it was. Servers as source and target: no RDS to wait for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_accepts_the_seeds_inline_dms_vpc_role() {
+    use dmslink::aws::iam::DMS_VPC_ROLE;
+
+    let emulator = dmslink_acctest::Emulator::start();
+    emulator.fixtures().dms_vpc_role_inline();
+    let ctx = ctx(&emulator.endpoint()).await;
+    let started = std::time::Instant::now();
+    let mut j = stack("dms.t3.medium", "seed-role");
+    j["dms_vpc_role"] = serde_json::json!("check");
+    j["target"] = serde_json::json!({"server_name": "pg.corp.example", "database_name": "dblink",
+                                     "username": "dblink", "password": "tgt-pw-123"});
+    let cfg = config(j);
+    let out = Main.create(&ctx, &planned(&cfg, None), &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    let st = out.state;
+    assert!(st.get("replication_instance_arn").as_str().is_some());
+    assert_eq!(st.get("dms_vpc_role_created").as_bool(), Some(false));
+
+    let iam = &ctx.provider.clients.iam;
+    assert_eq!(iam.list_role_policies(DMS_VPC_ROLE).await.unwrap(), vec!["dmsvpcpolicy"]);
+    let doc = iam.get_role_policy(DMS_VPC_ROLE, "dmsvpcpolicy").await.unwrap();
+    assert!(doc.starts_with('{') && doc.contains("ec2:ModifyNetworkInterfaceAttribute"), "not decoded: {doc}");
+    assert!(iam.list_attached_role_policies(DMS_VPC_ROLE).await.unwrap().is_empty(), "check changed the role");
+
+    let d = Main.delete(&ctx, &st).await;
+    assert_eq!(errors(&d), Vec::<String>::new());
+    assert!(iam.get_role(DMS_VPC_ROLE).await.unwrap().is_some(), "a role the stack did not create stays");
+    println!("create and delete with the seed's role took {:?}", started.elapsed());
+}

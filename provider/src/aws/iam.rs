@@ -1,10 +1,12 @@
 //! The IAM calls dmslink makes: the account-wide `dms-vpc-role` DMS needs before it creates a
 //! replication subnet group or instance (aws-behaviour.md §1.6). Checked by default; created on
-//! request with the AWS-managed policy; never deleted unless dmslink created it.
+//! request with the AWS-managed policy; never deleted unless dmslink created it. A role whose own
+//! policies grant DMS's EC2 actions (the seed's inline policy) does as well ([`super::iam_policy`]).
 
 use async_trait::async_trait;
 
-use super::error::AwsError;
+use super::error::{AwsError, ErrorKind};
+use super::iam_policy::{Grants, NamedPolicy, Reading, evaluate};
 
 pub use super::Tags;
 
@@ -56,6 +58,14 @@ pub struct AttachedPolicy {
     pub arn: String,
 }
 
+/// A managed policy (`GetPolicy`): its document is that of its default version.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ManagedPolicy {
+    pub name: String,
+    pub arn: String,
+    pub default_version_id: String,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CreateRoleInput {
     pub name: String,
@@ -71,6 +81,14 @@ pub trait IamApi: Send + Sync {
     /// `Ok(None)` when there is no such role (`NoSuchEntity`).
     async fn get_role(&self, name: &str) -> Result<Option<Role>, AwsError>;
     async fn list_attached_role_policies(&self, role_name: &str) -> Result<Vec<AttachedPolicy>, AwsError>;
+    /// The names of the role's inline policies.
+    async fn list_role_policies(&self, role_name: &str) -> Result<Vec<String>, AwsError>;
+    /// An inline policy's document as JSON text (IAM sends it URL-encoded; this is decoded).
+    async fn get_role_policy(&self, role_name: &str, policy_name: &str) -> Result<String, AwsError>;
+    /// `NoSuchEntity` (kind `NotFound`) when there is no such policy.
+    async fn get_policy(&self, policy_arn: &str) -> Result<ManagedPolicy, AwsError>;
+    /// One version's document as JSON text (decoded, as [`IamApi::get_role_policy`]).
+    async fn get_policy_version(&self, policy_arn: &str, version_id: &str) -> Result<String, AwsError>;
     /// `EntityAlreadyExists` (kind `AlreadyExists`) when the name is taken.
     async fn create_role(&self, input: CreateRoleInput) -> Result<Role, AwsError>;
     async fn attach_role_policy(&self, role_name: &str, policy_arn: &str) -> Result<(), AwsError>;
@@ -85,28 +103,78 @@ pub trait IamApi: Send + Sync {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DmsVpcRoleStatus {
     Missing,
-    /// The role exists but lacks the trust of `dms.amazonaws.com` or the managed policy.
+    /// The role exists but lacks the trust of `dms.amazonaws.com`, or neither has the managed
+    /// policy nor policies of its own granting every action DMS needs (`grants`).
     Incomplete {
         role: Role,
         trusts_dms: bool,
-        has_policy: bool,
+        /// Boxed: a status is mostly `Ready`, and this keeps the variants' sizes close.
+        grants: Box<Grants>,
     },
     Ready(Role),
 }
 
-/// Looks at `dms-vpc-role`: present, trusting DMS, with `AmazonDMSVPCManagementRole` attached.
+/// Looks at `dms-vpc-role`: present, trusting DMS, and either with `AmazonDMSVPCManagementRole`
+/// attached or with inline and attached policies that grant DMS's EC2 actions (read cautiously:
+/// [`Reading::Cautious`]).
 pub async fn dms_vpc_role_status(iam: &dyn IamApi, partition: &str) -> Result<DmsVpcRoleStatus, AwsError> {
     let Some(role) = iam.get_role(DMS_VPC_ROLE).await? else {
         return Ok(DmsVpcRoleStatus::Missing);
     };
-    let policy = dms_vpc_policy_arn(partition);
-    let has_policy = iam.list_attached_role_policies(DMS_VPC_ROLE).await?.iter().any(|p| p.arn == policy);
+    let managed = dms_vpc_policy_arn(partition);
+    let attached = iam.list_attached_role_policies(DMS_VPC_ROLE).await?;
+    let grants = if attached.iter().any(|p| p.arn == managed) {
+        Grants::default()
+    } else {
+        evaluate(&own_policies(iam, DMS_VPC_ROLE, &attached).await?, Reading::Cautious)
+    };
     let trusts_dms = role.trusts_dms();
-    Ok(if has_policy && trusts_dms {
+    Ok(if grants.all() && trusts_dms {
         DmsVpcRoleStatus::Ready(role)
     } else {
-        DmsVpcRoleStatus::Incomplete { role, trusts_dms, has_policy }
+        DmsVpcRoleStatus::Incomplete { role, trusts_dms, grants: Box::new(grants) }
     })
+}
+
+/// The documents of the role's inline policies and of its `attached` managed policies (their
+/// default versions). A policy the caller may not read, or that went away meanwhile, is listed
+/// with the reason instead: it then grants nothing, and the error says so.
+pub async fn own_policies(
+    iam: &dyn IamApi,
+    role_name: &str,
+    attached: &[AttachedPolicy],
+) -> Result<Vec<NamedPolicy>, AwsError> {
+    let unreadable = |e: &AwsError| matches!(e.kind, ErrorKind::AccessDenied | ErrorKind::NotFound);
+    let why = |e: &AwsError| format!("{}: {}", e.code, e.message);
+    let mut out = Vec::new();
+    let names = match iam.list_role_policies(role_name).await {
+        Ok(names) => names,
+        Err(e) if unreadable(&e) => {
+            out.push(NamedPolicy::unread("inline policies", why(&e)));
+            Vec::new()
+        }
+        Err(e) => return Err(e),
+    };
+    for name in names {
+        let label = format!("inline policy {name}");
+        out.push(match iam.get_role_policy(role_name, &name).await {
+            Ok(doc) => NamedPolicy::read(label, doc),
+            Err(e) if unreadable(&e) => NamedPolicy::unread(label, why(&e)),
+            Err(e) => return Err(e),
+        });
+    }
+    for policy in attached {
+        let doc = match iam.get_policy(&policy.arn).await {
+            Ok(found) => iam.get_policy_version(&policy.arn, &found.default_version_id).await,
+            Err(e) => Err(e),
+        };
+        out.push(match doc {
+            Ok(doc) => NamedPolicy::read(policy.arn.clone(), doc),
+            Err(e) if unreadable(&e) => NamedPolicy::unread(policy.arn.clone(), why(&e)),
+            Err(e) => return Err(e),
+        });
+    }
+    Ok(out)
 }
 
 /// Decodes IAM's URL-encoded policy documents (`%7B%22Version%22...`); text that is not

@@ -7,7 +7,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
 use super::error::{AwsError, ErrorKind};
-use super::iam::{AttachedPolicy, CreateRoleInput, IamApi, Role, Tags, decode_policy_document};
+use super::iam::{AttachedPolicy, CreateRoleInput, IamApi, ManagedPolicy, Role, Tags, decode_policy_document};
 use super::stop;
 
 /// The IAM client plus where it sends requests (for error messages).
@@ -91,6 +91,52 @@ impl IamApi for SdkIam {
                 arn: p.policy_arn().unwrap_or_default().to_string(),
             })
             .collect())
+    }
+
+    async fn list_role_policies(&self, role_name: &str) -> Result<Vec<String>, AwsError> {
+        self.client
+            .list_role_policies()
+            .role_name(role_name)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn get_role_policy(&self, role_name: &str, policy_name: &str) -> Result<String, AwsError> {
+        let out = self
+            .client
+            .get_role_policy()
+            .role_name(role_name)
+            .policy_name(policy_name)
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(decode_policy_document(out.policy_document()))
+    }
+
+    async fn get_policy(&self, policy_arn: &str) -> Result<ManagedPolicy, AwsError> {
+        let out = self.client.get_policy().policy_arn(policy_arn).send().await.map_err(|e| self.err(e))?;
+        let p = out.policy().ok_or_else(|| AwsError::new(ErrorKind::Other, "", "IAM GetPolicy returned no policy"))?;
+        Ok(ManagedPolicy {
+            name: p.policy_name().unwrap_or_default().to_string(),
+            arn: p.arn().unwrap_or(policy_arn).to_string(),
+            default_version_id: p.default_version_id().unwrap_or_default().to_string(),
+        })
+    }
+
+    async fn get_policy_version(&self, policy_arn: &str, version_id: &str) -> Result<String, AwsError> {
+        let out = self
+            .client
+            .get_policy_version()
+            .policy_arn(policy_arn)
+            .version_id(version_id)
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(out.policy_version().and_then(|v| v.document()).map(decode_policy_document).unwrap_or_default())
     }
 
     async fn create_role(&self, input: CreateRoleInput) -> Result<Role, AwsError> {

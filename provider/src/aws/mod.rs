@@ -16,6 +16,7 @@ pub mod error;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fake;
 pub mod iam;
+pub mod iam_policy;
 pub mod iam_sdk;
 pub mod rds;
 pub mod rds_sdk;

@@ -1,13 +1,16 @@
-//! `FakeIam`: roles, attached policies and tags in memory, enough for `dms-vpc-role`.
+//! `FakeIam`: roles, inline and attached policies, customer-managed policies and tags in memory,
+//! enough for `dms-vpc-role`.
 //!
-//! Rules (IAM error codes): unknown role `NoSuchEntity`; name taken `EntityAlreadyExists`; trust
-//! policy not JSON `MalformedPolicyDocument`; a role with attached policies cannot be deleted
-//! (`DeleteConflict`); detaching a policy that is not attached `NoSuchEntity`.
+//! Rules (IAM error codes): unknown role, inline policy, managed policy or policy version
+//! `NoSuchEntity`; name taken `EntityAlreadyExists`; trust policy not JSON
+//! `MalformedPolicyDocument`; a role with attached or inline policies cannot be deleted (`DeleteConflict`);
+//! detaching a policy that is not attached `NoSuchEntity`.
 //!
 //! A linked [`super::FakeDms`] asks [`FakeIam::dms_vpc_role_ready`] before creating a subnet
-//! group or an instance. IAM is eventually consistent: with
-//! [`FakeIam::set_dms_propagation_delay`], DMS keeps answering `AccessDeniedFault` for that many
-//! checks after the role was created or its policy attached.
+//! group or an instance: as the emulator (`strictness.py`), the role needs the managed policy or
+//! own policies granting DMS's EC2 actions ([`Reading::AsEmulator`]). IAM is eventually
+//! consistent: with [`FakeIam::set_dms_propagation_delay`], DMS keeps answering
+//! `AccessDeniedFault` for that many checks after the role was created or given a policy.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -17,14 +20,19 @@ use async_trait::async_trait;
 use super::{Recorder, locked};
 use crate::aws::error::AwsError;
 use crate::aws::iam::{
-    AttachedPolicy, CreateRoleInput, DMS_VPC_POLICY, DMS_VPC_ROLE, IamApi, Role, Tags, dms_trust_policy,
+    AttachedPolicy, CreateRoleInput, DMS_VPC_POLICY, DMS_VPC_ROLE, IamApi, ManagedPolicy, Role, Tags, dms_trust_policy,
     dms_vpc_policy_arn,
 };
+use crate::aws::iam_policy::{NamedPolicy, Reading, evaluate};
 
 /// Operation names accepted by [`FakeIam::fail_next`] (the `IamApi` method names).
 pub const OPS: &[&str] = &[
     "get_role",
     "list_attached_role_policies",
+    "list_role_policies",
+    "get_role_policy",
+    "get_policy",
+    "get_policy_version",
     "create_role",
     "attach_role_policy",
     "detach_role_policy",
@@ -40,11 +48,21 @@ pub const LOSABLE_OPS: &[&str] =
 struct RoleRec {
     role: Role,
     policies: Vec<AttachedPolicy>,
+    /// Inline policies: name -> document.
+    inline: BTreeMap<String, String>,
+}
+
+/// A customer-managed policy: its versions' documents, `v1` first.
+struct PolicyRec {
+    name: String,
+    versions: Vec<String>,
+    default: usize,
 }
 
 #[derive(Default)]
 struct State {
     roles: BTreeMap<String, RoleRec>,
+    managed: BTreeMap<String, PolicyRec>,
     rec: Recorder,
     counter: u64,
     propagation_delay: u32,
@@ -100,6 +118,7 @@ impl FakeIam {
                     name: "AmazonDMSVPCManagementRole".to_string(),
                     arn: dms_vpc_policy_arn("aws"),
                 }],
+                inline: BTreeMap::new(),
             },
         );
         role
@@ -118,12 +137,47 @@ impl FakeIam {
         self.lock().roles.get(name).map(|r| r.policies.iter().map(|p| p.arn.clone()).collect()).unwrap_or_default()
     }
 
+    /// Puts (or replaces) an inline policy of `role` (PutRolePolicy). The document is kept as
+    /// given, even when IAM would refuse it, so readers of malformed documents can be tested.
+    pub fn put_role_policy(&self, role: &str, name: &str, document: &str) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        let delay = st.propagation_delay;
+        Self::role_mut(&mut st, role)?.inline.insert(name.to_string(), document.to_string());
+        if role == DMS_VPC_ROLE {
+            st.denials_left = delay;
+        }
+        Ok(())
+    }
+
+    /// Creates a customer-managed policy (CreatePolicy) with `document` as version `v1`; its ARN.
+    pub fn create_policy(&self, name: &str, document: &str) -> String {
+        let arn = format!("arn:aws:iam::{}:policy/{name}", self.account);
+        let rec = PolicyRec { name: name.to_string(), versions: vec![document.to_string()], default: 0 };
+        self.lock().managed.insert(arn.clone(), rec);
+        arn
+    }
+
+    /// Adds a version to a customer-managed policy (CreatePolicyVersion), the default one when
+    /// `set_default`.
+    pub fn create_policy_version(&self, arn: &str, document: &str, set_default: bool) -> Result<(), AwsError> {
+        let mut st = self.lock();
+        let rec = st.managed.get_mut(arn).ok_or_else(|| no_such_policy(arn))?;
+        rec.versions.push(document.to_string());
+        if set_default {
+            rec.default = rec.versions.len() - 1;
+        }
+        Ok(())
+    }
+
     /// What DMS sees: `dms-vpc-role` exists, trusts `dms.amazonaws.com` and has
-    /// `AmazonDMSVPCManagementRole` attached, and the propagation delay has passed.
+    /// `AmazonDMSVPCManagementRole` attached or own policies granting what DMS needs, and the
+    /// propagation delay has passed.
     pub fn dms_vpc_role_ready(&self) -> bool {
         let mut st = self.lock();
         let ready = st.roles.get(DMS_VPC_ROLE).is_some_and(|r| {
-            r.role.trusts_dms() && r.policies.iter().any(|p| p.arn.ends_with(&format!(":iam::aws:{DMS_VPC_POLICY}")))
+            r.role.trusts_dms()
+                && (r.policies.iter().any(|p| p.arn.ends_with(&format!(":iam::aws:{DMS_VPC_POLICY}")))
+                    || evaluate(&Self::own_policies(&st, r), Reading::AsEmulator).all())
         });
         if !ready {
             return false;
@@ -152,8 +206,30 @@ impl FakeIam {
     }
 
     fn role_mut<'a>(st: &'a mut State, name: &str) -> Result<&'a mut RoleRec, AwsError> {
-        st.roles.get_mut(name).ok_or_else(|| no_such_entity(format!("The role with name {name} cannot be found.")))
+        st.roles.get_mut(name).ok_or_else(|| no_such_role(name))
     }
+
+    fn role_ref<'a>(st: &'a State, name: &str) -> Result<&'a RoleRec, AwsError> {
+        st.roles.get(name).ok_or_else(|| no_such_role(name))
+    }
+
+    /// The role's inline policies and the default versions of its attached customer-managed ones.
+    fn own_policies(st: &State, rec: &RoleRec) -> Vec<NamedPolicy> {
+        let inline = rec.inline.iter().map(|(name, doc)| NamedPolicy::read(format!("inline policy {name}"), doc));
+        let attached = rec.policies.iter().filter_map(|p| {
+            let policy = st.managed.get(&p.arn)?;
+            Some(NamedPolicy::read(p.arn.clone(), policy.versions.get(policy.default)?))
+        });
+        inline.chain(attached).collect()
+    }
+}
+
+fn no_such_role(name: &str) -> AwsError {
+    no_such_entity(format!("The role with name {name} cannot be found."))
+}
+
+fn no_such_policy(arn: &str) -> AwsError {
+    no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
 }
 
 #[async_trait]
@@ -168,6 +244,43 @@ impl IamApi for FakeIam {
         let mut st = self.lock();
         st.rec.begin("list_attached_role_policies", role_name)?;
         Ok(Self::role_mut(&mut st, role_name)?.policies.clone())
+    }
+
+    async fn list_role_policies(&self, role_name: &str) -> Result<Vec<String>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("list_role_policies", role_name)?;
+        Ok(Self::role_ref(&st, role_name)?.inline.keys().cloned().collect())
+    }
+
+    async fn get_role_policy(&self, role_name: &str, policy_name: &str) -> Result<String, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("get_role_policy", format!("{role_name} {policy_name}"))?;
+        Self::role_ref(&st, role_name)?
+            .inline
+            .get(policy_name)
+            .cloned()
+            .ok_or_else(|| no_such_entity(format!("The role policy with name {policy_name} cannot be found.")))
+    }
+
+    async fn get_policy(&self, policy_arn: &str) -> Result<ManagedPolicy, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("get_policy", policy_arn)?;
+        let rec = st.managed.get(policy_arn).ok_or_else(|| no_such_policy(policy_arn))?;
+        Ok(ManagedPolicy {
+            name: rec.name.clone(),
+            arn: policy_arn.to_string(),
+            default_version_id: format!("v{}", rec.default + 1),
+        })
+    }
+
+    async fn get_policy_version(&self, policy_arn: &str, version_id: &str) -> Result<String, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("get_policy_version", format!("{policy_arn} {version_id}"))?;
+        let rec = st.managed.get(policy_arn).ok_or_else(|| no_such_policy(policy_arn))?;
+        let index = version_id.strip_prefix('v').and_then(|n| n.parse::<usize>().ok()).and_then(|n| n.checked_sub(1));
+        index.and_then(|i| rec.versions.get(i)).cloned().ok_or_else(|| {
+            no_such_entity(format!("Policy {policy_arn} version {version_id} does not exist or is not attachable."))
+        })
     }
 
     async fn create_role(&self, input: CreateRoleInput) -> Result<Role, AwsError> {
@@ -216,7 +329,8 @@ impl FakeIam {
         let mut role =
             self.new_role(&mut st, &input.name, &input.assume_role_policy, input.path.as_deref(), input.tags.clone());
         role.description = input.description.clone();
-        st.roles.insert(input.name.clone(), RoleRec { role: role.clone(), policies: Vec::new() });
+        st.roles
+            .insert(input.name.clone(), RoleRec { role: role.clone(), policies: Vec::new(), inline: BTreeMap::new() });
         if input.name == DMS_VPC_ROLE {
             st.denials_left = st.propagation_delay;
         }
@@ -260,6 +374,9 @@ impl FakeIam {
         let rec = Self::role_mut(&mut st, name)?;
         if !rec.policies.is_empty() {
             return Err(AwsError::from_code("DeleteConflict", "Cannot delete entity, must detach all policies first."));
+        }
+        if !rec.inline.is_empty() {
+            return Err(AwsError::from_code("DeleteConflict", "Cannot delete entity, must delete policies first."));
         }
         st.roles.remove(name);
         Ok(())
@@ -309,7 +426,7 @@ mod tests {
         assert_eq!(role.arn, "arn:aws:iam::123456789012:role/dms-vpc-role");
         assert!(matches!(
             dms_vpc_role_status(&iam, "aws").await.unwrap(),
-            DmsVpcRoleStatus::Incomplete { has_policy: false, trusts_dms: true, .. }
+            DmsVpcRoleStatus::Incomplete { ref grants, trusts_dms: true, .. } if !grants.all()
         ));
         assert!(!iam.dms_vpc_role_ready());
         iam.attach_role_policy(DMS_VPC_ROLE, &dms_vpc_policy_arn("aws")).await.unwrap();
@@ -359,5 +476,95 @@ mod tests {
         assert_eq!(iam.get_role(DMS_VPC_ROLE).await.unwrap_err().kind, ErrorKind::AccessDenied);
         assert_eq!(iam.calls(), vec!["tag_role", "untag_role", "get_role", "get_role"]);
         assert_eq!(iam.attached_policy_arns(DMS_VPC_ROLE), vec![dms_vpc_policy_arn("aws")]);
+    }
+
+    fn seed_policy() -> String {
+        serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": crate::aws::iam_policy::DMS_VPC_ACTIONS, "Resource": "*"}
+        ]})
+        .to_string()
+    }
+
+    #[tokio::test]
+    async fn fake_iam_inline_policies_make_dms_vpc_role_ready_as_in_the_emulator() {
+        let iam = FakeIam::new();
+        iam.set_dms_propagation_delay(1);
+        iam.create_role(dms_role_input()).await.unwrap();
+        assert!(!iam.dms_vpc_role_ready());
+        let nothing = serde_json::json!({"Statement": []}).to_string();
+        iam.put_role_policy(DMS_VPC_ROLE, "dmsvpcpolicy", &nothing).unwrap();
+        assert!(!iam.dms_vpc_role_ready());
+        iam.put_role_policy(DMS_VPC_ROLE, "dmsvpcpolicy", &seed_policy()).unwrap();
+        assert!(!iam.dms_vpc_role_ready(), "a freshly put policy propagates as an attachment does");
+        assert!(iam.dms_vpc_role_ready());
+        assert!(matches!(dms_vpc_role_status(&iam, "aws").await.unwrap(), DmsVpcRoleStatus::Ready(_)));
+
+        assert_eq!(iam.list_role_policies(DMS_VPC_ROLE).await.unwrap(), vec!["dmsvpcpolicy"]);
+        assert_eq!(iam.get_role_policy(DMS_VPC_ROLE, "dmsvpcpolicy").await.unwrap(), seed_policy());
+        let e = iam.get_role_policy(DMS_VPC_ROLE, "other").await.unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("NoSuchEntity", "The role policy with name other cannot be found.")
+        );
+        assert_eq!(iam.list_role_policies("nobody").await.unwrap_err().kind, ErrorKind::NotFound);
+        assert_eq!(iam.put_role_policy("nobody", "p", "{}").unwrap_err().code, "NoSuchEntity");
+        let e = iam.delete_role(DMS_VPC_ROLE).await.unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("DeleteConflict", "Cannot delete entity, must delete policies first.")
+        );
+    }
+
+    #[tokio::test]
+    async fn fake_iam_customer_managed_policies_count_by_their_default_version() {
+        let iam = FakeIam::new();
+        iam.create_role(dms_role_input()).await.unwrap();
+        let arn = iam.create_policy("dms-vpc", "{}");
+        assert_eq!(arn, "arn:aws:iam::123456789012:policy/dms-vpc");
+        iam.attach_role_policy(DMS_VPC_ROLE, &arn).await.unwrap();
+        iam.create_policy_version(&arn, &seed_policy(), false).unwrap();
+        assert!(!iam.dms_vpc_role_ready());
+        assert_eq!(iam.get_policy(&arn).await.unwrap().default_version_id, "v1");
+        assert_eq!(iam.get_policy_version(&arn, "v2").await.unwrap(), seed_policy());
+        iam.create_policy_version(&arn, &seed_policy(), true).unwrap();
+        assert!(iam.dms_vpc_role_ready());
+        let p = iam.get_policy(&arn).await.unwrap();
+        assert_eq!((p.name.as_str(), p.default_version_id.as_str()), ("dms-vpc", "v3"));
+        assert!(matches!(dms_vpc_role_status(&iam, "aws").await.unwrap(), DmsVpcRoleStatus::Ready(_)));
+
+        let e = iam.get_policy_version(&arn, "v9").await.unwrap_err();
+        assert_eq!(e.message, format!("Policy {arn} version v9 does not exist or is not attachable."));
+        assert_eq!(iam.get_policy_version(&arn, "x").await.unwrap_err().code, "NoSuchEntity");
+        let e = iam.get_policy("arn:aws:iam::123456789012:policy/none").await.unwrap_err();
+        assert_eq!((e.code.as_str(), e.kind), ("NoSuchEntity", ErrorKind::NotFound));
+    }
+
+    #[tokio::test]
+    async fn status_lists_policies_it_may_not_read_as_granting_nothing() {
+        let iam = FakeIam::new();
+        iam.create_role(dms_role_input()).await.unwrap();
+        iam.put_role_policy(DMS_VPC_ROLE, "dmsvpcpolicy", &seed_policy()).unwrap();
+        iam.fail_next(
+            "get_role_policy",
+            AwsError::from_code("AccessDenied", "not authorized to perform iam:GetRolePolicy"),
+        );
+        let DmsVpcRoleStatus::Incomplete { grants, trusts_dms: true, .. } =
+            dms_vpc_role_status(&iam, "aws").await.unwrap()
+        else {
+            panic!("not incomplete")
+        };
+        assert_eq!(grants.missing.len(), 8);
+        assert_eq!(
+            grants.unreadable,
+            vec!["inline policy dmsvpcpolicy (AccessDenied: not authorized to perform iam:GetRolePolicy)"]
+        );
+        // Other errors are errors.
+        iam.fail_next("list_role_policies", AwsError::from_code("ServiceFailure", "busy"));
+        assert_eq!(dms_vpc_role_status(&iam, "aws").await.unwrap_err().code, "ServiceFailure");
+        // The managed policy needs no reading of the others.
+        iam.attach_role_policy(DMS_VPC_ROLE, &dms_vpc_policy_arn("aws")).await.unwrap();
+        iam.clear_calls();
+        assert!(matches!(dms_vpc_role_status(&iam, "aws").await.unwrap(), DmsVpcRoleStatus::Ready(_)));
+        assert_eq!(iam.calls(), vec!["get_role", "list_attached_role_policies"]);
     }
 }

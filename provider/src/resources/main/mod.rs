@@ -606,3 +606,5 @@ mod safety_tests;
 mod test_bed;
 #[cfg(test)]
 mod update_lost_tests;
+#[cfg(test)]
+mod vpc_role_tests;

@@ -4,6 +4,7 @@
 use crate::aws::iam::{
     CreateRoleInput, DMS_VPC_ROLE, DmsVpcRoleStatus, dms_trust_policy, dms_vpc_policy_arn, dms_vpc_role_status,
 };
+use crate::aws::iam_policy::{DMS_VPC_ACTIONS, Grants};
 use crate::resources::step_kit::{Found, R, StepError, adopt_or_create, aws_err, gone_ok, tolerate_lost};
 
 use super::super::naming::TAG_STACK;
@@ -12,12 +13,34 @@ use super::{MainStep, StackRun};
 pub fn role_how_to(partition: &str) -> String {
     format!(
         "DMS needs the account-wide IAM role `{DMS_VPC_ROLE}` (trusting dms.amazonaws.com, with the managed policy \
-         {policy}) before it can create a replication subnet group or instance. Create it once per account:\n\n  \
+         {policy}, or policies of its own granting {actions} on Resource \"*\") before it can create a replication \
+         subnet group or instance. Create it once per account:\n\n  \
          aws iam create-role --role-name {DMS_VPC_ROLE} --assume-role-policy-document \
          '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"Service\":\"dms.amazonaws.com\"}},\"Action\":\"sts:AssumeRole\"}}]}}'\n  \
          aws iam attach-role-policy --role-name {DMS_VPC_ROLE} --policy-arn {policy}\n\n\
          or set `dms_vpc_role = \"create\"` to let dmslink create it (it then deletes it with the stack, once no other DMS replication instance or subnet group needs it).",
-        policy = dms_vpc_policy_arn(partition)
+        policy = dms_vpc_policy_arn(partition),
+        actions = DMS_VPC_ACTIONS.join(", ")
+    )
+}
+
+/// What is wrong with the permissions of an existing `dms-vpc-role` and the ways on.
+pub fn grants_how_to(grants: &Grants, partition: &str) -> String {
+    format!(
+        "{explain}. DMS needs these EC2 actions on Resource \"*\" to manage the network interfaces \
+         of its replication instances. Either attach the AWS-managed policy:\n\n  \
+         aws iam attach-role-policy --role-name {DMS_VPC_ROLE} --policy-arn {policy}\n\n\
+         or add the missing actions to one of its policies (for example an inline policy with Effect \"Allow\", \
+         Action [{missing}] and Resource \"*\"), or set `dms_vpc_role = \"create\"` to let dmslink attach the \
+         managed policy.{deny}",
+        explain = grants.explain(),
+        deny = if grants.denied.is_empty() {
+            ""
+        } else {
+            " A Deny in any of its policies overrides every Allow, the managed policy's too: remove or narrow it."
+        },
+        policy = dms_vpc_policy_arn(partition),
+        missing = grants.missing.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")
     )
 }
 
@@ -86,16 +109,20 @@ pub(super) async fn ensure_dms_vpc_role(run: &StackRun) -> R<()> {
     match role {
         VpcRole::Found(DmsVpcRoleStatus::Ready(_) | DmsVpcRoleStatus::Missing) => Ok(()),
         VpcRole::Created => attach().await,
-        VpcRole::Found(DmsVpcRoleStatus::Incomplete { trusts_dms, has_policy, .. }) if !create_it => {
+        VpcRole::Found(DmsVpcRoleStatus::Incomplete { trusts_dms: false, grants, .. }) if !create_it => {
             Err(StepError::new(
                 STEP,
                 format!(
-                    "IAM role {DMS_VPC_ROLE} exists but {}. {}",
-                    if !trusts_dms { "does not trust dms.amazonaws.com" } else { "lacks the managed policy" },
-                    if !has_policy { role_how_to(&partition) } else { String::new() }
+                    "IAM role {DMS_VPC_ROLE} exists but does not trust dms.amazonaws.com: give it a trust policy \
+                     allowing the service principal dms.amazonaws.com sts:AssumeRole.{}",
+                    if grants.all() { String::new() } else { format!(" Also, {}", grants_how_to(&grants, &partition)) }
                 ),
             ))
         }
+        VpcRole::Found(DmsVpcRoleStatus::Incomplete { grants, .. }) if !create_it => Err(StepError::new(
+            STEP,
+            format!("IAM role {DMS_VPC_ROLE} exists but {}", grants_how_to(&grants, &partition)),
+        )),
         VpcRole::Found(DmsVpcRoleStatus::Incomplete { trusts_dms: false, .. }) => Err(StepError::new(
             STEP,
             format!(
