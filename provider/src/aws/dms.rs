@@ -426,7 +426,7 @@ impl WaitState for Connection {
     }
 }
 
-wait_state_field!(ReplicationInstance => status, Endpoint => status);
+wait_state_field!(ReplicationInstance => status, Endpoint => status, ReplicationSubnetGroup => status);
 
 #[cfg(test)]
 mod tests {

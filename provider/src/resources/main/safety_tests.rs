@@ -107,6 +107,9 @@ async fn destroy_by_default_takes_final_snapshots_and_logs_their_names() {
     drop(guard);
     assert_eq!(errors(&d), Vec::<String>::new());
     assert_eq!(b.counts(), (0, 0, 0, 0));
+    // The replication subnet group is `deleting` a while after its delete: the destroy waits until
+    // it is gone, or a stack made again at once would meet its identifier still taken.
+    assert_eq!(b.w.dms.list_replication_subnet_groups().await.unwrap(), Vec::new());
     let tgt = snapshots_of(&b, "dblink-dev-tgt");
     let src = snapshots_of(&b, "dblink-dev-src-geodesy");
     assert!(tgt.len() == 1 && src.len() == 1, "{:?}", b.w.rds.snapshot_ids());

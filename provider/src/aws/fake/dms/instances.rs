@@ -112,6 +112,26 @@ impl FakeDms {
         st.instances.get_mut(arn).ok_or_else(|| not_found(format!("Replication instance {arn} not found")))
     }
 
+    /// Drops the deleted subnet groups whose time has come; `Err` when `id` is still `deleting`
+    /// (`doing`: what was asked of it).
+    fn subnet_group_settle(st: &mut State, id: &str, doing: &str) -> Result<(), AwsError> {
+        let now = tokio::time::Instant::now();
+        let gone: Vec<String> =
+            st.subnet_groups_gone_at.iter().filter(|(_, t)| **t <= now).map(|(k, _)| k.clone()).collect();
+        for g in gone {
+            st.subnet_groups_gone_at.remove(&g);
+            st.subnet_groups.remove(&g);
+        }
+        if !doing.is_empty() && st.subnet_groups_gone_at.contains_key(id) {
+            return Err(AwsError::new(
+                ErrorKind::InvalidState,
+                "InvalidResourceStateFault",
+                format!("Replication Subnet Group {id} is being deleted; it cannot be {doing}."),
+            ));
+        }
+        Ok(())
+    }
+
     pub(super) fn subnet_group_create(
         &self,
         input: ReplicationSubnetGroupInput,
@@ -127,6 +147,7 @@ impl FakeDms {
             return Err(invalid_parameter("ReplicationSubnetGroupDescription must be provided"));
         }
         self.check_vpc_role(&links)?;
+        Self::subnet_group_settle(&mut st, &id, "")?;
         if st.subnet_groups.contains_key(&id) {
             return Err(already_exists(format!("Replication Subnet Group {id} already exists")));
         }
@@ -150,6 +171,7 @@ impl FakeDms {
         if id.contains('_') {
             return Ok(None);
         }
+        Self::subnet_group_settle(&mut st, "", "")?;
         Ok(st.subnet_groups.get(&id.to_ascii_lowercase()).cloned())
     }
 
@@ -161,6 +183,7 @@ impl FakeDms {
         let mut st = self.lock();
         self.begin(&mut st, "modify_replication_subnet_group", &input.id)?;
         let id = input.id.to_ascii_lowercase();
+        Self::subnet_group_settle(&mut st, &id, "modified")?;
         if !st.subnet_groups.contains_key(&id) {
             return Err(not_found(format!("Replication Subnet Group {id} not found")));
         }
@@ -197,6 +220,7 @@ impl FakeDms {
         let mut st = self.lock();
         self.begin(&mut st, "delete_replication_subnet_group", id)?;
         let id = id.to_ascii_lowercase();
+        Self::subnet_group_settle(&mut st, &id, "deleted again")?;
         if !st.subnet_groups.contains_key(&id) {
             return Err(not_found(format!("Replication Subnet Group {id} not found")));
         }
@@ -219,7 +243,12 @@ impl FakeDms {
                 ),
             ));
         }
-        st.subnet_groups.remove(&id);
+        // `deleting` for a second, then gone (dms_realism.py); the tags go with the group.
+        if let Some(g) = st.subnet_groups.get_mut(&id) {
+            g.status = "deleting".to_string();
+        }
+        let gone_at = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+        st.subnet_groups_gone_at.insert(id.clone(), gone_at);
         let arn = self.subnet_group_arn(&id);
         st.tags.remove(&arn);
         Ok(())
@@ -228,6 +257,7 @@ impl FakeDms {
     pub(super) fn subnet_groups_list(&self) -> Result<Vec<ReplicationSubnetGroup>, AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "list_replication_subnet_groups", "")?;
+        Self::subnet_group_settle(&mut st, "", "")?;
         Ok(st.subnet_groups.values().cloned().collect())
     }
 
@@ -260,6 +290,7 @@ impl FakeDms {
             return Err(invalid_parameter(format!("AllocatedStorage must be between 5 and 6144 GiB, got {s}")));
         }
         let group_id = input.subnet_group_id.to_ascii_lowercase();
+        Self::subnet_group_settle(&mut st, &group_id, "used by a new replication instance")?;
         let Some(group) = st.subnet_groups.get(&group_id).cloned() else {
             return Err(not_found(format!("Replication Subnet Group {} not found", input.subnet_group_id)));
         };

@@ -187,6 +187,8 @@ struct State {
     endpoints: BTreeMap<String, EndpointRec>,
     /// By (lower-case) id.
     subnet_groups: BTreeMap<String, ReplicationSubnetGroup>,
+    /// Deleted subnet groups (`deleting`) and when they are gone, as the emulator's dms_realism.py.
+    subnet_groups_gone_at: BTreeMap<String, tokio::time::Instant>,
     /// By (instance ARN, endpoint ARN).
     connections: BTreeMap<(String, String), ConnectionRec>,
     /// Endpoint ARN → the failure message its next connection test ends with.

@@ -162,6 +162,16 @@ async fn fake_dms_subnet_group_rules() {
     tick().await;
     assert_eq!(n.dms.describe_replication_instance_by_arn(&ri.arn).await.unwrap(), None);
     n.dms.delete_replication_subnet_group("dblink-prod").await.unwrap();
+    // `deleting` a while (dms_realism.py): the identifier is taken, the group unusable.
+    let g = n.dms.find_replication_subnet_group("dblink-prod").await.unwrap().unwrap();
+    assert_eq!(g.status, "deleting");
+    let e = n.dms.delete_replication_subnet_group("dblink-prod").await.unwrap_err();
+    assert_eq!(e.code, "InvalidResourceStateFault");
+    let e = n.dms.create_replication_subnet_group(group_input("dblink-prod", &n.subnets[..2])).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::AlreadyExists);
+    let e = n.dms.create_replication_instance(instance_input("ri2", "dblink-prod", &n.sg)).await.unwrap_err();
+    assert_eq!(e.code, "InvalidResourceStateFault");
+    tick().await;
     assert_eq!(n.dms.find_replication_subnet_group("dblink-prod").await.unwrap(), None);
     assert_eq!(n.dms.delete_replication_subnet_group("dblink-prod").await.unwrap_err().kind, ErrorKind::NotFound);
 }

@@ -27,6 +27,12 @@ pub(super) async fn create_replication_subnet_group(run: &StackRun) -> R<()> {
         else {
             return Ok(Found::Nothing);
         };
+        if g.status == SUBNET_GROUP_DELETING {
+            // A destroy a moment ago (a replaced stack): nothing can use it, and its identifier is
+            // taken until it is gone.
+            wait_subnet_group_gone(run, &id).await?;
+            return Ok(Found::Nothing);
+        }
         let tags = dms
             .list_tags(&run.subnet_group_arn(&g.id))
             .await
@@ -59,8 +65,22 @@ pub(super) async fn delete_replication_subnet_group(run: &StackRun) -> R<()> {
         run.dms().delete_replication_subnet_group(&id)
     })
     .await?;
+    wait_subnet_group_gone(run, &id).await?;
     run.kids().replication_subnet_group_id = None;
     Ok(())
+}
+
+/// The status a replication subnet group shows between its delete and its end (AWS documents no
+/// values for `SubnetGroupStatus`; the emulator's dms_realism.py models `deleting`).
+const SUBNET_GROUP_DELETING: &str = "deleting";
+
+/// Waits until a deleted replication subnet group is gone: its identifier stays taken meanwhile.
+async fn wait_subnet_group_gone(run: &StackRun, id: &str) -> R<()> {
+    let what = format!("DMS replication subnet group ({id})");
+    wait_gone(run, MainStep::CreateReplicationSubnetGroup, &what, &[SUBNET_GROUP_DELETING], || {
+        run.dms().find_replication_subnet_group(id)
+    })
+    .await
 }
 
 pub use crate::aws::dms::{RI_FAILED, RI_PENDING};
