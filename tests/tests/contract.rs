@@ -22,7 +22,7 @@ use dmslink::aws::dms::{
     ModifyReplicationInstanceInput, ModifyTaskInput, ReplicationSubnetGroupInput, ReplicationTask, StartType, Tags,
     TasksUsing,
 };
-use dmslink::aws::ec2::{CreateSecurityGroupInput, CreateSubnetInput};
+use dmslink::aws::ec2::{CreateSecurityGroupInput, CreateSubnetInput, CreateVpnGatewayInput, Filters};
 use dmslink::aws::error::AwsError;
 use dmslink::aws::fake::FakeWorld;
 use dmslink::aws::iam::{CreateRoleInput, DMS_VPC_ROLE, dms_trust_policy, dms_vpc_policy_arn};
@@ -63,6 +63,19 @@ impl World {
             Err(e) => format!("{what}: {} {}", e.code, elide_arns(&e.message)),
         };
         self.log.push(line);
+    }
+
+    /// An available site-to-site VPN connection on `vgw` (BGP). The fakes do not judge network
+    /// paths; the emulator does, through its fixture.
+    fn vpn_connection(&self, vgw: &str) {
+        match &self.side {
+            Side::Fake(w) => {
+                w.ec2.add_vpn_connection(vgw, "available");
+            }
+            Side::Emulator(e) => {
+                e.fixtures().run(&["vpn-connection", "--vpn-gateway-id", vgw, "--region", "us-east-1"]);
+            }
+        }
     }
 
     /// Puts a task into `status` at once, dropping its pending transitions (the test hook both
@@ -118,13 +131,16 @@ fn tags(pairs: &[(&str, &str)]) -> Tags {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-/// What every scenario needs: a VPC with two subnets in two AZs, a security group, `dms-vpc-role`.
+/// What every scenario needs: a VPC with two subnets in two AZs, a security group, `dms-vpc-role`,
+/// and the way on premises (the endpoints' servers): a VPN gateway attached, its routes propagated,
+/// an available VPN connection on it (issue 13: the emulator judges the network path).
 struct Net {
     subnets: Vec<String>,
     sg: String,
 }
 
-async fn network(c: &Clients) -> Net {
+async fn network(w: &World) -> Net {
+    let c = &w.clients;
     c.iam
         .create_role(CreateRoleInput {
             name: DMS_VPC_ROLE.into(),
@@ -145,6 +161,19 @@ async fn network(c: &Clients) -> Net {
         };
         subnets.push(c.ec2.create_subnet(input).await.unwrap().id);
     }
+    let vgw = c.ec2.create_vpn_gateway(CreateVpnGatewayInput::default()).await.unwrap().id;
+    c.ec2.attach_vpn_gateway(&vgw, &vpc).await.unwrap();
+    for _ in 0..600 {
+        let g = c.ec2.find_vpn_gateway(&vgw).await.unwrap();
+        if g.is_some_and(|g| g.attachments.iter().any(|a| a.vpc_id == vpc && a.state == "attached")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for t in c.ec2.find_route_tables(&Filters::new().vpc(&vpc)).await.unwrap() {
+        c.ec2.enable_vgw_route_propagation(&t.id, &vgw).await.unwrap();
+    }
+    w.vpn_connection(&vgw);
     let sg = c
         .ec2
         .create_security_group(CreateSecurityGroupInput {
@@ -510,7 +539,7 @@ async fn task_lifecycles(w: &mut World, refs: &Refs) {
 }
 
 async fn story(w: &mut World) -> Vec<String> {
-    let net = network(&w.clients).await;
+    let net = network(w).await;
     let refs = instances_and_endpoints(w, &net).await;
     task_lifecycles(w, &refs).await;
     task_state_matrix(w, &refs).await;
