@@ -4,7 +4,10 @@
 //! `dmslink_main` with an on-premises source and an RDS target, two started `dmslink_repltask` and a
 //! `dmslink_peering` from an application VPC — converges with one command each:
 //!
-//! create (`apply`), `plan -detailed-exitcode` 0, update (a task setting of both tasks, the source
+//! create (`apply` with the tasks not started; then the network team's VPN connection on the stack's
+//! VPN gateway, made by the fixture with the faults paused, through which the replication instance
+//! reaches the on-premises source (issue 13: the emulator judges the network path); then `apply`
+//! starting the tasks), `plan -detailed-exitcode` 0, update (a task setting of both tasks, the source
 //! port, which is an ingress rule of the stack's security group and the source endpoint, and the
 //! replication instance class), plan 0, `destroy`. No step is tried twice.
 //!
@@ -74,10 +77,35 @@ fn expected_creates(routes: usize) -> BTreeMap<String, usize> {
         ("dms:CreateReplicationTask", 2),
         ("ec2:CreateVpcPeeringConnection", 1),
         ("ec2:CreateRoute", routes),
+        // The on-premises link, made by the fixture (not dmslink) between the two create applies.
+        ("ec2:CreateCustomerGateway", 1),
+        ("ec2:CreateVpnConnection", 1),
     ]
     .into_iter()
     .map(|(op, n)| (op.to_string(), n))
     .collect()
+}
+
+/// The network team's part, with no fault injected (`chaos`: the profile and seed to inject again
+/// afterwards): an available VPN connection (BGP) on the stack's VPN gateway, the way to the
+/// on-premises source. dmslink never makes one.
+fn connect_on_premises(bed: &TestBed, wd: &Workdir, chaos: Option<(&ChaosProfile, u64)>) -> String {
+    let vgw = wd.resource_values(MAIN).unwrap()["vpn_gateway_id"].as_str().unwrap().to_string();
+    bed.emulator.clear_faults();
+    bed.fixtures().vpn_connection(&vgw, &[]);
+    if let Some((profile, seed)) = chaos {
+        bed.emulator.chaos(profile, seed);
+    }
+    vgw
+}
+
+/// Before the destroy, with no fault injected: the VPN connection goes (dmslink refuses to cut it).
+fn disconnect_on_premises(bed: &TestBed, vgw: &str, chaos: Option<(&ChaosProfile, u64)>) {
+    bed.emulator.clear_faults();
+    assert_eq!(bed.fixtures().delete_vpn_connections(vgw).len(), 1, "one VPN connection on {vgw}");
+    if let Some((profile, seed)) = chaos {
+        bed.emulator.chaos(profile, seed);
+    }
 }
 
 /// Live objects of `ty` in the inventory.
@@ -138,8 +166,12 @@ fn chaos_lifecycle(seed: u64) {
     bed.emulator.chaos(&profile, seed);
     let mut duplicates = Vec::new();
 
-    // Create.
+    // Create: the stack and its tasks, the VPN connection, the tasks started.
+    wd.set_var("start_tasks", "false");
     let create = apply_once(&bed, &wd, &label, "create", &mut duplicates);
+    let vgw = connect_on_premises(&bed, &wd, Some((&profile, seed)));
+    wd.set_var("start_tasks", "true");
+    let create = create + apply_once(&bed, &wd, &label, "start", &mut duplicates);
     let main = wd.resource_values(MAIN).unwrap_or_else(|| panic!("seed {seed}: no {MAIN} in the state"));
     for task in TASKS {
         let values = wd.resource_values(task).unwrap_or_else(|| panic!("seed {seed}: no {task} in the state"));
@@ -178,6 +210,7 @@ fn chaos_lifecycle(seed: u64) {
     plan_clean(&wd, &label, "update");
 
     // Destroy, once.
+    disconnect_on_premises(&bed, &vgw, Some((&profile, seed)));
     let destroy_started = Instant::now();
     let out = wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     let destroy = destroy_started.elapsed();
@@ -233,7 +266,11 @@ fn an_update_converges_with_a_lost_answer_on_each_changing_call() {
     let (mut wd, before) = stack_workdir(&bed);
     bed.emulator.clear_requests();
     let mut duplicates = Vec::new();
+    wd.set_var("start_tasks", "false");
     apply_once(&bed, &wd, label, "create", &mut duplicates);
+    let vgw = connect_on_premises(&bed, &wd, None);
+    wd.set_var("start_tasks", "true");
+    apply_once(&bed, &wd, label, "start", &mut duplicates);
     let routes = wd.resource_values(PEERING).unwrap()["routes"].as_array().map_or(0, Vec::len);
 
     bed.emulator.reset_fault_counters();
@@ -259,6 +296,7 @@ fn an_update_converges_with_a_lost_answer_on_each_changing_call() {
     }
     plan_clean(&wd, label, "update");
 
+    disconnect_on_premises(&bed, &vgw, None);
     wd.run_ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     let leaks = ledger::leaks(&bed.emulator.inventory(LIVE), &before, &[]);
     assert!(leaks.is_empty(), "{label}: left after destroy: {leaks:?}");

@@ -48,6 +48,12 @@ variable "target_instance_class" {
   default     = "db.t3.medium"
 }
 
+variable "start_tasks" {
+  description = "Start both tasks: only once a VPN connection on the stack's VPN gateway reaches the on-premises source"
+  type        = bool
+  default     = true
+}
+
 variable "commit_rate" {
   description = "FullLoadSettings.CommitRate of both tasks"
   type        = number
@@ -115,7 +121,7 @@ resource "dmslink_repltask" "task" {
   source_endpoint_arn       = dmslink_main.chaos.source[0].endpoint_arn
   target_endpoint_arn       = dmslink_main.chaos.target.endpoint_arn
   replication_task_settings = local.task_settings
-  start_replication_task    = true
+  start_replication_task    = var.start_tasks
   table_mappings = jsonencode({
     rules = [{
       rule-type      = "selection"
