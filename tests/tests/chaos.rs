@@ -56,6 +56,9 @@ fn quick_timings() -> Value {
         "dms_instance_deleting_seconds": 0.3, "dms_endpoint_deleting_seconds": 0.3,
         "vgw_attaching_seconds": 0.3, "vgw_detaching_seconds": 0.3,
         "peering_initiating_seconds": 0.3, "peering_provisioning_seconds": 0.3, "peering_deleting_seconds": 0.3,
+        // The RDS and DMS realism of issue 13: every state seen, none lasting.
+        "rds_backing_up_seconds": 0.3, "rds_first_available_seconds": 0.3, "rds_followup_modifying_seconds": 0.3,
+        "rds_eni_linger_seconds": 0.3, "dms_subnet_group_deleting_seconds": 0.3,
         "iam_propagation_seconds": 0,
     })
 }

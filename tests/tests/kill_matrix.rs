@@ -182,6 +182,9 @@ fn quick_timings() -> Value {
     json!({
         "rds_creating_seconds": 0.3, "dms_instance_creating_seconds": 0.3, "vgw_attaching_seconds": 0.3,
         "rds_deleting_seconds": 0.3, "dms_instance_deleting_seconds": 0.3,
+        // The RDS and DMS realism of issue 13: every state seen, none lasting.
+        "rds_backing_up_seconds": 0.3, "rds_first_available_seconds": 0.3, "rds_followup_modifying_seconds": 0.3,
+        "rds_eni_linger_seconds": 0.3, "dms_subnet_group_deleting_seconds": 0.3,
         "iam_propagation_seconds": 0,
     })
 }

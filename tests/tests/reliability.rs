@@ -81,6 +81,9 @@ const OTHER_CHANGES: &[&str] = &[
 fn quick_timings() -> Value {
     json!({
         "rds_creating_seconds": 0.3, "dms_instance_creating_seconds": 0.3, "vgw_attaching_seconds": 0.3,
+        // The RDS and DMS realism of issue 13: every state seen, none lasting.
+        "rds_backing_up_seconds": 0.3, "rds_first_available_seconds": 0.3, "rds_followup_modifying_seconds": 0.3,
+        "rds_eni_linger_seconds": 0.3, "dms_subnet_group_deleting_seconds": 0.3,
         // DMS refusing the new role for a while would fail the first DMS create before the lost
         // answer can hit it.
         "iam_propagation_seconds": 0,
