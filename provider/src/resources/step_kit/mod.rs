@@ -346,10 +346,31 @@ where
                 match second_look(step, what, &mut find, e).await {
                     Looked::Adopted(child) => break (child, Came::Adopted),
                     Looked::Nothing(e) if again && attempts < CREATE_ATTEMPTS && !pace.remaining().is_zero() => {
-                        tracing::info!(step = step.as_str(), what, attempts, "creating again: {}", e.message);
-                        if !sleep_unless_cancelled(backoff.next_delay().min(pace.remaining()), pace.cancel()).await {
+                        if may_have_been_served(&e) {
+                            // A list may not show a new object yet (EC2's eventual consistency): an
+                            // empty look right after a lost answer proves nothing. Look again until
+                            // LIST_LAG has passed before sending the create again.
+                            match look_through_list_lag(pace, &mut find, &mut backoff).await {
+                                Ok(Some(child)) => {
+                                    tracing::info!(
+                                        step = step.as_str(),
+                                        what,
+                                        "adopting what this create made (a later look showed it)"
+                                    );
+                                    break (child, Came::Adopted);
+                                }
+                                Ok(None) => {}
+                                Err(None) => return Err(e),
+                                Err(Some(why)) => {
+                                    return Err(StepError { message: format!("{}; {why}", e.message), ..e });
+                                }
+                            }
+                        } else if !sleep_unless_cancelled(backoff.next_delay().min(pace.remaining()), pace.cancel())
+                            .await
+                        {
                             return Err(e);
                         }
+                        tracing::info!(step = step.as_str(), what, attempts, "creating again: {}", e.message);
                         attempts += 1;
                     }
                     Looked::Nothing(e) | Looked::Stop(e) => return Err(e),
@@ -359,6 +380,41 @@ where
     };
     record(&child);
     Ok((child, came))
+}
+
+/// How long a list (a `Describe*` by tag) may leave out an object just made. AWS documents no
+/// figure for EC2's eventual consistency; the emulator's `--eventual-consistency` window is seconds.
+const LIST_LAG: Duration = Duration::from_secs(15);
+
+/// A failed create whose call may have been served (a 5xx or no answer); a throttled one was not.
+fn may_have_been_served(e: &StepError) -> bool {
+    e.code.as_deref().is_none_or(|c| error::classify_code(c) != ErrorKind::Throttled)
+}
+
+/// Looks again, pausing on `backoff`, until [`LIST_LAG`] has passed: `Ok(Some)` ours after all,
+/// `Ok(None)` still nothing, `Err(Some(why))` someone else's, `Err(None)` a failed look or a stop.
+async fn look_through_list_lag<T, F, FFut>(
+    pace: &impl Pace,
+    find: &mut F,
+    backoff: &mut Backoff,
+) -> Result<Option<T>, Option<String>>
+where
+    F: FnMut() -> FFut,
+    FFut: Future<Output = R<Found<T>>>,
+{
+    let until = Instant::now() + LIST_LAG;
+    loop {
+        if !sleep_unless_cancelled(backoff.next_delay().min(pace.remaining()), pace.cancel()).await {
+            return Err(None);
+        }
+        match find().await {
+            Ok(Found::Ours(child)) => return Ok(Some(child)),
+            Ok(Found::Refused(why)) => return Err(Some(why)),
+            Ok(Found::Nothing) if Instant::now() >= until || pace.remaining().is_zero() => return Ok(None),
+            Ok(Found::Nothing) => {}
+            Err(_) => return Err(None),
+        }
+    }
 }
 
 /// How many times [`adopt_or_create_looking`] sends a create, looking in between.

@@ -351,6 +351,49 @@ async fn adopt_or_create_looking_creates_again_only_after_an_empty_look() {
         assert_eq!(*creates.lock().unwrap(), 1, "{case}: never created again");
     }
 
+    // No answer, and the list leaves the new object out for a while (EC2's eventual consistency):
+    // looked at again over the list lag, adopted, never made twice.
+    let (creates, looks) = (Mutex::new(0), Mutex::new(0));
+    let started = Instant::now();
+    let got = adopt_or_create_looking(
+        &run(600),
+        S::CreateThing,
+        "thing",
+        || async {
+            *looks.lock().unwrap() += 1;
+            let shown = *creates.lock().unwrap() > 0 && started.elapsed() >= Duration::from_secs(6);
+            Ok(if shown { Found::Ours("made-1".to_string()) } else { Found::Nothing })
+        },
+        || async {
+            *creates.lock().unwrap() += 1;
+            Err(aws_err(S::CreateThing, "creating thing", "x", &lost))
+        },
+        |_: &String| {},
+    )
+    .await;
+    assert_eq!(got.unwrap(), ("made-1".to_string(), Came::Adopted));
+    assert_eq!(*creates.lock().unwrap(), 1, "not made twice");
+    assert!(*looks.lock().unwrap() > 2, "looked again over the lag");
+
+    // Nothing shows over the whole lag: created again, once the lag has passed.
+    let creates = Mutex::new(Vec::new());
+    let got = adopt_or_create_looking(
+        &run(600),
+        S::CreateThing,
+        "thing",
+        || async { Ok(Found::<String>::Nothing) },
+        || async {
+            let mut c = creates.lock().unwrap();
+            c.push(started.elapsed());
+            if c.len() == 1 { Err(aws_err(S::CreateThing, "creating thing", "x", &lost)) } else { Ok("made-2".into()) }
+        },
+        |_: &String| {},
+    )
+    .await;
+    assert_eq!(got.unwrap(), ("made-2".to_string(), Came::Created));
+    let c = creates.lock().unwrap();
+    assert!(c[1] - c[0] >= LIST_LAG, "created again only after the list lag: {c:?}");
+
     // Throttled for ever: a bounded number of creates, then the throttling stands.
     let creates = Mutex::new(0);
     let err = adopt_or_create_looking(
