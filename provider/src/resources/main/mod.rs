@@ -8,6 +8,7 @@ pub mod deletions;
 pub mod desired;
 pub mod lookup;
 pub mod naming;
+pub mod orderable_check;
 pub mod preconditions;
 pub mod replace;
 pub mod schema;
@@ -59,6 +60,7 @@ impl Resource<Configured> for Main {
         }
         if let Some(provider) = &draft.provider {
             validate::validate_region(draft.config, &provider.region, &mut draft.diags);
+            orderable_check::check(draft).await;
         }
         tags::plan_tags_all(draft);
         if draft.is_create() {
@@ -598,6 +600,8 @@ mod apply_tests;
 mod connection_tests;
 #[cfg(test)]
 mod lost_answer_tests;
+#[cfg(test)]
+mod orderable_tests;
 #[cfg(test)]
 mod replace_tests;
 #[cfg(test)]

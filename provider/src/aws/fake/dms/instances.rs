@@ -251,9 +251,7 @@ impl FakeDms {
         if st.instances.values().any(|r| r.inst.id == id) {
             return Err(already_exists(format!("Replication instance {id} already exists")));
         }
-        if !input.class.starts_with("dms.") {
-            return Err(invalid_parameter(format!("Invalid ReplicationInstanceClass {:?}", input.class)));
-        }
+        crate::aws::fake::orderable::check_dms(Some(&input.class), input.engine_version.as_deref())?;
         if let Some(s) = input.allocated_storage
             && !(5..=6144).contains(&s)
         {
@@ -347,6 +345,8 @@ impl FakeDms {
             input.preferred_maintenance_window.clone().filter(|v| Some(v) != i.preferred_maintenance_window.as_ref());
         let auto_minor = input.auto_minor_version_upgrade.filter(|v| *v != i.auto_minor_version_upgrade);
         let sgs = input.vpc_security_group_ids.clone().filter(|v| *v != i.vpc_security_group_ids);
+        // Only what changes is checked against the offer: an instance on a retired version still modifies.
+        crate::aws::fake::orderable::check_dms(class.as_deref(), version.as_deref())?;
         if class.is_none()
             && storage.is_none()
             && version.is_none()
