@@ -60,9 +60,12 @@ impl Resource<Configured> for Main {
         }
         if let Some(provider) = &draft.provider {
             validate::validate_region(draft.config, &provider.region, &mut draft.diags);
-            orderable_check::check(draft).await;
         }
         tags::plan_tags_all(draft);
+        // AWS is asked what it offers only for an otherwise valid plan.
+        if !draft.diags.has_errors() {
+            orderable_check::check(draft).await;
+        }
         if draft.is_create() {
             return;
         }
