@@ -331,7 +331,7 @@ impl RdsApi for SdkRds {
         version: Option<&str>,
         default_only: bool,
     ) -> Result<Vec<DbEngineVersion>, AwsError> {
-        // MaxRecords 100 is the most a page may hold (botocore rds DescribeDBEngineVersions).
+        // MaxRecords 100 is the most a page may hold (the RDS service model, DescribeDBEngineVersions).
         let pages = self
             .client
             .describe_db_engine_versions()
@@ -359,7 +359,7 @@ impl RdsApi for SdkRds {
 
     async fn list_orderable_db_instance_classes(&self, engine: &str, version: &str) -> Result<Vec<String>, AwsError> {
         // One option per class × license model × storage type × ...: up to 1000 a page
-        // (botocore rds DescribeOrderableDBInstanceOptions), each class kept once. Vpc=true: dmslink
+        // (the RDS service model, DescribeOrderableDBInstanceOptions), each class kept once. Vpc=true: dmslink
         // puts every instance in a VPC.
         let pages = self
             .client

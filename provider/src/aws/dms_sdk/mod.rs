@@ -544,7 +544,7 @@ impl DmsApi for SdkDms {
     }
 
     async fn list_orderable_replication_instances(&self) -> Result<Vec<OrderableReplicationInstance>, AwsError> {
-        // MaxRecords 100 is the most a page may hold (botocore dms DescribeOrderableReplicationInstances).
+        // MaxRecords 100 is the most a page may hold (the DMS service model, DescribeOrderableReplicationInstances).
         let pages = self
             .client
             .describe_orderable_replication_instances()
