@@ -335,6 +335,11 @@ impl FakeDms {
             Self::check_security_groups(&links, &vpc_id, sgs)?;
         }
         let rec = Self::instance_rec(&mut st, &input.arn)?;
+        // Only what changes is checked against the offer (an instance on a retired version still
+        // modifies), before anything else, as the emulator does.
+        let new_class = input.class.as_deref().filter(|v| *v != rec.inst.class);
+        let new_version = input.engine_version.as_deref().filter(|v| Some(*v) != rec.inst.engine_version.as_deref());
+        crate::aws::fake::orderable::check_dms(new_class, new_version)?;
         rules().replication_instance.check("ModifyReplicationInstance", &rec.life.status, &[("id", &rec.inst.id)])?;
         let i = &rec.inst;
         let class = input.class.clone().filter(|v| *v != i.class);
@@ -345,8 +350,6 @@ impl FakeDms {
             input.preferred_maintenance_window.clone().filter(|v| Some(v) != i.preferred_maintenance_window.as_ref());
         let auto_minor = input.auto_minor_version_upgrade.filter(|v| *v != i.auto_minor_version_upgrade);
         let sgs = input.vpc_security_group_ids.clone().filter(|v| *v != i.vpc_security_group_ids);
-        // Only what changes is checked against the offer: an instance on a retired version still modifies.
-        crate::aws::fake::orderable::check_dms(class.as_deref(), version.as_deref())?;
         if class.is_none()
             && storage.is_none()
             && version.is_none()

@@ -404,6 +404,14 @@ async fn fake_dms_instances_refuse_what_is_not_offered() {
     assert_eq!(e.message, "No replication engine found with version: 1.9.0");
     let ri = n.dms.create_replication_instance(base.clone()).await.unwrap();
     assert_eq!(ri.engine_version.as_deref(), Some("3.5.4"));
+    // Checked before the instance's state, as the emulator does.
+    let early = ModifyReplicationInstanceInput {
+        arn: ri.arn.clone(),
+        engine_version: Some("3.5.3".into()),
+        ..Default::default()
+    };
+    let e = n.dms.modify_replication_instance(early).await.unwrap_err();
+    assert_eq!(e.message, "No replication engine found with version: 3.5.3");
     let ri = available_instance(&n.dms, &ri.arn).await;
     let e = n
         .dms
