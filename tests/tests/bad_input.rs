@@ -3,7 +3,8 @@
 //! sources, each planned with every CLI (the pinned 1.0.3 and the current one). Each must end in an
 //! error diagnostic on its attribute (Terraform's source excerpt is the attribute's line, or the line of
 //! the list element or map key) with a detail a user can act on, without a single call to any AWS
-//! service, and without a plugin crash.
+//! service (but those reading what the region offers, for a retired class or version, which only they
+//! can refuse), and without a plugin crash.
 //!
 //! How it runs, per CLI: fixtures in the emulator (two VPCs, one tagged as a `dmslink_main` stack, a DMS
 //! stack with a task); one `terraform init` (the other workdirs share its data directory); a valid
@@ -279,10 +280,10 @@ impl Group {
         }
     }
 
-    /// The valid plan reads AWS (the peering reads both VPCs; data sources read at plan). Creating
-    /// `dmslink_main` or `dmslink_repltask` calls nothing at plan.
+    /// The valid plan reads AWS (the peering reads both VPCs; data sources read at plan; creating
+    /// `dmslink_main` reads what the region offers). Creating `dmslink_repltask` calls nothing at plan.
     fn reads_at_plan(self) -> bool {
-        !matches!(self, Group::Main | Group::Repltask)
+        !matches!(self, Group::Repltask)
     }
 }
 
@@ -498,11 +499,31 @@ struct Case {
     paths: Vec<String>,
     phrase: Option<String>,
     secret: Option<String>,
+    /// The refusal needs what the region offers: these calls (only) are expected.
+    reads_the_offer: bool,
 }
+
+/// The calls that tell what the region offers (and a restore's snapshot), made at plan once the
+/// configuration is otherwise valid.
+const OFFER_CALLS: [&str; 5] = [
+    "dms:DescribeEngineVersions",
+    "dms:DescribeOrderableReplicationInstances",
+    "rds:DescribeDBEngineVersions",
+    "rds:DescribeOrderableDBInstanceOptions",
+    "rds:DescribeDBSnapshots",
+];
 
 impl Case {
     fn new(group: Group, name: &str) -> Case {
-        Case { group, name: name.to_string(), edits: Vec::new(), paths: Vec::new(), phrase: None, secret: None }
+        Case {
+            group,
+            name: name.to_string(),
+            edits: Vec::new(),
+            paths: Vec::new(),
+            phrase: None,
+            secret: None,
+            reads_the_offer: false,
+        }
     }
 
     /// Sets `path` to `value`; the first one set is where the error is expected unless [`Case::at`] says.
@@ -544,6 +565,12 @@ impl Case {
 
     fn secret(mut self, secret: &str) -> Case {
         self.secret = Some(secret.to_string());
+        self
+    }
+
+    /// The refusal comes from the region's offer, read at plan ([`OFFER_CALLS`]).
+    fn reads_the_offer(mut self) -> Case {
+        self.reads_the_offer = true;
         self
     }
 
@@ -730,6 +757,19 @@ fn cases(ids: &Ids) -> Vec<Case> {
         bad(Main, "replication instance class without dms.", "replication_instance.replication_instance_class", s("t3.medium")),
         bad(Main, "replication instance class dms.large", "replication_instance.replication_instance_class", s("dms.large")),
         bad(Main, "replication instance engine_version latest", "replication_instance.engine_version", s("latest")),
+        // Well formed but retired (issue 13): refused at plan against the region's offer.
+        bad(Main, "retired replication instance class dms.t2.micro", "replication_instance.replication_instance_class", s("dms.t2.micro"))
+            .says("not offered in ap-southeast-2 for DMS engine 3.5.4. Offered: dms.t3.small, dms.t3.medium")
+            .reads_the_offer(),
+        bad(Main, "retired DMS engine version 1.9.0", "replication_instance.engine_version", s("1.9.0"))
+            .says("Offered: 3.5.4 (the default), 3.6.1")
+            .reads_the_offer(),
+        bad(Main, "retired DB instance class db.t2.micro", "target.rds.instance_class", s("db.t2.micro"))
+            .says("for postgres 18.3. Offered: db.t3.micro")
+            .reads_the_offer(),
+        bad(Main, "retired postgres 9.3.14", "target.rds.engine_version", s("9.3.14"))
+            .says("not offered in ap-southeast-2 for postgres")
+            .reads_the_offer(),
         bad(Main, "preferred_maintenance_window whenever", "replication_instance.preferred_maintenance_window", s("whenever")),
         bad(
             Main,
@@ -958,8 +998,14 @@ fn judge(label: &str, case: &Case, subject: &str, outcome: &Outcome, index: &Lin
     {
         problems.push("the output shows the password".to_string());
     }
-    if !calls.is_empty() {
-        problems.push(format!("{} AWS call(s): {}", calls.len(), calls.join(", ")));
+    let unexpected: Vec<&String> =
+        calls.iter().filter(|c| !(case.reads_the_offer && OFFER_CALLS.contains(&c.as_str()))).collect();
+    if !unexpected.is_empty() {
+        let names: Vec<&str> = unexpected.iter().map(|c| c.as_str()).collect();
+        problems.push(format!("{} AWS call(s): {}", unexpected.len(), names.join(", ")));
+    }
+    if case.reads_the_offer && calls.is_empty() {
+        problems.push("the offer was not read".to_string());
     }
     Verdict { line, refused_with_path: hit.is_some(), calls, problems }
 }

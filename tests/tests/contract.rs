@@ -1,7 +1,7 @@
 //! Contract suite: the same DMS scenarios run against the provider's in-process fakes
 //! (`FakeWorld`, paused tokio time) and against the provider's SDK clients talking to the emulator,
 //! and must tell the same story — every answer (status, or error code and message) and every
-//! state a change settles in. Both sides read `rulebook/dms.json`; this suite is what shows they
+//! state a change settles in; and what the region offers (`rulebook/orderable.json`). Both sides read `rulebook/dms.json`; this suite is what shows they
 //! follow it the same way. It covers every task, replication instance, endpoint, subnet group,
 //! tag, connection and statistics call of `provider/src/aws/dms.rs`'s `DmsApi`, and checks it: every
 //! DMS operation the SDK adapter (`provider/src/aws/dms_sdk/`) calls must be in the emulator's
@@ -257,6 +257,29 @@ async fn instances_and_endpoints(w: &mut World, net: &Net) -> Refs {
         tags: tags(&[("suite", "contract")]),
         ..Default::default()
     };
+    // What the region offers (rulebook/orderable.json), and what it refuses.
+    let offered = dms.list_orderable_replication_instances().await;
+    w.answer("DescribeOrderableReplicationInstances", &offered, |o| {
+        let default: Vec<&str> = o.iter().filter(|x| x.engine_version == "3.5.4").map(|x| x.class.as_str()).collect();
+        format!("{} options; with 3.5.4: {}", o.len(), default.join(" "))
+    });
+    let versions = dms.list_engine_versions().await;
+    w.answer("DescribeEngineVersions", &versions, |v| {
+        v.iter().map(|v| format!("{} {:?}", v.version, v.lifecycle)).collect::<Vec<_>>().join(", ")
+    });
+    for (what, retired) in [
+        (
+            "class dms.t2.micro",
+            CreateReplicationInstanceInput { class: "dms.t2.micro".into(), ..instance("contract-old") },
+        ),
+        (
+            "engine 1.9.0",
+            CreateReplicationInstanceInput { engine_version: Some("1.9.0".into()), ..instance("contract-old") },
+        ),
+    ] {
+        let refused = dms.create_replication_instance(retired).await;
+        w.answer(&format!("CreateReplicationInstance {what}"), &refused, |i| i.status.clone());
+    }
     let ri = dms.create_replication_instance(instance("Contract-RI")).await;
     w.answer("CreateReplicationInstance", &ri, |i| format!("{} {}", i.id, i.status));
     let ri = ri.unwrap().arn;

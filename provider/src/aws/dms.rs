@@ -301,6 +301,30 @@ pub struct Connection {
     pub last_failure_message: Option<String>,
 }
 
+/// One class with one engine version the region offers (`OrderableReplicationInstance`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrderableReplicationInstance {
+    /// e.g. `dms.t3.medium`.
+    pub class: String,
+    pub engine_version: String,
+    /// `prod` or `beta`.
+    pub release_status: Option<String>,
+}
+
+/// A DMS engine version the region offers (`EngineVersion` of `DescribeEngineVersions`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DmsEngineVersion {
+    pub version: String,
+    /// `DEFAULT_VERSION` for the version a create without one gets, else e.g. `ACTIVE`.
+    pub lifecycle: Option<String>,
+}
+
+impl DmsEngineVersion {
+    pub fn is_default(&self) -> bool {
+        self.lifecycle.as_deref().is_some_and(|l| l.eq_ignore_ascii_case("DEFAULT_VERSION"))
+    }
+}
+
 #[async_trait]
 pub trait DmsApi: Send + Sync {
     async fn create_replication_task(&self, input: CreateTaskInput) -> Result<ReplicationTask, AwsError>;
@@ -380,6 +404,14 @@ pub trait DmsApi: Send + Sync {
     async fn test_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Connection, AwsError>;
     /// The latest connection test of this pair; `Ok(None)` when there is none.
     async fn find_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Option<Connection>, AwsError>;
+
+    // ---- what the region offers ----
+    /// Every class × engine version a replication instance can be ordered with
+    /// (`DescribeOrderableReplicationInstances`, `MaxRecords` 100, every page).
+    async fn list_orderable_replication_instances(&self) -> Result<Vec<OrderableReplicationInstance>, AwsError>;
+    /// Every engine version a replication instance can be ordered with (`DescribeEngineVersions`,
+    /// `MaxRecords` 100, every page).
+    async fn list_engine_versions(&self) -> Result<Vec<DmsEngineVersion>, AwsError>;
 }
 
 /// States a replication instance passes through on its way to `available` (TFP).

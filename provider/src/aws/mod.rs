@@ -18,6 +18,7 @@ pub mod fake;
 pub mod iam;
 pub mod iam_policy;
 pub mod iam_sdk;
+pub mod offers;
 pub mod rds;
 pub mod rds_sdk;
 pub mod stop;
@@ -88,6 +89,8 @@ pub struct Clients {
     pub ec2_as: Arc<dyn ec2::Ec2Factory>,
     pub rds: Arc<dyn rds::RdsApi>,
     pub iam: Arc<dyn iam::IamApi>,
+    /// What the region offers, asked once per provider process (plan-time checks).
+    pub offers: Arc<offers::OfferCache>,
 }
 
 /// The retry partition of every client: the SDK's retry attempts and back-off as configured, without
@@ -150,6 +153,7 @@ impl Clients {
             ec2_as: Arc::new(ec2_as),
             rds: Arc::new(rds),
             iam: Arc::new(iam),
+            offers: Arc::new(offers::OfferCache::new()),
         }
     }
 
@@ -164,6 +168,7 @@ impl Clients {
             ec2,
             rds: Arc::new(fake::FakeRds::new()),
             iam: Arc::new(fake::FakeIam::new()),
+            offers: Arc::new(offers::OfferCache::new()),
         }
     }
 

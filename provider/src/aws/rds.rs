@@ -203,6 +203,15 @@ pub struct DbSnapshot {
     pub tags: Tags,
 }
 
+/// An engine version RDS offers (`DBEngineVersion`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DbEngineVersion {
+    pub engine: String,
+    pub version: String,
+    /// e.g. `17` (postgres), `19` (Oracle).
+    pub major_version: Option<String>,
+}
+
 #[async_trait]
 pub trait RdsApi: Send + Sync {
     async fn create_db_subnet_group(&self, input: DbSubnetGroupInput) -> Result<DbSubnetGroup, AwsError>;
@@ -226,6 +235,22 @@ pub trait RdsApi: Send + Sync {
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError>;
     async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;
     async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<(), AwsError>;
+
+    // ---- what the region offers ----
+    /// The versions of `engine` a DB instance can be created with (`DescribeDBEngineVersions`,
+    /// every page): all of them, those matching `version` (exact, or a major version such as
+    /// `"17"`), or with `default_only` the one a create without a version (or with that major
+    /// alone) gets. Empty for an engine RDS knows but does not offer here.
+    async fn list_db_engine_versions(
+        &self,
+        engine: &str,
+        version: Option<&str>,
+        default_only: bool,
+    ) -> Result<Vec<DbEngineVersion>, AwsError>;
+    /// The instance classes `engine` at `version` can be created with
+    /// (`DescribeOrderableDBInstanceOptions`, `MaxRecords` 1000, every page), each once whatever
+    /// its storage types and license models. Empty for a version not offered.
+    async fn list_orderable_db_instance_classes(&self, engine: &str, version: &str) -> Result<Vec<String>, AwsError>;
 }
 
 /// States `wait available` passes through (TFP `rds/instance.go`).

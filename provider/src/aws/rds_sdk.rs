@@ -8,8 +8,8 @@ use aws_smithy_runtime_api::client::result::SdkError;
 
 use super::error::{AwsError, ErrorKind};
 use super::rds::{
-    CreateDbInstanceInput, DbInstance, DbSnapshot, DbSubnetGroup, DbSubnetGroupInput, DeleteDbInstanceInput,
-    ModifyDbInstanceInput, PendingDbValues, RdsApi, RestoreDbInstanceInput, Tags,
+    CreateDbInstanceInput, DbEngineVersion, DbInstance, DbSnapshot, DbSubnetGroup, DbSubnetGroupInput,
+    DeleteDbInstanceInput, ModifyDbInstanceInput, PendingDbValues, RdsApi, RestoreDbInstanceInput, Tags,
 };
 use super::stop;
 
@@ -323,6 +323,64 @@ impl RdsApi for SdkRds {
             .await
             .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    async fn list_db_engine_versions(
+        &self,
+        engine: &str,
+        version: Option<&str>,
+        default_only: bool,
+    ) -> Result<Vec<DbEngineVersion>, AwsError> {
+        // MaxRecords 100 is the most a page may hold (the RDS service model, DescribeDBEngineVersions).
+        let pages = self
+            .client
+            .describe_db_engine_versions()
+            .engine(engine)
+            .set_engine_version(version.map(str::to_string))
+            .default_only(default_only)
+            .max_records(100)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(pages
+            .iter()
+            .flat_map(|p| p.db_engine_versions())
+            .filter_map(|v| {
+                Some(DbEngineVersion {
+                    engine: v.engine()?.to_string(),
+                    version: v.engine_version()?.to_string(),
+                    major_version: v.major_engine_version().map(str::to_string),
+                })
+            })
+            .collect())
+    }
+
+    async fn list_orderable_db_instance_classes(&self, engine: &str, version: &str) -> Result<Vec<String>, AwsError> {
+        // One option per class × license model × storage type × ...: up to 1000 a page
+        // (the RDS service model, DescribeOrderableDBInstanceOptions), each class kept once. Vpc=true: dmslink
+        // puts every instance in a VPC.
+        let pages = self
+            .client
+            .describe_orderable_db_instance_options()
+            .engine(engine)
+            .engine_version(version)
+            .vpc(true)
+            .max_records(1000)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e))?;
+        let mut classes: Vec<String> = Vec::new();
+        for class in pages.iter().flat_map(|p| p.orderable_db_instance_options()).filter_map(|o| o.db_instance_class())
+        {
+            if !classes.iter().any(|c| c == class) {
+                classes.push(class.to_string());
+            }
+        }
+        Ok(classes)
     }
 }
 

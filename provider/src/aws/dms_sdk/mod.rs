@@ -14,10 +14,10 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::DateTime;
 
 use super::dms::{
-    Connection, CreateEndpointInput, CreateReplicationInstanceInput, CreateTaskInput, DmsApi, Endpoint,
-    ModifyEndpointInput, ModifyReplicationInstanceInput, ModifyTaskInput, PendingInstanceValues, ReplicationInstance,
-    ReplicationSubnetGroup, ReplicationSubnetGroupInput, ReplicationTask, StartType, TableStats, Tags, TaskStats,
-    TasksUsing,
+    Connection, CreateEndpointInput, CreateReplicationInstanceInput, CreateTaskInput, DmsApi, DmsEngineVersion,
+    Endpoint, ModifyEndpointInput, ModifyReplicationInstanceInput, ModifyTaskInput, OrderableReplicationInstance,
+    PendingInstanceValues, ReplicationInstance, ReplicationSubnetGroup, ReplicationSubnetGroupInput, ReplicationTask,
+    StartType, TableStats, Tags, TaskStats, TasksUsing,
 };
 use super::error::{AwsError, ErrorKind};
 use super::stop;
@@ -541,5 +541,51 @@ impl DmsApi for SdkDms {
             .iter()
             .map(connection_from_sdk)
             .find(|c| c.endpoint_arn == endpoint_arn && c.replication_instance_arn == instance_arn))
+    }
+
+    async fn list_orderable_replication_instances(&self) -> Result<Vec<OrderableReplicationInstance>, AwsError> {
+        // MaxRecords 100 is the most a page may hold (the DMS service model, DescribeOrderableReplicationInstances).
+        let pages = self
+            .client
+            .describe_orderable_replication_instances()
+            .max_records(100)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(pages
+            .iter()
+            .flat_map(|p| p.orderable_replication_instances())
+            .filter_map(|o| {
+                Some(OrderableReplicationInstance {
+                    class: o.replication_instance_class()?.to_string(),
+                    engine_version: o.engine_version()?.to_string(),
+                    release_status: o.release_status().map(|r| r.as_str().to_string()),
+                })
+            })
+            .collect())
+    }
+
+    async fn list_engine_versions(&self) -> Result<Vec<DmsEngineVersion>, AwsError> {
+        let pages = self
+            .client
+            .describe_engine_versions()
+            .max_records(100)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(pages
+            .iter()
+            .flat_map(|p| p.engine_versions())
+            .filter_map(|v| {
+                Some(DmsEngineVersion {
+                    version: v.version()?.to_string(),
+                    lifecycle: v.lifecycle().map(str::to_string),
+                })
+            })
+            .collect())
     }
 }

@@ -210,6 +210,7 @@ impl FakeWorld {
             ec2_as: self.accounts.clone(),
             rds: self.rds.clone(),
             iam: self.iam.clone(),
+            offers: std::sync::Arc::new(crate::aws::offers::OfferCache::new()),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod deletions;
 pub mod desired;
 pub mod lookup;
 pub mod naming;
+pub mod orderable_check;
 pub mod preconditions;
 pub mod replace;
 pub mod schema;
@@ -61,6 +62,10 @@ impl Resource<Configured> for Main {
             validate::validate_region(draft.config, &provider.region, &mut draft.diags);
         }
         tags::plan_tags_all(draft);
+        // AWS is asked what it offers only for an otherwise valid plan.
+        if !draft.diags.has_errors() {
+            orderable_check::check(draft).await;
+        }
         if draft.is_create() {
             return;
         }
@@ -598,6 +603,8 @@ mod apply_tests;
 mod connection_tests;
 #[cfg(test)]
 mod lost_answer_tests;
+#[cfg(test)]
+mod orderable_tests;
 #[cfg(test)]
 mod replace_tests;
 #[cfg(test)]

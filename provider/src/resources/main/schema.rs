@@ -143,7 +143,7 @@ fn database_block(side: Side) -> Block {
 
 fn rds_block(side: Side) -> NestedBlock {
     let b = Block::new("An RDS instance that dmslink creates for this database: restored from `snapshot_identifier`, or new with `master_username` and a master password.")
-        .attr(Attribute::optional("snapshot_identifier", Type::String).describe("Restore from this DB snapshot (its identifier, or its ARN when shared from another account). The master username and database name then come from the snapshot. Changing it re-creates this database (a warning names it at plan).").validate(format("Invalid snapshot identifier", rds::snapshot_identifier)))
+        .attr(Attribute::optional("snapshot_identifier", Type::String).describe("Restore from this DB snapshot (its identifier, or its ARN when shared from another account). The master username and database name then come from the snapshot. Changing it re-creates this database (a warning names it at plan). A snapshot of an engine version the region no longer offers is refused at plan (RDS cannot restore it).").validate(format("Invalid snapshot identifier", rds::snapshot_identifier)))
         .attr(Attribute::optional("master_username", Type::String).describe("Master user of a new instance. Conflicts with `snapshot_identifier`."))
         .attr(Attribute::optional("master_password", Type::String).sensitive().describe("Master password (sensitive, kept in state); prefer `master_password_wo` on Terraform ≥ 1.11."))
         .attr(Attribute::write_only("master_password_wo", Type::String).describe("Write-only master password: never stored in state. Requires Terraform 1.11 or later (older versions are refused at validation; use `master_password` there). Change `master_password_wo_version` to send a new one."))
@@ -152,8 +152,8 @@ fn rds_block(side: Side) -> NestedBlock {
             Side::Source => "RDS engine, e.g. `oracle-se2`. Taken from the snapshot when restoring.",
             Side::Target => "RDS engine. Defaults to `postgres`.",
         }).validate(format("Invalid RDS engine", rds::engine)))
-        .attr(Attribute::optional_computed("engine_version", Type::String).describe("Engine version; AWS's default when unset.").validate(format("Invalid engine version", rds::engine_version)))
-        .attr(Attribute::with_default("instance_class", Type::String, Value::string("db.t3.medium")).describe("Instance class.").validate(format("Invalid instance class", rds::instance_class)))
+        .attr(Attribute::optional_computed("engine_version", Type::String).describe("Engine version, e.g. `17.9`, or a major version alone (`17`: its newest minor); AWS's default when unset. A new or changed version is checked at plan against the versions the region offers (`DescribeDBEngineVersions`), and the plan names them when it is not offered.").validate(format("Invalid engine version", rds::engine_version)))
+        .attr(Attribute::with_default("instance_class", Type::String, Value::string("db.t3.medium")).describe("Instance class, e.g. `db.t3.medium`. A new or changed class is checked at plan against the classes the region offers for the engine and version (`DescribeOrderableDBInstanceOptions`; retired classes such as `db.t2.micro` are refused there, naming the offered ones).").validate(format("Invalid instance class", rds::instance_class)))
         .attr(Attribute::with_default("allocated_storage", Type::Number, Value::int(20)).describe("Storage in GiB.").whole_range(20, 65536))
         .attr(Attribute::with_default("multi_az", Type::Bool, Value::Bool(false)).describe("Run a standby in a second availability zone."))
         .attr(Attribute::with_default("storage_encrypted", Type::Bool, Value::Bool(true)).describe("Encrypt storage. Changing it re-creates this database."))
@@ -168,9 +168,9 @@ fn rds_block(side: Side) -> NestedBlock {
 
 fn replication_instance_block() -> NestedBlock {
     let b = Block::new("The DMS replication instance.")
-        .attr(Attribute::with_default("replication_instance_class", Type::String, Value::string("dms.t3.medium")).describe("Instance class, e.g. `dms.t3.medium`. Changed in place.").validate(format("Invalid replication instance class", dms::instance_class)))
+        .attr(Attribute::with_default("replication_instance_class", Type::String, Value::string("dms.t3.medium")).describe("Instance class, e.g. `dms.t3.medium`. Changed in place. A new or changed class is checked at plan against the classes the region offers for the engine version (`DescribeOrderableReplicationInstances`; retired classes such as `dms.t2.micro` are refused there, naming the offered ones).").validate(format("Invalid replication instance class", dms::instance_class)))
         .attr(Attribute::with_default("allocated_storage", Type::Number, Value::int(50)).describe("Storage in GiB. Changed in place.").whole_range(5, 6144))
-        .attr(Attribute::optional_computed("engine_version", Type::String).describe("DMS engine version such as `3.5.4`; AWS's default when unset. Changed in place.").validate(format("Invalid engine version", dms::engine_version)))
+        .attr(Attribute::optional_computed("engine_version", Type::String).describe("DMS engine version such as `3.5.4`; AWS's default when unset. Changed in place. A new or changed version is checked at plan against the versions the region offers (`DescribeEngineVersions`). If the plan cannot read what the region offers (no permission, throttling), it warns once and AWS checks at apply.").validate(format("Invalid engine version", dms::engine_version)))
         .attr(Attribute::with_default("multi_az", Type::Bool, Value::Bool(false)).describe("Run a standby in a second availability zone. Changed in place."))
         .attr(Attribute::optional_computed("preferred_maintenance_window", Type::String).describe("Weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` UTC, at least 30 minutes.").validate(format("Invalid maintenance window", |s| windows::weekly(s).map(|_| ()))))
         .attr(Attribute::with_default("auto_minor_version_upgrade", Type::Bool, Value::Bool(true)).describe("Apply minor engine upgrades in the maintenance window."))

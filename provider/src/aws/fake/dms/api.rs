@@ -6,9 +6,10 @@ use async_trait::async_trait;
 
 use super::{FakeDms, not_found};
 use crate::aws::dms::{
-    Connection, CreateEndpointInput, CreateReplicationInstanceInput, CreateTaskInput, DmsApi, Endpoint,
-    ModifyEndpointInput, ModifyReplicationInstanceInput, ModifyTaskInput, ReplicationInstance, ReplicationSubnetGroup,
-    ReplicationSubnetGroupInput, ReplicationTask, StartType, TableStats, Tags, TasksUsing,
+    Connection, CreateEndpointInput, CreateReplicationInstanceInput, CreateTaskInput, DmsApi, DmsEngineVersion,
+    Endpoint, ModifyEndpointInput, ModifyReplicationInstanceInput, ModifyTaskInput, OrderableReplicationInstance,
+    ReplicationInstance, ReplicationSubnetGroup, ReplicationSubnetGroupInput, ReplicationTask, StartType, TableStats,
+    Tags, TasksUsing,
 };
 use crate::aws::error::AwsError;
 
@@ -181,5 +182,17 @@ impl DmsApi for FakeDms {
 
     async fn find_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Option<Connection>, AwsError> {
         self.connection_find(instance_arn, endpoint_arn)
+    }
+
+    async fn list_orderable_replication_instances(&self) -> Result<Vec<OrderableReplicationInstance>, AwsError> {
+        let mut st = self.lock();
+        self.begin(&mut st, "list_orderable_replication_instances", "")?;
+        Ok(crate::aws::fake::orderable::dms_orderable())
+    }
+
+    async fn list_engine_versions(&self) -> Result<Vec<DmsEngineVersion>, AwsError> {
+        let mut st = self.lock();
+        self.begin(&mut st, "list_engine_versions", "")?;
+        Ok(crate::aws::fake::orderable::dms_engine_versions())
     }
 }

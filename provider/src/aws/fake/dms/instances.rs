@@ -281,9 +281,7 @@ impl FakeDms {
         if st.instances.values().any(|r| r.inst.id == id) {
             return Err(already_exists(format!("Replication instance {id} already exists")));
         }
-        if !input.class.starts_with("dms.") {
-            return Err(invalid_parameter(format!("Invalid ReplicationInstanceClass {:?}", input.class)));
-        }
+        crate::aws::fake::orderable::check_dms(Some(&input.class), input.engine_version.as_deref())?;
         if let Some(s) = input.allocated_storage
             && !(5..=6144).contains(&s)
         {
@@ -368,6 +366,11 @@ impl FakeDms {
             Self::check_security_groups(&links, &vpc_id, sgs)?;
         }
         let rec = Self::instance_rec(&mut st, &input.arn)?;
+        // Only what changes is checked against the offer (an instance on a retired version still
+        // modifies), before anything else, as the emulator does.
+        let new_class = input.class.as_deref().filter(|v| *v != rec.inst.class);
+        let new_version = input.engine_version.as_deref().filter(|v| Some(*v) != rec.inst.engine_version.as_deref());
+        crate::aws::fake::orderable::check_dms(new_class, new_version)?;
         rules().replication_instance.check("ModifyReplicationInstance", &rec.life.status, &[("id", &rec.inst.id)])?;
         let i = &rec.inst;
         let class = input.class.clone().filter(|v| *v != i.class);

@@ -96,6 +96,8 @@ pub const OPS: &[&str] = &[
     "list_replication_tasks_using",
     "test_connection",
     "find_connection",
+    "list_orderable_replication_instances",
+    "list_engine_versions",
 ];
 
 /// Operations whose answer [`FakeDms::lose_next_answer`] can lose: those that change something.

@@ -246,7 +246,11 @@ async fn fake_dms_instance_lifecycle_and_leftover_interface() {
         })
         .await
         .unwrap_err();
-    assert!(e.message.contains("AllowMajorVersionUpgrade"), "{e}");
+    // No 4.x is offered (rulebook/orderable.json): the catalogue refuses it before any upgrade rule.
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("InvalidParameterValueException", "No replication engine found with version: 4.0.1")
+    );
 
     // Tasks hold the instance.
     let mut t = input(&n.dms, "t", "cdc");
@@ -379,4 +383,59 @@ async fn fake_dms_instance_holds_and_scripts() {
     n.dms.remove_replication_instance(&ri.arn);
     assert_eq!(n.dms.instance_count(), 0);
     assert_eq!(n.ec2.network_interfaces()[0].status, "available");
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_dms_instances_refuse_what_is_not_offered() {
+    let n = net().await;
+    n.dms.create_replication_subnet_group(group_input("g", &n.subnets[..2])).await.unwrap();
+    let base = instance_input("ri", "g", &n.sg);
+    for class in ["dms.t2.micro", "dms.t3.micro", "dms.c4.large"] {
+        let e = n
+            .dms
+            .create_replication_instance(CreateReplicationInstanceInput { class: class.into(), ..base.clone() })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("InvalidParameterValueException", "Invalid ReplicationInstance class")
+        );
+    }
+    // The version is checked first.
+    let e = n
+        .dms
+        .create_replication_instance(CreateReplicationInstanceInput {
+            class: "dms.t2.micro".into(),
+            engine_version: Some("1.9.0".into()),
+            ..base.clone()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.message, "No replication engine found with version: 1.9.0");
+    let ri = n.dms.create_replication_instance(base.clone()).await.unwrap();
+    assert_eq!(ri.engine_version.as_deref(), Some("3.5.4"));
+    // Checked before the instance's state, as the emulator does.
+    let early = ModifyReplicationInstanceInput {
+        arn: ri.arn.clone(),
+        engine_version: Some("3.5.3".into()),
+        ..Default::default()
+    };
+    let e = n.dms.modify_replication_instance(early).await.unwrap_err();
+    assert_eq!(e.message, "No replication engine found with version: 3.5.3");
+    let ri = available_instance(&n.dms, &ri.arn).await;
+    let e = n
+        .dms
+        .modify_replication_instance(ModifyReplicationInstanceInput {
+            arn: ri.arn.clone(),
+            class: Some("dms.t2.micro".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.message, "Invalid ReplicationInstance class");
+    let offered = n.dms.list_orderable_replication_instances().await.unwrap();
+    assert!(offered.iter().any(|o| o.class == "dms.t3.small" && o.engine_version == "3.5.4"));
+    assert!(!offered.iter().any(|o| o.class == "dms.t2.micro"));
+    let versions = n.dms.list_engine_versions().await.unwrap();
+    assert_eq!(versions.iter().find(|v| v.is_default()).map(|v| v.version.as_str()), Some("3.5.4"));
 }

@@ -67,6 +67,24 @@ impl RdsApi for FakeRds {
     async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
         self.answer("remove_tags", self.served_remove_tags(arn, keys))
     }
+
+    async fn list_db_engine_versions(
+        &self,
+        engine: &str,
+        version: Option<&str>,
+        default_only: bool,
+    ) -> Result<Vec<DbEngineVersion>, AwsError> {
+        let mut st = self.lock();
+        let arg = format!("{engine} {}{}", version.unwrap_or("*"), if default_only { " default" } else { "" });
+        st.rec.begin("list_db_engine_versions", arg)?;
+        Ok(orderable::rds_engine_versions(engine, version, default_only))
+    }
+
+    async fn list_orderable_db_instance_classes(&self, engine: &str, version: &str) -> Result<Vec<String>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("list_orderable_db_instance_classes", format!("{engine} {version}"))?;
+        Ok(orderable::rds_orderable_classes(engine, version))
+    }
 }
 
 /// What the calls whose answer can be lost do (`RdsApi` passes their answers through
@@ -183,12 +201,17 @@ impl FakeRds {
         if input.instance_class.is_empty() || !input.instance_class.starts_with("db.") {
             return Err(invalid_value(format!("Invalid DB Instance class: {}", input.instance_class)));
         }
+        let engine_version = match &input.engine_version {
+            Some(v) => orderable::rds_resolve_version(&input.engine, v),
+            None => default_version(&input.engine).to_string(),
+        };
+        orderable::check_rds(&input.engine, &engine_version, &input.instance_class)?;
         let inst = DbInstance {
             arn: self.arn("db", &id),
             id: id.clone(),
             status: "creating".to_string(),
             engine: input.engine.clone(),
-            engine_version: input.engine_version.clone().unwrap_or_else(|| default_version(&input.engine).to_string()),
+            engine_version,
             instance_class: input.instance_class.clone(),
             allocated_storage: input.allocated_storage,
             master_username: Some(input.master_username.clone()),
@@ -236,13 +259,16 @@ impl FakeRds {
             return Err(invalid_value(format!("DBName is not supported when restoring a {engine} snapshot.")));
         }
         let port = input.port.or(snap.snap.port).or_else(|| default_port(&engine)).unwrap_or(5432);
+        // A restore keeps the snapshot's engine version: a snapshot of a retired one cannot be restored.
+        let class = input.instance_class.clone().unwrap_or_else(|| snap.instance_class.clone());
+        orderable::check_rds(&engine, &snap.snap.engine_version, &class)?;
         let inst = DbInstance {
             arn: self.arn("db", &id),
             id: id.clone(),
             status: "creating".to_string(),
             engine: engine.clone(),
             engine_version: snap.snap.engine_version.clone(),
-            instance_class: input.instance_class.clone().unwrap_or_else(|| snap.instance_class.clone()),
+            instance_class: class,
             allocated_storage: snap.snap.allocated_storage,
             master_username: snap.snap.master_username.clone(),
             db_name: if takes_db_name { input.db_name.clone().or_else(|| snap.db_name.clone()) } else { None },
@@ -286,6 +312,21 @@ impl FakeRds {
             self.check_groups(&group_vpc, sgs)?;
         }
         let rec = st.instances.get_mut(&id).ok_or_else(|| instance_not_found(&id))?;
+        // A major version alone is its default minor; a changed class or version is checked against
+        // the offer as the combination it makes (rulebook/orderable.json).
+        let input = ModifyDbInstanceInput {
+            engine_version: input.engine_version.map(|v| orderable::rds_resolve_version(&rec.inst.engine, &v)),
+            ..input
+        };
+        let new_class = input.instance_class.as_ref().filter(|v| **v != rec.inst.instance_class);
+        let new_version = input.engine_version.as_ref().filter(|v| **v != rec.inst.engine_version);
+        if new_class.is_some() || new_version.is_some() {
+            orderable::check_rds(
+                &rec.inst.engine,
+                new_version.unwrap_or(&rec.inst.engine_version),
+                new_class.unwrap_or(&rec.inst.instance_class),
+            )?;
+        }
         if !matches!(rec.life.status.as_str(), "available" | "storage-optimization") {
             return Err(err(
                 "InvalidDBInstanceState",

@@ -33,12 +33,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::timeline::{GONE, Life};
-use super::{FakeEc2, Recorder, locked, valid_identifier, valid_subnet_group_name};
+use super::{FakeEc2, Recorder, locked, orderable, valid_identifier, valid_subnet_group_name};
 use crate::aws::Secret;
 use crate::aws::error::AwsError;
 use crate::aws::rds::{
-    CreateDbInstanceInput, DbInstance, DbSnapshot, DbSubnetGroup, DbSubnetGroupInput, DeleteDbInstanceInput,
-    ModifyDbInstanceInput, PendingDbValues, RdsApi, RestoreDbInstanceInput, Tags,
+    CreateDbInstanceInput, DbEngineVersion, DbInstance, DbSnapshot, DbSubnetGroup, DbSubnetGroupInput,
+    DeleteDbInstanceInput, ModifyDbInstanceInput, PendingDbValues, RdsApi, RestoreDbInstanceInput, Tags,
 };
 
 /// Operation names accepted by [`FakeRds::fail_next`] (the `RdsApi` method names).
@@ -56,6 +56,8 @@ pub const OPS: &[&str] = &[
     "list_tags",
     "add_tags",
     "remove_tags",
+    "list_db_engine_versions",
+    "list_orderable_db_instance_classes",
 ];
 
 /// Operations whose answer [`FakeRds::lose_next_answer`] can lose: those that change something.
@@ -209,7 +211,7 @@ fn default_port(engine: &str) -> Option<i32> {
 /// The catalogue's default (`rulebook/orderable.json`); engines it does not list keep a plausible
 /// version of their own, since the fakes do not refuse them.
 fn default_version(engine: &str) -> &'static str {
-    if let Some(version) = super::orderable::rds_default_version(engine) {
+    if let Some(version) = orderable::rds_default_version(engine) {
         version
     } else if engine.starts_with("sqlserver") {
         "16.00.4095.4.v1"
@@ -328,6 +330,13 @@ impl FakeRds {
             },
         );
         snap
+    }
+
+    /// Makes snapshot `id` one of engine version `version` (e.g. one AWS no longer offers).
+    pub fn set_snapshot_engine_version(&self, id: &str, version: &str) {
+        if let Some(rec) = self.lock().snapshots.get_mut(&id.to_ascii_lowercase()) {
+            rec.snap.engine_version = version.to_string();
+        }
     }
 
     /// The instance as it is now (no call recorded).

@@ -137,7 +137,7 @@ async fn fake_rds_create_wait_modify_delete() {
     let e = rds
         .modify_db_instance(ModifyDbInstanceInput {
             id: "target-db".into(),
-            engine_version: Some("17.1".into()),
+            engine_version: Some("17.9".into()),
             ..Default::default()
         })
         .await
@@ -301,4 +301,75 @@ async fn fake_rds_tags_failures_and_holds() {
     assert_eq!(rds.arns_tagged("team", "data"), vec![i.arn.clone()]);
     rds.remove_instance("db");
     assert_eq!(rds.find_db_instance("db").await.unwrap(), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fake_rds_refuses_what_is_not_offered() {
+    let (rds, _ec2, subnets, _sg) = linked().await;
+    rds.create_db_subnet_group(group("g", &subnets[..2])).await.unwrap();
+    let e = rds
+        .create_db_instance(CreateDbInstanceInput { instance_class: "db.t2.micro".into(), ..create_input("a", "g") })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameterCombination");
+    assert!(
+        e.message.starts_with(
+            "RDS does not support creating a DB instance with the following combination: DBInstanceClass=db.t2.micro, \
+             Engine=postgres, EngineVersion=18.3, LicenseModel=postgresql-license."
+        ),
+        "{e}"
+    );
+    let e = rds
+        .create_db_instance(CreateDbInstanceInput { engine_version: Some("9.3.14".into()), ..create_input("a", "g") })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("InvalidParameterCombination", "Cannot find version 9.3.14 for postgres")
+    );
+    // A major version alone is its newest minor.
+    let i = rds
+        .create_db_instance(CreateDbInstanceInput { engine_version: Some("17".into()), ..create_input("a", "g") })
+        .await
+        .unwrap();
+    assert_eq!(i.engine_version, "17.9");
+    available(&rds, "a").await;
+    let e = rds
+        .modify_db_instance(ModifyDbInstanceInput {
+            id: "a".into(),
+            instance_class: Some("db.t2.small".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameterCombination");
+    let e = rds
+        .modify_db_instance(ModifyDbInstanceInput {
+            id: "a".into(),
+            engine_version: Some("17.8".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.message, "Cannot find version 17.8 for postgres");
+
+    // A restore keeps the snapshot's version, and Oracle is not offered on db.t3.micro.
+    rds.add_snapshot("old-snap", "oracle-se2", "admin", 100);
+    let restore = |class: Option<&str>| RestoreDbInstanceInput {
+        id: "b".into(),
+        snapshot_identifier: "old-snap".into(),
+        instance_class: class.map(str::to_string),
+        db_subnet_group_name: "g".into(),
+        ..Default::default()
+    };
+    let e = rds.restore_db_instance_from_snapshot(restore(Some("db.t3.micro"))).await.unwrap_err();
+    assert!(e.message.contains("DBInstanceClass=db.t3.micro, Engine=oracle-se2"), "{e}");
+    rds.set_snapshot_engine_version("old-snap", "12.1.0.2.v8");
+    let e = rds.restore_db_instance_from_snapshot(restore(None)).await.unwrap_err();
+    assert_eq!(e.message, "Cannot find version 12.1.0.2.v8 for oracle-se2");
+
+    // What is offered, as the describe calls list it.
+    assert_eq!(rds.list_db_engine_versions("postgres", None, true).await.unwrap()[0].version, "18.3");
+    let classes = rds.list_orderable_db_instance_classes("postgres", "18.3").await.unwrap();
+    assert!(classes.contains(&"db.t3.micro".to_string()) && !classes.contains(&"db.t2.micro".to_string()));
 }
