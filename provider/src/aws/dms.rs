@@ -460,6 +460,14 @@ impl WaitState for Connection {
 
 wait_state_field!(ReplicationInstance => status, Endpoint => status, ReplicationSubnetGroup => status);
 
+/// Replication instance states a wait for `available` passes through (ReplicationInstanceStatus,
+/// DMS API reference; `resetting-master-credentials` as the AWS provider's waiter).
+pub const RI_PENDING: &[&str] =
+    &["creating", "modifying", "upgrading", "rebooting", "maintenance", "resetting-master-credentials"];
+/// Replication instance states that end such a wait with an error.
+pub const RI_FAILED: &[&str] =
+    &["failed", "incompatible-credentials", "incompatible-network", "inaccessible-encryption-credentials"];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,11 +497,3 @@ mod tests {
         assert!(!format!("{m:?}").contains("tiger"));
     }
 }
-
-/// Replication instance states a wait for `available` passes through (ReplicationInstanceStatus,
-/// DMS API reference; `resetting-master-credentials` as the AWS provider's waiter).
-pub const RI_PENDING: &[&str] =
-    &["creating", "modifying", "upgrading", "rebooting", "maintenance", "resetting-master-credentials"];
-/// Replication instance states that end such a wait with an error.
-pub const RI_FAILED: &[&str] =
-    &["failed", "incompatible-credentials", "incompatible-network", "inaccessible-encryption-credentials"];

@@ -391,8 +391,10 @@ async fn adopt_or_create_looking_creates_again_only_after_an_empty_look() {
     )
     .await;
     assert_eq!(got.unwrap(), ("made-2".to_string(), Came::Created));
-    let c = creates.lock().unwrap();
-    assert!(c[1] - c[0] >= LIST_LAG, "created again only after the list lag: {c:?}");
+    {
+        let c = creates.lock().unwrap();
+        assert!(c[1] - c[0] >= LIST_LAG, "created again only after the list lag: {c:?}");
+    }
 
     // Throttled for ever: a bounded number of creates, then the throttling stands.
     let creates = Mutex::new(0);
