@@ -15,6 +15,9 @@ use crate::resources::{json_doc, tags};
 
 use super::model::Task;
 
+/// What the start's wait calls a task whose full load finished after the start (it shows `stopped`).
+const FULL_LOAD_FINISHED: &str = "full load finished";
+
 /// How long a failed start waits for the endpoint connection tests it reports.
 const CONNECTION_TEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(90);
 
@@ -248,9 +251,14 @@ impl<'a> TaskOps<'a> {
         deadline: Instant,
         stopped_before: Option<i64>,
     ) -> Result<ReplicationTask, Diagnostics> {
-        let failed_stop = |mut t: ReplicationTask| {
+        // A stop with an error after this start is its failure; a full load that finished after
+        // it (stopped, FULL_LOAD_ONLY_FINISHED, before "running" was ever seen) counts as started.
+        // Both are stops, which the wait otherwise passes (a task resumed from stopped).
+        let seen_as = |mut t: ReplicationTask| {
             if stopped_with_error(&t, stopped_before) {
                 t.status = "failed".to_string();
+            } else if super::finished_full_load(&t) && stop_date(&t) != stopped_before {
+                t.status = FULL_LOAD_FINISHED.to_string();
             }
             t
         };
@@ -259,17 +267,20 @@ impl<'a> TaskOps<'a> {
                 "starting",
                 arn,
                 &["starting", "ready", "stopped", "modifying"],
-                &["running", "failed"],
+                &["running", "failed", FULL_LOAD_FINISHED],
                 deadline,
-                failed_stop,
+                seen_as,
             )
             .await;
-        // A small full load can finish before "running" is ever seen; that counts as started.
         let task = match task {
             Err(d) => match self.find(arn).await {
                 Ok(Some(t)) if super::finished_full_load(&t) => t,
                 _ => return Err(d),
             },
+            Ok(mut t) if t.status == FULL_LOAD_FINISHED => {
+                t.status = "stopped".to_string();
+                t
+            }
             Ok(t) => t,
         };
         if task.status == "failed" {

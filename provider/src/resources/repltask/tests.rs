@@ -280,9 +280,13 @@ pub(super) mod against_fake_dms {
         b.dms.full_load_skips_running(true);
         let mut planned = b.planned(true);
         planned.set("migration_type", Value::string("full-load"));
+        let started = tokio::time::Instant::now();
         let out = Repltask.create(&b.ctx, &planned, &planned).await;
         assert!(!out.diags.has_errors(), "{:?}", out.diags);
         assert_eq!(out.state.get("status"), &Value::string("stopped"));
+        // Seen at once, not at the create's timeout (found by the acceptance case: the apply hung,
+        // the wait passing `stopped` as a state a resumed task starts from).
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
     }
 
     #[tokio::test(start_paused = true)]

@@ -104,6 +104,9 @@ impl FakeDms {
             t.task.status = step.status;
             if step.stop_reason.is_some() {
                 t.task.stop_reason = step.stop_reason;
+                // Each stop has its own StopDate (ReplicationTaskStats), as DMS reports it.
+                let stats = t.task.stats.get_or_insert_with(Default::default);
+                stats.stop_date = Some(stats.stop_date.map_or(1_764_000_000, |d| d + 1));
             }
             if step.failure.is_some() {
                 t.task.last_failure_message = step.failure;
