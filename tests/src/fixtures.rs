@@ -106,12 +106,19 @@ pub struct Fixtures {
     python: PathBuf,
     script: PathBuf,
     endpoint: String,
+    /// The region every subcommand acts in ([`crate::REGION`] unless [`Fixtures::in_region`]).
+    region: String,
 }
 
 impl Fixtures {
     pub fn new(python: PathBuf, endpoint: String) -> Fixtures {
         let script = crate::workspace_root().join("tests").join("emulator").join("fixtures.py");
-        Fixtures { python, script, endpoint }
+        Fixtures { python, script, endpoint, region: crate::REGION.to_string() }
+    }
+
+    /// The same fixtures acting in `region` (a DMS VPC in another region than the provider's).
+    pub fn in_region(&self, region: &str) -> Fixtures {
+        Fixtures { region: region.to_string(), ..self.clone() }
     }
 
     /// Runs one subcommand and parses its JSON output; panics with the output on failure.
@@ -130,7 +137,7 @@ impl Fixtures {
         }
         cmd.arg(&self.script)
             .args(args.iter().take(1))
-            .args(["--endpoint", &self.endpoint, "--region", crate::REGION])
+            .args(["--endpoint", &self.endpoint, "--region", &self.region])
             .args(args.iter().skip(1))
             .env("AWS_ACCESS_KEY_ID", crate::TEST_ACCESS_KEY)
             .env("AWS_SECRET_ACCESS_KEY", crate::TEST_SECRET_KEY)

@@ -373,3 +373,57 @@ fn peering_overlapping_cidrs_refused_at_plan() {
         assert!(peerings.is_empty(), "[{label}] {peerings:#?}");
     });
 }
+
+/// Issue 13 item 8: a DMS VPC in another region of the same account (`peer_region`). The peering is
+/// requested from the application VPC's region and accepted in the DMS VPC's; routes in both VPCs
+/// (each read in its own region) and the security group rule; a clean plan; destroy leaves no route,
+/// rule or live peering.
+#[test]
+fn peering_cross_region_lifecycle() {
+    let Some(bed) = TestBed::start("peering_cross_region_lifecycle") else {
+        return;
+    };
+    const DMS_REGION: &str = "us-west-2";
+    bed.each_cli(|cli| {
+        let label = cli.label.clone();
+        let here = bed.fixtures();
+        let there = here.in_region(DMS_REGION);
+        let app = here.vpc(None, "acctest-app-xr", APP_CIDR, false);
+        let dms = there.vpc(None, "acctest-dms-xr", DMS_CIDR, true);
+        let sg = dms.security_group().to_string();
+        let (mut wd, _) = workdir(&bed, cli, "peering-cross-region");
+        wd.set_var("dms_vpc_id", &dms.vpc_id)
+            .set_var("dms_region", DMS_REGION)
+            .set_var("app_vpc_id", &app.vpc_id)
+            .set_var("security_group_id", &sg);
+        wd.init();
+        wd.apply();
+        let values = peering_values(&label, &wd);
+        let pcx = pcx_of(&label, &values);
+        assert_eq!(values["status"], "active", "[{label}] {values:#}");
+        assert_eq!(state_routes(&values), expected_routes(&dms, &app), "[{label}] routes in the state: {values:#}");
+        let peering = there.describe_peering(None, &pcx);
+        assert_eq!(peering["Status"]["Code"], "active", "[{label}] seen in {DMS_REGION}: {peering:#}");
+        assert_eq!(peering["AccepterVpcInfo"]["Region"], DMS_REGION, "[{label}] {peering:#}");
+        assert_eq!(peering["AccepterVpcInfo"]["VpcId"], dms.vpc_id.as_str(), "[{label}] {peering:#}");
+        for (fixtures, vpc, destination) in [(&here, &app, DMS_CIDR), (&there, &dms, APP_CIDR)] {
+            let routes = fixtures.routes(None, &vpc.vpc_id);
+            for table in &vpc.route_table_ids {
+                let via: Vec<_> =
+                    routes.iter().filter(|r| &r.route_table_id == table && r.destination == destination).collect();
+                assert!(
+                    via.len() == 1 && via[0].target == pcx && via[0].state == "active",
+                    "[{label}] {table} of {}: one active route to {destination} via {pcx}; routes: {routes:#?}",
+                    vpc.vpc_id
+                );
+            }
+        }
+        let ingress = ingress_from(&bed, &sg, APP_CIDR);
+        assert!(ingress.len() == 1 && ingress[0]["from_port"] == PORT, "[{label}] ingress of {sg}: {ingress:#?}");
+        wd.expect_plan(0, "plan right after a cross-region create");
+
+        wd.destroy();
+        assert!(wd.state_list().is_empty(), "[{label}] state after destroy: {:?}", wd.state_list());
+        assert_peering_gone(&label, &bed, &pcx, Some(&sg), APP_CIDR);
+    });
+}
