@@ -13,10 +13,15 @@ pub const TARGET_PASSWORD: &str = "Target-master-pw-0001";
 /// A workdir of `terraform-main` with its `TF_VAR_*` inputs, its state backend, the source
 /// snapshot and `dms-vpc-role` created in the emulator.
 pub fn terraform_main(bed: &TestBed, cli: &Cli) -> (Workdir, StateBackend) {
+    bed.fixtures().dms_vpc_role();
+    terraform_main_without_role(bed, cli)
+}
+
+/// [`terraform_main`] without `dms-vpc-role` in the account (for stacks whose provider creates it).
+pub fn terraform_main_without_role(bed: &TestBed, cli: &Cli) -> (Workdir, StateBackend) {
     let fixtures = bed.fixtures();
     let backend = fixtures.state_backend("tfstate-dblink", "terraform-lock-db", "dblink");
     let snapshot = fixtures.source_snapshot("geodesy-oracle-seed");
-    fixtures.dms_vpc_role();
     let mut wd = bed.workdir(cli, "terraform-main");
     wd.use_backend(&backend)
         .set_var("stack_name", STACK_NAME)

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use dmslink_acctest::kill::{Killed, run_killing, served_by_rule, served_then};
 use dmslink_acctest::ledger::{self, Outcome};
-use dmslink_acctest::seed_stack::{ENVIRONMENT, PREFIX, SOURCE_APP_PASSWORD, STACK_NAME, TARGET_PASSWORD};
+use dmslink_acctest::seed_stack::{self, PREFIX};
 use dmslink_acctest::{FaultKind, FaultRule, TestBed, Workdir};
 use serde_json::{Value, json};
 
@@ -192,21 +192,8 @@ fn quick_timings() -> Value {
 /// `terraform-main` as `seed_stack::terraform_main` sets it up, with every optional child on: no
 /// `dms-vpc-role` in the account and `dms_vpc_role = "create"`, and an internet gateway.
 fn main_workdir(bed: &TestBed) -> Workdir {
-    let fixtures = bed.fixtures();
-    let backend = fixtures.state_backend("tfstate-dblink", "terraform-lock-db", "dblink");
-    let snapshot = fixtures.source_snapshot("geodesy-oracle-seed");
     let cli = bed.clis().first().expect("TestBed::start found no CLI");
-    let mut wd = bed.workdir(cli, "terraform-main");
-    wd.use_backend(&backend)
-        .set_var("stack_name", STACK_NAME)
-        .set_var("environment", ENVIRONMENT)
-        .set_var("source_snapshot", snapshot)
-        .set_var("source_db_name", "GEODESY")
-        .set_var("source_app_username", "dms_reader")
-        .set_var("source_app_password", SOURCE_APP_PASSWORD)
-        .set_var("target_db_name", "dblink")
-        .set_var("target_username", "dblink")
-        .set_var("target_password", TARGET_PASSWORD);
+    let (wd, _) = seed_stack::terraform_main_without_role(bed, cli);
     // An override block's nested block replaces the original's: `network` is written out whole.
     wd.write(
         "zz_kill_override.tf",

@@ -32,7 +32,7 @@ use std::time::Duration;
 use aws_sdk_databasemigration::config::retry::RetryConfig;
 use aws_sdk_databasemigration::config::{BehaviorVersion, Credentials, Region};
 use dmslink_acctest::ledger::{self, Outcome};
-use dmslink_acctest::seed_stack::{ENVIRONMENT, PREFIX, SOURCE_APP_PASSWORD, STACK_NAME, TARGET_PASSWORD};
+use dmslink_acctest::seed_stack::{self, PREFIX};
 use dmslink_acctest::{ChaosProfile, Emulator, FaultRule, TestBed, Venv, Workdir, missing_tool};
 use serde_json::{Value, json};
 
@@ -93,21 +93,8 @@ fn quick_timings() -> Value {
 /// `terraform-main` as `seed_stack::terraform_main` sets it up, but without `dms-vpc-role` and with
 /// `dms_vpc_role = "create"` (the provider creates it, so `iam:CreateRole` is one of the cases).
 fn main_workdir(bed: &TestBed) -> Workdir {
-    let fixtures = bed.fixtures();
-    let backend = fixtures.state_backend("tfstate-dblink", "terraform-lock-db", "dblink");
-    let snapshot = fixtures.source_snapshot("geodesy-oracle-seed");
     let cli = bed.clis().first().expect("TestBed::start found no CLI");
-    let mut wd = bed.workdir(cli, "terraform-main");
-    wd.use_backend(&backend)
-        .set_var("stack_name", STACK_NAME)
-        .set_var("environment", ENVIRONMENT)
-        .set_var("source_snapshot", snapshot)
-        .set_var("source_db_name", "GEODESY")
-        .set_var("source_app_username", "dms_reader")
-        .set_var("source_app_password", SOURCE_APP_PASSWORD)
-        .set_var("target_db_name", "dblink")
-        .set_var("target_username", "dblink")
-        .set_var("target_password", TARGET_PASSWORD);
+    let (wd, _) = seed_stack::terraform_main_without_role(bed, cli);
     wd.write("zz_role_override.tf", "resource \"dmslink_main\" \"dblink\" {\n  dms_vpc_role = \"create\"\n}\n");
     wd.init();
     bed.emulator.set_config(quick_timings());
