@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 
 use super::error::{AwsError, ErrorKind};
+pub use super::iam_policy::decode_policy_document;
 use super::iam_policy::{Grants, NamedPolicy, Reading, evaluate};
 
 pub use super::Tags;
@@ -175,37 +176,6 @@ pub async fn own_policies(
         });
     }
     Ok(out)
-}
-
-/// Decodes IAM's URL-encoded policy documents (`%7B%22Version%22...`); text that is not
-/// percent-encoded comes back unchanged.
-pub fn decode_policy_document(text: &str) -> String {
-    if !text.contains('%') {
-        return text.to_string();
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                }
-                _ => {
-                    out.push(b'%');
-                    i += 1;
-                }
-            },
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
 
 #[cfg(test)]

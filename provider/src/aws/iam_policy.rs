@@ -13,8 +13,6 @@
 
 use serde_json::Value;
 
-use super::iam::decode_policy_document;
-
 /// What DMS does with the role: the actions the seed's inline policy grants (the first versions of
 /// `AmazonDMSVPCManagementRole`). The same list as the emulator's `DMS_VPC_ACTIONS` (a test
 /// compares them).
@@ -226,6 +224,37 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
         }
     }
     p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Decodes IAM's URL-encoded policy documents (`%7B%22Version%22...`); text that is not
+/// percent-encoded comes back unchanged.
+pub fn decode_policy_document(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                }
+                _ => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
 
 #[cfg(test)]
