@@ -503,7 +503,7 @@ async fn destroy_never_cuts_a_vpn_connection_on_the_stacks_gateway() {
     let errs = destroy_errors(&b, &st).await;
     assert!(
         errs.len() == 1
-            && errs[0].contains(&format!("{} (available)", live.id))
+            && errs[0].contains(&format!("{} (available, customer gateway", live.id))
             && !errs[0].contains(&gone.id)
             && errs[0].contains("never cuts a VPN"),
         "{errs:#?}"
@@ -526,4 +526,40 @@ async fn destroy_never_cuts_a_vpn_connection_on_the_stacks_gateway() {
     assert_eq!(b.counts(), (0, 0, 0, 0));
     let detaches = b.w.ec2.calls().iter().filter(|c| c.starts_with("detach_vpn_gateway")).count();
     assert!(detaches > 1, "the detach was refused and tried again: {detaches}");
+}
+
+/// Issue 14 item 2: a plan that destroys or replaces the stack while a VPN connection hangs on its
+/// gateway is refused at plan (at the attribute forcing the replacement), naming the connection, its
+/// state and its customer gateway; a `deleted` connection does not count, and nothing else is asked
+/// of a stack without one.
+#[tokio::test(start_paused = true)]
+async fn plans_that_would_cut_the_vpn_are_refused_naming_each_connection() {
+    let b = bed(true);
+    let mut j = stack_json("check", true);
+    let prior = b.stack(&j).await;
+    let vgw = s(&prior, &["vpn_gateway_id"]).unwrap().to_string();
+    b.w.ec2.add_vpn_connection(&vgw, "deleted");
+    b.clear_calls();
+
+    let mut draft = destroy_draft(&prior);
+    draft.provider = Some(b.ctx.provider.clone());
+    Main.modify_plan(&mut draft).await;
+    assert_eq!(errors(&draft.diags), Vec::<String>::new(), "a deleted connection does not count");
+
+    let live = b.w.ec2.add_vpn_connection(&vgw, "available");
+    let line = format!("{} (available, customer gateway {})", live.id, live.customer_gateway_id.clone().unwrap());
+    let mut draft = destroy_draft(&prior);
+    draft.provider = Some(b.ctx.provider.clone());
+    Main.modify_plan(&mut draft).await;
+    let errs = errors(&draft.diags);
+    assert!(errs.len() == 1 && errs[0].contains(&line) && errs[0].contains("never cuts a VPN"), "{errs:#?}");
+
+    j["network"]["vpc_cidr"] = serde_json::json!("10.21.0.0/24");
+    let cfg = config(j);
+    let mut draft = replace_draft(&prior, &cfg);
+    draft.provider = Some(b.ctx.provider.clone());
+    Main.modify_plan(&mut draft).await;
+    assert_eq!(error_paths(&draft.diags), vec!["network.vpc_cidr".to_string()]);
+    assert!(errors(&draft.diags)[0].contains(&line), "{:#?}", draft.diags);
+    assert_eq!(destructive_calls(&b), Vec::<String>::new());
 }

@@ -33,7 +33,7 @@ use super::naming::{TAG_RESOURCE, TAG_STACK, owned_by};
 pub use databases::{ensure_database, protected_refusal, remove_database};
 pub use dms::{RI_FAILED, RI_PENDING, db_children, ensure_endpoint, remove_endpoint, remove_replication_instance};
 pub use iam::role_how_to;
-pub use network::{live_vpn_connections, vpn_refusal};
+pub use network::{live_vpn_connections, vpn_connection_list, vpn_refusal};
 
 step_names!(
     /// Every step of `dmslink_main`, as the user reads it in errors and logs.

@@ -556,12 +556,20 @@ pub async fn live_vpn_connections(ec2: &dyn Ec2Api, vgw: &str) -> Result<Vec<Vpn
 
 /// Why the gateway stays: the connections it carries and the way on.
 pub fn vpn_refusal(vgw: &str, live: &[VpnConnection], then: &str) -> String {
-    let list: Vec<String> = live.iter().map(|c| format!("  - {} ({})", c.id, c.state)).collect();
     format!(
         "The stack's VPN gateway {vgw} carries these site-to-site VPN connections:\n{}\n\nRemoving the gateway \
          would cut the on-premises link, and dmslink never cuts a VPN it did not make. Delete these VPN \
          connections where they are managed (or move them to another gateway) first, then {then}. Nothing was \
          deleted.",
-        list.join("\n")
+        vpn_connection_list(live)
     )
+}
+
+/// One line per VPN connection: its id, state and customer gateway.
+pub fn vpn_connection_list(live: &[VpnConnection]) -> String {
+    let line = |c: &VpnConnection| {
+        let cgw = c.customer_gateway_id.as_deref().unwrap_or("unknown");
+        format!("  - {} ({}, customer gateway {cgw})", c.id, c.state)
+    };
+    live.iter().map(line).collect::<Vec<_>>().join("\n")
 }

@@ -1,0 +1,63 @@
+//! A plan never cuts the on-premises VPN (issue 14 item 2): while a site-to-site VPN connection that
+//! is not `deleted` uses the stack's VPN gateway, a plan that destroys the stack or replaces it (a
+//! change of `name`, `environment` or `network.vpc_cidr`: the gateway goes with the old stack) is
+//! refused, naming each connection and the way on. The destroy itself checks again
+//! ([`super::preconditions`]): Terraform older than 1.3 does not plan destroys with the provider.
+
+use crate::engine::diag::Diagnostic;
+use crate::resources::PlanDraft;
+
+use super::steps::{live_vpn_connections, vpn_connection_list};
+
+/// What the plan would do to the gateway.
+pub enum Cut {
+    Destroy,
+    Replace,
+}
+
+/// Refuses `draft` when VPN connections hang on the prior state's VPN gateway. A gateway that
+/// cannot be read leaves the plan alone with a warning: the apply checks again before deleting.
+pub async fn refuse_cutting(draft: &mut PlanDraft<'_>, cut: Cut) {
+    let (Some(provider), Some(vgw)) = (draft.provider.clone(), draft.prior.get("vpn_gateway_id").as_str()) else {
+        return;
+    };
+    let vgw = vgw.to_string();
+    let live = match live_vpn_connections(provider.clients.ec2.as_ref(), &vgw).await {
+        Ok(live) => live,
+        Err(e) => {
+            draft.diags.push(Diagnostic::warning(
+                "Cannot check the VPN connections on the stack's VPN gateway",
+                format!(
+                    "{}\n\nThe apply checks again before it deletes anything.",
+                    e.describe("listing VPN connections of EC2 VPN gateway", &vgw)
+                ),
+            ));
+            return;
+        }
+    };
+    if live.is_empty() {
+        return;
+    }
+    let list = vpn_connection_list(&live);
+    let (summary, what, paths) = match cut {
+        Cut::Destroy => ("Destroying this stack would cut its VPN connections", "destroy the stack", Vec::new()),
+        Cut::Replace => (
+            "Replacing this stack would cut its VPN connections",
+            "change what replaces the stack",
+            draft.requires_replace.clone(),
+        ),
+    };
+    let detail = format!(
+        "The stack's VPN gateway {vgw} carries these site-to-site VPN connections:\n{list}\n\nThe plan would detach and \
+         delete the gateway with the stack, cutting the on-premises link, and dmslink never cuts a VPN it did not \
+         make. Delete these VPN connections where they are managed (or move them to another gateway) first, then \
+         {what}. Nothing was changed."
+    );
+    if paths.is_empty() {
+        draft.diags.push(Diagnostic::error(summary, detail));
+        return;
+    }
+    for p in paths {
+        draft.diags.push(Diagnostic::error(summary, detail.clone()).at(p));
+    }
+}
