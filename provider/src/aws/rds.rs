@@ -217,6 +217,9 @@ pub trait RdsApi: Send + Sync {
     async fn create_db_subnet_group(&self, input: DbSubnetGroupInput) -> Result<DbSubnetGroup, AwsError>;
     /// `Ok(None)` when there is no such group (`DBSubnetGroupNotFoundFault`).
     async fn find_db_subnet_group(&self, name: &str) -> Result<Option<DbSubnetGroup>, AwsError>;
+    /// Every DB subnet group of the region (`DescribeDBSubnetGroups`, every page): adoption looks for
+    /// those in one VPC, which the API cannot filter by.
+    async fn list_db_subnet_groups(&self) -> Result<Vec<DbSubnetGroup>, AwsError>;
     /// Description and subnets (tags are ignored; use [`RdsApi::add_tags`]).
     async fn modify_db_subnet_group(&self, input: DbSubnetGroupInput) -> Result<DbSubnetGroup, AwsError>;
     /// `InvalidDBSubnetGroupStateFault` while an instance uses it.
@@ -226,6 +229,9 @@ pub trait RdsApi: Send + Sync {
     async fn restore_db_instance_from_snapshot(&self, input: RestoreDbInstanceInput) -> Result<DbInstance, AwsError>;
     /// `Ok(None)` when there is no such instance (`DBInstanceNotFound`).
     async fn find_db_instance(&self, id: &str) -> Result<Option<DbInstance>, AwsError>;
+    /// Every DB instance of the region (`DescribeDBInstances`, every page): adoption looks for those
+    /// in one VPC's DB subnet groups.
+    async fn list_db_instances(&self) -> Result<Vec<DbInstance>, AwsError>;
     async fn modify_db_instance(&self, input: ModifyDbInstanceInput) -> Result<DbInstance, AwsError>;
     async fn delete_db_instance(&self, input: DeleteDbInstanceInput) -> Result<(), AwsError>;
 

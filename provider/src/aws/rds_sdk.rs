@@ -167,6 +167,20 @@ impl RdsApi for SdkRds {
         }))
     }
 
+    async fn list_db_subnet_groups(&self) -> Result<Vec<DbSubnetGroup>, AwsError> {
+        // MaxRecords 100 is the most a page may hold (the RDS service model, DescribeDBSubnetGroups).
+        let pages = self
+            .client
+            .describe_db_subnet_groups()
+            .max_records(100)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(pages.iter().flat_map(|p| p.db_subnet_groups()).map(subnet_group_from_sdk).collect())
+    }
+
     async fn modify_db_subnet_group(&self, input: DbSubnetGroupInput) -> Result<DbSubnetGroup, AwsError> {
         let out = self
             .client
@@ -246,6 +260,20 @@ impl RdsApi for SdkRds {
         let r = self.client.describe_db_instances().db_instance_identifier(id).send().await.map_err(|e| self.err(e));
         Ok(none_if_not_found(r)?
             .and_then(|out| out.db_instances().iter().map(instance_from_sdk).find(|i| i.id.eq_ignore_ascii_case(id))))
+    }
+
+    async fn list_db_instances(&self) -> Result<Vec<DbInstance>, AwsError> {
+        // MaxRecords 100 is the most a page may hold (the RDS service model, DescribeDBInstances).
+        let pages = self
+            .client
+            .describe_db_instances()
+            .max_records(100)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(pages.iter().flat_map(|p| p.db_instances()).map(instance_from_sdk).collect())
     }
 
     async fn modify_db_instance(&self, input: ModifyDbInstanceInput) -> Result<DbInstance, AwsError> {

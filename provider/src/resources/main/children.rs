@@ -154,6 +154,11 @@ impl Children {
         s.set("replication_subnet_group_id", Value::opt_string(self.replication_subnet_group_id.clone()));
         s.set("replication_instance_arn", Value::opt_string(self.replication_instance_arn.clone()));
         s.set("dms_vpc_role_created", Value::Bool(self.dms_vpc_role_created));
+        // Whatever dmslink creates carries its tags; only an import of a stack built without it
+        // (or a plan still to tag one) says otherwise.
+        if s.get("ownership_tagged").is_unknown() || s.get("ownership_tagged").is_null() {
+            s.set("ownership_tagged", Value::Bool(true));
+        }
 
         let mut net = s.get("network").clone();
         if net.get("vpn_route_propagation").is_unknown() || net.get("vpn_route_propagation").is_null() {

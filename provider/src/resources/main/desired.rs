@@ -79,6 +79,10 @@ pub struct Stack {
     pub sources: Vec<Database>,
     pub target: Database,
     pub replication_instance: ReplicationInstance,
+    /// Imported from a stack built without dmslink and not applied since (`ownership_tagged` is
+    /// false): its children carry no ownership tags yet and are found by the identifiers the state
+    /// records.
+    pub untagged: bool,
 }
 
 impl Stack {
@@ -162,6 +166,7 @@ pub fn read(planned: &Value, secrets: &Value) -> Stack {
         sources,
         target,
         replication_instance,
+        untagged: matches!(planned.get("ownership_tagged"), Value::Bool(false)),
     }
 }
 

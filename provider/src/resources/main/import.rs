@@ -9,6 +9,7 @@
 //! mode `none`, VPN gateway ASN 64512, a restored instance's storage and encryption), the imported
 //! value is the one a configuration that leaves the setting out plans, so that plan is clean.
 
+use super::lookup::adopt;
 use super::lookup::discover::{self, Found, FoundDb};
 use crate::aws::dms::Endpoint;
 use crate::aws::rds::DbInstance;
@@ -38,23 +39,58 @@ fn strings<'a>(v: impl IntoIterator<Item = &'a String>) -> Value {
     Value::List(v.into_iter().map(|s| Value::string(s.clone())).collect())
 }
 
-pub async fn import(ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
-    let (name, environment) = match id.split_once('/') {
-        Some((n, e)) => (n.to_string(), Some(e.to_string())),
-        None => (id.to_string(), None),
-    };
-    if name.is_empty() || environment.as_deref() == Some("") {
-        return Err(Diagnostic::error(
-            "Invalid import id",
-            format!("expected `name` or `name/environment`, got {id:?}"),
+/// How an import id names the stack.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ImportId {
+    /// `name` or `name/environment`: a stack dmslink built, found by its tags.
+    Own { name: String, environment: Option<String> },
+    /// `name/environment/vpc-id`: a stack built without dmslink, adopted from its VPC
+    /// (`name/` + `/vpc-id` without an environment).
+    Adopt { name: String, environment: Option<String>, vpc_id: String },
+}
+
+pub fn parse_id(id: &str) -> Result<ImportId, String> {
+    let parts: Vec<&str> = id.split('/').collect();
+    let bad = || {
+        format!(
+            "expected `name` or `name/environment` (a stack dmslink built), or `name/environment/vpc-id` (a stack \
+             built without dmslink, adopted from its VPC; `name//vpc-id` without an environment), got {id:?}"
         )
-        .into());
+    };
+    let env = |e: &str| (!e.is_empty()).then(|| e.to_string());
+    match parts.as_slice() {
+        [name] if !name.is_empty() => Ok(ImportId::Own { name: name.to_string(), environment: None }),
+        [name, e] if !name.is_empty() && !e.is_empty() => {
+            Ok(ImportId::Own { name: name.to_string(), environment: Some(e.to_string()) })
+        }
+        [name, e, vpc] if !name.is_empty() && vpc.starts_with("vpc-") && vpc.len() > 4 => {
+            Ok(ImportId::Adopt { name: name.to_string(), environment: env(e), vpc_id: vpc.to_string() })
+        }
+        _ => Err(bad()),
     }
-    let stack = discover::stack_named(&name, environment.as_deref());
-    let found = match discover::discover(ctx, &stack).await {
-        Ok(Some(f)) => f,
-        Ok(None) => return Err(Diagnostic::error("Cannot import DMS stack", discover::not_found_detail(&stack)).into()),
-        Err(e) => return Err(Diagnostic::error("Error importing DMS stack", e).into()),
+}
+
+pub async fn import(ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
+    let parsed = parse_id(id).map_err(|e| Diagnostics::from(Diagnostic::error("Invalid import id", e)))?;
+    let (name, environment, found, adopted) = match parsed {
+        ImportId::Own { name, environment } => {
+            let stack = discover::stack_named(&name, environment.as_deref());
+            let found = match discover::discover(ctx, &stack).await {
+                Ok(Some(f)) => f,
+                Ok(None) => {
+                    return Err(Diagnostic::error("Cannot import DMS stack", discover::not_found_detail(&stack)).into());
+                }
+                Err(e) => return Err(Diagnostic::error("Error importing DMS stack", e).into()),
+            };
+            (name, environment, found, false)
+        }
+        ImportId::Adopt { name, environment, vpc_id } => {
+            let found = adopt::discover_in_vpc(ctx, &vpc_id)
+                .await
+                .map_err(|e| Diagnostics::from(Diagnostic::error("Cannot import DMS stack", e)))?;
+            check_source_names(&found)?;
+            (name, environment, found, true)
+        }
     };
     let ty = super::schema::schema().value_type();
     let mut state = Value::null_object(&ty);
@@ -63,6 +99,7 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
     let role = if found.dms_vpc_role_created { "create" } else { "check" };
     state.set("dms_vpc_role", Value::string(role));
     state.set("dms_vpc_role_created", Value::Bool(found.dms_vpc_role_created));
+    state.set("ownership_tagged", Value::Bool(!adopted));
     let all = found.user_tags();
     state.set("tags", crate::resources::tags::user_tags_from_remote(&all, &Value::Null, &ctx.provider.default_tags));
     state.set("tags_all", Value::from_string_map(&all));
@@ -186,4 +223,28 @@ fn rds_default(attr: &str) -> Option<Value> {
     let schema = super::schema::schema();
     let rds = schema.block.nested_block("target")?.block.nested_block("rds")?;
     rds.block.attribute(attr)?.default.clone()
+}
+
+/// Adopted sources are named by their endpoint identifier, which must then be a valid source name.
+fn check_source_names(found: &Found) -> Result<(), Diagnostics> {
+    let mut diags = Diagnostics::new();
+    for db in &found.sources {
+        let mut one = Diagnostics::new();
+        let path = crate::engine::diag::AttrPath::attr("source");
+        super::validate::validate_child_name(&Value::string(db.name.clone()), &path, &mut one);
+        if one.has_errors() {
+            diags.push(Diagnostic::error(
+                "Cannot import DMS stack",
+                format!(
+                    "The source endpoint {:?} cannot name a `source` block: its identifier is not a valid source name \
+                     (lower-case letters, digits and hyphens, starting with a letter, at most {} characters). Adopted \
+                     sources are named by their endpoint identifier; rename the endpoint (DMS ModifyEndpoint \
+                     EndpointIdentifier) and import again.",
+                    db.name,
+                    super::validate::CHILD_NAME_MAX
+                ),
+            ));
+        }
+    }
+    if diags.has_errors() { Err(diags) } else { Ok(()) }
 }

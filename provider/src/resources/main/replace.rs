@@ -26,10 +26,22 @@ pub enum Replaced {
     },
 }
 
-fn database_change(old: &Database, new: &Database) -> Option<&'static str> {
+/// `adopted`: `old` is an import of a stack built without dmslink, which cannot know the snapshot
+/// an instance was restored from (AWS does not say): the configuration's snapshot is taken as
+/// the record, with the master user that came from it, and replaces nothing.
+fn database_change(old: &Database, new: &Database, adopted: bool) -> Option<&'static str> {
     match (&old.rds, &new.rds) {
         (Some(o), Some(n)) => {
-            if o.snapshot_identifier != n.snapshot_identifier {
+            let recorded_now = adopted && o.snapshot_identifier.is_none() && n.snapshot_identifier.is_some();
+            if recorded_now {
+                if o.engine != n.engine {
+                    Some("rds.engine")
+                } else if o.storage_encrypted != n.storage_encrypted {
+                    Some("rds.storage_encrypted")
+                } else {
+                    None
+                }
+            } else if o.snapshot_identifier != n.snapshot_identifier {
                 Some("rds.snapshot_identifier")
             } else if o.engine != n.engine {
                 Some("rds.engine")
@@ -52,7 +64,7 @@ pub fn replaced(old: &Stack, new: &Stack) -> Vec<Replaced> {
     for db in new.databases() {
         let id = new.database_id(db);
         let Some(before) = old.databases().find(|d| old.database_id(d) == id) else { continue };
-        if let Some(setting) = database_change(before, db) {
+        if let Some(setting) = database_change(before, db, old.untagged) {
             let protected = before.rds.as_ref().is_some_and(|r| r.deletion_protection);
             out.push(Replaced::Database { id, setting, protected });
         } else if before.engine_name != db.engine_name {

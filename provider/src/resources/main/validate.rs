@@ -48,9 +48,12 @@ pub fn validate_environment(v: &Value, path: &AttrPath, diags: &mut Diagnostics)
     }
 }
 
+/// The longest source name: `<prefix>-src-<name>` must fit RDS's 63-character identifiers.
+pub const CHILD_NAME_MAX: usize = 16;
+
 pub fn validate_child_name(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     if let Some(s) = v.as_str()
-        && let Some(p) = identifier_problem(s, 16)
+        && let Some(p) = identifier_problem(s, CHILD_NAME_MAX)
     {
         diags.error_at(
             path.clone(),

@@ -14,6 +14,12 @@ impl RdsApi for FakeRds {
         Ok(st.groups.get(&name.to_ascii_lowercase()).cloned())
     }
 
+    async fn list_db_subnet_groups(&self) -> Result<Vec<DbSubnetGroup>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("list_db_subnet_groups", "")?;
+        Ok(st.groups.values().cloned().collect())
+    }
+
     async fn modify_db_subnet_group(&self, input: DbSubnetGroupInput) -> Result<DbSubnetGroup, AwsError> {
         self.answer("modify_db_subnet_group", self.served_modify_db_subnet_group(input))
     }
@@ -34,6 +40,12 @@ impl RdsApi for FakeRds {
         let mut st = self.lock();
         st.rec.begin("find_db_instance", id)?;
         Ok(st.instances.get(&id.to_ascii_lowercase()).map(|r| Self::view(&st, r)))
+    }
+
+    async fn list_db_instances(&self) -> Result<Vec<DbInstance>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("list_db_instances", "")?;
+        Ok(st.instances.values().map(|r| Self::view(&st, r)).collect())
     }
 
     async fn modify_db_instance(&self, input: ModifyDbInstanceInput) -> Result<DbInstance, AwsError> {

@@ -45,11 +45,13 @@ use crate::aws::rds::{
 pub const OPS: &[&str] = &[
     "create_db_subnet_group",
     "find_db_subnet_group",
+    "list_db_subnet_groups",
     "modify_db_subnet_group",
     "delete_db_subnet_group",
     "create_db_instance",
     "restore_db_instance_from_snapshot",
     "find_db_instance",
+    "list_db_instances",
     "modify_db_instance",
     "delete_db_instance",
     "find_db_snapshot",

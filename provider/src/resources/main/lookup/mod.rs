@@ -1,6 +1,9 @@
 //! The `dmslink_main` data source: an existing stack's ids, ARNs and addresses, looked up by `name`
 //! and `environment` with the same discovery as `terraform import dmslink_main` ([`discover`]).
 
+pub mod adopt;
+#[cfg(test)]
+mod adopt_tests;
 pub mod discover;
 mod schema;
 #[cfg(test)]

@@ -19,14 +19,16 @@ use crate::resources::step_kit::{
 
 use super::super::desired::Database;
 use super::super::naming::{TAG_SNAPSHOT, block_name, final_snapshot_base, final_snapshot_id, kind};
-use super::{MainStep, StackRun, ownership};
+use super::{MainStep, StackRun, recorded_or_owned};
 
 pub(super) async fn create_db_subnet_group(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateDbSubnetGroup;
     if !run.stack.databases().any(|d| d.rds.is_some()) {
         return Ok(());
     }
-    let name = run.stack.db_subnet_group_name();
+    // An adopted group keeps its own name.
+    let recorded = run.kids().db_subnet_group_name.clone();
+    let name = recorded.clone().unwrap_or_else(|| run.stack.db_subnet_group_name());
     let rds = run.rds();
     let subnets = run.subnet_ids();
     let what = "RDS DB subnet group";
@@ -40,7 +42,7 @@ pub(super) async fn create_db_subnet_group(run: &StackRun) -> R<()> {
         };
         let tags =
             rds.list_tags(&g.arn).await.map_err(|e| aws_err(STEP, "reading tags of RDS DB subnet group", &name, &e))?;
-        Ok(ownership(run, what, &name, &g.arn, &tags, kind::DB_SUBNET_GROUP, ()))
+        Ok(recorded_or_owned(run, recorded.is_some(), what, &name, &g.arn, &tags, kind::DB_SUBNET_GROUP, ()))
     };
     let create = || async {
         let input = DbSubnetGroupInput {
@@ -76,7 +78,10 @@ fn db_wait_options() -> WaitOptions {
 /// Creates (or adopts) one database's RDS instance and waits until it is available.
 pub async fn ensure_database(run: &StackRun, step: MainStep, db: &Database) -> R<()> {
     let Some(r) = &db.rds else { return Ok(()) };
-    let id = run.stack.database_id(db);
+    // Records are keyed by dmslink's identifier; an adopted instance keeps its own.
+    let key = run.stack.database_id(db);
+    let recorded = run.kids().db(&key).db_instance_identifier;
+    let id = recorded.clone().unwrap_or_else(|| key.clone());
     let rds = run.rds();
     let sg = run.need(step, "the security group id", run.kids().security_group_id.clone())?;
     let group = run.need(step, "the DB subnet group", run.kids().db_subnet_group_name.clone())?;
@@ -89,7 +94,7 @@ pub async fn ensure_database(run: &StackRun, step: MainStep, db: &Database) -> R
         // Restored from the planned snapshot (a restore whose answer was lost, or a killed apply's):
         // the follow-up modify below still applies what the restore could not take.
         let restored = r.snapshot_identifier.as_ref().is_some_and(|snap| i.tags.get(TAG_SNAPSHOT) == Some(snap));
-        Ok(ownership(run, what, &id, &i.arn, &i.tags, kind::DATABASE, restored))
+        Ok(recorded_or_owned(run, recorded.is_some(), what, &id, &i.arn, &i.tags, kind::DATABASE, restored))
     };
     // Created or restored: `true` when restored from a snapshot.
     let create = || async {
@@ -146,9 +151,10 @@ pub async fn ensure_database(run: &StackRun, step: MainStep, db: &Database) -> R
             .map_err(|e| aws_err(step, "creating RDS DB instance", &id, &e))?;
         Ok(false)
     };
-    let (restored, _) =
-        adopt_or_create(step, what, find, create, |_| run.kids().db_mut(&id).db_instance_identifier = Some(id.clone()))
-            .await?;
+    let (restored, _) = adopt_or_create(step, what, find, create, |_| {
+        run.kids().db_mut(&key).db_instance_identifier = Some(id.clone())
+    })
+    .await?;
     let what = format!("RDS DB instance ({id})");
     let spec =
         Wait::new(&what, DB_PENDING_STATES, DB_AVAILABLE_STATES).failure(DB_FAILED_STATES).options(db_wait_options());
@@ -177,7 +183,7 @@ pub async fn ensure_database(run: &StackRun, step: MainStep, db: &Database) -> R
         }
     }
     let mut k = run.kids();
-    let d = k.db_mut(&id);
+    let d = k.db_mut(&key);
     d.address = inst.endpoint_address.clone();
     d.engine_version = Some(inst.engine_version.clone());
     d.backup_retention_period = Some(i64::from(inst.backup_retention_period));

@@ -12,11 +12,13 @@ use super::super::children::DbChildren;
 use super::super::desired::Database;
 use super::super::naming::kind;
 use super::super::schema::Side;
-use super::{MainStep, StackRun, ownership};
+use super::{MainStep, StackRun, ownership, recorded_or_owned};
 
 pub(super) async fn create_replication_subnet_group(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateReplicationSubnetGroup;
-    let id = run.stack.replication_subnet_group_id();
+    // An adopted group keeps its own identifier.
+    let recorded = run.kids().replication_subnet_group_id.clone();
+    let id = recorded.clone().unwrap_or_else(|| run.stack.replication_subnet_group_id());
     let dms = run.dms();
     let what = "DMS replication subnet group";
     let find = || async {
@@ -37,7 +39,7 @@ pub(super) async fn create_replication_subnet_group(run: &StackRun) -> R<()> {
             .list_tags(&run.subnet_group_arn(&g.id))
             .await
             .map_err(|e| aws_err(STEP, "reading tags of DMS replication subnet group", &id, &e))?;
-        Ok(ownership(run, what, &id, &g.id, &tags, kind::REPLICATION_SUBNET_GROUP, ()))
+        Ok(recorded_or_owned(run, recorded.is_some(), what, &id, &g.id, &tags, kind::REPLICATION_SUBNET_GROUP, ()))
     };
     let create = || async {
         let input = ReplicationSubnetGroupInput {
@@ -91,7 +93,17 @@ pub(super) async fn create_replication_instance(run: &StackRun) -> R<()> {
     let dms = run.dms();
     let ri = &run.stack.replication_instance;
     let what = "DMS replication instance";
+    let recorded = run.kids().replication_instance_arn.clone().filter(|_| run.stack.untagged);
     let find = || async {
+        // An adopted instance, by the ARN the import recorded: its identifier is its own.
+        if let Some(arn) = &recorded
+            && let Some(i) = dms
+                .describe_replication_instance_by_arn(arn)
+                .await
+                .map_err(|e| aws_err(STEP, "reading DMS replication instance", arn, &e))?
+        {
+            return Ok(Found::Ours(i.arn));
+        }
         let Some(i) = dms
             .find_replication_instance(&id)
             .await
@@ -132,7 +144,7 @@ pub(super) async fn create_replication_instance(run: &StackRun) -> R<()> {
     let (arn, _) =
         adopt_or_create(STEP, what, find, create, |arn| run.kids().replication_instance_arn = Some(arn.clone()))
             .await?;
-    let what = format!("DMS replication instance ({id})");
+    let what = format!("DMS replication instance ({arn})");
     let spec = Wait::new(&what, RI_PENDING, &["available"]).failure(RI_FAILED);
     let inst = wait_present(run, STEP, spec, || dms.describe_replication_instance_by_arn(&arn)).await?;
     let mut k = run.kids();
@@ -169,7 +181,15 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
     let id = run.stack.database_id(db);
     let dms = run.dms();
     let what = "DMS endpoint";
+    let recorded = run.kids().db(&id).endpoint_arn.filter(|_| run.stack.untagged);
     let find = || async {
+        // An adopted endpoint, by the ARN the import recorded: its identifier is its own.
+        if let Some(arn) = &recorded
+            && let Some(ep) =
+                dms.find_endpoint_by_arn(arn).await.map_err(|e| aws_err(step, "reading DMS endpoint", arn, &e))?
+        {
+            return Ok(Found::Ours(ep.arn));
+        }
         let Some(ep) = dms.find_endpoint(&id).await.map_err(|e| aws_err(step, "reading DMS endpoint", &id, &e))? else {
             return Ok(Found::Nothing);
         };

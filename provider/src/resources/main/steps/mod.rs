@@ -182,6 +182,22 @@ fn ownership<T>(run: &StackRun, what: &str, name: &str, id: &str, tags: &Tags, k
     }
 }
 
+/// A child found by the identifier the state records, on a stack imported without ownership tags
+/// (`ownership_tagged = false`): ours, as the import recorded it. Otherwise as [`ownership`] says.
+#[allow(clippy::too_many_arguments)]
+fn recorded_or_owned<T>(
+    run: &StackRun,
+    recorded: bool,
+    what: &str,
+    name: &str,
+    id: &str,
+    tags: &Tags,
+    kind: &str,
+    child: T,
+) -> Found<T> {
+    if recorded && run.stack.untagged { Found::Ours(child) } else { ownership(run, what, name, id, tags, kind, child) }
+}
+
 fn boxed<F: Future<Output = R<()>> + Send + 'static>(f: F) -> StepFuture {
     Box::pin(f)
 }
