@@ -717,6 +717,205 @@ def security_group(args: argparse.Namespace) -> Any:
 # ------------------------------------------------------------------------- main
 
 
+# ------------------------------------------------------- the original stack (issue 14)
+
+
+def _named(kind: str, name: str, **extra: str) -> list[dict[str, Any]]:
+    tags = [{"Key": "Name", "Value": name}] + [{"Key": k, "Value": v} for k, v in extra.items()]
+    return [{"ResourceType": kind, "Tags": tags}]
+
+
+def original_stack(args: argparse.Namespace) -> dict[str, Any]:
+    """What the original ``terraform-main`` module and the peering runbook build, through plain API
+    calls: no dmslink tag anywhere, every object named by its authors (``legacy-*``). A VPC with two
+    subnets, a security group admitting the databases' ports from the VPC, a VPN gateway propagated
+    into the main route table, a DB subnet group, the Oracle source restored from a snapshot and the
+    Postgres target, a DMS subnet group, replication instance and the two endpoints, one replication
+    task; and an application VPC peered with the DMS VPC (routes both ways, a rule for Postgres from
+    the application VPC, DNS resolution on both sides)."""
+    ec2, rds, dms = client("ec2", args), client("rds", args), client("dms", args)
+    ensure_dms_vpc_role(args)
+    snapshot = source_snapshot(argparse.Namespace(**{**vars(args), "name": "legacy-oracle-snap", "engine": "oracle-ee"}))
+    cidr, app_cidr = "10.70.0.0/24", "10.71.0.0/24"
+    vpc_id = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=_named("vpc", "legacy-dms-vpc", project="geo"))["Vpc"][
+        "VpcId"
+    ]
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+    azs = [f"{args.region}a", f"{args.region}b"]
+    subnets = [
+        ec2.create_subnet(
+            VpcId=vpc_id, CidrBlock=c, AvailabilityZone=az, TagSpecifications=_named("subnet", f"legacy-{az}")
+        )["Subnet"]["SubnetId"]
+        for az, c in zip(azs, ["10.70.0.0/25", "10.70.0.128/25"])
+    ]
+    sg = ec2.create_security_group(
+        GroupName="legacy-dms-sg",
+        Description="DMS databases and replication instance",
+        VpcId=vpc_id,
+        TagSpecifications=_named("security-group", "legacy-dms-sg"),
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=sg,
+        IpPermissions=[
+            {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": sg}]},
+            {"IpProtocol": "tcp", "FromPort": 1521, "ToPort": 1521, "IpRanges": [{"CidrIp": cidr}]},
+            {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": cidr}]},
+        ],
+    )
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1", TagSpecifications=_named("vpn-gateway", "legacy-vgw"))["VpnGateway"][
+        "VpnGatewayId"
+    ]
+    ec2.attach_vpn_gateway(VpcId=vpc_id, VpnGatewayId=vgw)
+
+    def attached() -> bool:
+        gw = ec2.describe_vpn_gateways(VpnGatewayIds=[vgw])["VpnGateways"][0]
+        return any(a["VpcId"] == vpc_id and a["State"] == "attached" for a in gw.get("VpcAttachments", []))
+
+    wait_for(attached, f"VPN gateway {vgw} attached")
+    settle(args)
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
+    main_table = next(t["RouteTableId"] for t in tables if any(a.get("Main") for a in t.get("Associations", [])))
+    ec2.enable_vgw_route_propagation(RouteTableId=main_table, GatewayId=vgw)
+
+    rds.create_db_subnet_group(
+        DBSubnetGroupName="legacy-db-subnets", DBSubnetGroupDescription="DMS databases", SubnetIds=subnets
+    )
+    rds.restore_db_instance_from_db_snapshot(
+        DBInstanceIdentifier="legacy-oracle-db",
+        DBSnapshotIdentifier=snapshot["snapshot_identifier"],
+        DBInstanceClass="db.t3.medium",
+        DBSubnetGroupName="legacy-db-subnets",
+        VpcSecurityGroupIds=[sg],
+        Port=1521,
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="legacy-postgres-db",
+        Engine="postgres",
+        DBInstanceClass="db.t3.medium",
+        AllocatedStorage=20,
+        MasterUsername="dblink",
+        MasterUserPassword="Legacy-master-pw-1",
+        DBName="dblink",
+        Port=5432,
+        DBSubnetGroupName="legacy-db-subnets",
+        VpcSecurityGroupIds=[sg],
+        StorageEncrypted=True,
+    )
+    while_iam_propagates(
+        lambda: dms.create_replication_subnet_group(
+            ReplicationSubnetGroupIdentifier="legacy-dms-subnets",
+            ReplicationSubnetGroupDescription="DMS subnets",
+            SubnetIds=subnets,
+        )
+    )
+    ri = while_iam_propagates(
+        lambda: dms.create_replication_instance(
+            ReplicationInstanceIdentifier="legacy-dms-ri",
+            ReplicationInstanceClass="dms.t3.medium",
+            AllocatedStorage=50,
+            ReplicationSubnetGroupIdentifier="legacy-dms-subnets",
+            VpcSecurityGroupIds=[sg],
+            PubliclyAccessible=False,
+            MultiAZ=False,
+        )
+    )["ReplicationInstance"]["ReplicationInstanceArn"]
+    for db in ("legacy-oracle-db", "legacy-postgres-db"):
+        wait_db_available(rds, db)
+    wait_instance_available(dms, ri)
+
+    def address(db: str) -> str:
+        return str(rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]["Endpoint"]["Address"])
+
+    source = dms.create_endpoint(
+        EndpointIdentifier="legacy-oracle",
+        EndpointType="source",
+        EngineName="oracle",
+        ServerName=address("legacy-oracle-db"),
+        Port=1521,
+        DatabaseName="ORCL",
+        Username="dms_reader",
+        Password=args.password,
+    )["Endpoint"]["EndpointArn"]
+    target = dms.create_endpoint(
+        EndpointIdentifier="legacy-postgres",
+        EndpointType="target",
+        EngineName="postgres",
+        ServerName=address("legacy-postgres-db"),
+        Port=5432,
+        DatabaseName="dblink",
+        Username="dms_writer",
+        Password=args.password,
+    )["Endpoint"]["EndpointArn"]
+    task = dms.create_replication_task(
+        ReplicationTaskIdentifier="legacy-app-task",
+        SourceEndpointArn=source,
+        TargetEndpointArn=target,
+        ReplicationInstanceArn=ri,
+        MigrationType="full-load",
+        TableMappings=args.table_mappings,
+    )["ReplicationTask"]["ReplicationTaskArn"]
+    wait_for(
+        lambda: dms.describe_replication_tasks(Filters=[{"Name": "replication-task-arn", "Values": [task]}])[
+            "ReplicationTasks"
+        ][0]["Status"]
+        == "ready",
+        f"replication task {task} ready",
+    )
+
+    # The peering runbook: request from the application VPC, accept, routes both ways, a rule, DNS.
+    app_vpc = ec2.create_vpc(CidrBlock=app_cidr, TagSpecifications=_named("vpc", "legacy-app-vpc"))["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=app_vpc, EnableDnsSupport={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=app_vpc, EnableDnsHostnames={"Value": True})
+    app_subnet = ec2.create_subnet(VpcId=app_vpc, CidrBlock="10.71.0.0/25", AvailabilityZone=azs[0])["Subnet"][
+        "SubnetId"
+    ]
+    app_table = ec2.create_route_table(VpcId=app_vpc)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=app_table, SubnetId=app_subnet)
+    pcx = ec2.create_vpc_peering_connection(
+        VpcId=app_vpc, PeerVpcId=vpc_id, TagSpecifications=_named("vpc-peering-connection", "legacy-app-peering")
+    )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+
+    def status() -> str:
+        p = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx])["VpcPeeringConnections"][0]
+        return str(p["Status"]["Code"])
+
+    # AWS accepts a request only once it is `pending-acceptance` (after `initiating-request`).
+    wait_for(lambda: status() == "pending-acceptance", f"peering {pcx} pending acceptance")
+    ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+
+    def active() -> bool:
+        return status() == "active"
+
+    wait_for(active, f"peering {pcx} active")
+    ec2.modify_vpc_peering_connection_options(
+        VpcPeeringConnectionId=pcx,
+        RequesterPeeringConnectionOptions={"AllowDnsResolutionFromRemoteVpc": True},
+        AccepterPeeringConnectionOptions={"AllowDnsResolutionFromRemoteVpc": True},
+    )
+    ec2.create_route(RouteTableId=app_table, DestinationCidrBlock=cidr, VpcPeeringConnectionId=pcx)
+    ec2.create_route(RouteTableId=main_table, DestinationCidrBlock=app_cidr, VpcPeeringConnectionId=pcx)
+    ec2.authorize_security_group_ingress(
+        GroupId=sg,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": app_cidr}]}],
+    )
+    return {
+        "vpc_id": vpc_id,
+        "subnet_ids": subnets,
+        "security_group_id": sg,
+        "vpn_gateway_id": vgw,
+        "main_route_table_id": main_table,
+        "snapshot_identifier": snapshot["snapshot_identifier"],
+        "replication_instance_arn": ri,
+        "source_endpoint_arn": source,
+        "target_endpoint_arn": target,
+        "replication_task_arn": task,
+        "app_vpc_id": app_vpc,
+        "app_route_table_id": app_table,
+        "peering_connection_id": pcx,
+    }
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -803,6 +1002,11 @@ def main(argv: list[str]) -> int:
     p.add_argument("--customer-gateway-id")
     p.set_defaults(func=delete_vpn_connection)
 
+    p = common(sub.add_parser("original-stack", help="the original untagged stack, task and peering (issue 14)"))
+    p.add_argument("--password", required=True)
+    p.add_argument("--table-mappings", required=True)
+    p.set_defaults(func=original_stack)
+
     args = parser.parse_args(argv)
     if getattr(args, "instances", 1) < 1:
         parser.error("--instances must be >= 1")
@@ -810,7 +1014,7 @@ def main(argv: list[str]) -> int:
         parser.error("--subnets must be >= 0")
     try:
         result = args.func(args)
-        if args.command in ("dms-stack", "source-snapshot", "dms-vpc-role"):
+        if args.command in ("dms-stack", "source-snapshot", "dms-vpc-role", "original-stack"):
             settle(args)  # what a fixture made exists before the test goes on
     except ClientError as err:
         print(f"fixtures.py {args.command}: {err}", file=sys.stderr)

@@ -221,6 +221,16 @@ async fn resume_tasks(run: &StackRun, step: MainStep, arns: &[String]) -> R<()> 
     Ok(())
 }
 
+/// A child's tags after a change of `tags_all`: the user's and the ownership tags. `Name` only when
+/// the user sets it: each child keeps the one it has (dmslink's at create, an adopted child's own).
+fn retag(run: &StackRun, kind: &str, name: &str) -> Tags {
+    let mut t = run.stack.child_tags(&run.tags, kind, name);
+    if !run.tags.contains_key("Name") {
+        t.remove("Name");
+    }
+    t
+}
+
 /// Brings every child's tags to the stack's `tags_all` (ownership and `Name` tags stay).
 async fn sync_tags(run: &StackRun, old_all: &Tags) -> R<()> {
     const STEP: MainStep = MainStep::UpdateTags;
@@ -252,10 +262,7 @@ async fn sync_tags(run: &StackRun, old_all: &Tags) -> R<()> {
         if !removed.is_empty() {
             c.ec2.delete_tags(&ids, &removed).await.map_err(|e| aws_err(STEP, "untagging", id, &e))?;
         }
-        c.ec2
-            .create_tags(&ids, &stack.child_tags(&run.tags, k, name))
-            .await
-            .map_err(|e| aws_err(STEP, "tagging", id, &e))?;
+        c.ec2.create_tags(&ids, &retag(run, k, name)).await.map_err(|e| aws_err(STEP, "tagging", id, &e))?;
     }
     // RDS: instances and the DB subnet group.
     let mut rds: Vec<(String, &str, String)> = Vec::new();
@@ -281,10 +288,7 @@ async fn sync_tags(run: &StackRun, old_all: &Tags) -> R<()> {
         if !removed.is_empty() {
             c.rds.remove_tags(arn, &removed).await.map_err(|e| aws_err(STEP, "untagging", arn, &e))?;
         }
-        c.rds
-            .add_tags(arn, &stack.child_tags(&run.tags, k, name))
-            .await
-            .map_err(|e| aws_err(STEP, "tagging", arn, &e))?;
+        c.rds.add_tags(arn, &retag(run, k, name)).await.map_err(|e| aws_err(STEP, "tagging", arn, &e))?;
     }
     // DMS: replication instance, subnet group, endpoints.
     let mut dms: Vec<(String, &str, String)> = Vec::new();
@@ -304,10 +308,7 @@ async fn sync_tags(run: &StackRun, old_all: &Tags) -> R<()> {
         if !removed.is_empty() {
             c.dms.remove_tags(arn, &removed).await.map_err(|e| aws_err(STEP, "untagging", arn, &e))?;
         }
-        c.dms
-            .add_tags(arn, &stack.child_tags(&run.tags, k, name))
-            .await
-            .map_err(|e| aws_err(STEP, "tagging", arn, &e))?;
+        c.dms.add_tags(arn, &retag(run, k, name)).await.map_err(|e| aws_err(STEP, "tagging", arn, &e))?;
     }
     Ok(())
 }

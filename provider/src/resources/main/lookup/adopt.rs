@@ -15,6 +15,8 @@ use crate::aws::ec2::{Filters, SecurityGroup};
 use crate::aws::error::AwsError;
 use crate::aws::rds::DbInstance;
 use crate::resources::Ctx;
+use crate::resources::main::desired::Stack;
+use crate::resources::main::naming::{kind, owned_by};
 
 use super::discover::{Found, FoundDb};
 
@@ -238,4 +240,70 @@ fn of_stack(all: Vec<Endpoint>, instances: &[DbInstance], by_tasks: &BTreeSet<St
         .filter(|e| instance_of(e).is_some() || by_tasks.contains(&e.arn))
         .map(|e| FoundDb { name: e.id.to_ascii_lowercase(), instance: instance_of(&e).cloned(), endpoint: Some(e) })
         .collect()
+}
+
+/// The children of an adopted stack (imported from its VPC, then tagged) that dmslink's names do
+/// not find: those in the stack's VPC that carry its ownership tags. Only looked for when a child
+/// is missing by name (a stack dmslink built finds them all so), and only those tagged are taken:
+/// an object someone else put in the VPC is never the stack's.
+pub async fn fill_adopted(ctx: &Ctx, stack: &Stack, found: &mut Found) -> Result<(), String> {
+    let missing = found.security_group.is_none()
+        || found.db_subnet_group.is_none()
+        || found.replication_subnet_group.is_none()
+        || found.replication_instance.is_none()
+        || found.target.endpoint.is_none();
+    if !missing {
+        return Ok(());
+    }
+    // Several candidates or an unused instance: nothing adopted to fill from.
+    let Ok(inside) = discover_in_vpc(ctx, &found.vpc.id).await else { return Ok(()) };
+    let c = &ctx.provider.clients;
+    let dms_owned = |arn: String, k: &'static str| async move {
+        match c.dms.list_tags(&arn).await {
+            Ok(t) => Ok(owned_by(&t, stack, k)),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e.describe("reading tags of", &arn)),
+        }
+    };
+    if found.security_group.is_none() {
+        found.security_group = inside.security_group.filter(|g| owned_by(&g.tags, stack, kind::SECURITY_GROUP));
+    }
+    if found.db_subnet_group.is_none()
+        && let Some(g) = inside.db_subnet_group
+    {
+        let tags = c.rds.list_tags(&g.arn).await.map_err(|e| e.describe("reading tags of", &g.arn))?;
+        found.db_subnet_group = owned_by(&tags, stack, kind::DB_SUBNET_GROUP).then_some(g);
+    }
+    if found.replication_instance.is_none()
+        && let Some(i) = inside.replication_instance
+        && dms_owned(i.arn.clone(), kind::REPLICATION_INSTANCE).await?
+    {
+        found.replication_instance = Some(i);
+    }
+    if found.replication_subnet_group.is_none()
+        && let (Some(g), Some(i)) = (inside.replication_subnet_group, &found.replication_instance)
+        && i.subnet_group_id.as_ref().is_some_and(|s| s.eq_ignore_ascii_case(&g.id))
+    {
+        // Its tags live under an ARN built from the account; the instance that uses it is ours.
+        found.replication_subnet_group = Some(g);
+    }
+    let owned_db = |d: &FoundDb| d.instance.as_ref().is_none_or(|i| owned_by(&i.tags, stack, kind::DATABASE));
+    if found.target.endpoint.is_none()
+        && let Some(ep) = inside.target.endpoint.clone()
+        && dms_owned(ep.arn.clone(), kind::ENDPOINT).await?
+        && owned_db(&inside.target)
+    {
+        found.target = inside.target;
+    }
+    if found.sources.is_empty() {
+        for s in inside.sources {
+            if let Some(ep) = &s.endpoint
+                && dms_owned(ep.arn.clone(), kind::ENDPOINT).await?
+                && owned_db(&s)
+            {
+                found.sources.push(s);
+            }
+        }
+    }
+    Ok(())
 }

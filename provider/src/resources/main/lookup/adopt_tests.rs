@@ -268,6 +268,41 @@ async fn an_untagged_original_stack_is_adopted_with_its_own_identifiers() {
     assert_eq!(errors(&next.diags), Vec::<String>::new());
     assert!(next.requires_replace.is_empty());
     assert_eq!(next.planned, refreshed);
+
+    // And the children keep their identifiers for the life of the stack: a later apply finds each
+    // by the identifier recorded and tagged, and creates nothing.
+    w.ec2.clear_calls();
+    w.rds.clear_calls();
+    w.dms.clear_calls();
+    let (again, diags) = p.apply_resource_change(MAIN, &refreshed, &next.planned, &config).await;
+    assert_eq!(errors(&diags), Vec::<String>::new());
+    assert_eq!(made_or_removed(w.rds.calls()), Vec::<String>::new());
+    assert_eq!(made_or_removed(w.dms.calls()), Vec::<String>::new());
+    assert_eq!(again.get("replication_instance_arn"), state.get("replication_instance_arn"));
+    assert_eq!(again.get("source"), refreshed.get("source"));
+
+    // Tagged, the stack is found by its name like one dmslink built (the data source, an import by
+    // `name/environment`), each child with its own identifier.
+    let (by_name, diags) = p.import_resource_state(MAIN, "dblink/dev").await;
+    assert_eq!(errors(&diags), Vec::<String>::new());
+    let by_name = by_name.unwrap();
+    for a in [
+        "vpc_id",
+        "security_group_id",
+        "db_subnet_group_name",
+        "replication_subnet_group_id",
+        "replication_instance_arn",
+    ] {
+        assert_eq!(by_name.get(a), again.get(a), "{a}");
+    }
+    let arns = |v: &Value, block: &str| -> Vec<String> {
+        let blocks =
+            if block == "source" { v.get(block).as_elements().unwrap().to_vec() } else { vec![v.get(block).clone()] };
+        blocks.iter().filter_map(|b| b.get("endpoint_arn").as_str().map(str::to_string)).collect()
+    };
+    assert_eq!(arns(&by_name, "source"), arns(&again, "source"));
+    assert_eq!(arns(&by_name, "target"), vec![o.target_endpoint.clone()]);
+    assert_eq!(by_name.get("ownership_tagged"), &Value::Bool(true));
 }
 
 #[tokio::test(start_paused = true)]

@@ -204,7 +204,7 @@ pub async fn discover(ctx: &Ctx, stack: &Stack) -> Result<Option<Found>, String>
         _ => None,
     };
 
-    Ok(Some(Found {
+    let mut found = Found {
         vpc,
         subnets,
         route_tables,
@@ -217,7 +217,9 @@ pub async fn discover(ctx: &Ctx, stack: &Stack) -> Result<Option<Found>, String>
         dms_vpc_role_created,
         sources,
         target,
-    }))
+    };
+    super::adopt::fill_adopted(ctx, stack, &mut found).await?;
+    Ok(Some(found))
 }
 
 /// Tags fetched by ARN say the object is this stack's `kind`; an object gone meanwhile is not.

@@ -93,16 +93,29 @@ pub(super) async fn create_replication_instance(run: &StackRun) -> R<()> {
     let dms = run.dms();
     let ri = &run.stack.replication_instance;
     let what = "DMS replication instance";
-    let recorded = run.kids().replication_instance_arn.clone().filter(|_| run.stack.untagged);
+    let recorded = run.kids().replication_instance_arn.clone();
     let find = || async {
-        // An adopted instance, by the ARN the import recorded: its identifier is its own.
+        // The recorded instance, by its ARN: an adopted one keeps an identifier of its own.
         if let Some(arn) = &recorded
             && let Some(i) = dms
                 .describe_replication_instance_by_arn(arn)
                 .await
                 .map_err(|e| aws_err(STEP, "reading DMS replication instance", arn, &e))?
         {
-            return Ok(Found::Ours(i.arn));
+            let tags = dms
+                .list_tags(&i.arn)
+                .await
+                .map_err(|e| aws_err(STEP, "reading tags of DMS replication instance", &i.id, &e))?;
+            return Ok(recorded_or_owned(
+                run,
+                true,
+                what,
+                &i.id,
+                &i.arn,
+                &tags,
+                kind::REPLICATION_INSTANCE,
+                i.arn.clone(),
+            ));
         }
         let Some(i) = dms
             .find_replication_instance(&id)
@@ -181,14 +194,16 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
     let id = run.stack.database_id(db);
     let dms = run.dms();
     let what = "DMS endpoint";
-    let recorded = run.kids().db(&id).endpoint_arn.filter(|_| run.stack.untagged);
+    let recorded = run.kids().db(&id).endpoint_arn;
     let find = || async {
-        // An adopted endpoint, by the ARN the import recorded: its identifier is its own.
+        // The recorded endpoint, by its ARN: an adopted one keeps an identifier of its own.
         if let Some(arn) = &recorded
             && let Some(ep) =
                 dms.find_endpoint_by_arn(arn).await.map_err(|e| aws_err(step, "reading DMS endpoint", arn, &e))?
         {
-            return Ok(Found::Ours(ep.arn));
+            let tags =
+                dms.list_tags(&ep.arn).await.map_err(|e| aws_err(step, "reading tags of DMS endpoint", &ep.id, &e))?;
+            return Ok(recorded_or_owned(run, true, what, &ep.id, &ep.arn, &tags, kind::ENDPOINT, ep.arn.clone()));
         }
         let Some(ep) = dms.find_endpoint(&id).await.map_err(|e| aws_err(step, "reading DMS endpoint", &id, &e))? else {
             return Ok(Found::Nothing);
