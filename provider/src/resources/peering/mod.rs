@@ -8,6 +8,9 @@ pub mod converge;
 #[cfg(test)]
 mod lost_answer_tests;
 pub mod model;
+pub mod moved;
+#[cfg(test)]
+mod moved_tests;
 pub mod plan;
 pub mod progress;
 pub mod refresh;
@@ -24,7 +27,7 @@ use crate::provider_config::Configured;
 
 use crate::engine::diag::Diagnostics;
 use crate::engine::model::ModelError;
-use crate::engine::{About, ApplyOutcome, Resource, Value};
+use crate::engine::{About, ApplyOutcome, MoveSource, Resource, Value};
 use crate::resources::tags;
 use crate::resources::timeouts::Timeouts;
 use crate::resources::{Ctx, PlanDraft};
@@ -45,7 +48,8 @@ pub const NOTES_DOC: &str = "The application VPC (`peer_vpc_id`) requests the pe
 pub const ABOUT: About = About::new("dmslink_peering", schema::schema)
     .checked_by(validate::validate_config)
     .documented(include_str!("../../../../examples-hcl/peering/dms-peering.tf"), NOTES_DOC)
-    .imported_as(IMPORT_DOC);
+    .imported_as(IMPORT_DOC)
+    .moved_from(moved::MOVES_FROM);
 
 fn step_failure(op: &str, e: &StepError) -> Diagnostics {
     let doing = if op == "create" { Doing::Creating } else { Doing::Updating };
@@ -111,5 +115,9 @@ impl Resource<Configured> for Peering {
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
         refresh::import(ctx, id).await
+    }
+
+    fn move_state(&self, source: &MoveSource<'_>) -> Result<Value, Diagnostics> {
+        moved::peering_from_aws(source)
     }
 }

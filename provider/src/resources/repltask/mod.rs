@@ -9,6 +9,9 @@ pub mod insight;
 #[cfg(test)]
 mod lost_answer_tests;
 mod model;
+mod moved;
+#[cfg(test)]
+mod moved_tests;
 mod schema;
 mod task_ops;
 #[cfg(test)]
@@ -20,7 +23,7 @@ use crate::arn::Arn;
 use crate::aws::dms::{CreateTaskInput, ModifyTaskInput, ReplicationTask};
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::engine::model::{self as typed, ModelError, Unknowable};
-use crate::engine::{About, ApplyOutcome, Resource, Value};
+use crate::engine::{About, ApplyOutcome, MoveSource, Resource, Value};
 use crate::provider_config::Configured;
 use crate::resources::step_kit::Came;
 use crate::resources::timeouts::Timeouts;
@@ -39,7 +42,8 @@ pub const NOTES_DOC: &str = "Updates never fail because the task is running: dms
 pub const ABOUT: About = About::new("dmslink_repltask", schema::schema)
     .checked_by(schema::validate_config)
     .documented(include_str!("../../../../examples-hcl/terraform-repltask/dms-repl-task.tf"), NOTES_DOC)
-    .imported_as(IMPORT_DOC);
+    .imported_as(IMPORT_DOC)
+    .moved_from(moved::MOVES_FROM);
 
 #[async_trait]
 impl Resource<Configured> for Repltask {
@@ -218,6 +222,10 @@ impl Resource<Configured> for Repltask {
         }
     }
 
+    fn move_state(&self, source: &MoveSource<'_>) -> Result<Value, Diagnostics> {
+        moved::task_from_aws(source)
+    }
+
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
         let ops = TaskOps::new(ctx, Task::default().label());
         let found = if id.starts_with("arn:") { ops.find(id).await? } else { ops.find_by_id(id).await? };
@@ -257,16 +265,25 @@ fn refine_plan(draft: &mut PlanDraft<'_>) -> Result<(), ModelError> {
     if let (Some(prior), Some(config), Some(mut planned)) =
         (docs(draft.prior)?, docs(draft.config)?, docs(&draft.planned)?)
     {
-        for (mine, asked, out) in [
-            (&prior.table_mappings, &config.table_mappings, &mut planned.table_mappings),
+        // Settings compare on the keys the configuration sets (DMS merges the rest in): a prior
+        // holding the whole document, as one moved from the AWS provider does, stays unchanged.
+        let settings_match = |p: &str, c: &str| json_doc::user_keys_match(c, p);
+        for (mine, asked, out, same) in [
+            (
+                &prior.table_mappings,
+                &config.table_mappings,
+                &mut planned.table_mappings,
+                json_doc::semantically_equal as fn(&str, &str) -> bool,
+            ),
             (
                 &prior.replication_task_settings,
                 &config.replication_task_settings,
                 &mut planned.replication_task_settings,
+                settings_match,
             ),
         ] {
             if let (Some(p), Some(c)) = (mine.known(), asked.known())
-                && json_doc::semantically_equal(p, c)
+                && same(p, c)
             {
                 *out = Unknowable::Known(p.clone());
             }
@@ -309,8 +326,12 @@ fn gone_during_update(arn: &str) -> Diagnostics {
 fn modification(prior: &Task, planned: &Task, config: &Task) -> Option<ModifyTaskInput> {
     let mappings_changed = prior.table_mappings != planned.table_mappings;
     let settings_changed = prior.replication_task_settings != planned.replication_task_settings;
-    let cdc_changed =
-        prior.cdc_start_time != planned.cdc_start_time || prior.cdc_start_position != planned.cdc_start_position;
+    // Leaving a CDC start out asks DMS for nothing (the task goes on from where it is): only a
+    // new start point is a modification. A state moved from the AWS provider may hold the
+    // position DMS reported, which the configuration does not set.
+    let cdc_changed = (prior.cdc_start_time != planned.cdc_start_time
+        || prior.cdc_start_position != planned.cdc_start_position)
+        && (planned.cdc_start_time.is_some() || planned.cdc_start_position.is_some());
     if !(mappings_changed || settings_changed || cdc_changed) {
         return None;
     }
