@@ -29,7 +29,8 @@ pub fn peering_from_aws(source: &MoveSource<'_>) -> Result<Value, Diagnostics> {
         side.and_then(|b| b.flag("allow_remote_vpc_dns_resolution")) == Some(true)
     };
     let dns_resolution = dns_on(s.single_block("requester")) && dns_on(s.single_block("accepter"));
-    let tags = s.string_map("tags");
+    // SDKv2 stores no tags as `{}`; dmslink as null (what a configuration without tags plans).
+    let tags = s.string_map("tags").filter(|t| !t.is_empty());
     let tags_all = s.string_map("tags_all").or_else(|| tags.clone()).unwrap_or_default();
     let peering = PeeringModel {
         vpc_id: Some(accepter_vpc),
@@ -95,6 +96,20 @@ mod tests {
         let mut doc: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
         doc["accepter"] = serde_json::json!([]);
         assert_eq!(moved(&doc.to_string()).unwrap().dns_resolution, Some(false));
+    }
+
+    /// Later AWS provider versions dropped the EC2-Classic options and may add attributes: the
+    /// mapping reads only what it needs.
+    #[test]
+    fn blocks_without_the_classic_link_options_and_unknown_attributes_still_map() {
+        let mut doc: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
+        for side in ["requester", "accepter"] {
+            doc[side] = serde_json::json!([{"allow_remote_vpc_dns_resolution": true}]);
+        }
+        doc["some_later_attribute"] = serde_json::json!({"nested": [1, 2]});
+        let p = moved(&doc.to_string()).unwrap();
+        assert_eq!(p.dns_resolution, Some(true));
+        assert_eq!(p.vpc_id.as_deref(), Some("vpc-0dd5e1f2a3b4c5d6e"));
     }
 
     #[test]

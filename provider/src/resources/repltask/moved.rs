@@ -28,7 +28,8 @@ pub fn task_from_aws(source: &MoveSource<'_>) -> Result<Value, crate::engine::Di
     if !migration_type.is_empty() && !MIGRATION_TYPES.contains(&migration_type.as_str()) {
         s.problem("migration_type", "is not one of \"full-load\", \"cdc\" or \"full-load-and-cdc\"");
     }
-    let tags = s.string_map("tags");
+    // SDKv2 stores no tags as `{}`; dmslink as null (what a configuration without tags plans).
+    let tags = s.string_map("tags").filter(|t| !t.is_empty());
     let tags_all = s.string_map("tags_all").or_else(|| tags.clone()).unwrap_or_default();
     let task = Task {
         replication_task_id: Some(s.required_text("replication_task_id")),
@@ -135,7 +136,7 @@ mod tests {
         let mut doc: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
         let attrs = doc.as_object_mut().unwrap();
         attrs.insert("replication_task_settings".into(), serde_json::Value::Null);
-        attrs.insert("tags".into(), serde_json::Value::Null);
+        attrs.insert("tags".into(), serde_json::json!({}));
         attrs.remove("tags_all");
         attrs.remove("start_replication_task");
         let t = moved(&doc.to_string()).unwrap();
