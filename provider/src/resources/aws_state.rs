@@ -43,8 +43,8 @@ impl<'a> AwsState<'a> {
         self.problems.push(Diagnostic::error(
             "Cannot move the AWS provider's state",
             format!(
-                "The {} state's `{name}` {what}, so it cannot become {} state. Refresh it with the AWS provider (`terraform apply -refresh-only`) before moving, or remove the `moved` block and `terraform import` the object as {}.",
-                self.type_name, self.target, self.target
+                "The {} state's `{name}` {what}, so it cannot become {} state. Refresh it with the AWS provider first (restore the {} resource without the `moved` block and run `terraform apply -refresh-only`), or remove the `moved` block and `terraform import` the object as {}.",
+                self.type_name, self.target, self.type_name, self.target
             ),
         ));
     }

@@ -105,7 +105,7 @@ async fn a_peering_moved_from_the_aws_provider_plans_in_place_then_clean() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn another_account_or_region_in_the_moved_state_still_replaces_when_the_configuration_drops_it() {
+async fn another_region_in_the_moved_state_still_replaces_when_the_configuration_drops_it() {
     let b = bed().await;
     let engine = Provider::new(ProviderBlock, crate::resources::all_resources(), crate::resources::all_data_sources());
     engine.set_configured(Configured {

@@ -379,8 +379,8 @@ impl<P: Send + Sync + 'static> pb::provider_server::Provider for ProviderService
             diags.push(Diagnostic::error(
                 "Unsupported state format",
                 format!(
-                    "The {} state reached dmslink without its JSON attributes (empty, or in the pre-0.12 \"flatmap\" format). Refresh it with its own provider first (`terraform apply -refresh-only`), then plan the move again.",
-                    req.source_type_name
+                    "The {} state reached dmslink without its JSON attributes (empty, or in the pre-0.12 \"flatmap\" format). Refresh it with its own provider first (restore the {} resource without the `moved` block and run `terraform apply -refresh-only`), then plan the move again.",
+                    req.source_type_name, req.source_type_name
                 ),
             ));
         } else {
