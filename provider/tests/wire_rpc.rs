@@ -67,7 +67,7 @@ async fn get_provider_schema_lists_types_and_capabilities() {
 
     assert!(r.data_source_schemas.contains_key(INFO));
     let caps = r.server_capabilities.unwrap();
-    assert!(caps.plan_destroy && !caps.get_provider_schema_optional && !caps.move_resource_state);
+    assert!(caps.plan_destroy && !caps.get_provider_schema_optional && caps.move_resource_state);
     assert!(r.functions.is_empty() && r.ephemeral_resource_schemas.is_empty() && r.action_schemas.is_empty());
 
     let m = s.client.get_metadata(pb::get_metadata::Request {}).await.unwrap().into_inner();
@@ -498,8 +498,20 @@ async fn unsupported_features_answer_validly() {
     let mut s = InProcess::start(fake_engine()).await;
     let c = &mut s.client;
 
-    let m = c.move_resource_state(pb::move_resource_state::Request::default()).await.unwrap().into_inner();
-    assert!(errors(&m.diagnostics)[0].summary.contains("not supported"));
+    // A type that declares no `moved` sources refuses one (tests/wire_moved.rs: the real types).
+    let m = c
+        .move_resource_state(pb::move_resource_state::Request {
+            target_type_name: THING.into(),
+            source_type_name: "aws_thing".into(),
+            source_provider_address: "registry.terraform.io/hashicorp/aws".into(),
+            source_state: Some(pb::RawState { json: b"{}".to_vec(), flatmap: Default::default() }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(m.target_state.is_none());
+    assert!(errors(&m.diagnostics)[0].detail.contains("takes state from no other resource type"));
     assert!(c.get_functions(pb::get_functions::Request {}).await.unwrap().into_inner().functions.is_empty());
     let f = c.call_function(pb::call_function::Request { name: "f".into(), arguments: vec![] }).await.unwrap();
     assert!(f.into_inner().error.is_some());

@@ -15,6 +15,6 @@ pub mod value;
 pub use configure::Configure;
 pub use diag::{AttrPath, Diagnostic, Diagnostics};
 pub use provider::ClientCapabilities;
-pub use resource::{About, ApplyOutcome, Ctx, DataSource, PlanDraft, Resource};
+pub use resource::{About, ApplyOutcome, Ctx, DataSource, MoveFrom, MoveSource, PlanDraft, Resource};
 pub use schema::{Attribute, Block, Mode, NestedBlock, Schema};
 pub use value::{Type, Value};

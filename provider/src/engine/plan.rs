@@ -30,6 +30,13 @@ pub fn plan(block: &Block, prior: &Value, proposed: &Value, config: &Value) -> G
     GenericPlan { planned, requires_replace }
 }
 
+/// The generic rules of an update again, for a resource whose refinement found that the change
+/// the generic rules took for a replacement is none (a force-new attribute changed to an equal
+/// value): computed attributes take their prior values again where the configuration leaves them null.
+pub fn plan_as_update(block: &Block, prior: &Value, planned: &mut Value, config: &Value) {
+    plan_block(block, prior, planned, config, false);
+}
+
 fn plan_block(block: &Block, prior: &Value, planned: &mut Value, config: &Value, create: bool) {
     if !matches!(planned, Value::Object(_)) {
         return;

@@ -2,6 +2,8 @@
 //! sources, configuration, and one method per RPC. `wire` decodes a request, calls one of these,
 //! and encodes the answer; nothing here knows about protobuf.
 
+mod moved;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 

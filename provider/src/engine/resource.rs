@@ -85,6 +85,28 @@ pub struct About {
     /// Cross-attribute checks beyond per-attribute validators. Values may be unknown.
     pub validate: fn(&Value, &mut Diagnostics),
     pub doc: DocExtras,
+    /// The other providers' resource types whose state a `moved` block may bring here.
+    pub moves_from: &'static [MoveFrom],
+}
+
+/// A resource type of another provider whose state this type takes over through a `moved` block
+/// (Terraform ≥ 1.8, `MoveResourceState`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MoveFrom {
+    /// Provider source addresses as Terraform sends them, e.g. `registry.terraform.io/hashicorp/aws`.
+    pub providers: &'static [&'static str],
+    pub type_name: &'static str,
+    /// The source's schema versions the mapping understands; any other is refused.
+    pub schema_versions: &'static [i64],
+}
+
+/// The state a `moved` block brings, as Terraform stored it for the source type: the JSON
+/// attributes of the source's schema (never logged: another provider's state may hold secrets).
+pub struct MoveSource<'a> {
+    pub provider_address: &'a str,
+    pub type_name: &'a str,
+    pub schema_version: i64,
+    pub state_json: &'a [u8],
 }
 
 fn no_checks(_config: &Value, _diags: &mut Diagnostics) {}
@@ -92,7 +114,13 @@ fn no_checks(_config: &Value, _diags: &mut Diagnostics) {}
 impl About {
     /// A type with no checks beyond its schema's and an empty page beyond it.
     pub const fn new(type_name: &'static str, schema: fn() -> Schema) -> About {
-        About { type_name, schema, validate: no_checks, doc: DocExtras { example_hcl: "", import: None, notes: "" } }
+        About {
+            type_name,
+            schema,
+            validate: no_checks,
+            doc: DocExtras { example_hcl: "", import: None, notes: "" },
+            moves_from: &[],
+        }
     }
     pub const fn checked_by(self, validate: fn(&Value, &mut Diagnostics)) -> About {
         About { validate, ..self }
@@ -103,6 +131,10 @@ impl About {
     }
     pub const fn imported_as(self, import: &'static str) -> About {
         About { doc: DocExtras { import: Some(import), ..self.doc }, ..self }
+    }
+    /// Accept `moved` blocks from these types (the resource's `move_state` maps their state).
+    pub const fn moved_from(self, moves_from: &'static [MoveFrom]) -> About {
+        About { moves_from, ..self }
     }
 }
 
@@ -122,6 +154,21 @@ pub trait Resource<P: Send + Sync + 'static>: Send + Sync {
 
     /// Turns an import id into a minimal state that `read` can complete.
     async fn import(&self, ctx: &Ctx<P>, id: &str) -> Result<Value, Diagnostics>;
+
+    /// MoveResourceState: this type's state from the state of a type in `about().moves_from`
+    /// (the engine has checked the provider, type and schema version). Runs on an unconfigured
+    /// provider (Terraform starts a fresh one for the move); the refresh that follows completes it.
+    fn move_state(&self, source: &MoveSource<'_>) -> Result<Value, Diagnostics> {
+        Err(super::diag::Diagnostic::error(
+            "Move not supported",
+            format!(
+                "{} takes no state from {}: remove the `moved` block and import the object instead.",
+                self.about().type_name,
+                source.type_name
+            ),
+        )
+        .into())
+    }
 }
 
 #[async_trait]

@@ -2,6 +2,7 @@
 
 pub mod arn;
 pub mod aws_formats;
+pub mod aws_state;
 pub mod json_doc;
 pub mod main;
 pub mod peering;

@@ -8,6 +8,9 @@ pub mod converge;
 #[cfg(test)]
 mod lost_answer_tests;
 pub mod model;
+pub mod moved;
+#[cfg(test)]
+mod moved_tests;
 pub mod plan;
 pub mod progress;
 pub mod refresh;
@@ -24,7 +27,7 @@ use crate::provider_config::Configured;
 
 use crate::engine::diag::Diagnostics;
 use crate::engine::model::ModelError;
-use crate::engine::{About, ApplyOutcome, Resource, Value};
+use crate::engine::{About, ApplyOutcome, MoveSource, Resource, Value};
 use crate::resources::tags;
 use crate::resources::timeouts::Timeouts;
 use crate::resources::{Ctx, PlanDraft};
@@ -39,13 +42,14 @@ pub struct Peering;
 
 pub const IMPORT_DOC: &str = "Import a peering by its ID, from the application VPC's side (the provider acting as the account that requested it). Add the DMS VPC's security group after a slash to take over its rules from the application VPC's CIDR:\n\n```shell\nterraform import dmslink_peering.app pcx-0123456789abcdef0/sg-0123456789abcdef0\n```\n\nThe routes through the peering to the other VPC's CIDR are found in both VPCs' route tables, and `route_table_ids` / `peer_route_table_ids` are the tables that have them. For a peering with a DMS VPC in another account, the DMS VPC's routes are found on the first apply with the `accepter` role (routes that already go through this peering are adopted, not created again).";
 
-pub const NOTES_DOC: &str = "The application VPC (`peer_vpc_id`) requests the peering with the provider's credentials and the DMS VPC (`vpc_id`) accepts it: in the same account directly, in another account through `accepter.assume_role_arn`, in another region with `peer_region`. The two VPCs' CIDR blocks must not overlap; the plan reads both VPCs and refuses overlapping ones before anything is requested.\n\nCreate runs request → accept → wait `active` → DNS resolution options (AWS refuses them before the peering is active) → routes in both VPCs → security group rules, recording each route and rule in the state as it is made. If a step fails, the tainted state holds what exists; `terraform untaint` and `terraform apply` resume, a plain `terraform apply` replaces it. A route that already exists at the other VPC's CIDR is taken over only if it goes through this peering (a `blackhole` route left by a deleted peering is replaced); any other target is a conflict to resolve by hand. A security group rule that already exists counts as present, and destroy revokes it like the others.\n\nA peering request is never made twice: every peering dmslink requests carries the tag `dmslink:resource = dmslink_peering`, and before requesting one (and after a request whose answer was lost) dmslink looks for a live peering of its own between the two VPCs and adopts it. Two of its own are refused, naming both; a peering between the two VPCs without that tag is refused (import or delete it). Accept, routes, rules, DNS options, tags and the delete path count a call whose answer was lost as done once AWS shows it took effect.\n\nEvery refresh compares AWS with the state: a route, rule or DNS option removed out of band shows as an in-place change and the apply puts it back; a peering that was deleted, rejected, expired or failed is planned for replacement. `route_table_ids` and `peer_route_table_ids` default to every route table of the VPC when the peering is created.";
+pub const NOTES_DOC: &str = "The application VPC (`peer_vpc_id`) requests the peering with the provider's credentials and the DMS VPC (`vpc_id`) accepts it: in the same account directly, in another account through `accepter.assume_role_arn`, in another region with `peer_region`. The two VPCs' CIDR blocks must not overlap; the plan reads both VPCs and refuses overlapping ones before anything is requested.\n\nCreate runs request → accept → wait `active` → DNS resolution options (AWS refuses them before the peering is active) → routes in both VPCs → security group rules, recording each route and rule in the state as it is made. If a step fails, the tainted state holds what exists; `terraform untaint` and `terraform apply` resume, a plain `terraform apply` replaces it. A route that already exists at the other VPC's CIDR is taken over only if it goes through this peering (a `blackhole` route left by a deleted peering is replaced); any other target is a conflict to resolve by hand. A security group rule that already exists counts as present, and destroy revokes it like the others.\n\nA peering request is never made twice: every peering dmslink requests carries the tag `dmslink:resource = dmslink_peering`, and before requesting one (and after a request whose answer was lost) dmslink looks for a live peering of its own between the two VPCs and adopts it. Two of its own are refused, naming both; a peering between the two VPCs without that tag is refused (import or delete it). Accept, routes, rules, DNS options, tags and the delete path count a call whose answer was lost as done once AWS shows it took effect.\n\nEvery refresh compares AWS with the state: a route, rule or DNS option removed out of band shows as an in-place change and the apply puts it back; a peering that was deleted, rejected, expired or failed is planned for replacement. `route_table_ids` and `peer_route_table_ids` default to every route table of the VPC when the peering is created.\n\n**Moving from the AWS provider** (Terraform ≥ 1.8): a `moved { from = aws_vpc_peering_connection.<name>  to = dmslink_peering.<name> }` block takes over a peering the AWS provider manages (`registry.terraform.io/hashicorp/aws` or `registry.opentofu.org/hashicorp/aws`, schema version 0); no new peering is requested. The names of the two VPCs swap: the AWS resource's `vpc_id` (the VPC that requested the peering) becomes `peer_vpc_id`, its `peer_vpc_id` (the VPC that accepted it) becomes `vpc_id`. The ID, status, `peer_owner_id`, `peer_region`, the tags and DNS resolution (on when both sides allow it) carry over; `peer_owner_id` and `peer_region` equal to the provider's own account and region count as unset, so leaving them out of the configuration replaces nothing. The AWS resource managed no routes, security group rules or route table choice, so the first plan after the move is an in-place update that adds them (and turns DNS resolution on where it was off): routes that already go through this peering are adopted and rules already there count as present, so nothing is duplicated. A peering accepted in another account needs the `accepter` block. This path is tested at the protocol level, with state documents in the AWS provider's shape; see the guide `docs/guides/moving-from-aws-provider.md`.";
 
 /// `dmslink_peering` as the registry, the engine and the docs know it.
 pub const ABOUT: About = About::new("dmslink_peering", schema::schema)
     .checked_by(validate::validate_config)
     .documented(include_str!("../../../../examples-hcl/peering/dms-peering.tf"), NOTES_DOC)
-    .imported_as(IMPORT_DOC);
+    .imported_as(IMPORT_DOC)
+    .moved_from(moved::MOVES_FROM);
 
 fn step_failure(op: &str, e: &StepError) -> Diagnostics {
     let doing = if op == "create" { Doing::Creating } else { Doing::Updating };
@@ -111,5 +115,9 @@ impl Resource<Configured> for Peering {
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
         refresh::import(ctx, id).await
+    }
+
+    fn move_state(&self, source: &MoveSource<'_>) -> Result<Value, Diagnostics> {
+        moved::peering_from_aws(source)
     }
 }

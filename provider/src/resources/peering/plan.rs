@@ -7,6 +7,7 @@
 
 use crate::engine::diag::{AttrPath, Diagnostic};
 use crate::engine::model::{self, ModelError, Unknowable};
+use crate::engine::{Value, plan};
 use crate::resources::PlanDraft;
 use crate::resources::tags;
 
@@ -20,6 +21,7 @@ pub async fn modify_plan(draft: &mut PlanDraft<'_>) {
     if draft.planned.is_null() {
         return;
     }
+    own_placement_is_no_replacement(draft);
     if let Err(e) = refine(draft).await {
         draft.diags.push(e.into());
     }
@@ -41,6 +43,29 @@ async fn refine(draft: &mut PlanDraft<'_>) -> Result<(), ModelError> {
         }
     }
     model::patch(&mut draft.planned, &planned, &object_type())
+}
+
+/// `peer_owner_id` equal to the provider's account, or `peer_region` equal to its region, places
+/// the DMS VPC where leaving it out does: a change between the two replaces nothing (a state
+/// moved from the AWS provider holds both, which that provider always records).
+fn own_placement_is_no_replacement(draft: &mut PlanDraft<'_>) {
+    let Some(provider) = draft.provider.clone() else { return };
+    if draft.is_create() {
+        return;
+    }
+    let own = [("peer_owner_id", provider.account_id.clone()), ("peer_region", Some(provider.region.clone()))];
+    let replacing = draft.is_replace();
+    for (attr, own) in own {
+        let Some(own) = own.filter(|o| !o.is_empty()) else { continue };
+        let own_or_unset = |v: &Value| v.is_null() || v.as_str() == Some(own.as_str());
+        if own_or_unset(draft.prior.get(attr)) && own_or_unset(draft.planned.get(attr)) {
+            draft.requires_replace.retain(|p| *p != AttrPath::attr(attr));
+        }
+    }
+    if replacing && !draft.is_replace() {
+        // The generic rules planned a new peering (every computed value unknown): it is this one.
+        plan::plan_as_update(&super::schema::schema().block, draft.prior, &mut draft.planned, draft.config);
+    }
 }
 
 /// A peering that can never carry traffic again is requested anew.

@@ -9,6 +9,9 @@ pub mod insight;
 #[cfg(test)]
 mod lost_answer_tests;
 mod model;
+mod moved;
+#[cfg(test)]
+mod moved_tests;
 mod schema;
 mod task_ops;
 #[cfg(test)]
@@ -20,7 +23,7 @@ use crate::arn::Arn;
 use crate::aws::dms::{CreateTaskInput, ModifyTaskInput, ReplicationTask};
 use crate::engine::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::engine::model::{self as typed, ModelError, Unknowable};
-use crate::engine::{About, ApplyOutcome, Resource, Value};
+use crate::engine::{About, ApplyOutcome, MoveSource, Resource, Value};
 use crate::provider_config::Configured;
 use crate::resources::step_kit::Came;
 use crate::resources::timeouts::Timeouts;
@@ -33,13 +36,14 @@ pub struct Repltask;
 
 pub const IMPORT_DOC: &str = "Import a task by its ARN or its `replication_task_id`:\n\n```shell\nterraform import dmslink_repltask.dblink arn:aws:dms:ap-southeast-2:123456789012:task:ABCDEF\nterraform import dmslink_repltask.dblink dblink-task\n```\n\n`start_replication_task` is imported as `true` when the task is running (or has finished its full load).";
 
-pub const NOTES_DOC: &str = "Updates never fail because the task is running: dmslink stops the task, applies the change (`ModifyReplicationTask`, or `MoveReplicationTask` when `replication_instance_arn` changes), waits for DMS to settle and resumes it. Deleting a running task stops it first. The replication task id, the endpoints and `migration_type` cannot change on an existing task, so changing them replaces it.\n\nCreate never makes a task twice. Every task dmslink creates carries the tag `dmslink:resource = dmslink_repltask` (dmslink's own: it never shows in `tags` or `tags_all`). When the answer to `CreateReplicationTask` is lost (the AWS SDK's retry then meets `ResourceAlreadyExistsFault`) or the provider is killed after DMS made the task, the task exists but no state holds it; create looks for a task with the planned `replication_task_id` before creating, and again when the create call fails, and adopts it when it carries that tag and has the planned endpoints, replication instance and `migration_type`. The adopted task is brought to the configured table mappings, settings and tags, and started when `start_replication_task` is true, as a new task would be (one already running is not started again); the state holds it from then on. A task with that identifier that lacks the tag (made outside dmslink, or before dmslink tagged its tasks) or that differs in the endpoints, instance or migration type is refused: the error names its ARN and the ways on (`terraform import` it, delete it, or choose another `replication_task_id`). A task still being deleted is waited out, then created anew. dmslink cannot tell its tasks of one configuration from those of another: give each configuration its own task ids.\n\nA start, stop, modify, move, tag change or delete whose answer was lost (the AWS SDK's retry then meets `InvalidResourceStateFault`, or no answer comes) is not failed on nor repeated blindly: dmslink reads the task and counts the call as done when the task shows it (starting or running, stopped, the new table mappings and settings, moving, the tags, deleting or gone). A full-load task that has finished its load stays finished when its tags, settings or instance change; only new table mappings run it again (`reload-target`).\n\nWhat DMS knows about the task is refreshed on every read: `status`, `stop_reason`, `last_failure_message`, the full-load progress, the table counts (`tables_errored` > 0: the `dmslink_repltask_tables` data source names the tables), `elapsed_time_millis` and the start and stop times. These never make a plan change by themselves; Terraform 1.0.x lists them under \"Objects have changed outside of Terraform\" while the task runs, and still plans no changes. When a start fails (the task ends `failed`, or stops with an error), the apply error carries DMS's `LastFailureMessage`, the tables in error and the result of a connection test of both endpoints from the replication instance, and says what to check next. While dmslink waits for a task it logs its state and progress at INFO every 30 seconds (`TF_LOG_PROVIDER=INFO`); a timeout names the last state, stop reason and failure message seen.";
+pub const NOTES_DOC: &str = "Updates never fail because the task is running: dmslink stops the task, applies the change (`ModifyReplicationTask`, or `MoveReplicationTask` when `replication_instance_arn` changes), waits for DMS to settle and resumes it. Deleting a running task stops it first. The replication task id, the endpoints and `migration_type` cannot change on an existing task, so changing them replaces it.\n\nCreate never makes a task twice. Every task dmslink creates carries the tag `dmslink:resource = dmslink_repltask` (dmslink's own: it never shows in `tags` or `tags_all`). When the answer to `CreateReplicationTask` is lost (the AWS SDK's retry then meets `ResourceAlreadyExistsFault`) or the provider is killed after DMS made the task, the task exists but no state holds it; create looks for a task with the planned `replication_task_id` before creating, and again when the create call fails, and adopts it when it carries that tag and has the planned endpoints, replication instance and `migration_type`. The adopted task is brought to the configured table mappings, settings and tags, and started when `start_replication_task` is true, as a new task would be (one already running is not started again); the state holds it from then on. A task with that identifier that lacks the tag (made outside dmslink, or before dmslink tagged its tasks) or that differs in the endpoints, instance or migration type is refused: the error names its ARN and the ways on (`terraform import` it, delete it, or choose another `replication_task_id`). A task still being deleted is waited out, then created anew. dmslink cannot tell its tasks of one configuration from those of another: give each configuration its own task ids.\n\nA start, stop, modify, move, tag change or delete whose answer was lost (the AWS SDK's retry then meets `InvalidResourceStateFault`, or no answer comes) is not failed on nor repeated blindly: dmslink reads the task and counts the call as done when the task shows it (starting or running, stopped, the new table mappings and settings, moving, the tags, deleting or gone). A full-load task that has finished its load stays finished when its tags, settings or instance change; only new table mappings run it again (`reload-target`).\n\nWhat DMS knows about the task is refreshed on every read: `status`, `stop_reason`, `last_failure_message`, the full-load progress, the table counts (`tables_errored` > 0: the `dmslink_repltask_tables` data source names the tables), `elapsed_time_millis` and the start and stop times. These never make a plan change by themselves; Terraform 1.0.x lists them under \"Objects have changed outside of Terraform\" while the task runs, and still plans no changes. When a start fails (the task ends `failed`, or stops with an error), the apply error carries DMS's `LastFailureMessage`, the tables in error and the result of a connection test of both endpoints from the replication instance, and says what to check next. While dmslink waits for a task it logs its state and progress at INFO every 30 seconds (`TF_LOG_PROVIDER=INFO`); a timeout names the last state, stop reason and failure message seen.\n\n**Moving from the AWS provider** (Terraform ≥ 1.8): a `moved { from = aws_dms_replication_task.<name>  to = dmslink_repltask.<name> }` block takes over a task the AWS provider manages (`registry.terraform.io/hashicorp/aws` or `registry.opentofu.org/hashicorp/aws`, schema version 0) without stopping or changing it. The attributes have the same names: the task id and ARN, the endpoint and instance ARNs, `migration_type`, `table_mappings`, `replication_task_settings` (the whole document the AWS provider read back from DMS; only the keys your configuration sets are compared), `cdc_start_time`, `cdc_start_position`, `start_replication_task` and the tags carry over; the full-load figures are read by the refresh that follows. With the arguments the task had under the AWS provider, the first plan is clean. A `cdc_start_position` the AWS provider recorded but your configuration leaves out is planned away in place and changes nothing in DMS. A state that lacks an attribute or holds one dmslink cannot read is refused, naming the attribute. This path is tested at the protocol level, with state documents in the AWS provider's shape; see the guide `docs/guides/moving-from-aws-provider.md`.";
 
 /// `dmslink_repltask` as the registry, the engine and the docs know it.
 pub const ABOUT: About = About::new("dmslink_repltask", schema::schema)
     .checked_by(schema::validate_config)
     .documented(include_str!("../../../../examples-hcl/terraform-repltask/dms-repl-task.tf"), NOTES_DOC)
-    .imported_as(IMPORT_DOC);
+    .imported_as(IMPORT_DOC)
+    .moved_from(moved::MOVES_FROM);
 
 #[async_trait]
 impl Resource<Configured> for Repltask {
@@ -218,6 +222,10 @@ impl Resource<Configured> for Repltask {
         }
     }
 
+    fn move_state(&self, source: &MoveSource<'_>) -> Result<Value, Diagnostics> {
+        moved::task_from_aws(source)
+    }
+
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
         let ops = TaskOps::new(ctx, Task::default().label());
         let found = if id.starts_with("arn:") { ops.find(id).await? } else { ops.find_by_id(id).await? };
@@ -257,16 +265,25 @@ fn refine_plan(draft: &mut PlanDraft<'_>) -> Result<(), ModelError> {
     if let (Some(prior), Some(config), Some(mut planned)) =
         (docs(draft.prior)?, docs(draft.config)?, docs(&draft.planned)?)
     {
-        for (mine, asked, out) in [
-            (&prior.table_mappings, &config.table_mappings, &mut planned.table_mappings),
+        // Settings compare on the keys the configuration sets (DMS merges the rest in): a prior
+        // holding the whole document, as one moved from the AWS provider does, stays unchanged.
+        let settings_match = |p: &str, c: &str| json_doc::user_keys_match(c, p);
+        for (mine, asked, out, same) in [
+            (
+                &prior.table_mappings,
+                &config.table_mappings,
+                &mut planned.table_mappings,
+                json_doc::semantically_equal as fn(&str, &str) -> bool,
+            ),
             (
                 &prior.replication_task_settings,
                 &config.replication_task_settings,
                 &mut planned.replication_task_settings,
+                settings_match,
             ),
         ] {
             if let (Some(p), Some(c)) = (mine.known(), asked.known())
-                && json_doc::semantically_equal(p, c)
+                && same(p, c)
             {
                 *out = Unknowable::Known(p.clone());
             }
@@ -309,8 +326,12 @@ fn gone_during_update(arn: &str) -> Diagnostics {
 fn modification(prior: &Task, planned: &Task, config: &Task) -> Option<ModifyTaskInput> {
     let mappings_changed = prior.table_mappings != planned.table_mappings;
     let settings_changed = prior.replication_task_settings != planned.replication_task_settings;
-    let cdc_changed =
-        prior.cdc_start_time != planned.cdc_start_time || prior.cdc_start_position != planned.cdc_start_position;
+    // Leaving a CDC start out asks DMS for nothing (the task goes on from where it is): only a
+    // new start point is a modification. A state moved from the AWS provider may hold the
+    // position DMS reported, which the configuration does not set.
+    let cdc_changed = (prior.cdc_start_time != planned.cdc_start_time
+        || prior.cdc_start_position != planned.cdc_start_position)
+        && (planned.cdc_start_time.is_some() || planned.cdc_start_position.is_some());
     if !(mappings_changed || settings_changed || cdc_changed) {
         return None;
     }

@@ -14,11 +14,12 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 use tracing::Instrument;
 
-use super::convert::{decode_error, diagnostic_to_pb, diagnostics_to_pb, path_to_pb, schema_to_pb, schemas_to_pb};
+use super::convert::{decode_error, diagnostics_to_pb, path_to_pb, schema_to_pb, schemas_to_pb};
 use super::cty;
 use super::pb::tfplugin6 as pb;
 use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::engine::provider::Provider as Engine;
+use crate::engine::resource::MoveSource;
 use crate::engine::value::Value;
 use rpc::{capabilities, client_caps, decode, empty_stream, encode, log_done, rpc_span, unsupported};
 
@@ -362,16 +363,47 @@ impl<P: Send + Sync + 'static> pb::provider_server::Provider for ProviderService
         request: Request<pb::move_resource_state::Request>,
     ) -> RpcResult<pb::move_resource_state::Response> {
         let req = request.into_inner();
-        let d = Diagnostic::error(
-            "Moving resource state is not supported",
-            format!(
-                "The dmslink provider cannot move {} state into {}. Remove the `moved` block, then import the object as {}.",
-                req.source_type_name, req.target_type_name, req.target_type_name
-            ),
+        let span = rpc_span("MoveResourceState", &req.target_type_name);
+        let _enter = span.enter();
+        // Only the addresses are logged: the source state is another provider's and may hold secrets.
+        tracing::debug!(
+            source_provider = %req.source_provider_address,
+            source_type = %req.source_type_name,
+            source_schema_version = req.source_schema_version,
+            "moving"
         );
+        let raw = req.source_state.unwrap_or_default();
+        let mut diags = Diagnostics::new();
+        let mut target_state = None;
+        if raw.json.is_empty() {
+            diags.push(Diagnostic::error(
+                "Unsupported state format",
+                format!(
+                    "The {} state reached dmslink without its JSON attributes (empty, or in the pre-0.12 \"flatmap\" format). Refresh it with its own provider first (restore the {} resource without the `moved` block and run `terraform apply -refresh-only`), then plan the move again.",
+                    req.source_type_name, req.source_type_name
+                ),
+            ));
+        } else {
+            let source = MoveSource {
+                provider_address: &req.source_provider_address,
+                type_name: &req.source_type_name,
+                schema_version: req.source_schema_version,
+                state_json: &raw.json,
+            };
+            let (state, d) = self.engine.move_resource_state(&req.target_type_name, &source);
+            diags.extend(d);
+            let ty = self.engine.resource_type(&req.target_type_name);
+            if let Some(v) = state {
+                target_state = encode(&v, ty, "moved state", &mut diags);
+            }
+        }
+        log_done(&diags);
         Ok(Response::new(pb::move_resource_state::Response {
-            diagnostics: vec![diagnostic_to_pb(&d)],
-            ..Default::default()
+            target_state,
+            diagnostics: diagnostics_to_pb(&diags),
+            // The source's private data is the other provider's; dmslink keeps none of its own.
+            target_private: Vec::new(),
+            target_identity: None,
         }))
     }
 

@@ -76,7 +76,7 @@ pub(super) fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: false,
-        move_resource_state: false,
+        move_resource_state: true,
         generate_resource_config: false,
     }
 }
