@@ -1,6 +1,6 @@
 //! A stack imported from the original modules (`terraform import dmslink_main.x
 //! <name>/<environment>/<vpc-id>`) after its import: its children keep the identifiers they have,
-//! and its first apply adds the ownership tags to each, changing nothing else of theirs (the
+//! and its first apply adds the ownership tags to each, keeping their identifiers (the
 //! passwords the configuration holds are sent by the usual in-place change, as AWS never returns
 //! them). From then on dmslink finds and owns them like children it made.
 

@@ -60,7 +60,7 @@ pub fn schema() -> Schema {
     .attr(Attribute::computed("replication_instance_arn", Type::String).describe("ARN of the DMS replication instance."))
     .attr(super::connections::test_attribute())
     .attr(super::connections::status_attribute())
-    .attr(Attribute::computed("ownership_tagged", Type::Bool).describe("False right after `terraform import` of a stack built without dmslink (import id `<name>/<environment>/<vpc-id>`): its children keep their own identifiers and do not carry the stack's ownership tags yet. The next apply adds those tags (`dmslink:stack`, `dmslink:resource`) to every child, changing nothing else of theirs, and sets this to true; the plan shows it. True for every other stack."))
+    .attr(Attribute::computed("ownership_tagged", Type::Bool).describe("False right after `terraform import` of a stack built without dmslink (import id `<name>/<environment>/<vpc-id>`): its children keep their own identifiers and do not carry the stack's ownership tags yet. The next apply adds those tags (`dmslink:stack`, `dmslink:resource`) to every child (their identifiers and `Name` tags stay) and sets this to true; the plan shows it. True for every other stack."))
     .attr(Attribute::computed("dms_vpc_role_created", Type::Bool).describe("True when this stack created `dms-vpc-role` (`dms_vpc_role = \"create\"` and the role was missing); only then does destroying the stack delete the role."))
     .block(network_block().items(1, 1))
     .block(NestedBlock::list("source", database_block(Side::Source)).items(1, 0))

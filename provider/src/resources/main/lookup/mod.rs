@@ -26,7 +26,7 @@ pub struct MainLookup;
 /// `main_stack_name` is set.
 pub const EXAMPLE_HCL: &str = include_str!("../../../../../examples-hcl/terraform-repltask/dms-repl-task.tf");
 
-pub const NOTES_DOC: &str = "Reads without changing anything. The stack is found as `terraform import dmslink_main` finds it: the VPC tagged `dmslink:stack = <name>-<environment>` (or `<name>` without an environment) and `dmslink:resource = vpc`, then each child by its deterministic identifier (`<name>-<environment>-dms-ri`, `<name>-<environment>-tgt`, `<name>-<environment>-src-<source>`, ...). A child that is missing or does not carry the stack's ownership tags is reported as null (or left out of `source`).";
+pub const NOTES_DOC: &str = "Reads without changing anything. The stack is found as `terraform import dmslink_main` finds it: the VPC tagged `dmslink:stack = <name>-<environment>` (or `<name>` without an environment) and `dmslink:resource = vpc`, then each child by its deterministic identifier (`<name>-<environment>-dms-ri`, `<name>-<environment>-tgt`, `<name>-<environment>-src-<source>`, ...). A stack adopted from the original modules (imported by `name/environment/vpc-id`, then applied once) keeps its children's own identifiers: those dmslink's names miss are found in the stack's VPC, again only when they carry the stack's ownership tags. A child that is missing or does not carry the stack's ownership tags is reported as null (or left out of `source`).";
 
 /// The `dmslink_main` data source as the registry, the engine and the docs know it.
 pub const ABOUT: About = About::new("dmslink_main", schema::schema).documented(EXAMPLE_HCL, NOTES_DOC);
