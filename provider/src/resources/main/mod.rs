@@ -64,6 +64,7 @@ impl Resource<Configured> for Main {
         if let Some(provider) = &draft.provider {
             validate::validate_region(draft.config, &provider.region, &mut draft.diags);
         }
+        validate::check_new_source_ids(draft.prior, draft.config, &mut draft.diags);
         tags::plan_tags_all(draft);
         // AWS is asked what it offers only for an otherwise valid plan.
         if !draft.diags.has_errors() {

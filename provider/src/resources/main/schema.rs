@@ -121,7 +121,7 @@ fn database_block(side: Side) -> Block {
     };
     let mut b = Block::new(what);
     if side == Side::Source {
-        b = b.attr(Attribute::required("name", Type::String).describe("Unique name of this source within the stack; part of its children's identifiers (`<stack>-src-<name>`).").validate(super::validate::validate_child_name));
+        b = b.attr(Attribute::required("name", Type::String).describe("Unique name of this source within the stack; part of the identifiers dmslink gives its children (`<name>-<environment>-src-<source>`), which must fit RDS's 63 characters: the plan says how long a new source's name may be. A source adopted by `terraform import` from a stack built without dmslink is named by its endpoint identifier and keeps its children's own identifiers.").validate(super::validate::validate_child_name));
     }
     b.attr(Attribute::with_default("engine_name", Type::String, Value::string(side.default_engine())).describe("DMS engine name of the endpoint: `oracle`, `postgres`, `mysql`, `sqlserver`, ...").validate(match side {
             Side::Source => format("Invalid DMS engine name", |s| dms::engine_name(s, true)),

@@ -48,8 +48,51 @@ pub fn validate_environment(v: &Value, path: &AttrPath, diags: &mut Diagnostics)
     }
 }
 
-/// The longest source name: `<prefix>-src-<name>` must fit RDS's 63-character identifiers.
-pub const CHILD_NAME_MAX: usize = 16;
+/// The longest source name, as RDS identifiers go. A source dmslink creates must also fit
+/// `<prefix>-src-<name>` into them ([`check_new_source_ids`]); an adopted one keeps its own.
+pub const CHILD_NAME_MAX: usize = 63;
+
+/// RDS's longest DB instance identifier (DMS endpoint identifiers may be longer).
+const RDS_ID_MAX: usize = 63;
+
+/// At plan: each source whose children dmslink will create and name `<prefix>-src-<name>` (one
+/// not in the prior state with children of its own) must fit RDS's 63 characters.
+pub fn check_new_source_ids(prior: &Value, config: &Value, diags: &mut Diagnostics) {
+    let (Some(name), environment) = (config.get("name").as_str(), config.get("environment")) else { return };
+    if environment.is_unknown() {
+        return;
+    }
+    let prefix = match environment.as_str() {
+        Some(e) => format!("{name}-{e}"),
+        None => name.to_string(),
+    };
+    let existing: Vec<&str> = prior
+        .get("source")
+        .as_elements()
+        .unwrap_or_default()
+        .iter()
+        .filter(|b| !b.get("endpoint_arn").is_null() || !b.get("db_instance_identifier").is_null())
+        .filter_map(|b| b.get("name").as_str())
+        .collect();
+    for (i, block) in config.get("source").as_elements().unwrap_or_default().iter().enumerate() {
+        let Some(source) = block.get("name").as_str() else { continue };
+        let id = format!("{prefix}-src-{source}");
+        if existing.contains(&source) || id.len() <= RDS_ID_MAX {
+            continue;
+        }
+        diags.error_at(
+            AttrPath::attr("source").then_index(i).then_attr("name"),
+            "Source name too long",
+            format!(
+                "dmslink names this source's RDS instance and DMS endpoint {id:?}, {} characters; RDS takes at most \
+                 {RDS_ID_MAX}. With this stack's name and environment a new source's name may have at most {} \
+                 characters.",
+                id.len(),
+                RDS_ID_MAX.saturating_sub(prefix.len() + "-src-".len())
+            ),
+        );
+    }
+}
 
 pub fn validate_child_name(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     if let Some(s) = v.as_str()

@@ -341,3 +341,38 @@ fn import_ids_name_an_own_stack_or_a_vpc_to_adopt() {
         assert!(e.contains("name/environment/vpc-id"), "{bad:?}: {e}");
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_new_source_whose_identifiers_would_not_fit_rds_is_refused_at_plan_an_adopted_one_is_not() {
+    let w = world(true);
+    let p = provider(&w);
+    let long = "a-source-name-of-fifty-characters-which-is-too-long";
+    let mut json = serde_json::json!({
+        "name": "dblink", "environment": "dev",
+        "network": {"vpc_cidr": "10.30.0.0/24", "availability_zones": AZS, "subnet_cidrs": ["10.30.0.0/25", "10.30.0.128/25"]},
+        "source": [{"name": long, "server_name": "onprem.corp.example", "database_name": "ORCL", "username": "dms", "password": "pw"}],
+        "target": {"database_name": "dblink", "username": "dms", "password": "pw",
+                   "rds": {"master_username": "dblink", "master_password": "master-pw"}}
+    });
+    let result = plan(&p, &Value::Null, &test_bed::config(json.clone())).await;
+    let errs: Vec<_> = result.diags.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errs.len(), 1, "{:?}", result.diags);
+    assert_eq!(errs[0].path, Some(crate::engine::diag::AttrPath::attr("source").then_index(0).then_attr("name")));
+    assert!(
+        errs[0].detail.contains("dblink-dev-src-a-source-name") && errs[0].detail.contains("at most 48"),
+        "{:?}",
+        errs[0]
+    );
+
+    // The same name on a source the state already holds children for (an adopted one) plans.
+    let o = build_original(&w).await;
+    let (imported, _) = p.import_resource_state(MAIN, &format!("dblink/dev/{}", o.vpc)).await;
+    let mut state = imported.unwrap();
+    let mut sources = state.get("source").as_elements().unwrap().to_vec();
+    sources[0].set("name", Value::string(long));
+    state.set("source", Value::List(sources));
+    json["source"] = serde_json::json!([{"name": long}]);
+    let mut diags = crate::engine::diag::Diagnostics::new();
+    super::super::validate::check_new_source_ids(&state, &test_bed::config(json), &mut diags);
+    assert_eq!(errors(&diags), Vec::<String>::new());
+}
