@@ -477,8 +477,13 @@ fn plan_replaced_children(draft: &mut PlanDraft<'_>) {
     }
     let old = desired::read(draft.prior, draft.prior);
     let new = desired::read(&draft.planned, draft.config);
+    let recorded = Children::from_state(draft.prior, &old).unwrap_or_default();
     for r in replace::replaced(&old, &new) {
-        let text = r.describe(&new);
+        let existing = match &r {
+            replace::Replaced::Database { id, .. } => recorded.db(id).db_instance_identifier,
+            _ => None,
+        };
+        let text = r.describe(&new, existing.as_deref());
         match &r {
             replace::Replaced::Database { id, protected: true, setting } => draft.diags.push(
                 Diagnostic::error(

@@ -78,13 +78,21 @@ pub fn replaced(old: &Stack, new: &Stack) -> Vec<Replaced> {
 }
 
 impl Replaced {
-    pub fn describe(&self, stack: &Stack) -> String {
+    /// `existing`: the identifier of the RDS instance the state records, when it is not dmslink's
+    /// (an adopted database): that one is destroyed, and the new one gets dmslink's.
+    pub fn describe(&self, stack: &Stack, existing: Option<&str>) -> String {
         match self {
-            Replaced::Database { id, setting, .. } => format!(
-                "Changing {setting} of database {id} destroys RDS instance {id} and creates it again, with its DMS \
-                 endpoint. The data in it is lost{}.",
-                final_snapshot_note(stack, id)
-            ),
+            Replaced::Database { id, setting, .. } => {
+                let (gone, again) = match existing.filter(|e| !e.eq_ignore_ascii_case(id)) {
+                    Some(e) => (e.to_string(), format!("creates RDS instance {id} in its place")),
+                    None => (id.clone(), "creates it again".to_string()),
+                };
+                format!(
+                    "Changing {setting} of database {id} destroys RDS instance {gone} and {again}, with its DMS \
+                     endpoint. The data in it is lost{}.",
+                    final_snapshot_note(stack, id, &gone)
+                )
+            }
             Replaced::Endpoint { id, setting } => {
                 format!("Changing {setting} of database {id} destroys DMS endpoint {id} and creates it again.")
             }
@@ -99,9 +107,9 @@ impl Replaced {
 
 /// The final snapshot the re-creation takes, as its configuration (`stack`) asks: the deletion
 /// during this apply uses the planned settings.
-fn final_snapshot_note(stack: &Stack, id: &str) -> String {
+fn final_snapshot_note(stack: &Stack, id: &str, instance: &str) -> String {
     let db = stack.databases().find(|d| stack.database_id(d) == id);
-    match db.and_then(|d| final_snapshot_base(d, id)) {
+    match db.and_then(|d| final_snapshot_base(d, instance)) {
         Some(base) => format!(
             " except for the final snapshot {} (the UTC time of the deletion is appended to {base})",
             final_snapshot_pattern(&base)

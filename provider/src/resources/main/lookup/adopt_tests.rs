@@ -303,6 +303,24 @@ async fn an_untagged_original_stack_is_adopted_with_its_own_identifiers() {
     assert_eq!(arns(&by_name, "source"), arns(&again, "source"));
     assert_eq!(arns(&by_name, "target"), vec![o.target_endpoint.clone()]);
     assert_eq!(by_name.get("ownership_tagged"), &Value::Bool(true));
+
+    // A change that replaces an adopted database names the instance it destroys (its own
+    // identifier), the one it creates (dmslink's) and the final snapshot (of the one destroyed).
+    let mut replacing = adopting_config();
+    let mut target = replacing.get("target").clone();
+    let mut rds = target.get("rds").clone();
+    rds.set("storage_encrypted", Value::Bool(false));
+    target.set("rds", rds);
+    replacing.set("target", target);
+    let planned = plan(&p, &again, &replacing).await;
+    let warning = planned.diags.iter().find(|d| d.summary == "dmslink_main replaces a child").expect("a warning");
+    for said in [
+        "destroys RDS instance postgres-target-db",
+        "creates RDS instance dblink-dev-tgt",
+        "postgres-target-db-YYYYMMDDtHHMMSSz",
+    ] {
+        assert!(warning.detail.contains(said), "{said:?} not in {:?}", warning.detail);
+    }
 }
 
 #[tokio::test(start_paused = true)]
