@@ -338,10 +338,15 @@ async fn refresh(run: &StackRun, kids: &mut Children, remote: &mut Remote) -> Re
     {
         kids.security_group_id = None;
     }
-    if let Some(id) = kids.vpn_gateway_id.clone()
-        && c.ec2.find_vpn_gateway(&id).await.map_err(|e| err("EC2 VPN gateway", &id, e))?.is_none_or(|g| g.is_gone())
-    {
-        kids.vpn_gateway_id = None;
+    if let Some(id) = kids.vpn_gateway_id.clone() {
+        let g = c.ec2.find_vpn_gateway(&id).await.map_err(|e| err("EC2 VPN gateway", &id, e))?;
+        let gone = g.as_ref().is_none_or(|g| g.is_gone());
+        // The user's gateway detached out of band: the next apply attaches it again.
+        let detached = run.stack.network.is_users_gateway(&id)
+            && g.and_then(|g| g.attached_vpc().map(str::to_string)) != Some(vpc.clone());
+        if gone || detached {
+            kids.vpn_gateway_id = None;
+        }
     }
     if let Some(id) = kids.internet_gateway_id.clone()
         && c.ec2.find_internet_gateway(&id).await.map_err(|e| err("EC2 internet gateway", &id, e))?.is_none()

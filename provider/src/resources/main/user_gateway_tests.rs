@@ -285,3 +285,57 @@ async fn an_own_gateway_with_a_live_vpn_is_handed_over_not_swapped() {
     assert_eq!((g.state.as_str(), g.attached_vpc()), ("available", None));
     assert_eq!(gateway(&b, &other).await.state, "available", "the unused gateway is untouched");
 }
+
+/// The user's gateway detached out of band: the read forgets it, the plan shows an update, and the
+/// apply attaches it again.
+#[tokio::test(start_paused = true)]
+async fn a_users_gateway_detached_out_of_band_is_attached_again() {
+    let b = bed(true);
+    let vgw = users_gateway(&b).await;
+    let cfg = config(on_gateway(&vgw));
+    let st = b.created(&cfg).await;
+    let vpc = s(&st, &["vpc_id"]).unwrap().to_string();
+    b.w.ec2.detach_vpn_gateway(&vgw, &vpc).await.unwrap();
+    let read = Main.read(&b.ctx, &st).await.unwrap().unwrap();
+    assert!(read.get("vpn_gateway_id").is_null(), "{:?}", read.get("vpn_gateway_id"));
+    let mut draft = plan_draft(&read, &cfg, update_planned(&read, &cfg));
+    draft.provider = Some(b.ctx.provider.clone());
+    Main.modify_plan(&mut draft).await;
+    assert_eq!(errors(&draft.diags), Vec::<String>::new());
+    assert!(draft.planned.get("vpn_gateway_id").is_unknown(), "an update that attaches it");
+    assert_eq!(attachment(&b, &vgw, &vpc).await.as_deref(), Some("detaching"), "the apply waits it out");
+    let out = Main.update(&b.ctx, &read, &draft.planned, &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert_eq!(s(&out.state, &["vpn_gateway_id"]), Some(vgw.as_str()));
+    assert_eq!(attachment(&b, &vgw, &vpc).await.as_deref(), Some("attached"));
+}
+
+/// Removing `vpn_gateway_id` (back to the default `vpn_gateway`) detaches the user's gateway,
+/// which stays, and creates a gateway of the stack's own: the user's is never adopted as the
+/// stack's.
+#[tokio::test(start_paused = true)]
+async fn removing_vpn_gateway_id_detaches_the_users_gateway_and_creates_the_stacks_own() {
+    let b = bed(true);
+    let vgw = users_gateway(&b).await;
+    let prior = b.created(&config(on_gateway(&vgw))).await;
+    let vpc = s(&prior, &["vpc_id"]).unwrap().to_string();
+    let mut j = stack_json("check", false);
+    j["target"]["rds"]["skip_final_snapshot"] = serde_json::json!(true);
+    let cfg = config(j);
+    let mut draft = plan_draft(&prior, &cfg, update_planned(&prior, &cfg));
+    draft.provider = Some(b.ctx.provider.clone());
+    Main.modify_plan(&mut draft).await;
+    assert_eq!(errors(&draft.diags), Vec::<String>::new());
+    assert!(draft.planned.get("vpn_gateway_id").is_unknown());
+    let out = Main.update(&b.ctx, &prior, &draft.planned, &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    let own = s(&out.state, &["vpn_gateway_id"]).unwrap().to_string();
+    assert_ne!(own, vgw);
+    assert!(gateway(&b, &own).await.tags.contains_key(TAG_STACK));
+    assert_eq!(attachment(&b, &own, &vpc).await.as_deref(), Some("attached"));
+    assert_eq!(attachment(&b, &vgw, &vpc).await.as_deref(), Some("detached"));
+    assert!(!gateway(&b, &vgw).await.tags.contains_key(TAG_STACK));
+    assert_eq!(errors(&Main.delete(&b.ctx, &out.state).await), Vec::<String>::new());
+    assert_eq!(gateway(&b, &vgw).await.state, "available", "the user's gateway outlives the stack");
+    assert_eq!(gateway(&b, &own).await.state, "deleted");
+}

@@ -55,11 +55,12 @@ pub(super) async fn use_existing(run: &StackRun, id: &str, vpc: &str) -> R<()> {
     let ec2 = run.ec2();
     let read = || async { ec2.find_vpn_gateway(id).await.map(|g| g.filter(|g| !g.is_gone())) };
     let g = read().await.map_err(|e| aws_err(STEP, "reading EC2 VPN gateway", id, &e))?;
-    // A detach elsewhere still under way ends in `detached`: "You must wait for the attachment's
-    // state to switch to detached before you can ... attach a different VPC" (DetachVpnGateway).
-    if g.as_ref().is_some_and(|g| g.attachments.iter().any(|a| a.vpc_id != vpc && a.state == "detaching")) {
-        poll_until(run, STEP, &format!("EC2 VPN gateway ({id}) detached elsewhere"), poll_backoff(), || async {
-            Ok(read().await?.is_none_or(|g| g.attachments.iter().all(|a| a.vpc_id == vpc || a.state != "detaching")))
+    // A detach still under way (from another VPC, or from this one out of band) ends in
+    // `detached`: "You must wait for the attachment's state to switch to detached before you can
+    // ... attach a different VPC" (DetachVpnGateway); the emulator refuses any attach until then.
+    if g.as_ref().is_some_and(|g| g.attachments.iter().any(|a| a.state == "detaching")) {
+        poll_until(run, STEP, &format!("EC2 VPN gateway ({id}) detached"), poll_backoff(), || async {
+            Ok(read().await?.is_none_or(|g| g.attachments.iter().all(|a| a.state != "detaching")))
         })
         .await?;
     }
