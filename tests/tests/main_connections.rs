@@ -247,6 +247,27 @@ fn main_on_vpn_gateway_id_is_destroyed_with_the_gateway_and_its_connection_intac
         );
         wd.expect_plan(0, "plan of a stack on vpn_gateway_id");
 
+        // A replacement (another vpc_cidr) moves the gateway: the old stack's destroy detaches it,
+        // the new stack attaches it, and the on-premises endpoints pass their tests from there.
+        wd.set_var("network_prefix", "10.62.0");
+        let out = wd.apply();
+        assert!(out.stdout.contains("must be replaced"), "[{label}] expected a replacement:\n{}", out.describe());
+        let values = wd.resource_values(ONPREM).unwrap_or_else(|| panic!("[{label}] {ONPREM} not in state"));
+        let new_vpc = values["vpc_id"].as_str().unwrap_or_else(|| panic!("[{label}] no vpc_id")).to_string();
+        assert_ne!(new_vpc, vpc, "[{label}]");
+        assert_eq!(values["vpn_gateway_id"].as_str(), Some(vgw.as_str()), "[{label}] {values:#}");
+        for endpoint in
+            ["integration-onprem-dev-src-geodesy", "integration-onprem-dev-src-cadastre", "integration-onprem-dev-tgt"]
+        {
+            assert_eq!(status_of(&values, endpoint), ("successful".to_string(), None), "[{label}] {endpoint}");
+        }
+        let moved = fixtures.describe_vpn_gateway(&vgw);
+        let live: Vec<&Value> =
+            moved["attachments"].as_array().into_iter().flatten().filter(|a| a["state"] != "detached").collect();
+        assert_eq!(live, vec![&serde_json::json!({"vpc_id": new_vpc, "state": "attached"})], "[{label}] {moved:#}");
+        assert_eq!(moved["connections"], before["connections"], "[{label}] the VPN connection changed in the move");
+        wd.expect_plan(0, "plan after the replacement");
+
         let out = wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
         assert!(out.success(), "[{label}] the destroy was refused or failed:\n{}", out.describe());
         assert!(wd.state_list().is_empty(), "[{label}] state after destroy");

@@ -35,15 +35,21 @@ variable "vpn_gateway_id" {
   default = null
 }
 
+# The first three octets of the VPC's /24 (another value replaces the stack).
+variable "network_prefix" {
+  type    = string
+  default = "10.61.0"
+}
+
 resource "dmslink_main" "onprem" {
   name             = "integration-onprem"
   environment      = "dev"
   test_connections = true
 
   network {
-    vpc_cidr           = "10.61.0.0/24"
+    vpc_cidr           = "${var.network_prefix}.0/24"
     availability_zones = ["ap-southeast-2a", "ap-southeast-2b"]
-    subnet_cidrs       = ["10.61.0.0/26", "10.61.0.64/26"]
+    subnet_cidrs       = ["${var.network_prefix}.0/26", "${var.network_prefix}.64/26"]
     vpn_gateway_id     = var.vpn_gateway_id
   }
 

@@ -155,6 +155,11 @@ async fn replacing_a_stack_on_vpn_gateway_id_moves_the_gateway_to_the_new_vpc() 
     draft.provider = Some(b.ctx.provider.clone());
     Main.modify_plan(&mut draft).await;
     assert_eq!(errors(&draft.diags), Vec::<String>::new(), "the gateway attached to the old VPC moves");
+    // Terraform plans the replacement's create half without the prior state.
+    let mut draft = plan_draft(&Value::Null, &cfg, planned(&cfg));
+    draft.provider = Some(b.ctx.provider.clone());
+    Main.modify_plan(&mut draft).await;
+    assert_eq!(errors(&draft.diags), Vec::<String>::new(), "the old VPC is a dmslink stack's");
 
     assert_eq!(errors(&Main.delete(&b.ctx, &prior).await), Vec::<String>::new());
     let st = b.created(&cfg).await;

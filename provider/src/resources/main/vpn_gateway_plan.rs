@@ -8,6 +8,7 @@ use crate::engine::diag::{AttrPath, Diagnostic};
 use crate::resources::{Ctx, PlanDraft};
 
 use super::desired::Stack;
+use super::naming::TAG_STACK;
 
 use super::steps::user_gateway::unusable;
 
@@ -35,10 +36,21 @@ pub async fn check(draft: &mut PlanDraft<'_>) {
     // The stack's own VPC (an update or a replacement, whose destroy detaches it first) is no
     // other VPC.
     let own_vpc = draft.prior.get("vpc_id").as_str();
-    match provider.clients.ec2.find_vpn_gateway(id).await {
+    let ec2 = provider.clients.ec2.as_ref();
+    match ec2.find_vpn_gateway(id).await {
         Ok(g) => {
             let g = g.filter(|g| !g.is_gone());
-            if let Some(why) = unusable(id, g.as_ref(), own_vpc, &provider.region) {
+            // Terraform plans the create half of a replacement without the prior state: the VPC it
+            // finds the gateway on may be the replaced stack's, whose destroy detaches it first.
+            // A dmslink stack's VPC is let through here; the create checks again before its
+            // first change, after that destroy.
+            let replaced = match (own_vpc, g.as_ref().and_then(|g| g.attached_vpc())) {
+                (None, Some(vpc)) => {
+                    ec2.find_vpc(vpc).await.ok().flatten().is_some_and(|v| v.tags.contains_key(TAG_STACK))
+                }
+                _ => false,
+            };
+            if let Some(why) = unusable(id, g.as_ref(), own_vpc, &provider.region).filter(|_| !replaced) {
                 draft.diags.push(Diagnostic::error("VPN gateway cannot be used", why).at(path()));
             }
         }
