@@ -37,6 +37,10 @@ fn count(b: &Bed, op: &str) -> usize {
     b.w.ec2.calls().iter().filter(|c| c.split_whitespace().next() == Some(op)).count()
 }
 
+fn warnings(d: &Diagnostics) -> Vec<String> {
+    d.iter().filter(|x| !x.is_error()).map(|x| format!("{}: {}", x.summary, x.detail)).collect()
+}
+
 fn paths(d: &Diagnostics) -> Vec<String> {
     d.iter().filter(|x| x.is_error()).map(|x| x.path.as_ref().map(|p| p.to_string()).unwrap_or_default()).collect()
 }
@@ -269,6 +273,11 @@ async fn an_own_gateway_with_a_live_vpn_is_handed_over_not_swapped() {
     draft.provider = Some(b.ctx.provider.clone());
     Main.modify_plan(&mut draft).await;
     assert_eq!(paths(&draft.diags), vec!["network.vpn_gateway_id".to_string()]);
+    assert!(
+        warnings(&draft.diags)
+            .iter()
+            .any(|w| w.contains(&format!("detaches and deletes the stack's own VPN gateway {own}")))
+    );
     let err = &errors(&draft.diags)[0];
     assert!(err.contains(&vpn.id) && err.contains(&format!("network.vpn_gateway_id = \"{own}\"")), "{err}");
 
@@ -278,6 +287,7 @@ async fn an_own_gateway_with_a_live_vpn_is_handed_over_not_swapped() {
     draft.provider = Some(b.ctx.provider.clone());
     Main.modify_plan(&mut draft).await;
     assert_eq!(errors(&draft.diags), Vec::<String>::new());
+    assert!(warnings(&draft.diags).iter().any(|w| w.contains("hands its VPN gateway over")), "{:#?}", draft.diags);
     let out = Main.update(&b.ctx, &prior, &draft.planned, &cfg).await;
     assert_eq!(errors(&out.diags), Vec::<String>::new());
     let g = gateway(&b, &own).await;
@@ -343,4 +353,30 @@ async fn removing_vpn_gateway_id_detaches_the_users_gateway_and_creates_the_stac
     assert_eq!(errors(&Main.delete(&b.ctx, &out.state).await), Vec::<String>::new());
     assert_eq!(gateway(&b, &vgw).await.state, "available", "the user's gateway outlives the stack");
     assert_eq!(gateway(&b, &own).await.state, "deleted");
+}
+
+/// The stack's own gateway without VPN connections, replaced by `vpn_gateway_id`: the plan warns
+/// that it is deleted; the apply detaches and deletes it and attaches the user's gateway.
+#[tokio::test(start_paused = true)]
+async fn an_own_gateway_without_vpns_gives_way_to_vpn_gateway_id_and_is_deleted() {
+    let b = bed(true);
+    let prior = b.created(&config(stack_json("check", false))).await;
+    let own = s(&prior, &["vpn_gateway_id"]).unwrap().to_string();
+    let vpc = s(&prior, &["vpc_id"]).unwrap().to_string();
+    let vgw = users_gateway(&b).await;
+    let cfg = config(on_gateway(&vgw));
+    let mut draft = plan_draft(&prior, &cfg, update_planned(&prior, &cfg));
+    draft.provider = Some(b.ctx.provider.clone());
+    Main.modify_plan(&mut draft).await;
+    assert_eq!(errors(&draft.diags), Vec::<String>::new());
+    let w = warnings(&draft.diags);
+    assert!(
+        w.iter().any(|w| w.contains(&format!("deletes the stack's own VPN gateway {own} and attaches {vgw}"))),
+        "{w:#?}"
+    );
+    let out = Main.update(&b.ctx, &prior, &draft.planned, &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert_eq!(gateway(&b, &own).await.state, "deleted");
+    assert_eq!(attachment(&b, &vgw, &vpc).await.as_deref(), Some("attached"));
+    assert_eq!(s(&out.state, &["vpn_gateway_id"]), Some(vgw.as_str()));
 }

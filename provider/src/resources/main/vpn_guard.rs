@@ -32,9 +32,28 @@ pub async fn refuse_cutting(draft: &mut PlanDraft<'_>, cut: Cut) {
         return;
     }
     if matches!(cut, Cut::Swap) {
-        let wanted = draft.planned.get("network").get("vpn_gateway_id").as_str();
-        if wanted.is_none_or(|w| w == vgw) {
-            return;
+        let wanted = draft.planned.get("network").get("vpn_gateway_id").as_str().map(str::to_string);
+        match wanted {
+            None => return,
+            Some(w) if w == vgw => {
+                draft.diags.push(Diagnostic::warning(
+                    "dmslink_main hands its VPN gateway over",
+                    format!(
+                        "network.vpn_gateway_id names the stack's own VPN gateway {vgw}: the apply keeps it attached \
+                         and removes the stack's dmslink:* tags from it. From then on the stack never deletes it: a \
+                         destroy or replacement only detaches it, and its VPN connections stay."
+                    ),
+                ));
+                return;
+            }
+            Some(w) => draft.diags.push(Diagnostic::warning(
+                "dmslink_main replaces its VPN gateway",
+                format!(
+                    "The apply detaches and deletes the stack's own VPN gateway {vgw} and attaches {w} \
+                     (network.vpn_gateway_id) in its place: a VPC takes one VPN gateway. To keep {vgw} instead, \
+                     set network.vpn_gateway_id = \"{vgw}\"."
+                ),
+            )),
         }
     }
     let live = match live_vpn_connections(provider.clients.ec2.as_ref(), &vgw).await {
