@@ -10,6 +10,9 @@ resource "dmslink_main" "dblink" {
     availability_zones = ["${var.region}a", "${var.region}b", "${var.region}c"]
     subnet_cidrs       = ["10.20.0.0/26", "10.20.0.64/26", "10.20.0.128/26"]
     vpn_gateway        = true
+    # Or use the existing VPN gateway the on-premises VPN connections hang on (instead of
+    # vpn_gateway): the stack attaches it and only detaches it on destroy.
+    # vpn_gateway_id = "vgw-0123456789abcdef0"
   }
 
   source {

@@ -452,6 +452,51 @@ def delete_vpn_connection(args: argparse.Namespace) -> dict[str, Any]:
     return {"deleted": sorted(c["VpnConnectionId"] for c in conns), "customer_gateways": sorted(cgws)}
 
 
+def vpn_gateway(args: argparse.Namespace) -> dict[str, Any]:
+    """A VPN gateway of its own, attached to no VPC (what ``network.vpn_gateway_id`` names)."""
+    ec2 = client("ec2", args)
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    wait_for(lambda: describe_gateway(ec2, vgw)["state"] == "available", f"VPN gateway {vgw} available")
+    return describe_gateway(ec2, vgw)
+
+
+def describe_gateway(ec2: Any, vgw: str) -> dict[str, Any]:
+    gw = ec2.describe_vpn_gateways(VpnGatewayIds=[vgw])["VpnGateways"][0]
+    conns = ec2.describe_vpn_connections(Filters=[{"Name": "vpn-gateway-id", "Values": [vgw]}])["VpnConnections"]
+    return {
+        "vpn_gateway_id": vgw,
+        "state": gw["State"],
+        "attachments": [{"vpc_id": a["VpcId"], "state": a["State"]} for a in gw.get("VpcAttachments", [])],
+        "tags": {t["Key"]: t["Value"] for t in gw.get("Tags", [])},
+        "connections": [
+            {
+                "vpn_connection_id": c["VpnConnectionId"],
+                "state": c["State"],
+                "customer_gateway_id": c.get("CustomerGatewayId"),
+                "tunnels": [{"outside_ip": t["OutsideIpAddress"], "status": t["Status"]}
+                            for t in c.get("VgwTelemetry", [])],
+            }
+            for c in conns
+        ],
+    }
+
+
+def describe_vpn_gateway(args: argparse.Namespace) -> dict[str, Any]:
+    return describe_gateway(client("ec2", args), args.vpn_gateway_id)
+
+
+def delete_vpn_gateway(args: argparse.Namespace) -> dict[str, Any]:
+    """Detaches a VPN gateway from every VPC (waiting until ``detached``) and deletes it."""
+    ec2 = client("ec2", args)
+    for a in describe_gateway(ec2, args.vpn_gateway_id)["attachments"]:
+        if a["state"] in ("attaching", "attached"):
+            ec2.detach_vpn_gateway(VpnGatewayId=args.vpn_gateway_id, VpcId=a["vpc_id"])
+    wait_for(lambda: all(a["state"] == "detached" for a in describe_gateway(ec2, args.vpn_gateway_id)["attachments"]),
+             f"VPN gateway {args.vpn_gateway_id} detached")
+    ec2.delete_vpn_gateway(VpnGatewayId=args.vpn_gateway_id)
+    return describe_gateway(ec2, args.vpn_gateway_id)
+
+
 def dms_stack(args: argparse.Namespace) -> dict[str, Any]:
     name = args.name
     ensure_dms_vpc_role(args)
@@ -989,6 +1034,17 @@ def main(argv: list[str]) -> int:
     p = common(sub.add_parser("security-group", help="one security group"))
     p.add_argument("--group-id", required=True)
     p.set_defaults(func=security_group)
+
+    p = common(sub.add_parser("vpn-gateway", help="a VPN gateway attached to no VPC"))
+    p.set_defaults(func=vpn_gateway)
+
+    p = common(sub.add_parser("describe-vpn-gateway", help="a VPN gateway, its attachments and VPN connections"))
+    p.add_argument("--vpn-gateway-id", required=True)
+    p.set_defaults(func=describe_vpn_gateway)
+
+    p = common(sub.add_parser("delete-vpn-gateway", help="detach a VPN gateway everywhere and delete it"))
+    p.add_argument("--vpn-gateway-id", required=True)
+    p.set_defaults(func=delete_vpn_gateway)
 
     p = common(sub.add_parser("vpn-connection", help="a customer gateway and a VPN connection on a VPN gateway"))
     p.add_argument("--vpn-gateway-id", required=True)

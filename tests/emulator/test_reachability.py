@@ -513,6 +513,36 @@ def test_gateway_in_use_by_a_vpn_connection(fast: Emulator) -> None:
     net.ec2.delete_vpn_gateway(VpnGatewayId=vgw)
 
 
+def test_a_gateway_with_a_live_vpn_connection_moves_to_another_vpc(fast: Emulator) -> None:
+    """What network.vpn_gateway_id relies on: detaching a gateway under an ``available`` VPN
+    connection is allowed (DetachVpnGateway documents no such refusal; the connection belongs to the
+    gateway) and leaves the connection ``available`` with its tunnels and outside addresses; the
+    gateway attaches to one VPC at a time, to another only once ``detached`` (AttachVpnGateway,
+    DetachVpnGateway API reference), and then reaches on premises from there."""
+    first = Net(fast)
+    second = Net(fast, cidr="10.2.0.0/16", name="ri2")
+    vgw = vpn_gateway(first)
+    vpn_id = vpn_connection(first, vgw)
+    tunnels = [t["OutsideIpAddress"] for t in describe_vpn(first, vpn_id)["VgwTelemetry"]]
+    ep = onprem(first)
+    assert first.test(ep)["Status"] == "successful"
+    assert code_of(first.ec2.attach_vpn_gateway, VpnGatewayId=vgw, VpcId=second.vpc) == "VpnGatewayAttachmentLimitExceeded"
+    first.ec2.detach_vpn_gateway(VpnGatewayId=vgw, VpcId=first.vpc)
+    assert code_of(first.ec2.attach_vpn_gateway, VpnGatewayId=vgw, VpcId=second.vpc) == "VpnGatewayAttachmentLimitExceeded"
+    until(lambda: first.ec2.describe_vpn_gateways(VpnGatewayIds=[vgw])["VpnGateways"][0]["VpcAttachments"][0][
+        "State"] == "detached")
+    conn = describe_vpn(first, vpn_id)
+    assert conn["State"] == "available"
+    assert [t["OutsideIpAddress"] for t in conn["VgwTelemetry"]] == tunnels
+    assert all(t["Status"] == "UP" for t in conn["VgwTelemetry"])
+    second.ec2.attach_vpn_gateway(VpnGatewayId=vgw, VpcId=second.vpc)
+    until(lambda: any(a["VpcId"] == second.vpc and a["State"] == "attached" for a in
+                      second.ec2.describe_vpn_gateways(VpnGatewayIds=[vgw])["VpnGateways"][0]["VpcAttachments"]))
+    second.ec2.enable_vgw_route_propagation(RouteTableId=second.main_table, GatewayId=vgw)
+    assert second.test(second.endpoint("onprem2", ONPREM_IP, 1521, engine="oracle", kind="source"))["Status"] == "successful"
+    assert first.verdict(ep)["reachable"] is False
+
+
 def test_delete_gateway_with_a_live_vpn_connection_is_refused(fast: Emulator) -> None:
     net = Net(fast, with_instance=False)
     vgw = net.ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]

@@ -221,6 +221,24 @@ impl Fixtures {
         doc["deleted"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
     }
 
+    /// A VPN gateway attached to no VPC, `available` (what `network.vpn_gateway_id` names); its id.
+    pub fn vpn_gateway(&self) -> String {
+        let doc = self.run(&["vpn-gateway"]);
+        doc["vpn_gateway_id"].as_str().unwrap_or_else(|| panic!("vpn-gateway: {doc}")).to_string()
+    }
+
+    /// The VPN gateway `vgw` as EC2 describes it: `state`, `attachments` (`vpc_id`, `state`), `tags`
+    /// and its VPN `connections` (`vpn_connection_id`, `state`, `customer_gateway_id`, `tunnels` with
+    /// `outside_ip` and `status`).
+    pub fn describe_vpn_gateway(&self, vgw: &str) -> Value {
+        self.run(&["describe-vpn-gateway", "--vpn-gateway-id", vgw])
+    }
+
+    /// Detaches `vgw` from every VPC (waiting until `detached`) and deletes it.
+    pub fn delete_vpn_gateway(&self, vgw: &str) {
+        self.run(&["delete-vpn-gateway", "--vpn-gateway-id", vgw]);
+    }
+
     /// The `dms-vpc-role` IAM role as the seed makes it: an inline policy granting DMS's EC2
     /// actions, no managed policy.
     pub fn dms_vpc_role_inline(&self) {

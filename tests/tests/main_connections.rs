@@ -200,3 +200,91 @@ fn main_test_connections_reach_on_premises_only_through_a_vpn_connection() {
         assert!(wd.state_list().is_empty(), "[{label}] state after destroy");
     });
 }
+
+/// Issue 14 item 3: a stack on `network.vpn_gateway_id` (an existing VPN gateway with a BGP VPN
+/// connection, made outside Terraform): the apply attaches the gateway and propagates its routes,
+/// so the on-premises endpoints pass their connection tests; the next plan is clean. `terraform
+/// destroy` is not refused for the live connection and only detaches the gateway: afterwards the
+/// gateway is `available`, detached, without the stack's tags, and its connection is still
+/// `available` with the same tunnels (outside addresses) up.
+#[test]
+fn main_on_vpn_gateway_id_is_destroyed_with_the_gateway_and_its_connection_intact() {
+    let Some(bed) = TestBed::start("main_on_vpn_gateway_id_is_destroyed_with_the_gateway_and_its_connection_intact")
+    else {
+        return;
+    };
+    const ONPREM: &str = "dmslink_main.onprem";
+    bed.each_cli(|cli| {
+        let label = cli.label.clone();
+        let fixtures = bed.fixtures();
+        let backend = fixtures.state_backend("tfstate-onprem-vgw", "terraform-lock-onprem-vgw", "main-onprem-vgw");
+        fixtures.dms_vpc_role();
+        let vgw = fixtures.vpn_gateway();
+        let vpn = fixtures.vpn_connection(&vgw, &[]);
+        let before = fixtures.describe_vpn_gateway(&vgw);
+        let mut wd = bed.workdir(cli, "main-onprem");
+        wd.use_backend(&backend).set_var("password", PASSWORD).set_var("vpn_gateway_id", &vgw);
+        wd.init();
+
+        wd.apply();
+        let values = wd.resource_values(ONPREM).unwrap_or_else(|| panic!("[{label}] {ONPREM} not in state"));
+        assert_eq!(values["vpn_gateway_id"].as_str(), Some(vgw.as_str()), "[{label}] {values:#}");
+        let vpc = values["vpc_id"].as_str().unwrap_or_else(|| panic!("[{label}] no vpc_id")).to_string();
+        for endpoint in
+            ["integration-onprem-dev-src-geodesy", "integration-onprem-dev-src-cadastre", "integration-onprem-dev-tgt"]
+        {
+            assert_eq!(status_of(&values, endpoint), ("successful".to_string(), None), "[{label}] {endpoint}");
+        }
+        let attached = fixtures.describe_vpn_gateway(&vgw);
+        assert_eq!(
+            attached["attachments"],
+            serde_json::json!([{"vpc_id": vpc, "state": "attached"}]),
+            "[{label}] {attached:#}"
+        );
+        assert!(
+            attached["tags"].get("dmslink:stack").is_none(),
+            "[{label}] the user's gateway is tagged: {attached:#}"
+        );
+        wd.expect_plan(0, "plan of a stack on vpn_gateway_id");
+
+        // A replacement (another vpc_cidr) moves the gateway: the old stack's destroy detaches it,
+        // the new stack attaches it, and the on-premises endpoints pass their tests from there.
+        wd.set_var("network_prefix", "10.62.0");
+        let out = wd.apply();
+        assert!(out.stdout.contains("must be replaced"), "[{label}] expected a replacement:\n{}", out.describe());
+        let values = wd.resource_values(ONPREM).unwrap_or_else(|| panic!("[{label}] {ONPREM} not in state"));
+        let new_vpc = values["vpc_id"].as_str().unwrap_or_else(|| panic!("[{label}] no vpc_id")).to_string();
+        assert_ne!(new_vpc, vpc, "[{label}]");
+        assert_eq!(values["vpn_gateway_id"].as_str(), Some(vgw.as_str()), "[{label}] {values:#}");
+        for endpoint in
+            ["integration-onprem-dev-src-geodesy", "integration-onprem-dev-src-cadastre", "integration-onprem-dev-tgt"]
+        {
+            assert_eq!(status_of(&values, endpoint), ("successful".to_string(), None), "[{label}] {endpoint}");
+        }
+        let moved = fixtures.describe_vpn_gateway(&vgw);
+        let live: Vec<&Value> =
+            moved["attachments"].as_array().into_iter().flatten().filter(|a| a["state"] != "detached").collect();
+        assert_eq!(live, vec![&serde_json::json!({"vpc_id": new_vpc, "state": "attached"})], "[{label}] {moved:#}");
+        assert_eq!(moved["connections"], before["connections"], "[{label}] the VPN connection changed in the move");
+        wd.expect_plan(0, "plan after the replacement");
+
+        let out = wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+        assert!(out.success(), "[{label}] the destroy was refused or failed:\n{}", out.describe());
+        assert!(wd.state_list().is_empty(), "[{label}] state after destroy");
+        let after = fixtures.describe_vpn_gateway(&vgw);
+        assert_eq!(after["state"], "available", "[{label}] the gateway is not deleted: {after:#}");
+        let attachments = after["attachments"].as_array().cloned().unwrap_or_default();
+        assert!(attachments.iter().all(|a| a["state"] == "detached"), "[{label}] still attached: {after:#}");
+        assert_eq!(after["connections"], before["connections"], "[{label}] the VPN connection changed");
+        let conn = &after["connections"][0];
+        assert_eq!(
+            (conn["vpn_connection_id"].as_str(), conn["state"].as_str()),
+            (Some(vpn.as_str()), Some("available"))
+        );
+        let tunnels = conn["tunnels"].as_array().cloned().unwrap_or_default();
+        assert!(!tunnels.is_empty() && tunnels.iter().all(|t| t["status"] == "UP"), "[{label}] {after:#}");
+
+        assert_eq!(fixtures.delete_vpn_connections(&vgw), vec![vpn.clone()], "[{label}]");
+        fixtures.delete_vpn_gateway(&vgw);
+    });
+}

@@ -43,7 +43,10 @@ https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_<Operation>.html):
 * ``DetachVpnGateway`` while a connection on the gateway is ``pending`` or
   ``deleting`` -> ``InvalidParameterValue`` "This call cannot be completed
   because there are pending VPNs or Virtual Interfaces"
-  (terraform-provider-aws#11720 retries exactly this) (strict).
+  (terraform-provider-aws#11720 retries exactly this) (strict).  An ``available``
+  connection does not hold the detach (``API_DetachVpnGateway`` documents no such
+  refusal): it stays on the gateway, ``available``, with its tunnels, and goes
+  with the gateway to the next VPC it is attached to (``network.vpn_gateway_id``).
 
 Reachability (``reachability.py``) asks :func:`connections_of` which
 connections a gateway has and which prefixes each routes.

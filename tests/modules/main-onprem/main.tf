@@ -1,6 +1,7 @@
 # Test-only root module of the dmslink acceptance tests (tests/tests/main_connections.rs): a
 # dmslink_main with two sources (the seed's architecture) whose sources and target are on premises (addresses outside AWS, reached only
 # through the stack's VPN gateway and a site-to-site VPN connection), with test_connections on.
+# The VPN gateway is the stack's own, or an existing one when var.vpn_gateway_id is set.
 # The S3 backend's endpoint settings for the emulator are passed with
 # `terraform init -backend-config=emulator.s3.tfbackend`.
 terraform {
@@ -29,15 +30,27 @@ variable "password" {
   type = string
 }
 
+variable "vpn_gateway_id" {
+  type    = string
+  default = null
+}
+
+# The first three octets of the VPC's /24 (another value replaces the stack).
+variable "network_prefix" {
+  type    = string
+  default = "10.61.0"
+}
+
 resource "dmslink_main" "onprem" {
   name             = "integration-onprem"
   environment      = "dev"
   test_connections = true
 
   network {
-    vpc_cidr           = "10.61.0.0/24"
+    vpc_cidr           = "${var.network_prefix}.0/24"
     availability_zones = ["ap-southeast-2a", "ap-southeast-2b"]
-    subnet_cidrs       = ["10.61.0.0/26", "10.61.0.64/26"]
+    subnet_cidrs       = ["${var.network_prefix}.0/26", "${var.network_prefix}.64/26"]
+    vpn_gateway_id     = var.vpn_gateway_id
   }
 
   source {

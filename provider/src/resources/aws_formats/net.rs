@@ -72,6 +72,19 @@ pub fn server_name(text: &str) -> Result<(), String> {
     ))
 }
 
+/// A VPN gateway id: `vgw-` and 8 or 17 lower-case hex digits, as EC2 ids are (EC2 API reference,
+/// `VpnGateway.VpnGatewayId`; the long form since 2018).
+pub fn vpn_gateway_id(text: &str) -> Result<(), String> {
+    let hex = text.strip_prefix("vgw-").unwrap_or_default();
+    if (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Ok(());
+    }
+    Err(format!(
+        "{} is not the ID of a VPN gateway: \"vgw-\" and 8 or 17 lower-case hex digits, e.g. \"vgw-0123456789abcdef0\" (the VpnGatewayId of `aws ec2 describe-vpn-gateways`, or `aws_vpn_gateway.<name>.id`).",
+        q(text)
+    ))
+}
+
 /// An availability zone name: a region's name and a zone letter (`us-east-1a`, `ap-southeast-2b`,
 /// local zones such as `us-west-2-lax-1a`).
 pub fn availability_zone(text: &str) -> Result<(), String> {
@@ -114,6 +127,17 @@ mod tests {
         }
         for bad in ["us-east-1", "useast1a", "US-EAST-1A", "us-east-a", "a-east-1a", ""] {
             assert!(availability_zone(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn vpn_gateway_ids() {
+        for ok in ["vgw-0123456789abcdef0", "vgw-1a2b3c4d"] {
+            assert!(vpn_gateway_id(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "vgw-", "vpc-0123456789abcdef0", "vgw-0123456789ABCDEF0", "vgw-123", "vgw-0123456789abcdef0 "] {
+            let why = vpn_gateway_id(bad).unwrap_err();
+            assert!(why.contains("vgw-0123456789abcdef0"), "{bad}: {why}");
         }
     }
 }

@@ -12,7 +12,10 @@ pub struct Network {
     pub vpc_cidr: String,
     pub availability_zones: Vec<String>,
     pub subnet_cidrs: Vec<String>,
+    /// The stack creates a VPN gateway of its own (`vpn_gateway`, unless `vpn_gateway_id` is set).
     pub vpn_gateway: bool,
+    /// An existing VPN gateway the stack attaches and never deletes (`vpn_gateway_id`).
+    pub vpn_gateway_id: Option<String>,
     pub amazon_side_asn: Option<i64>,
     pub vpn_route_propagation: bool,
     pub internet_gateway: bool,
@@ -85,6 +88,18 @@ pub struct Stack {
     pub untagged: bool,
 }
 
+impl Network {
+    /// The stack has a VPN gateway: its own or the user's.
+    pub fn has_vpn_gateway(&self) -> bool {
+        self.vpn_gateway || self.vpn_gateway_id.is_some()
+    }
+
+    /// `id` is the user's gateway (`vpn_gateway_id`): attached and detached, never deleted or tagged.
+    pub fn is_users_gateway(&self, id: &str) -> bool {
+        self.vpn_gateway_id.as_deref() == Some(id)
+    }
+}
+
 impl Stack {
     /// The prefix of every child identifier: `<name>-<environment>` or `<name>`.
     pub fn prefix(&self) -> String {
@@ -128,14 +143,18 @@ fn n(v: &Value, attr: &str) -> Option<i64> {
 pub fn read(planned: &Value, secrets: &Value) -> Stack {
     let environment = s(planned, "environment");
     let net = planned.get("network");
-    let vpn_gateway = b(net, "vpn_gateway", true);
+    // `vpn_gateway` defaults to true: with `vpn_gateway_id` set it needs no `false` beside it.
+    let vpn_gateway_id = s(net, "vpn_gateway_id");
+    let vpn_gateway = b(net, "vpn_gateway", true) && vpn_gateway_id.is_none();
+    let has_gateway = vpn_gateway || vpn_gateway_id.is_some();
     let network = Network {
         vpc_cidr: s(net, "vpc_cidr").unwrap_or_default(),
         availability_zones: strings(net.get("availability_zones")),
         subnet_cidrs: strings(net.get("subnet_cidrs")),
         vpn_gateway,
+        vpn_gateway_id,
         amazon_side_asn: n(net, "amazon_side_asn"),
-        vpn_route_propagation: b(net, "vpn_route_propagation", vpn_gateway) && vpn_gateway,
+        vpn_route_propagation: b(net, "vpn_route_propagation", has_gateway) && has_gateway,
         internet_gateway: b(net, "internet_gateway", false),
     };
     let secret_sources = secrets.get("source").as_elements().unwrap_or_default();

@@ -17,7 +17,7 @@ use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::engine::{Type, Value};
 use crate::resources::Ctx;
 
-use super::naming::TAG_SNAPSHOT;
+use super::naming::{TAG_SNAPSHOT, kind, owned_by};
 
 /// The VPN gateway ASN AWS picks when none is asked for.
 const AWS_DEFAULT_ASN: i64 = 64512;
@@ -94,7 +94,7 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
     };
     let ty = super::schema::schema().value_type();
     let mut state = Value::null_object(&ty);
-    state.set("name", Value::string(name));
+    state.set("name", Value::string(name.clone()));
     state.set("environment", Value::opt_string(environment.clone()));
     let role = if found.dms_vpc_role_created { "create" } else { "check" };
     state.set("dms_vpc_role", Value::string(role));
@@ -107,7 +107,15 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
     state.set("vpc_id", Value::string(found.vpc.id.clone()));
     state.set("subnet_ids", strings(found.subnets.iter().map(|s| &s.id)));
     state.set("route_table_ids", strings(found.route_tables.iter().map(|t| &t.id)));
-    state.set("network", network(&found, &sub(&ty, "network")));
+    // A stack dmslink built whose gateway lacks its tags uses the user's (`network.vpn_gateway_id`);
+    // an adopted stack's gateway is its own.
+    let users_gateway = found
+        .vpn_gateway
+        .as_ref()
+        .filter(|_| !adopted)
+        .filter(|g| !owned_by(&g.tags, &discover::stack_named(&name, environment.as_deref()), kind::VPN_GATEWAY))
+        .map(|g| g.id.clone());
+    state.set("network", network(&found, &sub(&ty, "network"), users_gateway));
     state.set("vpn_gateway_id", Value::opt_string(found.vpn_gateway.as_ref().map(|g| g.id.clone())));
     state.set("internet_gateway_id", Value::opt_string(found.internet_gateway.as_ref().map(|g| g.id.clone())));
     state.set("security_group_id", Value::opt_string(found.security_group.as_ref().map(|g| g.id.clone())));
@@ -139,14 +147,15 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
     Ok(state)
 }
 
-fn network(found: &Found, ty: &Type) -> Value {
+fn network(found: &Found, ty: &Type, users_gateway: Option<String>) -> Value {
     let mut net = Value::null_object(ty);
     net.set("vpc_cidr", Value::string(found.vpc.cidr_block.clone()));
     net.set("availability_zones", strings(found.subnets.iter().map(|s| &s.availability_zone)));
     net.set("subnet_cidrs", strings(found.subnets.iter().map(|s| &s.cidr_block)));
     let vgw = found.vpn_gateway.as_ref();
     net.set("vpn_gateway", Value::Bool(vgw.is_some()));
-    let asn = vgw.and_then(|g| g.amazon_side_asn).filter(|a| *a != AWS_DEFAULT_ASN);
+    let asn = vgw.and_then(|g| g.amazon_side_asn).filter(|a| *a != AWS_DEFAULT_ASN && users_gateway.is_none());
+    net.set("vpn_gateway_id", Value::opt_string(users_gateway));
     net.set("amazon_side_asn", asn.map(Value::int).unwrap_or_default());
     net.set("vpn_route_propagation", Value::Bool(found.vpn_route_propagation()));
     net.set("internet_gateway", Value::Bool(found.internet_gateway.is_some()));

@@ -159,10 +159,13 @@ async fn deletion_protection(ctx: &Ctx, stack: &Stack, kids: &Children) -> Resul
     Err(refusals)
 }
 
-/// On-premises VPN connections on the stack's VPN gateway: destroying the stack detaches and
-/// deletes the gateway, which would cut them. dmslink never cuts a VPN it did not make.
+/// On-premises VPN connections on the stack's own VPN gateway: destroying the stack detaches and
+/// deletes the gateway, which would cut them. dmslink never cuts a VPN it did not make. The user's
+/// gateway (`network.vpn_gateway_id`) is only detached: its connections keep their tunnels.
 async fn vpn_connections(ctx: &Ctx, stack: &Stack, kids: &Children) -> Result<(), Diagnostics> {
-    let Some(vgw) = &kids.vpn_gateway_id else { return Ok(()) };
+    let Some(vgw) = kids.vpn_gateway_id.as_ref().filter(|id| !stack.network.is_users_gateway(id)) else {
+        return Ok(());
+    };
     let live = live_vpn_connections(ctx.provider.clients.ec2.as_ref(), vgw)
         .await
         .map_err(|e| unreadable(stack, "listing VPN connections of EC2 VPN gateway", vgw, &e))?;

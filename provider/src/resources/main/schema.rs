@@ -53,7 +53,7 @@ pub fn schema() -> Schema {
     .attr(Attribute::computed("subnet_ids", Type::list(Type::String)).describe("IDs of the subnets, one per availability zone, in the order of `network.availability_zones`."))
     .attr(Attribute::computed("route_table_ids", Type::list(Type::String)).describe("IDs of the VPC's route tables (the main table first)."))
     .attr(Attribute::computed("security_group_id", Type::String).describe("ID of the security group shared by the databases and the replication instance."))
-    .attr(Attribute::computed("vpn_gateway_id", Type::String).describe("ID of the VPN gateway, when `network.vpn_gateway` is true."))
+    .attr(Attribute::computed("vpn_gateway_id", Type::String).describe("ID of the stack's VPN gateway: the one it created (`network.vpn_gateway`) or the existing one it uses (`network.vpn_gateway_id`); null when it has none."))
     .attr(Attribute::computed("internet_gateway_id", Type::String).describe("ID of the internet gateway, when `network.internet_gateway` is true."))
     .attr(Attribute::computed("db_subnet_group_name", Type::String).describe("Name of the RDS DB subnet group."))
     .attr(Attribute::computed("replication_subnet_group_id", Type::String).describe("ID of the DMS replication subnet group."))
@@ -89,17 +89,22 @@ fn network_block() -> NestedBlock {
         )
         .attr(
             Attribute::with_default("vpn_gateway", Type::Bool, Value::Bool(true))
-                .describe("Create and attach a VPN gateway, through which on-premises sources are reached."),
+                .describe("Create and attach a VPN gateway of the stack's own, through which on-premises sources are reached; destroying the stack deletes it (refused while site-to-site VPN connections use it). With `vpn_gateway_id` set the stack uses that gateway instead and creates none: leave this unset (`false` is accepted, `true` conflicts)."),
+        )
+        .attr(
+            Attribute::optional("vpn_gateway_id", Type::String)
+                .describe("Use an existing VPN gateway (`vgw-...`), e.g. the one the on-premises site-to-site VPN connections already hang on, instead of creating one. The stack attaches it to its VPC (waiting until `attached`) and propagates its routes (`vpn_route_propagation`, on by default); it never creates, tags or deletes it. Destroying the stack only detaches it (waiting until `detached`): the gateway and its VPN connections, with their tunnels and addresses, stay, so destroying or replacing the stack is not refused for them. A replacement of the stack (`name`, `environment`, `vpc_cidr`) detaches it from the old VPC and attaches it to the new one. Changing it in place detaches the old gateway and attaches the new one. The gateway must exist, be `available` and be attached to no other VPC (checked at plan where it can be read, and before anything is created). Setting it to the id of the gateway the stack created hands that gateway over: it stays attached, loses the stack's `dmslink:*` tags and is never deleted by the stack. Conflicts with `vpn_gateway = true` and `amazon_side_asn`.")
+                .validate(format("Invalid VPN gateway ID", net::vpn_gateway_id)),
         )
         .attr(
             Attribute::optional("amazon_side_asn", Type::Number)
-                .describe("BGP ASN of the Amazon side of the VPN gateway: a private ASN, 64512 to 65534 (16-bit) or 4200000000 to 4294967294 (32-bit). AWS picks one when unset.")
+                .describe("BGP ASN of the Amazon side of the VPN gateway the stack creates: a private ASN, 64512 to 65534 (16-bit) or 4200000000 to 4294967294 (32-bit). AWS picks one when unset. Conflicts with `vpn_gateway_id` (an existing gateway keeps its ASN).")
                 .whole_range(64512, 4_294_967_294)
                 .validate(super::validate::validate_amazon_side_asn),
         )
         .attr(
             Attribute::optional_computed("vpn_route_propagation", Type::Bool)
-                .describe("Propagate the VPN gateway's routes into the VPC's route tables. Defaults to `vpn_gateway`."),
+                .describe("Propagate the VPN gateway's routes into the VPC's route tables. On by default when the stack has a VPN gateway (its own, or `vpn_gateway_id`)."),
         )
         .attr(
             Attribute::with_default("internet_gateway", Type::Bool, Value::Bool(false))

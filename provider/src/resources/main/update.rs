@@ -251,7 +251,8 @@ async fn sync_tags(run: &StackRun, old_all: &Tags) -> R<()> {
     if let Some(id) = &kids.security_group_id {
         ec2.push((id.clone(), kind::SECURITY_GROUP, stack.security_group_name()));
     }
-    if let Some(id) = &kids.vpn_gateway_id {
+    // The user's gateway (`vpn_gateway_id`) is never tagged: it is not the stack's.
+    if let Some(id) = kids.vpn_gateway_id.as_ref().filter(|id| !stack.network.is_users_gateway(id)) {
         ec2.push((id.clone(), kind::VPN_GATEWAY, format!("{}-vgw", stack.prefix())));
     }
     if let Some(id) = &kids.internet_gateway_id {

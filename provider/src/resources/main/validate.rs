@@ -185,7 +185,31 @@ pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
     }
 }
 
+/// `vpn_gateway_id` names the stack's gateway: creating one (`vpn_gateway = true` written out) or
+/// choosing its ASN (`amazon_side_asn`) contradicts it. `vpn_gateway` left unset is its default,
+/// not a conflict.
+fn validate_vpn_gateway_choice(net: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    if net.get("vpn_gateway_id").is_null() {
+        return;
+    }
+    if net.get("vpn_gateway").as_bool() == Some(true) {
+        diags.error_at(
+            path.then_attr("vpn_gateway"),
+            "Conflicting VPN gateway settings",
+            "vpn_gateway = true creates a VPN gateway of the stack's own, but vpn_gateway_id uses an existing one;              remove vpn_gateway (or remove vpn_gateway_id to create a gateway).",
+        );
+    }
+    if net.get("amazon_side_asn").as_i64().is_some() {
+        diags.error_at(
+            path.then_attr("amazon_side_asn"),
+            "Conflicting VPN gateway settings",
+            "amazon_side_asn is the ASN of a VPN gateway the stack creates; the existing gateway of vpn_gateway_id              keeps its own ASN. Remove amazon_side_asn.",
+        );
+    }
+}
+
 fn validate_network(net: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    validate_vpn_gateway_choice(net, path, diags);
     // AWS takes VPC blocks from /16 to /28 (Amazon VPC User Guide, "VPC CIDR blocks").
     if let Some(text) = net.get("vpc_cidr").as_str()
         && let Ok(c) = Cidr::parse(text)

@@ -137,10 +137,12 @@ impl FakeEc2 {
             // Already there: the same answer as the first attach.
             return Ok(GatewayAttachment { vpc_id: vpc_id.to_string(), state: a.life.status.clone() });
         }
-        if let Some(a) = vgw.is_attached_anywhere() {
+        // One VPC at a time, until the detach elsewhere is `detached` (AttachVpnGateway,
+        // DetachVpnGateway API reference); the code and message of the emulator's ec2_ext.py.
+        if vgw.is_attached_anywhere().is_some() {
             return Err(err(
-                "IncorrectState",
-                format!("vpn gateway '{vgw_id}' is {} to {}; detach it first", a.life.status, a.vpc_id),
+                "VpnGatewayAttachmentLimitExceeded",
+                format!("The virtual private gateway '{vgw_id}' is already attached to a VPC."),
             ));
         }
         let other = st.vgws.values().find(|g| g.vgw.id != vgw_id && g.live_attachment(vpc_id).is_some());

@@ -426,3 +426,37 @@ fn cidr_math() {
     assert!(cidrs_overlap(parse_cidr("10.0.0.0/26").unwrap(), parse_cidr("10.0.0.32/27").unwrap()));
     assert!(!cidrs_overlap(parse_cidr("10.0.0.0/26").unwrap(), parse_cidr("10.0.0.64/26").unwrap()));
 }
+
+/// A VPN gateway is attached to one VPC at a time (AttachVpnGateway): attaching it to another VPC
+/// is refused as the emulator refuses it until the first attachment is `detached`. Detaching is
+/// allowed with an `available` VPN connection on the gateway (DetachVpnGateway documents no such
+/// refusal; the connection belongs to the gateway), which stays `available`.
+#[tokio::test(start_paused = true)]
+async fn fake_vgw_attached_elsewhere_is_refused_and_detaches_under_a_live_vpn() {
+    let ec2 = FakeEc2::new();
+    let (vpc, _) = vpc_with_subnets(&ec2).await;
+    let other = ec2.create_vpc("10.9.0.0/16", &Tags::new()).await.unwrap().id;
+    let g = ec2.create_vpn_gateway(CreateVpnGatewayInput::default()).await.unwrap();
+    ec2.attach_vpn_gateway(&g.id, &vpc).await.unwrap();
+    let e = ec2.attach_vpn_gateway(&g.id, &other).await.unwrap_err();
+    assert_eq!(e.code, "VpnGatewayAttachmentLimitExceeded", "while attaching: {e:?}");
+    tokio::time::advance(timing::VGW_ATTACHING).await;
+    let e = ec2.attach_vpn_gateway(&g.id, &other).await.unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "VpnGatewayAttachmentLimitExceeded",
+            format!("The virtual private gateway '{}' is already attached to a VPC.", g.id).as_str()
+        )
+    );
+    let vpn = ec2.add_vpn_connection(&g.id, "available");
+    ec2.detach_vpn_gateway(&g.id, &vpc).await.unwrap();
+    assert_eq!(ec2.attach_vpn_gateway(&g.id, &other).await.unwrap_err().code, "VpnGatewayAttachmentLimitExceeded");
+    tokio::time::advance(timing::VGW_DETACHING).await;
+    ec2.attach_vpn_gateway(&g.id, &other).await.unwrap();
+    let conns = ec2.find_vpn_connections(&Filters::new().with("vpn-gateway-id", &g.id)).await.unwrap();
+    assert_eq!(
+        conns.iter().map(|c| (c.id.as_str(), c.state.as_str())).collect::<Vec<_>>(),
+        [(vpn.id.as_str(), "available")]
+    );
+}

@@ -127,6 +127,17 @@ pub async fn discover(ctx: &Ctx, stack: &Stack) -> Result<Option<Found>, String>
         .map_err(err(stack, "finding EC2 VPN gateway of stack"))?
         .into_iter()
         .find(|g| !g.is_gone() && owned_by(&g.tags, stack, kind::VPN_GATEWAY));
+    // Else the user's gateway the stack uses (`network.vpn_gateway_id`): attached, never tagged.
+    let vpn_gateway = match vpn_gateway {
+        Some(g) => Some(g),
+        None => c
+            .ec2
+            .find_vpn_gateways(&Filters::new().with("attachment.vpc-id", &vpc.id))
+            .await
+            .map_err(err(stack, "finding EC2 VPN gateway attached to the VPC of stack"))?
+            .into_iter()
+            .find(|g| !g.is_gone() && g.attached_vpc() == Some(vpc.id.as_str())),
+    };
     let internet_gateway = c
         .ec2
         .find_internet_gateways(&owner(kind::INTERNET_GATEWAY))

@@ -11,6 +11,7 @@ pub mod dms;
 pub mod iam;
 pub mod network;
 pub mod unrecorded;
+pub mod user_gateway;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -11,11 +11,11 @@ use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::Wait;
 use crate::resources::step_kit::{
     Came, Found, R, StepError, adopt_or_create, adopt_or_create_looking, aws_err, delete_retrying, gone_ok, no_twins,
-    only_one, poll_backoff, poll_until, retry, retry_when, retry_while_new, tolerate_lost, wait_for,
+    only_one, poll_backoff, poll_until, retry, retry_while_new, tolerate_lost, wait_for,
 };
 
 use super::super::naming::{kind, owned_by};
-use super::{MainStep, StackRun, not_owned};
+use super::{MainStep, StackRun, not_owned, user_gateway};
 
 pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateVpc;
@@ -324,12 +324,17 @@ pub(super) async fn delete_security_group(run: &StackRun) -> R<()> {
 
 pub(super) async fn create_vpn_gateway(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateVpnGateway;
+    let vpc = run.need(STEP, "the VPC id", run.kids().vpc_id.clone())?;
+    let users = run.stack.network.vpn_gateway_id.clone();
+    release_other_gateway(run, users.as_deref()).await?;
+    if let Some(id) = users {
+        return user_gateway::use_existing(run, &id, &vpc).await;
+    }
     if !run.stack.network.vpn_gateway {
         return Ok(());
     }
     let ec2 = run.ec2();
     let name = format!("{}-vgw", run.stack.prefix());
-    let vpc = run.need(STEP, "the VPC id", run.kids().vpc_id.clone())?;
     let owned = || async {
         let found = ec2
             .find_vpn_gateways(&run.owner_filter(kind::VPN_GATEWAY))
@@ -369,30 +374,30 @@ pub(super) async fn create_vpn_gateway(run: &StackRun) -> R<()> {
     }
     let what = format!("EC2 VPN gateway ({id})");
     wait_for(run, STEP, Wait::new(&what, &["pending"], &["available"]), || ec2.find_vpn_gateway(&id)).await?;
-    let g = ec2.find_vpn_gateway(&id).await.map_err(|e| aws_err(STEP, "reading EC2 VPN gateway", &id, &e))?;
-    if g.as_ref().and_then(|g| g.attached_vpc()) != Some(vpc.as_str()) {
-        let attach = || {
-            tolerate_lost(
-                || async { ec2.attach_vpn_gateway(&id, &vpc).await.map(|_| ()) },
-                || async {
-                    let g = ec2.find_vpn_gateway(&id).await?;
-                    Ok(g.is_some_and(|g| {
-                        g.attachments
-                            .iter()
-                            .any(|a| a.vpc_id == vpc && matches!(a.state.as_str(), "attaching" | "attached"))
-                    }))
-                },
-            )
-        };
-        retry(run, &[ErrorKind::NotFound], Some(Duration::from_secs(120)), attach)
-            .await
-            .map_err(|e| aws_err(STEP, "attaching EC2 VPN gateway", &id, &e))?;
+    user_gateway::attach(run, &id, &vpc).await
+}
+
+/// The gateway recorded before is not the one wanted now: the user's (`vpn_gateway_id` changed or
+/// removed) is detached; the stack's own is deleted when `vpn_gateway_id` replaces it (a VPC takes
+/// one VPN gateway), as the destroy would, and otherwise stays.
+async fn release_other_gateway(run: &StackRun, wanted: Option<&str>) -> R<()> {
+    const STEP: MainStep = MainStep::CreateVpnGateway;
+    let Some(prev) = run.kids().vpn_gateway_id.clone() else { return Ok(()) };
+    if Some(prev.as_str()) == wanted {
+        return Ok(());
     }
-    poll_until(run, STEP, &format!("EC2 VPN gateway ({id}) attached to {vpc}"), poll_backoff(), || async {
-        let g = ec2.find_vpn_gateway(&id).await?;
-        Ok(g.is_some_and(|g| g.attachments.iter().any(|a| a.vpc_id == vpc && a.state == "attached")))
-    })
-    .await
+    let g = gone_ok(STEP, "reading EC2 VPN gateway", &prev, run.ec2().find_vpn_gateway(&prev).await)?;
+    let Some(g) = g.filter(|g| !g.is_gone()) else {
+        run.kids().vpn_gateway_id = None;
+        return Ok(());
+    };
+    // An adopted stack's gateway is its own before its first apply tags it.
+    let ours = run.stack.untagged || owned_by(&g.tags, &run.stack, kind::VPN_GATEWAY);
+    match (ours, wanted) {
+        (false, _) => user_gateway::release(run, &prev).await,
+        (true, Some(_)) => delete_vpn_gateway(run).await,
+        (true, None) => Ok(()),
+    }
 }
 
 pub(super) async fn delete_vpn_gateway(run: &StackRun) -> R<()> {
@@ -401,6 +406,11 @@ pub(super) async fn delete_vpn_gateway(run: &StackRun) -> R<()> {
     let ec2 = run.ec2();
     let g = gone_ok(STEP, "reading EC2 VPN gateway", &id, ec2.find_vpn_gateway(&id).await)?;
     if let Some(g) = g.filter(|g| !g.is_gone()) {
+        // Only a gateway the stack made (its ownership tags) is ever deleted; the user's
+        // (`vpn_gateway_id`, or one never tagged) is detached and stays with its VPN connections.
+        if run.stack.network.is_users_gateway(&id) || !owned_by(&g.tags, &run.stack, kind::VPN_GATEWAY) {
+            return user_gateway::release(run, &id).await;
+        }
         // Checked again here: an update that removes the gateway, or a connection made since the
         // destroy's preconditions were checked.
         let live = live_vpn_connections(ec2, &id)
@@ -412,16 +422,7 @@ pub(super) async fn delete_vpn_gateway(run: &StackRun) -> R<()> {
         let attached: Vec<String> =
             g.attachments.iter().filter(|a| a.state != "detached").map(|a| a.vpc_id.clone()).collect();
         for vpc in attached {
-            // A VPN connection on its way up or down holds the attachment ("pending VPNs or Virtual
-            // Interfaces", InvalidParameterValue; terraform-provider-aws#11720): wait it out.
-            let held = |e: &AwsError| e.is_kind(ErrorKind::InvalidState) || e.message.contains("pending VPNs");
-            let detached = retry_when(run, held, None, || ec2.detach_vpn_gateway(&id, &vpc)).await;
-            gone_ok(STEP, "detaching EC2 VPN gateway", &id, detached)?;
-            poll_until(run, STEP, &format!("EC2 VPN gateway ({id}) detached"), poll_backoff(), || async {
-                let g = ec2.find_vpn_gateway(&id).await?;
-                Ok(g.is_none_or(|g| g.attachments.iter().all(|a| a.vpc_id != vpc || a.state == "detached")))
-            })
-            .await?;
+            user_gateway::detach(run, &id, &vpc).await?;
         }
         let busy = [ErrorKind::InvalidState, ErrorKind::DependencyViolation];
         delete_retrying(run, STEP, "deleting EC2 VPN gateway", &id, &busy, || ec2.delete_vpn_gateway(&id)).await?;
@@ -558,9 +559,10 @@ pub async fn live_vpn_connections(ec2: &dyn Ec2Api, vgw: &str) -> Result<Vec<Vpn
 pub fn vpn_refusal(vgw: &str, live: &[VpnConnection], then: &str) -> String {
     format!(
         "The stack's VPN gateway {vgw} carries these site-to-site VPN connections:\n{}\n\nRemoving the gateway \
-         would cut the on-premises link, and dmslink never cuts a VPN it did not make. Delete these VPN \
-         connections where they are managed (or move them to another gateway) first, then {then}. Nothing was \
-         deleted.",
+         would cut the on-premises link, and dmslink never cuts a VPN it did not make. To keep them, set \
+         network.vpn_gateway_id = \"{vgw}\" and apply first: the stack hands the gateway over and from then on \
+         only detaches it. Or delete these VPN connections where they are managed (or move them to another \
+         gateway) first, then {then}. Nothing was deleted.",
         vpn_connection_list(live)
     )
 }
