@@ -195,6 +195,17 @@ fn main_test_connections_reach_on_premises_only_through_a_vpn_connection() {
         let err = squash(&out.stderr);
         assert!(err.contains(&vpn) && err.contains("never cuts a VPN"), "[{label}] {}", out.describe());
         assert_eq!(wd.state_list(), vec![ONPREM.to_string()], "[{label}] a refused destroy deletes nothing");
+        // Every child is still there: the refresh finds each one (a missing child would plan it back;
+        // Terraform 1.0 drops the outputs on a failed destroy)
+        // and the gateway is still attached to the stack's VPC.
+        wd.expect_no_resource_changes("plan after the refused destroy");
+        let gateway = fixtures.describe_vpn_gateway(&vgw);
+        let vpc = values["vpc_id"].as_str().unwrap_or_default();
+        let mut attached = gateway["attachments"].as_array().into_iter().flatten();
+        assert!(
+            attached.any(|a| a["vpc_id"] == vpc && a["state"] == "attached"),
+            "[{label}] the gateway left the stack's VPC: {gateway:#}"
+        );
         assert_eq!(fixtures.delete_vpn_connections(&vgw), vec![vpn.clone()], "[{label}]");
         wd.destroy();
         assert!(wd.state_list().is_empty(), "[{label}] state after destroy");
