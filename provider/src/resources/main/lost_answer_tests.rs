@@ -226,3 +226,40 @@ async fn a_destroy_deletes_what_a_create_cut_after_aws_served_it_left_outside_th
         assert_eq!(b.w.tagged(TAG_STACK, PREFIX), Vec::<String>::new(), "{op}: left behind");
     }
 }
+
+/// A create cut before its answer that AWS serves only after the destroy looked for the stack's
+/// unrecorded children (the request was still held): its subnet shows up while the VPC's delete
+/// meets `DependencyViolation`, is looked for again there and deleted, and the VPC goes.
+#[tokio::test(start_paused = true)]
+async fn a_destroy_deletes_a_subnet_a_cut_create_made_after_the_destroy_looked() {
+    use crate::aws::ec2::{CreateSubnetInput, Ec2Api};
+    let cut = || AwsError::new(ErrorKind::Cancelled, "StoppedByTerraform", "stopped by Terraform");
+    let b = bed(false);
+    b.w.ec2.fail_next("create_subnet", cut());
+    let out = b.create(&config(every_child())).await;
+    assert!(!errors(&out.diags).is_empty());
+    let vpc = out.state.get("vpc_id").as_str().unwrap().to_string();
+    // The late create: served once the destroy has deleted the security group (after its look).
+    let ec2 = b.w.ec2.clone();
+    let late = tokio::spawn(async move {
+        while !ec2.calls().iter().any(|c| c.starts_with("delete_security_group")) {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let tags = [("dmslink:stack", PREFIX), ("dmslink:resource", "subnet"), ("Name", "late")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let input = CreateSubnetInput {
+            vpc_id: vpc,
+            cidr_block: "10.20.0.192/26".into(),
+            availability_zone: "us-east-1c".into(),
+            tags,
+        };
+        ec2.create_subnet(input).await.unwrap().id
+    });
+    let d = Main.delete(&b.ctx, &out.state).await;
+    let subnet = late.await.unwrap();
+    assert_eq!(errors(&d), Vec::<String>::new());
+    assert!(b.w.ec2.subnet(&subnet).is_none(), "the late subnet {subnet} is left");
+    assert_eq!(b.w.tagged(TAG_STACK, PREFIX), Vec::<String>::new(), "left behind");
+}

@@ -97,13 +97,42 @@ pub(super) async fn create_vpc(run: &StackRun) -> R<()> {
 pub(super) async fn delete_vpc(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateVpc;
     let Some(id) = run.kids().vpc_id.clone() else { return Ok(()) };
-    delete_retrying(run, STEP, "deleting EC2 VPC", &id, &[ErrorKind::DependencyViolation], || {
-        run.ec2().delete_vpc(&id)
+    delete_retrying(run, STEP, "deleting EC2 VPC", &id, &[ErrorKind::DependencyViolation], || async {
+        match run.ec2().delete_vpc(&id).await {
+            Err(e) if e.is_kind(ErrorKind::DependencyViolation) => {
+                if let Err(late) = delete_late_children(run).await {
+                    tracing::debug!("deleting children that appeared late in VPC {id}: {}", late.message);
+                }
+                Err(e)
+            }
+            other => other,
+        }
     })
     .await?;
     let mut k = run.kids();
     k.vpc_id = None;
     k.route_table_ids.clear();
+    Ok(())
+}
+
+/// A create cut before its answer can be served after the destroy looked for the stack's
+/// unrecorded children (AWS still held the request): its subnet, security group or gateway shows
+/// up only while the VPC's delete meets `DependencyViolation`. Looked for again there (only what
+/// carries the stack's ownership tags) and deleted, so the VPC can go.
+async fn delete_late_children(run: &StackRun) -> R<()> {
+    super::unrecorded::network(run).await?;
+    if run.kids().internet_gateway_id.is_some() {
+        delete_internet_gateway(run).await?;
+    }
+    if run.kids().vpn_gateway_id.is_some() {
+        delete_vpn_gateway(run).await?;
+    }
+    if run.kids().security_group_id.is_some() {
+        delete_security_group(run).await?;
+    }
+    if !run.kids().subnet_ids.is_empty() {
+        delete_subnets(run).await?;
+    }
     Ok(())
 }
 

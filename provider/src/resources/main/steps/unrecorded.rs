@@ -51,7 +51,8 @@ fn note(what: &str, id: &str) {
     );
 }
 
-async fn network(run: &StackRun) -> R<()> {
+/// The network children: the VPC, its subnets, security group and gateways.
+pub(super) async fn network(run: &StackRun) -> R<()> {
     let ec2 = run.ec2();
     let prefix = run.stack.prefix();
     if run.kids().vpc_id.is_none() {
