@@ -202,6 +202,10 @@ impl Children {
         if block.get("port").is_unknown() || block.get("port").is_null() {
             block.set("port", Value::int(db.port));
         }
+        // A drift recorded by refresh is repaired by this apply; a new endpoint has none.
+        if block.get(super::endpoint_drift::ATTR).is_unknown() {
+            block.set(super::endpoint_drift::ATTR, Value::from_string_map(&Default::default()));
+        }
         let mut rds = block.get("rds").clone();
         if let (false, Some(r)) = (rds.is_null(), &db.rds) {
             let fill = |rds: &mut Value, attr: &str, v: Value| {

@@ -144,6 +144,7 @@ fn database_block(side: Side) -> Block {
         .attr(Attribute::computed("endpoint_arn", Type::String).describe("ARN of the DMS endpoint."))
         .attr(Attribute::computed("address", Type::String).describe("Address DMS connects to: `server_name`, or the RDS instance's endpoint address."))
         .attr(Attribute::computed("db_instance_identifier", Type::String).describe("Identifier of the RDS instance, when this database is one."))
+        .attr(Attribute::computed("endpoint_drift", Type::map(Type::String)).describe("Settings of the DMS endpoint that AWS reports differently from what dmslink derives for it (`server_name`: the RDS instance's address; `port`), with AWS's value, as the last refresh found them (an edit outside Terraform). The next plan shows it emptied, an in-place update that sets them back. Settings the configuration writes (`ssl_mode`, `extra_connection_attributes`, `database_name`, `username`, `server_name`) show their drift in their own attribute instead; only the `key=value` pairs written in `extra_connection_attributes` are compared, and a setting left unset is not read back."))
         .block(rds_block(side))
 }
 

@@ -9,6 +9,7 @@ use crate::engine::Value;
 use crate::resources::step_kit::{R, aws_err, gone_ok, tolerate_lost, tolerate_lost_busy, wait_for};
 
 use super::desired::Stack;
+use super::endpoint_drift;
 use super::naming::kind;
 use super::steps::{MainStep, RI_FAILED, RI_PENDING, StackRun};
 use super::update_effects::{db_instance_shows, endpoint_shows, replication_instance_shows};
@@ -122,7 +123,8 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                 || db.username != before.username
                 || db.ssl_mode != before.ssl_mode
                 || db.extra_connection_attributes != before.extra_connection_attributes
-                || db.server_name != before.server_name;
+                || db.server_name != before.server_name
+                || endpoint_drift::drifted(prior, old, &id);
             if changed {
                 const STEP: MainStep = MainStep::ModifyEndpoints;
                 let m = ModifyEndpointInput {
@@ -132,8 +134,12 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                     database_name: db.database_name.clone(),
                     username: db.username.clone(),
                     password: db.password.clone().filter(|_| password_changed).map(Secret::new),
-                    ssl_mode: db.ssl_mode.clone(),
-                    extra_connection_attributes: db.extra_connection_attributes.clone(),
+                    // Unset after being set (or found set by refresh): back to AWS's default.
+                    ssl_mode: db.ssl_mode.clone().or_else(|| before.ssl_mode.as_ref().map(|_| "none".into())),
+                    extra_connection_attributes: db
+                        .extra_connection_attributes
+                        .clone()
+                        .or_else(|| before.extra_connection_attributes.as_ref().map(|_| String::new())),
                     ..Default::default()
                 };
                 let paused = pause_tasks(run, STEP, &arn).await?;

@@ -7,6 +7,8 @@
 use crate::aws::dms::{Endpoint, ModifyEndpointInput, ModifyReplicationInstanceInput, ReplicationInstance};
 use crate::aws::rds::{DbInstance, ModifyDbInstanceInput};
 
+use super::endpoint_drift::same_setting;
+
 /// `want` is unset, or `now` or `pending` equals it.
 fn shows<T: PartialEq>(want: &Option<T>, now: &T, pending: &Option<T>) -> bool {
     want.as_ref().is_none_or(|w| w == now || pending.as_ref() == Some(w))
@@ -77,8 +79,10 @@ pub fn endpoint_shows(m: &ModifyEndpointInput, ep: &Endpoint) -> bool {
         && m.port.is_none_or(|p| ep.port == Some(p))
         && opt(&m.database_name, &ep.database_name)
         && opt(&m.username, &ep.username)
-        && opt(&m.ssl_mode, &ep.ssl_mode)
-        && opt(&m.extra_connection_attributes, &ep.extra_connection_attributes)
+        && m.ssl_mode.as_ref().is_none_or(|w| same_setting(w, ep.ssl_mode.as_deref()))
+        && m.extra_connection_attributes
+            .as_ref()
+            .is_none_or(|w| same_setting(w, ep.extra_connection_attributes.as_deref()))
         && m.engine_name.as_ref().is_none_or(|e| e == &ep.engine_name)
         && m.endpoint_type.as_ref().is_none_or(|t| t.eq_ignore_ascii_case(&ep.endpoint_type))
 }
