@@ -242,4 +242,28 @@ impl Dms {
             .block_on(self.client.delete_replication_task().replication_task_arn(arn).send())
             .unwrap_or_else(|e| panic!("DeleteReplicationTask({arn}): {}", DisplayErrorContext(e)));
     }
+    /// An endpoint's port and SSL mode as DMS describes it.
+    pub fn endpoint_port_and_ssl_mode(&self, arn: &str) -> (Option<i32>, String) {
+        let filter = Filter::builder().name("endpoint-arn").values(arn).build().expect("a filter with a name");
+        let resp = self
+            .rt
+            .block_on(self.client.describe_endpoints().filters(filter).send())
+            .unwrap_or_else(|e| panic!("DescribeEndpoints({arn}): {}", DisplayErrorContext(e)));
+        let ep = resp.endpoints().first().unwrap_or_else(|| panic!("DescribeEndpoints({arn}): no endpoint"));
+        (ep.port(), ep.ssl_mode().map(|m| m.as_str().to_string()).unwrap_or_default())
+    }
+
+    /// Changes an endpoint's port and SSL mode out of band (no task may be running on it).
+    pub fn modify_endpoint_port_and_ssl_mode(&self, arn: &str, port: i32, ssl_mode: &str) {
+        self.rt
+            .block_on(
+                self.client
+                    .modify_endpoint()
+                    .endpoint_arn(arn)
+                    .port(port)
+                    .ssl_mode(aws_sdk_databasemigration::types::DmsSslModeValue::from(ssl_mode))
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("ModifyEndpoint({arn}): {}", DisplayErrorContext(e)));
+    }
 }

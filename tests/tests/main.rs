@@ -192,6 +192,25 @@ fn main_lifecycle() {
         // A second plan has nothing to do.
         wd.expect_plan(0, "plan right after create");
 
+        // Issue 15: the target endpoint edited outside Terraform (its port and SSL mode, in the
+        // console) shows in the next plan, and the apply sets it back.
+        let target_arn = outputs["dms_target_arn"].as_str().unwrap().to_string();
+        let (port, _) = dms.endpoint_port_and_ssl_mode(&target_arn);
+        dms.modify_endpoint_port_and_ssl_mode(&target_arn, 6543, "require");
+        let out = wd.expect_plan(2, "plan after the target endpoint was edited out of band");
+        let shown = squash(&out.stdout);
+        assert!(
+            shown.contains("endpoint_drift") && shown.contains("6543") && shown.contains("\"require\""),
+            "[{label}] the plan does not show the endpoint's drift:\n{}",
+            out.describe()
+        );
+        assert_in_place(&label, &out);
+        bed.emulator.clear_requests();
+        wd.apply();
+        assert_eq!(count_of(&served(&bed, "dms"), "ModifyEndpoint"), 1, "[{label}] {:?}", served(&bed, "dms"));
+        assert_eq!(dms.endpoint_port_and_ssl_mode(&target_arn), (port, "none".to_string()), "[{label}] not set back");
+        wd.expect_plan(0, "plan after the endpoint was set back");
+
         // A replication task of another root module runs on the stack (its source endpoint); that
         // module finds the stack through the dmslink_main data source, not copied TF_VAR_* ARNs.
         let task_id = "dblink-repl-lifecycle";
