@@ -244,7 +244,8 @@ impl Dms {
     }
     /// An endpoint's port and SSL mode as DMS describes it.
     pub fn endpoint_port_and_ssl_mode(&self, arn: &str) -> (Option<i32>, String) {
-        let filter = Filter::builder().name("endpoint-arn").values(arn).build().expect("a filter with a name");
+        let filter =
+            Filter::builder().name("endpoint-arn").values(arn).build().unwrap_or_else(|e| panic!("filter: {e}"));
         let resp = self
             .rt
             .block_on(self.client.describe_endpoints().filters(filter).send())

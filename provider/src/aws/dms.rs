@@ -135,6 +135,7 @@ pub struct ReplicationInstance {
     pub subnet_group_id: Option<String>,
     pub vpc_security_group_ids: Vec<String>,
     pub private_ip_addresses: Vec<String>,
+    pub kms_key_id: Option<String>,
     /// Changes waiting to apply (with `ApplyImmediately=false`, or while `modifying`).
     pub pending: PendingInstanceValues,
 }
@@ -170,6 +171,9 @@ pub struct CreateReplicationInstanceInput {
     pub publicly_accessible: bool,
     pub subnet_group_id: String,
     pub vpc_security_group_ids: Vec<String>,
+    /// The KMS key of the instance's storage; AWS's default key when unset. It cannot change
+    /// (`ModifyReplicationInstance` has no such member).
+    pub kms_key_id: Option<String>,
     pub tags: Tags,
 }
 
@@ -263,6 +267,9 @@ pub struct CreateEndpointInput {
     pub password: Option<Secret>,
     pub ssl_mode: Option<String>,
     pub extra_connection_attributes: Option<String>,
+    /// The KMS key that encrypts the endpoint's settings; AWS's default key when unset. It cannot
+    /// change (`ModifyEndpoint` has no such member).
+    pub kms_key_id: Option<String>,
     pub tags: Tags,
 }
 

@@ -69,6 +69,8 @@ pub struct DbInstance {
     pub endpoint_port: Option<i32>,
     pub multi_az: bool,
     pub storage_encrypted: bool,
+    /// The KMS key of encrypted storage.
+    pub kms_key_id: Option<String>,
     pub deletion_protection: bool,
     pub publicly_accessible: bool,
     pub auto_minor_version_upgrade: bool,
@@ -99,6 +101,9 @@ pub struct CreateDbInstanceInput {
     pub vpc_security_group_ids: Vec<String>,
     pub multi_az: bool,
     pub storage_encrypted: bool,
+    /// The KMS key of encrypted storage; AWS's default key when unset. It cannot change
+    /// (`ModifyDBInstance` has no such member) and a restore takes the snapshot's.
+    pub kms_key_id: Option<String>,
     pub backup_retention_period: Option<i32>,
     pub backup_window: Option<String>,
     pub maintenance_window: Option<String>,

@@ -107,6 +107,7 @@ pub(crate) fn instance_from_sdk(i: &t::DbInstance) -> DbInstance {
         endpoint_port: i.endpoint().and_then(|e| e.port()).or(i.db_instance_port().filter(|p| *p > 0)),
         multi_az: i.multi_az().unwrap_or(false),
         storage_encrypted: i.storage_encrypted().unwrap_or(false),
+        kms_key_id: o(i.kms_key_id()),
         deletion_protection: i.deletion_protection().unwrap_or(false),
         publicly_accessible: i.publicly_accessible().unwrap_or(false),
         auto_minor_version_upgrade: i.auto_minor_version_upgrade().unwrap_or(false),
@@ -218,6 +219,7 @@ impl RdsApi for SdkRds {
             .set_vpc_security_group_ids(Some(input.vpc_security_group_ids.clone()))
             .multi_az(input.multi_az)
             .storage_encrypted(input.storage_encrypted)
+            .set_kms_key_id(input.kms_key_id.clone())
             .set_backup_retention_period(input.backup_retention_period)
             .set_preferred_backup_window(input.backup_window.clone())
             .set_preferred_maintenance_window(input.maintenance_window.clone())

@@ -49,7 +49,7 @@ from moto.dms.responses import DatabaseMigrationServiceResponse
 from moto.utilities.distutils_version import LooseVersion
 from moto.utilities.utils import get_partition
 
-from . import ec2_ext, iam_ext, orderable, rulebook, timeline
+from . import ec2_ext, iam_ext, kms_keys, orderable, rulebook, timeline
 from .aws_common import ec2_backend, existing_ec2_backend
 from .config import CONFIG
 from .dms_common import (
@@ -380,6 +380,9 @@ def create_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
     if any(ri.id == identifier for ri in backend.replication_instances.values()):
         raise ResourceAlreadyExistsFault(f"Replication instance {identifier} already exists")
     _check_storage(doc.get("AllocatedStorage"))
+    why = kms_keys.problem(self.current_account, self.region, doc.get("KmsKeyId"))
+    if why is not None:
+        raise DmsClientError("KMSKeyNotAccessibleFault", why)
 
     group_id = _lower(doc.get("ReplicationSubnetGroupIdentifier"))
     group = backend.replication_subnet_groups.get(group_id) if group_id else None
@@ -420,7 +423,7 @@ def create_replication_instance(self: DatabaseMigrationServiceResponse) -> str:
             True if doc.get("AutoMinorVersionUpgrade") is None else doc.get("AutoMinorVersionUpgrade")
         ),
         tags=doc.get("Tags"),
-        kms_key_id=doc.get("KmsKeyId"),
+        kms_key_id=kms_keys.key_arn(self.current_account, self.region, doc.get("KmsKeyId"), "dms"),
         publicly_accessible=publicly_accessible,
         dns_name_servers=doc.get("DnsNameServers"),
         resource_identifier=doc.get("ResourceIdentifier"),

@@ -29,9 +29,10 @@ from typing import Any
 from moto.dms.models import DatabaseMigrationServiceBackend, Endpoint
 from moto.dms.responses import DatabaseMigrationServiceResponse
 
-from . import rulebook, timeline
+from . import kms_keys, rulebook, timeline
 from .config import CONFIG
 from .dms_common import (
+    DmsClientError,
     InvalidParameterValueException,
     InvalidResourceStateFault,
     ResourceAlreadyExistsFault,
@@ -110,12 +111,17 @@ def create_endpoint(self: DatabaseMigrationServiceResponse) -> str:
     identifier = params(self).get("EndpointIdentifier")
     if isinstance(identifier, str) and identifier in backend_of(self).endpoints:
         raise ResourceAlreadyExistsFault(f"Endpoint {identifier} already exists")
+    key_id = params(self).get("KmsKeyId")
+    why = kms_keys.problem(self.current_account, self.region, key_id)
+    if why is not None:
+        raise DmsClientError("KMSKeyNotAccessibleFault", why)
     body = _original["create_endpoint"](self)
     doc = json.loads(body)
     backend = backend_of(self)
     arn = doc["Endpoint"]["EndpointArn"]
     endpoint = next(e for e in backend.endpoints.values() if e.endpoint_arn == arn)
     endpoint.status = "active"
+    endpoint.kms_key_id = kms_keys.key_arn(self.current_account, self.region, key_id, "dms")
     return json.dumps({"Endpoint": _endpoint_dict(endpoint)})
 
 

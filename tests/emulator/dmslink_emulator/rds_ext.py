@@ -41,7 +41,7 @@ from moto.rds.exceptions import (
 from moto.rds.models import RDSBackend
 from moto.rds.responses import RDSResponse
 
-from . import timeline
+from . import kms_keys, timeline
 from .aws_common import existing_ec2_backend, original, patch_method, strict
 from .config import CONFIG
 
@@ -87,6 +87,9 @@ def _default_group_of_subnet_group(response: RDSResponse, db: Any) -> None:
 
 def _created(self: RDSResponse, result: Any) -> Any:
     db = result.result["DBInstance"]
+    # A restore keeps the snapshot's key; moto reports a placeholder for the default one.
+    if db.storage_encrypted:
+        db.kms_key_id = kms_keys.key_arn(self.current_account, self.region, db.kms_key_id, "rds")
     _default_group_of_subnet_group(self, db)
     db.status = "creating"
     _become_available(self, db, "creating")
@@ -94,6 +97,13 @@ def _created(self: RDSResponse, result: Any) -> Any:
 
 
 def create_db_instance(self: RDSResponse) -> Any:
+    key_id = self.params.get("KmsKeyId")
+    why = kms_keys.problem(self.current_account, self.region, key_id)
+    if why is not None:
+        raise _error("KMSKeyNotAccessibleFault", why)
+    if key_id is not None and str(self.params.get("StorageEncrypted")).lower() != "true" and strict():
+        # API_CreateDBInstance, KmsKeyId: a key is for an encrypted instance (StorageEncrypted true).
+        raise _error("InvalidParameterCombination", "KmsKeyId requires StorageEncrypted to be true.")
     return _created(self, original(RDSResponse, "create_db_instance")(self))
 
 

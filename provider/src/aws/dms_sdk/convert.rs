@@ -118,6 +118,7 @@ pub(crate) fn instance_from_sdk(i: &t::ReplicationInstance) -> ReplicationInstan
             .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
             .collect(),
         private_ip_addresses: i.replication_instance_private_ip_addresses().to_vec(),
+        kms_key_id: o(i.kms_key_id()),
         pending,
     }
 }

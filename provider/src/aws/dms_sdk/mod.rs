@@ -324,6 +324,7 @@ impl DmsApi for SdkDms {
             .publicly_accessible(input.publicly_accessible)
             .replication_subnet_group_identifier(&input.subnet_group_id)
             .set_vpc_security_group_ids(Some(input.vpc_security_group_ids.clone()))
+            .set_kms_key_id(input.kms_key_id.clone())
             .set_tags(if input.tags.is_empty() { None } else { Some(sdk_tags(&input.tags)) })
             .send()
             .await
@@ -404,6 +405,7 @@ impl DmsApi for SdkDms {
             .set_password(input.password.as_ref().map(|p| p.expose().to_string()))
             .set_ssl_mode(input.ssl_mode.as_deref().map(t::DmsSslModeValue::from))
             .set_extra_connection_attributes(input.extra_connection_attributes.clone())
+            .set_kms_key_id(input.kms_key_id.clone())
             .set_tags(if input.tags.is_empty() { None } else { Some(sdk_tags(&input.tags)) })
             .send()
             .await

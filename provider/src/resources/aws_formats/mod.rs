@@ -4,6 +4,7 @@
 //! the stricter plausible one and says so.
 
 pub mod dms;
+pub mod kms;
 pub mod net;
 pub mod rds;
 pub mod windows;

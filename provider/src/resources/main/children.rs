@@ -22,6 +22,9 @@ pub struct DbChildren {
     pub backup_retention_period: Option<i64>,
     pub backup_window: Option<String>,
     pub maintenance_window: Option<String>,
+    /// The KMS keys AWS reports for the RDS instance's storage and the endpoint.
+    pub kms_key_id: Option<String>,
+    pub endpoint_kms_key_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,6 +44,7 @@ pub struct Children {
     pub replication_instance_arn: Option<String>,
     pub replication_instance_engine_version: Option<String>,
     pub replication_instance_window: Option<String>,
+    pub replication_instance_kms_key_id: Option<String>,
     pub dms_vpc_role_created: bool,
 }
 
@@ -69,6 +73,7 @@ struct RecordedDb {
     endpoint_arn: Option<String>,
     address: Option<String>,
     db_instance_identifier: Option<String>,
+    kms_key_arn: Option<String>,
     rds: Option<RecordedRds>,
 }
 
@@ -79,6 +84,7 @@ struct RecordedRds {
     backup_retention_period: Option<i64>,
     backup_window: Option<String>,
     maintenance_window: Option<String>,
+    kms_key_arn: Option<String>,
 }
 
 /// The `replication_instance` block's records.
@@ -86,6 +92,7 @@ struct RecordedRds {
 struct RecordedInstance {
     engine_version: Option<String>,
     preferred_maintenance_window: Option<String>,
+    kms_key_arn: Option<String>,
 }
 
 impl Children {
@@ -102,7 +109,11 @@ impl Children {
             replication_subnet_group_id: r.replication_subnet_group_id,
             replication_instance_arn: r.replication_instance_arn,
             replication_instance_engine_version: r.replication_instance.as_ref().and_then(|i| i.engine_version.clone()),
-            replication_instance_window: r.replication_instance.and_then(|i| i.preferred_maintenance_window),
+            replication_instance_window: r
+                .replication_instance
+                .as_ref()
+                .and_then(|i| i.preferred_maintenance_window.clone()),
+            replication_instance_kms_key_id: r.replication_instance.and_then(|i| i.kms_key_arn),
             dms_vpc_role_created: r.dms_vpc_role_created.unwrap_or(false),
             ..Children::default()
         };
@@ -119,6 +130,8 @@ impl Children {
                 backup_retention_period: rds.backup_retention_period,
                 backup_window: rds.backup_window,
                 maintenance_window: rds.maintenance_window,
+                kms_key_id: rds.kms_key_arn,
+                endpoint_kms_key_id: block.kms_key_arn,
             };
             c.databases.insert(stack.database_id(db), d);
         }
@@ -187,6 +200,9 @@ impl Children {
             if ri.get("preferred_maintenance_window").is_unknown() {
                 ri.set("preferred_maintenance_window", Value::opt_string(self.replication_instance_window.clone()));
             }
+            if ri.get("kms_key_arn").is_unknown() || ri.get("kms_key_arn").is_null() {
+                ri.set("kms_key_arn", Value::opt_string(self.replication_instance_kms_key_id.clone()));
+            }
             s.set("replication_instance", ri);
         }
         unknown_to_null(&mut s);
@@ -201,6 +217,9 @@ impl Children {
         block.set("address", Value::opt_string(address));
         if block.get("port").is_unknown() || block.get("port").is_null() {
             block.set("port", Value::int(db.port));
+        }
+        if block.get("kms_key_arn").is_unknown() || block.get("kms_key_arn").is_null() {
+            block.set("kms_key_arn", Value::opt_string(d.endpoint_kms_key_id.clone()));
         }
         // A drift recorded by refresh is repaired by this apply; a new endpoint has none.
         if block.get(super::endpoint_drift::ATTR).is_unknown() {
@@ -218,6 +237,7 @@ impl Children {
             fill(&mut rds, "backup_retention_period", d.backup_retention_period.map(Value::int).unwrap_or_default());
             fill(&mut rds, "backup_window", Value::opt_string(d.backup_window.clone()));
             fill(&mut rds, "maintenance_window", Value::opt_string(d.maintenance_window.clone()));
+            fill(&mut rds, "kms_key_arn", Value::opt_string(d.kms_key_id.clone()));
             fill(&mut rds, "deletion_protection", Value::Bool(r.deletion_protection));
             fill(&mut rds, "skip_final_snapshot", Value::Bool(r.skip_final_snapshot));
             block.set("rds", rds);

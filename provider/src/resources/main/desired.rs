@@ -35,6 +35,8 @@ pub struct Rds {
     pub allocated_storage: i64,
     pub multi_az: bool,
     pub storage_encrypted: bool,
+    /// `kms_key_arn`: the key of encrypted storage (known once created: AWS's default if unset).
+    pub kms_key_arn: Option<String>,
     pub backup_retention_period: Option<i64>,
     pub backup_window: Option<String>,
     pub maintenance_window: Option<String>,
@@ -59,6 +61,8 @@ pub struct Database {
     pub ssl_mode: Option<String>,
     pub extra_connection_attributes: Option<String>,
     pub server_name: Option<String>,
+    /// The endpoint's `kms_key_arn`.
+    pub kms_key_arn: Option<String>,
     pub rds: Option<Rds>,
 }
 
@@ -71,6 +75,7 @@ pub struct ReplicationInstance {
     pub preferred_maintenance_window: Option<String>,
     pub auto_minor_version_upgrade: bool,
     pub publicly_accessible: bool,
+    pub kms_key_arn: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -176,6 +181,7 @@ pub fn read(planned: &Value, secrets: &Value) -> Stack {
         preferred_maintenance_window: s(ri, "preferred_maintenance_window"),
         auto_minor_version_upgrade: b(ri, "auto_minor_version_upgrade", true),
         publicly_accessible: b(ri, "publicly_accessible", false),
+        kms_key_arn: s(ri, "kms_key_arn"),
     };
     Stack {
         name: s(planned, "name").unwrap_or_default(),
@@ -213,6 +219,7 @@ fn database(v: &Value, secrets: &Value, side: Side) -> Database {
         allocated_storage: n(rds, "allocated_storage").unwrap_or(20),
         multi_az: b(rds, "multi_az", false),
         storage_encrypted: b(rds, "storage_encrypted", true),
+        kms_key_arn: s(rds, "kms_key_arn"),
         backup_retention_period: n(rds, "backup_retention_period"),
         backup_window: s(rds, "backup_window"),
         maintenance_window: s(rds, "maintenance_window"),
@@ -232,6 +239,7 @@ fn database(v: &Value, secrets: &Value, side: Side) -> Database {
         ssl_mode: s(v, "ssl_mode"),
         extra_connection_attributes: s(v, "extra_connection_attributes"),
         server_name: s(v, "server_name"),
+        kms_key_arn: s(v, "kms_key_arn"),
         rds,
     }
 }

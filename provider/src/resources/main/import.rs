@@ -132,6 +132,7 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<Value, Diagnostics> {
         rib.set("preferred_maintenance_window", Value::opt_string(ri.preferred_maintenance_window.clone()));
         rib.set("auto_minor_version_upgrade", Value::Bool(ri.auto_minor_version_upgrade));
         rib.set("publicly_accessible", Value::Bool(ri.publicly_accessible));
+        rib.set("kms_key_arn", Value::opt_string(ri.kms_key_id.clone()));
         state.set("replication_instance", rib);
         state.set("replication_instance_arn", Value::string(ri.arn.clone()));
     }
@@ -185,6 +186,7 @@ fn endpoint_settings(block: &mut Value, ep: &Endpoint, own_server: bool) {
     let ssl = ep.ssl_mode.clone().filter(|m| m != DMS_DEFAULT_SSL_MODE);
     block.set("ssl_mode", Value::opt_string(ssl));
     block.set("extra_connection_attributes", Value::opt_string(ep.extra_connection_attributes.clone()));
+    block.set("kms_key_arn", Value::opt_string(ep.kms_key_id.clone()));
     if own_server {
         block.set("server_name", Value::opt_string(ep.server_name.clone()));
     }
@@ -198,6 +200,7 @@ async fn rds(ctx: &Ctx, i: &DbInstance, ty: &Type) -> Value {
     rds.set("allocated_storage", Value::int(i64::from(i.allocated_storage)));
     rds.set("multi_az", Value::Bool(i.multi_az));
     rds.set("storage_encrypted", Value::Bool(i.storage_encrypted));
+    rds.set("kms_key_arn", Value::opt_string(i.kms_key_id.clone()));
     rds.set("backup_retention_period", Value::int(i64::from(i.backup_retention_period)));
     rds.set("backup_window", Value::opt_string(i.backup_window.clone()));
     rds.set("maintenance_window", Value::opt_string(i.maintenance_window.clone()));

@@ -337,14 +337,17 @@ fn plan_replaced_children(draft: &mut PlanDraft<'_>) {
     let known = |db: &Value| {
         let rds = db.get("rds");
         db.get("engine_name").is_wholly_known()
-            && ["snapshot_identifier", "engine", "storage_encrypted", "master_username"]
+            && db.get("kms_key_arn").is_wholly_known()
+            && ["snapshot_identifier", "engine", "storage_encrypted", "master_username", "kms_key_arn"]
                 .iter()
                 .all(|a| rds.get(a).is_wholly_known())
     };
     let sources = draft.planned.get("source").as_elements().unwrap_or_default();
     if !sources.iter().all(known)
         || !known(draft.planned.get("target"))
-        || !draft.planned.get("replication_instance").get("publicly_accessible").is_wholly_known()
+        || !["publicly_accessible", "kms_key_arn"]
+            .iter()
+            .all(|a| draft.planned.get("replication_instance").get(a).is_wholly_known())
     {
         return;
     }
@@ -495,6 +498,8 @@ fn plan_missing_children(prior: &Value, planned: &mut Value) {
 mod apply_tests;
 #[cfg(test)]
 mod connection_tests;
+#[cfg(test)]
+mod kms_tests;
 #[cfg(test)]
 mod lost_answer_tests;
 #[cfg(test)]

@@ -121,6 +121,10 @@ pub fn with_drift(mut state: Value, stack: &Stack, remote: &Remote) -> Value {
             b.set("multi_az", Value::Bool(ri.multi_az));
             b.set("auto_minor_version_upgrade", Value::Bool(ri.auto_minor_version_upgrade));
             b.set("publicly_accessible", Value::Bool(ri.publicly_accessible));
+            // The key cannot change in place: one the configuration names that differs plans a replacement.
+            if ri.kms_key_id.is_some() {
+                b.set("kms_key_arn", Value::opt_string(ri.kms_key_id.clone()));
+            }
             if ri.preferred_maintenance_window.is_some() {
                 b.set("preferred_maintenance_window", Value::opt_string(ri.preferred_maintenance_window.clone()));
             }
@@ -132,6 +136,9 @@ pub fn with_drift(mut state: Value, stack: &Stack, remote: &Remote) -> Value {
         if let Some(ep) = remote.endpoints.get(id) {
             let rds_address = db.rds.as_ref().and(remote.dbs.get(id)).and_then(|i| i.endpoint_address.as_deref());
             endpoint_drift::read_back(block, db, rds_address, ep);
+            if ep.kms_key_id.is_some() {
+                block.set("kms_key_arn", Value::opt_string(ep.kms_key_id.clone()));
+            }
         }
         let Some(i) = remote.dbs.get(id) else { return };
         let mut r = block.get("rds").clone();
@@ -139,6 +146,9 @@ pub fn with_drift(mut state: Value, stack: &Stack, remote: &Remote) -> Value {
             return;
         }
         r.set("instance_class", Value::string(i.instance_class.clone()));
+        if i.kms_key_id.is_some() {
+            r.set("kms_key_arn", Value::opt_string(i.kms_key_id.clone()));
+        }
         // Storage is left alone: a restore takes the snapshot's size and storage only grows.
         r.set("multi_az", Value::Bool(i.multi_az));
         r.set("deletion_protection", Value::Bool(i.deletion_protection));

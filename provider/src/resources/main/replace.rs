@@ -1,5 +1,6 @@
-//! Changes AWS can only make by replacing one child (a database's snapshot, engine or encryption;
-//! the replication instance's public accessibility). The plan stays an in-place update of the
+//! Changes AWS can only make by replacing one child (a database's snapshot, engine, encryption or
+//! KMS key; an endpoint's engine or KMS key; the replication instance's public accessibility or
+//! KMS key). The plan stays an in-place update of the
 //! stack that replaces just that child, with a warning naming it, or an error while deletion
 //! protection guards the database.
 
@@ -47,6 +48,8 @@ fn database_change(old: &Database, new: &Database, adopted: bool) -> Option<&'st
                 Some("rds.engine")
             } else if o.storage_encrypted != n.storage_encrypted {
                 Some("rds.storage_encrypted")
+            } else if key_changed(&o.kms_key_arn, &n.kms_key_arn) {
+                Some("rds.kms_key_arn")
             } else if o.snapshot_identifier.is_none() && o.master_username != n.master_username {
                 Some("rds.master_username")
             } else {
@@ -69,12 +72,24 @@ pub fn replaced(old: &Stack, new: &Stack) -> Vec<Replaced> {
             out.push(Replaced::Database { id, setting, protected });
         } else if before.engine_name != db.engine_name {
             out.push(Replaced::Endpoint { id, setting: "engine_name" });
+        } else if key_changed(&before.kms_key_arn, &db.kms_key_arn) {
+            out.push(Replaced::Endpoint { id, setting: "kms_key_arn" });
         }
     }
-    if old.replication_instance.publicly_accessible != new.replication_instance.publicly_accessible {
+    let (o, n) = (&old.replication_instance, &new.replication_instance);
+    if o.publicly_accessible != n.publicly_accessible {
         out.push(Replaced::ReplicationInstance { setting: "replication_instance.publicly_accessible" });
+    } else if key_changed(&o.kms_key_arn, &n.kms_key_arn) {
+        out.push(Replaced::ReplicationInstance { setting: "replication_instance.kms_key_arn" });
     }
     out
+}
+
+/// A KMS key cannot change in place (`ModifyEndpoint`, `ModifyReplicationInstance` and
+/// `ModifyDBInstance` have no `KmsKeyId`): a key the configuration names that differs from the one
+/// the child has replaces it. Unset keeps whatever key the child has.
+fn key_changed(old: &Option<String>, new: &Option<String>) -> bool {
+    new.is_some() && old.is_some() && old != new
 }
 
 impl Replaced {

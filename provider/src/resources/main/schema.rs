@@ -3,7 +3,7 @@
 
 use crate::engine::schema::{NestedBlock, timeouts_block};
 use crate::engine::{Attribute, Block, Schema, Type, Value};
-use crate::resources::aws_formats::{self as formats, attr as format, dms, net, rds, windows};
+use crate::resources::aws_formats::{self as formats, attr as format, dms, kms, net, rds, windows};
 use crate::resources::tags::{tags_all_attribute, tags_attribute};
 
 /// Which kind of database block: the defaults differ.
@@ -141,6 +141,7 @@ fn database_block(side: Side) -> Block {
         .attr(Attribute::optional("ssl_mode", Type::String).describe("DMS SSL mode: `none`, `require`, `verify-ca` or `verify-full`."))
         .attr(Attribute::optional("extra_connection_attributes", Type::String).describe("DMS extra connection attributes, `key=value;key=value`.").validate(format("Invalid extra connection attributes", dms::extra_connection_attributes)))
         .attr(Attribute::optional("server_name", Type::String).describe("Host name or address of an existing server (e.g. on premises, reached through the VPN). Conflicts with an `rds` block.").validate(format("Invalid server name", net::server_name)))
+        .attr(Attribute::optional_computed("kms_key_arn", Type::String).describe("ARN of the KMS key (`arn:aws:kms:<region>:<account>:key/<id>`, in the provider's region) that encrypts the endpoint's connection settings; AWS's default key for DMS when unset, and the key AWS reports once created. AWS cannot change it in place: a key that differs from the endpoint's re-creates the endpoint (the plan warns and names it; tasks on the endpoint must be removed first). Removing it keeps the endpoint's key.").validate(format("Invalid KMS key ARN", kms::key_arn)))
         .attr(Attribute::computed("endpoint_arn", Type::String).describe("ARN of the DMS endpoint."))
         .attr(Attribute::computed("address", Type::String).describe("Address DMS connects to: `server_name`, or the RDS instance's endpoint address."))
         .attr(Attribute::computed("db_instance_identifier", Type::String).describe("Identifier of the RDS instance, when this database is one."))
@@ -164,6 +165,7 @@ fn rds_block(side: Side) -> NestedBlock {
         .attr(Attribute::with_default("allocated_storage", Type::Number, Value::int(20)).describe("Storage in GiB.").whole_range(20, 65536))
         .attr(Attribute::with_default("multi_az", Type::Bool, Value::Bool(false)).describe("Run a standby in a second availability zone."))
         .attr(Attribute::with_default("storage_encrypted", Type::Bool, Value::Bool(true)).describe("Encrypt storage. Changing it re-creates this database."))
+        .attr(Attribute::optional_computed("kms_key_arn", Type::String).describe("ARN of the KMS key (`arn:aws:kms:<region>:<account>:key/<id>`, in the provider's region) that encrypts a new instance's storage; AWS's default key for RDS when unset, and the key AWS reports once created. Needs `storage_encrypted = true`; conflicts with `snapshot_identifier` (a restore keeps the snapshot's key: copy the snapshot with the key you want first). AWS cannot change it in place: a key that differs from the instance's re-creates this database (the plan warns and names it, with its final snapshot). Removing it keeps the instance's key.").validate(format("Invalid KMS key ARN", kms::key_arn)))
         .attr(Attribute::optional_computed("backup_retention_period", Type::Number).describe("Days of automated backups; `0` turns automated backups off.").whole_range(0, 35))
         .attr(Attribute::optional_computed("backup_window", Type::String).describe("Daily backup window, `hh24:mi-hh24:mi` UTC, at least 30 minutes, not overlapping `maintenance_window`.").validate(format("Invalid backup window", |s| windows::daily(s).map(|_| ()))))
         .attr(Attribute::optional_computed("maintenance_window", Type::String).describe("Weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` UTC, at least 30 minutes.").validate(format("Invalid maintenance window", |s| windows::weekly(s).map(|_| ()))))
@@ -181,6 +183,7 @@ fn replication_instance_block() -> NestedBlock {
         .attr(Attribute::with_default("multi_az", Type::Bool, Value::Bool(false)).describe("Run a standby in a second availability zone. Changed in place."))
         .attr(Attribute::optional_computed("preferred_maintenance_window", Type::String).describe("Weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` UTC, at least 30 minutes.").validate(format("Invalid maintenance window", |s| windows::weekly(s).map(|_| ()))))
         .attr(Attribute::with_default("auto_minor_version_upgrade", Type::Bool, Value::Bool(true)).describe("Apply minor engine upgrades in the maintenance window."))
-        .attr(Attribute::with_default("publicly_accessible", Type::Bool, Value::Bool(false)).describe("Give the instance a public address. Off: the stack is reached only through the VPN and peering. Changing it re-creates the replication instance."));
+        .attr(Attribute::with_default("publicly_accessible", Type::Bool, Value::Bool(false)).describe("Give the instance a public address. Off: the stack is reached only through the VPN and peering. Changing it re-creates the replication instance."))
+        .attr(Attribute::optional_computed("kms_key_arn", Type::String).describe("ARN of the KMS key (`arn:aws:kms:<region>:<account>:key/<id>`, in the provider's region) that encrypts the replication instance's storage; AWS's default key for DMS when unset, and the key AWS reports once created. AWS cannot change it in place: a key that differs from the instance's re-creates the replication instance (the plan warns; tasks on it must be removed first). Removing it keeps the instance's key.").validate(format("Invalid KMS key ARN", kms::key_arn)));
     NestedBlock::single("replication_instance", b)
 }

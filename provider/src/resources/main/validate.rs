@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use crate::engine::Value;
 use crate::engine::diag::{AttrPath, Diagnostics};
 use crate::resources::aws_formats::net::Cidr;
-use crate::resources::aws_formats::{rds, windows};
+use crate::resources::aws_formats::{kms, rds, windows};
 
 fn identifier_problem(s: &str, max: usize) -> Option<String> {
     if s.is_empty() || s.len() > max {
@@ -145,6 +145,7 @@ pub fn validate_cidr(v: &Value, path: &AttrPath, diags: &mut Diagnostics) {
 /// (`us-east-1a` or a local zone `us-east-1-bos-1a` in `us-east-1`). Otherwise `CreateSubnet` fails
 /// after the VPC exists.
 pub fn validate_region(config: &Value, region: &str, diags: &mut Diagnostics) {
+    validate_key_regions(config, region, diags);
     let path = AttrPath::attr("network").then_attr("availability_zones");
     for (i, az) in config.get("network").get("availability_zones").as_elements().unwrap_or_default().iter().enumerate()
     {
@@ -156,6 +157,30 @@ pub fn validate_region(config: &Value, region: &str, diags: &mut Diagnostics) {
                 path.then_index(i),
                 "Availability zone outside the provider's region",
                 format!("{az:?} is not an availability zone of {region}, the region the provider works in; list zones such as \"{region}a\" or configure the provider for the zone's region."),
+            );
+        }
+    }
+}
+
+/// DMS and RDS use a KMS key of their own region (the key ARN names it).
+fn validate_key_regions(config: &Value, region: &str, diags: &mut Diagnostics) {
+    let mut keys = vec![(
+        AttrPath::attr("replication_instance").then_attr("kms_key_arn"),
+        config.get("replication_instance").get("kms_key_arn"),
+    )];
+    let sources = config.get("source").as_elements().unwrap_or_default();
+    let blocks = sources.iter().enumerate().map(|(i, b)| (AttrPath::attr("source").then_index(i), b));
+    for (path, block) in blocks.chain([(AttrPath::attr("target"), config.get("target"))]) {
+        keys.push((path.then_attr("kms_key_arn"), block.get("kms_key_arn")));
+        keys.push((path.then_attr("rds").then_attr("kms_key_arn"), block.get("rds").get("kms_key_arn")));
+    }
+    for (path, key) in keys {
+        let Some(arn) = key.as_str() else { continue };
+        if let Some(key_region) = kms::region_of(arn).filter(|r| !r.is_empty() && *r != region) {
+            diags.error_at(
+                path,
+                "KMS key outside the provider's region",
+                format!("{arn:?} is a key in {key_region}; DMS and RDS in {region} use a key of {region}. Use a key (or a multi-Region replica key) in {region}."),
             );
         }
     }
@@ -469,6 +494,18 @@ fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, dia
             "Conflicting final snapshot settings",
             "skip_final_snapshot = true conflicts with final_snapshot_identifier; keep one.",
         );
+    }
+    if is_set(rds.get("kms_key_arn")) {
+        if is_set(snapshot) {
+            diags.error_at(rp.then_attr("kms_key_arn"), "Conflicting RDS settings", "A restore keeps the snapshot's KMS key (RestoreDBInstanceFromDBSnapshot takes none): remove kms_key_arn, or copy the snapshot with that key first (`aws rds copy-db-snapshot --kms-key-id`) and restore the copy.");
+        }
+        if rds.get("storage_encrypted").as_bool() == Some(false) {
+            diags.error_at(
+                rp.then_attr("kms_key_arn"),
+                "Conflicting RDS settings",
+                "A KMS key encrypts storage: set storage_encrypted = true (the default) or remove kms_key_arn.",
+            );
+        }
     }
     validate_rds_engine_rules(db, path, side, diags);
     validate_windows(rds, &rp, diags);

@@ -132,7 +132,12 @@ impl FakeDms {
             username: input.username.clone(),
             ssl_mode: Some(input.ssl_mode.clone().unwrap_or_else(|| "none".to_string())),
             extra_connection_attributes: input.extra_connection_attributes.clone(),
-            kms_key_id: Some(format!("arn:aws:kms:{}:{}:key/fake-dms-default", self.region, self.account)),
+            kms_key_id: Some(
+                input
+                    .kms_key_id
+                    .clone()
+                    .unwrap_or_else(|| format!("arn:aws:kms:{}:{}:key/fake-dms-default", self.region, self.account)),
+            ),
         };
         Self::check_endpoint_fields(&ep, input.password.as_ref())?;
         st.tags.insert(ep.arn.clone(), input.tags.clone());

@@ -330,6 +330,12 @@ impl FakeDms {
             subnet_group_id: Some(group_id),
             vpc_security_group_ids: input.vpc_security_group_ids.clone(),
             private_ip_addresses: vec![format!("10.0.0.{}", 10 + st.counter % 200)],
+            kms_key_id: Some(
+                input
+                    .kms_key_id
+                    .clone()
+                    .unwrap_or_else(|| format!("arn:aws:kms:{}:{}:key/fake-dms-default", self.region, self.account)),
+            ),
             pending: PendingInstanceValues::default(),
         };
         let every = rules().replication_instance.seconds("creating");

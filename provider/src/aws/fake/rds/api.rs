@@ -232,6 +232,12 @@ impl FakeRds {
             endpoint_port: Some(port),
             multi_az: input.multi_az,
             storage_encrypted: input.storage_encrypted,
+            kms_key_id: input.storage_encrypted.then(|| {
+                input
+                    .kms_key_id
+                    .clone()
+                    .unwrap_or_else(|| format!("arn:aws:kms:{}:{}:key/fake-rds-default", self.region, self.account))
+            }),
             deletion_protection: input.deletion_protection,
             publicly_accessible: false,
             auto_minor_version_upgrade: input.auto_minor_version_upgrade.unwrap_or(true),
@@ -288,6 +294,11 @@ impl FakeRds {
             endpoint_port: Some(port),
             multi_az: input.multi_az,
             storage_encrypted: snap.snap.encrypted,
+            // A restore keeps the snapshot's key.
+            kms_key_id: snap
+                .snap
+                .encrypted
+                .then(|| format!("arn:aws:kms:{}:{}:key/fake-rds-default", self.region, self.account)),
             deletion_protection: input.deletion_protection,
             publicly_accessible: false,
             auto_minor_version_upgrade: input.auto_minor_version_upgrade.unwrap_or(true),

@@ -139,6 +139,7 @@ pub async fn ensure_database(run: &StackRun, step: MainStep, db: &Database) -> R
             vpc_security_group_ids: vec![sg.clone()],
             multi_az: r.multi_az,
             storage_encrypted: r.storage_encrypted,
+            kms_key_id: r.kms_key_arn.clone(),
             backup_retention_period: r.backup_retention_period.map(|v| v as i32),
             backup_window: r.backup_window.clone(),
             maintenance_window: r.maintenance_window.clone(),
@@ -189,6 +190,7 @@ pub async fn ensure_database(run: &StackRun, step: MainStep, db: &Database) -> R
     d.backup_retention_period = Some(i64::from(inst.backup_retention_period));
     d.backup_window = inst.backup_window.clone();
     d.maintenance_window = inst.maintenance_window.clone();
+    d.kms_key_id = inst.kms_key_id.clone();
     Ok(())
 }
 

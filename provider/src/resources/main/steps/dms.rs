@@ -144,6 +144,7 @@ pub(super) async fn create_replication_instance(run: &StackRun) -> R<()> {
             publicly_accessible: ri.publicly_accessible,
             subnet_group_id: group,
             vpc_security_group_ids: vec![sg],
+            kms_key_id: ri.kms_key_arn.clone(),
             tags: run.tags_for(kind::REPLICATION_INSTANCE, &id),
             ..Default::default()
         };
@@ -163,6 +164,7 @@ pub(super) async fn create_replication_instance(run: &StackRun) -> R<()> {
     let mut k = run.kids();
     k.replication_instance_engine_version = inst.engine_version.clone();
     k.replication_instance_window = inst.preferred_maintenance_window.clone();
+    k.replication_instance_kms_key_id = inst.kms_key_id.clone();
     Ok(())
 }
 
@@ -203,12 +205,14 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
         {
             let tags =
                 dms.list_tags(&ep.arn).await.map_err(|e| aws_err(step, "reading tags of DMS endpoint", &ep.id, &e))?;
+            run.kids().db_mut(&id).endpoint_kms_key_id = ep.kms_key_id.clone();
             return Ok(recorded_or_owned(run, true, what, &ep.id, &ep.arn, &tags, kind::ENDPOINT, ep.arn.clone()));
         }
         let Some(ep) = dms.find_endpoint(&id).await.map_err(|e| aws_err(step, "reading DMS endpoint", &id, &e))? else {
             return Ok(Found::Nothing);
         };
         let tags = dms.list_tags(&ep.arn).await.map_err(|e| aws_err(step, "reading tags of DMS endpoint", &id, &e))?;
+        run.kids().db_mut(&id).endpoint_kms_key_id = ep.kms_key_id.clone();
         Ok(ownership(run, what, &id, &ep.arn, &tags, kind::ENDPOINT, ep.arn.clone()))
     };
     let create = || async {
@@ -231,12 +235,16 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
             password: db.password.clone().map(Secret::new),
             ssl_mode: db.ssl_mode.clone(),
             extra_connection_attributes: db.extra_connection_attributes.clone(),
+            kms_key_id: db.kms_key_arn.clone(),
             tags: run.tags_for(kind::ENDPOINT, &id),
             ..Default::default()
         };
         retry(run, &[ErrorKind::AccessDenied], Some(Duration::from_secs(300)), || dms.create_endpoint(input.clone()))
             .await
-            .map(|ep| ep.arn)
+            .map(|ep| {
+                run.kids().db_mut(&id).endpoint_kms_key_id = ep.kms_key_id.clone();
+                ep.arn
+            })
             .map_err(|e| aws_err(step, "creating DMS endpoint", &id, &e))
     };
     adopt_or_create(step, what, find, create, |arn| run.kids().db_mut(&id).endpoint_arn = Some(arn.clone())).await?;
