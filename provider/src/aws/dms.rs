@@ -251,6 +251,8 @@ pub struct Endpoint {
     pub ssl_mode: Option<String>,
     pub extra_connection_attributes: Option<String>,
     pub kms_key_id: Option<String>,
+    /// The DMS certificate (`ImportCertificate`) that `verify-ca` / `verify-full` check the server with.
+    pub certificate_arn: Option<String>,
 }
 
 /// `CreateEndpoint`.
@@ -270,6 +272,7 @@ pub struct CreateEndpointInput {
     /// The KMS key that encrypts the endpoint's settings; AWS's default key when unset. It cannot
     /// change (`ModifyEndpoint` has no such member).
     pub kms_key_id: Option<String>,
+    pub certificate_arn: Option<String>,
     pub tags: Tags,
 }
 
@@ -287,6 +290,8 @@ pub struct ModifyEndpointInput {
     pub password: Option<Secret>,
     pub ssl_mode: Option<String>,
     pub extra_connection_attributes: Option<String>,
+    /// `""` removes the endpoint's certificate.
+    pub certificate_arn: Option<String>,
 }
 
 /// Which tasks [`DmsApi::list_replication_tasks_using`] lists.

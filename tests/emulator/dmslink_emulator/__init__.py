@@ -19,6 +19,7 @@ _EXTENSIONS = (
     "dms_tasks",
     "dms_tables",  # DescribeTableStatistics, task failures on demand
     "dms_resources",
+    "dms_certificates",  # ImportCertificate & co. (moto has none)
     "dms_network",  # after dms_resources: replaces instance/subnet-group calls
     "orderable",  # after dms_network and rds_ext: orderable options, checked on create/modify/restore
     "dms_connections",  # TestConnection outcomes, real logins to a local PostgreSQL

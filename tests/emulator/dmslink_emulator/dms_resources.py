@@ -29,7 +29,7 @@ from typing import Any
 from moto.dms.models import DatabaseMigrationServiceBackend, Endpoint
 from moto.dms.responses import DatabaseMigrationServiceResponse
 
-from . import kms_keys, rulebook, timeline
+from . import dms_certificates, kms_keys, rulebook, timeline
 from .config import CONFIG
 from .dms_common import (
     DmsClientError,
@@ -111,6 +111,7 @@ def create_endpoint(self: DatabaseMigrationServiceResponse) -> str:
     identifier = params(self).get("EndpointIdentifier")
     if isinstance(identifier, str) and identifier in backend_of(self).endpoints:
         raise ResourceAlreadyExistsFault(f"Endpoint {identifier} already exists")
+    dms_certificates.check_reference(backend_of(self), params(self).get("CertificateArn"))
     key_id = params(self).get("KmsKeyId")
     why = kms_keys.problem(self.current_account, self.region, key_id)
     if why is not None:
@@ -247,6 +248,7 @@ def modify_endpoint(self: DatabaseMigrationServiceResponse) -> str:
             raise rulebook.in_use(
                 "endpoint", "ModifyEndpoint", id=endpoint.endpoint_identifier, users=", ".join(sorted(busy))
             )
+    dms_certificates.check_reference(backend, doc.get("CertificateArn"))
     exact = bool(doc.get("ExactSettings"))
     for key, attr in _ENDPOINT_FIELDS.items():
         if doc.get(key) is not None:

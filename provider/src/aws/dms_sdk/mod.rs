@@ -406,6 +406,7 @@ impl DmsApi for SdkDms {
             .set_ssl_mode(input.ssl_mode.as_deref().map(t::DmsSslModeValue::from))
             .set_extra_connection_attributes(input.extra_connection_attributes.clone())
             .set_kms_key_id(input.kms_key_id.clone())
+            .set_certificate_arn(input.certificate_arn.clone())
             .set_tags(if input.tags.is_empty() { None } else { Some(sdk_tags(&input.tags)) })
             .send()
             .await
@@ -454,6 +455,7 @@ impl DmsApi for SdkDms {
             .set_password(input.password.as_ref().map(|p| p.expose().to_string()))
             .set_ssl_mode(input.ssl_mode.as_deref().map(t::DmsSslModeValue::from))
             .set_extra_connection_attributes(input.extra_connection_attributes.clone())
+            .set_certificate_arn(input.certificate_arn.clone())
             .send()
             .await
             .map_err(|e| self.err(e))?;

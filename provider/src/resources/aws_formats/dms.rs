@@ -88,6 +88,18 @@ pub fn extra_connection_attributes(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A DMS certificate ARN, `arn:<partition>:dms:<region>:<account>:cert:<id>` (what
+/// `ImportCertificate` answers; `CreateEndpoint` and `ModifyEndpoint` take only the ARN).
+pub fn certificate_arn(text: &str) -> Result<(), String> {
+    match crate::arn::Arn::parse(text) {
+        Some(a) if a.service == "dms" && a.resource.strip_prefix("cert:").is_some_and(|id| !id.is_empty()) => Ok(()),
+        _ => Err(format!(
+            "{} is not the ARN of a DMS certificate (arn:aws:dms:<region>:<account>:cert:<id>; `aws dms describe-certificates` lists them).",
+            q(text)
+        )),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

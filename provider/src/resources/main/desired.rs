@@ -63,6 +63,7 @@ pub struct Database {
     pub server_name: Option<String>,
     /// The endpoint's `kms_key_arn`.
     pub kms_key_arn: Option<String>,
+    pub certificate_arn: Option<String>,
     pub rds: Option<Rds>,
 }
 
@@ -240,6 +241,7 @@ fn database(v: &Value, secrets: &Value, side: Side) -> Database {
         extra_connection_attributes: s(v, "extra_connection_attributes"),
         server_name: s(v, "server_name"),
         kms_key_arn: s(v, "kms_key_arn"),
+        certificate_arn: s(v, "certificate_arn"),
         rds,
     }
 }

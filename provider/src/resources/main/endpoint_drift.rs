@@ -4,7 +4,7 @@
 //!
 //! Two kinds of setting:
 //! - those the configuration writes (`ssl_mode`, `extra_connection_attributes`, `database_name`,
-//!   `username`, an on-premises `server_name`): AWS's value goes into the attribute, so the plan
+//!   `username`, `certificate_arn`, an on-premises `server_name`): AWS's value goes into the attribute, so the plan
 //!   shows it against the configuration's;
 //! - those dmslink derives (the RDS instance's address, the port, which defaults per engine): no
 //!   attribute holds what the configuration means, so AWS's value is recorded in the computed
@@ -32,9 +32,11 @@ pub fn read_back(block: &mut Value, db: &Database, rds_address: Option<&str>, ep
     if ssl_mode(&db.ssl_mode) != ssl_mode(&ep.ssl_mode) {
         block.set("ssl_mode", Value::opt_string(remote(&ep.ssl_mode).filter(|m| m != "none")));
     }
-    for (attr, set, now) in
-        [("database_name", &db.database_name, &ep.database_name), ("username", &db.username, &ep.username)]
-    {
+    for (attr, set, now) in [
+        ("database_name", &db.database_name, &ep.database_name),
+        ("username", &db.username, &ep.username),
+        ("certificate_arn", &db.certificate_arn, &ep.certificate_arn),
+    ] {
         if set.is_some() && remote(now) != *set {
             block.set(attr, Value::opt_string(remote(now)));
         }

@@ -187,6 +187,7 @@ fn endpoint_settings(block: &mut Value, ep: &Endpoint, own_server: bool) {
     block.set("ssl_mode", Value::opt_string(ssl));
     block.set("extra_connection_attributes", Value::opt_string(ep.extra_connection_attributes.clone()));
     block.set("kms_key_arn", Value::opt_string(ep.kms_key_id.clone()));
+    block.set("certificate_arn", Value::opt_string(ep.certificate_arn.clone()));
     if own_server {
         block.set("server_name", Value::opt_string(ep.server_name.clone()));
     }

@@ -124,6 +124,7 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                 || db.ssl_mode != before.ssl_mode
                 || db.extra_connection_attributes != before.extra_connection_attributes
                 || db.server_name != before.server_name
+                || db.certificate_arn != before.certificate_arn
                 || endpoint_drift::drifted(prior, old, &id);
             if changed {
                 const STEP: MainStep = MainStep::ModifyEndpoints;
@@ -140,6 +141,10 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                         .extra_connection_attributes
                         .clone()
                         .or_else(|| before.extra_connection_attributes.as_ref().map(|_| String::new())),
+                    certificate_arn: db
+                        .certificate_arn
+                        .clone()
+                        .or_else(|| before.certificate_arn.as_ref().map(|_| String::new())),
                     ..Default::default()
                 };
                 let paused = pause_tasks(run, STEP, &arn).await?;

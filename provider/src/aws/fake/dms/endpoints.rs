@@ -138,6 +138,7 @@ impl FakeDms {
                     .clone()
                     .unwrap_or_else(|| format!("arn:aws:kms:{}:{}:key/fake-dms-default", self.region, self.account)),
             ),
+            certificate_arn: input.certificate_arn.clone(),
         };
         Self::check_endpoint_fields(&ep, input.password.as_ref())?;
         st.tags.insert(ep.arn.clone(), input.tags.clone());
@@ -210,6 +211,9 @@ impl FakeDms {
         }
         if input.extra_connection_attributes.is_some() {
             ep.extra_connection_attributes = input.extra_connection_attributes.clone();
+        }
+        if let Some(cert) = &input.certificate_arn {
+            ep.certificate_arn = Some(cert.clone()).filter(|c| !c.is_empty());
         }
         let password = input.password.clone().or_else(|| rec.password.clone());
         Self::check_endpoint_fields(&ep, password.as_ref())?;

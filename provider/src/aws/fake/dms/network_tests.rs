@@ -82,6 +82,7 @@ fn endpoint_input(id: &str, kind: &str, engine: &str) -> CreateEndpointInput {
         ssl_mode: None,
         extra_connection_attributes: None,
         kms_key_id: None,
+        certificate_arn: None,
         tags: Tags::new(),
     }
 }

@@ -236,6 +236,7 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
             ssl_mode: db.ssl_mode.clone(),
             extra_connection_attributes: db.extra_connection_attributes.clone(),
             kms_key_id: db.kms_key_arn.clone(),
+            certificate_arn: db.certificate_arn.clone(),
             tags: run.tags_for(kind::ENDPOINT, &id),
             ..Default::default()
         };
