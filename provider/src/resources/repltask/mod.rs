@@ -12,6 +12,8 @@ mod model;
 mod moved;
 #[cfg(test)]
 mod moved_tests;
+#[cfg(test)]
+mod restart_tests;
 mod schema;
 mod task_ops;
 #[cfg(test)]
