@@ -267,8 +267,10 @@ def test_connection_logs_in_to_a_local_postgres(emulator: Emulator, dms: Any, lo
     conn, _ = wait_connection(dms, refs["instance"], closed)
     assert conn["Status"] == "failed" and conn["LastFailureMessage"]
 
-    # fixing the password with ModifyEndpoint makes the next test pass
+    # fixing the password with ModifyEndpoint: the modify itself tests the endpoint again (#46139)
     dms.modify_endpoint(EndpointArn=bad, Password=APP_PASS)
+    conn, _ = wait_connection(dms, refs["instance"], bad)
+    assert conn["Status"] == "successful" and "LastFailureMessage" not in conn
     dms.test_connection(ReplicationInstanceArn=refs["instance"], EndpointArn=bad)
     conn, _ = wait_connection(dms, refs["instance"], bad)
     assert conn["Status"] == "successful" and "LastFailureMessage" not in conn

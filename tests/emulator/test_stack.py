@@ -480,8 +480,13 @@ def test_modify_endpoint_refused_while_a_task_runs_on_it(emulator: Emulator) -> 
         return dms.describe_replication_tasks(
             Filters=[{"Name": "replication-task-arn", "Values": [task]}])["ReplicationTasks"][0]["Status"]
 
+    def tested() -> None:  # a modify makes DMS test the endpoint; the task cannot start meanwhile (#46139)
+        wait_until(lambda: dms.describe_connections(Filters=[{"Name": "endpoint-arn", "Values": [tgt]}])
+                   ["Connections"][0]["Status"] != "testing", what="the modify's connection test")
+
     states_until(task_status, "ready")
     dms.modify_endpoint(EndpointArn=tgt, Password="while-ready")  # a task that is not running: fine
+    tested()
     dms.start_replication_task(ReplicationTaskArn=task, StartReplicationTaskType="start-replication")
     states_until(task_status, "running")
     err = fault(dms.modify_endpoint, "InvalidResourceStateFault", EndpointArn=tgt, Password="new")
@@ -489,6 +494,7 @@ def test_modify_endpoint_refused_while_a_task_runs_on_it(emulator: Emulator) -> 
     dms.stop_replication_task(ReplicationTaskArn=task)
     states_until(task_status, "stopped")
     dms.modify_endpoint(EndpointArn=tgt, Password="new")
+    tested()
     dms.start_replication_task(ReplicationTaskArn=task, StartReplicationTaskType="resume-processing")
     states_until(task_status, "running")
 

@@ -523,6 +523,18 @@ async fn task_lifecycles(w: &mut World, refs: &Refs) {
     let s = dms.stop_replication_task(&arn).await;
     w.answer("StopReplicationTask", &s, status_of);
     settle_task(w, "stop", &arn).await;
+    // DMS tests a changed endpoint itself, and the task cannot start meanwhile (#46139).
+    let e = dms
+        .modify_endpoint(ModifyEndpointInput { arn: refs.source.clone(), port: Some(1522), ..Default::default() })
+        .await;
+    w.answer("ModifyEndpoint of a stopped task", &e, |e| e.status.clone());
+    let c = dms.find_connection(&refs.instance, &refs.source).await.unwrap().map(|c| c.status);
+    w.note(format!("connection after the modify: {c:?}"));
+    let s = dms.start_replication_task(&arn, StartType::ResumeProcessing).await;
+    w.answer("StartReplicationTask while the endpoint is tested", &s, status_of);
+    let got =
+        settle(|| async { dms.find_connection(&refs.instance, &refs.source).await.unwrap().map(|c| c.status) }).await;
+    w.note(format!("the modify's connection test settles {got:?}"));
     let s = dms.start_replication_task(&arn, StartType::ResumeProcessing).await;
     w.answer("StartReplicationTask resume", &s, status_of);
     settle_task(w, "resume", &arn).await;
@@ -650,7 +662,8 @@ fn emulator_story(emulator: Emulator) -> (Vec<String>, BTreeSet<String>) {
         "transition_seconds": 0.2,
         "full_load_seconds": 0.4,
         "iam_propagation_seconds": 0,
-        "connection_test_seconds": 0.2,
+        // Long enough for the calls made while the test an endpoint modify begins is running.
+        "connection_test_seconds": 1.0,
         "dms_instance_seconds": {"creating": 0.2, "modifying": 0.2, "deleting": 0.2},
         "dms_endpoint_seconds": {"deleting": 0.2},
     }));

@@ -258,8 +258,17 @@ fn main_lifecycle() {
             &label,
             "password change under a running task",
             &dms_calls,
-            &["StopReplicationTask", "ModifyEndpoint", "StartReplicationTask"],
+            &["StopReplicationTask", "ModifyEndpoint", "DescribeConnections", "StartReplicationTask"],
         );
+        // The modify makes DMS test the endpoint, and a start meanwhile is refused (#46139): the
+        // resume waited for the test instead of meeting the refusal.
+        let refused_starts: Vec<_> = bed
+            .emulator
+            .requests()
+            .into_iter()
+            .filter(|r| r.action == "StartReplicationTask" && r.status.is_some_and(|s| s >= 400))
+            .collect();
+        assert!(refused_starts.is_empty(), "[{label}] refused starts: {refused_starts:?}");
         for create in ["CreateEndpoint", "CreateReplicationInstance", "DeleteEndpoint", "DeleteReplicationInstance"] {
             assert_eq!(count_of(&dms_calls, create), 0, "[{label}] an in-place update called {create}: {dms_calls:?}");
         }

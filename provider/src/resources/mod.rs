@@ -10,6 +10,7 @@ pub mod repltask;
 pub mod repltask_tables;
 pub mod step_kit;
 pub mod tags;
+pub mod task_start;
 pub mod timeouts;
 
 use std::sync::Arc;

@@ -24,6 +24,7 @@ _EXTENSIONS = (
     "orderable",  # after dms_network and rds_ext: orderable options, checked on create/modify/restore
     "dms_connections",  # TestConnection outcomes, real logins to a local PostgreSQL
     "dms_realism",  # random ARNs, subnet groups deleting, tasks need an available instance
+    "dms_endpoint_retest",  # after dms_realism: ModifyEndpoint tests the endpoint, starts wait (#46139)
     "rds_realism",  # backing-up/modifying after create, forced states, lingering RDS ENIs
     "reachability",  # which endpoints the replication instance reaches (GET /_dmslink/reachability)
     "state_lock",  # a retried conditional PutItem of the same item succeeds

@@ -513,6 +513,8 @@ mod test_bed;
 #[cfg(test)]
 mod update_lost_tests;
 #[cfg(test)]
+mod update_restart_tests;
+#[cfg(test)]
 mod user_gateway_tests;
 #[cfg(test)]
 mod vpc_role_tests;

@@ -2,11 +2,14 @@
 //! re-created the missing ones.
 
 use crate::aws::Secret;
-use crate::aws::dms::{ModifyEndpointInput, ModifyReplicationInstanceInput, StartType, Tags, TasksUsing};
+use crate::aws::dms::{
+    ModifyEndpointInput, ModifyReplicationInstanceInput, ReplicationTask, StartType, Tags, TasksUsing,
+};
 use crate::aws::rds::{DB_AVAILABLE_STATES, DB_FAILED_STATES, DB_PENDING_STATES, ModifyDbInstanceInput};
 use crate::aws::wait::Wait;
 use crate::engine::Value;
-use crate::resources::step_kit::{R, aws_err, gone_ok, tolerate_lost, tolerate_lost_busy, wait_for};
+use crate::resources::step_kit::{R, StepError, aws_err, gone_ok, tolerate_lost, tolerate_lost_busy, wait_for};
+use crate::resources::task_start::{StartError, start_after_endpoint_tests};
 
 use super::desired::Stack;
 use super::endpoint_drift;
@@ -212,17 +215,29 @@ async fn pause_tasks(run: &StackRun, step: MainStep, arn: &str) -> R<Vec<String>
 
 /// Resumes the paused tasks and waits until each has left `starting`, so the apply ends with the
 /// tasks back where they were, or fails saying which did not come back. (A full-load task may
-/// finish and stop again at once: `stopped` counts as settled too.)
+/// finish and stop again at once: `stopped` counts as settled too.) The endpoint change makes DMS
+/// test the endpoint's connection first, and a task cannot start meanwhile: the start waits for
+/// the test and retries ([`start_after_endpoint_tests`]).
 async fn resume_tasks(run: &StackRun, step: MainStep, arns: &[String]) -> R<()> {
     let dms = &run.ctx.provider.clients.dms;
     for arn in arns {
+        let task = dms
+            .find_replication_task_by_arn(arn)
+            .await
+            .map_err(|e| aws_err(step, "reading DMS replication task", arn, &e))?
+            .ok_or_else(|| {
+                StepError::new(step, format!("DMS replication task ({arn}) disappeared before its resume"))
+            })?;
         // A lost answer: the SDK's retry meets the task `starting`.
-        tolerate_lost_busy(
-            || dms.start_replication_task(arn, StartType::ResumeProcessing),
-            || task_in(run, arn, &["starting", "running"]),
-        )
-        .await
-        .map_err(|e| aws_err(step, "resuming DMS replication task", arn, &e))?;
+        let resumed = |t: &ReplicationTask| matches!(t.status.as_str(), "starting" | "running");
+        start_after_endpoint_tests(dms.as_ref(), run, &task, StartType::ResumeProcessing, resumed, |_| false)
+            .await
+            .map_err(|e| match e {
+                StartError::Aws(e) => aws_err(step, "resuming DMS replication task", arn, &e),
+                other => {
+                    StepError::new(step, format!("resuming DMS replication task ({}): {}", task.id, other.message(arn)))
+                }
+            })?;
     }
     for arn in arns {
         let what = format!("DMS replication task ({arn})");

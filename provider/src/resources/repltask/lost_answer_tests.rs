@@ -197,11 +197,34 @@ async fn a_refused_start_keeps_its_error() {
     let text = format!("{:?}", out.diags);
     assert!(out.diags.has_errors() && text.contains("AccessDeniedFault"), "{text}");
     assert_eq!(ops(b.dms.calls()).iter().filter(|c| *c == "start_replication_task").count(), 1);
-    // An "already running" the start did not cause: the task is ready, so the error stands.
+    // A state refusal the start did not cause (the task is ready) is retried for the start's
+    // window (DMS refuses starts while it tests an endpoint, #46139); one that outlasts it stands.
     let b = bed();
-    b.dms.fail_next("start_replication_task", invalid_state("in an unexpected state"));
+    for _ in 0..REFUSALS_BEYOND_THE_WINDOW {
+        b.dms.fail_next("start_replication_task", invalid_state("in an unexpected state"));
+    }
     let out = Repltask.create(&b.ctx, &planned, &planned).await;
     assert!(out.diags.has_errors(), "{:?}", out.diags);
+    let starts = ops(b.dms.calls()).iter().filter(|c| *c == "start_replication_task").count();
+    assert!((2..REFUSALS_BEYOND_THE_WINDOW).contains(&starts), "retried within the window: {starts}");
+}
+
+/// More state refusals than the start's retries within `task_start::START_WINDOW` (2 s doubling to
+/// 15 s: about 25 in 300 s).
+const REFUSALS_BEYOND_THE_WINDOW: usize = 40;
+
+/// A state refusal of the start that ends before the window does is retried, and the task runs.
+#[tokio::test(start_paused = true)]
+async fn a_start_refused_for_a_while_is_retried_until_dms_takes_it() {
+    let b = bed();
+    for _ in 0..3 {
+        b.dms.fail_next("start_replication_task", invalid_state("Replication Task cannot be started, invalid state"));
+    }
+    let planned = b.planned(true);
+    let out = Repltask.create(&b.ctx, &planned, &planned).await;
+    assert!(!out.diags.has_errors(), "{:?}", out.diags);
+    assert_eq!(out.state.get("status"), &Value::string("running"));
+    assert_eq!(ops(b.dms.calls()).iter().filter(|c| *c == "start_replication_task").count(), 4);
 }
 
 /// A modify that failed without an answer and was never served: the settled task does not show

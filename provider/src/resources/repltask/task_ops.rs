@@ -11,6 +11,7 @@ use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::engine::model::{self, Unknowable};
 use crate::resources::Ctx;
 use crate::resources::step_kit::tolerate_lost;
+use crate::resources::task_start::{Deadline, StartError, start_after_endpoint_tests};
 use crate::resources::{json_doc, tags};
 
 use super::model::Task;
@@ -228,18 +229,25 @@ impl<'a> TaskOps<'a> {
         };
         self.instance_usable(&task.replication_instance_arn, deadline, "starting").await?;
         tracing::debug!(task = %self.label, start_type = start_type.as_str(), "starting replication task");
-        if let Err(e) = self.dms().start_replication_task(&task.arn, start_type).await {
-            // A lost answer: the SDK's retry meets "already starting" (`InvalidResourceStateFault`),
-            // or no answer came. The start took effect when the task is starting or running, or
-            // its full load has already finished since (a new stop); it is never sent again.
-            let look = lost_or_refused_state(&e) || first_start_already_served(&e, start_type);
-            let now = if look { self.find(&task.arn).await? } else { None };
-            match now {
-                Some(t) if matches!(t.status.as_str(), "starting" | "running") => {
-                    tracing::info!(task = %self.label, "the start took effect although its answer was lost ({e})");
-                }
-                Some(t) if super::finished_full_load(&t) && stop_date(&t) != stopped_before => return Ok(t),
-                _ => return Err(self.aws_error("starting", &e)),
+        // A lost answer: the SDK's retry meets "already starting" (`InvalidResourceStateFault`), or
+        // no answer came. The start took effect when the task is starting or running, or its full
+        // load has already finished since (a new stop); it is never sent again. Right after an
+        // endpoint change DMS tests the endpoint and refuses the start meanwhile: it waits.
+        let started = |t: &ReplicationTask| {
+            matches!(t.status.as_str(), "starting" | "running")
+                || (super::finished_full_load(t) && stop_date(t) != stopped_before)
+        };
+        let pace = Deadline { deadline, cancel: &self.ctx.cancel };
+        let look_after = |e: &AwsError| lost_or_refused_state(e) || first_start_already_served(e, start_type);
+        match start_after_endpoint_tests(self.dms(), &pace, task, start_type, started, look_after).await {
+            Ok(()) => {}
+            Err(StartError::Aws(e)) => return Err(self.aws_error("starting", &e)),
+            Err(other) => {
+                return Err(Diagnostic::error(
+                    "Error starting DMS replication task",
+                    format!("starting DMS replication task ({}): {}", self.label, other.message(&task.arn)),
+                )
+                .into());
             }
         }
         self.wait_running(&task.arn, deadline, stopped_before).await

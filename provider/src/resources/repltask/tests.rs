@@ -412,10 +412,13 @@ pub(super) mod against_fake_dms {
     #[tokio::test(start_paused = true)]
     async fn repltask_failed_start_keeps_the_task_in_state_with_the_reason() {
         let b = bed();
-        b.dms.fail_next(
-            "start_replication_task",
-            AwsError::new(ErrorKind::InvalidState, "InvalidResourceStateFault", "boom"),
-        );
+        // More refusals than the start retries within its window (task_start::START_WINDOW).
+        for _ in 0..40 {
+            b.dms.fail_next(
+                "start_replication_task",
+                AwsError::new(ErrorKind::InvalidState, "InvalidResourceStateFault", "boom"),
+            );
+        }
         let planned = b.planned(true);
         let out = Repltask.create(&b.ctx, &planned, &planned).await;
         assert!(out.diags.has_errors());

@@ -88,7 +88,8 @@ impl FakeDms {
         }
     }
 
-    /// The next connection test of this endpoint ends `failed` with this message.
+    /// The next connection test of this endpoint ends `failed` with this message (and so do the
+    /// tests a `ModifyEndpoint` begins before it: the endpoint's settings are what fails).
     pub fn fail_connection(&self, endpoint_arn: &str, message: &str) {
         self.lock().failing_connections.insert(endpoint_arn.to_string(), message.to_string());
     }

@@ -1,12 +1,15 @@
 //! Endpoints and connection tests: field checks, the endpoint state machine of the rulebook,
-//! refusals while tasks use an endpoint, and connection tests that end after a while.
+//! refusals while tasks use an endpoint, and connection tests that end after a while (begun by
+//! `TestConnection`, and by `ModifyEndpoint` itself from the instances using the endpoint, #46139).
+
+use std::collections::BTreeSet;
 
 use super::rulebook::rules;
 use super::{
     ConnectionRec, EndpointRec, FakeDms, Life, State, already_exists, invalid_parameter, not_found, valid_identifier,
 };
 use crate::aws::Secret;
-use crate::aws::dms::{Connection, CreateEndpointInput, Endpoint, ModifyEndpointInput};
+use crate::aws::dms::{Connection, CreateEndpointInput, Endpoint, ModifyEndpointInput, ReplicationTask};
 use crate::aws::error::{AwsError, ErrorKind};
 
 fn invalid_state(message: impl Into<String>) -> AwsError {
@@ -219,7 +222,58 @@ impl FakeDms {
         Self::check_endpoint_fields(&ep, password.as_ref())?;
         rec.ep = ep.clone();
         rec.password = password;
+        Self::test_after_modify(&mut st, &input.arn);
         Ok(ep)
+    }
+
+    /// `ModifyEndpoint` itself tests the endpoint's connection from every replication instance with
+    /// a task or a connection test on it, and a task of the endpoint cannot start meanwhile
+    /// (rulebook `endpoint.operations.StartReplicationTask`, terraform-provider-aws#46139).
+    fn test_after_modify(st: &mut State, endpoint_arn: &str) {
+        let mut instances: BTreeSet<String> = st
+            .tasks
+            .values()
+            .map(|t| &t.task)
+            .filter(|t| t.source_endpoint_arn == endpoint_arn || t.target_endpoint_arn == endpoint_arn)
+            .map(|t| t.replication_instance_arn.clone())
+            .collect();
+        instances.extend(st.connections.keys().filter(|(_, e)| e == endpoint_arn).map(|(i, _)| i.clone()));
+        // A failure set for "the next test" holds for every test of this change, and for the
+        // user's own test after it: the endpoint's settings are what fails.
+        let outcome = st.failing_connections.get(endpoint_arn).cloned();
+        // DMS tests only from an instance that can run tasks (as the emulator).
+        instances.retain(|i| st.instances.get(i).is_some_and(|r| r.life.status == "available"));
+        for instance_arn in instances {
+            Self::begin_test(st, &instance_arn, endpoint_arn, outcome.clone());
+        }
+    }
+
+    /// A connection test of the pair, `testing` until the rulebook's seconds have passed.
+    fn begin_test(st: &mut State, instance_arn: &str, endpoint_arn: &str, outcome: Option<String>) -> Connection {
+        let next = if outcome.is_some() { "failed" } else { "successful" };
+        let conn = Connection {
+            replication_instance_arn: instance_arn.to_string(),
+            endpoint_arn: endpoint_arn.to_string(),
+            status: "testing".to_string(),
+            last_failure_message: outcome,
+        };
+        let life = Life::timed("testing", &[(rules().endpoint.seconds("testing"), next)]);
+        let key = (instance_arn.to_string(), endpoint_arn.to_string());
+        st.connections.insert(key, ConnectionRec { conn: conn.clone(), life });
+        Connection { last_failure_message: None, ..conn }
+    }
+
+    /// `StartReplicationTask` is refused while a connection of one of the task's endpoints on its
+    /// instance is being tested (rulebook `endpoint.operations.StartReplicationTask`, #46139).
+    pub(super) fn check_no_test_running(st: &State, task: &ReplicationTask) -> Result<(), AwsError> {
+        for endpoint_arn in [&task.source_endpoint_arn, &task.target_endpoint_arn] {
+            let key = (task.replication_instance_arn.clone(), endpoint_arn.clone());
+            if let Some(c) = st.connections.get(&key) {
+                let id = st.endpoints.get(endpoint_arn).map_or(endpoint_arn.as_str(), |r| r.ep.id.as_str());
+                rules().endpoint.check("StartReplicationTask", &c.life.status, &[("id", id)])?;
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn endpoint_delete(&self, arn: &str) -> Result<(), AwsError> {
@@ -252,16 +306,7 @@ impl FakeDms {
             return Err(invalid_state("Connection is already being tested"));
         }
         let outcome = st.failing_connections.remove(endpoint_arn);
-        let next = if outcome.is_some() { "failed" } else { "successful" };
-        let conn = Connection {
-            replication_instance_arn: instance_arn.to_string(),
-            endpoint_arn: endpoint_arn.to_string(),
-            status: "testing".to_string(),
-            last_failure_message: outcome,
-        };
-        let life = Life::timed("testing", &[(rules().endpoint.seconds("testing"), next)]);
-        st.connections.insert(key, ConnectionRec { conn: conn.clone(), life });
-        Ok(Connection { last_failure_message: None, ..conn })
+        Ok(Self::begin_test(&mut st, instance_arn, endpoint_arn, outcome))
     }
 
     pub(super) fn connection_find(

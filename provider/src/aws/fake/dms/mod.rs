@@ -18,6 +18,7 @@
 //! | create / modify / delete instance | `creating` / `modifying` / `deleting` | `available` / `available` / gone after 1 s |
 //! | create / delete endpoint | `active` / `deleting` | — / gone after 1 s |
 //! | test connection | `testing` | `successful` (or [`FakeDms::fail_connection`]) after 1 s |
+//! | modify endpoint | — | a connection test (as above) from every instance with a task or a test on it; meanwhile its tasks cannot start (#46139) |
 //!
 //! Which operation is allowed from which state, and the error otherwise, is the rulebook's
 //! (`InvalidResourceStateFault` with its message). Failures can be injected per operation with

@@ -169,7 +169,7 @@ mod tests {
         for op in ["CreateReplicationInstance", "ModifyReplicationInstance", "DeleteReplicationInstance"] {
             assert!(r.replication_instance.operations.contains_key(op), "{op}");
         }
-        for op in ["CreateEndpoint", "ModifyEndpoint", "DeleteEndpoint", "TestConnection"] {
+        for op in ["CreateEndpoint", "ModifyEndpoint", "DeleteEndpoint", "TestConnection", "StartReplicationTask"] {
             assert!(r.endpoint.operations.contains_key(op), "{op}");
         }
         assert!(r.task_settings.defaults.get("Logging").is_some());

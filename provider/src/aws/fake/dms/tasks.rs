@@ -265,6 +265,9 @@ impl FakeDms {
         let mut st = self.lock();
         self.begin(&mut st, "start_replication_task", format!("{arn} {}", start_type.as_str()))?;
         let skip_running = st.full_load_skips_running;
+        let task = Self::task_mut(&mut st, arn)?.task.clone();
+        // First, as the emulator's outermost check (dms_endpoint_retest.py).
+        Self::check_no_test_running(&st, &task)?;
         let t = Self::task_mut(&mut st, arn)?;
         check(&format!("StartReplicationTask:{}", start_type.as_str()), t)?;
         let instance_arn = t.task.replication_instance_arn.clone();

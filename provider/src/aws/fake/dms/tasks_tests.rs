@@ -462,3 +462,47 @@ async fn fake_tasks_need_an_available_instance() {
     tick().await;
     dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn fake_endpoint_modify_tests_the_connection_and_holds_task_starts_meanwhile() {
+    // Rulebook `endpoint.operations.StartReplicationTask` (terraform-provider-aws#46139).
+    let dms = FakeDms::new();
+    let arn = ready_task(&dms, "cdc").await;
+    let task = dms.task(&arn).unwrap();
+    let (ri, src) = (task.replication_instance_arn.clone(), task.source_endpoint_arn.clone());
+    assert_eq!(dms.find_connection(&ri, &src).await.unwrap(), None, "no test before the change");
+    let change = crate::aws::dms::ModifyEndpointInput {
+        arn: src.clone(),
+        server_name: Some("oracle.corp.example".into()),
+        port: Some(1521),
+        database_name: Some("ORCL".into()),
+        username: Some("dms".into()),
+        password: Some(crate::aws::Secret::new("new-pw")),
+        ..Default::default()
+    };
+    dms.modify_endpoint(change.clone()).await.unwrap();
+    assert_eq!(dms.find_connection(&ri, &src).await.unwrap().unwrap().status, "testing");
+    let e = dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("InvalidResourceStateFault", "Replication Task cannot be started, invalid state")
+    );
+    let e = dms.test_connection(&ri, &src).await.unwrap_err();
+    assert!(e.message.contains("already being tested"), "{e}");
+    tick().await;
+    assert_eq!(dms.find_connection(&ri, &src).await.unwrap().unwrap().status, "successful");
+    dms.start_replication_task(&arn, StartType::StartReplication).await.unwrap();
+    // A failure set for the endpoint holds for the modify's test too; a failed test does not hold starts.
+    assert_eq!(status(&dms, &arn).await.as_deref(), Some("running"));
+    dms.stop_replication_task(&arn).await.unwrap();
+    tick().await;
+    dms.fail_connection(&src, "ORA-01017: invalid username/password");
+    dms.modify_endpoint(change).await.unwrap();
+    tick().await;
+    let c = dms.find_connection(&ri, &src).await.unwrap().unwrap();
+    assert_eq!(
+        (c.status.as_str(), c.last_failure_message.as_deref()),
+        ("failed", Some("ORA-01017: invalid username/password"))
+    );
+    dms.start_replication_task(&arn, StartType::ResumeProcessing).await.unwrap();
+}
