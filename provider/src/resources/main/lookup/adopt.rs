@@ -259,11 +259,7 @@ pub async fn fill_adopted(ctx: &Ctx, stack: &Stack, found: &mut Found) -> Result
     let Ok(inside) = discover_in_vpc(ctx, &found.vpc.id).await else { return Ok(()) };
     let c = &ctx.provider.clients;
     let dms_owned = |arn: String, k: &'static str| async move {
-        match c.dms.list_tags(&arn).await {
-            Ok(t) => Ok(owned_by(&t, stack, k)),
-            Err(e) if e.is_not_found() => Ok(false),
-            Err(e) => Err(e.describe("reading tags of", &arn)),
-        }
+        super::discover::owned(c.dms.list_tags(&arn).await, stack, k, "reading tags of a DMS child of stack")
     };
     if found.security_group.is_none() {
         found.security_group = inside.security_group.filter(|g| owned_by(&g.tags, stack, kind::SECURITY_GROUP));

@@ -234,7 +234,7 @@ pub async fn discover(ctx: &Ctx, stack: &Stack) -> Result<Option<Found>, String>
 }
 
 /// Tags fetched by ARN say the object is this stack's `kind`; an object gone meanwhile is not.
-fn owned(
+pub(super) fn owned(
     tags: Result<crate::aws::dms::Tags, AwsError>,
     stack: &Stack,
     kind: &str,
