@@ -6,6 +6,9 @@ mod adopt;
 #[cfg(test)]
 mod adopt_tests;
 pub mod insight;
+mod logging;
+#[cfg(test)]
+mod logging_tests;
 #[cfg(test)]
 mod lost_answer_tests;
 mod model;
@@ -13,6 +16,7 @@ mod moved;
 #[cfg(test)]
 mod moved_tests;
 mod schema;
+mod task_log;
 mod task_ops;
 #[cfg(test)]
 mod tests;
@@ -102,7 +106,11 @@ impl Resource<Configured> for Repltask {
             replication_instance_arn: text(&planned.replication_instance_arn),
             migration_type: text(&planned.migration_type),
             table_mappings: text(&config.table_mappings),
-            settings: config.replication_task_settings.clone(),
+            settings: logging::settings_to_send(
+                config.replication_task_settings.as_deref(),
+                config.logging.as_ref(),
+                false,
+            ),
             cdc_start_time: config.cdc_start_time.as_deref().and_then(schema::parse_cdc_start_time),
             cdc_start_position: config.cdc_start_position.clone(),
             tags: adopt::with_owner_tag(planned.tags_all.known().unwrap_or(&Default::default())),
@@ -110,6 +118,9 @@ impl Resource<Configured> for Repltask {
         let deadline = Timeouts::deadline(planned.timeouts.as_ref(), "create");
         let dms = &ctx.provider.clients.dms;
         if let Err(d) = ops.instance_usable(&input.replication_instance_arn, deadline, "creating").await {
+            return ApplyOutcome::failed(Value::Null, d);
+        }
+        if let Err(d) = ops.logging_role(config.logging.as_ref(), "creating").await {
             return ApplyOutcome::failed(Value::Null, d);
         }
         let (task, came) =
@@ -179,6 +190,9 @@ impl Resource<Configured> for Repltask {
             let instance_changed = prior.replication_instance_arn != planned.replication_instance_arn;
             let modify = modification(&prior, &planned, &config);
             let mut changed_task = false;
+            if prior.logging != planned.logging {
+                ops.logging_role(config.logging.as_ref(), "updating").await?;
+            }
             if instance_changed || modify.is_some() {
                 task = ops.stop_if_running(&task, deadline).await?;
                 if instance_changed {
@@ -325,7 +339,8 @@ fn gone_during_update(arn: &str) -> Diagnostics {
 /// DMS wants the migration type and mappings on every modify; settings only when they changed.
 fn modification(prior: &Task, planned: &Task, config: &Task) -> Option<ModifyTaskInput> {
     let mappings_changed = prior.table_mappings != planned.table_mappings;
-    let settings_changed = prior.replication_task_settings != planned.replication_task_settings;
+    let settings_changed =
+        prior.replication_task_settings != planned.replication_task_settings || prior.logging != planned.logging;
     // Leaving a CDC start out asks DMS for nothing (the task goes on from where it is): only a
     // new start point is a modification. A state moved from the AWS provider may hold the
     // position DMS reported, which the configuration does not set.
@@ -339,7 +354,15 @@ fn modification(prior: &Task, planned: &Task, config: &Task) -> Option<ModifyTas
         arn: String::new(),
         migration_type: Some(planned.migration_type.clone().unwrap_or_default()),
         table_mappings: Some(config.table_mappings.clone().unwrap_or_default()),
-        settings: if settings_changed { config.replication_task_settings.clone() } else { None },
+        settings: if settings_changed {
+            logging::settings_to_send(
+                config.replication_task_settings.as_deref(),
+                config.logging.as_ref(),
+                prior.logging.is_some(),
+            )
+        } else {
+            None
+        },
         cdc_start_time: if cdc_changed {
             config.cdc_start_time.as_deref().and_then(schema::parse_cdc_start_time)
         } else {
