@@ -203,7 +203,9 @@ impl FakeWorld {
         dms.link_ec2(ec2.clone());
         rds.link_ec2(ec2.clone());
         let accounts = Arc::new(FakeAccounts::new(ec2.clone()));
-        FakeWorld { dms, ec2, accounts, rds, iam, logs: Arc::new(FakeLogs::new()) }
+        let logs = Arc::new(FakeLogs::new());
+        dms.link_logs(logs.clone());
+        FakeWorld { dms, ec2, accounts, rds, iam, logs }
     }
 
     /// Clients over these fakes.

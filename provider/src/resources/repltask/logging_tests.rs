@@ -220,3 +220,36 @@ async fn an_unreadable_log_adds_one_line_and_the_failure_reads_as_before() {
     assert_eq!(text.lines().filter(|l| l.contains("CloudWatch log")).count(), 2, "the line and the Next: hint: {text}");
     assert!(text.contains("Last failure message: ORA-00942") && text.contains("Next: "), "{text}");
 }
+
+/// The fakes follow the emulator (docs/emulator.md L1-L4): linked to IAM and Logs, the DMS fake
+/// writes a start's `]I:` line and the failure's `]E:` line to the task's stream when
+/// `dms-cloudwatch-logs-role` is ready, and nothing when its managed policy is detached.
+#[tokio::test(start_paused = true)]
+async fn the_linked_fake_writes_the_failure_to_the_tasks_log_only_with_the_role_ready() {
+    for role_ready in [true, false] {
+        let lb = log_bed();
+        lb.b.dms.link_logs(lb.logs.clone());
+        lb.b.dms.link_iam(lb.iam.clone());
+        let (created, _arn, group, stream) = failing_task(&lb).await;
+        if !role_ready {
+            let policy = "arn:aws:iam::aws:policy/service-role/AmazonDMSCloudWatchLogsRole";
+            crate::aws::iam::IamApi::detach_role_policy(lb.iam.as_ref(), "dms-cloudwatch-logs-role", policy)
+                .await
+                .unwrap();
+        }
+        let want = start(&created);
+        let out = Repltask.update(&lb.ctx, &created, &want, &want).await;
+        let text = out.diags.iter().map(|d| d.detail.clone()).collect::<Vec<_>>().join("\n");
+        assert!(out.diags.has_errors(), "{text}");
+        if role_ready {
+            let section = format!(
+                "Last error lines of the task's CloudWatch log {group}/{stream} (1):\n  [TASK_MANAGER    ]E:  ORA-00942: table or view does not exist"
+            );
+            assert!(text.contains(&section), "{text}");
+            let logged = crate::aws::logs::LogsApi::tail_events(lb.logs.as_ref(), &group, &stream, 10).await.unwrap();
+            assert_eq!(logged[0].message, "[TASK_MANAGER    ]I:  Task 'dblink-task' starting (start-replication)");
+        } else {
+            assert!(text.contains(&format!("{group}/{stream} could not be read: it does not exist (yet)")), "{text}");
+        }
+    }
+}
