@@ -680,6 +680,7 @@ fn emulator_story(emulator: Emulator) -> (Vec<String>, BTreeSet<String>) {
             ec2: Some(url.clone()),
             rds: Some(url.clone()),
             iam: Some(url.clone()),
+            logs: Some(url.clone()),
             sts: Some(url.clone()),
             s3: Some(url),
         };

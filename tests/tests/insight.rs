@@ -314,6 +314,57 @@ fn repltask_failed_start_reports_failure_message_and_tables() {
     });
 }
 
+/// Issue 15 item 5 (done-when): a task with `logging {}` that fails on start shows the last error
+/// lines of its CloudWatch log (written by the emulator, `docs/emulator.md` L1-L4) in the apply error,
+/// after DMS's own message; the state keeps DMS's text and names the log group and stream.
+#[test]
+fn repltask_failed_start_shows_the_last_error_lines_of_its_cloudwatch_log() {
+    let Some(bed) = TestBed::start("insight_task_log") else {
+        return;
+    };
+    let dms = bed.dms();
+    bed.each_cli(|cli| {
+        bed.emulator.set_config(json!({"source_catalogue": catalogue()}));
+        let mut r = setup(&bed, cli, "tasklog");
+        let label = cli.label.clone();
+        r.wd.set_var("logging", "true");
+        r.wd.init();
+        r.wd.apply();
+        let task = dms.wait_status(&r.task_id, "ready", WAIT);
+        let resource_id = task.arn.rsplit(':').next().unwrap_or_default().to_string();
+        let values = r.wd.resource_values(ADDR).unwrap_or_else(|| panic!("[{label}] {ADDR} not in state"));
+        let stream = format!("dms-task-{resource_id}");
+        assert_eq!(values["log_stream"], json!(stream), "[{label}] {values}");
+        let group = values["log_group"].as_str().unwrap_or_else(|| panic!("[{label}] no log_group: {values}"));
+        assert!(group.starts_with("dms-tasks-"), "[{label}] {values}");
+
+        bed.emulator.task_failure(json!({
+            "task": r.task_id,
+            "message": FAILURE_MESSAGE,
+            "tables": ["HR.PAYROLL"],
+            "when": "on-start",
+        }));
+        r.wd.set_var("start_replication_task", "true");
+        let out = r.wd.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        assert!(!out.success() && !out.timed_out, "[{label}] the failing start did not fail:\n{}", out.describe());
+        let stderr = flat(&out.stderr);
+        for needle in [
+            format!("Last failure message: {FAILURE_MESSAGE}"),
+            format!("Last error lines of the task's CloudWatch log {group}/{stream} (2):"),
+            "[TABLES_MANAGER ]E: Table 'HR'.'PAYROLL' was errored/suspended".to_string(),
+            format!("[TASK_MANAGER ]E: {FAILURE_MESSAGE}"),
+        ] {
+            assert!(stderr.contains(&needle), "[{label}] the apply error lacks {needle:?}:\n{}", out.describe());
+        }
+        assert!(!stderr.contains("]I:"), "[{label}] info lines in the error:\n{}", out.describe());
+
+        refresh(&r.wd);
+        let values = r.wd.resource_values(ADDR).unwrap_or_else(|| panic!("[{label}] {ADDR} not in state"));
+        assert_eq!(values["last_failure_message"], FAILURE_MESSAGE, "[{label}] {values}");
+        destroy(&bed, &r.wd);
+    });
+}
+
 /// Issue 13 item 8: a full-load task whose load finishes before a read ever sees it `running`
 /// (`starting`, then at once `stopped` with `Stop Reason FULL_LOAD_ONLY_FINISHED`) counts as started:
 /// the apply succeeds, the state says started, and the next plan is clean.

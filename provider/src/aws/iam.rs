@@ -21,6 +21,12 @@ pub fn dms_vpc_policy_arn(partition: &str) -> String {
     format!("arn:{partition}:iam::aws:{DMS_VPC_POLICY}")
 }
 
+/// The role DMS writes task logs to CloudWatch through (exactly this name; research brief §3.2,
+/// AWS re:Post "dms-cloudwatch-logs-not-appearing").
+pub const DMS_CLOUDWATCH_LOGS_ROLE: &str = "dms-cloudwatch-logs-role";
+/// Its managed policy's path and name (`arn:<partition>:iam::aws:` + this).
+pub const DMS_CLOUDWATCH_LOGS_POLICY: &str = "policy/service-role/AmazonDMSCloudWatchLogsRole";
+
 /// The trust policy that lets DMS assume the role.
 pub fn dms_trust_policy() -> String {
     serde_json::json!({

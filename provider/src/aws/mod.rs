@@ -6,6 +6,7 @@
 //! - `stop`: StopProvider reaches every SDK call (HTTP client and sleep race the stop token).
 //! - `wait`: the generic poller used by every resource.
 //! - `sts`: credential validation (GetCallerIdentity).
+//! - `logs`: CloudWatch Logs, the tail of a replication task's log (`LogsApi`).
 //! - `fake`: in-memory fakes (tests and the `fakes` feature).
 
 pub mod dms;
@@ -18,6 +19,8 @@ pub mod fake;
 pub mod iam;
 pub mod iam_policy;
 pub mod iam_sdk;
+pub mod logs;
+pub mod logs_sdk;
 pub mod offers;
 pub mod rds;
 pub mod rds_sdk;
@@ -76,6 +79,7 @@ pub struct EndpointOverrides {
     pub ec2: Option<String>,
     pub rds: Option<String>,
     pub iam: Option<String>,
+    pub logs: Option<String>,
     pub sts: Option<String>,
     pub s3: Option<String>,
 }
@@ -89,6 +93,8 @@ pub struct Clients {
     pub ec2_as: Arc<dyn ec2::Ec2Factory>,
     pub rds: Arc<dyn rds::RdsApi>,
     pub iam: Arc<dyn iam::IamApi>,
+    /// CloudWatch Logs: a task's log tail for its failure report.
+    pub logs: Arc<dyn logs::LogsApi>,
     /// What the region offers, asked once per provider process (plan-time checks).
     pub offers: Arc<offers::OfferCache>,
 }
@@ -145,6 +151,13 @@ impl Clients {
         }
         let iam = iam_sdk::SdkIam::new(aws_sdk_iam::Client::from_conf(iam_conf.build()), iam_endpoint);
 
+        let logs_endpoint = endpoint_for(sdk, endpoints.logs.as_deref(), "CloudWatch Logs", "logs");
+        let mut logs_conf = aws_sdk_cloudwatchlogs::config::Builder::from(sdk).retry_partition(no_retry_quota("logs"));
+        if let Some(url) = &endpoints.logs {
+            logs_conf = logs_conf.endpoint_url(url);
+        }
+        let logs = logs_sdk::SdkLogs::new(aws_sdk_cloudwatchlogs::Client::from_conf(logs_conf.build()), logs_endpoint);
+
         let ec2_as = ec2_sdk::SdkEc2Factory::new(sdk, endpoints);
 
         Clients {
@@ -153,6 +166,7 @@ impl Clients {
             ec2_as: Arc::new(ec2_as),
             rds: Arc::new(rds),
             iam: Arc::new(iam),
+            logs: Arc::new(logs),
             offers: Arc::new(offers::OfferCache::new()),
         }
     }
@@ -168,6 +182,7 @@ impl Clients {
             ec2,
             rds: Arc::new(fake::FakeRds::new()),
             iam: Arc::new(fake::FakeIam::new()),
+            logs: Arc::new(fake::FakeLogs::new()),
             offers: Arc::new(offers::OfferCache::new()),
         }
     }

@@ -16,6 +16,7 @@ pub(super) const SERVICES: &[(&str, &str)] = &[
     ("ec2", "Amazon EC2"),
     ("rds", "Amazon RDS"),
     ("iam", "AWS IAM"),
+    ("logs", "Amazon CloudWatch Logs (a replication task's log)"),
     ("sts", "AWS STS (credential validation and `assume_role`)"),
     ("s3", "Amazon S3"),
 ];
@@ -126,7 +127,7 @@ mod tests {
             assert!(ar.block.attribute(name).is_some(), "assume_role.{name}");
         }
         let ep = s.block.nested_block("endpoints").unwrap();
-        for name in ["dms", "ec2", "rds", "iam", "sts", "s3"] {
+        for name in ["dms", "ec2", "rds", "iam", "logs", "sts", "s3"] {
             assert!(!ep.block.attribute(name).unwrap().description.is_empty(), "endpoints.{name}");
         }
         let dt = s.block.nested_block("default_tags").unwrap();

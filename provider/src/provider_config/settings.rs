@@ -118,6 +118,7 @@ impl Settings {
                 ec2: e("ec2", &mut u),
                 rds: e("rds", &mut u),
                 iam: e("iam", &mut u),
+                logs: e("logs", &mut u),
                 sts: e("sts", &mut u),
                 s3: e("s3", &mut u),
             };

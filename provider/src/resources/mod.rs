@@ -3,6 +3,7 @@
 pub mod arn;
 pub mod aws_formats;
 pub mod aws_state;
+pub mod dms_service_role;
 pub mod json_doc;
 pub mod main;
 pub mod peering;

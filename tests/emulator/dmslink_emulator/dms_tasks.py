@@ -38,7 +38,7 @@ from moto.dms.responses import DatabaseMigrationServiceResponse
 from moto.dms.utils import random_id
 from moto.utilities.utils import get_partition
 
-from . import reachability, rulebook, strictness, task_settings
+from . import dms_task_logs, reachability, rulebook, strictness, task_settings
 from .config import CONFIG
 from .dms_tables import select_tables
 from .control import STATE_LOCK, ControlError, route
@@ -297,6 +297,7 @@ class EmuReplicationTask(FakeReplicationTask):
 
     def _to_running(self, at: float) -> None:
         self.status = "running"
+        dms_task_logs.write(self, [("TASK_MANAGER", "I", f"Task '{self.id}' running")])
         self._running_since = at
         if not self.has_full_load or self._fl_done >= 1.0:
             self._begin_cdc(at)
@@ -328,6 +329,7 @@ class EmuReplicationTask(FakeReplicationTask):
 
     def _to_stopped(self, at: float) -> None:
         self.status = "stopped"
+        dms_task_logs.write(self, [("TASK_MANAGER", "I", f"Task '{self.id}' stopped")])
         self.stop_reason = STOP_REASON_NORMAL
         self.stop_date = _wall(at)
 
@@ -385,6 +387,7 @@ class EmuReplicationTask(FakeReplicationTask):
         if cdc_stop_position is not None:
             self.cdc_stop_position = cdc_stop_position
         self._schedule(CONFIG.seconds_in("starting"), "running", self._to_running, base=now)
+        dms_task_logs.write(self, [("TASK_MANAGER", "I", f"Task '{self.id}' starting ({start_type})")])
         failure, self.armed_failure = self.armed_failure, None
         if failure is None:
             failure = self._connection_failure()
@@ -448,6 +451,9 @@ class EmuReplicationTask(FakeReplicationTask):
                 "cdc_seconds": cdc,
                 "at": _wall(at),
             }
+        dms_task_logs.write(self, dms_task_logs.failure_entries(
+            failure["message"] if failure.get("fail_task", True) else None, list(failure["tables"])
+        ))
         if not failure.get("fail_task", True):
             return
         self._cancel()

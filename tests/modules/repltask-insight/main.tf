@@ -45,6 +45,12 @@ variable "start_replication_task" {
   default = false
 }
 
+# The task's CloudWatch log (logging {} with dms-cloudwatch-logs-role created as needed).
+variable "logging" {
+  type    = bool
+  default = false
+}
+
 variable "migration_type" {
   type    = string
   default = "full-load-and-cdc"
@@ -73,6 +79,15 @@ resource "dmslink_repltask" "insight" {
   replication_task_settings = jsonencode({
     FullLoadSettings = { MaxFullLoadSubTasks = 2 }
   })
+
+  dynamic "logging" {
+    for_each = var.logging ? [true] : []
+    content {
+      enabled                  = true
+      severity                 = { SOURCE_UNLOAD = "LOGGER_SEVERITY_DEBUG" }
+      dms_cloudwatch_logs_role = "create"
+    }
+  }
 }
 
 # Every table the task replicates.

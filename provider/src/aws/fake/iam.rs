@@ -20,8 +20,8 @@ use async_trait::async_trait;
 use super::{Recorder, locked};
 use crate::aws::error::AwsError;
 use crate::aws::iam::{
-    AttachedPolicy, CreateRoleInput, DMS_VPC_POLICY, DMS_VPC_ROLE, IamApi, ManagedPolicy, Role, Tags, dms_trust_policy,
-    dms_vpc_policy_arn,
+    AttachedPolicy, CreateRoleInput, DMS_CLOUDWATCH_LOGS_POLICY, DMS_CLOUDWATCH_LOGS_ROLE, DMS_VPC_POLICY,
+    DMS_VPC_ROLE, IamApi, ManagedPolicy, Role, Tags, dms_trust_policy, dms_vpc_policy_arn,
 };
 use crate::aws::iam_policy::{NamedPolicy, Reading, evaluate};
 
@@ -167,6 +167,16 @@ impl FakeIam {
             rec.default = rec.versions.len() - 1;
         }
         Ok(())
+    }
+
+    /// `dms-cloudwatch-logs-role` exists, trusts `dms.amazonaws.com` and has
+    /// `AmazonDMSCloudWatchLogsRole` attached: DMS then writes task logs (emulator rule L4).
+    pub fn dms_logs_role_ready(&self) -> bool {
+        let st = self.lock();
+        st.roles.get(DMS_CLOUDWATCH_LOGS_ROLE).is_some_and(|r| {
+            r.role.trusts_dms()
+                && r.policies.iter().any(|p| p.arn.ends_with(&format!(":iam::aws:{DMS_CLOUDWATCH_LOGS_POLICY}")))
+        })
     }
 
     /// What DMS sees: `dms-vpc-role` exists, trusts `dms.amazonaws.com` and has

@@ -66,6 +66,7 @@ pub mod accounts;
 pub mod dms;
 pub mod ec2;
 pub mod iam;
+pub mod logs;
 mod orderable;
 pub mod rds;
 #[cfg(test)]
@@ -79,6 +80,7 @@ pub use accounts::FakeAccounts;
 pub use dms::FakeDms;
 pub use ec2::FakeEc2;
 pub use iam::FakeIam;
+pub use logs::FakeLogs;
 pub use rds::FakeRds;
 
 use super::error::AwsError;
@@ -173,6 +175,8 @@ pub struct FakeWorld {
     pub accounts: Arc<FakeAccounts>,
     pub rds: Arc<FakeRds>,
     pub iam: Arc<FakeIam>,
+    /// CloudWatch Logs, unlinked: tests put a task's log lines in it.
+    pub logs: Arc<FakeLogs>,
 }
 
 impl Default for FakeWorld {
@@ -199,7 +203,9 @@ impl FakeWorld {
         dms.link_ec2(ec2.clone());
         rds.link_ec2(ec2.clone());
         let accounts = Arc::new(FakeAccounts::new(ec2.clone()));
-        FakeWorld { dms, ec2, accounts, rds, iam }
+        let logs = Arc::new(FakeLogs::new());
+        dms.link_logs(logs.clone());
+        FakeWorld { dms, ec2, accounts, rds, iam, logs }
     }
 
     /// Clients over these fakes.
@@ -210,6 +216,7 @@ impl FakeWorld {
             ec2_as: self.accounts.clone(),
             rds: self.rds.clone(),
             iam: self.iam.clone(),
+            logs: self.logs.clone(),
             offers: std::sync::Arc::new(crate::aws::offers::OfferCache::new()),
         }
     }

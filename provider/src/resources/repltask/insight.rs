@@ -1,7 +1,7 @@
 //! What DMS knows about a task beyond its status, where users look for it: computed attributes
 //! refreshed on every read (progress, table counts, stop reason, last failure), and the report
 //! an apply error carries when a task fails to start (failure message, tables in error, endpoint
-//! connection tests).
+//! connection tests, the last error lines of the task's CloudWatch log).
 
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::aws::dms::{Connection, DmsApi, ReplicationTask, TableStats};
+use crate::aws::logs::LogsApi;
 use crate::backoff::{Backoff, Polled, poll};
 use crate::engine::model::Unknowable;
 use crate::engine::{Attribute, Type};
@@ -131,9 +132,11 @@ async fn connection(
 }
 
 /// The error detail of a task that failed (or stopped with an error) after a start: DMS's own
-/// words, the tables in error, the connection tests of both endpoints, and what to check next.
+/// words, the tables in error, the connection tests of both endpoints, the last error lines of its
+/// CloudWatch log, and what to check next.
 pub async fn failure_report(
     dms: &dyn DmsApi,
+    logs: &dyn LogsApi,
     task: &ReplicationTask,
     connection_limit: Duration,
     cancel: &CancellationToken,
@@ -164,6 +167,7 @@ pub async fn failure_report(
         connection_line("source", &task.source_endpoint_arn, &src),
         connection_line("target", &task.target_endpoint_arn, &tgt)
     ));
+    out.push(super::task_log::log_section(logs, task).await);
     let failed_conn = [&src, &tgt].iter().any(|c| matches!(c, Ok(Some(c)) if c.status == "failed"));
     out.push(
         if failed_conn {
@@ -235,7 +239,8 @@ mod tests {
         let limit = Duration::from_secs(90);
         dms.fail_connection(&tgt.arn, "FATAL: password authentication failed");
         let start = Instant::now();
-        let report = failure_report(&dms, &task, limit, &CancellationToken::new()).await;
+        let logs = crate::aws::fake::FakeLogs::new();
+        let report = failure_report(&dms, &logs, &task, limit, &CancellationToken::new()).await;
         assert!(report.contains(&format!("source endpoint {}: successful\n", src.arn)), "{report}");
         assert!(report.contains(&format!("target endpoint {}: failed: FATAL", tgt.arn)), "{report}");
         assert_eq!(start.elapsed(), Duration::from_secs(2));
@@ -243,7 +248,7 @@ mod tests {
         let cancel = CancellationToken::new();
         cancel.cancel();
         let start = Instant::now();
-        let report = failure_report(&dms, &task, limit, &cancel).await;
+        let report = failure_report(&dms, &logs, &task, limit, &cancel).await;
         assert!(report.contains(&format!("target endpoint {}: testing\n", tgt.arn)), "{report}");
         assert_eq!(start.elapsed(), Duration::ZERO);
     }

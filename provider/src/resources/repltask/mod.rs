@@ -6,6 +6,9 @@ mod adopt;
 #[cfg(test)]
 mod adopt_tests;
 pub mod insight;
+mod logging;
+#[cfg(test)]
+mod logging_tests;
 #[cfg(test)]
 mod lost_answer_tests;
 mod model;
@@ -15,6 +18,7 @@ mod moved_tests;
 #[cfg(test)]
 mod restart_tests;
 mod schema;
+mod task_log;
 mod task_ops;
 #[cfg(test)]
 mod tests;
@@ -38,7 +42,7 @@ pub struct Repltask;
 
 pub const IMPORT_DOC: &str = "Import a task by its ARN or its `replication_task_id`:\n\n```shell\nterraform import dmslink_repltask.dblink arn:aws:dms:ap-southeast-2:123456789012:task:ABCDEF\nterraform import dmslink_repltask.dblink dblink-task\n```\n\n`start_replication_task` is imported as `true` when the task is running (or has finished its full load).";
 
-pub const NOTES_DOC: &str = "Updates never fail because the task is running: dmslink stops the task, applies the change (`ModifyReplicationTask`, or `MoveReplicationTask` when `replication_instance_arn` changes), waits for DMS to settle and resumes it. Deleting a running task stops it first. The replication task id, the endpoints and `migration_type` cannot change on an existing task, so changing them replaces it.\n\nCreate never makes a task twice. Every task dmslink creates carries the tag `dmslink:resource = dmslink_repltask` (dmslink's own: it never shows in `tags` or `tags_all`). When the answer to `CreateReplicationTask` is lost (the AWS SDK's retry then meets `ResourceAlreadyExistsFault`) or the provider is killed after DMS made the task, the task exists but no state holds it; create looks for a task with the planned `replication_task_id` before creating, and again when the create call fails, and adopts it when it carries that tag and has the planned endpoints, replication instance and `migration_type`. The adopted task is brought to the configured table mappings, settings and tags, and started when `start_replication_task` is true, as a new task would be (one already running is not started again); the state holds it from then on. A task with that identifier that lacks the tag (made outside dmslink, or before dmslink tagged its tasks) or that differs in the endpoints, instance or migration type is refused: the error names its ARN and the ways on (`terraform import` it, delete it, or choose another `replication_task_id`). A task still being deleted is waited out, then created anew. dmslink cannot tell its tasks of one configuration from those of another: give each configuration its own task ids.\n\nA start, stop, modify, move, tag change or delete whose answer was lost (the AWS SDK's retry then meets `InvalidResourceStateFault`, or no answer comes) is not failed on nor repeated blindly: dmslink reads the task and counts the call as done when the task shows it (starting or running, stopped, the new table mappings and settings, moving, the tags, deleting or gone). A full-load task that has finished its load stays finished when its tags, settings or instance change; only new table mappings run it again (`reload-target`).\n\nA start right after one of the task's endpoints changed (e.g. `dmslink_main` changed its password in the same apply) waits while DMS tests that endpoint's connection from the replication instance, since DMS refuses to start the task meanwhile (`InvalidResourceStateFault` \"Replication Task cannot be started, invalid state\"), and retries such a refusal for up to 5 minutes within the timeout. When that test fails, the apply fails with DMS's message and the command that resumes the task once the endpoint is fixed.\n\nWhat DMS knows about the task is refreshed on every read: `status`, `stop_reason`, `last_failure_message`, the full-load progress, the table counts (`tables_errored` > 0: the `dmslink_repltask_tables` data source names the tables), `elapsed_time_millis` and the start and stop times. These never make a plan change by themselves; Terraform 1.0.x lists them under \"Objects have changed outside of Terraform\" while the task runs, and still plans no changes. When a start fails (the task ends `failed`, or stops with an error), the apply error carries DMS's `LastFailureMessage`, the tables in error and the result of a connection test of both endpoints from the replication instance, and says what to check next. While dmslink waits for a task it logs its state and progress at INFO every 30 seconds (`TF_LOG_PROVIDER=INFO`); a timeout names the last state, stop reason and failure message seen.\n\n**Moving from the AWS provider** (Terraform ≥ 1.8): a `moved { from = aws_dms_replication_task.<name>  to = dmslink_repltask.<name> }` block takes over a task the AWS provider manages (`registry.terraform.io/hashicorp/aws` or `registry.opentofu.org/hashicorp/aws`, schema version 0) without stopping or changing it. The attributes have the same names: the task id and ARN, the endpoint and instance ARNs, `migration_type`, `table_mappings`, `replication_task_settings` (the whole document the AWS provider read back from DMS; only the keys your configuration sets are compared), `cdc_start_time`, `cdc_start_position`, `start_replication_task` and the tags carry over; the full-load figures are read by the refresh that follows. With the arguments the task had under the AWS provider, the first plan is clean. A `cdc_start_position` the AWS provider recorded but your configuration leaves out is planned away in place and changes nothing in DMS. A state that lacks an attribute or holds one dmslink cannot read is refused, naming the attribute. This path is tested at the protocol level, with state documents in the AWS provider's shape; see the guide `docs/guides/moving-from-aws-provider.md`.";
+pub const NOTES_DOC: &str = "Updates never fail because the task is running: dmslink stops the task, applies the change (`ModifyReplicationTask`, or `MoveReplicationTask` when `replication_instance_arn` changes), waits for DMS to settle and resumes it. Deleting a running task stops it first. The replication task id, the endpoints and `migration_type` cannot change on an existing task, so changing them replaces it.\n\nCreate never makes a task twice. Every task dmslink creates carries the tag `dmslink:resource = dmslink_repltask` (dmslink's own: it never shows in `tags` or `tags_all`). When the answer to `CreateReplicationTask` is lost (the AWS SDK's retry then meets `ResourceAlreadyExistsFault`) or the provider is killed after DMS made the task, the task exists but no state holds it; create looks for a task with the planned `replication_task_id` before creating, and again when the create call fails, and adopts it when it carries that tag and has the planned endpoints, replication instance and `migration_type`. The adopted task is brought to the configured table mappings, settings and tags, and started when `start_replication_task` is true, as a new task would be (one already running is not started again); the state holds it from then on. A task with that identifier that lacks the tag (made outside dmslink, or before dmslink tagged its tasks) or that differs in the endpoints, instance or migration type is refused: the error names its ARN and the ways on (`terraform import` it, delete it, or choose another `replication_task_id`). A task still being deleted is waited out, then created anew. dmslink cannot tell its tasks of one configuration from those of another: give each configuration its own task ids.\n\nA start, stop, modify, move, tag change or delete whose answer was lost (the AWS SDK's retry then meets `InvalidResourceStateFault`, or no answer comes) is not failed on nor repeated blindly: dmslink reads the task and counts the call as done when the task shows it (starting or running, stopped, the new table mappings and settings, moving, the tags, deleting or gone). A full-load task that has finished its load stays finished when its tags, settings or instance change; only new table mappings run it again (`reload-target`).\n\nA start right after one of the task's endpoints changed (e.g. `dmslink_main` changed its password in the same apply) waits while DMS tests that endpoint's connection from the replication instance, since DMS refuses to start the task meanwhile (`InvalidResourceStateFault` \"Replication Task cannot be started, invalid state\"), and retries such a refusal for up to 5 minutes within the timeout. When that test fails, the apply fails with DMS's message and the command that resumes the task once the endpoint is fixed.\n\nWhat DMS knows about the task is refreshed on every read: `status`, `stop_reason`, `last_failure_message`, the full-load progress, the table counts (`tables_errored` > 0: the `dmslink_repltask_tables` data source names the tables), `elapsed_time_millis` and the start and stop times. These never make a plan change by themselves; Terraform 1.0.x lists them under \"Objects have changed outside of Terraform\" while the task runs, and still plans no changes. When a start fails (the task ends `failed`, or stops with an error), the apply error carries DMS's `LastFailureMessage`, the tables in error, the result of a connection test of both endpoints from the replication instance and, with `logging { enabled = true }`, the last (at most 20) error lines (`]E:`, `]F:`) of the task's CloudWatch log, and says what to check next. Reading that log needs `logs:GetLogEvents` on the task's log group; when it cannot be read (no permission, no log yet because `dms-cloudwatch-logs-role` is missing) one line says so and the error is otherwise the same. `last_failure_message` in the state stays DMS's own text. While dmslink waits for a task it logs its state and progress at INFO every 30 seconds (`TF_LOG_PROVIDER=INFO`); a timeout names the last state, stop reason and failure message seen.\n\n**Moving from the AWS provider** (Terraform ≥ 1.8): a `moved { from = aws_dms_replication_task.<name>  to = dmslink_repltask.<name> }` block takes over a task the AWS provider manages (`registry.terraform.io/hashicorp/aws` or `registry.opentofu.org/hashicorp/aws`, schema version 0) without stopping or changing it. The attributes have the same names: the task id and ARN, the endpoint and instance ARNs, `migration_type`, `table_mappings`, `replication_task_settings` (the whole document the AWS provider read back from DMS; only the keys your configuration sets are compared), `cdc_start_time`, `cdc_start_position`, `start_replication_task` and the tags carry over; the full-load figures are read by the refresh that follows. With the arguments the task had under the AWS provider, the first plan is clean. A `cdc_start_position` the AWS provider recorded but your configuration leaves out is planned away in place and changes nothing in DMS. A state that lacks an attribute or holds one dmslink cannot read is refused, naming the attribute. This path is tested at the protocol level, with state documents in the AWS provider's shape; see the guide `docs/guides/moving-from-aws-provider.md`.";
 
 /// `dmslink_repltask` as the registry, the engine and the docs know it.
 pub const ABOUT: About = About::new("dmslink_repltask", schema::schema)
@@ -104,7 +108,11 @@ impl Resource<Configured> for Repltask {
             replication_instance_arn: text(&planned.replication_instance_arn),
             migration_type: text(&planned.migration_type),
             table_mappings: text(&config.table_mappings),
-            settings: config.replication_task_settings.clone(),
+            settings: logging::settings_to_send(
+                config.replication_task_settings.as_deref(),
+                config.logging.as_ref(),
+                false,
+            ),
             cdc_start_time: config.cdc_start_time.as_deref().and_then(schema::parse_cdc_start_time),
             cdc_start_position: config.cdc_start_position.clone(),
             tags: adopt::with_owner_tag(planned.tags_all.known().unwrap_or(&Default::default())),
@@ -112,6 +120,9 @@ impl Resource<Configured> for Repltask {
         let deadline = Timeouts::deadline(planned.timeouts.as_ref(), "create");
         let dms = &ctx.provider.clients.dms;
         if let Err(d) = ops.instance_usable(&input.replication_instance_arn, deadline, "creating").await {
+            return ApplyOutcome::failed(Value::Null, d);
+        }
+        if let Err(d) = ops.logging_role(config.logging.as_ref(), "creating").await {
             return ApplyOutcome::failed(Value::Null, d);
         }
         let (task, came) =
@@ -181,6 +192,9 @@ impl Resource<Configured> for Repltask {
             let instance_changed = prior.replication_instance_arn != planned.replication_instance_arn;
             let modify = modification(&prior, &planned, &config);
             let mut changed_task = false;
+            if prior.logging != planned.logging {
+                ops.logging_role(config.logging.as_ref(), "updating").await?;
+            }
             if instance_changed || modify.is_some() {
                 task = ops.stop_if_running(&task, deadline).await?;
                 if instance_changed {
@@ -327,7 +341,8 @@ fn gone_during_update(arn: &str) -> Diagnostics {
 /// DMS wants the migration type and mappings on every modify; settings only when they changed.
 fn modification(prior: &Task, planned: &Task, config: &Task) -> Option<ModifyTaskInput> {
     let mappings_changed = prior.table_mappings != planned.table_mappings;
-    let settings_changed = prior.replication_task_settings != planned.replication_task_settings;
+    let settings_changed =
+        prior.replication_task_settings != planned.replication_task_settings || prior.logging != planned.logging;
     // Leaving a CDC start out asks DMS for nothing (the task goes on from where it is): only a
     // new start point is a modification. A state moved from the AWS provider may hold the
     // position DMS reported, which the configuration does not set.
@@ -341,7 +356,15 @@ fn modification(prior: &Task, planned: &Task, config: &Task) -> Option<ModifyTas
         arn: String::new(),
         migration_type: Some(planned.migration_type.clone().unwrap_or_default()),
         table_mappings: Some(config.table_mappings.clone().unwrap_or_default()),
-        settings: if settings_changed { config.replication_task_settings.clone() } else { None },
+        settings: if settings_changed {
+            logging::settings_to_send(
+                config.replication_task_settings.as_deref(),
+                config.logging.as_ref(),
+                prior.logging.is_some(),
+            )
+        } else {
+            None
+        },
         cdc_start_time: if cdc_changed {
             config.cdc_start_time.as_deref().and_then(schema::parse_cdc_start_time)
         } else {

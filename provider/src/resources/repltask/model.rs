@@ -10,6 +10,8 @@ use crate::engine::model::{self, ModelError, Unknowable};
 use crate::engine::{Type, Value};
 use crate::resources::timeouts::Timeouts;
 
+pub use super::logging::Logging;
+
 pub type Tags = BTreeMap<String, String>;
 
 /// Every attribute of the resource. Arguments are `Option` because the state an import hands to
@@ -32,6 +34,10 @@ pub struct Task {
     pub replication_task_arn: Unknowable<String>,
     pub status: Unknowable<String>,
     pub timeouts: Option<Timeouts>,
+    pub logging: Option<Logging>,
+    /// Where DMS writes the task's log (`Logging.CloudWatchLogGroup`/`Stream`); null while logging is off.
+    pub log_group: Unknowable<String>,
+    pub log_stream: Unknowable<String>,
     // The refresh-only figures (see `insight`): whatever DMS last reported.
     pub stop_reason: Unknowable<String>,
     pub last_failure_message: Unknowable<String>,
@@ -57,6 +63,8 @@ impl Task {
             &mut self.stopped_at,
             &mut self.full_load_started_at,
             &mut self.full_load_finished_at,
+            &mut self.log_group,
+            &mut self.log_stream,
         ] {
             s.unknown_to_null();
         }

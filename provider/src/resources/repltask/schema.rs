@@ -11,13 +11,14 @@ use crate::resources::tags::{tags_all_attribute, tags_attribute};
 
 pub const MIGRATION_TYPES: [&str; 3] = ["full-load", "cdc", "full-load-and-cdc"];
 /// Attributes whose change goes through ModifyReplicationTask, a move, a start or a stop.
-const TASK_CHANGES: [&str; 6] = [
+const TASK_CHANGES: [&str; 7] = [
     "replication_instance_arn",
     "table_mappings",
     "replication_task_settings",
     "cdc_start_time",
     "cdc_start_position",
     "start_replication_task",
+    "logging",
 ];
 const RULE_TYPES: [&str; 4] = ["selection", "transformation", "table-settings", "post-processing"];
 
@@ -93,13 +94,24 @@ pub fn schema() -> Schema {
             .describe("Task status as DMS reports it, e.g. `ready`, `running`, `stopped`.")
             // A change of any of these moves the task through other states; tags and timeouts do not.
             .unknown_when_changed(&TASK_CHANGES),
+    )
+    .attr(
+        Attribute::computed("log_group", Type::String)
+            .describe("The CloudWatch log group DMS writes the task's log to (`dms-tasks-<replication instance id>`); null while logging is off.")
+            .unknown_when_changed(&["logging", "replication_task_settings", "replication_instance_arn"]),
+    )
+    .attr(
+        Attribute::computed("log_stream", Type::String)
+            .describe("The CloudWatch log stream of the task (`dms-task-<task resource id>`); null while logging is off.")
+            .unknown_when_changed(&["logging", "replication_task_settings", "replication_instance_arn"]),
     );
     let block = super::insight::attributes().into_iter().fold(block, |b, a| b.attr(a));
-    Schema::new(0, block.block(timeouts_block(&["create", "update", "delete"])))
+    Schema::new(0, block.block(timeouts_block(&["create", "update", "delete"])).block(super::logging::block()))
 }
 
 /// Cross-attribute checks (values may be unknown).
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
+    super::logging::validate_config(config, diags);
     // A configuration that is null or wholly unknown has nothing to cross-check yet.
     let args = match model::from_value::<Unknowable<PlanArgs>>(config) {
         Ok(Unknowable::Known(a)) => a,

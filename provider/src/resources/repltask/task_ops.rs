@@ -91,7 +91,8 @@ impl<'a> TaskOps<'a> {
         .into()
     }
 
-    fn task_error(&self, action: &str, task: &ReplicationTask, what: &str) -> Diagnostics {
+    /// A task that ended in a failed state: DMS's words, then the last error lines of its log.
+    async fn task_error(&self, action: &str, task: &ReplicationTask, what: &str) -> Diagnostics {
         let mut detail = format!("{action} DMS replication task ({}): {what}", self.label);
         if let Some(r) = &task.stop_reason {
             detail.push_str(&format!("\nStop reason: {r}"));
@@ -99,7 +100,33 @@ impl<'a> TaskOps<'a> {
         if let Some(m) = &task.last_failure_message {
             detail.push_str(&format!("\nLast failure message: {m}"));
         }
+        detail.push('\n');
+        detail.push_str(&super::task_log::log_section(self.ctx.provider.clients.logs.as_ref(), task).await);
         Diagnostic::error(format!("Error {action} DMS replication task"), detail).into()
+    }
+
+    /// With logging on, `dms-cloudwatch-logs-role` is checked (or created): without it DMS
+    /// silently writes no log.
+    pub async fn logging_role(&self, logging: Option<&super::model::Logging>, action: &str) -> Result<(), Diagnostics> {
+        let Some(l) = logging.filter(|l| l.is_enabled()) else { return Ok(()) };
+        let p = &self.ctx.provider;
+        let role = &crate::resources::dms_service_role::CLOUDWATCH_LOGS_ROLE;
+        crate::resources::dms_service_role::ensure(
+            p.clients.iam.as_ref(),
+            role,
+            &p.partition,
+            l.creates_role(),
+            p.default_tags.clone(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            Diagnostic::error(
+                format!("Error {action} DMS replication task"),
+                format!("{action} DMS replication task ({}): {e}", self.label),
+            )
+            .into()
+        })
     }
 
     pub async fn find(&self, arn: &str) -> Result<Option<ReplicationTask>, Diagnostics> {
@@ -204,7 +231,7 @@ impl<'a> TaskOps<'a> {
             )
             .await?;
         if matches!(task.status.as_str(), "failed" | "failed-move") {
-            return Err(self.task_error(action, &task, &format!("the task ended in state {:?}", task.status)));
+            return Err(self.task_error(action, &task, &format!("the task ended in state {:?}", task.status)).await);
         }
         Ok(task)
     }
@@ -292,8 +319,9 @@ impl<'a> TaskOps<'a> {
             Ok(t) => t,
         };
         if task.status == "failed" {
+            let logs = self.ctx.provider.clients.logs.as_ref();
             let report =
-                super::insight::failure_report(self.dms(), &task, CONNECTION_TEST_LIMIT, &self.ctx.cancel).await;
+                super::insight::failure_report(self.dms(), logs, &task, CONNECTION_TEST_LIMIT, &self.ctx.cancel).await;
             return Err(Diagnostic::error(
                 "Error starting DMS replication task",
                 format!("starting DMS replication task ({}): the task failed to start.\n{report}", self.label),
@@ -477,6 +505,9 @@ impl<'a> TaskOps<'a> {
             s.start_replication_task = Some(false);
         }
         super::insight::set_from_task(&mut s, task);
+        let (group, stream) = super::task_log::log_location(task.settings.as_deref()).unzip();
+        s.log_group = group.into();
+        s.log_stream = stream.into();
         Ok(s)
     }
 

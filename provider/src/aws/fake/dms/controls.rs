@@ -63,6 +63,12 @@ impl FakeDms {
         locked(&self.links).iam = Some(iam);
     }
 
+    /// A task with logging on then writes its log into this fake, as the emulator does
+    /// (`task_logs`), when the linked IAM fake has `dms-cloudwatch-logs-role` ready.
+    pub fn link_logs(&self, logs: Arc<super::FakeLogs>) {
+        locked(&self.links).logs = Some(logs);
+    }
+
     /// Subnets and security groups are then checked against this EC2 fake, and instances put
     /// network interfaces into it.
     pub fn link_ec2(&self, ec2: Arc<FakeEc2>) {

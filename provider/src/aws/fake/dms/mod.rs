@@ -46,6 +46,7 @@ mod endpoints;
 mod instances;
 pub(crate) mod rulebook;
 mod settings;
+mod task_logs;
 mod tasks;
 
 #[cfg(test)]
@@ -57,7 +58,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::timeline::{GONE, Life, Timeline};
-use super::{FakeEc2, FakeIam, Recorder, locked, valid_identifier, valid_subnet_group_name};
+use super::{FakeEc2, FakeIam, FakeLogs, Recorder, locked, valid_identifier, valid_subnet_group_name};
 use crate::aws::Secret;
 use crate::aws::dms::{
     Connection, Endpoint, ReplicationInstance, ReplicationSubnetGroup, ReplicationTask, TableStats, Tags,
@@ -204,6 +205,8 @@ struct State {
     rec: Recorder,
     counter: u64,
     full_load_skips_running: bool,
+    /// Task log lines waiting for the next call ([`task_logs`]).
+    task_log: Vec<task_logs::Pending>,
 }
 
 /// See the module documentation.
@@ -218,6 +221,7 @@ pub struct FakeDms {
 struct Links {
     iam: Option<Arc<FakeIam>>,
     ec2: Option<Arc<FakeEc2>>,
+    logs: Option<Arc<FakeLogs>>,
 }
 
 impl Default for FakeDms {
@@ -272,6 +276,7 @@ impl FakeDms {
     /// every call) and pops an injected failure, if any.
     fn begin(&self, st: &mut State, op: &str, arg: impl Into<String>) -> Result<(), AwsError> {
         self.tick(st);
+        Self::flush_task_logs(st, &self.links());
         st.rec.begin(op, arg)
     }
 

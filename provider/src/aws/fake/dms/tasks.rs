@@ -6,6 +6,7 @@ use serde_json::Value as Json;
 
 use super::rulebook::rules;
 use super::settings::{check_json, default_settings, merge_into, merged_settings};
+use super::task_logs::Pending;
 use super::{FakeDms, FakeTask, State, Step, invalid_combination, invalid_parameter, not_found};
 use crate::aws::dms::{CreateTaskInput, ModifyTaskInput, ReplicationTask, StartType, TasksUsing};
 use crate::aws::error::{AwsError, ErrorKind};
@@ -107,6 +108,9 @@ impl FakeDms {
                 // Each stop has its own StopDate (ReplicationTaskStats), as DMS reports it.
                 let stats = t.task.stats.get_or_insert_with(Default::default);
                 stats.stop_date = Some(stats.stop_date.map_or(1_764_000_000, |d| d + 1));
+            }
+            if let Some(text) = &step.failure {
+                st.task_log.push(Pending::new(t.task.settings.as_deref(), "TASK_MANAGER", 'E', text));
             }
             if step.failure.is_some() {
                 t.task.last_failure_message = step.failure;
@@ -280,6 +284,10 @@ impl FakeDms {
         t.task.stop_reason = None;
         t.task.last_failure_message = None;
         t.ever_started = true;
+        let started = format!("Task '{}' starting ({})", t.task.id, start_type.as_str());
+        let line = Pending::new(t.task.settings.as_deref(), "TASK_MANAGER", 'I', &started);
+        st.task_log.push(line);
+        let t = Self::task_mut(&mut st, arn)?;
         if let Some(msg) = t.fail_on_start.take() {
             t.next.set([(step, Step::failed(&msg))]);
         } else if t.task.migration_type == "full-load" {
