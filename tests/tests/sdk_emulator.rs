@@ -289,6 +289,7 @@ async fn sdk_stack_round_trip_against_emulator() {
         password: Some(Secret::new("round-trip-pw-2")),
         ssl_mode: Some("none".into()),
         extra_connection_attributes: None,
+        secrets_manager: None,
         tags: tags.clone(),
     };
     let src = dms.create_endpoint(endpoint(&format!("{stack}-source"), "source", "oracle", 1521)).await.unwrap();

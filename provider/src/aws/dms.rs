@@ -247,6 +247,19 @@ pub struct Endpoint {
     pub ssl_mode: Option<String>,
     pub extra_connection_attributes: Option<String>,
     pub kms_key_id: Option<String>,
+    /// The Secrets Manager pair of the engine settings (`OracleSettings`/`PostgreSQLSettings`).
+    pub secrets_manager: Option<SecretsManagerRef>,
+}
+
+/// Where DMS reads an endpoint's credentials from: `SecretsManagerSecretId` and
+/// `SecretsManagerAccessRoleArn`, which exist only inside the engine's settings object (the
+/// service model; never top-level). The secret's value is never read by dmslink.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecretsManagerRef {
+    /// The secret's full ARN.
+    pub secret_id: String,
+    /// The role DMS assumes to read the secret.
+    pub access_role_arn: String,
 }
 
 /// `CreateEndpoint`.
@@ -263,6 +276,8 @@ pub struct CreateEndpointInput {
     pub password: Option<Secret>,
     pub ssl_mode: Option<String>,
     pub extra_connection_attributes: Option<String>,
+    /// Sent in the engine settings with `database_name`, instead of server, port, user and password.
+    pub secrets_manager: Option<SecretsManagerRef>,
     pub tags: Tags,
 }
 
@@ -280,6 +295,8 @@ pub struct ModifyEndpointInput {
     pub password: Option<Secret>,
     pub ssl_mode: Option<String>,
     pub extra_connection_attributes: Option<String>,
+    /// Sent in the engine settings (for `engine_name`, which the caller then also sets).
+    pub secrets_manager: Option<SecretsManagerRef>,
 }
 
 /// Which tasks [`DmsApi::list_replication_tasks_using`] lists.

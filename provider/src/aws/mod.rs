@@ -21,6 +21,7 @@ pub mod iam_sdk;
 pub mod offers;
 pub mod rds;
 pub mod rds_sdk;
+pub mod secrets_access;
 pub mod stop;
 pub mod sts;
 pub mod wait;

@@ -137,6 +137,7 @@ pub(crate) fn endpoint_from_sdk(e: &t::Endpoint) -> Endpoint {
         ssl_mode: e.ssl_mode().map(|m| m.as_str().to_string()),
         extra_connection_attributes: o(e.extra_connection_attributes()),
         kms_key_id: o(e.kms_key_id()),
+        secrets_manager: super::secrets::secrets_manager_from_sdk(e),
     }
 }
 

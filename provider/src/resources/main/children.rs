@@ -22,6 +22,8 @@ pub struct DbChildren {
     pub backup_retention_period: Option<i64>,
     pub backup_window: Option<String>,
     pub maintenance_window: Option<String>,
+    /// The Secrets Manager access role this stack created (`secrets_manager_access_role = "create"`).
+    pub secrets_role_arn: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -70,6 +72,8 @@ struct RecordedDb {
     address: Option<String>,
     db_instance_identifier: Option<String>,
     rds: Option<RecordedRds>,
+    secrets_manager_access_role: Option<String>,
+    secrets_manager_access_role_arn: Option<String>,
 }
 
 /// What RDS reported, in an `rds` block.
@@ -119,6 +123,9 @@ impl Children {
                 backup_retention_period: rds.backup_retention_period,
                 backup_window: rds.backup_window,
                 maintenance_window: rds.maintenance_window,
+                secrets_role_arn: block
+                    .secrets_manager_access_role_arn
+                    .filter(|_| block.secrets_manager_access_role.as_deref() == Some("create")),
             };
             c.databases.insert(stack.database_id(db), d);
         }
@@ -199,8 +206,13 @@ impl Children {
         block.set("db_instance_identifier", Value::opt_string(d.db_instance_identifier.clone()));
         let address = d.address.clone().or_else(|| db.server_name.clone());
         block.set("address", Value::opt_string(address));
-        if block.get("port").is_unknown() || block.get("port").is_null() {
+        // With a secret, the port is the secret's: DMS is sent none and none is recorded.
+        if (block.get("port").is_unknown() || block.get("port").is_null()) && db.secrets.is_none() {
             block.set("port", Value::int(db.port));
+        }
+        let role = block.get("secrets_manager_access_role_arn");
+        if role.is_unknown() || (role.is_null() && d.secrets_role_arn.is_some()) {
+            block.set("secrets_manager_access_role_arn", Value::opt_string(d.secrets_role_arn.clone()));
         }
         let mut rds = block.get("rds").clone();
         if let (false, Some(r)) = (rds.is_null(), &db.rds) {

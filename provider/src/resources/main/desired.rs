@@ -60,6 +60,8 @@ pub struct Database {
     pub extra_connection_attributes: Option<String>,
     pub server_name: Option<String>,
     pub rds: Option<Rds>,
+    /// Credentials from Secrets Manager instead of `username`/`password`/`server_name`/`port`.
+    pub secrets: Option<super::secrets_config::SecretCreds>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -233,5 +235,6 @@ fn database(v: &Value, secrets: &Value, side: Side) -> Database {
         extra_connection_attributes: s(v, "extra_connection_attributes"),
         server_name: s(v, "server_name"),
         rds,
+        secrets: super::secrets_config::read(v),
     }
 }

@@ -13,6 +13,8 @@ pub mod orderable_check;
 pub mod preconditions;
 pub mod replace;
 pub mod schema;
+pub mod secrets_config;
+pub mod secrets_update;
 pub mod steps;
 #[cfg(test)]
 mod tests;
@@ -64,6 +66,7 @@ impl Resource<Configured> for Main {
         }
         if let Some(provider) = &draft.provider {
             validate::validate_region(draft.config, &provider.region, &mut draft.diags);
+            secrets_config::validate_region(draft.config, &provider.region, &mut draft.diags);
         }
         validate::check_new_source_ids(draft.prior, draft.config, &mut draft.diags);
         tags::plan_tags_all(draft);
@@ -647,6 +650,8 @@ mod orderable_tests;
 mod replace_tests;
 #[cfg(test)]
 mod safety_tests;
+#[cfg(test)]
+mod secrets_tests;
 #[cfg(test)]
 mod test_bed;
 #[cfg(test)]

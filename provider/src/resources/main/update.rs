@@ -122,19 +122,23 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                 || db.username != before.username
                 || db.ssl_mode != before.ssl_mode
                 || db.extra_connection_attributes != before.extra_connection_attributes
-                || db.server_name != before.server_name;
+                || db.server_name != before.server_name
+                || db.secrets != before.secrets;
             if changed {
                 const STEP: MainStep = MainStep::ModifyEndpoints;
-                let m = ModifyEndpointInput {
-                    arn: arn.clone(),
-                    server_name: kids.address.clone().or_else(|| db.server_name.clone()),
-                    port: Some(db.port as i32),
-                    database_name: db.database_name.clone(),
-                    username: db.username.clone(),
-                    password: db.password.clone().filter(|_| password_changed).map(Secret::new),
-                    ssl_mode: db.ssl_mode.clone(),
-                    extra_connection_attributes: db.extra_connection_attributes.clone(),
-                    ..Default::default()
+                let m = match db.secrets.as_ref().and_then(|c| super::steps::dms::secrets_pair(run, db, c)) {
+                    Some(pair) => super::secrets_update::modify_input(&arn, db, pair),
+                    None => ModifyEndpointInput {
+                        arn: arn.clone(),
+                        server_name: kids.address.clone().or_else(|| db.server_name.clone()),
+                        port: Some(db.port as i32),
+                        database_name: db.database_name.clone(),
+                        username: db.username.clone(),
+                        password: db.password.clone().filter(|_| password_changed).map(Secret::new),
+                        ssl_mode: db.ssl_mode.clone(),
+                        extra_connection_attributes: db.extra_connection_attributes.clone(),
+                        ..Default::default()
+                    },
                 };
                 let paused = pause_tasks(run, STEP, &arn).await?;
                 let modified =

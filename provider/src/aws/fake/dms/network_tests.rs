@@ -81,6 +81,7 @@ fn endpoint_input(id: &str, kind: &str, engine: &str) -> CreateEndpointInput {
         password: Some(Secret::new("s3cret-pw")),
         ssl_mode: None,
         extra_connection_attributes: None,
+        secrets_manager: None,
         tags: Tags::new(),
     }
 }

@@ -1,0 +1,236 @@
+//! Secrets Manager credentials (issue 15 item 1): the plan-time refusals, the access role's check
+//! and creation, and the endpoint DMS is sent (the pair, never a password).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::Main;
+use super::schema::schema;
+use super::test_bed::*;
+use super::validate::validate_config;
+use crate::aws::dms::{DmsApi, SecretsManagerRef};
+use crate::aws::error::AwsError;
+use crate::aws::iam::{CreateRoleInput, IamApi};
+use crate::aws::secrets_access::ACCESS_POLICY_NAME;
+use crate::engine::Resource;
+use crate::engine::diag::{AttrPath, Diagnostics};
+use crate::engine::validate::validate_block;
+
+const SECRET: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dblink-target-AbC123";
+const ROLE: &str = "arn:aws:iam::123456789012:role/dblink-secrets";
+const CREATED_ROLE: &str = "dblink-dev-tgt-secrets";
+
+/// The seed stack with server sources and a target on an existing server whose login is in a secret.
+fn secret_target(role: serde_json::Value) -> serde_json::Value {
+    let mut j = stack_json("check", false);
+    j["target"] = serde_json::json!({"database_name": "dblink", "secrets_manager_arn": SECRET});
+    match role {
+        serde_json::Value::String(s) if s == "create" => {
+            j["target"]["secrets_manager_access_role"] = serde_json::json!("create");
+        }
+        other => j["target"]["secrets_manager_access_role_arn"] = other,
+    }
+    j
+}
+
+/// Every error as `path: summary`.
+fn validation_errors(json: serde_json::Value) -> Vec<String> {
+    let cfg = config(json);
+    let mut d = Diagnostics::new();
+    validate_block(&schema().block, &cfg, &AttrPath::root(), &mut d);
+    validate_config(&cfg, &mut d);
+    d.iter()
+        .filter(|x| x.is_error())
+        .map(|x| format!("{}: {}", x.path.as_ref().map(|p| p.to_string()).unwrap_or_default(), x.summary))
+        .collect()
+}
+
+fn trust(principal: &str) -> String {
+    serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": principal}, "Action": "sts:AssumeRole"}]})
+    .to_string()
+}
+
+fn get_secret_on(resource: &str) -> String {
+    serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "secretsmanager:GetSecretValue", "Resource": resource}]})
+    .to_string()
+}
+
+/// A bed whose role `dblink-secrets` trusts `principal` and has `inline` (when given).
+async fn bed_with_access_role(principal: &str, inline: Option<&str>) -> Bed {
+    let b = bed(true);
+    let input =
+        CreateRoleInput { name: "dblink-secrets".into(), assume_role_policy: trust(principal), ..Default::default() };
+    b.w.iam.create_role(input).await.unwrap();
+    if let Some(doc) = inline {
+        b.w.iam.put_role_policy("dblink-secrets", "read-secret", doc).unwrap();
+    }
+    b
+}
+
+#[test]
+fn clear_text_credentials_beside_a_secret_are_refused_at_validate_with_their_paths() {
+    let mut j = secret_target(serde_json::json!(ROLE));
+    for (attr, v) in [
+        ("username", serde_json::json!("dms")),
+        ("password", serde_json::json!("pw")),
+        ("server_name", serde_json::json!("pg.corp.example")),
+        ("port", serde_json::json!(5432)),
+    ] {
+        j["target"][attr] = v;
+    }
+    let errs = validation_errors(j);
+    for attr in ["username", "password", "server_name", "port"] {
+        assert!(errs.contains(&format!("target.{attr}: Conflicting credentials")), "{attr}: {errs:?}");
+    }
+    assert_eq!(errs.len(), 4, "{errs:?}");
+    assert_eq!(validation_errors(secret_target(serde_json::json!(ROLE))), Vec::<String>::new());
+}
+
+#[test]
+fn secret_settings_that_cannot_work_are_refused_at_validate() {
+    let mut by_name = secret_target(serde_json::json!(ROLE));
+    by_name["target"]["secrets_manager_arn"] =
+        serde_json::json!("arn:aws:secretsmanager:us-east-1:123456789012:secret:dblink-tgt");
+    let errs = validation_errors(by_name);
+    assert_eq!(errs, vec!["target.secrets_manager_arn: Invalid Secrets Manager secret ARN".to_string()]);
+
+    let mut no_role = secret_target(serde_json::Value::Null);
+    no_role["target"].as_object_mut().unwrap().remove("secrets_manager_access_role_arn");
+    assert_eq!(
+        validation_errors(no_role),
+        vec!["target.secrets_manager_access_role_arn: Missing access role".to_string()]
+    );
+
+    let mut both = secret_target(serde_json::json!("create"));
+    both["target"]["secrets_manager_access_role_arn"] = serde_json::json!(ROLE);
+    assert_eq!(
+        validation_errors(both),
+        vec!["target.secrets_manager_access_role_arn: Conflicting access role settings".to_string()]
+    );
+
+    let mut on_rds = secret_target(serde_json::json!(ROLE));
+    on_rds["target"]["rds"] = serde_json::json!({"master_username": "dblink", "master_password": "master-pw"});
+    assert_eq!(
+        validation_errors(on_rds),
+        vec!["target.secrets_manager_arn: Secrets Manager credentials for an RDS instance dmslink creates".to_string()]
+    );
+
+    let mut mysql = secret_target(serde_json::json!(ROLE));
+    mysql["target"]["engine_name"] = serde_json::json!("mysql");
+    let errs = validation_errors(mysql);
+    assert!(
+        errs.contains(
+            &"target.secrets_manager_arn: Secrets Manager credentials not supported for the engine".to_string()
+        ),
+        "{errs:?}"
+    );
+
+    let mut role_alone = stack_json("check", false);
+    role_alone["target"]["secrets_manager_access_role_arn"] = serde_json::json!(ROLE);
+    let errs = validation_errors(role_alone);
+    assert!(
+        errs.contains(&"target.secrets_manager_access_role_arn: Access role without a secret".to_string()),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn a_secret_in_another_region_is_refused_at_plan() {
+    let mut j = secret_target(serde_json::json!(ROLE));
+    j["source"][1]["secrets_manager_arn"] =
+        serde_json::json!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:onprem-XyZ789");
+    let mut d = Diagnostics::new();
+    super::secrets_config::validate_region(&config(j), "us-east-1", &mut d);
+    let errs: Vec<String> = d.iter().map(|x| x.path.as_ref().map(|p| p.to_string()).unwrap_or_default()).collect();
+    assert_eq!(errs, vec!["source[1].secrets_manager_arn".to_string()]);
+    assert!(d.iter().all(|x| x.detail.contains("eu-west-1") && x.detail.contains("us-east-1")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn check_refuses_a_role_without_the_regional_trust_or_the_permission_naming_both() {
+    let b =
+        bed_with_access_role("dms.amazonaws.com", Some(&get_secret_on("arn:aws:secretsmanager:*:*:secret:other-*")))
+            .await;
+    let out = b.create(&config(secret_target(serde_json::json!(ROLE)))).await;
+    let errs = errors(&out.diags);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    let e = &errs[0];
+    assert!(e.contains("ensure_secrets_access_roles"), "{e}");
+    assert!(e.contains("does not trust dms.us-east-1.amazonaws.com"), "{e}");
+    assert!(e.contains(&format!("none of its policies allows secretsmanager:GetSecretValue on {SECRET}")), "{e}");
+    assert!(e.contains("secrets_manager_access_role = \"create\""), "{e}");
+    assert_eq!(b.w.dms.endpoint_count(), 0, "no endpoint without a usable role");
+
+    let missing = bed(true);
+    let errs = errors(&missing.create(&config(secret_target(serde_json::json!(ROLE)))).await.diags);
+    assert!(
+        errs.len() == 1 && errs[0].contains("IAM role dblink-secrets (secrets_manager_access_role_arn) does not exist"),
+        "{errs:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_a_good_role_the_endpoint_carries_the_pair_and_no_credentials() {
+    let b = bed_with_access_role("dms.us-east-1.amazonaws.com", Some(&get_secret_on(SECRET))).await;
+    let st = b.created(&config(secret_target(serde_json::json!(ROLE)))).await;
+    let arn = s(&st, &["target", "endpoint_arn"]).unwrap().to_string();
+    let ep = b.w.dms.find_endpoint_by_arn(&arn).await.unwrap().unwrap();
+    assert_eq!(ep.secrets_manager, Some(SecretsManagerRef { secret_id: SECRET.into(), access_role_arn: ROLE.into() }));
+    assert_eq!((ep.username, ep.server_name, ep.port), (None, None, None));
+    assert_eq!(ep.database_name.as_deref(), Some("dblink"));
+    assert_eq!(b.w.dms.endpoint_password(&arn), None);
+    assert_eq!(s(&st, &["target", "secrets_manager_access_role_arn"]), Some(ROLE));
+    assert!(st.get("target").get("port").is_null(), "the port is the secret's: {:?}", st.get("target"));
+    assert!(!b.w.iam.role_exists(CREATED_ROLE));
+}
+
+#[tokio::test(start_paused = true)]
+async fn create_makes_a_least_privilege_role_records_it_and_destroy_deletes_it() {
+    let b = bed(true);
+    let st = b.created(&config(secret_target(serde_json::json!("create")))).await;
+    let role = b.w.iam.get_role(CREATED_ROLE).await.unwrap().expect("the access role");
+    assert_eq!(s(&st, &["target", "secrets_manager_access_role_arn"]), Some(role.arn.as_str()));
+    assert_eq!(role.tags.get("dmslink:stack").map(String::as_str), Some(PREFIX));
+    assert!(role.assume_role_policy.contains("dms.us-east-1.amazonaws.com"), "{}", role.assume_role_policy);
+    let doc = b.w.iam.get_role_policy(CREATED_ROLE, ACCESS_POLICY_NAME).await.unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(doc["Statement"][0]["Action"], "secretsmanager:GetSecretValue");
+    assert_eq!(doc["Statement"][0]["Resource"], SECRET, "only that secret");
+    let arn = s(&st, &["target", "endpoint_arn"]).unwrap().to_string();
+    let ep = b.w.dms.find_endpoint_by_arn(&arn).await.unwrap().unwrap();
+    assert_eq!(ep.secrets_manager.map(|p| p.access_role_arn), Some(role.arn.clone()));
+
+    let d = Main.delete(&b.ctx, &st).await;
+    assert_eq!(errors(&d), Vec::<String>::new());
+    assert!(!b.w.iam.role_exists(CREATED_ROLE), "destroy deletes the role it created");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_create_keeps_the_new_role_in_state_and_a_lost_answer_is_adopted() {
+    // The endpoint's create fails: the role already exists and is in the (partial) state.
+    let b = bed(true);
+    b.w.dms.fail_next("create_endpoint", AwsError::from_code("InvalidParameterValueException", "refused"));
+    let out = b.create(&config(secret_target(serde_json::json!("create")))).await;
+    assert!(!errors(&out.diags).is_empty());
+    let role = b.w.iam.get_role(CREATED_ROLE).await.unwrap().expect("the access role");
+    assert_eq!(s(&out.state, &["target", "secrets_manager_access_role_arn"]), Some(role.arn.as_str()));
+
+    // CreateRole's answer lost: the retry meets EntityAlreadyExists and adopts the tagged role.
+    let b = bed(true);
+    b.w.iam.lose_next_answer("create_role", AwsError::from_code("EntityAlreadyExists", "Role exists"));
+    let st = b.created(&config(secret_target(serde_json::json!("create")))).await;
+    let role = b.w.iam.get_role(CREATED_ROLE).await.unwrap().expect("the access role");
+    assert_eq!(s(&st, &["target", "secrets_manager_access_role_arn"]), Some(role.arn.as_str()));
+    assert!(b.w.iam.get_role_policy(CREATED_ROLE, ACCESS_POLICY_NAME).await.is_ok());
+
+    // A role of that name without this stack's tags is not adopted.
+    let b = bed(true);
+    let input = CreateRoleInput {
+        name: CREATED_ROLE.into(),
+        assume_role_policy: trust("dms.amazonaws.com"),
+        ..Default::default()
+    };
+    b.w.iam.create_role(input).await.unwrap();
+    let errs = errors(&b.create(&config(secret_target(serde_json::json!("create")))).await.diags);
+    assert!(errs.len() == 1 && errs[0].contains("without this stack's ownership tags"), "{errs:?}");
+}
