@@ -334,6 +334,8 @@ async fn apply(run: &Arc<StackRun>, planned: &Value, doing: Doing) -> ApplyOutco
 struct Remote {
     ri: Option<crate::aws::dms::ReplicationInstance>,
     dbs: std::collections::BTreeMap<String, crate::aws::rds::DbInstance>,
+    /// Each endpoint as DMS describes it, by database id.
+    endpoints: std::collections::BTreeMap<String, crate::aws::dms::Endpoint>,
 }
 
 async fn refresh(run: &StackRun, kids: &mut Children, remote: &mut Remote) -> Result<bool, String> {
@@ -393,10 +395,13 @@ async fn refresh(run: &StackRun, kids: &mut Children, remote: &mut Remote) -> Re
                 }
             }
         }
-        if let Some(arn) = &d.endpoint_arn
-            && c.dms.find_endpoint_by_arn(arn).await.map_err(|e| err("DMS endpoint", arn, e))?.is_none()
-        {
-            d2.endpoint_arn = None;
+        if let Some(arn) = &d.endpoint_arn {
+            match c.dms.find_endpoint_by_arn(arn).await.map_err(|e| err("DMS endpoint", arn, e))? {
+                None => d2.endpoint_arn = None,
+                Some(ep) => {
+                    remote.endpoints.insert(key.clone(), ep);
+                }
+            }
         }
         kids.databases.insert(key, d2);
     }
@@ -444,6 +449,9 @@ fn with_drift(mut state: Value, stack: &Stack, remote: &Remote) -> Value {
         }
     }
     let patch = |block: &mut Value, id: &str| {
+        if let Some(ep) = remote.endpoints.get(id) {
+            secrets_update::read_back(block, ep);
+        }
         let Some(i) = remote.dbs.get(id) else { return };
         let mut r = block.get("rds").clone();
         if r.is_null() {

@@ -234,3 +234,28 @@ async fn a_failed_create_keeps_the_new_role_in_state_and_a_lost_answer_is_adopte
     let errs = errors(&b.create(&config(secret_target(serde_json::json!("create")))).await.diags);
     assert!(errs.len() == 1 && errs[0].contains("without this stack's ownership tags"), "{errs:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_update_moves_an_endpoint_from_its_password_to_a_secret_in_place() {
+    let b = bed_with_access_role("dms.us-east-1.amazonaws.com", Some(&get_secret_on("*"))).await;
+    let mut j = stack_json("check", false);
+    let prior = b.created(&config(j.clone())).await;
+    let arn = s(&prior, &["source", "1", "endpoint_arn"]).unwrap().to_string();
+    assert!(b.w.dms.endpoint_password(&arn).is_some());
+
+    let onprem = "arn:aws:secretsmanager:us-east-1:123456789012:secret:onprem-XyZ789";
+    j["source"][1] = serde_json::json!({"name": "onprem", "database_name": "ORCL", "engine_name": "oracle",
+        "secrets_manager_arn": onprem, "secrets_manager_access_role_arn": ROLE});
+    let cfg = config(j);
+    let mut p = cfg.clone();
+    keep(&mut p, &prior, &NETWORK_IDS);
+    keep(&mut p, &prior, &STACK_IDS);
+    b.clear_calls();
+    let out = Main.update(&b.ctx, &prior, &p, &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert!(!b.w.dms.calls().iter().any(|c| c == "create_endpoint"), "{:?}", b.w.dms.calls());
+    let ep = b.w.dms.find_endpoint_by_arn(&arn).await.unwrap().unwrap();
+    assert_eq!(ep.secrets_manager, Some(SecretsManagerRef { secret_id: onprem.into(), access_role_arn: ROLE.into() }));
+    assert_eq!((ep.username, ep.server_name, ep.port), (None, None, None));
+    assert_eq!(b.w.dms.endpoint_password(&arn), None, "the clear-text password is gone");
+}
