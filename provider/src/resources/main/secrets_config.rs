@@ -32,7 +32,7 @@ pub struct SecretCreds {
 pub fn attributes() -> [Attribute; 3] {
     [
         Attribute::optional(SECRET_ATTR, Type::String)
-            .describe("Full ARN of a Secrets Manager secret holding this database's login as JSON (`username`, `password`, `host`, `port`, optionally `dbname`), which DMS reads when it connects, instead of `username`, `password`, `server_name` and `port` (conflicts with each, and with an `rds` block: the secret's `host` would have to be the address of an instance that does not exist yet). `database_name` is still needed. The ARN must be the secret's full ARN (with its six-character suffix) in the provider's region. dmslink never reads the secret's value: rotating it (or `PutSecretValue`) needs no apply and shows no change. Oracle and PostgreSQL engines only.")
+            .describe("Full ARN of a Secrets Manager secret holding this database's login as JSON (`username`, `password`, `host`, `port`, optionally `dbname`), which DMS reads when it connects, instead of `username`, `password`, `server_name` and `port` (conflicts with each). With an `rds` block the secret's `host` and `port` must be the instance's (`address`, known once dmslink has created it: write the secret's value from it; the plan warns). `database_name` is still needed. The ARN must be the secret's full ARN (with its six-character suffix) in the provider's region. dmslink never reads the secret's value: rotating it (or `PutSecretValue`) needs no apply and shows no change. Oracle and PostgreSQL engines only.")
             .validate(validate_secret_arn),
         Attribute::optional_computed(ROLE_ARN_ATTR, Type::String)
             .describe("ARN of the IAM role DMS assumes to read `secrets_manager_arn` (the caller needs `iam:PassRole` on it). Required with `secrets_manager_access_role = \"check\"`; conflicts with `\"create\"`, where it is the role dmslink created.")
@@ -142,12 +142,14 @@ pub fn validate_database(db: &Value, path: &AttrPath, diags: &mut Diagnostics) {
         }
     }
     if is_set(db.get("rds")) {
-        diags.error_at(
+        diags.warning_at(
             path.then_attr(SECRET_ATTR),
-            "Secrets Manager credentials for an RDS instance dmslink creates",
-            "A secret's `host` must be the address of the database, and an instance dmslink creates has its address \
-             only once it exists; dmslink does not write secrets. Use master_password (or master_password_wo) with \
-             username/password for such a database, or keep the secret for an existing server.",
+            "The secret must hold the address of the RDS instance dmslink creates",
+            "DMS connects to the `host` and `port` in the secret, and this database's instance gets its address \
+             only once dmslink creates it; dmslink never writes the secret. Write the secret's value from this \
+             block's `address` (e.g. an aws_secretsmanager_secret_version whose secret_string uses \
+             dmslink_main.<name>.target.address and the rds master or application login). Until it holds that \
+             address, connection tests (test_connections = true) and tasks fail.",
         );
     }
     if let Some(engine) = db.get("engine_name").as_str()

@@ -110,10 +110,12 @@ fn secret_settings_that_cannot_work_are_refused_at_validate() {
 
     let mut on_rds = secret_target(serde_json::json!(ROLE));
     on_rds["target"]["rds"] = serde_json::json!({"master_username": "dblink", "master_password": "master-pw"});
-    assert_eq!(
-        validation_errors(on_rds),
-        vec!["target.secrets_manager_arn: Secrets Manager credentials for an RDS instance dmslink creates".to_string()]
-    );
+    assert_eq!(validation_errors(on_rds.clone()), Vec::<String>::new());
+    let mut d = Diagnostics::new();
+    validate_config(&config(on_rds), &mut d);
+    let warned: Vec<String> = d.iter().map(|x| x.path.as_ref().map(|p| p.to_string()).unwrap_or_default()).collect();
+    assert_eq!(warned, vec!["target.secrets_manager_arn".to_string()]);
+    assert!(d.iter().all(|x| !x.is_error() && x.detail.contains("address")), "{d:?}");
 
     let mut mysql = secret_target(serde_json::json!(ROLE));
     mysql["target"]["engine_name"] = serde_json::json!("mysql");
@@ -258,4 +260,18 @@ async fn an_update_moves_an_endpoint_from_its_password_to_a_secret_in_place() {
     assert_eq!(ep.secrets_manager, Some(SecretsManagerRef { secret_id: onprem.into(), access_role_arn: ROLE.into() }));
     assert_eq!((ep.username, ep.server_name, ep.port), (None, None, None));
     assert_eq!(b.w.dms.endpoint_password(&arn), None, "the clear-text password is gone");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_rds_target_dmslink_creates_can_take_its_dms_login_from_a_secret() {
+    let b = bed_with_access_role("dms.us-east-1.amazonaws.com", Some(&get_secret_on(SECRET))).await;
+    let mut j = secret_target(serde_json::json!(ROLE));
+    j["target"]["rds"] = serde_json::json!({"master_username": "dblink", "master_password": "master-pw"});
+    let st = b.created(&config(j)).await;
+    assert!(s(&st, &["target", "address"]).is_some(), "the RDS instance's address is recorded");
+    let arn = s(&st, &["target", "endpoint_arn"]).unwrap().to_string();
+    let ep = b.w.dms.find_endpoint_by_arn(&arn).await.unwrap().unwrap();
+    assert_eq!(ep.secrets_manager.map(|p| p.secret_id), Some(SECRET.to_string()));
+    assert_eq!((ep.username, ep.server_name), (None, None));
+    assert_eq!(b.w.dms.endpoint_password(&arn), None);
 }
