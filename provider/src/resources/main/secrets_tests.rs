@@ -10,9 +10,9 @@ use crate::aws::dms::{DmsApi, SecretsManagerRef};
 use crate::aws::error::AwsError;
 use crate::aws::iam::{CreateRoleInput, IamApi};
 use crate::aws::secrets_access::ACCESS_POLICY_NAME;
-use crate::engine::Resource;
 use crate::engine::diag::{AttrPath, Diagnostics};
 use crate::engine::validate::validate_block;
+use crate::engine::{Resource, Value};
 
 const SECRET: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dblink-target-AbC123";
 const ROLE: &str = "arn:aws:iam::123456789012:role/dblink-secrets";
@@ -274,4 +274,40 @@ async fn an_rds_target_dmslink_creates_can_take_its_dms_login_from_a_secret() {
     assert_eq!(ep.secrets_manager.map(|p| p.secret_id), Some(SECRET.to_string()));
     assert_eq!((ep.username, ep.server_name), (None, None));
     assert_eq!(b.w.dms.endpoint_password(&arn), None);
+}
+
+#[test]
+fn leaving_a_secret_for_a_password_replaces_the_endpoint_and_the_other_way_is_in_place() {
+    use super::replace::{Replaced, replaced};
+    let with_secret = super::desired::read(&config(secret_target(serde_json::json!(ROLE))), &Value::Null);
+    let mut j = stack_json("check", false);
+    j["target"] = serde_json::json!({"database_name": "dblink", "server_name": "pg.corp.example",
+        "username": "dms", "password": "tgt-pw"});
+    let with_password = super::desired::read(&config(j), &Value::Null);
+    assert_eq!(
+        replaced(&with_secret, &with_password),
+        vec![Replaced::Endpoint { id: "dblink-dev-tgt".into(), setting: "secrets_manager_arn" }]
+    );
+    assert_eq!(replaced(&with_password, &with_secret), Vec::<Replaced>::new());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_created_role_goes_when_its_database_leaves_the_secret() {
+    let b = bed(true);
+    let prior = b.created(&config(secret_target(serde_json::json!("create")))).await;
+    assert!(b.w.iam.role_exists(CREATED_ROLE));
+    let mut j = stack_json("check", false);
+    j["target"] = serde_json::json!({"database_name": "dblink", "server_name": "pg.corp.example",
+        "username": "dms", "password": "tgt-pw"});
+    let cfg = config(j);
+    let mut p = cfg.clone();
+    keep(&mut p, &prior, &NETWORK_IDS);
+    keep(&mut p, &prior, &STACK_IDS);
+    let out = Main.update(&b.ctx, &prior, &p, &cfg).await;
+    assert_eq!(errors(&out.diags), Vec::<String>::new());
+    assert!(!b.w.iam.role_exists(CREATED_ROLE), "the role of the secret no longer used is deleted");
+    let arn = s(&out.state, &["target", "endpoint_arn"]).unwrap().to_string();
+    let ep = b.w.dms.find_endpoint_by_arn(&arn).await.unwrap().unwrap();
+    assert_eq!((ep.secrets_manager, ep.username.as_deref()), (None, Some("dms")));
+    assert_eq!(b.w.dms.endpoint_password(&arn).unwrap().expose(), "tgt-pw");
 }

@@ -36,6 +36,13 @@ pub fn access_role_name(database_id: &str) -> String {
 
 pub(super) async fn ensure_secrets_access_roles(run: &StackRun) -> R<()> {
     for db in run.stack.databases() {
+        let id = run.stack.database_id(db);
+        // A role this stack created for a secret the configuration no longer has (or no longer
+        // wants created): DMS reads the secret only when it connects, and the endpoint is changed
+        // to the new login by this same apply.
+        if run.kids().db(&id).secrets_role_arn.is_some() && !db.secrets.as_ref().is_some_and(|c| c.create_role) {
+            delete_created_role(run, &id).await?;
+        }
         let Some(creds) = &db.secrets else { continue };
         if creds.create_role {
             ensure_created_role(run, db, creds).await?;
@@ -153,19 +160,24 @@ async fn ensure_created_role(run: &StackRun, db: &Database, creds: &SecretCreds)
 pub(super) async fn delete_secrets_access_roles(run: &StackRun) -> R<()> {
     for db in run.stack.databases() {
         let id = run.stack.database_id(db);
-        if run.kids().db(&id).secrets_role_arn.is_none() {
-            continue;
+        if run.kids().db(&id).secrets_role_arn.is_some() {
+            delete_created_role(run, &id).await?;
         }
-        let name = access_role_name(&id);
-        let iam = run.iam();
-        gone_ok(
-            STEP,
-            "deleting the secret's policy of IAM role",
-            &name,
-            iam.delete_role_policy(&name, ACCESS_POLICY_NAME).await,
-        )?;
-        gone_ok(STEP, "deleting IAM role", &name, iam.delete_role(&name).await)?;
-        run.kids().db_mut(&id).secrets_role_arn = None;
     }
+    Ok(())
+}
+
+/// Deletes the access role this stack created for database `id` (its inline policy first).
+async fn delete_created_role(run: &StackRun, id: &str) -> R<()> {
+    let name = access_role_name(id);
+    let iam = run.iam();
+    gone_ok(
+        STEP,
+        "deleting the secret's policy of IAM role",
+        &name,
+        iam.delete_role_policy(&name, ACCESS_POLICY_NAME).await,
+    )?;
+    gone_ok(STEP, "deleting IAM role", &name, iam.delete_role(&name).await)?;
+    run.kids().db_mut(id).secrets_role_arn = None;
     Ok(())
 }
