@@ -311,3 +311,29 @@ async fn a_created_role_goes_when_its_database_leaves_the_secret() {
     assert_eq!((ep.secrets_manager, ep.username.as_deref()), (None, Some("dms")));
     assert_eq!(b.w.dms.endpoint_password(&arn).unwrap().expose(), "tgt-pw");
 }
+
+/// The fake refuses the pair beside clear-text credentials as the emulator does (SM1).
+#[tokio::test(start_paused = true)]
+async fn the_fake_refuses_a_secret_beside_clear_text_credentials() {
+    use crate::aws::dms::{CreateEndpointInput, ModifyEndpointInput};
+    let b = bed(true);
+    let pair = SecretsManagerRef { secret_id: SECRET.into(), access_role_arn: ROLE.into() };
+    let input = CreateEndpointInput {
+        id: "both".into(),
+        endpoint_type: "target".into(),
+        engine_name: "postgres".into(),
+        database_name: Some("db".into()),
+        username: Some("u".into()),
+        password: Some(crate::aws::Secret::new("p")),
+        secrets_manager: Some(pair.clone()),
+        ..Default::default()
+    };
+    let e = b.w.dms.create_endpoint(input.clone()).await.unwrap_err();
+    assert_eq!(e.code, "InvalidParameterCombinationException");
+    assert!(e.message.contains("Username, Password"), "{}", e.message);
+    let ok = CreateEndpointInput { username: None, password: None, ..input };
+    let ep = b.w.dms.create_endpoint(ok).await.unwrap();
+    assert_eq!(ep.secrets_manager, Some(pair.clone()));
+    let m = ModifyEndpointInput { arn: ep.arn, port: Some(5433), secrets_manager: Some(pair), ..Default::default() };
+    assert_eq!(b.w.dms.modify_endpoint(m).await.unwrap_err().code, "InvalidParameterCombinationException");
+}

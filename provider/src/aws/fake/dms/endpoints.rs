@@ -111,22 +111,12 @@ impl FakeDms {
     /// The service model's rule for `SecretsManagerSecretId`: the secret pair or clear-text
     /// `Username`, `Password`, `ServerName` and `Port`, "You can't specify both". The error code AWS
     /// gives is [unverified]; the emulator answers the same (dms_secrets.py).
-    fn check_secret_or_credentials(pair: bool, given: &[(&str, bool)], engine: Option<&str>) -> Result<(), AwsError> {
-        if !pair {
-            return Ok(());
-        }
+    fn check_secret_or_credentials(pair: bool, given: &[(&str, bool)]) -> Result<(), AwsError> {
         let both: Vec<&str> = given.iter().filter(|(_, g)| *g).map(|(n, _)| *n).collect();
-        if !both.is_empty() {
+        if pair && !both.is_empty() {
             return Err(invalid_combination(format!(
                 "Specify either SecretsManagerSecretId and SecretsManagerAccessRoleArn or {}, not both",
                 both.join(", ")
-            )));
-        }
-        if let Some(engine) = engine
-            && !matches!(engine, "oracle" | "postgres" | "aurora-postgresql")
-        {
-            return Err(invalid_parameter(format!(
-                "The fake keeps Secrets Manager settings for oracle and postgres only, not {engine}"
             )));
         }
         Ok(())
@@ -143,7 +133,6 @@ impl FakeDms {
                 ("ServerName", input.server_name.is_some()),
                 ("Port", input.port.is_some()),
             ],
-            Some(&input.engine_name),
         )?;
         if !valid_identifier(&input.id, 255) {
             return Err(invalid_parameter(format!(
@@ -226,7 +215,6 @@ impl FakeDms {
                 ("ServerName", input.server_name.is_some()),
                 ("Port", input.port.is_some()),
             ],
-            input.engine_name.as_deref().or(Some(rec.ep.engine_name.as_str())),
         )?;
         let mut ep = rec.ep.clone();
         if let Some(pair) = &input.secrets_manager {
