@@ -78,6 +78,7 @@ impl Resource<Configured> for Main {
             vpn_gateway_plan::check(draft).await;
         }
         if draft.is_create() {
+            secrets_config::plan_role_arns(draft.config, &mut draft.planned);
             return;
         }
         if draft.is_replace() {
@@ -88,6 +89,7 @@ impl Resource<Configured> for Main {
         adoption::plan_ownership(draft);
         vpn_guard::refuse_cutting(draft, vpn_guard::Cut::Swap).await;
         pair_sources_by_name(draft.prior, draft.config, &mut draft.planned);
+        secrets_config::plan_role_arns(draft.config, &mut draft.planned);
         plan_missing_children(draft.prior, &mut draft.planned);
         plan_replaced_children(draft);
         deletions::plan_removed_sources(draft);

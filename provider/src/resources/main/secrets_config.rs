@@ -220,6 +220,35 @@ pub fn validate_region(config: &Value, region: &str, diags: &mut Diagnostics) {
     }
 }
 
+/// At plan: the access role a database's apply will create is unknown until then (`create` with no
+/// ARN planned yet), and a database that no longer takes a secret keeps no role ARN.
+pub fn plan_role_arns(config: &Value, planned: &mut Value) {
+    let fix = |cfg: &Value, block: &mut Value| {
+        if !cfg.get(ROLE_ARN_ATTR).is_null() {
+            return;
+        }
+        let creating = is_set(cfg.get(SECRET_ATTR)) && cfg.get(ROLE_MODE_ATTR).as_str() == Some("create");
+        if creating && block.get(ROLE_ARN_ATTR).is_null() {
+            block.set(ROLE_ARN_ATTR, Value::Unknown);
+        } else if cfg.get(SECRET_ATTR).is_null() && !block.get(ROLE_ARN_ATTR).is_null() {
+            block.set(ROLE_ARN_ATTR, Value::Null);
+        }
+    };
+    let configs = config.get("source").as_elements().unwrap_or_default();
+    if let Some(blocks) = planned.get("source").as_elements() {
+        let mut blocks = blocks.to_vec();
+        for (cfg, block) in configs.iter().zip(blocks.iter_mut()) {
+            fix(cfg, block);
+        }
+        planned.set("source", Value::List(blocks));
+    }
+    let mut target = planned.get("target").clone();
+    if !target.is_null() && !target.is_unknown() {
+        fix(config.get("target"), &mut target);
+        planned.set("target", target);
+    }
+}
+
 /// Reads a fully known block.
 pub fn read(db: &Value) -> Option<SecretCreds> {
     let secret_arn = db.get(SECRET_ATTR).as_str()?.to_string();

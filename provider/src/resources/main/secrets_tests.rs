@@ -337,3 +337,34 @@ async fn the_fake_refuses_a_secret_beside_clear_text_credentials() {
     let m = ModifyEndpointInput { arn: ep.arn, port: Some(5433), secrets_manager: Some(pair), ..Default::default() };
     assert_eq!(b.w.dms.modify_endpoint(m).await.unwrap_err().code, "InvalidParameterCombinationException");
 }
+
+/// Through the provider as Terraform drives it: adding `create` to an existing stack plans the role's
+/// ARN unknown (the apply then sets it, consistently), the refreshed stack plans no change, and
+/// leaving the secret plans the ARN away.
+#[tokio::test(start_paused = true)]
+async fn the_created_roles_arn_is_planned_unknown_then_kept_then_dropped() {
+    let w = world(true);
+    let p = provider(&w, |_| {});
+    let mut j = stack_json("check", false);
+    j["target"] = serde_json::json!({"database_name": "dblink", "server_name": "pg.corp.example",
+        "username": "dms", "password": "tgt-pw"});
+    let with_password = config(j);
+    let planned = plan(&p, &Value::Null, &with_password).await;
+    let (state, d) = p.apply_resource_change(MAIN, &Value::Null, &planned.planned, &with_password).await;
+    assert!(!d.has_errors(), "{d:?}");
+
+    let with_secret = config(secret_target(serde_json::json!("create")));
+    let planned = plan(&p, &state, &with_secret).await;
+    assert!(planned.planned.get("target").get("secrets_manager_access_role_arn").is_unknown());
+    let (state, d) = p.apply_resource_change(MAIN, &state, &planned.planned, &with_secret).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let role = w.iam.get_role(CREATED_ROLE).await.unwrap().expect("the access role");
+    assert_eq!(s(&state, &["target", "secrets_manager_access_role_arn"]), Some(role.arn.as_str()));
+    let (read, d) = p.read_resource(MAIN, &state).await;
+    assert!(!d.has_errors(), "{d:?}");
+    assert_eq!(s(&read, &["target", "secrets_manager_arn"]), Some(SECRET), "read back from the endpoint");
+    assert_eq!(plan(&p, &read, &with_secret).await.planned, read, "no change after the refresh");
+
+    let planned = plan(&p, &read, &with_password).await;
+    assert!(planned.planned.get("target").get("secrets_manager_access_role_arn").is_null());
+}
