@@ -606,6 +606,20 @@ def source_snapshot(args: argparse.Namespace) -> dict[str, Any]:
     return {"snapshot_identifier": args.name, "snapshot_arn": snap["DBSnapshotArn"], "engine": args.engine}
 
 
+def secret(args: argparse.Namespace) -> dict[str, Any]:
+    """A Secrets Manager secret with ``--value`` as its string: created, or given a new value
+    (``PutSecretValue``, a rotation) when it exists; its full ARN."""
+    sm = client("secretsmanager", args)
+    try:
+        arn = sm.describe_secret(SecretId=args.name)["ARN"]
+    except ClientError as err:
+        if error_code(err) != "ResourceNotFoundException":
+            raise
+        return {"arn": sm.create_secret(Name=args.name, SecretString=args.value)["ARN"]}
+    sm.put_secret_value(SecretId=arn, SecretString=args.value)
+    return {"arn": arn}
+
+
 def dms_vpc_role(args: argparse.Namespace) -> dict[str, Any]:
     ensure_dms_vpc_role(args)
     return {"role_name": "dms-vpc-role"}
@@ -1034,6 +1048,11 @@ def main(argv: list[str]) -> int:
     p = common(sub.add_parser("security-group", help="one security group"))
     p.add_argument("--group-id", required=True)
     p.set_defaults(func=security_group)
+
+    p = common(sub.add_parser("secret", help="a Secrets Manager secret, created or given a new value"))
+    p.add_argument("--name", required=True)
+    p.add_argument("--value", required=True)
+    p.set_defaults(func=secret)
 
     p = common(sub.add_parser("vpn-gateway", help="a VPN gateway attached to no VPC"))
     p.set_defaults(func=vpn_gateway)

@@ -239,6 +239,13 @@ impl Fixtures {
         self.run(&["delete-vpn-gateway", "--vpn-gateway-id", vgw]);
     }
 
+    /// A Secrets Manager secret named `name` holding `value`: created, or given `value` as its new
+    /// version when it exists (a rotation). Returns its full ARN.
+    pub fn secret(&self, name: &str, value: &str) -> String {
+        let doc = self.run(&["secret", "--name", name, "--value", value]);
+        doc["arn"].as_str().unwrap_or_else(|| panic!("secret: {doc}")).to_string()
+    }
+
     /// The `dms-vpc-role` IAM role as the seed makes it: an inline policy granting DMS's EC2
     /// actions, no managed policy.
     pub fn dms_vpc_role_inline(&self) {

@@ -299,3 +299,74 @@ fn main_on_vpn_gateway_id_is_destroyed_with_the_gateway_and_its_connection_intac
         fixtures.delete_vpn_gateway(&vgw);
     });
 }
+
+/// Issue 15 done-when: source and target credentials come from Secrets Manager secrets (made by the
+/// test, holding the real local PostgreSQL login) read through access roles dmslink creates; the
+/// apply passes `test_connections = true`, the password appears neither in the state nor in a
+/// `TF_LOG=TRACE` log of the apply, and a rotation (a new password in PostgreSQL and
+/// `PutSecretValue`) leaves the next plan with no changes. The destroy deletes the roles with the stack.
+#[test]
+fn main_with_secrets_manager_credentials_passes_connection_tests_and_keeps_the_password_out() {
+    let Some(pg) = Postgres::start(USERNAME, PASSWORD, &["geodesy", "dblink"]) else {
+        return;
+    };
+    let Some(bed) =
+        TestBed::start("main_with_secrets_manager_credentials_passes_connection_tests_and_keeps_the_password_out")
+    else {
+        return;
+    };
+    const SECRETS_ADDR: &str = "dmslink_main.dblink";
+    const SECRETS_TGT: &str = "integration-secrets-dev-tgt";
+    const SECRETS_SRC: &str = "integration-secrets-dev-src-geodesy";
+    const ROTATED: &str = "Rotated-pg-pw-5307";
+    bed.each_cli(|cli| {
+        let label = cli.label.clone();
+        let fixtures = bed.fixtures();
+        let backend = fixtures.state_backend("tfstate-secrets", "terraform-lock-secrets", "main-secrets");
+        fixtures.dms_vpc_role();
+        pg.psql("postgres", &format!("ALTER ROLE {USERNAME} PASSWORD '{PASSWORD}'"));
+        let login = |password: &str| {
+            serde_json::json!({"username": USERNAME, "password": password, "host": "127.0.0.1", "port": pg.port})
+                .to_string()
+        };
+        let source_secret = fixtures.secret("integration-secrets-src", &login(PASSWORD));
+        let target_secret = fixtures.secret("integration-secrets-tgt", &login(PASSWORD));
+        let mut wd = bed.workdir(cli, "main-secrets");
+        wd.use_backend(&backend)
+            .set_var("source_secret_arn", &source_secret)
+            .set_var("target_secret_arn", &target_secret)
+            .set_env("TF_LOG", "TRACE");
+        wd.init();
+
+        let out = wd.apply();
+        for secret in [PASSWORD, ROTATED] {
+            assert!(!out.combined().contains(secret), "[{label}] the TRACE log of the apply shows the password");
+        }
+        assert!(out.stderr.contains("[TRACE]"), "[{label}] TF_LOG=TRACE wrote no trace log:\n{}", out.describe());
+        wd.remove_env("TF_LOG");
+        let values =
+            wd.resource_values(SECRETS_ADDR).unwrap_or_else(|| panic!("[{label}] {SECRETS_ADDR} not in state"));
+        for endpoint in [SECRETS_SRC, SECRETS_TGT] {
+            assert_eq!(status_of(&values, endpoint), ("successful".to_string(), None), "[{label}] {endpoint}");
+        }
+        let target = &values["target"];
+        assert_eq!(target["secrets_manager_arn"].as_str(), Some(target_secret.as_str()), "[{label}] {target:#}");
+        let role = target["secrets_manager_access_role_arn"].as_str().unwrap_or_default();
+        assert!(role.ends_with(":role/integration-secrets-dev-tgt-secrets"), "[{label}] {target:#}");
+        assert!(target["username"].is_null() && target["password"].is_null(), "[{label}] {target:#}");
+        let state = wd.state_pull();
+        assert!(!state.contains(PASSWORD), "[{label}] the state holds the password");
+        wd.expect_plan(0, "plan after an apply with Secrets Manager credentials");
+
+        // A rotation: a new password in PostgreSQL and in the secret; dmslink never reads the
+        // value, so nothing changes.
+        pg.psql("postgres", &format!("ALTER ROLE {USERNAME} PASSWORD '{ROTATED}'"));
+        assert_eq!(fixtures.secret("integration-secrets-tgt", &login(ROTATED)), target_secret, "[{label}]");
+        assert_eq!(fixtures.secret("integration-secrets-src", &login(ROTATED)), source_secret, "[{label}]");
+        wd.expect_plan(0, "plan after the secrets were rotated");
+        assert!(!wd.state_pull().contains(ROTATED), "[{label}] the state holds the rotated password");
+
+        wd.destroy();
+        assert!(wd.state_list().is_empty(), "[{label}] state after destroy");
+    });
+}

@@ -291,6 +291,7 @@ async fn sdk_stack_round_trip_against_emulator() {
         extra_connection_attributes: None,
         kms_key_id: None,
         certificate_arn: None,
+        secrets_manager: None,
         tags: tags.clone(),
     };
     let src = dms.create_endpoint(endpoint(&format!("{stack}-source"), "source", "oracle", 1521)).await.unwrap();

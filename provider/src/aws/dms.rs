@@ -253,6 +253,19 @@ pub struct Endpoint {
     pub kms_key_id: Option<String>,
     /// The DMS certificate (`ImportCertificate`) that `verify-ca` / `verify-full` check the server with.
     pub certificate_arn: Option<String>,
+    /// The Secrets Manager pair of the engine settings (`OracleSettings`/`PostgreSQLSettings`).
+    pub secrets_manager: Option<SecretsManagerRef>,
+}
+
+/// Where DMS reads an endpoint's credentials from: `SecretsManagerSecretId` and
+/// `SecretsManagerAccessRoleArn`, which exist only inside the engine's settings object (the
+/// service model; never top-level). The secret's value is never read by dmslink.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecretsManagerRef {
+    /// The secret's full ARN.
+    pub secret_id: String,
+    /// The role DMS assumes to read the secret.
+    pub access_role_arn: String,
 }
 
 /// `CreateEndpoint`.
@@ -273,6 +286,8 @@ pub struct CreateEndpointInput {
     /// change (`ModifyEndpoint` has no such member).
     pub kms_key_id: Option<String>,
     pub certificate_arn: Option<String>,
+    /// Sent in the engine settings with `database_name`, instead of server, port, user and password.
+    pub secrets_manager: Option<SecretsManagerRef>,
     pub tags: Tags,
 }
 
@@ -292,6 +307,8 @@ pub struct ModifyEndpointInput {
     pub extra_connection_attributes: Option<String>,
     /// `""` removes the endpoint's certificate.
     pub certificate_arn: Option<String>,
+    /// Sent in the engine settings (for `engine_name`, which the caller then also sets).
+    pub secrets_manager: Option<SecretsManagerRef>,
 }
 
 /// Which tasks [`DmsApi::list_replication_tasks_using`] lists.

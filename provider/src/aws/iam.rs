@@ -103,6 +103,10 @@ pub trait IamApi: Send + Sync {
     /// `DeleteConflict` (kind `DependencyViolation`) while policies are attached.
     async fn delete_role(&self, name: &str) -> Result<(), AwsError>;
     async fn tag_role(&self, name: &str, tags: &Tags) -> Result<(), AwsError>;
+    /// Puts (creates or replaces) an inline policy (`PutRolePolicy`); `document` is JSON text.
+    async fn put_role_policy(&self, role_name: &str, policy_name: &str, document: &str) -> Result<(), AwsError>;
+    /// `NoSuchEntity` (kind `NotFound`) when the role or the policy is gone.
+    async fn delete_role_policy(&self, role_name: &str, policy_name: &str) -> Result<(), AwsError>;
     async fn untag_role(&self, name: &str, keys: &[String]) -> Result<(), AwsError>;
 }
 

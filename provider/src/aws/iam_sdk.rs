@@ -178,6 +178,29 @@ impl IamApi for SdkIam {
         Ok(())
     }
 
+    async fn put_role_policy(&self, role_name: &str, policy_name: &str, document: &str) -> Result<(), AwsError> {
+        self.client
+            .put_role_policy()
+            .role_name(role_name)
+            .policy_name(policy_name)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    async fn delete_role_policy(&self, role_name: &str, policy_name: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_role_policy()
+            .role_name(role_name)
+            .policy_name(policy_name)
+            .send()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     async fn delete_role(&self, name: &str) -> Result<(), AwsError> {
         self.client.delete_role().role_name(name).send().await.map_err(|e| self.err(e))?;
         Ok(())

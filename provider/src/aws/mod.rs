@@ -24,6 +24,7 @@ pub mod logs_sdk;
 pub mod offers;
 pub mod rds;
 pub mod rds_sdk;
+pub mod secrets_access;
 pub mod stop;
 pub mod sts;
 pub mod wait;

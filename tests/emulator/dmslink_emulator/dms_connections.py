@@ -15,7 +15,9 @@ OR-ed (each one replaces the previous result).  Here:
   whose engine is ``postgres``/``aurora-postgresql`` and whose server is
   ``127.0.0.1``/``localhost``/``::1`` is really logged into (pg8000, in a
   background thread, with the endpoint's user, password, database, port and
-  ``SslMode``) and the server's answer decides, e.g. ``... Message: FATAL:
+  ``SslMode``; with a Secrets Manager secret, its ``username``/``password``/``host``/``port``
+  and ``dbname`` read at test time, ``dms_secrets.py``, and ``failed`` when the access role
+  cannot read it) and the server's answer decides, e.g. ``... Message: FATAL:
   password authentication failed for user "app"``; anything else is decided
   by the network (``reachability.py``, strict mode): reachable -> successful,
   else ``failed`` after ``dms_connection_seconds.timeout`` with DMS's timeout
@@ -43,7 +45,7 @@ from typing import Any
 from moto.dms.models import DatabaseMigrationServiceBackend
 from moto.dms.responses import DatabaseMigrationServiceResponse
 
-from . import reachability
+from . import dms_secrets, reachability
 from .config import CONFIG
 from .dms_common import (
     InvalidParameterValueException,
@@ -83,8 +85,11 @@ class EmuConnection:
         outcome = CONFIG.connection_outcome(endpoint.endpoint_identifier, endpoint.endpoint_arn)
         with self._lock:
             self._result = None
+        secret_failure = _secret_failure(endpoint)
         if outcome is not None:
             self._set((outcome["status"], outcome.get("message")))
+        elif secret_failure is not None:
+            self._set(("failed", secret_failure))
         elif _is_local_postgres(endpoint):
             login = _login_args(endpoint)
             threading.Thread(
@@ -134,13 +139,43 @@ def _settings(endpoint: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _secret_login(endpoint: Any) -> dict[str, Any] | None:
+    """The login in the endpoint's Secrets Manager secret, read now (None: no secret, or unreadable)."""
+    try:
+        return dms_secrets.resolve(endpoint)
+    except dms_secrets.SecretProblem:
+        return None
+
+
+def _secret_failure(endpoint: Any) -> str | None:
+    """DMS's failure when it cannot read the endpoint's secret (dms_secrets.py), else None."""
+    try:
+        dms_secrets.resolve(endpoint)
+    except dms_secrets.SecretProblem as err:
+        return f"Test connection for endpoint '{endpoint.endpoint_identifier}' failed: {err}"
+    return None
+
+
 def _is_local_postgres(endpoint: Any) -> bool:
     engine = str(getattr(endpoint, "engine_name", "") or "").lower()
-    server = getattr(endpoint, "server_name", None) or _settings(endpoint).get("ServerName")
+    secret = _secret_login(endpoint)
+    server = (secret or {}).get("host") or getattr(endpoint, "server_name", None) or _settings(endpoint).get("ServerName")
     return engine in POSTGRES_ENGINES and isinstance(server, str) and server.strip().lower() in LOOPBACK
 
 
 def _login_args(endpoint: Any) -> dict[str, Any]:
+    secret = _secret_login(endpoint)
+    if secret is not None:
+        server = str(secret.get("host") or "127.0.0.1").strip()
+        return {
+            "host": "::1" if server in ("::1", "[::1]") else server,
+            "port": int(secret.get("port") or 5432),
+            "user": str(secret.get("username") or ""),
+            "password": secret.get("password"),
+            "database": secret.get("dbname") or getattr(endpoint, "database_name", None)
+            or _settings(endpoint).get("DatabaseName"),
+            "ssl_mode": str(getattr(endpoint, "ssl_mode", None) or "none").lower(),
+        }
     extra = _settings(endpoint)
     server = (getattr(endpoint, "server_name", None) or extra.get("ServerName") or "127.0.0.1").strip()
     return {

@@ -12,6 +12,9 @@
   lower-case), ``Password`` keys never echoed inside ``*Settings``; a second
   endpoint with the same identifier -> ``ResourceAlreadyExistsFault`` (moto
   replaced the first one silently).
+* A Secrets Manager pair (``SecretsManagerSecretId`` in ``*Settings``) beside clear-text
+  ``Username``/``Password``/``ServerName``/``Port`` -> ``InvalidParameterCombinationException``
+  (``dms_secrets.py``); a ``ModifyEndpoint`` that sets the pair drops the clear-text login.
 * ``ModifyEndpoint`` (new): every field but the ARN and KMS key; ``*Settings``
   merged key by key unless ``ExactSettings``; the password is stored, never
   returned.  Strict: refused (``InvalidResourceStateFault``) while a replication
@@ -29,10 +32,11 @@ from typing import Any
 from moto.dms.models import DatabaseMigrationServiceBackend, Endpoint
 from moto.dms.responses import DatabaseMigrationServiceResponse
 
-from . import dms_certificates, kms_keys, rulebook, timeline
+from . import dms_certificates, dms_secrets, kms_keys, rulebook, timeline
 from .config import CONFIG
 from .dms_common import (
     DmsClientError,
+    InvalidParameterCombinationException,
     InvalidParameterValueException,
     InvalidResourceStateFault,
     ResourceAlreadyExistsFault,
@@ -94,7 +98,20 @@ def _check_filters(filters: Any, known: tuple[str, ...]) -> list[dict[str, Any]]
 
 # -- endpoints ---------------------------------------------------------------
 
-_SECRET_KEYS = {"Password", "SaslPassword", "AuthPassword", "SecurityDbEncryption"}
+# Settings members DMS never returns (issue 15: ASM's and Kafka's passwords too).
+_SECRET_KEYS = {
+    "Password", "SaslPassword", "AuthPassword", "SecurityDbEncryption", "AsmPassword", "SslClientKeyPassword",
+}
+
+
+def _refuse_secret_beside_credentials(doc: dict[str, Any]) -> None:
+    """The secret pair or clear-text credentials, not both (dms_secrets.py)."""
+    both = dms_secrets.both_given(doc)
+    if both:
+        raise InvalidParameterCombinationException(
+            "Specify either SecretsManagerSecretId and SecretsManagerAccessRoleArn or "
+            f"{', '.join(both)}, not both"
+        )
 
 
 def _endpoint_dict(endpoint: Endpoint) -> dict[str, Any]:
@@ -108,6 +125,7 @@ def _endpoint_dict(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def create_endpoint(self: DatabaseMigrationServiceResponse) -> str:
+    _refuse_secret_beside_credentials(params(self))
     identifier = params(self).get("EndpointIdentifier")
     if isinstance(identifier, str) and identifier in backend_of(self).endpoints:
         raise ResourceAlreadyExistsFault(f"Endpoint {identifier} already exists")
@@ -249,6 +267,11 @@ def modify_endpoint(self: DatabaseMigrationServiceResponse) -> str:
                 "endpoint", "ModifyEndpoint", id=endpoint.endpoint_identifier, users=", ".join(sorted(busy))
             )
     dms_certificates.check_reference(backend, doc.get("CertificateArn"))
+    _refuse_secret_beside_credentials(doc)
+    if any(isinstance(doc.get(k), dict) and doc[k].get(dms_secrets.SECRET_ID) for k in _ENDPOINT_SETTINGS):
+        # The secret now carries the login [unverified]: the clear-text one is no longer the endpoint's.
+        for attr in ("username", "password", "server_name", "port"):
+            setattr(endpoint, attr, None)
     exact = bool(doc.get("ExactSettings"))
     for key, attr in _ENDPOINT_FIELDS.items():
         if doc.get(key) is not None:

@@ -134,6 +134,10 @@ def server_of(endpoint: Any) -> tuple[str, int]:
     server = str(getattr(endpoint, "server_name", None) or extra.get("ServerName") or "").strip()
     engine = str(getattr(endpoint, "engine_name", "") or "").lower()
     port = getattr(endpoint, "port", None) or extra.get("Port") or DEFAULT_PORTS.get(engine, 0)
+    if not server:
+        from .dms_secrets import host_of  # the login is in a Secrets Manager secret
+
+        server, port = host_of(endpoint) or ("", port)
     try:
         port = int(port)
     except (TypeError, ValueError):

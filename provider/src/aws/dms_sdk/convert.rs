@@ -139,6 +139,7 @@ pub(crate) fn endpoint_from_sdk(e: &t::Endpoint) -> Endpoint {
         extra_connection_attributes: o(e.extra_connection_attributes()),
         kms_key_id: o(e.kms_key_id()),
         certificate_arn: o(e.certificate_arn()),
+        secrets_manager: super::secrets::secrets_manager_from_sdk(e),
     }
 }
 

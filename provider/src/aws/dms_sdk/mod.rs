@@ -1,6 +1,7 @@
 //! `DmsApi` over `aws-sdk-databasemigration`.
 
 mod convert;
+mod secrets;
 #[cfg(test)]
 mod tests;
 
@@ -407,10 +408,17 @@ impl DmsApi for SdkDms {
             .set_extra_connection_attributes(input.extra_connection_attributes.clone())
             .set_kms_key_id(input.kms_key_id.clone())
             .set_certificate_arn(input.certificate_arn.clone())
-            .set_tags(if input.tags.is_empty() { None } else { Some(sdk_tags(&input.tags)) })
-            .send()
-            .await
-            .map_err(|e| self.err(e))?;
+            .set_tags(if input.tags.is_empty() { None } else { Some(sdk_tags(&input.tags)) });
+        let out = match input
+            .secrets_manager
+            .as_ref()
+            .and_then(|p| secrets::settings_for(&input.engine_name, p, input.database_name.as_deref()))
+        {
+            Some(secrets::EngineSettings::Oracle(s)) => out.oracle_settings(s),
+            Some(secrets::EngineSettings::Postgres(s)) => out.postgre_sql_settings(s),
+            None => out,
+        };
+        let out = out.send().await.map_err(|e| self.err(e))?;
         out.endpoint().map(endpoint_from_sdk).ok_or_else(|| missing("endpoint", "CreateEndpoint"))
     }
 
@@ -455,10 +463,16 @@ impl DmsApi for SdkDms {
             .set_password(input.password.as_ref().map(|p| p.expose().to_string()))
             .set_ssl_mode(input.ssl_mode.as_deref().map(t::DmsSslModeValue::from))
             .set_extra_connection_attributes(input.extra_connection_attributes.clone())
-            .set_certificate_arn(input.certificate_arn.clone())
-            .send()
-            .await
-            .map_err(|e| self.err(e))?;
+            .set_certificate_arn(input.certificate_arn.clone());
+        let settings = input.secrets_manager.as_ref().and_then(|p| {
+            secrets::settings_for(input.engine_name.as_deref().unwrap_or_default(), p, input.database_name.as_deref())
+        });
+        let out = match settings {
+            Some(secrets::EngineSettings::Oracle(s)) => out.oracle_settings(s),
+            Some(secrets::EngineSettings::Postgres(s)) => out.postgre_sql_settings(s),
+            None => out,
+        };
+        let out = out.send().await.map_err(|e| self.err(e))?;
         out.endpoint().map(endpoint_from_sdk).ok_or_else(|| missing("endpoint", "ModifyEndpoint"))
     }
 

@@ -39,11 +39,21 @@ pub const OPS: &[&str] = &[
     "delete_role",
     "tag_role",
     "untag_role",
+    "put_role_policy",
+    "delete_role_policy",
 ];
 
 /// Operations whose answer [`FakeIam::lose_next_answer`] can lose: those that change something.
-pub const LOSABLE_OPS: &[&str] =
-    &["create_role", "attach_role_policy", "detach_role_policy", "delete_role", "tag_role", "untag_role"];
+pub const LOSABLE_OPS: &[&str] = &[
+    "create_role",
+    "attach_role_policy",
+    "detach_role_policy",
+    "delete_role",
+    "tag_role",
+    "untag_role",
+    "put_role_policy",
+    "delete_role_policy",
+];
 
 struct RoleRec {
     role: Role,
@@ -315,6 +325,30 @@ impl IamApi for FakeIam {
 
     async fn untag_role(&self, name: &str, keys: &[String]) -> Result<(), AwsError> {
         self.answer("untag_role", self.served_untag_role(name, keys))
+    }
+
+    async fn put_role_policy(&self, role_name: &str, policy_name: &str, document: &str) -> Result<(), AwsError> {
+        let served = (|| {
+            self.lock().rec.begin("put_role_policy", format!("{role_name} {policy_name}"))?;
+            if serde_json::from_str::<serde_json::Value>(document).map_or(true, |v| !v.is_object()) {
+                return Err(AwsError::from_code("MalformedPolicyDocument", "This policy contains invalid Json"));
+            }
+            FakeIam::put_role_policy(self, role_name, policy_name, document)
+        })();
+        self.answer("put_role_policy", served)
+    }
+
+    async fn delete_role_policy(&self, role_name: &str, policy_name: &str) -> Result<(), AwsError> {
+        let served = (|| {
+            let mut st = self.lock();
+            st.rec.begin("delete_role_policy", format!("{role_name} {policy_name}"))?;
+            Self::role_mut(&mut st, role_name)?
+                .inline
+                .remove(policy_name)
+                .map(|_| ())
+                .ok_or_else(|| no_such_entity(format!("The role policy with name {policy_name} cannot be found.")))
+        })();
+        self.answer("delete_role_policy", served)
     }
 }
 

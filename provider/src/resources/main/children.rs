@@ -25,6 +25,8 @@ pub struct DbChildren {
     /// The KMS keys AWS reports for the RDS instance's storage and the endpoint.
     pub kms_key_id: Option<String>,
     pub endpoint_kms_key_id: Option<String>,
+    /// The Secrets Manager access role this stack created (`secrets_manager_access_role = "create"`).
+    pub secrets_role_arn: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -75,6 +77,8 @@ struct RecordedDb {
     db_instance_identifier: Option<String>,
     kms_key_arn: Option<String>,
     rds: Option<RecordedRds>,
+    secrets_manager_access_role: Option<String>,
+    secrets_manager_access_role_arn: Option<String>,
 }
 
 /// What RDS reported, in an `rds` block.
@@ -132,6 +136,9 @@ impl Children {
                 maintenance_window: rds.maintenance_window,
                 kms_key_id: rds.kms_key_arn,
                 endpoint_kms_key_id: block.kms_key_arn,
+                secrets_role_arn: block
+                    .secrets_manager_access_role_arn
+                    .filter(|_| block.secrets_manager_access_role.as_deref() == Some("create")),
             };
             c.databases.insert(stack.database_id(db), d);
         }
@@ -215,8 +222,13 @@ impl Children {
         block.set("db_instance_identifier", Value::opt_string(d.db_instance_identifier.clone()));
         let address = d.address.clone().or_else(|| db.server_name.clone());
         block.set("address", Value::opt_string(address));
-        if block.get("port").is_unknown() || block.get("port").is_null() {
+        // With a secret, the port is the secret's: DMS is sent none and none is recorded.
+        if (block.get("port").is_unknown() || block.get("port").is_null()) && db.secrets.is_none() {
             block.set("port", Value::int(db.port));
+        }
+        let role = block.get("secrets_manager_access_role_arn");
+        if role.is_unknown() || (role.is_null() && d.secrets_role_arn.is_some()) {
+            block.set("secrets_manager_access_role_arn", Value::opt_string(d.secrets_role_arn.clone()));
         }
         if block.get("kms_key_arn").is_unknown() || block.get("kms_key_arn").is_null() {
             block.set("kms_key_arn", Value::opt_string(d.endpoint_kms_key_id.clone()));

@@ -65,6 +65,8 @@ pub struct Database {
     pub kms_key_arn: Option<String>,
     pub certificate_arn: Option<String>,
     pub rds: Option<Rds>,
+    /// Credentials from Secrets Manager instead of `username`/`password`/`server_name`/`port`.
+    pub secrets: Option<super::secrets_config::SecretCreds>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -243,5 +245,6 @@ fn database(v: &Value, secrets: &Value, side: Side) -> Database {
         kms_key_arn: s(v, "kms_key_arn"),
         certificate_arn: s(v, "certificate_arn"),
         rds,
+        secrets: super::secrets_config::read(v),
     }
 }

@@ -45,6 +45,11 @@ pub fn read_back(block: &mut Value, db: &Database, rds_address: Option<&str>, ep
         block.set("extra_connection_attributes", Value::opt_string(remote(&ep.extra_connection_attributes)));
     }
     let mut drift = BTreeMap::new();
+    // With a secret, DMS is sent no server, port or user (the secret holds them): nothing to compare.
+    if db.secrets.is_some() {
+        record(block, drift);
+        return;
+    }
     match (rds_address, &db.server_name) {
         (Some(address), _) if remote(&ep.server_name).as_deref() != Some(address) => {
             drift.insert("server_name".to_string(), remote(&ep.server_name).unwrap_or_default());
@@ -57,8 +62,12 @@ pub fn read_back(block: &mut Value, db: &Database, rds_address: Option<&str>, ep
     if ep.port.map(i64::from) != Some(db.port) {
         drift.insert("port".to_string(), ep.port.map(|p| p.to_string()).unwrap_or_default());
     }
-    // A state without the attribute (written before it existed) gains it only with a drift, so an
-    // unchanged stack refreshes to the same state.
+    record(block, drift);
+}
+
+/// A state without the attribute (written before it existed) gains it only with a drift, so an
+/// unchanged stack refreshes to the same state.
+fn record(block: &mut Value, drift: BTreeMap<String, String>) {
     if !drift.is_empty() || !block.get(ATTR).is_null() {
         block.set(ATTR, Value::from_string_map(&drift));
     }

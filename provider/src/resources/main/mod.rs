@@ -15,6 +15,8 @@ pub mod preconditions;
 mod refresh;
 pub mod replace;
 pub mod schema;
+pub mod secrets_config;
+pub mod secrets_update;
 pub mod steps;
 #[cfg(test)]
 mod tests;
@@ -66,6 +68,7 @@ impl Resource<Configured> for Main {
         }
         if let Some(provider) = &draft.provider {
             validate::validate_region(draft.config, &provider.region, &mut draft.diags);
+            secrets_config::validate_region(draft.config, &provider.region, &mut draft.diags);
         }
         validate::check_new_source_ids(draft.prior, draft.config, &mut draft.diags);
         tags::plan_tags_all(draft);
@@ -77,6 +80,7 @@ impl Resource<Configured> for Main {
             vpn_gateway_plan::check(draft).await;
         }
         if draft.is_create() {
+            secrets_config::plan_role_arns(draft.config, &mut draft.planned);
             return;
         }
         if draft.is_replace() {
@@ -88,6 +92,7 @@ impl Resource<Configured> for Main {
         vpn_guard::refuse_cutting(draft, vpn_guard::Cut::Swap).await;
         pair_sources_by_name(draft.prior, draft.config, &mut draft.planned);
         endpoint_drift::plan_repair(&mut draft.planned);
+        secrets_config::plan_role_arns(draft.config, &mut draft.planned);
         plan_missing_children(draft.prior, &mut draft.planned);
         plan_replaced_children(draft);
         deletions::plan_removed_sources(draft);
@@ -508,6 +513,8 @@ mod orderable_tests;
 mod replace_tests;
 #[cfg(test)]
 mod safety_tests;
+#[cfg(test)]
+mod secrets_tests;
 #[cfg(test)]
 mod test_bed;
 #[cfg(test)]

@@ -134,6 +134,7 @@ pub fn with_drift(mut state: Value, stack: &Stack, remote: &Remote) -> Value {
     let patch = |block: &mut Value, db: &super::desired::Database| {
         let id = &stack.database_id(db);
         if let Some(ep) = remote.endpoints.get(id) {
+            super::secrets_update::read_back(block, ep);
             let rds_address = db.rds.as_ref().and(remote.dbs.get(id)).and_then(|i| i.endpoint_address.as_deref());
             endpoint_drift::read_back(block, db, rds_address, ep);
             if ep.kms_key_id.is_some() {

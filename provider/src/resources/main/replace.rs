@@ -72,6 +72,10 @@ pub fn replaced(old: &Stack, new: &Stack) -> Vec<Replaced> {
             out.push(Replaced::Database { id, setting, protected });
         } else if before.engine_name != db.engine_name {
             out.push(Replaced::Endpoint { id, setting: "engine_name" });
+        } else if before.secrets.is_some() && db.secrets.is_none() {
+            // ModifyEndpoint merges settings: the secret pair would stay beside the clear-text
+            // login, which DMS refuses; a new endpoint has only the login.
+            out.push(Replaced::Endpoint { id, setting: "secrets_manager_arn" });
         } else if key_changed(&before.kms_key_arn, &db.kms_key_arn) {
             out.push(Replaced::Endpoint { id, setting: "kms_key_arn" });
         }

@@ -128,6 +128,9 @@ fn database_block(side: Side) -> Block {
     if side == Side::Source {
         b = b.attr(Attribute::required("name", Type::String).describe("Unique name of this source within the stack; part of the identifiers dmslink gives its children (`<name>-<environment>-src-<source>`), which must fit RDS's 63 characters: the plan says how long a new source's name may be. A source adopted by `terraform import` from a stack built without dmslink is named by its endpoint identifier and keeps its children's own identifiers.").validate(super::validate::validate_child_name));
     }
+    for a in super::secrets_config::attributes() {
+        b = b.attr(a);
+    }
     b.attr(Attribute::with_default("engine_name", Type::String, Value::string(side.default_engine())).describe("DMS engine name of the endpoint: `oracle`, `postgres`, `mysql`, `sqlserver`, ...").validate(match side {
             Side::Source => format("Invalid DMS engine name", |s| dms::engine_name(s, true)),
             Side::Target => format("Invalid DMS engine name", |s| dms::engine_name(s, false)),

@@ -128,28 +128,31 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                 || db.extra_connection_attributes != before.extra_connection_attributes
                 || db.server_name != before.server_name
                 || db.certificate_arn != before.certificate_arn
-                || endpoint_drift::drifted(prior, old, &id);
+                || endpoint_drift::drifted(prior, old, &id)
+                || db.secrets != before.secrets;
             if changed {
                 const STEP: MainStep = MainStep::ModifyEndpoints;
-                let m = ModifyEndpointInput {
-                    arn: arn.clone(),
-                    server_name: kids.address.clone().or_else(|| db.server_name.clone()),
-                    port: Some(db.port as i32),
-                    database_name: db.database_name.clone(),
-                    username: db.username.clone(),
-                    password: db.password.clone().filter(|_| password_changed).map(Secret::new),
-                    // Unset after being set (or found set by refresh): back to AWS's default.
-                    ssl_mode: db.ssl_mode.clone().or_else(|| before.ssl_mode.as_ref().map(|_| "none".into())),
-                    extra_connection_attributes: db
-                        .extra_connection_attributes
-                        .clone()
-                        .or_else(|| before.extra_connection_attributes.as_ref().map(|_| String::new())),
-                    certificate_arn: db
-                        .certificate_arn
-                        .clone()
-                        .or_else(|| before.certificate_arn.as_ref().map(|_| String::new())),
-                    ..Default::default()
+                // Unset after being set (or found set by refresh): back to AWS's default.
+                let ssl_mode = db.ssl_mode.clone().or_else(|| before.ssl_mode.as_ref().map(|_| "none".into()));
+                let extra_connection_attributes = db
+                    .extra_connection_attributes
+                    .clone()
+                    .or_else(|| before.extra_connection_attributes.as_ref().map(|_| String::new()));
+                let certificate_arn =
+                    db.certificate_arn.clone().or_else(|| before.certificate_arn.as_ref().map(|_| String::new()));
+                let base = match db.secrets.as_ref().and_then(|c| super::steps::dms::secrets_pair(run, db, c)) {
+                    Some(pair) => super::secrets_update::modify_input(&arn, db, pair),
+                    None => ModifyEndpointInput {
+                        arn: arn.clone(),
+                        server_name: kids.address.clone().or_else(|| db.server_name.clone()),
+                        port: Some(db.port as i32),
+                        database_name: db.database_name.clone(),
+                        username: db.username.clone(),
+                        password: db.password.clone().filter(|_| password_changed).map(Secret::new),
+                        ..Default::default()
+                    },
                 };
+                let m = ModifyEndpointInput { ssl_mode, extra_connection_attributes, certificate_arn, ..base };
                 let paused = pause_tasks(run, STEP, &arn).await?;
                 let modified =
                     modify_endpoint(run, &m).await.map_err(|e| aws_err(STEP, "modifying DMS endpoint", &id, &e));

@@ -86,6 +86,7 @@ pub fn endpoint_shows(m: &ModifyEndpointInput, ep: &Endpoint) -> bool {
         && m.certificate_arn.as_ref().is_none_or(|w| same_setting(w, ep.certificate_arn.as_deref()))
         && m.engine_name.as_ref().is_none_or(|e| e == &ep.engine_name)
         && m.endpoint_type.as_ref().is_none_or(|t| t.eq_ignore_ascii_case(&ep.endpoint_type))
+        && m.secrets_manager.as_ref().is_none_or(|p| ep.secrets_manager.as_ref() == Some(p))
 }
 
 #[cfg(test)]

@@ -399,7 +399,7 @@ fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, dia
     let server = db.get("server_name");
     match (server.is_null(), rds.is_null()) {
         (false, false) if is_set(server) && is_set(rds) => diags.error_at(path.then_attr("server_name"), "Conflicting database location", "Set either server_name (an existing server) or an rds block (a database dmslink creates), not both."),
-        (true, true) if !server.is_unknown() => diags.error_at(path.clone(), "Missing database location", "Set server_name (an existing server, e.g. on premises) or add an rds block for a database dmslink creates."),
+        (true, true) if !server.is_unknown() && !super::secrets_config::uses_secret(db) => diags.error_at(path.clone(), "Missing database location", "Set server_name (an existing server, e.g. on premises) or add an rds block for a database dmslink creates."),
         _ => {}
     }
     if !server.is_null() {
@@ -420,6 +420,7 @@ fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, dia
             );
         }
     }
+    super::secrets_config::validate_database(db, path, diags);
     if let (Some(engine), Some(port)) = (db.get("engine_name").as_str(), db.get("port").as_i64()) {
         let usual: &[i64] = match engine {
             "oracle" => &[1521, 1526, 2484],

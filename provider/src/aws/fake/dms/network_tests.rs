@@ -83,6 +83,7 @@ fn endpoint_input(id: &str, kind: &str, engine: &str) -> CreateEndpointInput {
         extra_connection_attributes: None,
         kms_key_id: None,
         certificate_arn: None,
+        secrets_manager: None,
         tags: Tags::new(),
     }
 }

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use crate::aws::Secret;
-use crate::aws::dms::{CreateEndpointInput, CreateReplicationInstanceInput, ReplicationSubnetGroupInput};
+use crate::aws::dms::{
+    CreateEndpointInput, CreateReplicationInstanceInput, ReplicationSubnetGroupInput, SecretsManagerRef,
+};
 use crate::aws::error::ErrorKind;
 use crate::aws::wait::Wait;
 use crate::resources::step_kit::{Found, R, adopt_or_create, aws_err, delete_retrying, retry, wait_gone, wait_present};
@@ -12,6 +14,7 @@ use super::super::children::DbChildren;
 use super::super::desired::Database;
 use super::super::naming::kind;
 use super::super::schema::Side;
+use super::super::secrets_config::SecretCreds;
 use super::{MainStep, StackRun, ownership, recorded_or_owned};
 
 pub(super) async fn create_replication_subnet_group(run: &StackRun) -> R<()> {
@@ -216,6 +219,15 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
         Ok(ownership(run, what, &id, &ep.arn, &tags, kind::ENDPOINT, ep.arn.clone()))
     };
     let create = || async {
+        if let Some(creds) = &db.secrets {
+            let input = secret_endpoint_input(run, step, db, &id, creds)?;
+            return retry(run, &[ErrorKind::AccessDenied], Some(Duration::from_secs(300)), || {
+                dms.create_endpoint(input.clone())
+            })
+            .await
+            .map(|ep| ep.arn)
+            .map_err(|e| aws_err(step, "creating DMS endpoint", &id, &e));
+        }
         let address = match &db.rds {
             Some(_) => run.kids().db(&id).address.clone(),
             None => db.server_name.clone(),
@@ -250,6 +262,40 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
     };
     adopt_or_create(step, what, find, create, |arn| run.kids().db_mut(&id).endpoint_arn = Some(arn.clone())).await?;
     Ok(())
+}
+
+/// The access role DMS reads `db`'s secret through: the configured one, or the one this stack created.
+pub fn secrets_pair(run: &StackRun, db: &Database, creds: &SecretCreds) -> Option<SecretsManagerRef> {
+    let role = creds.role_arn.clone().or_else(|| run.kids().db(&run.stack.database_id(db)).secrets_role_arn)?;
+    Some(SecretsManagerRef { secret_id: creds.secret_arn.clone(), access_role_arn: role })
+}
+
+/// `CreateEndpoint` of a database whose login is in Secrets Manager: the pair and the database name
+/// in the engine settings; no user, password, server or port (DMS refuses both).
+fn secret_endpoint_input(
+    run: &StackRun,
+    step: MainStep,
+    db: &Database,
+    id: &str,
+    creds: &SecretCreds,
+) -> R<CreateEndpointInput> {
+    let role = secrets_pair(run, db, creds).map(|p| p.access_role_arn);
+    let role = run.need(step, &format!("the Secrets Manager access role of database {}", db.name), role)?;
+    let pair = SecretsManagerRef { secret_id: creds.secret_arn.clone(), access_role_arn: role };
+    Ok(CreateEndpointInput {
+        id: id.to_string(),
+        endpoint_type: match db.side {
+            Side::Source => "source".into(),
+            Side::Target => "target".into(),
+        },
+        engine_name: db.engine_name.clone(),
+        database_name: db.database_name.clone(),
+        ssl_mode: db.ssl_mode.clone(),
+        extra_connection_attributes: db.extra_connection_attributes.clone(),
+        secrets_manager: Some(pair),
+        tags: run.tags_for(kind::ENDPOINT, id),
+        ..Default::default()
+    })
 }
 
 pub(super) async fn create_source_endpoints(run: &StackRun) -> R<()> {

@@ -10,6 +10,7 @@ pub mod databases;
 pub mod dms;
 pub mod iam;
 pub mod network;
+pub mod secrets_role;
 pub mod unrecorded;
 pub mod user_gateway;
 
@@ -40,6 +41,7 @@ step_names!(
     /// Every step of `dmslink_main`, as the user reads it in errors and logs.
     pub enum MainStep {
         EnsureDmsVpcRole => "ensure_dms_vpc_role",
+        EnsureSecretsAccessRoles => "ensure_secrets_access_roles",
         CreateVpc => "create_vpc",
         CreateSubnets => "create_subnets",
         CreateSecurityGroup => "create_security_group",
@@ -218,6 +220,12 @@ macro_rules! step {
 pub fn graph() -> Result<Graph<StackRun, MainStep>, String> {
     Graph::new(vec![
         step!(MainStep::EnsureDmsVpcRole, [], iam::ensure_dms_vpc_role, iam::delete_dms_vpc_role),
+        step!(
+            MainStep::EnsureSecretsAccessRoles,
+            [],
+            secrets_role::ensure_secrets_access_roles,
+            secrets_role::delete_secrets_access_roles
+        ),
         step!(MainStep::CreateVpc, [MainStep::EnsureDmsVpcRole], network::create_vpc, network::delete_vpc),
         step!(MainStep::CreateSubnets, [MainStep::CreateVpc], network::create_subnets, network::delete_subnets),
         step!(
@@ -276,13 +284,13 @@ pub fn graph() -> Result<Graph<StackRun, MainStep>, String> {
         ),
         step!(
             MainStep::CreateSourceEndpoints,
-            [MainStep::CreateSourceDatabases, MainStep::CreateReplicationInstance],
+            [MainStep::CreateSourceDatabases, MainStep::CreateReplicationInstance, MainStep::EnsureSecretsAccessRoles],
             dms::create_source_endpoints,
             dms::delete_source_endpoints
         ),
         step!(
             MainStep::CreateTargetEndpoint,
-            [MainStep::CreateTargetDatabase, MainStep::CreateReplicationInstance],
+            [MainStep::CreateTargetDatabase, MainStep::CreateReplicationInstance, MainStep::EnsureSecretsAccessRoles],
             dms::create_target_endpoint,
             dms::delete_target_endpoint
         ),
