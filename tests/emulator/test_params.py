@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import Emulator, ensure_dms_vpc_role
+from test_certificates import imported
 from test_stack import Net, fault
 
 # ---------------------------------------------------------------------------
@@ -77,7 +78,8 @@ def test_endpoint_ssl_mode_values(emulator: Emulator) -> None:
 
 def test_endpoint_verify_modes_need_a_certificate(emulator: Emulator) -> None:
     dms = emulator.client("dms")
-    cert = "arn:aws:dms:us-east-1:123456789012:cert:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    # An imported certificate (rule K3: an endpoint names only one DMS has).
+    cert = imported(dms, "params-ca")["CertificateArn"]
     for mode in ("verify-ca", "verify-full"):
         err = fault(dms.create_endpoint, "InvalidParameterValueException", **endpoint_args(SslMode=mode))
         assert "CertificateArn" in message(err)

@@ -13,7 +13,7 @@ API_CreateEndpoint, API_ModifyEndpoint) and the botocore ``dms`` model:
 * ``DeleteCertificate``: unknown -> ``ResourceNotFoundFault``; while an endpoint uses it ->
   ``InvalidResourceStateFault`` (the API lists the fault; which use refuses it is the stricter
   plausible reading).
-* ``CreateEndpoint`` / ``ModifyEndpoint`` with a ``CertificateArn`` no certificate has ->
+* ``CreateEndpoint`` / ``ModifyEndpoint`` with a ``CertificateArn`` no certificate has (strict) ->
   ``ResourceNotFoundFault`` (both list it; moto stores any text). ``""`` in ``ModifyEndpoint``
   clears it (unverified: the stricter plausible reading would refuse it, but then an endpoint could
   never drop its certificate).
@@ -53,7 +53,7 @@ def _certificates(backend: DatabaseMigrationServiceBackend) -> dict[str, dict[st
 
 def check_reference(backend: DatabaseMigrationServiceBackend, arn: Any) -> None:
     """An endpoint's ``CertificateArn`` names an imported certificate (``""`` clears it)."""
-    if arn is None or arn == "":
+    if arn is None or arn == "" or not strict():
         return
     if not any(c["CertificateArn"] == arn for c in _certificates(backend).values()):
         raise ResourceNotFoundFault(f"Certificate {arn} not found.")
