@@ -47,8 +47,10 @@ fn counts(objects: &[Value]) -> BTreeMap<String, usize> {
     out
 }
 
+/// Calls of `action` the emulator answered with success. A call still in flight (no status yet) is
+/// not counted: a signal then would cut its answer, which is the lost-answer case, not this one.
 fn served(bed: &TestBed, action: &str) -> usize {
-    bed.emulator.requests().iter().filter(|r| r.status.is_none_or(|s| s < 400)).filter(|r| r.action == action).count()
+    bed.emulator.requests().iter().filter(|r| r.status.is_some_and(|s| s < 400)).filter(|r| r.action == action).count()
 }
 
 /// The workdir of the seed stack, logging the provider at INFO to a file (for "stop requested").
