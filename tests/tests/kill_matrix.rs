@@ -66,10 +66,22 @@ struct StepKill {
 }
 
 /// Every step of the `dmslink_main` create graph, in graph order. The stack ([`main_workdir`])
-/// enables every optional child (internet gateway, VPN gateway, `dms_vpc_role = "create"`), so every
-/// step makes its call.
+/// enables every optional child (internet gateway, VPN gateway, `dms_vpc_role = "create"`, the
+/// target's login in a Secrets Manager secret read through a role the stack creates), so every step
+/// makes its call.
 const STEPS: &[StepKill] = &[
-    StepKill { step: "ensure_dms_vpc_role", call: "iam:CreateRole", matching: None, wait: None },
+    StepKill {
+        step: "ensure_dms_vpc_role",
+        call: "iam:CreateRole",
+        matching: Some(("RoleName", "dms-vpc-role")),
+        wait: None,
+    },
+    StepKill {
+        step: "ensure_secrets_access_roles",
+        call: "iam:CreateRole",
+        matching: Some(("RoleName", "-tgt-secrets")),
+        wait: None,
+    },
     // The VPC and subnets are `available` at once in the emulator (as they almost always are in AWS):
     // their waits end on the first describe, so they have no kill point of their own.
     StepKill { step: "create_vpc", call: "ec2:CreateVpc", matching: None, wait: None },
@@ -174,7 +186,7 @@ const STACK_CHILDREN: &[(&str, usize)] = &[
     ("dms:replication-subnet-group", 1),
     ("dms:replication-instance", 1),
     ("dms:endpoint", 2),
-    ("iam:role", 1), // dms-vpc-role, made by the stack
+    ("iam:role", 2), // dms-vpc-role and the target secret's access role, made by the stack
 ];
 
 /// Short timed states: a case needs the waits to happen, not to last.
@@ -190,15 +202,35 @@ fn quick_timings() -> Value {
 }
 
 /// `terraform-main` as `seed_stack::terraform_main` sets it up, with every optional child on: no
-/// `dms-vpc-role` in the account and `dms_vpc_role = "create"`, and an internet gateway.
+/// `dms-vpc-role` in the account and `dms_vpc_role = "create"`, an internet gateway, and the
+/// target's login in a Secrets Manager secret whose access role the stack creates (the secret's
+/// host is a placeholder: the stack does not test its connections).
 fn main_workdir(bed: &TestBed) -> Workdir {
     let cli = bed.clis().first().expect("TestBed::start found no CLI");
     let (wd, _) = seed_stack::terraform_main_without_role(bed, cli);
-    // An override block's nested block replaces the original's: `network` is written out whole.
+    let login = json!({
+        "username": "dblink", "password": seed_stack::TARGET_PASSWORD, "host": "target.invalid", "port": 5432,
+    });
+    let secret = bed.fixtures().secret("kill-matrix-target-login", &login.to_string());
+    // An override block's nested block replaces the original's: `network` and `target` are written
+    // out whole.
     wd.write(
         "zz_kill_override.tf",
-        r#"resource "dmslink_main" "dblink" {
+        &r#"resource "dmslink_main" "dblink" {
   dms_vpc_role = "create"
+
+  target {
+    database_name               = var.target_db_name
+    secrets_manager_arn         = "SECRET_ARN"
+    secrets_manager_access_role = "create"
+
+    rds {
+      engine          = "postgres"
+      instance_class  = "db.t3.medium"
+      master_username = var.target_username
+      master_password = var.target_password
+    }
+  }
 
   network {
     vpc_cidr           = "10.20.0.0/24"
@@ -208,7 +240,8 @@ fn main_workdir(bed: &TestBed) -> Workdir {
     internet_gateway   = true
   }
 }
-"#,
+"#
+        .replace("SECRET_ARN", &secret),
     );
     wd.init();
     bed.emulator.set_config(quick_timings());
@@ -371,6 +404,8 @@ macro_rules! main_create_cases {
 main_create_cases! {
     #[ignore = "long: a dmslink_main stack per case, run by make reliability"]
     served_ensure_dms_vpc_role => ("ensure_dms_vpc_role", false),
+    #[ignore = "long: a dmslink_main stack per case, run by make reliability"]
+    served_ensure_secrets_access_roles => ("ensure_secrets_access_roles", false),
     served_create_vpc => ("create_vpc", false),
     #[ignore = "long: a dmslink_main stack per case, run by make reliability"]
     served_create_subnets => ("create_subnets", false),
