@@ -337,6 +337,8 @@ fn repltask_failed_start_shows_the_last_error_lines_of_its_cloudwatch_log() {
         assert_eq!(values["log_stream"], json!(stream), "[{label}] {values}");
         let group = values["log_group"].as_str().unwrap_or_else(|| panic!("[{label}] no log_group: {values}"));
         assert!(group.starts_with("dms-tasks-"), "[{label}] {values}");
+        // The block read back from DMS's settings is the block applied: no drift.
+        r.wd.expect_plan(0, &format!("[{label}] plan after the create with logging"));
 
         bed.emulator.task_failure(json!({
             "task": r.task_id,

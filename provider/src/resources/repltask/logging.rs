@@ -87,7 +87,7 @@ impl Logging {
 
 pub fn block() -> NestedBlock {
     let b = Block::new(
-        "The task's CloudWatch log (`Logging` task settings). DMS writes it to the log group `dms-tasks-<replication instance id>`, stream `dms-task-<task resource id>` (`log_group`, `log_stream`), only when the account has the role `dms-cloudwatch-logs-role`. When the task fails to start, the apply error ends with the last error lines of this log. Conflicts with a `Logging` key in `replication_task_settings`; removing the block turns logging off.",
+        "The task's CloudWatch log (`Logging` task settings). DMS writes it to the log group `dms-tasks-<replication instance id>`, stream `dms-task-<task resource id>` (`log_group`, `log_stream`), only when the account has the role `dms-cloudwatch-logs-role`. When the task fails to start, the apply error ends with the last error lines of this log. Conflicts with a `Logging` key in `replication_task_settings`; removing the block turns logging off. Read back on every refresh: logging turned off or a severity changed outside Terraform shows in the next plan, and the apply sets the block again (a component at `LOGGER_SEVERITY_DEFAULT` is read back only where the block names it). Import does not fill the block in: a task imported into a configuration with the block makes one in-place update that sends it.",
     )
     .attr(Attribute::optional("enabled", Type::Bool).describe("Write the task's log to CloudWatch (`EnableLogging`)."))
     .attr(
@@ -186,6 +186,49 @@ pub fn settings_to_send(user: Option<&str>, logging: Option<&Logging>, was_set: 
     Some(Json::Object(doc).to_string())
 }
 
+/// The block as DMS has it, read back from the task's settings document, for a task whose state
+/// has the block (`prior`): what DMS reports for each attribute the user set or DMS has switched on,
+/// so a console edit (logging turned off, a severity changed) shows in the next plan and the apply
+/// sends the block again. A component at `LOGGER_SEVERITY_DEFAULT` appears in `severity` only when
+/// the user wrote it; `dms_cloudwatch_logs_role` is dmslink's own and kept. Without the block in the
+/// state nothing is read (a `Logging` key in `replication_task_settings` is the user's), nor when the
+/// settings carry no readable `Logging` section.
+pub fn from_remote(prior: Option<&Logging>, settings: Option<&str>) -> Option<Logging> {
+    let prior = prior?;
+    let Some(section) = settings.and_then(|s| json_doc::parse(s).ok()).and_then(|d| d.get("Logging").cloned()) else {
+        return Some(prior.clone());
+    };
+    // Unset is off: an attribute the user left out stays out while DMS has it off.
+    let flag = |mine: Option<bool>, key: &str| {
+        let remote = section.get(key).and_then(Json::as_bool).unwrap_or(false);
+        if mine.is_none() && !remote { None } else { Some(remote) }
+    };
+    let remote: BTreeMap<String, String> = section
+        .get("LogComponents")
+        .and_then(Json::as_array)
+        .map(|comps| {
+            comps
+                .iter()
+                .filter_map(|c| Some((c.get("Id")?.as_str()?.to_string(), c.get("Severity")?.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mine = prior.severity.clone().unwrap_or_default();
+    let severity: BTreeMap<String, String> = COMPONENTS
+        .iter()
+        .filter_map(|id| {
+            let at = remote.get(*id).map_or(SEVERITIES[0], String::as_str);
+            (at != SEVERITIES[0] || mine.contains_key(*id)).then(|| (id.to_string(), at.to_string()))
+        })
+        .collect();
+    Some(Logging {
+        enabled: flag(prior.enabled, "EnableLogging"),
+        context: flag(prior.context, "EnableLogContext"),
+        severity: if prior.severity.is_none() && severity.is_empty() { None } else { Some(severity) },
+        dms_cloudwatch_logs_role: prior.dms_cloudwatch_logs_role.clone(),
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -221,6 +264,48 @@ mod tests {
         assert_eq!(comps.len(), COMPONENTS.len());
         assert!(comps.contains(&json!({"Id": "SOURCE_CAPTURE", "Severity": "LOGGER_SEVERITY_DEBUG"})));
         assert!(comps.contains(&json!({"Id": "TARGET_APPLY", "Severity": "LOGGER_SEVERITY_DEFAULT"})));
+    }
+
+    fn remote(enabled: bool, context: bool, severities: &[(&str, &str)]) -> String {
+        let comps: Vec<Json> = COMPONENTS
+            .iter()
+            .map(|id| {
+                let s = severities.iter().find(|(k, _)| k == id).map_or(SEVERITIES[0], |(_, s)| *s);
+                json!({"Id": id, "Severity": s})
+            })
+            .collect();
+        json!({"Logging": {"EnableLogging": enabled, "EnableLogContext": context, "LogComponents": comps,
+            "CloudWatchLogGroup": "dms-tasks-rep", "CloudWatchLogStream": "dms-task-X"}})
+        .to_string()
+    }
+
+    #[test]
+    fn the_block_is_read_back_as_dms_has_it() {
+        let mine = Logging {
+            enabled: Some(true),
+            context: None,
+            severity: Some(BTreeMap::from([
+                ("SOURCE_CAPTURE".to_string(), "LOGGER_SEVERITY_DEBUG".to_string()),
+                ("TARGET_APPLY".to_string(), "LOGGER_SEVERITY_DEFAULT".to_string()),
+            ])),
+            dms_cloudwatch_logs_role: Some("create".to_string()),
+        };
+        // As sent: read back unchanged (an explicit default stays, unset context stays unset).
+        let same = remote(true, false, &[("SOURCE_CAPTURE", "LOGGER_SEVERITY_DEBUG")]);
+        assert_eq!(from_remote(Some(&mine), Some(&same)), Some(mine.clone()));
+        // Edited out of band: logging off, context on, another component raised.
+        let edited =
+            remote(false, true, &[("SOURCE_CAPTURE", "LOGGER_SEVERITY_DEBUG"), ("IO", "LOGGER_SEVERITY_ERROR")]);
+        let read = from_remote(Some(&mine), Some(&edited)).unwrap();
+        assert_eq!((read.enabled, read.context), (Some(false), Some(true)));
+        let sev = read.severity.unwrap();
+        assert_eq!(sev.get("IO").map(String::as_str), Some("LOGGER_SEVERITY_ERROR"));
+        assert_eq!(sev.get("TARGET_APPLY").map(String::as_str), Some("LOGGER_SEVERITY_DEFAULT"));
+        assert_eq!(read.dms_cloudwatch_logs_role.as_deref(), Some("create"));
+        // No block in the state, or nothing readable: nothing read.
+        assert_eq!(from_remote(None, Some(&edited)), None);
+        assert_eq!(from_remote(Some(&mine), Some("{}")), Some(mine.clone()));
+        assert_eq!(from_remote(Some(&mine), None), Some(mine));
     }
 
     #[test]

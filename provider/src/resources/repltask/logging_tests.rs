@@ -253,3 +253,44 @@ async fn the_linked_fake_writes_the_failure_to_the_tasks_log_only_with_the_role_
         }
     }
 }
+
+/// A console edit of the task's logging (turned off, a component's severity changed) is read back
+/// into the block, so the plan shows it, and the update sends the block again.
+#[tokio::test(start_paused = true)]
+async fn logging_edited_out_of_band_is_read_back_and_set_back_by_the_update() {
+    use crate::aws::dms::{DmsApi, ModifyTaskInput};
+    let lb = log_bed();
+    let p = planned(&lb, false, "create");
+    let created = Repltask.create(&lb.ctx, &p, &p).await;
+    assert!(!created.diags.has_errors(), "{:?}", created.diags);
+    let arn = created.state.get("replication_task_arn").as_str().unwrap().to_string();
+    // Unchanged, the read gives the block as it was applied.
+    let read = Repltask.read(&lb.ctx, &created.state).await.unwrap().unwrap();
+    assert_eq!(read.get("logging"), created.state.get("logging"));
+
+    let edit = r#"{"Logging":{"EnableLogging":false,"LogComponents":[{"Id":"SOURCE_CAPTURE","Severity":"LOGGER_SEVERITY_DEFAULT"},{"Id":"IO","Severity":"LOGGER_SEVERITY_ERROR"}]}}"#;
+    let input = ModifyTaskInput { arn: arn.clone(), settings: Some(edit.to_string()), ..Default::default() };
+    lb.b.dms.modify_replication_task(input).await.unwrap();
+    let read = Repltask.read(&lb.ctx, &created.state).await.unwrap().unwrap();
+    let block = read.get("logging");
+    assert_eq!(block.get("enabled"), &Value::Bool(false), "{block:?}");
+    let sev = block.get("severity");
+    let want_sev = [("IO", "LOGGER_SEVERITY_ERROR"), ("SOURCE_CAPTURE", "LOGGER_SEVERITY_DEFAULT")];
+    assert_eq!(sev, &Value::Map(want_sev.iter().map(|(k, v)| (k.to_string(), Value::string(*v))).collect()));
+    assert_eq!(read.get("log_group"), &Value::Null, "logging off: no log");
+
+    // The plan takes the configuration's block again: the update sends it.
+    let mut want = read.clone();
+    want.set("logging", p.get("logging").clone());
+    want.set("log_group", Value::Unknown);
+    want.set("log_stream", Value::Unknown);
+    let out = Repltask.update(&lb.ctx, &read, &want, &want).await;
+    assert!(!out.diags.has_errors(), "{:?}", out.diags);
+    let doc: serde_json::Value =
+        serde_json::from_str(lb.b.dms.task(&arn).unwrap().settings.as_deref().unwrap()).unwrap();
+    assert_eq!(doc["Logging"]["EnableLogging"], serde_json::json!(true));
+    let comps = doc["Logging"]["LogComponents"].as_array().unwrap();
+    assert!(comps.contains(&serde_json::json!({"Id": "SOURCE_CAPTURE", "Severity": "LOGGER_SEVERITY_DEBUG"})));
+    assert!(comps.contains(&serde_json::json!({"Id": "IO", "Severity": "LOGGER_SEVERITY_DEFAULT"})));
+    assert_eq!(out.state.get("logging"), p.get("logging"));
+}

@@ -505,6 +505,7 @@ impl<'a> TaskOps<'a> {
             s.start_replication_task = Some(false);
         }
         super::insight::set_from_task(&mut s, task);
+        s.logging = super::logging::from_remote(base.logging.as_ref(), task.settings.as_deref());
         let (group, stream) = super::task_log::log_location(task.settings.as_deref()).unzip();
         s.log_group = group.into();
         s.log_stream = stream.into();
