@@ -192,3 +192,22 @@ async fn destroy_deletes_the_imported_certificate_after_the_endpoint_but_never_a
     let deleted_cert = log.iter().position(|c| c.starts_with("delete_certificate")).unwrap();
     assert!(deleted_ep < deleted_cert, "{log:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_endpoint_whose_login_is_a_secret_gets_its_certificate_too() {
+    let b = test_bed::bed(true);
+    let mut j = stack_json("check", false);
+    j["target"] = serde_json::json!({
+        "database_name": "dblink",
+        "secrets_manager_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:dblink-target-AbC123",
+        "secrets_manager_access_role": "create",
+        "ssl_mode": "verify-full",
+        "certificate_pem": PEM,
+    });
+    let st = b.created(&test_bed::config(j)).await;
+    let cert = b.w.dms.find_certificate(&identifier("dblink-dev-tgt", PEM)).await.unwrap().unwrap();
+    let arn = s(&st, &["target", "endpoint_arn"]).unwrap();
+    let ep = b.w.dms.find_endpoint_by_arn(arn).await.unwrap().unwrap();
+    assert!(ep.secrets_manager.is_some());
+    assert_eq!(ep.certificate_arn, Some(cert.arn));
+}
