@@ -211,3 +211,27 @@ async fn an_endpoint_whose_login_is_a_secret_gets_its_certificate_too() {
     assert!(ep.secrets_manager.is_some());
     assert_eq!(ep.certificate_arn, Some(cert.arn));
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_endpoint_switched_off_its_imported_certificate_outside_terraform_is_switched_back() {
+    use crate::aws::dms::ModifyEndpointInput;
+    let w = world(true);
+    let p = test_bed::provider(&w, |_| {});
+    let cfg = cfg_with(Some(PEM));
+    let (state, errs) = apply(&p, &Value::Null, &cfg).await;
+    assert_eq!(errs, Vec::<String>::new());
+    let owned = s(&state, &["source", "1", "certificate_pem_arn"]).unwrap().to_string();
+    let other = w.dms.import_certificate("someone-elses", &Secret::from(PEM2)).await.unwrap();
+    let arn = s(&state, &["source", "1", "endpoint_arn"]).unwrap().to_string();
+    let edit = ModifyEndpointInput { arn, certificate_arn: Some(other.arn.clone()), ..Default::default() };
+    w.dms.modify_endpoint(edit).await.unwrap();
+    let (read, _) = p.read_resource(MAIN, &state).await;
+    let drift = read.get("source").as_elements().unwrap()[1].get("endpoint_drift").string_map();
+    assert_eq!(drift.get("certificate_arn"), Some(&other.arn), "{drift:?}");
+    let (applied, errs) = apply(&p, &read, &cfg).await;
+    assert_eq!(errs, Vec::<String>::new());
+    assert_eq!(endpoint_certificate(&w, &applied).await, Some(owned));
+    let (reread, _) = p.read_resource(MAIN, &applied).await;
+    assert_eq!(test_bed::plan(&p, &reread, &cfg).await.planned, reread, "clean plan after the repair");
+    assert_eq!(certificate_ids(&w).len(), 2, "the other certificate is not dmslink's: it stays");
+}
