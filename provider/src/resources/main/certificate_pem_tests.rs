@@ -235,3 +235,17 @@ async fn an_endpoint_switched_off_its_imported_certificate_outside_terraform_is_
     assert_eq!(test_bed::plan(&p, &reread, &cfg).await.planned, reread, "clean plan after the repair");
     assert_eq!(certificate_ids(&w).len(), 2, "the other certificate is not dmslink's: it stays");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_removed_source_takes_its_imported_certificate_with_it() {
+    let w = world(true);
+    let p = test_bed::provider(&w, |_| {});
+    let (state, errs) = apply(&p, &Value::Null, &cfg_with(Some(PEM))).await;
+    assert_eq!(errs, Vec::<String>::new());
+    let mut j = stack_json("check", false);
+    j["source"].as_array_mut().unwrap().truncate(1);
+    let (_, errs) = apply(&p, &state, &test_bed::config(j)).await;
+    assert_eq!(errs, Vec::<String>::new());
+    assert_eq!(w.dms.find_endpoint(ONPREM).await.unwrap(), None);
+    assert_eq!(certificate_ids(&w), Vec::<String>::new());
+}
