@@ -573,7 +573,45 @@ async fn task_lifecycles(w: &mut World, refs: &Refs) {
     settle_task(w, "delete full-load", &t.arn).await;
 }
 
+/// Certificates (emulator rules K2-K4): the identifier and PEM checks, a second import, lookups
+/// by id and ARN, and a delete refused while an endpoint names the certificate.
+async fn certificates(w: &mut World) {
+    const PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ0E=\n-----END CERTIFICATE-----\n";
+    let dms = w.dms();
+    let id_of = |c: &dmslink::aws::dms::Certificate| c.id.clone();
+    let bad = dms.import_certificate("1-contract", &Secret::new(PEM)).await;
+    w.answer("ImportCertificate bad identifier", &bad, id_of);
+    let bad = dms.import_certificate("contract-ca", &Secret::new("not a certificate")).await;
+    w.answer("ImportCertificate bad PEM", &bad, id_of);
+    let cert = dms.import_certificate("contract-ca", &Secret::new(PEM)).await;
+    w.answer("ImportCertificate", &cert, id_of);
+    let again = dms.import_certificate("contract-ca", &Secret::new(PEM)).await;
+    w.answer("ImportCertificate again", &again, id_of);
+    let arn = cert.map(|c| c.arn).unwrap_or_default();
+    let found = |c: &Option<dmslink::aws::dms::Certificate>| format!("{:?}", c.as_ref().map(|c| c.id.clone()));
+    let by_id = dms.find_certificate("contract-ca").await;
+    w.answer("DescribeCertificates by id", &by_id, found);
+    let by_arn = dms.find_certificate_by_arn(&arn).await;
+    w.answer("DescribeCertificates by ARN", &by_arn, found);
+    let none = dms.find_certificate("contract-none").await;
+    w.answer("DescribeCertificates of none", &none, found);
+    let ep = CreateEndpointInput {
+        certificate_arn: Some(arn.clone()),
+        ..endpoint("contract-cert-ep", "target", "postgres")
+    };
+    let ep = dms.create_endpoint(ep).await.unwrap();
+    let busy = dms.delete_certificate(&arn).await;
+    w.answer("DeleteCertificate in use", &busy, |_| String::new());
+    dms.delete_endpoint(&ep.arn).await.unwrap();
+    settle(|| async { dms.find_endpoint_by_arn(&ep.arn).await.unwrap().map(|e| e.status) }).await;
+    let gone = dms.delete_certificate(&arn).await;
+    w.answer("DeleteCertificate", &gone, |_| String::new());
+    let again = dms.delete_certificate(&arn).await;
+    w.answer("DeleteCertificate again", &again, |_| String::new());
+}
+
 async fn story(w: &mut World) -> Vec<String> {
+    certificates(w).await;
     let net = network(w).await;
     let refs = instances_and_endpoints(w, &net).await;
     task_lifecycles(w, &refs).await;

@@ -257,6 +257,15 @@ pub struct Endpoint {
     pub secrets_manager: Option<SecretsManagerRef>,
 }
 
+/// A DMS certificate (`ImportCertificate`, `DescribeCertificates`). Its PEM is never read back:
+/// dmslink only imports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Certificate {
+    pub arn: String,
+    /// `CertificateIdentifier`.
+    pub id: String,
+}
+
 /// Where DMS reads an endpoint's credentials from: `SecretsManagerSecretId` and
 /// `SecretsManagerAccessRoleArn`, which exist only inside the engine's settings object (the
 /// service model; never top-level). The secret's value is never read by dmslink.
@@ -433,6 +442,18 @@ pub trait DmsApi: Send + Sync {
     async fn test_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Connection, AwsError>;
     /// The latest connection test of this pair; `Ok(None)` when there is none.
     async fn find_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Option<Connection>, AwsError>;
+
+    // ---- certificates ----
+    /// `ImportCertificate` of a PEM CA certificate (or chain). `ResourceAlreadyExistsFault` when the
+    /// identifier is taken, `InvalidCertificateFault` when the PEM holds no certificate.
+    async fn import_certificate(&self, id: &str, pem: &Secret) -> Result<Certificate, AwsError>;
+    /// `DescribeCertificates` filtered by `certificate-id`; `Ok(None)` when none has it.
+    async fn find_certificate(&self, id: &str) -> Result<Option<Certificate>, AwsError>;
+    /// `DescribeCertificates` filtered by `certificate-arn`; `Ok(None)` when none has it.
+    async fn find_certificate_by_arn(&self, arn: &str) -> Result<Option<Certificate>, AwsError>;
+    /// `DeleteCertificate`: `ResourceNotFoundFault` when gone, `InvalidResourceStateFault` while an
+    /// endpoint uses it.
+    async fn delete_certificate(&self, arn: &str) -> Result<(), AwsError>;
 
     // ---- what the region offers ----
     /// Every class × engine version a replication instance can be ordered with

@@ -59,6 +59,21 @@ def check_reference(backend: DatabaseMigrationServiceBackend, arn: Any) -> None:
         raise ResourceNotFoundFault(f"Certificate {arn} not found.")
 
 
+def pem_for(arn: Any) -> str | None:
+    """The PEM imported as ``arn`` (an endpoint's ``CertificateArn``), for the real Postgres login
+    of ``TestConnection`` (dms_connections.py): DMS checks the server against it (CHAP_Security.SSL)."""
+    if not isinstance(arn, str) or not arn:
+        return None
+    parts = arn.split(":")
+    if len(parts) < 7:
+        return None
+    from moto.dms.models import dms_backends
+
+    region, account = parts[3], parts[4]
+    certs = getattr(dms_backends[account][region], "_emu_certificates", {})
+    return next((c.get("CertificatePem") for c in certs.values() if c["CertificateArn"] == arn), None)
+
+
 def import_certificate(self: DatabaseMigrationServiceResponse) -> str:
     backend = backend_of(self)
     doc = params(self)

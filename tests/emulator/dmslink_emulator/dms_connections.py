@@ -15,7 +15,8 @@ OR-ed (each one replaces the previous result).  Here:
   whose engine is ``postgres``/``aurora-postgresql`` and whose server is
   ``127.0.0.1``/``localhost``/``::1`` is really logged into (pg8000, in a
   background thread, with the endpoint's user, password, database, port and
-  ``SslMode``; with a Secrets Manager secret, its ``username``/``password``/``host``/``port``
+  ``SslMode``, ``verify-ca``/``verify-full`` checking the server against the PEM of the endpoint's
+  ``CertificateArn`` (dms_certificates.py); with a Secrets Manager secret, its ``username``/``password``/``host``/``port``
   and ``dbname`` read at test time, ``dms_secrets.py``, and ``failed`` when the access role
   cannot read it) and the server's answer decides, e.g. ``... Message: FATAL:
   password authentication failed for user "app"``; anything else is decided
@@ -45,7 +46,7 @@ from typing import Any
 from moto.dms.models import DatabaseMigrationServiceBackend
 from moto.dms.responses import DatabaseMigrationServiceResponse
 
-from . import dms_secrets, reachability
+from . import dms_certificates, dms_secrets, reachability
 from .config import CONFIG
 from .dms_common import (
     InvalidParameterValueException,
@@ -175,6 +176,7 @@ def _login_args(endpoint: Any) -> dict[str, Any]:
             "database": secret.get("dbname") or getattr(endpoint, "database_name", None)
             or _settings(endpoint).get("DatabaseName"),
             "ssl_mode": str(getattr(endpoint, "ssl_mode", None) or "none").lower(),
+            "ca_pem": dms_certificates.pem_for(getattr(endpoint, "certificate_arn", None)),
         }
     extra = _settings(endpoint)
     server = (getattr(endpoint, "server_name", None) or extra.get("ServerName") or "127.0.0.1").strip()
@@ -185,6 +187,7 @@ def _login_args(endpoint: Any) -> dict[str, Any]:
         "password": getattr(endpoint, "password", None) or extra.get("Password"),
         "database": getattr(endpoint, "database_name", None) or extra.get("DatabaseName"),
         "ssl_mode": str(getattr(endpoint, "ssl_mode", None) or "none").lower(),
+        "ca_pem": dms_certificates.pem_for(getattr(endpoint, "certificate_arn", None)),
     }
 
 
@@ -198,7 +201,10 @@ def _postgres_login(identifier: str, args: dict[str, Any]) -> tuple[str, str | N
     if args["ssl_mode"] in ("require", "verify-ca", "verify-full"):
         import ssl
 
-        ssl_context = ssl.create_default_context()
+        # verify-*: the server is checked against the endpoint's imported certificate only
+        # (CHAP_Security.SSL); without one, against the system's CAs.
+        ca_pem = args.get("ca_pem") if args["ssl_mode"] != "require" else None
+        ssl_context = ssl.create_default_context(cadata=ca_pem) if ca_pem else ssl.create_default_context()
         if args["ssl_mode"] == "require":
             ssl_context.check_hostname = False
             ssl_context.verify_mode = ssl.CERT_NONE

@@ -1,5 +1,6 @@
 //! `DmsApi` over `aws-sdk-databasemigration`.
 
+mod certificates;
 mod convert;
 mod secrets;
 #[cfg(test)]
@@ -14,11 +15,12 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::DateTime;
 
+use super::Secret;
 use super::dms::{
-    Connection, CreateEndpointInput, CreateReplicationInstanceInput, CreateTaskInput, DmsApi, DmsEngineVersion,
-    Endpoint, ModifyEndpointInput, ModifyReplicationInstanceInput, ModifyTaskInput, OrderableReplicationInstance,
-    PendingInstanceValues, ReplicationInstance, ReplicationSubnetGroup, ReplicationSubnetGroupInput, ReplicationTask,
-    StartType, TableStats, Tags, TaskStats, TasksUsing,
+    Certificate, Connection, CreateEndpointInput, CreateReplicationInstanceInput, CreateTaskInput, DmsApi,
+    DmsEngineVersion, Endpoint, ModifyEndpointInput, ModifyReplicationInstanceInput, ModifyTaskInput,
+    OrderableReplicationInstance, PendingInstanceValues, ReplicationInstance, ReplicationSubnetGroup,
+    ReplicationSubnetGroupInput, ReplicationTask, StartType, TableStats, Tags, TaskStats, TasksUsing,
 };
 use super::error::{AwsError, ErrorKind};
 use super::stop;
@@ -479,6 +481,22 @@ impl DmsApi for SdkDms {
     async fn delete_endpoint(&self, arn: &str) -> Result<(), AwsError> {
         self.client.delete_endpoint().endpoint_arn(arn).send().await.map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    async fn import_certificate(&self, id: &str, pem: &Secret) -> Result<Certificate, AwsError> {
+        self.certificate_import(id, pem).await
+    }
+
+    async fn find_certificate(&self, id: &str) -> Result<Option<Certificate>, AwsError> {
+        self.certificate_describe("certificate-id", id).await
+    }
+
+    async fn find_certificate_by_arn(&self, arn: &str) -> Result<Option<Certificate>, AwsError> {
+        self.certificate_describe("certificate-arn", arn).await
+    }
+
+    async fn delete_certificate(&self, arn: &str) -> Result<(), AwsError> {
+        self.certificate_delete(arn).await
     }
 
     async fn list_replication_tasks_using(&self, by: &TasksUsing) -> Result<Vec<ReplicationTask>, AwsError> {

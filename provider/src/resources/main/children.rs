@@ -27,6 +27,8 @@ pub struct DbChildren {
     pub endpoint_kms_key_id: Option<String>,
     /// The Secrets Manager access role this stack created (`secrets_manager_access_role = "create"`).
     pub secrets_role_arn: Option<String>,
+    /// The DMS certificate dmslink imported from `certificate_pem` (`certificate_pem_arn`).
+    pub imported_certificate_arn: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -79,6 +81,7 @@ struct RecordedDb {
     rds: Option<RecordedRds>,
     secrets_manager_access_role: Option<String>,
     secrets_manager_access_role_arn: Option<String>,
+    certificate_pem_arn: Option<String>,
 }
 
 /// What RDS reported, in an `rds` block.
@@ -139,6 +142,7 @@ impl Children {
                 secrets_role_arn: block
                     .secrets_manager_access_role_arn
                     .filter(|_| block.secrets_manager_access_role.as_deref() == Some("create")),
+                imported_certificate_arn: block.certificate_pem_arn,
             };
             c.databases.insert(stack.database_id(db), d);
         }
@@ -233,6 +237,7 @@ impl Children {
         if block.get("kms_key_arn").is_unknown() || block.get("kms_key_arn").is_null() {
             block.set("kms_key_arn", Value::opt_string(d.endpoint_kms_key_id.clone()));
         }
+        block.set(super::owned_certificate::ARN_ATTR, Value::opt_string(d.imported_certificate_arn.clone()));
         // A drift recorded by refresh is repaired by this apply; a new endpoint has none.
         if block.get(super::endpoint_drift::ATTR).is_unknown() {
             block.set(super::endpoint_drift::ATTR, Value::from_string_map(&Default::default()));

@@ -64,6 +64,8 @@ pub struct Database {
     /// The endpoint's `kms_key_arn`.
     pub kms_key_arn: Option<String>,
     pub certificate_arn: Option<String>,
+    /// `certificate_pem`: a CA certificate dmslink imports into DMS and owns (`owned_certificate`).
+    pub certificate_pem: Option<String>,
     pub rds: Option<Rds>,
     /// Credentials from Secrets Manager instead of `username`/`password`/`server_name`/`port`.
     pub secrets: Option<super::secrets_config::SecretCreds>,
@@ -244,6 +246,7 @@ fn database(v: &Value, secrets: &Value, side: Side) -> Database {
         server_name: s(v, "server_name"),
         kms_key_arn: s(v, "kms_key_arn"),
         certificate_arn: s(v, "certificate_arn"),
+        certificate_pem: s(v, "certificate_pem"),
         rds,
         secrets: super::secrets_config::read(v),
     }

@@ -45,6 +45,13 @@ pub fn read_back(block: &mut Value, db: &Database, rds_address: Option<&str>, ep
         block.set("extra_connection_attributes", Value::opt_string(remote(&ep.extra_connection_attributes)));
     }
     let mut drift = BTreeMap::new();
+    // The certificate dmslink imported from `certificate_pem`: no attribute the user writes holds it.
+    if db.certificate_pem.is_some()
+        && let Some(owned) = block.get(super::owned_certificate::ARN_ATTR).as_str()
+        && remote(&ep.certificate_arn).as_deref() != Some(owned)
+    {
+        drift.insert("certificate_arn".to_string(), remote(&ep.certificate_arn).unwrap_or_default());
+    }
     // With a secret, DMS is sent no server, port or user (the secret holds them): nothing to compare.
     if db.secrets.is_some() {
         record(block, drift);

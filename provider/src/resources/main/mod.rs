@@ -11,6 +11,7 @@ mod endpoint_drift;
 pub mod lookup;
 pub mod naming;
 pub mod orderable_check;
+pub mod owned_certificate;
 pub mod preconditions;
 mod refresh;
 pub mod replace;
@@ -92,6 +93,7 @@ impl Resource<Configured> for Main {
         vpn_guard::refuse_cutting(draft, vpn_guard::Cut::Swap).await;
         pair_sources_by_name(draft.prior, draft.config, &mut draft.planned);
         endpoint_drift::plan_repair(&mut draft.planned);
+        owned_certificate::plan(draft.prior, &mut draft.planned);
         secrets_config::plan_role_arns(draft.config, &mut draft.planned);
         plan_missing_children(draft.prior, &mut draft.planned);
         plan_replaced_children(draft);
@@ -162,6 +164,7 @@ impl Resource<Configured> for Main {
         for db in old.sources.iter().filter(|d| !kept.contains(&old.database_id(d))) {
             let removed = async {
                 steps::remove_endpoint(&run, MainStep::RemoveSource, db).await?;
+                steps::certificate::remove(&run, MainStep::RemoveSource, db).await?;
                 steps::remove_database(&run, MainStep::RemoveSource, db).await
             };
             if let Err(e) = removed.await {
@@ -501,6 +504,8 @@ fn plan_missing_children(prior: &Value, planned: &mut Value) {
 
 #[cfg(test)]
 mod apply_tests;
+#[cfg(test)]
+mod certificate_pem_tests;
 #[cfg(test)]
 mod connection_tests;
 #[cfg(test)]

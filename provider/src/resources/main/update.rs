@@ -14,7 +14,7 @@ use crate::resources::task_start::{StartError, start_after_endpoint_tests};
 use super::desired::Stack;
 use super::endpoint_drift;
 use super::naming::kind;
-use super::steps::{MainStep, RI_FAILED, RI_PENDING, StackRun};
+use super::steps::{MainStep, RI_FAILED, RI_PENDING, StackRun, certificate};
 use super::update_effects::{db_instance_shows, endpoint_shows, replication_instance_shows};
 
 /// Replication instance, RDS instances and endpoints: what changed between `old` and the run's stack.
@@ -118,6 +118,17 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
             }
         }
         if let Some(arn) = kids.endpoint_arn.clone() {
+            const STEP: MainStep = MainStep::ModifyEndpoints;
+            // A new PEM: its certificate is imported before the endpoint switches to it.
+            let pem_changed = db.certificate_pem != before.certificate_pem;
+            let imported = match &db.certificate_pem {
+                None => None,
+                Some(_) if !pem_changed && kids.imported_certificate_arn.is_some() => {
+                    kids.imported_certificate_arn.clone()
+                }
+                Some(_) => certificate::ensure(run, STEP, db).await?,
+            };
+            let had_certificate = before.certificate_arn.is_some() || before.certificate_pem.is_some();
             let password_changed =
                 secret_changed(&db.password, &before.password, db.password_version, before.password_version);
             let changed = password_changed
@@ -128,18 +139,20 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                 || db.extra_connection_attributes != before.extra_connection_attributes
                 || db.server_name != before.server_name
                 || db.certificate_arn != before.certificate_arn
+                || pem_changed
                 || endpoint_drift::drifted(prior, old, &id)
                 || db.secrets != before.secrets;
             if changed {
-                const STEP: MainStep = MainStep::ModifyEndpoints;
                 // Unset after being set (or found set by refresh): back to AWS's default.
                 let ssl_mode = db.ssl_mode.clone().or_else(|| before.ssl_mode.as_ref().map(|_| "none".into()));
                 let extra_connection_attributes = db
                     .extra_connection_attributes
                     .clone()
                     .or_else(|| before.extra_connection_attributes.as_ref().map(|_| String::new()));
-                let certificate_arn =
-                    db.certificate_arn.clone().or_else(|| before.certificate_arn.as_ref().map(|_| String::new()));
+                let certificate_arn = imported
+                    .clone()
+                    .or_else(|| db.certificate_arn.clone())
+                    .or_else(|| had_certificate.then(String::new));
                 let base = match db.secrets.as_ref().and_then(|c| super::steps::dms::secrets_pair(run, db, c)) {
                     Some(pair) => super::secrets_update::modify_input(&arn, db, pair),
                     None => ModifyEndpointInput {
@@ -160,6 +173,14 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                 let resumed = resume_tasks(run, STEP, &paused).await;
                 modified?;
                 resumed?;
+                // The endpoint no longer names the old certificate: it goes (found by its PEM's
+                // identifier, so a run cut short before this point is finished by the next one).
+                if let (true, Some(old_pem)) = (pem_changed, &before.certificate_pem) {
+                    certificate::remove_imported(run, STEP, db, old_pem, imported.as_deref()).await?;
+                }
+                if db.certificate_pem.is_none() {
+                    run.kids().db_mut(&id).imported_certificate_arn = None;
+                }
             }
         }
     }

@@ -450,13 +450,15 @@ fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, dia
     // fails only at apply (the AWS provider's users meet it there).
     if let Some(m @ ("verify-ca" | "verify-full")) = db.get("ssl_mode").as_str()
         && db.get("certificate_arn").is_null()
+        && db.get("certificate_pem").is_null()
     {
         diags.error_at(
             path.then_attr("certificate_arn"),
             "Missing certificate",
-            format!("ssl_mode = {m:?} checks the server's certificate against a CA certificate imported into DMS: set certificate_arn (`aws dms import-certificate --certificate-identifier <name> --certificate-pem file://ca.pem` prints it), or use ssl_mode = \"require\"."),
+            format!("ssl_mode = {m:?} checks the server's certificate against a CA certificate imported into DMS: set certificate_pem = file(\"ca.pem\") (dmslink imports it), or certificate_arn (`aws dms import-certificate --certificate-identifier <name> --certificate-pem file://ca.pem` prints it), or use ssl_mode = \"require\"."),
         );
     }
+    super::owned_certificate::validate_block(db, path, diags);
     if is_set(db.get("password")) && is_set(db.get("password_wo")) {
         diags.error_at(
             path.then_attr("password_wo"),

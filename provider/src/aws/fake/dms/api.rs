@@ -5,11 +5,12 @@
 use async_trait::async_trait;
 
 use super::{FakeDms, not_found};
+use crate::aws::Secret;
 use crate::aws::dms::{
-    Connection, CreateEndpointInput, CreateReplicationInstanceInput, CreateTaskInput, DmsApi, DmsEngineVersion,
-    Endpoint, ModifyEndpointInput, ModifyReplicationInstanceInput, ModifyTaskInput, OrderableReplicationInstance,
-    ReplicationInstance, ReplicationSubnetGroup, ReplicationSubnetGroupInput, ReplicationTask, StartType, TableStats,
-    Tags, TasksUsing,
+    Certificate, Connection, CreateEndpointInput, CreateReplicationInstanceInput, CreateTaskInput, DmsApi,
+    DmsEngineVersion, Endpoint, ModifyEndpointInput, ModifyReplicationInstanceInput, ModifyTaskInput,
+    OrderableReplicationInstance, ReplicationInstance, ReplicationSubnetGroup, ReplicationSubnetGroupInput,
+    ReplicationTask, StartType, TableStats, Tags, TasksUsing,
 };
 use crate::aws::error::AwsError;
 
@@ -194,5 +195,21 @@ impl DmsApi for FakeDms {
         let mut st = self.lock();
         self.begin(&mut st, "list_engine_versions", "")?;
         Ok(crate::aws::fake::orderable::dms_engine_versions())
+    }
+
+    async fn import_certificate(&self, id: &str, pem: &Secret) -> Result<Certificate, AwsError> {
+        self.answer("import_certificate", self.certificate_import(id, pem))
+    }
+
+    async fn find_certificate(&self, id: &str) -> Result<Option<Certificate>, AwsError> {
+        self.certificate_find(id)
+    }
+
+    async fn find_certificate_by_arn(&self, arn: &str) -> Result<Option<Certificate>, AwsError> {
+        self.certificate_find_by_arn(arn)
+    }
+
+    async fn delete_certificate(&self, arn: &str) -> Result<(), AwsError> {
+        self.answer("delete_certificate", self.certificate_delete(arn))
     }
 }

@@ -41,6 +41,7 @@
 //! changes: `InvalidParameterCombinationException`.
 
 mod api;
+mod certificates;
 mod controls;
 mod endpoints;
 mod instances;
@@ -100,6 +101,10 @@ pub const OPS: &[&str] = &[
     "find_connection",
     "list_orderable_replication_instances",
     "list_engine_versions",
+    "import_certificate",
+    "find_certificate",
+    "find_certificate_by_arn",
+    "delete_certificate",
 ];
 
 /// Operations whose answer [`FakeDms::lose_next_answer`] can lose: those that change something.
@@ -123,6 +128,8 @@ pub const LOSABLE_OPS: &[&str] = &[
     "modify_endpoint",
     "delete_endpoint",
     "test_connection",
+    "import_certificate",
+    "delete_certificate",
 ];
 
 /// One pending transition of a task.
@@ -202,6 +209,8 @@ struct State {
     /// The statuses a new instance goes through after `creating`, one per creating period.
     instance_create_steps: Vec<String>,
     tags: BTreeMap<String, Tags>,
+    /// By (lower-case) identifier.
+    certificates: BTreeMap<String, certificates::CertificateRec>,
     rec: Recorder,
     counter: u64,
     full_load_skips_running: bool,

@@ -219,8 +219,16 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
         Ok(ownership(run, what, &id, &ep.arn, &tags, kind::ENDPOINT, ep.arn.clone()))
     };
     let create = || async {
+        // The certificate first: the endpoint is created naming it.
+        let certificate_arn = match super::certificate::ensure(run, step, db).await? {
+            Some(arn) => Some(arn),
+            None => db.certificate_arn.clone(),
+        };
         if let Some(creds) = &db.secrets {
-            let input = secret_endpoint_input(run, step, db, &id, creds)?;
+            let input = CreateEndpointInput {
+                certificate_arn: certificate_arn.clone(),
+                ..secret_endpoint_input(run, step, db, &id, creds)?
+            };
             return retry(run, &[ErrorKind::AccessDenied], Some(Duration::from_secs(300)), || {
                 dms.create_endpoint(input.clone())
             })
@@ -248,7 +256,7 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
             ssl_mode: db.ssl_mode.clone(),
             extra_connection_attributes: db.extra_connection_attributes.clone(),
             kms_key_id: db.kms_key_arn.clone(),
-            certificate_arn: db.certificate_arn.clone(),
+            certificate_arn,
             tags: run.tags_for(kind::ENDPOINT, &id),
             ..Default::default()
         };
@@ -325,12 +333,14 @@ pub async fn remove_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
 pub(super) async fn delete_source_endpoints(run: &StackRun) -> R<()> {
     for db in &run.stack.sources {
         remove_endpoint(run, MainStep::CreateSourceEndpoints, db).await?;
+        super::certificate::remove(run, MainStep::CreateSourceEndpoints, db).await?;
     }
     Ok(())
 }
 
 pub(super) async fn delete_target_endpoint(run: &StackRun) -> R<()> {
-    remove_endpoint(run, MainStep::CreateTargetEndpoint, &run.stack.target).await
+    remove_endpoint(run, MainStep::CreateTargetEndpoint, &run.stack.target).await?;
+    super::certificate::remove(run, MainStep::CreateTargetEndpoint, &run.stack.target).await
 }
 
 /// Used by tests and read: the children of `d` as recorded.

@@ -6,6 +6,7 @@
 //! (`docs/reliability.md`). Undo removes it again (NotFound counts as done).
 //! One file per concern: [`iam`] (`dms-vpc-role`), [`network`], [`databases`] (RDS), [`dms`].
 
+pub mod certificate;
 pub mod databases;
 pub mod dms;
 pub mod iam;
