@@ -43,6 +43,12 @@ def test_an_endpoint_names_only_an_imported_certificate_which_it_then_keeps(emul
     assert ep["CertificateArn"] == cert
     fault(dms.modify_endpoint, "ResourceNotFoundFault", EndpointArn=ep["EndpointArn"], CertificateArn=missing)
     fault(dms.delete_certificate, "InvalidResourceStateFault", CertificateArn=cert)
+
+    def listed() -> list[str]:
+        return [o["arn"] for o in emulator.control("GET", "/inventory?type=dms:certificate")[1]["objects"]]
+
+    assert listed() == [cert]  # the ledger's leak checks see certificates
     dms.modify_endpoint(EndpointArn=ep["EndpointArn"], CertificateArn="", SslMode="require")
     dms.delete_certificate(CertificateArn=cert)
     fault(dms.delete_certificate, "ResourceNotFoundFault", CertificateArn=cert)
+    assert listed() == []

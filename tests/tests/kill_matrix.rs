@@ -67,8 +67,8 @@ struct StepKill {
 
 /// Every step of the `dmslink_main` create graph, in graph order. The stack ([`main_workdir`])
 /// enables every optional child (internet gateway, VPN gateway, `dms_vpc_role = "create"`, the
-/// target's login in a Secrets Manager secret read through a role the stack creates), so every step
-/// makes its call.
+/// target's login in a Secrets Manager secret read through a role the stack creates, the target's
+/// CA certificate imported from `certificate_pem`), so every step makes its call.
 const STEPS: &[StepKill] = &[
     StepKill {
         step: "ensure_dms_vpc_role",
@@ -189,6 +189,10 @@ const STACK_CHILDREN: &[(&str, usize)] = &[
     ("iam:role", 2), // dms-vpc-role and the target secret's access role, made by the stack
 ];
 
+/// A self-signed CA certificate (`openssl req -x509`, CN "dmslink test CA"): the target's
+/// `certificate_pem`, imported by the target endpoint's step.
+const CA_PEM: &str = include_str!("data/test-ca.pem");
+
 /// Short timed states: a case needs the waits to happen, not to last.
 fn quick_timings() -> Value {
     json!({
@@ -204,7 +208,8 @@ fn quick_timings() -> Value {
 /// `terraform-main` as `seed_stack::terraform_main` sets it up, with every optional child on: no
 /// `dms-vpc-role` in the account and `dms_vpc_role = "create"`, an internet gateway, and the
 /// target's login in a Secrets Manager secret whose access role the stack creates (the secret's
-/// host is a placeholder: the stack does not test its connections).
+/// host is a placeholder: the stack does not test its connections), and its CA certificate
+/// imported from `certificate_pem` with `ssl_mode = "verify-ca"`.
 fn main_workdir(bed: &TestBed) -> Workdir {
     let cli = bed.clis().first().expect("TestBed::start found no CLI");
     let (wd, _) = seed_stack::terraform_main_without_role(bed, cli);
@@ -212,6 +217,7 @@ fn main_workdir(bed: &TestBed) -> Workdir {
         "username": "dblink", "password": seed_stack::TARGET_PASSWORD, "host": "target.invalid", "port": 5432,
     });
     let secret = bed.fixtures().secret("kill-matrix-target-login", &login.to_string());
+    wd.write("kill-ca.pem", CA_PEM);
     // An override block's nested block replaces the original's: `network` and `target` are written
     // out whole.
     wd.write(
@@ -223,6 +229,8 @@ fn main_workdir(bed: &TestBed) -> Workdir {
     database_name               = var.target_db_name
     secrets_manager_arn         = "SECRET_ARN"
     secrets_manager_access_role = "create"
+    ssl_mode                    = "verify-ca"
+    certificate_pem             = file("${path.module}/kill-ca.pem")
 
     rds {
       engine          = "postgres"
@@ -269,6 +277,8 @@ fn assert_one_of_each(bed: &TestBed, why: &str) {
     for (ty, n) in STACK_CHILDREN {
         assert_eq!(per_type.get(*ty).copied().unwrap_or_default(), *n, "{why}: every live {ty}: {:#?}", live(bed));
     }
+    // DMS certificates carry no tags: the imported CA is the one certificate there is.
+    assert_eq!(per_type.get("dms:certificate").copied().unwrap_or_default(), 1, "{why}: {:#?}", live(bed));
 }
 
 /// The end of every case: the recovering command succeeded; then the plan is clean (when the stack

@@ -7,7 +7,7 @@ Returns ``{"objects": [...], "counts": {type: n}}``; each object is
 ``ec2:vpc ec2:subnet ec2:security-group ec2:internet-gateway ec2:vpn-gateway
 ec2:route-table ec2:network-interface ec2:vpc-peering-connection rds:db-instance rds:db-subnet-group
 rds:db-snapshot dms:replication-subnet-group dms:replication-instance
-dms:endpoint dms:replication-task iam:role``
+dms:endpoint dms:replication-task dms:certificate iam:role``
 
 Security groups carry ``ingress`` (``[{"protocol", "from_port", "to_port",
 "cidrs", "ipv6_cidrs", "source_group_ids"}]``, one entry per protocol/port
@@ -212,6 +212,10 @@ def _dms_objects(account: str, region: str, dms: Any) -> list[dict[str, Any]]:
                     "id": ep.endpoint_identifier, "arn": ep.endpoint_arn, "state": ep.status,
                     "endpoint_type": str(ep.endpoint_type).lower(), "engine_name": ep.engine_name,
                     "tags": tags(ep.endpoint_arn)})
+    # Imported certificates (dms_certificates.py keeps them beside moto's backend): untagged.
+    for cert in list(getattr(dms, "_emu_certificates", {}).values()):
+        out.append({"type": "dms:certificate", "account": account, "region": region,
+                    "id": cert["CertificateIdentifier"], "arn": cert["CertificateArn"], "tags": {}})
     for task in list(dms.replication_tasks.values()):
         if getattr(task, "gone", False):
             continue
