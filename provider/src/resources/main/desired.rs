@@ -67,6 +67,8 @@ pub struct Database {
     pub rds: Option<Rds>,
     /// Credentials from Secrets Manager instead of `username`/`password`/`server_name`/`port`.
     pub secrets: Option<super::secrets_config::SecretCreds>,
+    /// The `oracle_settings`/`postgres_settings` the configuration sets.
+    pub engine_settings: super::engine_settings::Configured,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -246,5 +248,6 @@ fn database(v: &Value, secrets: &Value, side: Side) -> Database {
         certificate_arn: s(v, "certificate_arn"),
         rds,
         secrets: super::secrets_config::read(v),
+        engine_settings: super::engine_settings::read(v, secrets),
     }
 }

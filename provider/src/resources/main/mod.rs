@@ -8,6 +8,8 @@ pub mod connections;
 pub mod deletions;
 pub mod desired;
 mod endpoint_drift;
+pub mod engine_settings;
+mod engine_settings_checks;
 pub mod lookup;
 pub mod naming;
 pub mod orderable_check;
@@ -79,6 +81,7 @@ impl Resource<Configured> for Main {
         if !draft.diags.has_errors() {
             vpn_gateway_plan::check(draft).await;
         }
+        engine_settings::plan(draft.prior, draft.config, &mut draft.planned);
         if draft.is_create() {
             secrets_config::plan_role_arns(draft.config, &mut draft.planned);
             return;
@@ -503,6 +506,8 @@ fn plan_missing_children(prior: &Value, planned: &mut Value) {
 mod apply_tests;
 #[cfg(test)]
 mod connection_tests;
+#[cfg(test)]
+mod engine_settings_tests;
 #[cfg(test)]
 mod kms_tests;
 #[cfg(test)]

@@ -42,6 +42,7 @@
 
 mod api;
 mod controls;
+mod endpoint_settings;
 mod endpoints;
 mod instances;
 pub(crate) mod rulebook;
