@@ -243,6 +243,9 @@ pub struct Configured {
     pub settings: EngineSettings,
     /// `engine_settings_set` of the block.
     pub keys: Vec<String>,
+    /// Every setting the block records, configured or AWS's (secrets aside): what a configured
+    /// value is compared with.
+    pub recorded: EngineSettings,
     pub asm_password_version: Option<i64>,
 }
 
@@ -287,19 +290,8 @@ pub fn read(block: &Value, config: &Value) -> Configured {
         .iter()
         .filter_map(|k| k.as_str().map(str::to_string))
         .collect();
-    let mut oracle = OracleSettings::default();
-    let mut postgres = PostgresSettings::default();
-    for (name, _, fields) in BLOCKS {
-        for field in fields.iter().filter(|f| keys.iter().any(|k| *k == format!("{name}.{}", f.attr))) {
-            if let Some(v) = setting_value(field.kind, block.get(name).get(field.attr)) {
-                if name == ORACLE {
-                    oracle.set_entry(field.key, &v);
-                } else {
-                    postgres.set_entry(field.key, &v);
-                }
-            }
-        }
-    }
+    let (mut oracle, postgres) = settings_of(block, |attr| keys.iter().any(|k| k == attr));
+    let (all_oracle, all_postgres) = settings_of(block, |_| true);
     let ob = block.get(ORACLE);
     oracle.asm_password = ob
         .get(ASM_PASSWORD)
@@ -313,8 +305,42 @@ pub fn read(block: &Value, config: &Value) -> Configured {
             postgres: Some(postgres).filter(|p| !p.is_empty()),
         },
         keys,
+        recorded: EngineSettings {
+            oracle: Some(all_oracle).filter(|o| !o.is_empty()),
+            postgres: Some(all_postgres).filter(|p| !p.is_empty()),
+        },
         asm_password_version: ob.get(ASM_PASSWORD_WO_VERSION).as_i64(),
     }
+}
+
+/// The typed settings of `block`'s settings blocks whose `<block>.<attr>` `wanted` accepts.
+fn settings_of(block: &Value, wanted: impl Fn(&str) -> bool) -> (OracleSettings, PostgresSettings) {
+    let mut oracle = OracleSettings::default();
+    let mut postgres = PostgresSettings::default();
+    for (name, _, fields) in BLOCKS {
+        for field in fields.iter().filter(|f| wanted(&format!("{name}.{}", f.attr))) {
+            if let Some(v) = setting_value(field.kind, block.get(name).get(field.attr)) {
+                if name == ORACLE {
+                    oracle.set_entry(field.key, &v);
+                } else {
+                    postgres.set_entry(field.key, &v);
+                }
+            }
+        }
+    }
+    (oracle, postgres)
+}
+
+/// The settings blocks an endpoint's reported settings fill (at import).
+pub fn reported_blocks(settings: &EngineSettings) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if settings.oracle.is_some() {
+        out.push(ORACLE);
+    }
+    if settings.postgres.is_some() {
+        out.push(POSTGRES);
+    }
+    out
 }
 
 /// At plan, for one `source`/`target` block: records which attributes the configuration sets, and
@@ -403,7 +429,8 @@ pub fn change(now: &Configured, before: &Configured) -> Option<(EngineSettings, 
     if exact {
         return Some((now.settings.clone(), true));
     }
-    let old = plain(&before.settings);
+    // Compared with what the block records (AWS's value after a refresh or an import).
+    let old = plain(&before.recorded);
     let changed: Vec<_> = plain(&now.settings).into_iter().filter(|e| !old.contains(e)).collect();
     if changed.is_empty() && !asm_changed {
         return None;

@@ -117,6 +117,7 @@ fn change_sends_only_changed_keys_or_everything_with_exact_settings() {
     let before = Configured {
         settings: pg(512, Some(true)),
         keys: keys(&["postgres_settings.map_jsonb_as_clob", "postgres_settings.max_file_size"]),
+        recorded: pg(512, Some(true)),
         asm_password_version: None,
     };
     assert_eq!(change(&before, &before), None);
@@ -133,9 +134,13 @@ fn change_sends_only_changed_keys_or_everything_with_exact_settings() {
     let removed = Configured {
         settings: pg(512, None),
         keys: keys(&["postgres_settings.max_file_size"]),
+        recorded: pg(512, Some(true)),
         asm_password_version: None,
     };
     assert_eq!(change(&removed, &before), Some((pg(512, None), true)));
+    // Newly configured with the value AWS already has (after an import): nothing to send.
+    let imported = Configured { keys: vec![], ..before.clone() };
+    assert_eq!(change(&before, &imported), None);
     // A write-only ASM password is sent again only when its version changes.
     let asm = |v: i64| Configured {
         settings: EngineSettings {
@@ -143,6 +148,7 @@ fn change_sends_only_changed_keys_or_everything_with_exact_settings() {
             postgres: None,
         },
         keys: vec![],
+        recorded: EngineSettings::default(),
         asm_password_version: Some(v),
     };
     assert_eq!(change(&asm(1), &asm(1)), None);
@@ -152,7 +158,8 @@ fn change_sends_only_changed_keys_or_everything_with_exact_settings() {
 
 /// Issue 15 item 3: only configured settings reach CreateEndpoint; a configured one changed out of
 /// band shows in the plan and the apply sets it back (that key alone); one AWS adds is recorded
-/// with no diff; a removed one is cleared with ExactSettings, with the password sent again.
+/// with no diff; a removed one is cleared with ExactSettings, with the password sent again; an
+/// import reads them back.
 #[tokio::test(start_paused = true)]
 async fn configured_settings_are_sent_repaired_and_cleared() {
     let w = world(true);
@@ -228,4 +235,21 @@ async fn configured_settings_are_sent_repaired_and_cleared() {
     assert_eq!(w.dms.endpoint_password(&target_arn), Some(Secret::new("tgt-pw")), "credentials sent again");
     let (read, _) = p.read_resource(MAIN, &applied).await;
     assert_eq!(test_bed::plan(&p, &read, &cfg).await.planned, read, "clean plan after the removal");
+
+    // Import reads the settings back; the first apply records the configured ones and sends nothing.
+    let (imported, d) = p.import_resource_state(MAIN, "dblink/dev").await;
+    assert!(d.is_empty(), "{d:?}");
+    let (state, d) = p.read_resource(MAIN, &imported.unwrap()).await;
+    assert!(d.is_empty(), "{d:?}");
+    assert_eq!(state.get("target").get("postgres_settings").get("map_boolean_as_boolean"), &Value::Bool(true));
+    assert!(state.get("target").get(SET_ATTR).is_null());
+    let plan = test_bed::plan(&p, &state, &cfg).await;
+    assert!(plan.requires_replace.is_empty(), "{:?}", plan.requires_replace);
+    // (The endpoints are modified all the same: an import cannot know the passwords.)
+    let (applied, d) = p.apply_resource_change(MAIN, &state, &plan.planned, &cfg).await;
+    assert_eq!(errors(&d), Vec::<String>::new());
+    let keys = applied.get("target").get(SET_ATTR).clone();
+    assert_eq!(keys, Value::List(vec![Value::string("postgres_settings.map_boolean_as_boolean")]));
+    let (read, _) = p.read_resource(MAIN, &applied).await;
+    assert_eq!(test_bed::plan(&p, &read, &cfg).await.planned, read, "clean plan after the import's apply");
 }
