@@ -448,3 +448,10 @@ pub fn change(now: &Configured, before: &Configured) -> Option<(EngineSettings, 
     }
     Some((out, false))
 }
+
+/// The endpoint shows every setting `sent` (after a lost answer); a secret cannot be read back, so
+/// a modify that sent one is never taken as done.
+pub fn shown(sent: &EngineSettings, now: &EngineSettings) -> bool {
+    let reported = now.entries();
+    sent.entries().iter().all(|e| !e.2.is_secret() && reported.contains(e))
+}

@@ -8,7 +8,7 @@ use crate::aws::dms::{DmsApi, ModifyEndpointInput};
 use crate::aws::engine_settings::{EngineSettings, OracleSettings, PostgresSettings};
 use crate::engine::Value;
 use crate::engine::provider::ClientCapabilities;
-use crate::resources::main::engine_settings::{Configured, SET_ATTR, change, configured_keys, plan_block};
+use crate::resources::main::engine_settings::{Configured, SET_ATTR, change, configured_keys, plan_block, shown};
 use crate::resources::main::test_bed::{self, MAIN, errors, s, stack_json, world};
 
 fn validation_errors(j: &serde_json::Value) -> Vec<String> {
@@ -154,6 +154,21 @@ fn change_sends_only_changed_keys_or_everything_with_exact_settings() {
     assert_eq!(change(&asm(1), &asm(1)), None);
     let (sent, _) = change(&asm(2), &asm(1)).unwrap();
     assert_eq!(sent.oracle.and_then(|o| o.asm_password), Some(Secret::new("pw")));
+}
+
+#[test]
+fn a_lost_modify_is_done_only_when_the_endpoint_shows_every_setting_sent() {
+    let pg = |p: PostgresSettings| EngineSettings { postgres: Some(p), oracle: None };
+    let sent = pg(PostgresSettings { max_file_size: Some(512), ..Default::default() });
+    let now = pg(PostgresSettings { max_file_size: Some(512), execute_timeout: Some(60), ..Default::default() });
+    assert!(shown(&sent, &now));
+    assert!(shown(&EngineSettings::default(), &now));
+    assert!(!shown(&sent, &pg(PostgresSettings { max_file_size: Some(32768), ..Default::default() })));
+    let asm = EngineSettings {
+        oracle: Some(OracleSettings { asm_password: Some(Secret::new("x")), ..Default::default() }),
+        postgres: None,
+    };
+    assert!(!shown(&asm, &EngineSettings::default()), "a secret cannot be read back");
 }
 
 /// Issue 15 item 3: only configured settings reach CreateEndpoint; a configured one changed out of
