@@ -283,13 +283,18 @@ fn to_value(v: &SettingValue) -> Value {
 /// Reads `block` (planned, or prior) with `config` (the configuration, which alone carries
 /// write-only values; may be null): the configured settings as `engine_settings_set` lists them.
 pub fn read(block: &Value, config: &Value) -> Configured {
-    let keys: Vec<String> = block
-        .get(SET_ATTR)
-        .as_elements()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|k| k.as_str().map(str::to_string))
-        .collect();
+    // Unknown at plan (a settings block itself unknown): the configuration, known at apply, says.
+    let keys: Vec<String> = if block.get(SET_ATTR).is_unknown() {
+        configured_keys(config)
+    } else {
+        block
+            .get(SET_ATTR)
+            .as_elements()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|k| k.as_str().map(str::to_string))
+            .collect()
+    };
     let (mut oracle, postgres) = settings_of(block, |attr| keys.iter().any(|k| k == attr));
     let (all_oracle, all_postgres) = settings_of(block, |_| true);
     let ob = block.get(ORACLE);
@@ -349,6 +354,11 @@ pub fn plan_block(prior: &Value, config: &Value, planned: &mut Value) {
     if planned.is_null() || planned.is_unknown() {
         return;
     }
+    // A settings block itself unknown: which attributes it sets is known at apply.
+    if BLOCKS.iter().any(|(name, ..)| config.get(name).is_unknown()) {
+        planned.set(SET_ATTR, Value::Unknown);
+        return;
+    }
     let keys = configured_keys(config);
     let before: Vec<String> = prior
         .get(SET_ATTR)
@@ -366,10 +376,13 @@ pub fn plan_block(prior: &Value, config: &Value, planned: &mut Value) {
             }
         }
     }
-    // None set: null, as a stack imported or created before these blocks records it.
-    let recorded =
-        if keys.is_empty() { Value::Null } else { Value::List(keys.into_iter().map(Value::string).collect()) };
-    planned.set(SET_ATTR, recorded);
+    planned.set(SET_ATTR, keys_value(&keys));
+}
+
+/// `engine_settings_set` of `keys`: null when none is set, as a stack imported or created before
+/// these blocks records it.
+pub fn keys_value(keys: &[String]) -> Value {
+    if keys.is_empty() { Value::Null } else { Value::List(keys.iter().cloned().map(Value::string).collect()) }
 }
 
 /// At plan: [`plan_block`] for each `source` (its prior block found by name) and the target.

@@ -8,7 +8,7 @@ use crate::aws::dms::{DmsApi, ModifyEndpointInput};
 use crate::aws::engine_settings::{EngineSettings, OracleSettings, PostgresSettings};
 use crate::engine::Value;
 use crate::engine::provider::ClientCapabilities;
-use crate::resources::main::engine_settings::{Configured, SET_ATTR, change, configured_keys, plan_block, shown};
+use crate::resources::main::engine_settings::{Configured, SET_ATTR, change, configured_keys, plan_block, read, shown};
 use crate::resources::main::test_bed::{self, MAIN, errors, s, stack_json, world};
 
 fn validation_errors(j: &serde_json::Value) -> Vec<String> {
@@ -105,6 +105,27 @@ fn the_configured_attributes_are_recorded_and_a_removed_one_is_planned_unknown()
     assert_eq!(planned.get(SET_ATTR), &Value::List(vec![Value::string("postgres_settings.max_file_size")]));
     assert!(planned.get("postgres_settings").get("map_jsonb_as_clob").is_unknown(), "reset to AWS's default");
     assert_eq!(planned.get("postgres_settings").get("max_file_size"), &Value::int(512));
+}
+
+#[test]
+fn a_settings_block_unknown_at_plan_is_recorded_from_the_configuration_at_apply() {
+    let cfg = test_bed::config(stack_json("check", false));
+    let mut unknown_cfg = cfg.get("target").clone();
+    unknown_cfg.set("postgres_settings", Value::Unknown);
+    let mut prior = cfg.get("target").clone();
+    prior.set(SET_ATTR, Value::List(vec![Value::string("postgres_settings.max_file_size")]));
+    let mut planned = prior.clone();
+    plan_block(&prior, &unknown_cfg, &mut planned);
+    assert!(planned.get(SET_ATTR).is_unknown(), "no removal is planned from an unknown block");
+    // At apply the configuration is known.
+    let mut known_cfg = cfg.get("target").clone();
+    let mut pg = Value::Object(Default::default());
+    pg.set("max_file_size", Value::int(512));
+    known_cfg.set("postgres_settings", pg.clone());
+    planned.set("postgres_settings", pg);
+    let got = read(&planned, &known_cfg);
+    assert_eq!(got.keys, vec!["postgres_settings.max_file_size".to_string()]);
+    assert_eq!(got.settings.postgres.and_then(|p| p.max_file_size), Some(512));
 }
 
 #[test]
