@@ -25,18 +25,15 @@ pub(super) fn settings_for(
     let id = pair.map(|p| p.secret_id.clone());
     let role = pair.map(|p| p.access_role_arn.clone());
     match engine {
-        "oracle" if pair.is_some() || typed.oracle.as_ref().is_some_and(|o| !o.is_empty()) => {
-            Some(EngineSettings::Oracle(
-                super::engine_settings::oracle_to_sdk(&typed.oracle.clone().unwrap_or_default())
-                    .set_secrets_manager_secret_id(id)
-                    .set_secrets_manager_access_role_arn(role)
-                    .set_database_name(db)
-                    .build(),
-            ))
-        }
-        "postgres" | "aurora-postgresql"
-            if pair.is_some() || typed.postgres.as_ref().is_some_and(|p| !p.is_empty()) =>
-        {
+        // An empty object is sent too: with ExactSettings it clears the endpoint's settings.
+        "oracle" if pair.is_some() || typed.oracle.is_some() => Some(EngineSettings::Oracle(
+            super::engine_settings::oracle_to_sdk(&typed.oracle.clone().unwrap_or_default())
+                .set_secrets_manager_secret_id(id)
+                .set_secrets_manager_access_role_arn(role)
+                .set_database_name(db)
+                .build(),
+        )),
+        "postgres" | "aurora-postgresql" if pair.is_some() || typed.postgres.is_some() => {
             Some(EngineSettings::Postgres(
                 super::engine_settings::postgres_to_sdk(&typed.postgres.clone().unwrap_or_default())
                     .set_secrets_manager_secret_id(id)
@@ -95,6 +92,12 @@ mod tests {
         assert_eq!(o.secrets_manager_secret_id(), Some(pair().secret_id.as_str()));
         assert!(settings_for("mysql", Some(&pair()), None, &Default::default()).is_none());
         assert!(settings_for("postgres", None, Some("dblink"), &Default::default()).is_none());
+        // An empty typed object is sent (ExactSettings clears the endpoint's settings with it).
+        let empty = crate::aws::engine_settings::EngineSettings { postgres: Some(Default::default()), oracle: None };
+        let Some(EngineSettings::Postgres(s)) = settings_for("postgres", None, None, &empty) else {
+            panic!("an empty postgres object expected")
+        };
+        assert_eq!(s, t::PostgreSqlSettings::builder().build());
     }
 
     #[test]

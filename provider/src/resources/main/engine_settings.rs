@@ -440,7 +440,17 @@ pub fn change(now: &Configured, before: &Configured) -> Option<(EngineSettings, 
             != before.settings.oracle.as_ref().and_then(|o| o.asm_password.clone())
     };
     if exact {
-        return Some((now.settings.clone(), true));
+        // Each object that had configured settings is sent, empty if none remain, so that
+        // ExactSettings clears it.
+        let mut all = now.settings.clone();
+        for k in &before.keys {
+            if k.starts_with(ORACLE) {
+                all.oracle.get_or_insert_with(Default::default);
+            } else if k.starts_with(POSTGRES) {
+                all.postgres.get_or_insert_with(Default::default);
+            }
+        }
+        return Some((all, true));
     }
     // Compared with what the block records (AWS's value after a refresh or an import).
     let old = plain(&before.recorded);

@@ -159,6 +159,10 @@ fn change_sends_only_changed_keys_or_everything_with_exact_settings() {
         asm_password_version: None,
     };
     assert_eq!(change(&removed, &before), Some((pg(512, None), true)));
+    // Every setting removed: an empty object, which ExactSettings clears.
+    let none = Configured { settings: EngineSettings::default(), keys: vec![], ..removed.clone() };
+    let cleared = EngineSettings { postgres: Some(PostgresSettings::default()), oracle: None };
+    assert_eq!(change(&none, &before), Some((cleared, true)));
     // Newly configured with the value AWS already has (after an import): nothing to send.
     let imported = Configured { keys: vec![], ..before.clone() };
     assert_eq!(change(&before, &imported), None);
@@ -258,7 +262,7 @@ async fn configured_settings_are_sent_repaired_and_cleared() {
 
     // max_file_size removed from the configuration: ExactSettings with the rest and the password.
     j["target"]["postgres_settings"] = serde_json::json!({"map_boolean_as_boolean": true});
-    let cfg = test_bed::config(j);
+    let cfg = test_bed::config(j.clone());
     let plan = test_bed::plan(&p, &read, &cfg).await;
     assert!(plan.planned.get("target").get("postgres_settings").get("max_file_size").is_unknown());
     let (applied, d) = p.apply_resource_change(MAIN, &read, &plan.planned, &cfg).await;
@@ -288,4 +292,14 @@ async fn configured_settings_are_sent_repaired_and_cleared() {
     assert_eq!(keys, Value::List(vec![Value::string("postgres_settings.map_boolean_as_boolean")]));
     let (read, _) = p.read_resource(MAIN, &applied).await;
     assert_eq!(test_bed::plan(&p, &read, &cfg).await.planned, read, "clean plan after the import's apply");
+
+    // The whole block removed: ExactSettings with an empty object clears the endpoint's settings.
+    j["target"]["postgres_settings"] = serde_json::Value::Null;
+    let cfg = test_bed::config(j);
+    let plan = test_bed::plan(&p, &read, &cfg).await;
+    let (applied, d) = p.apply_resource_change(MAIN, &read, &plan.planned, &cfg).await;
+    assert_eq!(errors(&d), Vec::<String>::new());
+    assert_eq!(w.dms.find_endpoint_by_arn(&target_arn).await.unwrap().unwrap().engine_settings.postgres, None);
+    let (read, _) = p.read_resource(MAIN, &applied).await;
+    assert_eq!(test_bed::plan(&p, &read, &cfg).await.planned, read, "clean plan after the block's removal");
 }

@@ -24,9 +24,17 @@ pub(super) fn echoed(settings: &EngineSettings) -> EngineSettings {
     EngineSettings { oracle: out.oracle.filter(|o| !o.is_empty()), postgres: out.postgres.filter(|p| !p.is_empty()) }
 }
 
-/// The endpoint's settings after a `ModifyEndpoint` that sent `sent`.
+/// The endpoint's settings after a `ModifyEndpoint` that sent `sent`: with `ExactSettings`, each
+/// settings object sent (also an empty one) replaces the endpoint's; an object not sent stays, as in
+/// the emulator.
 pub(super) fn after_modify(current: &EngineSettings, sent: &EngineSettings, exact: bool) -> EngineSettings {
-    if exact { echoed(sent) } else { echoed(&current.overlaid_with(sent)) }
+    if !exact {
+        return echoed(&current.overlaid_with(sent));
+    }
+    echoed(&EngineSettings {
+        oracle: if sent.oracle.is_some() { sent.oracle.clone() } else { current.oracle.clone() },
+        postgres: if sent.postgres.is_some() { sent.postgres.clone() } else { current.postgres.clone() },
+    })
 }
 
 #[cfg(test)]
@@ -82,6 +90,8 @@ mod tests {
         assert_eq!((merged.use_bfile, merged.read_ahead_blocks), (Some(true), Some(200)));
         let exact = after_modify(&current, &sent, true).oracle.unwrap_or_default();
         assert_eq!((exact.use_bfile, exact.read_ahead_blocks), (None, Some(200)));
-        assert_eq!(after_modify(&current, &EngineSettings::default(), true), EngineSettings::default());
+        assert_eq!(after_modify(&current, &EngineSettings::default(), true), current, "no object sent: kept");
+        let empty = EngineSettings { oracle: Some(OracleSettings::default()), postgres: None };
+        assert_eq!(after_modify(&current, &empty, true), EngineSettings::default(), "an empty object clears");
     }
 }
