@@ -412,7 +412,7 @@ def test_replication_instance_availability_zone_must_be_in_its_subnet_group(emul
 def test_modify_endpoint(emulator: Emulator) -> None:
     dms = emulator.client("dms")
     arn = endpoint(dms, "stack-target", "target",
-                   PostgreSQLSettings={"Password": "s", "HeartbeatEnable": True, "MaxFileSize": 512})
+                   PostgreSQLSettings={"Password": "s", "MapJsonbAsClob": True, "MaxFileSize": 512})
     fault(endpoint, "ResourceAlreadyExistsFault", dms=dms, ident="stack-target", kind="target")
     ep = dms.modify_endpoint(
         EndpointArn=arn, Password="secret-2", ServerName="new.internal", Port=5433, DatabaseName="db2",
@@ -422,7 +422,7 @@ def test_modify_endpoint(emulator: Emulator) -> None:
     assert (ep["ServerName"], ep["Port"], ep["DatabaseName"], ep["Username"], ep["SslMode"]) == (
         "new.internal", 5433, "db2", "u2", "require")
     assert ep["ExtraConnectionAttributes"] == "a=b" and ep["Status"] == "active"
-    assert ep["PostgreSQLSettings"] == {"HeartbeatEnable": True, "MaxFileSize": 1024}  # merged, no password
+    assert ep["PostgreSQLSettings"] == {"MapJsonbAsClob": True, "MaxFileSize": 1024}  # merged, no password
     assert "Password" not in ep
     ep = dms.modify_endpoint(EndpointArn=arn, PostgreSQLSettings={"MaxFileSize": 64}, ExactSettings=True)["Endpoint"]
     assert ep["PostgreSQLSettings"] == {"MaxFileSize": 64}

@@ -267,4 +267,36 @@ impl Dms {
             )
             .unwrap_or_else(|e| panic!("ModifyEndpoint({arn}): {}", DisplayErrorContext(e)));
     }
+
+    /// Sets `MaxFileSize` and `ExecuteTimeout` of a PostgreSQL endpoint out of band (merged into
+    /// its settings, as the console does).
+    pub fn modify_endpoint_postgres_sizes(&self, arn: &str, max_file_size: i32, execute_timeout: i32) {
+        let settings = aws_sdk_databasemigration::types::PostgreSqlSettings::builder()
+            .max_file_size(max_file_size)
+            .execute_timeout(execute_timeout)
+            .build();
+        self.rt
+            .block_on(
+                self.client
+                    .modify_endpoint()
+                    .endpoint_arn(arn)
+                    .engine_name("postgres")
+                    .postgre_sql_settings(settings)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("ModifyEndpoint({arn}): {}", DisplayErrorContext(e)));
+    }
+
+    /// `MaxFileSize` and `ExecuteTimeout` of a PostgreSQL endpoint as DMS describes them.
+    pub fn endpoint_postgres_sizes(&self, arn: &str) -> (Option<i32>, Option<i32>) {
+        let filter =
+            Filter::builder().name("endpoint-arn").values(arn).build().unwrap_or_else(|e| panic!("filter: {e}"));
+        let resp = self
+            .rt
+            .block_on(self.client.describe_endpoints().filters(filter).send())
+            .unwrap_or_else(|e| panic!("DescribeEndpoints({arn}): {}", DisplayErrorContext(e)));
+        let ep = resp.endpoints().first().unwrap_or_else(|| panic!("DescribeEndpoints({arn}): no endpoint"));
+        let pg = ep.postgre_sql_settings();
+        (pg.and_then(|s| s.max_file_size()), pg.and_then(|s| s.execute_timeout()))
+    }
 }

@@ -23,6 +23,7 @@ use dmslink::aws::dms::{
     TasksUsing,
 };
 use dmslink::aws::ec2::{CreateSecurityGroupInput, CreateSubnetInput, CreateVpnGatewayInput, Filters};
+use dmslink::aws::engine_settings::{EngineSettings, PostgresSettings};
 use dmslink::aws::error::AwsError;
 use dmslink::aws::fake::FakeWorld;
 use dmslink::aws::iam::{CreateRoleInput, DMS_VPC_ROLE, dms_trust_policy, dms_vpc_policy_arn};
@@ -335,6 +336,26 @@ async fn instances_and_endpoints(w: &mut World, net: &Net) -> Refs {
         })
         .await;
     w.answer("ModifyEndpoint", &m, |e| format!("{} {:?}", e.status, e.server_name));
+    // S13: a setting only the source takes, on a target (rulebook `endpoint_settings`), then one
+    // both sides take, echoed.
+    let pg = |p: PostgresSettings| EngineSettings { postgres: Some(p), oracle: None };
+    for (what, settings) in [
+        (
+            "ModifyEndpoint SlotName on a target",
+            pg(PostgresSettings { slot_name: Some("dms".into()), ..Default::default() }),
+        ),
+        ("ModifyEndpoint MapJsonbAsClob", pg(PostgresSettings { map_jsonb_as_clob: Some(true), ..Default::default() })),
+    ] {
+        let m = dms
+            .modify_endpoint(ModifyEndpointInput {
+                arn: tgt.clone(),
+                engine_name: Some("postgres".into()),
+                engine_settings: settings,
+                ..Default::default()
+            })
+            .await;
+        w.answer(what, &m, |e| format!("{} {:?}", e.status, e.engine_settings));
+    }
 
     // A throw-away endpoint: deleting, refusals meanwhile, then gone.
     let tmp = dms.create_endpoint(endpoint("contract-tmp", "target", "postgres")).await.unwrap().arn;

@@ -370,3 +370,44 @@ fn main_with_secrets_manager_credentials_passes_connection_tests_and_keeps_the_p
         assert!(wd.state_list().is_empty(), "[{label}] state after destroy");
     });
 }
+
+/// Issue 15 item 3: typed `postgres_settings` reach the endpoints at create (only what the
+/// configuration sets); a configured setting changed out of band (`MaxFileSize`, with an
+/// `ExecuteTimeout` the configuration never set) shows in the next plan and the apply sets that key
+/// back, leaving AWS's `ExecuteTimeout` alone; the plan afterwards is clean.
+#[test]
+fn main_postgres_settings_changed_out_of_band_are_planned_and_set_back() {
+    let Some(bed) = TestBed::start("main_postgres_settings_changed_out_of_band_are_planned_and_set_back") else {
+        return;
+    };
+    let dms = bed.dms();
+    bed.each_cli(|cli| {
+        let label = cli.label.clone();
+        let fixtures = bed.fixtures();
+        let backend =
+            fixtures.state_backend("tfstate-engine-settings", "terraform-lock-engine-settings", "main-engine-settings");
+        fixtures.dms_vpc_role();
+        let mut wd = bed.workdir(cli, "main-engine-settings");
+        wd.use_backend(&backend);
+        wd.init();
+        wd.apply();
+        let target_arn = wd.outputs()["dms_target_arn"].as_str().unwrap().to_string();
+        assert_eq!(dms.endpoint_postgres_sizes(&target_arn), (Some(512), None), "[{label}] only what is set is sent");
+        wd.expect_plan(0, "plan right after create");
+
+        dms.modify_endpoint_postgres_sizes(&target_arn, 4096, 120);
+        let out = wd.expect_plan(2, "plan after MaxFileSize was changed out of band");
+        let shown = squash(&out.stdout);
+        assert!(
+            shown.contains("max_file_size") && shown.contains("4096 -> 512"),
+            "[{label}] the plan does not show the drift of max_file_size:\n{}",
+            out.describe()
+        );
+        assert!(out.stdout.contains("updated in-place"), "[{label}] expected an update:\n{}", out.describe());
+        wd.apply();
+        assert_eq!(dms.endpoint_postgres_sizes(&target_arn), (Some(512), Some(120)), "[{label}] not set back");
+        wd.expect_plan(0, "plan after the setting was set back");
+        wd.destroy();
+        assert!(wd.state_list().is_empty(), "[{label}] state after destroy");
+    });
+}

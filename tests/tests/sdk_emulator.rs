@@ -292,6 +292,7 @@ async fn sdk_stack_round_trip_against_emulator() {
         kms_key_id: None,
         certificate_arn: None,
         secrets_manager: None,
+        engine_settings: Default::default(),
         tags: tags.clone(),
     };
     let src = dms.create_endpoint(endpoint(&format!("{stack}-source"), "source", "oracle", 1521)).await.unwrap();

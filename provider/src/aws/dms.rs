@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 
 use super::Secret;
+pub use super::engine_settings::EngineSettings;
 use super::error::AwsError;
 use super::wait::{WaitState, wait_state_field};
 
@@ -255,6 +256,8 @@ pub struct Endpoint {
     pub certificate_arn: Option<String>,
     /// The Secrets Manager pair of the engine settings (`OracleSettings`/`PostgreSQLSettings`).
     pub secrets_manager: Option<SecretsManagerRef>,
+    /// The typed engine settings DescribeEndpoints reports (secrets never among them).
+    pub engine_settings: EngineSettings,
 }
 
 /// A DMS certificate (`ImportCertificate`, `DescribeCertificates`). Its PEM is never read back:
@@ -297,6 +300,8 @@ pub struct CreateEndpointInput {
     pub certificate_arn: Option<String>,
     /// Sent in the engine settings with `database_name`, instead of server, port, user and password.
     pub secrets_manager: Option<SecretsManagerRef>,
+    /// Only the settings the user set; sent in the same settings object as the pair.
+    pub engine_settings: EngineSettings,
     pub tags: Tags,
 }
 
@@ -318,6 +323,11 @@ pub struct ModifyEndpointInput {
     pub certificate_arn: Option<String>,
     /// Sent in the engine settings (for `engine_name`, which the caller then also sets).
     pub secrets_manager: Option<SecretsManagerRef>,
+    /// The settings to send (for `engine_name`, which the caller then also sets).
+    pub engine_settings: EngineSettings,
+    /// `ExactSettings=true`: the settings sent replace all of the endpoint's settings (a setting
+    /// removed from the config is cleared); otherwise only the keys sent change.
+    pub exact_settings: bool,
 }
 
 /// Which tasks [`DmsApi::list_replication_tasks_using`] lists.

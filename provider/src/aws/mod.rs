@@ -13,6 +13,8 @@ pub mod dms;
 pub mod dms_sdk;
 pub mod ec2;
 pub mod ec2_sdk;
+pub mod engine_settings;
+pub mod engine_settings_rules;
 pub mod error;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fake;

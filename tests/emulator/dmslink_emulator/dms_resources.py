@@ -16,8 +16,9 @@
   ``Username``/``Password``/``ServerName``/``Port`` -> ``InvalidParameterCombinationException``
   (``dms_secrets.py``); a ``ModifyEndpoint`` that sets the pair drops the clear-text login.
 * ``ModifyEndpoint`` (new): every field but the ARN and KMS key; ``*Settings``
-  merged key by key unless ``ExactSettings``; the password is stored, never
-  returned.  Strict: refused (``InvalidResourceStateFault``) while a replication
+  merged key by key unless ``ExactSettings`` (strict: which also clears a password
+  not sent again); the password is stored, never returned.  Strict: a setting only
+  the other side takes is refused (S13, ``dms_endpoint_settings``).  Strict: refused (``InvalidResourceStateFault``) while a replication
   task using the endpoint is ``running``/``starting``/``stopping``/``modifying``/``moving``
   (terraform-provider-aws#27661: stop the tasks first).
 * Deleting an endpoint that a replication task still uses ->
@@ -32,7 +33,7 @@ from typing import Any
 from moto.dms.models import DatabaseMigrationServiceBackend, Endpoint
 from moto.dms.responses import DatabaseMigrationServiceResponse
 
-from . import dms_certificates, dms_secrets, kms_keys, rulebook, timeline
+from . import dms_certificates, dms_endpoint_settings, dms_secrets, kms_keys, rulebook, timeline
 from .config import CONFIG
 from .dms_common import (
     DmsClientError,
@@ -130,6 +131,8 @@ def create_endpoint(self: DatabaseMigrationServiceResponse) -> str:
     if isinstance(identifier, str) and identifier in backend_of(self).endpoints:
         raise ResourceAlreadyExistsFault(f"Endpoint {identifier} already exists")
     dms_certificates.check_reference(backend_of(self), params(self).get("CertificateArn"))
+    if strict():
+        dms_endpoint_settings.check_sides(params(self), params(self).get("EndpointType"))
     key_id = params(self).get("KmsKeyId")
     why = kms_keys.problem(self.current_account, self.region, key_id)
     if why is not None:
@@ -268,11 +271,17 @@ def modify_endpoint(self: DatabaseMigrationServiceResponse) -> str:
             )
     dms_certificates.check_reference(backend, doc.get("CertificateArn"))
     _refuse_secret_beside_credentials(doc)
+    if strict():
+        dms_endpoint_settings.check_sides(doc, doc.get("EndpointType") or endpoint.endpoint_type)
     if any(isinstance(doc.get(k), dict) and doc[k].get(dms_secrets.SECRET_ID) for k in _ENDPOINT_SETTINGS):
         # The secret now carries the login [unverified]: the clear-text one is no longer the endpoint's.
         for attr in ("username", "password", "server_name", "port"):
             setattr(endpoint, attr, None)
     exact = bool(doc.get("ExactSettings"))
+    if exact and strict() and doc.get("Password") is None:
+        # ExactSettings replaces every setting: a password not sent again is cleared (the stricter
+        # reading; whether it also clears the top-level Password is [unverified], S13).
+        endpoint.password = None
     for key, attr in _ENDPOINT_FIELDS.items():
         if doc.get(key) is not None:
             value = doc[key]

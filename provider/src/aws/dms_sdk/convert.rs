@@ -140,6 +140,7 @@ pub(crate) fn endpoint_from_sdk(e: &t::Endpoint) -> Endpoint {
         kms_key_id: o(e.kms_key_id()),
         certificate_arn: o(e.certificate_arn()),
         secrets_manager: super::secrets::secrets_manager_from_sdk(e),
+        engine_settings: super::engine_settings::engine_settings_from_sdk(e),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod certificates;
 mod convert;
+mod engine_settings;
 mod secrets;
 #[cfg(test)]
 mod tests;
@@ -411,11 +412,12 @@ impl DmsApi for SdkDms {
             .set_kms_key_id(input.kms_key_id.clone())
             .set_certificate_arn(input.certificate_arn.clone())
             .set_tags(if input.tags.is_empty() { None } else { Some(sdk_tags(&input.tags)) });
-        let out = match input
-            .secrets_manager
-            .as_ref()
-            .and_then(|p| secrets::settings_for(&input.engine_name, p, input.database_name.as_deref()))
-        {
+        let out = match secrets::settings_for(
+            &input.engine_name,
+            input.secrets_manager.as_ref(),
+            input.database_name.as_deref(),
+            &input.engine_settings,
+        ) {
             Some(secrets::EngineSettings::Oracle(s)) => out.oracle_settings(s),
             Some(secrets::EngineSettings::Postgres(s)) => out.postgre_sql_settings(s),
             None => out,
@@ -465,10 +467,14 @@ impl DmsApi for SdkDms {
             .set_password(input.password.as_ref().map(|p| p.expose().to_string()))
             .set_ssl_mode(input.ssl_mode.as_deref().map(t::DmsSslModeValue::from))
             .set_extra_connection_attributes(input.extra_connection_attributes.clone())
-            .set_certificate_arn(input.certificate_arn.clone());
-        let settings = input.secrets_manager.as_ref().and_then(|p| {
-            secrets::settings_for(input.engine_name.as_deref().unwrap_or_default(), p, input.database_name.as_deref())
-        });
+            .set_certificate_arn(input.certificate_arn.clone())
+            .set_exact_settings(input.exact_settings.then_some(true));
+        let settings = secrets::settings_for(
+            input.engine_name.as_deref().unwrap_or_default(),
+            input.secrets_manager.as_ref(),
+            input.database_name.as_deref(),
+            &input.engine_settings,
+        );
         let out = match settings {
             Some(secrets::EngineSettings::Oracle(s)) => out.oracle_settings(s),
             Some(secrets::EngineSettings::Postgres(s)) => out.postgre_sql_settings(s),

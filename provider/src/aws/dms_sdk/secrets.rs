@@ -12,29 +12,36 @@ pub(super) enum EngineSettings {
     Postgres(t::PostgreSqlSettings),
 }
 
-/// The settings to send for `engine` with `pair` and `database_name`; `None` for an engine whose
-/// settings dmslink does not write (the plan refuses secrets there).
+/// The settings to send for `engine`: the typed settings the user set, plus `pair` with
+/// `database_name` when there is one; `None` when there is nothing to send or for an engine whose
+/// settings dmslink does not write (the plan refuses secrets and settings there).
 pub(super) fn settings_for(
     engine: &str,
-    pair: &SecretsManagerRef,
+    pair: Option<&SecretsManagerRef>,
     database_name: Option<&str>,
+    typed: &crate::aws::engine_settings::EngineSettings,
 ) -> Option<EngineSettings> {
-    let db = database_name.map(str::to_string);
+    let db = pair.and(database_name.map(str::to_string));
+    let id = pair.map(|p| p.secret_id.clone());
+    let role = pair.map(|p| p.access_role_arn.clone());
     match engine {
-        "oracle" => Some(EngineSettings::Oracle(
-            t::OracleSettings::builder()
-                .secrets_manager_secret_id(&pair.secret_id)
-                .secrets_manager_access_role_arn(&pair.access_role_arn)
+        // An empty object is sent too: with ExactSettings it clears the endpoint's settings.
+        "oracle" if pair.is_some() || typed.oracle.is_some() => Some(EngineSettings::Oracle(
+            super::engine_settings::oracle_to_sdk(&typed.oracle.clone().unwrap_or_default())
+                .set_secrets_manager_secret_id(id)
+                .set_secrets_manager_access_role_arn(role)
                 .set_database_name(db)
                 .build(),
         )),
-        "postgres" | "aurora-postgresql" => Some(EngineSettings::Postgres(
-            t::PostgreSqlSettings::builder()
-                .secrets_manager_secret_id(&pair.secret_id)
-                .secrets_manager_access_role_arn(&pair.access_role_arn)
-                .set_database_name(db)
-                .build(),
-        )),
+        "postgres" | "aurora-postgresql" if pair.is_some() || typed.postgres.is_some() => {
+            Some(EngineSettings::Postgres(
+                super::engine_settings::postgres_to_sdk(&typed.postgres.clone().unwrap_or_default())
+                    .set_secrets_manager_secret_id(id)
+                    .set_secrets_manager_access_role_arn(role)
+                    .set_database_name(db)
+                    .build(),
+            ))
+        }
         _ => None,
     }
 }
@@ -69,18 +76,46 @@ mod tests {
 
     #[test]
     fn the_pair_goes_into_the_engines_settings_with_the_database_name() {
-        let Some(EngineSettings::Postgres(s)) = settings_for("postgres", &pair(), Some("dblink")) else {
+        let Some(EngineSettings::Postgres(s)) =
+            settings_for("postgres", Some(&pair()), Some("dblink"), &Default::default())
+        else {
             panic!("postgres settings expected")
         };
         assert_eq!(s.secrets_manager_secret_id(), Some(pair().secret_id.as_str()));
         assert_eq!(s.secrets_manager_access_role_arn(), Some(pair().access_role_arn.as_str()));
         assert_eq!(s.database_name(), Some("dblink"));
         assert_eq!(s.password(), None);
-        let Some(EngineSettings::Oracle(o)) = settings_for("oracle", &pair(), Some("ORCL")) else {
+        let Some(EngineSettings::Oracle(o)) = settings_for("oracle", Some(&pair()), Some("ORCL"), &Default::default())
+        else {
             panic!("oracle settings expected")
         };
         assert_eq!(o.secrets_manager_secret_id(), Some(pair().secret_id.as_str()));
-        assert!(settings_for("mysql", &pair(), None).is_none());
+        assert!(settings_for("mysql", Some(&pair()), None, &Default::default()).is_none());
+        assert!(settings_for("postgres", None, Some("dblink"), &Default::default()).is_none());
+        // An empty typed object is sent (ExactSettings clears the endpoint's settings with it).
+        let empty = crate::aws::engine_settings::EngineSettings { postgres: Some(Default::default()), oracle: None };
+        let Some(EngineSettings::Postgres(s)) = settings_for("postgres", None, None, &empty) else {
+            panic!("an empty postgres object expected")
+        };
+        assert_eq!(s, t::PostgreSqlSettings::builder().build());
+    }
+
+    #[test]
+    fn typed_settings_share_the_object_with_the_pair() {
+        use crate::aws::engine_settings::{EngineSettings as Typed, PostgresSettings};
+        let typed = Typed {
+            postgres: Some(PostgresSettings { slot_name: Some("s1".into()), ..Default::default() }),
+            oracle: None,
+        };
+        let Some(EngineSettings::Postgres(s)) = settings_for("postgres", Some(&pair()), Some("db"), &typed) else {
+            panic!("postgres settings expected")
+        };
+        assert_eq!((s.slot_name(), s.secrets_manager_secret_id()), (Some("s1"), Some(pair().secret_id.as_str())));
+        // Without a pair: only the typed settings (the top-level DatabaseName carries the name).
+        let Some(EngineSettings::Postgres(s)) = settings_for("postgres", None, Some("db"), &typed) else {
+            panic!("postgres settings expected")
+        };
+        assert_eq!((s.slot_name(), s.database_name(), s.secrets_manager_secret_id()), (Some("s1"), None, None));
     }
 
     #[test]

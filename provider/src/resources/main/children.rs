@@ -238,6 +238,9 @@ impl Children {
             block.set("kms_key_arn", Value::opt_string(d.endpoint_kms_key_id.clone()));
         }
         block.set(super::owned_certificate::ARN_ATTR, Value::opt_string(d.imported_certificate_arn.clone()));
+        if block.get(super::engine_settings::SET_ATTR).is_unknown() {
+            block.set(super::engine_settings::SET_ATTR, super::engine_settings::keys_value(&db.engine_settings.keys));
+        }
         // A drift recorded by refresh is repaired by this apply; a new endpoint has none.
         if block.get(super::endpoint_drift::ATTR).is_unknown() {
             block.set(super::endpoint_drift::ATTR, Value::from_string_map(&Default::default()));

@@ -69,6 +69,8 @@ pub struct Database {
     pub rds: Option<Rds>,
     /// Credentials from Secrets Manager instead of `username`/`password`/`server_name`/`port`.
     pub secrets: Option<super::secrets_config::SecretCreds>,
+    /// The `oracle_settings`/`postgres_settings` the configuration sets.
+    pub engine_settings: super::engine_settings::Configured,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -249,5 +251,6 @@ fn database(v: &Value, secrets: &Value, side: Side) -> Database {
         certificate_pem: s(v, "certificate_pem"),
         rds,
         secrets: super::secrets_config::read(v),
+        engine_settings: super::engine_settings::read(v, secrets),
     }
 }

@@ -173,6 +173,11 @@ async fn database(ctx: &Ctx, db: &FoundDb, ty: &Type) -> Value {
     block.set("address", Value::opt_string(db.address()));
     if let Some(ep) = &db.endpoint {
         endpoint_settings(&mut block, ep, db.instance.is_none());
+        // The typed settings AWS reports, recorded (none configured yet: engine_settings_set null).
+        for name in super::engine_settings::reported_blocks(&ep.engine_settings) {
+            block.set(name, Value::null_object(&sub(ty, name)));
+        }
+        super::engine_settings::read_back(&mut block, &ep.engine_settings);
     }
     block
 }

@@ -8,6 +8,8 @@ pub mod connections;
 pub mod deletions;
 pub mod desired;
 mod endpoint_drift;
+pub mod engine_settings;
+mod engine_settings_checks;
 pub mod lookup;
 pub mod naming;
 pub mod orderable_check;
@@ -80,6 +82,7 @@ impl Resource<Configured> for Main {
         if !draft.diags.has_errors() {
             vpn_gateway_plan::check(draft).await;
         }
+        engine_settings::plan(draft.prior, draft.config, &mut draft.planned);
         if draft.is_create() {
             secrets_config::plan_role_arns(draft.config, &mut draft.planned);
             return;
@@ -508,6 +511,8 @@ mod apply_tests;
 mod certificate_pem_tests;
 #[cfg(test)]
 mod connection_tests;
+#[cfg(test)]
+mod engine_settings_tests;
 #[cfg(test)]
 mod kms_tests;
 #[cfg(test)]

@@ -135,6 +135,7 @@ pub fn with_drift(mut state: Value, stack: &Stack, remote: &Remote) -> Value {
         let id = &stack.database_id(db);
         if let Some(ep) = remote.endpoints.get(id) {
             super::secrets_update::read_back(block, ep);
+            super::engine_settings::read_back(block, &ep.engine_settings);
             let rds_address = db.rds.as_ref().and(remote.dbs.get(id)).and_then(|i| i.endpoint_address.as_deref());
             endpoint_drift::read_back(block, db, rds_address, ep);
             if ep.kms_key_id.is_some() {

@@ -131,7 +131,7 @@ fn database_block(side: Side) -> Block {
     for a in super::secrets_config::attributes() {
         b = b.attr(a);
     }
-    b.attr(Attribute::with_default("engine_name", Type::String, Value::string(side.default_engine())).describe("DMS engine name of the endpoint: `oracle`, `postgres`, `mysql`, `sqlserver`, ...").validate(match side {
+    b = b.attr(Attribute::with_default("engine_name", Type::String, Value::string(side.default_engine())).describe("DMS engine name of the endpoint: `oracle`, `postgres`, `mysql`, `sqlserver`, ...").validate(match side {
             Side::Source => format("Invalid DMS engine name", |s| dms::engine_name(s, true)),
             Side::Target => format("Invalid DMS engine name", |s| dms::engine_name(s, false)),
         }))
@@ -152,7 +152,12 @@ fn database_block(side: Side) -> Block {
         .attr(Attribute::computed("address", Type::String).describe("Address DMS connects to: `server_name`, or the RDS instance's endpoint address."))
         .attr(Attribute::computed("db_instance_identifier", Type::String).describe("Identifier of the RDS instance, when this database is one."))
         .attr(Attribute::computed("endpoint_drift", Type::map(Type::String)).describe("Settings of the DMS endpoint that AWS reports differently from what dmslink derives for it (`server_name`: the RDS instance's address; `port`; `certificate_arn` when it is not the certificate imported from `certificate_pem`), with AWS's value, as the last refresh found them (an edit outside Terraform). The next plan shows it emptied, an in-place update that sets them back. Settings the configuration writes (`ssl_mode`, `extra_connection_attributes`, `database_name`, `username`, `certificate_arn`, `server_name`) show their drift in their own attribute instead; only the `key=value` pairs written in `extra_connection_attributes` are compared, and a setting left unset is not read back."))
-        .block(rds_block(side))
+        .attr(super::engine_settings::set_attribute())
+        .block(rds_block(side));
+    for settings in super::engine_settings::blocks() {
+        b = b.block(settings);
+    }
+    b
 }
 
 fn rds_block(side: Side) -> NestedBlock {

@@ -131,7 +131,11 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
             let had_certificate = before.certificate_arn.is_some() || before.certificate_pem.is_some();
             let password_changed =
                 secret_changed(&db.password, &before.password, db.password_version, before.password_version);
-            let changed = password_changed
+            let settings_change = super::engine_settings::change(&db.engine_settings, &before.engine_settings);
+            // ExactSettings clears what is not sent again, credentials included: send the password.
+            let exact = settings_change.as_ref().is_some_and(|(_, exact)| *exact);
+            let changed = settings_change.is_some()
+                || password_changed
                 || db.port != before.port
                 || db.database_name != before.database_name
                 || db.username != before.username
@@ -161,11 +165,25 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
                         port: Some(db.port as i32),
                         database_name: db.database_name.clone(),
                         username: db.username.clone(),
-                        password: db.password.clone().filter(|_| password_changed).map(Secret::new),
+                        password: db.password.clone().filter(|_| password_changed || exact).map(Secret::new),
                         ..Default::default()
                     },
                 };
-                let m = ModifyEndpointInput { ssl_mode, extra_connection_attributes, certificate_arn, ..base };
+                let (engine_settings, exact_settings) = settings_change.unwrap_or_default();
+                // The engine says which settings object DMS reads the settings from.
+                let engine_name = base
+                    .engine_name
+                    .clone()
+                    .or_else(|| (!engine_settings.is_empty() || exact_settings).then(|| db.engine_name.clone()));
+                let m = ModifyEndpointInput {
+                    ssl_mode,
+                    extra_connection_attributes,
+                    certificate_arn,
+                    engine_name,
+                    engine_settings,
+                    exact_settings,
+                    ..base
+                };
                 let paused = pause_tasks(run, STEP, &arn).await?;
                 let modified =
                     modify_endpoint(run, &m).await.map_err(|e| aws_err(STEP, "modifying DMS endpoint", &id, &e));

@@ -87,6 +87,7 @@ pub fn endpoint_shows(m: &ModifyEndpointInput, ep: &Endpoint) -> bool {
         && m.engine_name.as_ref().is_none_or(|e| e == &ep.engine_name)
         && m.endpoint_type.as_ref().is_none_or(|t| t.eq_ignore_ascii_case(&ep.endpoint_type))
         && m.secrets_manager.as_ref().is_none_or(|p| ep.secrets_manager.as_ref() == Some(p))
+        && super::engine_settings::shown(&m.engine_settings, &ep.engine_settings)
 }
 
 #[cfg(test)]

@@ -421,6 +421,7 @@ fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, dia
         }
     }
     super::secrets_config::validate_database(db, path, diags);
+    super::engine_settings_checks::validate(db, path, side, diags);
     if let (Some(engine), Some(port)) = (db.get("engine_name").as_str(), db.get("port").as_i64()) {
         let usual: &[i64] = match engine {
             "oracle" => &[1521, 1526, 2484],

@@ -43,6 +43,7 @@
 mod api;
 mod certificates;
 mod controls;
+mod endpoint_settings;
 mod endpoints;
 mod instances;
 pub(crate) mod rulebook;

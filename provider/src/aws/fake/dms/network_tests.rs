@@ -84,6 +84,7 @@ fn endpoint_input(id: &str, kind: &str, engine: &str) -> CreateEndpointInput {
         kms_key_id: None,
         certificate_arn: None,
         secrets_manager: None,
+        engine_settings: Default::default(),
         tags: Tags::new(),
     }
 }

@@ -257,6 +257,7 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
             extra_connection_attributes: db.extra_connection_attributes.clone(),
             kms_key_id: db.kms_key_arn.clone(),
             certificate_arn,
+            engine_settings: db.engine_settings.settings.clone(),
             tags: run.tags_for(kind::ENDPOINT, &id),
             ..Default::default()
         };
@@ -301,6 +302,7 @@ fn secret_endpoint_input(
         ssl_mode: db.ssl_mode.clone(),
         extra_connection_attributes: db.extra_connection_attributes.clone(),
         secrets_manager: Some(pair),
+        engine_settings: db.engine_settings.settings.clone(),
         tags: run.tags_for(kind::ENDPOINT, id),
         ..Default::default()
     })
