@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import os
-import shutil
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import Emulator
 from test_connections import (
-    APP_DB, APP_PASS, APP_USER, FAST, PG_SUPERPASS, PG_SUPERUSER, _as_postgres_user, _free_port, pg_endpoint,
-    wait_connection, wait_instance,
+    APP_PASS, FAST, pg_endpoint, running_postgres, wait_connection, wait_instance,
 )
 from test_emulator import make_refs
 
@@ -71,70 +64,17 @@ def _server_cert(ca_key: Any, ca_cert: Any) -> tuple[bytes, bytes]:
 @pytest.fixture(scope="module")
 def ssl_postgres() -> Iterator[tuple[int, str]]:
     """A local Postgres serving TLS with a certificate of its own CA: (port, the CA's PEM)."""
-    initdb = shutil.which("initdb")
-    if initdb is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("initdb is not on PATH (CI=true: PostgreSQL 15 is required)")
-        pytest.skip("initdb is not on PATH")
-    postgres = shutil.which("postgres") or str(Path(initdb).with_name("postgres"))
-    root = Path(tempfile.mkdtemp(prefix="dmslink-pgssl-"))
-    wrap = _as_postgres_user()
-    ids = (int(wrap[1].split("=")[1]), int(wrap[2].split("=")[1])) if wrap else None
+    import ssl
+
     ca_key, ca_cert, ca_pem = _ca("dmslink test CA")
     cert_pem, key_pem = _server_cert(ca_key, ca_cert)
-    (root / "server.crt").write_bytes(cert_pem)
-    (root / "server.key").write_bytes(key_pem)
-    os.chmod(root / "server.key", 0o600)
-    pwfile = root / "pw"
-    pwfile.write_text(PG_SUPERPASS + "\n")
-    if ids:
-        for p in (root, root / "server.crt", root / "server.key", pwfile):
-            os.chown(p, *ids)
-    data = root / "data"
-    port = _free_port()
-    proc = None
-    try:
-        subprocess.run(
-            [*wrap, initdb, "-D", str(data), "-U", PG_SUPERUSER, f"--pwfile={pwfile}",
-             "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8", "--no-sync"],
-            check=True, capture_output=True, text=True, timeout=120,
-        )
-        (data / "pg_hba.conf").write_text("hostssl all all 127.0.0.1/32 scram-sha-256\n")
-        log = open(root / "postgres.log", "w")
-        proc = subprocess.Popen(
-            [*wrap, postgres, "-D", str(data), "-p", str(port), "-k", str(root),
-             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "ssl=on",
-             "-c", f"ssl_cert_file={root / 'server.crt'}", "-c", f"ssl_key_file={root / 'server.key'}"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        import ssl
-
-        import pg8000.native
-
-        trust = ssl.create_default_context(cadata=ca_pem)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                admin = pg8000.native.Connection(user=PG_SUPERUSER, password=PG_SUPERPASS, host="127.0.0.1",
-                                                 port=port, database="postgres", ssl_context=trust)
-                break
-            except Exception:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"postgres did not start: {(root / 'postgres.log').read_text()}")
-                time.sleep(0.1)
-        admin.run(f"CREATE ROLE {APP_USER} LOGIN PASSWORD '{APP_PASS}'")
-        admin.run(f"CREATE DATABASE {APP_DB} OWNER {APP_USER}")
-        admin.close()
+    with running_postgres(
+        "hostssl all all 127.0.0.1/32 scram-sha-256\n",
+        conf=["ssl=on", "ssl_cert_file={root}/server.crt", "ssl_key_file={root}/server.key"],
+        files={"server.crt": cert_pem, "server.key": key_pem},
+        ssl_context=ssl.create_default_context(cadata=ca_pem),
+    ) as port:
         yield port, ca_pem
-    finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_verify_modes_check_the_server_against_the_endpoints_imported_certificate(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -173,8 +174,16 @@ def _as_postgres_user() -> list[str]:
     return ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups", "--"]
 
 
-@pytest.fixture(scope="module")
-def local_postgres() -> Iterator[int]:
+@contextlib.contextmanager
+def running_postgres(hba: str, conf: list[str] | None = None, files: dict[str, bytes] | None = None,
+                     ssl_context: Any = None) -> Iterator[int]:
+    """A throw-away local Postgres 15 on loopback with the app role and database: its port.
+
+    ``hba`` is the whole pg_hba.conf, ``conf`` extra ``name=value`` server settings, ``files`` are
+    written beside the data directory first (as ``{root}/name``, readable by the server: ``{root}``
+    in ``conf`` names that folder), and ``ssl_context`` is what the admin login checks the server
+    with.  Under ``CI=true`` a missing ``initdb`` fails instead of skipping.
+    """
     initdb = shutil.which("initdb")
     if initdb is None:
         if os.environ.get("CI") == "true":
@@ -183,13 +192,18 @@ def local_postgres() -> Iterator[int]:
     postgres = shutil.which("postgres") or str(Path(initdb).with_name("postgres"))
     root = Path(tempfile.mkdtemp(prefix="dmslink-pg-"))
     wrap = _as_postgres_user()
-    if wrap:
-        os.chown(root, int(wrap[1].split("=")[1]), int(wrap[2].split("=")[1]))
-    data = root / "data"
+    ids = (int(wrap[1].split("=")[1]), int(wrap[2].split("=")[1])) if wrap else None
     pwfile = root / "pw"
     pwfile.write_text(PG_SUPERPASS + "\n")
-    if wrap:
-        os.chown(pwfile, int(wrap[1].split("=")[1]), int(wrap[2].split("=")[1]))
+    owned = [root, pwfile]
+    for name, content in (files or {}).items():
+        (root / name).write_bytes(content)
+        os.chmod(root / name, 0o600)
+        owned.append(root / name)
+    if ids:
+        for path in owned:
+            os.chown(path, *ids)
+    data = root / "data"
     port = _free_port()
     proc = None
     try:
@@ -198,14 +212,12 @@ def local_postgres() -> Iterator[int]:
              "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8", "--no-sync"],
             check=True, capture_output=True, text=True, timeout=120,
         )
-        (data / "pg_hba.conf").write_text(
-            "host all all 127.0.0.1/32 scram-sha-256\n"
-            "host all all ::1/128 scram-sha-256\n"
-        )
+        (data / "pg_hba.conf").write_text(hba)
+        settings = ["listen_addresses=127.0.0.1", "fsync=off", *(c.replace("{root}", str(root)) for c in conf or [])]
         log = open(root / "postgres.log", "w")
         proc = subprocess.Popen(
             [*wrap, postgres, "-D", str(data), "-p", str(port), "-k", str(root),
-             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+             *(arg for c in settings for arg in ("-c", c))],
             stdout=log, stderr=subprocess.STDOUT,
         )
         import pg8000.native
@@ -213,9 +225,8 @@ def local_postgres() -> Iterator[int]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                admin = pg8000.native.Connection(
-                    user=PG_SUPERUSER, password=PG_SUPERPASS, host="127.0.0.1", port=port, database="postgres"
-                )
+                admin = pg8000.native.Connection(user=PG_SUPERUSER, password=PG_SUPERPASS, host="127.0.0.1",
+                                                 port=port, database="postgres", ssl_context=ssl_context)
                 break
             except Exception:
                 if proc.poll() is not None or time.monotonic() > deadline:
@@ -234,6 +245,12 @@ def local_postgres() -> Iterator[int]:
                 proc.kill()
                 proc.wait()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def local_postgres() -> Iterator[int]:
+    with running_postgres("host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n") as port:
+        yield port
 
 
 def pg_endpoint(dms: Any, ident: str, password: str, port: int, **extra: Any) -> str:
