@@ -242,15 +242,20 @@ impl Dms {
             .block_on(self.client.delete_replication_task().replication_task_arn(arn).send())
             .unwrap_or_else(|e| panic!("DeleteReplicationTask({arn}): {}", DisplayErrorContext(e)));
     }
-    /// An endpoint's port and SSL mode as DMS describes it.
-    pub fn endpoint_port_and_ssl_mode(&self, arn: &str) -> (Option<i32>, String) {
+    /// The endpoint with this ARN as DMS describes it.
+    fn describe_endpoint(&self, arn: &str) -> aws_sdk_databasemigration::types::Endpoint {
         let filter =
             Filter::builder().name("endpoint-arn").values(arn).build().unwrap_or_else(|e| panic!("filter: {e}"));
         let resp = self
             .rt
             .block_on(self.client.describe_endpoints().filters(filter).send())
             .unwrap_or_else(|e| panic!("DescribeEndpoints({arn}): {}", DisplayErrorContext(e)));
-        let ep = resp.endpoints().first().unwrap_or_else(|| panic!("DescribeEndpoints({arn}): no endpoint"));
+        resp.endpoints().first().cloned().unwrap_or_else(|| panic!("DescribeEndpoints({arn}): no endpoint"))
+    }
+
+    /// An endpoint's port and SSL mode as DMS describes it.
+    pub fn endpoint_port_and_ssl_mode(&self, arn: &str) -> (Option<i32>, String) {
+        let ep = self.describe_endpoint(arn);
         (ep.port(), ep.ssl_mode().map(|m| m.as_str().to_string()).unwrap_or_default())
     }
 
@@ -289,13 +294,7 @@ impl Dms {
 
     /// `MaxFileSize` and `ExecuteTimeout` of a PostgreSQL endpoint as DMS describes them.
     pub fn endpoint_postgres_sizes(&self, arn: &str) -> (Option<i32>, Option<i32>) {
-        let filter =
-            Filter::builder().name("endpoint-arn").values(arn).build().unwrap_or_else(|e| panic!("filter: {e}"));
-        let resp = self
-            .rt
-            .block_on(self.client.describe_endpoints().filters(filter).send())
-            .unwrap_or_else(|e| panic!("DescribeEndpoints({arn}): {}", DisplayErrorContext(e)));
-        let ep = resp.endpoints().first().unwrap_or_else(|| panic!("DescribeEndpoints({arn}): no endpoint"));
+        let ep = self.describe_endpoint(arn);
         let pg = ep.postgre_sql_settings();
         (pg.and_then(|s| s.max_file_size()), pg.and_then(|s| s.execute_timeout()))
     }
