@@ -154,7 +154,7 @@ fn logical_name(object: &Value) -> Option<&str> {
 /// Services whose objects AWS keys by a unique identifier (RDS instance and subnet group names, DMS
 /// identifiers, IAM role names): one of them cannot exist twice, and their `Name` tag is the user's
 /// to share (ten `dmslink_repltask` stacks tag their tasks alike), so they are never twins.
-const KEYED_BY_IDENTIFIER: &[&str] = &["rds:", "dms:", "iam:"];
+const KEYED_BY_IDENTIFIER: &[&str] = &["rds:", "dms:", "iam:", "secretsmanager:"];
 
 /// Live objects that share a type and a name with another live object: one line per extra object.
 /// Objects without a name are never counted (nothing says which child they are), nor objects AWS

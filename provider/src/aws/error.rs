@@ -217,6 +217,8 @@ const SERVER_ERRORS: &[&str] = &[
 const ALREADY_EXISTS: &[&str] = &[
     "ResourceAlreadyExistsFault",
     "ResourceAlreadyExistsException",
+    // Secrets Manager's CreateSecret on a name in use.
+    "ResourceExistsException",
     "AlreadyExists",
     "EntityAlreadyExists",
     "RouteAlreadyExists",

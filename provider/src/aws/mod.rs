@@ -7,6 +7,7 @@
 //! - `wait`: the generic poller used by every resource.
 //! - `sts`: credential validation (GetCallerIdentity).
 //! - `logs`: CloudWatch Logs, the tail of a replication task's log (`LogsApi`).
+//! - `secrets_manager`: the login secret dmslink owns (`manage_login_secret`, `SecretsManagerApi`).
 //! - `fake`: in-memory fakes (tests and the `fakes` feature).
 
 pub mod dms;
@@ -27,6 +28,8 @@ pub mod offers;
 pub mod rds;
 pub mod rds_sdk;
 pub mod secrets_access;
+pub mod secrets_manager;
+pub mod secrets_manager_sdk;
 pub mod stop;
 pub mod sts;
 pub mod wait;
@@ -83,6 +86,7 @@ pub struct EndpointOverrides {
     pub rds: Option<String>,
     pub iam: Option<String>,
     pub logs: Option<String>,
+    pub secretsmanager: Option<String>,
     pub sts: Option<String>,
     pub s3: Option<String>,
 }
@@ -98,6 +102,8 @@ pub struct Clients {
     pub iam: Arc<dyn iam::IamApi>,
     /// CloudWatch Logs: a task's log tail for its failure report.
     pub logs: Arc<dyn logs::LogsApi>,
+    /// Secrets Manager: the login secrets dmslink owns.
+    pub secrets: Arc<dyn secrets_manager::SecretsManagerApi>,
     /// What the region offers, asked once per provider process (plan-time checks).
     pub offers: Arc<offers::OfferCache>,
 }
@@ -161,6 +167,17 @@ impl Clients {
         }
         let logs = logs_sdk::SdkLogs::new(aws_sdk_cloudwatchlogs::Client::from_conf(logs_conf.build()), logs_endpoint);
 
+        let sm_endpoint = endpoint_for(sdk, endpoints.secretsmanager.as_deref(), "Secrets Manager", "secretsmanager");
+        let mut sm_conf =
+            aws_sdk_secretsmanager::config::Builder::from(sdk).retry_partition(no_retry_quota("secretsmanager"));
+        if let Some(url) = &endpoints.secretsmanager {
+            sm_conf = sm_conf.endpoint_url(url);
+        }
+        let secrets = secrets_manager_sdk::SdkSecretsManager::new(
+            aws_sdk_secretsmanager::Client::from_conf(sm_conf.build()),
+            sm_endpoint,
+        );
+
         let ec2_as = ec2_sdk::SdkEc2Factory::new(sdk, endpoints);
 
         Clients {
@@ -170,6 +187,7 @@ impl Clients {
             rds: Arc::new(rds),
             iam: Arc::new(iam),
             logs: Arc::new(logs),
+            secrets: Arc::new(secrets),
             offers: Arc::new(offers::OfferCache::new()),
         }
     }
@@ -186,6 +204,7 @@ impl Clients {
             rds: Arc::new(fake::FakeRds::new()),
             iam: Arc::new(fake::FakeIam::new()),
             logs: Arc::new(fake::FakeLogs::new()),
+            secrets: Arc::new(fake::FakeSecretsManager::new()),
             offers: Arc::new(offers::OfferCache::new()),
         }
     }

@@ -17,6 +17,7 @@ pub(super) const SERVICES: &[(&str, &str)] = &[
     ("rds", "Amazon RDS"),
     ("iam", "AWS IAM"),
     ("logs", "Amazon CloudWatch Logs (a replication task's log)"),
+    ("secretsmanager", "AWS Secrets Manager (the login secrets of `manage_login_secret`)"),
     ("sts", "AWS STS (credential validation and `assume_role`)"),
     ("s3", "Amazon S3"),
 ];
@@ -127,7 +128,7 @@ mod tests {
             assert!(ar.block.attribute(name).is_some(), "assume_role.{name}");
         }
         let ep = s.block.nested_block("endpoints").unwrap();
-        for name in ["dms", "ec2", "rds", "iam", "logs", "sts", "s3"] {
+        for name in ["dms", "ec2", "rds", "iam", "logs", "secretsmanager", "sts", "s3"] {
             assert!(!ep.block.attribute(name).unwrap().description.is_empty(), "endpoints.{name}");
         }
         let dt = s.block.nested_block("default_tags").unwrap();

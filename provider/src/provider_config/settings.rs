@@ -119,6 +119,7 @@ impl Settings {
                 rds: e("rds", &mut u),
                 iam: e("iam", &mut u),
                 logs: e("logs", &mut u),
+                secretsmanager: e("secretsmanager", &mut u),
                 sts: e("sts", &mut u),
                 s3: e("s3", &mut u),
             };

@@ -7,7 +7,11 @@ Returns ``{"objects": [...], "counts": {type: n}}``; each object is
 ``ec2:vpc ec2:subnet ec2:security-group ec2:internet-gateway ec2:vpn-gateway
 ec2:route-table ec2:network-interface ec2:vpc-peering-connection rds:db-instance rds:db-subnet-group
 rds:db-snapshot dms:replication-subnet-group dms:replication-instance
-dms:endpoint dms:replication-task dms:certificate iam:role``
+dms:endpoint dms:replication-task dms:certificate iam:role secretsmanager:secret``
+
+Secrets Manager secrets have their name as ``id`` and ``state`` ``available``, or ``deleting``
+while scheduled for deletion (``DeleteSecret`` with a recovery window; ``secrets_lifecycle.py``);
+a force-deleted secret is gone.
 
 Security groups carry ``ingress`` (``[{"protocol", "from_port", "to_port",
 "cidrs", "ipv6_cidrs", "source_group_ids"}]``, one entry per protocol/port
@@ -235,11 +239,23 @@ def _iam_objects(account: str, partition: str, iam: Any) -> list[dict[str, Any]]
     ]
 
 
+def _secrets_objects(account: str, region: str, sm: Any) -> list[dict[str, Any]]:
+    from .secrets_lifecycle import secret_state
+
+    # dict.values: moto's SecretsStore looks names up by ARN and partial ARN; a plain walk is all we need.
+    return [
+        {"type": "secretsmanager:secret", "account": account, "region": region, "id": secret.name,
+         "arn": secret.arn, "state": secret_state(secret), "tags": _tag_list(secret.tags)}
+        for secret in list(dict.values(sm.secrets))
+    ]
+
+
 def collect() -> list[dict[str, Any]]:
     from moto.dms.models import dms_backends
     from moto.ec2.models import ec2_backends
     from moto.iam.models import iam_backends
     from moto.rds.models import rds_backends
+    from moto.secretsmanager.models import secretsmanager_backends
 
     objects: list[dict[str, Any]] = []
     for account, region, backend in all_backends(ec2_backends):
@@ -250,6 +266,8 @@ def collect() -> list[dict[str, Any]]:
         objects += _dms_objects(account, region, backend)
     for account, partition, backend in all_backends(iam_backends):
         objects += _iam_objects(account, partition, backend)
+    for account, region, backend in all_backends(secretsmanager_backends):
+        objects += _secrets_objects(account, region, backend)
     return objects
 
 

@@ -69,6 +69,7 @@ pub mod iam;
 pub mod logs;
 mod orderable;
 pub mod rds;
+pub mod secrets_manager;
 #[cfg(test)]
 pub(crate) mod tests_net;
 pub(crate) mod timeline;
@@ -82,6 +83,7 @@ pub use ec2::FakeEc2;
 pub use iam::FakeIam;
 pub use logs::FakeLogs;
 pub use rds::FakeRds;
+pub use secrets_manager::FakeSecretsManager;
 
 use super::error::AwsError;
 
@@ -177,6 +179,8 @@ pub struct FakeWorld {
     pub iam: Arc<FakeIam>,
     /// CloudWatch Logs, unlinked: tests put a task's log lines in it.
     pub logs: Arc<FakeLogs>,
+    /// Secrets Manager, unlinked (DMS does not read values in the fakes).
+    pub secrets: Arc<FakeSecretsManager>,
 }
 
 impl Default for FakeWorld {
@@ -205,7 +209,8 @@ impl FakeWorld {
         let accounts = Arc::new(FakeAccounts::new(ec2.clone()));
         let logs = Arc::new(FakeLogs::new());
         dms.link_logs(logs.clone());
-        FakeWorld { dms, ec2, accounts, rds, iam, logs }
+        let secrets = Arc::new(FakeSecretsManager::new());
+        FakeWorld { dms, ec2, accounts, rds, iam, logs, secrets }
     }
 
     /// Clients over these fakes.
@@ -217,6 +222,7 @@ impl FakeWorld {
             rds: self.rds.clone(),
             iam: self.iam.clone(),
             logs: self.logs.clone(),
+            secrets: self.secrets.clone(),
             offers: std::sync::Arc::new(crate::aws::offers::OfferCache::new()),
         }
     }
@@ -227,6 +233,7 @@ impl FakeWorld {
         let mut out = self.ec2.ids_tagged(key, value);
         out.extend(self.rds.arns_tagged(key, value));
         out.extend(self.dms.arns_tagged(key, value));
+        out.extend(self.secrets.arns_tagged(key, value));
         out
     }
 }

@@ -29,6 +29,11 @@ pub struct DbChildren {
     pub secrets_role_arn: Option<String>,
     /// The DMS certificate dmslink imported from `certificate_pem` (`certificate_pem_arn`).
     pub imported_certificate_arn: Option<String>,
+    /// The login secret dmslink manages (`manage_login_secret`, `login_secret_arn`).
+    pub login_secret_arn: Option<String>,
+    /// This run created or restored the login secret, or found it without a value: the endpoint
+    /// step writes its value before the endpoint uses it. Not kept in state.
+    pub login_secret_unwritten: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -82,6 +87,7 @@ struct RecordedDb {
     secrets_manager_access_role: Option<String>,
     secrets_manager_access_role_arn: Option<String>,
     certificate_pem_arn: Option<String>,
+    login_secret_arn: Option<String>,
 }
 
 /// What RDS reported, in an `rds` block.
@@ -143,6 +149,8 @@ impl Children {
                     .secrets_manager_access_role_arn
                     .filter(|_| block.secrets_manager_access_role.as_deref() == Some("create")),
                 imported_certificate_arn: block.certificate_pem_arn,
+                login_secret_arn: block.login_secret_arn,
+                login_secret_unwritten: false,
             };
             c.databases.insert(stack.database_id(db), d);
         }
@@ -227,7 +235,9 @@ impl Children {
         let address = d.address.clone().or_else(|| db.server_name.clone());
         block.set("address", Value::opt_string(address));
         // With a secret, the port is the secret's: DMS is sent none and none is recorded.
-        if (block.get("port").is_unknown() || block.get("port").is_null()) && db.secrets.is_none() {
+        // A secret dmslink writes holds the block's port: recorded as for a clear-text login.
+        let port_in_config = db.secrets.as_ref().is_none_or(|c| c.managed);
+        if (block.get("port").is_unknown() || block.get("port").is_null()) && port_in_config {
             block.set("port", Value::int(db.port));
         }
         let role = block.get("secrets_manager_access_role_arn");
@@ -238,6 +248,7 @@ impl Children {
             block.set("kms_key_arn", Value::opt_string(d.endpoint_kms_key_id.clone()));
         }
         block.set(super::owned_certificate::ARN_ATTR, Value::opt_string(d.imported_certificate_arn.clone()));
+        block.set(super::login_secret::ARN_ATTR, Value::opt_string(d.login_secret_arn.clone()));
         if block.get(super::engine_settings::SET_ATTR).is_unknown() {
             block.set(super::engine_settings::SET_ATTR, super::engine_settings::keys_value(&db.engine_settings.keys));
         }

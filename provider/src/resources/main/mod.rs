@@ -10,6 +10,7 @@ pub mod desired;
 mod endpoint_drift;
 pub mod engine_settings;
 mod engine_settings_checks;
+pub mod login_secret;
 pub mod lookup;
 pub mod naming;
 pub mod orderable_check;
@@ -85,6 +86,7 @@ impl Resource<Configured> for Main {
         engine_settings::plan(draft.prior, draft.config, &mut draft.planned);
         if draft.is_create() {
             secrets_config::plan_role_arns(draft.config, &mut draft.planned);
+            login_secret::plan_arn(draft.config, &mut draft.planned);
             return;
         }
         if draft.is_replace() {
@@ -98,6 +100,7 @@ impl Resource<Configured> for Main {
         endpoint_drift::plan_repair(&mut draft.planned);
         owned_certificate::plan(draft.prior, &mut draft.planned);
         secrets_config::plan_role_arns(draft.config, &mut draft.planned);
+        login_secret::plan_arn(draft.config, &mut draft.planned);
         plan_missing_children(draft.prior, &mut draft.planned);
         plan_replaced_children(draft);
         deletions::plan_removed_sources(draft);
@@ -515,6 +518,8 @@ mod connection_tests;
 mod engine_settings_tests;
 #[cfg(test)]
 mod kms_tests;
+#[cfg(test)]
+mod login_secret_tests;
 #[cfg(test)]
 mod lost_answer_tests;
 #[cfg(test)]

@@ -74,6 +74,14 @@ pub async fn refresh(run: &StackRun, kids: &mut Children, remote: &mut Remote) -
                 }
             }
         }
+        // A login secret deleted (or scheduled for deletion) out of band: the next apply makes it
+        // again, or restores it, and writes its value.
+        if let Some(arn) = &d.login_secret_arn {
+            let secret = c.secrets.describe_secret(arn).await.map_err(|e| err("Secrets Manager secret", arn, e))?;
+            if secret.is_none_or(|s| s.scheduled_for_deletion) {
+                d2.login_secret_arn = None;
+            }
+        }
         if let Some(arn) = &d.endpoint_arn {
             match c.dms.find_endpoint_by_arn(arn).await.map_err(|e| err("DMS endpoint", arn, e))? {
                 None => d2.endpoint_arn = None,

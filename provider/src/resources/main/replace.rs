@@ -75,7 +75,9 @@ pub fn replaced(old: &Stack, new: &Stack) -> Vec<Replaced> {
         } else if before.secrets.is_some() && db.secrets.is_none() {
             // ModifyEndpoint merges settings: the secret pair would stay beside the clear-text
             // login, which DMS refuses; a new endpoint has only the login.
-            out.push(Replaced::Endpoint { id, setting: "secrets_manager_arn" });
+            let managed = before.secrets.as_ref().is_some_and(|c| c.managed);
+            let setting = if managed { super::login_secret::MANAGED_ATTR } else { "secrets_manager_arn" };
+            out.push(Replaced::Endpoint { id, setting });
         } else if key_changed(&before.kms_key_arn, &db.kms_key_arn) {
             out.push(Replaced::Endpoint { id, setting: "kms_key_arn" });
         }

@@ -131,6 +131,9 @@ fn database_block(side: Side) -> Block {
     for a in super::secrets_config::attributes() {
         b = b.attr(a);
     }
+    for a in super::login_secret::attributes() {
+        b = b.attr(a);
+    }
     b = b.attr(Attribute::with_default("engine_name", Type::String, Value::string(side.default_engine())).describe("DMS engine name of the endpoint: `oracle`, `postgres`, `mysql`, `sqlserver`, ...").validate(match side {
             Side::Source => format("Invalid DMS engine name", |s| dms::engine_name(s, true)),
             Side::Target => format("Invalid DMS engine name", |s| dms::engine_name(s, false)),

@@ -27,6 +27,9 @@ pub struct SecretCreds {
     pub role_arn: Option<String>,
     /// `secrets_manager_access_role = "create"`.
     pub create_role: bool,
+    /// `manage_login_secret = true`: the secret is the one dmslink creates and writes
+    /// (`login_secret`); `secret_arn` is empty, its ARN is in the stack's children.
+    pub managed: bool,
 }
 
 pub fn attributes() -> [Attribute; 3] {
@@ -112,11 +115,15 @@ pub fn validate_database(db: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     let mode = db.get(ROLE_MODE_ATTR);
     let role = db.get(ROLE_ARN_ATTR);
     let secret = db.get(SECRET_ATTR);
-    if secret.is_unknown() {
+    if secret.is_unknown() || db.get(super::login_secret::MANAGED_ATTR).is_unknown() {
         // `terraform validate`, or `var.a ? arn : null`: checked once the ARN is known.
         return;
     }
-    if secret.is_null() {
+    let managed = super::login_secret::is_managed(db);
+    if managed {
+        super::login_secret::validate(db, path, diags);
+    }
+    if secret.is_null() && !managed {
         for attr in [ROLE_ARN_ATTR, ROLE_MODE_ATTR] {
             if is_set(db.get(attr)) {
                 diags.error_at(
@@ -128,7 +135,7 @@ pub fn validate_database(db: &Value, path: &AttrPath, diags: &mut Diagnostics) {
         }
         return;
     }
-    for attr in CONFLICTS {
+    for attr in CONFLICTS.iter().filter(|_| !managed) {
         if is_set(db.get(attr)) {
             diags.error_at(
                 path.then_attr(attr),
@@ -141,7 +148,7 @@ pub fn validate_database(db: &Value, path: &AttrPath, diags: &mut Diagnostics) {
             );
         }
     }
-    if is_set(db.get("rds")) {
+    if is_set(db.get("rds")) && !managed {
         diags.warning_at(
             path.then_attr(SECRET_ATTR),
             "The secret must hold the address of the RDS instance dmslink creates",
@@ -155,8 +162,9 @@ pub fn validate_database(db: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     if let Some(engine) = db.get("engine_name").as_str()
         && !ENGINES.contains(&engine)
     {
+        let attr = if managed { super::login_secret::MANAGED_ATTR } else { SECRET_ATTR };
         diags.error_at(
-            path.then_attr(SECRET_ATTR),
+            path.then_attr(attr),
             "Secrets Manager credentials not supported for the engine",
             format!("dmslink sends the secret in the engine settings of {} only, not {engine:?}.", ENGINES.join(", ")),
         );
@@ -227,10 +235,11 @@ pub fn plan_role_arns(config: &Value, planned: &mut Value) {
         if !cfg.get(ROLE_ARN_ATTR).is_null() {
             return;
         }
-        let creating = is_set(cfg.get(SECRET_ATTR)) && cfg.get(ROLE_MODE_ATTR).as_str() == Some("create");
+        let managed = super::login_secret::is_managed(cfg);
+        let creating = (is_set(cfg.get(SECRET_ATTR)) || managed) && cfg.get(ROLE_MODE_ATTR).as_str() == Some("create");
         if creating && block.get(ROLE_ARN_ATTR).is_null() {
             block.set(ROLE_ARN_ATTR, Value::Unknown);
-        } else if cfg.get(SECRET_ATTR).is_null() && !block.get(ROLE_ARN_ATTR).is_null() {
+        } else if cfg.get(SECRET_ATTR).is_null() && !managed && !block.get(ROLE_ARN_ATTR).is_null() {
             block.set(ROLE_ARN_ATTR, Value::Null);
         }
     };
@@ -251,10 +260,16 @@ pub fn plan_role_arns(config: &Value, planned: &mut Value) {
 
 /// Reads a fully known block.
 pub fn read(db: &Value) -> Option<SecretCreds> {
-    let secret_arn = db.get(SECRET_ATTR).as_str()?.to_string();
+    let managed = super::login_secret::is_managed(db);
+    let secret_arn = match db.get(SECRET_ATTR).as_str() {
+        Some(arn) => arn.to_string(),
+        None if managed => String::new(),
+        None => return None,
+    };
     Some(SecretCreds {
         secret_arn,
         role_arn: db.get(ROLE_ARN_ATTR).as_str().map(str::to_string),
         create_role: db.get(ROLE_MODE_ATTR).as_str() == Some("create"),
+        managed,
     })
 }

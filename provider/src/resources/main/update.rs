@@ -13,6 +13,7 @@ use crate::resources::task_start::{StartError, start_after_endpoint_tests};
 
 use super::desired::Stack;
 use super::endpoint_drift;
+use super::login_secret;
 use super::naming::kind;
 use super::steps::{MainStep, RI_FAILED, RI_PENDING, StackRun, certificate};
 use super::update_effects::{db_instance_shows, endpoint_shows, replication_instance_shows};
@@ -134,17 +135,34 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
             let settings_change = super::engine_settings::change(&db.engine_settings, &before.engine_settings);
             // ExactSettings clears what is not sent again, credentials included: send the password.
             let exact = settings_change.as_ref().is_some_and(|(_, exact)| *exact);
+            // A login dmslink keeps in its secret is not the endpoint's: the secret is rewritten and
+            // DMS reads it at its next connection.
+            let managed = db.secrets.as_ref().is_some_and(|c| c.managed);
+            let prior_block = prior_block(prior, db);
+            let mut secret_moved = false;
+            if managed && before.secrets.as_ref().is_some_and(|c| c.managed) {
+                let old_address = prior_block.get("address").as_str();
+                if login_secret::login_changed(db, before, kids.address.as_deref(), old_address) {
+                    super::steps::login_secret::write_value(run, STEP, db).await?;
+                }
+                // Made again (it was deleted out of band): the endpoint is given its new ARN.
+                let recorded = prior_block.get(login_secret::ARN_ATTR).as_str().map(str::to_string);
+                secret_moved = recorded != run.kids().db(&id).login_secret_arn;
+            }
+            let login_changed = !managed
+                && (password_changed
+                    || db.port != before.port
+                    || db.username != before.username
+                    || db.server_name != before.server_name);
             let changed = settings_change.is_some()
-                || password_changed
-                || db.port != before.port
+                || login_changed
                 || db.database_name != before.database_name
-                || db.username != before.username
                 || db.ssl_mode != before.ssl_mode
                 || db.extra_connection_attributes != before.extra_connection_attributes
-                || db.server_name != before.server_name
                 || db.certificate_arn != before.certificate_arn
                 || pem_changed
                 || endpoint_drift::drifted(prior, old, &id)
+                || secret_moved
                 || db.secrets != before.secrets;
             if changed {
                 // Unset after being set (or found set by refresh): back to AWS's default.
@@ -203,6 +221,21 @@ pub async fn modify_in_place(run: &StackRun, old: &Stack, prior: &Value) -> R<()
         }
     }
     Ok(())
+}
+
+/// The prior state's block of a database.
+fn prior_block(prior: &Value, db: &super::desired::Database) -> Value {
+    match db.side {
+        super::schema::Side::Target => prior.get("target").clone(),
+        super::schema::Side::Source => prior
+            .get("source")
+            .as_elements()
+            .unwrap_or_default()
+            .iter()
+            .find(|b| b.get("name").as_str() == Some(db.name.as_str()))
+            .cloned()
+            .unwrap_or_default(),
+    }
 }
 
 /// A secret changed: plain ones by value (both in state); write-only ones (never in state, so the
@@ -378,6 +411,17 @@ async fn sync_tags(run: &StackRun, old_all: &Tags) -> R<()> {
             c.dms.remove_tags(arn, &removed).await.map_err(|e| aws_err(STEP, "untagging", arn, &e))?;
         }
         c.dms.add_tags(arn, &retag(run, k, name)).await.map_err(|e| aws_err(STEP, "tagging", arn, &e))?;
+    }
+    // Secrets Manager: the login secrets.
+    for db in stack.databases() {
+        let key = stack.database_id(db);
+        let Some(arn) = kids.db(&key).login_secret_arn else { continue };
+        let name = login_secret::secret_name(&key);
+        if !removed.is_empty() {
+            c.secrets.untag_secret(&arn, &removed).await.map_err(|e| aws_err(STEP, "untagging", &arn, &e))?;
+        }
+        let tags = retag(run, login_secret::KIND, &name);
+        c.secrets.tag_secret(&arn, &tags).await.map_err(|e| aws_err(STEP, "tagging", &arn, &e))?;
     }
     Ok(())
 }

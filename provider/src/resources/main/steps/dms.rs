@@ -8,7 +8,9 @@ use crate::aws::dms::{
 };
 use crate::aws::error::ErrorKind;
 use crate::aws::wait::Wait;
-use crate::resources::step_kit::{Found, R, adopt_or_create, aws_err, delete_retrying, retry, wait_gone, wait_present};
+use crate::resources::step_kit::{
+    Found, R, StepError, adopt_or_create, aws_err, delete_retrying, retry, wait_gone, wait_present,
+};
 
 use super::super::children::DbChildren;
 use super::super::desired::Database;
@@ -197,6 +199,8 @@ pub async fn remove_replication_instance(run: &StackRun, step: MainStep) -> R<()
 #[allow(clippy::needless_update)]
 pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R<()> {
     let id = run.stack.database_id(db);
+    // The login secret holds the address DMS connects to: written before the endpoint uses it.
+    super::login_secret::write_if_unwritten(run, step, db).await?;
     let dms = run.dms();
     let what = "DMS endpoint";
     let recorded = run.kids().db(&id).endpoint_arn;
@@ -276,7 +280,8 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
 /// The access role DMS reads `db`'s secret through: the configured one, or the one this stack created.
 pub fn secrets_pair(run: &StackRun, db: &Database, creds: &SecretCreds) -> Option<SecretsManagerRef> {
     let role = creds.role_arn.clone().or_else(|| run.kids().db(&run.stack.database_id(db)).secrets_role_arn)?;
-    Some(SecretsManagerRef { secret_id: creds.secret_arn.clone(), access_role_arn: role })
+    let secret_id = super::login_secret::secret_arn(run, db, creds)?;
+    Some(SecretsManagerRef { secret_id, access_role_arn: role })
 }
 
 /// `CreateEndpoint` of a database whose login is in Secrets Manager: the pair and the database name
@@ -288,9 +293,15 @@ fn secret_endpoint_input(
     id: &str,
     creds: &SecretCreds,
 ) -> R<CreateEndpointInput> {
-    let role = secrets_pair(run, db, creds).map(|p| p.access_role_arn);
-    let role = run.need(step, &format!("the Secrets Manager access role of database {}", db.name), role)?;
-    let pair = SecretsManagerRef { secret_id: creds.secret_arn.clone(), access_role_arn: role };
+    let Some(pair) = secrets_pair(run, db, creds) else {
+        return Err(StepError::new(
+            step,
+            format!(
+                "the Secrets Manager secret or access role of database {} is missing: an earlier step did not record it",
+                db.name
+            ),
+        ));
+    };
     Ok(CreateEndpointInput {
         id: id.to_string(),
         endpoint_type: match db.side {

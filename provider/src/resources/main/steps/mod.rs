@@ -10,6 +10,7 @@ pub mod certificate;
 pub mod databases;
 pub mod dms;
 pub mod iam;
+pub mod login_secret;
 pub mod network;
 pub mod secrets_role;
 pub mod unrecorded;
@@ -42,6 +43,7 @@ step_names!(
     /// Every step of `dmslink_main`, as the user reads it in errors and logs.
     pub enum MainStep {
         EnsureDmsVpcRole => "ensure_dms_vpc_role",
+        CreateLoginSecrets => "create_login_secrets",
         EnsureSecretsAccessRoles => "ensure_secrets_access_roles",
         CreateVpc => "create_vpc",
         CreateSubnets => "create_subnets",
@@ -221,9 +223,10 @@ macro_rules! step {
 pub fn graph() -> Result<Graph<StackRun, MainStep>, String> {
     Graph::new(vec![
         step!(MainStep::EnsureDmsVpcRole, [], iam::ensure_dms_vpc_role, iam::delete_dms_vpc_role),
+        step!(MainStep::CreateLoginSecrets, [], login_secret::create_login_secrets, login_secret::delete_login_secrets),
         step!(
             MainStep::EnsureSecretsAccessRoles,
-            [],
+            [MainStep::CreateLoginSecrets],
             secrets_role::ensure_secrets_access_roles,
             secrets_role::delete_secrets_access_roles
         ),

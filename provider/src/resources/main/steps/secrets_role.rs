@@ -61,8 +61,16 @@ fn block_of(db: &Database) -> String {
     }
 }
 
+/// The secret the role must give DMS (the login secret this stack manages was made by the step
+/// before).
+fn secret_of(run: &StackRun, db: &Database, creds: &SecretCreds) -> R<String> {
+    let arn = super::login_secret::secret_arn(run, db, creds);
+    run.need(STEP, &format!("the login secret of {}", block_of(db)), arn)
+}
+
 async fn check_role(run: &StackRun, db: &Database, creds: &SecretCreds) -> R<()> {
     let block = block_of(db);
+    let secret_arn = secret_of(run, db, creds)?;
     let Some(role_arn) = &creds.role_arn else {
         return Err(StepError::new(
             STEP,
@@ -99,12 +107,12 @@ async fn check_role(run: &StackRun, db: &Database, creds: &SecretCreds) -> R<()>
     let policies = own_policies(iam, &name, &attached)
         .await
         .map_err(|e| aws_err(STEP, "reading policies of IAM role", &name, &e))?;
-    let access = secret_access(&policies, &creds.secret_arn);
+    let access = secret_access(&policies, &secret_arn);
     if !access.granted() {
         missing.push(format!(
             "{} (add a policy with Effect \"Allow\", Action \"secretsmanager:GetSecretValue\" and Resource \"{}\")",
-            access.explain(&creds.secret_arn),
-            creds.secret_arn
+            access.explain(&secret_arn),
+            secret_arn
         ));
     }
     if missing.is_empty() {
@@ -148,7 +156,7 @@ async fn ensure_created_role(run: &StackRun, db: &Database, creds: &SecretCreds)
             .await?;
     run.learn_account(&arn);
     // Idempotent: a repeat (after a lost answer, or on every apply) puts the same document.
-    let document = access_policy(&creds.secret_arn);
+    let document = access_policy(&secret_of(run, db, creds)?);
     let put = || iam.put_role_policy(&name, ACCESS_POLICY_NAME, &document);
     match put().await {
         Err(e) if e.outcome_unknown() => put().await,
