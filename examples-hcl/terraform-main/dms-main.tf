@@ -33,6 +33,13 @@ resource "dmslink_main" "dblink" {
     username      = var.target_username
     password      = var.target_password
 
+    # DMS reads this login from a Secrets Manager secret that dmslink creates and writes (with the
+    # instance's address, once RDS gives it), through an IAM role dmslink creates that may read
+    # only that secret; the endpoint holds no password. Without these two lines the endpoint is
+    # given the password itself (see docs/guides/secrets-manager.md for both variants).
+    manage_login_secret         = true
+    secrets_manager_access_role = "create"
+
     # Deleting it (destroy, or a change that replaces the stack) takes a final snapshot
     # `<instance>-<UTC time>` unless skip_final_snapshot = true is set; deletion_protection is off
     # unless set. Nothing follows from `environment`: to tie them to it, set e.g.
@@ -75,6 +82,10 @@ output "source_address" {
 
 output "target_address" {
   value = dmslink_main.dblink.target.address
+}
+
+output "target_login_secret_arn" {
+  value = dmslink_main.dblink.target.login_secret_arn
 }
 
 output "vpn_gateway_id" {

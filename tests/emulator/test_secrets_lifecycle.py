@@ -177,3 +177,17 @@ def test_inventory_lists_secrets_with_tags_and_their_deletion_state(emulator: Em
     sm.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
     assert _secrets(emulator, "&region=us-east-1") == []
     assert [o["arn"] for o in _secrets(emulator)] == [other]
+
+
+def test_a_recovery_window_outside_7_to_30_days_is_refused_with_awss_sentence(emulator: Emulator) -> None:
+    sm = emulator.client("secretsmanager")
+    arn = sm.create_secret(Name="window-login", SecretString="{}")["ARN"]
+    for days in (3, 31):
+        with pytest.raises(ClientError) as info:
+            sm.delete_secret(SecretId=arn, RecoveryWindowInDays=days)
+        error = info.value.response["Error"]
+        assert error["Code"] == "InvalidParameterException", error
+        assert error["Message"] == "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).", error
+    assert "DeletedDate" not in sm.describe_secret(SecretId=arn), "a refused delete schedules nothing"
+    sm.delete_secret(SecretId=arn, RecoveryWindowInDays=30)
+    assert "DeletedDate" in sm.describe_secret(SecretId=arn)

@@ -727,6 +727,7 @@ fn summary(main: &Value, task: &Value, stack: &Value, peering: &Value, app_vpc: 
         ("Replication instance", text(&main["replication_instance_arn"])),
         ("Source endpoint", text(&main["dms_source_arn"])),
         ("Target endpoint", text(&main["dms_target_arn"])),
+        ("  login secret", text(&main["target_login_secret_arn"])),
         ("Replication task", text(&task["replication_task_arn"])),
         ("  status (DMS now)", Some(status)),
         ("Application VPC", Some(app)),

@@ -292,6 +292,14 @@ impl Dms {
             .unwrap_or_else(|e| panic!("ModifyEndpoint({arn}): {}", DisplayErrorContext(e)));
     }
 
+    /// A PostgreSQL endpoint's own user name and the Secrets Manager secret it reads its login
+    /// from, as DMS describes them.
+    pub fn endpoint_user_and_postgres_secret(&self, arn: &str) -> (Option<String>, Option<String>) {
+        let ep = self.describe_endpoint(arn);
+        let secret = ep.postgre_sql_settings().and_then(|s| s.secrets_manager_secret_id()).map(str::to_string);
+        (ep.username().map(str::to_string), secret)
+    }
+
     /// `MaxFileSize` and `ExecuteTimeout` of a PostgreSQL endpoint as DMS describes them.
     pub fn endpoint_postgres_sizes(&self, arn: &str) -> (Option<i32>, Option<i32>) {
         let ep = self.describe_endpoint(arn);

@@ -631,7 +631,49 @@ async fn certificates(w: &mut World) {
     w.answer("DeleteCertificate again", &again, |_| String::new());
 }
 
+/// A login secret's lifecycle as `manage_login_secret` drives it (emulator rules SM5, SM6): an empty
+/// secret, its value, a second create, a deletion with too short a window, then with 7 days; while
+/// scheduled, the name, the value and the tags are refused; restored, they are not.
+async fn login_secrets(w: &mut World) {
+    let sm = w.clients.secrets.clone();
+    let tags = dmslink::aws::Tags::from([("dmslink:stack".to_string(), "contract".to_string())]);
+    let info = |i: &dmslink::aws::secrets_manager::SecretInfo| {
+        format!("{} scheduled={} value={}", i.name, i.scheduled_for_deletion, i.has_value)
+    };
+    let made = sm.create_secret("contract-login", "contract", &tags).await;
+    w.answer("CreateSecret", &made, info);
+    let arn = made.map(|i| i.arn).unwrap_or_default();
+    let again = sm.create_secret("contract-login", "contract", &tags).await;
+    w.answer("CreateSecret again", &again, info);
+    let put = sm.put_secret_value(&arn, &Secret::new("{}")).await;
+    w.answer("PutSecretValue", &put, |_| String::new());
+    let described = |d: &Option<dmslink::aws::secrets_manager::SecretInfo>| d.as_ref().map(info).unwrap_or_default();
+    let by_name = sm.describe_secret("contract-login").await;
+    w.answer("DescribeSecret by name", &by_name, described);
+    let short = sm.delete_secret(&arn, 3).await;
+    w.answer("DeleteSecret 3 days", &short, |_| String::new());
+    let deleted = sm.delete_secret(&arn, 7).await;
+    w.answer("DeleteSecret 7 days", &deleted, |_| String::new());
+    let by_arn = sm.describe_secret(&arn).await;
+    w.answer("DescribeSecret scheduled", &by_arn, described);
+    let refused = sm.create_secret("contract-login", "contract", &tags).await;
+    w.answer("CreateSecret on a scheduled name", &refused, info);
+    let put = sm.put_secret_value(&arn, &Secret::new("{}")).await;
+    w.answer("PutSecretValue scheduled", &put, |_| String::new());
+    let tag = sm.tag_secret(&arn, &tags).await;
+    w.answer("TagResource scheduled", &tag, |_| String::new());
+    let restored = sm.restore_secret(&arn).await;
+    w.answer("RestoreSecret", &restored, |_| String::new());
+    let untag = sm.untag_secret(&arn, &["dmslink:stack".to_string()]).await;
+    w.answer("UntagResource", &untag, |_| String::new());
+    let after = sm.describe_secret(&arn).await;
+    w.answer("DescribeSecret restored", &after, |d| format!("{} tags={:?}", described(d), d.as_ref().map(|i| &i.tags)));
+    let none = sm.describe_secret("contract-none").await;
+    w.answer("DescribeSecret of none", &none, described);
+}
+
 async fn story(w: &mut World) -> Vec<String> {
+    login_secrets(w).await;
     certificates(w).await;
     let net = network(w).await;
     let refs = instances_and_endpoints(w, &net).await;
@@ -740,6 +782,7 @@ fn emulator_story(emulator: Emulator) -> (Vec<String>, BTreeSet<String>) {
             rds: Some(url.clone()),
             iam: Some(url.clone()),
             logs: Some(url.clone()),
+            secretsmanager: Some(url.clone()),
             sts: Some(url.clone()),
             s3: Some(url),
         };

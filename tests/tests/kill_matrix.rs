@@ -67,8 +67,9 @@ struct StepKill {
 
 /// Every step of the `dmslink_main` create graph, in graph order. The stack ([`main_workdir`])
 /// enables every optional child (internet gateway, VPN gateway, `dms_vpc_role = "create"`, the
-/// target's login in a Secrets Manager secret read through a role the stack creates, the target's
-/// CA certificate imported from `certificate_pem`), so every step makes its call.
+/// target's login in a Secrets Manager secret the stack manages, read through a role the stack
+/// creates, the target's CA certificate imported from `certificate_pem`), so every step makes its
+/// call.
 const STEPS: &[StepKill] = &[
     StepKill {
         step: "ensure_dms_vpc_role",
@@ -76,6 +77,7 @@ const STEPS: &[StepKill] = &[
         matching: Some(("RoleName", "dms-vpc-role")),
         wait: None,
     },
+    StepKill { step: "create_login_secrets", call: "secretsmanager:CreateSecret", matching: None, wait: None },
     StepKill {
         step: "ensure_secrets_access_roles",
         call: "iam:CreateRole",
@@ -186,7 +188,8 @@ const STACK_CHILDREN: &[(&str, usize)] = &[
     ("dms:replication-subnet-group", 1),
     ("dms:replication-instance", 1),
     ("dms:endpoint", 2),
-    ("iam:role", 2), // dms-vpc-role and the target secret's access role, made by the stack
+    ("iam:role", 2),              // dms-vpc-role and the target secret's access role, made by the stack
+    ("secretsmanager:secret", 1), // the target's login secret (manage_login_secret)
 ];
 
 /// A self-signed CA certificate (`openssl req -x509`, CN "dmslink test CA"): the target's
@@ -206,17 +209,13 @@ fn quick_timings() -> Value {
 }
 
 /// `terraform-main` as `seed_stack::terraform_main` sets it up, with every optional child on: no
-/// `dms-vpc-role` in the account and `dms_vpc_role = "create"`, an internet gateway, and the
-/// target's login in a Secrets Manager secret whose access role the stack creates (the secret's
-/// host is a placeholder: the stack does not test its connections), and its CA certificate
-/// imported from `certificate_pem` with `ssl_mode = "verify-ca"`.
+/// `dms-vpc-role` in the account and `dms_vpc_role = "create"`, an internet gateway, the target's
+/// login in a Secrets Manager secret the stack creates and writes (`manage_login_secret`) read
+/// through an access role the stack creates, and its CA certificate imported from
+/// `certificate_pem` with `ssl_mode = "verify-ca"`.
 fn main_workdir(bed: &TestBed) -> Workdir {
     let cli = bed.clis().first().expect("TestBed::start found no CLI");
     let (wd, _) = seed_stack::terraform_main_without_role(bed, cli);
-    let login = json!({
-        "username": "dblink", "password": seed_stack::TARGET_PASSWORD, "host": "target.invalid", "port": 5432,
-    });
-    let secret = bed.fixtures().secret("kill-matrix-target-login", &login.to_string());
     wd.write("kill-ca.pem", CA_PEM);
     // An override block's nested block replaces the original's: `network` and `target` are written
     // out whole.
@@ -227,7 +226,9 @@ fn main_workdir(bed: &TestBed) -> Workdir {
 
   target {
     database_name               = var.target_db_name
-    secrets_manager_arn         = "SECRET_ARN"
+    username                    = var.target_username
+    password                    = var.target_password
+    manage_login_secret         = true
     secrets_manager_access_role = "create"
     ssl_mode                    = "verify-ca"
     certificate_pem             = file("${path.module}/kill-ca.pem")
@@ -248,8 +249,7 @@ fn main_workdir(bed: &TestBed) -> Workdir {
     internet_gateway   = true
   }
 }
-"#
-        .replace("SECRET_ARN", &secret),
+"#,
     );
     wd.init();
     bed.emulator.set_config(quick_timings());
@@ -414,6 +414,7 @@ macro_rules! main_create_cases {
 main_create_cases! {
     #[ignore = "long: a dmslink_main stack per case, run by make reliability"]
     served_ensure_dms_vpc_role => ("ensure_dms_vpc_role", false),
+    served_create_login_secrets => ("create_login_secrets", false),
     #[ignore = "long: a dmslink_main stack per case, run by make reliability"]
     served_ensure_secrets_access_roles => ("ensure_secrets_access_roles", false),
     served_create_vpc => ("create_vpc", false),

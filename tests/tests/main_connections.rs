@@ -371,6 +371,97 @@ fn main_with_secrets_manager_credentials_passes_connection_tests_and_keeps_the_p
     });
 }
 
+/// Issue 15 item 7: a target whose login dmslink keeps in a Secrets Manager secret it creates and
+/// writes (`manage_login_secret`) passes `test_connections` against a real PostgreSQL: DMS (the
+/// emulator) reads host, port, user and password from that secret. The endpoint holds no user and
+/// names the secret; the provider's TRACE log never shows the password (nor does Terraform's, except
+/// Terraform 1.0.x logging the state that keeps the sensitive `password`). A new password (in PostgreSQL and in
+/// the configuration) rewrites the secret, and the update's connection test logs in with it.
+/// Destroy schedules the secret's deletion.
+#[test]
+fn main_with_a_login_secret_dmslink_writes_passes_connection_tests_and_follows_a_new_password() {
+    let Some(pg) = Postgres::start(USERNAME, PASSWORD, &["geodesy", "dblink"]) else {
+        return;
+    };
+    let Some(bed) = TestBed::start("main_with_a_login_secret_dmslink_writes_passes_connection_tests") else {
+        return;
+    };
+    const TGT_LOGIN: &str = "integration-login-dev-tgt";
+    const SRC_LOGIN: &str = "integration-login-dev-src-geodesy";
+    const ROTATED: &str = "Rotated-pg-pw-6624";
+    let dms = bed.dms();
+    bed.each_cli(|cli| {
+        let label = cli.label.clone();
+        let fixtures = bed.fixtures();
+        let backend =
+            fixtures.state_backend("tfstate-login-secret", "terraform-lock-login-secret", "main-login-secret");
+        fixtures.dms_vpc_role();
+        pg.psql("postgres", &format!("ALTER ROLE {USERNAME} PASSWORD '{PASSWORD}'"));
+        let mut wd = bed.workdir(cli, "main-login-secret");
+        wd.use_backend(&backend)
+            .set_var("port", pg.port.to_string())
+            .set_var("username", USERNAME)
+            .set_var("source_password", PASSWORD)
+            .set_var("target_password", PASSWORD)
+            .set_env("TF_LOG", "TRACE");
+        wd.init();
+
+        let out = wd.apply();
+        assert!(out.stderr.contains("[TRACE]"), "[{label}] TF_LOG=TRACE wrote no trace log:\n{}", out.describe());
+        // The provider's log lines never show it. (Terraform 1.0.x itself writes the state, where
+        // the sensitive `password` argument is kept, into its TRACE log; `password_wo` on Terraform
+        // 1.11 and later keeps it out of the state.)
+        let shown: Vec<String> = out
+            .combined()
+            .lines()
+            .filter(|l| {
+                l.contains(PASSWORD) && (l.contains("terraform-provider-dmslink") || !cli.label.contains("1.0."))
+            })
+            .map(|l| l.replace(PASSWORD, "<PASSWORD>"))
+            .collect();
+        assert!(shown.is_empty(), "[{label}] the TRACE log of the apply shows the password:\n{}", shown.join("\n"));
+        wd.remove_env("TF_LOG");
+        let values = wd.resource_values(ADDR).unwrap_or_else(|| panic!("[{label}] {ADDR} not in state"));
+        for endpoint in [SRC_LOGIN, TGT_LOGIN] {
+            assert_eq!(status_of(&values, endpoint), ("successful".to_string(), None), "[{label}] {endpoint}");
+        }
+        let target = &values["target"];
+        let secret = target["login_secret_arn"].as_str().unwrap_or_default().to_string();
+        assert!(secret.contains(":secret:integration-login-dev-tgt-login-"), "[{label}] {target:#}");
+        let endpoint = target["endpoint_arn"].as_str().unwrap_or_default();
+        assert_eq!(
+            dms.endpoint_user_and_postgres_secret(endpoint),
+            (None, Some(secret.clone())),
+            "[{label}] the endpoint has no user of its own and reads the secret"
+        );
+        let live = bed.emulator.inventory("type=secretsmanager:secret");
+        assert!(
+            live.iter().any(|o| o["arn"] == secret.as_str() && o["tags"]["dmslink:resource"] == "login-secret"),
+            "[{label}] {live:#?}"
+        );
+        wd.expect_plan(0, "plan after an apply with a login secret dmslink writes");
+
+        // A new password: PostgreSQL's and the configuration's. The update rewrites the secret and
+        // its connection test logs in with the new one.
+        pg.psql("postgres", &format!("ALTER ROLE {USERNAME} PASSWORD '{ROTATED}'"));
+        wd.set_var("source_password", ROTATED).set_var("target_password", ROTATED);
+        let out = wd.apply();
+        assert!(!out.combined().contains(ROTATED), "[{label}] the apply output shows the new password");
+        let values = wd.resource_values(ADDR).unwrap_or_else(|| panic!("[{label}] {ADDR} not in state"));
+        assert_eq!(status_of(&values, TGT_LOGIN), ("successful".to_string(), None), "[{label}] after the new password");
+        assert_eq!(values["target"]["login_secret_arn"].as_str(), Some(secret.as_str()), "[{label}] same secret");
+        wd.expect_plan(0, "plan after the new password");
+
+        wd.destroy();
+        assert!(wd.state_list().is_empty(), "[{label}] state after destroy");
+        let left = bed.emulator.inventory("type=secretsmanager:secret");
+        assert!(
+            left.iter().filter(|o| o["arn"] == secret.as_str()).all(|o| o["state"] == "deleting"),
+            "[{label}] destroy schedules the secret's deletion: {left:#?}"
+        );
+    });
+}
+
 /// Issue 15 item 3: typed `postgres_settings` reach the endpoints at create (only what the
 /// configuration sets); a configured setting changed out of band (`MaxFileSize`, with an
 /// `ExecuteTimeout` the configuration never set) shows in the next plan and the apply sets that key

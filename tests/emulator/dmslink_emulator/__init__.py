@@ -30,7 +30,7 @@ _EXTENSIONS = (
     "state_lock",  # a retried conditional PutItem of the same item succeeds
     "consistency",  # after the EC2/RDS/IAM extensions: wraps their calls (eventual consistency)
     "faults",
-    "secrets_lifecycle",  # SM5, SM6: a secret scheduled for deletion (its name, its value, its tags)
+    "secrets_lifecycle",  # SM5-SM7: a secret scheduled for deletion (its name, its value, its tags), its window
     "inventory",
     "strictness",  # issue 13 item 7: atomic batch authorize, peering routes, inline dms-vpc-role
     "params",  # last: strict parameter checks wrap the response methods installed above

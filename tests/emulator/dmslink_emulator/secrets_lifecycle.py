@@ -44,6 +44,13 @@ AWS facts (Secrets Manager API reference, quoted as the botocore ``secretsmanage
   well (moto would answer that version): whether AWS answers such a retry is [unverified].
   ``RestoreSecret`` lifts the refusal.
 
+* ``DeleteSecret`` with ``RecoveryWindowInDays`` outside 7 to 30 (rule SM7) -> ``InvalidParameterException``
+  "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive)." (API_DeleteSecret:
+  "This value can range from 7 to 30 days").  moto 5.2.5 refuses too, but its message carries the
+  text of a boto error print ("An error occurred (InvalidParameterException) when calling the
+  DeleteSecret operation: The ...") with the indentation of its source; the emulator answers the
+  sentence alone, as the Rust fake does, in both modes.
+
 Not modelled: the end of the recovery window (7 to 30 days; a scheduled secret stays scheduled
 until it is restored, force-deleted, or the emulator is reset), and the "short delay before the
 secret is permanently deleted" after ``ForceDeleteWithoutRecovery`` (API_DeleteSecret: "If you
@@ -101,6 +108,19 @@ def create_secret(self: Any) -> Any:
         return original(SecretsManagerResponse, "create_secret")(self)
 
 
+RECOVERY_WINDOW_MESSAGE = "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive)."
+
+
+def delete_secret(self: Any) -> Any:
+    from moto.secretsmanager.exceptions import InvalidParameterException
+    from moto.secretsmanager.responses import SecretsManagerResponse
+
+    window = self._get_param("RecoveryWindowInDays")
+    if isinstance(window, int) and not 7 <= window <= 30:
+        raise InvalidParameterException(RECOVERY_WINDOW_MESSAGE)
+    return original(SecretsManagerResponse, "delete_secret")(self)
+
+
 def _refuse_when_scheduled(operation: str) -> Any:
     """``operation`` of ``SecretsManagerResponse``, refused (strict) on a secret scheduled for deletion (SM6)."""
 
@@ -134,6 +154,7 @@ def install() -> None:
     from moto.secretsmanager.responses import SecretsManagerResponse
 
     patch_method(SecretsManagerResponse, "create_secret", create_secret)
+    patch_method(SecretsManagerResponse, "delete_secret", delete_secret)
     patch_method(SecretsManagerResponse, "put_secret_value", put_secret_value)
     patch_method(SecretsManagerResponse, "tag_resource", tag_resource)
     patch_method(SecretsManagerResponse, "untag_resource", untag_resource)

@@ -1,5 +1,6 @@
 //! `FakeSecretsManager`: secrets in memory, with the rules the emulator follows (moto's Secrets
-//! Manager plus the emulator's rules SM5 and SM6, `docs/emulator.md`).
+//! Manager plus the emulator's rules SM5 to SM7, `docs/emulator.md`; the contract suite compares
+//! the two).
 //!
 //! - `CreateSecret` on a name in use: `ResourceExistsException`; on the name of a secret scheduled
 //!   for deletion: `InvalidRequestException` (SM5), until it is restored or its window ends;
