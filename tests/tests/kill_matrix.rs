@@ -221,7 +221,7 @@ fn main_workdir(bed: &TestBed) -> Workdir {
     // out whole.
     wd.write(
         "zz_kill_override.tf",
-        &r#"resource "dmslink_main" "dblink" {
+        r#"resource "dmslink_main" "dblink" {
   dms_vpc_role = "create"
 
   target {
