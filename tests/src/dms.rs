@@ -273,6 +273,19 @@ impl Dms {
             .unwrap_or_else(|e| panic!("ModifyEndpoint({arn}): {}", DisplayErrorContext(e)));
     }
 
+    /// Changes an endpoint's SSL mode out of band (no task may be running on it).
+    pub fn modify_endpoint_ssl_mode(&self, arn: &str, ssl_mode: &str) {
+        self.rt
+            .block_on(
+                self.client
+                    .modify_endpoint()
+                    .endpoint_arn(arn)
+                    .ssl_mode(aws_sdk_databasemigration::types::DmsSslModeValue::from(ssl_mode))
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("ModifyEndpoint({arn}): {}", DisplayErrorContext(e)));
+    }
+
     /// Sets `MaxFileSize` and `ExecuteTimeout` of a PostgreSQL endpoint out of band (merged into
     /// its settings, as the console does).
     pub fn modify_endpoint_postgres_sizes(&self, arn: &str, max_file_size: i32, execute_timeout: i32) {

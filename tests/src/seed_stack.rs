@@ -1,6 +1,8 @@
 //! `examples-hcl/terraform-main` as the acceptance tests deploy it: the seed's stack name and
 //! environment, an Oracle source restored from a seeded snapshot, a Postgres target, S3 state.
 
+use serde_json::Value;
+
 use crate::{Cli, StateBackend, TestBed, Workdir};
 
 pub const STACK_NAME: &str = "integration-dblink";
@@ -34,4 +36,12 @@ pub fn terraform_main_without_role(bed: &TestBed, cli: &Cli) -> (Workdir, StateB
         .set_var("target_username", "dblink")
         .set_var("target_password", TARGET_PASSWORD);
     (wd, backend)
+}
+
+/// An inventory object of the stack that is still there: not `deleted` (a deleted VPN gateway stays
+/// listed for a while, in AWS as in the emulator), and not the target's login secret waiting out its
+/// recovery window after a destroy (`deleting`, tags and all).
+pub fn still_there(object: &Value) -> bool {
+    let scheduled_secret = object["type"] == "secretsmanager:secret" && object["state"] == "deleting";
+    object["state"] != "deleted" && !scheduled_secret
 }

@@ -28,15 +28,15 @@ const STACK_CHILDREN: &[(&str, usize)] = &[
     ("dms:replication-subnet-group", 1),
     ("dms:replication-instance", 1),
     ("dms:endpoint", 2),
+    // The target's login secret (manage_login_secret) and the IAM role DMS reads it through.
+    ("secretsmanager:secret", 1),
+    ("iam:role", 1),
 ];
 
-/// Children of the stack that exist (a deleted VPN gateway stays listed as `deleted`).
+/// Children of the stack that exist (a deleted VPN gateway stays listed as `deleted`, a login
+/// secret scheduled for deletion as `deleting`).
 fn live_children(bed: &TestBed) -> Vec<Value> {
-    bed.emulator
-        .inventory(&format!("tag=dmslink:stack={PREFIX}"))
-        .into_iter()
-        .filter(|o| o["state"] != "deleted")
-        .collect()
+    bed.emulator.inventory(&format!("tag=dmslink:stack={PREFIX}")).into_iter().filter(seed_stack::still_there).collect()
 }
 
 fn counts(objects: &[Value]) -> BTreeMap<String, usize> {

@@ -25,6 +25,9 @@ const STACK_CHILDREN: &[(&str, usize)] = &[
     ("dms:replication-subnet-group", 1),
     ("dms:replication-instance", 1),
     ("dms:endpoint", 2),
+    // The target's login secret (manage_login_secret) and the IAM role DMS reads it through.
+    ("secretsmanager:secret", 1),
+    ("iam:role", 1),
 ];
 
 /// The state bucket, a source snapshot and `dms-vpc-role` in the emulator, then a copy of
@@ -57,7 +60,7 @@ fn assert_stack_complete(label: &str, bed: &TestBed, why: &str) {
 /// and what the test itself made (the seed snapshot, `dms-vpc-role`) are left.
 /// (A deleted VPN gateway stays listed as `deleted` for a while, in AWS as in the emulator.)
 fn assert_nothing_left(label: &str, bed: &TestBed, prefix: &str, keep_role: bool) {
-    let gone = |o: &Value| o["state"] == "deleted";
+    let gone = |o: &Value| !seed_stack::still_there(o);
     let tagged: Vec<Value> = stack_objects(bed, prefix).into_iter().filter(|o| !gone(o)).collect();
     assert!(tagged.is_empty(), "[{label}] objects still tagged dmslink:stack={prefix}: {tagged:#?}");
     let left: Vec<Value> = bed
@@ -192,23 +195,27 @@ fn main_lifecycle() {
         // A second plan has nothing to do.
         wd.expect_plan(0, "plan right after create");
 
-        // Issue 15: the target endpoint edited outside Terraform (its port and SSL mode, in the
-        // console) shows in the next plan, and the apply sets it back.
+        // Issue 15: the endpoints edited outside Terraform (in the console: the source's port, the
+        // target's SSL mode) show in the next plan, and the apply sets them back. (The target reads
+        // its host and port from the login secret dmslink writes: its endpoint has no port.)
+        let source_arn = outputs["dms_source_arn"].as_str().unwrap().to_string();
         let target_arn = outputs["dms_target_arn"].as_str().unwrap().to_string();
-        let (port, _) = dms.endpoint_port_and_ssl_mode(&target_arn);
-        dms.modify_endpoint_port_and_ssl_mode(&target_arn, 6543, "require");
-        let out = wd.expect_plan(2, "plan after the target endpoint was edited out of band");
+        let (port, source_ssl) = dms.endpoint_port_and_ssl_mode(&source_arn);
+        dms.modify_endpoint_port_and_ssl_mode(&source_arn, 6543, &source_ssl);
+        dms.modify_endpoint_ssl_mode(&target_arn, "require");
+        let out = wd.expect_plan(2, "plan after the endpoints were edited out of band");
         let shown = squash(&out.stdout);
         assert!(
             shown.contains("endpoint_drift") && shown.contains("6543") && shown.contains("\"require\""),
-            "[{label}] the plan does not show the endpoint's drift:\n{}",
+            "[{label}] the plan does not show the endpoints' drift:\n{}",
             out.describe()
         );
         assert_in_place(&label, &out);
         bed.emulator.clear_requests();
         wd.apply();
-        assert_eq!(count_of(&served(&bed, "dms"), "ModifyEndpoint"), 1, "[{label}] {:?}", served(&bed, "dms"));
-        assert_eq!(dms.endpoint_port_and_ssl_mode(&target_arn), (port, "none".to_string()), "[{label}] not set back");
+        assert_eq!(count_of(&served(&bed, "dms"), "ModifyEndpoint"), 2, "[{label}] {:?}", served(&bed, "dms"));
+        assert_eq!(dms.endpoint_port_and_ssl_mode(&source_arn), (port, source_ssl), "[{label}] source not set back");
+        assert_eq!(dms.endpoint_port_and_ssl_mode(&target_arn).1, "none", "[{label}] target not set back");
         wd.expect_plan(0, "plan after the endpoint was set back");
 
         // A replication task of another root module runs on the stack (its source endpoint); that

@@ -93,7 +93,7 @@ fn main_destroy_keeps_unique_final_snapshots() {
             .emulator
             .inventory(&format!("tag=dmslink:stack={PREFIX}"))
             .into_iter()
-            .filter(|o| o["state"] != "deleted")
+            .filter(seed_stack::still_there)
             .collect();
         assert!(left.is_empty(), "[{label}] left after two destroys: {left:#?}");
     });

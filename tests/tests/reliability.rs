@@ -49,7 +49,8 @@ const STACK_CHILDREN: &[(&str, usize)] = &[
     ("dms:replication-subnet-group", 1),
     ("dms:replication-instance", 1),
     ("dms:endpoint", 2),
-    ("iam:role", 1), // dms-vpc-role, made by the stack
+    ("iam:role", 2), // dms-vpc-role and the target login secret's access role, made by the stack
+    ("secretsmanager:secret", 1), // the target's login secret (manage_login_secret)
 ];
 
 /// The create operations a `dmslink_main` create of `terraform-main` calls (with `dms-vpc-role`
@@ -66,6 +67,7 @@ const CREATE_OPERATIONS: &[&str] = &[
     "dms:CreateReplicationSubnetGroup",
     "dms:CreateReplicationInstance",
     "dms:CreateEndpoint",
+    "secretsmanager:CreateSecret",
 ];
 
 /// The other changing calls of that create (none of them makes an object).
@@ -75,6 +77,8 @@ const OTHER_CHANGES: &[&str] = &[
     "ec2:AuthorizeSecurityGroupIngress",
     "ec2:AttachVpnGateway",
     "ec2:EnableVgwRoutePropagation",
+    "iam:PutRolePolicy",
+    "secretsmanager:PutSecretValue",
 ];
 
 /// Short timed states: the cases need the waits to happen, not to last.
@@ -223,11 +227,15 @@ lost_answer_cases! {
     lost_dms_create_replication_subnet_group => "dms:CreateReplicationSubnetGroup",
     lost_dms_create_replication_instance => "dms:CreateReplicationInstance",
     lost_dms_create_endpoint => "dms:CreateEndpoint",
+    // create_login_secrets adopts the secret its retried CreateSecret meets (ResourceExistsException).
+    lost_secretsmanager_create_secret => "secretsmanager:CreateSecret",
     lost_iam_attach_role_policy => "iam:AttachRolePolicy",
     lost_ec2_modify_vpc_attribute => "ec2:ModifyVpcAttribute",
     lost_ec2_authorize_security_group_ingress => "ec2:AuthorizeSecurityGroupIngress",
     lost_ec2_attach_vpn_gateway => "ec2:AttachVpnGateway",
     lost_ec2_enable_vgw_route_propagation => "ec2:EnableVgwRoutePropagation",
+    lost_iam_put_role_policy => "iam:PutRolePolicy",
+    lost_secretsmanager_put_secret_value => "secretsmanager:PutSecretValue",
 }
 
 /// The chaos profile (18 % throttling, 5 % 5xx, 2 % resets, 3 % lost answers on every call, seeded)

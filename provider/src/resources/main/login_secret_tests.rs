@@ -211,3 +211,26 @@ async fn turning_it_off_replaces_the_endpoint_and_deletes_the_secret() {
     assert!(plan.planned.get("target").get("login_secret_arn").is_null());
     assert!(plan.planned.get("target").get("endpoint_arn").is_unknown(), "the endpoint is re-created");
 }
+
+/// Through the provider as Terraform drives it: plan, apply, refresh and a second plan that is
+/// clean; the endpoint reading the secret also gets the configured KMS key.
+#[tokio::test(start_paused = true)]
+async fn a_planned_and_applied_stack_with_a_login_secret_plans_clean_and_keeps_its_kms_key() {
+    const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1111aaaa-2222-3333-4444-555566667777";
+    let w = world(true);
+    let p = provider(&w, |_| {});
+    let mut j = managed_target();
+    j["target"]["kms_key_arn"] = serde_json::json!(KEY);
+    let cfg = config(j);
+    let planned = plan(&p, &Value::Null, &cfg).await;
+    assert_eq!(errors(&planned.diags), Vec::<String>::new());
+    assert!(planned.planned.get("target").get("login_secret_arn").is_unknown());
+    let (state, d) = p.apply_resource_change(MAIN, &Value::Null, &planned.planned, &cfg).await;
+    assert_eq!(errors(&d), Vec::<String>::new());
+    let ep = w.dms.find_endpoint_by_arn(s(&state, &["target", "endpoint_arn"]).unwrap()).await.unwrap().unwrap();
+    assert_eq!(ep.kms_key_id.as_deref(), Some(KEY));
+    assert!(ep.secrets_manager.is_some());
+    let (read, d) = p.read_resource(MAIN, &state).await;
+    assert!(!d.has_errors(), "{d:?}");
+    assert_eq!(plan(&p, &read, &cfg).await.planned, read, "clean plan");
+}

@@ -237,7 +237,10 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
                 dms.create_endpoint(input.clone())
             })
             .await
-            .map(|ep| ep.arn)
+            .map(|ep| {
+                run.kids().db_mut(&id).endpoint_kms_key_id = ep.kms_key_id.clone();
+                ep.arn
+            })
             .map_err(|e| aws_err(step, "creating DMS endpoint", &id, &e));
         }
         let address = match &db.rds {
@@ -313,6 +316,7 @@ fn secret_endpoint_input(
         ssl_mode: db.ssl_mode.clone(),
         extra_connection_attributes: db.extra_connection_attributes.clone(),
         secrets_manager: Some(pair),
+        kms_key_id: db.kms_key_arn.clone(),
         engine_settings: db.engine_settings.settings.clone(),
         tags: run.tags_for(kind::ENDPOINT, id),
         ..Default::default()
