@@ -1,7 +1,8 @@
 //! The Secrets Manager calls dmslink makes for a login secret it owns (`manage_login_secret`): the
 //! secret is created empty and tagged, its value written once the database's address is known, its
 //! tags kept in step with the stack's, and it is scheduled for deletion with the stack (restored when
-//! a stack of the same name comes back within the recovery window). dmslink never reads a value.
+//! a stack of the same name comes back within the recovery window). dmslink reads a value only at
+//! import, of a login secret it owns (the user and port).
 
 use async_trait::async_trait;
 
@@ -29,6 +30,9 @@ pub trait SecretsManagerApi: Send + Sync {
     async fn create_secret(&self, name: &str, description: &str, tags: &Tags) -> Result<SecretInfo, AwsError>;
     /// `DescribeSecret` by name or ARN; `None` when it does not exist.
     async fn describe_secret(&self, id: &str) -> Result<Option<SecretInfo>, AwsError>;
+    /// `GetSecretValue` of the current version; `None` when the secret has no value. Only for a
+    /// login secret dmslink owns, at import (its user and port; the password is never kept).
+    async fn get_secret_value(&self, arn: &str) -> Result<Option<Secret>, AwsError>;
     /// `PutSecretValue`: a new current version holding `value`.
     async fn put_secret_value(&self, arn: &str, value: &Secret) -> Result<(), AwsError>;
     /// `DeleteSecret` with `RecoveryWindowInDays`.

@@ -71,6 +71,17 @@ impl SecretsManagerApi for SdkSecretsManager {
         }))
     }
 
+    async fn get_secret_value(&self, arn: &str) -> Result<Option<Secret>, AwsError> {
+        match self.client.get_secret_value().secret_id(arn).send().await {
+            Ok(out) => Ok(out.secret_string().map(Secret::new)),
+            Err(e) => {
+                let e = stop::from_sdk(e, &self.endpoint);
+                // A secret without a current version answers ResourceNotFoundException too.
+                if e.is_not_found() { Ok(None) } else { Err(e) }
+            }
+        }
+    }
+
     async fn put_secret_value(&self, arn: &str, value: &Secret) -> Result<(), AwsError> {
         self.client
             .put_secret_value()

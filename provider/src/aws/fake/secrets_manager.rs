@@ -22,6 +22,7 @@ use crate::aws::{Secret, Tags};
 pub const OPS: &[&str] = &[
     "create_secret",
     "describe_secret",
+    "get_secret_value",
     "put_secret_value",
     "delete_secret",
     "restore_secret",
@@ -199,6 +200,17 @@ impl SecretsManagerApi for FakeSecretsManager {
     async fn describe_secret(&self, id: &str) -> Result<Option<SecretInfo>, AwsError> {
         let served = self.served_describe(id);
         self.answer("describe_secret", served)
+    }
+
+    async fn get_secret_value(&self, arn: &str) -> Result<Option<Secret>, AwsError> {
+        let served = {
+            let mut st = self.lock();
+            st.rec.begin("get_secret_value", arn).and_then(|()| {
+                let s = st.find_mut(arn)?;
+                if s.scheduled { Err(marked_deleted()) } else { Ok(s.value.clone().map(Secret::new)) }
+            })
+        };
+        self.answer("get_secret_value", served)
     }
 
     async fn put_secret_value(&self, arn: &str, value: &Secret) -> Result<(), AwsError> {

@@ -11,13 +11,13 @@
 
 use super::lookup::adopt;
 use super::lookup::discover::{self, Found, FoundDb};
-use crate::aws::dms::Endpoint;
+use crate::aws::dms::{Endpoint, SecretsManagerRef};
 use crate::aws::rds::DbInstance;
 use crate::engine::diag::{Diagnostic, Diagnostics};
 use crate::engine::{Type, Value};
 use crate::resources::Ctx;
 
-use super::naming::{TAG_SNAPSHOT, kind, owned_by};
+use super::naming::{TAG_RESOURCE, TAG_SNAPSHOT, kind, owned_by};
 
 /// The VPN gateway ASN AWS picks when none is asked for.
 const AWS_DEFAULT_ASN: i64 = 64512;
@@ -173,6 +173,9 @@ async fn database(ctx: &Ctx, db: &FoundDb, ty: &Type) -> Value {
     block.set("address", Value::opt_string(db.address()));
     if let Some(ep) = &db.endpoint {
         endpoint_settings(&mut block, ep, db.instance.is_none());
+        if let Some(pair) = &ep.secrets_manager {
+            secret_settings(ctx, &mut block, pair).await;
+        }
         // The typed settings AWS reports, recorded (none configured yet: engine_settings_set null).
         for name in super::engine_settings::reported_blocks(&ep.engine_settings) {
             block.set(name, Value::null_object(&sub(ty, name)));
@@ -195,6 +198,43 @@ fn endpoint_settings(block: &mut Value, ep: &Endpoint, own_server: bool) {
     block.set("certificate_arn", Value::opt_string(ep.certificate_arn.clone()));
     if own_server {
         block.set("server_name", Value::opt_string(ep.server_name.clone()));
+    }
+}
+
+/// The Secrets Manager pair of an endpoint: the login secret dmslink owns (`manage_login_secret`,
+/// with the user and port it holds: the password stays out of the state) or the user's secret, and
+/// the access role (`create` when it is the one dmslink made). What cannot be read is left unset:
+/// the plan then shows it.
+async fn secret_settings(ctx: &Ctx, block: &mut Value, pair: &SecretsManagerRef) {
+    use super::login_secret::{ARN_ATTR, KIND, MANAGED_ATTR};
+    use super::secrets_config::{ROLE_ARN_ATTR, ROLE_MODE_ATTR, SECRET_ATTR};
+    let c = &ctx.provider.clients;
+    let kind_of = |tags: &crate::aws::Tags| tags.get(TAG_RESOURCE).cloned();
+    let secret = c.secrets.describe_secret(&pair.secret_id).await.unwrap_or_else(|e| {
+        tracing::warn!(secret = %pair.secret_id, error = %e.describe("reading", "the endpoint's secret"), "import");
+        None
+    });
+    match secret.filter(|s| kind_of(&s.tags).as_deref() == Some(KIND)) {
+        Some(own) => {
+            block.set(MANAGED_ATTR, Value::Bool(true));
+            block.set(ARN_ATTR, Value::string(own.arn.clone()));
+            let login = c.secrets.get_secret_value(&own.arn).await.ok().flatten();
+            let login: Option<serde_json::Value> = login.and_then(|v| serde_json::from_str(v.expose()).ok());
+            if let Some(login) = login {
+                block.set("username", Value::opt_string(login["username"].as_str().map(str::to_string)));
+                block.set("port", login["port"].as_i64().map(Value::int).unwrap_or_default());
+            }
+        }
+        None => block.set(SECRET_ATTR, Value::string(pair.secret_id.clone())),
+    }
+    block.set(ROLE_ARN_ATTR, Value::string(pair.access_role_arn.clone()));
+    let role_name = crate::arn::Arn::parse(&pair.access_role_arn)
+        .and_then(|a| a.resource.rsplit('/').next().map(str::to_string))
+        .unwrap_or_default();
+    if let Ok(Some(role)) = c.iam.get_role(&role_name).await
+        && kind_of(&role.tags).as_deref() == Some(super::steps::secrets_role::KIND)
+    {
+        block.set(ROLE_MODE_ATTR, Value::string("create"));
     }
 }
 

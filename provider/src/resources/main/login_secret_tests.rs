@@ -141,6 +141,8 @@ async fn a_new_password_or_tag_rewrites_the_secret_without_touching_the_endpoint
     assert_eq!(s(&st, &["target", "login_secret_arn"]), Some(arn.as_str()));
     let info = b.w.secrets.describe_secret(&arn).await.unwrap().unwrap();
     assert_eq!(info.tags.get("owner").map(String::as_str), Some("data"), "{:?}", info.tags);
+    let role = b.w.iam.get_role("dblink-dev-tgt-secrets").await.unwrap().unwrap();
+    assert_eq!(role.tags.get("owner").map(String::as_str), Some("data"), "the access role too: {:?}", role.tags);
     assert_eq!(b.w.secrets.secrets().len(), 1);
 }
 
@@ -233,4 +235,22 @@ async fn a_planned_and_applied_stack_with_a_login_secret_plans_clean_and_keeps_i
     let (read, d) = p.read_resource(MAIN, &state).await;
     assert!(!d.has_errors(), "{d:?}");
     assert_eq!(plan(&p, &read, &cfg).await.planned, read, "clean plan");
+
+    // Import finds the login secret and the access role it owns, with the user and port the secret
+    // holds; only the passwords (which import cannot know) differ from the configuration.
+    let (imported, d) = p.import_resource_state(MAIN, "dblink/dev").await;
+    assert!(d.is_empty(), "{d:?}");
+    let (imported, d) = p.read_resource(MAIN, &imported.unwrap()).await;
+    assert!(d.is_empty(), "{d:?}");
+    let t = imported.get("target");
+    assert_eq!(t.get("manage_login_secret"), &Value::Bool(true));
+    assert_eq!(t.get("login_secret_arn"), state.get("target").get("login_secret_arn"));
+    assert_eq!(s(&imported, &["target", "secrets_manager_access_role"]), Some("create"));
+    assert_eq!(s(&imported, &["target", "username"]), Some("dms"));
+    assert_eq!(t.get("port").as_i64(), Some(5432));
+    assert!(t.get("password").is_null(), "the password stays out of the imported state");
+    let planned = plan(&p, &imported, &cfg).await;
+    assert!(planned.requires_replace.is_empty(), "{:?}", planned.requires_replace);
+    let drift = planned.planned.get("target").get("endpoint_drift").clone();
+    assert!(drift.is_null() || drift.string_map().is_empty(), "no drift: {drift:?}");
 }

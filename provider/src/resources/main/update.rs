@@ -412,6 +412,19 @@ async fn sync_tags(run: &StackRun, old_all: &Tags) -> R<()> {
         }
         c.dms.add_tags(arn, &retag(run, k, name)).await.map_err(|e| aws_err(STEP, "tagging", arn, &e))?;
     }
+    // IAM: the access roles this stack created for its secrets.
+    for db in stack.databases() {
+        let key = stack.database_id(db);
+        if kids.db(&key).secrets_role_arn.is_none() {
+            continue;
+        }
+        let name = super::steps::secrets_role::access_role_name(&key);
+        if !removed.is_empty() {
+            c.iam.untag_role(&name, &removed).await.map_err(|e| aws_err(STEP, "untagging IAM role", &name, &e))?;
+        }
+        let tags = retag(run, super::steps::secrets_role::KIND, &name);
+        c.iam.tag_role(&name, &tags).await.map_err(|e| aws_err(STEP, "tagging IAM role", &name, &e))?;
+    }
     // Secrets Manager: the login secrets.
     for db in stack.databases() {
         let key = stack.database_id(db);
