@@ -19,8 +19,8 @@
 //! next apply starts from the state before the killed one: the provider must adopt what it made.
 //!
 //! One CLI per case (the first found): the kill hits the provider, not the CLI. The long cases are
-//! ignored (`make reliability` runs them); `served_create_vpc`, `waiting_create_replication_instance`
-//! and `main_destroy_killed_mid_way` run in `make test`.
+//! ignored (`make reliability` runs them); `served_create_vpc`, `served_create_login_secrets`,
+//! `waiting_create_replication_instance` and `main_destroy_killed_mid_way` run in `make test`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
