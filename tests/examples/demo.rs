@@ -827,11 +827,13 @@ fn task_insight(outputs: &Value, state: &Value) {
 }
 
 /// What the emulator still holds of the demo: objects tagged dmslink:stack (a deleted VPN gateway or
-/// peering connection stays listed as `deleted`, as on AWS), the task, network interfaces in the
+/// peering connection stays listed as `deleted`, the login secret as `deleting` through its recovery
+/// window, as on AWS), the task, network interfaces in the
 /// stack's VPC, peering connections not deleted, and the application VPC. True when nothing is left.
 fn report_leftovers(emulator: &Emulator, vpc_id: &str) -> bool {
     let tagged = emulator.inventory("tag=dmslink:stack");
-    let (gone, left): (Vec<&Value>, Vec<&Value>) = tagged.iter().partition(|o| o["state"] == "deleted");
+    let (gone, left): (Vec<&Value>, Vec<&Value>) =
+        tagged.iter().partition(|o| !dmslink_acctest::seed_stack::still_there(o));
     let tasks: Vec<Value> = emulator
         .inventory("type=dms:replication-task")
         .into_iter()
@@ -861,7 +863,12 @@ fn report_leftovers(emulator: &Emulator, vpc_id: &str) -> bool {
             String::new()
         } else {
             let kinds: Vec<String> = kinds.into_iter().collect();
-            format!(" ({} listed as deleted: {}, as AWS lists them for a while)", gone.len(), kinds.join(", "))
+            format!(
+                " ({} listed as deleted or scheduled for deletion: {}, as AWS lists them for a while; the \
+                 login secret can be restored for 7 days)",
+                gone.len(),
+                kinds.join(", ")
+            )
         };
         println!("    emulator: nothing tagged dmslink:stack is left{deleted}");
     }
