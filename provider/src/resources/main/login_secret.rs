@@ -83,7 +83,7 @@ pub fn validate(db: &Value, path: &AttrPath, diags: &mut Diagnostics) {
 /// At plan: the secret's ARN is unknown until the apply creates it, and null once the block no
 /// longer wants one (a refresh that found the secret gone left it null: the apply makes it again).
 pub fn plan_arn(config: &Value, planned: &mut Value) {
-    let fix = |cfg: &Value, block: &mut Value| {
+    super::secrets_config::each_database_block(config, planned, |cfg, block| {
         if is_managed(cfg) {
             if block.get(ARN_ATTR).is_null() {
                 block.set(ARN_ATTR, Value::Unknown);
@@ -91,20 +91,7 @@ pub fn plan_arn(config: &Value, planned: &mut Value) {
         } else if !cfg.get(MANAGED_ATTR).is_unknown() && !block.get(ARN_ATTR).is_null() {
             block.set(ARN_ATTR, Value::Null);
         }
-    };
-    let configs = config.get("source").as_elements().unwrap_or_default();
-    if let Some(blocks) = planned.get("source").as_elements() {
-        let mut blocks = blocks.to_vec();
-        for (cfg, block) in configs.iter().zip(blocks.iter_mut()) {
-            fix(cfg, block);
-        }
-        planned.set("source", Value::List(blocks));
-    }
-    let mut target = planned.get("target").clone();
-    if !target.is_null() && !target.is_unknown() {
-        fix(config.get("target"), &mut target);
-        planned.set("target", target);
-    }
+    });
 }
 
 /// The secret's name for a database (`Stack::database_id`).

@@ -231,7 +231,7 @@ pub fn validate_region(config: &Value, region: &str, diags: &mut Diagnostics) {
 /// At plan: the access role a database's apply will create is unknown until then (`create` with no
 /// ARN planned yet), and a database that no longer takes a secret keeps no role ARN.
 pub fn plan_role_arns(config: &Value, planned: &mut Value) {
-    let fix = |cfg: &Value, block: &mut Value| {
+    each_database_block(config, planned, |cfg, block| {
         if !cfg.get(ROLE_ARN_ATTR).is_null() {
             return;
         }
@@ -242,7 +242,12 @@ pub fn plan_role_arns(config: &Value, planned: &mut Value) {
         } else if cfg.get(SECRET_ATTR).is_null() && !managed && !block.get(ROLE_ARN_ATTR).is_null() {
             block.set(ROLE_ARN_ATTR, Value::Null);
         }
-    };
+    });
+}
+
+/// `fix(config block, planned block)` for each `source` (paired by position) and the target of a
+/// known plan.
+pub fn each_database_block(config: &Value, planned: &mut Value, fix: impl Fn(&Value, &mut Value)) {
     let configs = config.get("source").as_elements().unwrap_or_default();
     if let Some(blocks) = planned.get("source").as_elements() {
         let mut blocks = blocks.to_vec();
