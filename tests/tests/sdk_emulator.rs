@@ -599,6 +599,37 @@ async fn sdk_dms_round_trip_against_emulator() {
     let spec = Wait::new(&what, &["creating"], &["ready"]).timeout(Duration::from_secs(30)).options(opts.clone());
     wait_for(&spec, &cancel, || dms.find_replication_task_by_arn(&task.arn)).await.unwrap();
 
+    // Coalesced reads (issue 16): concurrent lookups share one filtered describe per kind and one
+    // tag listing; an ARN nothing has is still gone, and the others get their own objects.
+    let missing_task = format!("{}NOSUCH", task.arn);
+    emulator.clear_requests();
+    let (found, gone, source, target, tags) = tokio::join!(
+        dms.find_replication_task_by_arn(&task.arn),
+        dms.find_replication_task_by_arn(&missing_task),
+        dms.find_endpoint_by_arn(&ep_arns[0]),
+        dms.find_endpoint_by_arn(&ep_arns[1]),
+        dms.list_tags(&task.arn),
+    );
+    assert_eq!(found.unwrap().map(|t| t.id), Some(id.clone()));
+    assert_eq!(gone.unwrap(), None);
+    assert_eq!(source.unwrap().map(|e| e.endpoint_type), Some("source".into()));
+    assert_eq!(target.unwrap().map(|e| e.endpoint_type), Some("target".into()));
+    assert_eq!(tags.unwrap().get("env").map(String::as_str), Some("test"));
+    let mut actions = emulator.dms_actions();
+    actions.sort();
+    assert_eq!(actions, vec!["DescribeEndpoints", "DescribeReplicationTasks", "ListTagsForResource"]);
+    // Tags of many ARNs in one `ListTagsForResource` (`ResourceArnList`): a resource without
+    // tags has an empty set; an unknown ARN fails the call as a whole (the strict emulator).
+    let many = vec![task.arn.clone(), ep_arns[0].clone()];
+    let tag_lists = dms.list_tags_of_many(&many).await.unwrap();
+    assert_eq!(tag_lists[&task.arn].get("env").map(String::as_str), Some("test"));
+    assert!(tag_lists[&ep_arns[0]].is_empty(), "{tag_lists:?}");
+    let e = dms.list_tags_of_many(&[task.arn.clone(), missing_task.clone()]).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound, "{e}");
+    let (tags, unknown) = tokio::join!(dms.list_tags(&task.arn), dms.list_tags(&missing_task));
+    assert_eq!(tags.unwrap().get("env").map(String::as_str), Some("test"));
+    assert_eq!(unknown.unwrap_err().kind, ErrorKind::NotFound);
+
     let e = dms.stop_replication_task(&task.arn).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidState, "{e}");
     dms.start_replication_task(&task.arn, StartType::StartReplication).await.unwrap();

@@ -1,6 +1,8 @@
 //! The DMS calls dmslink makes, as a small trait with domain types, so resources never see SDK
 //! types and tests can use the in-memory fake.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 
 use super::Secret;
@@ -391,6 +393,22 @@ pub trait DmsApi: Send + Sync {
     async fn describe_replication_instance_by_arn(&self, arn: &str) -> Result<Option<ReplicationInstance>, AwsError>;
     /// `Ok(None)` when no endpoint has this ARN.
     async fn find_endpoint_by_arn(&self, arn: &str) -> Result<Option<Endpoint>, AwsError>;
+
+    // ---- many at once: the coalesced reads of `aws::dms_coalesced` ----
+    /// The tasks among `arns` that exist, from one `DescribeReplicationTasks` filtered by all of
+    /// them (paged); an ARN no task has is simply absent from the answer.
+    async fn find_replication_tasks_by_arns(&self, arns: &[String]) -> Result<Vec<ReplicationTask>, AwsError>;
+    /// The replication instances among `arns` that exist (one filtered, paged describe).
+    async fn describe_replication_instances_by_arns(
+        &self,
+        arns: &[String],
+    ) -> Result<Vec<ReplicationInstance>, AwsError>;
+    /// The endpoints among `arns` that exist (one filtered, paged describe).
+    async fn find_endpoints_by_arns(&self, arns: &[String]) -> Result<Vec<Endpoint>, AwsError>;
+    /// The tags of every resource in `arns` from one `ListTagsForResource` with `ResourceArnList`;
+    /// a resource without tags maps to an empty set. The call fails as a whole when one of the
+    /// ARNs names nothing (the stricter reading: AWS does not document it).
+    async fn list_tags_of_many(&self, arns: &[String]) -> Result<BTreeMap<String, Tags>, AwsError>;
 
     // ---- replication subnet groups ----
     /// `AccessDeniedFault` until `dms-vpc-role` is in place (and for a while after it is

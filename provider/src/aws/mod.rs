@@ -10,7 +10,9 @@
 //! - `secrets_manager`: the login secret dmslink owns (`manage_login_secret`, `SecretsManagerApi`).
 //! - `fake`: in-memory fakes (tests and the `fakes` feature).
 
+pub mod coalesce;
 pub mod dms;
+pub mod dms_coalesced;
 pub mod dms_sdk;
 pub mod ec2;
 pub mod ec2_sdk;
@@ -180,8 +182,16 @@ impl Clients {
 
         let ec2_as = ec2_sdk::SdkEc2Factory::new(sdk, endpoints);
 
+        let dms: Arc<dyn dms::DmsApi> = Arc::new(dms);
+        let dms: Arc<dyn dms::DmsApi> = if dms_coalesced::coalescing_wanted() {
+            Arc::new(dms_coalesced::CoalescedDms::new(dms, coalesce::DEFAULT_WINDOW))
+        } else {
+            tracing::debug!("coalesced DMS reads are off (DMSLINK_COALESCE_READS)");
+            dms
+        };
+
         Clients {
-            dms: Arc::new(dms),
+            dms,
             ec2: Arc::new(ec2),
             ec2_as: Arc::new(ec2_as),
             rds: Arc::new(rds),

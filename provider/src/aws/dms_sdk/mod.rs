@@ -3,6 +3,7 @@
 mod certificates;
 mod convert;
 mod engine_settings;
+mod many;
 mod secrets;
 #[cfg(test)]
 mod tests;
@@ -228,6 +229,25 @@ impl DmsApi for SdkDms {
         let found: Vec<Endpoint> =
             self.describe_endpoints("endpoint-arn", arn).await?.into_iter().filter(|e| e.arn == arn).collect();
         exactly_one(found, "endpoint", arn)
+    }
+
+    async fn find_replication_tasks_by_arns(&self, arns: &[String]) -> Result<Vec<ReplicationTask>, AwsError> {
+        self.tasks_by_arns(arns).await
+    }
+
+    async fn describe_replication_instances_by_arns(
+        &self,
+        arns: &[String],
+    ) -> Result<Vec<ReplicationInstance>, AwsError> {
+        self.instances_by_arns(arns).await
+    }
+
+    async fn find_endpoints_by_arns(&self, arns: &[String]) -> Result<Vec<Endpoint>, AwsError> {
+        self.endpoints_by_arns(arns).await
+    }
+
+    async fn list_tags_of_many(&self, arns: &[String]) -> Result<std::collections::BTreeMap<String, Tags>, AwsError> {
+        self.tags_of_many(arns).await
     }
 
     async fn create_replication_subnet_group(

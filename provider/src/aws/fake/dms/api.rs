@@ -2,6 +2,8 @@
 //! statistics, which have no state machine, are answered here. The answer of a call that changes
 //! something passes [`FakeDms::answer`], which may lose it.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 
 use super::{FakeDms, not_found};
@@ -90,6 +92,43 @@ impl DmsApi for FakeDms {
         let mut st = self.lock();
         self.begin(&mut st, "find_endpoint_by_arn", arn)?;
         Ok(Self::advance_endpoint(&mut st, arn))
+    }
+
+    async fn find_replication_tasks_by_arns(&self, arns: &[String]) -> Result<Vec<ReplicationTask>, AwsError> {
+        let mut st = self.lock();
+        self.begin(&mut st, "find_replication_tasks_by_arns", arns.join(","))?;
+        Ok(arns.iter().filter_map(|arn| Self::advance(&mut st, arn)).collect())
+    }
+
+    async fn describe_replication_instances_by_arns(
+        &self,
+        arns: &[String],
+    ) -> Result<Vec<ReplicationInstance>, AwsError> {
+        let mut st = self.lock();
+        self.begin(&mut st, "describe_replication_instances_by_arns", arns.join(","))?;
+        Ok(arns.iter().filter_map(|arn| self.advance_instance(&mut st, arn)).collect())
+    }
+
+    async fn find_endpoints_by_arns(&self, arns: &[String]) -> Result<Vec<Endpoint>, AwsError> {
+        let mut st = self.lock();
+        self.begin(&mut st, "find_endpoints_by_arns", arns.join(","))?;
+        Ok(arns.iter().filter_map(|arn| Self::advance_endpoint(&mut st, arn)).collect())
+    }
+
+    async fn list_tags_of_many(&self, arns: &[String]) -> Result<BTreeMap<String, Tags>, AwsError> {
+        let mut st = self.lock();
+        self.begin(&mut st, "list_tags_of_many", arns.join(","))?;
+        // As the strict emulator: one unknown ARN fails the whole call.
+        arns.iter()
+            .map(|arn| {
+                let tags = st
+                    .tags
+                    .get(arn)
+                    .cloned()
+                    .ok_or_else(|| not_found(format!("Resource {arn} could not be found.")))?;
+                Ok((arn.clone(), tags))
+            })
+            .collect()
     }
 
     async fn create_replication_subnet_group(

@@ -1,0 +1,210 @@
+//! Coalesced reads on the DMS fake: one call answers a window's lookups, a missing object is still
+//! gone, an error reaches only its own lookup, and nothing is cached.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::CoalescedDms;
+use crate::aws::dms::{CreateTaskInput, DmsApi, ModifyTaskInput};
+use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::fake::dms::FakeDms;
+
+const WINDOW: Duration = Duration::from_millis(8);
+
+struct World {
+    fake: Arc<FakeDms>,
+    dms: Arc<CoalescedDms>,
+    tasks: Vec<String>,
+}
+
+async fn world(tasks: usize) -> World {
+    let fake = Arc::new(FakeDms::new());
+    let src = fake.add_endpoint("src", "source", "oracle").arn;
+    let tgt = fake.add_endpoint("tgt", "target", "postgres").arn;
+    let rep = fake.add_replication_instance("rep").arn;
+    let mut arns = Vec::new();
+    for n in 0..tasks {
+        let mut tags = crate::aws::Tags::new();
+        tags.insert("n".into(), n.to_string());
+        let task = fake
+            .create_replication_task(CreateTaskInput {
+                id: format!("task-{n}"),
+                source_endpoint_arn: src.clone(),
+                target_endpoint_arn: tgt.clone(),
+                replication_instance_arn: rep.clone(),
+                migration_type: "full-load".into(),
+                table_mappings: r#"{"rules":[]}"#.into(),
+                tags,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        arns.push(task.arn);
+    }
+    // Past `creating` (paused time; the fake follows the rulebook's durations).
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    fake.clear_calls();
+    let dms = Arc::new(CoalescedDms::new(fake.clone(), WINDOW));
+    World { fake, dms, tasks: arns }
+}
+
+/// Every ARN read at once through the coalesced client.
+async fn read_all_at_once(dms: &Arc<CoalescedDms>, arns: &[String]) -> Vec<Result<Option<String>, AwsError>> {
+    let mut set = tokio::task::JoinSet::new();
+    for (i, arn) in arns.iter().enumerate() {
+        let (dms, arn) = (dms.clone(), arn.clone());
+        set.spawn(async move { (i, dms.find_replication_task_by_arn(&arn).await.map(|t| t.map(|t| t.id))) });
+    }
+    let mut out: Vec<(usize, _)> = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.unwrap());
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn ten_concurrent_task_reads_make_one_call_and_each_gets_its_own_task() {
+    let w = world(10).await;
+    let answers = read_all_at_once(&w.dms, &w.tasks).await;
+    for (n, a) in answers.iter().enumerate() {
+        assert_eq!(a.as_ref().unwrap().as_deref(), Some(format!("task-{n}").as_str()));
+    }
+    assert_eq!(w.fake.calls(), vec!["find_replication_tasks_by_arns"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_deleted_out_of_band_is_still_reported_gone_among_the_others() {
+    let w = world(4).await;
+    w.fake.remove_task(&w.tasks[2]);
+    w.fake.clear_calls();
+    let answers = read_all_at_once(&w.dms, &w.tasks).await;
+    assert!(answers[2].as_ref().unwrap().is_none(), "{answers:?}");
+    assert_eq!(answers[3].as_ref().unwrap().as_deref(), Some("task-3"));
+    assert_eq!(w.fake.calls(), vec!["find_replication_tasks_by_arns"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn when_the_batch_call_fails_each_lookup_is_asked_alone_and_gets_its_own_answer() {
+    let w = world(3).await;
+    w.fake.fail_next(
+        "find_replication_tasks_by_arns",
+        AwsError::new(ErrorKind::AccessDenied, "AccessDeniedFault", "not on all"),
+    );
+    // The single read of the second task is refused too: only that lookup sees the error.
+    w.fake.fail_next("find_replication_task_by_arn", AwsError::new(ErrorKind::AccessDenied, "AccessDeniedFault", "no"));
+    let answers = read_all_at_once(&w.dms, &w.tasks).await;
+    let errors = answers.iter().filter(|a| a.is_err()).count();
+    assert_eq!(errors, 1, "{answers:?}");
+    assert_eq!(answers.iter().filter(|a| matches!(a, Ok(Some(_)))).count(), 2, "{answers:?}");
+    let calls = w.fake.calls();
+    assert_eq!(calls.iter().filter(|c| *c == "find_replication_tasks_by_arns").count(), 1);
+    assert_eq!(calls.iter().filter(|c| *c == "find_replication_task_by_arn").count(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lone_lookup_whose_batch_fails_gets_that_error_without_a_second_call() {
+    let w = world(1).await;
+    w.fake.fail_next(
+        "find_replication_tasks_by_arns",
+        AwsError::new(ErrorKind::Throttled, "ThrottlingException", "slow"),
+    );
+    let err = w.dms.find_replication_task_by_arn(&w.tasks[0]).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Throttled);
+    assert_eq!(w.fake.calls(), vec!["find_replication_tasks_by_arns"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn tags_of_many_resources_come_from_one_call_and_an_unknown_arn_fails_only_its_own_lookup() {
+    let w = world(3).await;
+    let mut arns = w.tasks.clone();
+    arns.push("arn:aws:dms:us-east-1:123456789012:task:GONE".into());
+    let mut set = tokio::task::JoinSet::new();
+    for arn in arns.clone() {
+        let dms = w.dms.clone();
+        set.spawn(async move { (arn.clone(), dms.list_tags(&arn).await) });
+    }
+    let mut answers = std::collections::BTreeMap::new();
+    while let Some(r) = set.join_next().await {
+        let (arn, a) = r.unwrap();
+        answers.insert(arn, a);
+    }
+    for (n, arn) in w.tasks.iter().enumerate() {
+        assert_eq!(answers[arn].as_ref().unwrap().get("n"), Some(&n.to_string()));
+    }
+    assert_eq!(answers[&arns[3]].as_ref().unwrap_err().kind, ErrorKind::NotFound);
+    // The batch failed as a whole on the unknown ARN (the strict reading), then each was asked alone.
+    let calls = w.fake.calls();
+    assert_eq!(calls.iter().filter(|c| *c == "list_tags_of_many").count(), 1, "{calls:?}");
+    assert_eq!(calls.iter().filter(|c| *c == "list_tags").count(), 4, "{calls:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn reads_one_after_another_are_each_fresh() {
+    let w = world(1).await;
+    let arn = &w.tasks[0];
+    let before = w.dms.find_replication_task_by_arn(arn).await.unwrap().unwrap();
+    w.dms
+        .modify_replication_task(ModifyTaskInput {
+            arn: arn.clone(),
+            table_mappings: Some(r#"{"rules":[{"rule-type":"selection"}]}"#.into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let after = w.dms.find_replication_task_by_arn(arn).await.unwrap().unwrap();
+    assert_ne!(before.table_mappings, after.table_mappings);
+    assert_eq!(
+        w.fake.calls(),
+        vec!["find_replication_tasks_by_arns", "modify_replication_task", "find_replication_tasks_by_arns"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_caller_that_gives_up_does_not_leave_its_batch_without_answers() {
+    let w = world(2).await;
+    let dms = w.dms.clone();
+    let first = w.tasks[0].clone();
+    let quitter = tokio::spawn(async move { dms.find_replication_task_by_arn(&first).await });
+    tokio::task::yield_now().await;
+    quitter.abort(); // the lookup that opened the batch
+    let second = w.dms.find_replication_task_by_arn(&w.tasks[1]).await.unwrap();
+    assert_eq!(second.unwrap().id, "task-1");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_same_arn_twice_in_a_window_is_asked_once_and_both_get_it() {
+    let w = world(1).await;
+    let twice = vec![w.tasks[0].clone(), w.tasks[0].clone()];
+    let answers = read_all_at_once(&w.dms, &twice).await;
+    assert!(answers.iter().all(|a| matches!(a, Ok(Some(id)) if id == "task-0")), "{answers:?}");
+    assert_eq!(w.fake.call_log(), vec![format!("find_replication_tasks_by_arns {}", w.tasks[0])]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn instances_and_endpoints_coalesce_too() {
+    let w = world(0).await;
+    let rep2 = w.fake.add_replication_instance("rep2").arn;
+    let reps: Vec<String> = w.fake.list_replication_instances().await.unwrap().into_iter().map(|i| i.arn).collect();
+    let eps: Vec<String> = w
+        .fake
+        .list_endpoints("source")
+        .await
+        .unwrap()
+        .into_iter()
+        .chain(w.fake.list_endpoints("target").await.unwrap())
+        .map(|e| e.arn)
+        .collect();
+    w.fake.clear_calls();
+    let (a, b, c, d) = tokio::join!(
+        w.dms.describe_replication_instance_by_arn(&reps[0]),
+        w.dms.describe_replication_instance_by_arn(&rep2),
+        w.dms.find_endpoint_by_arn(&eps[0]),
+        w.dms.find_endpoint_by_arn(&eps[1]),
+    );
+    assert!(a.unwrap().is_some() && b.unwrap().is_some() && c.unwrap().is_some() && d.unwrap().is_some());
+    let mut calls = w.fake.calls();
+    calls.sort();
+    assert_eq!(calls, vec!["describe_replication_instances_by_arns", "find_endpoints_by_arns"]);
+}
