@@ -24,6 +24,7 @@
 //! - `DMSLINK_PROVIDER_BIN`: use this provider binary instead of building it.
 //! - `DMSLINK_ACCTEST_KEEP=1`: keep the temporary directories (printed on stderr).
 
+pub mod bench;
 mod bed;
 mod cli;
 mod diagnostics;

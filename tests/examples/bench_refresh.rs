@@ -1,0 +1,116 @@
+//! `make bench`, refresh section (issue 16 (d)): `terraform plan` of N `dmslink_repltask` in one
+//! state, with the provider's coalesced DMS reads on and off (`DMSLINK_COALESCE_READS=off`): wall
+//! time, the AWS calls the provider made (the emulator's request log: every service but Terraform's
+//! own S3 and DynamoDB), and the provider process's peak resident memory. Medians over
+//! `BENCH_REPEAT` plans (default 3); `BENCH_TASKS` (default `100,500`) chooses N.
+//!
+//! Printed and written to `bench/results.md`, never asserted: this is a benchmark.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use dmslink_acctest::TestBed;
+use dmslink_acctest::bench::{ProviderMemory, machine, median, write_section};
+use serde_json::json;
+
+/// One plan's figures.
+struct Run {
+    wall: f64,
+    calls: f64,
+    peak_mib: f64,
+}
+
+struct Row {
+    tasks: usize,
+    on: Run,
+    off: Run,
+}
+
+fn env_list(key: &str, default: &str) -> Vec<usize> {
+    std::env::var(key)
+        .unwrap_or_else(|_| default.to_string())
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+        .collect()
+}
+
+fn main() {
+    let sizes = env_list("BENCH_TASKS", "100,500");
+    let repeat = env_list("BENCH_REPEAT", "3").first().copied().unwrap_or(3).max(1);
+    let Some(bed) = TestBed::start("bench_refresh") else {
+        eprintln!("bench: the test bed is incomplete (see the note above)");
+        std::process::exit(1);
+    };
+    let cli = bed.clis().iter().max_by_key(|c| c.version).expect("at least one CLI").clone();
+    // Tasks settle at once: this measures reading them, not making them.
+    bed.emulator.set_config(json!({"transition_seconds": 0.1}));
+    let mut rows = Vec::new();
+    for &n in &sizes {
+        let stack = bed.fixtures().dms_stack(&format!("bench-{n}"), 1);
+        let mut wd = bed.workdir(&cli, "bench-repltasks");
+        wd.set_var("replication_instance_arn", stack.replication_instance_arn())
+            .set_var("dms_source_arn", &stack.source_endpoint_arn)
+            .set_var("dms_target_arn", &stack.target_endpoint_arn)
+            .set_var("task_prefix", format!("bench{n}"))
+            .set_var("task_count", n.to_string())
+            .set_timeout(Duration::from_secs(20 * 60));
+        wd.init();
+        let t0 = Instant::now();
+        wd.run_ok(&["apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=40"]);
+        eprintln!("bench: {n} tasks created in {:.0} s", t0.elapsed().as_secs_f64());
+
+        let mut measure = |coalesce: bool| -> Run {
+            wd.set_env("DMSLINK_COALESCE_READS", if coalesce { "on" } else { "off" });
+            let (mut walls, mut calls, mut peaks) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..repeat {
+                bed.emulator.clear_requests();
+                let memory = ProviderMemory::watch();
+                let t0 = Instant::now();
+                wd.run_ok(&["plan", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode"]);
+                walls.push(t0.elapsed().as_secs_f64());
+                peaks.push(memory.finish());
+                let made =
+                    bed.emulator.requests().iter().filter(|r| r.service != "s3" && r.service != "dynamodb").count();
+                calls.push(made as f64);
+            }
+            Run { wall: median(&walls), calls: median(&calls), peak_mib: median(&peaks) }
+        };
+        let on = measure(true);
+        let off = measure(false);
+        rows.push(Row { tasks: n, on, off });
+    }
+
+    let mut table = String::new();
+    table.push_str(&format!(
+        "`terraform plan` of N `dmslink_repltask` in one state ({cli}, default `-parallelism=10`), median of {repeat}; \
+         machine: {machine}\n\n",
+        cli = cli.label,
+        machine = machine()
+    ));
+    table.push_str("| N | coalescing | wall s | AWS calls | calls per task | provider peak RSS MiB |\n");
+    table.push_str("|---:|---|---:|---:|---:|---:|\n");
+    for r in &rows {
+        for (mode, run) in [("on", &r.on), ("off", &r.off)] {
+            table.push_str(&format!(
+                "| {} | {mode} | {:.1} | {:.0} | {:.2} | {:.1} |\n",
+                r.tasks,
+                run.wall,
+                run.calls,
+                run.calls / r.tasks as f64,
+                run.peak_mib
+            ));
+        }
+    }
+    table.push('\n');
+    for r in &rows {
+        table.push_str(&format!(
+            "- N = {}: coalescing makes {:.1}× fewer AWS calls (off/on), wall time off/on {:.2}×\n",
+            r.tasks,
+            r.off.calls / r.on.calls.max(1.0),
+            r.off.wall / r.on.wall.max(f64::MIN_POSITIVE)
+        ));
+    }
+    println!("\n{table}");
+    let path = write_section("(d) refresh of many tasks", &table);
+    println!("written to {}", path.display());
+}
