@@ -14,8 +14,10 @@
 #   make fuzz           the fuzz harnesses (provider/src/fuzz) long: FUZZ_CASES (default 10^6)
 #                       inputs per target in the optimised `fuzz` profile; prints executions and
 #                       wall time per target (`make test` runs the same harnesses short)
-#   make bench          time a dmslink_main create (RDS 20 s, DMS 15 s in `creating`) against
-#                       the sum of its steps; prints the figures
+#   make bench          refresh of 100 and 500 dmslink_repltask with coalesced reads on and off
+#                       (wall, AWS calls, provider peak RSS), then a dmslink_main create (RDS 20 s,
+#                       DMS 15 s in `creating`) against the sum of its steps; prints the figures
+#                       and writes bench/results.md
 #   make docs           regenerate docs/ from the schemas
 #   make reliability    the reliability suites in full (lost answers, concurrency, interrupts,
 #                       chaos seeds, kill matrix), then one table of faults, duplicates and leaks
@@ -117,8 +119,10 @@ reliability: venv
 	cargo run -q -p dmslink-acctest --bin reliability-table -- $(LEDGER) --started $$(cat $(LEDGER).started) \
 	  --markdown $(dir $(LEDGER))table.md || status=1; exit $$status
 
-# A benchmark prints figures and asserts nothing (tests/examples/bench_main_create.rs).
+# A benchmark prints figures and asserts nothing (tests/examples/bench_*.rs); each writes its
+# section of bench/results.md.
 bench: venv
+	DMSLINK_VENV=$(CURDIR)/$(VENV) cargo run -q -p dmslink-acctest --example bench_refresh
 	DMSLINK_VENV=$(CURDIR)/$(VENV) cargo run -q -p dmslink-acctest --example bench_main_create
 
 lint:

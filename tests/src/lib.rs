@@ -24,8 +24,8 @@
 //! - `DMSLINK_PROVIDER_BIN`: use this provider binary instead of building it.
 //! - `DMSLINK_ACCTEST_KEEP=1`: keep the temporary directories (printed on stderr).
 
-pub mod bench;
 mod bed;
+pub mod bench;
 mod cli;
 mod diagnostics;
 mod dms;
