@@ -461,8 +461,22 @@ pub trait DmsApi: Send + Sync {
     async fn delete_endpoint(&self, arn: &str) -> Result<(), AwsError>;
 
     /// Every task on this instance or endpoint (`DescribeReplicationTasks` filtered by
-    /// `replication-instance-arn` / `endpoint-arn`); empty when none.
+    /// `replication-instance-arn` / `endpoint-arn`, settings included); empty when none.
     async fn list_replication_tasks_using(&self, by: &TasksUsing) -> Result<Vec<ReplicationTask>, AwsError>;
+
+    /// A task and its tags for a refresh (`ReadResource`), `instance_arn` being the replication
+    /// instance the state last saw it on. Here two fresh reads; `aws::dms_coalesced` may answer
+    /// from one listing of that instance made moments ago in this process instead (see there).
+    async fn refresh_replication_task(
+        &self,
+        arn: &str,
+        instance_arn: &str,
+    ) -> Result<Option<(ReplicationTask, Tags)>, AwsError> {
+        let _ = instance_arn;
+        let Some(task) = self.find_replication_task_by_arn(arn).await? else { return Ok(None) };
+        let tags = self.list_tags(arn).await?;
+        Ok(Some((task, tags)))
+    }
 
     /// Every table of a task (all pages of `DescribeTableStatistics`).
     async fn describe_table_statistics(&self, task_arn: &str) -> Result<Vec<TableStats>, AwsError>;

@@ -1,6 +1,7 @@
 //! `DmsApi` with coalesced reads: concurrent lookups of tasks, replication instances and
-//! endpoints by ARN, and of tags, share one call per window (`aws::coalesce`). Everything else
-//! passes straight through. The provider puts it in front of the SDK client at `ConfigureProvider`
+//! endpoints by ARN, and of tags, share one call per window (`aws::coalesce`); a refresh of many
+//! tasks of one replication instance is answered from one listing of it
+//! (`aws::dms_refresh_listing`). Everything else passes straight through. The provider puts it in front of the SDK client at `ConfigureProvider`
 //! unless `DMSLINK_COALESCE_READS=off`, which exists to measure what it saves (`make bench`).
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use super::dms::{
     OrderableReplicationInstance, ReplicationInstance, ReplicationSubnetGroup, ReplicationSubnetGroupInput,
     ReplicationTask, StartType, TableStats, Tags, TasksUsing,
 };
+use super::dms_refresh_listing::{DEFAULT_LIST_AFTER, RefreshListings};
 use super::error::AwsError;
 
 /// Whether the environment turns coalescing off (`DMSLINK_COALESCE_READS` = `off`, `false` or `0`).
@@ -33,11 +35,18 @@ pub struct CoalescedDms {
     instances: Arc<Coalescer<ReplicationInstance>>,
     endpoints: Arc<Coalescer<Endpoint>>,
     tags: Arc<Coalescer<Tags>>,
+    listings: RefreshListings,
 }
 
 impl CoalescedDms {
     pub fn new(inner: Arc<dyn DmsApi>, window: Duration) -> CoalescedDms {
+        CoalescedDms::listing_after(inner, window, DEFAULT_LIST_AFTER)
+    }
+
+    /// With refreshes answered from a listing of an instance after `list_after` fresh ones.
+    pub fn listing_after(inner: Arc<dyn DmsApi>, window: Duration, list_after: usize) -> CoalescedDms {
         CoalescedDms {
+            listings: RefreshListings::new(list_after),
             tasks: Coalescer::new("replication task", Arc::new(Tasks(inner.clone())), window),
             instances: Coalescer::new("replication instance", Arc::new(Instances(inner.clone())), window),
             endpoints: Coalescer::new("endpoint", Arc::new(Endpoints(inner.clone())), window),
@@ -107,22 +116,27 @@ impl DmsApi for CoalescedDms {
     }
 
     async fn modify_replication_task(&self, input: ModifyTaskInput) -> Result<ReplicationTask, AwsError> {
+        self.listings.changed(&input.arn);
         self.inner.modify_replication_task(input).await
     }
 
     async fn move_replication_task(&self, arn: &str, target_instance_arn: &str) -> Result<ReplicationTask, AwsError> {
+        self.listings.changed(arn);
         self.inner.move_replication_task(arn, target_instance_arn).await
     }
 
     async fn start_replication_task(&self, arn: &str, start_type: StartType) -> Result<ReplicationTask, AwsError> {
+        self.listings.changed(arn);
         self.inner.start_replication_task(arn, start_type).await
     }
 
     async fn stop_replication_task(&self, arn: &str) -> Result<ReplicationTask, AwsError> {
+        self.listings.changed(arn);
         self.inner.stop_replication_task(arn).await
     }
 
     async fn delete_replication_task(&self, arn: &str) -> Result<(), AwsError> {
+        self.listings.changed(arn);
         self.inner.delete_replication_task(arn).await
     }
 
@@ -135,10 +149,12 @@ impl DmsApi for CoalescedDms {
     }
 
     async fn add_tags(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
+        self.listings.changed(arn);
         self.inner.add_tags(arn, tags).await
     }
 
     async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
+        self.listings.changed(arn);
         self.inner.remove_tags(arn, keys).await
     }
 
@@ -239,6 +255,19 @@ impl DmsApi for CoalescedDms {
 
     async fn delete_endpoint(&self, arn: &str) -> Result<(), AwsError> {
         self.inner.delete_endpoint(arn).await
+    }
+
+    async fn refresh_replication_task(
+        &self,
+        arn: &str,
+        instance_arn: &str,
+    ) -> Result<Option<(ReplicationTask, Tags)>, AwsError> {
+        if let Some(found) = self.listings.answer(self.inner.as_ref(), arn, instance_arn).await {
+            return Ok(Some(found));
+        }
+        let Some(task) = self.find_replication_task_by_arn(arn).await? else { return Ok(None) };
+        let tags = self.list_tags(arn).await?;
+        Ok(Some((task, tags)))
     }
 
     async fn list_replication_tasks_using(&self, by: &TasksUsing) -> Result<Vec<ReplicationTask>, AwsError> {

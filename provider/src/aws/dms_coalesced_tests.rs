@@ -208,3 +208,118 @@ async fn instances_and_endpoints_coalesce_too() {
     calls.sort();
     assert_eq!(calls, vec!["describe_replication_instances_by_arns", "find_endpoints_by_arns"]);
 }
+
+// ---- refresh from a listing of the instance (`aws::dms_refresh_listing`) ----
+
+fn listing_after(w: &World, n: usize) -> Arc<CoalescedDms> {
+    Arc::new(CoalescedDms::listing_after(w.fake.clone(), WINDOW, n))
+}
+
+async fn instance_of(w: &World) -> String {
+    w.fake.find_replication_task_by_arn(&w.tasks[0]).await.unwrap().unwrap().replication_instance_arn
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refresh_of_thirty_tasks_of_one_instance_is_answered_from_one_listing() {
+    let w = world(30).await;
+    let rep = instance_of(&w).await;
+    w.fake.clear_calls();
+    let dms = listing_after(&w, 0);
+    let mut set = tokio::task::JoinSet::new();
+    for arn in w.tasks.clone() {
+        let (dms, rep) = (dms.clone(), rep.clone());
+        set.spawn(async move { dms.refresh_replication_task(&arn, &rep).await });
+    }
+    let mut seen = 0;
+    while let Some(r) = set.join_next().await {
+        let (task, tags) = r.unwrap().unwrap().unwrap();
+        assert_eq!(task.id, format!("task-{}", tags["n"]));
+        seen += 1;
+    }
+    assert_eq!(seen, 30);
+    assert_eq!(w.fake.calls(), vec!["list_replication_tasks_using", "list_tags_of_many"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_refreshes_of_an_instance_read_fresh_and_the_rest_come_from_the_listing() {
+    let w = world(25).await;
+    let rep = instance_of(&w).await;
+    w.fake.clear_calls();
+    let dms = listing_after(&w, 10);
+    for arn in &w.tasks {
+        assert!(dms.refresh_replication_task(arn, &rep).await.unwrap().is_some());
+    }
+    let calls = w.fake.calls();
+    let count = |op: &str| calls.iter().filter(|c| *c == op).count();
+    assert_eq!((count("find_replication_tasks_by_arns"), count("list_tags_of_many")), (10, 11), "{calls:?}");
+    assert_eq!(count("list_replication_tasks_using"), 1, "{calls:?}");
+    assert_eq!(calls.len(), 22, "{calls:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_this_process_changed_is_refreshed_fresh_not_from_the_listing() {
+    let w = world(2).await;
+    let rep = instance_of(&w).await;
+    let dms = listing_after(&w, 0);
+    dms.refresh_replication_task(&w.tasks[0], &rep).await.unwrap().unwrap();
+    let mappings = r#"{"rules":[{"rule-type":"selection","rule-id":"9"}]}"#;
+    dms.modify_replication_task(ModifyTaskInput {
+        arn: w.tasks[0].clone(),
+        table_mappings: Some(mappings.into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    w.fake.clear_calls();
+    let (task, _) = dms.refresh_replication_task(&w.tasks[0], &rep).await.unwrap().unwrap();
+    assert_eq!(task.table_mappings, mappings);
+    assert_eq!(w.fake.calls(), vec!["find_replication_tasks_by_arns", "list_tags_of_many"]);
+    // The other task still comes from the listing.
+    w.fake.clear_calls();
+    dms.refresh_replication_task(&w.tasks[1], &rep).await.unwrap().unwrap();
+    assert!(w.fake.calls().is_empty(), "{:?}", w.fake.calls());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_not_in_the_listing_is_read_fresh_and_a_deleted_one_is_gone() {
+    let w = world(3).await;
+    let rep = instance_of(&w).await;
+    w.fake.remove_task(&w.tasks[2]);
+    let dms = listing_after(&w, 0);
+    dms.refresh_replication_task(&w.tasks[0], &rep).await.unwrap().unwrap();
+    w.fake.clear_calls();
+    assert!(dms.refresh_replication_task(&w.tasks[2], &rep).await.unwrap().is_none());
+    assert_eq!(w.fake.calls(), vec!["find_replication_tasks_by_arns"]);
+    // The state's instance is a hint only: a task the listing of another instance lacks is read fresh.
+    w.fake.clear_calls();
+    let other = w.fake.add_replication_instance("other").arn;
+    let (task, _) = dms.refresh_replication_task(&w.tasks[1], &other).await.unwrap().unwrap();
+    assert_eq!(task.id, "task-1");
+    assert!(w.fake.calls().contains(&"find_replication_tasks_by_arns".to_string()), "{:?}", w.fake.calls());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_listing_answers_for_at_most_its_lifetime_and_a_failed_one_for_nobody() {
+    let w = world(2).await;
+    let rep = instance_of(&w).await;
+    let dms = listing_after(&w, 0);
+    w.fake.clear_calls();
+    w.fake
+        .fail_next("list_replication_tasks_using", AwsError::new(ErrorKind::Throttled, "ThrottlingException", "slow"));
+    let (task, _) = dms.refresh_replication_task(&w.tasks[0], &rep).await.unwrap().unwrap();
+    assert_eq!(task.id, "task-0");
+    assert_eq!(
+        w.fake.calls(),
+        vec!["list_replication_tasks_using", "find_replication_tasks_by_arns", "list_tags_of_many"]
+    );
+    // The failed listing is made again at the next refresh.
+    w.fake.clear_calls();
+    dms.refresh_replication_task(&w.tasks[1], &rep).await.unwrap().unwrap();
+    assert_eq!(w.fake.calls(), vec!["list_replication_tasks_using", "list_tags_of_many"]);
+    w.fake.clear_calls();
+    dms.refresh_replication_task(&w.tasks[0], &rep).await.unwrap().unwrap();
+    assert!(w.fake.calls().is_empty());
+    tokio::time::sleep(crate::aws::dms_refresh_listing::LISTING_LIFETIME).await;
+    dms.refresh_replication_task(&w.tasks[0], &rep).await.unwrap().unwrap();
+    assert_eq!(w.fake.calls(), vec!["list_replication_tasks_using", "list_tags_of_many"]);
+}

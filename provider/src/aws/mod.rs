@@ -13,6 +13,7 @@
 pub mod coalesce;
 pub mod dms;
 pub mod dms_coalesced;
+pub mod dms_refresh_listing;
 pub mod dms_sdk;
 pub mod ec2;
 pub mod ec2_sdk;

@@ -534,7 +534,8 @@ impl DmsApi for SdkDms {
             .client
             .describe_replication_tasks()
             .filters(filter_of(name, value)?)
-            .without_settings(true)
+            // With settings: a refresh answers from this listing (`aws::dms_coalesced`).
+            .without_settings(false)
             .into_paginator()
             .send()
             .try_collect()

@@ -76,10 +76,11 @@ impl Resource<Configured> for Repltask {
         let Some(arn) = state.replication_task_arn.known() else {
             return Ok(None);
         };
-        let Some(task) = ops.find(arn).await? else {
+        let instance_arn = state.replication_instance_arn.as_deref().unwrap_or_default();
+        let Some((task, tags)) = ops.find_for_refresh(arn, instance_arn).await? else {
             return Ok(None);
         };
-        let mut refreshed = ops.state_from_remote(&state, &task).await?;
+        let mut refreshed = ops.state_from_remote_with_tags(&state, &task, &tags)?;
         // A task meant to run that was stopped out of band (or failed) shows as drift, so the
         // next apply starts it again.
         if refreshed.wants_running() && !(is_active(&task) || finished_full_load(&task) || is_settling(&task)) {

@@ -473,8 +473,28 @@ impl<'a> TaskOps<'a> {
     /// The state after an apply or refresh: identity and status from AWS; JSON documents keep
     /// the user's spelling while they mean the same; tags split into user and inherited.
     pub async fn state_from_remote(&self, base: &Task, task: &ReplicationTask) -> Result<Task, Diagnostics> {
+        let tags = self.tags_of(&task.arn).await?;
+        self.state_from_remote_with_tags(base, task, &tags)
+    }
+
+    /// A task and its tags for a refresh, `instance_arn` being where the state last saw it.
+    pub async fn find_for_refresh(
+        &self,
+        arn: &str,
+        instance_arn: &str,
+    ) -> Result<Option<(ReplicationTask, std::collections::BTreeMap<String, String>)>, Diagnostics> {
+        self.dms().refresh_replication_task(arn, instance_arn).await.map_err(|e| self.aws_error("reading", &e))
+    }
+
+    /// [`Self::state_from_remote`] with the task's tags already read.
+    pub fn state_from_remote_with_tags(
+        &self,
+        base: &Task,
+        task: &ReplicationTask,
+        tags: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Task, Diagnostics> {
         // dmslink's ownership tag is never the user's: not in `tags`, not in `tags_all`, never drift.
-        let remote_tags = super::adopt::without_owner_tags(&self.tags_of(&task.arn).await?);
+        let remote_tags = super::adopt::without_owner_tags(tags);
         let mut s = base.clone();
         s.replication_task_arn = Unknowable::Known(task.arn.clone());
         s.replication_task_id = Some(task.id.clone());
