@@ -1,18 +1,24 @@
-//! `make bench`: how long `terraform apply` of `examples-hcl/terraform-main` takes against the
-//! emulator when each RDS instance spends 20 s in `creating` and the replication instance 15 s, next
-//! to the sum of the provider's step durations (what a one-after-another create would take).
+//! `make bench`, create section (issue 16 (c)): how long `terraform apply` of
+//! `examples-hcl/terraform-main` takes against an emulator latency profile — every AWS call 40 ms,
+//! each RDS instance 20 s in `creating`, the replication instance 15 s, the rest as the emulator's
+//! defaults (a few seconds) — next to two figures computed from the same run's step durations: the
+//! critical path through the step graph (the least time any schedule can take) and their sum (what
+//! a one-after-another create would take).
 //!
 //! The figures come from the provider's own DEBUG log (`step started` / `step finished` with
 //! `duration_ms`), read from `TF_LOG_PATH`. Printed, never asserted: this is a benchmark.
 //!
 //! Environment: as the acceptance tests (`DMSLINK_VENV`, `TERRAFORM` to choose the CLI; default the
-//! newest one found). `BENCH_RDS_CREATING_SECONDS` / `BENCH_DMS_CREATING_SECONDS` change the timings.
+//! newest one found). `BENCH_RDS_CREATING_SECONDS` / `BENCH_DMS_CREATING_SECONDS` /
+//! `BENCH_LATENCY_MS` change the profile.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use dmslink::engine::steps::critical_path;
 use dmslink_acctest::TestBed;
+use dmslink_acctest::bench::{machine, write_section};
 use serde_json::json;
 
 fn env_secs(key: &str, default: u64) -> u64 {
@@ -68,6 +74,7 @@ fn steps_from_log(log: &str) -> BTreeMap<String, StepRun> {
 fn main() {
     let rds_secs = env_secs("BENCH_RDS_CREATING_SECONDS", 20);
     let dms_secs = env_secs("BENCH_DMS_CREATING_SECONDS", 15);
+    let latency_ms = env_secs("BENCH_LATENCY_MS", 40);
     let Some(bed) = TestBed::start("bench_main_create") else {
         eprintln!("bench: the test bed is incomplete (see the note above)");
         std::process::exit(1);
@@ -92,6 +99,7 @@ fn main() {
     bed.emulator.set_config(json!({
         "rds_creating_seconds": rds_secs,
         "dms_instance_creating_seconds": dms_secs,
+        "latency_ms": latency_ms,
     }));
 
     wd.set_env("TF_LOG_PROVIDER", "DEBUG").set_env("TF_LOG_PATH", log_path.display().to_string());
@@ -112,6 +120,21 @@ fn main() {
     let slow = ["create_source_databases", "create_target_database", "create_replication_instance"];
     let longest_slow = slow.iter().filter_map(|s| steps.get(*s)).map(|s| s.duration).max().unwrap_or_default();
 
+    let graph = dmslink::resources::main::steps::graph().expect("the main stack's step graph");
+    let durations: BTreeMap<String, Duration> = steps.iter().map(|(k, v)| (k.clone(), v.duration)).collect();
+    let (critical, chain) = critical_path(&graph.dependencies(), &durations);
+    // The profile's floor: the same graph with each slow step taking exactly the time the profile
+    // keeps its object in `creating` (its calls then cost nothing), the other steps as measured.
+    let mut floor_durations = durations.clone();
+    for (step, secs) in [
+        ("create_source_databases", rds_secs),
+        ("create_target_database", rds_secs),
+        ("create_replication_instance", dms_secs),
+    ] {
+        floor_durations.insert(step.to_string(), Duration::from_secs(secs));
+    }
+    let (floor, floor_chain) = critical_path(&graph.dependencies(), &floor_durations);
+
     println!();
     println!("dmslink_main create against the emulator ({cli})", cli = cli.label);
     println!("  emulator: RDS instances {rds_secs} s in `creating`, replication instance {dms_secs} s");
@@ -131,11 +154,38 @@ fn main() {
         "  terraform apply wall time:       {:>7.1} s   (CLI start-up, plan and refresh included)",
         apply_wall.as_secs_f64()
     );
+    println!("  critical path:                   {:>7.1} s   ({})", critical.as_secs_f64(), chain.join(" → "));
+    println!("  the profile's floor:             {:>7.1} s   ({})", floor.as_secs_f64(), floor_chain.join(" → "));
     if graph_wall > Duration::ZERO {
         println!("  speed-up over the sum:           {:>7.2}x", sum.as_secs_f64() / graph_wall.as_secs_f64());
     }
+    let ratio = |a: Duration, b: Duration| if b > Duration::ZERO { a.as_secs_f64() / b.as_secs_f64() } else { 0.0 };
+    let section = format!(
+        "`terraform apply` of `examples-hcl/terraform-main` ({cli}); emulator profile: every AWS call {latency_ms} ms, \
+         RDS instances {rds_secs} s in `creating`, the replication instance {dms_secs} s, the rest the emulator's \
+         defaults; one run; machine: {machine}\n\n\
+         | what | seconds | ratio |\n|---|---:|---:|\n\
+         | steps, first start to last end | {wall:.1} | {to_cp:.2}× the critical path, {to_floor:.2}× the profile's floor (target ≤ 1.10×) |\n\
+         | critical path of the measured steps ({path}) | {cp:.1} | |\n\
+         | the profile's floor: that graph with each slow step exactly its `creating` time | {floor:.1} | |\n\
+         | sum of step durations (one after another) | {sum:.1} | {speedup:.2}× the steps' wall time |\n\
+         | `terraform apply` wall time (CLI start, plan, refresh included) | {apply:.1} | |\n",
+        cli = cli.label,
+        machine = machine(),
+        wall = graph_wall.as_secs_f64(),
+        to_cp = ratio(graph_wall, critical),
+        path = chain.join(" → "),
+        cp = critical.as_secs_f64(),
+        to_floor = ratio(graph_wall, floor),
+        floor = floor.as_secs_f64(),
+        sum = sum.as_secs_f64(),
+        speedup = ratio(sum, graph_wall),
+        apply = apply_wall.as_secs_f64(),
+    );
+    let path = write_section("(c) dmslink_main create", &section);
+    println!("  written to {}", path.display());
 
-    bed.emulator.set_config(json!({"rds_creating_seconds": 1, "dms_instance_creating_seconds": 1}));
+    bed.emulator.set_config(json!({"rds_creating_seconds": 1, "dms_instance_creating_seconds": 1, "latency_ms": 0}));
     let t0 = Instant::now();
     wd.destroy();
     println!("  terraform destroy wall time:     {:>7.1} s   (1 s transitions)", t0.elapsed().as_secs_f64());

@@ -132,6 +132,11 @@ impl<C: Send + Sync + 'static, N: StepName> Graph<C, N> {
         }
     }
 
+    /// Each step with the steps it follows (`make bench` computes the critical path from it).
+    pub fn dependencies(&self) -> BTreeMap<&'static str, Vec<&'static str>> {
+        self.steps.iter().map(|s| (s.name.as_str(), s.after.iter().map(|d| d.as_str()).collect())).collect()
+    }
+
     /// Runs every step forward, as early as its predecessors allow.
     pub async fn run(&self, ctx: Arc<C>) -> RunReport {
         let preds: BTreeMap<&str, Vec<&str>> =
@@ -228,6 +233,52 @@ async fn execute<C: Send + Sync + 'static>(
     report
 }
 
+/// The longest chain of dependent steps, weighted by each step's duration: the least time any
+/// schedule of these steps can take (steps missing from `durations` weigh nothing). Returns the
+/// total and the chain, first step first.
+pub fn critical_path(
+    dependencies: &BTreeMap<&'static str, Vec<&'static str>>,
+    durations: &BTreeMap<String, Duration>,
+) -> (Duration, Vec<&'static str>) {
+    fn finish<'a>(
+        step: &'a str,
+        deps: &BTreeMap<&'static str, Vec<&'static str>>,
+        durations: &BTreeMap<String, Duration>,
+        memo: &mut BTreeMap<&'a str, (Duration, Option<&'static str>)>,
+    ) -> Duration {
+        if let Some((d, _)) = memo.get(step) {
+            return *d;
+        }
+        let mut best: (Duration, Option<&'static str>) = (Duration::ZERO, None);
+        for &before in deps.get(step).map(Vec::as_slice).unwrap_or_default() {
+            let d = finish(before, deps, durations, memo);
+            if best.1.is_none() || d > best.0 {
+                best = (d, Some(before));
+            }
+        }
+        let own = durations.get(step).copied().unwrap_or_default();
+        memo.insert(step, (best.0 + own, best.1));
+        best.0 + own
+    }
+    let mut memo = BTreeMap::new();
+    let mut last: Option<(&'static str, Duration)> = None;
+    for &step in dependencies.keys() {
+        let d = finish(step, dependencies, durations, &mut memo);
+        if last.is_none_or(|(_, best)| d > best) {
+            last = Some((step, d));
+        }
+    }
+    let Some((end, total)) = last else { return (Duration::ZERO, Vec::new()) };
+    let mut chain = vec![end];
+    let mut at = end;
+    while let Some((_, Some(before))) = memo.get(at) {
+        chain.push(before);
+        at = before;
+    }
+    chain.reverse();
+    (total, chain)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -238,6 +289,35 @@ mod tests {
     struct Log {
         events: Mutex<Vec<String>>,
         fail: Mutex<Option<&'static str>>,
+    }
+
+    #[test]
+    fn the_critical_path_is_the_longest_weighted_chain() {
+        // vpc(1) → subnets(2) → db(20) → endpoint(1); vpc → sg(3) → db; role(5) → instance(15) → endpoint
+        let deps: BTreeMap<&'static str, Vec<&'static str>> = [
+            ("vpc", vec![]),
+            ("subnets", vec!["vpc"]),
+            ("sg", vec!["vpc"]),
+            ("db", vec!["subnets", "sg"]),
+            ("role", vec![]),
+            ("instance", vec!["role"]),
+            ("endpoint", vec!["db", "instance"]),
+        ]
+        .into_iter()
+        .collect();
+        let secs = |pairs: &[(&str, u64)]| -> BTreeMap<String, Duration> {
+            pairs.iter().map(|(k, v)| (k.to_string(), Duration::from_secs(*v))).collect()
+        };
+        let durations =
+            secs(&[("vpc", 1), ("subnets", 2), ("sg", 3), ("db", 20), ("role", 5), ("instance", 15), ("endpoint", 1)]);
+        let (total, chain) = critical_path(&deps, &durations);
+        assert_eq!(total, Duration::from_secs(25));
+        assert_eq!(chain, vec!["vpc", "sg", "db", "endpoint"]);
+        // A slower instance moves the path; a step never measured weighs nothing.
+        let durations = secs(&[("vpc", 1), ("subnets", 2), ("db", 20), ("role", 5), ("instance", 30)]);
+        let (total, chain) = critical_path(&deps, &durations);
+        assert_eq!((total, chain), (Duration::from_secs(35), vec!["role", "instance", "endpoint"]));
+        assert_eq!(critical_path(&BTreeMap::new(), &durations), (Duration::ZERO, vec![]));
     }
 
     /// Test graphs name steps freely.
