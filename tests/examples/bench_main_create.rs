@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use dmslink::engine::steps::critical_path;
 use dmslink_acctest::TestBed;
-use dmslink_acctest::bench::{machine, write_section};
+use dmslink_acctest::bench::{machine, median, write_section};
 use serde_json::json;
 
 fn env_secs(key: &str, default: u64) -> u64 {
@@ -184,6 +184,43 @@ fn main() {
     );
     let path = write_section("(c) dmslink_main create", &section);
     println!("  written to {}", path.display());
+
+    // (e) `terraform plan` of the stack just made against Terraform's own floor: the same CLI and
+    // the same kind of S3 backend, with a configuration holding no dmslink resources.
+    let plans = env_secs("BENCH_PLANS", 5).max(1) as usize;
+    let time_plans = |wd: &dmslink_acctest::Workdir| -> f64 {
+        let mut secs = Vec::new();
+        for _ in 0..plans {
+            let t0 = Instant::now();
+            wd.run_ok(&["plan", "-input=false", "-no-color"]);
+            secs.push(t0.elapsed().as_secs_f64());
+        }
+        median(&secs)
+    };
+    let stack_plan = time_plans(&wd);
+    let floor_backend = fixtures.state_backend("tfstate-floor", "terraform-lock-floor", "floor");
+    let mut floor_wd = bed.workdir(&cli, "bench-floor");
+    floor_wd.use_backend(&floor_backend);
+    floor_wd.init();
+    floor_wd.apply();
+    let floor_plan = time_plans(&floor_wd);
+    let share = if stack_plan > 0.0 { (stack_plan - floor_plan).max(0.0) / stack_plan } else { 0.0 };
+    let section = format!(
+        "`terraform plan` ({cli}) of the `terraform-main` stack made above (one `dmslink_main`: VPC, subnets, \
+         gateway, security group, two RDS instances, replication instance, endpoints, secrets, roles; every \
+         AWS call {latency_ms} ms) and of a configuration with no dmslink resources in the same kind of S3 \
+         backend; medians of {plans}; machine: {machine}\n\n\
+         | what | seconds |\n|---|---:|\n\
+         | plan of the stack | {stack_plan:.2} |\n\
+         | plan with no dmslink resources (Terraform's floor) | {floor_plan:.2} |\n\
+         | the provider's share of the stack's plan | {pct:.0} % ({provider:.2} s) |\n",
+        cli = cli.label,
+        machine = machine(),
+        pct = share * 100.0,
+        provider = (stack_plan - floor_plan).max(0.0),
+    );
+    println!("\n{section}");
+    write_section("(e) plan against Terraform's floor", &section);
 
     bed.emulator.set_config(json!({"rds_creating_seconds": 1, "dms_instance_creating_seconds": 1, "latency_ms": 0}));
     let t0 = Instant::now();

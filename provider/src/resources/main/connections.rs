@@ -119,11 +119,15 @@ async fn status_of(dms: &dyn DmsApi, instance: Option<&str>, endpoint_arn: &str)
 async fn read_all(run: &StackRun) -> Result<Statuses, (String, AwsError)> {
     let dms = run.ctx.provider.clients.dms.as_ref();
     let instance = run.snapshot().replication_instance_arn;
+    // All at once (one round trip); the first error in endpoint order is the answer, as before.
+    let endpoints = endpoints(run);
+    let read =
+        futures_util::future::join_all(endpoints.iter().map(|(_, arn)| status_of(dms, instance.as_deref(), arn)));
     let mut out = Statuses::new();
-    for (id, arn) in endpoints(run) {
-        match status_of(dms, instance.as_deref(), &arn).await {
-            Ok(s) => out.insert(id, s),
-            Err(e) => return Err((id, e)),
+    for ((id, _), status) in endpoints.iter().zip(read.await) {
+        match status {
+            Ok(s) => out.insert(id.clone(), s),
+            Err(e) => return Err((id.clone(), e)),
         };
     }
     Ok(out)
