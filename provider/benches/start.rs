@@ -1,8 +1,8 @@
 //! `make bench`, start-up section (issue 16 (a)): the plugin binary of this profile (`cargo bench`
-//! builds it with the `release` profile) started as Terraform starts it, `BENCH_STARTS` times
-//! (default 30): time from spawn to the handshake line, `GetProviderSchema` over go-plugin's mTLS,
-//! then the process's resident memory. Medians; the binary's size. Printed and written to
-//! `bench/results.md`, never asserted.
+//! builds it with the `release` profile; `BENCH_PROVIDER_BINARY` names another build) started as
+//! Terraform starts it, `BENCH_STARTS` times (default 30): time from spawn to the handshake line,
+//! `GetProviderSchema` over go-plugin's mTLS, then the process's resident memory. Medians; the
+//! binary's size. Printed and written to `bench/results.md`, never asserted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/wire_common/mod.rs"]
@@ -45,6 +45,7 @@ fn rss_kib(pid: u32, key: &str) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    let binary = std::env::var("BENCH_PROVIDER_BINARY").unwrap_or_else(|_| BIN.to_string());
     let starts: usize = std::env::var("BENCH_STARTS").ok().and_then(|v| v.parse().ok()).unwrap_or(30).max(1);
     let identity = go_plugin_client_identity();
     let env = [
@@ -57,7 +58,7 @@ async fn main() {
     let (mut to_handshake, mut schema_ms, mut rss_mib, mut hwm_mib) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..starts {
         let t0 = Instant::now();
-        let plugin = PluginProcess::spawn(&[], &env);
+        let plugin = PluginProcess::spawn_binary(&binary, &[], &env);
         to_handshake.push(t0.elapsed().as_secs_f64() * 1000.0);
         let fields = parse_handshake(&plugin.first_line);
         let der = base64::engine::general_purpose::STANDARD_NO_PAD
@@ -74,11 +75,10 @@ async fn main() {
         hwm_mib.push(rss_kib(plugin.child.id(), "VmHWM:") / 1024.0);
         drop(plugin);
     }
-    let size_mib = std::fs::metadata(BIN).map(|m| m.len() as f64 / 1024.0 / 1024.0).unwrap_or(0.0);
+    let size_mib = std::fs::metadata(&binary).map(|m| m.len() as f64 / 1024.0 / 1024.0).unwrap_or(0.0);
     let median = bench_support::median;
     let mut out = format!(
-        "The plugin binary of `cargo bench` (release profile), started {starts} times as Terraform starts it \
-         (go-plugin mTLS); medians; machine: {}\n\n",
+        "`{binary}`, started {starts} times as Terraform starts it (go-plugin mTLS); medians; machine: {}\n\n",
         bench_support::machine()
     );
     out.push_str("| what | figure | target |\n|---|---:|---:|\n");

@@ -1,8 +1,9 @@
 //! `make bench`, refresh section (issue 16 (d)): `terraform plan` of N `dmslink_repltask` in one
-//! state, with the provider's coalesced DMS reads on and off (`DMSLINK_COALESCE_READS=off`): wall
-//! time, the AWS calls the provider made (the emulator's request log: every service but Terraform's
-//! own S3 and DynamoDB), and the provider process's peak resident memory. Medians over
-//! `BENCH_REPEAT` plans (default 3); `BENCH_TASKS` (default `100,500`) chooses N.
+//! state, and of M `dmslink_main` stacks, with the provider's coalesced DMS reads on and off
+//! (`DMSLINK_COALESCE_READS=off`): wall time, the AWS calls the provider made (the emulator's
+//! request log: every service but Terraform's own S3 and DynamoDB), and the provider process's peak
+//! resident memory. Medians over `BENCH_REPEAT` plans (default 3); `BENCH_TASKS` (default
+//! `100,500`) chooses N, `BENCH_MAINS` (default `20`) M.
 //!
 //! Printed and written to `bench/results.md`, never asserted: this is a benchmark.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -21,9 +22,27 @@ struct Run {
 }
 
 struct Row {
-    tasks: usize,
+    what: &'static str,
+    count: usize,
     on: Run,
     off: Run,
+}
+
+/// `plan` of `wd` `repeat` times with coalescing on or off: median figures.
+fn measure(bed: &TestBed, wd: &mut dmslink_acctest::Workdir, repeat: usize, coalesce: bool) -> Run {
+    wd.set_env("DMSLINK_COALESCE_READS", if coalesce { "on" } else { "off" });
+    let (mut walls, mut calls, mut peaks) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..repeat {
+        bed.emulator.clear_requests();
+        let memory = ProviderMemory::watch();
+        let t0 = Instant::now();
+        wd.run_ok(&["plan", "-input=false", "-no-color", "-lock=false"]);
+        walls.push(t0.elapsed().as_secs_f64());
+        peaks.push(memory.finish());
+        let made = bed.emulator.requests().iter().filter(|r| r.service != "s3" && r.service != "dynamodb").count();
+        calls.push(made as f64);
+    }
+    Run { wall: median(&walls), calls: median(&calls), peak_mib: median(&peaks) }
 }
 
 fn env_list(key: &str, default: &str) -> Vec<usize> {
@@ -59,44 +78,45 @@ fn main() {
         wd.run_ok(&["apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=40"]);
         eprintln!("bench: {n} tasks created in {:.0} s", t0.elapsed().as_secs_f64());
 
-        let mut measure = |coalesce: bool| -> Run {
-            wd.set_env("DMSLINK_COALESCE_READS", if coalesce { "on" } else { "off" });
-            let (mut walls, mut calls, mut peaks) = (Vec::new(), Vec::new(), Vec::new());
-            for _ in 0..repeat {
-                bed.emulator.clear_requests();
-                let memory = ProviderMemory::watch();
-                let t0 = Instant::now();
-                wd.run_ok(&["plan", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode"]);
-                walls.push(t0.elapsed().as_secs_f64());
-                peaks.push(memory.finish());
-                let made =
-                    bed.emulator.requests().iter().filter(|r| r.service != "s3" && r.service != "dynamodb").count();
-                calls.push(made as f64);
-            }
-            Run { wall: median(&walls), calls: median(&calls), peak_mib: median(&peaks) }
-        };
-        let on = measure(true);
-        let off = measure(false);
-        rows.push(Row { tasks: n, on, off });
+        let on = measure(&bed, &mut wd, repeat, true);
+        let off = measure(&bed, &mut wd, repeat, false);
+        rows.push(Row { what: "dmslink_repltask", count: n, on, off });
+    }
+
+    for m in env_list("BENCH_MAINS", "20") {
+        bed.fixtures().dms_vpc_role();
+        let mut wd = bed.workdir(&cli, "bench-mains");
+        wd.set_var("stack_count", m.to_string())
+            .set_var("password", "Bench-main-pw-1")
+            .set_timeout(Duration::from_secs(20 * 60));
+        wd.init();
+        let t0 = Instant::now();
+        wd.run_ok(&["apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=20"]);
+        eprintln!("bench: {m} stacks created in {:.0} s", t0.elapsed().as_secs_f64());
+        let on = measure(&bed, &mut wd, repeat, true);
+        let off = measure(&bed, &mut wd, repeat, false);
+        rows.push(Row { what: "dmslink_main", count: m, on, off });
     }
 
     let mut table = String::new();
     table.push_str(&format!(
-        "`terraform plan` of N `dmslink_repltask` in one state ({cli}, default `-parallelism=10`), median of {repeat}; \
-         machine: {machine}\n\n",
+        "`terraform plan` of N resources of one type in one state ({cli}, default `-parallelism=10`; the \
+         `dmslink_main` stacks have two on-premises sources and an on-premises target each, no RDS), median of \
+         {repeat}; machine: {machine}\n\n",
         cli = cli.label,
         machine = machine()
     ));
-    table.push_str("| N | coalescing | wall s | AWS calls | calls per task | provider peak RSS MiB |\n");
-    table.push_str("|---:|---|---:|---:|---:|---:|\n");
+    table.push_str("| resources | N | coalescing | wall s | AWS calls | calls per resource | provider peak RSS MiB |\n");
+    table.push_str("|---|---:|---|---:|---:|---:|---:|\n");
     for r in &rows {
         for (mode, run) in [("on", &r.on), ("off", &r.off)] {
             table.push_str(&format!(
-                "| {} | {mode} | {:.1} | {:.0} | {:.2} | {:.1} |\n",
-                r.tasks,
+                "| `{}` | {} | {mode} | {:.1} | {:.0} | {:.2} | {:.1} |\n",
+                r.what,
+                r.count,
                 run.wall,
                 run.calls,
-                run.calls / r.tasks as f64,
+                run.calls / r.count as f64,
                 run.peak_mib
             ));
         }
@@ -104,13 +124,14 @@ fn main() {
     table.push('\n');
     for r in &rows {
         table.push_str(&format!(
-            "- N = {}: coalescing makes {:.1}× fewer AWS calls (off/on), wall time off/on {:.2}×\n",
-            r.tasks,
+            "- {} × `{}`: coalescing makes {:.1}× fewer AWS calls (off/on), wall time off/on {:.2}×\n",
+            r.count,
+            r.what,
             r.off.calls / r.on.calls.max(1.0),
             r.off.wall / r.on.wall.max(f64::MIN_POSITIVE)
         ));
     }
     println!("\n{table}");
-    let path = write_section("(d) refresh of many tasks", &table);
+    let path = write_section("(d) refresh of many resources", &table);
     println!("written to {}", path.display());
 }

@@ -291,7 +291,12 @@ impl PluginProcess {
     /// Spawns the binary with `env` (plus a clean TF_LOG setting) and `args`, and waits up to 20 s
     /// for its first stdout line.
     pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> PluginProcess {
-        let mut cmd = Command::new(BIN);
+        PluginProcess::spawn_binary(BIN, args, env)
+    }
+
+    /// [`PluginProcess::spawn`] of another build of the binary (`make bench` measures any).
+    pub fn spawn_binary(binary: &str, args: &[&str], env: &[(&str, &str)]) -> PluginProcess {
+        let mut cmd = Command::new(binary);
         cmd.args(args)
             .env_remove("TF_PLUGIN_MAGIC_COOKIE")
             .env_remove("PLUGIN_CLIENT_CERT")
