@@ -106,7 +106,8 @@ fn main() {
         cli = cli.label,
         machine = machine()
     ));
-    table.push_str("| resources | N | coalescing | wall s | AWS calls | calls per resource | provider peak RSS MiB |\n");
+    table
+        .push_str("| resources | N | coalescing | wall s | AWS calls | calls per resource | provider peak RSS MiB |\n");
     table.push_str("|---|---:|---|---:|---:|---:|---:|\n");
     for r in &rows {
         for (mode, run) in [("on", &r.on), ("off", &r.off)] {

@@ -409,6 +409,15 @@ pub trait DmsApi: Send + Sync {
     /// a resource without tags maps to an empty set. The call fails as a whole when one of the
     /// ARNs names nothing (the stricter reading: AWS does not document it).
     async fn list_tags_of_many(&self, arns: &[String]) -> Result<BTreeMap<String, Tags>, AwsError>;
+    /// The connections of any of `instance_arns` with any of `endpoint_arns`: one
+    /// `DescribeConnections` filtered by both lists (paged).
+    async fn find_connections(
+        &self,
+        instance_arns: &[String],
+        endpoint_arns: &[String],
+    ) -> Result<Vec<Connection>, AwsError>;
+    /// The replication subnet groups among `ids` that can be described (one filtered describe).
+    async fn find_replication_subnet_groups(&self, ids: &[String]) -> Result<Vec<ReplicationSubnetGroup>, AwsError>;
 
     // ---- replication subnet groups ----
     /// `AccessDeniedFault` until `dms-vpc-role` is in place (and for a while after it is

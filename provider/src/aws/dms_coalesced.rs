@@ -1,5 +1,5 @@
-//! `DmsApi` with coalesced reads: concurrent lookups of tasks, replication instances and
-//! endpoints by ARN, and of tags, share one call per window (`aws::coalesce`); a refresh of many
+//! `DmsApi` with coalesced reads: concurrent lookups of tasks, replication instances, endpoints,
+//! connections and replication subnet groups, and of tags, share one call per window (`aws::coalesce`); a refresh of many
 //! tasks of one replication instance is answered from one listing of it
 //! (`aws::dms_refresh_listing`). Everything else passes straight through. The provider puts it in front of the SDK client at `ConfigureProvider`
 //! unless `DMSLINK_COALESCE_READS=off`, which exists to measure what it saves (`make bench`).
@@ -35,6 +35,10 @@ pub struct CoalescedDms {
     instances: Arc<Coalescer<ReplicationInstance>>,
     endpoints: Arc<Coalescer<Endpoint>>,
     tags: Arc<Coalescer<Tags>>,
+    /// Keyed by `<instance ARN> <endpoint ARN>`.
+    connections: Arc<Coalescer<Connection>>,
+    /// Keyed by the lower-cased identifier (DMS's own spelling of it).
+    subnet_groups: Arc<Coalescer<ReplicationSubnetGroup>>,
     listings: RefreshListings,
 }
 
@@ -51,6 +55,8 @@ impl CoalescedDms {
             instances: Coalescer::new("replication instance", Arc::new(Instances(inner.clone())), window),
             endpoints: Coalescer::new("endpoint", Arc::new(Endpoints(inner.clone())), window),
             tags: Coalescer::new("tags", Arc::new(TagLists(inner.clone())), window),
+            connections: Coalescer::new("connection", Arc::new(Connections(inner.clone())), window),
+            subnet_groups: Coalescer::new("replication subnet group", Arc::new(SubnetGroups(inner.clone())), window),
             inner,
         }
     }
@@ -60,6 +66,12 @@ struct Tasks(Arc<dyn DmsApi>);
 struct Instances(Arc<dyn DmsApi>);
 struct Endpoints(Arc<dyn DmsApi>);
 struct TagLists(Arc<dyn DmsApi>);
+struct Connections(Arc<dyn DmsApi>);
+struct SubnetGroups(Arc<dyn DmsApi>);
+
+fn connection_key(instance_arn: &str, endpoint_arn: &str) -> String {
+    format!("{instance_arn} {endpoint_arn}")
+}
 
 #[async_trait]
 impl BatchLookup<ReplicationTask> for Tasks {
@@ -98,6 +110,50 @@ impl BatchLookup<Tags> for TagLists {
     }
     async fn one(&self, key: &str) -> Result<Option<Tags>, AwsError> {
         self.0.list_tags(key).await.map(Some)
+    }
+}
+
+#[async_trait]
+impl BatchLookup<Connection> for Connections {
+    async fn many(&self, keys: &[String]) -> Result<BTreeMap<String, Connection>, AwsError> {
+        let mut instances: Vec<String> = Vec::new();
+        let mut endpoints: Vec<String> = Vec::new();
+        for (instance, endpoint) in keys.iter().filter_map(|k| k.split_once(' ')) {
+            if !instances.iter().any(|i| i == instance) {
+                instances.push(instance.to_string());
+            }
+            if !endpoints.iter().any(|e| e == endpoint) {
+                endpoints.push(endpoint.to_string());
+            }
+        }
+        Ok(self
+            .0
+            .find_connections(&instances, &endpoints)
+            .await?
+            .into_iter()
+            .map(|c| (connection_key(&c.replication_instance_arn, &c.endpoint_arn), c))
+            .filter(|(k, _)| keys.contains(k))
+            .collect())
+    }
+    async fn one(&self, key: &str) -> Result<Option<Connection>, AwsError> {
+        let (instance, endpoint) = key.split_once(' ').unwrap_or((key, ""));
+        self.0.find_connection(instance, endpoint).await
+    }
+}
+
+#[async_trait]
+impl BatchLookup<ReplicationSubnetGroup> for SubnetGroups {
+    async fn many(&self, keys: &[String]) -> Result<BTreeMap<String, ReplicationSubnetGroup>, AwsError> {
+        Ok(self
+            .0
+            .find_replication_subnet_groups(keys)
+            .await?
+            .into_iter()
+            .map(|g| (g.id.to_ascii_lowercase(), g))
+            .collect())
+    }
+    async fn one(&self, key: &str) -> Result<Option<ReplicationSubnetGroup>, AwsError> {
+        self.0.find_replication_subnet_group(key).await
     }
 }
 
@@ -193,7 +249,7 @@ impl DmsApi for CoalescedDms {
     }
 
     async fn find_replication_subnet_group(&self, id: &str) -> Result<Option<ReplicationSubnetGroup>, AwsError> {
-        self.inner.find_replication_subnet_group(id).await
+        self.subnet_groups.get(&id.to_ascii_lowercase()).await
     }
 
     async fn modify_replication_subnet_group(
@@ -257,6 +313,18 @@ impl DmsApi for CoalescedDms {
         self.inner.delete_endpoint(arn).await
     }
 
+    async fn find_connections(
+        &self,
+        instance_arns: &[String],
+        endpoint_arns: &[String],
+    ) -> Result<Vec<Connection>, AwsError> {
+        self.inner.find_connections(instance_arns, endpoint_arns).await
+    }
+
+    async fn find_replication_subnet_groups(&self, ids: &[String]) -> Result<Vec<ReplicationSubnetGroup>, AwsError> {
+        self.inner.find_replication_subnet_groups(ids).await
+    }
+
     async fn refresh_replication_task(
         &self,
         arn: &str,
@@ -283,7 +351,7 @@ impl DmsApi for CoalescedDms {
     }
 
     async fn find_connection(&self, instance_arn: &str, endpoint_arn: &str) -> Result<Option<Connection>, AwsError> {
-        self.inner.find_connection(instance_arn, endpoint_arn).await
+        self.connections.get(&connection_key(instance_arn, endpoint_arn)).await
     }
 
     async fn import_certificate(&self, id: &str, pem: &Secret) -> Result<Certificate, AwsError> {

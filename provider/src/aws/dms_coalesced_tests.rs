@@ -323,3 +323,59 @@ async fn a_listing_answers_for_at_most_its_lifetime_and_a_failed_one_for_nobody(
     dms.refresh_replication_task(&w.tasks[0], &rep).await.unwrap().unwrap();
     assert_eq!(w.fake.calls(), vec!["list_replication_tasks_using", "list_tags_of_many"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn connections_of_many_endpoints_come_from_one_call_and_an_untested_one_is_none() {
+    let w = world(0).await;
+    let rep = w.fake.add_replication_instance("rep2").arn;
+    let eps: Vec<String> = ["a", "b", "c"].iter().map(|id| w.fake.add_endpoint(id, "source", "oracle").arn).collect();
+    w.fake.fail_connection(&eps[1], "ORA-12541: TNS:no listener");
+    for ep in &eps[..2] {
+        w.fake.test_connection(&rep, ep).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(600)).await; // past `testing`
+    w.fake.clear_calls();
+    let (a, b, c) = tokio::join!(
+        w.dms.find_connection(&rep, &eps[0]),
+        w.dms.find_connection(&rep, &eps[1]),
+        w.dms.find_connection(&rep, &eps[2]),
+    );
+    assert_eq!(a.unwrap().map(|c| c.status), Some("successful".to_string()));
+    let b = b.unwrap().unwrap();
+    assert_eq!((b.status.as_str(), b.endpoint_arn.as_str()), ("failed", eps[1].as_str()));
+    assert_eq!(c.unwrap(), None);
+    assert_eq!(w.fake.calls(), vec!["find_connections"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn subnet_group_lookups_coalesce_in_any_case_and_an_unknown_or_undescribable_one_is_none() {
+    use crate::aws::dms::ReplicationSubnetGroupInput;
+    let ec2 = Arc::new(crate::aws::fake::FakeEc2::new());
+    let iam = Arc::new(crate::aws::fake::FakeIam::new());
+    iam.add_dms_vpc_role();
+    let fake = Arc::new(FakeDms::new());
+    fake.link_ec2(ec2.clone());
+    fake.link_iam(iam);
+    let (_, subnets) = crate::aws::fake::tests_net::vpc_with_subnets(&ec2, &["us-east-1a", "us-east-1b"]).await;
+    for id in ["g-one", "G-Two", "with_underscore"] {
+        let input = ReplicationSubnetGroupInput {
+            id: id.into(),
+            description: "bench".into(),
+            subnet_ids: subnets.clone(),
+            tags: Default::default(),
+        };
+        fake.create_replication_subnet_group(input).await.unwrap();
+    }
+    fake.clear_calls();
+    let dms = CoalescedDms::new(fake.clone(), WINDOW);
+    let (one, two, gone, underscored) = tokio::join!(
+        dms.find_replication_subnet_group("G-ONE"),
+        dms.find_replication_subnet_group("g-two"),
+        dms.find_replication_subnet_group("no-such-group"),
+        dms.find_replication_subnet_group("with_underscore"),
+    );
+    assert_eq!(one.unwrap().map(|g| g.id), Some("g-one".to_string()));
+    assert_eq!(two.unwrap().map(|g| g.id), Some("g-two".to_string()));
+    assert_eq!((gone.unwrap(), underscored.unwrap()), (None, None));
+    assert_eq!(fake.calls(), vec!["find_replication_subnet_groups"]);
+}

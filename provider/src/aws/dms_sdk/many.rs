@@ -5,8 +5,11 @@ use std::collections::BTreeMap;
 
 use aws_sdk_databasemigration::types::Filter;
 
-use super::{SdkDms, endpoint_from_sdk, instance_from_sdk, pages_or_none, task_from_sdk};
-use crate::aws::dms::{Endpoint, ReplicationInstance, ReplicationTask, Tags};
+use super::{
+    SdkDms, connection_from_sdk, endpoint_from_sdk, instance_from_sdk, pages_or_none, subnet_group_from_sdk,
+    task_from_sdk,
+};
+use crate::aws::dms::{Connection, Endpoint, ReplicationInstance, ReplicationSubnetGroup, ReplicationTask, Tags};
 use crate::aws::error::{AwsError, ErrorKind};
 
 /// Identifiers per request: DMS documents no limit on a filter's values or on `ResourceArnList`,
@@ -77,6 +80,53 @@ impl SdkDms {
             out.extend(pages_or_none(pages)?.iter().flat_map(|p| p.endpoints().iter().map(endpoint_from_sdk)));
         }
         out.retain(|e| arns.contains(&e.arn));
+        Ok(out)
+    }
+
+    pub(super) async fn connections_of(
+        &self,
+        instance_arns: &[String],
+        endpoint_arns: &[String],
+    ) -> Result<Vec<Connection>, AwsError> {
+        let mut out = Vec::new();
+        for endpoints in endpoint_arns.chunks(PER_REQUEST) {
+            for instances in instance_arns.chunks(PER_REQUEST) {
+                let pages = self
+                    .client
+                    .describe_connections()
+                    .filters(filter_of_many("endpoint-arn", endpoints)?)
+                    .filters(filter_of_many("replication-instance-arn", instances)?)
+                    .into_paginator()
+                    .send()
+                    .try_collect()
+                    .await
+                    .map_err(|e| self.err(e));
+                out.extend(pages_or_none(pages)?.iter().flat_map(|p| p.connections().iter().map(connection_from_sdk)));
+            }
+        }
+        out.retain(|c| instance_arns.contains(&c.replication_instance_arn) && endpoint_arns.contains(&c.endpoint_arn));
+        Ok(out)
+    }
+
+    pub(super) async fn subnet_groups_by_ids(&self, ids: &[String]) -> Result<Vec<ReplicationSubnetGroup>, AwsError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(PER_REQUEST) {
+            let pages = self
+                .client
+                .describe_replication_subnet_groups()
+                .filters(filter_of_many("replication-subnet-group-id", chunk)?)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| self.err(e));
+            out.extend(
+                pages_or_none(pages)?
+                    .iter()
+                    .flat_map(|p| p.replication_subnet_groups().iter().map(subnet_group_from_sdk)),
+            );
+        }
+        out.retain(|g| ids.iter().any(|id| id.eq_ignore_ascii_case(&g.id)));
         Ok(out)
     }
 

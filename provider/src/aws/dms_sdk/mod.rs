@@ -250,6 +250,18 @@ impl DmsApi for SdkDms {
         self.tags_of_many(arns).await
     }
 
+    async fn find_connections(
+        &self,
+        instance_arns: &[String],
+        endpoint_arns: &[String],
+    ) -> Result<Vec<Connection>, AwsError> {
+        self.connections_of(instance_arns, endpoint_arns).await
+    }
+
+    async fn find_replication_subnet_groups(&self, ids: &[String]) -> Result<Vec<ReplicationSubnetGroup>, AwsError> {
+        self.subnet_groups_by_ids(ids).await
+    }
+
     async fn create_replication_subnet_group(
         &self,
         input: ReplicationSubnetGroupInput,

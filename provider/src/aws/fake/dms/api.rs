@@ -115,6 +115,18 @@ impl DmsApi for FakeDms {
         Ok(arns.iter().filter_map(|arn| Self::advance_endpoint(&mut st, arn)).collect())
     }
 
+    async fn find_connections(
+        &self,
+        instance_arns: &[String],
+        endpoint_arns: &[String],
+    ) -> Result<Vec<Connection>, AwsError> {
+        self.connections_find(instance_arns, endpoint_arns)
+    }
+
+    async fn find_replication_subnet_groups(&self, ids: &[String]) -> Result<Vec<ReplicationSubnetGroup>, AwsError> {
+        self.subnet_groups_find(ids)
+    }
+
     async fn list_tags_of_many(&self, arns: &[String]) -> Result<BTreeMap<String, Tags>, AwsError> {
         let mut st = self.lock();
         self.begin(&mut st, "list_tags_of_many", arns.join(","))?;

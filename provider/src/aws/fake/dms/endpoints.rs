@@ -373,14 +373,33 @@ impl FakeDms {
         let mut st = self.lock();
         self.begin(&mut st, "find_connection", format!("{instance_arn} {endpoint_arn}"))?;
         let key = (instance_arn.to_string(), endpoint_arn.to_string());
-        Ok(st.connections.get_mut(&key).map(|c| {
-            c.life.advance();
-            let failed = c.life.status == "failed";
-            Connection {
-                status: c.life.status.clone(),
-                last_failure_message: if failed { c.conn.last_failure_message.clone() } else { None },
-                ..c.conn.clone()
-            }
-        }))
+        Ok(st.connections.get_mut(&key).map(Self::connection_seen))
+    }
+
+    /// Every connection of one of `instance_arns` with one of `endpoint_arns` (one call).
+    pub(super) fn connections_find(
+        &self,
+        instance_arns: &[String],
+        endpoint_arns: &[String],
+    ) -> Result<Vec<Connection>, AwsError> {
+        let mut st = self.lock();
+        self.begin(&mut st, "find_connections", format!("{} {}", instance_arns.join(","), endpoint_arns.join(",")))?;
+        Ok(st
+            .connections
+            .iter_mut()
+            .filter(|((i, e), _)| instance_arns.contains(i) && endpoint_arns.contains(e))
+            .map(|(_, c)| Self::connection_seen(c))
+            .collect())
+    }
+
+    /// A connection as a describe shows it now.
+    fn connection_seen(c: &mut ConnectionRec) -> Connection {
+        c.life.advance();
+        let failed = c.life.status == "failed";
+        Connection {
+            status: c.life.status.clone(),
+            last_failure_message: if failed { c.conn.last_failure_message.clone() } else { None },
+            ..c.conn.clone()
+        }
     }
 }

@@ -175,6 +175,19 @@ impl FakeDms {
         Ok(st.subnet_groups.get(&id.to_ascii_lowercase()).cloned())
     }
 
+    /// The groups among `ids` that can be described (one call).
+    pub(super) fn subnet_groups_find(&self, ids: &[String]) -> Result<Vec<ReplicationSubnetGroup>, AwsError> {
+        let mut st = self.lock();
+        self.begin(&mut st, "find_replication_subnet_groups", ids.join(","))?;
+        Self::subnet_group_settle(&mut st, "", "")?;
+        // Groups whose name has `_` can be created but not described (aws/aws-cli#8373).
+        Ok(ids
+            .iter()
+            .filter(|id| !id.contains('_'))
+            .filter_map(|id| st.subnet_groups.get(&id.to_ascii_lowercase()).cloned())
+            .collect())
+    }
+
     pub(super) fn subnet_group_modify(
         &self,
         input: ReplicationSubnetGroupInput,

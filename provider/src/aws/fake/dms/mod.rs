@@ -86,6 +86,8 @@ pub const OPS: &[&str] = &[
     "describe_replication_instances_by_arns",
     "find_endpoints_by_arns",
     "list_tags_of_many",
+    "find_connections",
+    "find_replication_subnet_groups",
     "create_replication_subnet_group",
     "find_replication_subnet_group",
     "modify_replication_subnet_group",
