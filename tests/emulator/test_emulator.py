@@ -732,6 +732,27 @@ def test_tags_by_arn(dms: Any) -> None:
     assert {t["ResourceArn"] for t in both} == {refs["instance"], refs["source"]}
 
 
+def test_many_at_once_filters_and_tag_lists(dms: Any) -> None:
+    """docs/emulator.md D8: lists of values in one filter, tags of many ARNs in one call."""
+    refs = make_refs(dms)
+    tasks = [create_task(dms, refs, ident=f"many-{n}")["ReplicationTaskArn"] for n in range(3)]
+    gone = tasks[0][:-3] + "ZZZ"
+    found = dms.describe_replication_tasks(
+        Filters=[{"Name": "replication-task-arn", "Values": [tasks[0], tasks[2], gone]}], WithoutSettings=True
+    )["ReplicationTasks"]
+    assert sorted(t["ReplicationTaskArn"] for t in found) == sorted([tasks[0], tasks[2]])
+    endpoints = dms.describe_endpoints(
+        Filters=[{"Name": "endpoint-arn", "Values": [refs["source"], refs["target"]]}]
+    )["Endpoints"]
+    assert len(endpoints) == 2
+    for n, arn in enumerate(tasks):
+        dms.add_tags_to_resource(ResourceArn=arn, Tags=[{"Key": "n", "Value": str(n)}])
+    listed = dms.list_tags_for_resource(ResourceArnList=tasks + [refs["source"]])["TagList"]
+    assert {(t["ResourceArn"], t["Value"]) for t in listed} == {(arn, str(n)) for n, arn in enumerate(tasks)}
+    fault(dms.list_tags_for_resource, "ResourceNotFoundFault", ResourceArnList=[tasks[1], gone])
+    fault(dms.list_tags_for_resource, "InvalidParameterValueException", ResourceArn=tasks[1], ResourceArnList=[tasks[1]])
+
+
 def test_tags_do_not_outlive_their_resource(dms: Any) -> None:
     ensure_dms_vpc_role(dms)
     ri = dms.create_replication_instance(
