@@ -25,6 +25,15 @@ use super::error::{AwsError, ErrorKind};
 /// nothing next to an AWS round trip.
 pub const DEFAULT_WINDOW: Duration = Duration::from_millis(8);
 
+/// Whether the environment turns coalescing off (`DMSLINK_COALESCE_READS` = `off`, `false`, `no`
+/// or `0`): it exists to measure what coalescing saves (`make bench`).
+pub fn wanted() -> bool {
+    !matches!(
+        std::env::var("DMSLINK_COALESCE_READS").ok().as_deref().map(str::trim).map(str::to_ascii_lowercase).as_deref(),
+        Some("off" | "false" | "0" | "no")
+    )
+}
+
 /// One kind of object, read many at once or one alone.
 #[async_trait]
 pub trait BatchLookup<V>: Send + Sync {

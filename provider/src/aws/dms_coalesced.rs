@@ -1,8 +1,8 @@
 //! `DmsApi` with coalesced reads: concurrent lookups of tasks, replication instances, endpoints,
-//! connections and replication subnet groups, and of tags, share one call per window (`aws::coalesce`); a refresh of many
-//! tasks of one replication instance is answered from one listing of it
-//! (`aws::dms_refresh_listing`). Everything else passes straight through. The provider puts it in front of the SDK client at `ConfigureProvider`
-//! unless `DMSLINK_COALESCE_READS=off`, which exists to measure what it saves (`make bench`).
+//! connections and replication subnet groups, and of tags, share one call per window
+//! (`aws::coalesce`); a refresh of many tasks of one replication instance is answered from one
+//! listing of it (`aws::dms_refresh_listing`). Everything else passes straight through. The provider puts it
+//! in front of the SDK client at `ConfigureProvider` unless `coalesce::wanted` says no.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,14 +20,6 @@ use super::dms::{
 };
 use super::dms_refresh_listing::{DEFAULT_LIST_AFTER, RefreshListings};
 use super::error::AwsError;
-
-/// Whether the environment turns coalescing off (`DMSLINK_COALESCE_READS` = `off`, `false` or `0`).
-pub fn coalescing_wanted() -> bool {
-    !matches!(
-        std::env::var("DMSLINK_COALESCE_READS").ok().as_deref().map(str::trim).map(str::to_ascii_lowercase).as_deref(),
-        Some("off" | "false" | "0" | "no")
-    )
-}
 
 pub struct CoalescedDms {
     inner: Arc<dyn DmsApi>,

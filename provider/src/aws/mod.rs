@@ -16,6 +16,7 @@ pub mod dms_coalesced;
 pub mod dms_refresh_listing;
 pub mod dms_sdk;
 pub mod ec2;
+pub mod ec2_coalesced;
 pub mod ec2_sdk;
 pub mod engine_settings;
 pub mod engine_settings_rules;
@@ -142,6 +143,11 @@ impl Clients {
             ec2_conf = ec2_conf.endpoint_url(url);
         }
         let ec2 = ec2_sdk::SdkEc2::new(aws_sdk_ec2::Client::from_conf(ec2_conf.build()), ec2_endpoint);
+        let ec2: Arc<dyn ec2::Ec2Api> = if coalesce::wanted() {
+            Arc::new(ec2_coalesced::CoalescedEc2::new(Arc::new(ec2), coalesce::DEFAULT_WINDOW))
+        } else {
+            Arc::new(ec2)
+        };
 
         let rds_endpoint = endpoint_for(sdk, endpoints.rds.as_deref(), "RDS", "rds");
         let mut rds_conf = aws_sdk_rds::config::Builder::from(sdk).retry_partition(no_retry_quota("rds"));
@@ -184,7 +190,7 @@ impl Clients {
         let ec2_as = ec2_sdk::SdkEc2Factory::new(sdk, endpoints);
 
         let dms: Arc<dyn dms::DmsApi> = Arc::new(dms);
-        let dms: Arc<dyn dms::DmsApi> = if dms_coalesced::coalescing_wanted() {
+        let dms: Arc<dyn dms::DmsApi> = if coalesce::wanted() {
             Arc::new(dms_coalesced::CoalescedDms::new(dms, coalesce::DEFAULT_WINDOW))
         } else {
             tracing::debug!("coalesced DMS reads are off (DMSLINK_COALESCE_READS)");
@@ -193,7 +199,7 @@ impl Clients {
 
         Clients {
             dms,
-            ec2: Arc::new(ec2),
+            ec2,
             ec2_as: Arc::new(ec2_as),
             rds: Arc::new(rds),
             iam: Arc::new(iam),
