@@ -8,8 +8,10 @@
 //!
 //! What stays true: an answer is never older than its lookup (the batch call is sent after every
 //! lookup in it arrived: nothing is cached); a missing object is still `None`; and when the batch
-//! call fails, each identifier is asked again on its own, so an error reaches only the lookups it
-//! concerns (an ARN in another account, a permission scoped to some resources, a malformed ARN).
+//! call fails with an error that may concern some objects only, each identifier is asked again on
+//! its own, so the error reaches only the lookups it concerns (an ARN in another account, a
+//! permission scoped to some resources, a malformed ARN). Throttling and lost answers concern the
+//! account, not an object: every lookup of the batch gets them, without a storm of single calls.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -50,6 +52,13 @@ struct Waiter<V> {
     reply: oneshot::Sender<Answer<V>>,
 }
 
+/// Whether a failed batch call's error may belong to some of its objects only (a permission scoped
+/// to some resources, a malformed or foreign identifier, an object gone mid-call), so that asking
+/// each alone can give the others their answers.
+fn could_concern_one_object(e: &AwsError) -> bool {
+    !matches!(e.kind, ErrorKind::Throttled | ErrorKind::Transport | ErrorKind::Cancelled | ErrorKind::TimedOut)
+}
+
 /// Gathers lookups of one kind (see the module documentation).
 pub struct Coalescer<V> {
     kind: &'static str,
@@ -86,7 +95,7 @@ impl<V: Clone + Send + 'static> Coalescer<V> {
             Err(AwsError::new(
                 ErrorKind::Transport,
                 "",
-                format!("the coalesced read of DMS {} ended without an answer", self.kind),
+                format!("the coalesced read of {} {key} ended without an answer", self.kind),
             ))
         })
     }
@@ -103,7 +112,12 @@ impl<V: Clone + Send + 'static> Coalescer<V> {
                     (k, Ok(v))
                 })
                 .collect(),
-            Err(e) if keys.len() == 1 => keys.into_iter().map(|k| (k, Err(e.clone()))).collect(),
+            // One key, or an error about the account or the connection rather than any one object
+            // (throttling, no answer): every lookup gets it. Asking each alone then would only
+            // multiply the calls AWS is already refusing; each caller retries as it would alone.
+            Err(e) if keys.len() == 1 || !could_concern_one_object(&e) => {
+                keys.into_iter().map(|k| (k, Err(e.clone()))).collect()
+            }
             Err(e) => {
                 tracing::debug!(kind = self.kind, keys = keys.len(), error = %e, "coalesced read failed; asking each alone");
                 self.each_alone(keys).await
@@ -116,7 +130,7 @@ impl<V: Clone + Send + 'static> Coalescer<V> {
                 Err(AwsError::new(
                     ErrorKind::Transport,
                     "",
-                    format!("the read of DMS {} {} ended without an answer", self.kind, waiter.key),
+                    format!("the read of {} {} ended without an answer", self.kind, waiter.key),
                 ))
             });
             // A receiver that gave up is no one's loss.

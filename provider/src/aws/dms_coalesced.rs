@@ -43,12 +43,16 @@ impl CoalescedDms {
     pub fn listing_after(inner: Arc<dyn DmsApi>, window: Duration, list_after: usize) -> CoalescedDms {
         CoalescedDms {
             listings: RefreshListings::new(list_after),
-            tasks: Coalescer::new("replication task", Arc::new(Tasks(inner.clone())), window),
-            instances: Coalescer::new("replication instance", Arc::new(Instances(inner.clone())), window),
-            endpoints: Coalescer::new("endpoint", Arc::new(Endpoints(inner.clone())), window),
-            tags: Coalescer::new("tags", Arc::new(TagLists(inner.clone())), window),
-            connections: Coalescer::new("connection", Arc::new(Connections(inner.clone())), window),
-            subnet_groups: Coalescer::new("replication subnet group", Arc::new(SubnetGroups(inner.clone())), window),
+            tasks: Coalescer::new("DMS replication task", Arc::new(Tasks(inner.clone())), window),
+            instances: Coalescer::new("DMS replication instance", Arc::new(Instances(inner.clone())), window),
+            endpoints: Coalescer::new("DMS endpoint", Arc::new(Endpoints(inner.clone())), window),
+            tags: Coalescer::new("DMS tags of", Arc::new(TagLists(inner.clone())), window),
+            connections: Coalescer::new("DMS connection", Arc::new(Connections(inner.clone())), window),
+            subnet_groups: Coalescer::new(
+                "DMS replication subnet group",
+                Arc::new(SubnetGroups(inner.clone())),
+                window,
+            ),
             inner,
         }
     }

@@ -104,6 +104,18 @@ async fn when_the_batch_call_fails_each_lookup_is_asked_alone_and_gets_its_own_a
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_throttled_batch_gives_every_lookup_the_throttling_without_a_storm_of_single_calls() {
+    let w = world(5).await;
+    w.fake.fail_next(
+        "find_replication_tasks_by_arns",
+        AwsError::new(ErrorKind::Throttled, "ThrottlingException", "slow"),
+    );
+    let answers = read_all_at_once(&w.dms, &w.tasks).await;
+    assert!(answers.iter().all(|a| matches!(a, Err(e) if e.kind == ErrorKind::Throttled)), "{answers:?}");
+    assert_eq!(w.fake.calls(), vec!["find_replication_tasks_by_arns"]);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_lone_lookup_whose_batch_fails_gets_that_error_without_a_second_call() {
     let w = world(1).await;
     w.fake.fail_next(

@@ -30,19 +30,19 @@ pub struct CoalescedEc2 {
 impl CoalescedEc2 {
     pub fn new(inner: Arc<dyn Ec2Api>, window: Duration) -> CoalescedEc2 {
         CoalescedEc2 {
-            vpcs: Coalescer::new("VPC", Arc::new(ById::<Vpc>::new(inner.clone())), window),
-            subnets: Coalescer::new("subnet", Arc::new(ById::<Subnet>::new(inner.clone())), window),
+            vpcs: Coalescer::new("EC2 VPC", Arc::new(ById::<Vpc>::new(inner.clone())), window),
+            subnets: Coalescer::new("EC2 subnet", Arc::new(ById::<Subnet>::new(inner.clone())), window),
             security_groups: Coalescer::new(
-                "security group",
+                "EC2 security group",
                 Arc::new(ById::<SecurityGroup>::new(inner.clone())),
                 window,
             ),
             internet_gateways: Coalescer::new(
-                "internet gateway",
+                "EC2 internet gateway",
                 Arc::new(ById::<InternetGateway>::new(inner.clone())),
                 window,
             ),
-            vpn_gateways: Coalescer::new("VPN gateway", Arc::new(ById::<VpnGateway>::new(inner.clone())), window),
+            vpn_gateways: Coalescer::new("EC2 VPN gateway", Arc::new(ById::<VpnGateway>::new(inner.clone())), window),
             inner,
         }
     }
