@@ -753,6 +753,26 @@ def test_many_at_once_filters_and_tag_lists(dms: Any) -> None:
     fault(dms.list_tags_for_resource, "InvalidParameterValueException", ResourceArn=tasks[1], ResourceArnList=[tasks[1]])
 
 
+def test_many_db_instances_by_one_filter(emulator: Any) -> None:
+    """docs/emulator.md D8: DescribeDBInstances' `db-instance-id` filter takes a list of identifiers
+    (any case) and answers the instances that exist, paged by MaxRecords."""
+    rds = emulator.client("rds")
+    for n in range(3):
+        rds.create_db_instance(
+            DBInstanceIdentifier=f"many-db-{n}", DBInstanceClass="db.t3.micro", Engine="postgres",
+            MasterUsername="dblink", MasterUserPassword="password123", AllocatedStorage=20,
+        )
+    wanted = ["many-db-0", "MANY-DB-2", "many-db-gone"]
+    found = rds.describe_db_instances(Filters=[{"Name": "db-instance-id", "Values": wanted}])["DBInstances"]
+    assert sorted(i["DBInstanceIdentifier"] for i in found) == ["many-db-0", "many-db-2"]
+    first = rds.describe_db_instances(Filters=[{"Name": "db-instance-id", "Values": wanted}], MaxRecords=20)
+    assert len(first["DBInstances"]) == 2 and "Marker" not in first
+    # Where asking by identifier fails as a whole (404, as the RDS service model says).
+    with pytest.raises(ClientError) as info:
+        rds.describe_db_instances(DBInstanceIdentifier="many-db-gone")
+    assert info.value.response["Error"]["Code"] == "DBInstanceNotFound"
+
+
 def test_tags_do_not_outlive_their_resource(dms: Any) -> None:
     ensure_dms_vpc_role(dms)
     ri = dms.create_replication_instance(

@@ -231,6 +231,19 @@ async fn sdk_stack_round_trip_against_emulator() {
     .unwrap();
     let db = settle("DB instance", &["modifying"], &["available"], || rds.find_db_instance(&db_id)).await.unwrap();
     assert_eq!(db.instance_class, "db.t3.small");
+    // Coalesced reads (issue 16): concurrent lookups of DB instances, in any case, share one
+    // `DescribeDBInstances` filtered by `db-instance-id`; one that nothing has is still gone.
+    emulator.clear_requests();
+    let upper_id = db_id.to_ascii_uppercase();
+    let (same, upper, gone) = tokio::join!(
+        rds.find_db_instance(&db_id),
+        rds.find_db_instance(&upper_id),
+        rds.find_db_instance("no-such-db-instance"),
+    );
+    assert_eq!(same.unwrap().map(|i| i.id), Some(db_id.clone()));
+    assert_eq!(upper.unwrap().map(|i| i.id), Some(db_id.clone()));
+    assert_eq!(gone.unwrap(), None);
+    assert_eq!(emulator.actions_of("rds"), vec!["DescribeDBInstances"]);
 
     // ---- DMS: subnet group, instance, endpoints -----------------------------------------------
     let rsg = ReplicationSubnetGroupInput {

@@ -30,6 +30,7 @@ pub mod logs;
 pub mod logs_sdk;
 pub mod offers;
 pub mod rds;
+pub mod rds_coalesced;
 pub mod rds_sdk;
 pub mod secrets_access;
 pub mod secrets_manager;
@@ -155,6 +156,11 @@ impl Clients {
             rds_conf = rds_conf.endpoint_url(url);
         }
         let rds = rds_sdk::SdkRds::new(aws_sdk_rds::Client::from_conf(rds_conf.build()), rds_endpoint);
+        let rds: Arc<dyn rds::RdsApi> = if coalesce::wanted() {
+            Arc::new(rds_coalesced::CoalescedRds::new(Arc::new(rds), coalesce::DEFAULT_WINDOW))
+        } else {
+            Arc::new(rds)
+        };
 
         // IAM is global: one endpoint per partition, whatever the region.
         let iam_endpoint = match endpoint_for(sdk, endpoints.iam.as_deref(), "IAM", "iam") {
@@ -201,7 +207,7 @@ impl Clients {
             dms,
             ec2,
             ec2_as: Arc::new(ec2_as),
-            rds: Arc::new(rds),
+            rds,
             iam: Arc::new(iam),
             logs: Arc::new(logs),
             secrets: Arc::new(secrets),

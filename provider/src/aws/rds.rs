@@ -237,6 +237,10 @@ pub trait RdsApi: Send + Sync {
     /// Every DB instance of the region (`DescribeDBInstances`, every page): adoption looks for those
     /// in one VPC's DB subnet groups.
     async fn list_db_instances(&self) -> Result<Vec<DbInstance>, AwsError>;
+    /// The DB instances among `ids` that exist (`DescribeDBInstances` filtered by `db-instance-id`,
+    /// at most 100 ids per request, every page): one that does not is simply absent, where asking
+    /// for it by identifier would fail (`aws::rds_coalesced` reads many stacks' instances at once).
+    async fn find_db_instances(&self, ids: &[String]) -> Result<Vec<DbInstance>, AwsError>;
     async fn modify_db_instance(&self, input: ModifyDbInstanceInput) -> Result<DbInstance, AwsError>;
     async fn delete_db_instance(&self, input: DeleteDbInstanceInput) -> Result<(), AwsError>;
 

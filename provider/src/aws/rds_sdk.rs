@@ -278,6 +278,33 @@ impl RdsApi for SdkRds {
         Ok(pages.iter().flat_map(|p| p.db_instances()).map(instance_from_sdk).collect())
     }
 
+    async fn find_db_instances(&self, ids: &[String]) -> Result<Vec<DbInstance>, AwsError> {
+        let mut out = Vec::new();
+        // 100 identifiers per request, 100 instances per page (MaxRecords' most, the RDS service model).
+        for chunk in ids.chunks(100) {
+            let filter = t::Filter::builder().name("db-instance-id").set_values(Some(chunk.to_vec())).build();
+            let pages = self
+                .client
+                .describe_db_instances()
+                .filters(filter)
+                .max_records(100)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| self.err(e))?;
+            out.extend(
+                pages
+                    .iter()
+                    .flat_map(|p| p.db_instances())
+                    .map(instance_from_sdk)
+                    // An endpoint that ignored the filter answers every instance: keep those asked for.
+                    .filter(|i| chunk.iter().any(|id| id.eq_ignore_ascii_case(&i.id))),
+            );
+        }
+        Ok(out)
+    }
+
     async fn modify_db_instance(&self, input: ModifyDbInstanceInput) -> Result<DbInstance, AwsError> {
         let out = self
             .client

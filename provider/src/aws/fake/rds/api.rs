@@ -48,6 +48,12 @@ impl RdsApi for FakeRds {
         Ok(st.instances.values().map(|r| Self::view(&st, r)).collect())
     }
 
+    async fn find_db_instances(&self, ids: &[String]) -> Result<Vec<DbInstance>, AwsError> {
+        let mut st = self.lock();
+        st.rec.begin("find_db_instances", ids.join(","))?;
+        Ok(ids.iter().filter_map(|id| st.instances.get(&id.to_ascii_lowercase())).map(|r| Self::view(&st, r)).collect())
+    }
+
     async fn modify_db_instance(&self, input: ModifyDbInstanceInput) -> Result<DbInstance, AwsError> {
         self.answer("modify_db_instance", self.served_modify_db_instance(input))
     }

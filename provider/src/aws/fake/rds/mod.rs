@@ -52,6 +52,7 @@ pub const OPS: &[&str] = &[
     "restore_db_instance_from_snapshot",
     "find_db_instance",
     "list_db_instances",
+    "find_db_instances",
     "modify_db_instance",
     "delete_db_instance",
     "find_db_snapshot",
