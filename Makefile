@@ -14,11 +14,14 @@
 #   make fuzz           the fuzz harnesses (provider/src/fuzz) long: FUZZ_CASES (default 10^6)
 #                       inputs per target in the optimised `fuzz` profile; prints executions and
 #                       wall time per target (`make test` runs the same harnesses short)
-#   make bench          start-up of the release binary (30 starts: handshake, RSS, size), refresh
-#                       of 100 and 500 dmslink_repltask with coalesced reads on and off (wall, AWS
-#                       calls, provider peak RSS), a dmslink_main create under a latency profile
-#                       against its critical path, the profile's floor and the sum of its steps;
-#                       prints the figures and writes bench/results.md
+#   make bench          every benchmark, then one summary table (bench/run.py; writes
+#                       bench/results.md): (f) the debug and release builds from nothing (timed
+#                       only on a fresh clone or an empty CARGO_TARGET_DIR), (a) start-up of the
+#                       release binary (30 starts: handshake, RSS, size), (b) in-process RPC latency
+#                       (criterion), (c) a dmslink_main create under a latency profile against its
+#                       critical path, (d) refresh of 100 and 500 dmslink_repltask and 20
+#                       dmslink_main with coalesced reads on and off, (e) plan against Terraform's
+#                       floor; (c)-(e) run the release binary
 #   make docs           regenerate docs/ from the schemas
 #   make reliability    the reliability suites in full (lost answers, concurrency, interrupts,
 #                       chaos seeds, kill matrix), then one table of faults, duplicates and leaks
@@ -123,9 +126,7 @@ reliability: venv
 # A benchmark prints figures and asserts nothing (tests/examples/bench_*.rs); each writes its
 # section of bench/results.md.
 bench: venv
-	cargo bench -q -p terraform-provider-dmslink --bench start
-	DMSLINK_VENV=$(CURDIR)/$(VENV) cargo run -q -p dmslink-acctest --example bench_refresh
-	DMSLINK_VENV=$(CURDIR)/$(VENV) cargo run -q -p dmslink-acctest --example bench_main_create
+	DMSLINK_VENV=$(CURDIR)/$(VENV) $(PYTHON) bench/run.py
 
 lint:
 	cargo fmt --all -- --check

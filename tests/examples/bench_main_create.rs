@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use dmslink::engine::steps::critical_path;
 use dmslink_acctest::TestBed;
-use dmslink_acctest::bench::{machine, median, write_section};
+use dmslink_acctest::bench::{machine, median, summary_row, write_section};
 use serde_json::json;
 
 fn env_secs(key: &str, default: u64) -> u64 {
@@ -183,6 +183,24 @@ fn main() {
         apply = apply_wall.as_secs_f64(),
     );
     let path = write_section("(c) dmslink_main create", &section);
+    summary_row(
+        "c1",
+        "`dmslink_main` create under the latency profile: steps' wall time against the critical path",
+        &format!("{:.1} s = {:.2}×", graph_wall.as_secs_f64(), ratio(graph_wall, critical)),
+        "≤ 1.10×",
+    );
+    summary_row(
+        "c2",
+        "the same against the profile's floor (each slow step exactly its `creating` time)",
+        &format!("{:.2}× of {:.1} s", ratio(graph_wall, floor), floor.as_secs_f64()),
+        "≤ 1.10×",
+    );
+    summary_row(
+        "c3",
+        "the same steps one after another, against the steps' wall time",
+        &format!("{:.1} s = {:.2}×", sum.as_secs_f64(), ratio(sum, graph_wall)),
+        "",
+    );
     println!("  written to {}", path.display());
 
     // (e) `terraform plan` of the stack just made against Terraform's own floor: the same CLI and
@@ -221,6 +239,12 @@ fn main() {
     );
     println!("\n{section}");
     write_section("(e) plan against Terraform's floor", &section);
+    summary_row(
+        "e1",
+        "`terraform plan` of the `terraform-main` stack against Terraform's floor",
+        &format!("{stack_plan:.2} s vs {floor_plan:.2} s: provider {:.0} %", share * 100.0),
+        "",
+    );
 
     bed.emulator.set_config(json!({"rds_creating_seconds": 1, "dms_instance_creating_seconds": 1, "latency_ms": 0}));
     let t0 = Instant::now();

@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use dmslink_acctest::TestBed;
-use dmslink_acctest::bench::{ProviderMemory, machine, median, write_section};
+use dmslink_acctest::bench::{ProviderMemory, machine, median, summary_row, write_section};
 use serde_json::json;
 
 /// One plan's figures.
@@ -51,6 +51,14 @@ fn env_list(key: &str, default: &str) -> Vec<usize> {
         .split(',')
         .filter_map(|v| v.trim().parse().ok())
         .collect()
+}
+
+/// Which provider build the plans ran: `bench/run.py` hands over the release binary.
+fn provider_build() -> String {
+    match dmslink_acctest::provider_binary_override() {
+        Some(bin) => format!("`{}`", bin.display()),
+        None => "the debug build of the acceptance harness".to_string(),
+    }
 }
 
 fn main() {
@@ -102,8 +110,9 @@ fn main() {
     table.push_str(&format!(
         "`terraform plan` of N resources of one type in one state ({cli}, default `-parallelism=10`; the \
          `dmslink_main` stacks have two on-premises sources and an on-premises target each, no RDS), median of \
-         {repeat}; machine: {machine}\n\n",
+         {repeat}; provider: {binary}; machine: {machine}\n\n",
         cli = cli.label,
+        binary = provider_build(),
         machine = machine()
     ));
     table
@@ -134,5 +143,17 @@ fn main() {
     }
     println!("\n{table}");
     let path = write_section("(d) refresh of many resources", &table);
+    for (i, r) in rows.iter().enumerate() {
+        let target = if r.what == "dmslink_repltask" && r.count >= 500 { "≤ 10 calls, ≤ 50 MB" } else { "" };
+        summary_row(
+            &format!("d{}", i + 1),
+            &format!("refresh of {} `{}`, coalescing on/off: AWS calls, wall, provider peak RSS", r.count, r.what),
+            &format!(
+                "{:.0}/{:.0} calls, {:.1}/{:.1} s, {:.1}/{:.1} MiB",
+                r.on.calls, r.off.calls, r.on.wall, r.off.wall, r.on.peak_mib, r.off.peak_mib
+            ),
+            target,
+        );
+    }
     println!("written to {}", path.display());
 }

@@ -103,7 +103,7 @@ pub fn write_section(name: &str, body: &str) -> PathBuf {
     let mut sections = read_sections(&path);
     sections.insert(name.to_string(), body.trim_end().to_string());
     let mut out = String::from(
-        "# dmslink benchmark results\n\nWritten by `make bench` (tests/examples/bench_*.rs); every figure is a median over \
+        "# dmslink benchmark results\n\nWritten by `make bench` (bench/run.py: provider/benches/*.rs, tests/examples/bench_*.rs); every figure is a median over \
          repeated runs on the machine named in its section.\n",
     );
     for (name, body) in &sections {
@@ -137,8 +137,93 @@ fn read_sections(path: &Path) -> BTreeMap<String, String> {
     out
 }
 
+/// One row of the summary table that ends `bench/results.md` (and that `make bench` prints last):
+/// `key` places the row and identifies it (`a1`, `d3`: the issue's part and a number), so a
+/// benchmark run alone replaces its own rows and keeps the others'.
+pub fn summary_row(key: &str, what: &str, figure: &str, target: &str) {
+    let path = crate::workspace_root().join("bench").join("results.md");
+    let mut rows = summary_rows(read_sections(&path).get(SUMMARY).map(String::as_str).unwrap_or(""));
+    rows.insert(key.to_string(), [what, figure, target].map(|c| c.replace('|', "/")));
+    let mut body = String::from(
+        "The headline figures of the sections above, each from the latest run of its benchmark; `make bench` \
+         prints this table last.\n\n| | what | figure | target |\n|---|---|---:|---:|\n",
+    );
+    for (key, [what, figure, target]) in &rows {
+        body.push_str(&format!("| {key} | {what} | {figure} | {target} |\n"));
+    }
+    write_section(SUMMARY, &body);
+}
+
+const SUMMARY: &str = "Summary";
+
+/// The rows of a summary section's table, by key (header and separator rows skipped).
+fn summary_rows(body: &str) -> BTreeMap<String, [String; 3]> {
+    body.lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.strip_prefix('|')?.strip_suffix('|')?.split('|').map(str::trim).collect();
+            match cells.as_slice() {
+                [key, what, figure, target]
+                    if !key.is_empty() && !key.starts_with('-') && key.chars().all(|c| c.is_ascii_alphanumeric()) =>
+                {
+                    Some((key.to_string(), [what.to_string(), figure.to_string(), target.to_string()]))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Section (f) and its summary rows from the build figures `bench/run.py` measured (a JSON list,
+/// one object per build that started from nothing); nothing when it measured none (the builds
+/// were incremental: the last fresh figures stay).
+pub fn write_build_section(figures_json: &Path) {
+    let Ok(text) = std::fs::read_to_string(figures_json) else { return };
+    let Ok(serde_json::Value::Array(builds)) = serde_json::from_str::<serde_json::Value>(&text) else { return };
+    if builds.is_empty() {
+        println!("(f): the builds were not from nothing, so bench/results.md keeps the last fresh-clone figures");
+        return;
+    }
+    let mut table = String::from(
+        "| build | command | wall | peak memory, whole build | largest process |\n|---|---|---:|---:|---:|\n",
+    );
+    for b in &builds {
+        let profile = b["profile"].as_str().unwrap_or("?");
+        let wall = b["wall_s"].as_f64().unwrap_or(0.0);
+        let tree = b["peak_tree_mib"].as_f64().unwrap_or(0.0);
+        let largest = b["largest_process_mib"].as_f64().map(|m| format!("{m:.0} MiB")).unwrap_or_else(|| "–".into());
+        table.push_str(&format!(
+            "| {profile} | `{}` | {:.1} min | {tree:.0} MiB | {largest} |\n",
+            b["command"].as_str().unwrap_or(""),
+            wall / 60.0
+        ));
+        let key = if profile == "release" { "f2" } else { "f1" };
+        summary_row(
+            key,
+            &format!("{profile} build of the provider from a fresh clone: wall, peak memory"),
+            &format!("{:.1} min, {tree:.0} MiB", wall / 60.0),
+            "",
+        );
+    }
+    let body = format!(
+        "The provider's builds from nothing (an empty target directory), one after the other, as `make bench` \
+         starts on a fresh clone; peak memory of the whole build is the summed RSS of cargo and every process it \
+         started, sampled every 0.2 s; machine: {}\n\n{table}",
+        machine()
+    );
+    write_section("(f) fresh-clone build", &body);
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn summary_rows_are_read_back_by_key() {
+        let body = "intro\n\n| | what | figure | target |\n|---|---|---:|---:|\n| a1 | start | 4.6 ms | ≤ 10 ms |\n| b2 | plan | 1.0 µs | |\n";
+        let rows = super::summary_rows(body);
+        assert_eq!(rows.keys().collect::<Vec<_>>(), ["a1", "b2"]);
+        assert_eq!(rows["a1"], ["start".to_string(), "4.6 ms".to_string(), "≤ 10 ms".to_string()]);
+        assert_eq!(rows["b2"][2], "");
+    }
+
     #[test]
     fn median_of_odd_and_even_counts() {
         assert_eq!(super::median(&[3.0, 1.0, 2.0]), 2.0);
