@@ -50,24 +50,24 @@ fn write_file(path: &Path, contents: &str) {
 /// as cty JSON (attributes it leaves out are null, as Terraform sends them).
 const MAIN_CONFIG: &str = r#"{
   "name": "dblink", "environment": "dev", "dms_vpc_role": "check",
-  "network": [{
+  "network": {
     "vpc_cidr": "10.20.0.0/24",
     "availability_zones": ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"],
     "subnet_cidrs": ["10.20.0.0/26", "10.20.0.64/26", "10.20.0.128/26"],
     "vpn_gateway": true
-  }],
+  },
   "source": [{
     "name": "geodesy", "engine_name": "oracle", "database_name": "GEODESY",
     "username": "app_reader", "password": "source-password-1",
-    "rds": [{ "snapshot_identifier": "geodesy-snapshot", "instance_class": "db.t3.medium" }]
+    "rds": { "snapshot_identifier": "geodesy-snapshot", "instance_class": "db.t3.medium" }
   }],
-  "target": [{
+  "target": {
     "database_name": "replica", "username": "replica_admin", "password": "target-password-1",
     "manage_login_secret": true, "secrets_manager_access_role": "create",
-    "rds": [{ "engine": "postgres", "instance_class": "db.t3.medium",
-              "master_username": "replica_admin", "master_password": "target-password-1" }]
-  }],
-  "replication_instance": [{ "replication_instance_class": "dms.t3.medium", "allocated_storage": 50 }],
+    "rds": { "engine": "postgres", "instance_class": "db.t3.medium",
+             "master_username": "replica_admin", "master_password": "target-password-1" }
+  },
+  "replication_instance": { "replication_instance_class": "dms.t3.medium", "allocated_storage": 50 },
   "tags": { "owner": "dblink-owners@example.com" }
 }"#;
 
@@ -151,6 +151,16 @@ fn main() {
     let planned = msgpack::decode(&created.planned_state.unwrap().msgpack, &main_type).unwrap();
     let state = applied(planned, &main_type, "stack");
     let state_mp = msgpack::encode(&state, &main_type).unwrap();
+    let unchanged = runtime
+        .block_on(service.plan_resource_change(Request::new(plan_request(
+            state_mp.clone(),
+            state_mp.clone(),
+            config_mp.clone(),
+        ))))
+        .unwrap()
+        .into_inner();
+    let problems: Vec<_> = unchanged.diagnostics.iter().filter(|d| d.severity == 1).map(|d| &d.summary).collect();
+    assert!(problems.is_empty(), "the no-change plan has errors: {problems:?}");
 
     let dir = std::env::var_os("CRITERION_HOME")
         .map(PathBuf::from)
