@@ -2,11 +2,11 @@
 """`make bench`: every benchmark of issue 16 in one run, then the summary table.
 
 1. (f) the builds a newcomer waits for: the provider's debug build (as the acceptance harness and
-   `make demo` build it) and its release build, each timed (wall)
-   with the peak memory of its whole process tree (cargo and every rustc and build script, sampled
-   from /proc) and of its largest single process. Figures are taken only when the build starts from
-   nothing (a fresh clone, or an empty CARGO_TARGET_DIR); otherwise the build runs untimed and the
-   last fresh figures stay in bench/results.md.
+   `make demo` build it) and its release build, each timed (wall) with the peak memory of its whole
+   process tree (cargo and every rustc and build script) and of its largest single process, both
+   sampled from /proc every 0.2 s. Figures are taken only when the build starts from nothing (a
+   fresh clone, or an empty CARGO_TARGET_DIR); otherwise the build runs untimed and the last fresh
+   figures stay in bench/results.md.
 2. (a) start-up and (b) in-process RPCs: `cargo bench` (provider/benches/start.rs, rpc.rs) on the
    release build of step 1.
 3. (c), (d), (e): the acceptance benchmarks (tests/examples/bench_*.rs), debug-built drivers that
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import threading
@@ -65,27 +64,32 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-def tree_rss_kib(root: int) -> int:
+def tree_rss_kib(root: int) -> tuple[int, int]:
+    """(summed RSS, largest single RSS) in KiB of `root` and its descendants."""
     tree = children_of()
-    total, todo = 0, [root]
+    total, largest, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss_kib(pid)
+        rss = rss_kib(pid)
+        total += rss
+        largest = max(largest, rss)
         todo.extend(tree.get(pid, []))
-    return total
+    return total, largest
 
 
-def run_sampled(cmd: list[str], env: dict[str, str]) -> tuple[int, float, int]:
-    """Runs `cmd`; (exit code, wall seconds, peak KiB of the process tree's summed RSS)."""
+def run_sampled(cmd: list[str], env: dict[str, str]) -> tuple[int, float, int, int]:
+    """Runs `cmd`; (exit code, wall seconds, peak KiB of the process tree's summed RSS, peak KiB of
+    its largest process)."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    peak = 0
+    peak, largest = 0, 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, largest
         while not done.is_set():
-            peak = max(peak, tree_rss_kib(proc.pid))
+            total, single = tree_rss_kib(proc.pid)
+            peak, largest = max(peak, total), max(largest, single)
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -94,7 +98,7 @@ def run_sampled(cmd: list[str], env: dict[str, str]) -> tuple[int, float, int]:
     wall = time.monotonic() - start
     done.set()
     sampler.join()
-    return code, wall, peak
+    return code, wall, peak, largest
 
 
 def profile_is_empty(profile_dir: Path) -> bool:
@@ -112,11 +116,9 @@ def timed_build(release: bool, env: dict[str, str]) -> dict | None:
     profile_args = ["--release"] if release else ["--features", "fakes"]
     cmd = ["cargo", "build", "--locked", "-p", PACKAGE, "--bin", PACKAGE] + profile_args
     print(f"== (f) {name} build{'' if fresh else ' (not from nothing: untimed)'}: {' '.join(cmd)}", flush=True)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    code, wall, peak_tree = run_sampled(cmd, env)
+    code, wall, peak_tree, largest = run_sampled(cmd, env)
     if code != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed ({code})")
-    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if not fresh:
         return None
     return {
@@ -124,9 +126,7 @@ def timed_build(release: bool, env: dict[str, str]) -> dict | None:
         "command": " ".join(cmd),
         "wall_s": round(wall, 1),
         "peak_tree_mib": round(peak_tree / 1024, 1),
-        # ru_maxrss of waited-for children is the largest of any one of them (KiB on Linux); it only
-        # grows, so it names this build's largest process when it exceeds what came before.
-        "largest_process_mib": round(largest / 1024, 1) if largest > before else None,
+        "largest_process_mib": round(largest / 1024, 1),
     }
 
 

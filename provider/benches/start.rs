@@ -77,8 +77,9 @@ async fn main() {
     }
     let size_mib = std::fs::metadata(&binary).map(|m| m.len() as f64 / 1024.0 / 1024.0).unwrap_or(0.0);
     let median = bench_support::median;
+    let shown = binary.strip_prefix(&format!("{}/", workspace_root().display())).unwrap_or(&binary);
     let mut out = format!(
-        "`{binary}`, started {starts} times as Terraform starts it (go-plugin mTLS); medians; machine: {}\n\n",
+        "`{shown}`, started {starts} times as Terraform starts it (go-plugin mTLS); medians; machine: {}\n\n",
         bench_support::machine()
     );
     out.push_str("| what | figure | target |\n|---|---:|---:|\n");

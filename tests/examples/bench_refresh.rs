@@ -56,7 +56,7 @@ fn env_list(key: &str, default: &str) -> Vec<usize> {
 /// Which provider build the plans ran: `bench/run.py` hands over the release binary.
 fn provider_build() -> String {
     match dmslink_acctest::provider_binary_override() {
-        Some(bin) => format!("`{}`", bin.display()),
+        Some(bin) => format!("`{}`", bin.strip_prefix(dmslink_acctest::workspace_root()).unwrap_or(&bin).display()),
         None => "the debug build of the acceptance harness".to_string(),
     }
 }
