@@ -137,30 +137,20 @@ fn main() {
     let config_mp = msgpack::encode(&config, &main_type).unwrap();
     let null_mp = msgpack::encode(&Value::Null, &main_type).unwrap();
 
+    // A plan that must come back without errors before it is measured.
+    let checked_plan = |what: &str, prior: &[u8], proposed: &[u8]| {
+        let request = plan_request(prior.to_vec(), proposed.to_vec(), config_mp.clone());
+        let r = runtime.block_on(service.plan_resource_change(Request::new(request))).unwrap().into_inner();
+        let problems: Vec<_> = r.diagnostics.iter().filter(|d| d.severity == 1).map(|d| &d.summary).collect();
+        assert!(problems.is_empty(), "{what} has errors: {problems:?}");
+        r
+    };
     // The create plan, then the stack as applied: the state of the no-change plan.
-    let created = runtime
-        .block_on(service.plan_resource_change(Request::new(plan_request(
-            null_mp.clone(),
-            config_mp.clone(),
-            config_mp.clone(),
-        ))))
-        .unwrap()
-        .into_inner();
-    let problems: Vec<_> = created.diagnostics.iter().filter(|d| d.severity == 1).map(|d| &d.summary).collect();
-    assert!(problems.is_empty(), "the example's create plan has errors: {problems:?}");
+    let created = checked_plan("the example's create plan", &null_mp, &config_mp);
     let planned = msgpack::decode(&created.planned_state.unwrap().msgpack, &main_type).unwrap();
     let state = applied(planned, &main_type, "stack");
     let state_mp = msgpack::encode(&state, &main_type).unwrap();
-    let unchanged = runtime
-        .block_on(service.plan_resource_change(Request::new(plan_request(
-            state_mp.clone(),
-            state_mp.clone(),
-            config_mp.clone(),
-        ))))
-        .unwrap()
-        .into_inner();
-    let problems: Vec<_> = unchanged.diagnostics.iter().filter(|d| d.severity == 1).map(|d| &d.summary).collect();
-    assert!(problems.is_empty(), "the no-change plan has errors: {problems:?}");
+    checked_plan("the no-change plan", &state_mp, &state_mp);
 
     let dir = std::env::var_os("CRITERION_HOME")
         .map(PathBuf::from)
