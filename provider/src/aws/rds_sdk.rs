@@ -28,6 +28,22 @@ impl SdkRds {
         &self.endpoint
     }
 
+    /// `DescribeDBInstances`, every page (MaxRecords 100, the most a page may hold: the RDS service
+    /// model), with `filter` when given.
+    async fn describe_instances(&self, filter: Option<t::Filter>) -> Result<Vec<DbInstance>, AwsError> {
+        let pages = self
+            .client
+            .describe_db_instances()
+            .set_filters(filter.map(|f| vec![f]))
+            .max_records(100)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(pages.iter().flat_map(|p| p.db_instances()).map(instance_from_sdk).collect())
+    }
+
     fn err<E>(&self, e: SdkError<E, HttpResponse>) -> AwsError
     where
         E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
@@ -265,42 +281,17 @@ impl RdsApi for SdkRds {
     }
 
     async fn list_db_instances(&self) -> Result<Vec<DbInstance>, AwsError> {
-        // MaxRecords 100 is the most a page may hold (the RDS service model, DescribeDBInstances).
-        let pages = self
-            .client
-            .describe_db_instances()
-            .max_records(100)
-            .into_paginator()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| self.err(e))?;
-        Ok(pages.iter().flat_map(|p| p.db_instances()).map(instance_from_sdk).collect())
+        self.describe_instances(None).await
     }
 
     async fn find_db_instances(&self, ids: &[String]) -> Result<Vec<DbInstance>, AwsError> {
         let mut out = Vec::new();
-        // 100 identifiers per request, 100 instances per page (MaxRecords' most, the RDS service model).
+        // 100 identifiers per request.
         for chunk in ids.chunks(100) {
             let filter = t::Filter::builder().name("db-instance-id").set_values(Some(chunk.to_vec())).build();
-            let pages = self
-                .client
-                .describe_db_instances()
-                .filters(filter)
-                .max_records(100)
-                .into_paginator()
-                .send()
-                .try_collect()
-                .await
-                .map_err(|e| self.err(e))?;
-            out.extend(
-                pages
-                    .iter()
-                    .flat_map(|p| p.db_instances())
-                    .map(instance_from_sdk)
-                    // An endpoint that ignored the filter answers every instance: keep those asked for.
-                    .filter(|i| chunk.iter().any(|id| id.eq_ignore_ascii_case(&i.id))),
-            );
+            let found = self.describe_instances(Some(filter)).await?;
+            // An endpoint that ignored the filter answers every instance: keep those asked for.
+            out.extend(found.into_iter().filter(|i| chunk.iter().any(|id| id.eq_ignore_ascii_case(&i.id))));
         }
         Ok(out)
     }
