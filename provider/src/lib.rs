@@ -12,3 +12,7 @@ pub mod provider_config;
 pub mod resources;
 pub mod tag_rules;
 pub mod wire;
+
+/// This provider's version (the workspace version): `--version`, the first log line, and the
+/// `dmslink/<version>` token of every AWS request's User-Agent.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -8,16 +8,20 @@ use std::time::Duration;
 use dmslink::engine::provider::Provider;
 use dmslink::provider_config::ProviderBlock;
 use dmslink::wire::serve::{self, RunOptions};
-use dmslink::{logging, resources};
+use dmslink::{VERSION, logging, resources};
 
-const USAGE: &str = "usage: terraform-provider-dmslink [-debug]\n\nStarted by Terraform; run with -debug to serve in the foreground and print a TF_REATTACH_PROVIDERS value.";
+const USAGE: &str = "usage: terraform-provider-dmslink [-debug | --version]\n\nStarted by Terraform or OpenTofu; run with -debug to serve in the foreground and print a TF_REATTACH_PROVIDERS value, with --version to print the version.";
 
 fn main() -> ExitCode {
-    logging::init();
     let mut opts = RunOptions::default();
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "-debug" | "--debug" => opts.debug = true,
+            // On stdout, one line, before any logging: scripts read it (`make install`, support requests).
+            "-version" | "--version" | "-v" | "version" => {
+                println!("terraform-provider-dmslink {VERSION} (Terraform plugin protocol 6)");
+                return ExitCode::SUCCESS;
+            }
             "-h" | "-help" | "--help" => {
                 eprintln!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -28,6 +32,7 @@ fn main() -> ExitCode {
             }
         }
     }
+    logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

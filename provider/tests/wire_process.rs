@@ -24,6 +24,21 @@ fn running_without_the_magic_cookie_says_it_is_a_terraform_plugin_and_exits_1() 
 }
 
 #[test]
+fn version_flag_prints_the_version_on_stdout_and_exits_0() {
+    for flag in ["--version", "-version", "version"] {
+        let out = Command::new(BIN).arg(flag).env_remove("TF_PLUGIN_MAGIC_COOKIE").output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{flag}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            text,
+            format!("terraform-provider-dmslink {} (Terraform plugin protocol 6)\n", env!("CARGO_PKG_VERSION")),
+            "{flag}"
+        );
+        assert!(out.stderr.is_empty(), "{flag}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[test]
 fn a_terraform_without_protocol_6_gets_a_clear_error() {
     let out = Command::new(BIN)
         .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
@@ -48,6 +63,8 @@ async fn debug_mode_prints_reattach_json_serves_plaintext_and_stops_on_sigint() 
     let line = plugin.stdout_rest.recv_timeout(Duration::from_secs(5)).unwrap();
     let json = line.strip_prefix("\tTF_REATTACH_PROVIDERS='").and_then(|l| l.strip_suffix('\'')).unwrap();
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    // One line for either CLI: each looks the provider up under its own default registry host.
+    assert_eq!(v["registry.opentofu.org/dmslink/dmslink"], v["registry.terraform.io/dmslink/dmslink"]);
     let p = &v["registry.terraform.io/dmslink/dmslink"];
     assert_eq!(p["Protocol"], "grpc");
     assert_eq!(p["ProtocolVersion"], 6);
@@ -91,6 +108,10 @@ async fn plugin_mode_ignores_sigint_and_exits_0_on_sigterm() {
     assert!(plugin.stdout_rest.try_recv().is_err(), "nothing but the handshake line on stdout");
     let stderr = plugin.stderr_text();
     assert!(stderr.contains("SIGINT ignored"), "{stderr}");
+    let first: serde_json::Value = serde_json::from_str(stderr.lines().next().unwrap()).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(first["@message"], format!("terraform-provider-dmslink {version} starting"), "{stderr}");
+    assert_eq!(first["version"], version, "{stderr}");
     // Every stderr line is an hclog JSON object.
     for line in stderr.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));

@@ -37,6 +37,7 @@ pub mod secrets_manager;
 pub mod secrets_manager_sdk;
 pub mod stop;
 pub mod sts;
+pub mod user_agent;
 pub mod wait;
 
 use std::sync::Arc;
@@ -132,14 +133,18 @@ impl Clients {
     /// overrides. A new service is one line here (and one field above).
     pub fn from_sdk_config(sdk: &SdkConfig, endpoints: &EndpointOverrides) -> Clients {
         let dms_endpoint = endpoint_for(sdk, endpoints.dms.as_deref(), "Database Migration Service", "dms");
-        let mut dms_conf = aws_sdk_databasemigration::config::Builder::from(sdk).retry_partition(no_retry_quota("dms"));
+        let mut dms_conf = aws_sdk_databasemigration::config::Builder::from(sdk)
+            .retry_partition(no_retry_quota("dms"))
+            .interceptor(user_agent::DmslinkUserAgent);
         if let Some(url) = &endpoints.dms {
             dms_conf = dms_conf.endpoint_url(url);
         }
         let dms = dms_sdk::SdkDms::new(aws_sdk_databasemigration::Client::from_conf(dms_conf.build()), dms_endpoint);
 
         let ec2_endpoint = endpoint_for(sdk, endpoints.ec2.as_deref(), "EC2", "ec2");
-        let mut ec2_conf = aws_sdk_ec2::config::Builder::from(sdk).retry_partition(no_retry_quota("ec2"));
+        let mut ec2_conf = aws_sdk_ec2::config::Builder::from(sdk)
+            .retry_partition(no_retry_quota("ec2"))
+            .interceptor(user_agent::DmslinkUserAgent);
         if let Some(url) = &endpoints.ec2 {
             ec2_conf = ec2_conf.endpoint_url(url);
         }
@@ -151,7 +156,9 @@ impl Clients {
         };
 
         let rds_endpoint = endpoint_for(sdk, endpoints.rds.as_deref(), "RDS", "rds");
-        let mut rds_conf = aws_sdk_rds::config::Builder::from(sdk).retry_partition(no_retry_quota("rds"));
+        let mut rds_conf = aws_sdk_rds::config::Builder::from(sdk)
+            .retry_partition(no_retry_quota("rds"))
+            .interceptor(user_agent::DmslinkUserAgent);
         if let Some(url) = &endpoints.rds {
             rds_conf = rds_conf.endpoint_url(url);
         }
@@ -169,22 +176,27 @@ impl Clients {
             }
             url => url,
         };
-        let mut iam_conf = aws_sdk_iam::config::Builder::from(sdk).retry_partition(no_retry_quota("iam"));
+        let mut iam_conf = aws_sdk_iam::config::Builder::from(sdk)
+            .retry_partition(no_retry_quota("iam"))
+            .interceptor(user_agent::DmslinkUserAgent);
         if let Some(url) = &endpoints.iam {
             iam_conf = iam_conf.endpoint_url(url);
         }
         let iam = iam_sdk::SdkIam::new(aws_sdk_iam::Client::from_conf(iam_conf.build()), iam_endpoint);
 
         let logs_endpoint = endpoint_for(sdk, endpoints.logs.as_deref(), "CloudWatch Logs", "logs");
-        let mut logs_conf = aws_sdk_cloudwatchlogs::config::Builder::from(sdk).retry_partition(no_retry_quota("logs"));
+        let mut logs_conf = aws_sdk_cloudwatchlogs::config::Builder::from(sdk)
+            .retry_partition(no_retry_quota("logs"))
+            .interceptor(user_agent::DmslinkUserAgent);
         if let Some(url) = &endpoints.logs {
             logs_conf = logs_conf.endpoint_url(url);
         }
         let logs = logs_sdk::SdkLogs::new(aws_sdk_cloudwatchlogs::Client::from_conf(logs_conf.build()), logs_endpoint);
 
         let sm_endpoint = endpoint_for(sdk, endpoints.secretsmanager.as_deref(), "Secrets Manager", "secretsmanager");
-        let mut sm_conf =
-            aws_sdk_secretsmanager::config::Builder::from(sdk).retry_partition(no_retry_quota("secretsmanager"));
+        let mut sm_conf = aws_sdk_secretsmanager::config::Builder::from(sdk)
+            .retry_partition(no_retry_quota("secretsmanager"))
+            .interceptor(user_agent::DmslinkUserAgent);
         if let Some(url) = &endpoints.secretsmanager {
             sm_conf = sm_conf.endpoint_url(url);
         }

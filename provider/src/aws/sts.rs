@@ -93,6 +93,7 @@ async fn caller_identity_round(
     let endpoint = super::endpoint_for(sdk, sts_endpoint, "STS", "sts");
     let sdk = sdk_config_for_sts(sdk, sts_endpoint);
     let conf = aws_sdk_sts::config::Builder::from(&sdk)
+        .interceptor(super::user_agent::DmslinkUserAgent)
         .credentials_provider(SharedCredentialsProvider::new(credentials))
         .retry_config(RetryConfig::standard().with_max_attempts(limits.max_attempts.max(1)))
         .timeout_config(

@@ -86,6 +86,11 @@ async fn configure_inner(
                 .operation_attempt_timeout(Duration::from_secs(60))
                 .build(),
         );
+    // `app/dmslink` in the User-Agent of the calls aws-config makes itself (assume_role's STS,
+    // SSO); the provider's own clients add `dmslink/<version>` (crate::aws::user_agent).
+    if let Ok(app) = aws_types::app_name::AppName::new("dmslink") {
+        loader = loader.app_name(app);
+    }
     match sources {
         Sources::Process => {}
         Sources::Fixed(vars) => {

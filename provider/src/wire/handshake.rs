@@ -14,8 +14,12 @@ pub const UNIX_SOCKET_DIR_KEY: &str = "PLUGIN_UNIX_SOCKET_DIR";
 pub const CORE_PROTOCOL_VERSION: u32 = 1;
 /// The Terraform plugin protocol major version we speak.
 pub const APP_PROTOCOL_VERSION: u32 = 6;
-/// The provider's registry address, used in the debug-mode reattach line.
-pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/dmslink/dmslink";
+/// The provider's addresses in the debug-mode reattach line: the key must equal the address the
+/// configuration's `source = "dmslink/dmslink"` resolves to, and each CLI resolves it on its own
+/// default registry (Terraform: registry.terraform.io, OpenTofu: registry.opentofu.org). Both are
+/// listed so one line attaches either CLI; a CLI ignores the entry its configuration does not use.
+pub const PROVIDER_ADDRESSES: [&str; 2] =
+    ["registry.terraform.io/dmslink/dmslink", "registry.opentofu.org/dmslink/dmslink"];
 
 /// Why the process must not serve.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -84,16 +88,16 @@ pub fn handshake_line(addr: &Address, server_cert_der: Option<&[u8]>) -> String 
 
 /// The `TF_REATTACH_PROVIDERS` JSON for a debug server.
 pub fn reattach_json(pid: u32, addr: &Address) -> String {
-    serde_json::json!({
-        PROVIDER_ADDRESS: {
-            "Protocol": "grpc",
-            "ProtocolVersion": APP_PROTOCOL_VERSION,
-            "Pid": pid,
-            "Test": true,
-            "Addr": { "Network": addr.network(), "String": addr.as_str() }
-        }
-    })
-    .to_string()
+    let entry = serde_json::json!({
+        "Protocol": "grpc",
+        "ProtocolVersion": APP_PROTOCOL_VERSION,
+        "Pid": pid,
+        "Test": true,
+        "Addr": { "Network": addr.network(), "String": addr.as_str() }
+    });
+    let map: serde_json::Map<String, serde_json::Value> =
+        PROVIDER_ADDRESSES.iter().map(|a| (a.to_string(), entry.clone())).collect();
+    serde_json::Value::Object(map).to_string()
 }
 
 /// What terraform-plugin-go prints in `-debug` mode, verbatim apart from the JSON.
@@ -172,7 +176,7 @@ mod tests {
         let json = last.strip_prefix("\tTF_REATTACH_PROVIDERS='").unwrap().strip_suffix('\'').unwrap();
         assert_eq!(
             json,
-            r#"{"registry.terraform.io/dmslink/dmslink":{"Protocol":"grpc","ProtocolVersion":6,"Pid":42,"Test":true,"Addr":{"Network":"unix","String":"/tmp/p.sock"}}}"#
+            r#"{"registry.terraform.io/dmslink/dmslink":{"Protocol":"grpc","ProtocolVersion":6,"Pid":42,"Test":true,"Addr":{"Network":"unix","String":"/tmp/p.sock"}},"registry.opentofu.org/dmslink/dmslink":{"Protocol":"grpc","ProtocolVersion":6,"Pid":42,"Test":true,"Addr":{"Network":"unix","String":"/tmp/p.sock"}}}"#
         );
     }
 }

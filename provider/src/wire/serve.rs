@@ -72,6 +72,7 @@ pub async fn run<P: Send + Sync + 'static>(engine: Arc<Engine<P>>, opts: RunOpti
 
 async fn run_plugin<P: Send + Sync + 'static>(engine: Arc<Engine<P>>) -> Result<(), ServeError> {
     let env = handshake::check_env(|k| std::env::var(k).ok())?;
+    log_start("plugin");
     // Before the handshake line: from then on Terraform may send us Ctrl-C.
     let shutdown = shutdown_signal(false)?;
     let (tls_config, server_cert) = match &env.client_cert_pem {
@@ -96,6 +97,7 @@ async fn run_plugin<P: Send + Sync + 'static>(engine: Arc<Engine<P>>) -> Result<
 }
 
 async fn run_debug<P: Send + Sync + 'static>(engine: Arc<Engine<P>>) -> Result<(), ServeError> {
+    log_start("debug");
     let shutdown = shutdown_signal(true)?;
     let bound = bind(None).await?;
     print_stdout(&handshake::reattach_message(std::process::id(), &bound.address))?;
@@ -103,6 +105,14 @@ async fn run_debug<P: Send + Sync + 'static>(engine: Arc<Engine<P>>) -> Result<(
     let result = serve(engine, listener, None, shutdown).await;
     drop(dir);
     result
+}
+
+/// The first log line of a serving process: which provider answered, for bug reports and readers of
+/// `TF_LOG_PROVIDER` output. Not written when the handshake is refused (a person ran the binary by
+/// hand and reads one plain line).
+fn log_start(mode: &str) {
+    let version = crate::VERSION;
+    tracing::info!(version, mode, pid = std::process::id(), "terraform-provider-dmslink {version} starting");
 }
 
 fn print_stdout(text: &str) -> io::Result<()> {

@@ -43,7 +43,9 @@ impl Ec2Factory for SdkEc2Factory {
             }
         };
         let endpoint = crate::aws::endpoint_for(&sdk, self.endpoints.ec2.as_deref(), "EC2", "ec2");
-        let mut conf = aws_sdk_ec2::config::Builder::from(&sdk).retry_partition(super::super::no_retry_quota("ec2"));
+        let mut conf = aws_sdk_ec2::config::Builder::from(&sdk)
+            .retry_partition(super::super::no_retry_quota("ec2"))
+            .interceptor(super::super::user_agent::DmslinkUserAgent);
         if let Some(url) = &self.endpoints.ec2 {
             conf = conf.endpoint_url(url);
         }
