@@ -21,6 +21,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio_util::sync::CancellationToken;
 
 use super::error::{self, AwsError, ErrorKind};
+use crate::provider_config::Network;
 
 /// The code of the error a call cut by StopProvider returns.
 pub const STOPPED_CODE: &str = "StoppedByTerraform";
@@ -76,22 +77,64 @@ impl StoppableHttpClient {
         StoppableHttpClient { inner, stop }
     }
 
-    /// The SDK's own default HTTPS client (hyper 1, rustls with aws-lc, proxy settings from the
-    /// environment: what `aws-smithy-runtime` builds when none is given), raced against `stop`.
-    pub fn default_https(stop: CancellationToken) -> StoppableHttpClient {
+    /// The SDK's own default HTTPS client (hyper 1, rustls with aws-lc, what `aws-smithy-runtime`
+    /// builds when none is given) with the provider's trusted CAs and proxies, raced against `stop`.
+    /// One connector per URL scheme, since a proxy setting names one proxy: `http://` endpoints
+    /// (an emulator) and `https://` ones (AWS) may go through different proxies.
+    pub fn https(stop: CancellationToken, network: &Network) -> StoppableHttpClient {
         use aws_smithy_http_client::proxy::ProxyConfig;
         use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
         use aws_smithy_http_client::{Builder, ConnectorBuilder};
-        let inner = Builder::new().build_with_connector_fn(|settings, components| {
-            let mut conn = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
-            conn.set_connector_settings(settings.cloned());
-            if let Some(components) = components {
-                conn.set_sleep_impl(components.sleep_impl());
-            }
-            conn.set_proxy_config(Some(ProxyConfig::from_env()));
-            conn.build()
+        let client = |proxy: ProxyConfig| {
+            let tls_context = network.tls.clone();
+            Builder::new().build_with_connector_fn(move |settings, components| {
+                let mut conn = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+                if let Some(ctx) = &tls_context {
+                    conn = conn.tls_context(ctx.clone());
+                }
+                conn.set_connector_settings(settings.cloned());
+                if let Some(components) = components {
+                    conn.set_sleep_impl(components.sleep_impl());
+                }
+                conn.set_proxy_config(Some(proxy.clone()));
+                conn.build()
+            })
+        };
+        let inner = SharedHttpClient::new(BySchemeClient {
+            http: client(network.http_proxy.clone()),
+            https: client(network.https_proxy.clone()),
         });
         StoppableHttpClient::new(inner, stop)
+    }
+}
+
+/// Two clients, one per URL scheme.
+#[derive(Debug)]
+struct BySchemeClient {
+    http: SharedHttpClient,
+    https: SharedHttpClient,
+}
+
+impl HttpClient for BySchemeClient {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        SharedHttpConnector::new(BySchemeConnector {
+            http: self.http.http_connector(settings, components),
+            https: self.https.http_connector(settings, components),
+        })
+    }
+}
+
+/// Sends `https://` requests through one connector and the others through another.
+#[derive(Debug)]
+struct BySchemeConnector {
+    http: SharedHttpConnector,
+    https: SharedHttpConnector,
+}
+
+impl HttpConnector for BySchemeConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let is_https = request.uri().get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        if is_https { self.https.call(request) } else { self.http.call(request) }
     }
 }
 

@@ -11,6 +11,7 @@ use aws_types::region::Region;
 use tokio_util::sync::CancellationToken;
 
 use super::credentials::{resolve_credentials, validate_with_sts, with_assume_role, with_credentials};
+use super::network;
 use super::settings::{Configured, LOAD_TIMEOUT, Settings, attempts};
 use super::validate::check_region;
 use crate::aws::stop::{StoppableHttpClient, StoppableSleep};
@@ -76,8 +77,14 @@ async fn configure_inner(
         tracing::debug!(unknown = ?settings.unknown, "provider configuration has unknown values; configuring with what is known");
     }
 
+    let network = match &sources {
+        Sources::Process => network::resolve(settings, &|k| std::env::var(k).ok())?,
+        Sources::Fixed(vars) => {
+            network::resolve(settings, &|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))?
+        }
+    };
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(StoppableHttpClient::default_https(stop.clone()))
+        .http_client(StoppableHttpClient::https(stop.clone(), &network))
         .sleep_impl(StoppableSleep::new(stop.clone()))
         .retry_config(RetryConfig::standard().with_max_attempts(attempts(settings.max_retries)))
         .timeout_config(
@@ -165,6 +172,7 @@ async fn configure_inner(
         account_id = account_id.as_deref().unwrap_or("-"),
         partition = partition.as_str(),
         dms_endpoint = settings.endpoints.dms.as_deref().unwrap_or("-"),
+        ca_bundle = network.ca_bundle_source.as_deref().unwrap_or("-"),
         partial,
         "provider configured"
     );
@@ -269,6 +277,100 @@ mod tests {
         let c = configure_with(&cfg, isolated()).await.unwrap_or_else(|d| panic!("{d:?}"));
         assert_eq!(c.region, "");
         assert_eq!(c.account_id, None);
+    }
+
+    /// A forward proxy that answers every request itself with STS's GetCallerIdentity answer and
+    /// records each request line (`POST http://host:port/ HTTP/1.1` when used as a proxy).
+    async fn sts_answering_proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        const IDENTITY: &str = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+<GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/dms</Arn><UserId>AIDEXAMPLE</UserId>\
+<Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId>\
+</ResponseMetadata></GetCallerIdentityResponse>";
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    // Head, then the body its Content-Length announces.
+                    loop {
+                        let Ok(n) = sock.read(&mut chunk).await else { return };
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        let text = String::from_utf8_lossy(&buf).to_string();
+                        if let Some(end) = text.find("\r\n\r\n") {
+                            let len = text[..end]
+                                .lines()
+                                .find_map(|l| {
+                                    l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string())
+                                })
+                                .and_then(|v| v.parse::<usize>().ok())
+                                .unwrap_or(0);
+                            if buf.len() >= end + 4 + len {
+                                log.lock().unwrap().push(text.lines().next().unwrap_or_default().to_string());
+                                let answer = format!(
+                                    "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{IDENTITY}",
+                                    IDENTITY.len()
+                                );
+                                let _ = sock.write_all(answer.as_bytes()).await;
+                                buf.clear();
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (url, seen)
+    }
+
+    #[tokio::test]
+    async fn configure_reaches_sts_through_http_proxy_and_no_proxy_bypasses_it() {
+        let (proxy, seen) = sts_answering_proxy().await;
+        // A host that does not resolve: only the proxy can answer for it.
+        let sts = "http://sts.dmslink-test.invalid:8080";
+        let base = [
+            ("region", Value::string("eu-west-1")),
+            ("access_key", Value::string("AKIDEXAMPLE")),
+            ("secret_key", Value::string(SECRET)),
+            ("max_retries", Value::int(0)),
+            ("endpoints", endpoints(&[("sts", sts)])),
+            ("http_proxy", Value::string(&proxy)),
+        ];
+        let c = configure_with(&config(&base), isolated()).await.unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(c.account_id.as_deref(), Some("123456789012"));
+        assert_eq!(seen.lock().unwrap().clone(), vec![format!("POST {sts}/ HTTP/1.1")]);
+
+        let mut bypass = base.to_vec();
+        bypass.push(("no_proxy", Value::string(".dmslink-test.invalid")));
+        let d = match configure_with(&config(&bypass), isolated()).await {
+            Ok(_) => panic!("no_proxy did not bypass the proxy: the unresolvable host answered"),
+            Err(d) => d,
+        };
+        assert!(all_text(&d).contains("Could not validate AWS credentials"), "{}", all_text(&d));
+        assert_eq!(seen.lock().unwrap().len(), 1, "the proxy saw the bypassed request");
+    }
+
+    #[tokio::test]
+    async fn configure_refuses_an_unreadable_custom_ca_bundle_at_the_attribute() {
+        let cfg = config(&[
+            ("region", Value::string("eu-west-1")),
+            ("skip_credentials_validation", Value::Bool(true)),
+            ("access_key", Value::string("AKIDEXAMPLE")),
+            ("secret_key", Value::string(SECRET)),
+            ("custom_ca_bundle", Value::string("/nonexistent/dmslink-ca.pem")),
+        ]);
+        let d = match configure_with(&cfg, isolated()).await {
+            Ok(_) => panic!("a missing CA bundle was accepted"),
+            Err(d) => d,
+        };
+        assert_eq!(paths(&d), vec!["custom_ca_bundle"]);
     }
 
     #[test]

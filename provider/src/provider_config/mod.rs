@@ -11,10 +11,12 @@
 //! - [`validate`]: those validators and the checks across attributes;
 //! - [`settings`]: the block read into Rust values, and [`Configured`], what operations receive;
 //! - [`configure`]: ConfigureProvider, from the block and the environment to [`Configured`];
-//! - [`credentials`]: the credentials source, `assume_role`, and their validation with STS.
+//! - [`credentials`]: the credentials source, `assume_role`, and their validation with STS;
+//! - [`network`]: trusted certificate authorities and proxies of every AWS call.
 
 mod configure;
 mod credentials;
+mod network;
 mod schema;
 mod settings;
 #[cfg(test)]
@@ -25,9 +27,12 @@ use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 pub use configure::{Sources, configure, configure_until_stopped, configure_with};
+pub use network::Network;
 pub use schema::{DEFAULT_MAX_RETRIES, MAX_RETRIES_LIMIT, schema, sensitive_attributes};
 pub use settings::Configured;
-pub use validate::{check_external_id, check_region, check_role_arn, check_session_name, check_url, validate};
+pub use validate::{
+    check_external_id, check_proxy_url, check_region, check_role_arn, check_session_name, check_url, validate,
+};
 
 use crate::engine::{Configure, Diagnostics, Schema, Value};
 

@@ -95,6 +95,40 @@ pub fn schema() -> Schema {
     .attr(Attribute::optional("skip_credentials_validation", Type::Bool).describe(
         "Skip the STS `GetCallerIdentity` check at configuration (for endpoints without STS). The account ID is then unknown.",
     ))
+    .attr(
+        Attribute::optional("custom_ca_bundle", Type::String)
+            .describe(
+                "Path to a PEM file of certificate authorities to trust, in addition to the system's, for every AWS \
+                 call (e.g. the CA of a TLS-inspecting corporate proxy, or of a private endpoint). Defaults to \
+                 `AWS_CA_BUNDLE`. A leading `~` is the home directory. The file is read at configuration; a file \
+                 that cannot be read or holds no certificate is an error there.",
+            )
+            .validate(validate::validate_non_blank_attr),
+    )
+    .attr(
+        Attribute::optional("http_proxy", Type::String)
+            .sensitive()
+            .describe(
+                "URL of the proxy for `http://` AWS endpoints, e.g. `http://proxy.example.com:3128` \
+                 (`http://user:password@host:port` for basic authentication). Defaults to `HTTP_PROXY` or \
+                 `http_proxy`. When no HTTPS proxy is configured anywhere, it carries `https://` requests too.",
+            )
+            .validate(validate::validate_proxy_url_attr),
+    )
+    .attr(
+        Attribute::optional("https_proxy", Type::String)
+            .sensitive()
+            .describe(
+                "URL of the proxy for `https://` AWS endpoints (all of AWS's own). Defaults to `HTTPS_PROXY` or \
+                 `https_proxy`, then `http_proxy`.",
+            )
+            .validate(validate::validate_proxy_url_attr),
+    )
+    .attr(Attribute::optional("no_proxy", Type::String).describe(
+        "Comma-separated hosts, domains (`.example.com`) and CIDR blocks reached without a proxy. Defaults to \
+         `NO_PROXY` or `no_proxy`. With none of `http_proxy`, `https_proxy` and `no_proxy` set, the proxy \
+         environment variables apply as the AWS SDK reads them.",
+    ))
     .block(NestedBlock::single("assume_role", assume_role))
     .block(NestedBlock::single("endpoints", endpoints))
     .block(NestedBlock::single("default_tags", default_tags));
@@ -103,7 +137,7 @@ pub fn schema() -> Schema {
 
 /// Attribute names that are sensitive in the schema (for callers that log configs).
 pub fn sensitive_attributes() -> HashSet<&'static str> {
-    HashSet::from(["secret_key", "token"])
+    HashSet::from(["secret_key", "token", "http_proxy", "https_proxy"])
 }
 
 #[cfg(test)]
@@ -134,6 +168,10 @@ mod tests {
         let dt = s.block.nested_block("default_tags").unwrap();
         assert_eq!(dt.block.attribute("tags").unwrap().value_type(), Type::map(Type::String));
         assert_eq!(s.block.attribute("max_retries").unwrap().value_type(), Type::Number);
-        assert_eq!(sensitive_attributes(), HashSet::from(["secret_key", "token"]));
+        assert_eq!(sensitive_attributes(), HashSet::from(["secret_key", "token", "http_proxy", "https_proxy"]));
+        for name in ["custom_ca_bundle", "http_proxy", "https_proxy", "no_proxy"] {
+            let a = s.block.attribute(name).unwrap_or_else(|| panic!("missing {name}"));
+            assert_eq!(a.sensitive, sensitive_attributes().contains(name), "{name}");
+        }
     }
 }

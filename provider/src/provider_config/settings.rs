@@ -58,6 +58,10 @@ pub(super) struct Settings {
     pub(super) max_retries: i64,
     pub(super) default_tags: BTreeMap<String, String>,
     pub(super) skip_credentials_validation: bool,
+    pub(super) custom_ca_bundle: Option<String>,
+    pub(super) http_proxy: Option<String>,
+    pub(super) https_proxy: Option<String>,
+    pub(super) no_proxy: Option<String>,
     pub(super) unknown: Vec<String>,
 }
 
@@ -82,6 +86,10 @@ impl Settings {
             access_key: s("access_key", &mut u),
             secret_key: s("secret_key", &mut u),
             token: s("token", &mut u),
+            custom_ca_bundle: s("custom_ca_bundle", &mut u),
+            http_proxy: s("http_proxy", &mut u),
+            https_proxy: s("https_proxy", &mut u),
+            no_proxy: s("no_proxy", &mut u),
             max_retries: DEFAULT_MAX_RETRIES,
             ..Settings::default()
         };
@@ -141,8 +149,15 @@ impl Settings {
 
     /// Values that must never appear in a message.
     pub(super) fn secrets(&self) -> Vec<String> {
-        let mut v: Vec<String> = [&self.secret_key, &self.token].into_iter().flatten().cloned().collect();
-        for var in ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+        // A proxy URL may carry a password.
+        let mut v: Vec<String> = [&self.secret_key, &self.token, &self.http_proxy, &self.https_proxy]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        for var in
+            ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"]
+        {
             if let Ok(s) = std::env::var(var) {
                 v.push(s);
             }

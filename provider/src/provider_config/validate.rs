@@ -22,6 +22,18 @@ pub(super) fn validate_region_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics)
 pub(super) fn validate_url_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
     check_str(v, p, d, check_url, "Invalid endpoint URL");
 }
+pub(super) fn validate_proxy_url_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_str(v, p, d, check_proxy_url, "Invalid proxy URL");
+}
+pub(super) fn validate_non_blank_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_str(
+        v,
+        p,
+        d,
+        |s| if s.trim().is_empty() { Err("Give a path, or leave the argument out.".into()) } else { Ok(()) },
+        "Empty path",
+    );
+}
 pub(super) fn validate_role_arn_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
     check_str(v, p, d, check_role_arn, "Invalid role ARN");
 }
@@ -88,6 +100,18 @@ pub fn check_url(s: &str) -> Result<(), String> {
         return bad("the port must be a number from 1 to 65535");
     }
     Ok(())
+}
+
+/// `http(s)://[user:password@]host[:port]`; the message never repeats the URL, which may hold a
+/// password.
+pub fn check_proxy_url(s: &str) -> Result<(), String> {
+    let url = Url::parse(s).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    match url {
+        Some(u) if u.port() != Some(0) && (u.path().is_empty() || u.path() == "/") && u.query().is_none() => Ok(()),
+        _ => Err("Not a proxy URL such as \"http://proxy.example.com:3128\" (scheme http or https, a host, an \
+                  optional port and user:password; no path)."
+            .into()),
+    }
 }
 
 /// `arn:<partition>:iam::<12 digits>:role/<path/name>`.
