@@ -25,6 +25,12 @@
 #   make docs           regenerate docs/ from the schemas
 #   make reliability    the reliability suites in full (lost answers, concurrency, interrupts,
 #                       chaos seeds, kill matrix), then one table of faults, duplicates and leaks
+#   make release-local  release build, then the registry's artefacts in dist/ (zip per platform,
+#                       manifest, SHA256SUMS; release/package.py): the host platform, and
+#                       linux_arm64 with cargo-zigbuild (RELEASE_TARGETS=linux_arm64 installs it)
+#   make install        release build (or BINARY=<path>), installed into the implied local mirrors
+#                       of Terraform (~/.terraform.d/plugins) and OpenTofu
+#                       ($XDG_DATA_HOME/opentofu/plugins); INSTALL_HOME=<dir> for another home
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -50,6 +56,12 @@ RELIABILITY_ENV = DMSLINK_VENV=$(CURDIR)/$(VENV) DMSLINK_RELIABILITY_LEDGER=$(LE
 FUZZ_CASES ?= 1000000
 
 .PHONY: venv emulator emulator-stop emulator-test test lint fuzz docs terraform-path demo demo-destroy bench reliability
+.PHONY: release-local install
+
+# make install: BINARY=<path> installs that binary instead of building one; INSTALL_HOME is the home
+# directory whose plugin directories receive it (the acceptance test passes a temporary one).
+BINARY       ?=
+INSTALL_HOME ?= $(HOME)
 
 venv: $(STAMP)
 
@@ -150,3 +162,15 @@ demo:
 
 demo-destroy:
 	@DMSLINK_VENV=$(CURDIR)/$(VENV) MAKE="$(MAKE)" cargo run -q -p dmslink-acctest --example demo -- destroy
+
+# The artefacts of a release (.goreleaser.yml builds the same on tags), from this machine.
+release-local:
+	@PYTHON=$(PYTHON) release/release-local.sh
+
+install:
+	@bin="$(BINARY)"; \
+	if [ -z "$$bin" ]; then \
+	  cargo build --release --locked -p terraform-provider-dmslink || exit 1; \
+	  bin="$${CARGO_TARGET_DIR:-target}/release/terraform-provider-dmslink"; \
+	fi; \
+	$(PYTHON) release/install.py --binary "$$bin" --home "$(INSTALL_HOME)"
