@@ -306,6 +306,12 @@ where
             let why = source_chain(&err);
             let msg = if d.is_timeout() {
                 format!("could not reach the AWS endpoint {endpoint}: timed out connecting ({why})")
+            } else if is_untrusted_certificate(&why) {
+                format!(
+                    "could not reach the AWS endpoint {endpoint}: {why}. The endpoint's TLS certificate is not signed \
+                     by a certificate authority this machine trusts; behind a TLS-inspecting proxy or with a private \
+                     endpoint, set custom_ca_bundle (or AWS_CA_BUNDLE) to that authority's PEM file"
+                )
             } else {
                 format!("could not reach the AWS endpoint {endpoint}: {why}")
             };
@@ -348,6 +354,11 @@ fn source_chain(err: &(dyn StdError + 'static)) -> String {
         cur = e.source();
     }
     if parts.is_empty() { "unknown error".to_string() } else { parts.join(": ") }
+}
+
+/// rustls's words for a certificate chain that ends at an authority nobody trusts here.
+fn is_untrusted_certificate(why: &str) -> bool {
+    why.contains("UnknownIssuer") || why.contains("unable to get local issuer certificate")
 }
 
 #[cfg(test)]

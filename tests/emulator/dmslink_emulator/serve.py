@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import ssl
 import sys
 import tempfile
 import threading
@@ -54,6 +55,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="window after a create in which the new object is not found yet (default "
         "$DMSLINK_EMU_EVENTUAL_CONSISTENCY_SECONDS or 0 = off; see consistency.py)",
     )
+    parser.add_argument(
+        "--tls-dir",
+        default=os.environ.get("DMSLINK_EMU_TLS_DIR") or None,
+        metavar="DIR",
+        help="also serve HTTPS with a CA made at start-up: DIR/ca.pem, DIR/tls-port "
+        "(default $DMSLINK_EMU_TLS_DIR; see tls_listener.py)",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request to stderr")
     parser.add_argument(
         "--exit-with-parent",
@@ -90,13 +98,15 @@ def _remove_port_file(path: str, port: int) -> None:
         pass
 
 
-def _wait_ready(port: int, timeout: float = 30.0) -> None:
+def _wait_ready(port: int, timeout: float = 30.0, ca_file: str | None = None) -> None:
     deadline = time.monotonic() + timeout
-    url = f"http://{HOST}:{port}/_dmslink/health"
+    scheme = "https" if ca_file else "http"
+    url = f"{scheme}://{HOST}:{port}/_dmslink/health"
+    context = ssl.create_default_context(cafile=ca_file) if ca_file else None
     last: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
+            with urllib.request.urlopen(url, timeout=2, context=context) as resp:
                 if resp.status == 200:
                     return
         except Exception as err:  # noqa: BLE001 - retried until the deadline
@@ -186,6 +196,28 @@ def main(argv: list[str] | None = None) -> int:
         server.shutdown()
         return 1
 
+    tls_server = None
+    if args.tls_dir:
+        from . import tls_listener
+
+        os.makedirs(args.tls_dir, exist_ok=True)
+        cert_path, key_path = tls_listener.make_certificates(args.tls_dir)
+        tls_server = make_server(
+            HOST, 0, app, threaded=True, request_handler=MotoRequestHandler,
+            ssl_context=tls_listener.ssl_context(cert_path, key_path),
+        )
+        threading.Thread(
+            target=tls_server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        ).start()
+        try:
+            _wait_ready(tls_server.server_port, ca_file=os.path.join(args.tls_dir, tls_listener.CA_FILE))
+        except RuntimeError as err:
+            print(f"dmslink emulator: TLS listener: {err}", file=sys.stderr)
+            server.shutdown()
+            tls_server.shutdown()
+            return 1
+        tls_listener.write_port(args.tls_dir, tls_server.server_port)
+
     if args.port_file:
         _write_port_file(args.port_file, port)
 
@@ -211,8 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     done = threading.Event()
 
     def shutdown() -> None:
-        server.shutdown()
-        server.server_close()
+        for srv in (server, tls_server):
+            if srv is not None:
+                srv.shutdown()
+                srv.server_close()
         done.set()
 
     threading.Thread(target=shutdown, daemon=True).start()
