@@ -701,3 +701,74 @@ async fn sdk_dms_round_trip_against_emulator() {
     assert_eq!((conf.region.as_str(), conf.account_id.as_deref()), ("eu-west-1", Some("123456789012")));
     assert_eq!(conf.clients.dms.find_replication_task_by_id("no-such-task").await.unwrap(), None);
 }
+
+/// `assume_role` (every field) and `assume_role_with_web_identity` (no base credentials) through
+/// the provider's configuration against the emulator: the credentials STS hands out act in the
+/// role's account, which GetCallerIdentity then reports.
+#[tokio::test]
+async fn provider_assumes_roles_with_every_field_against_emulator() {
+    let emulator = dmslink_acctest::Emulator::start();
+    let url = emulator.endpoint();
+    let base = |pairs: Vec<(&str, Value)>| {
+        let mut cfg: BTreeMap<String, Value> = match dmslink::provider_config::schema().value_type() {
+            dmslink::engine::Type::Object(m) => m.into_keys().map(|k| (k, Value::Null)).collect(),
+            _ => unreachable!(),
+        };
+        cfg.insert("region".into(), Value::string("us-east-1"));
+        let endpoints: BTreeMap<String, Value> =
+            ["sts", "dms"].iter().map(|s| (s.to_string(), Value::string(&url))).collect();
+        cfg.insert("endpoints".into(), Value::Object(endpoints));
+        for (k, v) in pairs {
+            cfg.insert(k.into(), v);
+        }
+        Value::Object(cfg)
+    };
+    let obj = |pairs: Vec<(&str, Value)>| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
+    let set = |items: &[&str]| Value::Set(items.iter().map(|s| Value::string(*s)).collect());
+    let env = || Sources::Fixed(vec![("AWS_EC2_METADATA_DISABLED".into(), "true".into())]);
+
+    let assume = base(vec![
+        ("access_key", Value::string("testing")),
+        ("secret_key", Value::string("testing")),
+        ("allowed_account_ids", set(&["210987654321"])),
+        (
+            "assume_role",
+            obj(vec![
+                ("role_arn", Value::string("arn:aws:iam::210987654321:role/deployer")),
+                ("session_name", Value::string("dmslink-test")),
+                ("duration", Value::string("1h30m")),
+                ("external_id", Value::string("ext-1")),
+                ("source_identity", Value::string("alice")),
+                (
+                    "policy",
+                    Value::string(
+                        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dms:*","Resource":"*"}]}"#,
+                    ),
+                ),
+                ("policy_arns", set(&["arn:aws:iam::aws:policy/ReadOnlyAccess"])),
+                ("tags", Value::from_string_map(&BTreeMap::from([("team".to_string(), "data".to_string())]))),
+                ("transitive_tag_keys", set(&["team"])),
+            ]),
+        ),
+    ]);
+    let c = configure_with(&assume, env()).await.unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(c.account_id.as_deref(), Some("210987654321"));
+
+    let web = base(vec![(
+        "assume_role_with_web_identity",
+        obj(vec![
+            ("role_arn", Value::string("arn:aws:iam::210987654321:role/ci")),
+            ("web_identity_token", Value::string("eyJhbGciOiJSUzI1NiJ9.e30.c2ln")),
+            ("duration", Value::string("15m")),
+        ]),
+    )]);
+    let c = configure_with(&web, env()).await.unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(c.account_id.as_deref(), Some("210987654321"));
+    let requests = emulator.requests();
+    assert!(
+        requests.iter().any(|r| r.action == "AssumeRole" && r.access_key.as_deref() == Some("testing")),
+        "{requests:?}"
+    );
+    // Unsigned: the web identity needs no base credentials.
+    assert!(requests.iter().any(|r| r.action == "AssumeRoleWithWebIdentity" && r.access_key.is_none()), "{requests:?}");
+}

@@ -5,14 +5,15 @@
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_smithy_types::retry::RetryConfig;
+use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
+use aws_smithy_types::retry::{RetryConfig, RetryMode};
 use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::region::Region;
 use tokio_util::sync::CancellationToken;
 
-use super::credentials::{resolve_credentials, validate_with_sts, with_assume_role, with_credentials};
+use super::credentials::{check_account, resolve_credentials, validate_with_sts, with_credentials, with_roles};
 use super::network;
-use super::settings::{Configured, LOAD_TIMEOUT, Settings, attempts};
+use super::settings::{Configured, LOAD_TIMEOUT, Settings};
 use super::validate::check_region;
 use crate::aws::stop::{StoppableHttpClient, StoppableSleep};
 use crate::aws::{Clients, partition_of_region};
@@ -77,16 +78,21 @@ async fn configure_inner(
         tracing::debug!(unknown = ?settings.unknown, "provider configuration has unknown values; configuring with what is known");
     }
 
-    let network = match &sources {
-        Sources::Process => network::resolve(settings, &|k| std::env::var(k).ok())?,
-        Sources::Fixed(vars) => {
-            network::resolve(settings, &|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))?
-        }
+    let fixed: Option<Vec<(String, String)>> = match &sources {
+        Sources::Process => None,
+        Sources::Fixed(vars) => Some(vars.clone()),
     };
+    let env = |k: &str| match &fixed {
+        None => std::env::var(k).ok(),
+        Some(vars) => vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+    };
+    let network = network::resolve(settings, &env)?;
+    let retry = retry_config(settings, &env)?;
+    let profile_files = shared_files(settings, &env)?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(StoppableHttpClient::https(stop.clone(), &network))
         .sleep_impl(StoppableSleep::new(stop.clone()))
-        .retry_config(RetryConfig::standard().with_max_attempts(attempts(settings.max_retries)))
+        .retry_config(retry)
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(10))
@@ -113,7 +119,10 @@ async fn configure_inner(
     if let Some(p) = &settings.profile {
         loader = loader.profile_name(p);
     }
-    let (loader, cred_source) = with_credentials(loader, settings, partial)?;
+    if let Some(files) = &profile_files {
+        loader = loader.profile_files(files.clone());
+    }
+    let (loader, cred_source) = with_credentials(loader, settings, profile_files.as_ref(), partial)?;
 
     let sdk = match tokio::time::timeout(LOAD_TIMEOUT, loader.load()).await {
         Ok(sdk) => sdk,
@@ -150,7 +159,7 @@ async fn configure_inner(
         .into());
     }
 
-    let sdk = with_assume_role(sdk, settings).await;
+    let sdk = with_roles(sdk, settings, &env, partial)?;
 
     let mut account_id = None;
     let mut partition = partition_of_region(&region).to_string();
@@ -163,6 +172,7 @@ async fn configure_inner(
             account_id = id.account_id;
             partition = id.partition;
         }
+        check_account(settings, account_id.as_deref())?;
     }
 
     let clients = Clients::from_sdk_config(&sdk, &settings.endpoints);
@@ -177,6 +187,68 @@ async fn configure_inner(
         "provider configured"
     );
     Ok(Configured { clients, region, account_id, partition, default_tags: settings.default_tags.clone() })
+}
+
+/// Retries: `max_retries` and `retry_mode` from the block, else `AWS_MAX_ATTEMPTS` and
+/// `AWS_RETRY_MODE`, else 25 retries in standard mode. The environment is read here, not by
+/// aws-config, whose loader panics on a bad value (`AWS_MAX_ATTEMPTS=0`); a bad value is a
+/// diagnostic naming the variable. (Retry settings in shared config profiles are not read.)
+fn retry_config(settings: &Settings, env: &dyn Fn(&str) -> Option<String>) -> Result<RetryConfig, Diagnostics> {
+    let bad = |var: &str, want: &str| -> Diagnostics {
+        Diagnostic::error(
+            "Invalid retry setting in the environment",
+            format!("{var} must be {want}; unset it or fix it (the provider block's max_retries and retry_mode win over it)."),
+        )
+        .into()
+    };
+    let env_attempts = match env("AWS_MAX_ATTEMPTS").map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=u32::try_from(super::MAX_RETRIES_LIMIT + 1).unwrap_or(u32::MAX)).contains(&n) => Some(n),
+            _ => return Err(bad("AWS_MAX_ATTEMPTS", "a whole number of attempts from 1 to 101")),
+        },
+    };
+    let mode = match settings.retry_mode.clone().or_else(|| env("AWS_RETRY_MODE").filter(|v| !v.trim().is_empty())) {
+        None => RetryMode::Standard,
+        Some(m) => match m.trim().to_ascii_lowercase().as_str() {
+            "standard" => RetryMode::Standard,
+            "adaptive" => RetryMode::Adaptive,
+            // The other SDKs' `legacy` mode is the standard one's predecessor; standard is its nearest.
+            "legacy" => RetryMode::Standard,
+            _ => return Err(bad("AWS_RETRY_MODE", "\"standard\" or \"adaptive\"")),
+        },
+    };
+    Ok(RetryConfig::standard().with_retry_mode(mode).with_max_attempts(settings.attempts(env_attempts)))
+}
+
+/// `shared_config_files` / `shared_credentials_files`, read here so a missing file is a diagnostic at
+/// its index (aws-config would fail later with a less direct message) and `~` is expanded.
+fn shared_files(
+    settings: &Settings,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<ProfileFiles>, Diagnostics> {
+    if settings.shared_config_files.is_empty() && settings.shared_credentials_files.is_empty() {
+        return Ok(None);
+    }
+    let mut b = ProfileFiles::builder()
+        .include_default_config_file(settings.shared_config_files.is_empty())
+        .include_default_credentials_file(settings.shared_credentials_files.is_empty());
+    for (attr, kind, paths) in [
+        ("shared_config_files", ProfileFileKind::Config, &settings.shared_config_files),
+        ("shared_credentials_files", ProfileFileKind::Credentials, &settings.shared_credentials_files),
+    ] {
+        for (i, path) in paths.iter().enumerate() {
+            let expanded = network::expand_home(path, env);
+            let text = std::fs::read_to_string(&expanded).map_err(|e| {
+                Diagnostics::from(
+                    Diagnostic::error("Cannot read a shared AWS file", format!("{attr} names {expanded:?}: {e}."))
+                        .at(AttrPath::attr(attr).then_index(i)),
+                )
+            })?;
+            b = b.with_contents(kind, text);
+        }
+    }
+    Ok(Some(b.build()))
 }
 
 #[cfg(test)]
@@ -371,6 +443,94 @@ mod tests {
             Err(d) => d,
         };
         assert_eq!(paths(&d), vec!["custom_ca_bundle"]);
+    }
+
+    fn strings(items: &[&str]) -> Value {
+        Value::Set(items.iter().map(|s| Value::string(*s)).collect())
+    }
+
+    #[tokio::test]
+    async fn allowed_and_forbidden_account_ids_refuse_the_wrong_account_by_name() {
+        let (proxy, _) = sts_answering_proxy().await;
+        let base = vec![
+            ("region", Value::string("eu-west-1")),
+            ("access_key", Value::string("AKIDEXAMPLE")),
+            ("secret_key", Value::string(SECRET)),
+            ("endpoints", endpoints(&[("sts", "http://sts.dmslink-test.invalid:8080")])),
+            ("http_proxy", Value::string(&proxy)),
+        ];
+        let with = |extra: (&'static str, Value)| {
+            let mut v = base.clone();
+            v.push(extra);
+            config(&v)
+        };
+        let d =
+            configure_with(&with(("allowed_account_ids", strings(&["111111111111"]))), isolated()).await.err().unwrap();
+        assert_eq!(paths(&d), vec!["allowed_account_ids"]);
+        assert!(all_text(&d).contains("account 123456789012"), "{}", all_text(&d));
+        let d = configure_with(&with(("forbidden_account_ids", strings(&["123456789012"]))), isolated())
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(paths(&d), vec!["forbidden_account_ids"]);
+        assert!(all_text(&d).contains("account 123456789012"), "{}", all_text(&d));
+        let ok = configure_with(&with(("allowed_account_ids", strings(&["123456789012"]))), isolated()).await;
+        assert_eq!(ok.unwrap_or_else(|d| panic!("{d:?}")).account_id.as_deref(), Some("123456789012"));
+    }
+
+    #[test]
+    fn retries_follow_the_block_then_the_environment_and_bad_values_are_diagnostics() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        let unset = Settings::default();
+        let rc = retry_config(&unset, &env(&[])).unwrap();
+        assert_eq!((rc.max_attempts(), rc.mode()), (26, RetryMode::Standard));
+        let rc = retry_config(&unset, &env(&[("AWS_MAX_ATTEMPTS", "4"), ("AWS_RETRY_MODE", "adaptive")])).unwrap();
+        assert_eq!((rc.max_attempts(), rc.mode()), (4, RetryMode::Adaptive));
+        let set = Settings { max_retries: Some(2), retry_mode: Some("standard".into()), ..Settings::default() };
+        let rc = retry_config(&set, &env(&[("AWS_MAX_ATTEMPTS", "9"), ("AWS_RETRY_MODE", "adaptive")])).unwrap();
+        assert_eq!((rc.max_attempts(), rc.mode()), (3, RetryMode::Standard));
+        // aws-config would panic on these.
+        for (var, value) in [("AWS_MAX_ATTEMPTS", "0"), ("AWS_MAX_ATTEMPTS", "lots"), ("AWS_RETRY_MODE", "eager")] {
+            let pairs: &'static [(&'static str, &'static str)] = Box::leak(Box::new([(var, value)]));
+            let d = retry_config(&unset, &env(pairs)).unwrap_err();
+            assert!(d.0[0].detail.starts_with(var), "{}", d.0[0].detail);
+        }
+    }
+
+    #[tokio::test]
+    async fn shared_credentials_files_are_read_and_a_missing_one_is_named_at_its_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let creds = dir.path().join("credentials");
+        std::fs::write(&creds, format!("[ci]\naws_access_key_id = AKIDFROMFILE\naws_secret_access_key = {SECRET}\n"))
+            .unwrap();
+        let cfg = |files: &[&str]| {
+            config(&[
+                ("region", Value::string("eu-west-1")),
+                ("profile", Value::string("ci")),
+                ("skip_credentials_validation", Value::Bool(true)),
+                ("shared_credentials_files", Value::List(files.iter().map(|f| Value::string(*f)).collect())),
+            ])
+        };
+        let path = creds.display().to_string();
+        configure_with(&cfg(&[&path]), isolated()).await.unwrap_or_else(|d| panic!("{d:?}"));
+        let d = configure_with(&cfg(&[&path, "/nonexistent/credentials"]), isolated()).await.err().unwrap();
+        assert_eq!(paths(&d), vec!["shared_credentials_files[1]"]);
+        // Without the file the profile has no credentials.
+        let d = configure_with(&cfg(&[]), isolated()).await.err().unwrap();
+        assert!(all_text(&d).contains("credentials"), "{}", all_text(&d));
+    }
+
+    #[tokio::test]
+    async fn web_identity_without_a_token_says_what_to_set() {
+        let cfg = config(&[
+            ("region", Value::string("eu-west-1")),
+            ("assume_role_with_web_identity", obj(&[("role_arn", Value::string("arn:aws:iam::123456789012:role/ci"))])),
+        ]);
+        let d = configure_with(&cfg, isolated()).await.err().unwrap();
+        assert_eq!(paths(&d), vec!["assume_role_with_web_identity.web_identity_token_file"]);
+        assert!(all_text(&d).contains("AWS_WEB_IDENTITY_TOKEN_FILE"), "{}", all_text(&d));
     }
 
     #[test]

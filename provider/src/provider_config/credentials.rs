@@ -1,17 +1,18 @@
-//! Credentials: where they come from (the provider block, a profile, or the default chain),
-//! `assume_role`, resolving them once within a time bound, and validating them with STS
+//! Credentials: where they come from (the provider block, a profile, or the default chain), the
+//! roles assumed on top (`assume_role_with_web_identity`, `assume_role`), the account checks, resolving them once within a time bound, and validating them with STS
 //! `GetCallerIdentity`. Every failure is a diagnostic that says what to set.
 
 use aws_config::ConfigLoader;
 use aws_config::profile::ProfileFileCredentialsProvider;
-use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_runtime::env_config::file::EnvConfigFiles as ProfileFiles;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_types::SdkConfig;
 
-use super::settings::{LOAD_TIMEOUT, Settings, attempts};
+use super::roles::{AssumeRoleCredentials, WebIdentity, WebIdentityCredentials, WebIdentityToken};
+use super::settings::{LOAD_TIMEOUT, Settings};
 use crate::aws::error::ErrorKind;
 use crate::aws::sts::{self, ValidationLimits};
 use crate::engine::Diagnostics;
@@ -28,6 +29,7 @@ pub(super) fn credentials_help() -> &'static str {
 pub(super) fn with_credentials(
     mut loader: ConfigLoader,
     settings: &Settings,
+    profile_files: Option<&ProfileFiles>,
     partial: bool,
 ) -> Result<(ConfigLoader, String), Diagnostics> {
     let cred_source;
@@ -53,7 +55,11 @@ pub(super) fn with_credentials(
         }
         _ => match &settings.profile {
             Some(p) => {
-                loader = loader.credentials_provider(ProfileFileCredentialsProvider::builder().profile_name(p).build());
+                let mut b = ProfileFileCredentialsProvider::builder().profile_name(p);
+                if let Some(files) = profile_files {
+                    b = b.profile_files(files.clone());
+                }
+                loader = loader.credentials_provider(b.build());
                 cred_source = format!("profile {p:?}");
             }
             None => cred_source = "default chain (environment, shared files, container, instance)".to_string(),
@@ -62,24 +68,106 @@ pub(super) fn with_credentials(
     Ok((loader, cred_source))
 }
 
-/// assume_role: the base credentials of `sdk` call STS AssumeRole (at the STS override, if any).
-pub(super) async fn with_assume_role(sdk: SdkConfig, settings: &Settings) -> SdkConfig {
-    let Some(ar) = &settings.assume_role else {
-        return sdk;
+/// `assume_role_with_web_identity`, then `assume_role` (with the web identity's credentials when
+/// both are set, as the AWS provider chains them). `env` fills what the block leaves out.
+pub(super) fn with_roles(
+    sdk: SdkConfig,
+    settings: &Settings,
+    env: &dyn Fn(&str) -> Option<String>,
+    partial: bool,
+) -> Result<SdkConfig, Diagnostics> {
+    let mut sdk = sdk;
+    if let Some(block) = &settings.web_identity {
+        let at = |n: &str| AttrPath::attr("assume_role_with_web_identity").then_attr(n);
+        let from_env = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+        let mut session = block.session.clone();
+        if session.role_arn.is_empty() {
+            session.role_arn = from_env("AWS_ROLE_ARN").unwrap_or_default();
+        }
+        if session.session_name.is_none() {
+            session.session_name = from_env("AWS_ROLE_SESSION_NAME");
+        }
+        let token = match (&block.token, &block.token_file) {
+            (Some(t), _) => Some(WebIdentityToken::Inline(t.clone())),
+            (None, Some(f)) => Some(WebIdentityToken::File(f.clone())),
+            (None, None) => from_env("AWS_WEB_IDENTITY_TOKEN_FILE").map(WebIdentityToken::File),
+        };
+        match (session.role_arn.is_empty(), token) {
+            _ if partial => {}
+            (true, _) => {
+                return Err(Diagnostic::error(
+                    "Missing role to assume with the web identity",
+                    "Set assume_role_with_web_identity.role_arn, or the AWS_ROLE_ARN environment variable.",
+                )
+                .at(at("role_arn"))
+                .into());
+            }
+            (false, None) => {
+                return Err(Diagnostic::error(
+                    "Missing web identity token",
+                    "Set web_identity_token or web_identity_token_file in assume_role_with_web_identity, or the \
+                     AWS_WEB_IDENTITY_TOKEN_FILE environment variable.",
+                )
+                .at(at("web_identity_token_file"))
+                .into());
+            }
+            (false, Some(token)) => {
+                let base = sts::sdk_config_for_sts(&sdk, settings.endpoints.sts.as_deref());
+                let provider = WebIdentityCredentials::new(&base, WebIdentity { session, token });
+                sdk = sdk.into_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build();
+            }
+        }
+    }
+    if let Some(ar) = &settings.assume_role {
+        let base = sts::sdk_config_for_sts(&sdk, settings.endpoints.sts.as_deref());
+        let provider = AssumeRoleCredentials::new(&base, ar.clone());
+        sdk = sdk.into_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build();
+    }
+    Ok(sdk)
+}
+
+/// `allowed_account_ids` / `forbidden_account_ids` against the account the credentials belong to.
+pub(super) fn check_account(settings: &Settings, account_id: Option<&str>) -> Result<(), Diagnostics> {
+    let (allowed, forbidden) = (&settings.allowed_account_ids, &settings.forbidden_account_ids);
+    if allowed.is_empty() && forbidden.is_empty() {
+        return Ok(());
+    }
+    let Some(account) = account_id else {
+        let attr = if allowed.is_empty() { "forbidden_account_ids" } else { "allowed_account_ids" };
+        return Err(Diagnostic::error(
+            "Account ID unknown",
+            format!(
+                "{attr} is set, but the account of the credentials is not known: skip_credentials_validation \
+                 skips the STS call that tells it. Remove one of the two."
+            ),
+        )
+        .at(AttrPath::attr(attr))
+        .into());
     };
-    let base = sts::sdk_config_for_sts(&sdk, settings.endpoints.sts.as_deref());
-    let mut b = AssumeRoleProvider::builder(ar.role_arn.clone()).configure(&base);
-    if let Some(r) = sdk.region() {
-        b = b.region(r.clone());
+    if !allowed.is_empty() && !allowed.iter().any(|a| a == account) {
+        return Err(Diagnostic::error(
+            "AWS account not allowed",
+            format!(
+                "The credentials belong to account {account}, which is not in allowed_account_ids ({}). Nothing \
+                 was changed. Use credentials of an allowed account, or add {account} to the list.",
+                allowed.join(", ")
+            ),
+        )
+        .at(AttrPath::attr("allowed_account_ids"))
+        .into());
     }
-    if let Some(s) = &ar.session_name {
-        b = b.session_name(s.clone());
+    if forbidden.iter().any(|a| a == account) {
+        return Err(Diagnostic::error(
+            "AWS account forbidden",
+            format!(
+                "The credentials belong to account {account}, which forbidden_account_ids lists. Nothing was \
+                 changed. Use credentials of another account."
+            ),
+        )
+        .at(AttrPath::attr("forbidden_account_ids"))
+        .into());
     }
-    if let Some(x) = &ar.external_id {
-        b = b.external_id(x.clone());
-    }
-    let provider = b.build().await;
-    sdk.into_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build()
+    Ok(())
 }
 
 /// Who the validated credentials belong to.
@@ -95,7 +183,7 @@ pub(super) async fn validate_with_sts(
     creds: Credentials,
     cred_source: &str,
 ) -> Result<Identity, Diagnostics> {
-    let max_attempts = attempts(settings.max_retries).min(ValidationLimits::default().max_attempts);
+    let max_attempts = settings.attempts(None).min(ValidationLimits::default().max_attempts);
     // `max_retries = 0` asks for no retry at all: one round of one attempt.
     let busy_rounds = if max_attempts <= 1 { 1 } else { ValidationLimits::default().busy_rounds };
     let limits = ValidationLimits { max_attempts, busy_rounds, ..ValidationLimits::default() };
@@ -138,7 +226,14 @@ pub(super) async fn resolve_credentials(sdk: &SdkConfig, settings: &Settings) ->
     match result {
         Ok(c) => Ok(c),
         Err(e) => {
-            let (summary, mut detail) = match (&e, &settings.assume_role) {
+            let role =
+                settings.assume_role.as_ref().map(|a| (&a.session.role_arn, "assume_role.role_arn")).or_else(|| {
+                    settings
+                        .web_identity
+                        .as_ref()
+                        .map(|w| (&w.session.role_arn, "assume_role_with_web_identity.role_arn"))
+                });
+            let (summary, mut detail) = match (&e, role) {
                 (CredentialsError::CredentialsNotLoaded(_), _) => (
                     "No valid AWS credentials found",
                     "No credentials were found in the provider block, the environment, the shared credentials and \
@@ -154,8 +249,10 @@ pub(super) async fn resolve_credentials(sdk: &SdkConfig, settings: &Settings) ->
                     format!("Loading credentials failed: {}.", DisplayErrorContext(&e)),
                 ),
             };
-            if let Some(ar) = &settings.assume_role {
-                detail.push_str(&format!(" The provider assumes the role {} (assume_role.role_arn).", ar.role_arn));
+            if let Some((arn, attr)) = role
+                && !arn.is_empty()
+            {
+                detail.push_str(&format!(" The provider assumes the role {arn} ({attr})."));
             }
             detail.push(' ');
             detail.push_str(credentials_help());

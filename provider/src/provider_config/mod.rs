@@ -12,11 +12,13 @@
 //! - [`settings`]: the block read into Rust values, and [`Configured`], what operations receive;
 //! - [`configure`]: ConfigureProvider, from the block and the environment to [`Configured`];
 //! - [`credentials`]: the credentials source, `assume_role`, and their validation with STS;
-//! - [`network`]: trusted certificate authorities and proxies of every AWS call.
+//! - [`network`]: trusted certificate authorities and proxies of every AWS call;
+//! - [`roles`]: `assume_role` and `assume_role_with_web_identity`, as STS calls of our own.
 
 mod configure;
 mod credentials;
 mod network;
+mod roles;
 mod schema;
 mod settings;
 #[cfg(test)]

@@ -103,7 +103,7 @@ fn explicit_proxy(
 }
 
 /// `~` or `~/...` becomes the home directory, as the AWS provider does for `custom_ca_bundle`.
-fn expand_home(path: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
+pub(super) fn expand_home(path: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
     let home = || env("HOME").filter(|h| !h.is_empty());
     match path.strip_prefix('~') {
         Some("") => home().unwrap_or_else(|| path.to_string()),

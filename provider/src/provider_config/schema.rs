@@ -34,23 +34,50 @@ pub fn schema() -> Schema {
                 .validate(validate::validate_url_attr),
         );
     }
-    let assume_role =
-        Block::new("Assume an IAM role (STS `AssumeRole`) with the base credentials before any other call.")
-            .attr(
-                Attribute::optional("role_arn", Type::String)
-                    .describe("ARN of the IAM role to assume, e.g. `arn:aws:iam::123456789012:role/deployer`.")
-                    .validate(validate::validate_role_arn_attr),
+    let assume_role = role_session_attrs(
+        Block::new("Assume an IAM role (STS `AssumeRole`) with the base credentials before any other call."),
+        "the base credentials",
+    )
+    .attr(
+        Attribute::optional("external_id", Type::String)
+            .describe("External ID the role's trust policy requires, if any.")
+            .validate(validate::validate_external_id_attr),
+    )
+    .attr(
+        Attribute::optional("source_identity", Type::String)
+            .describe(
+                "Source identity recorded in CloudTrail for every call of the session (2-64 characters of \
+                 `[\\w+=,.@-]`); the role's trust policy must allow `sts:SetSourceIdentity`.",
             )
-            .attr(
-                Attribute::optional("session_name", Type::String)
-                    .describe("Session name for the assumed role (2-64 characters of `[\\w+=,.@-]`).")
-                    .validate(validate::validate_session_name_attr),
-            )
-            .attr(
-                Attribute::optional("external_id", Type::String)
-                    .describe("External ID the role's trust policy requires, if any.")
-                    .validate(validate::validate_external_id_attr),
-            );
+            .validate(validate::validate_source_identity_attr),
+    )
+    .attr(
+        Attribute::optional("tags", Type::map(Type::String))
+            .describe("Session tags (at most 50); the role's trust policy must allow `sts:TagSession`.")
+            .validate(validate::validate_session_tags_attr),
+    )
+    .attr(
+        Attribute::optional("transitive_tag_keys", Type::set(Type::String))
+            .describe("Keys of `tags` that pass on to roles this session assumes in turn (role chaining).")
+            .validate(validate::validate_transitive_tag_keys_attr),
+    );
+    let web_identity = role_session_attrs(
+        Block::new(
+            "Assume an IAM role with an OpenID Connect token (STS `AssumeRoleWithWebIdentity`), e.g. the \
+             identity token of a CI job. No base credentials are needed. With `assume_role` as well, that role \
+             is then assumed with these credentials.",
+        ),
+        "the token",
+    )
+    .attr(
+        Attribute::optional("web_identity_token", Type::String)
+            .sensitive()
+            .describe("The OpenID Connect token itself. Never logged. Give this or `web_identity_token_file`."),
+    )
+    .attr(Attribute::optional("web_identity_token_file", Type::String).describe(
+        "Path of a file holding the token, read at each call (CI systems rotate it). Defaults to \
+         `AWS_WEB_IDENTITY_TOKEN_FILE`.",
+    ));
     let default_tags = Block::new("Tags applied to every taggable object the provider creates.").attr(
         Attribute::optional("tags", Type::map(Type::String))
             .describe("Tags added to every resource's `tags_all`; a resource's own `tags` win on equal keys.")
@@ -129,15 +156,86 @@ pub fn schema() -> Schema {
          `NO_PROXY` or `no_proxy`. With none of `http_proxy`, `https_proxy` and `no_proxy` set, the proxy \
          environment variables apply as the AWS SDK reads them.",
     ))
+    .attr(
+        Attribute::optional("retry_mode", Type::String)
+            .describe(
+                "How failed requests are retried: `standard` (exponential backoff with jitter) or `adaptive` \
+                 (also slows the client down while AWS throttles it). Defaults to `AWS_RETRY_MODE`, then \
+                 `standard`.",
+            )
+            .validate(validate::validate_retry_mode_attr),
+    )
+    .attr(
+        Attribute::optional("allowed_account_ids", Type::set(Type::String))
+            .describe(
+                "The only AWS account IDs the provider may work in. Configuration fails, naming the account, \
+                 when the credentials belong to any other. Conflicts with `forbidden_account_ids`.",
+            )
+            .validate(validate::validate_account_ids_attr),
+    )
+    .attr(
+        Attribute::optional("forbidden_account_ids", Type::set(Type::String))
+            .describe(
+                "AWS account IDs the provider must never work in (e.g. production from a test pipeline). \
+                 Configuration fails, naming the account, when the credentials belong to one of them.",
+            )
+            .validate(validate::validate_account_ids_attr),
+    )
+    .attr(Attribute::optional("shared_config_files", Type::list(Type::String)).describe(
+        "Paths of shared configuration files to read instead of `~/.aws/config` (or `AWS_CONFIG_FILE`). \
+         A leading `~` is the home directory; a file that does not exist is an error.",
+    ))
+    .attr(Attribute::optional("shared_credentials_files", Type::list(Type::String)).describe(
+        "Paths of shared credentials files to read instead of `~/.aws/credentials` (or \
+         `AWS_SHARED_CREDENTIALS_FILE`). A leading `~` is the home directory; a file that does not exist is an \
+         error.",
+    ))
     .block(NestedBlock::single("assume_role", assume_role))
+    .block(NestedBlock::single("assume_role_with_web_identity", web_identity))
     .block(NestedBlock::single("endpoints", endpoints))
     .block(NestedBlock::single("default_tags", default_tags));
     Schema::new(0, block)
 }
 
+/// The attributes `assume_role` and `assume_role_with_web_identity` share; `with` names what the
+/// role is assumed with.
+fn role_session_attrs(block: Block, with: &str) -> Block {
+    block
+        .attr(
+            Attribute::optional("role_arn", Type::String)
+                .describe(&format!(
+                    "ARN of the IAM role to assume with {with}, e.g. `arn:aws:iam::123456789012:role/deployer`."
+                ))
+                .validate(validate::validate_role_arn_attr),
+        )
+        .attr(
+            Attribute::optional("session_name", Type::String)
+                .describe("Session name for the assumed role (2-64 characters of `[\\w+=,.@-]`). Defaults to `dmslink-<unix time>`.")
+                .validate(validate::validate_session_name_attr),
+        )
+        .attr(
+            Attribute::optional("duration", Type::String)
+                .describe(
+                    "How long the session's credentials last, a duration from `15m` to `12h` such as `1h30m` (the \
+                     role's maximum session duration bounds it). Defaults to STS's one hour.",
+                )
+                .validate(validate::validate_session_duration_attr),
+        )
+        .attr(
+            Attribute::optional("policy", Type::String)
+                .describe("An IAM policy document (JSON) that further restricts the session's permissions.")
+                .validate(validate::validate_session_policy_attr),
+        )
+        .attr(
+            Attribute::optional("policy_arns", Type::set(Type::String))
+                .describe("ARNs of managed IAM policies that further restrict the session's permissions (at most 10).")
+                .validate(validate::validate_policy_arns_attr),
+        )
+}
+
 /// Attribute names that are sensitive in the schema (for callers that log configs).
 pub fn sensitive_attributes() -> HashSet<&'static str> {
-    HashSet::from(["secret_key", "token", "http_proxy", "https_proxy"])
+    HashSet::from(["secret_key", "token", "http_proxy", "https_proxy", "web_identity_token"])
 }
 
 #[cfg(test)]
@@ -168,7 +266,10 @@ mod tests {
         let dt = s.block.nested_block("default_tags").unwrap();
         assert_eq!(dt.block.attribute("tags").unwrap().value_type(), Type::map(Type::String));
         assert_eq!(s.block.attribute("max_retries").unwrap().value_type(), Type::Number);
-        assert_eq!(sensitive_attributes(), HashSet::from(["secret_key", "token", "http_proxy", "https_proxy"]));
+        assert_eq!(
+            sensitive_attributes(),
+            HashSet::from(["secret_key", "token", "http_proxy", "https_proxy", "web_identity_token"])
+        );
         for name in ["custom_ca_bundle", "http_proxy", "https_proxy", "no_proxy"] {
             let a = s.block.attribute(name).unwrap_or_else(|| panic!("missing {name}"));
             assert_eq!(a.sensitive, sensitive_attributes().contains(name), "{name}");

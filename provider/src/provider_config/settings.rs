@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+pub(super) use super::roles::{AssumeRole, RoleSession};
 use super::schema::DEFAULT_MAX_RETRIES;
 use crate::aws::{Clients, EndpointOverrides, partition_of_region};
 use crate::engine::Value;
@@ -38,11 +39,14 @@ pub(super) fn attempts(max_retries: i64) -> u32 {
     u32::try_from(max_retries.max(0)).unwrap_or(u32::MAX - 1).saturating_add(1)
 }
 
+/// `assume_role_with_web_identity` as written; the environment fills the rest at configuration
+/// (`AWS_ROLE_ARN`, `AWS_ROLE_SESSION_NAME`, `AWS_WEB_IDENTITY_TOKEN_FILE`).
 #[derive(Clone, Debug, Default)]
-pub(super) struct AssumeRole {
-    pub(super) role_arn: String,
-    pub(super) session_name: Option<String>,
-    pub(super) external_id: Option<String>,
+pub(super) struct WebIdentityBlock {
+    /// `role_arn` empty when not written.
+    pub(super) session: RoleSession,
+    pub(super) token: Option<String>,
+    pub(super) token_file: Option<String>,
 }
 
 /// The provider block, read into Rust values; `unknown` names attributes not known yet (plan).
@@ -54,8 +58,15 @@ pub(super) struct Settings {
     pub(super) secret_key: Option<String>,
     pub(super) token: Option<String>,
     pub(super) assume_role: Option<AssumeRole>,
+    pub(super) web_identity: Option<WebIdentityBlock>,
+    pub(super) retry_mode: Option<String>,
+    pub(super) allowed_account_ids: Vec<String>,
+    pub(super) forbidden_account_ids: Vec<String>,
+    pub(super) shared_config_files: Vec<String>,
+    pub(super) shared_credentials_files: Vec<String>,
     pub(super) endpoints: EndpointOverrides,
-    pub(super) max_retries: i64,
+    /// `None`: not in the block (`AWS_MAX_ATTEMPTS`, else the default, applies).
+    pub(super) max_retries: Option<i64>,
     pub(super) default_tags: BTreeMap<String, String>,
     pub(super) skip_credentials_validation: bool,
     pub(super) custom_ca_bundle: Option<String>,
@@ -76,7 +87,40 @@ fn read_str(v: &Value, name: &str, unknown: &mut Vec<String>) -> Option<String> 
     }
 }
 
+/// A list or set of strings; unknown (or holding unknowns) is recorded in `unknown`.
+fn read_strings(v: &Value, name: &str, unknown: &mut Vec<String>) -> Vec<String> {
+    if !v.is_wholly_known() {
+        unknown.push(name.to_string());
+    }
+    v.as_elements()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| e.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string))
+        .collect()
+}
+
+/// What `assume_role` and `assume_role_with_web_identity` share; `role_arn` empty when unset.
+fn read_session(block: &Value, prefix: &str, unknown: &mut Vec<String>) -> RoleSession {
+    let p = |n: &str| format!("{prefix}.{n}");
+    RoleSession {
+        role_arn: read_str(block.get("role_arn"), &p("role_arn"), unknown).unwrap_or_default(),
+        session_name: read_str(block.get("session_name"), &p("session_name"), unknown),
+        duration: read_str(block.get("duration"), &p("duration"), unknown)
+            .and_then(|d| crate::engine::duration::parse(&d)),
+        policy: read_str(block.get("policy"), &p("policy"), unknown),
+        policy_arns: read_strings(block.get("policy_arns"), &p("policy_arns"), unknown),
+    }
+}
+
 impl Settings {
+    /// Attempts in all: `max_retries` + 1, else `AWS_MAX_ATTEMPTS` (`env_attempts`), else the default.
+    pub(super) fn attempts(&self, env_attempts: Option<u32>) -> u32 {
+        match self.max_retries {
+            Some(n) => attempts(n),
+            None => env_attempts.unwrap_or_else(|| attempts(DEFAULT_MAX_RETRIES)),
+        }
+    }
+
     pub(super) fn read(config: &Value) -> Settings {
         let mut u = Vec::new();
         let s = |name: &str, u: &mut Vec<String>| read_str(config.get(name), name, u);
@@ -90,31 +134,54 @@ impl Settings {
             http_proxy: s("http_proxy", &mut u),
             https_proxy: s("https_proxy", &mut u),
             no_proxy: s("no_proxy", &mut u),
-            max_retries: DEFAULT_MAX_RETRIES,
+            retry_mode: s("retry_mode", &mut u),
             ..Settings::default()
         };
         match config.get("max_retries") {
             Value::Unknown => u.push("max_retries".into()),
             v => {
-                if let Some(n) = v.as_i64() {
-                    out.max_retries = n.max(0);
-                }
+                out.max_retries = v.as_i64().map(|n| n.max(0));
             }
         }
         match config.get("skip_credentials_validation") {
             Value::Unknown => u.push("skip_credentials_validation".into()),
             v => out.skip_credentials_validation = v.as_bool().unwrap_or(false),
         }
+        out.allowed_account_ids = read_strings(config.get("allowed_account_ids"), "allowed_account_ids", &mut u);
+        out.forbidden_account_ids = read_strings(config.get("forbidden_account_ids"), "forbidden_account_ids", &mut u);
+        out.shared_config_files = read_strings(config.get("shared_config_files"), "shared_config_files", &mut u);
+        out.shared_credentials_files =
+            read_strings(config.get("shared_credentials_files"), "shared_credentials_files", &mut u);
         let ar = config.get("assume_role");
         if ar.is_unknown() {
             u.push("assume_role".into());
         } else if let Value::Object(_) = ar {
-            let role_arn = read_str(ar.get("role_arn"), "assume_role.role_arn", &mut u);
-            let session_name = read_str(ar.get("session_name"), "assume_role.session_name", &mut u);
-            let external_id = read_str(ar.get("external_id"), "assume_role.external_id", &mut u);
-            if let Some(role_arn) = role_arn {
-                out.assume_role = Some(AssumeRole { role_arn, session_name, external_id });
+            let session = read_session(ar, "assume_role", &mut u);
+            if !session.role_arn.is_empty() {
+                let p = |n: &str| format!("assume_role.{n}");
+                let tags = ar.get("tags");
+                if !tags.is_wholly_known() {
+                    u.push(p("tags"));
+                }
+                out.assume_role = Some(AssumeRole {
+                    session,
+                    external_id: read_str(ar.get("external_id"), &p("external_id"), &mut u),
+                    source_identity: read_str(ar.get("source_identity"), &p("source_identity"), &mut u),
+                    tags: tags.string_map().into_iter().collect(),
+                    transitive_tag_keys: read_strings(ar.get("transitive_tag_keys"), &p("transitive_tag_keys"), &mut u),
+                });
             }
+        }
+        let wi = config.get("assume_role_with_web_identity");
+        if wi.is_unknown() {
+            u.push("assume_role_with_web_identity".into());
+        } else if let Value::Object(_) = wi {
+            let p = |n: &str| format!("assume_role_with_web_identity.{n}");
+            out.web_identity = Some(WebIdentityBlock {
+                session: read_session(wi, "assume_role_with_web_identity", &mut u),
+                token: read_str(wi.get("web_identity_token"), &p("web_identity_token"), &mut u),
+                token_file: read_str(wi.get("web_identity_token_file"), &p("web_identity_token_file"), &mut u),
+            });
         }
         let ep = config.get("endpoints");
         if ep.is_unknown() {

@@ -22,6 +22,135 @@ pub(super) fn validate_region_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics)
 pub(super) fn validate_url_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
     check_str(v, p, d, check_url, "Invalid endpoint URL");
 }
+pub(super) fn validate_source_identity_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_str(v, p, d, |s| check_chars(s, 2, 64, "", "source identity"), "Invalid source identity");
+}
+pub(super) fn validate_retry_mode_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_str(
+        v,
+        p,
+        d,
+        |s| match s {
+            "standard" | "adaptive" => Ok(()),
+            _ => Err(format!("{s:?} is not a retry mode: use \"standard\" or \"adaptive\".")),
+        },
+        "Invalid retry mode",
+    );
+}
+pub(super) fn validate_session_duration_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_str(v, p, d, check_session_duration, "Invalid session duration");
+}
+pub(super) fn validate_session_policy_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_str(v, p, d, check_session_policy, "Invalid session policy");
+}
+pub(super) fn validate_policy_arns_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_elements(v, p, d, 10, "policy ARNs", check_policy_arn, "Invalid policy ARN");
+}
+pub(super) fn validate_account_ids_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_elements(v, p, d, usize::MAX, "account IDs", check_account_id, "Invalid AWS account ID");
+}
+pub(super) fn validate_transitive_tag_keys_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    check_elements(v, p, d, 50, "transitive tag keys", |k| check_len(k, 1, 128, "tag key"), "Invalid tag key");
+}
+pub(super) fn validate_session_tags_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
+    let Some(map) = v.as_map() else { return };
+    if map.len() > 50 {
+        d.error_at(
+            p.clone(),
+            "Too many session tags",
+            format!("STS takes at most 50 session tags, got {}.", map.len()),
+        );
+    }
+    for (k, val) in map {
+        if let Err(why) = check_len(k, 1, 128, "tag key") {
+            d.error_at(p.then_key(k), "Invalid session tag", why);
+        }
+        if let Some(val) = val.as_str()
+            && let Err(why) = check_len(val, 0, 256, "tag value")
+        {
+            d.error_at(p.then_key(k), "Invalid session tag", why);
+        }
+    }
+}
+
+/// Each known element of a list or set, and their count.
+fn check_elements(
+    v: &Value,
+    p: &AttrPath,
+    d: &mut Diagnostics,
+    max: usize,
+    what: &str,
+    f: fn(&str) -> Result<(), String>,
+    summary: &str,
+) {
+    let Some(items) = v.as_elements() else { return };
+    if items.len() > max {
+        d.error_at(p.clone(), format!("Too many {what}"), format!("At most {max} {what}, got {}.", items.len()));
+    }
+    for item in items {
+        if let Some(s) = item.as_str()
+            && let Err(why) = f(s)
+        {
+            d.error_at(p.clone(), summary, why);
+        }
+    }
+}
+
+fn check_len(s: &str, min: usize, max: usize, what: &str) -> Result<(), String> {
+    let n = s.chars().count();
+    if n < min || n > max {
+        return Err(format!("A {what} must be {min} to {max} characters long, got {n}."));
+    }
+    Ok(())
+}
+
+/// STS takes 900 to 43200 seconds (the role's own maximum may be lower; STS says so then).
+pub fn check_session_duration(s: &str) -> Result<(), String> {
+    match crate::engine::duration::parse(s) {
+        Some(d) if (900..=43_200).contains(&d.as_secs()) && d.subsec_nanos() == 0 => Ok(()),
+        Some(_) => Err(format!("{s:?} is outside what STS takes: from 15m to 12h, in whole seconds.")),
+        None => Err(format!("{s:?} is not a duration such as \"1h\" or \"45m\".")),
+    }
+}
+
+/// A JSON object; STS itself judges the policy's grammar and its packed size.
+pub fn check_session_policy(s: &str) -> Result<(), String> {
+    match serde_json::from_str::<serde_json::Value>(s) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        Ok(_) => {
+            Err("The policy must be a JSON object (an IAM policy document with \"Version\" and \"Statement\").".into())
+        }
+        Err(e) => {
+            Err(format!("The policy is not valid JSON: {e}. Use jsonencode({{ Version = ..., Statement = [...] }})."))
+        }
+    }
+}
+
+/// `arn:<partition>:iam::<account or aws>:policy/<path/name>`.
+pub fn check_policy_arn(s: &str) -> Result<(), String> {
+    let ok = Arn::parse(s).is_some_and(|a| {
+        a.partition.starts_with("aws")
+            && a.service == "iam"
+            && a.region.is_empty()
+            && (a.account == "aws" || (a.account.len() == 12 && a.account.bytes().all(|c| c.is_ascii_digit())))
+            && a.resource.strip_prefix("policy/").is_some_and(|n| !n.is_empty() && !n.ends_with('/'))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not an IAM policy ARN such as \"arn:aws:iam::aws:policy/ReadOnlyAccess\"."))
+    }
+}
+
+/// Twelve digits.
+pub fn check_account_id(s: &str) -> Result<(), String> {
+    if s.len() == 12 && s.bytes().all(|c| c.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not an AWS account ID (twelve digits, such as \"123456789012\")."))
+    }
+}
+
 pub(super) fn validate_proxy_url_attr(v: &Value, p: &AttrPath, d: &mut Diagnostics) {
     check_str(v, p, d, check_proxy_url, "Invalid proxy URL");
 }
@@ -181,7 +310,42 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             "A session token only works with the access_key and secret_key it was issued with.",
         );
     }
+    let has_elements = |v: &Value| v.as_elements().is_some_and(|e| !e.is_empty());
+    if has_elements(config.get("allowed_account_ids")) && has_elements(config.get("forbidden_account_ids")) {
+        diags.error_at(
+            AttrPath::attr("forbidden_account_ids"),
+            "Conflicting account ID lists",
+            "Set allowed_account_ids or forbidden_account_ids, not both.",
+        );
+    }
+    let wi = config.get("assume_role_with_web_identity");
+    if let Value::Object(_) = wi
+        && known_set(wi.get("web_identity_token"))
+        && known_set(wi.get("web_identity_token_file"))
+    {
+        diags.error_at(
+            AttrPath::attr("assume_role_with_web_identity").then_attr("web_identity_token_file"),
+            "Two web identity tokens",
+            "Give web_identity_token or web_identity_token_file, not both.",
+        );
+    }
     let ar = config.get("assume_role");
+    if let Value::Object(_) = ar
+        && let Some(keys) = ar.get("transitive_tag_keys").as_elements()
+        && let Some(tags) = ar.get("tags").as_map()
+    {
+        for key in keys.iter().filter_map(Value::as_str) {
+            if !tags.contains_key(key) {
+                diags.error_at(
+                    AttrPath::attr("assume_role").then_attr("transitive_tag_keys"),
+                    "Transitive tag key without a tag",
+                    format!(
+                        "{key:?} is not a key of assume_role.tags; a transitive key must name one of the session tags."
+                    ),
+                );
+            }
+        }
+    }
     if let Value::Object(_) = ar
         && known_unset(ar.get("role_arn"))
     {
@@ -208,6 +372,78 @@ mod tests {
     /// runs them at ValidateProviderConfig.
     fn validate_all(cfg: &Value) -> Diagnostics {
         Provider::new(ProviderBlock, vec![], vec![]).validate_provider(cfg)
+    }
+
+    #[test]
+    fn role_session_accounts_and_retry_mode_are_judged_at_validate() {
+        let set = |items: &[&str]| Value::Set(items.iter().map(|s| Value::string(*s)).collect());
+        let cfg = config(&[
+            ("retry_mode", Value::string("eager")),
+            ("allowed_account_ids", set(&["123456789012"])),
+            ("forbidden_account_ids", set(&["12345"])),
+            ("http_proxy", Value::string("corp-proxy.internal:3128")),
+            (
+                "assume_role",
+                obj(&[
+                    ("role_arn", Value::string("arn:aws:iam::123456789012:role/deployer")),
+                    ("duration", Value::string("13h")),
+                    ("policy", Value::string("[1]")),
+                    ("policy_arns", set(&["arn:aws:iam::aws:role/nope"])),
+                    ("source_identity", Value::string("a")),
+                    ("tags", Value::from_string_map(&BTreeMap::from([("team".into(), "data".into())]))),
+                    ("transitive_tag_keys", set(&["owner"])),
+                ]),
+            ),
+            (
+                "assume_role_with_web_identity",
+                obj(&[
+                    ("duration", Value::string("soon")),
+                    ("web_identity_token", Value::string("t0ken-value")),
+                    ("web_identity_token_file", Value::string("/var/run/token")),
+                ]),
+            ),
+        ]);
+        let d = validate_all(&cfg);
+        let mut got = paths(&d);
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                "assume_role.duration",
+                "assume_role.policy",
+                "assume_role.policy_arns",
+                "assume_role.source_identity",
+                "assume_role.transitive_tag_keys",
+                "assume_role_with_web_identity.duration",
+                "assume_role_with_web_identity.web_identity_token_file",
+                "forbidden_account_ids",
+                "forbidden_account_ids",
+                "http_proxy",
+                "retry_mode",
+            ],
+            "{d:?}"
+        );
+        let text = d.iter().map(|x| x.detail.clone()).collect::<Vec<_>>().join("\n");
+        assert!(text.contains("from 15m to 12h") && text.contains("\"owner\" is not a key"), "{text}");
+        assert!(!text.contains("t0ken-value") && !text.contains("corp-proxy"), "{text}");
+
+        let ok = config(&[
+            ("retry_mode", Value::string("adaptive")),
+            ("allowed_account_ids", set(&["123456789012"])),
+            (
+                "assume_role",
+                obj(&[
+                    ("role_arn", Value::string("arn:aws:iam::123456789012:role/deployer")),
+                    ("duration", Value::string("1h30m")),
+                    ("policy", Value::string(r#"{"Version":"2012-10-17","Statement":[]}"#)),
+                    ("policy_arns", set(&["arn:aws:iam::aws:policy/ReadOnlyAccess"])),
+                    ("source_identity", Value::string("alice")),
+                    ("tags", Value::from_string_map(&BTreeMap::from([("team".into(), "data".into())]))),
+                    ("transitive_tag_keys", set(&["team"])),
+                ]),
+            ),
+        ]);
+        assert!(validate_all(&ok).is_empty(), "{:?}", validate_all(&ok));
     }
 
     #[test]
