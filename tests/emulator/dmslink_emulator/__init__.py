@@ -32,6 +32,7 @@ _EXTENSIONS = (
     "faults",
     "secrets_lifecycle",  # SM5-SM7: a secret scheduled for deletion (its name, its value, its tags), its window
     "inventory",
+    "iam_enforcement",  # issue 17 item 5: IAM checks on demand, AWS-shaped denials, decision log
     "strictness",  # issue 13 item 7: atomic batch authorize, peering routes, inline dms-vpc-role
     "params",  # last: strict parameter checks wrap the response methods installed above
 )
