@@ -84,9 +84,45 @@ impl AwsError {
         if let Some(rid) = &self.request_id {
             s.push_str(&format!(" (request ID: {rid})"));
         }
+        if let Some(hint) = self.missing_permission(id) {
+            s.push_str(". ");
+            s.push_str(&hint);
+        }
         s
     }
+
+    /// For a call the credentials' policies refuse: the permission and the object, as a sentence
+    /// that says what to grant. AWS's message names the action ("is not authorized to perform:
+    /// dms:CreateReplicationTask on resource: arn:...") for most services; EC2 may answer only an
+    /// encoded message, and a create has no ARN yet (then the identifier names the object).
+    pub fn missing_permission(&self, id: &str) -> Option<String> {
+        if !PERMISSION_DENIED.contains(&self.code.as_str()) {
+            return None;
+        }
+        let after = |marker: &str| {
+            self.message.split_once(marker).and_then(|(_, rest)| {
+                rest.split_whitespace().next().map(|t| t.trim_end_matches(['.', ',', ';']).to_string())
+            })
+        };
+        let action = after("authorized to perform: ").filter(|a| a.contains(':'));
+        let resource = after("on resource: ").or_else(|| (!id.is_empty()).then(|| id.to_string()));
+        let on = resource.map(|r| format!(" on {r}")).unwrap_or_default();
+        Some(match action {
+            Some(a) => format!(
+                "Missing IAM permission: {a}{on}. Grant it to the credentials the provider uses (docs/iam lists the \
+                 permissions each dmslink resource needs)"
+            ),
+            None => format!(
+                "The credentials lack an IAM permission this call needs{on} (docs/iam lists the permissions each \
+                 dmslink resource needs)"
+            ),
+        })
+    }
 }
+
+/// Codes of a call the credentials' policies refuse (not of credentials AWS does not accept).
+const PERMISSION_DENIED: &[&str] =
+    &["AccessDenied", "AccessDeniedException", "AccessDeniedFault", "UnauthorizedOperation"];
 
 /// `creating DMS replication task (my-task): InvalidResourceStateFault: ...`.
 pub fn describe(doing: &str, id: &str, err: &AwsError) -> String {
@@ -464,6 +500,44 @@ mod tests {
         );
         let plain = AwsError::new(ErrorKind::Other, "", "could not reach the AWS endpoint http://x");
         assert_eq!(plain.to_string(), "could not reach the AWS endpoint http://x");
+    }
+
+    #[test]
+    fn a_denied_call_names_the_missing_permission_and_the_object() {
+        let aws = AwsError::from_code(
+            "AccessDeniedException".to_string(),
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: dms:DeleteReplicationTask on \
+             resource: arn:aws:dms:eu-west-1:123456789012:task:ABC because no identity-based policy allows it"
+                .to_string(),
+        );
+        let text = aws.describe("deleting DMS replication task", "t1");
+        assert!(
+            text.ends_with(
+                "Missing IAM permission: dms:DeleteReplicationTask on arn:aws:dms:eu-west-1:123456789012:task:ABC. \
+                 Grant it to the credentials the provider uses (docs/iam lists the permissions each dmslink resource needs)"
+            ),
+            "{text}"
+        );
+        // No resource in AWS's words: the object the call was about.
+        let moto = AwsError::from_code(
+            "UnauthorizedOperation".to_string(),
+            "You are not authorized to perform this operation. User: u is not authorized to perform: ec2:CreateVpc"
+                .to_string(),
+        );
+        assert!(
+            moto.describe("creating EC2 VPC", "stack-vpc")
+                .contains("Missing IAM permission: ec2:CreateVpc on stack-vpc.")
+        );
+        // An encoded EC2 message: no action to name, still what to do.
+        let encoded = AwsError::from_code(
+            "UnauthorizedOperation".to_string(),
+            "You are not authorized to perform this operation. Encoded authorization failure message: xyz".to_string(),
+        );
+        let text = encoded.describe("creating EC2 VPC", "");
+        assert!(text.contains("lack an IAM permission this call needs (docs/iam"), "{text}");
+        // Credentials AWS does not accept are another matter.
+        let bad_key = AwsError::from_code("InvalidClientTokenId".to_string(), "The security token is invalid.");
+        assert!(bad_key.missing_permission("x").is_none());
     }
 
     #[derive(Debug)]
