@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::schema::{AttrKind, Attribute, Block, Mode, Nesting};
+use crate::engine::schema::{AttrKind, Attribute, Block, Mode, NestedBlock, Nesting};
 use crate::engine::{About, Schema, Type};
 
 /// A page: path under `docs/` and its markdown.
@@ -19,12 +19,31 @@ pub fn provider_page(schema: &Schema, example_hcl: &str) -> Page {
     md.push_str(&first_sentence(&schema.block.description));
     md.push_str("\n---\n\n# dmslink Provider\n\n");
     md.push_str(&schema.block.description);
-    md.push_str("\n\n## Example Usage\n\n```terraform\n");
+    md.push_str("\n\n## Guides\n\n");
+    for (file, title) in GUIDES {
+        let _ = writeln!(md, "- [{title}](guides/{file})");
+    }
+    md.push_str("\n## Example Usage\n\n```terraform\n");
     md.push_str(example_hcl.trim_end());
     md.push_str("\n```\n\n");
     render_schema(&mut md, &schema.block);
     Page { path: "index.md".into(), markdown: md }
 }
+
+/// The hand-written guides in `docs/guides/` (file, title), as the provider page lists them.
+/// `guides_are_listed` fails when a guide is missing here or its title differs from its heading.
+pub const GUIDES: &[(&str, &str)] = &[
+    ("permissions.md", "AWS permissions"),
+    ("corporate-networks.md", "Corporate networks: proxies, certificate authorities and CI credentials"),
+    ("logging.md", "Logging and troubleshooting"),
+    ("timeouts.md", "Timeouts"),
+    ("importing.md", "Importing existing objects"),
+    ("migrating.md", "Migrating from the original modules to dmslink"),
+    ("moving-from-aws-provider.md", "Moving a task and a peering from the AWS provider with `moved`"),
+    ("secrets-manager.md", "Endpoint credentials from AWS Secrets Manager"),
+    ("local-emulator.md", "Running against the local AWS emulator"),
+    ("opentofu.md", "OpenTofu"),
+];
 
 /// The page of one resource or data source, from its description.
 pub fn resource_page(kind: &str, about: &About) -> Page {
@@ -50,7 +69,7 @@ pub fn resource_page(kind: &str, about: &About) -> Page {
     md.push_str("\n```\n\n");
     render_schema(&mut md, &schema.block);
     if let Some(import) = extras.import {
-        md.push_str("## Import\n\n");
+        md.push_str("\n## Import\n\n");
         md.push_str(import.trim_end());
         md.push('\n');
     }
@@ -62,105 +81,319 @@ fn first_sentence(s: &str) -> String {
     s[..end].replace('\n', " ")
 }
 
-fn render_schema(md: &mut String, block: &Block) {
-    md.push_str("## Schema\n\n");
-    let mut nested: Vec<(String, Block)> = Vec::new();
-    render_block_body(md, block, "", &mut nested);
-    while !nested.is_empty() {
-        let (anchor, b) = nested.remove(0);
-        let _ = write!(
-            md,
-            "<a id=\"nestedblock--{anchor}\"></a>\n### Nested Schema for `{}`\n\n",
-            anchor.replace("--", ".")
-        );
-        let mut more = Vec::new();
-        render_block_body(md, &b, &anchor, &mut more);
-        nested.extend(more);
+/// Where tfplugindocs links the write-only flag.
+const WRITE_ONLY_URL: &str =
+    "https://developer.hashicorp.com/terraform/language/resources/ephemeral#write-only-arguments";
+
+/// tfplugindocs' note above a group that holds a write-only argument, with the OpenTofu version too.
+const WRITE_ONLY_NOTE: &str = "> **NOTE**: [Write-only arguments](https://developer.hashicorp.com/terraform/language/resources/ephemeral#write-only-arguments) need Terraform ≥ 1.11 or OpenTofu ≥ 1.11.\n\n";
+
+/// The three groups tfplugindocs sorts attributes and blocks into: the title at the top level,
+/// then the plain label inside a nested schema.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Required,
+    Optional,
+    ReadOnly,
+}
+
+impl Group {
+    const ALL: [Group; 3] = [Group::Required, Group::Optional, Group::ReadOnly];
+
+    fn title(self, root: bool) -> &'static str {
+        match (self, root) {
+            (Group::Required, true) => "### Required",
+            (Group::Optional, true) => "### Optional",
+            (Group::ReadOnly, true) => "### Read-Only",
+            (Group::Required, false) => "Required:",
+            (Group::Optional, false) => "Optional:",
+            (Group::ReadOnly, false) => "Read-Only:",
+        }
     }
 }
 
-fn render_block_body(md: &mut String, block: &Block, prefix: &str, nested: &mut Vec<(String, Block)>) {
-    type Pick = fn(&Attribute) -> bool;
-    let sections: [(&str, Pick); 3] = [
-        ("Required", |a| a.mode == Mode::Required),
-        ("Optional", |a| matches!(a.mode, Mode::Optional | Mode::OptionalComputed)),
-        ("Read-Only", |a| a.mode == Mode::Computed),
-    ];
-    for (title, pick) in sections {
-        let attrs: Vec<&Attribute> = block.attributes.iter().filter(|a| pick(a)).collect();
-        let blocks: Vec<_> = if title == "Optional" { block.blocks.iter().collect() } else { vec![] };
-        if attrs.is_empty() && blocks.is_empty() {
+fn attr_group(a: &Attribute) -> Group {
+    match a.mode {
+        Mode::Required => Group::Required,
+        Mode::Optional | Mode::OptionalComputed => Group::Optional,
+        Mode::Computed => Group::ReadOnly,
+    }
+}
+
+/// tfplugindocs' `childBlockIsReadOnly`: no item limits and every leaf computed only.
+fn block_is_read_only(nb: &NestedBlock) -> bool {
+    nb.min_items == 0
+        && nb.max_items == 0
+        && nb.block.blocks.iter().all(block_is_read_only)
+        && nb.block.attributes.iter().all(|a| a.mode == Mode::Computed)
+}
+
+/// tfplugindocs' `childBlockIsOptional`: not required, and empty or with something to set.
+fn block_is_optional(nb: &NestedBlock) -> bool {
+    nb.min_items == 0
+        && ((nb.block.blocks.is_empty() && nb.block.attributes.is_empty())
+            || nb.block.blocks.iter().any(|b| b.min_items > 0 || block_is_optional(b))
+            || nb.block.attributes.iter().any(|a| a.mode.is_settable()))
+}
+
+fn block_group(nb: &NestedBlock) -> Group {
+    if nb.min_items > 0 {
+        Group::Required
+    } else if block_is_optional(nb) || !block_is_read_only(nb) {
+        // tfplugindocs refuses a block that is neither; optional is the nearest reading of one.
+        Group::Optional
+    } else {
+        Group::ReadOnly
+    }
+}
+
+fn block_has_write_only(b: &Block) -> bool {
+    b.attributes.iter().any(attr_has_write_only) || b.blocks.iter().any(|nb| block_has_write_only(&nb.block))
+}
+
+fn attr_has_write_only(a: &Attribute) -> bool {
+    a.write_only || matches!(&a.kind, AttrKind::Nested(n) if n.attributes.iter().any(attr_has_write_only))
+}
+
+/// A section below the lists: `<a id=...>` and `### Nested Schema for ...`.
+struct NestedSection {
+    anchor: String,
+    path: Vec<String>,
+    body: NestedBody,
+}
+
+enum NestedBody {
+    Block(Block),
+    /// Nested attributes (protocol 6 `nested_type`), grouped by their own modes.
+    Attributes(Vec<Attribute>),
+    /// The attributes of an object type, all in the group of the attribute that holds it.
+    Object(std::collections::BTreeMap<String, Type>, Group),
+}
+
+fn render_schema(md: &mut String, block: &Block) {
+    md.push_str("## Schema\n\n");
+    write_block_children(md, &[], block, true);
+    // One newline at the end, whatever the last section was.
+    md.truncate(md.trim_end().len());
+    md.push('\n');
+}
+
+/// tfplugindocs' `writeBlockChildren`: attributes and blocks together, by group, sorted by name;
+/// then each nested schema they link to, depth first.
+fn write_block_children(md: &mut String, parents: &[String], block: &Block, root: bool) {
+    enum Item<'a> {
+        Attr(&'a Attribute),
+        Block(&'a NestedBlock),
+    }
+    let mut items: Vec<(&str, Group, Item<'_>)> = Vec::new();
+    for a in &block.attributes {
+        items.push((a.name.as_str(), attr_group(a), Item::Attr(a)));
+    }
+    for b in &block.blocks {
+        items.push((b.name.as_str(), block_group(b), Item::Block(b)));
+    }
+    items.sort_by(|a, b| a.0.cmp(b.0));
+    let mut nested = Vec::new();
+    for group in Group::ALL {
+        let members: Vec<&(&str, Group, Item<'_>)> = items.iter().filter(|i| i.1 == group).collect();
+        if members.is_empty() {
             continue;
         }
-        let _ = write!(md, "### {title}\n\n");
-        let mut lines: Vec<(String, String)> = Vec::new();
-        for a in attrs {
-            let mut flags = vec![type_label(a)];
-            if a.sensitive {
-                flags.push("Sensitive".into());
-            }
-            if a.write_only {
-                flags.push("Write-only".into());
-            }
-            let mut desc = a.description.clone();
-            if let Some(d) = &a.default {
-                let shown = match d {
-                    crate::engine::Value::String(s) => format!("\"{s}\""),
-                    crate::engine::Value::Bool(b) => b.to_string(),
-                    crate::engine::Value::Number(n) => n.to_string(),
-                    _ => String::new(),
-                };
-                if !shown.is_empty() {
-                    let _ = write!(desc, " Defaults to `{shown}`.");
-                }
-            }
-            if let Some((min, max)) = a.whole_range {
-                let _ = write!(desc, " A whole number from {min} to {max}.");
-            }
-            if a.force_new {
-                desc.push_str(" Changing this forces a new resource.");
-            }
-            if let AttrKind::Nested(n) = &a.kind {
-                let anchor = join(prefix, &a.name);
-                let _ = write!(desc, " (see [below for nested schema](#nestedblock--{anchor}))");
-                nested.push((anchor, Block { attributes: n.attributes.clone(), ..Block::default() }));
-            }
-            lines.push((a.name.clone(), format!("- `{}` ({}) {}", a.name, flags.join(", "), desc.trim())));
+        let _ = write!(md, "{}\n\n", group.title(root));
+        let write_only = members.iter().any(|(_, _, item)| match item {
+            Item::Attr(a) => attr_has_write_only(a),
+            Item::Block(b) => block_has_write_only(&b.block),
+        });
+        if write_only {
+            md.push_str(WRITE_ONLY_NOTE);
         }
-        for b in blocks {
-            let anchor = join(prefix, &b.name);
-            let kind = match b.nesting {
-                Nesting::Single | Nesting::Group => "Block",
-                Nesting::List => "Block List",
-                Nesting::Set => "Block Set",
-                Nesting::Map => "Block Map",
-            };
-            let limits = match (b.min_items, b.max_items) {
-                (0, 0) => String::new(),
-                (min, 0) => format!(", Min: {min}"),
-                (0, max) => format!(", Max: {max}"),
-                (min, max) => format!(", Min: {min}, Max: {max}"),
-            };
-            lines.push((
-                b.name.clone(),
-                format!(
-                    "- `{}` ({kind}{limits}) {} (see [below for nested schema](#nestedblock--{anchor}))",
-                    b.name, b.block.description
-                ),
-            ));
-            nested.push((anchor, b.block.clone()));
-        }
-        lines.sort();
-        for (_, l) in lines {
-            md.push_str(&l);
-            md.push('\n');
+        for (name, _, item) in members {
+            let path = child_path(parents, name);
+            match item {
+                Item::Attr(a) => write_attribute(md, path, a, group, &mut nested),
+                Item::Block(b) => write_block_type(md, path, b, &mut nested),
+            }
         }
         md.push('\n');
     }
+    write_nested_sections(md, nested);
 }
 
-fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() { name.to_string() } else { format!("{prefix}--{name}") }
+fn child_path(parents: &[String], name: &str) -> Vec<String> {
+    let mut path = parents.to_vec();
+    path.push(name.to_string());
+    path
+}
+
+/// `- \`name\` (Block[ List| Set| Map], ...) description (see [below ...](#nestedblock--path))`.
+fn write_block_type(md: &mut String, path: Vec<String>, nb: &NestedBlock, nested: &mut Vec<NestedSection>) {
+    let name = path.last().map_or("", String::as_str);
+    let mut label = String::from("Block");
+    match nb.nesting {
+        Nesting::Single | Nesting::Group => {}
+        Nesting::List => label.push_str(" List"),
+        Nesting::Set => label.push_str(" Set"),
+        Nesting::Map => label.push_str(" Map"),
+    }
+    if matches!(nb.nesting, Nesting::Single | Nesting::Group) {
+        label.push_str(match block_group(nb) {
+            Group::Required => ", Required",
+            Group::Optional => ", Optional",
+            Group::ReadOnly => ", Read-only",
+        });
+    } else if nb.min_items > 0 {
+        let _ = write!(label, ", Min: {}", nb.min_items);
+    }
+    if nb.max_items > 0 {
+        let _ = write!(label, ", Max: {}", nb.max_items);
+    }
+    if nb.block.deprecated {
+        label.push_str(", Deprecated");
+    }
+    let anchor = format!("nestedblock--{}", path.join("--"));
+    let _ = write!(md, "- `{name}` ({label})");
+    push_description(md, &nb.block.description);
+    let _ = writeln!(md, " (see [below for nested schema](#{anchor}))");
+    nested.push(NestedSection { anchor, path, body: NestedBody::Block(nb.block.clone()) });
+}
+
+/// `- \`name\` (Type[, Sensitive][, Deprecated][, [Write-only](...)]) description`, with a link to
+/// the nested schema of nested attributes and of object types.
+fn write_attribute(md: &mut String, path: Vec<String>, a: &Attribute, group: Group, nested: &mut Vec<NestedSection>) {
+    let mut flags = vec![type_label(a)];
+    if a.sensitive {
+        flags.push("Sensitive".into());
+    }
+    if a.deprecated.is_some() {
+        flags.push("Deprecated".into());
+    }
+    if a.write_only {
+        flags.push(format!("[Write-only]({WRITE_ONLY_URL})"));
+    }
+    let _ = write!(md, "- `{}` ({})", a.name, flags.join(", "));
+    push_description(md, &attribute_description(a));
+    let anchor = format!("nestedatt--{}", path.join("--"));
+    let body = match &a.kind {
+        AttrKind::Nested(n) => Some(NestedBody::Attributes(n.attributes.clone())),
+        AttrKind::Plain(t) => object_of(t).map(|o| NestedBody::Object(o.clone(), group)),
+    };
+    if let Some(body) = body {
+        let _ = write!(md, " (see [below for nested schema](#{anchor}))");
+        nested.push(NestedSection { anchor, path, body });
+    }
+    md.push('\n');
+}
+
+/// The attribute types of an object, or of the elements of a list, set or map of objects.
+fn object_of(t: &Type) -> Option<&std::collections::BTreeMap<String, Type>> {
+    match t {
+        Type::Object(o) => Some(o),
+        Type::List(e) | Type::Set(e) | Type::Map(e) => match e.as_ref() {
+            Type::Object(o) => Some(o),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The schema's description plus what the schema says beside it: the default, the whole-number
+/// range, and whether a change replaces the resource.
+fn attribute_description(a: &Attribute) -> String {
+    let mut desc = a.description.clone();
+    if let Some(d) = &a.default {
+        let shown = match d {
+            crate::engine::Value::String(s) => format!("\"{s}\""),
+            crate::engine::Value::Bool(b) => b.to_string(),
+            crate::engine::Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        };
+        if !shown.is_empty() {
+            let _ = write!(desc, " Defaults to `{shown}`.");
+        }
+    }
+    if let Some((min, max)) = a.whole_range {
+        let _ = write!(desc, " A whole number from {min} to {max}.");
+    }
+    if a.force_new {
+        desc.push_str(" Changing this forces a new resource.");
+    }
+    desc
+}
+
+/// ` description` when there is one; blank lines become markdown line breaks, as tfplugindocs
+/// writes them, so a description never ends the list item.
+fn push_description(md: &mut String, description: &str) {
+    let desc = description.trim();
+    if desc.is_empty() {
+        return;
+    }
+    md.push(' ');
+    let mut blank_run = false;
+    for (i, line) in desc.split('\n').enumerate() {
+        if line.trim().is_empty() {
+            blank_run = true;
+            continue;
+        }
+        if i > 0 {
+            md.push_str(if blank_run { "  \n" } else { "\n" });
+        }
+        blank_run = false;
+        md.push_str(line);
+    }
+}
+
+fn write_nested_sections(md: &mut String, sections: Vec<NestedSection>) {
+    for s in sections {
+        let _ = write!(md, "<a id=\"{}\"></a>\n### Nested Schema for `{}`\n\n", s.anchor, s.path.join("."));
+        match s.body {
+            NestedBody::Block(b) => write_block_children(md, &s.path, &b, false),
+            NestedBody::Attributes(attrs) => write_nested_attribute_children(md, &s.path, &attrs),
+            NestedBody::Object(fields, group) => write_object_children(md, &s.path, &fields, group),
+        }
+    }
+}
+
+/// tfplugindocs' `writeNestedAttributeChildren`: by group, sorted by name.
+fn write_nested_attribute_children(md: &mut String, parents: &[String], attrs: &[Attribute]) {
+    let mut sorted: Vec<&Attribute> = attrs.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut nested = Vec::new();
+    for group in Group::ALL {
+        let members: Vec<&&Attribute> = sorted.iter().filter(|a| attr_group(a) == group).collect();
+        if members.is_empty() {
+            continue;
+        }
+        let _ = write!(md, "{}\n\n", group.title(false));
+        for a in members {
+            write_attribute(md, child_path(parents, &a.name), a, group, &mut nested);
+        }
+        md.push('\n');
+    }
+    write_nested_sections(md, nested);
+}
+
+/// tfplugindocs' `writeObjectChildren`: the object's attributes, typed, under the group of the
+/// attribute that holds the object; deeper objects get `nestedobjatt--` anchors.
+fn write_object_children(
+    md: &mut String,
+    parents: &[String],
+    fields: &std::collections::BTreeMap<String, Type>,
+    group: Group,
+) {
+    let _ = write!(md, "{}\n\n", group.title(false));
+    let mut nested = Vec::new();
+    for (name, t) in fields {
+        let path = child_path(parents, name);
+        let _ = write!(md, "- `{name}` ({})", type_name(t));
+        if let Some(o) = object_of(t) {
+            let anchor = format!("nestedobjatt--{}", path.join("--"));
+            let _ = write!(md, " (see [below for nested schema](#{anchor}))");
+            nested.push(NestedSection { anchor, path, body: NestedBody::Object(o.clone(), group) });
+        }
+        md.push('\n');
+    }
+    md.push('\n');
+    write_nested_sections(md, nested);
 }
 
 fn type_label(a: &Attribute) -> String {
@@ -234,6 +467,63 @@ mod tests {
             }
         }
         assert!(stale.is_empty(), "docs out of date: {stale:?}; run `make docs`");
+    }
+
+    /// Every file in `docs/guides/` is linked from the provider page under the title of its own
+    /// `# ` heading, and every listed guide exists.
+    #[test]
+    fn guides_are_listed() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/guides");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".md"))
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = GUIDES.iter().map(|(f, _)| f.to_string()).collect();
+        listed.sort();
+        assert_eq!(on_disk, listed, "docs/guides/ and GUIDES differ");
+        for (file, title) in GUIDES {
+            let text = std::fs::read_to_string(dir.join(file)).unwrap();
+            let heading = text.lines().find_map(|l| l.strip_prefix("# ")).unwrap_or_default();
+            assert_eq!(heading, *title, "{file}");
+        }
+    }
+
+    /// tfplugindocs' shapes: a single block is `(Block, Optional)` (or `Required`), nested schemas
+    /// use plain `Optional:` labels, object types link a `nestedatt--` section.
+    #[test]
+    fn schema_is_rendered_as_tfplugindocs_does() {
+        let pages = all_pages();
+        let main = pages.iter().find(|p| p.path == "resources/main.md").unwrap();
+        let md = &main.markdown;
+        assert!(md.contains("- `timeouts` (Block, Optional) How long"), "{md}");
+        assert!(md.contains("- `network` (Block, Required, Max: 1) "), "{md}");
+        assert!(md.contains("- `source` (Block List, Min: 1) "), "{md}");
+        assert!(
+            md.contains("<a id=\"nestedblock--source--rds\"></a>\n### Nested Schema for `source.rds`\n\nOptional:\n\n")
+        );
+        assert!(md.contains("(see [below for nested schema](#nestedatt--endpoint_connection_status))"));
+        assert!(md.contains("<a id=\"nestedatt--endpoint_connection_status\"></a>\n### Nested Schema for `endpoint_connection_status`\n\nRead-Only:\n\n"));
+        assert!(md.contains(
+            "[Write-only](https://developer.hashicorp.com/terraform/language/resources/ephemeral#write-only-arguments)"
+        ));
+        assert!(md.contains("need Terraform ≥ 1.11 or OpenTofu ≥ 1.11."));
+        assert!(!md.contains("\n### Optional\n\n- `create`"), "a nested schema with a top-level heading");
+        // `network` is required, so it is listed under Required, and its section comes first.
+        let required = md.find("### Required").unwrap();
+        let optional = md.find("### Optional").unwrap();
+        let network = md.find("- `network` (Block").unwrap();
+        assert!(required < network && network < optional);
+        // Depth first: `source.rds` follows `source` before `target` starts.
+        let source = md.find("### Nested Schema for `source`").unwrap();
+        let source_rds = md.find("### Nested Schema for `source.rds`").unwrap();
+        let target = md.find("### Nested Schema for `target`").unwrap();
+        assert!(source < source_rds && source_rds < target);
+        for page in &pages {
+            assert!(page.markdown.ends_with('\n') && !page.markdown.ends_with("\n\n"), "{}", page.path);
+            assert!(!page.markdown.contains("\n\n\n"), "{}", page.path);
+        }
     }
 
     #[test]
