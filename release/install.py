@@ -22,6 +22,8 @@ import shutil
 import sys
 from pathlib import Path
 
+# No release/__pycache__ in the work tree from importing the sibling module.
+sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import package  # noqa: E402  (the names and version logic package.py uses, one copy)
 

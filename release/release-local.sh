@@ -15,7 +15,7 @@ OUT=${RELEASE_DIR:-dist}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 RELEASE_VENV=.cache/release-venv
 PACKAGE=terraform-provider-dmslink
-host=$("$PYTHON" -c 'import sys; sys.path.insert(0, "release"); import package; print(package.host_target())')
+host=$("$PYTHON" -B -c 'import sys; sys.path.insert(0, "release"); import package; print(package.host_target())')
 
 built=()
 skipped=()
