@@ -572,6 +572,14 @@ fn prove_needed(bed: &TestBed, proof: &Proof, action: &str) -> RunOutput {
     assert!(denied.contains(action), "[{}] {action} was never refused (denied: {denied:?})", proof.policy);
     let text = out.combined().split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(text.contains(action), "[{}] the failed apply does not name {action}:\n{}", proof.policy, out.describe());
+    // The provider's own sentence: the permission and the object the call was about.
+    let hint = format!("Missing IAM permission: {action} on ");
+    assert!(
+        dmslink_acctest::parse_diagnostics(&out.stderr).iter().any(|d| d.detail.contains(&hint)),
+        "[{}] no diagnostic says {hint:?}:\n{}",
+        proof.policy,
+        out.describe()
+    );
     out
 }
 

@@ -643,7 +643,7 @@ fn main_write_only_passwords_stay_out_of_state() {
             assert!(
                 !out.success()
                     && out.stderr.contains("password_wo")
-                    && squash(&out.stderr).contains("Terraform 1.11 or later"),
+                    && squash(&out.stderr).contains("Terraform ≥ 1.11 or OpenTofu ≥ 1.11"),
                 "[{label}] a CLI without write-only support accepted password_wo:\n{}",
                 out.describe()
             );

@@ -80,7 +80,8 @@ impl AwsError {
     /// The practitioner-facing sentence: `creating DMS replication task (my-task):
     /// InvalidResourceStateFault: ...`, with the request id when AWS sent one.
     pub fn describe(&self, doing: &str, id: &str) -> String {
-        let mut s = if id.is_empty() { format!("{doing}: {self}") } else { format!("{doing} ({id}): {self}") };
+        let base = self.code_and_message();
+        let mut s = if id.is_empty() { format!("{doing}: {base}") } else { format!("{doing} ({id}): {base}") };
         if let Some(rid) = &self.request_id {
             s.push_str(&format!(" (request ID: {rid})"));
         }
@@ -89,6 +90,15 @@ impl AwsError {
             s.push_str(&hint);
         }
         s
+    }
+
+    /// `Code: message` (or whichever of the two there is).
+    fn code_and_message(&self) -> String {
+        match (self.code.is_empty(), self.message.is_empty()) {
+            (true, _) => self.message.clone(),
+            (false, true) => self.code.clone(),
+            (false, false) => format!("{}: {}", self.code, self.message),
+        }
     }
 
     /// For a call the credentials' policies refuse: the permission and the object, as a sentence
@@ -129,14 +139,14 @@ pub fn describe(doing: &str, id: &str, err: &AwsError) -> String {
     err.describe(doing, id)
 }
 
+/// `Code: message`; a refused permission adds the sentence saying which one (every resource's
+/// error texts show it, not only those built with [`AwsError::describe`]).
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.code.is_empty() {
-            write!(f, "{}", self.message)
-        } else if self.message.is_empty() {
-            write!(f, "{}", self.code)
-        } else {
-            write!(f, "{}: {}", self.code, self.message)
+        f.write_str(&self.code_and_message())?;
+        match self.missing_permission("") {
+            Some(hint) => write!(f, ". {hint}"),
+            None => Ok(()),
         }
     }
 }

@@ -152,7 +152,7 @@ fn write_only_detail(block: &Block, name: &str) -> String {
         .filter(|twin| block.attribute(twin).is_some_and(|a| !a.write_only && a.mode.is_settable()))
         .map_or_else(|| "Remove it".to_string(), |twin| format!("Use `{twin}` instead"));
     format!(
-        "`{name}` is write-only and needs Terraform 1.11 or later (this CLI does not support write-only \
+        "`{name}` is write-only and needs Terraform ≥ 1.11 or OpenTofu ≥ 1.11 (this CLI does not support write-only \
          arguments, so the value would be stored in state). {instead}, or upgrade Terraform."
     )
 }
@@ -254,7 +254,7 @@ mod tests {
         assert!(d.iter().all(|x| x.is_error() && x.summary == "Write-only attribute not supported"));
         assert_eq!(
             d.0[1].detail,
-            "`password_wo` is write-only and needs Terraform 1.11 or later (this CLI does not support write-only \
+            "`password_wo` is write-only and needs Terraform ≥ 1.11 or OpenTofu ≥ 1.11 (this CLI does not support write-only \
              arguments, so the value would be stored in state). Use `password` instead, or upgrade Terraform."
         );
         assert!(d.0[0].detail.contains("Use `master_password` instead"), "{}", d.0[0].detail);

@@ -58,7 +58,7 @@ pub enum Standing {
 }
 
 fn aws(role: &DmsServiceRole, doing: &str, e: &AwsError) -> String {
-    format!("{doing} IAM role {}: {e}", role.name)
+    e.describe(&format!("{doing} IAM role"), role.name)
 }
 
 /// Makes sure `role` is in place: present, trusting DMS, with its managed policy attached. With

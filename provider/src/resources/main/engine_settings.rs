@@ -224,8 +224,8 @@ pub fn blocks() -> [NestedBlock; 2] {
         }
         if name == ORACLE {
             b = b
-                .attr(Attribute::optional(ASM_PASSWORD, Type::String).sensitive().describe("`AsmPassword` of `asm_user`, with Binary Reader. Kept in state (sensitive); prefer `asm_password_wo` on Terraform ≥ 1.11. AWS never reports it."))
-                .attr(Attribute::write_only(ASM_PASSWORD_WO, Type::String).describe("Write-only `AsmPassword`: never stored in state. Requires Terraform 1.11 or later. Change `asm_password_wo_version` to send a new one."))
+                .attr(Attribute::optional(ASM_PASSWORD, Type::String).sensitive().describe("`AsmPassword` of `asm_user`, with Binary Reader. Kept in state (sensitive); prefer `asm_password_wo` on Terraform ≥ 1.11 or OpenTofu ≥ 1.11. AWS never reports it."))
+                .attr(Attribute::write_only(ASM_PASSWORD_WO, Type::String).describe("Write-only `AsmPassword`: never stored in state. Requires Terraform ≥ 1.11 or OpenTofu ≥ 1.11. Change `asm_password_wo_version` to send a new one."))
                 .attr(Attribute::optional(ASM_PASSWORD_WO_VERSION, Type::Number).describe("Bump to apply a new `asm_password_wo`.").whole_range(0, MAX));
         }
         NestedBlock::single(name, b)

@@ -416,7 +416,7 @@ fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, dia
             diags.error_at(
                 path.then_attr("password"),
                 "Missing password",
-                "Set password (or password_wo on Terraform 1.11 and later) for the account DMS connects with.",
+                "Set password (or password_wo on Terraform ≥ 1.11 or OpenTofu ≥ 1.11) for the account DMS connects with.",
             );
         }
     }
@@ -489,7 +489,7 @@ fn validate_database(db: &Value, path: &AttrPath, side: super::schema::Side, dia
             diags.error_at(
                 rp.then_attr("master_password"),
                 "Missing master password",
-                "A new RDS instance needs master_password (or master_password_wo on Terraform 1.11 and later).",
+                "A new RDS instance needs master_password (or master_password_wo on Terraform ≥ 1.11 or OpenTofu ≥ 1.11).",
             );
         }
         if side == super::schema::Side::Source && rds.get("engine").is_null() {

@@ -86,7 +86,7 @@ impl<'a> TaskOps<'a> {
     pub fn aws_error(&self, action: &str, e: &AwsError) -> Diagnostics {
         Diagnostic::error(
             format!("Error {action} DMS replication task"),
-            format!("{action} DMS replication task ({}): {e}", self.label),
+            e.describe(&format!("{action} DMS replication task"), &self.label),
         )
         .into()
     }
