@@ -21,7 +21,6 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio_util::sync::CancellationToken;
 
 use super::error::{self, AwsError, ErrorKind};
-use crate::provider_config::Network;
 
 /// The code of the error a call cut by StopProvider returns.
 pub const STOPPED_CODE: &str = "StoppedByTerraform";
@@ -81,7 +80,7 @@ impl StoppableHttpClient {
     /// builds when none is given) with the provider's trusted CAs and proxies, raced against `stop`.
     /// One connector per URL scheme, since a proxy setting names one proxy: `http://` endpoints
     /// (an emulator) and `https://` ones (AWS) may go through different proxies.
-    pub fn https(stop: CancellationToken, network: &Network) -> StoppableHttpClient {
+    pub fn https(stop: CancellationToken, network: &HttpTransport) -> StoppableHttpClient {
         use aws_smithy_http_client::proxy::ProxyConfig;
         use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
         use aws_smithy_http_client::{Builder, ConnectorBuilder};
@@ -105,6 +104,26 @@ impl StoppableHttpClient {
             https: client(network.https_proxy.clone()),
         });
         StoppableHttpClient::new(inner, stop)
+    }
+}
+
+/// How requests leave the process: the certificate authorities trusted and the proxy of each URL
+/// scheme (the provider block's `custom_ca_bundle` and proxies, read by `provider_config`).
+#[derive(Debug, Clone)]
+pub struct HttpTransport {
+    /// `None`: the system's roots only (the SDK's default).
+    pub tls: Option<aws_smithy_http_client::tls::TlsContext>,
+    /// For `http://` endpoints (e.g. a local emulator).
+    pub http_proxy: aws_smithy_http_client::proxy::ProxyConfig,
+    /// For `https://` endpoints (AWS itself).
+    pub https_proxy: aws_smithy_http_client::proxy::ProxyConfig,
+}
+
+impl Default for HttpTransport {
+    /// The SDK's own behaviour: system roots, proxies from the process environment.
+    fn default() -> HttpTransport {
+        use aws_smithy_http_client::proxy::ProxyConfig;
+        HttpTransport { tls: None, http_proxy: ProxyConfig::from_env(), https_proxy: ProxyConfig::from_env() }
     }
 }
 

@@ -94,3 +94,32 @@ async fn a_refusal_is_not_asked_again() {
     assert_eq!(e.code, "InvalidClientTokenId", "{e:?}");
     assert_eq!(sts.requests.load(Ordering::SeqCst), 1);
 }
+
+/// The validation call carries `dmslink/<version>` at the end of its User-Agent, like every client.
+#[tokio::test]
+async fn the_validation_call_names_dmslink_in_its_user_agent() {
+    #[derive(Debug, Clone, Default)]
+    struct Agent(Arc<std::sync::Mutex<Vec<String>>>);
+    impl HttpConnector for Agent {
+        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+            self.0.lock().unwrap().push(request.headers().get("user-agent").unwrap_or_default().to_string());
+            HttpConnectorFuture::ready(Ok(Response::new(StatusCode::try_from(200).unwrap(), SdkBody::from(IDENTITY))))
+        }
+    }
+    impl HttpClient for Agent {
+        fn http_connector(&self, _: &HttpConnectorSettings, _: &RuntimeComponents) -> SharedHttpConnector {
+            SharedHttpConnector::new(self.clone())
+        }
+    }
+    let agent = Agent::default();
+    let sdk = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .http_client(SharedHttpClient::new(agent.clone()))
+        .build();
+    let limits = ValidationLimits { max_attempts: 1, busy_rounds: 1, ..ValidationLimits::default() };
+    get_caller_identity(&sdk, None, Credentials::for_tests(), limits).await.unwrap();
+    let seen = agent.0.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].ends_with(&format!(" dmslink/{}", env!("CARGO_PKG_VERSION"))), "{}", seen[0]);
+}

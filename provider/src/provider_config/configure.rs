@@ -90,7 +90,7 @@ async fn configure_inner(
     let retry = retry_config(settings, &env)?;
     let profile_files = shared_files(settings, &env)?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(StoppableHttpClient::https(stop.clone(), &network))
+        .http_client(StoppableHttpClient::https(stop.clone(), &network.transport))
         .sleep_impl(StoppableSleep::new(stop.clone()))
         .retry_config(retry)
         .timeout_config(

@@ -13,32 +13,16 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 use super::settings::Settings;
+use crate::aws::stop::HttpTransport;
 use crate::engine::Diagnostics;
 use crate::engine::diag::{AttrPath, Diagnostic};
 
-/// How requests leave the process: trusted CAs and the proxy of each URL scheme.
-#[derive(Debug, Clone)]
+/// The transport every client uses, and where its extra CAs came from.
+#[derive(Debug, Clone, Default)]
 pub struct Network {
-    /// `None`: the system's roots only (the SDK's default).
-    pub tls: Option<TlsContext>,
-    /// For `http://` endpoints (e.g. a local emulator).
-    pub http_proxy: ProxyConfig,
-    /// For `https://` endpoints (AWS itself).
-    pub https_proxy: ProxyConfig,
+    pub transport: HttpTransport,
     /// Where the extra CAs came from, for the "provider configured" log line.
     pub ca_bundle_source: Option<String>,
-}
-
-impl Default for Network {
-    /// The SDK's own behaviour: system roots, proxies from the process environment.
-    fn default() -> Network {
-        Network {
-            tls: None,
-            http_proxy: ProxyConfig::from_env(),
-            https_proxy: ProxyConfig::from_env(),
-            ca_bundle_source: None,
-        }
-    }
 }
 
 /// Reads the CA bundle and proxy settings of the provider block, falling back to `env`.
@@ -50,7 +34,7 @@ pub(super) fn resolve(settings: &Settings, env: &dyn Fn(&str) -> Option<String>)
     };
     if let Some((path, attr, origin)) = bundle {
         let expanded = expand_home(&path, env);
-        network.tls = Some(tls_context(&expanded, origin).map_err(|detail| {
+        network.transport.tls = Some(tls_context(&expanded, origin).map_err(|detail| {
             let d = Diagnostic::error("Cannot use the custom CA bundle", detail);
             Diagnostics::from(match attr {
                 Some(a) => d.at(a),
@@ -68,9 +52,9 @@ pub(super) fn resolve(settings: &Settings, env: &dyn Fn(&str) -> Option<String>)
             .or_else(|| from_env("HTTPS_PROXY", "https_proxy"))
             .or_else(|| settings.http_proxy.clone());
         let no_proxy = settings.no_proxy.clone().or_else(|| from_env("NO_PROXY", "no_proxy"));
-        network.http_proxy =
+        network.transport.http_proxy =
             explicit_proxy(http.as_deref(), no_proxy.as_deref(), |u| ProxyConfig::http(u), "http_proxy")?;
-        network.https_proxy =
+        network.transport.https_proxy =
             explicit_proxy(https.as_deref(), no_proxy.as_deref(), |u| ProxyConfig::https(u), "https_proxy")?;
     }
     Ok(network)
@@ -198,28 +182,28 @@ mod tests {
         std::fs::write(&good, ca_pem()).unwrap();
         let settings = Settings { custom_ca_bundle: Some(good.display().to_string()), ..Settings::default() };
         let n = resolve(&settings, &env(&[("AWS_CA_BUNDLE", "/nonexistent.pem")])).unwrap();
-        assert!(n.tls.is_some());
+        assert!(n.transport.tls.is_some());
         assert!(n.ca_bundle_source.unwrap().starts_with("custom_ca_bundle"));
         let n = resolve(&Settings::default(), &env(&[])).unwrap();
-        assert!(n.tls.is_none() && n.ca_bundle_source.is_none());
+        assert!(n.transport.tls.is_none() && n.ca_bundle_source.is_none());
     }
 
     #[test]
     fn proxies_follow_the_aws_provider_rules_and_never_echo_the_url() {
         // Nothing set: the environment as the SDK reads it.
         let n = resolve(&Settings::default(), &env(&[])).unwrap();
-        assert!(n.http_proxy.is_from_env() && n.https_proxy.is_from_env());
+        assert!(n.transport.http_proxy.is_from_env() && n.transport.https_proxy.is_from_env());
         // http_proxy alone carries HTTPS too when no HTTPS proxy is configured anywhere.
         let s = Settings { http_proxy: Some("http://proxy:3128".into()), ..Settings::default() };
         let n = resolve(&s, &env(&[])).unwrap();
-        assert!(!n.http_proxy.is_disabled() && !n.https_proxy.is_disabled());
+        assert!(!n.transport.http_proxy.is_disabled() && !n.transport.https_proxy.is_disabled());
         // ... but not when HTTPS_PROXY is set: that one is for HTTPS.
         let n = resolve(&s, &env(&[("HTTPS_PROXY", "http://other:8080")])).unwrap();
-        assert!(!n.https_proxy.is_disabled() && !n.https_proxy.is_from_env());
+        assert!(!n.transport.https_proxy.is_disabled() && !n.transport.https_proxy.is_from_env());
         // https_proxy alone: plain HTTP goes direct.
         let s = Settings { https_proxy: Some("http://proxy:3128".into()), ..Settings::default() };
         let n = resolve(&s, &env(&[])).unwrap();
-        assert!(n.http_proxy.is_disabled() && !n.https_proxy.is_disabled());
+        assert!(n.transport.http_proxy.is_disabled() && !n.transport.https_proxy.is_disabled());
         let s = Settings { https_proxy: Some("http://user:hunter2@[bad".into()), ..Settings::default() };
         let d = resolve(&s, &env(&[])).unwrap_err();
         assert_eq!(d.0[0].summary, "Invalid proxy URL");
