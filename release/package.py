@@ -5,7 +5,7 @@ For each target platform <os>_<arch> (Terraform's names: linux_amd64, linux_arm6
 
     <out>/terraform-provider-dmslink_<version>_<os>_<arch>.zip   holding terraform-provider-dmslink_v<version> (0755)
     <out>/terraform-provider-dmslink_<version>_manifest.json     copy of terraform-registry-manifest.json
-    <out>/terraform-provider-dmslink_<version>_SHA256SUMS        "<sha256>  <file>" per zip and the manifest, sorted
+    <out>/terraform-provider-dmslink_<version>_SHA256SUMS        "<sha256>  <file>" per zip and the manifest, sorted by file name
 
 The zips are reproducible: every entry carries the time of SOURCE_DATE_EPOCH, else of the last commit,
 and fixed attributes, so the same binary gives the same zip and the same `zh:` hash in a lock file.
@@ -136,7 +136,8 @@ def package(targets: dict[str, Path], version: str, out: Path, mirror: Path | No
     shutil.copyfile(WORKSPACE / "terraform-registry-manifest.json", manifest)
     written.append(manifest)
     sums = out / sums_name(version)
-    lines = sorted(f"{sha256_file(p)}  {p.name}\n" for p in written)
+    # Sorted by file name (not by the line, whose order would follow the hashes and change with them).
+    lines = [f"{sha256_file(p)}  {p.name}\n" for p in sorted(written, key=lambda p: p.name)]
     sums.write_text("".join(lines))
     written.append(sums)
     if mirror is not None:
