@@ -64,7 +64,6 @@ https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 import uuid
@@ -73,11 +72,11 @@ from typing import Any
 from werkzeug.exceptions import HTTPException
 
 from .control import ControlError, interceptor, on_reset, route
+from .request_log import read_form_bytes
 
 ACCOUNT = "123456789012"
 # environ key: the exact bytes of a form-encoded body, for the signature check (I3).
 RAW_BODY = "dmslink.raw_form_body"
-_MAX_FORM_BYTES = 16 * 1024 * 1024
 POLICY_NAME = "dmslink-proof"
 
 # Signing names of the services that speak awsJson1_1 (and answer AccessDeniedException, HTTP 400).
@@ -256,17 +255,11 @@ def _keep_raw_form_body(_service: str, _action: str, environ: dict[str, Any], _s
     differently from botocore (the Rust SDK) is refused ``SignatureDoesNotMatch`` although its
     signature is right. AWS checks the bytes that were sent.
     """
-    if not enforcing() or not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+    if not enforcing():
         return None
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return None
-    if length <= 0 or length > _MAX_FORM_BYTES:
-        return None
-    raw = environ["wsgi.input"].read(length)
-    environ["wsgi.input"] = io.BytesIO(raw)
-    environ[RAW_BODY] = raw
+    raw = read_form_bytes(environ)
+    if raw is not None:
+        environ[RAW_BODY] = raw
     return None
 
 

@@ -64,8 +64,8 @@ def access_key_of(environ: dict[str, Any]) -> str | None:
     return None
 
 
-def read_form_body(environ: dict[str, Any]) -> str | None:
-    """Read a form-urlencoded body (query protocols) and put it back for moto."""
+def read_form_bytes(environ: dict[str, Any]) -> bytes | None:
+    """Read a form-urlencoded body (query protocols) as sent and put it back for moto."""
     if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return None
     try:
@@ -76,6 +76,14 @@ def read_form_body(environ: dict[str, Any]) -> str | None:
         return None
     raw = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = io.BytesIO(raw)
+    return raw
+
+
+def read_form_body(environ: dict[str, Any]) -> str | None:
+    """[`read_form_bytes`] as text."""
+    raw = read_form_bytes(environ)
+    if raw is None:
+        return None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

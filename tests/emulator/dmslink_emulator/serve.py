@@ -8,7 +8,6 @@ import os
 import signal
 import ssl
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -72,21 +71,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _write_port_file(path: str, port: int) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".port-", dir=directory)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(f"{port}\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from .atomic_file import write_atomically
+
+    write_atomically(path, f"{port}\n".encode())
 
 
 def _remove_port_file(path: str, port: int) -> None:

@@ -20,25 +20,10 @@ import os
 import ssl
 import tempfile
 
+from .atomic_file import write_atomically
+
 CA_FILE = "ca.pem"
 PORT_FILE = "tls-port"
-
-
-def _write_atomically(path: str, data: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tls-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def make_certificates(directory: str) -> tuple[str, str]:
@@ -99,7 +84,7 @@ def make_certificates(directory: str) -> tuple[str, str]:
     )
 
     pem = serialization.Encoding.PEM
-    _write_atomically(os.path.join(directory, CA_FILE), ca_cert.public_bytes(pem))
+    write_atomically(os.path.join(directory, CA_FILE), ca_cert.public_bytes(pem))
     # The server's own files stay private to the process: a temp dir, removed with it.
     private = tempfile.mkdtemp(prefix="dmslink-emulator-tls-")
     cert_path = os.path.join(private, "server.pem")
@@ -125,4 +110,4 @@ def ssl_context(cert_path: str, key_path: str) -> ssl.SSLContext:
 
 
 def write_port(directory: str, port: int) -> None:
-    _write_atomically(os.path.join(directory, PORT_FILE), f"{port}\n".encode())
+    write_atomically(os.path.join(directory, PORT_FILE), f"{port}\n".encode())
