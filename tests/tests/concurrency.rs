@@ -283,9 +283,11 @@ fn same_key_applies_contend_on_the_dynamodb_lock() {
 
 /// Ten tasks of one configuration, so one provider process whose DMS client shares one SDK retry
 /// budget. The DMS calls are throttled (60 `ThrottlingException`s), then fail with 10 HTTP 500s; each
-/// fault is served before any call reaches DMS, and the rules apply to whichever calls come first,
-/// so all ten creates and their waits meet them. All ten converge in one apply, the plan is then
-/// clean, and one destroy leaves none.
+/// fault is served before any call reaches DMS, and the rules apply to whichever calls come first.
+/// The ten waits for the replication instance are one coalesced `DescribeReplicationInstances`,
+/// which may meet faults on all of its 26 attempts (it did in a CI run, the last an HTTP 500): the
+/// wait asks again (`reliability.rs`, `a_wait_polls_through_server_errors_that_outlast_the_sdk_retries`).
+/// All ten converge in one apply, the plan is then clean, and one destroy leaves none.
 #[test]
 fn ten_tasks_in_one_provider_share_the_retry_budget_under_throttling() {
     let Some(bed) = TestBed::start("shared_retry_budget") else {

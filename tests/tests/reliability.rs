@@ -21,6 +21,9 @@
 //!   (`make reliability`).
 //! - `chaos_profile_is_survived_by_sdk_retries_and_reproducible`: the issue's chaos rates on every call,
 //!   seeded, against read calls of the AWS SDK for Rust.
+//! - `a_wait_polls_through_server_errors_that_outlast_the_sdk_retries`: a wait's read that meets an
+//!   HTTP 500 on every one of the SDK's attempts is asked again, as after throttling (a CI run of
+//!   `concurrency.rs` lost an apply to one such read).
 //!
 //! One CLI per case (the first found): the faults hit the provider's AWS calls, which do not depend
 //! on the CLI, and each case costs a whole stack create.
@@ -33,7 +36,7 @@ use aws_sdk_databasemigration::config::retry::RetryConfig;
 use aws_sdk_databasemigration::config::{BehaviorVersion, Credentials, Region};
 use dmslink_acctest::ledger::{self, Outcome};
 use dmslink_acctest::seed_stack::{self, PREFIX};
-use dmslink_acctest::{ChaosProfile, Emulator, FaultRule, TestBed, Venv, Workdir, missing_tool};
+use dmslink_acctest::{ChaosProfile, Emulator, FaultKind, FaultRule, TestBed, Venv, Workdir, missing_tool};
 use serde_json::{Value, json};
 
 const ADDR: &str = "dmslink_main.dblink";
@@ -600,4 +603,46 @@ lost_repltask_cases! {
     // The retry meets the task deleting (or gone): waited until gone.
     #[ignore = "long: a whole task life (~25 s); run by make reliability"]
     lost_repltask_dms_delete_replication_task => "dms:DeleteReplicationTask",
+}
+
+/// HTTP 500s injected into this many `DescribeReplicationInstances` calls: two reads of the wait for
+/// the replication instance, each of `max_retries = 1` (two attempts), fail to the end.
+const INSTANCE_READ_FAULTS: u32 = 4;
+
+/// A CI run of `concurrency.rs` lost an apply to one read: the ten tasks' waits for their replication
+/// instance were one coalesced `DescribeReplicationInstances`, which met injected faults on all of
+/// the SDK's 26 attempts, the last an HTTP 500, and the wait ended with "replication instance ...
+/// cannot run tasks: InternalFailure". A wait's read is asked again after a 5xx as after throttling
+/// (up to three such reads in a row); here with one retry per call, so that two reads fail quickly.
+#[test]
+fn a_wait_polls_through_server_errors_that_outlast_the_sdk_retries() {
+    let Some(bed) = TestBed::start("wait_polls_through_server_errors") else {
+        return;
+    };
+    let dms = bed.dms();
+    let wd = repltask_workdir(&bed);
+    wd.write("zz_provider_override.tf", "provider \"dmslink\" {\n  max_retries = 1\n}\n");
+    let plan = wd.run(&["plan", "-out=tfplan", "-input=false", "-no-color"]);
+    assert!(plan.success(), "plan:\n{}", plan.describe());
+
+    bed.emulator.reset_fault_counters();
+    bed.emulator.inject(
+        &FaultRule::new(FaultKind::Server { status: 500 })
+            .on("dms")
+            .action("DescribeReplicationInstances")
+            .times(INSTANCE_READ_FAULTS),
+    );
+    let out = wd.run(&["apply", "-input=false", "-no-color", "tfplan"]);
+    assert!(out.success(), "the apply through {INSTANCE_READ_FAULTS} HTTP 500s failed:\n{}", out.describe());
+    let counters = bed.emulator.fault_counters();
+    let met = counters.operations.get("dms:DescribeReplicationInstances").and_then(|o| o.get("server")).copied();
+    assert_eq!(met, Some(u64::from(INSTANCE_READ_FAULTS)), "faults met: {counters:?}");
+    let tasks: Vec<_> = dms.tasks().into_iter().filter(|t| t.id == REPLTASK_ID).collect();
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    dms.wait_status(REPLTASK_ID, "running", TASK_WAIT);
+    wd.expect_plan(0, "plan after the apply through server errors");
+
+    let out = wd.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(out.success(), "destroy:\n{}", out.describe());
+    assert!(dms.tasks().is_empty(), "tasks left: {:?}", dms.tasks());
 }

@@ -10,8 +10,8 @@
 //! lookup in it arrived: nothing is cached); a missing object is still `None`; and when the batch
 //! call fails with an error that may concern some objects only, each identifier is asked again on
 //! its own, so the error reaches only the lookups it concerns (an ARN in another account, a
-//! permission scoped to some resources, a malformed ARN). Throttling and lost answers concern the
-//! account, not an object: every lookup of the batch gets them, without a storm of single calls.
+//! permission scoped to some resources, a malformed ARN). Throttling, server errors and lost answers
+//! concern the account, not an object: every lookup of the batch gets them, without a storm of single calls.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -54,9 +54,10 @@ struct Waiter<V> {
 
 /// Whether a failed batch call's error may belong to some of its objects only (a permission scoped
 /// to some resources, a malformed or foreign identifier, an object gone mid-call), so that asking
-/// each alone can give the others their answers.
+/// each alone can give the others their answers. Throttling and server errors (5xx, after all of
+/// the SDK's attempts) are the service's, as are lost answers.
 fn could_concern_one_object(e: &AwsError) -> bool {
-    !matches!(e.kind, ErrorKind::Throttled | ErrorKind::Transport | ErrorKind::Cancelled | ErrorKind::TimedOut)
+    !(e.is_busy() || matches!(e.kind, ErrorKind::Transport | ErrorKind::Cancelled | ErrorKind::TimedOut))
 }
 
 /// Gathers lookups of one kind (see the module documentation).
@@ -113,7 +114,7 @@ impl<V: Clone + Send + 'static> Coalescer<V> {
                 })
                 .collect(),
             // One key, or an error about the account or the connection rather than any one object
-            // (throttling, no answer): every lookup gets it. Asking each alone then would only
+            // (throttling, a 5xx, no answer): every lookup gets it. Asking each alone then would only
             // multiply the calls AWS is already refusing; each caller retries as it would alone.
             Err(e) if keys.len() == 1 || !could_concern_one_object(&e) => {
                 keys.into_iter().map(|k| (k, Err(e.clone()))).collect()

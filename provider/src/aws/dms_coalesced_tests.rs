@@ -115,6 +115,20 @@ async fn a_throttled_batch_gives_every_lookup_the_throttling_without_a_storm_of_
     assert_eq!(w.fake.calls(), vec!["find_replication_tasks_by_arns"]);
 }
 
+/// A 5xx after all of the SDK's attempts is DMS failing, not one object: asking each alone would
+/// send ten more calls to a service that is failing (seen in CI under injected HTTP 500s).
+#[tokio::test(start_paused = true)]
+async fn a_batch_failing_with_a_server_error_gives_every_lookup_that_error_without_single_calls() {
+    let w = world(5).await;
+    w.fake.fail_next(
+        "find_replication_tasks_by_arns",
+        AwsError::from_code("InternalFailure", "The request processing has failed because of an unknown error."),
+    );
+    let answers = read_all_at_once(&w.dms, &w.tasks).await;
+    assert!(answers.iter().all(|a| matches!(a, Err(e) if e.code == "InternalFailure")), "{answers:?}");
+    assert_eq!(w.fake.calls(), vec!["find_replication_tasks_by_arns"]);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_lone_lookup_whose_batch_fails_gets_that_error_without_a_second_call() {
     let w = world(1).await;

@@ -73,6 +73,10 @@ pub struct WaitOptions {
     /// How many refreshes in a row may find nothing before the waiter gives up (when gone is not
     /// a target); covers eventual consistency right after a create.
     pub not_found_checks: u32,
+    /// How many refreshes in a row may fail with an AWS server error (5xx, after all of the SDK's
+    /// attempts) before the waiter gives up: a refresh is a read, so a hiccup is polled through,
+    /// while an outage still ends the wait long before its deadline.
+    pub server_error_checks: u32,
     /// How often an INFO progress line is written.
     pub progress_every: Duration,
 }
@@ -88,6 +92,7 @@ impl Default for WaitOptions {
             consecutive_target_hits: 1,
             not_found_ok_as_target: false,
             not_found_checks: 20,
+            server_error_checks: 3,
             progress_every: Duration::from_secs(30),
         }
     }
@@ -289,6 +294,7 @@ where
     let mut last_state: Option<String> = None;
     let mut hits = 0u32;
     let mut not_found = 0u32;
+    let mut server_errors = 0u32;
     let mut gone = false;
     let mut last_progress = start;
     let mut last_detail: Option<String> = None;
@@ -321,10 +327,20 @@ where
             Err(_) => return Err(timed_out(&last_state, &last_detail)),
         };
         let found = match result {
-            Ok(v) => v,
+            Ok(v) => {
+                server_errors = 0;
+                v
+            }
             Err(e) if e.kind == ErrorKind::NotFound => None,
-            Err(e) if e.kind == ErrorKind::Throttled => {
-                tracing::debug!(what, error = %e, "throttled while waiting; polling again");
+            // Throttling, or a 5xx (bounded by `server_error_checks`): AWS answered busy to every
+            // attempt of this read; ask again later.
+            Err(e)
+                if e.is_busy() && (e.kind == ErrorKind::Throttled || server_errors + 1 < opts.server_error_checks) =>
+            {
+                if e.kind != ErrorKind::Throttled {
+                    server_errors += 1;
+                }
+                tracing::debug!(what, error = %e, "AWS busy while waiting; polling again");
                 hits = 0;
                 if now >= deadline {
                     return Err(timed_out(&last_state, &last_detail));
@@ -634,5 +650,43 @@ mod tests {
         })
         .await;
         assert_eq!(got, Err(WaitError::Aws(denied)));
+    }
+
+    /// A refresh is a read: when AWS answered 5xx to every one of the SDK's attempts (seen in CI:
+    /// ten tasks' coalesced DescribeReplicationInstances met 26 faults in a row, the last an HTTP
+    /// 500 `InternalFailure`), the wait polls again, as it does after throttling; only
+    /// `server_error_checks` such refreshes in a row end it.
+    #[tokio::test(start_paused = true)]
+    async fn wait_polls_again_after_a_server_error_and_gives_up_on_an_outage() {
+        let busy =
+            AwsError::from_code("InternalFailure", "The request processing has failed because of an unknown error.");
+        let mut n = 0;
+        let spec = Wait::new("instance (i)", &["modifying"], &["available"]).options(quick());
+        let b = busy.clone();
+        let got = wait_for(&spec, &CancellationToken::new(), || {
+            n += 1;
+            let r = match n {
+                1 | 2 => Err(b.clone()),
+                3 => Ok(Some("modifying".to_string())),
+                4 => Err(AwsError::from_code("ServiceUnavailable", "try later")),
+                _ => Ok(Some("available".to_string())),
+            };
+            async move { r }
+        })
+        .await;
+        assert_eq!(got, Ok(Some("available".to_string())));
+        assert_eq!(n, 5);
+
+        let opts = WaitOptions { server_error_checks: 3, ..quick() };
+        let spec = Wait::new("instance (i)", &["modifying"], &["available"]).options(opts);
+        let mut calls = 0;
+        let got = wait_for(&spec, &CancellationToken::new(), || {
+            calls += 1;
+            let r: Result<Option<String>, AwsError> = Err(busy.clone());
+            async move { r }
+        })
+        .await;
+        assert_eq!(got, Err(WaitError::Aws(busy)));
+        assert_eq!(calls, 3, "three refreshes that each met a 5xx to the end, then the error");
     }
 }

@@ -208,8 +208,9 @@ impl<'a> TaskOps<'a> {
                 Err(fail(format!("replication instance {instance_arn} does not exist (replication_instance_arn)")))
             }
             Err(e) => Err(fail(format!(
-                "replication instance {instance_arn} cannot run tasks: {e}. DMS creates, moves and starts tasks only \
-                 on an available replication instance."
+                "replication instance {instance_arn} cannot run tasks: {}. DMS creates, moves and starts tasks only \
+                 on an available replication instance.",
+                e.to_string().trim_end_matches('.')
             ))),
         }
     }
