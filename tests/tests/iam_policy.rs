@@ -419,9 +419,11 @@ const MAIN_PROOF: Proof = Proof {
              moto checks only the called action",
         ),
     ],
-    // The first call of the create that changes anything (the later ones take the stack's RDS
-    // instances' create times each; iam_policy_every_action_removed covers them).
-    removed: &["ec2:CreateVpc"],
+    // The first call of the create that changes anything, and the replication instance's create:
+    // a refusal of the caller's own permission fails at once, where DMS's AccessDeniedFault for a
+    // role still propagating is retried for two minutes (the others take the stack's RDS instances'
+    // create times each; iam_policy_every_action_removed covers them).
+    removed: &["ec2:CreateVpc", "dms:CreateReplicationInstance"],
     setup: main_setup,
     lifecycle: main_lifecycle,
 };

@@ -77,6 +77,14 @@ impl AwsError {
         SERVER_ERRORS.contains(&code) || classify_code(code) == ErrorKind::Throttled
     }
 
+    /// Whether the caller's own policies refuse the call ("User: <arn> is not authorized to perform:
+    /// <action>"), as opposed to a service refusing a role it was handed (DMS's `AccessDeniedFault`
+    /// "The IAM Role ... is not configured properly" while a new role propagates): waiting does not
+    /// grant a permission, so only the latter is worth retrying.
+    pub fn refuses_the_caller(&self) -> bool {
+        PERMISSION_DENIED.contains(&self.code.as_str()) && self.message.contains("not authorized to perform")
+    }
+
     /// The practitioner-facing sentence: `creating DMS replication task (my-task):
     /// InvalidResourceStateFault: ...`, with the request id when AWS sent one.
     pub fn describe(&self, doing: &str, id: &str) -> String {
@@ -510,6 +518,21 @@ mod tests {
         );
         let plain = AwsError::new(ErrorKind::Other, "", "could not reach the AWS endpoint http://x");
         assert_eq!(plain.to_string(), "could not reach the AWS endpoint http://x");
+    }
+
+    #[test]
+    fn a_refusal_of_the_callers_permission_is_told_apart_from_a_role_not_yet_usable() {
+        let caller = AwsError::from_code(
+            "AccessDeniedException",
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: dms:CreateReplicationInstance",
+        );
+        assert!(caller.refuses_the_caller());
+        let propagating = AwsError::from_code(
+            "AccessDeniedFault",
+            "The IAM Role arn:aws:iam::123456789012:role/dms-vpc-role is not configured properly.",
+        );
+        assert!(!propagating.refuses_the_caller());
+        assert!(!AwsError::from_code("ThrottlingException", "not authorized to perform: x").refuses_the_caller());
     }
 
     #[test]

@@ -169,6 +169,28 @@ async fn check_without_the_role_fails_before_any_ec2_call_and_create_makes_it() 
     assert!(!b.w.iam.role_exists("dms-vpc-role"));
 }
 
+/// DMS's `AccessDeniedFault` while a new `dms-vpc-role` propagates is waited out; a refusal of the
+/// caller's own permission ("User: ... is not authorized to perform: ...") is not: retrying it for
+/// the role's propagation time only delays the error (the IAM proof took 127 s to fail without
+/// `dms:CreateReplicationInstance`).
+#[tokio::test(start_paused = true)]
+async fn a_create_the_callers_policy_refuses_fails_at_once_naming_the_permission() {
+    let b = bed(true);
+    let denied = AwsError::from_code(
+        "AccessDeniedException",
+        "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: dms:CreateReplicationInstance \
+         because no identity-based policy allows the dms:CreateReplicationInstance action",
+    );
+    for _ in 0..3 {
+        b.w.dms.fail_next("create_replication_instance", denied.clone());
+    }
+    let out = b.create(&config(stack_json("check", true))).await;
+    let errs = errors(&out.diags);
+    assert!(errs.len() == 1 && errs[0].contains("Missing IAM permission: dms:CreateReplicationInstance"), "{errs:?}");
+    let creates = b.w.dms.calls().iter().filter(|c| *c == "create_replication_instance").count();
+    assert_eq!(creates, 1, "the refusal was retried: {:?}", b.w.dms.calls());
+}
+
 #[tokio::test(start_paused = true)]
 async fn delete_removes_everything_including_the_leftover_eni() {
     let b = bed(true);

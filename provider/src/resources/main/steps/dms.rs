@@ -6,10 +6,10 @@ use crate::aws::Secret;
 use crate::aws::dms::{
     CreateEndpointInput, CreateReplicationInstanceInput, ReplicationSubnetGroupInput, SecretsManagerRef,
 };
-use crate::aws::error::ErrorKind;
+use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::wait::Wait;
 use crate::resources::step_kit::{
-    Found, R, StepError, adopt_or_create, aws_err, delete_retrying, retry, wait_gone, wait_present,
+    Found, R, StepError, adopt_or_create, aws_err, delete_retrying, retry_when, wait_gone, wait_present,
 };
 
 use super::super::children::DbChildren;
@@ -18,6 +18,13 @@ use super::super::naming::kind;
 use super::super::schema::Side;
 use super::super::secrets_config::SecretCreds;
 use super::{MainStep, StackRun, ownership, recorded_or_owned};
+
+/// DMS answers `AccessDeniedFault` while a role it was handed (a new `dms-vpc-role`, a secret's
+/// access role) is not yet usable: worth retrying for the role's propagation time. The caller's
+/// own missing permission is not ([`AwsError::refuses_the_caller`]).
+fn role_not_yet_usable(e: &AwsError) -> bool {
+    e.kind == ErrorKind::AccessDenied && !e.refuses_the_caller()
+}
 
 pub(super) async fn create_replication_subnet_group(run: &StackRun) -> R<()> {
     const STEP: MainStep = MainStep::CreateReplicationSubnetGroup;
@@ -54,7 +61,7 @@ pub(super) async fn create_replication_subnet_group(run: &StackRun) -> R<()> {
             tags: run.tags_for(kind::REPLICATION_SUBNET_GROUP, &id),
         };
         // A new dms-vpc-role takes a while to reach DMS.
-        retry(run, &[ErrorKind::AccessDenied], Some(run.role_propagation), || {
+        retry_when(run, role_not_yet_usable, Some(run.role_propagation), || {
             dms.create_replication_subnet_group(input.clone())
         })
         .await
@@ -153,7 +160,7 @@ pub(super) async fn create_replication_instance(run: &StackRun) -> R<()> {
             tags: run.tags_for(kind::REPLICATION_INSTANCE, &id),
             ..Default::default()
         };
-        retry(run, &[ErrorKind::AccessDenied], Some(run.role_propagation), || {
+        retry_when(run, role_not_yet_usable, Some(run.role_propagation), || {
             dms.create_replication_instance(input.clone())
         })
         .await
@@ -233,7 +240,7 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
                 certificate_arn: certificate_arn.clone(),
                 ..secret_endpoint_input(run, step, db, &id, creds)?
             };
-            return retry(run, &[ErrorKind::AccessDenied], Some(Duration::from_secs(300)), || {
+            return retry_when(run, role_not_yet_usable, Some(Duration::from_secs(300)), || {
                 dms.create_endpoint(input.clone())
             })
             .await
@@ -268,7 +275,7 @@ pub async fn ensure_endpoint(run: &StackRun, step: MainStep, db: &Database) -> R
             tags: run.tags_for(kind::ENDPOINT, &id),
             ..Default::default()
         };
-        retry(run, &[ErrorKind::AccessDenied], Some(Duration::from_secs(300)), || dms.create_endpoint(input.clone()))
+        retry_when(run, role_not_yet_usable, Some(Duration::from_secs(300)), || dms.create_endpoint(input.clone()))
             .await
             .map(|ep| {
                 run.kids().db_mut(&id).endpoint_kms_key_id = ep.kms_key_id.clone();
