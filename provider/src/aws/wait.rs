@@ -335,7 +335,7 @@ where
             // Throttling, or a 5xx (bounded by `server_error_checks`): AWS answered busy to every
             // attempt of this read; ask again later.
             Err(e)
-                if e.is_busy() && (e.kind == ErrorKind::Throttled || server_errors + 1 < opts.server_error_checks) =>
+                if e.kind == ErrorKind::Throttled || (e.is_busy() && server_errors + 1 < opts.server_error_checks) =>
             {
                 if e.kind != ErrorKind::Throttled {
                     server_errors += 1;
